@@ -1,0 +1,78 @@
+// finiteCheck.wgsl: the divergence guard's verdict for one training step, kept on the GPU.
+//
+// A NaN or ±Inf in the loss or the gradient must stop the run before it reaches the weights, and
+// the host must learn of it without a readback inside the step (DESIGN.md §7). Before this kernel
+// runs, reduce.wgsl has reduced the gradient to a result whose word 3 is the index of its first
+// non-finite element. This kernel tests the loss word's exponent bits (WGSL may assume no NaN/Inf,
+// so `x != x` can be folded away) and, on the first failure, latches the step, the source and the
+// offending bit patterns into `status`. The optimizer kernels read status[0] and skip the update
+// while it is set; it stays set (later failures do not overwrite it) until the host rewrites the
+// buffer.
+//
+// Bindings (@group(0)):
+//   0 params        : uniform { step, hasLoss, lossIndex } (u32 each)
+//   1 loss          : storage, read        array<u32>, the loss f32 at lossIndex (if hasLoss = 1)
+//   2 gradientStats : storage, read        array<u32>, reduce.wgsl's 8-word result for the gradient
+//   3 gradient      : storage, read        array<u32>, the gradient (to report the bad element's bits)
+//   4 status        : storage, read_write  Status below
+// Workgroup: (1, 1, 1); dispatch exactly one workgroup. The work is a handful of words.
+
+struct Params {
+  step: u32,
+  hasLoss: u32,
+  lossIndex: u32,
+}
+
+struct Status {
+  tripped: u32,         // 0, or 1 from the first failing check until the host resets
+  step: u32,            // step of the first failing check
+  source: u32,          // bit 0: the loss was non-finite; bit 1: the gradient had a non-finite element
+  gradientIndex: u32,   // first non-finite gradient element, 0xFFFFFFFF if the gradient was finite
+  lossBits: u32,        // the loss's bits at that step (0 when no loss was checked)
+  gradientBits: u32,    // the bits of gradient[gradientIndex] (0 when the gradient was finite)
+  lastCheckedStep: u32, // the most recent step checked, so the host can tell how fresh a read is
+  checks: u32,          // checks since the last reset
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> loss: array<u32>;
+@group(0) @binding(2) var<storage, read> gradientStats: array<u32>;
+@group(0) @binding(3) var<storage, read> gradient: array<u32>;
+@group(0) @binding(4) var<storage, read_write> status: Status;
+
+const NONE: u32 = 0xffffffffu;
+const EXPONENT_MASK: u32 = 0x7f800000u;
+const FIRST_NON_FINITE_WORD: u32 = 3u;
+
+// All exponent bits set means ±Inf (zero mantissa) or NaN (any other mantissa).
+fn isFiniteBits(bits: u32) -> bool {
+  return (bits & EXPONENT_MASK) != EXPONENT_MASK;
+}
+
+@compute @workgroup_size(1)
+fn check_step() {
+  status.checks += 1u;
+  status.lastCheckedStep = params.step;
+  if (status.tripped != 0u) {
+    return;
+  }
+  var lossBits = 0u;
+  if (params.hasLoss != 0u) {
+    lossBits = loss[params.lossIndex];
+  }
+  let lossBad = params.hasLoss != 0u && !isFiniteBits(lossBits);
+  let index = gradientStats[FIRST_NON_FINITE_WORD];
+  let gradientBad = index != NONE;
+  if (!lossBad && !gradientBad) {
+    return;
+  }
+  status.tripped = 1u;
+  status.step = params.step;
+  status.source = select(0u, 1u, lossBad) | select(0u, 2u, gradientBad);
+  status.gradientIndex = index;
+  status.lossBits = lossBits;
+  status.gradientBits = 0u;
+  if (gradientBad) {
+    status.gradientBits = gradient[index];
+  }
+}

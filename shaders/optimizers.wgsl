@@ -1,0 +1,86 @@
+// optimizers.wgsl: one parameter update over the flat parameter buffer (src/engine/jetLayout.ts),
+// one invocation per parameter, so the whole MLP is updated by a single dispatch.
+//
+// Entry points:
+//   adam_step: Adam with bias correction and optional decoupled weight decay (AdamW, in PyTorch's
+//     convention: the decay is scaled by the learning rate and not by the Adam denominator):
+//       m ← β1·m + (1−β1)·g
+//       v ← β2·v + (1−β2)·g²
+//       θ ← θ − lr·λ·θ − (lr/(1−β1^t))·m / (sqrt(v/(1−β2^t)) + ε)
+//   sgd_step: the plain gradient step θ ← θ − lr·g (m and v are bound but unused).
+// Every scalar that depends on the step (lr/(1−β1^t), 1/(1−β2^t), lr·λ) and 1−β is computed by the
+// host in float64 and written to `hyper` each step, so a learning-rate schedule needs no recompile,
+// the step count needs no readback, and f32 sees each constant rounded once, not built from
+// rounded parts (1 − f32(0.9) is off by 2.4e-7 relative; a factor 1 − lr·λ rounded to f32 would
+// keep only two or three digits of lr·λ = 1e-5, so the decay is applied as θ − (lr·λ)·θ).
+// Both entry points leave θ, m and v untouched while guard[0] (the divergence guard's `tripped`
+// word, shaders/finiteCheck.wgsl) is nonzero: a NaN step must not reach the weights or moments.
+//
+// Bindings (@group(0)):
+//   0 hyper    : uniform Hyper below
+//   1 gradient : storage, read        array<f32>, count elements
+//   2 theta    : storage, read_write  array<f32>, count elements, updated in place
+//   3 m        : storage, read_write  array<f32>, first moment, count elements (adam_step)
+//   4 v        : storage, read_write  array<f32>, second moment, count elements (adam_step)
+//   5 guard    : storage, read        array<u32>, word 0 nonzero = skip the update
+// Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (default 256).
+// Dispatch: ceil(count / WORKGROUP_SIZE) workgroups, laid out in x and y when there are more than
+//   65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return).
+
+struct Hyper {
+  count: u32,
+  stepSize: f32,         // adam: lr/(1−β1^t); sgd: lr
+  beta1: f32,
+  oneMinusBeta1: f32,
+  beta2: f32,
+  oneMinusBeta2: f32,
+  epsilon: f32,
+  decay: f32,            // lr·λ
+  inverseBias2: f32,     // 1/(1−β2^t)
+}
+
+@group(0) @binding(0) var<uniform> hyper: Hyper;
+@group(0) @binding(1) var<storage, read> gradient: array<f32>;
+@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read> guard: array<u32>;
+
+override WORKGROUP_SIZE: u32 = 256;
+
+fn parameterIndex(lid: u32, wid: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return (wid.y * groups.x + wid.x) * WORKGROUP_SIZE + lid;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn adam_step(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let i = parameterIndex(lid, wid, groups);
+  if (i >= hyper.count || guard[0] != 0u) {
+    return;
+  }
+  let g = gradient[i];
+  let first = hyper.beta1 * m[i] + hyper.oneMinusBeta1 * g;
+  let second = hyper.beta2 * v[i] + hyper.oneMinusBeta2 * (g * g);
+  m[i] = first;
+  v[i] = second;
+  let t = theta[i];
+  let denominator = sqrt(second * hyper.inverseBias2) + hyper.epsilon;
+  theta[i] = t - hyper.decay * t - hyper.stepSize * first / denominator;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sgd_step(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let i = parameterIndex(lid, wid, groups);
+  if (i >= hyper.count || guard[0] != 0u) {
+    return;
+  }
+  theta[i] = theta[i] - hyper.stepSize * gradient[i];
+}

@@ -1,0 +1,136 @@
+// reduce.wgsl: deterministic sum, sum of squares and max |x| of an f32 buffer, with the index of
+// its first non-finite element.
+//
+// The trainer's loss is mean(r²) over a residual buffer and its gradient norm is sqrt(Σ g²); both
+// must be bit-identical run to run (seeded runs reproduce, and the two passes of a zeroth-order
+// estimate cancel exactly, DESIGN.md §2 and §6). So there are no float atomics: every workgroup
+// reduces one fixed tile in a fixed order, and the host chains passes over the per-tile records
+// until one record is left. For a given n and workgroup shape the order of every addition is fixed.
+//
+// Bindings (@group(0)):
+//   0 params      : uniform { count, total, inputIsRecords, isFinal } (u32 each)
+//                   count          = elements (first pass) or records (later passes) to read
+//                   total          = n of the original buffer (for the final mean)
+//                   inputIsRecords = 0: source holds n f32 values; 1: source holds 4-word records
+//                   isFinal        = 1: this pass has one workgroup and writes the 8-word result
+//   1 source      : storage, read        array<u32> (f32 bits, or records)
+//   2 destination : storage, read_write  array<u32> (records, or the result)
+// Record (4 words, between passes): sum f32, sumOfSquares f32, maxAbs f32, firstNonFinite u32.
+// Result (8 words, the final pass):
+//   0 sum  1 sumOfSquares  2 maxAbs  3 firstNonFinite (0xFFFFFFFF if every element is finite)
+//   4 n (u32)  5 mean = sum/n  6 meanOfSquares = sumOfSquares/n  7 norm = sqrt(sumOfSquares)
+// Non-finite elements are detected from their exponent bits (WGSL may assume no NaN/Inf, so
+// `x != x` can be folded away) and left out of the sums; the result's float words are then all set
+// to the canonical NaN bits, so a loss over a residual with a NaN is itself NaN, not a finite lie.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE a power of two (default 256); each invocation
+//   first adds ITEMS_PER_THREAD (default 4) elements strided by WORKGROUP_SIZE (coalesced reads),
+//   then the workgroup combines the partials in a binary tree in workgroup memory.
+// Dispatch: ceil(count / (WORKGROUP_SIZE·ITEMS_PER_THREAD)) workgroups, laid out in x and y when
+//   there are more than 65 535 (workgroup g = y·num_workgroups.x + x; surplus ones return).
+
+struct Params {
+  count: u32,
+  total: u32,
+  inputIsRecords: u32,
+  isFinal: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> source: array<u32>;
+@group(0) @binding(2) var<storage, read_write> destination: array<u32>;
+
+override WORKGROUP_SIZE: u32 = 256;
+override ITEMS_PER_THREAD: u32 = 4;
+
+const NONE: u32 = 0xffffffffu;
+const EXPONENT_MASK: u32 = 0x7f800000u;
+const CANONICAL_NAN: u32 = 0x7fc00000u;
+
+var<workgroup> partialSum: array<f32, WORKGROUP_SIZE>;
+var<workgroup> partialSquares: array<f32, WORKGROUP_SIZE>;
+var<workgroup> partialMax: array<f32, WORKGROUP_SIZE>;
+var<workgroup> partialBad: array<u32, WORKGROUP_SIZE>;
+
+// All exponent bits set means ±Inf (zero mantissa) or NaN (any other mantissa).
+fn isFiniteBits(bits: u32) -> bool {
+  return (bits & EXPONENT_MASK) != EXPONENT_MASK;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn reduce(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let group = wid.y * groups.x + wid.x;
+  let base = group * WORKGROUP_SIZE * ITEMS_PER_THREAD;
+  // Workgroup-uniform: a surplus workgroup of a 2-D grid leaves before any barrier.
+  if (base >= params.count) {
+    return;
+  }
+
+  var sum = 0.0;
+  var squares = 0.0;
+  var maxAbs = 0.0;
+  var bad = NONE;
+  for (var k = 0u; k < ITEMS_PER_THREAD; k++) {
+    let i = base + k * WORKGROUP_SIZE + lid;
+    if (i < params.count) {
+      if (params.inputIsRecords == 0u) {
+        let bits = source[i];
+        if (isFiniteBits(bits)) {
+          let x = bitcast<f32>(bits);
+          sum += x;
+          squares += x * x;
+          maxAbs = max(maxAbs, abs(x));
+        } else {
+          bad = min(bad, i);
+        }
+      } else {
+        sum += bitcast<f32>(source[4u * i]);
+        squares += bitcast<f32>(source[4u * i + 1u]);
+        maxAbs = max(maxAbs, bitcast<f32>(source[4u * i + 2u]));
+        bad = min(bad, source[4u * i + 3u]);
+      }
+    }
+  }
+  partialSum[lid] = sum;
+  partialSquares[lid] = squares;
+  partialMax[lid] = maxAbs;
+  partialBad[lid] = bad;
+  workgroupBarrier();
+
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partialSum[lid] += partialSum[lid + stride];
+      partialSquares[lid] += partialSquares[lid + stride];
+      partialMax[lid] = max(partialMax[lid], partialMax[lid + stride]);
+      partialBad[lid] = min(partialBad[lid], partialBad[lid + stride]);
+    }
+    workgroupBarrier();
+  }
+
+  if (lid != 0u) {
+    return;
+  }
+  let total = partialSum[0];
+  let totalSquares = partialSquares[0];
+  let firstBad = partialBad[0];
+  if (params.isFinal == 0u) {
+    destination[4u * group] = bitcast<u32>(total);
+    destination[4u * group + 1u] = bitcast<u32>(totalSquares);
+    destination[4u * group + 2u] = bitcast<u32>(partialMax[0]);
+    destination[4u * group + 3u] = firstBad;
+    return;
+  }
+  let n = f32(params.total);
+  let finite = firstBad == NONE;
+  destination[0] = select(CANONICAL_NAN, bitcast<u32>(total), finite);
+  destination[1] = select(CANONICAL_NAN, bitcast<u32>(totalSquares), finite);
+  destination[2] = select(CANONICAL_NAN, bitcast<u32>(partialMax[0]), finite);
+  destination[3] = firstBad;
+  destination[4] = params.total;
+  destination[5] = select(CANONICAL_NAN, bitcast<u32>(total / n), finite);
+  destination[6] = select(CANONICAL_NAN, bitcast<u32>(totalSquares / n), finite);
+  destination[7] = select(CANONICAL_NAN, bitcast<u32>(sqrt(totalSquares)), finite);
+}

@@ -1,0 +1,387 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
+import { GpuBuffers, readBuffer, readFloat32 } from '../../src/gpu/buffers.ts';
+import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { DivergenceGuard, type ScalarBinding } from '../../src/engine/divergenceGuard.ts';
+import { GpuAdam, GpuSgd } from '../../src/engine/optimizers.ts';
+import {
+  decodeReductionResult,
+  GpuReducer,
+  reductionResultBytes,
+  reductionWord,
+  type ReductionResult,
+} from '../../src/engine/reductions.ts';
+
+let gpu: GpuContext;
+let buffers: GpuBuffers;
+const gpuErrors: string[] = [];
+
+beforeAll(async () => {
+  gpu = await acquireNodeGpu({ onError: (e) => gpuErrors.push(e.message) });
+  buffers = new GpuBuffers(gpu.device);
+});
+
+afterEach(async () => {
+  await gpu.device.queue.onSubmittedWorkDone();
+  expect(gpuErrors).toEqual([]);
+});
+
+afterAll(() => {
+  buffers?.destroyAll();
+  gpu?.destroy();
+});
+
+const u = 2 ** -24; // f32 unit roundoff
+
+function fromBits(bits: number): number {
+  return new Float32Array(new Uint32Array([bits]).buffer)[0];
+}
+
+/** Mixed signs and magnitudes from 2^-8 to 2^8, rounded to f32. */
+function testData(n: number, seed = 0): Float32Array {
+  return Float32Array.from(
+    { length: n },
+    (_, i) => Math.sin(0.731 * i + seed) * 2 ** ((i % 17) - 8),
+  );
+}
+
+describe('GpuReducer', () => {
+  let reducer: GpuReducer;
+  beforeAll(async () => {
+    reducer = await GpuReducer.create(buffers);
+  });
+  afterAll(() => reducer.destroy());
+
+  /**
+   * Error bounds for a summation tree of height h (each element meets at most h additions):
+   * |Σ̂ − Σ| ≤ h·u·Σ|x| (the classical n·u·Σ|x| bound with n replaced by the depth), one more u for
+   * the squares; mean and norm add the rounding of one division or square root (WGSL allows 2.5
+   * and ~4.5 ulp for those).
+   */
+  function expectAccurate(result: ReductionResult, data: Float32Array, height: number): void {
+    let sum = 0;
+    let sumAbs = 0;
+    let squares = 0;
+    let maxAbs = 0;
+    for (const x of data) {
+      sum += x;
+      sumAbs += Math.abs(x);
+      squares += x * x;
+      maxAbs = Math.max(maxAbs, Math.abs(x));
+    }
+    const n = data.length;
+    const sumTolerance = height * u * sumAbs;
+    const squaresTolerance = (height + 1) * u * squares;
+    expect(Math.abs(result.sum - sum)).toBeLessThanOrEqual(sumTolerance);
+    expect(Math.abs(result.sumOfSquares - squares)).toBeLessThanOrEqual(squaresTolerance);
+    expect(result.maxAbs).toBe(maxAbs);
+    expect(result.firstNonFinite).toBeNull();
+    expect(result.count).toBe(n);
+    expect(Math.abs(result.mean - sum / n)).toBeLessThanOrEqual(
+      sumTolerance / n + 6 * u * Math.abs(sum / n),
+    );
+    expect(Math.abs(result.meanOfSquares - squares / n)).toBeLessThanOrEqual(
+      squaresTolerance / n + 6 * u * (squares / n),
+    );
+    const norm = Math.sqrt(squares);
+    expect(Math.abs(result.norm - norm)).toBeLessThanOrEqual(norm * ((height + 1) * u + 10 * u));
+  }
+
+  it.each([
+    [1, 1],
+    [255, 1],
+    [256, 1],
+    [257, 1],
+    [100_000, 2],
+  ])(
+    'reduces %i elements in %i pass(es) to within the tree bound, bit-identically twice',
+    async (n, passes) => {
+      const data = testData(n);
+      const input = buffers.createFrom('data', data);
+      expect(reducer.passesFor(n)).toBe(passes);
+      const first = await readRaw(reducer, input, n);
+      const second = await readRaw(reducer, input, n);
+      expect(new Uint32Array(second)).toEqual(new Uint32Array(first));
+      // A second reducer with the same shape compiles the same order.
+      const other = await GpuReducer.create(buffers);
+      expect(new Uint32Array(await readRaw(other, input, n))).toEqual(new Uint32Array(first));
+      other.destroy();
+      // Per pass: 4 sequential additions per invocation, then log2(256) = 8 tree levels.
+      expectAccurate(decodeReductionResult(first), data, passes * (4 + 8));
+      buffers.destroy(input);
+    },
+  );
+
+  it('reports the first non-finite element and makes every float of the result NaN', async () => {
+    const n = 3000;
+    const data = testData(n);
+    data[2900] = Infinity;
+    data[1500] = NaN;
+    data[2000] = -Infinity;
+    const input = buffers.createFrom('data', data);
+    const result = await reducer.reduce(input, n);
+    expect(result.firstNonFinite).toBe(1500);
+    for (const key of ['sum', 'sumOfSquares', 'maxAbs', 'mean', 'meanOfSquares', 'norm'] as const) {
+      expect(result[key]).toBeNaN();
+    }
+    expect(result.count).toBe(n);
+    buffers.destroy(input);
+  });
+
+  it('covers more than 65 535 workgroups with a 2-D grid (2 invocations × 1 element per workgroup)', async () => {
+    const tiny = await GpuReducer.create(buffers, { workgroupSize: 2, itemsPerThread: 1 });
+    const n = 140_000;
+    const data = testData(n, 1);
+    const input = buffers.createFrom('data', data);
+    const passes = tiny.passesFor(n);
+    expect(passes).toBe(Math.ceil(Math.log2(n)));
+    expectAccurate(await tiny.reduce(input, n), data, passes * 2);
+    tiny.destroy();
+    buffers.destroy(input);
+  });
+
+  it('refuses sizes and bindings that do not fit', async () => {
+    const input = buffers.create('data', 40);
+    const encoder = gpu.device.createCommandEncoder();
+    const result = buffers.create('result', reductionResultBytes);
+    expect(() => reducer.encode(encoder, input, 11, result)).toThrow(
+      /holds 40 bytes, fewer than n = 11/,
+    );
+    expect(() => reducer.encode(encoder, input, 0, result)).toThrow(/n must be an integer/);
+    expect(() => reducer.encode(encoder, input, 10, { buffer: result, size: 16 })).toThrow(
+      /needs 32/,
+    );
+    await expect(GpuReducer.create(buffers, { workgroupSize: 96 })).rejects.toThrow(/power of two/);
+    encoder.finish();
+    buffers.destroy(input);
+    buffers.destroy(result);
+  });
+});
+
+async function readRaw(reducer: GpuReducer, input: GPUBuffer, n: number): Promise<ArrayBuffer> {
+  const result = buffers.create('result', reductionResultBytes);
+  const encoder = gpu.device.createCommandEncoder();
+  reducer.encode(encoder, input, n, result);
+  gpu.device.queue.submit([encoder.finish()]);
+  const raw = await readBuffer(gpu.device, result);
+  buffers.destroy(result);
+  return raw;
+}
+
+describe('DivergenceGuard with Adam', () => {
+  /** Not a multiple of the 256-wide workgroups; the reduction's second tile starts at 1024. */
+  const P = 1037;
+  let guard: DivergenceGuard;
+  let adam: GpuAdam;
+  let params: GPUBuffer;
+  let gradient: GPUBuffer;
+  let loss: GPUBuffer;
+
+  beforeAll(async () => {
+    guard = await DivergenceGuard.create(buffers, P);
+    adam = await GpuAdam.create(buffers, P);
+    params = buffers.create('theta', 4 * P);
+    gradient = buffers.create('gradient', 4 * P);
+    loss = buffers.create('loss', 4);
+  });
+  afterAll(() => {
+    guard.destroy();
+    adam.destroy();
+  });
+
+  function fresh(): void {
+    guard.reset();
+    adam.reset();
+    buffers.write(
+      params,
+      Float32Array.from({ length: P }, (_, i) => Math.cos(i)),
+    );
+  }
+
+  /** One training step as the trainer records it: check, then the guarded update, one submit. */
+  function step(t: number, g: Float32Array, lossValue?: ScalarBinding | number): void {
+    buffers.write(gradient, g);
+    let lossBinding: ScalarBinding | undefined;
+    if (typeof lossValue === 'number') {
+      buffers.write(loss, new Float32Array([lossValue]));
+      lossBinding = loss;
+    } else {
+      lossBinding = lossValue;
+    }
+    const encoder = gpu.device.createCommandEncoder();
+    guard.encodeCheck(encoder, { gradient, step: t, loss: lossBinding });
+    adam.encodeStep(encoder, { params, gradient, learningRate: 1e-2, step: t, guard });
+    gpu.device.queue.submit([encoder.finish()]);
+  }
+
+  async function snapshot(): Promise<Uint32Array[]> {
+    const { m, v } = await adam.downloadMoments();
+    const theta = await readFloat32(gpu.device, params, P);
+    return [theta, m, v].map((a) => new Uint32Array(a.buffer.slice(0)));
+  }
+
+  const finiteGradient = (t: number): Float32Array => testData(P, t);
+
+  function withBits(g: Float32Array, index: number, bits: number): Float32Array {
+    new Uint32Array(g.buffer)[index] = bits;
+    return g;
+  }
+
+  it.each([
+    ['NaN at the first element', 0, 0x7fc00000],
+    ['+Inf at the last element', P - 1, 0x7f800000],
+    ['−Inf in the middle', 518, 0xff800000],
+    ['a negative NaN with a payload at a workgroup boundary', 256, 0xffc00001],
+    ['a signalling NaN at the start of the second reduction tile', 1024, 0x7f800001],
+  ])(
+    'trips on %s, reports it with the step, and leaves θ, m, v bit-identical',
+    async (_, index, bits) => {
+      fresh();
+      step(1, finiteGradient(1), 0.5);
+      step(2, finiteGradient(2), 0.4);
+      const before = await snapshot();
+      step(3, withBits(finiteGradient(3), index, bits), 0.3);
+      expect(await snapshot()).toEqual(before);
+      const status = await guard.readStatus();
+      expect(status).toMatchObject({
+        tripped: true,
+        step: 3,
+        source: 'gradient',
+        gradientIndex: index,
+        gradientBits: bits,
+        lossValue: null,
+        lastCheckedStep: 3,
+        checks: 3,
+      });
+      expect(Number.isFinite(status.gradientValue)).toBe(false);
+      expect(status.gradientValue).toBe(fromBits(bits)); // toBe treats NaN as equal to NaN
+    },
+  );
+
+  it('reports the first bad element, stays tripped through later steps, and resumes after reset', async () => {
+    fresh();
+    step(1, finiteGradient(1));
+    const before = await snapshot();
+    const g = finiteGradient(2);
+    g[900] = Infinity;
+    g[17] = NaN;
+    step(2, g);
+    step(3, finiteGradient(3)); // finite again, but the guard holds until the host resets it
+    step(4, withBits(finiteGradient(4), 3, 0xff800000));
+    expect(await snapshot()).toEqual(before);
+    expect(await guard.readStatus()).toMatchObject({
+      tripped: true,
+      step: 2,
+      source: 'gradient',
+      gradientIndex: 17,
+      lastCheckedStep: 4,
+      checks: 4,
+    });
+
+    guard.reset();
+    step(5, finiteGradient(5));
+    const after = await snapshot();
+    expect(after[0]).not.toEqual(before[0]);
+    expect(await guard.readStatus()).toEqual({
+      tripped: false,
+      step: null,
+      source: null,
+      gradientIndex: null,
+      lossValue: null,
+      gradientValue: null,
+      lossBits: 0,
+      gradientBits: 0,
+      lastCheckedStep: 5,
+      checks: 1,
+    });
+  });
+
+  it('trips on a NaN loss, and on a loss that is NaN because a residual was', async () => {
+    fresh();
+    step(1, finiteGradient(1), 1.5);
+    const before = await snapshot();
+    step(2, finiteGradient(2), NaN);
+    expect(await snapshot()).toEqual(before);
+    expect(await guard.readStatus()).toMatchObject({
+      tripped: true,
+      step: 2,
+      source: 'loss',
+      gradientIndex: null,
+      gradientValue: null,
+      lossBits: 0x7fc00000,
+    });
+
+    // The trainer's loss: mean(r²) of a residual buffer, read from the reduction result.
+    fresh();
+    const reducer = await GpuReducer.create(buffers);
+    const residual = testData(100);
+    residual[63] = -Infinity;
+    const residualBuffer = buffers.createFrom('residual', residual);
+    const lossStats = buffers.create('loss stats', reductionResultBytes);
+    const encoder = gpu.device.createCommandEncoder();
+    reducer.encode(encoder, residualBuffer, 100, lossStats);
+    gpu.device.queue.submit([encoder.finish()]);
+    step(7, withBits(finiteGradient(7), 1036, 0x7f800000), {
+      buffer: lossStats,
+      index: reductionWord.meanOfSquares,
+    });
+    const status = await guard.readStatus();
+    expect(status).toMatchObject({
+      tripped: true,
+      step: 7,
+      source: 'loss and gradient',
+      gradientIndex: 1036,
+    });
+    expect(status.lossValue).toBeNaN();
+    reducer.destroy();
+    buffers.destroy(residualBuffer);
+    buffers.destroy(lossStats);
+  });
+
+  it('never trips on finite extremes: ±3.4e38, 3e38, subnormals, ±0, and a loss of 3.4e38', async () => {
+    fresh();
+    const extremes = [0x7f7fffff, 0xff7fffff, 0x00000001, 0x807fffff, 0x80000000, 0, 0x00800000];
+    const g = finiteGradient(1);
+    extremes.forEach((bits, k) => withBits(g, 100 * k, bits));
+    g[1036] = 3e38;
+    const before = await snapshot();
+    for (let t = 1; t <= 3; t++) step(t, g, fromBits(0x7f7fffff));
+    const status = await guard.readStatus();
+    expect(status).toMatchObject({ tripped: false, step: null, lastCheckedStep: 3, checks: 3 });
+    expect((await snapshot())[0]).not.toEqual(before[0]); // the updates were applied
+    const stats = decodeReductionResult(await readBuffer(gpu.device, guard.gradientStats));
+    expect(stats.firstNonFinite).toBeNull();
+    expect(stats.maxAbs).toBe(fromBits(0x7f7fffff));
+  });
+
+  it('exposes the checked gradient norm for the trainer', async () => {
+    fresh();
+    const g = finiteGradient(9);
+    step(1, g);
+    const stats = decodeReductionResult(await readBuffer(gpu.device, guard.gradientStats));
+    const norm = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
+    expect(Math.abs(stats.norm - norm)).toBeLessThanOrEqual(30 * u * norm);
+    expect(stats.count).toBe(P);
+  });
+
+  it('stops SGD as well, and refuses malformed checks', async () => {
+    fresh();
+    const sgd = await GpuSgd.create(buffers, P);
+    const before = await snapshot();
+    buffers.write(gradient, withBits(finiteGradient(1), 5, 0x7fc00000));
+    const encoder = gpu.device.createCommandEncoder();
+    guard.encodeCheck(encoder, { gradient, step: 1 });
+    sgd.encodeStep(encoder, { params, gradient, learningRate: 0.1, guard });
+    gpu.device.queue.submit([encoder.finish()]);
+    expect(await snapshot()).toEqual(before);
+    expect(await guard.readStatus()).toMatchObject({ tripped: true, step: 1, gradientIndex: 5 });
+
+    const bad = gpu.device.createCommandEncoder();
+    expect(() => guard.encodeCheck(bad, { gradient, step: -1 })).toThrow(/step must be a u32/);
+    expect(() =>
+      guard.encodeCheck(bad, { gradient, step: 1, loss: { buffer: loss, index: 1 } }),
+    ).toThrow(/loss index 1 is outside/);
+    bad.finish();
+    sgd.destroy();
+  });
+});
