@@ -4,13 +4,12 @@ import { readBuffer } from '../gpu/buffers.ts';
 import { createKernel, type BufferBinding, type ComputeKernel } from '../gpu/kernel.ts';
 import {
   BindGroupCache,
-  GpuReducer,
   inComputePass,
-  reductionResultBytes,
   resolveBinding,
   UniformRing,
   type ComputeTarget,
-} from './reductions.ts';
+} from '../gpu/dispatch.ts';
+import { GpuReducer, reductionResultBytes } from './reductions.ts';
 
 /** A single f32 in a GPU buffer: the buffer's first element, or element `index` of it. */
 export type ScalarBinding = GPUBuffer | { buffer: GPUBuffer; index: number };

@@ -11,7 +11,7 @@ import {
   resolveBinding,
   UniformRing,
   type ComputeTarget,
-} from './reductions.ts';
+} from '../gpu/dispatch.ts';
 
 export interface OptimizerStep {
   /** The flat parameter buffer (jetLayout.ts), updated in place. */
