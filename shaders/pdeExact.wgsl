@@ -1,0 +1,268 @@
+// pdeExact.wgsl: exact solutions u*(x) and manufactured sources f(x) of the ball problems of the PDE
+// zoo (src/pdes/twoBody.ts, threeBody.ts, clampedSinCos.ts hold the float64 versions and derivations).
+//
+// Every solution is u* = b^m · s with b = 1 − ‖x‖² (m = 1, or 2 for the clamped biharmonic problem)
+// and s = Σ_i c_i h(x_i, x_{i+1}[, x_{i+2}]). The product rules (src/pdes/radialFactor.ts) need only a
+// few sums over the summands, so a point costs O(d):
+//   Laplacian:  sums (‖x‖², s, x·∇s, Δs);   Δu* = b Δs − 4 x·∇s − 2d s,   f = Δu* + N(u*)
+//   biharmonic: also (xᵀ∇²s x, x·∇Δs, Δ²s);
+//               Δ²u* = 8d(d+2) s + 32(d+2) x·∇s + (16ρ − 8(d+2) b) Δs + 32 xᵀ∇²s x − 16b x·∇Δs + b² Δ²s
+// One workgroup per point: each invocation sums a strided slice of the summands, then a fixed-shape
+// tree adds the partial sums. That keeps d = 10^5 and beyond cheap (d/WORKGROUP_SIZE serial terms per
+// invocation instead of d), and the order of additions never depends on timing: results are
+// reproducible to the bit.
+//
+// sin and cos come from sinCos below, not the builtins: WGSL only promises 2^-11 absolute error for
+// those, and SwiftShader's are that coarse (1.9e-4 measured), which would put an error of 1e-4 into
+// the source f, the size of the PINN errors it is meant to measure.
+//
+// Bindings (@group(0)):
+//   0 params       : uniform { count: u32, dim: u32, stride: u32 }  points, d, floats between points
+//   1 points       : storage, read        array<f32>, point p's x_j at points[p·stride + j]
+//   2 coefficients : storage, read        array<f32>, the c_i (d − 1 or d − 2 of them), uploaded once
+//   3 exact        : storage, read_write  array<f32>, u*(x_p), count elements
+//   4 source       : storage, read_write  array<f32>, f(x_p), count elements
+// Entry points: twoBody, threeBody (Laplacian; NONLINEARITY picks N), clampedSinCos (biharmonic, N = 0).
+// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (default 64).
+// Dispatch: one workgroup per point on a 2-D grid, point = wg.x + wg.y · num_workgroups.x (so more
+// than 65 535 points fit); workgroups past `count` return at once.
+
+struct Params {
+  count: u32,
+  dim: u32,
+  stride: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> points: array<f32>;
+@group(0) @binding(2) var<storage, read> coefficients: array<f32>;
+@group(0) @binding(3) var<storage, read_write> exact: array<f32>;
+@group(0) @binding(4) var<storage, read_write> source: array<f32>;
+
+override WORKGROUP_SIZE: u32 = 64;
+// N(u) of the Laplacian problems: 0 none (Poisson), 1 u − u³ (Allen–Cahn), 2 sin u (sine-Gordon).
+override NONLINEARITY: u32 = 0;
+
+// Partial sums: lower holds (‖x‖², s, x·∇s, Δs), upper (xᵀ∇²s x, x·∇Δs, Δ²s, unused).
+var<workgroup> lower: array<vec4<f32>, WORKGROUP_SIZE>;
+var<workgroup> upper: array<vec4<f32>, WORKGROUP_SIZE>;
+
+fn pointIndex(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return wg.x + wg.y * groups.x;
+}
+
+fn coordinate(base: u32, j: u32) -> f32 {
+  return points[base + j];
+}
+
+// This invocation's share of ‖x‖².
+fn partialNorm2(base: u32, lid: u32) -> f32 {
+  var sum = 0.0;
+  for (var j = lid; j < params.dim; j += WORKGROUP_SIZE) {
+    let xj = coordinate(base, j);
+    sum += xj * xj;
+  }
+  return sum;
+}
+
+// Tree sum of `lower` into lower[0]; every invocation of the workgroup must call it.
+fn reduceLower(lid: u32) {
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    workgroupBarrier();
+    if (lid < stride) {
+      lower[lid] += lower[lid + stride];
+    }
+  }
+  workgroupBarrier();
+}
+
+// Tree sum of `lower` and `upper`.
+fn reduceBoth(lid: u32) {
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    workgroupBarrier();
+    if (lid < stride) {
+      lower[lid] += lower[lid + stride];
+      upper[lid] += upper[lid + stride];
+    }
+  }
+  workgroupBarrier();
+}
+
+// (sin x, cos x) to about one ulp for |x| < 2^12: x = j·π/2 + r with |r| ≤ π/4, where π/2 is split
+// Cody–Waite style into P1 + P2 + P3 (P1, P2 with short mantissas, so j·P1 and j·P2 are exact), then
+// Cephes' sinf/cosf minimax polynomials on r and the quadrant j mod 4 picks signs and order.
+fn sinCos(x: f32) -> vec2<f32> {
+  let j = round(x * 0.63661977236758134);
+  let r = ((x - j * 1.5703125) - j * 4.837512969970703125e-4) - j * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z
+    + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  // Two's complement: i32(j) & 3 is j mod 4 for negative j too.
+  switch (i32(j) & 3) {
+    case 0: {
+      return vec2<f32>(s, c);
+    }
+    case 1: {
+      return vec2<f32>(c, -s);
+    }
+    case 2: {
+      return vec2<f32>(-s, -c);
+    }
+    default: {
+      return vec2<f32>(-c, s);
+    }
+  }
+}
+
+fn nonlinearity(u: f32) -> f32 {
+  if (NONLINEARITY == 1u) {
+    return u - u * u * u;
+  }
+  if (NONLINEARITY == 2u) {
+    return sinCos(u).x;
+  }
+  return 0.0;
+}
+
+// u* = b s and f = Δu* + N(u*) from the reduced sums (‖x‖², s, x·∇s, Δs).
+fn writeLaplacianProblem(point: u32, sums: vec4<f32>) {
+  let d = f32(params.dim);
+  let b = 1.0 - sums.x;
+  let u = b * sums.y;
+  exact[point] = u;
+  source[point] = b * sums.w - 4.0 * sums.z - 2.0 * d * sums.y + nonlinearity(u);
+}
+
+// Two-body summand c sin φ, φ = a + cos q + q cos a, (a, q) = (x_i, x_{i+1}):
+//   x·∇ = c cos φ (a φ_a + q φ_q),   Δ = c (cos φ (φ_aa + φ_qq) − sin φ (φ_a² + φ_q²)).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn twoBody(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let point = pointIndex(wg, groups);
+  if (point >= params.count) {
+    return;
+  }
+  let base = point * params.stride;
+  var sums = vec4<f32>(partialNorm2(base, lid), 0.0, 0.0, 0.0);
+  for (var i = lid; i + 1u < params.dim; i += WORKGROUP_SIZE) {
+    let a = coordinate(base, i);
+    let q = coordinate(base, i + 1u);
+    let c = coefficients[i];
+    let scA = sinCos(a);
+    let scQ = sinCos(q);
+    let sinA = scA.x;
+    let cosA = scA.y;
+    let phi = a + scQ.y + q * cosA;
+    let phiA = 1.0 - q * sinA;
+    let phiQ = cosA - scQ.x;
+    let phiAA = -q * cosA;
+    let phiQQ = -scQ.y;
+    let scPhi = sinCos(phi);
+    let sinPhi = scPhi.x;
+    let cosPhi = scPhi.y;
+    sums.y += c * sinPhi;
+    sums.z += c * cosPhi * (a * phiA + q * phiQ);
+    sums.w += c * (cosPhi * (phiAA + phiQQ) - sinPhi * (phiA * phiA + phiQ * phiQ));
+  }
+  lower[lid] = sums;
+  reduceLower(lid);
+  if (lid == 0u) {
+    writeLaplacianProblem(point, lower[0]);
+  }
+}
+
+// Three-body summand c e^p, p = αβγ, (α, β, γ) = (x_i, x_{i+1}, x_{i+2}):
+//   x·∇ = 3p c e^p,   Δ = c e^p ((βγ)² + (αγ)² + (αβ)²).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn threeBody(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let point = pointIndex(wg, groups);
+  if (point >= params.count) {
+    return;
+  }
+  let base = point * params.stride;
+  var sums = vec4<f32>(partialNorm2(base, lid), 0.0, 0.0, 0.0);
+  for (var i = lid; i + 2u < params.dim; i += WORKGROUP_SIZE) {
+    let alpha = coordinate(base, i);
+    let beta = coordinate(base, i + 1u);
+    let gamma = coordinate(base, i + 2u);
+    let bg = beta * gamma;
+    let ag = alpha * gamma;
+    let ab = alpha * beta;
+    let p = alpha * bg;
+    let h = coefficients[i] * exp(p);
+    sums.y += h;
+    sums.z += 3.0 * p * h;
+    sums.w += h * (bg * bg + ag * ag + ab * ab);
+  }
+  lower[lid] = sums;
+  reduceLower(lid);
+  if (lid == 0u) {
+    writeLaplacianProblem(point, lower[0]);
+  }
+}
+
+// Clamped summand h = c sin a cos q: h_mn = c S^(m)(a) C^(n)(q) with S = sin, C = cos, so with
+// (sA, cA, sQ, cQ) = (sin a, cos a, sin q, cos q):
+//   h_00 = c sA cQ   h_10 = c cA cQ   h_01 = −c sA sQ   h_11 = −c cA sQ
+//   h_20 = h_02 = −h_00,   h_40 = h_22 = h_04 = h_00,
+//   h_30 = −h_10,   h_12 = −h_10,   h_21 = −h_01,   h_03 = −h_01,
+// hence x·∇h = a h_10 + q h_01, Δh = −2 h_00, xᵀ∇²h x = −(a² + q²) h_00 + 2aq h_11,
+// x·∇Δh = −2 (a h_10 + q h_01), Δ²h = 4 h_00.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn clampedSinCos(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let point = pointIndex(wg, groups);
+  if (point >= params.count) {
+    return;
+  }
+  let base = point * params.stride;
+  var low = vec4<f32>(partialNorm2(base, lid), 0.0, 0.0, 0.0);
+  var high = vec4<f32>(0.0);
+  for (var i = lid; i + 1u < params.dim; i += WORKGROUP_SIZE) {
+    let a = coordinate(base, i);
+    let q = coordinate(base, i + 1u);
+    let c = coefficients[i];
+    let scA = sinCos(a);
+    let scQ = sinCos(q);
+    let sA = scA.x;
+    let cA = scA.y;
+    let sQ = scQ.x;
+    let cQ = scQ.y;
+    let h00 = c * sA * cQ;
+    let h10 = c * cA * cQ;
+    let h01 = -c * sA * sQ;
+    let h11 = -c * cA * sQ;
+    let radial = a * h10 + q * h01;
+    low.y += h00;
+    low.z += radial;
+    low.w += -2.0 * h00;
+    high.x += 2.0 * a * q * h11 - (a * a + q * q) * h00;
+    high.y += -2.0 * radial;
+    high.z += 4.0 * h00;
+  }
+  lower[lid] = low;
+  upper[lid] = high;
+  reduceBoth(lid);
+  if (lid == 0u) {
+    let sums = lower[0];
+    let more = upper[0];
+    let d = f32(params.dim);
+    let rho = sums.x;
+    let b = 1.0 - rho;
+    exact[point] = b * b * sums.y;
+    source[point] = 8.0 * d * (d + 2.0) * sums.y + 32.0 * (d + 2.0) * sums.z
+      + (16.0 * rho - 8.0 * (d + 2.0) * b) * sums.w + 32.0 * more.x - 16.0 * b * more.y
+      + b * b * more.z;
+  }
+}

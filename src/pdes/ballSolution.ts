@@ -1,0 +1,50 @@
+import type { BoundaryFactor } from '../jet/mlp.ts';
+import type { ValueAndOperator } from './radialFactor.ts';
+
+export type BallSolutionId = 'two-body' | 'three-body' | 'clamped-sin-cos';
+
+/** The linear differential operator L₀ whose closed form a ball solution provides. */
+export type BallOperator = 'laplacian' | 'biharmonic';
+
+/**
+ * An exact solution u* on the unit ball B^d, built as (hard factor)·s(x) with s a sum over
+ * neighbouring coordinates, so u* and L₀u* cost O(d) per point. The coefficients c_i are drawn once
+ * per problem (drawCoefficients) and passed in, so the same function serves f64 and uploaded f32 values.
+ */
+export interface BallSolution {
+  readonly id: BallSolutionId;
+  readonly title: string;
+  /** TeX of u*(x). */
+  readonly tex: string;
+  /** The factor in the network, (1 − ‖x‖²) or its square; u* carries the same factor. */
+  readonly boundary: Extract<BoundaryFactor, 'ball' | 'ball2'>;
+  readonly operator: BallOperator;
+  /** The smallest d at which s has a summand. */
+  readonly minDimension: number;
+  coefficientCount(d: number): number;
+  /** u*(x) and L₀u*(x). */
+  evaluate(x: ArrayLike<number>, c: ArrayLike<number>): ValueAndOperator;
+  /** The sums of the magnitudes of the terms that evaluate adds up: the scale of its rounding error. */
+  magnitude(x: ArrayLike<number>, c: ArrayLike<number>): ValueAndOperator;
+}
+
+/** Throws unless x has at least minDimension coordinates and c one coefficient per summand. */
+export function checkBallInputs(
+  solution: Pick<BallSolution, 'id' | 'minDimension' | 'coefficientCount'>,
+  x: ArrayLike<number>,
+  c: ArrayLike<number>,
+): void {
+  const d = x.length;
+  if (d < solution.minDimension) {
+    throw new RangeError(`${solution.id} needs d ≥ ${solution.minDimension}, got ${d}`);
+  }
+  const count = solution.coefficientCount(d);
+  if (c.length !== count) {
+    throw new RangeError(`${solution.id} at d = ${d} needs ${count} coefficients, got ${c.length}`);
+  }
+}
+
+/** The identity, or |·| when summing term magnitudes. */
+export function termMap(absolute: boolean): (term: number) => number {
+  return absolute ? Math.abs : (term) => term;
+}

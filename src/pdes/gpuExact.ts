@@ -1,0 +1,141 @@
+import exactCode from '../../shaders/pdeExact.wgsl?raw';
+import type { GpuBuffers } from '../gpu/buffers.ts';
+import { readFloat32 } from '../gpu/buffers.ts';
+import { createKernel, type ComputeKernel } from '../gpu/kernel.ts';
+import type { BallNonlinearityId } from './ballProblem.ts';
+import type { BallSolutionId } from './ballSolution.ts';
+import { checkBatch, createPointParams, pointGrid, type PointBatch } from './pointGrid.ts';
+
+const ENTRY_POINTS: Record<BallSolutionId, string> = {
+  'two-body': 'twoBody',
+  'three-body': 'threeBody',
+  'clamped-sin-cos': 'clampedSinCos',
+};
+
+/** The shader's NONLINEARITY override values. */
+const NONLINEARITY_CODES: Record<BallNonlinearityId, number> = {
+  none: 0,
+  'allen-cahn': 1,
+  'sine-gordon': 2,
+};
+
+/** Uploads the c_i of an exact solution once, as f32 (a 4-byte buffer when there are none). */
+export function uploadCoefficients(buffers: GpuBuffers, c: ArrayLike<number>): GPUBuffer {
+  return buffers.createFrom('pde coefficients', Float32Array.from(c.length > 0 ? c : [0]));
+}
+
+/** A bound dispatch of the exact-solution kernel: record it as often as the points change. */
+export interface ExactDispatch {
+  readonly bindGroup: GPUBindGroup;
+  readonly params: GPUBuffer;
+  readonly grid: readonly [number, number];
+}
+
+export interface ExactOutputs {
+  /** u*(x_p), count f32. */
+  exact: GPUBuffer;
+  /** f(x_p) = L u*(x_p), count f32. */
+  source: GPUBuffer;
+}
+
+/**
+ * u*(x) and f(x) of one ball problem for a buffer of points, on the GPU (shaders/pdeExact.wgsl):
+ * O(d) per point, one workgroup per point.
+ */
+export class BallExactKernel {
+  private constructor(private readonly kernel: ComputeKernel) {}
+
+  /**
+   * `nonlinearity` must be 'none' for the biharmonic solution. `workgroupSize` must be a power of two.
+   */
+  static async create(
+    device: GPUDevice,
+    solution: BallSolutionId,
+    nonlinearity: BallNonlinearityId,
+    workgroupSize = 64,
+  ): Promise<BallExactKernel> {
+    if (solution === 'clamped-sin-cos' && nonlinearity !== 'none') {
+      throw new RangeError('the clamped biharmonic problem has no nonlinearity');
+    }
+    if (!Number.isInteger(Math.log2(workgroupSize))) {
+      throw new RangeError(`workgroup size must be a power of two, got ${workgroupSize}`);
+    }
+    const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
+    if (solution !== 'clamped-sin-cos') constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
+    const kernel = await createKernel(
+      device,
+      { name: 'pdeExact.wgsl', code: exactCode },
+      { entryPoint: ENTRY_POINTS[solution], constants },
+    );
+    return new BallExactKernel(kernel);
+  }
+
+  /** Binds points, coefficients and outputs; free the result with `release`. */
+  prepare(
+    buffers: GpuBuffers,
+    batch: PointBatch,
+    coefficients: GPUBuffer,
+    outputs: ExactOutputs,
+  ): ExactDispatch {
+    const checked = checkBatch(batch);
+    const params = createPointParams(buffers, checked);
+    const bytes = checked.count * 4;
+    const bindGroup = this.kernel.bind({
+      params,
+      points: checked.points,
+      coefficients,
+      exact: { buffer: outputs.exact, size: bytes },
+      source: { buffer: outputs.source, size: bytes },
+    });
+    const grid = pointGrid(checked.count, buffers.device.limits.maxComputeWorkgroupsPerDimension);
+    return { bindGroup, params, grid };
+  }
+
+  encode(pass: GPUComputePassEncoder, dispatch: ExactDispatch): void {
+    this.kernel.dispatch(pass, dispatch.bindGroup, dispatch.grid[0], dispatch.grid[1]);
+  }
+
+  release(buffers: GpuBuffers, dispatch: ExactDispatch): void {
+    buffers.destroy(dispatch.params);
+  }
+
+  /**
+   * One round trip: uploads `points` (count × dim, row-major) and the coefficients, runs, reads u*
+   * and f back. For tests and offline evaluation; the trainer keeps everything on the GPU.
+   */
+  async evaluate(
+    buffers: GpuBuffers,
+    points: Float32Array,
+    dim: number,
+    coefficients: ArrayLike<number>,
+  ): Promise<{ u: Float32Array; f: Float32Array }> {
+    const count = points.length / dim;
+    if (!Number.isInteger(count)) {
+      throw new RangeError(`${points.length} coordinates are not a whole number of ${dim}-vectors`);
+    }
+    const device = buffers.device;
+    const pointBuffer = buffers.createFrom('pde points', points);
+    const coefficientBuffer = uploadCoefficients(buffers, coefficients);
+    const exact = buffers.create('pde exact u*', count * 4);
+    const source = buffers.create('pde source f', count * 4);
+    const dispatch = this.prepare(buffers, { points: pointBuffer, count, dim }, coefficientBuffer, {
+      exact,
+      source,
+    });
+    try {
+      const encoder = device.createCommandEncoder({ label: 'pde exact' });
+      const pass = encoder.beginComputePass();
+      this.encode(pass, dispatch);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      const u = await readFloat32(device, exact, count);
+      const f = await readFloat32(device, source, count);
+      return { u, f };
+    } finally {
+      this.release(buffers, dispatch);
+      for (const buffer of [pointBuffer, coefficientBuffer, exact, source]) {
+        buffers.destroy(buffer);
+      }
+    }
+  }
+}
