@@ -12,6 +12,8 @@
  * Activation buffers are row-major: element j of row v of point p is at ((p·V + v)·h + j).
  * All coefficients are *normalized* Taylor coefficients c_k = v_k / k! (DESIGN.md §2).
  */
+import type { AnyMlpParameters, MlpParameters } from '../jet/mlp.ts';
+
 export type ChannelStructure = 'standard' | 'collapsed';
 
 export interface JetShape {
@@ -94,4 +96,48 @@ export function tangentSlot(
   k: number,
 ): number {
   return (p * shape.directions + r) * shape.order + (k - 1);
+}
+
+/** Every layer's weight and bias copied into one flat f32 array in parameterLayout order. */
+export function packParameters(widths: readonly number[], params: AnyMlpParameters): Float32Array {
+  const layout = parameterLayout(widths);
+  if (params.layers.length !== layout.layers.length) {
+    throw new RangeError(
+      `widths ${JSON.stringify(widths)} need ${layout.layers.length} layers, got ${params.layers.length}`,
+    );
+  }
+  const flat = new Float32Array(layout.count);
+  layout.layers.forEach((slice, l) => {
+    const { weight, bias } = params.layers[l];
+    if (weight.length !== slice.inputs * slice.outputs || bias.length !== slice.outputs) {
+      throw new RangeError(
+        `layer ${l} must be ${slice.outputs}×${slice.inputs} with ${slice.outputs} biases, ` +
+          `got ${weight.length} weights and ${bias.length} biases`,
+      );
+    }
+    flat.set(weight, slice.weightOffset);
+    flat.set(bias, slice.biasOffset);
+  });
+  return flat;
+}
+
+/** The inverse of packParameters: a flat parameter array split into layers, in float64. */
+export function unpackParameters(
+  widths: readonly number[],
+  flat: Float32Array,
+): MlpParameters<Float64Array> {
+  const layout = parameterLayout(widths);
+  if (flat.length < layout.count) {
+    throw new RangeError(
+      `widths ${JSON.stringify(widths)} need ${layout.count} parameters, got ${flat.length}`,
+    );
+  }
+  return {
+    layers: layout.layers.map((slice) => ({
+      weight: Float64Array.from(
+        flat.subarray(slice.weightOffset, slice.weightOffset + slice.inputs * slice.outputs),
+      ),
+      bias: Float64Array.from(flat.subarray(slice.biasOffset, slice.biasOffset + slice.outputs)),
+    })),
+  };
 }

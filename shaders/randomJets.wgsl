@@ -1,0 +1,168 @@
+// randomJets.wgsl: the input tangents of a jet batch, drawn on the GPU for one (seed, step).
+// Compiled after random.wgsl (src/gpu/composeShader.ts); the CPU mirror is src/random/jetDraws.ts.
+//
+// Layout (src/engine/jetLayout.ts): N points, R jets ("directions") per point, order K, input
+// width d. Coefficients are normalized, c_k = v_k/k!. Every entry point writes all K orders of
+// every jet: order 1 is the drawn first tangent, order `extraOrder` (if nonzero) the fixed tangent
+// extraCoefficient·e_extraIndex that every jet carries (e.g. v_2 = e_t/d folds u_t into the
+// Laplacian jets), every other order zero.
+//   one-hot: index[(p·R + r)·K + k − 1], coefficient[same]; index −1 = a zero tangent
+//   dense  : values[((p·R + r)·K + k − 1)·d + i]
+//
+// Entry points:
+//   sparseOneHot  one invocation per point. Draws R = B distinct coordinates of 0..range−1 by
+//                 Floyd's algorithm (Bentley, "Programming Pearls: a sample of brilliance",
+//                 CACM 1987): for j = range−B … range−1, t uniform on 0..j; keep t if new,
+//                 else keep j. Exactly uniform over the C(range, B) subsets: by induction, if the
+//                 k−1 picks before j are a uniform subset of 0..j−1, a k-subset T of 0..j arises
+//                 with probability k/((j+1)·C(j, k−1)) = 1/C(j+1, k) whether or not j ∈ T
+//                 (j ∈ T: the old picks are T∖{j} and t ∈ T; j ∉ T: t is the one new element),
+//                 given that t is exactly uniform (uniformBelow rejects, it does not take a
+//                 modulus). The order of the picks is not a uniform permutation; the
+//                 estimators only use the set. Words: the WordStream (seed, stream; step, p, 0).
+//                 Membership is checked against the picks already written: O(B²) per point,
+//                 meant for B ≪ d (the exact operator has its own entry point).
+//   exactOneHot   one invocation per (point, jet): jet r is e_r (R = range); no randomness.
+//   denseRademacher, denseGaussian
+//                 one invocation per value of the dense buffer: v_1[i] = rademacherAt or
+//                 normalAt(seed, stream; step, p, r, element i).
+// The step is read from stepCounter[0], so a trainer can keep it on the GPU; the other parameters
+// are fixed for a batch shape. Each entry point binds all five buffers (the layout is reflected
+// from the whole module); the kind of output it does not write may be a 4-byte placeholder.
+//
+// Bindings (@group(0)):
+//   0 params      : uniform Params below
+//   1 stepCounter : storage, read        array<u32>, word 0 = step
+//   2 index       : storage, read_write  array<i32>, N·R·K (one-hot entry points)
+//   3 coefficient : storage, read_write  array<f32>, N·R·K (one-hot entry points)
+//   4 values      : storage, read_write  array<f32>, N·R·K·d (dense entry points)
+// Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (default 64).
+// Dispatch: ceil(invocations / WORKGROUP_SIZE) workgroups, laid out in x and y when there are more
+//   than 65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return).
+
+struct Params {
+  seed: u32,
+  stream: u32,
+  points: u32,
+  directions: u32,
+  order: u32,
+  dimension: u32,
+  range: u32,
+  extraOrder: u32,
+  extraIndex: u32,
+  extraCoefficient: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> stepCounter: array<u32>;
+@group(0) @binding(2) var<storage, read_write> index: array<i32>;
+@group(0) @binding(3) var<storage, read_write> coefficient: array<f32>;
+@group(0) @binding(4) var<storage, read_write> values: array<f32>;
+
+override WORKGROUP_SIZE: u32 = 64;
+
+fn invocation(id: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return id.y * groups.x * WORKGROUP_SIZE + id.x;
+}
+
+fn key() -> vec2<u32> {
+  return vec2<u32>(params.seed, params.stream);
+}
+
+fn slot(p: u32, r: u32, k: u32) -> u32 {
+  return (p * params.directions + r) * params.order + k - 1u;
+}
+
+// Jet r of point p: v_1 = e_first (first ≥ 0), the extra tangent, zeros elsewhere.
+fn writeOneHotJet(p: u32, r: u32, first: i32) {
+  index[slot(p, r, 1u)] = first;
+  coefficient[slot(p, r, 1u)] = 1.0;
+  for (var k = 2u; k <= params.order; k++) {
+    let isExtra = k == params.extraOrder;
+    index[slot(p, r, k)] = select(-1, i32(params.extraIndex), isExtra);
+    coefficient[slot(p, r, k)] = select(0.0, params.extraCoefficient, isExtra);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sparseOneHot(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let p = invocation(id, groups);
+  if (p >= params.points) {
+    return;
+  }
+  var stream = wordStream(key(), stepCounter[0], p, 0u);
+  let samples = params.directions;
+  for (var r = 0u; r < samples; r++) {
+    let j = params.range - samples + r;
+    var pick = uniformBelow(&stream, j + 1u);
+    for (var q = 0u; q < r; q++) {
+      if (u32(index[slot(p, q, 1u)]) == pick) {
+        pick = j;
+        break;
+      }
+    }
+    writeOneHotJet(p, r, i32(pick));
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn exactOneHot(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let jet = invocation(id, groups);
+  if (jet >= params.points * params.directions) {
+    return;
+  }
+  let r = jet % params.directions;
+  writeOneHotJet(jet / params.directions, r, i32(r));
+}
+
+// Value `element` of the dense buffer: the drawn coordinate for order 1, else the extra tangent.
+fn writeDense(element: u32, rademacher: bool) {
+  let d = params.dimension;
+  let i = element % d;
+  let jetSlot = element / d;
+  let k = jetSlot % params.order + 1u;
+  let jet = jetSlot / params.order;
+  let p = jet / params.directions;
+  let r = jet % params.directions;
+  var value = 0.0;
+  if (k == 1u) {
+    if (i < params.range) {
+      if (rademacher) {
+        value = rademacherAt(key(), stepCounter[0], p, r, i);
+      } else {
+        value = normalAt(key(), stepCounter[0], p, r, i);
+      }
+    }
+  } else if (k == params.extraOrder && i == params.extraIndex) {
+    value = params.extraCoefficient;
+  }
+  values[element] = value;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn denseRademacher(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let element = invocation(id, groups);
+  if (element < params.points * params.directions * params.order * params.dimension) {
+    writeDense(element, true);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn denseGaussian(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let element = invocation(id, groups);
+  if (element < params.points * params.directions * params.order * params.dimension) {
+    writeDense(element, false);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * How the input tangents of a jet batch are drawn from (seed, step), and the CPU mirror of
+ * shaders/randomJets.wgsl that draws them: the same indices and signs as the GPU, the same
+ * Gaussian values up to f32 rounding. The CPU reference engine trains on these, the GPU engine on
+ * the kernel's, and the two see the same jets.
+ */
+import type { TangentInput } from '../engine/jetLayout.ts';
+import { factorial } from '../jet/series.ts';
+import {
+  normalAt,
+  rademacherAt,
+  randomKey,
+  RandomStream,
+  requireU32,
+  WordStream,
+} from './counterRandom.ts';
+
+/**
+ * sparse    : B one-hot first tangents e_i, i drawn uniformly without replacement from 0..range−1
+ * exact     : every one-hot first tangent e_0 … e_{range−1} (no randomness)
+ * rademacher: dense first tangents, coordinates 0..range−1 independent ±1, the rest 0
+ * gaussian  : dense first tangents, coordinates 0..range−1 independent N(0, 1), the rest 0
+ */
+export type JetDrawKind = 'sparse' | 'exact' | 'rademacher' | 'gaussian';
+
+/** A fixed tangent v_order = value·e_index carried by every jet (derivative convention). */
+export interface ExtraTangent {
+  order: number;
+  index: number;
+  value: number;
+}
+
+export interface JetDrawSpec {
+  kind: JetDrawKind;
+  /** Jets per point R: B for sparse and dense draws, `range` for exact. */
+  directions: number;
+  /** Jet order K. */
+  order: number;
+  /** Input width d. */
+  dimension: number;
+  /** Coordinates 0..range−1 are drawn (e.g. the d spatial ones of an (x, t) input). */
+  range: number;
+  extra?: ExtraTangent;
+}
+
+/** Which draw of the sequence: the step, and the seed and stream of the key. */
+export interface DrawKey {
+  seed: number;
+  step: number;
+  /** Defaults to RandomStream.jets. */
+  stream?: number;
+}
+
+export function validateDrawSpec(spec: JetDrawSpec): void {
+  const { kind, directions, order, dimension, range, extra } = spec;
+  const integers: [string, number, number, number][] = [
+    ['order', order, 1, 8],
+    ['dimension', dimension, 1, 2 ** 31 - 1],
+    ['range', range, 1, dimension],
+    ['directions', directions, 1, 2 ** 31 - 1],
+  ];
+  for (const [name, value, min, max] of integers) {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(
+        `${kind} jets: ${name} must be an integer in ${min}..${max}, got ${value}`,
+      );
+    }
+  }
+  if (kind === 'sparse' && directions > range) {
+    throw new RangeError(
+      `sparse jets: cannot draw ${directions} distinct coordinates out of ${range}`,
+    );
+  }
+  if (kind === 'exact' && directions !== range) {
+    throw new RangeError(`exact jets: directions must equal range (${range}), got ${directions}`);
+  }
+  if (extra) {
+    if (!Number.isInteger(extra.order) || extra.order < 2 || extra.order > order) {
+      throw new RangeError(`the extra tangent's order must be in 2..${order}, got ${extra.order}`);
+    }
+    if (!Number.isInteger(extra.index) || extra.index < 0 || extra.index >= dimension) {
+      throw new RangeError(`the extra tangent's index must be in 0..${dimension - 1}`);
+    }
+  }
+}
+
+/** The normalized coefficient c_k = v_k/k! of the extra tangent. */
+export function extraCoefficient(extra: ExtraTangent): number {
+  return extra.value / factorial(extra.order);
+}
+
+/**
+ * The B coordinates of one point's sparse jets, in the order the GPU writes them (Floyd's
+ * algorithm over the WordStream (seed, stream; step, point, 0); see shaders/randomJets.wgsl).
+ */
+export function sparseIndices(
+  key: readonly [number, number],
+  step: number,
+  point: number,
+  range: number,
+  samples: number,
+): Int32Array {
+  const stream = new WordStream(key, step, point, 0);
+  const picks = new Int32Array(samples);
+  for (let r = 0; r < samples; r++) {
+    const j = range - samples + r;
+    const t = stream.uniformBelow(j + 1);
+    picks[r] = picks.subarray(0, r).includes(t) ? j : t;
+  }
+  return picks;
+}
+
+function oneHotTangents(
+  spec: JetDrawSpec,
+  points: number,
+  firstIndex: (p: number) => ArrayLike<number>,
+): TangentInput {
+  const { directions: R, order: K, extra } = spec;
+  const index = new Int32Array(points * R * K).fill(-1);
+  const coefficient = new Float32Array(points * R * K);
+  for (let p = 0; p < points; p++) {
+    const first = firstIndex(p);
+    for (let r = 0; r < R; r++) {
+      const slot = (p * R + r) * K;
+      index[slot] = first[r];
+      coefficient[slot] = 1;
+      if (extra) {
+        index[slot + extra.order - 1] = extra.index;
+        coefficient[slot + extra.order - 1] = extraCoefficient(extra);
+      }
+    }
+  }
+  return { kind: 'oneHot', index, coefficient };
+}
+
+function denseTangents(
+  spec: JetDrawSpec,
+  points: number,
+  draw: (p: number, r: number, i: number) => number,
+): TangentInput {
+  const { directions: R, order: K, dimension: d, range, extra } = spec;
+  const values = new Float32Array(points * R * K * d);
+  for (let p = 0; p < points; p++) {
+    for (let r = 0; r < R; r++) {
+      const base = (p * R + r) * K * d;
+      for (let i = 0; i < range; i++) values[base + i] = draw(p, r, i);
+      if (extra) values[base + (extra.order - 1) * d + extra.index] = extraCoefficient(extra);
+    }
+  }
+  return { kind: 'dense', values };
+}
+
+/** The tangents the GPU draws for `points` points at this key (CPU mirror of randomJets.wgsl). */
+export function drawTangents(spec: JetDrawSpec, points: number, at: DrawKey): TangentInput {
+  validateDrawSpec(spec);
+  requireU32(points, 'points');
+  const step = requireU32(at.step, 'step');
+  const key = randomKey(at.seed, at.stream ?? RandomStream.jets);
+  switch (spec.kind) {
+    case 'sparse':
+      return oneHotTangents(spec, points, (p) =>
+        sparseIndices(key, step, p, spec.range, spec.directions),
+      );
+    case 'exact': {
+      const all = Int32Array.from({ length: spec.range }, (_, i) => i);
+      return oneHotTangents(spec, points, () => all);
+    }
+    case 'rademacher':
+      return denseTangents(spec, points, (p, r, i) => rademacherAt(key, step, p, r, i));
+    case 'gaussian':
+      return denseTangents(spec, points, (p, r, i) => normalAt(key, step, p, r, i));
+  }
+}

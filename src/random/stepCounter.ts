@@ -1,0 +1,26 @@
+import type { GpuBuffers } from '../gpu/buffers.ts';
+import { requireU32 } from './counterRandom.ts';
+
+/**
+ * The training step as the random kernels read it: word 0 of a storage buffer. A trainer may keep
+ * that word on the GPU (advanced by its own kernels); this class is the host-written form, a
+ * 4-byte write per step: the draws themselves are never uploaded.
+ */
+export class GpuStepCounter {
+  readonly buffer: GPUBuffer;
+
+  constructor(
+    private readonly buffers: GpuBuffers,
+    label = 'random step counter',
+  ) {
+    this.buffer = buffers.create(label, 4);
+  }
+
+  set(step: number): void {
+    this.buffers.write(this.buffer, Uint32Array.of(requireU32(step, 'step')));
+  }
+
+  destroy(): void {
+    this.buffers.destroy(this.buffer);
+  }
+}

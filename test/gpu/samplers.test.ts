@@ -1,0 +1,179 @@
+/**
+ * shaders/samplers.wgsl on Dawn: the collocation samplers against their CPU mirror and against the
+ * distributions they claim (Kolmogorov–Smirnov at significance 1e-3, fixed seeds: deterministic).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
+import { GpuBuffers, readFloat32 } from '../../src/gpu/buffers.ts';
+import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { GpuPointSamplers, type PointDraw } from '../../src/random/gpuPointSamplers.ts';
+import { sampleBall, sampleParabolic } from '../../src/random/pointSamplers.ts';
+import { GpuStepCounter } from '../../src/random/stepCounter.ts';
+import { ksStatistic, ksSurvival, moments, normalCdf } from '../unit/random/statistics.ts';
+
+const ALPHA = 1e-3;
+
+let gpu: GpuContext;
+let buffers: GpuBuffers;
+let samplers: GpuPointSamplers;
+let stepCounter: GpuStepCounter;
+
+beforeAll(async () => {
+  gpu = await acquireNodeGpu();
+  buffers = new GpuBuffers(gpu.device);
+  samplers = await GpuPointSamplers.create(gpu.device);
+  stepCounter = new GpuStepCounter(buffers);
+});
+
+afterAll(() => {
+  buffers?.destroyAll();
+  gpu?.destroy();
+});
+
+async function run(draw: PointDraw, step: number, points: number): Promise<Float32Array> {
+  stepCounter.set(step);
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  draw.record(pass);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+  try {
+    return await readFloat32(gpu.device, draw.points, points * draw.width);
+  } finally {
+    draw.destroy();
+  }
+}
+
+/**
+ * Coordinates agree with the float64 mirror to f32 accuracy: the normals to a few ulp, the norm
+ * summed in a different order, and pow (volume-uniform radius) from the GPU's builtin.
+ */
+function expectClosePoints(gpuPoints: Float32Array, cpuPoints: Float32Array): void {
+  expect(gpuPoints.length).toBe(cpuPoints.length);
+  cpuPoints.forEach((x, i) => {
+    expect(Math.abs(gpuPoints[i] - x), `coordinate ${i}`).toBeLessThanOrEqual(
+      2e-6 * (1 + Math.abs(x)),
+    );
+  });
+}
+
+function radii(points: Float32Array, width: number, d: number): Float64Array {
+  return Float64Array.from({ length: points.length / width }, (_, p) => {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += points[p * width + i] ** 2;
+    return Math.sqrt(s);
+  });
+}
+
+describe('ball samplers on the GPU', () => {
+  it('volume-uniform: equals the mirror; P(|x| ≤ s) = s^d (KS); directions centred', async () => {
+    const d = 7;
+    const N = 3000;
+    const points = await run(
+      samplers.ball(buffers, d, 'volume-uniform', N, { seed: 42 }, stepCounter.buffer),
+      3,
+      N,
+    );
+    expectClosePoints(points, sampleBall(d, 'volume-uniform', N, { seed: 42, step: 3 }));
+    const r = radii(points, d, d);
+    expect(Math.max(...r)).toBeLessThanOrEqual(1 + 1e-6);
+    const ks = ksStatistic(r, (s) => Math.min(1, s) ** d);
+    console.log(
+      `volume-uniform radii, d = ${d}: KS D = ${ks.toFixed(4)}, p = ${ksSurvival(ks, N).toFixed(3)}`,
+    );
+    expect(ksSurvival(ks, N)).toBeGreaterThan(ALPHA);
+    // Uniform ball: E[x_i] = 0, E[x_i²] = 1/(d + 2), E[x_i⁴] = 3/((d + 2)(d + 4)); 4 standard errors.
+    const variance = 1 / (d + 2);
+    const fourth = 3 / ((d + 2) * (d + 4));
+    for (let i = 0; i < d; i++) {
+      const m = moments(Float64Array.from({ length: N }, (_, p) => points[p * d + i]));
+      expect(Math.abs(m.mean)).toBeLessThan(4 * Math.sqrt(variance / N));
+      expect(Math.abs(m.variance - variance)).toBeLessThan(
+        4 * Math.sqrt((fourth - variance ** 2) / N),
+      );
+    }
+  });
+
+  it('radius-uniform (the STDE code sampler): |x| ~ U[0, 1) (KS), and not volume-uniform', async () => {
+    const d = 5;
+    const N = 3000;
+    const points = await run(
+      samplers.ball(buffers, d, 'radius-uniform', N, { seed: 43 }, stepCounter.buffer),
+      0,
+      N,
+    );
+    expectClosePoints(points, sampleBall(d, 'radius-uniform', N, { seed: 43, step: 0 }));
+    const r = radii(points, d, d);
+    const ks = ksStatistic(r, (s) => Math.min(1, s));
+    expect(ksSurvival(ks, N)).toBeGreaterThan(ALPHA);
+    expect(
+      ksSurvival(
+        ksStatistic(r, (s) => Math.min(1, s) ** d),
+        N,
+      ),
+    ).toBeLessThan(1e-6);
+  });
+
+  it('handles d larger than the workgroup (strided reduction) and a new step redraws', async () => {
+    const d = 300;
+    const N = 20;
+    const draw = () =>
+      samplers.ball(buffers, d, 'volume-uniform', N, { seed: 1 }, stepCounter.buffer);
+    const first = await run(draw(), 10, N);
+    expectClosePoints(first, sampleBall(d, 'volume-uniform', N, { seed: 1, step: 10 }));
+    expect(await run(draw(), 10, N)).toEqual(first);
+    expect(await run(draw(), 11, N)).not.toEqual(first);
+  });
+});
+
+describe('parabolic samplers on the GPU', () => {
+  const T = 0.3;
+
+  it('interior: t ~ U[0, T) (KS), x/sqrt(2t) ~ N(0, 1) (KS); equals the mirror', async () => {
+    const d = 4;
+    const N = 2000;
+    const points = await run(
+      samplers.parabolic(buffers, d, T, 'interior', N, { seed: 9 }, stepCounter.buffer),
+      2,
+      N,
+    );
+    expectClosePoints(points, sampleParabolic(d, T, 'interior', N, { seed: 9, step: 2 }));
+    const t = Float64Array.from({ length: N }, (_, p) => points[p * (d + 1) + d]);
+    expect(
+      ksSurvival(
+        ksStatistic(t, (s) => s / T),
+        N,
+      ),
+    ).toBeGreaterThan(ALPHA);
+    const standardized: number[] = [];
+    for (let p = 0; p < N; p++) {
+      if (t[p] < 1e-3) continue; // x/sqrt(2t) loses accuracy as t → 0
+      for (let i = 0; i < d; i++) standardized.push(points[p * (d + 1) + i] / Math.sqrt(2 * t[p]));
+    }
+    expect(ksSurvival(ksStatistic(standardized, normalCdf), standardized.length)).toBeGreaterThan(
+      ALPHA,
+    );
+  });
+
+  it('terminal: t = T exactly, x ~ N(0, 2T·I) (KS); a separate stream from the interior', async () => {
+    const d = 3;
+    const N = 2000;
+    const points = await run(
+      samplers.parabolic(buffers, d, T, 'terminal', N, { seed: 9 }, stepCounter.buffer),
+      2,
+      N,
+    );
+    expectClosePoints(points, sampleParabolic(d, T, 'terminal', N, { seed: 9, step: 2 }));
+    const x: number[] = [];
+    for (let p = 0; p < N; p++) {
+      expect(points[p * (d + 1) + d]).toBe(Math.fround(T));
+      for (let i = 0; i < d; i++) x.push(points[p * (d + 1) + i] / Math.sqrt(2 * T));
+    }
+    expect(ksSurvival(ksStatistic(x, normalCdf), x.length)).toBeGreaterThan(ALPHA);
+    const interior = sampleParabolic(d, T, 'interior', N, { seed: 9, step: 2 });
+    expect(points[0] / Math.sqrt(2 * T)).not.toBeCloseTo(
+      interior[0] / Math.sqrt(2 * interior[d]),
+      3,
+    );
+  });
+});
