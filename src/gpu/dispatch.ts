@@ -1,4 +1,5 @@
 import type { GpuBuffers } from './buffers.ts';
+import { LimitError } from './errors.ts';
 import type { BufferBinding, ComputeKernel } from './kernel.ts';
 
 /**
@@ -33,8 +34,23 @@ export function dispatchLinear(
   groups: number,
   maxPerDimension: number,
 ): void {
-  const x = Math.min(Math.max(groups, 1), maxPerDimension);
-  kernel.dispatch(pass, bindGroup, x, Math.ceil(groups / x));
+  kernel.dispatch(pass, bindGroup, ...dispatchGrid(groups, maxPerDimension));
+}
+
+/**
+ * Workgroup counts (x, y) covering `workgroups` when one dimension allows at most
+ * `maxPerDimension` (65 535 by default): the shaders number workgroup g = y·num_workgroups.x + x
+ * and let the surplus of the last row return.
+ */
+export function dispatchGrid(workgroups: number, maxPerDimension: number): [number, number] {
+  if (workgroups <= maxPerDimension) return [Math.max(workgroups, 1), 1];
+  const y = Math.ceil(workgroups / maxPerDimension);
+  if (y > maxPerDimension) {
+    throw new LimitError(
+      `${workgroups} workgroups exceed the ${maxPerDimension}×${maxPerDimension} dispatch grid`,
+    );
+  }
+  return [maxPerDimension, y];
 }
 
 const bufferIds = new WeakMap<GPUBuffer, number>();

@@ -9,7 +9,7 @@ import { createComposedKernel } from '../gpu/composeShader.ts';
 import { LimitError } from '../gpu/errors.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
-import { dispatchGrid } from './dispatchGrid.ts';
+import { dispatchGrid } from '../gpu/dispatch.ts';
 import type { BallLaw, ParabolicLaw } from './pointSamplers.ts';
 
 /** Params of samplers.wgsl: six 4-byte words, padded to a multiple of 16 bytes. */

@@ -9,7 +9,7 @@ import { createComposedKernel } from '../gpu/composeShader.ts';
 import { LimitError } from '../gpu/errors.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
-import { dispatchGrid } from './dispatchGrid.ts';
+import { dispatchGrid } from '../gpu/dispatch.ts';
 import {
   extraCoefficient,
   type JetDrawKind,
