@@ -1,0 +1,198 @@
+// jetBackwardWeights.wgsl: weight and bias gradients of a dense layer of a jet batch, split-K.
+//
+// y_0 = W x_0 + b and y_k = W x_k act on every row alike, so with the layer's output cotangent
+// Z̄ (row-major [rows][outputs]) and its input jets A ([rows][inputs]):
+//   dW[j, i] = Σ_m Z̄[m, j] · A[m, i]          db[j] = Σ_{m a value row} Z̄[m, j]
+// The bias is column `inputs` of an augmented A that is 1 on value rows and 0 on the others, so
+// one tiled product gives both. The reduction over m is split into fixed chunks of `chunk` rows,
+// one per workgroup layer z: split s sums its chunk in the fixed order m = m0, m0 + 1, … and
+// writes a whole parameter slice (weights [outputs][inputs], then biases, as in
+// src/engine/jetLayout.ts) at destinationOffset + s·splitStride. With one split that is the
+// gradient buffer itself; with several, jetBackwardReduce.wgsl adds the slices in split order.
+// Chunks depend only on the shape, never on timing, so the result is the same bits on every run.
+//
+// Layer inputs (override INPUT):
+//   0 hidden : A = the previous layer's activation jets, same row structure as Z̄.
+//   1 dense  : first layer, A from the points x (value rows) and dense normalized tangents
+//              (tangents[((p·R + r)·K + k − 1)·d + i]); a collapsed top row is Σ_r of order K.
+//   2 points : first layer with one-hot tangents: only the value rows (m = point, Z̄ row m·V) and
+//              the points x; the tangent rows are scattered by jetBackwardScatter.wgsl afterwards.
+//
+// Bindings (@group(0)):
+//   0 params      : uniform { reduction, inputs, outputs, rowsPerPoint, directions, chunk,
+//                   destinationOffset, splitStride }   reduction = rows summed over (m < reduction)
+//   1 cotangent   : storage, read        Z̄, points·V·outputs
+//   2 layerInput  : storage, read        activations (INPUT 0) or points x, points·d (INPUT 1, 2)
+//   3 tangents    : storage, read        dense tangents (INPUT 1); any buffer otherwise, unread
+//   4 destination : storage, read_write  gradient buffer or split slices
+// Overrides: INPUT, ORDER (K), COLLAPSED, ROW_THREADS (1, 2, 4, 8 or 16; default 16).
+// Workgroup: (16, ROW_THREADS, 1), at most 256 invocations, computing a (4·ROW_THREADS) (j) × 64
+// (i) tile; invocation (x, y) owns outputs j = 4y … 4y + 3 and columns i = 4x … 4x + 3 (one vec4
+// per output). The reduction walks m in steps of 16 through two tiles in workgroup memory
+// (at most 8 KiB of the 16 KiB limit). Out-of-range elements load as 0 and are not stored.
+// Dispatch: x = ceil((inputs + 1) / 64) column tiles, y = ceil(outputs / (4·ROW_THREADS)) row
+// tiles, z = splits.
+
+struct Params {
+  reduction: u32,
+  inputs: u32,
+  outputs: u32,
+  rowsPerPoint: u32,
+  directions: u32,
+  chunk: u32,
+  destinationOffset: u32,
+  splitStride: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> cotangent: array<f32>;
+@group(0) @binding(2) var<storage, read> layerInput: array<f32>;
+@group(0) @binding(3) var<storage, read> tangents: array<f32>;
+@group(0) @binding(4) var<storage, read_write> destination: array<f32>;
+
+override INPUT: u32 = 0u;
+override ORDER: u32 = 1u;
+override COLLAPSED: bool = false;
+
+const DENSE: u32 = 1u;
+const POINTS: u32 = 2u;
+const TILE: u32 = 64u;
+const STEP: u32 = 16u;
+const THREADS: u32 = 16u;
+// Invocations along y; the tile covers 4·ROW_THREADS outputs j. Narrow layers (the scalar output
+// layer above all) use fewer, so a 1-output gradient does not pay for 64 rows of zeros.
+override ROW_THREADS: u32 = 16u;
+
+// zTile[s·ROW_THREADS + q] = Z̄[row of m0 + s, outputs j0 + 4q … + 3];
+// aTile[s·16 + c] = augmented A[m0 + s, columns i0 + 4c … + 3]. vec4 accumulators in named
+// variables keep the 4×4 block in registers (SwiftShader keeps indexed arrays in memory; named
+// vec4s made these kernels ~3× faster there).
+var<workgroup> zTile: array<vec4<f32>, STEP * THREADS>;
+var<workgroup> aTile: array<vec4<f32>, STEP * THREADS>;
+
+// Row of Z̄ that reduction index m reads.
+fn cotangentRow(m: u32) -> u32 {
+  return select(m, m * params.rowsPerPoint, INPUT == POINTS);
+}
+
+// Coefficient i of the first layer's input row m = p·V + v, from x and the dense tangents.
+fn denseInput(m: u32, i: u32) -> f32 {
+  let d = params.inputs;
+  let p = m / params.rowsPerPoint;
+  let v = m % params.rowsPerPoint;
+  if (v == 0u) {
+    return layerInput[p * d + i];
+  }
+  let firstSlot = p * params.directions * ORDER;
+  if (!COLLAPSED) {
+    return tangents[(firstSlot + v - 1u) * d + i];
+  }
+  let lower = max(ORDER, 1u) - 1u;
+  if (v == params.rowsPerPoint - 1u) {
+    var sum = 0.0;
+    for (var r = 0u; r < params.directions; r++) {
+      sum += tangents[(firstSlot + r * ORDER + ORDER - 1u) * d + i];
+    }
+    return sum;
+  }
+  let r = (v - 1u) / lower;
+  let k = (v - 1u) % lower;
+  return tangents[(firstSlot + r * ORDER + k) * d + i];
+}
+
+// Element (m, i) of the augmented layer input; column `inputs` is the bias indicator.
+fn augmentedInput(m: u32, i: u32) -> f32 {
+  if (i == params.inputs) {
+    return select(select(0.0, 1.0, m % params.rowsPerPoint == 0u), 1.0, INPUT == POINTS);
+  }
+  if (INPUT == DENSE) {
+    return denseInput(m, i);
+  }
+  return layerInput[m * params.inputs + i];
+}
+
+fn cotangentAt(m: u32, j: u32, end: u32) -> f32 {
+  if (m < end && j < params.outputs) {
+    return cotangent[cotangentRow(m) * params.outputs + j];
+  }
+  return 0.0;
+}
+
+fn inputAt(m: u32, i: u32, end: u32) -> f32 {
+  if (m < end && i <= params.inputs) {
+    return augmentedInput(m, i);
+  }
+  return 0.0;
+}
+
+// Row j of the gradient tile, columns i … i + 3: weights, and the bias at column `inputs`.
+fn store(base: u32, j: u32, i: u32, value: vec4<f32>) {
+  if (j >= params.outputs) {
+    return;
+  }
+  for (var t = 0u; t < 4u; t++) {
+    if (i + t < params.inputs) {
+      destination[base + j * params.inputs + i + t] = value[t];
+    } else if (i + t == params.inputs) {
+      destination[base + params.outputs * params.inputs + j] = value[t];
+    }
+  }
+}
+
+@compute @workgroup_size(16, ROW_THREADS, 1)
+fn weightGradient(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) flat: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+) {
+  let j0 = wid.y * 4u * ROW_THREADS;
+  let i0 = wid.x * TILE;
+  let start = wid.z * params.chunk;
+  let end = min(start + params.chunk, params.reduction);
+  let invocations = THREADS * ROW_THREADS;
+  var acc0 = vec4<f32>();
+  var acc1 = vec4<f32>();
+  var acc2 = vec4<f32>();
+  var acc3 = vec4<f32>();
+  for (var m0 = start; m0 < end; m0 += STEP) {
+    // Each invocation loads vec4s of both tiles, neighbours on neighbouring addresses.
+    for (var e = flat; e < STEP * ROW_THREADS; e += invocations) {
+      let m = m0 + e / ROW_THREADS;
+      let j = j0 + 4u * (e % ROW_THREADS);
+      zTile[e] = vec4<f32>(
+        cotangentAt(m, j, end),
+        cotangentAt(m, j + 1u, end),
+        cotangentAt(m, j + 2u, end),
+        cotangentAt(m, j + 3u, end),
+      );
+    }
+    for (var e = flat; e < STEP * THREADS; e += invocations) {
+      let m = m0 + e / THREADS;
+      let i = i0 + 4u * (e % THREADS);
+      aTile[e] = vec4<f32>(
+        inputAt(m, i, end),
+        inputAt(m, i + 1u, end),
+        inputAt(m, i + 2u, end),
+        inputAt(m, i + 3u, end),
+      );
+    }
+    workgroupBarrier();
+    let steps = min(STEP, end - m0);
+    for (var s = 0u; s < steps; s++) {
+      let z = zTile[s * ROW_THREADS + lid.y];
+      let a = aTile[s * THREADS + lid.x];
+      acc0 = fma(vec4<f32>(z.x), a, acc0);
+      acc1 = fma(vec4<f32>(z.y), a, acc1);
+      acc2 = fma(vec4<f32>(z.z), a, acc2);
+      acc3 = fma(vec4<f32>(z.w), a, acc3);
+    }
+    workgroupBarrier();
+  }
+  let base = params.destinationOffset + wid.z * params.splitStride;
+  let j = j0 + 4u * lid.y;
+  let i = i0 + 4u * lid.x;
+  store(base, j, i, acc0);
+  store(base, j + 1u, i, acc1);
+  store(base, j + 2u, i, acc2);
+  store(base, j + 3u, i, acc3);
+}

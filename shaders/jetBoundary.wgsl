@@ -1,0 +1,190 @@
+// jetBoundary.wgsl: the hard boundary factor on a batch of output jets, u = b(g(t))·m(t).
+//
+// Along direction r the input curve is g(t) = x + Σ_k c_k t^k, so ‖g(t)‖² has the jet
+//   q_k = Σ_{i+j=k} ⟨c_i, c_j⟩, c_0 = x,
+// and b = 1 − q ('ball') or (1 − q)² ('ball2', SQUARED), a Cauchy square. One-hot tangents
+// c_k = a_k·e_{n_k} make this O(K²) per direction: ⟨c_0, c_k⟩ = a_k·x[n_k] and
+// ⟨c_i, c_j⟩ = a_i·a_j·[n_i = n_j]; dense tangents cost O(d·K²).
+// Then u = b·m per direction, u_k = Σ_{i=0..k} b_i·m_{k−i} (b_0 and m_0 shared by all directions).
+// Collapsed: the top row of b holds Σ_r b_K^(r) and the top row of u is
+//   b_0·(Σ_r m_K^(r)) + (Σ_r b_K^(r))·m_0 + Σ_r Σ_{0<i<K} b_i^(r)·m_{K−i}^(r),
+// the sum over r of the standard top coefficients.
+//
+// Bindings (@group(0)):
+//   0 params       : uniform BoundaryParams (below)
+//   1 x            : storage, read        N·d points
+//   2 tangents     : storage, read        dense N·R·K·d or one-hot N·R·K coefficients
+//   3 tangentIndex : storage, read        one-hot N·R·K indices (−1 = zero tangent); unused if dense
+//   4 mlpOutput    : storage, read        m jets, N·V·outputs (jetLayout rows)
+//   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows)
+//   6 output       : storage, read_write  u jets, N·V·outputs
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point. Dispatch: x·y workgroups covering
+// N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
+
+struct BoundaryParams {
+  points: u32,
+  directions: u32,
+  rowsPerPoint: u32,
+  dim: u32,
+  outputs: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: BoundaryParams;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> tangents: array<f32>;
+@group(0) @binding(3) var<storage, read> tangentIndex: array<i32>;
+@group(0) @binding(4) var<storage, read> mlpOutput: array<f32>;
+@group(0) @binding(5) var<storage, read_write> boundary: array<f32>;
+@group(0) @binding(6) var<storage, read_write> output: array<f32>;
+
+override K: u32 = 2u;
+override COLLAPSED: bool = false;
+override ONE_HOT: bool = false;
+override SQUARED: bool = false;
+override WORKGROUP_SIZE: u32 = 64u;
+
+const MAX_ORDER: u32 = 8u;
+// Per-unit series. Function-scope arrays are always initialized explicitly: on SwiftShader a
+// `var a: T;` inside a loop keeps the previous iteration's contents instead of starting at zero.
+alias Series = array<f32, MAX_ORDER + 1u>;
+
+fn directionOrders() -> u32 {
+  return select(K, K - 1u, COLLAPSED);
+}
+
+fn rowOf(r: u32, k: u32) -> u32 {
+  return 1u + r * directionOrders() + (k - 1u);
+}
+
+fn tangentSlot(p: u32, r: u32, k: u32) -> u32 {
+  return (p * params.directions + r) * K + (k - 1u);
+}
+
+// q_1..q_K of ‖g(t)‖² along direction r of point p (q_0 = ‖x‖² is shared and set by the caller).
+fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
+  let d = params.dim;
+  if (ONE_HOT) {
+    // A zero tangent (index −1) gets coefficient 0 and index d: it matches no real index, and
+    // where two zero tangents match, their product is 0.
+    var a = Series();
+    var n = array<u32, MAX_ORDER + 1u>();
+    for (var k = 1u; k <= K; k++) {
+      let slot = tangentSlot(p, r, k);
+      let index = tangentIndex[slot];
+      let valid = index >= 0 && u32(index) < d;
+      n[k] = select(d, u32(index), valid);
+      a[k] = select(0.0, tangents[slot], valid);
+    }
+    for (var k = 1u; k <= K; k++) {
+      var sum = 0.0;
+      if (n[k] < d) {
+        sum = 2.0 * a[k] * x[p * d + n[k]];
+      }
+      for (var i = 1u; i < k; i++) {
+        if (n[i] == n[k - i]) {
+          sum += a[i] * a[k - i];
+        }
+      }
+      (*q)[k] = sum;
+    }
+    return;
+  }
+  for (var i = 0u; i < d; i++) {
+    var c = Series();
+    c[0] = x[p * d + i];
+    for (var k = 1u; k <= K; k++) {
+      c[k] = tangents[tangentSlot(p, r, k) * d + i];
+    }
+    for (var k = 1u; k <= K; k++) {
+      var sum = 0.0;
+      for (var j = 0u; j <= k; j++) {
+        sum += c[j] * c[k - j];
+      }
+      (*q)[k] += sum;
+    }
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn applyBoundary(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groupCount: vec3<u32>,
+) {
+  let p = id.x + id.y * groupCount.x * WORKGROUP_SIZE;
+  if (p >= params.points) {
+    return;
+  }
+  let d = params.dim;
+  let h = params.outputs;
+  let base = p * params.rowsPerPoint;
+  let topRow = base + params.rowsPerPoint - 1u;
+  let orders = directionOrders();
+
+  var normSquared = 0.0;
+  for (var i = 0u; i < d; i++) {
+    normSquared += x[p * d + i] * x[p * d + i];
+  }
+  var b0 = 1.0 - normSquared;
+  if (SQUARED) {
+    b0 *= b0;
+  }
+  boundary[base] = b0;
+  var bTop = 0.0;
+  for (var r = 0u; r < params.directions; r++) {
+    var q = Series();
+    normSquaredJet(p, r, &q);
+    var b = Series();
+    b[0] = 1.0 - normSquared;
+    for (var k = 1u; k <= K; k++) {
+      b[k] = -q[k];
+    }
+    if (SQUARED) {
+      var square = Series();
+      for (var k = 0u; k <= K; k++) {
+        for (var i = 0u; i <= k; i++) {
+          square[k] += b[i] * b[k - i];
+        }
+      }
+      b = square;
+    }
+    for (var k = 1u; k <= orders; k++) {
+      boundary[base + rowOf(r, k)] = b[k];
+    }
+    bTop += b[K];
+  }
+  if (COLLAPSED) {
+    boundary[topRow] = bTop;
+  }
+
+  // Second sweep per output: b rows come back from this invocation's own stores.
+  for (var o = 0u; o < h; o++) {
+    let m0 = mlpOutput[base * h + o];
+    output[base * h + o] = b0 * m0;
+    var topRest = 0.0;
+    for (var r = 0u; r < params.directions; r++) {
+      var b = Series();
+      var m = Series();
+      b[0] = b0;
+      m[0] = m0;
+      for (var k = 1u; k <= orders; k++) {
+        b[k] = boundary[base + rowOf(r, k)];
+        m[k] = mlpOutput[(base + rowOf(r, k)) * h + o];
+      }
+      for (var k = 1u; k <= orders; k++) {
+        var u = 0.0;
+        for (var i = 0u; i <= k; i++) {
+          u += b[i] * m[k - i];
+        }
+        output[(base + rowOf(r, k)) * h + o] = u;
+      }
+      if (COLLAPSED) {
+        for (var i = 1u; i < K; i++) {
+          topRest += b[i] * m[K - i];
+        }
+      }
+    }
+    if (COLLAPSED) {
+      output[topRow * h + o] = b0 * mlpOutput[topRow * h + o] + bTop * m0 + topRest;
+    }
+  }
+}

@@ -1,0 +1,508 @@
+import boundaryCode from '../../shaders/jetBoundary.wgsl?raw';
+import forwardCode from '../../shaders/jetForward.wgsl?raw';
+import type { GpuBuffers } from '../gpu/buffers.ts';
+import { readFloat32 } from '../gpu/buffers.ts';
+import { type ComputeKernel, createKernel, type ShaderSource } from '../gpu/kernel.ts';
+import type { Activation } from '../jet/activations.ts';
+import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
+import {
+  type JetShape,
+  layerElements,
+  parameterLayout,
+  rowsPerPoint,
+  type TangentInput,
+} from './jetLayout.ts';
+
+/** Highest jet order the kernels are compiled for (their per-unit series are fixed-size arrays). */
+export const MAX_JET_ORDER = 8;
+
+export type TangentKind = TangentInput['kind'];
+
+/**
+ * Everything the forward pass stores, in the jetLayout row structure; the backward pass reads it.
+ * For boundary 'none' there is no factor: `boundary` is null and `output` is `mlpOutput` itself.
+ */
+export interface ForwardJetBuffers {
+  shape: JetShape;
+  dim: number;
+  tangentKind: TangentKind;
+  /** N·d input points. */
+  x: GPUBuffer;
+  /** dense: N·R·K·d normalized coefficients; oneHot: N·R·K coefficients. */
+  tangents: GPUBuffer;
+  /** oneHot: N·R·K i32 indices (−1 = zero tangent). */
+  tangentIndex: GPUBuffer | null;
+  /** Hidden layer l: z jets, layerElements(shape, widths[l + 1]). */
+  preActivations: GPUBuffer[];
+  /** Hidden layer l: σ(z) jets, same size. */
+  activations: GPUBuffer[];
+  /** Jet of the last (linear) layer, layerElements(shape, out). */
+  mlpOutput: GPUBuffer;
+  /** Jet of b(g(t)) per point in the row structure: layerElements(shape, 1). */
+  boundary: GPUBuffer | null;
+  /** u = b·m, layerElements(shape, out). */
+  output: GPUBuffer;
+}
+
+export interface ForwardJetConfig {
+  architecture: MlpArchitecture;
+  shape: JetShape;
+  tangentKind: TangentKind;
+}
+
+/** A batch, architecture or input that the forward jet kernels cannot take. */
+export class JetShapeError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JetShapeError';
+  }
+}
+
+/** ACTIVATION override of jetForward.wgsl; 0 is the linear output layer. */
+const activationIds: Record<Activation, number> = { tanh: 1, sin: 2, softplus: 3, identity: 4 };
+const LINEAR = 0;
+/** INPUT override of jetForward.wgsl. */
+const inputIds = { rows: 0, dense: 1, oneHot: 2 } as const;
+
+/** Each invocation of jetForward.wgsl accumulates a 4 × 4 block of (row, output) pairs. */
+const MICRO_TILE = 4;
+const LAYER_WORKGROUP = 64;
+const BOUNDARY_WORKGROUP = 64;
+
+/** How one layer's matmul is tiled; every field is a pipeline override or derived from one. */
+export interface LayerTiling {
+  workgroupSize: number;
+  threadsOuts: number;
+  tileInner: number;
+  tileRows: number;
+  tileOuts: number;
+}
+
+/**
+ * Workgroup memory the two tiles may use, in floats. Dawn zero-fills workgroup memory, and on
+ * SwiftShader the pipeline compile time grows with its size (measured: ~0.2 s for 512 floats,
+ * ~1.2 s for 2 048, ~2.5 s for 4 096); 1 024 floats kept the same throughput there as 2 048.
+ */
+export const TILE_FLOATS = 1024;
+
+/**
+ * Narrow layers (the output layer is usually 1 wide) get narrow output tiles so invocations are not
+ * spent on outputs that do not exist; the depth of the staged slice of the inner dimension is the
+ * largest power of two ≤ 32 whose two tiles fit `tileFloats` (and the device limit).
+ */
+export function layerTiling(
+  outputs: number,
+  workgroupStorageBytes: number,
+  tileFloats = TILE_FLOATS,
+): LayerTiling {
+  const threadsOuts = outputs >= 32 ? 8 : outputs >= 16 ? 4 : outputs >= 8 ? 2 : 1;
+  const tileRows = (LAYER_WORKGROUP / threadsOuts) * MICRO_TILE;
+  const tileOuts = threadsOuts * MICRO_TILE;
+  const budget = Math.min(tileFloats, workgroupStorageBytes / 4);
+  let tileInner = 32;
+  while (tileInner > 1 && tileInner * (tileRows + tileOuts) > budget) tileInner /= 2;
+  return { workgroupSize: LAYER_WORKGROUP, threadsOuts, tileInner, tileRows, tileOuts };
+}
+
+/** Padding of the last row chunk we accept before trying more points per workgroup. */
+const ACCEPTABLE_PADDING = 1 / 16;
+const MAX_CHUNKS_PER_WORKGROUP = 16;
+
+/**
+ * Points per workgroup. A workgroup owns whole points (phase 2 needs every row of a point) and runs
+ * their `rowsPerUnit`·count matmul rows in chunks of `tileRows`; the padding of its last chunk is
+ * wasted work (V = 33 rows with 32-row chunks and one point per workgroup wastes 48 %). Take the
+ * fewest points that fill at least one chunk with at most 1/16 padding, else the least padded count
+ * of up to 16 chunks; fewer points per workgroup means more workgroups to spread over the GPU.
+ */
+export function pointsPerWorkgroup(rowsPerUnit: number, tileRows: number, points: number): number {
+  const most = Math.max(
+    1,
+    Math.min(points, Math.floor((MAX_CHUNKS_PER_WORKGROUP * tileRows) / rowsPerUnit)),
+  );
+  let best = most;
+  let bestPadding = Infinity;
+  for (let count = 1; count <= most; count++) {
+    const rows = count * rowsPerUnit;
+    const padding = (Math.ceil(rows / tileRows) * tileRows - rows) / rows;
+    if (rows >= tileRows && padding <= ACCEPTABLE_PADDING) return count;
+    if (padding < bestPadding) {
+      best = count;
+      bestPadding = padding;
+    }
+  }
+  return best;
+}
+
+/** Workgroup counts (y, z) for `groups` groups when one dimension stops at `maxPerDimension`. */
+function splitGrid(groups: number, maxPerDimension: number): [number, number] {
+  const y = Math.min(groups, maxPerDimension);
+  return [y, Math.ceil(groups / y)];
+}
+
+/** Pipelines are specialised per (file, overrides); identical layers and instances share them. */
+const kernelCache = new WeakMap<GPUDevice, Map<string, Promise<ComputeKernel>>>();
+
+function cachedKernel(
+  device: GPUDevice,
+  source: ShaderSource,
+  constants: Record<string, number>,
+): Promise<ComputeKernel> {
+  let cache = kernelCache.get(device);
+  if (!cache) {
+    cache = new Map();
+    kernelCache.set(device, cache);
+  }
+  const key = `${source.name}:${JSON.stringify(constants)}`;
+  let kernel = cache.get(key);
+  if (!kernel) {
+    kernel = createKernel(device, source, { constants });
+    kernel.catch(() => cache.delete(key));
+    cache.set(key, kernel);
+  }
+  return kernel;
+}
+
+function requirePositiveInteger(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new JetShapeError(`${what} must be a positive integer, got ${value}`);
+  }
+}
+
+function validateConfig(config: ForwardJetConfig): void {
+  validateArchitecture(config.architecture);
+  const { points, directions, order, structure } = config.shape;
+  requirePositiveInteger(points, 'the number of points N');
+  requirePositiveInteger(directions, 'the number of directions R');
+  if (!Number.isInteger(order) || order < 1 || order > MAX_JET_ORDER) {
+    throw new JetShapeError(
+      `the jet order K must be an integer in 1..${MAX_JET_ORDER} (the kernels' fixed series size), got ${order}`,
+    );
+  }
+  if (structure !== 'standard' && structure !== 'collapsed') {
+    throw new JetShapeError(
+      `the channel structure must be 'standard' or 'collapsed', got '${String(structure)}'`,
+    );
+  }
+  if (config.tangentKind !== 'dense' && config.tangentKind !== 'oneHot') {
+    throw new JetShapeError(
+      `the tangent kind must be 'dense' or 'oneHot', got '${String(config.tangentKind)}'`,
+    );
+  }
+}
+
+interface Dispatch {
+  kernel: ComputeKernel;
+  uniforms: GPUBuffer;
+  bindGroup: GPUBindGroup | null;
+  grid: [number, number, number];
+}
+
+/**
+ * The forward pass of an MLP on a batch of Taylor jets: one fused dispatch per layer (affine map
+ * of every row plus the activation's Taylor rule), then one for the boundary factor. Create it for
+ * an architecture, a JetShape and a tangent kind; give it the flat parameter buffer
+ * (jetLayout.parameterLayout); `upload` points and tangents; `encode` records the pass without any
+ * readback, `run` is the convenience that also reads the output back.
+ */
+export class ForwardJet {
+  readonly config: ForwardJetConfig;
+  readonly buffers: ForwardJetBuffers;
+  private readonly memory: GpuBuffers;
+  private readonly layers: Dispatch[];
+  private readonly boundaryStep: Dispatch | null;
+  /**
+   * Every binding a kernel declares must be bound (jetForward.wgsl): the index binding is a
+   * 4-byte stand-in for dense tangents, and the output layer's unused σ binding gets its own.
+   */
+  private readonly indexBinding: GPUBuffer;
+  private readonly unusedOutput: GPUBuffer;
+  private parameters: GPUBuffer;
+
+  private constructor(
+    memory: GpuBuffers,
+    config: ForwardJetConfig,
+    buffers: ForwardJetBuffers,
+    layers: Dispatch[],
+    boundaryStep: Dispatch | null,
+    indexBinding: GPUBuffer,
+    unusedOutput: GPUBuffer,
+    parameters: GPUBuffer,
+  ) {
+    this.memory = memory;
+    this.config = config;
+    this.buffers = buffers;
+    this.layers = layers;
+    this.boundaryStep = boundaryStep;
+    this.indexBinding = indexBinding;
+    this.unusedOutput = unusedOutput;
+    this.parameters = parameters;
+    this.bindAll();
+  }
+
+  /**
+   * Compiles (or reuses) the kernels and allocates every buffer of the pass through `memory`.
+   * `parameters` is the flat parameter buffer of `config.architecture`.
+   */
+  static async create(
+    memory: GpuBuffers,
+    config: ForwardJetConfig,
+    parameters: GPUBuffer,
+  ): Promise<ForwardJet> {
+    validateConfig(config);
+    const device = memory.device;
+    const { architecture, shape, tangentKind } = config;
+    const { widths } = architecture;
+    const dim = widths[0];
+    const out = widths[widths.length - 1];
+    const K = shape.order;
+    const V = rowsPerPoint(shape);
+    const N = shape.points;
+    const collapsed = shape.structure === 'collapsed';
+    const limits = device.limits;
+    const slots = N * shape.directions * K;
+
+    const created: GPUBuffer[] = [];
+    const allocate = (label: string, elements: number): GPUBuffer => {
+      const buffer = memory.create(`forward jet ${label}`, elements * 4);
+      created.push(buffer);
+      return buffer;
+    };
+    try {
+      const layerPlans = parameterLayout(widths).layers.map((slice, l) => {
+        const hidden = l < widths.length - 2;
+        const input = l > 0 ? 'rows' : tangentKind;
+        const tiling = layerTiling(slice.outputs, limits.maxComputeWorkgroupStorageSize);
+        const perGroup = pointsPerWorkgroup(input === 'oneHot' ? 1 : V, tiling.tileRows, N);
+        const pointGroups = Math.ceil(N / perGroup);
+        const [y, z] = splitGrid(pointGroups, limits.maxComputeWorkgroupsPerDimension);
+        const constants = {
+          K,
+          COLLAPSED: collapsed ? 1 : 0,
+          ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
+          INPUT: inputIds[input],
+          WORKGROUP_SIZE: tiling.workgroupSize,
+          THREADS_OUTS: tiling.threadsOuts,
+          TILE_INNER: tiling.tileInner,
+        };
+        const uniforms = new Uint32Array([
+          N,
+          shape.directions,
+          V,
+          slice.inputs,
+          slice.outputs,
+          slice.weightOffset,
+          slice.biasOffset,
+          perGroup,
+          pointGroups,
+        ]);
+        const grid: [number, number, number] = [Math.ceil(slice.outputs / tiling.tileOuts), y, z];
+        return { constants, uniforms, grid };
+      });
+
+      const kernels = await Promise.all(
+        layerPlans.map((plan) =>
+          cachedKernel(device, { name: 'jetForward.wgsl', code: forwardCode }, plan.constants),
+        ),
+      );
+      const boundaryKernel =
+        architecture.boundary === 'none'
+          ? null
+          : await cachedKernel(
+              device,
+              { name: 'jetBoundary.wgsl', code: boundaryCode },
+              {
+                K,
+                COLLAPSED: collapsed ? 1 : 0,
+                ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
+                SQUARED: architecture.boundary === 'ball2' ? 1 : 0,
+                WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
+              },
+            );
+
+      const hiddenWidths = widths.slice(1, -1);
+      const mlpOutput = allocate('mlp output', layerElements(shape, out));
+      const boundary = boundaryKernel ? allocate('boundary', layerElements(shape, 1)) : null;
+      const buffers: ForwardJetBuffers = {
+        shape: { ...shape },
+        dim,
+        tangentKind,
+        x: allocate('x', N * dim),
+        tangents: allocate('tangents', tangentKind === 'dense' ? slots * dim : slots),
+        tangentIndex: tangentKind === 'oneHot' ? allocate('tangent index', slots) : null,
+        preActivations: hiddenWidths.map((h, l) => allocate(`z${l}`, layerElements(shape, h))),
+        activations: hiddenWidths.map((h, l) => allocate(`s${l}`, layerElements(shape, h))),
+        mlpOutput,
+        boundary,
+        output: boundary ? allocate('output', layerElements(shape, out)) : mlpOutput,
+      };
+      const uniformBuffer = (label: string, data: Uint32Array): GPUBuffer => {
+        const buffer = memory.createFrom(`forward jet ${label}`, data, 'uniform');
+        created.push(buffer);
+        return buffer;
+      };
+      const layers = layerPlans.map((plan, l): Dispatch => ({
+        kernel: kernels[l],
+        uniforms: uniformBuffer(`layer ${l} params`, plan.uniforms),
+        bindGroup: null,
+        grid: plan.grid,
+      }));
+      let boundaryStep: Dispatch | null = null;
+      if (boundaryKernel) {
+        const [x, y] = splitGrid(
+          Math.ceil(N / BOUNDARY_WORKGROUP),
+          limits.maxComputeWorkgroupsPerDimension,
+        );
+        const uniforms = new Uint32Array([N, shape.directions, V, dim, out]);
+        boundaryStep = {
+          kernel: boundaryKernel,
+          uniforms: uniformBuffer('boundary params', uniforms),
+          bindGroup: null,
+          grid: [x, y, 1],
+        };
+      }
+      const indexBinding = buffers.tangentIndex ?? allocate('unused index', 1);
+      const unusedOutput = allocate('unused output', 1);
+      return new ForwardJet(
+        memory,
+        config,
+        buffers,
+        layers,
+        boundaryStep,
+        indexBinding,
+        unusedOutput,
+        parameters,
+      );
+    } catch (error) {
+      for (const buffer of created) memory.destroy(buffer);
+      throw error;
+    }
+  }
+
+  /** Points to another flat parameter buffer (same layout), e.g. an optimizer's copy. */
+  setParameters(parameters: GPUBuffer): void {
+    this.parameters = parameters;
+    this.bindAll();
+  }
+
+  private bindAll(): void {
+    const needed = parameterLayout(this.config.architecture.widths).count * 4;
+    if (this.parameters.size < needed) {
+      throw new JetShapeError(
+        `the parameter buffer holds ${this.parameters.size} bytes; widths ` +
+          `${JSON.stringify(this.config.architecture.widths)} need ${needed}`,
+      );
+    }
+    const b = this.buffers;
+    const tangentIndex = this.indexBinding;
+    const last = this.layers.length - 1;
+    this.layers.forEach((step, l) => {
+      step.bindGroup = step.kernel.bind({
+        params: step.uniforms,
+        parameters: this.parameters,
+        inputJet: l === 0 ? b.x : b.activations[l - 1],
+        tangents: b.tangents,
+        tangentIndex,
+        preActivation: l === last ? b.mlpOutput : b.preActivations[l],
+        activation: l === last ? this.unusedOutput : b.activations[l],
+      });
+    });
+    if (this.boundaryStep && b.boundary) {
+      this.boundaryStep.bindGroup = this.boundaryStep.kernel.bind({
+        params: this.boundaryStep.uniforms,
+        x: b.x,
+        tangents: b.tangents,
+        tangentIndex,
+        mlpOutput: b.mlpOutput,
+        boundary: b.boundary,
+        output: b.output,
+      });
+    }
+  }
+
+  /**
+   * Writes the points (N·d, row-major) and normalized input tangents (jetLayout.TangentInput) of the
+   * batch into the GPU buffers (queued: the next submitted pass sees them).
+   */
+  upload(x: Float32Array, tangents: TangentInput): void {
+    const { shape, dim, tangentKind } = this.buffers;
+    const slots = shape.points * shape.directions * shape.order;
+    const slotsText = `N·R·K = ${shape.points}·${shape.directions}·${shape.order} = ${slots}`;
+    if (x.length !== shape.points * dim) {
+      throw new JetShapeError(
+        `x must hold N·d = ${shape.points}·${dim} = ${shape.points * dim} values, got ${x.length}`,
+      );
+    }
+    if (tangents.kind !== tangentKind) {
+      throw new JetShapeError(
+        `this forward jet was built for ${tangentKind} tangents, got ${tangents.kind}`,
+      );
+    }
+    if (tangents.kind === 'dense') {
+      if (tangents.values.length !== slots * dim) {
+        throw new JetShapeError(
+          `dense tangents must hold ${slotsText} vectors of d = ${dim}, ${slots * dim} values, got ${tangents.values.length}`,
+        );
+      }
+      this.memory.write(this.buffers.tangents, tangents.values);
+    } else {
+      const { index, coefficient } = tangents;
+      if (index.length !== slots || coefficient.length !== slots) {
+        throw new JetShapeError(
+          `one-hot tangents need ${slotsText} indices and coefficients, got ${index.length} and ${coefficient.length}`,
+        );
+      }
+      for (let s = 0; s < slots; s++) {
+        if (index[s] < -1 || index[s] >= dim) {
+          throw new JetShapeError(
+            `one-hot tangent slot ${s} has index ${index[s]}; indices must be in −1..${dim - 1} (−1 = zero tangent)`,
+          );
+        }
+      }
+      this.memory.write(this.buffers.tangents, coefficient);
+      if (this.buffers.tangentIndex) this.memory.write(this.buffers.tangentIndex, index);
+    }
+    this.memory.write(this.buffers.x, x);
+  }
+
+  /** Records the whole forward pass (every layer, then the boundary factor) into `encoder`. */
+  encode(encoder: GPUCommandEncoder): void {
+    const pass = encoder.beginComputePass({ label: 'forward jet' });
+    for (const step of [...this.layers, ...(this.boundaryStep ? [this.boundaryStep] : [])]) {
+      if (!step.bindGroup) throw new Error(`${step.kernel.name}: not bound`);
+      step.kernel.dispatch(pass, step.bindGroup, ...step.grid);
+    }
+    pass.end();
+  }
+
+  /** Uploads, runs and reads back u = b·m (layerElements(shape, out) values). Tests and tools only. */
+  async run(x: Float32Array, tangents: TangentInput): Promise<Float32Array> {
+    this.upload(x, tangents);
+    const device = this.memory.device;
+    const encoder = device.createCommandEncoder({ label: 'forward jet' });
+    this.encode(encoder);
+    device.queue.submit([encoder.finish()]);
+    const out = this.config.architecture.widths[this.config.architecture.widths.length - 1];
+    return readFloat32(device, this.buffers.output, layerElements(this.buffers.shape, out));
+  }
+
+  /** Frees every buffer this forward jet allocated (not the parameter buffer). */
+  destroy(): void {
+    const b = this.buffers;
+    const owned = [
+      b.x,
+      b.tangents,
+      b.tangentIndex,
+      ...b.preActivations,
+      ...b.activations,
+      b.mlpOutput,
+      b.boundary,
+      b.output,
+      this.indexBinding,
+      this.unusedOutput,
+      ...this.layers.map((step) => step.uniforms),
+      this.boundaryStep?.uniforms ?? null,
+    ];
+    for (const buffer of owned) if (buffer) this.memory.destroy(buffer);
+  }
+}
