@@ -50,6 +50,17 @@ export interface ForwardJetConfig {
   tangentKind: TangentKind;
 }
 
+/**
+ * Input buffers written by other kernels (the trainer's point sampler and random-jet draw), bound
+ * in place of the forward jet's own: at d = 10^6 a copy of x alone would move 400 MB per step.
+ * Sizes as in ForwardJetBuffers; the forward jet never frees them.
+ */
+export interface ExternalJetInputs {
+  x: GPUBuffer;
+  tangents: GPUBuffer;
+  tangentIndex: GPUBuffer | null;
+}
+
 /** A batch, architecture or input that the forward jet kernels cannot take. */
 export class JetShapeError extends RangeError {
   constructor(message: string) {
@@ -218,6 +229,8 @@ export class ForwardJet {
   private readonly indexBinding: GPUBuffer;
   private readonly unusedOutput: GPUBuffer;
   private parameters: GPUBuffer;
+  /** Input buffers bound from outside (ExternalJetInputs): never freed here. */
+  private externalInputs: GPUBuffer[] = [];
 
   private constructor(
     memory: GpuBuffers,
@@ -248,6 +261,7 @@ export class ForwardJet {
     memory: GpuBuffers,
     config: ForwardJetConfig,
     parameters: GPUBuffer,
+    inputs?: ExternalJetInputs,
   ): Promise<ForwardJet> {
     validateConfig(config);
     const device = memory.device;
@@ -268,6 +282,23 @@ export class ForwardJet {
       created.push(buffer);
       return buffer;
     };
+    if (inputs) {
+      const needed: [string, GPUBuffer | null, number][] = [
+        ['x', inputs.x, N * dim],
+        ['tangents', inputs.tangents, tangentKind === 'dense' ? slots * dim : slots],
+        ['tangentIndex', tangentKind === 'oneHot' ? inputs.tangentIndex : null, slots],
+      ];
+      for (const [name, buffer, elements] of needed) {
+        if (buffer && buffer.size < elements * 4) {
+          throw new JetShapeError(
+            `external ${name} buffer holds ${buffer.size} bytes, the batch needs ${elements * 4}`,
+          );
+        }
+      }
+      if (tangentKind === 'oneHot' && !inputs.tangentIndex) {
+        throw new JetShapeError('external one-hot inputs need a tangentIndex buffer');
+      }
+    }
     try {
       const layerPlans = parameterLayout(widths).layers.map((slice, l) => {
         const hidden = l < widths.length - 2;
@@ -327,9 +358,13 @@ export class ForwardJet {
         shape: { ...shape },
         dim,
         tangentKind,
-        x: allocate('x', N * dim),
-        tangents: allocate('tangents', tangentKind === 'dense' ? slots * dim : slots),
-        tangentIndex: tangentKind === 'oneHot' ? allocate('tangent index', slots) : null,
+        x: inputs?.x ?? allocate('x', N * dim),
+        tangents:
+          inputs?.tangents ?? allocate('tangents', tangentKind === 'dense' ? slots * dim : slots),
+        tangentIndex:
+          tangentKind === 'oneHot'
+            ? (inputs?.tangentIndex ?? allocate('tangent index', slots))
+            : null,
         preActivations: hiddenWidths.map((h, l) => allocate(`z${l}`, layerElements(shape, h))),
         activations: hiddenWidths.map((h, l) => allocate(`s${l}`, layerElements(shape, h))),
         mlpOutput,
@@ -363,7 +398,7 @@ export class ForwardJet {
       }
       const indexBinding = buffers.tangentIndex ?? allocate('unused index', 1);
       const unusedOutput = allocate('unused output', 1);
-      return new ForwardJet(
+      const jet = new ForwardJet(
         memory,
         config,
         buffers,
@@ -373,6 +408,12 @@ export class ForwardJet {
         unusedOutput,
         parameters,
       );
+      if (inputs) {
+        jet.externalInputs = [inputs.x, inputs.tangents, inputs.tangentIndex].filter(
+          (b): b is GPUBuffer => b !== null,
+        );
+      }
+      return jet;
     } catch (error) {
       for (const buffer of created) memory.destroy(buffer);
       throw error;
@@ -503,6 +544,7 @@ export class ForwardJet {
       ...this.layers.map((step) => step.uniforms),
       this.boundaryStep?.uniforms ?? null,
     ];
-    for (const buffer of owned) if (buffer) this.memory.destroy(buffer);
+    const external = new Set(this.externalInputs);
+    for (const buffer of owned) if (buffer && !external.has(buffer)) this.memory.destroy(buffer);
   }
 }

@@ -7,6 +7,27 @@ import { type JetShape, rowOf, rowsPerPoint } from '../engine/jetLayout.ts';
 import { factorial } from '../jet/series.ts';
 import type { OutputTerm } from './operator.ts';
 
+/**
+ * The quantity as one weight per row of a point: Σ_terms scale·J_order[direction] = Σ_v w_v·u_v.
+ * The GPU residual kernels take these weights, so CPU and GPU read the rows the same way.
+ */
+export function quantityRowWeights(terms: readonly OutputTerm[], shape: JetShape): Float64Array {
+  const weights = new Float64Array(rowsPerPoint(shape));
+  for (const { direction, order, scale } of terms) {
+    const w = scale * factorial(order);
+    if (order === 0) {
+      weights[0] += w;
+    } else if (direction !== 'all') {
+      weights[rowOf(shape, direction, order)] += w;
+    } else if (shape.structure === 'collapsed' && order === shape.order) {
+      weights[rowOf(shape, 0, order)] += w;
+    } else {
+      for (let r = 0; r < shape.directions; r++) weights[rowOf(shape, r, order)] += w;
+    }
+  }
+  return weights;
+}
+
 export function evaluateQuantity(
   terms: readonly OutputTerm[],
   outputs: ArrayLike<number>,
@@ -20,22 +41,12 @@ export function evaluateQuantity(
       `expected ${shape.points * V * outputWidth} output coefficients (${shape.points} points × ${V} rows × ${outputWidth} outputs), got ${outputs.length}`,
     );
   }
-  const at = (p: number, row: number) => outputs[(p * V + row) * outputWidth + output];
+  const weights = quantityRowWeights(terms, shape);
   const result = new Float64Array(shape.points);
   for (let p = 0; p < shape.points; p++) {
     let sum = 0;
-    for (const { direction, order, scale } of terms) {
-      let u = 0;
-      if (order === 0) {
-        u = at(p, 0);
-      } else if (direction !== 'all') {
-        u = at(p, rowOf(shape, direction, order));
-      } else if (shape.structure === 'collapsed' && order === shape.order) {
-        u = at(p, rowOf(shape, 0, order));
-      } else {
-        for (let r = 0; r < shape.directions; r++) u += at(p, rowOf(shape, r, order));
-      }
-      sum += scale * factorial(order) * u;
+    for (let v = 0; v < V; v++) {
+      if (weights[v] !== 0) sum += weights[v] * outputs[(p * V + v) * outputWidth + output];
     }
     result[p] = sum;
   }
