@@ -126,33 +126,6 @@ fn sech2(z: f32) -> f32 {
   return 4.0 * e / ((1.0 + e) * (1.0 + e));
 }
 
-// (sin z, cos z) to a few ulp for |z| < ~10⁴. WGSL's sin and cos only promise an absolute error
-// of 2⁻¹¹ on [−π, π] (SwiftShader uses that freedom: ~1e−4 relative gradient errors), too coarse
-// for derivatives. Cody–Waite reduction by π/2 in three parts (n·C1 is exact), then the cephes
-// minimax polynomials on [−π/4, π/4].
-fn sinCos(z: f32) -> vec2<f32> {
-  let n = round(z * 0.63661977236758134);
-  let r = ((z - n * 1.5703125) - n * 4.837512969970703125e-4) - n * 7.54978995489188216e-8;
-  let r2 = r * r;
-  let s = r + r * r2 * (-1.6666654611e-1 + r2 * (8.3321608736e-3 + r2 * -1.9515295891e-4));
-  let c = 1.0 - 0.5 * r2
-    + r2 * r2 * (4.166664568298827e-2 + r2 * (-1.388731625493765e-3 + r2 * 2.443315711809948e-5));
-  switch (i32(n) & 3) {
-    case 0: {
-      return vec2<f32>(s, c);
-    }
-    case 1: {
-      return vec2<f32>(c, -s);
-    }
-    case 2: {
-      return vec2<f32>(-s, -c);
-    }
-    default: {
-      return vec2<f32>(-c, s);
-    }
-  }
-}
-
 fn logistic(z: f32) -> f32 {
   let e = exp(-abs(z));
   return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);

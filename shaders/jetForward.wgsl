@@ -215,32 +215,6 @@ fn softplusSeed(z: f32) -> Seed {
   return Seed(max(z, 0.0) + log1pSmall(e), logistic, e / ((1.0 + e) * (1.0 + e)));
 }
 
-// (sin z, cos z) to a few float32 ulps. WGSL only promises 2⁻¹¹ absolute error for sin and cos
-// (SwiftShader's are that coarse: 2·10⁻⁴ relative errors in σ'), so reduce by π/2 in three parts
-// (Cody–Waite: q·P1 is exact for |q| < 2¹⁶) and use Taylor polynomials on |r| ≤ π/4, whose
-// truncation error is below 3·10⁻⁸.
-fn sinCos(z: f32) -> vec2<f32> {
-  let q = round(z * 0.63661977236758134);
-  let r = ((z - q * 1.5703125) - q * 4.837512969970703125e-4) - q * 7.54978995489188216e-8;
-  let r2 = r * r;
-  let s = r + r * r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 / 362880.0)));
-  let c = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 / 40320.0)));
-  switch (i32(q) & 3) {
-    case 0: {
-      return vec2<f32>(s, c);
-    }
-    case 1: {
-      return vec2<f32>(c, -s);
-    }
-    case 2: {
-      return vec2<f32>(-s, -c);
-    }
-    default: {
-      return vec2<f32>(-c, s);
-    }
-  }
-}
-
 fn seedOf(z: f32) -> Seed {
   switch (ACTIVATION) {
     case TANH: {

@@ -12,9 +12,9 @@
 // invocation instead of d), and the order of additions never depends on timing: results are
 // reproducible to the bit.
 //
-// sin and cos come from sinCos below, not the builtins: WGSL only promises 2^-11 absolute error for
-// those, and SwiftShader's are that coarse (1.9e-4 measured), which would put an error of 1e-4 into
-// the source f, the size of the PINN errors it is meant to measure.
+// sin and cos come from sinCos (accurateMath.wgsl, composed in front), not the builtins: WGSL only
+// promises 2^-11 absolute error for those, and SwiftShader's are that coarse (1.9e-4 measured),
+// which would put an error of 1e-4 into the source f, the size of the PINN errors it measures.
 //
 // Bindings (@group(0)):
 //   0 params       : uniform { count: u32, dim: u32, stride: u32 }  points, d, floats between points
@@ -86,33 +86,6 @@ fn reduceBoth(lid: u32) {
     }
   }
   workgroupBarrier();
-}
-
-// (sin x, cos x) to about one ulp for |x| < 2^12: x = j·π/2 + r with |r| ≤ π/4, where π/2 is split
-// Cody–Waite style into P1 + P2 + P3 (P1, P2 with short mantissas, so j·P1 and j·P2 are exact), then
-// Cephes' sinf/cosf minimax polynomials on r and the quadrant j mod 4 picks signs and order.
-fn sinCos(x: f32) -> vec2<f32> {
-  let j = round(x * 0.63661977236758134);
-  let r = ((x - j * 1.5703125) - j * 4.837512969970703125e-4) - j * 7.54978995489188216e-8;
-  let z = r * r;
-  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
-  let c = 1.0 - 0.5 * z
-    + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
-  // Two's complement: i32(j) & 3 is j mod 4 for negative j too.
-  switch (i32(j) & 3) {
-    case 0: {
-      return vec2<f32>(s, c);
-    }
-    case 1: {
-      return vec2<f32>(c, -s);
-    }
-    case 2: {
-      return vec2<f32>(-s, -c);
-    }
-    default: {
-      return vec2<f32>(-c, s);
-    }
-  }
 }
 
 fn nonlinearity(u: f32) -> f32 {

@@ -23,7 +23,9 @@ import type { Activation } from '../jet/activations.ts';
 import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
 import { type GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
 import { BindingError } from '../gpu/errors.ts';
-import { type ComputeKernel, createKernel, type ShaderSource } from '../gpu/kernel.ts';
+import accurateMathCode from '../../shaders/accurateMath.wgsl?raw';
+import type { ComputeKernel, ShaderSource } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
 import {
   type JetShape,
   layerElements,
@@ -167,28 +169,16 @@ interface ScratchBuffers {
   partials: GPUBuffer | null;
 }
 
-const kernelCache = new WeakMap<GPUDevice, Map<string, Promise<ComputeKernel>>>();
-
 /** Pipelines are shared by every BackwardJet of a device with the same specialization. */
-function cachedKernel(
+const accurateMath: ShaderSource = { name: 'accurateMath.wgsl', code: accurateMathCode };
+
+function specializedKernel(
   device: GPUDevice,
-  source: ShaderSource,
+  parts: readonly ShaderSource[],
   entryPoint: string,
   constants: Record<string, number>,
 ): Promise<ComputeKernel> {
-  let cache = kernelCache.get(device);
-  if (!cache) {
-    cache = new Map();
-    kernelCache.set(device, cache);
-  }
-  const key = `${source.name}:${entryPoint}:${JSON.stringify(constants)}`;
-  let kernel = cache.get(key);
-  if (!kernel) {
-    kernel = createKernel(device, source, { entryPoint, constants });
-    kernel.catch(() => cache.delete(key));
-    cache.set(key, kernel);
-  }
-  return kernel;
+  return cachedKernel(device, parts, { entryPoint, constants });
 }
 
 function partialsOf(scratch: ScratchBuffers): GPUBuffer {
@@ -280,8 +270,8 @@ export class BackwardJet {
       owned.push(buffer);
       return buffer;
     };
-    const source = (name: string, code: string): ShaderSource => ({ name, code });
-    const backwardSource = source('jetBackward.wgsl', backwardCode);
+    const source = (name: string, code: string): ShaderSource[] => [{ name, code }];
+    const backwardSource = [accurateMath, { name: 'jetBackward.wgsl', code: backwardCode }];
 
     try {
       const hiddenWidth = Math.max(0, ...widths.slice(1, L));
@@ -309,7 +299,7 @@ export class BackwardJet {
 
       const steps: Step[] = [];
       if (scratch.outputBar) {
-        const kernel = await cachedKernel(device, backwardSource, 'boundaryTranspose', {
+        const kernel = await specializedKernel(device, backwardSource, 'boundaryTranspose', {
           ...jetConstants,
           WORKGROUP_SIZE: lineSize,
         });
@@ -347,7 +337,7 @@ export class BackwardJet {
         const split = plan.splits > 1;
         const rowThreads = weightGradientRowThreads(outputs);
         if (split) partialElements = Math.max(partialElements, plan.splits * slice);
-        const weightKernel = await cachedKernel(
+        const weightKernel = await specializedKernel(
           device,
           source('jetBackwardWeights.wgsl', weightsCode),
           'weightGradient',
@@ -382,7 +372,7 @@ export class BackwardJet {
           },
         });
         if (split) {
-          const kernel = await cachedKernel(
+          const kernel = await specializedKernel(
             device,
             source('jetBackwardReduce.wgsl', reduceCode),
             'reduceSplits',
@@ -397,7 +387,7 @@ export class BackwardJet {
           });
         }
         if (first && tangentKind === 'oneHot' && K > 0) {
-          const kernel = await cachedKernel(
+          const kernel = await specializedKernel(
             device,
             source('jetBackwardScatter.wgsl', scatterCode),
             'scatterTangents',
@@ -425,7 +415,7 @@ export class BackwardJet {
           const rows = N * V;
           const rowTiles = Math.ceil(rows / tile);
           const rowTilesY = Math.min(rowTiles, maxWorkgroupsPerDimension);
-          const matmul = await cachedKernel(
+          const matmul = await specializedKernel(
             device,
             source('jetBackwardInput.wgsl', inputCode),
             'inputCotangent',
@@ -448,7 +438,7 @@ export class BackwardJet {
                 result: hiddenBuffer(l - 1, s),
               }),
           });
-          const transpose = await cachedKernel(device, backwardSource, 'activationTranspose', {
+          const transpose = await specializedKernel(device, backwardSource, 'activationTranspose', {
             ...jetConstants,
             ACTIVATION: activationCodes[architecture.activation],
             WORKGROUP_SIZE: lineSize,

@@ -2,7 +2,9 @@ import boundaryCode from '../../shaders/jetBoundary.wgsl?raw';
 import forwardCode from '../../shaders/jetForward.wgsl?raw';
 import type { GpuBuffers } from '../gpu/buffers.ts';
 import { readFloat32 } from '../gpu/buffers.ts';
-import { type ComputeKernel, createKernel, type ShaderSource } from '../gpu/kernel.ts';
+import accurateMathCode from '../../shaders/accurateMath.wgsl?raw';
+import type { ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
 import type { Activation } from '../jet/activations.ts';
 import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
 import {
@@ -77,6 +79,7 @@ const inputIds = { rows: 0, dense: 1, oneHot: 2 } as const;
 
 /** Each invocation of jetForward.wgsl accumulates a 4 × 4 block of (row, output) pairs. */
 const MICRO_TILE = 4;
+const accurateMath = { name: 'accurateMath.wgsl', code: accurateMathCode };
 const LAYER_WORKGROUP = 64;
 const BOUNDARY_WORKGROUP = 64;
 
@@ -149,29 +152,6 @@ export function pointsPerWorkgroup(rowsPerUnit: number, tileRows: number, points
 function splitGrid(groups: number, maxPerDimension: number): [number, number] {
   const y = Math.min(groups, maxPerDimension);
   return [y, Math.ceil(groups / y)];
-}
-
-/** Pipelines are specialised per (file, overrides); identical layers and instances share them. */
-const kernelCache = new WeakMap<GPUDevice, Map<string, Promise<ComputeKernel>>>();
-
-function cachedKernel(
-  device: GPUDevice,
-  source: ShaderSource,
-  constants: Record<string, number>,
-): Promise<ComputeKernel> {
-  let cache = kernelCache.get(device);
-  if (!cache) {
-    cache = new Map();
-    kernelCache.set(device, cache);
-  }
-  const key = `${source.name}:${JSON.stringify(constants)}`;
-  let kernel = cache.get(key);
-  if (!kernel) {
-    kernel = createKernel(device, source, { constants });
-    kernel.catch(() => cache.delete(key));
-    cache.set(key, kernel);
-  }
-  return kernel;
 }
 
 function requirePositiveInteger(value: number, what: string): void {
@@ -333,23 +313,23 @@ export class ForwardJet {
 
       const kernels = await Promise.all(
         layerPlans.map((plan) =>
-          cachedKernel(device, { name: 'jetForward.wgsl', code: forwardCode }, plan.constants),
+          cachedKernel(device, [accurateMath, { name: 'jetForward.wgsl', code: forwardCode }], {
+            constants: plan.constants,
+          }),
         ),
       );
       const boundaryKernel =
         architecture.boundary === 'none'
           ? null
-          : await cachedKernel(
-              device,
-              { name: 'jetBoundary.wgsl', code: boundaryCode },
-              {
+          : await cachedKernel(device, [{ name: 'jetBoundary.wgsl', code: boundaryCode }], {
+              constants: {
                 K,
                 COLLAPSED: collapsed ? 1 : 0,
                 ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
                 SQUARED: architecture.boundary === 'ball2' ? 1 : 0,
                 WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
               },
-            );
+            });
 
       const hiddenWidths = widths.slice(1, -1);
       const mlpOutput = allocate('mlp output', layerElements(shape, out));

@@ -1,7 +1,9 @@
 import exactCode from '../../shaders/pdeExact.wgsl?raw';
 import type { GpuBuffers } from '../gpu/buffers.ts';
 import { readFloat32 } from '../gpu/buffers.ts';
-import { createKernel, type ComputeKernel } from '../gpu/kernel.ts';
+import accurateMathCode from '../../shaders/accurateMath.wgsl?raw';
+import { createComposedKernel } from '../gpu/composeShader.ts';
+import type { ComputeKernel } from '../gpu/kernel.ts';
 import type { BallNonlinearityId } from './ballProblem.ts';
 import type { BallSolutionId } from './ballSolution.ts';
 import { checkBatch, createPointParams, pointGrid, type PointBatch } from './pointGrid.ts';
@@ -62,9 +64,12 @@ export class BallExactKernel {
     }
     const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
     if (solution !== 'clamped-sin-cos') constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
-    const kernel = await createKernel(
+    const kernel = await createComposedKernel(
       device,
-      { name: 'pdeExact.wgsl', code: exactCode },
+      [
+        { name: 'accurateMath.wgsl', code: accurateMathCode },
+        { name: 'pdeExact.wgsl', code: exactCode },
+      ],
       { entryPoint: ENTRY_POINTS[solution], constants },
     );
     return new BallExactKernel(kernel);
