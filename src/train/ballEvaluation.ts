@@ -1,0 +1,128 @@
+/**
+ * Relative L2 and L1 errors of the network against the exact solution on a fixed test set of a
+ * ball problem. The test points come from the GPU sampler on their own random stream, one
+ * batch per counter value, so the set is the same every time (and in every run with the seed);
+ * u* is evaluated on the GPU; the errors accumulate in float64 on the CPU in a fixed order.
+ */
+import { ForwardJet } from '../engine/forwardJet.ts';
+import { type GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import type { MlpArchitecture } from '../jet/mlp.ts';
+import { BallExactKernel, type ExactDispatch, uploadCoefficients } from '../pdes/gpuExact.ts';
+import type { BallPdeEntry } from '../pdes/index.ts';
+import { RelativeErrorAccumulator, type RelativeErrors } from '../pdes/metrics.ts';
+import { evaluationBatchSize } from '../pdes/testSet.ts';
+import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
+import { GpuStepCounter } from '../random/stepCounter.ts';
+import type { TrainingOptions } from './options.ts';
+
+/** Random stream of the test points, apart from the training streams (counterRandom.ts). */
+export const TEST_POINT_STREAM = 0x7e57;
+
+export class BallEvaluation {
+  private constructor(
+    private readonly buffers: GpuBuffers,
+    private readonly batch: number,
+    private readonly total: number,
+    private readonly counter: GpuStepCounter,
+    private readonly pointDraw: PointDraw,
+    private readonly forward: ForwardJet,
+    private readonly exactKernel: BallExactKernel,
+    private readonly exactDispatch: ExactDispatch,
+    private readonly exactU: GPUBuffer,
+    private readonly owned: GPUBuffer[],
+  ) {}
+
+  static async create(
+    buffers: GpuBuffers,
+    pde: BallPdeEntry,
+    options: TrainingOptions,
+    architecture: MlpArchitecture,
+    params: GPUBuffer,
+  ): Promise<BallEvaluation> {
+    const device = buffers.device;
+    const d = options.dimension;
+    const batch = evaluationBatchSize(
+      d,
+      device.limits.maxStorageBufferBindingSize,
+      Math.min(options.testPoints, 5000),
+    );
+    const counter = new GpuStepCounter(buffers, 'test batch counter');
+    const samplers = await GpuPointSamplers.create(device);
+    const pointDraw = samplers.ball(
+      buffers,
+      d,
+      options.sampler,
+      batch,
+      { seed: options.seed, stream: TEST_POINT_STREAM },
+      counter.buffer,
+    );
+    // Values only: one jet of order 1 with a zero tangent (index −1) per point.
+    const index = buffers.createFrom('test tangent index', new Int32Array(batch).fill(-1));
+    const coefficient = buffers.create('test tangent coefficient', batch * 4);
+    const forward = await ForwardJet.create(
+      buffers,
+      {
+        architecture,
+        shape: { points: batch, directions: 1, order: 1, structure: 'standard' },
+        tangentKind: 'oneHot',
+      },
+      params,
+      { x: pointDraw.points, tangents: coefficient, tangentIndex: index },
+    );
+    const coefficients = uploadCoefficients(buffers, pde.coefficients(d, options.seed));
+    const exactU = buffers.create('test u*', batch * 4);
+    const source = buffers.create('test f', batch * 4);
+    const exactKernel = await BallExactKernel.create(device, pde.solution.id, pde.nonlinearity.id);
+    const exactDispatch = exactKernel.prepare(
+      buffers,
+      { points: pointDraw.points, count: batch, dim: d },
+      coefficients,
+      { exact: exactU, source },
+    );
+    return new BallEvaluation(
+      buffers,
+      batch,
+      options.testPoints,
+      counter,
+      pointDraw,
+      forward,
+      exactKernel,
+      exactDispatch,
+      exactU,
+      [index, coefficient, coefficients, exactU, source],
+    );
+  }
+
+  /** The errors of the current parameters on the whole test set (awaits its readbacks). */
+  async evaluate(): Promise<RelativeErrors> {
+    const device = this.buffers.device;
+    const accumulator = new RelativeErrorAccumulator();
+    for (let first = 0, b = 0; first < this.total; first += this.batch, b++) {
+      const count = Math.min(this.batch, this.total - first);
+      this.counter.set(b);
+      const encoder = device.createCommandEncoder({ label: 'test set batch' });
+      const pass = encoder.beginComputePass({ label: 'test points and u*' });
+      this.pointDraw.record(pass);
+      this.exactKernel.encode(pass, this.exactDispatch);
+      pass.end();
+      this.forward.encode(encoder);
+      device.queue.submit([encoder.finish()]);
+      const [rows, exact] = await Promise.all([
+        readFloat32(device, this.forward.buffers.output, this.batch * 2),
+        readFloat32(device, this.exactU, this.batch),
+      ]);
+      // Rows alternate value, zero-tangent coefficient: the value is every other entry.
+      const predicted = Float64Array.from({ length: count }, (_, p) => rows[2 * p]);
+      accumulator.add(predicted, exact.subarray(0, count));
+    }
+    return accumulator.result();
+  }
+
+  destroy(): void {
+    this.forward.destroy();
+    this.exactKernel.release(this.buffers, this.exactDispatch);
+    this.pointDraw.destroy();
+    this.counter.destroy();
+    for (const buffer of this.owned) this.buffers.destroy(buffer);
+  }
+}

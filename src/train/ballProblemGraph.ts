@@ -1,0 +1,230 @@
+/**
+ * The GPU work of one training step of a ball problem (Poisson, Allen–Cahn, sine-Gordon,
+ * biharmonic), bound once: collocation points (GPU sampler) → random jets (GPU generator) →
+ * source f at the points → forward jets → residual, loss terms and ∂L/∂u → loss reduction →
+ * backward → gradient. Nothing is uploaded per step but the 4-byte step counter.
+ */
+import { BackwardJet } from '../engine/backwardJet.ts';
+import { ForwardJet } from '../engine/forwardJet.ts';
+import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
+import { GpuReducer, reductionResultBytes } from '../engine/reductions.ts';
+import type { GpuBuffers } from '../gpu/buffers.ts';
+import type { MlpArchitecture } from '../jet/mlp.ts';
+import { biharmonicOperator } from '../operators/biharmonic.ts';
+import { quantityRowWeights } from '../operators/combine.ts';
+import { laplacianOperator } from '../operators/laplacian.ts';
+import type { JetOperator, OutputTerm } from '../operators/operator.ts';
+import { BallExactKernel, type ExactDispatch, uploadCoefficients } from '../pdes/gpuExact.ts';
+import type { BallPdeEntry } from '../pdes/index.ts';
+import { RandomStream } from '../random/counterRandom.ts';
+import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
+import { GpuRandomJets, type RandomJetDraw } from '../random/gpuRandomJets.ts';
+import type { GpuStepCounter } from '../random/stepCounter.ts';
+import { type TrainingOptions, TrainingOptionsError } from './options.ts';
+import { ResidualLoss } from './residualLoss.ts';
+
+/** The operator of a ball problem for the chosen estimator; `samples` jets per point. */
+export function ballOperator(
+  pde: BallPdeEntry,
+  options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
+  samples: number,
+): JetOperator {
+  const d = options.dimension;
+  if (pde.operator === 'laplacian') {
+    return laplacianOperator({ dimension: d, method: options.estimator, samples });
+  }
+  if (options.estimator === 'exact') return biharmonicOperator({ dimension: d, method: 'exact' });
+  if (options.estimator === 'gaussian') {
+    return biharmonicOperator({ dimension: d, method: 'gaussian', samples });
+  }
+  throw new TrainingOptionsError(
+    `the biharmonic operator has a Gaussian estimator and an exact one, not '${options.estimator}'`,
+  );
+}
+
+/**
+ * Row weights of the estimate for draws of B jets in directions [first, first + B) of a batch
+ * with more jets (the unbiased loss puts two independent draws in one batch).
+ */
+function directionRangeWeights(
+  terms: readonly OutputTerm[],
+  shape: JetShape,
+  first: number,
+  B: number,
+): Float64Array {
+  const perDirection: OutputTerm[] = terms.flatMap((t) =>
+    t.direction === 'all'
+      ? Array.from({ length: B }, (_, r) => ({ ...t, direction: first + r }))
+      : [{ ...t, direction: typeof t.direction === 'number' ? first + t.direction : t.direction }],
+  );
+  return quantityRowWeights(perDirection, shape);
+}
+
+export class BallProblemGraph {
+  readonly shape: JetShape;
+  readonly operator: JetOperator;
+  /** 32-byte reduction of the loss terms (reductionWord.mean is the loss). */
+  readonly lossStats: GPUBuffer;
+  readonly forward: ForwardJet;
+
+  private constructor(
+    private readonly buffers: GpuBuffers,
+    private readonly pointDraw: PointDraw,
+    private readonly jetDraw: RandomJetDraw | null,
+    private readonly exactKernel: BallExactKernel,
+    private readonly exactDispatch: ExactDispatch,
+    forward: ForwardJet,
+    private readonly residual: ResidualLoss,
+    private readonly reducer: GpuReducer,
+    private readonly backward: BackwardJet,
+    private readonly io: { lossTerms: GPUBuffer; cotangent: GPUBuffer; owned: GPUBuffer[] },
+    lossStats: GPUBuffer,
+    shape: JetShape,
+    operator: JetOperator,
+  ) {
+    this.forward = forward;
+    this.lossStats = lossStats;
+    this.shape = shape;
+    this.operator = operator;
+  }
+
+  static async create(
+    buffers: GpuBuffers,
+    pde: BallPdeEntry,
+    options: TrainingOptions,
+    architecture: MlpArchitecture,
+    params: GPUBuffer,
+    stepCounter: GpuStepCounter,
+  ): Promise<BallProblemGraph> {
+    const device = buffers.device;
+    const N = options.points;
+    const d = options.dimension;
+    const unbiased = options.loss === 'unbiased';
+    const B = options.jetsPerPoint;
+    const estimateOperator = ballOperator(pde, options, B);
+    // The unbiased loss draws 2B independent dense jets: the first B for r₁, the rest for r₂.
+    const drawOperator = unbiased ? ballOperator(pde, options, 2 * B) : estimateOperator;
+    const structure = options.collapsed && drawOperator.collapsible ? 'collapsed' : 'standard';
+    const shape = drawOperator.shape(N, structure);
+    const terms = estimateOperator.quantities[0].terms;
+    const weights = unbiased
+      ? directionRangeWeights(terms, shape, 0, B)
+      : quantityRowWeights(terms, shape);
+    const weights2 = unbiased ? directionRangeWeights(terms, shape, B, B) : null;
+
+    const seed = options.seed;
+    const samplers = await GpuPointSamplers.create(device);
+    const pointDraw = samplers.ball(buffers, d, options.sampler, N, { seed }, stepCounter.buffer);
+    const owned: GPUBuffer[] = [];
+    let jetDraw: RandomJetDraw | null = null;
+    let inputs: { tangents: GPUBuffer; tangentIndex: GPUBuffer | null };
+    const draw = drawOperator.draw;
+    if (draw.kind === 'random') {
+      const randomJets = await GpuRandomJets.create(device);
+      jetDraw = randomJets.prepare(
+        buffers,
+        draw.spec,
+        N,
+        { seed, stream: RandomStream.jets },
+        stepCounter.buffer,
+      );
+      const t = jetDraw.tangents;
+      inputs =
+        t.kind === 'dense'
+          ? { tangents: t.values, tangentIndex: null }
+          : { tangents: t.coefficient, tangentIndex: t.index };
+    } else {
+      // A fixed construction (the exact biharmonic): the same jets at every point and step.
+      const fixed = drawOperator.tangents(N, { seed, step: 0 });
+      if (fixed.kind === 'dense') {
+        const values = buffers.createFrom('fixed jets', fixed.values);
+        owned.push(values);
+        inputs = { tangents: values, tangentIndex: null };
+      } else {
+        const coefficient = buffers.createFrom('fixed jet coefficients', fixed.coefficient);
+        const index = buffers.createFrom('fixed jet indices', fixed.index);
+        owned.push(coefficient, index);
+        inputs = { tangents: coefficient, tangentIndex: index };
+      }
+    }
+    const tangentKind = inputs.tangentIndex ? 'oneHot' : 'dense';
+    const forward = await ForwardJet.create(buffers, { architecture, shape, tangentKind }, params, {
+      x: pointDraw.points,
+      ...inputs,
+    });
+
+    const coefficients = uploadCoefficients(buffers, pde.coefficients(d, seed));
+    const exactU = buffers.create('collocation u*', N * 4);
+    const source = buffers.create('collocation f', N * 4);
+    owned.push(coefficients, exactU, source);
+    const exactKernel = await BallExactKernel.create(device, pde.solution.id, pde.nonlinearity.id);
+    const exactDispatch = exactKernel.prepare(
+      buffers,
+      { points: pointDraw.points, count: N, dim: d },
+      coefficients,
+      { exact: exactU, source },
+    );
+
+    const V = rowsPerPoint(shape);
+    const residualBuffer = buffers.create('residual r', N * 4);
+    const lossTerms = buffers.create('loss terms', N * 4);
+    const cotangent = buffers.create('cotangent dL/du', N * V * 4);
+    const lossStats = buffers.create('loss statistics', reductionResultBytes);
+    owned.push(residualBuffer, lossTerms, cotangent, lossStats);
+    const residual = await ResidualLoss.create(buffers, pde.nonlinearity.id, N, weights, weights2, {
+      output: forward.buffers.output,
+      source,
+      residual: residualBuffer,
+      lossTerms,
+      cotangent,
+    });
+    const reducer = await GpuReducer.create(buffers);
+    const backward = await BackwardJet.create(buffers, architecture, shape, tangentKind);
+    return new BallProblemGraph(
+      buffers,
+      pointDraw,
+      jetDraw,
+      exactKernel,
+      exactDispatch,
+      forward,
+      residual,
+      reducer,
+      backward,
+      { lossTerms, cotangent, owned },
+      lossStats,
+      shape,
+      drawOperator,
+    );
+  }
+
+  /** Records one step's loss and gradient into `encoder` (the step counter is already written). */
+  encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+    const draw = encoder.beginComputePass({ label: 'collocation draw' });
+    this.pointDraw.record(draw);
+    this.jetDraw?.record(draw);
+    this.exactKernel.encode(draw, this.exactDispatch);
+    draw.end();
+    this.forward.encode(encoder);
+    const loss = encoder.beginComputePass({ label: 'residual and loss' });
+    this.residual.record(loss);
+    this.reducer.encode(loss, this.io.lossTerms, this.shape.points, this.lossStats);
+    loss.end();
+    this.backward.encode(encoder, {
+      forward: this.forward.buffers,
+      params,
+      cotangent: this.io.cotangent,
+      gradient,
+    });
+  }
+
+  destroy(): void {
+    this.forward.destroy();
+    this.backward.destroy();
+    this.residual.destroy(this.buffers);
+    this.reducer.destroy();
+    this.exactKernel.release(this.buffers, this.exactDispatch);
+    this.pointDraw.destroy();
+    this.jetDraw?.destroy();
+    for (const buffer of this.io.owned) this.buffers.destroy(buffer);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Everything that defines a training run, with the STDE paper's setup as the defaults (DESIGN.md
+ * §4: 3 hidden layers of 128 tanh units, Adam 1e-3 decayed linearly to 0, 10 000 steps, 100
+ * residual points, B = 16 sparse jets), and one validation that every entry point (CLI, URL state,
+ * checkpoints) goes through before anything is allocated.
+ */
+import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
+import type { MlpArchitecture } from '../jet/mlp.ts';
+import { findPde, inputWidth, PDES, type PdeEntry } from '../pdes/index.ts';
+
+export type Estimator = 'sparse' | 'rademacher' | 'gaussian' | 'exact';
+export const ESTIMATORS: readonly Estimator[] = ['sparse', 'rademacher', 'gaussian', 'exact'];
+export type Schedule = 'constant' | 'linear' | 'exponential' | 'cosine';
+export const SCHEDULES: readonly Schedule[] = ['constant', 'linear', 'exponential', 'cosine'];
+export type OptimizerName = 'adam' | 'sgd';
+export type LossForm = 'biased' | 'unbiased';
+export type BallSampler = 'radius-uniform' | 'volume-uniform';
+
+export interface TrainingOptions {
+  /** PDE id from src/pdes (PDES). */
+  pde: string;
+  /** Spatial dimension d. */
+  dimension: number;
+  estimator: Estimator;
+  /** Jets per point B (ignored by the exact estimator, which uses all d). */
+  jetsPerPoint: number;
+  /** Propagate one summed top-order row instead of one per jet (DESIGN.md §2). */
+  collapsed: boolean;
+  /** Residual (collocation) points per step. */
+  points: number;
+  width: number;
+  /** Hidden layers. */
+  depth: number;
+  activation: Activation;
+  optimizer: OptimizerName;
+  learningRate: number;
+  schedule: Schedule;
+  /** Final learning rate as a fraction of the first (exponential schedule). */
+  finalLearningRateFraction: number;
+  steps: number;
+  /** Seeds the weights, the collocation points, the random jets and the PDE's coefficients. */
+  seed: number;
+  loss: LossForm;
+  sampler: BallSampler;
+  /** Read loss, gradient norm and divergence flags back every this many steps. */
+  logEvery: number;
+  /** Evaluate on the test set every this many steps (0: only at the end). */
+  evalEvery: number;
+  /** Test-set points (STDE: 20 000). */
+  testPoints: number;
+}
+
+export const defaultTrainingOptions: TrainingOptions = {
+  pde: 'allen-cahn-two-body',
+  dimension: 100,
+  estimator: 'sparse',
+  jetsPerPoint: 16,
+  collapsed: true,
+  points: 100,
+  width: 128,
+  depth: 3,
+  activation: 'tanh',
+  optimizer: 'adam',
+  learningRate: 1e-3,
+  schedule: 'linear',
+  finalLearningRateFraction: 1e-2,
+  steps: 10_000,
+  seed: 0,
+  loss: 'biased',
+  sampler: 'radius-uniform',
+  logEvery: 10,
+  evalEvery: 1000,
+  testPoints: 20_000,
+};
+
+export class TrainingOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingOptionsError';
+  }
+}
+
+type Check = (value: unknown) => string | null;
+
+const integer =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
+      ? null
+      : `must be an integer in ${min}..${max}`;
+const positiveNumber =
+  (max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= max
+      ? null
+      : `must be a finite number in (0, ${max}]`;
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.join(', ')}`;
+const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+
+const checks: Record<keyof TrainingOptions, Check> = {
+  pde: oneOf(PDES.map((p) => p.id)),
+  dimension: integer(1, 10_000_000),
+  estimator: oneOf(ESTIMATORS),
+  jetsPerPoint: integer(1, 100_000),
+  collapsed: boolean,
+  points: integer(1, 1_000_000),
+  width: integer(1, 4096),
+  depth: integer(1, 32),
+  activation: oneOf(ACTIVATIONS),
+  optimizer: oneOf(['adam', 'sgd']),
+  learningRate: positiveNumber(10),
+  schedule: oneOf(SCHEDULES),
+  finalLearningRateFraction: positiveNumber(1),
+  steps: integer(1, 100_000_000),
+  seed: integer(0, 2 ** 32 - 1),
+  loss: oneOf(['biased', 'unbiased']),
+  sampler: oneOf(['radius-uniform', 'volume-uniform']),
+  logEvery: integer(1, 1_000_000),
+  evalEvery: integer(0, 100_000_000),
+  testPoints: integer(1, 10_000_000),
+};
+
+/**
+ * Defaults overlaid with `partial`, every field checked (types, ranges, the combination), unknown
+ * fields refused. Errors name the field and the accepted values.
+ */
+export function resolveTrainingOptions(partial: Record<string, unknown> = {}): TrainingOptions {
+  for (const key of Object.keys(partial)) {
+    if (!Object.prototype.hasOwnProperty.call(checks, key)) {
+      throw new TrainingOptionsError(
+        `unknown option ${JSON.stringify(key)} (known: ${Object.keys(checks).join(', ')})`,
+      );
+    }
+  }
+  const merged: Record<string, unknown> = { ...defaultTrainingOptions };
+  for (const [key, value] of Object.entries(partial)) {
+    if (value !== undefined) merged[key] = value;
+  }
+  for (const [key, check] of Object.entries(checks)) {
+    const problem = check(merged[key]);
+    if (problem) {
+      throw new TrainingOptionsError(`${key} ${problem}, got ${JSON.stringify(merged[key])}`);
+    }
+  }
+  const options = merged as unknown as TrainingOptions;
+  const pde = findPde(options.pde);
+  if (options.dimension < pde.minDimension) {
+    throw new TrainingOptionsError(
+      `${pde.id} needs dimension ≥ ${pde.minDimension}, got ${options.dimension}`,
+    );
+  }
+  if (pde.domain === 'box') {
+    throw new TrainingOptionsError(
+      `${pde.id} is a speed problem without an exact solution; the trainer takes the ball and ` +
+        `parabolic problems (${PDES.filter((p) => p.domain !== 'box')
+          .map((p) => p.id)
+          .join(', ')})`,
+    );
+  }
+  if (options.estimator === 'sparse' && options.jetsPerPoint > options.dimension) {
+    throw new TrainingOptionsError(
+      `sparse STDE samples jetsPerPoint = ${options.jetsPerPoint} of d = ${options.dimension} ` +
+        'coordinates without replacement: jetsPerPoint must be ≤ dimension',
+    );
+  }
+  if (options.loss === 'unbiased' && (options.collapsed || options.estimator === 'sparse')) {
+    throw new TrainingOptionsError(
+      'the unbiased loss needs two independent jet draws per point kept apart: use a dense ' +
+        '(rademacher or gaussian) or exact estimator with collapsed = false',
+    );
+  }
+  return options;
+}
+
+export function pdeOf(options: TrainingOptions): PdeEntry {
+  return findPde(options.pde);
+}
+
+/** The network the options describe: input d (+1 for time), depth hidden layers, scalar output. */
+export function architectureOf(options: TrainingOptions): MlpArchitecture {
+  const pde = pdeOf(options);
+  return {
+    widths: [
+      inputWidth(pde, options.dimension),
+      ...Array.from({ length: options.depth }, () => options.width),
+      1,
+    ],
+    activation: options.activation,
+    boundary: pde.boundary,
+  };
+}

@@ -1,0 +1,281 @@
+/**
+ * The training loop. One step = collocation points and random jets drawn on the GPU, forward
+ * jets, residual and loss, backward, divergence check, optimizer update: all recorded into one
+ * command buffer per step with no CPU round trip. Loss, gradient norm and the divergence status
+ * come back asynchronously every `logEvery` steps through a ring of staging buffers; evaluation
+ * on the test set runs every `evalEvery` steps.
+ */
+import { type GuardStatus, decodeGuardStatus, DivergenceGuard } from '../engine/divergenceGuard.ts';
+import { packParameters, parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
+import { GpuAdam, GpuSgd } from '../engine/optimizers.ts';
+import {
+  decodeReductionResult,
+  reductionResultBytes,
+  reductionWord,
+} from '../engine/reductions.ts';
+import { GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import { initParameters, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
+import type { RelativeErrors } from '../pdes/metrics.ts';
+import { GpuStepCounter } from '../random/stepCounter.ts';
+import { BallEvaluation } from './ballEvaluation.ts';
+import { BallProblemGraph } from './ballProblemGraph.ts';
+import { architectureOf, pdeOf, type TrainingOptions } from './options.ts';
+import { ReadbackRing } from './readbackRing.ts';
+import { learningRateAt } from './schedule.ts';
+
+export interface StepLog {
+  step: number;
+  loss: number;
+  gradientNorm: number;
+  learningRate: number;
+}
+
+export interface EvaluationLog extends RelativeErrors {
+  step: number;
+}
+
+/** Why a run stopped early: the first non-finite loss or gradient, with the weights kept. */
+export class DivergenceError extends Error {
+  readonly status: GuardStatus;
+  constructor(status: GuardStatus) {
+    super(
+      `training diverged at step ${status.step}: non-finite ${status.source}` +
+        (status.lossValue !== null ? ` (loss ${status.lossValue})` : '') +
+        (status.gradientIndex !== null ? ` (gradient element ${status.gradientIndex})` : '') +
+        '; the parameters of the last good step are kept',
+    );
+    this.name = 'DivergenceError';
+    this.status = status;
+  }
+}
+
+/** What a checkpoint holds besides the options: enough to continue the identical trajectory. */
+export interface TrainerState {
+  step: number;
+  parameters: Float32Array;
+  moments: { m: Float32Array; v: Float32Array } | null;
+}
+
+export interface TrainerCallbacks {
+  onLog?: (log: StepLog) => void;
+  onEvaluation?: (log: EvaluationLog) => void;
+}
+
+type Optimizer = GpuAdam | GpuSgd;
+
+export class Trainer {
+  readonly options: TrainingOptions;
+  readonly architecture: MlpArchitecture;
+  readonly memory: GpuBuffers;
+  /** Completed steps. */
+  step = 0;
+  readonly logs: StepLog[] = [];
+  readonly evaluations: EvaluationLog[] = [];
+  private diverged: GuardStatus | null = null;
+
+  private constructor(
+    options: TrainingOptions,
+    architecture: MlpArchitecture,
+    memory: GpuBuffers,
+    private readonly params: GPUBuffer,
+    private readonly gradient: GPUBuffer,
+    private readonly counter: GpuStepCounter,
+    private readonly graph: BallProblemGraph,
+    private readonly evaluation: BallEvaluation,
+    private readonly optimizer: Optimizer,
+    private readonly guard: DivergenceGuard,
+    private readonly ring: ReadbackRing,
+  ) {
+    this.options = options;
+    this.architecture = architecture;
+    this.memory = memory;
+  }
+
+  /** Builds every pipeline and buffer for `options` (validated), from `state` when resuming. */
+  static async create(
+    device: GPUDevice,
+    options: TrainingOptions,
+    state?: TrainerState,
+  ): Promise<Trainer> {
+    const pde = pdeOf(options);
+    if (pde.domain !== 'ball') {
+      throw new Error(`the GPU trainer does not run ${pde.domain} problems (${pde.id}) yet`);
+    }
+    const architecture = architectureOf(options);
+    const memory = new GpuBuffers(device);
+    const count = parameterLayout(architecture.widths).count;
+    const initial =
+      state?.parameters ??
+      packParameters(architecture.widths, initParameters(architecture, options.seed));
+    if (initial.length !== count) {
+      throw new RangeError(
+        `the state holds ${initial.length} parameters, the network has ${count}`,
+      );
+    }
+    const params = memory.createFrom('parameters', initial);
+    const gradient = memory.create('gradient', count * 4);
+    const counter = new GpuStepCounter(memory);
+    const graph = await BallProblemGraph.create(
+      memory,
+      pde,
+      options,
+      architecture,
+      params,
+      counter,
+    );
+    const evaluation = await BallEvaluation.create(memory, pde, options, architecture, params);
+    const optimizer =
+      options.optimizer === 'adam'
+        ? await GpuAdam.create(memory, count)
+        : await GpuSgd.create(memory, count);
+    if (state?.moments && optimizer instanceof GpuAdam) optimizer.uploadMoments(state.moments);
+    const guard = await DivergenceGuard.create(memory, count);
+    const ring = new ReadbackRing(device, [
+      { source: graph.lossStats, offset: 0, bytes: reductionResultBytes },
+      { source: guard.gradientStats, offset: 0, bytes: reductionResultBytes },
+      { source: guard.statusBuffer, offset: 0, bytes: 32 },
+    ]);
+    const trainer = new Trainer(
+      options,
+      architecture,
+      memory,
+      params,
+      gradient,
+      counter,
+      graph,
+      evaluation,
+      optimizer,
+      guard,
+      ring,
+    );
+    trainer.step = state?.step ?? 0;
+    return trainer;
+  }
+
+  /** Shape of the collocation batch (rows per point tell the channel structure's cost). */
+  get batchShape() {
+    return this.graph.shape;
+  }
+
+  /** Bytes of every GPU buffer this run holds. */
+  get memoryBytes(): number {
+    return this.memory.bytesInUse;
+  }
+
+  /** mapAsync calls made by the step loop (the log ring), for the no-per-step-readback test. */
+  get readbacks(): number {
+    return this.ring.mapCount;
+  }
+
+  /**
+   * Runs `count` steps (fewer if the run ends or diverges). Resolves once every logged value has
+   * arrived; throws DivergenceError at the first non-finite loss or gradient.
+   */
+  async train(count: number, callbacks: TrainerCallbacks = {}): Promise<void> {
+    const device = this.memory.device;
+    const last = Math.min(this.options.steps, this.step + count);
+    while (this.step < last && !this.diverged) {
+      const step = this.step + 1;
+      const learningRate = learningRateAt(this.options, step);
+      this.counter.set(step);
+      const encoder = device.createCommandEncoder({ label: `training step ${step}` });
+      this.graph.encodeGradient(encoder, this.params, this.gradient);
+      this.guard.encodeCheck(encoder, {
+        gradient: this.gradient,
+        step,
+        loss: { buffer: this.graph.lossStats, index: reductionWord.mean },
+      });
+      const update = {
+        params: this.params,
+        gradient: this.gradient,
+        learningRate,
+        guard: this.guard,
+      };
+      if (this.optimizer instanceof GpuAdam)
+        this.optimizer.encodeStep(encoder, { ...update, step });
+      else this.optimizer.encodeStep(encoder, update);
+      const logs = step % this.options.logEvery === 0 || step === this.options.steps;
+      const startMapping = logs
+        ? await this.ring.capture(encoder, (bytes) =>
+            this.record(step, learningRate, bytes, callbacks),
+          )
+        : null;
+      device.queue.submit([encoder.finish()]);
+      startMapping?.();
+      this.step = step;
+      const evalEvery = this.options.evalEvery;
+      if ((evalEvery > 0 && step % evalEvery === 0) || step === this.options.steps) {
+        await this.ring.drain();
+        if (this.diverged) break;
+        await this.evaluate(callbacks);
+      }
+    }
+    await this.ring.drain();
+    if (this.diverged) {
+      // The guard skipped the update of the failing step and of every step after it.
+      this.step = (this.diverged.step ?? 1) - 1;
+      throw new DivergenceError(this.diverged);
+    }
+  }
+
+  private record(
+    step: number,
+    learningRate: number,
+    bytes: ArrayBuffer,
+    callbacks: TrainerCallbacks,
+  ): void {
+    const loss = decodeReductionResult(bytes.slice(0, reductionResultBytes));
+    const gradient = decodeReductionResult(
+      bytes.slice(reductionResultBytes, 2 * reductionResultBytes),
+    );
+    const status = decodeGuardStatus(new Uint32Array(bytes.slice(2 * reductionResultBytes)));
+    if (status.tripped) {
+      this.diverged ??= status;
+      return;
+    }
+    const log = { step, loss: loss.mean, gradientNorm: gradient.norm, learningRate };
+    this.logs.push(log);
+    callbacks.onLog?.(log);
+  }
+
+  /** Test-set errors of the current parameters, recorded with the step. */
+  async evaluate(callbacks: TrainerCallbacks = {}): Promise<EvaluationLog> {
+    const errors = await this.evaluation.evaluate();
+    const log = { step: this.step, ...errors };
+    this.evaluations.push(log);
+    callbacks.onEvaluation?.(log);
+    return log;
+  }
+
+  async parameters(): Promise<MlpParameters<Float64Array>> {
+    return unpackParameters(
+      this.architecture.widths,
+      await readFloat32(
+        this.memory.device,
+        this.params,
+        parameterLayout(this.architecture.widths).count,
+      ),
+    );
+  }
+
+  /** Weights, optimizer moments and step: with the options, a checkpoint. */
+  async state(): Promise<TrainerState> {
+    await this.ring.drain();
+    const count = parameterLayout(this.architecture.widths).count;
+    return {
+      step: this.step,
+      parameters: await readFloat32(this.memory.device, this.params, count),
+      moments: this.optimizer instanceof GpuAdam ? await this.optimizer.downloadMoments() : null,
+    };
+  }
+
+  dispose(): void {
+    this.graph.destroy();
+    this.evaluation.destroy();
+    this.optimizer.destroy();
+    this.guard.destroy();
+    this.ring.destroy();
+    this.counter.destroy();
+    this.memory.destroyAll();
+  }
+}
