@@ -9,16 +9,17 @@ import { type GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { BallExactKernel, type ExactDispatch, uploadCoefficients } from '../pdes/gpuExact.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
-import { RelativeErrorAccumulator, type RelativeErrors } from '../pdes/metrics.ts';
+import { RelativeErrorAccumulator } from '../pdes/metrics.ts';
 import { evaluationBatchSize } from '../pdes/testSet.ts';
 import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
 import type { TrainingOptions } from './options.ts';
+import type { EvaluationMetrics, ProblemEvaluation } from './problemGraph.ts';
 
 /** Random stream of the test points, apart from the training streams (counterRandom.ts). */
 export const TEST_POINT_STREAM = 0x7e57;
 
-export class BallEvaluation {
+export class BallEvaluation implements ProblemEvaluation {
   private constructor(
     private readonly buffers: GpuBuffers,
     private readonly batch: number,
@@ -94,7 +95,7 @@ export class BallEvaluation {
   }
 
   /** The errors of the current parameters on the whole test set (awaits its readbacks). */
-  async evaluate(): Promise<RelativeErrors> {
+  async evaluate(): Promise<EvaluationMetrics> {
     const device = this.buffers.device;
     const accumulator = new RelativeErrorAccumulator();
     for (let first = 0, b = 0; first < this.total; first += this.batch, b++) {

@@ -21,6 +21,7 @@ import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts'
 import { GpuRandomJets, type RandomJetDraw } from '../random/gpuRandomJets.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
+import type { ProblemGraph } from './problemGraph.ts';
 import { ResidualLoss } from './residualLoss.ts';
 
 /** The operator of a ball problem for the chosen estimator; `samples` jets per point. */
@@ -60,7 +61,7 @@ function directionRangeWeights(
   return quantityRowWeights(perDirection, shape);
 }
 
-export class BallProblemGraph {
+export class BallProblemGraph implements ProblemGraph {
   readonly shape: JetShape;
   readonly operator: JetOperator;
   /** 32-byte reduction of the loss terms (reductionWord.mean is the loss). */

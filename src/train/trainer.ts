@@ -15,11 +15,10 @@ import {
 } from '../engine/reductions.ts';
 import { GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
 import { initParameters, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
-import type { RelativeErrors } from '../pdes/metrics.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
-import { BallEvaluation } from './ballEvaluation.ts';
-import { BallProblemGraph } from './ballProblemGraph.ts';
-import { architectureOf, pdeOf, type TrainingOptions } from './options.ts';
+import { architectureOf, type TrainingOptions } from './options.ts';
+import type { EvaluationMetrics, ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
+import { createProblem } from './problems.ts';
 import { ReadbackRing } from './readbackRing.ts';
 import { learningRateAt } from './schedule.ts';
 
@@ -30,7 +29,7 @@ export interface StepLog {
   learningRate: number;
 }
 
-export interface EvaluationLog extends RelativeErrors {
+export interface EvaluationLog extends EvaluationMetrics {
   step: number;
 }
 
@@ -80,8 +79,8 @@ export class Trainer {
     private readonly params: GPUBuffer,
     private readonly gradient: GPUBuffer,
     private readonly counter: GpuStepCounter,
-    private readonly graph: BallProblemGraph,
-    private readonly evaluation: BallEvaluation,
+    private readonly graph: ProblemGraph,
+    private readonly evaluation: ProblemEvaluation,
     private readonly optimizer: Optimizer,
     private readonly guard: DivergenceGuard,
     private readonly ring: ReadbackRing,
@@ -97,10 +96,6 @@ export class Trainer {
     options: TrainingOptions,
     state?: TrainerState,
   ): Promise<Trainer> {
-    const pde = pdeOf(options);
-    if (pde.domain !== 'ball') {
-      throw new Error(`the GPU trainer does not run ${pde.domain} problems (${pde.id}) yet`);
-    }
     const architecture = architectureOf(options);
     const memory = new GpuBuffers(device);
     const count = parameterLayout(architecture.widths).count;
@@ -115,15 +110,13 @@ export class Trainer {
     const params = memory.createFrom('parameters', initial);
     const gradient = memory.create('gradient', count * 4);
     const counter = new GpuStepCounter(memory);
-    const graph = await BallProblemGraph.create(
+    const { graph, evaluation } = await createProblem(
       memory,
-      pde,
       options,
       architecture,
       params,
       counter,
     );
-    const evaluation = await BallEvaluation.create(memory, pde, options, architecture, params);
     const optimizer =
       options.optimizer === 'adam'
         ? await GpuAdam.create(memory, count)
