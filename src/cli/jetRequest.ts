@@ -1,0 +1,187 @@
+/**
+ * What `jetpinn jet` is asked and what it answers, in the derivative convention other AD systems
+ * use (JAX's `jet`, nested forward mode): the input curve is g(t) = x + Σ_k v_k t^k / k!, so v_k
+ * is its k-th derivative at t = 0, and the answer is J_k = d^k/dt^k u(g(t)) at t = 0. The engines
+ * take normalized coefficients c_k = v_k / k! and return u_k = J_k / k! (DESIGN.md §2); the
+ * conversion happens here and nowhere else.
+ *
+ * Tangents are either one list [v_1, …, v_K] shared by every point or one such list per point;
+ * a null entry is a zero vector (handy for jets that use only some orders).
+ */
+import { MAX_JET_ORDER } from '../engine/forwardJet.ts';
+import type { JetBatch } from '../engine/jetEngine.ts';
+import { rowOf, rowsPerPoint, type JetShape, tangentSlot } from '../engine/jetLayout.ts';
+import { factorial } from '../jet/series.ts';
+import { UsageError } from './args.ts';
+
+/** Enough for any hand-written or scripted check; far more belongs in a benchmark, not here. */
+const MAX_JET_POINTS = 1 << 16;
+
+export interface JetRequest {
+  dim: number;
+  order: number;
+  points: Float64Array[];
+  /** tangents[p][k − 1] = v_k at point p; null for a zero tangent. */
+  tangents: (Float64Array | null)[][];
+}
+
+export interface JetResult {
+  point: number[];
+  /** u(x), one entry per network output. */
+  value: number[];
+  /** derivatives[o][k − 1] = J_k of output o. */
+  derivatives: number[][];
+}
+
+/** Where the two values came from, for the error messages (`--points`, `in.json: points`). */
+export interface JetRequestSource {
+  points: string;
+  tangents: string;
+}
+
+function readVector(where: string, value: unknown, dim: number): Float64Array {
+  if (!Array.isArray(value) || value.length !== dim) {
+    throw new UsageError(`${where} must be an array of ${dim} numbers (the model's input width)`);
+  }
+  return Float64Array.from(value, (x: unknown, i) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new UsageError(`${where}[${i}] must be a finite number, got ${JSON.stringify(x)}`);
+    }
+    return x;
+  });
+}
+
+function readTangentList(where: string, value: unknown, dim: number): (Float64Array | null)[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_JET_ORDER) {
+    throw new UsageError(
+      `${where} must list the tangents v_1..v_K, K in 1..${MAX_JET_ORDER} (null for a zero tangent)`,
+    );
+  }
+  return value.map((v: unknown, k) => (v === null ? null : readVector(`${where}[${k}]`, v, dim)));
+}
+
+/** A list of tangents per point rather than one shared list: its first entry is itself a list. */
+function isPerPoint(tangents: unknown[]): boolean {
+  const first: unknown = tangents[0];
+  return Array.isArray(first) && first.length > 0 && (first[0] === null || Array.isArray(first[0]));
+}
+
+export function readJetRequest(
+  points: unknown,
+  tangents: unknown,
+  dim: number,
+  source: JetRequestSource,
+): JetRequest {
+  if (!Array.isArray(points) || points.length < 1 || points.length > MAX_JET_POINTS) {
+    throw new UsageError(
+      `${source.points} must be a list of 1..${MAX_JET_POINTS} points, each ${dim} numbers`,
+    );
+  }
+  const request: JetRequest = {
+    dim,
+    order: 0,
+    points: points.map((p: unknown, i) => readVector(`${source.points}[${i}]`, p, dim)),
+    tangents: [],
+  };
+  if (!Array.isArray(tangents)) {
+    throw new UsageError(`${source.tangents} must be a list of tangent vectors`);
+  }
+  if (isPerPoint(tangents)) {
+    if (tangents.length !== points.length) {
+      throw new UsageError(
+        `${source.tangents} gives ${tangents.length} tangent lists for ${points.length} points`,
+      );
+    }
+    request.tangents = tangents.map((list: unknown, p) =>
+      readTangentList(`${source.tangents}[${p}]`, list, dim),
+    );
+    const order = request.tangents[0].length;
+    const other = request.tangents.findIndex((list) => list.length !== order);
+    if (other >= 0) {
+      throw new UsageError(
+        `${source.tangents}[${other}] has ${request.tangents[other].length} tangents, ` +
+          `${source.tangents}[0] has ${order}: every point needs the same order`,
+      );
+    }
+  } else {
+    const shared = readTangentList(source.tangents, tangents, dim);
+    request.tangents = request.points.map(() => shared);
+  }
+  request.order = request.tangents[0].length;
+  return request;
+}
+
+/** A JSON input file: { "points": [...], "tangents": [...] } and nothing else. */
+export function parseJetInputFile(text: string, dim: number, path: string): JetRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`${path} must hold an object { "points": [...], "tangents": [...] }`);
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'points' && key !== 'tangents') {
+      throw new UsageError(
+        `${path} has an unknown field ${JSON.stringify(key)} (allowed: points, tangents)`,
+      );
+    }
+  }
+  const { points, tangents } = value as Record<string, unknown>;
+  return readJetRequest(points, tangents, dim, {
+    points: `${path}: points`,
+    tangents: `${path}: tangents`,
+  });
+}
+
+/**
+ * The request as one engine batch: one direction per point, dense normalized coefficients,
+ * rounded to float32 (the GPU's precision; the float64 reference then starts from the same
+ * inputs, so the two engines differ only by their arithmetic).
+ */
+export function jetBatch(request: JetRequest): JetBatch {
+  const { dim, order } = request;
+  const shape: JetShape = {
+    points: request.points.length,
+    directions: 1,
+    order,
+    structure: 'standard',
+  };
+  const x = new Float32Array(request.points.length * dim);
+  const values = new Float32Array(request.points.length * order * dim);
+  request.points.forEach((point, p) => {
+    x.set(point, p * dim);
+    request.tangents[p].forEach((v, index) => {
+      const k = index + 1;
+      if (v === null) return;
+      const slot = tangentSlot(shape, p, 0, k);
+      for (let i = 0; i < dim; i++) values[slot * dim + i] = v[i] / factorial(k);
+    });
+  });
+  return { shape, dim, x, tangents: { kind: 'dense', values } };
+}
+
+/**
+ * Derivatives J_k = k!·u_k from the engine's normalized output (forward's row layout). `point` is
+ * the batch's float32 point: the one actually evaluated, which an external check must use.
+ */
+export function jetResults(batch: JetBatch, output: Float64Array, outputs: number): JetResult[] {
+  const { shape, dim } = batch;
+  const rows = rowsPerPoint(shape);
+  const outputIndices = Array.from({ length: outputs }, (_, o) => o);
+  return Array.from({ length: shape.points }, (_, p) => {
+    const at = (row: number, o: number) => output[(p * rows + row) * outputs + o];
+    return {
+      point: Array.from(batch.x.subarray(p * dim, (p + 1) * dim)),
+      value: outputIndices.map((o) => at(0, o)),
+      derivatives: outputIndices.map((o) =>
+        Array.from(
+          { length: shape.order },
+          (_, i) => factorial(i + 1) * at(rowOf(shape, 0, i + 1), o),
+        ),
+      ),
+    };
+  });
+}

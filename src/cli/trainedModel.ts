@@ -1,0 +1,57 @@
+/**
+ * A model file together with the training options it records, for the commands that need to
+ * know the PDE behind a network (eval). The options are validated like any other entry point's,
+ * and the architecture they imply must be the file's: a hand-edited file whose weights do not
+ * belong to its options would otherwise be scored against the wrong problem.
+ */
+import { type ModelFile, parseModel } from '../engine/modelFile.ts';
+import {
+  architectureOf,
+  resolveTrainingOptions,
+  type TrainingOptions,
+  TrainingOptionsError,
+} from '../train/options.ts';
+
+export class TrainedModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainedModelError';
+  }
+}
+
+export interface TrainedModel {
+  model: ModelFile;
+  options: TrainingOptions;
+}
+
+export function readTrainedModel(text: string): TrainedModel {
+  const model = parseModel(text);
+  if (model.training === undefined) {
+    throw new TrainedModelError(
+      'the model has no PDE: its file carries no training options (models written by ' +
+        '`jetpinn train --out` do)',
+    );
+  }
+  let options: TrainingOptions;
+  try {
+    options = resolveTrainingOptions(model.training);
+  } catch (error) {
+    if (error instanceof TrainingOptionsError) {
+      throw new TrainedModelError(`the model's training options are invalid: ${error.message}`);
+    }
+    throw error;
+  }
+  const implied = architectureOf(options);
+  const actual = model.architecture;
+  if (
+    implied.widths.join(',') !== actual.widths.join(',') ||
+    implied.activation !== actual.activation ||
+    implied.boundary !== actual.boundary
+  ) {
+    throw new TrainedModelError(
+      `the model's network (${JSON.stringify(actual)}) is not the one its training options ` +
+        `describe (${JSON.stringify(implied)})`,
+    );
+  }
+  return { model, options };
+}

@@ -1,0 +1,110 @@
+/**
+ * The command-line names of the TrainingOptions fields. Parsing here only checks the kind of
+ * each value (and the closed lists); ranges and combinations are checked once, by
+ * resolveTrainingOptions, whose errors are then re-labelled with the flag the user typed.
+ */
+import { ACTIVATIONS } from '../jet/activations.ts';
+import { PDES } from '../pdes/index.ts';
+import { BALL_SAMPLERS } from '../pdes/samplers.ts';
+import {
+  defaultTrainingOptions,
+  ESTIMATORS,
+  type LossForm,
+  type OptimizerName,
+  resolveTrainingOptions,
+  SCHEDULES,
+  type TrainingOptions,
+  TrainingOptionsError,
+} from '../train/options.ts';
+import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
+
+const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd'];
+const LOSS_FORMS: readonly LossForm[] = ['biased', 'unbiased'];
+/** The box problems have no exact solution and no trainer (resolveTrainingOptions says so). */
+const TRAINABLE_PDES = PDES.filter((pde) => pde.domain !== 'box').map((pde) => pde.id);
+
+interface TrainingFlag {
+  option: keyof TrainingOptions;
+  spec: FlagSpec;
+}
+
+function flag(
+  option: keyof TrainingOptions,
+  name: string,
+  description: string,
+  kind: 'integer' | 'number' | 'boolean' | readonly string[],
+): TrainingFlag {
+  const base = { name, description };
+  const value = defaultTrainingOptions[option];
+  if (kind === 'boolean') {
+    return { option, spec: { ...base, kind, default: value as boolean, negatable: true } };
+  }
+  if (kind === 'integer' || kind === 'number') {
+    return { option, spec: { ...base, kind, default: value as number } };
+  }
+  return { option, spec: { ...base, kind: 'choice', choices: kind, default: value as string } };
+}
+
+export const TRAINING_FLAGS: readonly TrainingFlag[] = [
+  flag('pde', 'pde', 'PDE to solve', TRAINABLE_PDES),
+  flag('dimension', 'dim', 'spatial dimension d', 'integer'),
+  flag('estimator', 'estimator', 'differential-operator estimator', ESTIMATORS),
+  flag('jetsPerPoint', 'jets', 'random jets per point B (the exact estimator uses d)', 'integer'),
+  flag('collapsed', 'collapsed', 'propagate one summed top-order row (collapsed jets)', 'boolean'),
+  flag('points', 'points', 'residual (collocation) points per step', 'integer'),
+  flag('width', 'width', 'hidden layer width', 'integer'),
+  flag('depth', 'depth', 'hidden layers', 'integer'),
+  flag('activation', 'activation', 'activation function', ACTIVATIONS),
+  flag('optimizer', 'optimizer', 'optimizer', OPTIMIZERS),
+  flag('learningRate', 'lr', 'first learning rate', 'number'),
+  flag('schedule', 'schedule', 'learning-rate schedule', SCHEDULES),
+  flag(
+    'finalLearningRateFraction',
+    'final-lr-fraction',
+    'last learning rate as a fraction of the first (exponential schedule)',
+    'number',
+  ),
+  flag('steps', 'steps', 'training steps of the whole run (the schedule spans them)', 'integer'),
+  flag('seed', 'seed', 'seed of weights, points, jets and the PDE coefficients', 'integer'),
+  flag('loss', 'loss', 'residual loss: mean r² or the two-draw unbiased form', LOSS_FORMS),
+  flag('sampler', 'sampler', 'collocation and test point sampler in the ball', BALL_SAMPLERS),
+  flag(
+    'logEvery',
+    'log-every',
+    'read loss and gradient norm back every this many steps',
+    'integer',
+  ),
+  flag(
+    'evalEvery',
+    'eval-every',
+    'evaluate on the test set every this many steps (0: at the end)',
+    'integer',
+  ),
+  flag('testPoints', 'test-points', 'test-set points', 'integer'),
+];
+
+function flagOf(option: string): string | undefined {
+  return TRAINING_FLAGS.find((f) => f.option === option)?.spec.name;
+}
+
+/** The training flags given on the command line, as a partial TrainingOptions. */
+function givenTrainingOptions(flags: ParsedFlags): Record<string, unknown> {
+  const partial: Record<string, unknown> = {};
+  for (const { option, spec } of TRAINING_FLAGS) {
+    if (flags.has(spec.name)) partial[option] = flags.value(spec.name);
+  }
+  return partial;
+}
+
+/** Validated options from the given flags; a bad value or combination is a UsageError. */
+export function trainingOptionsFromFlags(flags: ParsedFlags): TrainingOptions {
+  try {
+    return resolveTrainingOptions(givenTrainingOptions(flags));
+  } catch (error) {
+    if (!(error instanceof TrainingOptionsError)) throw error;
+    // resolveTrainingOptions starts per-field messages with the field name; show the flag too.
+    const field = /^(\w+) /.exec(error.message)?.[1];
+    const name = field === undefined ? undefined : flagOf(field);
+    throw new UsageError(name ? `--${name}: ${error.message}` : error.message);
+  }
+}
