@@ -28,6 +28,25 @@ export function quantityRowWeights(terms: readonly OutputTerm[], shape: JetShape
   return weights;
 }
 
+/**
+ * Row weights of the same quantity estimated from the B jets [first, first + B) of a batch that
+ * holds more jets: the unbiased loss puts two independent draws of B jets in one batch, and each
+ * of its two estimates reads its own half.
+ */
+export function directionRangeWeights(
+  terms: readonly OutputTerm[],
+  shape: JetShape,
+  first: number,
+  B: number,
+): Float64Array {
+  const perDirection = terms.flatMap((t): OutputTerm[] =>
+    t.direction === 'all'
+      ? Array.from({ length: B }, (_, r) => ({ ...t, direction: first + r }))
+      : [{ ...t, direction: t.order === 0 ? t.direction : first + t.direction }],
+  );
+  return quantityRowWeights(perDirection, shape);
+}
+
 export function evaluateQuantity(
   terms: readonly OutputTerm[],
   outputs: ArrayLike<number>,

@@ -11,9 +11,9 @@ import { GpuReducer, reductionResultBytes } from '../engine/reductions.ts';
 import type { GpuBuffers } from '../gpu/buffers.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { biharmonicOperator } from '../operators/biharmonic.ts';
-import { quantityRowWeights } from '../operators/combine.ts';
+import { directionRangeWeights, quantityRowWeights } from '../operators/combine.ts';
 import { laplacianOperator } from '../operators/laplacian.ts';
-import type { JetOperator, OutputTerm } from '../operators/operator.ts';
+import type { JetOperator } from '../operators/operator.ts';
 import { BallExactKernel, type ExactDispatch, uploadCoefficients } from '../pdes/gpuExact.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { RandomStream } from '../random/counterRandom.ts';
@@ -41,24 +41,6 @@ export function ballOperator(
   throw new TrainingOptionsError(
     `the biharmonic operator has a Gaussian estimator and an exact one, not '${options.estimator}'`,
   );
-}
-
-/**
- * Row weights of the estimate for draws of B jets in directions [first, first + B) of a batch
- * with more jets (the unbiased loss puts two independent draws in one batch).
- */
-function directionRangeWeights(
-  terms: readonly OutputTerm[],
-  shape: JetShape,
-  first: number,
-  B: number,
-): Float64Array {
-  const perDirection: OutputTerm[] = terms.flatMap((t) =>
-    t.direction === 'all'
-      ? Array.from({ length: B }, (_, r) => ({ ...t, direction: first + r }))
-      : [{ ...t, direction: typeof t.direction === 'number' ? first + t.direction : t.direction }],
-  );
-  return quantityRowWeights(perDirection, shape);
 }
 
 export class BallProblemGraph implements ProblemGraph {
@@ -100,18 +82,24 @@ export class BallProblemGraph implements ProblemGraph {
     const device = buffers.device;
     const N = options.points;
     const d = options.dimension;
-    const unbiased = options.loss === 'unbiased';
+    // The unbiased loss needs two independent estimates per point. Random estimators draw 2B jets,
+    // the first B for r₁ and the rest for r₂; the exact operator has no randomness, so both
+    // "draws" are its d jets and the unbiased loss equals the biased one.
+    const split = options.loss === 'unbiased' && options.estimator !== 'exact';
     const B = options.jetsPerPoint;
     const estimateOperator = ballOperator(pde, options, B);
-    // The unbiased loss draws 2B independent dense jets: the first B for r₁, the rest for r₂.
-    const drawOperator = unbiased ? ballOperator(pde, options, 2 * B) : estimateOperator;
+    const drawOperator = split ? ballOperator(pde, options, 2 * B) : estimateOperator;
     const structure = options.collapsed && drawOperator.collapsible ? 'collapsed' : 'standard';
     const shape = drawOperator.shape(N, structure);
     const terms = estimateOperator.quantities[0].terms;
-    const weights = unbiased
+    const weights = split
       ? directionRangeWeights(terms, shape, 0, B)
       : quantityRowWeights(terms, shape);
-    const weights2 = unbiased ? directionRangeWeights(terms, shape, B, B) : null;
+    const weights2 = split
+      ? directionRangeWeights(terms, shape, B, B)
+      : options.loss === 'unbiased'
+        ? weights
+        : null;
 
     const seed = options.seed;
     const samplers = await GpuPointSamplers.create(device);
@@ -172,13 +160,20 @@ export class BallProblemGraph implements ProblemGraph {
     const cotangent = buffers.create('cotangent dL/du', N * V * 4);
     const lossStats = buffers.create('loss statistics', reductionResultBytes);
     owned.push(residualBuffer, lossTerms, cotangent, lossStats);
-    const residual = await ResidualLoss.create(buffers, pde.nonlinearity.id, N, weights, weights2, {
-      output: forward.buffers.output,
-      source,
-      residual: residualBuffer,
-      lossTerms,
-      cotangent,
-    });
+    const residual = await ResidualLoss.create(
+      buffers,
+      { nonlinearity: pde.nonlinearity.id },
+      N,
+      weights,
+      weights2,
+      {
+        output: forward.buffers.output,
+        source,
+        residual: residualBuffer,
+        lossTerms,
+        cotangent,
+      },
+    );
     const reducer = await GpuReducer.create(buffers);
     const backward = await BackwardJet.create(buffers, architecture, shape, tangentKind);
     return new BallProblemGraph(

@@ -3,6 +3,8 @@ import type { MlpArchitecture } from '../jet/mlp.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
 import { BallEvaluation } from './ballEvaluation.ts';
 import { BallProblemGraph } from './ballProblemGraph.ts';
+import { ParabolicEvaluation } from './parabolicEvaluation.ts';
+import { ParabolicProblemGraph } from './parabolicProblemGraph.ts';
 import { pdeOf, type TrainingOptions, TrainingOptionsError } from './options.ts';
 import type { ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 
@@ -20,6 +22,18 @@ export async function createProblem(
       return {
         graph: await BallProblemGraph.create(memory, pde, options, architecture, params, counter),
         evaluation: await BallEvaluation.create(memory, pde, options, architecture, params),
+      };
+    case 'spacetime':
+      return {
+        graph: await ParabolicProblemGraph.create(
+          memory,
+          pde,
+          options,
+          architecture,
+          params,
+          counter,
+        ),
+        evaluation: await ParabolicEvaluation.create(memory, pde, options, architecture, params),
       };
     default:
       throw new TrainingOptionsError(

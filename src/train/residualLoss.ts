@@ -3,13 +3,23 @@ import residualCode from '../../shaders/pinnResidual.wgsl?raw';
 import type { GpuBuffers } from '../gpu/buffers.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
-import type { BallNonlinearityId } from '../pdes/ballProblem.ts';
+/** N(u) of the residual (pinnResidual.wgsl's NONLINEARITY override). */
+export type ResidualNonlinearity = 'none' | 'allen-cahn' | 'sine-gordon' | 'semilinear-heat';
 
-const NONLINEARITY: Record<BallNonlinearityId, number> = {
+const NONLINEARITY: Record<ResidualNonlinearity, number> = {
   none: 0,
   'allen-cahn': 1,
   'sine-gordon': 2,
+  'semilinear-heat': 3,
 };
+
+export interface ResidualForm {
+  nonlinearity: ResidualNonlinearity;
+  /** D of the sine-Gordon term D·sin(u/D): 1 in the ball, d for the scaled parabolic form. */
+  nonlinearityScale?: number;
+  /** Factor on every loss term, so a longer loss-terms buffer can hold other parts (default 1). */
+  termScale?: number;
+}
 const WORKGROUP_SIZE = 64;
 
 /** The buffers one residual dispatch reads and writes (sizes in pinnResidual.wgsl's header). */
@@ -39,7 +49,7 @@ export class ResidualLoss {
    */
   static async create(
     buffers: GpuBuffers,
-    nonlinearity: BallNonlinearityId,
+    form: ResidualForm,
     points: number,
     weights: Float64Array,
     weights2: Float64Array | null,
@@ -54,15 +64,19 @@ export class ResidualLoss {
       {
         constants: {
           WORKGROUP_SIZE,
-          NONLINEARITY: NONLINEARITY[nonlinearity],
+          NONLINEARITY: NONLINEARITY[form.nonlinearity],
           LOSS: weights2 ? 1 : 0,
         },
       },
     );
     const rows = weights.length;
-    const params = new ArrayBuffer(16);
+    const params = new ArrayBuffer(32);
     new Uint32Array(params, 0, 2).set([points, rows]);
-    new Float32Array(params, 8, 1)[0] = 1 / points;
+    new Float32Array(params, 8, 3).set([
+      1 / points,
+      form.termScale ?? 1,
+      form.nonlinearityScale ?? 1,
+    ]);
     const owned = [
       buffers.createFrom('residual params', new Uint8Array(params), 'uniform'),
       buffers.createFrom('residual weights', Float32Array.from(weights)),
