@@ -1,4 +1,5 @@
 import { adapterSummary, type AdapterDescription } from '../gpu/adapterDescription.ts';
+import './pageGlobals.ts';
 
 /**
  * What the page exposes for people and for end-to-end tests: tests read `window.jetpinn.gpu`
@@ -8,12 +9,6 @@ export interface GpuStatus {
   state: 'pending' | 'ready' | 'unavailable' | 'lost';
   adapter: AdapterDescription | null;
   message: string;
-}
-
-declare global {
-  interface Window {
-    jetpinn: { gpu: GpuStatus };
-  }
 }
 
 /** Writes text through textContent only: adapter strings never become HTML. */

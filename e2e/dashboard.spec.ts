@@ -1,0 +1,196 @@
+import { expect, test, type Page } from '@playwright/test';
+import { parseModel } from '../src/engine/modelFile.ts';
+import type { RunSnapshot } from '../src/ui/runSnapshot.ts';
+
+/**
+ * The dashboard end to end on SwiftShader: numbers come from `window.jetpinn.run`, which the
+ * page fills from the same history it draws (runSnapshot.ts), never from pixels.
+ */
+
+function run(page: Page): Promise<RunSnapshot> {
+  return page.evaluate(() => {
+    const snapshot = window.jetpinn.run;
+    if (!snapshot) throw new Error('the dashboard has not started');
+    return snapshot;
+  });
+}
+
+/** Waits until the run rests in `state` (the trainer is built, or the run paused). */
+async function waitForState(page: Page, state: RunSnapshot['state']): Promise<RunSnapshot> {
+  await page.waitForFunction((s) => window.jetpinn?.run?.state === s, state, { timeout: 60_000 });
+  return run(page);
+}
+
+/** Plays until at least `steps` steps are done, then pauses. */
+async function trainFor(page: Page, steps: number): Promise<RunSnapshot> {
+  await page.locator('#play').click();
+  await page.waitForFunction((n) => (window.jetpinn.run?.step ?? 0) >= n, steps, {
+    timeout: 60_000,
+  });
+  await page.locator('#pause').click();
+  return waitForState(page, 'paused');
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+test('Play trains, the chart shows every logged loss, Step takes one step, exports work', async ({
+  page,
+}, testInfo) => {
+  await page.goto('/');
+  const idle = await waitForState(page, 'idle');
+  expect(idle.step).toBe(0);
+  expect(idle.options).toMatchObject({ pde: 'allen-cahn-two-body', dimension: 10 });
+  expect(idle.memoryBytes).toBeGreaterThan(0);
+
+  const trained = await trainFor(page, 40);
+  const losses = trained.losses;
+  expect(losses.length).toBeGreaterThanOrEqual(8);
+  for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
+  const half = Math.floor(losses.length / 2);
+  expect(mean(losses.slice(half))).toBeLessThan(mean(losses.slice(0, half)));
+  expect(trained.iterationsPerSecond).toBeGreaterThan(0);
+
+  // The raw loss path has one vertex per log (well below the 1000-point downsampling).
+  const path = page.locator('#loss-chart path.series-loss');
+  await expect(path).toHaveAttribute('data-points', String(losses.length));
+  const d = (await path.getAttribute('d')) ?? '';
+  expect(d.split(/[ML]/).filter((s) => s.trim() !== '').length).toBe(losses.length);
+  expect((await run(page)).lossChartPoints).toBe(losses.length);
+
+  const before = trained.step;
+  await page.locator('#step').click();
+  await expect.poll(async () => (await run(page)).step).toBe(before + 1);
+  await page.waitForTimeout(500);
+  const stepped = await run(page);
+  expect(stepped.step).toBe(before + 1);
+  expect(stepped.state).toBe('paused');
+
+  const screenshot = testInfo.outputPath('dashboard.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  await testInfo.attach('dashboard after training', { path: screenshot, contentType: 'image/png' });
+
+  const [modelDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('#export-model').click(),
+  ]);
+  const model = parseModel(await readDownload(modelDownload));
+  expect(model.architecture.widths).toEqual([10, 32, 32, 32, 1]);
+  expect(model.training).toMatchObject({ pde: 'allen-cahn-two-body', dimension: 10, seed: 0 });
+  expect(model.metrics?.step).toBe(before + 1);
+
+  const [csvDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('#export-csv').click(),
+  ]);
+  const csv = (await readDownload(csvDownload)).trim().split('\n');
+  expect(csv[0]).toBe('step,loss,gradient_norm,learning_rate,relative_l2,relative_l1');
+  // One row per logged step plus the evaluation of the untrained network at step 0 (the step
+  // taken above may have logged one more loss).
+  expect(csv.length).toBe(1 + stepped.losses.length + 1);
+});
+
+async function readDownload(download: import('@playwright/test').Download): Promise<string> {
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+test('settings rebuild the run and go into the URL; the link reproduces the run', async ({
+  page,
+}) => {
+  // Values no thumb position stands on (log-scale points, width off the slider's step of 4)
+  // must survive other settings changing.
+  await page.goto('/?points=100&width=30');
+  const first = await waitForState(page, 'idle');
+  expect(first.options).toMatchObject({ points: 100, width: 30 });
+
+  await page.locator('#dimension').fill('20');
+  await page.locator('#dimension').press('Enter');
+  await page.locator('#estimator').selectOption('rademacher');
+  await page.waitForFunction(
+    (builds) => {
+      const r = window.jetpinn.run;
+      return (
+        r?.state === 'idle' &&
+        r.builds >= builds + 2 &&
+        r.options.dimension === 20 &&
+        r.options.estimator === 'rademacher'
+      );
+    },
+    first.builds,
+    { timeout: 60_000 },
+  );
+  const url = new URL(page.url());
+  expect(url.searchParams.get('dim')).toBe('20');
+  expect(url.searchParams.get('est')).toBe('rademacher');
+  expect(url.searchParams.get('points')).toBe('100');
+  expect(url.searchParams.get('width')).toBe('30');
+  await expect(page.locator('#estimate-explanation')).toContainText('every entry ±1');
+  await expect(page.locator('#operator-tex')).toContainText('v_b');
+
+  const trained = await trainFor(page, 20);
+  const firstLosses = trained.losses.slice(0, 4);
+  expect(firstLosses.length).toBe(4);
+
+  await page.goto(url.toString());
+  const restored = await waitForState(page, 'idle');
+  expect(restored.options).toEqual(trained.options);
+  expect(restored.optionsMessage).toBe('');
+  await expect(page.locator('#dimension')).toHaveValue('20');
+  await expect(page.locator('#estimator')).toHaveValue('rademacher');
+  const replayed = await trainFor(page, 20);
+  // Same seed, same points, same jets, deterministic reductions: the same losses, bit for bit.
+  expect(replayed.losses.slice(0, 4)).toEqual(firstLosses);
+});
+
+test('a malformed link shows why and falls back to the defaults, as text', async ({ page }) => {
+  page.on('dialog', (dialog) => {
+    throw new Error(`the link opened a dialog: ${dialog.message()}`);
+  });
+  await page.goto('/?dim=-5&pde=<script>alert(1)</script>&lr=fast');
+  const snapshot = await waitForState(page, 'idle');
+  expect(snapshot.options).toMatchObject({
+    pde: 'allen-cahn-two-body',
+    dimension: 10,
+    learningRate: 0.003,
+  });
+  const message = page.locator('#options-message');
+  await expect(message).toBeVisible();
+  await expect(message).toContainText('dim: dimension must be an integer');
+  await expect(message).toContainText('<script>alert(1)</script>');
+  await expect(message).toContainText('lr: learningRate must be a finite number');
+  expect(await message.locator('*').count()).toBe(0);
+  expect(await page.locator('script', { hasText: 'alert' }).count()).toBe(0);
+  // The page rewrites the link to the setup it actually runs.
+  const url = new URL(page.url());
+  expect(url.searchParams.get('dim')).toBe('10');
+  expect(url.searchParams.get('pde')).toBe('allen-cahn-two-body');
+});
+
+test('a divergence stops the run, marks the step and keeps the weights', async ({ page }) => {
+  // A deep linear network with a huge constant step overflows float32 on its second step.
+  await page.goto('/?act=identity&depth=6&lr=10&sched=constant');
+  await waitForState(page, 'idle');
+  await page.locator('#play').click();
+  const diverged = await waitForState(page, 'diverged');
+  expect(diverged.divergedAt).toBe(2);
+  expect(diverged.step).toBe(1);
+  expect(diverged.message).toContain('diverged at step 2');
+  await expect(page.locator('#run-message')).toHaveAttribute('data-state', 'diverged');
+  await expect(page.locator('#loss-chart .marker')).toHaveCount(1);
+  await expect(page.locator('#loss-chart .marker').first()).toContainText('diverged at step 2');
+  await expect(page.locator('#play')).toBeDisabled();
+
+  // A smaller learning rate continues from the last good weights instead of starting over.
+  await page.evaluate(() => {
+    const slider = document.querySelector<HTMLInputElement>('#learning-rate')!;
+    slider.value = '500';
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    slider.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  const resumed = await waitForState(page, 'paused');
+  expect(resumed.options.learningRate).toBeLessThan(1);
+  expect(resumed.step).toBe(1);
+  expect(resumed.divergedAt).toBe(2);
+});

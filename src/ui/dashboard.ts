@@ -1,0 +1,225 @@
+/**
+ * The dashboard: wires the settings form, the URL, the run, the charts and the exports together.
+ * Settings and links go through one path (planRun) before they reach the run; the page redraws
+ * at animation-frame rate from what the run has recorded, never from inside the training loop.
+ */
+import type { GpuContext } from '../gpu/acquireDevice.ts';
+import { resolveTrainingOptions } from '../train/options.ts';
+import { type ControlValues, Controls } from './controls.ts';
+import { changeBetween, dashboardDefaults, validationProblem } from './dashboardOptions.ts';
+import { element } from './dom.ts';
+import { downloadText } from './downloads.ts';
+import {
+  type BufferLimits,
+  estimateMemory,
+  formatBytes,
+  maxDimension,
+  memoryRefusal,
+} from './memoryEstimate.ts';
+import { RunCharts } from './runCharts.ts';
+import { RunController } from './runController.ts';
+import { type RunPlan, planRun } from './runPlan.ts';
+import { showRunStats } from './runStats.ts';
+import { showTeaching } from './teachingView.ts';
+import { optionsFromQuery, optionsToQuery } from './urlState.ts';
+import './pageGlobals.ts';
+
+/** The run from the link, or the defaults (with the reasons) when the link cannot be used. */
+function initialPlan(limits: BufferLimits): { plan: RunPlan; problems: string[] } {
+  const requested = optionsFromQuery(window.location.search, dashboardDefaults);
+  const problems = [...requested.problems];
+  const planned = planRun({ ...requested.options }, limits);
+  if (planned.ok) return { plan: planned.plan, problems };
+  problems.push(`${planned.problem}; using the default setup`);
+  const fallback = planRun({ ...dashboardDefaults }, limits);
+  if (!fallback.ok) throw new Error(`even the default setup cannot run here: ${fallback.problem}`);
+  return { plan: fallback.plan, problems };
+}
+
+export class Dashboard {
+  private readonly limits: BufferLimits;
+  private readonly controls: Controls;
+  private readonly run: RunController;
+  private readonly charts = new RunCharts(element('charts', HTMLElement));
+  private readonly buttons = {
+    play: element('play', HTMLButtonElement),
+    pause: element('pause', HTMLButtonElement),
+    step: element('step', HTMLButtonElement),
+    reset: element('reset', HTMLButtonElement),
+    exportModel: element('export-model', HTMLButtonElement),
+    exportCsv: element('export-csv', HTMLButtonElement),
+  };
+  private optionsMessage = '';
+  /** Set by the run and by settings; the next animation frame redraws and clears it. */
+  private changed = true;
+
+  constructor(private readonly gpu: GpuContext) {
+    const { maxStorageBufferBindingSize, maxBufferSize } = gpu.device.limits;
+    this.limits = { maxStorageBufferBindingSize, maxBufferSize };
+    const { plan, problems } = initialPlan(this.limits);
+    this.controls = new Controls({
+      input: (values) => this.preview(values),
+      commit: (values) => this.commit(values),
+    });
+    this.controls.show(plan.options);
+    this.setOptionsMessage(
+      problems.length > 0 ? `The link's settings were not all usable: ${problems.join('; ')}.` : '',
+    );
+    this.run = new RunController(gpu.device, plan, () => {
+      this.changed = true;
+      this.publish();
+    });
+    this.adopt(plan);
+    this.wireButtons();
+    void this.run.rebuild(plan, 'restart');
+    const frame = () => {
+      if (this.changed) this.render();
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  }
+
+  /** The device is gone or reported an error: the run stops for good and says why. */
+  stop(message: string): void {
+    void this.run.fail(message);
+    this.controls.setEnabled(false);
+  }
+
+  /** Settings being moved: show what they would cost before anything is rebuilt. */
+  private preview(values: ControlValues): void {
+    const candidate = { ...this.run.plan.options, ...values };
+    const problem = validationProblem(candidate);
+    if (problem) {
+      this.setMemoryText(`Not valid: ${problem}`, true);
+      return;
+    }
+    const options = resolveTrainingOptions(candidate);
+    this.controls.setDimensionMax(maxDimension(options, this.limits));
+    const estimate = estimateMemory(options);
+    const refusal = memoryRefusal(estimate, this.limits);
+    this.setMemoryText(
+      refusal ??
+        `About ${formatBytes(estimate.totalBytes)} of GPU memory: ${estimate.jets} jets of ` +
+          `order ${estimate.order} per point, ${estimate.rowsPerPoint} rows each.`,
+      refusal !== null,
+    );
+  }
+
+  /** Settings confirmed: rebuild the run if they are valid and changed something. */
+  private commit(values: ControlValues): void {
+    const planned = planRun({ ...this.run.plan.options, ...values }, this.limits);
+    if (!planned.ok) {
+      // The form goes back to the settings that run, so it never shows a run that is not there.
+      this.setOptionsMessage(`Not applied: ${planned.problem}`);
+      this.controls.show(this.run.plan.options);
+      this.preview(this.run.plan.options);
+      return;
+    }
+    this.setOptionsMessage('');
+    const change = changeBetween(this.run.plan.options, planned.plan.options);
+    if (change === 'none') return;
+    this.adopt(planned.plan);
+    void this.run.rebuild(planned.plan, change);
+  }
+
+  /** Makes `plan` the page's: URL, teaching view, memory estimate. */
+  private adopt(plan: RunPlan): void {
+    window.history.replaceState(null, '', optionsToQuery(plan.options));
+    showTeaching(plan);
+    this.preview(plan.options);
+    this.changed = true;
+  }
+
+  private wireButtons(): void {
+    const { play, pause, step, reset, exportModel, exportCsv } = this.buttons;
+    play.addEventListener('click', () => this.run.play());
+    pause.addEventListener('click', () => void this.run.pause());
+    step.addEventListener('click', () => void this.run.stepOnce());
+    reset.addEventListener('click', () => void this.run.reset());
+    exportModel.addEventListener('click', () => void this.exportModel());
+    exportCsv.addEventListener('click', () =>
+      downloadText(`${this.fileStem()}-metrics.csv`, this.run.history.toCsv(), 'text/csv'),
+    );
+  }
+
+  private async exportModel(): Promise<void> {
+    const text = await this.run.modelFile();
+    if (text !== null) downloadText(`${this.fileStem()}-model.json`, text, 'application/json');
+  }
+
+  private fileStem(): string {
+    const { pde, dimension, estimator, seed } = this.run.plan.options;
+    return `jetpinn-${pde}-d${dimension}-${estimator}-seed${seed}-step${this.run.step}`;
+  }
+
+  private setOptionsMessage(text: string): void {
+    this.optionsMessage = text;
+    const message = element('options-message', HTMLParagraphElement);
+    message.textContent = text;
+    message.hidden = text === '';
+    this.publish();
+  }
+
+  private setMemoryText(text: string, refused: boolean): void {
+    const estimate = element('memory-estimate', HTMLParagraphElement);
+    estimate.textContent = text;
+    estimate.dataset.refused = String(refused);
+  }
+
+  private render(): void {
+    this.changed = false;
+    const { state, message } = this.run;
+    const status = element('run-message', HTMLParagraphElement);
+    status.dataset.state = state;
+    status.textContent = message || stateText[state];
+    const { play, pause, step, reset, exportModel, exportCsv } = this.buttons;
+    const resting = state === 'idle' || state === 'paused';
+    play.disabled = !resting;
+    step.disabled = !resting;
+    pause.disabled = state !== 'running';
+    reset.disabled = state === 'building';
+    exportModel.disabled = state === 'building' || state === 'error';
+    exportCsv.disabled = this.run.history.logs.length === 0;
+    showRunStats(
+      element('run-stats', HTMLElement),
+      this.run,
+      this.gpu.adapter,
+      Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize),
+    );
+    this.charts.render(this.run.history, this.run.step);
+    this.publish();
+  }
+
+  /** Refreshes window.jetpinn.run (see runSnapshot.ts). */
+  private publish(): void {
+    // The constructor reports a link's problems before the run exists.
+    if (!this.run) return;
+    const { history } = this.run;
+    window.jetpinn.run = {
+      state: this.run.state,
+      step: this.run.step,
+      losses: history.logs.map((l) => l.loss),
+      lossSteps: history.logs.map((l) => l.step),
+      evaluations: [...history.evaluations],
+      options: { ...this.run.plan.options },
+      message: this.run.message,
+      optionsMessage: this.optionsMessage,
+      divergedAt: history.divergedAt,
+      builds: this.run.builds,
+      memoryBytes: this.run.memoryBytes,
+      estimatedMemoryBytes: this.run.plan.memory.totalBytes,
+      iterationsPerSecond: this.run.iterationsPerSecond,
+      lossChartPoints: this.charts.lossPoints,
+    };
+  }
+}
+
+const stateText: Record<RunController['state'], string> = {
+  building: 'Building the trainer…',
+  idle: 'Ready: press Play to train, or Step for one step.',
+  running: 'Training…',
+  paused: 'Paused.',
+  done: 'Finished.',
+  diverged: 'Diverged.',
+  error: 'Error.',
+};

@@ -1,0 +1,18 @@
+import type { GpuStatus } from './gpuStatus.ts';
+import type { RunSnapshot } from './runSnapshot.ts';
+
+/**
+ * What the page exposes on `window.jetpinn` for people poking at it in the console and for the
+ * end-to-end tests, which assert these numbers instead of pixels.
+ */
+export interface PageGlobals {
+  gpu: GpuStatus;
+  /** Absent until the dashboard has a device to train on. */
+  run?: RunSnapshot;
+}
+
+declare global {
+  interface Window {
+    jetpinn: PageGlobals;
+  }
+}

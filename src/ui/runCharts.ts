@@ -1,0 +1,83 @@
+/**
+ * The run's charts: loss (raw and smoothed, the divergence marked), test error against the exact
+ * solution, and throughput. They redraw from the history at animation-frame rate, never from
+ * inside the training loop.
+ */
+import { LineChart } from './charts/lineChart.ts';
+import { type Point, smoothLog } from './charts/series.ts';
+import type { RunHistory } from './runHistory.ts';
+
+export class RunCharts {
+  private readonly loss: LineChart;
+  private readonly error: LineChart;
+  private readonly throughput: LineChart;
+  /** Vertices of the raw loss path last drawn (tests compare it with the number of logs). */
+  lossPoints = 0;
+
+  constructor(parent: HTMLElement) {
+    this.loss = new LineChart(parent, {
+      id: 'loss-chart',
+      title: 'Training loss',
+      xLabel: 'step',
+      yLabel: 'loss',
+      yScale: 'log',
+    });
+    this.error = new LineChart(parent, {
+      id: 'error-chart',
+      title: 'Error against the exact solution (test set)',
+      xLabel: 'step',
+      yLabel: 'relative error',
+      yScale: 'log',
+    });
+    this.throughput = new LineChart(parent, {
+      id: 'throughput-chart',
+      title: 'Throughput',
+      xLabel: 'step',
+      yLabel: 'steps per second',
+      yScale: 'linear',
+    });
+  }
+
+  /** Redraws from the history; every chart spans steps 0 to `step`. */
+  render(history: RunHistory, step: number): void {
+    const steps: [number, number] = [0, Math.max(step, 1)];
+    const raw: Point[] = history.logs.map((l) => ({ x: l.step, y: l.loss }));
+    const evaluations = (key: 'relativeL2' | 'relativeL1'): Point[] =>
+      history.evaluations.flatMap((e) => {
+        const y = e[key];
+        return y === undefined ? [] : [{ x: e.step, y }];
+      });
+    const divergence =
+      history.divergedAt === null
+        ? []
+        : [{ x: history.divergedAt, label: `diverged at step ${history.divergedAt}` }];
+    const drawn = this.loss.render(
+      [
+        { id: 'loss', label: 'loss', points: raw },
+        { id: 'loss-smoothed', label: 'smoothed (EMA of log)', points: smoothLog(raw) },
+      ],
+      divergence,
+      steps,
+    );
+    this.lossPoints = drawn.get('loss') ?? 0;
+    this.error.render(
+      [
+        { id: 'relative-l2', label: 'relative L2', points: evaluations('relativeL2'), dots: true },
+        { id: 'relative-l1', label: 'relative L1', points: evaluations('relativeL1'), dots: true },
+      ],
+      divergence,
+      steps,
+    );
+    this.throughput.render(
+      [
+        {
+          id: 'iterations',
+          label: 'steps/s',
+          points: history.throughput.map((t) => ({ x: t.step, y: t.iterationsPerSecond })),
+        },
+      ],
+      [],
+      steps,
+    );
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The life of one dashboard run: builds and disposes trainers, trains in short chunks while
+ * playing, and turns trainer outcomes (divergence, errors, the last step) into a state the page
+ * shows. Every operation that touches the trainer goes through one queue, so a rebuild never
+ * disposes a trainer in the middle of a chunk and Step never overlaps the play loop.
+ */
+import { serializeModel } from '../engine/modelFile.ts';
+import { DivergenceError, Trainer } from '../train/trainer.ts';
+import { RunHistory } from './runHistory.ts';
+import type { RunPlan } from './runPlan.ts';
+import type { Change } from './dashboardOptions.ts';
+
+export type RunState = 'building' | 'idle' | 'running' | 'paused' | 'done' | 'diverged' | 'error';
+
+/**
+ * Wall time a chunk of steps aims for: long enough that the per-chunk readback drain is a small
+ * cost on a fast GPU, short enough that Pause and the charts respond within a frame or few.
+ */
+const chunkTargetMs = 60;
+const maxChunk = 512;
+/** The shown steps per second average the chunks of about this long. */
+const rateWindowMs = 1000;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A macrotask boundary: input events, rendering and animation frames run before the next chunk. */
+function yieldToBrowser(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export class RunController {
+  state: RunState = 'building';
+  message = 'Building the trainer…';
+  readonly history = new RunHistory();
+  /** Trainers built so far, so tests (and people) can see that a change rebuilt the run. */
+  builds = 0;
+  /** Steps per second over the last second of training (0 before the first chunk). */
+  iterationsPerSecond = 0;
+  private recent: { steps: number; elapsedMs: number }[] = [];
+  private trainer: Trainer | null = null;
+  private wantRunning = false;
+  private loop: Promise<void> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Rebuilds requested so far: only the latest one resumes playing. */
+  private rebuilds = 0;
+  /** A rebuild stopped a playing run, so the run plays again once the latest rebuild is done. */
+  private resumeAfterRebuild = false;
+
+  constructor(
+    private readonly device: GPUDevice,
+    public plan: RunPlan,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Completed steps of the current trainer. */
+  get step(): number {
+    return this.trainer?.step ?? 0;
+  }
+
+  /** Bytes of GPU buffers the current trainer holds. */
+  get memoryBytes(): number {
+    return this.trainer?.memoryBytes ?? 0;
+  }
+
+  /**
+   * Replaces the trainer with one for `plan`. `continue` hands over the weights, Adam moments
+   * and step (also after a divergence: they are those of the last good step); `restart` starts
+   * from the seed's initial weights and clears the history. A playing run keeps playing.
+   */
+  async rebuild(plan: RunPlan, change: Exclude<Change, 'none'>): Promise<void> {
+    const generation = ++this.rebuilds;
+    this.resumeAfterRebuild ||= this.wantRunning;
+    await this.halt();
+    await this.exclusive(async () => {
+      const previous = this.trainer;
+      const state = change === 'continue' && previous ? await previous.state() : undefined;
+      previous?.dispose();
+      this.trainer = null;
+      if (!state) this.history.clear();
+      this.plan = plan;
+      this.setState('building', 'Building the trainer…');
+      try {
+        this.trainer = await Trainer.create(this.device, plan.options, state);
+        this.builds++;
+        this.recent = [];
+        // The error curve starts from the untrained network, not from the first evalEvery.
+        if (!state) this.history.addEvaluation(await this.trainer.evaluate());
+        this.setState(this.restingState(), '');
+      } catch (error) {
+        this.setState('error', `Could not build the trainer: ${errorText(error)}`);
+      }
+    });
+    if (generation !== this.rebuilds) return;
+    if (this.resumeAfterRebuild) this.play();
+    this.resumeAfterRebuild = false;
+  }
+
+  play(): void {
+    if (this.state !== 'idle' && this.state !== 'paused') return;
+    this.wantRunning = true;
+    this.setState('running', '');
+    this.loop ??= this.runLoop().finally(() => (this.loop = null));
+  }
+
+  /** Stops after the chunk in flight; the state reads 'paused' once it has. */
+  pause(): Promise<void> {
+    return this.halt();
+  }
+
+  /** Exactly one training step. */
+  async stepOnce(): Promise<void> {
+    await this.halt();
+    await this.exclusive(async () => {
+      if (this.state !== 'idle' && this.state !== 'paused') return;
+      if ((await this.trainChunk(1)) !== null) this.setState(this.restingState(), '');
+    });
+  }
+
+  /** A fresh trainer for the same plan, waiting for Play. */
+  async reset(): Promise<void> {
+    await this.halt();
+    this.resumeAfterRebuild = false;
+    await this.rebuild(this.plan, 'restart');
+  }
+
+  /** The device failed: nothing can run until the page is reloaded. */
+  async fail(message: string): Promise<void> {
+    await this.halt();
+    await this.exclusive(async () => {
+      this.trainer?.dispose();
+      this.trainer = null;
+      this.setState('error', message);
+    });
+  }
+
+  /** The current weights as a model file, with the options and the latest metrics. */
+  modelFile(): Promise<string | null> {
+    return this.exclusive(async () => {
+      const trainer = this.trainer;
+      if (!trainer) return null;
+      const metrics: Record<string, number> = { step: trainer.step };
+      const lastLog = this.history.logs.at(-1);
+      if (lastLog) metrics.loss = lastLog.loss;
+      const lastEvaluation = this.history.evaluations.at(-1);
+      if (lastEvaluation?.relativeL2 !== undefined) metrics.relativeL2 = lastEvaluation.relativeL2;
+      if (lastEvaluation?.relativeL1 !== undefined) metrics.relativeL1 = lastEvaluation.relativeL1;
+      const best = this.history.bestRelativeL2();
+      if (best !== null) metrics.bestRelativeL2 = best;
+      return serializeModel(trainer.architecture, await trainer.parameters(), {
+        training: Object.fromEntries(Object.entries(trainer.options)),
+        metrics,
+      });
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    let chunk = 1;
+    while (this.wantRunning) {
+      const elapsed = await this.exclusive(() => this.trainChunk(chunk));
+      if (elapsed === null) break;
+      // Grow or shrink toward the target time, at most doubling so one slow estimate of the
+      // rate (the first steps warm caches up) cannot make a chunk that blocks Pause for long.
+      const ideal = Math.round((chunk * chunkTargetMs) / Math.max(elapsed, 1));
+      chunk = Math.max(1, Math.min(ideal, 2 * chunk, maxChunk));
+      await yieldToBrowser();
+    }
+    this.wantRunning = false;
+    if (this.state === 'running') this.setState(this.restingState(), '');
+  }
+
+  /**
+   * Trains up to `count` steps; the elapsed milliseconds, or null when the run cannot go on
+   * (no trainer, the last step reached, a divergence, an error).
+   */
+  private async trainChunk(count: number): Promise<number | null> {
+    const trainer = this.trainer;
+    if (!trainer || trainer.step >= trainer.options.steps) return null;
+    const before = trainer.step;
+    const start = performance.now();
+    try {
+      await trainer.train(count, {
+        onLog: (log) => this.history.addLog(log),
+        onEvaluation: (log) => this.history.addEvaluation(log),
+      });
+      // train() returns once its logs are read, which may be before the GPU has run the last
+      // steps: wait for them, so the rate is the GPU's and Pause stops the GPU, not just the CPU.
+      await this.device.queue.onSubmittedWorkDone();
+    } catch (error) {
+      this.wantRunning = false;
+      if (error instanceof DivergenceError) {
+        this.history.markDivergence(error.status.step ?? trainer.step + 1);
+        this.setState(
+          'diverged',
+          `${error.message}. Lower the learning rate to go on from there, or Reset.`,
+        );
+      } else {
+        this.setState('error', `Training failed: ${errorText(error)}`);
+      }
+      return null;
+    }
+    const elapsed = performance.now() - start;
+    const steps = trainer.step - before;
+    if (steps > 0) this.recordRate(trainer.step, steps, elapsed);
+    if (trainer.step >= trainer.options.steps) {
+      this.wantRunning = false;
+      this.setState('done', `Finished all ${trainer.options.steps} steps.`);
+      return null;
+    }
+    this.onChange();
+    return elapsed;
+  }
+
+  /**
+   * One chunk's rate goes to the chart; the figure shown is the rate over the last second or so
+   * of chunks, which a single short chunk (one step, one timer tick) cannot swing.
+   */
+  private recordRate(step: number, steps: number, elapsedMs: number): void {
+    this.history.addThroughput({ step, iterationsPerSecond: steps / (elapsedMs / 1000) });
+    this.recent.push({ steps, elapsedMs });
+    let total = this.recent.reduce((sum, c) => sum + c.elapsedMs, 0);
+    while (this.recent.length > 1 && total - this.recent[0].elapsedMs >= rateWindowMs) {
+      total -= this.recent[0].elapsedMs;
+      this.recent.shift();
+    }
+    const stepsInWindow = this.recent.reduce((sum, c) => sum + c.steps, 0);
+    this.iterationsPerSecond = stepsInWindow / (total / 1000);
+  }
+
+  /** Where a run that is not training rests. */
+  private restingState(): RunState {
+    const trainer = this.trainer;
+    if (!trainer) return 'error';
+    if (trainer.step >= trainer.options.steps) return 'done';
+    return trainer.step === 0 ? 'idle' : 'paused';
+  }
+
+  private async halt(): Promise<void> {
+    this.wantRunning = false;
+    await this.loop;
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private setState(state: RunState, message: string): void {
+    this.state = state;
+    this.message = message;
+    this.onChange();
+  }
+}

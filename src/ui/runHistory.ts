@@ -1,0 +1,83 @@
+/**
+ * What a run has produced so far, kept by the page rather than the trainer: a rebuilt trainer
+ * (new learning rate, estimator, points) starts with empty logs but continues the same run, and
+ * the charts and the CSV export must show the whole of it.
+ */
+import type { EvaluationLog, StepLog } from '../train/trainer.ts';
+
+export interface ThroughputSample {
+  /** Step at the end of the measured chunk. */
+  step: number;
+  iterationsPerSecond: number;
+}
+
+export class RunHistory {
+  readonly logs: StepLog[] = [];
+  readonly evaluations: EvaluationLog[] = [];
+  readonly throughput: ThroughputSample[] = [];
+  /** The step whose loss or gradient was not finite, once the run diverged. */
+  divergedAt: number | null = null;
+  /** Bumped on every change so the renderer redraws only when something new arrived. */
+  version = 0;
+
+  addLog(log: StepLog): void {
+    this.logs.push(log);
+    this.version++;
+  }
+
+  addEvaluation(log: EvaluationLog): void {
+    this.evaluations.push(log);
+    this.version++;
+  }
+
+  addThroughput(sample: ThroughputSample): void {
+    this.throughput.push(sample);
+    this.version++;
+  }
+
+  markDivergence(step: number): void {
+    this.divergedAt = step;
+    this.version++;
+  }
+
+  clear(): void {
+    this.logs.length = 0;
+    this.evaluations.length = 0;
+    this.throughput.length = 0;
+    this.divergedAt = null;
+    this.version++;
+  }
+
+  /** Lowest relative L2 error over the evaluations (STDE reports the best over the run). */
+  bestRelativeL2(): number | null {
+    const values = this.evaluations.flatMap((e) =>
+      e.relativeL2 === undefined ? [] : [e.relativeL2],
+    );
+    return values.length > 0 ? Math.min(...values) : null;
+  }
+
+  /** One row per step that has a log or an evaluation; empty cells where it has none. */
+  toCsv(): string {
+    const rows = new Map<number, (number | undefined)[]>();
+    const row = (step: number) => {
+      let cells = rows.get(step);
+      if (!cells) rows.set(step, (cells = new Array<number | undefined>(5).fill(undefined)));
+      return cells;
+    };
+    for (const log of this.logs) {
+      const cells = row(log.step);
+      [cells[0], cells[1], cells[2]] = [log.loss, log.gradientNorm, log.learningRate];
+    }
+    for (const e of this.evaluations) {
+      const cells = row(e.step);
+      [cells[3], cells[4]] = [e.relativeL2, e.relativeL1];
+    }
+    const header = 'step,loss,gradient_norm,learning_rate,relative_l2,relative_l1';
+    const lines = [...rows.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([step, cells]) =>
+        [step, ...cells].map((v) => (v === undefined ? '' : String(v))).join(','),
+      );
+    return [header, ...lines].join('\n') + '\n';
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Everything checked before a trainer is built: the options validate, the PDE runs here, the
+ * device can hold the run, and the PDE has the chosen estimator. A refused plan carries a message
+ * for the page; nothing has been allocated yet, so the current run is untouched.
+ */
+import type { BallPdeEntry } from '../pdes/index.ts';
+import type { JetOperator } from '../operators/operator.ts';
+import { ballOperator } from '../train/ballProblemGraph.ts';
+import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
+import { dashboardPdes, validationProblem } from './dashboardOptions.ts';
+import {
+  type BufferLimits,
+  estimateMemory,
+  type MemoryEstimate,
+  memoryRefusal,
+} from './memoryEstimate.ts';
+
+export interface RunPlan {
+  options: TrainingOptions;
+  pde: BallPdeEntry;
+  /** The operator the trainer will estimate (its TeX feeds the teaching view). */
+  operator: JetOperator;
+  memory: MemoryEstimate;
+}
+
+export type PlanResult = { ok: true; plan: RunPlan } | { ok: false; problem: string };
+
+export function planRun(candidate: Record<string, unknown>, limits: BufferLimits): PlanResult {
+  const problem = validationProblem(candidate);
+  if (problem) return { ok: false, problem };
+  const options = resolveTrainingOptions(candidate);
+  const memory = estimateMemory(options);
+  const refusal = memoryRefusal(memory, limits);
+  if (refusal) return { ok: false, problem: refusal };
+  const pde = dashboardPdes.find((p) => p.id === options.pde);
+  if (!pde) return { ok: false, problem: `unknown PDE ${options.pde}` };
+  try {
+    // Built only after the memory check: the exact biharmonic has d² jets per point.
+    const operator = ballOperator(pde, options, options.jetsPerPoint);
+    return { ok: true, plan: { options, pde, operator, memory } };
+  } catch (error) {
+    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+  }
+}

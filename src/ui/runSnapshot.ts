@@ -1,0 +1,31 @@
+import type { TrainingOptions } from '../train/options.ts';
+import type { EvaluationLog } from '../train/trainer.ts';
+import type { RunState } from './runController.ts';
+
+/**
+ * The numbers the page exposes as `window.jetpinn.run`: what the dashboard shows, as data, so
+ * end-to-end tests assert on values rather than pixels.
+ */
+export interface RunSnapshot {
+  state: RunState;
+  /** Completed steps. */
+  step: number;
+  /** Logged losses and the steps they belong to (every `options.logEvery` steps). */
+  losses: number[];
+  lossSteps: number[];
+  evaluations: EvaluationLog[];
+  /** The options of the run in progress (what the URL carries). */
+  options: TrainingOptions;
+  /** The run's status line: divergence, errors, the end of the run. */
+  message: string;
+  /** Why settings or a link were refused; empty when they were fine. */
+  optionsMessage: string;
+  divergedAt: number | null;
+  /** Trainers built since the page loaded: a change that rebuilds the run increments it. */
+  builds: number;
+  memoryBytes: number;
+  estimatedMemoryBytes: number;
+  iterationsPerSecond: number;
+  /** Vertices of the raw loss curve as last drawn. */
+  lossChartPoints: number;
+}

@@ -1,0 +1,58 @@
+/**
+ * The run's numbers as a definition list: progress, speed, memory, errors, the adapter. Written
+ * with textContent only, like every other text on the page.
+ */
+import { adapterSummary, type AdapterDescription } from '../gpu/adapterDescription.ts';
+import { formatBytes } from './memoryEstimate.ts';
+import type { RunController } from './runController.ts';
+
+function format(value: number | undefined | null, digits = 3): string {
+  return value === undefined || value === null || !Number.isFinite(value)
+    ? '–'
+    : value.toPrecision(digits);
+}
+
+function rate(value: number): string {
+  if (value <= 0) return '–';
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(1)} k`;
+  return value.toFixed(1);
+}
+
+export function showRunStats(
+  list: HTMLElement,
+  run: RunController,
+  adapter: AdapterDescription,
+  limitBytes: number,
+): void {
+  const { options, memory } = run.plan;
+  const lastLog = run.history.logs.at(-1);
+  const lastEvaluation = run.history.evaluations.at(-1);
+  const rows: [string, string][] = [
+    ['Step', `${run.step} / ${options.steps}`],
+    ['Loss', format(lastLog?.loss)],
+    [
+      'Relative L2 (last / best)',
+      `${format(lastEvaluation?.relativeL2)} / ${format(run.history.bestRelativeL2())}`,
+    ],
+    ['Relative L1 (last)', format(lastEvaluation?.relativeL1)],
+    ['Steps per second', rate(run.iterationsPerSecond)],
+    ['Points per second', rate(run.iterationsPerSecond * options.points)],
+    [
+      'GPU memory in use',
+      `${formatBytes(run.memoryBytes)} (estimate ${formatBytes(memory.totalBytes)}, largest buffer ${formatBytes(memory.largest.bytes)} of ${formatBytes(limitBytes)} allowed)`,
+    ],
+    ['Jets per point', `${memory.jets} of order ${memory.order}, ${memory.rowsPerPoint} rows`],
+    ['Adapter', adapterSummary(adapter)],
+    ['Software adapter', adapter.isSoftware ? 'yes: expect CPU speed' : 'no'],
+  ];
+  list.replaceChildren(
+    ...rows.flatMap(([term, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      return [dt, dd];
+    }),
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * The teaching panel: the PDE and the operator's estimator as TeX source (read as text; no math
+ * renderer), and one sentence on how the estimate is formed from jets: which tangents go in,
+ * which output coefficient comes out, which factor scales the sum.
+ */
+import { element } from './dom.ts';
+import type { RunPlan } from './runPlan.ts';
+
+function setText(id: string, text: string): void {
+  element(id, HTMLElement).textContent = text;
+}
+
+function number(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(3);
+}
+
+/** The sentence for a plan's estimator (DESIGN.md §3, J_K = K!·u_K). */
+export function explainEstimate({ options, pde, operator, memory }: RunPlan): string {
+  const d = options.dimension;
+  const B = options.jetsPerPoint;
+  const R = operator.directions;
+  const K = operator.order;
+  const perPoint = `Each of the ${options.points} residual points per step pushes`;
+  const read = `the output's order-${K} Taylor coefficient u_${K} gives J_${K} = ${K}!·u_${K}`;
+  let sentence: string;
+  if (pde.operator === 'biharmonic') {
+    sentence =
+      options.estimator === 'exact'
+        ? `${perPoint} all ${R} 4-jets with first tangent e_i or e_i ± e_j (others 0); ${read}, ` +
+          `and Δ²u = (4 − d)/3 · Σ_i J_4[e_i] + 1/6 · Σ_{i<j} (J_4[e_i + e_j] + J_4[e_i − e_j]), ` +
+          `i.e. scales ${number((4 - d) / 3)} and ${number(1 / 6)}.`
+        : `${perPoint} B = ${B} 4-jets with a Gaussian first tangent v ~ N(0, I_d) (others 0); ` +
+          `${read} = Σ u_abcd v_a v_b v_c v_d, whose mean is 3Δ²u, so the sum is scaled by ` +
+          `1/(3B) = ${number(1 / (3 * B))}.`;
+  } else {
+    switch (options.estimator) {
+      case 'sparse':
+        sentence =
+          `${perPoint} B = ${B} 2-jets whose first tangent is a coordinate vector e_i, i drawn ` +
+          `without replacement from 1..d, and whose second tangent is 0; ${read} = ∂²u/∂x_i², ` +
+          `and the sum over the B jets is scaled by d/B = ${number(d / B)}.`;
+        break;
+      case 'rademacher':
+      case 'gaussian':
+        sentence =
+          `${perPoint} B = ${B} 2-jets with a random first tangent v ` +
+          `(${options.estimator === 'rademacher' ? 'every entry ±1' : 'v ~ N(0, I_d)'}) and second ` +
+          `tangent 0; ${read} = vᵀ∇²u v, and the sum is scaled by 1/B = ${number(1 / B)}.`;
+        break;
+      case 'exact':
+        sentence =
+          `${perPoint} all d = ${d} 2-jets with first tangent e_1 … e_d and second tangent 0; ` +
+          `${read} = ∂²u/∂x_i², summed with scale 1: exactly Δu.`;
+        break;
+    }
+  }
+  const standardRows = 1 + R * K;
+  if (memory.rowsPerPoint < standardRows) {
+    sentence +=
+      ` Collapsed: the top-order rows of all jets are summed inside the network, so each point ` +
+      `carries ${memory.rowsPerPoint} rows instead of ${standardRows}.`;
+  }
+  return sentence;
+}
+
+export function showTeaching(plan: RunPlan): void {
+  setText('pde-title', plan.pde.title);
+  setText('pde-tex', plan.pde.tex);
+  setText('operator-tex', plan.operator.tex);
+  setText('estimate-explanation', explainEstimate(plan));
+}
