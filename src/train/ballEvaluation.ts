@@ -7,12 +7,12 @@
 import { ForwardJet } from '../engine/forwardJet.ts';
 import { type GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
-import { BallExactKernel, type ExactDispatch, uploadCoefficients } from '../pdes/gpuExact.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { RelativeErrorAccumulator } from '../pdes/metrics.ts';
 import { evaluationBatchSize } from '../pdes/testSet.ts';
 import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
+import { BallExactAtPoints } from './ballExactAtPoints.ts';
 import type { TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from './problemGraph.ts';
 
@@ -27,9 +27,7 @@ export class BallEvaluation implements ProblemEvaluation {
     private readonly counter: GpuStepCounter,
     private readonly pointDraw: PointDraw,
     private readonly forward: ForwardJet,
-    private readonly exactKernel: BallExactKernel,
-    private readonly exactDispatch: ExactDispatch,
-    private readonly exactU: GPUBuffer,
+    private readonly exact: BallExactAtPoints,
     private readonly owned: GPUBuffer[],
   ) {}
 
@@ -70,16 +68,11 @@ export class BallEvaluation implements ProblemEvaluation {
       params,
       { x: pointDraw.points, tangents: coefficient, tangentIndex: index },
     );
-    const coefficients = uploadCoefficients(buffers, pde.coefficients(d, options.seed));
-    const exactU = buffers.create('test u*', batch * 4);
-    const source = buffers.create('test f', batch * 4);
-    const exactKernel = await BallExactKernel.create(device, pde.solution.id, pde.nonlinearity.id);
-    const exactDispatch = exactKernel.prepare(
-      buffers,
-      { points: pointDraw.points, count: batch, dim: d },
-      coefficients,
-      { exact: exactU, source },
-    );
+    const exact = await BallExactAtPoints.create(buffers, pde, d, options.seed, {
+      buffer: pointDraw.points,
+      count: batch,
+      label: 'test',
+    });
     return new BallEvaluation(
       buffers,
       batch,
@@ -87,10 +80,8 @@ export class BallEvaluation implements ProblemEvaluation {
       counter,
       pointDraw,
       forward,
-      exactKernel,
-      exactDispatch,
-      exactU,
-      [index, coefficient, coefficients, exactU, source],
+      exact,
+      [index, coefficient],
     );
   }
 
@@ -104,13 +95,13 @@ export class BallEvaluation implements ProblemEvaluation {
       const encoder = device.createCommandEncoder({ label: 'test set batch' });
       const pass = encoder.beginComputePass({ label: 'test points and u*' });
       this.pointDraw.record(pass);
-      this.exactKernel.encode(pass, this.exactDispatch);
+      this.exact.record(pass);
       pass.end();
       this.forward.encode(encoder);
       device.queue.submit([encoder.finish()]);
       const [rows, exact] = await Promise.all([
         readFloat32(device, this.forward.buffers.output, this.batch * 2),
-        readFloat32(device, this.exactU, this.batch),
+        readFloat32(device, this.exact.exact, this.batch),
       ]);
       // Rows alternate value, zero-tangent coefficient: the value is every other entry.
       const predicted = Float64Array.from({ length: count }, (_, p) => rows[2 * p]);
@@ -121,7 +112,7 @@ export class BallEvaluation implements ProblemEvaluation {
 
   destroy(): void {
     this.forward.destroy();
-    this.exactKernel.release(this.buffers, this.exactDispatch);
+    this.exact.destroy();
     this.pointDraw.destroy();
     this.counter.destroy();
     for (const buffer of this.owned) this.buffers.destroy(buffer);

@@ -14,13 +14,13 @@ import { biharmonicOperator } from '../operators/biharmonic.ts';
 import { directionRangeWeights, quantityRowWeights } from '../operators/combine.ts';
 import { laplacianOperator } from '../operators/laplacian.ts';
 import type { JetOperator } from '../operators/operator.ts';
-import { BallExactKernel, type ExactDispatch, uploadCoefficients } from '../pdes/gpuExact.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { RandomStream } from '../random/counterRandom.ts';
 import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
 import { GpuRandomJets, type RandomJetDraw } from '../random/gpuRandomJets.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
+import { BallExactAtPoints } from './ballExactAtPoints.ts';
 import type { ProblemGraph } from './problemGraph.ts';
 import { ResidualLoss } from './residualLoss.ts';
 
@@ -54,8 +54,7 @@ export class BallProblemGraph implements ProblemGraph {
     private readonly buffers: GpuBuffers,
     private readonly pointDraw: PointDraw,
     private readonly jetDraw: RandomJetDraw | null,
-    private readonly exactKernel: BallExactKernel,
-    private readonly exactDispatch: ExactDispatch,
+    private readonly exact: BallExactAtPoints,
     forward: ForwardJet,
     private readonly residual: ResidualLoss,
     private readonly reducer: GpuReducer,
@@ -142,17 +141,11 @@ export class BallProblemGraph implements ProblemGraph {
       ...inputs,
     });
 
-    const coefficients = uploadCoefficients(buffers, pde.coefficients(d, seed));
-    const exactU = buffers.create('collocation u*', N * 4);
-    const source = buffers.create('collocation f', N * 4);
-    owned.push(coefficients, exactU, source);
-    const exactKernel = await BallExactKernel.create(device, pde.solution.id, pde.nonlinearity.id);
-    const exactDispatch = exactKernel.prepare(
-      buffers,
-      { points: pointDraw.points, count: N, dim: d },
-      coefficients,
-      { exact: exactU, source },
-    );
+    const exact = await BallExactAtPoints.create(buffers, pde, d, seed, {
+      buffer: pointDraw.points,
+      count: N,
+      label: 'collocation',
+    });
 
     const V = rowsPerPoint(shape);
     const residualBuffer = buffers.create('residual r', N * 4);
@@ -168,7 +161,7 @@ export class BallProblemGraph implements ProblemGraph {
       weights2,
       {
         output: forward.buffers.output,
-        source,
+        source: exact.source,
         residual: residualBuffer,
         lossTerms,
         cotangent,
@@ -180,8 +173,7 @@ export class BallProblemGraph implements ProblemGraph {
       buffers,
       pointDraw,
       jetDraw,
-      exactKernel,
-      exactDispatch,
+      exact,
       forward,
       residual,
       reducer,
@@ -198,7 +190,7 @@ export class BallProblemGraph implements ProblemGraph {
     const draw = encoder.beginComputePass({ label: 'collocation draw' });
     this.pointDraw.record(draw);
     this.jetDraw?.record(draw);
-    this.exactKernel.encode(draw, this.exactDispatch);
+    this.exact.record(draw);
     draw.end();
     this.forward.encode(encoder);
     const loss = encoder.beginComputePass({ label: 'residual and loss' });
@@ -218,7 +210,7 @@ export class BallProblemGraph implements ProblemGraph {
     this.backward.destroy();
     this.residual.destroy(this.buffers);
     this.reducer.destroy();
-    this.exactKernel.release(this.buffers, this.exactDispatch);
+    this.exact.destroy();
     this.pointDraw.destroy();
     this.jetDraw?.destroy();
     for (const buffer of this.io.owned) this.buffers.destroy(buffer);
