@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  architectureOf,
+  defaultTrainingOptions,
+  resolveTrainingOptions,
+  TrainingOptionsError,
+} from '../../../src/train/options.ts';
+
+describe('training options', () => {
+  it('defaults are the STDE setup (DESIGN.md §4)', () => {
+    const o = resolveTrainingOptions();
+    expect(o).toEqual(defaultTrainingOptions);
+    expect([o.width, o.depth, o.activation]).toEqual([128, 3, 'tanh']);
+    expect([o.optimizer, o.learningRate, o.schedule, o.steps, o.points]).toEqual([
+      'adam',
+      1e-3,
+      'linear',
+      10_000,
+      100,
+    ]);
+    expect([o.estimator, o.jetsPerPoint]).toEqual(['sparse', 16]);
+  });
+
+  it('architectures: ball problems take d inputs, parabolic ones d + 1, with the PDE boundary factor', () => {
+    expect(
+      architectureOf(resolveTrainingOptions({ dimension: 7, jetsPerPoint: 4, width: 5, depth: 2 })),
+    ).toEqual({
+      widths: [7, 5, 5, 1],
+      activation: 'tanh',
+      boundary: 'ball',
+    });
+    const heat = architectureOf(
+      resolveTrainingOptions({
+        pde: 'semilinear-heat',
+        dimension: 4,
+        jetsPerPoint: 2,
+        width: 3,
+        depth: 1,
+      }),
+    );
+    expect(heat).toEqual({ widths: [5, 3, 1], activation: 'tanh', boundary: 'none' });
+    const biharmonic = architectureOf(
+      resolveTrainingOptions({
+        pde: 'biharmonic-clamped-sin-cos',
+        estimator: 'gaussian',
+        jetsPerPoint: 4,
+      }),
+    );
+    expect(biharmonic.boundary).toBe('ball2');
+  });
+
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['unknown field', { widht: 3 }, /unknown option "widht"/],
+    ['prototype key', JSON.parse('{"__proto__": {"x": 1}}'), /unknown option "__proto__"/],
+    ['negative dimension', { dimension: -5 }, /dimension must be an integer in 1\.\.10000000/],
+    ['fractional width', { width: 2.5 }, /width must be an integer/],
+    ['NaN learning rate', { learningRate: NaN }, /learningRate must be a finite number/],
+    ['infinite learning rate', { learningRate: Infinity }, /learningRate must be a finite number/],
+    ['string steps', { steps: '100' }, /steps must be an integer/],
+    ['unknown PDE', { pde: 'navier-stokes' }, /pde must be one of/],
+    ['unknown estimator', { estimator: 'magic' }, /estimator must be one of/],
+    ['too many sparse jets', { dimension: 4, jetsPerPoint: 5 }, /jetsPerPoint must be ≤ dimension/],
+    ['speed problem', { pde: 'kdv-2d' }, /speed problem without an exact solution/],
+    [
+      'unbiased sparse',
+      { loss: 'unbiased', collapsed: false },
+      /unbiased loss needs two independent jet draws/,
+    ],
+    ['seed out of range', { seed: 2 ** 32 }, /seed must be an integer in 0\.\.4294967295/],
+  ];
+
+  it.each(bad)('refuses %s with a message naming the field', (_name, partial, message) => {
+    expect(() => resolveTrainingOptions(partial)).toThrow(TrainingOptionsError);
+    expect(() => resolveTrainingOptions(partial)).toThrow(message);
+  });
+});
