@@ -194,3 +194,34 @@ test('a divergence stops the run, marks the step and keeps the weights', async (
   expect(resumed.step).toBe(1);
   expect(resumed.divergedAt).toBe(2);
 });
+
+test('semilinear heat trains and reports u(0, 0) and its error against the reference', async ({
+  page,
+}) => {
+  // d = 10 has a tabulated reference; a small network keeps the d one-hot terminal jets per
+  // point quick on SwiftShader, yet big enough that the buffers the estimate counts dominate
+  // the few fixed ones it leaves out.
+  await page.goto('/?dim=10&B=2&points=64&width=32&depth=2');
+  const first = await waitForState(page, 'idle');
+  await page.locator('#pde').selectOption('semilinear-heat');
+  await page.waitForFunction(
+    (builds) => {
+      const r = window.jetpinn.run;
+      return r?.state === 'idle' && r.builds > builds && r.options.pde === 'semilinear-heat';
+    },
+    first.builds,
+    { timeout: 60_000 },
+  );
+  expect(new URL(page.url()).searchParams.get('pde')).toBe('semilinear-heat');
+  await expect(page.locator('#operator-tex')).toContainText('u_t+\\Delta u');
+  await expect(page.locator('#estimate-explanation')).toContainText('terminal loss');
+
+  const trained = await trainFor(page, 20);
+  for (const loss of trained.losses) expect(Number.isFinite(loss)).toBe(true);
+  const evaluation = trained.evaluations.at(-1);
+  expect(Number.isFinite(evaluation?.value)).toBe(true);
+  expect(Number.isFinite(evaluation?.pointRelativeError)).toBe(true);
+  // The estimate counts the terminal batch: it lands near what the trainer allocated.
+  expect(trained.estimatedMemoryBytes / trained.memoryBytes).toBeGreaterThan(0.9);
+  expect(trained.estimatedMemoryBytes / trained.memoryBytes).toBeLessThan(1.1);
+});

@@ -138,7 +138,11 @@ export class Dashboard {
     reset.addEventListener('click', () => void this.run.reset());
     exportModel.addEventListener('click', () => void this.exportModel());
     exportCsv.addEventListener('click', () =>
-      downloadText(`${this.fileStem()}-metrics.csv`, this.run.history.toCsv(), 'text/csv'),
+      downloadText(
+        `${this.fileStem()}-metrics.csv`,
+        this.run.history.toCsv(this.run.plan.pde.metric),
+        'text/csv',
+      ),
     );
   }
 
@@ -186,7 +190,7 @@ export class Dashboard {
       this.gpu.adapter,
       Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize),
     );
-    this.charts.render(this.run.history, this.run.step);
+    this.charts.render(this.run.history, this.run.step, this.run.plan.pde.metric);
     this.publish();
   }
 

@@ -2,7 +2,7 @@
  * The dashboard's view of the training options: its starting setup, the options its controls set,
  * and what a change of each one costs the running trainer.
  */
-import { type BallPdeEntry, PDES } from '../pdes/index.ts';
+import { type BallPdeEntry, type ParabolicPdeEntry, PDES } from '../pdes/index.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
 
 /**
@@ -29,12 +29,15 @@ export const dashboardDefaults: TrainingOptions = resolveTrainingOptions({
   testPoints: 2000,
 });
 
+/** A PDE the GPU trainer runs: a ball problem or a semilinear parabolic one. */
+export type DashboardPdeEntry = BallPdeEntry | ParabolicPdeEntry;
+
 /**
- * The PDEs offered. Only the ball problems run in the GPU trainer today; the parabolic and
- * high-order problems pass option validation but Trainer.create refuses them.
+ * The PDEs offered. The high-order (box) problems pass option validation but Trainer.create
+ * refuses them, so the dashboard leaves them out.
  */
-export const dashboardPdes: readonly BallPdeEntry[] = PDES.filter(
-  (p): p is BallPdeEntry => p.domain === 'ball',
+export const dashboardPdes: readonly DashboardPdeEntry[] = PDES.filter(
+  (p): p is DashboardPdeEntry => p.domain === 'ball' || p.domain === 'spacetime',
 );
 
 /** The options the page's controls set (and the URL carries); the rest stay at the defaults. */

@@ -52,22 +52,40 @@ export function estimateMemory(options: Sizing): MemoryEstimate {
   const { dimension: d, points: N, width: h, depth } = options;
   const { jets: R, order: K, collapsible } = jetsOf(options);
   const rows = options.collapsed && collapsible ? 1 + R * (K - 1) + 1 : 1 + R * K;
-  const parameters = (d + 1) * h + (depth - 1) * (h + 1) * h + (h + 1);
+  // Parabolic problems feed (x, t): one more input than d.
+  const parabolic = findPde(options.pde).domain === 'spacetime';
+  const input = parabolic ? d + 1 : d;
+  const parameters = input * h + (depth - 1) * (h + 1) * h + (h + 1);
   const dense = options.estimator === 'rademacher' || options.estimator === 'gaussian';
-  const testBatch = Math.min(options.testPoints, 5000);
   const buffers = [
     // Pre-activation and activation jets of every layer stay for the backward pass, which
     // ping-pongs its cotangents between two more.
     { name: 'hidden-layer jets', bytes: N * rows * h * 4, count: 2 * depth + 2 },
-    // Dense tangents store all d components; one-hot ones an index and a coefficient.
-    { name: 'input tangents', bytes: N * R * K * (dense ? d * 4 : 8), count: 1 },
-    { name: 'collocation points', bytes: N * d * 4, count: 1 },
-    // Parameters, gradient and Adam's two moments.
-    { name: 'parameters', bytes: parameters * 4, count: 4 },
+    // Dense tangents store all input components; one-hot ones an index and a coefficient.
+    { name: 'input tangents', bytes: N * R * K * (dense ? input * 4 : 8), count: 1 },
+    { name: 'collocation points', bytes: N * input * 4, count: 1 },
+    // Parameters, gradient and Adam's two moments; a parabolic step adds the terminal batch's
+    // gradient, summed into the interior one.
+    { name: 'parameters', bytes: parameters * 4, count: parabolic ? 5 : 4 },
   ];
+  if (parabolic) {
+    // As many terminal points as residual points (parabolicProblemGraph.ts), each with the d
+    // one-hot first-order jets of ∇_x u: 1 + d rows, so these grow with points·d·width and
+    // bound the dimension long before the interior batch does.
+    const terminalRows = 1 + d;
+    buffers.push(
+      { name: 'terminal hidden-layer jets', bytes: N * terminalRows * h * 4, count: 2 * depth + 2 },
+      { name: 'terminal tangents', bytes: N * d * 8, count: 1 },
+      { name: 'terminal points', bytes: N * input * 4, count: 1 },
+      // g and ∇g at the terminal points, and ∂L/∂u of both batches.
+      { name: 'terminal data', bytes: N * (1 + d) * 4, count: 1 },
+      { name: 'output cotangents', bytes: N * (rows + terminalRows) * 4, count: 1 },
+    );
+  }
   // The evaluation pushes value-only jets (2 rows) of a test batch, which it shrinks until the
-  // points fit a binding: it never refuses a run.
-  const evaluation = testBatch * (d + 2 * 2 * h * depth) * 4;
+  // points fit a binding: it never refuses a run. Parabolic runs evaluate the single point (0, 0).
+  const testBatch = parabolic ? 1 : Math.min(options.testPoints, 5000);
+  const evaluation = testBatch * (input + 2 * 2 * h * depth) * 4;
   const largest = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   return {
     jets: R,

@@ -3,7 +3,8 @@
  * solution, and throughput. They redraw from the history at animation-frame rate, never from
  * inside the training loop.
  */
-import { LineChart } from './charts/lineChart.ts';
+import type { PdeMetric } from '../pdes/index.ts';
+import { type ChartSeries, LineChart } from './charts/lineChart.ts';
 import { type Point, smoothLog } from './charts/series.ts';
 import type { RunHistory } from './runHistory.ts';
 
@@ -24,7 +25,7 @@ export class RunCharts {
     });
     this.error = new LineChart(parent, {
       id: 'error-chart',
-      title: 'Error against the exact solution (test set)',
+      title: 'Error against the known solution (test set, or u(0, 0) against its reference)',
       xLabel: 'step',
       yLabel: 'relative error',
       yScale: 'log',
@@ -38,11 +39,14 @@ export class RunCharts {
     });
   }
 
-  /** Redraws from the history; every chart spans steps 0 to `step`. */
-  render(history: RunHistory, step: number): void {
+  /**
+   * Redraws from the history; every chart spans steps 0 to `step`. The error chart draws the
+   * problem's metric: relative L2/L1 on a test set, or the relative error of u(0, 0).
+   */
+  render(history: RunHistory, step: number, metric: PdeMetric): void {
     const steps: [number, number] = [0, Math.max(step, 1)];
     const raw: Point[] = history.logs.map((l) => ({ x: l.step, y: l.loss }));
-    const evaluations = (key: 'relativeL2' | 'relativeL1'): Point[] =>
+    const evaluations = (key: 'relativeL2' | 'relativeL1' | 'pointRelativeError'): Point[] =>
       history.evaluations.flatMap((e) => {
         const y = e[key];
         return y === undefined ? [] : [{ x: e.step, y }];
@@ -60,14 +64,31 @@ export class RunCharts {
       steps,
     );
     this.lossPoints = drawn.get('loss') ?? 0;
-    this.error.render(
-      [
-        { id: 'relative-l2', label: 'relative L2', points: evaluations('relativeL2'), dots: true },
-        { id: 'relative-l1', label: 'relative L1', points: evaluations('relativeL1'), dots: true },
-      ],
-      divergence,
-      steps,
-    );
+    const errors: ChartSeries[] =
+      metric === 'point-relative-error'
+        ? [
+            {
+              id: 'point-error',
+              label: 'relative error of u(0, 0)',
+              points: evaluations('pointRelativeError'),
+              dots: true,
+            },
+          ]
+        : [
+            {
+              id: 'relative-l2',
+              label: 'relative L2',
+              points: evaluations('relativeL2'),
+              dots: true,
+            },
+            {
+              id: 'relative-l1',
+              label: 'relative L1',
+              points: evaluations('relativeL1'),
+              dots: true,
+            },
+          ];
+    this.error.render(errors, divergence, steps);
     this.throughput.render(
       [
         {

@@ -144,10 +144,15 @@ export class RunController {
       const lastLog = this.history.logs.at(-1);
       if (lastLog) metrics.loss = lastLog.loss;
       const lastEvaluation = this.history.evaluations.at(-1);
-      if (lastEvaluation?.relativeL2 !== undefined) metrics.relativeL2 = lastEvaluation.relativeL2;
-      if (lastEvaluation?.relativeL1 !== undefined) metrics.relativeL1 = lastEvaluation.relativeL1;
-      const best = this.history.bestRelativeL2();
-      if (best !== null) metrics.bestRelativeL2 = best;
+      // Whichever the problem's metric reports: relative L2/L1, or u(0, 0) and its error.
+      for (const key of ['relativeL2', 'relativeL1', 'pointRelativeError', 'value'] as const) {
+        const value = lastEvaluation?.[key];
+        if (value !== undefined) metrics[key] = value;
+      }
+      for (const key of ['relativeL2', 'pointRelativeError'] as const) {
+        const best = this.history.best(key);
+        if (best !== null) metrics[`best${key[0].toUpperCase()}${key.slice(1)}`] = best;
+      }
       return serializeModel(trainer.architecture, await trainer.parameters(), {
         training: Object.fromEntries(Object.entries(trainer.options)),
         metrics,

@@ -3,7 +3,24 @@
  * (new learning rate, estimator, points) starts with empty logs but continues the same run, and
  * the charts and the CSV export must show the whole of it.
  */
+import type { PdeMetric } from '../pdes/index.ts';
 import type { EvaluationLog, StepLog } from '../train/trainer.ts';
+
+/** The evaluation metrics that are errors (lower is better), as RunHistory.best takes them. */
+export type ErrorMetric = 'relativeL2' | 'pointRelativeError';
+
+/** The evaluation columns of the CSV for each kind of metric, and the names they get there. */
+const EVALUATION_COLUMNS: Record<PdeMetric, readonly (readonly [keyof EvaluationLog, string])[]> = {
+  'relative-l2-l1': [
+    ['relativeL2', 'relative_l2'],
+    ['relativeL1', 'relative_l1'],
+  ],
+  'point-relative-error': [
+    ['pointRelativeError', 'point_relative_error'],
+    ['value', 'value_at_origin'],
+  ],
+  none: [],
+};
 
 export interface ThroughputSample {
   /** Step at the end of the measured chunk. */
@@ -48,20 +65,24 @@ export class RunHistory {
     this.version++;
   }
 
-  /** Lowest relative L2 error over the evaluations (STDE reports the best over the run). */
-  bestRelativeL2(): number | null {
-    const values = this.evaluations.flatMap((e) =>
-      e.relativeL2 === undefined ? [] : [e.relativeL2],
-    );
+  /** Lowest value of an error over the evaluations (STDE reports the best over the run). */
+  best(metric: ErrorMetric): number | null {
+    const values = this.evaluations.flatMap((e) => (e[metric] === undefined ? [] : [e[metric]]));
     return values.length > 0 ? Math.min(...values) : null;
   }
 
-  /** One row per step that has a log or an evaluation; empty cells where it has none. */
-  toCsv(): string {
+  /**
+   * One row per step that has a log or an evaluation; empty cells where it has none. The
+   * evaluation columns are the problem's metric.
+   */
+  toCsv(metric: PdeMetric): string {
+    const columns = EVALUATION_COLUMNS[metric];
     const rows = new Map<number, (number | undefined)[]>();
     const row = (step: number) => {
       let cells = rows.get(step);
-      if (!cells) rows.set(step, (cells = new Array<number | undefined>(5).fill(undefined)));
+      if (!cells) {
+        rows.set(step, (cells = new Array<number | undefined>(3 + columns.length).fill(undefined)));
+      }
       return cells;
     };
     for (const log of this.logs) {
@@ -70,9 +91,12 @@ export class RunHistory {
     }
     for (const e of this.evaluations) {
       const cells = row(e.step);
-      [cells[3], cells[4]] = [e.relativeL2, e.relativeL1];
+      columns.forEach(([key], i) => (cells[3 + i] = e[key]));
     }
-    const header = 'step,loss,gradient_norm,learning_rate,relative_l2,relative_l1';
+    const header = [
+      'step,loss,gradient_norm,learning_rate',
+      ...columns.map(([, name]) => name),
+    ].join(',');
     const lines = [...rows.entries()]
       .sort(([a], [b]) => a - b)
       .map(([step, cells]) =>

@@ -3,11 +3,10 @@
  * device can hold the run, and the PDE has the chosen estimator. A refused plan carries a message
  * for the page; nothing has been allocated yet, so the current run is untouched.
  */
-import type { BallPdeEntry } from '../pdes/index.ts';
 import type { JetOperator } from '../operators/operator.ts';
-import { ballOperator } from '../train/ballProblemGraph.ts';
+import { operatorFor } from '../train/operatorFor.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
-import { dashboardPdes, validationProblem } from './dashboardOptions.ts';
+import { type DashboardPdeEntry, dashboardPdes, validationProblem } from './dashboardOptions.ts';
 import {
   type BufferLimits,
   estimateMemory,
@@ -17,7 +16,7 @@ import {
 
 export interface RunPlan {
   options: TrainingOptions;
-  pde: BallPdeEntry;
+  pde: DashboardPdeEntry;
   /** The operator the trainer will estimate (its TeX feeds the teaching view). */
   operator: JetOperator;
   memory: MemoryEstimate;
@@ -36,7 +35,7 @@ export function planRun(candidate: Record<string, unknown>, limits: BufferLimits
   if (!pde) return { ok: false, problem: `unknown PDE ${options.pde}` };
   try {
     // Built only after the memory check: the exact biharmonic has d² jets per point.
-    const operator = ballOperator(pde, options, options.jetsPerPoint);
+    const operator = operatorFor(pde, options, options.jetsPerPoint);
     return { ok: true, plan: { options, pde, operator, memory } };
   } catch (error) {
     return { ok: false, problem: error instanceof Error ? error.message : String(error) };

@@ -3,6 +3,7 @@
  * with textContent only, like every other text on the page.
  */
 import { adapterSummary, type AdapterDescription } from '../gpu/adapterDescription.ts';
+import { parabolicReferenceValue } from '../pdes/parabolicReference.ts';
 import { formatBytes } from './memoryEstimate.ts';
 import type { RunController } from './runController.ts';
 
@@ -19,6 +20,32 @@ function rate(value: number): string {
   return value.toFixed(1);
 }
 
+/** The rows of the problem's metric: relative L2/L1 on a test set, or u(0, 0) and its error. */
+function errorRows(run: RunController): [string, string][] {
+  const { pde, options } = run.plan;
+  const last = run.history.evaluations.at(-1);
+  if (pde.domain === 'spacetime') {
+    const reference = parabolicReferenceValue(pde.problem.id, options.dimension);
+    return [
+      [
+        'Relative error of u(0, 0) (last / best)',
+        `${format(last?.pointRelativeError)} / ${format(run.history.best('pointRelativeError'))}`,
+      ],
+      [
+        'u(0, 0) (last / reference)',
+        `${format(last?.value, 5)} / ${reference === undefined ? `none for d = ${options.dimension}` : format(reference, 5)}`,
+      ],
+    ];
+  }
+  return [
+    [
+      'Relative L2 (last / best)',
+      `${format(last?.relativeL2)} / ${format(run.history.best('relativeL2'))}`,
+    ],
+    ['Relative L1 (last)', format(last?.relativeL1)],
+  ];
+}
+
 export function showRunStats(
   list: HTMLElement,
   run: RunController,
@@ -27,15 +54,10 @@ export function showRunStats(
 ): void {
   const { options, memory } = run.plan;
   const lastLog = run.history.logs.at(-1);
-  const lastEvaluation = run.history.evaluations.at(-1);
   const rows: [string, string][] = [
     ['Step', `${run.step} / ${options.steps}`],
     ['Loss', format(lastLog?.loss)],
-    [
-      'Relative L2 (last / best)',
-      `${format(lastEvaluation?.relativeL2)} / ${format(run.history.bestRelativeL2())}`,
-    ],
-    ['Relative L1 (last)', format(lastEvaluation?.relativeL1)],
+    ...errorRows(run),
     ['Steps per second', rate(run.iterationsPerSecond)],
     ['Points per second', rate(run.iterationsPerSecond * options.points)],
     [

@@ -3,6 +3,7 @@
  * renderer), and one sentence on how the estimate is formed from jets: which tangents go in,
  * which output coefficient comes out, which factor scales the sum.
  */
+import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
 import { element } from './dom.ts';
 import type { RunPlan } from './runPlan.ts';
 
@@ -22,6 +23,12 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
   const K = operator.order;
   const perPoint = `Each of the ${options.points} residual points per step pushes`;
   const read = `the output's order-${K} Taylor coefficient u_${K} gives J_${K} = ${K}!·u_${K}`;
+  // Parabolic jets live on (x, t) and carry a second tangent along t (laplacian.ts): (1/d)·e_t
+  // for one-hot and exact jets, e_t for dense ones, so that after the scale u_t appears once.
+  const parabolic = pde.domain === 'spacetime';
+  const dense = options.estimator === 'rademacher' || options.estimator === 'gaussian';
+  const second = !parabolic ? '0' : dense ? 'e_t' : '(1/d)·e_t';
+  const timeTerm = !parabolic ? '' : dense ? ' + u_t' : ' + u_t/d';
   let sentence: string;
   if (pde.operator === 'biharmonic') {
     sentence =
@@ -37,7 +44,8 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
       case 'sparse':
         sentence =
           `${perPoint} B = ${B} 2-jets whose first tangent is a coordinate vector e_i, i drawn ` +
-          `without replacement from 1..d, and whose second tangent is 0; ${read} = ∂²u/∂x_i², ` +
+          `without replacement from 1..d, and whose second tangent is ${second}; ${read} = ` +
+          `∂²u/∂x_i²${timeTerm}, ` +
           `and the sum over the B jets is scaled by d/B = ${number(d / B)}.`;
         break;
       case 'rademacher':
@@ -45,12 +53,14 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
         sentence =
           `${perPoint} B = ${B} 2-jets with a random first tangent v ` +
           `(${options.estimator === 'rademacher' ? 'every entry ±1' : 'v ~ N(0, I_d)'}) and second ` +
-          `tangent 0; ${read} = vᵀ∇²u v, and the sum is scaled by 1/B = ${number(1 / B)}.`;
+          `tangent ${second}; ${read} = vᵀ∇²u v${timeTerm}, and the sum is scaled by ` +
+          `1/B = ${number(1 / B)}.`;
         break;
       case 'exact':
         sentence =
-          `${perPoint} all d = ${d} 2-jets with first tangent e_1 … e_d and second tangent 0; ` +
-          `${read} = ∂²u/∂x_i², summed with scale 1: exactly Δu.`;
+          `${perPoint} all d = ${d} 2-jets with first tangent e_1 … e_d and second tangent ` +
+          `${second}; ${read} = ∂²u/∂x_i²${timeTerm}, summed with scale 1: exactly ` +
+          `${parabolic ? 'u_t + Δu' : 'Δu'}.`;
         break;
     }
   }
@@ -59,6 +69,13 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
     sentence +=
       ` Collapsed: the top-order rows of all jets are summed inside the network, so each point ` +
       `carries ${memory.rowsPerPoint} rows instead of ${standardRows}.`;
+  }
+  if (parabolic) {
+    const { terminal, terminalGradient } = PARABOLIC_LOSS_WEIGHTS;
+    sentence +=
+      ` The terminal loss takes ${options.points} points (x, T), pushes the d = ${d} one-hot ` +
+      `first-order jets e_1 … e_d through the network to read u and ∇_x u, and adds ` +
+      `${terminal}·mean(|u − g|² + ${terminalGradient}·‖∇_x u − ∇g‖²) to the mean squared residual.`;
   }
   return sentence;
 }
