@@ -150,6 +150,14 @@ export class Trainer {
     return this.graph.shape;
   }
 
+  /**
+   * The flat parameter buffer (jetLayout.ts), for passes that evaluate the current network
+   * without a readback of the weights (field views). Read it only between train() calls.
+   */
+  get parameterBuffer(): GPUBuffer {
+    return this.params;
+  }
+
   /** Bytes of every GPU buffer this run holds. */
   get memoryBytes(): number {
     return this.memory.bytesInUse;
