@@ -62,6 +62,10 @@ export class ReadbackRing {
         slot.pending = null;
         consume(bytes);
       });
+      // Destroying the ring (or losing the device) rejects every mapping in flight, but a step
+      // loop abandoned after a device loss awaits at most one of them; the rest must not surface
+      // as unhandled rejections. capture() and drain() still see the rejection they await.
+      slot.pending.catch(() => undefined);
     };
   }
 

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
+import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { resolveTrainingOptions } from '../../src/train/options.ts';
+import { type Recovery, ResilientTrainer } from '../../src/train/resilientTrainer.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+
+/** Every context acquired here, so a failing test still lets Node exit. */
+const contexts: GpuContext[] = [];
+async function acquire(): Promise<GpuContext> {
+  const context = await acquireNodeGpu();
+  contexts.push(context);
+  return context;
+}
+afterAll(() => {
+  for (const context of contexts) context.destroy();
+});
+
+/** trainer.test.ts's small Allen–Cahn run, logging every step to compare step by step. */
+const options = resolveTrainingOptions({
+  pde: 'allen-cahn-two-body',
+  dimension: 6,
+  estimator: 'sparse',
+  jetsPerPoint: 3,
+  points: 32,
+  width: 16,
+  depth: 2,
+  learningRate: 3e-3,
+  schedule: 'linear',
+  steps: 60,
+  seed: 7,
+  logEvery: 1,
+  evalEvery: 0,
+  testPoints: 500,
+});
+
+/** The losses of a plain Trainer that never loses its device, step 1 to options.steps. */
+let uninterrupted: number[];
+beforeAll(async () => {
+  const plainGpu = await acquire();
+  const plain = await Trainer.create(plainGpu.device, options);
+  await plain.train(options.steps);
+  uninterrupted = plain.logs.map((l) => l.loss);
+  plain.dispose();
+});
+
+describe('resilient trainer', () => {
+  it('recovers from a lost device and repeats the uninterrupted losses bit for bit', async () => {
+    expect(uninterrupted).toHaveLength(options.steps);
+
+    const snapshotEvery = 20;
+    const resilient = await ResilientTrainer.create({ acquire, options, snapshotEvery });
+    const recoveries: Recovery[] = [];
+    const lostDevice = resilient.context.device;
+    let destroyed = false;
+    await resilient.train(options.steps, {
+      onLog: (log) => {
+        // A loss in the middle of the second chunk: the snapshot of step 20 is the last one.
+        if (log.step === 30 && !destroyed) {
+          destroyed = true;
+          lostDevice.destroy();
+        }
+      },
+      onRecovery: (recovery) => recoveries.push(recovery),
+    });
+
+    expect(recoveries).toHaveLength(1);
+    expect(resilient.recoveries).toEqual(recoveries);
+    const [recovery] = recoveries;
+    expect(recovery.reason).toBe('destroyed');
+    expect(recovery.resumedFromStep).toBe(20);
+    expect(recovery.lostAtStep).toBeGreaterThanOrEqual(30);
+    expect(recovery.lostAtStep - recovery.resumedFromStep).toBeLessThanOrEqual(snapshotEvery);
+    expect(resilient.context.device).not.toBe(lostDevice);
+
+    const trainer = resilient.trainer;
+    expect(trainer.step).toBe(options.steps);
+    expect(trainer.logs.map((l) => l.step)).toEqual(
+      Array.from({ length: options.steps }, (_, i) => i + 1),
+    );
+    expect(trainer.logs.map((l) => l.loss)).toEqual(uninterrupted);
+    expect(trainer.evaluations).toHaveLength(1);
+    resilient.dispose();
+  });
+
+  it('notices a loss between train() calls and resumes from the last snapshot', async () => {
+    const resilient = await ResilientTrainer.create({ acquire, options, snapshotEvery: 20 });
+    await resilient.train(25);
+    expect(resilient.snapshotStep).toBe(20);
+    resilient.context.device.destroy();
+    await resilient.train(options.steps);
+
+    expect(resilient.recoveries).toHaveLength(1);
+    const [recovery] = resilient.recoveries;
+    expect(recovery).toMatchObject({ resumedFromStep: 20, reason: 'destroyed' });
+    // Dawn reports the loss asynchronously, so the lost trainer may submit a few more steps.
+    expect(recovery.lostAtStep).toBeGreaterThanOrEqual(25);
+    expect(recovery.lostAtStep - recovery.resumedFromStep).toBeLessThanOrEqual(20);
+    expect(resilient.trainer.step).toBe(options.steps);
+    expect(resilient.trainer.logs.map((l) => l.loss)).toEqual(uninterrupted);
+    resilient.dispose();
+  });
+});
