@@ -225,3 +225,35 @@ test('semilinear heat trains and reports u(0, 0) and its error against the refer
   expect(trained.estimatedMemoryBytes / trained.memoryBytes).toBeGreaterThan(0.9);
   expect(trained.estimatedMemoryBytes / trained.memoryBytes).toBeLessThan(1.1);
 });
+
+test('the field views draw u_θ, u* and the error on a slice through the ball', async ({ page }) => {
+  // A small network keeps the slice's forward pass and the training quick on SwiftShader.
+  await page.goto('/?dim=6&B=2&points=32&width=16&depth=2');
+  await waitForState(page, 'idle');
+  await trainFor(page, 20);
+  await page.locator('#field-j').fill('4');
+  await page.locator('#field-j').dispatchEvent('change');
+  await page.waitForFunction(() => (window.jetpinn.field?.refreshes ?? 0) >= 1, null, {
+    timeout: 30_000,
+  });
+  const field = await page.evaluate(() => window.jetpinn.field);
+  if (!field) throw new Error('the page exposes no field views');
+  expect(field).toMatchObject({ i: 0, j: 4, resolution: 48 });
+  expect(field.step).toBe((await run(page)).step);
+  expect(Number.isFinite(field.maxAbsError)).toBe(true);
+  expect(field.maxAbsError).toBeGreaterThan(0);
+  // Grid cells of [−1, 1]² whose centres lie inside the unit disc, counted independently.
+  const centres = Array.from({ length: 48 }, (_, a) => -1 + (2 * a + 1) / 48);
+  const cells = centres.flatMap((x) => centres.filter((y) => x * x + y * y < 1)).length;
+  expect(field.cellsDrawn).toBe(cells);
+  for (const id of ['field-network', 'field-exact', 'field-error']) {
+    await expect(page.locator(`#${id} canvas`)).toHaveAttribute('data-cells', String(cells));
+  }
+
+  // Refresh on demand evaluates again, at the same step while paused.
+  await page.locator('#field-refresh').click();
+  await page.waitForFunction(() => (window.jetpinn.field?.refreshes ?? 0) >= 2, null, {
+    timeout: 30_000,
+  });
+  await page.locator('#field-views').screenshot({ path: test.info().outputPath('field.png') });
+});

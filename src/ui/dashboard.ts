@@ -9,6 +9,7 @@ import { type ControlValues, Controls } from './controls.ts';
 import { changeBetween, dashboardDefaults, validationProblem } from './dashboardOptions.ts';
 import { element } from './dom.ts';
 import { downloadText } from './downloads.ts';
+import { FieldViews } from './fieldViews.ts';
 import {
   type BufferLimits,
   estimateMemory,
@@ -40,6 +41,7 @@ export class Dashboard {
   private readonly limits: BufferLimits;
   private readonly controls: Controls;
   private readonly run: RunController;
+  private readonly fields: FieldViews;
   private readonly charts = new RunCharts(element('charts', HTMLElement));
   private readonly buttons = {
     play: element('play', HTMLButtonElement),
@@ -66,6 +68,10 @@ export class Dashboard {
       problems.length > 0 ? `The link's settings were not all usable: ${problems.join('; ')}.` : '',
     );
     this.run = new RunController(gpu.device, plan, () => {
+      this.changed = true;
+      this.publish();
+    });
+    this.fields = new FieldViews(this.run, () => {
       this.changed = true;
       this.publish();
     });
@@ -191,6 +197,7 @@ export class Dashboard {
       Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize),
     );
     this.charts.render(this.run.history, this.run.step, this.run.plan.pde.metric);
+    this.fields.update();
     this.publish();
   }
 
@@ -215,6 +222,8 @@ export class Dashboard {
       iterationsPerSecond: this.run.iterationsPerSecond,
       lossChartPoints: this.charts.lossPoints,
     };
+    // The field views publish before the constructor has made them, from the run's callback.
+    if (this.fields) window.jetpinn.field = { ...this.fields.snapshot };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { FieldSnapshot } from './fieldViews.ts';
 import type { GpuStatus } from './gpuStatus.ts';
 import type { RunSnapshot } from './runSnapshot.ts';
 
@@ -9,6 +10,8 @@ export interface PageGlobals {
   gpu: GpuStatus;
   /** Absent until the dashboard has a device to train on. */
   run?: RunSnapshot;
+  /** The field views' slice: absent until the dashboard has made them. */
+  field?: FieldSnapshot;
 }
 
 declare global {

@@ -160,6 +160,14 @@ export class RunController {
     });
   }
 
+  /**
+   * Runs `task` on the current trainer in the run's queue, so it falls between training chunks
+   * and never overlaps one or a rebuild; null when there is no trainer.
+   */
+  withTrainer<T>(task: (trainer: Trainer) => Promise<T>): Promise<T | null> {
+    return this.exclusive(async () => (this.trainer ? task(this.trainer) : null));
+  }
+
   private async runLoop(): Promise<void> {
     let chunk = 1;
     while (this.wantRunning) {

@@ -1,0 +1,198 @@
+/**
+ * The field views of a ball problem: u_θ, u* and u_θ − u* on a 2-D slice through the unit ball
+ * (coordinates i and j vary, the rest are 0). The GPU work is the trainer layer's (FieldSlice);
+ * it runs in the run's queue, so a refresh waits for the chunk in flight and never overlaps one.
+ * Refreshes come from the button, from a change of i or j, and every few hundred steps while
+ * training.
+ */
+import { FieldSlice, type FieldValues } from '../train/fieldSlice.ts';
+import type { Trainer } from '../train/trainer.ts';
+import { Heatmap } from './charts/heatmap.ts';
+import { element } from './dom.ts';
+import type { RunController } from './runController.ts';
+
+/** Cells per side of the slice's grid. */
+const resolution = 48;
+/** While training, the views refresh once this many steps have passed since the last refresh. */
+const refreshEvery = 200;
+
+/** What the page exposes as `window.jetpinn.field` (numbers, not pixels, for tests). */
+export interface FieldSnapshot {
+  i: number;
+  j: number;
+  resolution: number;
+  /** The step whose parameters are shown; null before the first refresh. */
+  step: number | null;
+  /** max |u_θ − u*| over the cells inside the ball (NaN before the first refresh). */
+  maxAbsError: number;
+  /** Cells coloured in the u_θ view (the grid cells inside the ball). */
+  cellsDrawn: number;
+  refreshes: number;
+}
+
+export class FieldViews {
+  private readonly section = element('field-views', HTMLElement);
+  private readonly pickI = element('field-i', HTMLInputElement);
+  private readonly pickJ = element('field-j', HTMLInputElement);
+  private readonly refreshButton = element('field-refresh', HTMLButtonElement);
+  private readonly status = element('field-message', HTMLParagraphElement);
+  private readonly network: Heatmap;
+  private readonly exact: Heatmap;
+  private readonly error: Heatmap;
+  private slice: FieldSlice | null = null;
+  /** The trainer the slice was built on: a rebuilt run has a new one (and freed the old memory). */
+  private sliceTrainer: Trainer | null = null;
+  private refreshing = false;
+  /** The pickers' coordinates; the snapshot's are those of the slice last drawn. */
+  private wanted = { i: 0, j: 1 };
+  snapshot: FieldSnapshot = {
+    i: 0,
+    j: 1,
+    resolution,
+    step: null,
+    maxAbsError: NaN,
+    cellsDrawn: 0,
+    refreshes: 0,
+  };
+
+  constructor(
+    private readonly run: RunController,
+    private readonly onChange: () => void,
+  ) {
+    const charts = element('field-charts', HTMLElement);
+    const axes = { xLabel: 'x_i', yLabel: 'x_j' };
+    this.network = new Heatmap(charts, {
+      id: 'field-network',
+      title: 'Network u_θ',
+      scheme: 'sequential',
+      ...axes,
+    });
+    this.exact = new Heatmap(charts, {
+      id: 'field-exact',
+      title: 'Exact solution u*',
+      scheme: 'sequential',
+      ...axes,
+    });
+    this.error = new Heatmap(charts, {
+      id: 'field-error',
+      title: 'Error u_θ − u*',
+      scheme: 'diverging',
+      ...axes,
+    });
+    this.refreshButton.addEventListener('click', () => void this.refresh());
+    for (const picker of [this.pickI, this.pickJ]) {
+      picker.addEventListener('change', () => {
+        this.readPickers();
+        void this.refresh();
+      });
+    }
+  }
+
+  /** After every change of the run: fits the pickers to d and refreshes when one is due. */
+  update(): void {
+    const { pde, options } = this.run.plan;
+    const ball = pde.domain === 'ball';
+    this.section.hidden = !ball;
+    if (!ball) return;
+    const d = options.dimension;
+    for (const picker of [this.pickI, this.pickJ]) picker.max = String(d - 1);
+    if (this.wanted.i >= d || this.wanted.j >= d) this.setCoordinates(0, 1);
+    this.refreshButton.disabled = this.run.state === 'building' || this.run.state === 'error';
+    // A new run (a reset) starts counting again from step 0.
+    const since =
+      this.snapshot.step === null || this.run.step < this.snapshot.step ? 0 : this.snapshot.step;
+    if (this.run.state === 'running' && this.run.step - since >= refreshEvery) void this.refresh();
+  }
+
+  /** Evaluates the slice between chunks and redraws the three views. */
+  async refresh(): Promise<void> {
+    if (this.refreshing || this.run.plan.pde.domain !== 'ball') return;
+    this.refreshing = true;
+    const { i, j } = this.wanted;
+    try {
+      const result = await this.run.withTrainer(async (trainer) => {
+        const slice = await this.sliceFor(trainer, i, j);
+        return { values: await slice.evaluate(), step: trainer.step };
+      });
+      if (result === null) {
+        this.setMessage('No trained network to show yet.');
+        return;
+      }
+      this.draw(result.values, result.step, i, j);
+      this.setMessage(`Step ${result.step}; coordinates other than x_${i} and x_${j} are 0.`);
+    } catch (error) {
+      this.setMessage(
+        `Could not evaluate the slice: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    } finally {
+      this.refreshing = false;
+    }
+    // The pickers moved while this slice was evaluated: show the one they ask for now.
+    if (this.wanted.i !== i || this.wanted.j !== j) await this.refresh();
+  }
+
+  /** The slice for (i, j) on `trainer`, built on first use and kept until either changes. */
+  private async sliceFor(trainer: Trainer, i: number, j: number): Promise<FieldSlice> {
+    const current = this.slice;
+    if (
+      current &&
+      this.sliceTrainer === trainer &&
+      current.options.i === i &&
+      current.options.j === j
+    )
+      return current;
+    // A disposed trainer already freed the slice's buffers; destroy() is then a no-op.
+    current?.destroy();
+    this.slice = null;
+    this.slice = await FieldSlice.create(trainer, { i, j, resolution });
+    this.sliceTrainer = trainer;
+    return this.slice;
+  }
+
+  private draw(values: FieldValues, step: number, i: number, j: number): void {
+    const difference = values.u.map((u, cell) => u - values.exact[cell]);
+    const inside = (array: Float32Array) => array.filter((_, cell) => values.inside[cell] === 1);
+    const shown = [...inside(values.u), ...inside(values.exact)];
+    const domain: [number, number] = [Math.min(...shown), Math.max(...shown)];
+    const errors = inside(difference);
+    const maxAbsError = errors.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
+    for (const view of [this.network, this.exact, this.error])
+      view.setAxisLabels(`x_${i}`, `x_${j}`);
+    const cellsDrawn = this.network.draw(values.u, resolution, domain);
+    this.exact.draw(values.exact, resolution, domain);
+    this.error.draw(difference, resolution, [-maxAbsError, maxAbsError]);
+    this.snapshot = {
+      ...this.snapshot,
+      i,
+      j,
+      step,
+      maxAbsError,
+      cellsDrawn,
+      refreshes: this.snapshot.refreshes + 1,
+    };
+    this.onChange();
+  }
+
+  /** Reads the pickers; two equal coordinates move j off i, so the slice stays a plane. */
+  private readPickers(): void {
+    const d = this.run.plan.options.dimension;
+    const read = (picker: HTMLInputElement, fallback: number) => {
+      const value = Number(picker.value);
+      return Number.isInteger(value) && value >= 0 && value < d ? value : fallback;
+    };
+    const i = read(this.pickI, this.wanted.i);
+    let j = read(this.pickJ, this.wanted.j);
+    if (j === i) j = (i + 1) % d;
+    this.setCoordinates(i, j);
+  }
+
+  private setCoordinates(i: number, j: number): void {
+    this.pickI.value = String(i);
+    this.pickJ.value = String(j);
+    this.wanted = { i, j };
+  }
+
+  private setMessage(text: string): void {
+    this.status.textContent = text;
+  }
+}
