@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers, readBuffer, readFloat32 } from '../../src/gpu/buffers.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { type GpuBuffers, readBuffer, readFloat32 } from '../../src/gpu/buffers.ts';
 import { DivergenceGuard, type ScalarBinding } from '../../src/engine/divergenceGuard.ts';
 import { GpuAdam, GpuSgd } from '../../src/engine/optimizers.ts';
 import {
@@ -14,21 +14,9 @@ import {
 
 let gpu: GpuContext;
 let buffers: GpuBuffers;
-const gpuErrors: string[] = [];
-
-beforeAll(async () => {
-  gpu = await acquireNodeGpu({ onError: (e) => gpuErrors.push(e.message) });
-  buffers = new GpuBuffers(gpu.device);
-});
-
-afterEach(async () => {
-  await gpu.device.queue.onSubmittedWorkDone();
-  expect(gpuErrors).toEqual([]);
-});
-
-afterAll(() => {
-  buffers?.destroyAll();
-  gpu?.destroy();
+useNodeGpu((g, b) => {
+  gpu = g;
+  buffers = b;
 });
 
 const u = 2 ** -24; // f32 unit roundoff
