@@ -81,6 +81,18 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
     'integer',
   ),
   flag('testPoints', 'test-points', 'test-set points', 'integer'),
+  flag(
+    'terminalWeight',
+    'terminal-weight',
+    'parabolic problems: weight λ of the terminal loss against the residual',
+    'number',
+  ),
+  flag(
+    'terminalGradientWeight',
+    'terminal-gradient-weight',
+    'parabolic problems: weight γ of mean‖∇u − ∇g‖² inside the terminal loss',
+    'number',
+  ),
 ];
 
 function flagOf(option: string): string | undefined {

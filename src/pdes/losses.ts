@@ -3,8 +3,21 @@
  * Sums run in index order, so a given input always gives the same bits.
  */
 
-/** Weights of the parabolic loss: residual + 20·(mean|u − g|² + 0.05·mean‖∇u − ∇g‖²). */
-export const PARABOLIC_LOSS_WEIGHTS = { terminal: 20, terminalGradient: 0.05 } as const;
+/**
+ * Weights of the parabolic loss, residual + λ·(mean|u − g|² + γ·mean‖∇u − ∇g‖²). The defaults
+ * (λ = 20, γ = 0.05) are STDE's; training options can change both.
+ */
+export interface ParabolicLossWeights {
+  /** λ: the terminal loss against the residual. */
+  terminal: number;
+  /** γ: the terminal gradient term inside the terminal loss. */
+  terminalGradient: number;
+}
+
+export const PARABOLIC_LOSS_WEIGHTS: Readonly<ParabolicLossWeights> = {
+  terminal: 20,
+  terminalGradient: 0.05,
+};
 
 function requireSameLength(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   if (a.length !== b.length) throw new RangeError(`${what}: lengths ${a.length} and ${b.length}`);
@@ -38,8 +51,11 @@ export interface TerminalBatch {
   gradG: ArrayLike<number>;
 }
 
-/** mean_p |u − g|² + 0.05·mean_p ‖∇u − ∇g‖² (squared Euclidean norm over the d coordinates). */
-export function terminalLoss(batch: TerminalBatch): number {
+/** mean_p |u − g|² + γ·mean_p ‖∇u − ∇g‖² (squared Euclidean norm over the d coordinates). */
+export function terminalLoss(
+  batch: TerminalBatch,
+  gradientWeight: number = PARABOLIC_LOSS_WEIGHTS.terminalGradient,
+): number {
   const { u, g, gradU, gradG } = batch;
   requireSameLength(u, g, 'terminalLoss values');
   requireSameLength(gradU, gradG, 'terminalLoss gradients');
@@ -49,13 +65,19 @@ export function terminalLoss(batch: TerminalBatch): number {
   const points = u.length;
   return (
     sumSquareDifference(u, g) / points +
-    (PARABOLIC_LOSS_WEIGHTS.terminalGradient * sumSquareDifference(gradU, gradG)) / points
+    (gradientWeight * sumSquareDifference(gradU, gradG)) / points
   );
 }
 
-/** mean(r²) + 20·terminalLoss. */
-export function parabolicLoss(residuals: ArrayLike<number>, terminal: TerminalBatch): number {
-  return meanSquare(residuals) + PARABOLIC_LOSS_WEIGHTS.terminal * terminalLoss(terminal);
+/** mean(r²) + λ·terminalLoss. */
+export function parabolicLoss(
+  residuals: ArrayLike<number>,
+  terminal: TerminalBatch,
+  weights: ParabolicLossWeights = PARABOLIC_LOSS_WEIGHTS,
+): number {
+  return (
+    meanSquare(residuals) + weights.terminal * terminalLoss(terminal, weights.terminalGradient)
+  );
 }
 
 function sumSquareDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -7,6 +7,7 @@
 import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { findPde, inputWidth, PDES, type PdeEntry } from '../pdes/index.ts';
+import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
 
 export type Estimator = 'sparse' | 'rademacher' | 'gaussian' | 'exact';
 export const ESTIMATORS: readonly Estimator[] = ['sparse', 'rademacher', 'gaussian', 'exact'];
@@ -48,6 +49,10 @@ export interface TrainingOptions {
   evalEvery: number;
   /** Test-set points (STDE: 20 000). */
   testPoints: number;
+  /** Parabolic problems: weight λ of the terminal loss against the residual (DESIGN.md §4: 20). */
+  terminalWeight: number;
+  /** Parabolic problems: weight γ of the terminal gradient term inside the terminal loss (0.05). */
+  terminalGradientWeight: number;
 }
 
 export const defaultTrainingOptions: TrainingOptions = {
@@ -71,6 +76,8 @@ export const defaultTrainingOptions: TrainingOptions = {
   logEvery: 10,
   evalEvery: 1000,
   testPoints: 20_000,
+  terminalWeight: PARABOLIC_LOSS_WEIGHTS.terminal,
+  terminalGradientWeight: PARABOLIC_LOSS_WEIGHTS.terminalGradient,
 };
 
 export class TrainingOptionsError extends Error {
@@ -98,6 +105,12 @@ const oneOf =
   (values: readonly string[]): Check =>
   (v) =>
     typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.join(', ')}`;
+const nonNegativeNumber =
+  (max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max
+      ? null
+      : `must be a finite number in [0, ${max}]`;
 const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
 
 const checks: Record<keyof TrainingOptions, Check> = {
@@ -121,6 +134,8 @@ const checks: Record<keyof TrainingOptions, Check> = {
   logEvery: integer(1, 1_000_000),
   evalEvery: integer(0, 100_000_000),
   testPoints: integer(1, 10_000_000),
+  terminalWeight: nonNegativeNumber(1e6),
+  terminalGradientWeight: nonNegativeNumber(1e6),
 };
 
 /**

@@ -29,7 +29,6 @@ import { laplacianOperator } from '../operators/laplacian.ts';
 import type { JetOperator } from '../operators/operator.ts';
 import { TerminalKernel, type TerminalDispatch } from '../pdes/gpuTerminal.ts';
 import type { ParabolicPdeEntry } from '../pdes/index.ts';
-import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
 import type { ParabolicId } from '../pdes/parabolic.ts';
 import { RandomStream } from '../random/counterRandom.ts';
 import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
@@ -248,7 +247,8 @@ export class ParabolicProblemGraph implements ProblemGraph {
     const lossStats = created('loss statistics', reductionResultBytes);
     const interiorCotangent = created('interior dL/du', n * rowsPerPoint(interiorShape) * 4);
     const terminalCotangent = created('terminal dL/du', m * rowsPerPoint(terminalShape) * 4);
-    const { terminal: lambda, terminalGradient: gamma } = PARABOLIC_LOSS_WEIGHTS;
+    const lambda = options.terminalWeight;
+    const gamma = options.terminalGradientWeight;
 
     // The interior residual is pinnResidual.wgsl's (source f = 0, a zeroed buffer), its terms
     // scaled so that the mean over all n + m terms is the total loss.

@@ -33,7 +33,7 @@ import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { initParameters, type MlpParameters } from '../../src/jet/mlp.ts';
 import { quantityRowWeights } from '../../src/operators/combine.ts';
 import { findPde, type ParabolicPdeEntry } from '../../src/pdes/index.ts';
-import { meanProduct, PARABOLIC_LOSS_WEIGHTS, terminalLoss } from '../../src/pdes/losses.ts';
+import { meanProduct, terminalLoss } from '../../src/pdes/losses.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import {
   architectureOf,
@@ -153,7 +153,15 @@ const cases: StepCase[] = [
     pde: 'allen-cahn-parabolic',
     options: { estimator: 'rademacher', jetsPerPoint: 2, collapsed: false, loss: 'unbiased' },
   },
-  { pde: 'sine-gordon-parabolic', options: { estimator: 'exact', collapsed: true } },
+  {
+    pde: 'sine-gordon-parabolic',
+    options: {
+      estimator: 'exact',
+      collapsed: true,
+      terminalWeight: 3,
+      terminalGradientWeight: 0.5,
+    },
+  },
 ];
 
 describe('parabolic problem graph', () => {
@@ -246,8 +254,10 @@ describe('parabolic problem graph', () => {
       );
       const g = Float64Array.from(x, (xq) => problem.terminal(xq));
       const gradG = Float64Array.from(x.flatMap((xq) => [...problem.terminalGradient(xq)]));
-      const { terminal: lambda, terminalGradient: gamma } = PARABOLIC_LOSS_WEIGHTS;
-      const expectedLoss = meanProduct(r1, r2) + lambda * terminalLoss({ u: uT, g, gradU, gradG });
+      const lambda = options.terminalWeight;
+      const gamma = options.terminalGradientWeight;
+      const expectedLoss =
+        meanProduct(r1, r2) + lambda * terminalLoss({ u: uT, g, gradU, gradG }, gamma);
       expect(Math.abs(loss - expectedLoss)).toBeLessThanOrEqual(1e-5 * expectedLoss);
 
       // Cotangents: ∂L/∂u of every output row.

@@ -75,5 +75,12 @@ describe('losses', () => {
     expect(terminalLoss(terminal)).toBeCloseTo(expectedTerminal, 15);
     expect(parabolicLoss([1, 1], terminal)).toBeCloseTo(1 + 20 * expectedTerminal, 13);
     expect(() => terminalLoss({ ...terminal, gradG: [0, 0, 0] })).toThrow(RangeError);
+    // Other weights: λ = 3, γ = 0.5.
+    const reweighted = (1 + 4) / 2 + (0.5 * (5 + 9)) / 2;
+    expect(terminalLoss(terminal, 0.5)).toBeCloseTo(reweighted, 15);
+    expect(parabolicLoss([1, 1], terminal, { terminal: 3, terminalGradient: 0.5 })).toBeCloseTo(
+      1 + 3 * reweighted,
+      13,
+    );
   });
 });

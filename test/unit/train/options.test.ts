@@ -19,6 +19,19 @@ describe('training options', () => {
       100,
     ]);
     expect([o.estimator, o.jetsPerPoint]).toEqual(['sparse', 16]);
+    expect([o.terminalWeight, o.terminalGradientWeight]).toEqual([20, 0.05]);
+  });
+
+  it('terminal loss weights: finite and non-negative', () => {
+    expect(resolveTrainingOptions({ terminalWeight: 0 }).terminalWeight).toBe(0);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '20', 1e7]) {
+      expect(() => resolveTrainingOptions({ terminalWeight: bad })).toThrow(
+        /terminalWeight must be a finite number in \[0, 1000000\]/,
+      );
+      expect(() => resolveTrainingOptions({ terminalGradientWeight: bad })).toThrow(
+        TrainingOptionsError,
+      );
+    }
   });
 
   it('architectures: ball problems take d inputs, parabolic ones d + 1, with the PDE boundary factor', () => {
