@@ -1,13 +1,18 @@
 /**
- * `jetpinn eval`: relative L2 and L1 errors of a model file against the exact solution of its
- * ball problem. The test set is the trainer's (same sampler, seed and random stream, from the
- * options the file records), so with the same --test-points the numbers reproduce the model's
- * `finalRelativeL2` and `finalRelativeL1` on the same device.
+ * `jetpinn eval`: a model file's error against the known solution of its problem.
+ * - Ball problems: relative L2 and L1 errors on the trainer's test set (same sampler, seed and
+ *   random stream, from the options the file records), so with the same --test-points the numbers
+ *   reproduce the model's `finalRelativeL2` and `finalRelativeL1` on the same device.
+ * - Parabolic problems: u_θ(0, 0) against the reference value for d (DESIGN.md §4), and their
+ *   relative difference where the table has a value for d.
  */
 import { packParameters } from '../engine/jetLayout.ts';
 import { GpuBuffers } from '../gpu/buffers.ts';
 import { BallEvaluation } from '../train/ballEvaluation.ts';
+import { ParabolicEvaluation } from '../train/parabolicEvaluation.ts';
+import type { EvaluationMetrics, ProblemEvaluation } from '../train/problemGraph.ts';
 import { pdeOf, resolveTrainingOptions, TrainingOptionsError } from '../train/options.ts';
+import { parabolicReferenceValue } from '../pdes/parabolicReference.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { exitCodes } from './exitCodes.ts';
@@ -27,7 +32,7 @@ const EVAL_FLAGS: readonly FlagSpec[] = [
     name: 'test-points',
     kind: 'integer',
     min: 1,
-    description: "test-set points (default: the model's training --test-points)",
+    description: "ball problems: test-set points (default: the model's training --test-points)",
   },
   {
     name: 'json',
@@ -40,18 +45,24 @@ const EVAL_FLAGS: readonly FlagSpec[] = [
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: "a model's relative L2/L1 error against the exact solution (ball problems)",
+  summary: "a model's error against the known solution (relative L2/L1, or u(0, 0))",
   description:
-    'Scores a model file on the test set of the PDE it was trained on (its training options\n' +
-    'give the PDE, d, seed and sampler; --test-points changes only the size of the set).',
+    'Scores a model file on the PDE it was trained on. Ball problems: relative L2/L1 on the\n' +
+    'test set (its training options give d, seed and sampler; --test-points changes only the\n' +
+    'size of the set). Parabolic problems: u(0, 0) against the reference value for d.',
   flags: EVAL_FLAGS,
   run: async (flags, io) => {
     const path = flags.requiredString('model');
     const { model, options: trained } = readTrainedModel(readTextFile(path, '--model'));
     const pde = pdeOf(trained);
-    if (pde.domain !== 'ball') {
+    if (pde.domain === 'box') {
       throw new TrainedModelError(
-        `eval scores ball problems against their exact solution; ${pde.id} is a ${pde.domain} problem`,
+        `${pde.id} is a speed problem without a known solution: there is nothing to score`,
+      );
+    }
+    if (pde.domain === 'spacetime' && flags.has('test-points')) {
+      throw new UsageError(
+        `--test-points: ${pde.id} is scored at the single point (0, 0), not on a test set`,
       );
     }
     let options = trained;
@@ -72,13 +83,10 @@ export const evalCommand: Command = {
           'parameters',
           packParameters(model.architecture.widths, model.parameters),
         );
-        const evaluation = await BallEvaluation.create(
-          buffers,
-          pde,
-          options,
-          model.architecture,
-          params,
-        );
+        const evaluation: ProblemEvaluation =
+          pde.domain === 'ball'
+            ? await BallEvaluation.create(buffers, pde, options, model.architecture, params)
+            : await ParabolicEvaluation.create(buffers, pde, options, model.architecture, params);
         const result = await evaluation.evaluate();
         evaluation.destroy();
         session.assertHealthy();
@@ -87,6 +95,11 @@ export const evalCommand: Command = {
         buffers.destroyAll();
       }
     });
+    if (pde.domain === 'spacetime') {
+      const reference = parabolicReferenceValue(pde.problem.id, options.dimension);
+      printPointScore(flags.boolean('json'), path, options, metrics, reference, io.stdout);
+      return exitCodes.ok;
+    }
     const { relativeL2, relativeL1 } = metrics;
     if (flags.boolean('json')) {
       const { pde: id, dimension, seed, sampler, testPoints } = options;
@@ -103,3 +116,28 @@ export const evalCommand: Command = {
     return exitCodes.ok;
   },
 };
+
+/** u_θ(0, 0), the reference and their relative difference (null where d has no reference). */
+function printPointScore(
+  json: boolean,
+  path: string,
+  options: { pde: string; dimension: number },
+  metrics: EvaluationMetrics,
+  reference: number | undefined,
+  print: (text: string) => void,
+): void {
+  const { pde, dimension } = options;
+  const value = metrics.value;
+  const pointRelativeError = metrics.pointRelativeError ?? null;
+  if (json) {
+    print(
+      `${JSON.stringify({ model: path, pde, dimension, value, reference: reference ?? null, pointRelativeError })}\n`,
+    );
+    return;
+  }
+  const score =
+    reference === undefined
+      ? `no reference value for d = ${dimension}\n`
+      : `reference ${reference}\nrelative error ${pointRelativeError?.toExponential(6)}\n`;
+  print(`${path}: ${pde}, d = ${dimension}\nu(0, 0) ${value?.toPrecision(7)}\n${score}`);
+}

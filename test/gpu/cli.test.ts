@@ -84,14 +84,22 @@ let diverged: CliRun;
 let resumed: CliRun;
 let evaluated: CliRun;
 let jets: CliRun;
+let heat: CliRun;
+let heatScore: CliRun;
+const heatTrain = [
+  'train',
+  ...['--pde', 'semilinear-heat', '--dim', '10', '--estimator', 'sparse', '--jets', '2'],
+  ...['--points', '8', '--width', '8', '--depth', '1', '--steps', '5', '--json'],
+];
 
 beforeAll(async () => {
-  [full, stopped, diverged] = await Promise.all([
+  [full, stopped, diverged, heat] = await Promise.all([
     cli(...tiny, '--out', file('model.json'), '--metrics', file('metrics.csv')),
     cli(...tiny, '--stop-at', '15', '--checkpoint', file('checkpoint.json')),
     cli(...tiny, '--lr', '10', '--optimizer', 'sgd', '--out', file('diverged.json')),
+    cli(...heatTrain, '--out', file('heat.json')),
   ]);
-  [resumed, evaluated, jets] = await Promise.all([
+  [resumed, evaluated, jets, heatScore] = await Promise.all([
     cli('train', '--resume', file('checkpoint.json'), '--json'),
     cli('eval', '--model', file('model.json'), '--json'),
     cli(
@@ -99,6 +107,7 @@ beforeAll(async () => {
       ...['--model', file('model.json')],
       ...['--points', JSON.stringify(points), '--tangents', JSON.stringify(tangents)],
     ),
+    cli('eval', '--model', file('heat.json'), '--json'),
   ]);
 }, 110_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,6 +145,17 @@ describe('jetpinn CLI on the GPU', () => {
     expect(score.testPoints).toBe(300);
     expect(score.relativeL2).toBe(metrics.finalRelativeL2);
     expect(score.relativeL1).toBe(metrics.finalRelativeL1);
+  });
+
+  it('eval scores a parabolic model by u(0, 0) against the d = 10 reference', () => {
+    expect(heat.code).toBe(exitCodes.ok);
+    expect(heatScore.code).toBe(exitCodes.ok);
+    const trained = evaluationsOf(heat).at(-1)!;
+    const score = JSON.parse(heatScore.stdout) as Record<string, number>;
+    // DESIGN.md §4: u(0, 0) = 0.47006 for the semilinear heat equation at d = 10.
+    expect(score).toMatchObject({ pde: 'semilinear-heat', dimension: 10, reference: 0.47006 });
+    expect(score.value).toBe(trained.value);
+    expect(score.pointRelativeError).toBeCloseTo(Math.abs(score.value - 0.47006) / 0.47006, 12);
   });
 
   it('--resume from a checkpoint repeats the uninterrupted losses and evaluations exactly', () => {
