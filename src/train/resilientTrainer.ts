@@ -37,8 +37,13 @@ export interface ResilientCallbacks extends TrainerCallbacks {
 }
 
 export interface ResilientTrainerOptions {
-  /** Gives a fresh device; called once at creation and once per recovery. */
+  /** Gives a fresh device; called once at creation (unless `context` is given) and per recovery. */
   acquire: () => Promise<GpuContext>;
+  /**
+   * Start on this device instead of acquiring one: a page that rebuilds its run keeps one device
+   * (and its compiled kernels) across runs. Once created, this object owns it like an acquired one.
+   */
+  context?: GpuContext;
   options: TrainingOptions;
   /** Steps between CPU snapshots: the most steps a loss costs. */
   snapshotEvery?: number;
@@ -68,9 +73,11 @@ export class ResilientTrainer {
   readonly snapshotEvery: number;
   readonly recoveries: Recovery[] = [];
   private snapshot: Snapshot;
+  /** Set when the current device's `lost` promise resolves. */
+  private lostError: GpuDeviceLostError | null = null;
 
   private constructor(
-    private readonly settings: Required<Omit<ResilientTrainerOptions, 'state'>>,
+    private readonly settings: Required<Omit<ResilientTrainerOptions, 'state' | 'context'>>,
     private gpu: GpuContext,
     private current: Trainer,
     initial: TrainerState | undefined,
@@ -83,6 +90,7 @@ export class ResilientTrainer {
       logs: [],
       evaluations: [],
     };
+    this.watchLoss(gpu);
   }
 
   static async create(settings: ResilientTrainerOptions): Promise<ResilientTrainer> {
@@ -90,8 +98,15 @@ export class ResilientTrainer {
     if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) {
       throw new RangeError(`snapshotEvery must be a positive integer, got ${snapshotEvery}`);
     }
-    const gpu = await settings.acquire();
-    const trainer = await Trainer.create(gpu.device, settings.options, settings.state);
+    const gpu = settings.context ?? (await settings.acquire());
+    let trainer: Trainer;
+    try {
+      trainer = await Trainer.create(gpu.device, settings.options, settings.state);
+    } catch (error) {
+      // A device the caller handed in stays the caller's when no trainer could be built on it.
+      if (!settings.context) gpu.destroy();
+      throw error;
+    }
     return new ResilientTrainer(
       {
         acquire: settings.acquire,
@@ -153,10 +168,40 @@ export class ResilientTrainer {
     }
   }
 
+  /** Whether the current device has been lost and no recovery has replaced it yet. */
+  get deviceLost(): boolean {
+    return this.lostError !== null;
+  }
+
+  /**
+   * Recovers now if the device was lost while nothing was training (a page at rest), so the
+   * trainer is usable for reads and evaluations again; true when it recovered.
+   */
+  async recoverIfLost(callbacks: ResilientCallbacks = {}): Promise<boolean> {
+    if (!this.lostError) return false;
+    await this.recover(this.lostError, callbacks);
+    return true;
+  }
+
   /** Destroys the current trainer and the device this object acquired. */
   dispose(): void {
     this.current.dispose();
     this.gpu.destroy();
+  }
+
+  /**
+   * Destroys the current trainer but hands its device back for the caller's next run (a lost
+   * device too: the next ResilientTrainer notices and recovers).
+   */
+  release(): GpuContext {
+    this.current.dispose();
+    return this.gpu;
+  }
+
+  private watchLoss(gpu: GpuContext): void {
+    void gpu.lost.then((error) => {
+      if (this.gpu === gpu) this.lostError = error;
+    });
   }
 
   /**
@@ -207,6 +252,8 @@ export class ResilientTrainer {
     this.current.dispose();
     this.gpu.destroy();
     this.gpu = await this.settings.acquire();
+    this.lostError = null;
+    this.watchLoss(this.gpu);
     const snapshot = this.snapshot;
     const trainer = await Trainer.create(
       this.gpu.device,

@@ -18,7 +18,8 @@ import {
   memoryRefusal,
 } from './memoryEstimate.ts';
 import { RunCharts } from './runCharts.ts';
-import { RunController } from './runController.ts';
+import { RunController, snapshotEvery } from './runController.ts';
+import { showRecoveries } from './recoveryMessage.ts';
 import { type RunPlan, planRun } from './runPlan.ts';
 import { showRunStats } from './runStats.ts';
 import { showTeaching } from './teachingView.ts';
@@ -55,7 +56,14 @@ export class Dashboard {
   /** Set by the run and by settings; the next animation frame redraws and clears it. */
   private changed = true;
 
-  constructor(private readonly gpu: GpuContext) {
+  /**
+   * `gpu` is the device the page found; `acquire` gives a fresh one when it is lost, and the run
+   * continues from its last snapshot there.
+   */
+  constructor(
+    private readonly gpu: GpuContext,
+    acquire: () => Promise<GpuContext>,
+  ) {
     const { maxStorageBufferBindingSize, maxBufferSize } = gpu.device.limits;
     this.limits = { maxStorageBufferBindingSize, maxBufferSize };
     const { plan, problems } = initialPlan(this.limits);
@@ -67,7 +75,7 @@ export class Dashboard {
     this.setOptionsMessage(
       problems.length > 0 ? `The link's settings were not all usable: ${problems.join('; ')}.` : '',
     );
-    this.run = new RunController(gpu.device, plan, () => {
+    this.run = new RunController(gpu, acquire, plan, () => {
       this.changed = true;
       this.publish();
     });
@@ -77,6 +85,7 @@ export class Dashboard {
     });
     this.adopt(plan);
     this.wireButtons();
+    window.jetpinn.loseDevice = () => this.run.loseDevice();
     void this.run.rebuild(plan, 'restart');
     const frame = () => {
       if (this.changed) this.render();
@@ -190,10 +199,11 @@ export class Dashboard {
     reset.disabled = state === 'building';
     exportModel.disabled = state === 'building' || state === 'error';
     exportCsv.disabled = this.run.history.logs.length === 0;
+    showRecoveries(element('recovery-message', HTMLParagraphElement), this.run.recoveries);
     showRunStats(
       element('run-stats', HTMLElement),
       this.run,
-      this.gpu.adapter,
+      this.run.context?.adapter ?? this.gpu.adapter,
       Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize),
     );
     this.charts.render(this.run.history, this.run.step, this.run.plan.pde.metric);
@@ -221,6 +231,9 @@ export class Dashboard {
       estimatedMemoryBytes: this.run.plan.memory.totalBytes,
       iterationsPerSecond: this.run.iterationsPerSecond,
       lossChartPoints: this.charts.lossPoints,
+      recoveries: this.run.recoveries.map((r) => ({ ...r })),
+      snapshotStep: this.run.snapshotStep,
+      snapshotEvery,
     };
     // The field views publish before the constructor has made them, from the run's callback.
     if (this.fields) window.jetpinn.field = { ...this.fields.snapshot };

@@ -8,14 +8,17 @@ import { showGpuStatus } from './gpuStatus.ts';
 async function start(): Promise<void> {
   showGpuStatus({ state: 'pending', adapter: null, message: 'Looking for a WebGPU adapter…' });
   let dashboard: Dashboard | null = null;
-  let gpu: GpuContext;
-  try {
-    gpu = await acquireBrowserGpu({
+  // Every device the page uses, the first and any replacement after a loss, is asked for alike.
+  const acquire = () =>
+    acquireBrowserGpu({
       largeLimits: true,
       // A validation or out-of-memory error makes the run's numbers meaningless: stop it and say
       // why on the page rather than only in the console.
       onError: (error) => dashboard?.stop(`GPU error: ${error.message}`),
     });
+  let gpu: GpuContext;
+  try {
+    gpu = await acquire();
   } catch (error) {
     const message = error instanceof GpuError ? error.message : `WebGPU failed: ${String(error)}`;
     showGpuStatus({ state: 'unavailable', adapter: null, message });
@@ -26,11 +29,8 @@ async function start(): Promise<void> {
     adapter: gpu.adapter,
     message: `WebGPU ready on ${adapterSummary(gpu.adapter)}.`,
   });
-  dashboard = new Dashboard(gpu);
-  const lost = await gpu.lost;
-  const message = `${lost.message} Reload the page.`;
-  dashboard.stop(message);
-  showGpuStatus({ state: 'lost', adapter: gpu.adapter, message });
+  // A lost device is the run's to replace (RunController): training continues from a snapshot.
+  dashboard = new Dashboard(gpu, acquire);
 }
 
 void start();

@@ -12,6 +12,12 @@ export interface PageGlobals {
   run?: RunSnapshot;
   /** The field views' slice: absent until the dashboard has made them. */
   field?: FieldSnapshot;
+  /**
+   * Destroys the GPU device between two training chunks, as a driver reset would, to exercise
+   * the recovery (tests and the curious): resolves with the step then and the snapshot step the
+   * run will resume from, or null when no run exists. Absent until the dashboard has started.
+   */
+  loseDevice?: () => Promise<{ step: number; snapshotStep: number } | null>;
 }
 
 declare global {

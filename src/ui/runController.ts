@@ -1,11 +1,19 @@
 /**
  * The life of one dashboard run: builds and disposes trainers, trains in short chunks while
- * playing, and turns trainer outcomes (divergence, errors, the last step) into a state the page
- * shows. Every operation that touches the trainer goes through one queue, so a rebuild never
- * disposes a trainer in the middle of a chunk and Step never overlaps the play loop.
+ * playing, and turns trainer outcomes (divergence, errors, a lost device, the last step) into a
+ * state the page shows. Every operation that touches the trainer goes through one queue, so a
+ * rebuild never disposes a trainer in the middle of a chunk and Step never overlaps the play loop.
+ * Training goes through a ResilientTrainer: a lost device is replaced and the run continues from
+ * the last CPU snapshot, on the identical trajectory.
  */
 import { serializeModel } from '../engine/modelFile.ts';
-import { DivergenceError, Trainer } from '../train/trainer.ts';
+import type { GpuContext } from '../gpu/acquireDevice.ts';
+import {
+  type Recovery,
+  type ResilientCallbacks,
+  ResilientTrainer,
+} from '../train/resilientTrainer.ts';
+import { DivergenceError, type Trainer, type TrainerState } from '../train/trainer.ts';
 import { RunHistory } from './runHistory.ts';
 import type { RunPlan } from './runPlan.ts';
 import type { Change } from './dashboardOptions.ts';
@@ -20,6 +28,14 @@ const chunkTargetMs = 60;
 const maxChunk = 512;
 /** The shown steps per second average the chunks of about this long. */
 const rateWindowMs = 1000;
+/**
+ * Steps between CPU snapshots: a device loss recomputes at most this many. The snapshot reads
+ * back the weights and Adam moments (three times the parameter count in floats): at the page's
+ * sizes that is at most a few megabytes every few hundred milliseconds on a real GPU.
+ */
+export const snapshotEvery = 50;
+/** A page left open for days may lose its device more than once; each loss costs a snapshot. */
+const maxRecoveries = 20;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -38,8 +54,12 @@ export class RunController {
   builds = 0;
   /** Steps per second over the last second of training (0 before the first chunk). */
   iterationsPerSecond = 0;
+  /** Device losses this page has recovered from, oldest first, over every run. */
+  readonly recoveries: Recovery[] = [];
   private recent: { steps: number; elapsedMs: number }[] = [];
-  private trainer: Trainer | null = null;
+  private resilient: ResilientTrainer | null = null;
+  /** The device the next trainer starts on while there is no current one. */
+  private spare: GpuContext | null;
   private wantRunning = false;
   private loop: Promise<void> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -48,20 +68,57 @@ export class RunController {
   /** A rebuild stopped a playing run, so the run plays again once the latest rebuild is done. */
   private resumeAfterRebuild = false;
 
+  /**
+   * `gpu` is the device the first run starts on; `acquire` gives a fresh one after a loss.
+   */
   constructor(
-    private readonly device: GPUDevice,
+    gpu: GpuContext,
+    private readonly acquire: () => Promise<GpuContext>,
     public plan: RunPlan,
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    this.spare = gpu;
+    this.watchDevice(gpu);
+  }
+
+  private get trainer(): Trainer | null {
+    return this.resilient?.trainer ?? null;
+  }
+
+  /** The device the run trains on now (a recovery replaces it). */
+  get context(): GpuContext | null {
+    return this.resilient?.context ?? this.spare;
+  }
 
   /** Completed steps of the current trainer. */
   get step(): number {
     return this.trainer?.step ?? 0;
   }
 
+  /** Step of the current run's last CPU snapshot: where a device loss now would resume from. */
+  get snapshotStep(): number {
+    return this.resilient?.snapshotStep ?? 0;
+  }
+
   /** Bytes of GPU buffers the current trainer holds. */
   get memoryBytes(): number {
     return this.trainer?.memoryBytes ?? 0;
+  }
+
+  /**
+   * Destroys the current device between two chunks, as a driver reset would (the page's test
+   * hook): the next chunk, or the idle watcher, recovers. Returns the step at the loss and the
+   * snapshot the run will resume from.
+   */
+  loseDevice(): Promise<{ step: number; snapshotStep: number } | null> {
+    return this.exclusive(async () => {
+      const resilient = this.resilient;
+      if (!resilient) return null;
+      const lost = { step: resilient.trainer.step, snapshotStep: resilient.snapshotStep };
+      // The device itself, not GpuContext.destroy(): that one marks the loss as ours and hides it.
+      resilient.context.device.destroy();
+      return lost;
+    });
   }
 
   /**
@@ -74,19 +131,38 @@ export class RunController {
     this.resumeAfterRebuild ||= this.wantRunning;
     await this.halt();
     await this.exclusive(async () => {
-      const previous = this.trainer;
-      const state = change === 'continue' && previous ? await previous.state() : undefined;
-      previous?.dispose();
-      this.trainer = null;
+      const previous = this.resilient;
+      let state: TrainerState | undefined;
+      try {
+        if (previous && change === 'continue') {
+          await previous.recoverIfLost(this.callbacks());
+          state = await previous.trainer.state();
+        }
+      } catch (error) {
+        this.setState('error', `Could not read the run's state: ${errorText(error)}`);
+        return;
+      }
+      if (previous) this.spare = previous.release();
+      this.resilient = null;
       if (!state) this.history.clear();
       this.plan = plan;
       this.setState('building', 'Building the trainer…');
       try {
-        this.trainer = await Trainer.create(this.device, plan.options, state);
+        const spare = this.spare;
+        this.resilient = await ResilientTrainer.create({
+          acquire: this.acquire,
+          context: spare ?? undefined,
+          options: plan.options,
+          state,
+          snapshotEvery,
+          maxRecoveries,
+        });
+        this.spare = null;
+        if (this.resilient.context !== spare) this.watchDevice(this.resilient.context);
         this.builds++;
         this.recent = [];
         // The error curve starts from the untrained network, not from the first evalEvery.
-        if (!state) this.history.addEvaluation(await this.trainer.evaluate());
+        if (!state) this.history.addEvaluation(await this.resilient.trainer.evaluate());
         this.setState(this.restingState(), '');
       } catch (error) {
         this.setState('error', `Could not build the trainer: ${errorText(error)}`);
@@ -129,8 +205,10 @@ export class RunController {
   async fail(message: string): Promise<void> {
     await this.halt();
     await this.exclusive(async () => {
-      this.trainer?.dispose();
-      this.trainer = null;
+      this.resilient?.dispose();
+      this.resilient = null;
+      this.spare?.destroy();
+      this.spare = null;
       this.setState('error', message);
     });
   }
@@ -188,22 +266,19 @@ export class RunController {
    * (no trainer, the last step reached, a divergence, an error).
    */
   private async trainChunk(count: number): Promise<number | null> {
-    const trainer = this.trainer;
-    if (!trainer || trainer.step >= trainer.options.steps) return null;
-    const before = trainer.step;
+    const resilient = this.resilient;
+    if (!resilient || resilient.trainer.step >= resilient.options.steps) return null;
+    const before = resilient.trainer.step;
     const start = performance.now();
     try {
-      await trainer.train(count, {
-        onLog: (log) => this.history.addLog(log),
-        onEvaluation: (log) => this.history.addEvaluation(log),
-      });
+      await resilient.train(count, this.callbacks());
       // train() returns once its logs are read, which may be before the GPU has run the last
       // steps: wait for them, so the rate is the GPU's and Pause stops the GPU, not just the CPU.
-      await this.device.queue.onSubmittedWorkDone();
+      await resilient.context.device.queue.onSubmittedWorkDone();
     } catch (error) {
       this.wantRunning = false;
       if (error instanceof DivergenceError) {
-        this.history.markDivergence(error.status.step ?? trainer.step + 1);
+        this.history.markDivergence(error.status.step ?? resilient.trainer.step + 1);
         this.setState(
           'diverged',
           `${error.message}. Lower the learning rate to go on from there, or Reset.`,
@@ -214,6 +289,7 @@ export class RunController {
       return null;
     }
     const elapsed = performance.now() - start;
+    const trainer = resilient.trainer;
     const steps = trainer.step - before;
     if (steps > 0) this.recordRate(trainer.step, steps, elapsed);
     if (trainer.step >= trainer.options.steps) {
@@ -223,6 +299,45 @@ export class RunController {
     }
     this.onChange();
     return elapsed;
+  }
+
+  /** What the run records from training, and what it does when the device was replaced. */
+  private callbacks(): ResilientCallbacks {
+    return {
+      onLog: (log) => this.history.addLog(log),
+      onEvaluation: (log) => this.history.addEvaluation(log),
+      onRecovery: (recovery) => {
+        // The steps after the snapshot are computed again and logged again.
+        this.history.rewindTo(recovery.resumedFromStep);
+        this.recoveries.push(recovery);
+        if (this.resilient) this.watchDevice(this.resilient.context);
+        this.onChange();
+      },
+    };
+  }
+
+  /**
+   * A device lost while nothing trains (a backgrounded tab) is replaced at once, so the field
+   * views and exports work again without waiting for Play. A loss during training is the
+   * ResilientTrainer's to notice; this queued check then finds nothing left to do.
+   */
+  private watchDevice(gpu: GpuContext): void {
+    void gpu.lost.then(() =>
+      this.exclusive(async () => {
+        if (this.spare === gpu) {
+          this.spare = null;
+          this.spare = await this.acquire();
+          this.watchDevice(this.spare);
+          return;
+        }
+        if (this.resilient?.context === gpu) await this.resilient.recoverIfLost(this.callbacks());
+      }).catch((error: unknown) => {
+        this.setState(
+          'error',
+          `The GPU device was lost and could not be replaced: ${errorText(error)}`,
+        );
+      }),
+    );
   }
 
   /**

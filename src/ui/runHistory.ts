@@ -57,6 +57,21 @@ export class RunHistory {
     this.version++;
   }
 
+  /**
+   * Forgets what came after `step`: a run recovered from a snapshot computes those steps again
+   * (the same numbers) and reports them again.
+   */
+  rewindTo(step: number): void {
+    const keep = <T extends { step: number }>(items: T[]) => {
+      const kept = items.filter((item) => item.step <= step);
+      items.splice(0, items.length, ...kept);
+    };
+    keep(this.logs);
+    keep(this.evaluations);
+    keep(this.throughput);
+    this.version++;
+  }
+
   clear(): void {
     this.logs.length = 0;
     this.evaluations.length = 0;

@@ -1,4 +1,5 @@
 import type { TrainingOptions } from '../train/options.ts';
+import type { Recovery } from '../train/resilientTrainer.ts';
 import type { EvaluationLog } from '../train/trainer.ts';
 import type { RunState } from './runController.ts';
 
@@ -28,4 +29,10 @@ export interface RunSnapshot {
   iterationsPerSecond: number;
   /** Vertices of the raw loss curve as last drawn. */
   lossChartPoints: number;
+  /** Device losses recovered from since the page loaded, oldest first. */
+  recoveries: Recovery[];
+  /** Step of the current run's last CPU snapshot: where a device loss would resume from. */
+  snapshotStep: number;
+  /** Steps between snapshots. */
+  snapshotEvery: number;
 }
