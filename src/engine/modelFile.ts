@@ -12,15 +12,24 @@
  *   "metrics": { … optional: name → finite number }
  * }
  */
-import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
+import { ACTIVATIONS } from '../jet/activations.ts';
 import {
   BOUNDARY_FACTORS,
   type AnyMlpParameters,
-  type BoundaryFactor,
   type MlpArchitecture,
   type MlpParameters,
   validateParameters,
 } from '../jet/mlp.ts';
+import {
+  describeValue,
+  fieldPath,
+  isPlainObject,
+  type JsonValue,
+  parseJsonText,
+  SchemaReader,
+} from '../validation/schema.ts';
+
+export type { JsonValue } from '../validation/schema.ts';
 
 export const modelFormat = 'jetpinn-model';
 export const modelVersion = 1;
@@ -31,10 +40,13 @@ export const modelFileLimits = {
   maxWidth: 1 << 24,
   maxParameters: 1 << 28,
   maxTrainingJsonBytes: 1 << 16,
+  /** The training record is a flat options object; a little nesting is tolerated, not more. */
+  maxTrainingDepth: 8,
+  maxMetrics: 256,
 };
 
-export type JsonValue =
-  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** Metric names are identifiers (finalRelativeL2, bestRelativeL2Step, …), at most 64 characters. */
+const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export interface ModelFile {
   architecture: MlpArchitecture;
@@ -44,181 +56,131 @@ export interface ModelFile {
 }
 
 export class ModelFileError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The path of the field the error is about (`parameters[1].weight[4]`). */
+    readonly field = '',
+  ) {
     super(`Invalid model file: ${message}`);
     this.name = 'ModelFileError';
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(
-  where: string,
-  value: Record<string, unknown>,
-  allowed: readonly string[],
-): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw new ModelFileError(
-        `${where} has an unknown field ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`,
-      );
-    }
-  }
-}
-
-function readNumbers(where: string, value: unknown, length: number): Float32Array {
-  if (!Array.isArray(value)) throw new ModelFileError(`${where} must be an array of numbers`);
-  if (value.length !== length) {
-    throw new ModelFileError(`${where} must have ${length} numbers, has ${value.length}`);
-  }
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    const x: unknown = value[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      throw new ModelFileError(`${where}[${i}] must be a finite number, got ${JSON.stringify(x)}`);
-    }
-    out[i] = x;
-    if (!Number.isFinite(out[i])) {
-      throw new ModelFileError(`${where}[${i}] = ${x} is outside the float32 range`);
-    }
-  }
-  return out;
-}
+const schema: SchemaReader = new SchemaReader(
+  (message, field) => new ModelFileError(message, field),
+);
 
 function readArchitecture(value: unknown): MlpArchitecture {
-  if (!isPlainObject(value)) throw new ModelFileError('architecture must be an object');
-  checkKeys('architecture', value, ['widths', 'activation', 'boundary']);
-  const { widths, activation, boundary } = value;
-  if (
-    !Array.isArray(widths) ||
-    widths.length < 2 ||
-    widths.length > modelFileLimits.maxLayers + 1
-  ) {
-    throw new ModelFileError(
-      `architecture.widths must be an array of 2 to ${modelFileLimits.maxLayers + 1} positive integers`,
+  const given = schema.object('architecture', value, ['widths', 'activation', 'boundary']);
+  const { maxLayers, maxWidth, maxParameters } = modelFileLimits;
+  const widths = given.widths;
+  if (!Array.isArray(widths) || widths.length < 2 || widths.length > maxLayers + 1) {
+    schema.expected(
+      'architecture.widths',
+      `an array of 2 to ${maxLayers + 1} positive integers`,
+      widths,
     );
   }
-  widths.forEach((w: unknown, i) => {
-    if (
-      typeof w !== 'number' ||
-      !Number.isSafeInteger(w) ||
-      w < 1 ||
-      w > modelFileLimits.maxWidth
-    ) {
-      throw new ModelFileError(
-        `architecture.widths[${i}] must be an integer in 1..${modelFileLimits.maxWidth}, got ${JSON.stringify(w)}`,
-      );
-    }
-  });
-  const sizes = widths as number[];
+  const sizes = widths.map((w: unknown, i) =>
+    schema.integer(fieldPath('architecture.widths', i), w, 1, maxWidth),
+  );
   let count = 0;
   for (let l = 0; l + 1 < sizes.length; l++) count += (sizes[l] + 1) * sizes[l + 1];
-  if (count > modelFileLimits.maxParameters) {
-    throw new ModelFileError(
-      `the architecture has ${count} parameters, more than the limit of ${modelFileLimits.maxParameters}`,
-    );
-  }
-  if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {
-    throw new ModelFileError(
-      `architecture.activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`,
-    );
-  }
-  if (typeof boundary !== 'string' || !(BOUNDARY_FACTORS as readonly string[]).includes(boundary)) {
-    throw new ModelFileError(
-      `architecture.boundary must be one of ${BOUNDARY_FACTORS.join(', ')}, got ${JSON.stringify(boundary)}`,
+  if (count > maxParameters) {
+    schema.fail(
+      'architecture.widths',
+      `describe a network of ${count} parameters, more than the limit of ${maxParameters}`,
     );
   }
   return {
-    widths: [...sizes],
-    activation: activation as Activation,
-    boundary: boundary as BoundaryFactor,
+    widths: sizes,
+    activation: schema.oneOf('architecture.activation', given.activation, ACTIVATIONS),
+    boundary: schema.oneOf('architecture.boundary', given.boundary, BOUNDARY_FACTORS),
   };
 }
 
 function readParameters(value: unknown, arch: MlpArchitecture): MlpParameters<Float32Array> {
   const layerCount = arch.widths.length - 1;
   if (!Array.isArray(value) || value.length !== layerCount) {
-    throw new ModelFileError(`parameters must be an array of ${layerCount} layers`);
+    schema.expected('parameters', `an array of ${layerCount} layers`, value);
   }
   return {
     layers: value.map((layer: unknown, l) => {
-      const where = `parameters[${l}]`;
-      if (!isPlainObject(layer)) throw new ModelFileError(`${where} must be an object`);
-      checkKeys(where, layer, ['weight', 'bias']);
+      const where = fieldPath('parameters', l);
+      const given = schema.object(where, layer, ['weight', 'bias']);
       const inputs = arch.widths[l];
       const outputs = arch.widths[l + 1];
       return {
-        weight: readNumbers(`${where}.weight`, layer.weight, inputs * outputs),
-        bias: readNumbers(`${where}.bias`, layer.bias, outputs),
+        weight: schema.float32Array(
+          `${where}.weight`,
+          given.weight,
+          inputs * outputs,
+          `${outputs}×${inputs}, from architecture.widths`,
+        ),
+        bias: schema.float32Array(`${where}.bias`, given.bias, outputs, 'from architecture.widths'),
       };
     }),
   };
 }
 
 function readMetrics(value: unknown): Record<string, number> {
-  if (!isPlainObject(value)) throw new ModelFileError('metrics must be an object');
-  const metrics: Record<string, number> = Object.create(null) as Record<string, number>;
-  for (const [name, x] of Object.entries(value)) {
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      throw new ModelFileError(`metrics.${name} must be a finite number, got ${JSON.stringify(x)}`);
+  if (!isPlainObject(value)) return schema.expected('metrics', 'an object name → number', value);
+  const entries = Object.entries(value);
+  if (entries.length > modelFileLimits.maxMetrics) {
+    schema.fail('metrics', `has ${entries.length} entries, at most ${modelFileLimits.maxMetrics}`);
+  }
+  const metrics = Object.create(null) as Record<string, number>;
+  for (const [name, x] of entries) {
+    schema.checkKey('metrics', name);
+    if (!METRIC_NAME.test(name)) {
+      schema.fail(
+        'metrics',
+        `has a field ${describeValue(name)}; metric names are letters, digits and _ (at most 64)`,
+      );
     }
-    metrics[name] = x;
+    metrics[name] = schema.finite(fieldPath('metrics', name), x);
   }
   return metrics;
 }
 
 function readTraining(value: unknown): { [key: string]: JsonValue } {
-  if (!isPlainObject(value)) throw new ModelFileError('training must be an object');
-  if (JSON.stringify(value).length > modelFileLimits.maxTrainingJsonBytes) {
-    throw new ModelFileError(
-      `training is larger than ${modelFileLimits.maxTrainingJsonBytes} bytes of JSON`,
-    );
-  }
-  return value as { [key: string]: JsonValue };
+  if (!isPlainObject(value)) return schema.expected('training', 'an object', value);
+  return schema.jsonTree('training', value, {
+    maxDepth: modelFileLimits.maxTrainingDepth,
+    maxChars: modelFileLimits.maxTrainingJsonBytes,
+  }) as { [key: string]: JsonValue };
 }
 
 /** Validates a parsed JSON value as a model. */
 export function readModel(value: unknown): ModelFile {
-  if (!isPlainObject(value)) throw new ModelFileError('the top level must be a JSON object');
-  checkKeys('the model', value, [
-    'format',
-    'version',
-    'architecture',
-    'parameters',
-    'training',
-    'metrics',
-  ]);
-  if (value.format !== modelFormat) {
-    throw new ModelFileError(
-      `format must be "${modelFormat}", got ${JSON.stringify(value.format)}`,
+  const file = schema.object(
+    '',
+    value,
+    ['format', 'version', 'architecture', 'parameters', 'training', 'metrics'],
+    'the model',
+  );
+  if (file.format !== modelFormat) schema.expected('format', `"${modelFormat}"`, file.format);
+  if (file.version !== modelVersion) {
+    schema.fail(
+      'version',
+      `${JSON.stringify(file.version)} is not supported (this build reads version ${modelVersion})`,
     );
   }
-  if (value.version !== modelVersion) {
-    throw new ModelFileError(
-      `version ${JSON.stringify(value.version)} is not supported (this build reads version ${modelVersion})`,
-    );
-  }
-  const architecture = readArchitecture(value.architecture);
+  const architecture = readArchitecture(file.architecture);
   const model: ModelFile = {
     architecture,
-    parameters: readParameters(value.parameters, architecture),
+    parameters: readParameters(file.parameters, architecture),
   };
-  if (value.training !== undefined) model.training = readTraining(value.training);
-  if (value.metrics !== undefined) model.metrics = readMetrics(value.metrics);
+  // Kept as a record of how the model was trained; the commands that act on it (eval) validate
+  // it as training options (cli/trainedModel.ts).
+  if (file.training !== undefined) model.training = readTraining(file.training);
+  if (file.metrics !== undefined) model.metrics = readMetrics(file.metrics);
   return model;
 }
 
 /** Parses and validates model JSON text. */
 export function parseModel(text: string): ModelFile {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ModelFileError(`not valid JSON (${(error as Error).message})`);
-  }
-  return readModel(value);
+  return readModel(parseJsonText(text, (message, field) => new ModelFileError(message, field)));
 }
 
 /** Serializes a model; float32 weights print exactly (every float32 is a float64). */

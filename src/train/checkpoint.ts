@@ -17,7 +17,8 @@
  *
  * P follows from the options (architectureOf). Loading checks every field (type, range,
  * finiteness, float32 range) and the array sizes against P before anything is allocated;
- * unknown fields, missing options and `__proto__` keys are refused with an error naming the field.
+ * unknown fields, missing options and prototype keys (`__proto__`, `constructor`, `prototype`) are
+ * refused with an error naming the field (src/validation/schema.ts).
  * Every option must be present because a default that changes between versions would otherwise
  * silently change a resumed run.
  */
@@ -31,6 +32,13 @@ import {
 } from './options.ts';
 import type { EvaluationMetrics } from './problemGraph.ts';
 import type { EvaluationLog, StepLog, TrainerState } from './trainer.ts';
+import {
+  describeValue,
+  fieldPath,
+  isPlainObject,
+  parseJsonText,
+  SchemaReader,
+} from '../validation/schema.ts';
 
 export const checkpointFormat = 'jetpinn-checkpoint';
 export const checkpointVersion = 1;
@@ -45,112 +53,53 @@ export interface Checkpoint {
 }
 
 export class CheckpointError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The path of the field the error is about (`moments.v[12]`). */
+    readonly field = '',
+  ) {
     super(`Invalid checkpoint: ${message}`);
     this.name = 'CheckpointError';
   }
 }
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readObject(where: string, value: unknown, allowed: readonly string[]): JsonObject {
-  if (!isObject(value)) throw new CheckpointError(`${where} must be an object`);
-  for (const key of Object.keys(value)) {
-    // JSON.parse makes "__proto__" an own key; spreading or assigning it later would replace
-    // an object's prototype, so it is named for what it is.
-    if (key === '__proto__') {
-      throw new CheckpointError(`${where} has a forbidden field "__proto__"`);
-    }
-    if (!allowed.includes(key)) {
-      throw new CheckpointError(
-        `${where} has an unknown field ${JSON.stringify(key)} (allowed: ${allowed.join(', ')})`,
-      );
-    }
-  }
-  return value;
-}
-
-function readInteger(where: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new CheckpointError(
-      `${where} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function readFinite(where: string, value: unknown, min = -Infinity): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new CheckpointError(
-      `${where} must be a finite number${min > -Infinity ? ` ≥ ${min}` : ''}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-/** The length is checked before the Float32Array exists, so a huge array allocates nothing. */
-function readFloat32Array(where: string, value: unknown, length: number, min = -Infinity) {
-  if (!Array.isArray(value)) throw new CheckpointError(`${where} must be an array of numbers`);
-  if (value.length !== length) {
-    throw new CheckpointError(
-      `${where} must have ${length} numbers (the network the options describe), has ${value.length}`,
-    );
-  }
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    out[i] = readFinite(`${where}[${i}]`, value[i], min);
-    if (!Number.isFinite(out[i])) {
-      throw new CheckpointError(
-        `${where}[${i}] = ${String(value[i])} is outside the float32 range`,
-      );
-    }
-  }
-  return out;
-}
+const makeError = (message: string, field: string) => new CheckpointError(message, field);
+const schema: SchemaReader = new SchemaReader(makeError);
 
 function readOptions(value: unknown): TrainingOptions {
   const fields = Object.keys(defaultTrainingOptions);
-  const given = readObject('options', value, fields);
+  const given = schema.object('options', value, fields);
   for (const field of fields) {
-    if (given[field] === undefined) throw new CheckpointError(`options.${field} is missing`);
+    if (given[field] === undefined) schema.fail(`options.${field}`, 'is missing');
   }
   try {
     return resolveTrainingOptions(given);
   } catch (error) {
     if (error instanceof TrainingOptionsError) {
-      throw new CheckpointError(`options: ${error.message}`);
+      // resolveTrainingOptions starts per-field messages with the field's name.
+      const field = /^(\w+) /.exec(error.message)?.[1];
+      const path = field !== undefined && fields.includes(field) ? `options.${field}` : 'options';
+      throw new CheckpointError(`options: ${error.message}`, path);
     }
     throw error;
   }
 }
 
-function readList(where: string, value: unknown, maxLength: number): unknown[] {
-  if (!Array.isArray(value)) throw new CheckpointError(`${where} must be an array`);
-  if (value.length > maxLength) {
-    throw new CheckpointError(`${where} has ${value.length} entries, at most ${maxLength} fit`);
-  }
-  return value;
-}
-
 function readLogs(value: unknown, step: number): StepLog[] {
   let previous = 0;
-  return readList('logs', value, step).map((entry, i) => {
-    const where = `logs[${i}]`;
-    const log = readObject(where, entry, ['step', 'loss', 'gradientNorm', 'learningRate']);
-    const logStep = readInteger(`${where}.step`, log.step, 1, step);
+  return schema.array('logs', value, 0, step).map((entry, i) => {
+    const where = fieldPath('logs', i);
+    const log = schema.object(where, entry, ['step', 'loss', 'gradientNorm', 'learningRate']);
+    const logStep = schema.integer(`${where}.step`, log.step, 1, step);
     if (logStep <= previous) {
-      throw new CheckpointError(`${where}.step = ${logStep} does not come after ${previous}`);
+      schema.fail(`${where}.step`, `= ${logStep} does not come after ${previous}`);
     }
     previous = logStep;
     return {
       step: logStep,
-      loss: readFinite(`${where}.loss`, log.loss),
-      gradientNorm: readFinite(`${where}.gradientNorm`, log.gradientNorm, 0),
-      learningRate: readFinite(`${where}.learningRate`, log.learningRate, 0),
+      loss: schema.finite(`${where}.loss`, log.loss),
+      gradientNorm: schema.finite(`${where}.gradientNorm`, log.gradientNorm, 0),
+      learningRate: schema.finite(`${where}.learningRate`, log.learningRate, 0),
     };
   });
 }
@@ -161,76 +110,77 @@ const METRIC_MINIMA: Record<keyof EvaluationMetrics, number> = {
   pointRelativeError: 0,
   value: -Infinity,
 };
+const METRICS = Object.keys(METRIC_MINIMA) as (keyof EvaluationMetrics)[];
 
 function readEvaluations(value: unknown, step: number): EvaluationLog[] {
   let previous = 0;
   // One evaluation per step at most, step 0 included (an evaluation before training).
-  return readList('evaluations', value, step + 1).map((entry, i) => {
-    const where = `evaluations[${i}]`;
-    const evaluation = readObject(where, entry, ['step', ...Object.keys(METRIC_MINIMA)]);
-    const evaluationStep = readInteger(`${where}.step`, evaluation.step, 0, step);
+  return schema.array('evaluations', value, 0, step + 1).map((entry, i) => {
+    const where = fieldPath('evaluations', i);
+    const evaluation = schema.object(where, entry, ['step', ...METRICS]);
+    const evaluationStep = schema.integer(`${where}.step`, evaluation.step, 0, step);
     if (evaluationStep < previous) {
-      throw new CheckpointError(`${where}.step = ${evaluationStep} comes before ${previous}`);
+      schema.fail(`${where}.step`, `= ${evaluationStep} comes before ${previous}`);
     }
     previous = evaluationStep;
     const log: EvaluationLog = { step: evaluationStep };
-    for (const [name, min] of Object.entries(METRIC_MINIMA)) {
+    for (const name of METRICS) {
       if (evaluation[name] !== undefined) {
-        log[name as keyof EvaluationMetrics] = readFinite(
-          `${where}.${name}`,
-          evaluation[name],
-          min,
-        );
+        log[name] = schema.finite(`${where}.${name}`, evaluation[name], METRIC_MINIMA[name]);
       }
     }
     return log;
   });
 }
 
+function readMoments(value: unknown, options: TrainingOptions, count: number) {
+  if (options.optimizer !== 'adam') {
+    if (value !== null)
+      schema.expected('moments', `null for the ${options.optimizer} optimizer`, value);
+    return null;
+  }
+  if (!isPlainObject(value)) {
+    return schema.expected('moments', 'an object { m, v } for the adam optimizer', value);
+  }
+  const given = schema.object('moments', value, ['m', 'v']);
+  const why = 'the network the options describe';
+  return {
+    m: schema.float32Array('moments.m', given.m, count, why),
+    v: schema.float32Array('moments.v', given.v, count, why, 0),
+  };
+}
+
 /** Validates a parsed JSON value as a checkpoint. */
 export function readCheckpoint(value: unknown): Checkpoint {
-  const file = readObject('the checkpoint', value, [
-    'format',
-    'version',
-    'options',
-    'step',
-    'parameters',
-    'moments',
-    'logs',
-    'evaluations',
-  ]);
+  const file = schema.object(
+    '',
+    value,
+    ['format', 'version', 'options', 'step', 'parameters', 'moments', 'logs', 'evaluations'],
+    'the checkpoint',
+  );
   if (file.format !== checkpointFormat) {
-    throw new CheckpointError(
-      `format must be "${checkpointFormat}", got ${JSON.stringify(file.format)}`,
-    );
+    schema.expected('format', `"${checkpointFormat}"`, file.format);
   }
   if (file.version !== checkpointVersion) {
-    throw new CheckpointError(
-      `version ${JSON.stringify(file.version)} is not supported (this build reads version ${checkpointVersion})`,
+    schema.fail(
+      'version',
+      `${describeValue(file.version)} is not supported (this build reads version ${checkpointVersion})`,
     );
   }
   const options = readOptions(file.options);
-  const step = readInteger('step', file.step, 0, options.steps);
+  const step = schema.integer('step', file.step, 0, options.steps);
+  // The sizes follow from the validated options; the arrays are compared against them before
+  // any typed array is allocated.
   const count = parameterLayout(architectureOf(options).widths).count;
-  const parameters = readFloat32Array('parameters', file.parameters, count);
-  let moments: TrainerState['moments'] = null;
-  if (options.optimizer === 'adam') {
-    if (!isObject(file.moments)) {
-      throw new CheckpointError('moments must be an object { m, v } for the adam optimizer');
-    }
-    const given = readObject('moments', file.moments, ['m', 'v']);
-    moments = {
-      m: readFloat32Array('moments.m', given.m, count),
-      v: readFloat32Array('moments.v', given.v, count, 0),
-    };
-  } else if (file.moments !== null) {
-    throw new CheckpointError(
-      `moments must be null for the ${options.optimizer} optimizer, got ${typeof file.moments}`,
-    );
-  }
+  const parameters = schema.float32Array(
+    'parameters',
+    file.parameters,
+    count,
+    'the network the options describe',
+  );
   return {
     options,
-    state: { step, parameters, moments },
+    state: { step, parameters, moments: readMoments(file.moments, options, count) },
     logs: file.logs === undefined ? [] : readLogs(file.logs, step),
     evaluations: file.evaluations === undefined ? [] : readEvaluations(file.evaluations, step),
   };
@@ -238,13 +188,7 @@ export function readCheckpoint(value: unknown): Checkpoint {
 
 /** Parses and validates checkpoint JSON text. */
 export function parseCheckpoint(text: string): Checkpoint {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new CheckpointError(`not valid JSON (${(error as Error).message})`);
-  }
-  return readCheckpoint(value);
+  return readCheckpoint(parseJsonText(text, makeError));
 }
 
 /** Checkpoint JSON; float32 values print exactly (every float32 is a float64), so loading is lossless. */

@@ -8,6 +8,7 @@ import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { findPde, inputWidth, PDES, type PdeEntry } from '../pdes/index.ts';
 import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
+import { describeValue } from '../validation/schema.ts';
 
 export type Estimator = 'sparse' | 'rademacher' | 'gaussian' | 'exact';
 export const ESTIMATORS: readonly Estimator[] = ['sparse', 'rademacher', 'gaussian', 'exact'];
@@ -16,6 +17,17 @@ export const SCHEDULES: readonly Schedule[] = ['constant', 'linear', 'exponentia
 export type OptimizerName = 'adam' | 'sgd';
 export type LossForm = 'biased' | 'unbiased';
 export type BallSampler = 'radius-uniform' | 'volume-uniform';
+/**
+ * How a step gets its gradient (DESIGN.md §6): reverse mode through the stored jets, two-point
+ * zeroth-order estimates along full or low-rank random directions, or the forward gradient.
+ */
+export type GradientEstimator = 'backprop' | 'spsa' | 'spsa-subspace' | 'forward-gradient';
+export const GRADIENT_ESTIMATORS: readonly GradientEstimator[] = [
+  'backprop',
+  'spsa',
+  'spsa-subspace',
+  'forward-gradient',
+];
 
 export interface TrainingOptions {
   /** PDE id from src/pdes (PDES). */
@@ -49,6 +61,16 @@ export interface TrainingOptions {
   evalEvery: number;
   /** Test-set points (STDE: 20 000). */
   testPoints: number;
+  /** Where each step's gradient comes from; everything but 'backprop' needs no backward pass. */
+  gradientEstimator: GradientEstimator;
+  /** spsa modes: ε of the two-point estimate (L(θ + εz) − L(θ − εz))/(2ε)·z. */
+  perturbationScale: number;
+  /** spsa modes: random directions z averaged per step (2 forward passes each). */
+  perturbationDirections: number;
+  /** spsa-subspace: rank r of each layer's perturbation U·Z·Vᵀ. */
+  subspaceRank: number;
+  /** spsa-subspace: steps T₀ between redraws of the subspace factors U, V. */
+  subspacePeriod: number;
   /** Parabolic problems: weight λ of the terminal loss against the residual (DESIGN.md §4: 20). */
   terminalWeight: number;
   /** Parabolic problems: weight γ of the terminal gradient term inside the terminal loss (0.05). */
@@ -76,6 +98,11 @@ export const defaultTrainingOptions: TrainingOptions = {
   logEvery: 10,
   evalEvery: 1000,
   testPoints: 20_000,
+  gradientEstimator: 'backprop',
+  perturbationScale: 1e-3,
+  perturbationDirections: 1,
+  subspaceRank: 4,
+  subspacePeriod: 100,
   terminalWeight: PARABOLIC_LOSS_WEIGHTS.terminal,
   terminalGradientWeight: PARABOLIC_LOSS_WEIGHTS.terminalGradient,
 };
@@ -134,6 +161,11 @@ const checks: Record<keyof TrainingOptions, Check> = {
   logEvery: integer(1, 1_000_000),
   evalEvery: integer(0, 100_000_000),
   testPoints: integer(1, 10_000_000),
+  gradientEstimator: oneOf(GRADIENT_ESTIMATORS),
+  perturbationScale: positiveNumber(1),
+  perturbationDirections: integer(1, 1024),
+  subspaceRank: integer(1, 64),
+  subspacePeriod: integer(1, 100_000_000),
   terminalWeight: nonNegativeNumber(1e6),
   terminalGradientWeight: nonNegativeNumber(1e6),
 };
@@ -146,7 +178,7 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
   for (const key of Object.keys(partial)) {
     if (!Object.prototype.hasOwnProperty.call(checks, key)) {
       throw new TrainingOptionsError(
-        `unknown option ${JSON.stringify(key)} (known: ${Object.keys(checks).join(', ')})`,
+        `unknown option ${describeValue(key)} (known: ${Object.keys(checks).join(', ')})`,
       );
     }
   }
@@ -157,7 +189,7 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
   for (const [key, check] of Object.entries(checks)) {
     const problem = check(merged[key]);
     if (problem) {
-      throw new TrainingOptionsError(`${key} ${problem}, got ${JSON.stringify(merged[key])}`);
+      throw new TrainingOptionsError(`${key} ${problem}, got ${describeValue(merged[key])}`);
     }
   }
   const options = merged as unknown as TrainingOptions;
@@ -185,6 +217,19 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
     throw new TrainingOptionsError(
       'the unbiased loss needs two independent jet draws per point kept apart: use a dense ' +
         '(rademacher or gaussian) or exact estimator with collapsed = false',
+    );
+  }
+  if (options.gradientEstimator === 'forward-gradient' && pde.domain !== 'ball') {
+    throw new TrainingOptionsError(
+      `gradientEstimator 'forward-gradient' runs on the ball problems; ${pde.id} is a ` +
+        `${pde.domain} problem (its terminal loss has no tangent pass): use 'backprop', 'spsa' ` +
+        "or 'spsa-subspace'",
+    );
+  }
+  if (options.gradientEstimator === 'forward-gradient' && options.perturbationDirections !== 1) {
+    throw new TrainingOptionsError(
+      `perturbationDirections must be 1 with gradientEstimator 'forward-gradient' (one tangent ` +
+        `direction per step), got ${options.perturbationDirections}`,
     );
   }
   return options;

@@ -33,7 +33,7 @@ describe('model files', () => {
     [
       'prototype pollution key',
       (m) => `{"__proto__": {"polluted": true}, ${JSON.stringify(m).slice(1)}`,
-      /unknown field "__proto__"/,
+      /the model has a forbidden field "__proto__"/,
     ],
     [
       'negative width',
@@ -67,7 +67,7 @@ describe('model files', () => {
         p[1].weight.pop();
         return { ...m, parameters: p };
       },
-      /parameters\[1\]\.weight must have 20 numbers, has 19/,
+      /parameters\[1\]\.weight must have 20 numbers \(4×5, from architecture\.widths\), has 19/,
     ],
     [
       'string weight',
@@ -83,7 +83,7 @@ describe('model files', () => {
       (m) => ({ ...m, metrics: { relL2: null } }),
       /metrics\.relL2 must be a finite number/,
     ],
-    ['array at top level', () => '[1, 2]', /top level must be a JSON object/],
+    ['array at top level', () => '[1, 2]', /the model must be an object, got an array of 2/],
   ];
 
   it.each(cases)('rejects %s with a clear error', (_name, mutate, message) => {
