@@ -1,17 +1,30 @@
 /**
- * The run in the query string: every control and the seed, so a link reproduces a run. Reading is
- * defensive: a link is untrusted input, so every value goes through resolveTrainingOptions, a bad
- * one is dropped with a message that says why, and nothing from the URL ever becomes markup.
+ * The run in the query string: every control and the seed, so a link reproduces a run, plus the
+ * controls a classroom link hides. A link is untrusted input that people edit by hand, so it is
+ * read through an explicit schema: a closed list of keys (looked up in a Map, so `__proto__` or
+ * `constructor` are just unknown keys), each with its type; numbers must be finite; the query, each
+ * value and the number of parameters have caps, checked before anything is decoded; a key given
+ * twice or a malformed percent escape is refused. Ranges come from the training options' own
+ * checks (resolveTrainingOptions), so the link and the trainer can never disagree. A bad value is
+ * dropped with a message that names its parameter, the run falls back to the default for it, and
+ * nothing from the URL ever becomes markup.
  */
-import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
+import { ACTIVATIONS } from '../jet/activations.ts';
+import {
+  ESTIMATORS,
+  resolveTrainingOptions,
+  SCHEDULES,
+  type TrainingOptions,
+} from '../train/options.ts';
 import {
   CONTROLLED_OPTIONS,
   type ControlledOption,
+  dashboardPdes,
   validationProblem,
 } from './dashboardOptions.ts';
 
 /** Short keys keep shared links readable. */
-const KEYS: Record<ControlledOption, string> = {
+export const KEYS: Record<ControlledOption, string> = {
   pde: 'pde',
   dimension: 'dim',
   estimator: 'est',
@@ -27,63 +40,220 @@ const KEYS: Record<ControlledOption, string> = {
   seed: 'seed',
 };
 
+/** The key of the classroom mode's list of hidden controls. */
+export const HIDE_KEY = 'hide';
+
+/**
+ * What a classroom link may hide: every control by its URL key, and the page's optional parts.
+ * The page maps each to its elements (classroomMode.ts).
+ */
+export const HIDEABLE = [
+  ...CONTROLLED_OPTIONS.map((option) => KEYS[option]),
+  'fields',
+  'teaching',
+  'export',
+  'import',
+] as const;
+export type Hideable = (typeof HIDEABLE)[number];
+
+/** Longer queries are refused whole, before they are split or decoded. */
+export const MAX_QUERY_CHARS = 2048;
+/** Longer values (as written in the link, still encoded) are refused. */
+export const MAX_VALUE_CHARS = 200;
+/** More parameters than this: the rest are ignored. */
+export const MAX_PARAMETERS = 32;
+/** Keys and values quoted in messages are cut to this many characters. */
+const QUOTE_CHARS = 40;
+
+type Kind =
+  | { type: 'integer' }
+  | { type: 'number' }
+  | { type: 'boolean' }
+  | { type: 'choice'; choices: readonly string[] };
+
+const SCHEMA: Record<ControlledOption, Kind> = {
+  pde: { type: 'choice', choices: dashboardPdes.map((p) => p.id) },
+  dimension: { type: 'integer' },
+  estimator: { type: 'choice', choices: ESTIMATORS },
+  jetsPerPoint: { type: 'integer' },
+  collapsed: { type: 'boolean' },
+  points: { type: 'integer' },
+  width: { type: 'integer' },
+  depth: { type: 'integer' },
+  activation: { type: 'choice', choices: ACTIVATIONS },
+  learningRate: { type: 'number' },
+  schedule: { type: 'choice', choices: SCHEDULES },
+  steps: { type: 'integer' },
+  seed: { type: 'integer' },
+};
+
+/** The option behind each URL key: a Map, so no key can reach Object.prototype. */
+const OPTION_OF_KEY = new Map<string, ControlledOption>(
+  CONTROLLED_OPTIONS.map((option) => [KEYS[option], option]),
+);
+
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-export function optionsToQuery(options: TrainingOptions): string {
+/** A short, quoted, escaped rendering of text from the link for a message. */
+export function quote(text: string): string {
+  return text.length <= QUOTE_CHARS
+    ? JSON.stringify(text)
+    : `${JSON.stringify(text.slice(0, QUOTE_CHARS))}… (${text.length} characters)`;
+}
+
+export function optionsToQuery(options: TrainingOptions, hidden: readonly Hideable[] = []): string {
   const params = new URLSearchParams();
   for (const option of CONTROLLED_OPTIONS) params.set(KEYS[option], String(options[option]));
+  if (hidden.length > 0) params.set(HIDE_KEY, hidden.join(','));
   return `?${params.toString()}`;
 }
 
-/**
- * The text of a query value in the type the default has. Anything else is passed on as the raw
- * string, so validation rejects it with a message that quotes what the link said.
- */
-function parseValue(text: string, like: unknown): unknown {
-  if (typeof like === 'number' && NUMBER.test(text.trim())) return Number(text);
-  if (typeof like === 'boolean') {
-    if (text === 'true' || text === '1') return true;
-    if (text === 'false' || text === '0') return false;
+type Parsed = { value: unknown } | { problem: string };
+
+/** The text of one value in its schema type, or what is wrong with it. */
+function parseValue(option: ControlledOption, text: string): Parsed {
+  const kind = SCHEMA[option];
+  switch (kind.type) {
+    case 'integer':
+    case 'number': {
+      const value = NUMBER.test(text) ? Number(text) : NaN;
+      if (!Number.isFinite(value)) {
+        return { problem: `${option} must be a finite number, got ${quote(text)}` };
+      }
+      if (kind.type === 'integer' && !Number.isInteger(value)) {
+        return { problem: `${option} must be an integer, got ${quote(text)}` };
+      }
+      return { value };
+    }
+    case 'boolean':
+      if (text === 'true' || text === '1') return { value: true };
+      if (text === 'false' || text === '0') return { value: false };
+      return { problem: `${option} must be true or false, got ${quote(text)}` };
+    case 'choice':
+      return kind.choices.includes(text)
+        ? { value: text }
+        : { problem: `${option} must be one of ${kind.choices.join(', ')}, got ${quote(text)}` };
   }
-  return text;
+}
+
+/** Form-encoded text: `+` is a space, then percent escapes; null when an escape is malformed. */
+function decode(text: string): string | null {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The query's parameters in order, decoded; a value that is too long or malformed becomes a
+ * problem and null (its key still counts, so a repeated key is noticed either way).
+ */
+function splitQuery(search: string, problems: string[]): [string, string | null][] {
+  const query = search.startsWith('?') ? search.slice(1) : search;
+  const parts = query.split('&').filter((part) => part !== '');
+  if (parts.length > MAX_PARAMETERS) {
+    problems.push(`the link has ${parts.length} parameters; only the first ${MAX_PARAMETERS} read`);
+  }
+  const pairs: [string, string | null][] = [];
+  parts.slice(0, MAX_PARAMETERS).forEach((part, index) => {
+    const equals = part.indexOf('=');
+    const rawKey = equals < 0 ? part : part.slice(0, equals);
+    const rawValue = equals < 0 ? '' : part.slice(equals + 1);
+    const key = decode(rawKey);
+    if (key === null) {
+      problems.push(`parameter ${index + 1} (${quote(rawKey)}) has a malformed % escape; ignored`);
+      return;
+    }
+    if (rawValue.length > MAX_VALUE_CHARS) {
+      problems.push(
+        `${quote(key)} is ${rawValue.length} characters long (at most ${MAX_VALUE_CHARS}); ignored`,
+      );
+      pairs.push([key, null]);
+      return;
+    }
+    const value = decode(rawValue);
+    if (value === null) {
+      problems.push(`${quote(key)} has a malformed % escape in ${quote(rawValue)}; ignored`);
+    }
+    pairs.push([key, value]);
+  });
+  return pairs;
+}
+
+/** The hide list: known names only, each once. */
+function parseHidden(text: string, problems: string[]): Hideable[] {
+  const hidden: Hideable[] = [];
+  for (const name of text.split(',').filter((n) => n !== '')) {
+    const known = HIDEABLE.find((h) => h === name);
+    if (!known) {
+      problems.push(`${HIDE_KEY}: unknown control ${quote(name)} (known: ${HIDEABLE.join(', ')})`);
+    } else if (!hidden.includes(known)) {
+      hidden.push(known);
+    }
+  }
+  return hidden;
 }
 
 export interface QueryOptions {
   options: TrainingOptions;
+  /** Controls and page parts a classroom link hides, in the link's order. */
+  hidden: Hideable[];
   /** What was wrong with the link, one entry per problem; empty when it was fine. */
   problems: string[];
 }
 
 /**
- * The options a query string asks for on top of `defaults`. When the whole request does not
- * validate, each value is checked on its own, so one bad value costs only itself; if the good
- * ones still do not fit together (say B larger than d), the defaults are used as a whole.
+ * The options a query string asks for on top of `defaults`. Each value is checked on its own, so
+ * one bad value costs only itself (the default stands in); if the good ones still do not fit
+ * together (say B larger than d), the defaults are used as a whole. Never throws.
  */
 export function optionsFromQuery(search: string, defaults: TrainingOptions): QueryOptions {
-  const params = new URLSearchParams(search);
-  const known = new Set(Object.values(KEYS));
-  const problems = [...params.keys()]
-    .filter((key) => !known.has(key))
-    .map((key) => `unknown parameter ${JSON.stringify(key)} ignored`);
-  const requested: Partial<Record<ControlledOption, unknown>> = {};
-  for (const option of CONTROLLED_OPTIONS) {
-    const text = params.get(KEYS[option]);
-    if (text !== null) requested[option] = parseValue(text, defaults[option]);
+  const problems: string[] = [];
+  if (search.length > MAX_QUERY_CHARS) {
+    problems.push(
+      `the link's query is ${search.length} characters long (at most ${MAX_QUERY_CHARS}); ` +
+        'using the default setup',
+    );
+    return { options: defaults, hidden: [], problems };
   }
-  if (validationProblem({ ...defaults, ...requested }) === null) {
-    return { options: resolveTrainingOptions({ ...defaults, ...requested }), problems };
-  }
+  const pairs = splitQuery(search, problems);
+  const counts = new Map<string, number>();
+  for (const [key] of pairs) counts.set(key, (counts.get(key) ?? 0) + 1);
   const accepted: Partial<Record<ControlledOption, unknown>> = {};
-  for (const option of CONTROLLED_OPTIONS) {
-    if (!(option in requested)) continue;
-    const problem = validationProblem({ ...defaults, [option]: requested[option] });
-    if (problem) problems.push(`${KEYS[option]}: ${problem}`);
-    else accepted[option] = requested[option];
+  let hidden: Hideable[] = [];
+  const reported = new Set<string>();
+  for (const [key, text] of pairs) {
+    const count = counts.get(key) ?? 0;
+    if (count > 1) {
+      // Which of two values a link means is a guess: neither is used.
+      if (!reported.has(key)) problems.push(`${quote(key)} is given ${count} times; ignored`);
+      reported.add(key);
+      continue;
+    }
+    if (text === null) continue;
+    if (key === HIDE_KEY) {
+      hidden = parseHidden(text, problems);
+      continue;
+    }
+    const option = OPTION_OF_KEY.get(key);
+    if (option === undefined) {
+      problems.push(`unknown parameter ${quote(key)} ignored`);
+      continue;
+    }
+    const parsed = parseValue(option, text);
+    // Ranges: the options' own checks, one value at a time, so the message names this one.
+    const problem =
+      'problem' in parsed
+        ? parsed.problem
+        : validationProblem({ ...defaults, [option]: parsed.value });
+    if (problem !== null) problems.push(`${key}: ${problem}`);
+    else if ('value' in parsed) accepted[option] = parsed.value;
   }
   const problem = validationProblem({ ...defaults, ...accepted });
   if (problem) {
     problems.push(`${problem}; using the default setup`);
-    return { options: defaults, problems };
+    return { options: defaults, hidden, problems };
   }
-  return { options: resolveTrainingOptions({ ...defaults, ...accepted }), problems };
+  return { options: resolveTrainingOptions({ ...defaults, ...accepted }), hidden, problems };
 }
