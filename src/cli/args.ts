@@ -2,11 +2,18 @@
  * The CLI's argument parser (no dependency): `--name value`, `--name=value`, boolean switches
  * `--name` / `--no-name`, `-h`/`--help`. Every flag is declared once with its kind, default and
  * description; the same declaration drives parsing, value checks and the help text, so the help
- * cannot list a flag the parser does not know or miss one it does.
+ * cannot list a flag the parser does not know or miss one it does. Values are checked against
+ * their kind here (numbers: decimal or scientific text that gives a finite number, -0 read as 0);
+ * every error is a UsageError naming the flag, with long values cut in the message.
  */
+import { describeValue } from '../validation/schema.ts';
 
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The flag or input field the error is about (`--dim`, `--points[2][0]`), when there is one. */
+    readonly field = '',
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -49,7 +56,7 @@ export class ParsedFlags {
   /** A string flag declared `required` (parseFlags has made sure it is there). */
   requiredString(name: string): string {
     const value = this.string(name);
-    if (value === undefined) throw new UsageError(`--${name} is required`);
+    if (value === undefined) throw new UsageError(`--${name} is required`, `--${name}`);
     return value;
   }
 
@@ -92,25 +99,28 @@ function convert(spec: FlagSpec, text: string): FlagValue {
     case 'choice':
       if (!spec.choices.includes(text)) {
         throw new UsageError(
-          `--${spec.name} must be one of ${spec.choices.join(', ')}, got ${JSON.stringify(text)}`,
+          `--${spec.name} must be one of ${spec.choices.join(', ')}, got ${describeValue(text)}`,
+          `--${spec.name}`,
         );
       }
       return text;
     case 'integer':
     case 'number': {
       const value = NUMBER_PATTERN.test(text) ? Number(text) : NaN;
+      const flag = `--${spec.name}`;
       if (!Number.isFinite(value)) {
-        throw new UsageError(`--${spec.name} must be a number, got ${JSON.stringify(text)}`);
+        throw new UsageError(`${flag} must be a number, got ${describeValue(text)}`, flag);
       }
       if (spec.kind === 'integer') {
         if (!Number.isSafeInteger(value)) {
-          throw new UsageError(`--${spec.name} must be an integer, got ${JSON.stringify(text)}`);
+          throw new UsageError(`${flag} must be an integer, got ${describeValue(text)}`, flag);
         }
         if (spec.min !== undefined && value < spec.min) {
-          throw new UsageError(`--${spec.name} must be at least ${spec.min}, got ${value}`);
+          throw new UsageError(`${flag} must be at least ${spec.min}, got ${value}`, flag);
         }
       }
-      return value;
+      // -0 (from "-0") reads as 0, like every other loaded number.
+      return value + 0;
     }
     case 'boolean':
       throw new Error('boolean flags take no value');
@@ -134,13 +144,21 @@ function distance(a: string, b: string): number {
   return previous[b.length];
 }
 
+const HINT_DISTANCE = 2;
+
 function unknownFlag(name: string, specs: readonly FlagSpec[], command: string): UsageError {
+  // The length difference bounds the edit distance from below: a name far longer than every flag
+  // (a pasted megabyte) is not compared character by character.
   const closest = specs
+    .filter((spec) => Math.abs(spec.name.length - name.length) <= HINT_DISTANCE)
     .map((spec) => ({ name: spec.name, d: distance(name, spec.name) }))
     .sort((a, b) => a.d - b.d)[0];
-  const hint = closest && closest.d <= 2 ? ` (did you mean --${closest.name}?)` : '';
+  const hint = closest && closest.d <= HINT_DISTANCE ? ` (did you mean --${closest.name}?)` : '';
+  const shown =
+    name.length <= 40 ? `--${name}` : `--${name.slice(0, 40)}… (${name.length + 2} characters)`;
   return new UsageError(
-    `unknown flag --${name}${hint}; \`jetpinn ${command} --help\` lists the flags`,
+    `unknown flag ${shown}${hint}; \`jetpinn ${command} --help\` lists the flags`,
+    shown,
   );
 }
 
@@ -156,7 +174,8 @@ export function parseFlags(
     const arg = argv[i];
     if (!arg.startsWith('--') || arg === '--') {
       throw new UsageError(
-        `unexpected argument ${JSON.stringify(arg)}: \`jetpinn ${command}\` takes only --flags`,
+        `unexpected argument ${describeValue(arg)}: \`jetpinn ${command}\` takes only --flags`,
+        describeValue(arg),
       );
     }
     const body = arg.slice(2);
@@ -174,20 +193,22 @@ export function parseFlags(
     }
     if (!spec) throw unknownFlag(name, specs, command);
     if (values.has(spec.name)) {
-      throw new UsageError(`--${spec.name} is given more than once`);
+      throw new UsageError(`--${spec.name} is given more than once`, `--${spec.name}`);
     }
     if (spec.kind === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`--${name} is a switch and takes no value`);
+      if (inline !== undefined) {
+        throw new UsageError(`--${name} is a switch and takes no value`, `--${name}`);
+      }
       values.set(spec.name, !negated);
       continue;
     }
     const text = inline ?? argv[++i];
-    if (text === undefined) throw new UsageError(`--${name} needs a value`);
+    if (text === undefined) throw new UsageError(`--${name} needs a value`, `--${name}`);
     values.set(spec.name, convert(spec, text));
   }
   for (const spec of specs) {
     if (spec.kind === 'string' && spec.required && !values.has(spec.name)) {
-      throw new UsageError(`--${spec.name} <${spec.placeholder}> is required`);
+      throw new UsageError(`--${spec.name} <${spec.placeholder}> is required`, `--${spec.name}`);
     }
   }
   return new ParsedFlags(byName, values);

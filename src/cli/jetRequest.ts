@@ -12,6 +12,13 @@ import { MAX_JET_ORDER } from '../engine/forwardJet.ts';
 import type { JetBatch } from '../engine/jetEngine.ts';
 import { rowOf, rowsPerPoint, type JetShape, tangentSlot } from '../engine/jetLayout.ts';
 import { factorial } from '../jet/series.ts';
+import {
+  describeValue,
+  fieldPath,
+  isPlainObject,
+  parseJsonText,
+  SchemaReader,
+} from '../validation/schema.ts';
 import { UsageError } from './args.ts';
 
 /** Enough for any hand-written or scripted check; far more belongs in a benchmark, not here. */
@@ -39,25 +46,27 @@ export interface JetRequestSource {
   tangents: string;
 }
 
+const schema: SchemaReader = new SchemaReader((message, field) => new UsageError(message, field));
+
 function readVector(where: string, value: unknown, dim: number): Float64Array {
   if (!Array.isArray(value) || value.length !== dim) {
-    throw new UsageError(`${where} must be an array of ${dim} numbers (the model's input width)`);
+    schema.expected(where, `an array of ${dim} numbers (the model's input width)`, value);
   }
-  return Float64Array.from(value, (x: unknown, i) => {
-    if (typeof x !== 'number' || !Number.isFinite(x)) {
-      throw new UsageError(`${where}[${i}] must be a finite number, got ${JSON.stringify(x)}`);
-    }
-    return x;
-  });
+  // The length is the model's, checked above, before this allocation.
+  return Float64Array.from(value, (x: unknown, i) => schema.finite(fieldPath(where, i), x));
 }
 
 function readTangentList(where: string, value: unknown, dim: number): (Float64Array | null)[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > MAX_JET_ORDER) {
-    throw new UsageError(
-      `${where} must list the tangents v_1..v_K, K in 1..${MAX_JET_ORDER} (null for a zero tangent)`,
+    schema.fail(
+      where,
+      `must list the tangents v_1..v_K, K in 1..${MAX_JET_ORDER} (null for a zero tangent), ` +
+        `got ${describeValue(value)}`,
     );
   }
-  return value.map((v: unknown, k) => (v === null ? null : readVector(`${where}[${k}]`, v, dim)));
+  return value.map((v: unknown, k) =>
+    v === null ? null : readVector(fieldPath(where, k), v, dim),
+  );
 }
 
 /** A list of tangents per point rather than one shared list: its first entry is itself a list. */
@@ -73,34 +82,38 @@ export function readJetRequest(
   source: JetRequestSource,
 ): JetRequest {
   if (!Array.isArray(points) || points.length < 1 || points.length > MAX_JET_POINTS) {
-    throw new UsageError(
-      `${source.points} must be a list of 1..${MAX_JET_POINTS} points, each ${dim} numbers`,
+    schema.expected(
+      source.points,
+      `a list of 1..${MAX_JET_POINTS} points, each ${dim} numbers`,
+      points,
     );
   }
   const request: JetRequest = {
     dim,
     order: 0,
-    points: points.map((p: unknown, i) => readVector(`${source.points}[${i}]`, p, dim)),
+    points: points.map((p: unknown, i) => readVector(fieldPath(source.points, i), p, dim)),
     tangents: [],
   };
   if (!Array.isArray(tangents)) {
-    throw new UsageError(`${source.tangents} must be a list of tangent vectors`);
+    schema.expected(source.tangents, 'a list of tangent vectors', tangents);
   }
   if (isPerPoint(tangents)) {
     if (tangents.length !== points.length) {
-      throw new UsageError(
-        `${source.tangents} gives ${tangents.length} tangent lists for ${points.length} points`,
+      schema.fail(
+        source.tangents,
+        `gives ${tangents.length} tangent lists for ${points.length} points`,
       );
     }
     request.tangents = tangents.map((list: unknown, p) =>
-      readTangentList(`${source.tangents}[${p}]`, list, dim),
+      readTangentList(fieldPath(source.tangents, p), list, dim),
     );
     const order = request.tangents[0].length;
     const other = request.tangents.findIndex((list) => list.length !== order);
     if (other >= 0) {
-      throw new UsageError(
-        `${source.tangents}[${other}] has ${request.tangents[other].length} tangents, ` +
-          `${source.tangents}[0] has ${order}: every point needs the same order`,
+      schema.fail(
+        fieldPath(source.tangents, other),
+        `has ${request.tangents[other].length} tangents, ${source.tangents}[0] has ${order}: ` +
+          'every point needs the same order',
       );
     }
   } else {
@@ -113,23 +126,11 @@ export function readJetRequest(
 
 /** A JSON input file: { "points": [...], "tangents": [...] } and nothing else. */
 export function parseJetInputFile(text: string, dim: number, path: string): JetRequest {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${path} is not valid JSON (${(error as Error).message})`);
+  const value = parseJsonText(text, (message, field) => new UsageError(message, field), path);
+  if (!isPlainObject(value)) {
+    schema.expected(path, 'an object { "points": [...], "tangents": [...] }', value);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`${path} must hold an object { "points": [...], "tangents": [...] }`);
-  }
-  for (const key of Object.keys(value)) {
-    if (key !== 'points' && key !== 'tangents') {
-      throw new UsageError(
-        `${path} has an unknown field ${JSON.stringify(key)} (allowed: points, tangents)`,
-      );
-    }
-  }
-  const { points, tangents } = value as Record<string, unknown>;
+  const { points, tangents } = schema.object(path, value, ['points', 'tangents']);
   return readJetRequest(points, tangents, dim, {
     points: `${path}: points`,
     tangents: `${path}: tangents`,

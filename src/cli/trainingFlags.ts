@@ -117,6 +117,13 @@ export function trainingOptionsFromFlags(flags: ParsedFlags): TrainingOptions {
     // resolveTrainingOptions starts per-field messages with the field name; show the flag too.
     const field = /^(\w+) /.exec(error.message)?.[1];
     const name = field === undefined ? undefined : flagOf(field);
-    throw new UsageError(name ? `--${name}: ${error.message}` : error.message);
+    if (name) throw new UsageError(`--${name}: ${error.message}`, `--${name}`);
+    // A combination (jetsPerPoint ≤ dimension, …): name the flags of the options it mentions.
+    const involved = TRAINING_FLAGS.filter(({ option }) =>
+      new RegExp(`\\b${option}\\b`).test(error.message),
+    ).map(({ spec }) => `--${spec.name}`);
+    if (involved.length === 0) throw new UsageError(error.message);
+    const flagList = involved.join(', ');
+    throw new UsageError(`${error.message} (flags: ${flagList})`, flagList);
   }
 }

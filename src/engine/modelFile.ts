@@ -163,7 +163,7 @@ export function readModel(value: unknown): ModelFile {
   if (file.version !== modelVersion) {
     schema.fail(
       'version',
-      `${JSON.stringify(file.version)} is not supported (this build reads version ${modelVersion})`,
+      `${describeValue(file.version)} is not supported (this build reads version ${modelVersion})`,
     );
   }
   const architecture = readArchitecture(file.architecture);

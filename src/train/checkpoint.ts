@@ -78,8 +78,10 @@ function readOptions(value: unknown): TrainingOptions {
     if (error instanceof TrainingOptionsError) {
       // resolveTrainingOptions starts per-field messages with the field's name.
       const field = /^(\w+) /.exec(error.message)?.[1];
-      const path = field !== undefined && fields.includes(field) ? `options.${field}` : 'options';
-      throw new CheckpointError(`options: ${error.message}`, path);
+      if (field !== undefined && fields.includes(field)) {
+        throw new CheckpointError(`options.${error.message}`, `options.${field}`);
+      }
+      throw new CheckpointError(`options: ${error.message}`, 'options');
     }
     throw error;
   }

@@ -59,10 +59,15 @@ export function describeValue(value: unknown): string {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** `parent[3]`, `parent.key`, or `parent["odd key"]` for keys that are not identifiers. */
+/**
+ * `parent[3]`, `parent.key`, or `parent["odd key"]` for keys that are not identifiers (cut like
+ * any quoted value when they are long).
+ */
 export function fieldPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
-  if (!IDENTIFIER.test(key)) return `${parent}[${describeValue(key)}]`;
+  if (!IDENTIFIER.test(key) || key.length > MAX_QUOTED_CHARS) {
+    return `${parent}[${describeValue(key)}]`;
+  }
   return parent === '' ? key : `${parent}.${key}`;
 }
 

@@ -131,12 +131,12 @@ describe('checkpoint files', () => {
     [
       'negative width',
       (m) => ({ ...m, options: { ...opts(m), width: -4 } }),
-      /options: width must be an integer in 1\.\.4096, got -4/,
+      /options\.width must be an integer in 1\.\.4096, got -4/,
     ],
     [
       'width as a string',
       (m) => ({ ...m, options: { ...opts(m), width: '4' } }),
-      /options: width must be an integer/,
+      /options\.width must be an integer/,
     ],
     [
       'impossible combination',

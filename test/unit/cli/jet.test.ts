@@ -125,14 +125,16 @@ describe('jet requests', () => {
     expect(() => parseJetInputFile('{"points": [[0,0,0]', 3, 'in.json')).toThrow(
       /in\.json is not valid JSON/,
     );
-    expect(() => parseJetInputFile('[1]', 3, 'in.json')).toThrow(/must hold an object/);
+    expect(() => parseJetInputFile('[1]', 3, 'in.json')).toThrow(
+      /in\.json must be an object { "points"/,
+    );
     expect(() =>
       parseJetInputFile(
         '{"__proto__": {}, "points": [[0,0,0]], "tangents": [[0,0,1]]}',
         3,
         'in.json',
       ),
-    ).toThrow(/unknown field "__proto__"/);
+    ).toThrow(/in\.json has a forbidden field "__proto__"/);
     expect(() =>
       parseJetInputFile('{"points": [[0,0]], "tangents": [[0,0,1]]}', 3, 'in.json'),
     ).toThrow(/in\.json: points\[0\] must be an array of 3 numbers/);
