@@ -1,8 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowOf } from '../../src/engine/jetLayout.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
+import { readFloat32 } from '../../src/gpu/buffers.ts';
 import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
-import { FieldSlice, insideCells, slicePoints } from '../../src/train/fieldSlice.ts';
+import { ballSource } from '../../src/pdes/ballProblem.ts';
+import type { BallPdeEntry } from '../../src/pdes/index.ts';
+import { sampleBall } from '../../src/random/pointSamplers.ts';
+import { ExactResidual } from '../../src/train/exactResidual.ts';
+import {
+  CollocationResidual,
+  FieldSlice,
+  insideCells,
+  slicePoints,
+} from '../../src/train/fieldSlice.ts';
 import { pdeOf, resolveTrainingOptions } from '../../src/train/options.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 
@@ -11,6 +22,56 @@ beforeAll(async () => {
   gpu = await acquireNodeGpu();
 });
 afterAll(() => gpu?.destroy());
+
+/**
+ * r = Δu_θ + N(u_θ) − f in float64 at `points`: Δu_θ from the CPU reference engine's order-2
+ * jets along every coordinate axis (J₂ = 2·u₂ per axis, summed), f from the closed-form source.
+ */
+async function referenceResidual(
+  trainer: Trainer,
+  pde: BallPdeEntry,
+  points: Float32Array,
+): Promise<{ residual: Float64Array; scale: Float64Array }> {
+  const d = trainer.options.dimension;
+  const count = points.length / d;
+  const shape = { points: count, directions: d, order: 2, structure: 'standard' } as const;
+  const index = new Int32Array(count * d * 2);
+  const coefficient = new Float32Array(count * d * 2);
+  for (let p = 0; p < count; p++) {
+    for (let r = 0; r < d; r++) {
+      // Slot (p, r, k): the order-1 input tangent is e_r, the order-2 one is zero.
+      index[(p * d + r) * 2] = r;
+      coefficient[(p * d + r) * 2] = 1;
+      index[(p * d + r) * 2 + 1] = -1;
+    }
+  }
+  const engine = new ReferenceJetEngine(trainer.architecture, await trainer.parameters());
+  const rows = await engine.forward({
+    shape,
+    dim: d,
+    x: points,
+    tangents: { kind: 'oneHot', index, coefficient },
+  });
+  const V = 1 + 2 * d;
+  const c = pde.coefficients(d, trainer.options.seed);
+  const residual = new Float64Array(count);
+  const scale = new Float64Array(count);
+  for (let p = 0; p < count; p++) {
+    const u = rows[p * V];
+    let laplacian = 0;
+    for (let r = 0; r < d; r++) laplacian += 2 * rows[p * V + rowOf(shape, r, 2)];
+    const { f } = ballSource(
+      pde.solution,
+      pde.nonlinearity,
+      points.subarray(p * d, (p + 1) * d),
+      c,
+    );
+    residual[p] = laplacian + pde.nonlinearity.value(u) - f;
+    // The f32 rounding of each term is relative to the term: the scale of the sum's error.
+    scale[p] = Math.abs(laplacian) + Math.abs(pde.nonlinearity.value(u)) + Math.abs(f);
+  }
+  return { residual, scale };
+}
 
 describe('field slice', () => {
   it('u_θ matches the reference engine and u* the float64 solution on the grid', async () => {
@@ -83,12 +144,93 @@ describe('field slice', () => {
     expect(Math.max(...u.map(Math.abs))).toBeLessThanOrEqual(1e-5 * maxU);
     expect(Math.max(...exact.map(Math.abs))).toBeLessThanOrEqual(1e-5 * maxExact);
 
+    // The residual with the exact Laplacian against float64 jets of the same network.
+    const expectedResidual = await referenceResidual(trainer, pde, points);
+    const residualErrors: number[] = [];
+    p = 0;
+    inside.forEach((isInside, cell) => {
+      if (!isInside) {
+        expect(field.residual[cell]).toBeNaN();
+        return;
+      }
+      residualErrors.push(
+        Math.abs(field.residual[cell] - expectedResidual.residual[p]) / expectedResidual.scale[p],
+      );
+      p++;
+    });
+    expect(residualErrors).toHaveLength(count);
+    expect(Math.max(...expectedResidual.residual.map(Math.abs))).toBeGreaterThan(1e-3);
+    expect(Math.max(...residualErrors)).toBeLessThan(5e-6);
+
+    // Chunked (a handful of points per forward pass): the same residuals, bit for bit.
+    const x = trainer.memory.createFrom('test slice points', points);
+    const chunked = await ExactResidual.create(trainer, pde, { buffer: x, count, label: 't' }, 60);
+    expect(chunked.chunkSize).toBeLessThan(count / 10);
+    const encoder = gpu.device.createCommandEncoder();
+    chunked.encode(encoder);
+    gpu.device.queue.submit([encoder.finish()]);
+    const chunkedResidual = await readFloat32(gpu.device, chunked.residual, count);
+    expect(Array.from(chunkedResidual)).toEqual(
+      Array.from(field.residual).filter((_, cell) => inside[cell] === 1),
+    );
+    chunked.destroy();
+    trainer.memory.destroy(x);
+
     // The slice reads the parameters as they are: after more training it follows them.
     await trainer.train(5);
     const later = await slice.evaluate();
     expect(later.u.some((v, cell) => inside[cell] === 1 && v !== field.u[cell])).toBe(true);
 
     slice.destroy();
+    expect(trainer.memory.bytesInUse).toBe(bytesBefore);
+    trainer.dispose();
+  });
+
+  it("the collocation residual view uses the step's own points and the exact residual", async () => {
+    const options = resolveTrainingOptions({
+      pde: 'sine-gordon-two-body',
+      dimension: 5,
+      estimator: 'sparse',
+      jetsPerPoint: 2,
+      points: 24,
+      width: 12,
+      depth: 2,
+      steps: 100,
+      seed: 11,
+      logEvery: 10,
+      evalEvery: 0,
+      testPoints: 50,
+    });
+    const pde = pdeOf(options);
+    if (pde.domain !== 'ball') throw new Error('a ball problem was asked for');
+    const trainer = await Trainer.create(gpu.device, options);
+    await trainer.train(7);
+    const bytesBefore = trainer.memory.bytesInUse;
+    const view = await CollocationResidual.create(trainer);
+    const values = await view.evaluate(trainer.step);
+    expect(values.step).toBe(7);
+
+    // The CPU mirror of the sampler at step 7: the GPU's normals differ by a few f32 ulp.
+    const d = options.dimension;
+    const expected = sampleBall(d, options.sampler, options.points, { seed: 11, step: 7 });
+    const pointErrors = Array.from(values.points, (v, k) => Math.abs(v - expected[k]));
+    expect(Math.max(...pointErrors)).toBeLessThan(1e-5);
+    for (let q = 0; q < options.points; q++) {
+      const row = Array.from(expected.subarray(q * d, (q + 1) * d));
+      expect(values.radius[q]).toBeCloseTo(Math.hypot(...row), 5);
+      expect(values.radius[q]).toBeLessThanOrEqual(1 + 1e-6);
+    }
+    const reference = await referenceResidual(trainer, pde, values.points);
+    const errors = Array.from(
+      values.residual,
+      (r, q) => Math.abs(r - reference.residual[q]) / reference.scale[q],
+    );
+    expect(Math.max(...errors)).toBeLessThan(5e-6);
+    // Another step, other points.
+    const other = await view.evaluate(3);
+    expect(other.points).not.toEqual(values.points);
+
+    view.destroy();
     expect(trainer.memory.bytesInUse).toBe(bytesBefore);
     trainer.dispose();
   });
