@@ -246,14 +246,27 @@ test('the field views draw u_θ, u* and the error on a slice through the ball', 
   const centres = Array.from({ length: 48 }, (_, a) => -1 + (2 * a + 1) / 48);
   const cells = centres.flatMap((x) => centres.filter((y) => x * x + y * y < 1)).length;
   expect(field.cellsDrawn).toBe(cells);
-  for (const id of ['field-network', 'field-exact', 'field-error']) {
+  for (const id of ['field-network', 'field-exact', 'field-error', 'field-residual']) {
     await expect(page.locator(`#${id} canvas`)).toHaveAttribute('data-cells', String(cells));
   }
+  // The residual of a barely trained network is far from zero, and finite everywhere.
+  expect(field.residualCells).toBe(cells);
+  expect(Number.isFinite(field.maxAbsResidual)).toBe(true);
+  expect(field.maxAbsResidual).toBeGreaterThan(0);
+  // The scatter shows the collocation points of the step the slice shows, one dot each.
+  expect(field.collocationStep).toBe(field.step);
+  expect(field.collocationPoints).toBe(32);
+  await expect(page.locator('#residual-radius .dots')).toHaveAttribute('data-points', '32');
+  await expect(page.locator('#residual-radius .dots circle')).toHaveCount(32);
+  expect(Number.isFinite(field.collocationRmsResidual)).toBe(true);
+  expect(field.collocationRmsResidual).toBeGreaterThan(0);
 
   // Refresh on demand evaluates again, at the same step while paused.
   await page.locator('#field-refresh').click();
   await page.waitForFunction(() => (window.jetpinn.field?.refreshes ?? 0) >= 2, null, {
     timeout: 30_000,
   });
-  await page.locator('#field-views').screenshot({ path: test.info().outputPath('field.png') });
+  const fieldShot = test.info().outputPath('field.png');
+  await page.locator('#field-views').screenshot({ path: fieldShot });
+  await test.info().attach('field views', { path: fieldShot, contentType: 'image/png' });
 });

@@ -1,13 +1,20 @@
 /**
- * The field views of a ball problem: u_θ, u* and u_θ − u* on a 2-D slice through the unit ball
- * (coordinates i and j vary, the rest are 0). The GPU work is the trainer layer's (FieldSlice);
- * it runs in the run's queue, so a refresh waits for the chunk in flight and never overlaps one.
- * Refreshes come from the button, from a change of i or j, and every few hundred steps while
- * training.
+ * The field views of a ball problem: u_θ, u*, u_θ − u* and the PDE residual on a 2-D slice
+ * through the unit ball (coordinates i and j vary, the rest are 0), and the residual against the
+ * radius at the collocation points of the current step. The GPU work is the trainer layer's
+ * (FieldSlice, CollocationResidual); it runs in the run's queue, so a refresh waits for the chunk
+ * in flight and never overlaps one. Refreshes come from the button, from a change of i or j, and
+ * every few hundred steps while training.
  */
-import { FieldSlice, type FieldValues } from '../train/fieldSlice.ts';
+import {
+  CollocationResidual,
+  type CollocationValues,
+  FieldSlice,
+  type FieldValues,
+} from '../train/fieldSlice.ts';
 import type { Trainer } from '../train/trainer.ts';
 import { Heatmap } from './charts/heatmap.ts';
+import { ScatterChart } from './charts/scatterChart.ts';
 import { element } from './dom.ts';
 import type { RunController } from './runController.ts';
 
@@ -27,6 +34,16 @@ export interface FieldSnapshot {
   maxAbsError: number;
   /** Cells coloured in the u_θ view (the grid cells inside the ball). */
   cellsDrawn: number;
+  /** max |r| over the slice's cells, r = L₀u_θ + N(u_θ) − f with the exact operator. */
+  maxAbsResidual: number;
+  /** Cells coloured in the residual view. */
+  residualCells: number;
+  /** The step whose collocation points the scatter shows; null before the first refresh. */
+  collocationStep: number | null;
+  /** Dots in the residual-against-radius scatter. */
+  collocationPoints: number;
+  /** Root mean square of r at those points. */
+  collocationRmsResidual: number;
   refreshes: number;
 }
 
@@ -39,9 +56,16 @@ export class FieldViews {
   private readonly network: Heatmap;
   private readonly exact: Heatmap;
   private readonly error: Heatmap;
+  private readonly residual: Heatmap;
+  private readonly scatter: ScatterChart;
   private slice: FieldSlice | null = null;
-  /** The trainer the slice was built on: a rebuilt run has a new one (and freed the old memory). */
+  private collocation: CollocationResidual | null = null;
+  /**
+   * The trainer the slice and the collocation view were built on: a rebuilt run (or one
+   * recovered from a device loss) has a new one and freed the old memory.
+   */
   private sliceTrainer: Trainer | null = null;
+  private collocationTrainer: Trainer | null = null;
   private refreshing = false;
   /** The pickers' coordinates; the snapshot's are those of the slice last drawn. */
   private wanted = { i: 0, j: 1 };
@@ -52,6 +76,11 @@ export class FieldViews {
     step: null,
     maxAbsError: NaN,
     cellsDrawn: 0,
+    maxAbsResidual: NaN,
+    residualCells: 0,
+    collocationStep: null,
+    collocationPoints: 0,
+    collocationRmsResidual: NaN,
     refreshes: 0,
   };
 
@@ -78,6 +107,19 @@ export class FieldViews {
       title: 'Error u_θ − u*',
       scheme: 'diverging',
       ...axes,
+    });
+    this.residual = new Heatmap(charts, {
+      id: 'field-residual',
+      title: 'PDE residual r = L₀u_θ + N(u_θ) − f (exact operator)',
+      scheme: 'diverging',
+      ...axes,
+    });
+    this.scatter = new ScatterChart(element('field-scatter', HTMLElement), {
+      id: 'residual-radius',
+      title: 'Residual at the collocation points against |x|',
+      xLabel: 'radius |x|',
+      yLabel: 'residual r',
+      xDomain: [0, 1],
     });
     this.refreshButton.addEventListener('click', () => void this.refresh());
     for (const picker of [this.pickI, this.pickJ]) {
@@ -112,13 +154,19 @@ export class FieldViews {
     try {
       const result = await this.run.withTrainer(async (trainer) => {
         const slice = await this.sliceFor(trainer, i, j);
-        return { values: await slice.evaluate(), step: trainer.step };
+        const collocation = await this.collocationFor(trainer);
+        return {
+          values: await slice.evaluate(),
+          // Before the first step, the points the first step will draw.
+          points: await collocation.evaluate(Math.max(trainer.step, 1)),
+          step: trainer.step,
+        };
       });
       if (result === null) {
         this.setMessage('No trained network to show yet.');
         return;
       }
-      this.draw(result.values, result.step, i, j);
+      this.draw(result.values, result.points, result.step, i, j);
       this.setMessage(`Step ${result.step}; coordinates other than x_${i} and x_${j} are 0.`);
     } catch (error) {
       this.setMessage(
@@ -149,18 +197,45 @@ export class FieldViews {
     return this.slice;
   }
 
-  private draw(values: FieldValues, step: number, i: number, j: number): void {
+  /** The collocation residual view on `trainer`, built on first use. */
+  private async collocationFor(trainer: Trainer): Promise<CollocationResidual> {
+    if (this.collocation && this.collocationTrainer === trainer) return this.collocation;
+    this.collocation?.destroy();
+    this.collocation = null;
+    this.collocation = await CollocationResidual.create(trainer);
+    this.collocationTrainer = trainer;
+    return this.collocation;
+  }
+
+  private draw(
+    values: FieldValues,
+    points: CollocationValues,
+    step: number,
+    i: number,
+    j: number,
+  ): void {
     const difference = values.u.map((u, cell) => u - values.exact[cell]);
     const inside = (array: Float32Array) => array.filter((_, cell) => values.inside[cell] === 1);
     const shown = [...inside(values.u), ...inside(values.exact)];
     const domain: [number, number] = [Math.min(...shown), Math.max(...shown)];
     const errors = inside(difference);
     const maxAbsError = errors.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
-    for (const view of [this.network, this.exact, this.error])
+    const maxAbsResidual = inside(values.residual).reduce((m, r) => Math.max(m, Math.abs(r)), 0);
+    for (const view of [this.network, this.exact, this.error, this.residual])
       view.setAxisLabels(`x_${i}`, `x_${j}`);
     const cellsDrawn = this.network.draw(values.u, resolution, domain);
     this.exact.draw(values.exact, resolution, domain);
     this.error.draw(difference, resolution, [-maxAbsError, maxAbsError]);
+    const residualCells = this.residual.draw(values.residual, resolution, [
+      -maxAbsResidual,
+      maxAbsResidual,
+    ]);
+    const collocationPoints = this.scatter.draw(points.radius, points.residual);
+    const squares = points.residual.reduce((sum, r) => sum + r * r, 0);
+    this.scatter.setTitle(
+      `Residual at the ${points.residual.length} collocation points of step ${points.step} ` +
+        'against |x| (exact operator)',
+    );
     this.snapshot = {
       ...this.snapshot,
       i,
@@ -168,6 +243,11 @@ export class FieldViews {
       step,
       maxAbsError,
       cellsDrawn,
+      maxAbsResidual,
+      residualCells,
+      collocationStep: points.step,
+      collocationPoints,
+      collocationRmsResidual: Math.sqrt(squares / points.residual.length),
       refreshes: this.snapshot.refreshes + 1,
     };
     this.onChange();
