@@ -95,7 +95,12 @@ function doneText(
 }
 
 async function runTraining(plan: TrainPlan, session: GpuSession, io: CliIo): Promise<number> {
-  const trainer = await Trainer.create(session.gpu.device, plan.options, plan.resume?.state);
+  const trainer = await Trainer.create(
+    session.gpu.device,
+    plan.options,
+    plan.resume?.state,
+    plan.memoryBudgetBytes,
+  );
   try {
     const mode = plan.json ? 'json' : io.isTTY ? 'tty' : 'lines';
     const progress = new Progress(mode, io, trainer.step, plan.options.steps);

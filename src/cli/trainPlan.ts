@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from '../train/checkpoint.ts';
 import { parameterLayout } from '../engine/jetLayout.ts';
+import { DEFAULT_MEMORY_BUDGET_BYTES } from '../train/memoryBudget.ts';
 import { architectureOf, type TrainingOptions } from '../train/options.ts';
 import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
 import { readTextFile } from './io.ts';
@@ -52,6 +53,13 @@ const RUN_FLAGS: readonly FlagSpec[] = [
     negatable: false,
     description: 'JSON lines on stdout instead of the progress display',
   },
+  {
+    name: 'memory-budget',
+    kind: 'integer',
+    min: 1,
+    default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20,
+    description: 'MiB of GPU memory the run may hold; a larger run is refused before allocating',
+  },
 ];
 
 export const TRAIN_FLAGS: readonly FlagSpec[] = [
@@ -71,6 +79,7 @@ export interface TrainPlan {
   /** 0: the checkpoint is written only at the end. */
   checkpointEvery: number;
   json: boolean;
+  memoryBudgetBytes: number;
 }
 
 /**
@@ -140,6 +149,8 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
     checkpoint,
     checkpointEvery,
     json: flags.boolean('json'),
+    memoryBudgetBytes:
+      (flags.number('memory-budget') ?? DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20) * 2 ** 20,
   };
   const parameters = parameterLayout(architectureOf(options).widths).count;
   checkJsonSize('out', plan.out, parameters);

@@ -24,6 +24,13 @@ export class GpuBuffers {
     return this.live.size;
   }
 
+  /** Bytes of the largest live buffer (what the memory estimate must predict exactly). */
+  get largestBytes(): number {
+    let largest = 0;
+    for (const size of this.live.values()) largest = Math.max(largest, size);
+    return largest;
+  }
+
   /** A buffer of `bytes` (rounded up to 4) for a kernel binding; COPY_SRC/COPY_DST included. */
   create(label: string, bytes: number, role: BufferRole = 'storage'): GPUBuffer {
     if (!Number.isFinite(bytes) || bytes < 0) {

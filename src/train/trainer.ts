@@ -14,8 +14,11 @@ import {
   reductionWord,
 } from '../engine/reductions.ts';
 import { GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import { GpuRuntimeError } from '../gpu/errors.ts';
 import { initParameters, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
+import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES } from './memoryBudget.ts';
+import { createGradientEstimate, type GradientEstimate } from './gradientEstimator.ts';
 import { architectureOf, type TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 import { createProblem } from './problems.ts';
@@ -80,6 +83,7 @@ export class Trainer {
     private readonly gradient: GPUBuffer,
     private readonly counter: GpuStepCounter,
     private readonly graph: ProblemGraph,
+    private readonly estimate: GradientEstimate,
     private readonly evaluation: ProblemEvaluation,
     private readonly optimizer: Optimizer,
     private readonly guard: DivergenceGuard,
@@ -90,14 +94,54 @@ export class Trainer {
     this.memory = memory;
   }
 
-  /** Builds every pipeline and buffer for `options` (validated), from `state` when resuming. */
+  /**
+   * Builds every pipeline and buffer for `options` (validated), from `state` when resuming.
+   * A run the device cannot hold is refused before anything is allocated (MemoryBudgetError:
+   * the numbers and the largest settings that fit); should an allocation still fail, what was
+   * allocated is freed and the WebGPU error is thrown as a GpuRuntimeError.
+   */
   static async create(
     device: GPUDevice,
     options: TrainingOptions,
     state?: TrainerState,
+    memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES,
   ): Promise<Trainer> {
-    const architecture = architectureOf(options);
+    checkMemoryBudget(options, {
+      maxBufferSize: device.limits.maxBufferSize,
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      budgetBytes: memoryBudgetBytes,
+    });
     const memory = new GpuBuffers(device);
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    let trainer: Trainer | null = null;
+    let failure: unknown = null;
+    try {
+      trainer = await Trainer.build(memory, options, state);
+    } catch (error) {
+      failure = error;
+    }
+    // Scopes pop innermost first.
+    const validation = await device.popErrorScope();
+    const outOfMemory = await device.popErrorScope();
+    const scoped = outOfMemory
+      ? new GpuRuntimeError('out-of-memory', `building the run: ${outOfMemory.message}`)
+      : validation
+        ? new GpuRuntimeError('validation', `building the run: ${validation.message}`)
+        : null;
+    if (trainer && !scoped) return trainer;
+    if (trainer) trainer.dispose();
+    else memory.destroyAll();
+    throw scoped ?? failure;
+  }
+
+  private static async build(
+    memory: GpuBuffers,
+    options: TrainingOptions,
+    state: TrainerState | undefined,
+  ): Promise<Trainer> {
+    const device = memory.device;
+    const architecture = architectureOf(options);
     const count = parameterLayout(architecture.widths).count;
     const initial =
       state?.parameters ??
@@ -117,6 +161,11 @@ export class Trainer {
       params,
       counter,
     );
+    const estimate = await createGradientEstimate(memory, options, architecture.widths, graph, {
+      parameters: params,
+      gradient,
+      stepCounter: counter.buffer,
+    });
     const optimizer =
       options.optimizer === 'adam'
         ? await GpuAdam.create(memory, count)
@@ -124,7 +173,7 @@ export class Trainer {
     if (state?.moments && optimizer instanceof GpuAdam) optimizer.uploadMoments(state.moments);
     const guard = await DivergenceGuard.create(memory, count);
     const ring = new ReadbackRing(device, [
-      { source: graph.lossStats, offset: 0, bytes: reductionResultBytes },
+      { source: estimate.lossStats, offset: 0, bytes: reductionResultBytes },
       { source: guard.gradientStats, offset: 0, bytes: reductionResultBytes },
       { source: guard.statusBuffer, offset: 0, bytes: 32 },
     ]);
@@ -136,6 +185,7 @@ export class Trainer {
       gradient,
       counter,
       graph,
+      estimate,
       evaluation,
       optimizer,
       guard,
@@ -180,11 +230,11 @@ export class Trainer {
       const learningRate = learningRateAt(this.options, step);
       this.counter.set(step);
       const encoder = device.createCommandEncoder({ label: `training step ${step}` });
-      this.graph.encodeGradient(encoder, this.params, this.gradient);
+      this.estimate.encodeGradient(encoder);
       this.guard.encodeCheck(encoder, {
         gradient: this.gradient,
         step,
-        loss: { buffer: this.graph.lossStats, index: reductionWord.mean },
+        loss: { buffer: this.estimate.lossStats, index: reductionWord.mean },
       });
       const update = {
         params: this.params,
@@ -271,6 +321,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    this.estimate.destroy();
     this.graph.destroy();
     this.evaluation.destroy();
     this.optimizer.destroy();
