@@ -22,7 +22,7 @@ import { RunController, snapshotEvery } from './runController.ts';
 import { showRecoveries } from './recoveryMessage.ts';
 import { type RunPlan, planRun } from './runPlan.ts';
 import { showRunStats } from './runStats.ts';
-import { showTeaching } from './teachingView.ts';
+import { showTeaching, TeachingPanels } from './teachingView.ts';
 import { optionsFromQuery, optionsToQuery } from './urlState.ts';
 import './pageGlobals.ts';
 
@@ -43,6 +43,7 @@ export class Dashboard {
   private readonly controls: Controls;
   private readonly run: RunController;
   private readonly fields: FieldViews;
+  private readonly teachingPanels: TeachingPanels;
   private readonly charts = new RunCharts(element('charts', HTMLElement));
   private readonly buttons = {
     play: element('play', HTMLButtonElement),
@@ -83,6 +84,7 @@ export class Dashboard {
       this.changed = true;
       this.publish();
     });
+    this.teachingPanels = new TeachingPanels(this.run, () => (this.changed = true));
     this.adopt(plan);
     this.wireButtons();
     window.jetpinn.loseDevice = () => this.run.loseDevice();
@@ -208,6 +210,7 @@ export class Dashboard {
     );
     this.charts.render(this.run.history, this.run.step, this.run.plan.pde.metric);
     this.fields.update();
+    this.teachingPanels.update();
     this.publish();
   }
 

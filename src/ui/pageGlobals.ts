@@ -1,5 +1,7 @@
+import type { EstimatorSnapshot } from './estimatorPanel.ts';
 import type { FieldSnapshot } from './fieldViews.ts';
 import type { GpuStatus } from './gpuStatus.ts';
+import type { JetInspectorSnapshot } from './jetInspector.ts';
 import type { RunSnapshot } from './runSnapshot.ts';
 
 /**
@@ -12,6 +14,9 @@ export interface PageGlobals {
   run?: RunSnapshot;
   /** The field views' slice: absent until the dashboard has made them. */
   field?: FieldSnapshot;
+  /** The jet inspector's and the estimator panel's numbers: absent until first drawn. */
+  jet?: JetInspectorSnapshot;
+  estimator?: EstimatorSnapshot;
   /**
    * Destroys the GPU device between two training chunks, as a driver reset would, to exercise
    * the recovery (tests and the curious): resolves with the step then and the snapshot step the

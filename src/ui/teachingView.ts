@@ -1,11 +1,16 @@
 /**
  * The teaching panel: the PDE and the operator's estimator as TeX source (read as text; no math
  * renderer), and one sentence on how the estimate is formed from jets: which tangents go in,
- * which output coefficient comes out, which factor scales the sum.
+ * which output coefficient comes out, which factor scales the sum. Below it, the jet inspector
+ * and the estimator panel (TeachingPanels), which compute on the current weights.
  */
 import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
 import { element } from './dom.ts';
+import { EstimatorPanel } from './estimatorPanel.ts';
+import { JetInspector } from './jetInspector.ts';
+import type { RunController } from './runController.ts';
 import type { RunPlan } from './runPlan.ts';
+import { append } from './teachingDom.ts';
 
 function setText(id: string, text: string): void {
   element(id, HTMLElement).textContent = text;
@@ -85,4 +90,91 @@ export function showTeaching(plan: RunPlan): void {
   setText('pde-tex', plan.pde.tex);
   setText('operator-tex', plan.operator.tex);
   setText('estimate-explanation', explainEstimate(plan));
+}
+
+/**
+ * While training, the panels that are open redraw once this many steps have passed since they
+ * last did: each redraw waits for a chunk boundary and takes GPU time from the run.
+ */
+const panelRefreshEvery = 200;
+
+/**
+ * The jet inspector and the estimator panel under the teaching view, sharing the point they look
+ * at. Closed panels cost nothing; open ones redraw when the run rests at a new step (Step, Pause,
+ * a rebuild) and every `panelRefreshEvery` steps while it trains. Their numbers go to
+ * `window.jetpinn.jet` and `window.jetpinn.estimator`.
+ */
+export class TeachingPanels {
+  readonly inspector: JetInspector;
+  readonly estimator: EstimatorPanel;
+  private readonly radiusInput: HTMLInputElement;
+  /** `builds:step` each panel last asked for, so one step is not drawn twice. */
+  private readonly shown = new Map<JetInspector | EstimatorPanel, string>();
+
+  constructor(
+    private readonly run: RunController,
+    onChange: () => void,
+  ) {
+    const section = element('teaching', HTMLElement);
+    const container = append(section, 'div');
+    container.id = 'teaching-panels';
+    const controls = append(container, 'div');
+    controls.className = 'teaching-controls';
+    const label = append(controls, 'label', 'Point: x = r·(1, …, 1)/√d (t = 0 in time), r =');
+    this.radiusInput = append(controls, 'input');
+    this.radiusInput.id = 'teaching-radius';
+    this.radiusInput.type = 'number';
+    this.radiusInput.min = '0';
+    this.radiusInput.max = '0.99';
+    this.radiusInput.step = '0.05';
+    this.radiusInput.value = '0.5';
+    label.htmlFor = this.radiusInput.id;
+    const published = () => {
+      this.publish();
+      onChange();
+    };
+    this.inspector = new JetInspector(container, run, () => this.radius(), published);
+    this.estimator = new EstimatorPanel(container, run, () => this.radius(), published);
+    // Opening a panel draws it at once (update() finds it has drawn nothing yet).
+    for (const panel of [this.inspector, this.estimator]) {
+      panel.element.addEventListener('toggle', () => this.update());
+    }
+    this.radiusInput.addEventListener('change', () => {
+      for (const panel of [this.inspector, this.estimator]) if (panel.open) void panel.refresh();
+    });
+  }
+
+  /** The radius field's value, kept in [0, 0.99]. */
+  radius(): number {
+    const value = Number(this.radiusInput.value);
+    const radius = Number.isFinite(value) ? Math.min(Math.max(value, 0), 0.99) : 0.5;
+    if (String(radius) !== this.radiusInput.value) this.radiusInput.value = String(radius);
+    return radius;
+  }
+
+  /** After every change of the run: redraws the open panels when a redraw is due. */
+  update(): void {
+    const { state, step, builds } = this.run;
+    if (state === 'building' || state === 'error') return;
+    for (const panel of [this.inspector, this.estimator]) {
+      if (!panel.open) {
+        this.shown.delete(panel);
+        continue;
+      }
+      const key = `${builds}:${step}`;
+      const last = this.shown.get(panel);
+      if (last === key) continue;
+      const [lastBuilds, lastStep] = (last ?? '-1:0').split(':').map(Number);
+      const due =
+        state !== 'running' || lastBuilds !== builds || step - lastStep >= panelRefreshEvery;
+      if (!due) continue;
+      this.shown.set(panel, key);
+      void panel.refresh();
+    }
+  }
+
+  private publish(): void {
+    window.jetpinn.jet = { ...this.inspector.snapshot };
+    if (this.estimator.snapshot) window.jetpinn.estimator = { ...this.estimator.snapshot };
+  }
 }
