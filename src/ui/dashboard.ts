@@ -23,19 +23,25 @@ import { showRecoveries } from './recoveryMessage.ts';
 import { type RunPlan, planRun } from './runPlan.ts';
 import { showRunStats } from './runStats.ts';
 import { showTeaching, TeachingPanels } from './teachingView.ts';
-import { optionsFromQuery, optionsToQuery } from './urlState.ts';
+import { type Hideable, optionsFromQuery, optionsToQuery } from './urlState.ts';
+import { applyClassroomMode } from './classroomMode.ts';
 import './pageGlobals.ts';
 
 /** The run from the link, or the defaults (with the reasons) when the link cannot be used. */
-function initialPlan(limits: BufferLimits): { plan: RunPlan; problems: string[] } {
+function initialPlan(limits: BufferLimits): {
+  plan: RunPlan;
+  hidden: Hideable[];
+  problems: string[];
+} {
   const requested = optionsFromQuery(window.location.search, dashboardDefaults);
+  const { hidden } = requested;
   const problems = [...requested.problems];
   const planned = planRun({ ...requested.options }, limits);
-  if (planned.ok) return { plan: planned.plan, problems };
+  if (planned.ok) return { plan: planned.plan, hidden, problems };
   problems.push(`${planned.problem}; using the default setup`);
   const fallback = planRun({ ...dashboardDefaults }, limits);
   if (!fallback.ok) throw new Error(`even the default setup cannot run here: ${fallback.problem}`);
-  return { plan: fallback.plan, problems };
+  return { plan: fallback.plan, hidden, problems };
 }
 
 export class Dashboard {
@@ -54,6 +60,8 @@ export class Dashboard {
     exportCsv: element('export-csv', HTMLButtonElement),
   };
   private optionsMessage = '';
+  /** What the link's classroom mode hides; the URL keeps it as the settings change. */
+  private readonly hidden: Hideable[];
   /** Set by the run and by settings; the next animation frame redraws and clears it. */
   private changed = true;
 
@@ -67,7 +75,9 @@ export class Dashboard {
   ) {
     const { maxStorageBufferBindingSize, maxBufferSize } = gpu.device.limits;
     this.limits = { maxStorageBufferBindingSize, maxBufferSize };
-    const { plan, problems } = initialPlan(this.limits);
+    const { plan, hidden, problems } = initialPlan(this.limits);
+    this.hidden = hidden;
+    applyClassroomMode(hidden);
     this.controls = new Controls({
       input: (values) => this.preview(values),
       commit: (values) => this.commit(values),
@@ -141,7 +151,7 @@ export class Dashboard {
 
   /** Makes `plan` the page's: URL, teaching view, memory estimate. */
   private adopt(plan: RunPlan): void {
-    window.history.replaceState(null, '', optionsToQuery(plan.options));
+    window.history.replaceState(null, '', optionsToQuery(plan.options, this.hidden));
     showTeaching(plan);
     this.preview(plan.options);
     this.changed = true;

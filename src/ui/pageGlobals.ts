@@ -23,6 +23,8 @@ export interface PageGlobals {
    * run will resume from, or null when no run exists. Absent until the dashboard has started.
    */
   loseDevice?: () => Promise<{ step: number; snapshotStep: number } | null>;
+  /** What a classroom link hides (classroomMode.ts); absent until the dashboard has started. */
+  classroom?: { hidden: string[] };
 }
 
 declare global {
