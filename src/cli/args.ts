@@ -28,7 +28,7 @@ interface FlagBase {
 export type FlagSpec =
   | (FlagBase & { kind: 'string'; placeholder: string; default?: string; required?: boolean })
   | (FlagBase & { kind: 'choice'; choices: readonly string[]; default?: string })
-  | (FlagBase & { kind: 'integer'; min?: number; default?: number })
+  | (FlagBase & { kind: 'integer'; min?: number; max?: number; default?: number })
   | (FlagBase & { kind: 'number'; default?: number })
   | (FlagBase & { kind: 'boolean'; default: boolean; negatable: boolean });
 
@@ -117,6 +117,9 @@ function convert(spec: FlagSpec, text: string): FlagValue {
         }
         if (spec.min !== undefined && value < spec.min) {
           throw new UsageError(`${flag} must be at least ${spec.min}, got ${value}`, flag);
+        }
+        if (spec.max !== undefined && value > spec.max) {
+          throw new UsageError(`${flag} must be at most ${spec.max}, got ${value}`, flag);
         }
       }
       // -0 (from "-0") reads as 0, like every other loaded number.

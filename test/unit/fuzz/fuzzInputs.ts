@@ -100,7 +100,8 @@ export function hostileValue(f: Fuzzer): unknown {
     () => ({ [PROTO_KEY]: { polluted: true } }),
     () => ({ constructor: { prototype: { polluted: true } } }),
     () => ({ prototype: { polluted: true } }),
-    () => nested(f.pick([10, 200, 2000]), 1, f.chance(0.5)),
+    // Deeper nesting goes in as raw text (DEEP_TEXT): JSON.stringify itself recurses.
+    () => nested(f.pick([10, 200, 1000]), 1, f.chance(0.5)),
     () => DEEP_TEXT,
   ];
   return f.pick(values)();
@@ -269,12 +270,15 @@ export interface FuzzReport {
   totalMs: number;
 }
 
-export interface FuzzTarget<T> {
+export interface FuzzTarget<T, I = FuzzInput> {
   /** The error class a malformed input must produce. */
   errorClass: new (...args: never[]) => Error;
-  parse(input: FuzzInput): T;
+  parse(input: I): T;
   /** For an input that happened to stay valid: throws unless the result re-validates. */
   revalidate(result: T): void;
+  /** The field an error names, for the report (default: its `field`, which the message holds). */
+  fieldOf?(error: Error): string | null;
+  describe?(input: I): string;
 }
 
 function describeInput(input: FuzzInput): string {
@@ -282,12 +286,26 @@ function describeInput(input: FuzzInput): string {
   return `${input.kind} ${text.slice(0, 160)}${text.length > 160 ? '…' : ''}`;
 }
 
+/** The field an error carries, if its message names it (a syntax error names the text). */
+function carriedField(error: Error): string | null {
+  const field: unknown = (error as { field?: unknown }).field;
+  if (typeof field !== 'string' || field === '') return null;
+  // A syntax error is about the text as a whole: V8's message gives the position.
+  if (error.message.includes(field) || /not valid JSON \(.+\)/.test(error.message)) return field;
+  return null;
+}
+
 /**
- * Runs every input through the target: each must be refused with the target's error class, a
- * message that names the field it carries (or says the text is not JSON), or parse to something
- * that re-validates. Any other exception is a failure.
+ * Runs every input through the target: each must be refused with the target's error class and a
+ * short message that names a field, or parse to something that re-validates. Any other
+ * exception (a TypeError or RangeError from deep code) is a failure.
  */
-export function runFuzz<T>(target: FuzzTarget<T>, inputs: Iterable<FuzzInput>): FuzzReport {
+export function runFuzz<T, I = FuzzInput>(
+  target: FuzzTarget<T, I>,
+  inputs: Iterable<I>,
+): FuzzReport {
+  const describe = target.describe ?? (describeInput as (input: I) => string);
+  const fieldOf = target.fieldOf ?? carriedField;
   const report: FuzzReport = {
     inputs: 0,
     rejected: 0,
@@ -307,16 +325,24 @@ export function runFuzz<T>(target: FuzzTarget<T>, inputs: Iterable<FuzzInput>): 
         target.revalidate(result);
       } catch (error) {
         report.failures.push(
-          `accepted but does not re-validate (${String(error)}): ${describeInput(input)}`,
+          `accepted but does not re-validate (${String(error)}): ${describe(input)}`,
         );
       }
     } catch (error) {
       report.rejected++;
-      const problem = unclearError(target, error);
-      if (problem) report.failures.push(`${problem}: ${describeInput(input)}`);
-      else {
-        const field = (error as { field: string }).field.replace(/\[.*$/, '[…]');
-        report.fields.set(field, (report.fields.get(field) ?? 0) + 1);
+      if (!(error instanceof target.errorClass)) {
+        const thrown = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        report.failures.push(`threw ${thrown}: ${describe(input)}`);
+      } else if (error.message.length > 600) {
+        report.failures.push(`message of ${error.message.length} characters: ${describe(input)}`);
+      } else {
+        const field = fieldOf(error);
+        if (field === null) {
+          report.failures.push(`"${error.message}" names no field: ${describe(input)}`);
+        } else {
+          const group = field.replace(/\[.*$/, '[…]');
+          report.fields.set(group, (report.fields.get(group) ?? 0) + 1);
+        }
       }
     }
     const elapsed = performance.now() - start;
@@ -324,20 +350,6 @@ export function runFuzz<T>(target: FuzzTarget<T>, inputs: Iterable<FuzzInput>): 
     report.slowestMs = Math.max(report.slowestMs, elapsed);
   }
   return report;
-}
-
-function unclearError<T>(target: FuzzTarget<T>, error: unknown): string | null {
-  if (!(error instanceof target.errorClass)) {
-    return `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-  }
-  const { message } = error;
-  const field: unknown = (error as { field?: unknown }).field;
-  if (typeof field !== 'string' || field === '') return `no field named in "${message}"`;
-  // A syntax error is about the text as a whole: V8's message gives the position.
-  const namesField = message.includes(field) || /not valid JSON \(.+\)/.test(message);
-  if (!namesField) return `message "${message}" does not name its field ${field}`;
-  if (message.length > 600) return `message of ${message.length} characters`;
-  return null;
 }
 
 /** The own property names of Object.prototype and Array.prototype, to compare before and after. */
