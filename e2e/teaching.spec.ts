@@ -172,4 +172,16 @@ test('the inspector reads the u_θ(0, 0) the parabolic evaluation reports', asyn
   await stepTimes(page, 1);
   const stepped = await inspected(page, 1, 2);
   expect(stepped.derivatives[0]).not.toBe(jet.derivatives[0]);
+
+  // While training, the open inspector redraws every 200 steps without stopping the run.
+  await page.locator('#play').click();
+  await page.waitForFunction(
+    () => (window.jetpinn.jet?.step ?? 0) >= 200 && window.jetpinn.run?.state === 'running',
+    null,
+    { timeout: 90_000 },
+  );
+  await page.locator('#pause').click();
+  const paused = await waitForState(page, 'paused');
+  const last = await inspected(page, paused.step);
+  expect(last.step).toBe(paused.step);
 });
