@@ -9,6 +9,7 @@ import { BALL_SAMPLERS } from '../pdes/samplers.ts';
 import {
   defaultTrainingOptions,
   ESTIMATORS,
+  GRADIENT_ESTIMATORS,
   type LossForm,
   type OptimizerName,
   resolveTrainingOptions,
@@ -81,6 +82,36 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
     'integer',
   ),
   flag('testPoints', 'test-points', 'test-set points', 'integer'),
+  flag(
+    'gradientEstimator',
+    'gradient-estimator',
+    'gradient of a step: backprop, two-point zeroth-order (spsa, spsa-subspace) or forward gradient',
+    GRADIENT_ESTIMATORS,
+  ),
+  flag(
+    'perturbationScale',
+    'perturbation-scale',
+    'spsa modes: perturbation size ε of the two-point estimate',
+    'number',
+  ),
+  flag(
+    'perturbationDirections',
+    'perturbation-directions',
+    'spsa modes: random directions averaged per step (two forward passes each)',
+    'integer',
+  ),
+  flag(
+    'subspaceRank',
+    'subspace-rank',
+    'spsa-subspace: rank r of each layer perturbation',
+    'integer',
+  ),
+  flag(
+    'subspacePeriod',
+    'subspace-period',
+    'spsa-subspace: steps T₀ between redraws of the subspace',
+    'integer',
+  ),
   flag(
     'terminalWeight',
     'terminal-weight',

@@ -50,6 +50,13 @@ export interface ForwardJetConfig {
   architecture: MlpArchitecture;
   shape: JetShape;
   tangentKind: TangentKind;
+  /**
+   * 'stored' (default): every hidden layer keeps its z and σ(z) jets, which the backward pass
+   * reads. 'reused': one z buffer and two σ(z) buffers alternate between layers (a forward-only
+   * loss, e.g. zeroth-order training); `preActivations`/`activations` then alias those buffers and
+   * only the output is meaningful after the pass.
+   */
+  layerStorage?: 'stored' | 'reused';
 }
 
 /**
@@ -175,11 +182,45 @@ function validateConfig(config: ForwardJetConfig): void {
       `the channel structure must be 'standard' or 'collapsed', got '${String(structure)}'`,
     );
   }
+  const storage = config.layerStorage ?? 'stored';
+  if (storage !== 'stored' && storage !== 'reused') {
+    throw new JetShapeError(
+      `the layer storage must be 'stored' or 'reused', got '${String(config.layerStorage)}'`,
+    );
+  }
   if (config.tangentKind !== 'dense' && config.tangentKind !== 'oneHot') {
     throw new JetShapeError(
       `the tangent kind must be 'dense' or 'oneHot', got '${String(config.tangentKind)}'`,
     );
   }
+}
+
+/**
+ * The hidden layers' z and σ(z) jet buffers. Stored: one pair per layer. Reused: layer l reads
+ * σ(z) of layer l − 1 while it writes its own, so two σ(z) buffers alternate; z is read back only
+ * by the workgroup that wrote it (jetForward.wgsl phase 2), so one z buffer serves every layer.
+ */
+function hiddenLayerBuffers(
+  storage: 'stored' | 'reused',
+  hiddenWidths: readonly number[],
+  shape: JetShape,
+  allocate: (label: string, elements: number) => GPUBuffer,
+): { preActivations: GPUBuffer[]; activations: GPUBuffer[] } {
+  if (storage === 'stored') {
+    return {
+      preActivations: hiddenWidths.map((h, l) => allocate(`z${l}`, layerElements(shape, h))),
+      activations: hiddenWidths.map((h, l) => allocate(`s${l}`, layerElements(shape, h))),
+    };
+  }
+  if (hiddenWidths.length === 0) return { preActivations: [], activations: [] };
+  const widest = layerElements(shape, Math.max(...hiddenWidths));
+  const z = allocate('z (reused by every layer)', widest);
+  const s = [allocate('s (even layers)', widest)];
+  if (hiddenWidths.length > 1) s.push(allocate('s (odd layers)', widest));
+  return {
+    preActivations: hiddenWidths.map(() => z),
+    activations: hiddenWidths.map((_, l) => s[l % 2]),
+  };
 }
 
 interface Dispatch {
@@ -345,8 +386,7 @@ export class ForwardJet {
           tangentKind === 'oneHot'
             ? (inputs?.tangentIndex ?? allocate('tangent index', slots))
             : null,
-        preActivations: hiddenWidths.map((h, l) => allocate(`z${l}`, layerElements(shape, h))),
-        activations: hiddenWidths.map((h, l) => allocate(`s${l}`, layerElements(shape, h))),
+        ...hiddenLayerBuffers(config.layerStorage ?? 'stored', hiddenWidths, shape, allocate),
         mlpOutput,
         boundary,
         output: boundary ? allocate('output', layerElements(shape, out)) : mlpOutput,
@@ -525,6 +565,9 @@ export class ForwardJet {
       this.boundaryStep?.uniforms ?? null,
     ];
     const external = new Set(this.externalInputs);
-    for (const buffer of owned) if (buffer && !external.has(buffer)) this.memory.destroy(buffer);
+    // Reused layer storage lists each buffer under several layers: free it once.
+    for (const buffer of new Set(owned)) {
+      if (buffer && !external.has(buffer)) this.memory.destroy(buffer);
+    }
   }
 }

@@ -5,6 +5,7 @@
  * backward → gradient. Nothing is uploaded per step but the 4-byte step counter.
  */
 import { BackwardJet } from '../engine/backwardJet.ts';
+import { ForwardGradientJet } from '../engine/forwardGradientJet.ts';
 import { ForwardJet } from '../engine/forwardJet.ts';
 import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
 import { GpuReducer, reductionResultBytes } from '../engine/reductions.ts';
@@ -21,7 +22,8 @@ import { GpuRandomJets, type RandomJetDraw } from '../random/gpuRandomJets.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
 import { BallExactAtPoints } from './ballExactAtPoints.ts';
-import type { ProblemGraph } from './problemGraph.ts';
+import { CotangentDot } from './cotangentDot.ts';
+import { type DirectionalDerivativeGraph, graphModeOf, type ProblemGraph } from './problemGraph.ts';
 import { ResidualLoss } from './residualLoss.ts';
 
 /** The operator of a ball problem for the chosen estimator; `samples` jets per point. */
@@ -43,28 +45,39 @@ export function ballOperator(
   );
 }
 
+/**
+ * The forward pass of the graph's mode (problemGraph.ts GraphMode): jets whose layers the backward
+ * pass reads, jets for a loss alone, or jets with a parameter-tangent channel.
+ */
+type BallForward =
+  | { kind: 'jet'; jet: ForwardJet }
+  | { kind: 'tangent'; jet: ForwardGradientJet; dot: CotangentDot };
+
 export class BallProblemGraph implements ProblemGraph {
   readonly shape: JetShape;
   readonly operator: JetOperator;
   /** 32-byte reduction of the loss terms (reductionWord.mean is the loss). */
   readonly lossStats: GPUBuffer;
-  readonly forward: ForwardJet;
 
   private constructor(
     private readonly buffers: GpuBuffers,
     private readonly pointDraw: PointDraw,
     private readonly jetDraw: RandomJetDraw | null,
     private readonly exact: BallExactAtPoints,
-    forward: ForwardJet,
+    private readonly forward: BallForward,
     private readonly residual: ResidualLoss,
     private readonly reducer: GpuReducer,
-    private readonly backward: BackwardJet,
-    private readonly io: { lossTerms: GPUBuffer; cotangent: GPUBuffer; owned: GPUBuffer[] },
+    private readonly backward: BackwardJet | null,
+    private readonly io: {
+      params: GPUBuffer;
+      lossTerms: GPUBuffer;
+      cotangent: GPUBuffer;
+      owned: GPUBuffer[];
+    },
     lossStats: GPUBuffer,
     shape: JetShape,
     operator: JetOperator,
   ) {
-    this.forward = forward;
     this.lossStats = lossStats;
     this.shape = shape;
     this.operator = operator;
@@ -136,10 +149,23 @@ export class BallProblemGraph implements ProblemGraph {
       }
     }
     const tangentKind = inputs.tangentIndex ? 'oneHot' : 'dense';
-    const forward = await ForwardJet.create(buffers, { architecture, shape, tangentKind }, params, {
-      x: pointDraw.points,
-      ...inputs,
-    });
+    const mode = graphModeOf(options.gradientEstimator);
+    const jetInputs = { x: pointDraw.points, ...inputs };
+    const config = { architecture, shape, tangentKind } as const;
+    // Until the trainer binds v (setTangentParameters), the tangent channel reads θ itself.
+    const tangentJet =
+      mode === 'forward-gradient'
+        ? await ForwardGradientJet.create(buffers, config, params, params, jetInputs)
+        : null;
+    const jet = tangentJet
+      ? null
+      : await ForwardJet.create(
+          buffers,
+          { ...config, layerStorage: mode === 'backprop' ? 'stored' : 'reused' },
+          params,
+          jetInputs,
+        );
+    const output = tangentJet ? tangentJet.output : (jet as ForwardJet).buffers.output;
 
     const exact = await BallExactAtPoints.create(buffers, pde, d, seed, {
       buffer: pointDraw.points,
@@ -160,7 +186,7 @@ export class BallProblemGraph implements ProblemGraph {
       weights,
       weights2,
       {
-        output: forward.buffers.output,
+        output,
         source: exact.source,
         residual: residualBuffer,
         lossTerms,
@@ -168,7 +194,20 @@ export class BallProblemGraph implements ProblemGraph {
       },
     );
     const reducer = await GpuReducer.create(buffers);
-    const backward = await BackwardJet.create(buffers, architecture, shape, tangentKind);
+    const backward =
+      mode === 'backprop'
+        ? await BackwardJet.create(buffers, architecture, shape, tangentKind)
+        : null;
+    const forward: BallForward = tangentJet
+      ? {
+          kind: 'tangent',
+          jet: tangentJet,
+          dot: await CotangentDot.create(buffers, reducer, N, V, {
+            cotangent,
+            tangent: tangentJet.outputTangent,
+          }),
+        }
+      : { kind: 'jet', jet: jet as ForwardJet };
     return new BallProblemGraph(
       buffers,
       pointDraw,
@@ -178,7 +217,7 @@ export class BallProblemGraph implements ProblemGraph {
       residual,
       reducer,
       backward,
-      { lossTerms, cotangent, owned },
+      { params, lossTerms, cotangent, owned },
       lossStats,
       shape,
       drawOperator,
@@ -187,27 +226,57 @@ export class BallProblemGraph implements ProblemGraph {
 
   /** Records one step's loss and gradient into `encoder` (the step counter is already written). */
   encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
-    const draw = encoder.beginComputePass({ label: 'collocation draw' });
-    this.pointDraw.record(draw);
-    this.jetDraw?.record(draw);
-    this.exact.record(draw);
-    draw.end();
-    this.forward.encode(encoder);
-    const loss = encoder.beginComputePass({ label: 'residual and loss' });
-    this.residual.record(loss);
-    this.reducer.encode(loss, this.io.lossTerms, this.shape.points, this.lossStats);
-    loss.end();
+    if (!this.backward || this.forward.kind !== 'jet') {
+      throw new Error('this problem graph was built without a backward pass (GraphMode)');
+    }
+    this.encodeLoss(encoder);
     this.backward.encode(encoder, {
-      forward: this.forward.buffers,
+      forward: this.forward.jet.buffers,
       params,
       cotangent: this.io.cotangent,
       gradient,
     });
   }
 
+  /**
+   * Records the step's draws, forward pass, residual and loss reduction (into lossStats). The
+   * draws depend only on the seed and the step counter, and every reduction has a fixed order,
+   * so two calls at the same step and parameters give bit-identical losses.
+   */
+  encodeLoss(encoder: GPUCommandEncoder): void {
+    const draw = encoder.beginComputePass({ label: 'collocation draw' });
+    this.pointDraw.record(draw);
+    this.jetDraw?.record(draw);
+    this.exact.record(draw);
+    draw.end();
+    this.forward.jet.encode(encoder);
+    const loss = encoder.beginComputePass({ label: 'residual and loss' });
+    this.residual.record(loss);
+    this.reducer.encode(loss, this.io.lossTerms, this.shape.points, this.lossStats);
+    loss.end();
+  }
+
+  setLossParameters(parameters: GPUBuffer): void {
+    if (this.forward.kind === 'jet') this.forward.jet.setParameters(parameters);
+    else throw new Error('a forward-gradient graph evaluates at θ: use setTangentParameters');
+  }
+
+  get directional(): DirectionalDerivativeGraph | null {
+    const forward = this.forward;
+    if (forward.kind !== 'tangent') return null;
+    return {
+      setTangentParameters: (tangent: GPUBuffer) => forward.jet.bind(this.io.params, tangent),
+      encodeDirectionalDerivative: (encoder: GPUCommandEncoder, result: GPUBuffer) => {
+        this.encodeLoss(encoder);
+        forward.dot.encode(encoder, result);
+      },
+    };
+  }
+
   destroy(): void {
-    this.forward.destroy();
-    this.backward.destroy();
+    this.forward.jet.destroy();
+    if (this.forward.kind === 'tangent') this.forward.dot.destroy();
+    this.backward?.destroy();
     this.residual.destroy(this.buffers);
     this.reducer.destroy();
     this.exact.destroy();

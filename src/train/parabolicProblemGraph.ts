@@ -34,8 +34,8 @@ import { RandomStream } from '../random/counterRandom.ts';
 import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
 import { GpuRandomJets, type RandomJetDraw } from '../random/gpuRandomJets.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
-import type { TrainingOptions } from './options.ts';
-import type { ProblemGraph } from './problemGraph.ts';
+import { type TrainingOptions, TrainingOptionsError } from './options.ts';
+import { graphModeOf, type ProblemGraph } from './problemGraph.ts';
 import { ResidualLoss, type ResidualNonlinearity } from './residualLoss.ts';
 
 const RESIDUAL_NONLINEARITY: Record<ParabolicId, ResidualNonlinearity> = {
@@ -125,8 +125,12 @@ export class ParabolicProblemGraph implements ProblemGraph {
     private readonly losses: { interior: ResidualLoss; terminal: BoundDispatch },
     private readonly reducer: GpuReducer,
     private readonly lossTerms: { buffer: GPUBuffer; count: number },
-    private readonly backward: { interior: BackwardJet; terminal: BackwardJet },
-    private readonly accumulate: GradientSum,
+    /** Null when the graph is built for the loss alone (GraphMode 'loss'). */
+    private readonly backward: {
+      interior: BackwardJet;
+      terminal: BackwardJet;
+      accumulate: GradientSum;
+    } | null,
     private readonly owned: GPUBuffer[],
     interior: ParabolicBatch,
     terminal: ParabolicBatch,
@@ -156,6 +160,13 @@ export class ParabolicProblemGraph implements ProblemGraph {
     const unbiased = options.loss === 'unbiased';
     const exact = options.estimator === 'exact';
     const B = options.jetsPerPoint;
+    const mode = graphModeOf(options.gradientEstimator);
+    if (mode === 'forward-gradient') {
+      throw new TrainingOptionsError(
+        'the parabolic problems have no forward-gradient pass: use backprop, spsa or spsa-subspace',
+      );
+    }
+    const layerStorage = mode === 'backprop' ? 'stored' : 'reused';
     const owned: GPUBuffer[] = [];
     const created = (label: string, bytes: number): GPUBuffer => {
       const buffer = buffers.create(label, bytes);
@@ -202,7 +213,7 @@ export class ParabolicProblemGraph implements ProblemGraph {
     const t = jets.tangents;
     const interiorForward = await ForwardJet.create(
       buffers,
-      { architecture, shape: interiorShape, tangentKind: t.kind },
+      { architecture, shape: interiorShape, tangentKind: t.kind, layerStorage },
       params,
       t.kind === 'dense'
         ? { x: interiorPoints.points, tangents: t.values, tangentIndex: null }
@@ -228,7 +239,7 @@ export class ParabolicProblemGraph implements ProblemGraph {
     owned.push(terminalCoefficient, terminalIndex);
     const terminalForward = await ForwardJet.create(
       buffers,
-      { architecture, shape: terminalShape, tangentKind: 'oneHot' },
+      { architecture, shape: terminalShape, tangentKind: 'oneHot', layerStorage },
       params,
       { x: terminalPoints.points, tangents: terminalCoefficient, tangentIndex: terminalIndex },
     );
@@ -307,41 +318,22 @@ export class ParabolicProblemGraph implements ProblemGraph {
       grid: dispatchGrid(m, maxGroups),
     };
 
-    // Gradient: the terminal backward pass writes a scratch buffer that is added to the interior's.
-    const count = parameterLayout(architecture.widths).count;
-    const scratch = created('terminal gradient', count * 4);
-    const saxpy = await cachedKernel(
-      device,
-      [{ name: 'elementwise.wgsl', code: elementwiseCode }],
-      {
-        constants: { WORKGROUP_SIZE },
-      },
-    );
-    const saxpyParams = buffers.createFrom(
-      'gradient sum params',
-      uniformWords([{ u32: count }, { f32: 1 }]),
-      'uniform',
-    );
-    owned.push(saxpyParams);
     const reducer = await GpuReducer.create(buffers);
-    const [interiorBackward, terminalBackward] = await Promise.all([
-      BackwardJet.create(buffers, architecture, interiorShape, t.kind),
-      BackwardJet.create(buffers, architecture, terminalShape, 'oneHot'),
-    ]);
     return new ParabolicProblemGraph(
       buffers,
       { interiorPoints, jets, terminalPoints, terminalKernel, terminalDispatch },
       { interior: interiorLoss, terminal: terminalLoss },
       reducer,
       { buffer: lossTerms, count: termCount },
-      { interior: interiorBackward, terminal: terminalBackward },
-      {
-        kernel: saxpy,
-        bindGroups: new BindGroupCache(saxpy, 4),
-        params: saxpyParams,
-        scratch,
-        groups: saxpy.workgroupsFor(count),
-      },
+      mode === 'backprop'
+        ? await ParabolicProblemGraph.createBackward(
+            buffers,
+            architecture,
+            { interior: interiorShape, terminal: terminalShape, interiorKind: t.kind },
+            created,
+            owned,
+          )
+        : null,
       owned,
       {
         operator: drawOperator,
@@ -359,7 +351,76 @@ export class ParabolicProblemGraph implements ProblemGraph {
     );
   }
 
+  /** Gradient: the terminal backward pass writes a scratch buffer added to the interior's. */
+  private static async createBackward(
+    buffers: GpuBuffers,
+    architecture: MlpArchitecture,
+    shapes: { interior: JetShape; terminal: JetShape; interiorKind: 'dense' | 'oneHot' },
+    created: (label: string, bytes: number) => GPUBuffer,
+    owned: GPUBuffer[],
+  ): Promise<{ interior: BackwardJet; terminal: BackwardJet; accumulate: GradientSum }> {
+    const device = buffers.device;
+    const count = parameterLayout(architecture.widths).count;
+    const scratch = created('terminal gradient', count * 4);
+    const saxpy = await cachedKernel(
+      device,
+      [{ name: 'elementwise.wgsl', code: elementwiseCode }],
+      {
+        constants: { WORKGROUP_SIZE },
+      },
+    );
+    const saxpyParams = buffers.createFrom(
+      'gradient sum params',
+      uniformWords([{ u32: count }, { f32: 1 }]),
+      'uniform',
+    );
+    owned.push(saxpyParams);
+    const [interior, terminal] = await Promise.all([
+      BackwardJet.create(buffers, architecture, shapes.interior, shapes.interiorKind),
+      BackwardJet.create(buffers, architecture, shapes.terminal, 'oneHot'),
+    ]);
+    return {
+      interior,
+      terminal,
+      accumulate: {
+        kernel: saxpy,
+        bindGroups: new BindGroupCache(saxpy, 4),
+        params: saxpyParams,
+        scratch,
+        groups: saxpy.workgroupsFor(count),
+      },
+    };
+  }
+
   encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+    if (!this.backward) {
+      throw new Error('this problem graph was built without a backward pass (GraphMode)');
+    }
+    this.encodeLoss(encoder);
+    this.backward.terminal.encode(encoder, {
+      forward: this.terminal.forward.buffers,
+      params,
+      cotangent: this.terminal.cotangent,
+      gradient: this.backward.accumulate.scratch,
+    });
+    this.backward.interior.encode(encoder, {
+      forward: this.interior.forward.buffers,
+      params,
+      cotangent: this.interior.cotangent,
+      gradient,
+    });
+    const { kernel, bindGroups, params: sumParams, scratch, groups } = this.backward.accumulate;
+    const sum = encoder.beginComputePass({ label: 'interior + terminal gradient' });
+    kernel.dispatch(sum, bindGroups.get({ params: sumParams, x: scratch, y: gradient }), groups);
+    sum.end();
+  }
+
+  /**
+   * Records the step's draws, both forward passes and the loss (into lossStats); the draws come
+   * from the seed and the step counter and the reduction order is fixed, so two calls at the same
+   * step and parameters give bit-identical losses.
+   */
+  encodeLoss(encoder: GPUCommandEncoder): void {
     const draw = encoder.beginComputePass({ label: 'parabolic collocation draw' });
     this.draws.interiorPoints.record(draw);
     this.draws.jets.record(draw);
@@ -373,29 +434,20 @@ export class ParabolicProblemGraph implements ProblemGraph {
     record(loss, this.losses.terminal);
     this.reducer.encode(loss, this.lossTerms.buffer, this.lossTerms.count, this.lossStats);
     loss.end();
-    this.backward.terminal.encode(encoder, {
-      forward: this.terminal.forward.buffers,
-      params,
-      cotangent: this.terminal.cotangent,
-      gradient: this.accumulate.scratch,
-    });
-    this.backward.interior.encode(encoder, {
-      forward: this.interior.forward.buffers,
-      params,
-      cotangent: this.interior.cotangent,
-      gradient,
-    });
-    const { kernel, bindGroups, params: sumParams, scratch, groups } = this.accumulate;
-    const sum = encoder.beginComputePass({ label: 'interior + terminal gradient' });
-    kernel.dispatch(sum, bindGroups.get({ params: sumParams, x: scratch, y: gradient }), groups);
-    sum.end();
   }
+
+  setLossParameters(parameters: GPUBuffer): void {
+    this.interior.forward.setParameters(parameters);
+    this.terminal.forward.setParameters(parameters);
+  }
+
+  readonly directional = null;
 
   destroy(): void {
     this.interior.forward.destroy();
     this.terminal.forward.destroy();
-    this.backward.interior.destroy();
-    this.backward.terminal.destroy();
+    this.backward?.interior.destroy();
+    this.backward?.terminal.destroy();
     this.reducer.destroy();
     this.losses.interior.destroy(this.buffers);
     this.draws.terminalKernel.release(this.buffers, this.draws.terminalDispatch);

@@ -4,6 +4,30 @@
  * problems implement these; the trainer does not know which it runs.
  */
 import type { JetShape } from '../engine/jetLayout.ts';
+import type { GradientEstimator } from './options.ts';
+
+/**
+ * What a graph is built to do. backprop: loss and reverse-mode gradient (every layer's jets kept
+ * for the backward pass); loss: the loss alone, layer storage reused (zeroth-order training);
+ * forward-gradient: the loss and ∇L·v through a parameter-tangent channel (ball problems).
+ */
+export type GraphMode = 'backprop' | 'loss' | 'forward-gradient';
+
+export function graphModeOf(estimator: GradientEstimator): GraphMode {
+  if (estimator === 'backprop') return 'backprop';
+  return estimator === 'forward-gradient' ? 'forward-gradient' : 'loss';
+}
+
+/** The forward-gradient channel of a graph built in 'forward-gradient' mode. */
+export interface DirectionalDerivativeGraph {
+  /** Points the tangent channel at v (a buffer in the flat parameter layout). */
+  setTangentParameters(tangent: GPUBuffer): void;
+  /**
+   * Records the step's loss (into lossStats) and ∇_θL·v into `result` (a 32-byte reduction
+   * result: reductionWord.sum), with the step's draws.
+   */
+  encodeDirectionalDerivative(encoder: GPUCommandEncoder, result: GPUBuffer): void;
+}
 
 export interface ProblemGraph {
   /** The collocation batch (rows per point say what the channel structure costs). */
@@ -15,6 +39,16 @@ export interface ProblemGraph {
    * written. The gradient buffer is overwritten, not accumulated.
    */
   encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void;
+  /**
+   * Records the step's loss alone (into lossStats) at the parameters the forward pass reads, with
+   * the same draws as encodeGradient: two calls at one step and one θ give bit-identical losses
+   * (common random numbers, DESIGN.md §6).
+   */
+  encodeLoss(encoder: GPUCommandEncoder): void;
+  /** Points the loss pass at another flat parameter buffer (a zeroth-order trial point). */
+  setLossParameters(parameters: GPUBuffer): void;
+  /** The tangent channel; null unless the graph was built in 'forward-gradient' mode. */
+  readonly directional: DirectionalDerivativeGraph | null;
   destroy(): void;
 }
 

@@ -1,0 +1,367 @@
+// jetForwardTangent.wgsl: one MLP layer on a batch of Taylor jets together with its tangent along
+// a parameter direction (Ẇ, ḃ) — forward-mode AD over parameters carried through the jet pass, so
+// that ∇_θL·v = Σ_{p,v} (∂L/∂u[p, v])·u̇[p, v] needs no backward pass and no stored layer jets.
+//
+// Rows as jetForward.wgsl (src/engine/jetLayout.ts): V rows per point, row 0 the value, then the
+// normalized coefficients of each direction (orders 1..K, or 1..K−1 plus one summed top row when
+// COLLAPSED). Element j of row v of point p of a width-h layer lives at (p·V + v)·h + j.
+//
+// Linear part, per row:  z = W·y (+ b on the value row),  ż = Ẇ·y + W·ẏ (+ ḃ on the value row),
+// where y, ẏ are the previous layer's σ jets and their tangents (first layer: the input jets,
+// which do not depend on θ, so ẏ = 0; one-hot tangents gather z_k = a·W[:, n], ż_k = a·Ẇ[:, n]).
+// Activation: the O(K²) Taylor recurrences of jetForward.wgsl, s_k = (1/k)Σ_{j=1..k} j·z_j·D_{k−j}
+// with D = σ'(z(t)), run on dual numbers (value, tangent), i.e. linearised:
+//   ṡ_k = (1/k)Σ_j j·(ż_j·D_{k−j} + z_j·Ḋ_{k−j})
+//   tanh:     D_k = −Σ_i s_i s_{k−i},                 Ḋ_k = −Σ_i (ṡ_i s_{k−i} + s_i ṡ_{k−i})
+//   sin:      D_k = −(1/k)Σ_j j·z_j·s_{k−j},          Ḋ_k = −(1/k)Σ_j j·(ż_j s_{k−j} + z_j ṡ_{k−j})
+//   softplus: D_k = (1/k)Σ_j j·z_j·Q_{k−j},  Q = D − D², and their tangents likewise
+//   identity: D = 1, Ḋ = 0.
+// Seeds at the value: s_0 = σ(z_0), ṡ_0 = σ'(z_0)·ż_0, Ḋ_0 = σ''(z_0)·ż_0 (tanh: σ'' = −2sσ';
+// sin: −sin; softplus: Q_0), Q̇_0 = (1 − 2D_0)·Ḋ_0.
+// Collapsed top row: s_top = D_0·Σ_r z_K + Σ_r (1/K)Σ_{j<K} j·z_j·D_{K−j}, and its tangent.
+//
+// Bindings (@group(0)):
+//   0 params            : uniform LayerParams (below)
+//   1 parameters        : storage, read        flat θ (W row-major [out][in] at weightOffset, b)
+//   2 tangentParameters : storage, read        flat v = (Ẇ, ḃ), same layout
+//   3 inputJet          : storage, read        previous σ jets N·V·inputs; first layer: x (N·d)
+//   4 inputTangent      : storage, read        their tangents (unused by the first layer)
+//   5 tangents          : storage, read        first layer: dense N·R·K·d or one-hot N·R·K coefficients
+//   6 tangentIndex      : storage, read        one-hot N·R·K indices (−1 = zero tangent)
+//   7 outputJet         : storage, read_write  σ(z) jets (z for the linear layer), N·V·outputs
+//   8 outputTangent     : storage, read_write  their tangents, N·V·outputs
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit) t = p·outputs + o;
+// dispatch x·y workgroups, t = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE. Plain loops, no tiling:
+// this pass exists for memory (DESIGN.md §6), not for the throughput of jetForward.wgsl.
+
+struct LayerParams {
+  points: u32,
+  directions: u32,
+  rowsPerPoint: u32,
+  inputs: u32,
+  outputs: u32,
+  weightOffset: u32,
+  biasOffset: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: LayerParams;
+@group(0) @binding(1) var<storage, read> parameters: array<f32>;
+@group(0) @binding(2) var<storage, read> tangentParameters: array<f32>;
+@group(0) @binding(3) var<storage, read> inputJet: array<f32>;
+@group(0) @binding(4) var<storage, read> inputTangent: array<f32>;
+@group(0) @binding(5) var<storage, read> tangents: array<f32>;
+@group(0) @binding(6) var<storage, read> tangentIndex: array<i32>;
+@group(0) @binding(7) var<storage, read_write> outputJet: array<f32>;
+@group(0) @binding(8) var<storage, read_write> outputTangent: array<f32>;
+
+override K: u32 = 2u;
+override COLLAPSED: bool = false;
+// 0 = linear (output layer), 1 = tanh, 2 = sin, 3 = softplus, 4 = identity.
+override ACTIVATION: u32 = 1u;
+// 0 = jet rows of the previous layer, 1 = first layer with dense tangents, 2 = with one-hot tangents.
+override INPUT: u32 = 0u;
+override WORKGROUP_SIZE: u32 = 64u;
+
+const MAX_ORDER: u32 = 8u;
+const INPUT_ROWS: u32 = 0u;
+const INPUT_DENSE: u32 = 1u;
+const INPUT_ONE_HOT: u32 = 2u;
+const LINEAR: u32 = 0u;
+const TANH: u32 = 1u;
+const SIN: u32 = 2u;
+const SOFTPLUS: u32 = 3u;
+
+alias Series = array<f32, MAX_ORDER + 1u>;
+
+fn directionOrders() -> u32 {
+  return select(K, K - 1u, COLLAPSED);
+}
+
+fn rowOf(r: u32, k: u32) -> u32 {
+  return 1u + r * directionOrders() + (k - 1u);
+}
+
+fn tangentSlot(p: u32, r: u32, k: u32) -> u32 {
+  return (p * params.directions + r) * K + (k - 1u);
+}
+
+// Element i of the first layer's input row v of point p (dense tangents), as jetForward.wgsl.
+fn denseInputRow(p: u32, v: u32, i: u32) -> f32 {
+  let d = params.inputs;
+  if (v == 0u) {
+    return inputJet[p * d + i];
+  }
+  if (COLLAPSED && v == params.rowsPerPoint - 1u) {
+    var sum = 0.0;
+    for (var r = 0u; r < params.directions; r++) {
+      sum += tangents[tangentSlot(p, r, K) * d + i];
+    }
+    return sum;
+  }
+  let orders = directionOrders();
+  let r = (v - 1u) / orders;
+  let k = (v - 1u) % orders + 1u;
+  return tangents[tangentSlot(p, r, k) * d + i];
+}
+
+// (z, ż) of row v of point p for output o, by the affine map (not for one-hot direction rows).
+fn affine(p: u32, v: u32, o: u32) -> vec2<f32> {
+  let n = params.inputs;
+  let w = params.weightOffset + o * n;
+  var z = 0.0;
+  var dz = 0.0;
+  for (var i = 0u; i < n; i++) {
+    var y = 0.0;
+    var dy = 0.0;
+    if (INPUT == INPUT_ROWS) {
+      let at = (p * params.rowsPerPoint + v) * n + i;
+      y = inputJet[at];
+      dy = inputTangent[at];
+    } else if (INPUT == INPUT_DENSE) {
+      y = denseInputRow(p, v, i);
+    } else {
+      y = inputJet[p * n + i];
+    }
+    z += parameters[w + i] * y;
+    dz += tangentParameters[w + i] * y + parameters[w + i] * dy;
+  }
+  if (v == 0u) {
+    z += parameters[params.biasOffset + o];
+    dz += tangentParameters[params.biasOffset + o];
+  }
+  return vec2<f32>(z, dz);
+}
+
+// One-hot first layer: (a·W[o][n], a·Ẇ[o][n]) for tangent slot `slot`.
+fn gather(slot: u32, o: u32) -> vec2<f32> {
+  let index = tangentIndex[slot];
+  if (index < 0 || u32(index) >= params.inputs) {
+    return vec2<f32>(0.0, 0.0);
+  }
+  let at = params.weightOffset + o * params.inputs + u32(index);
+  return tangents[slot] * vec2<f32>(parameters[at], tangentParameters[at]);
+}
+
+fn directionRow(p: u32, r: u32, k: u32, o: u32) -> vec2<f32> {
+  if (INPUT == INPUT_ONE_HOT) {
+    return gather(tangentSlot(p, r, k), o);
+  }
+  return affine(p, rowOf(r, k), o);
+}
+
+fn topRow(p: u32, o: u32) -> vec2<f32> {
+  if (INPUT == INPUT_ONE_HOT) {
+    var sum = vec2<f32>(0.0, 0.0);
+    for (var r = 0u; r < params.directions; r++) {
+      sum += gather(tangentSlot(p, r, K), o);
+    }
+    return sum;
+  }
+  return affine(p, params.rowsPerPoint - 1u, o);
+}
+
+// σ(z_0), σ'(z_0), σ''(z_0) (softplus: Q_0 = σ''), from e^{−|z|} so nothing overflows; the same
+// forms as jetForward.wgsl's seeds.
+struct Seed {
+  value: f32,
+  slope: f32,
+  curvature: f32,
+}
+
+fn tanhSeed(z: f32) -> Seed {
+  let a = abs(z);
+  let t = exp(-2.0 * a);
+  var y = (1.0 - t) / (1.0 + t);
+  if (a < 0.125) {
+    let a2 = a * a;
+    y = a * (1.0 + a2 * (-1.0 / 3.0 + a2 * (2.0 / 15.0 + a2 * (-17.0 / 315.0))));
+  }
+  let s = sign(z) * y;
+  let slope = 4.0 * t / ((1.0 + t) * (1.0 + t));
+  return Seed(s, slope, -2.0 * s * slope);
+}
+
+fn log1pSmall(e: f32) -> f32 {
+  if (e >= 0.25) {
+    return log(1.0 + e);
+  }
+  let w = e / (2.0 + e);
+  let w2 = w * w;
+  return 2.0 * w * (1.0 + w2 * (1.0 / 3.0 + w2 * (1.0 / 5.0 + w2 * (1.0 / 7.0 + w2 / 9.0))));
+}
+
+fn softplusSeed(z: f32) -> Seed {
+  let e = exp(-abs(z));
+  let logistic = select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+  return Seed(max(z, 0.0) + log1pSmall(e), logistic, e / ((1.0 + e) * (1.0 + e)));
+}
+
+fn seedOf(z: f32) -> Seed {
+  switch (ACTIVATION) {
+    case TANH: {
+      return tanhSeed(z);
+    }
+    case SIN: {
+      let sc = sinCos(z);
+      return Seed(sc.x, sc.y, -sc.x);
+    }
+    case SOFTPLUS: {
+      return softplusSeed(z);
+    }
+    default: {
+      return Seed(z, 1.0, 0.0);
+    }
+  }
+}
+
+// Dual Taylor rule for one direction: s[1..n], ṡ[1..n] from z, ż (index 0 holds the value's).
+// Returns the collapsed top row's share of this direction and its tangent.
+fn dualTaylorRule(
+  z: ptr<function, Series>,
+  dz: ptr<function, Series>,
+  s: ptr<function, Series>,
+  ds: ptr<function, Series>,
+  n: u32,
+  seed: Seed,
+  dz0: f32,
+) -> vec2<f32> {
+  var d = Series();
+  var dd = Series();
+  var q = Series();
+  var dq = Series();
+  d[0] = seed.slope;
+  dd[0] = seed.curvature * dz0;
+  q[0] = seed.curvature;
+  dq[0] = (1.0 - 2.0 * seed.slope) * dd[0];
+  (*s)[0] = seed.value;
+  (*ds)[0] = seed.slope * dz0;
+  for (var k = 1u; k <= n; k++) {
+    var acc = 0.0;
+    var dacc = 0.0;
+    for (var j = 1u; j <= k; j++) {
+      acc += f32(j) * (*z)[j] * d[k - j];
+      dacc += f32(j) * ((*dz)[j] * d[k - j] + (*z)[j] * dd[k - j]);
+    }
+    (*s)[k] = acc / f32(k);
+    (*ds)[k] = dacc / f32(k);
+    switch (ACTIVATION) {
+      case TANH: {
+        var square = 0.0;
+        var dsquare = 0.0;
+        for (var i = 0u; i <= k; i++) {
+          square += (*s)[i] * (*s)[k - i];
+          dsquare += (*ds)[i] * (*s)[k - i] + (*s)[i] * (*ds)[k - i];
+        }
+        d[k] = -square;
+        dd[k] = -dsquare;
+      }
+      case SIN: {
+        var c = 0.0;
+        var dc = 0.0;
+        for (var j = 1u; j <= k; j++) {
+          c += f32(j) * (*z)[j] * (*s)[k - j];
+          dc += f32(j) * ((*dz)[j] * (*s)[k - j] + (*z)[j] * (*ds)[k - j]);
+        }
+        d[k] = -c / f32(k);
+        dd[k] = -dc / f32(k);
+      }
+      case SOFTPLUS: {
+        var l = 0.0;
+        var dl = 0.0;
+        for (var j = 1u; j <= k; j++) {
+          l += f32(j) * (*z)[j] * q[k - j];
+          dl += f32(j) * ((*dz)[j] * q[k - j] + (*z)[j] * dq[k - j]);
+        }
+        d[k] = l / f32(k);
+        dd[k] = dl / f32(k);
+        var square = 0.0;
+        var dsquare = 0.0;
+        for (var i = 0u; i <= k; i++) {
+          square += d[i] * d[k - i];
+          dsquare += dd[i] * d[k - i] + d[i] * dd[k - i];
+        }
+        q[k] = d[k] - square;
+        dq[k] = dd[k] - dsquare;
+      }
+      default: {
+        d[k] = 0.0;
+        dd[k] = 0.0;
+      }
+    }
+  }
+  var top = vec2<f32>(0.0, 0.0);
+  if (COLLAPSED) {
+    for (var j = 1u; j < K; j++) {
+      top.x += f32(j) * (*z)[j] * d[K - j];
+      top.y += f32(j) * ((*dz)[j] * d[K - j] + (*z)[j] * dd[K - j]);
+    }
+    top /= f32(K);
+  }
+  return top;
+}
+
+fn store(p: u32, v: u32, o: u32, value: vec2<f32>) {
+  let at = (p * params.rowsPerPoint + v) * params.outputs + o;
+  outputJet[at] = value.x;
+  outputTangent[at] = value.y;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn layer(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let t = id.x + id.y * groups.x * WORKGROUP_SIZE;
+  if (t >= params.points * params.outputs) {
+    return;
+  }
+  let p = t / params.outputs;
+  let o = t % params.outputs;
+  let orders = directionOrders();
+  let value = affine(p, 0u, o);
+  if (ACTIVATION == LINEAR) {
+    store(p, 0u, o, value);
+    for (var r = 0u; r < params.directions; r++) {
+      for (var k = 1u; k <= orders; k++) {
+        store(p, rowOf(r, k), o, directionRow(p, r, k, o));
+      }
+    }
+    if (COLLAPSED) {
+      store(p, params.rowsPerPoint - 1u, o, topRow(p, o));
+    }
+    return;
+  }
+  let seed = seedOf(value.x);
+  var z = Series();
+  var dz = Series();
+  var s = Series();
+  var ds = Series();
+  z[0] = value.x;
+  dz[0] = value.y;
+  store(p, 0u, o, vec2<f32>(seed.value, seed.slope * value.y));
+  var topRest = vec2<f32>(0.0, 0.0);
+  for (var r = 0u; r < params.directions; r++) {
+    for (var k = 1u; k <= orders; k++) {
+      let row = directionRow(p, r, k, o);
+      z[k] = row.x;
+      dz[k] = row.y;
+    }
+    topRest += dualTaylorRule(&z, &dz, &s, &ds, orders, seed, value.y);
+    for (var k = 1u; k <= orders; k++) {
+      store(p, rowOf(r, k), o, vec2<f32>(s[k], ds[k]));
+    }
+  }
+  if (COLLAPSED) {
+    let top = topRow(p, o);
+    let slopeTangent = seed.curvature * value.y;
+    store(
+      p,
+      params.rowsPerPoint - 1u,
+      o,
+      vec2<f32>(
+        seed.slope * top.x + topRest.x,
+        slopeTangent * top.x + seed.slope * top.y + topRest.y,
+      ),
+    );
+  }
+}

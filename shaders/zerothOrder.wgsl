@@ -1,0 +1,195 @@
+// zerothOrder.wgsl: the parameter-space random directions of backprop-free training (DESIGN.md §6),
+// regenerated from Philox counters instead of stored (the MeZO trick). Composed after random.wgsl.
+//
+// Direction j of step s over the flat parameter vector (jetLayout.parameterLayout):
+//   full (SUBSPACE = 0): z[i] = N(0, 1) at key (seed, directionStream), counter (s, j, 0, i).
+//   subspace (SUBSPACE = 1), per layer l with weight W (m × n, row-major) and bias b (m):
+//     z_W = U·Z·Vᵀ,  z_b = U·ζ,  U (m × r) and V (n × r) with N(0, 1/r) entries drawn at key
+//     (seed, subspaceStream), counter (period, l, 0 | 1, ·) where period = (s − 1)/T₀, so they
+//     change every T₀ steps; Z (r × r) and ζ (r) N(0, 1) at (seed, directionStream), counter
+//     (s, j, l + 1, ·). Then E[z zᵀ] = I over (U, V, Z, ζ): E[z_ab z_cd] = Σ_ik E[U_ai U_ci]·
+//     E[V_bk V_dk] = δ_ac δ_bd, so (∇L·z)·z is an unbiased gradient estimate over subspaces, while
+//     within one period it explores only r² + r directions per layer.
+//
+// Entry points (all bind the same six buffers; which ones they read is said per entry):
+//   perturb   : destination = θ + scale·z_j  (scale = ±ε; the trial point of a two-point estimate)
+//   combine   : destination = Σ_j c_j·z_j,  c_j = (losses[2j] − losses[2j + 1])/(2ε·q): the SPSA
+//               gradient estimate, losses[2j] = L(θ + εz_j), losses[2j + 1] = L(θ − εz_j)
+//   direction : destination = z_0  (the forward gradient's tangent v)
+//   scale     : destination *= losses[0]  (losses bound to a reduction result: word 0 is the sum ∇L·v)
+//   summarize : destination[0..8] = reduce.wgsl's result layout for the 2q losses (sum, sum of squares,
+//               max |L|, first non-finite index, count, mean, mean of squares, norm); one invocation.
+//               Its mean (L₊ + L₋ averaged) is L(θ) + O(ε²): the loss the trainer logs.
+//
+// Bindings (@group(0)):
+//   0 params      : uniform Params (below)
+//   1 layers      : uniform array<vec4<u32>, MAX_LAYERS>: (weightOffset, biasOffset, inputs,
+//                   outputs) of each layer (subspace only)
+//   2 stepCounter : storage, read        word 0 = training step s (random/stepCounter.ts)
+//   3 parameters  : storage, read        θ (perturb)
+//   4 losses      : storage, read        2q losses (combine, summarize) or a reduction result (scale)
+//   5 destination : storage, read_write  trial point, gradient or loss statistics
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per parameter; dispatch a 2-D grid of
+// workgroups (x·WORKGROUP_SIZE per row of y) covering `count`; summarize: one workgroup.
+
+struct Params {
+  count: u32,
+  seed: u32,
+  directionStream: u32,
+  subspaceStream: u32,
+  rank: u32,
+  period: u32,
+  layerCount: u32,
+  directions: u32,
+  direction: u32,
+  epsilon: f32,
+  scale: f32,
+}
+
+const MAX_LAYERS: u32 = 33u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<uniform> layers: array<vec4<u32>, MAX_LAYERS>;
+@group(0) @binding(2) var<storage, read> stepCounter: array<u32>;
+@group(0) @binding(3) var<storage, read> parameters: array<f32>;
+@group(0) @binding(4) var<storage, read> losses: array<f32>;
+@group(0) @binding(5) var<storage, read_write> destination: array<f32>;
+
+override WORKGROUP_SIZE: u32 = 64u;
+override SUBSPACE: bool = false;
+
+fn parameterIndex(id: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return id.x + id.y * groups.x * WORKGROUP_SIZE;
+}
+
+// Element (a, b) of the layer's r × r matrix Z of direction j (a·r + b), or ζ_a (r·r + a).
+fn smallFactor(step: u32, j: u32, l: u32, n: u32) -> f32 {
+  return normalAt(vec2<u32>(params.seed, params.directionStream), step, j, l + 1u, n);
+}
+
+// Entry (row, k) of U (factor 0) or V (factor 1) of layer l in the current period, N(0, 1/r).
+fn basis(period: u32, l: u32, factor: u32, row: u32, k: u32) -> f32 {
+  let key = vec2<u32>(params.seed, params.subspaceStream);
+  return normalAt(key, period, l, factor, row * params.rank + k) * inverseSqrt(f32(params.rank));
+}
+
+fn subspaceDirection(step: u32, j: u32, i: u32) -> f32 {
+  let period = (step - 1u) / params.period;
+  let r = params.rank;
+  var l = 0u;
+  while (l + 1u < params.layerCount && i >= layers[l + 1u].x) {
+    l++;
+  }
+  let layer = layers[l];
+  if (i >= layer.y) {
+    // Bias element a: (U·ζ)_a.
+    let a = i - layer.y;
+    var sum = 0.0;
+    for (var k = 0u; k < r; k++) {
+      sum += basis(period, l, 0u, a, k) * smallFactor(step, j, l, r * r + k);
+    }
+    return sum;
+  }
+  // Weight element (a, b): Σ_k U_ak·(Z·Vᵀ)_kb.
+  let a = (i - layer.x) / layer.z;
+  let b = (i - layer.x) % layer.z;
+  var sum = 0.0;
+  for (var k = 0u; k < r; k++) {
+    var zv = 0.0;
+    for (var c = 0u; c < r; c++) {
+      zv += smallFactor(step, j, l, k * r + c) * basis(period, l, 1u, b, c);
+    }
+    sum += basis(period, l, 0u, a, k) * zv;
+  }
+  return sum;
+}
+
+fn directionAt(j: u32, i: u32) -> f32 {
+  let step = stepCounter[0];
+  if (SUBSPACE) {
+    return subspaceDirection(step, j, i);
+  }
+  return normalAt(vec2<u32>(params.seed, params.directionStream), step, j, 0u, i);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn perturb(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let i = parameterIndex(id, groups);
+  if (i < params.count) {
+    destination[i] = parameters[i] + params.scale * directionAt(params.direction, i);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn combine(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let i = parameterIndex(id, groups);
+  if (i >= params.count) {
+    return;
+  }
+  let q = params.directions;
+  var sum = 0.0;
+  for (var j = 0u; j < q; j++) {
+    let c = (losses[2u * j] - losses[2u * j + 1u]) / (2.0 * params.epsilon * f32(q));
+    sum += c * directionAt(j, i);
+  }
+  destination[i] = sum;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn direction(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let i = parameterIndex(id, groups);
+  if (i < params.count) {
+    destination[i] = directionAt(0u, i);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn scale(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let i = parameterIndex(id, groups);
+  if (i < params.count) {
+    destination[i] = losses[0] * destination[i];
+  }
+}
+
+fn isFinite(x: f32) -> bool {
+  // Exponent bits all ones: ±Inf or NaN.
+  return (bitcast<u32>(x) & 0x7F800000u) != 0x7F800000u;
+}
+
+@compute @workgroup_size(1)
+fn summarize() {
+  let n = 2u * params.directions;
+  var sum = 0.0;
+  var squares = 0.0;
+  var maxAbs = 0.0;
+  var firstNonFinite = 0xFFFFFFFFu;
+  for (var k = 0u; k < n; k++) {
+    let x = losses[k];
+    if (!isFinite(x) && firstNonFinite == 0xFFFFFFFFu) {
+      firstNonFinite = k;
+    }
+    sum += x;
+    squares += x * x;
+    maxAbs = max(maxAbs, abs(x));
+  }
+  destination[0] = sum;
+  destination[1] = squares;
+  destination[2] = maxAbs;
+  destination[3] = bitcast<f32>(firstNonFinite);
+  destination[4] = bitcast<f32>(n);
+  destination[5] = sum / f32(n);
+  destination[6] = squares / f32(n);
+  destination[7] = sqrt(squares);
+}

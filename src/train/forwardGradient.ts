@@ -1,0 +1,84 @@
+/**
+ * The forward gradient (DESIGN.md §6): g = (∇_θL·v)·v with v ~ N(0, I) over the parameters, an
+ * unbiased gradient estimate with no ε. v is generated from (seed, step) into the gradient buffer,
+ * the graph's tangent channel reads it there and produces ∇L·v (one forward pass, no backward),
+ * and the buffer is then scaled in place: no parameter-sized buffer beyond the gradient itself.
+ */
+import { reductionResultBytes } from '../engine/reductions.ts';
+import type { GpuBuffers } from '../gpu/buffers.ts';
+import {
+  type BoundDirectionDispatch,
+  DirectionStream,
+  ParameterDirections,
+} from './parameterDirections.ts';
+import type { DirectionalDerivativeGraph } from './problemGraph.ts';
+
+export interface ForwardGradientIo {
+  parameters: GPUBuffer;
+  /** Holds v during the pass, then the estimate. */
+  gradient: GPUBuffer;
+  stepCounter: GPUBuffer;
+}
+
+export class ForwardGradientEstimator {
+  private constructor(
+    private readonly buffers: GpuBuffers,
+    private readonly directions: ParameterDirections,
+    private readonly graph: DirectionalDerivativeGraph,
+    /** Reduction result whose sum word is ∇L·v. */
+    private readonly derivative: GPUBuffer,
+    private readonly writeDirection: BoundDirectionDispatch,
+    private readonly scale: BoundDirectionDispatch,
+  ) {}
+
+  /** Binds `graph`'s tangent channel to the gradient buffer. */
+  static async create(
+    buffers: GpuBuffers,
+    config: { widths: readonly number[]; seed: number },
+    io: ForwardGradientIo,
+    graph: DirectionalDerivativeGraph,
+  ): Promise<ForwardGradientEstimator> {
+    const directions = await ParameterDirections.create(buffers, {
+      ...config,
+      stream: DirectionStream.tangent,
+      family: { kind: 'full' },
+    });
+    const derivative = buffers.create('directional derivative', reductionResultBytes);
+    const base = { stepCounter: io.stepCounter, parameters: io.parameters };
+    const writeDirection = directions.bind('direction', {
+      ...base,
+      losses: derivative,
+      destination: io.gradient,
+    });
+    const scale = directions.bind('scale', {
+      ...base,
+      losses: derivative,
+      destination: io.gradient,
+    });
+    graph.setTangentParameters(io.gradient);
+    return new ForwardGradientEstimator(
+      buffers,
+      directions,
+      graph,
+      derivative,
+      writeDirection,
+      scale,
+    );
+  }
+
+  /** Records v, the tangent pass (loss and ∇L·v) and g = (∇L·v)·v. */
+  encodeGradient(encoder: GPUCommandEncoder): void {
+    const first = encoder.beginComputePass({ label: 'forward gradient direction' });
+    this.writeDirection.record(first);
+    first.end();
+    this.graph.encodeDirectionalDerivative(encoder, this.derivative);
+    const last = encoder.beginComputePass({ label: 'forward gradient' });
+    this.scale.record(last);
+    last.end();
+  }
+
+  destroy(): void {
+    this.directions.destroy();
+    this.buffers.destroy(this.derivative);
+  }
+}

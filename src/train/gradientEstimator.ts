@@ -1,0 +1,79 @@
+/**
+ * The trainer's source of a step's gradient, by TrainingOptions.gradientEstimator: reverse mode
+ * through the stored jets, the two-point zeroth-order estimate (full or subspace directions), or
+ * the forward gradient. Each writes the trainer's gradient buffer, so the divergence guard and
+ * Adam/SGD consume every mode unchanged.
+ */
+import type { GpuBuffers } from '../gpu/buffers.ts';
+import { ForwardGradientEstimator } from './forwardGradient.ts';
+import type { TrainingOptions } from './options.ts';
+import type { ProblemGraph } from './problemGraph.ts';
+import { ZerothOrderEstimator } from './zerothOrder.ts';
+
+export interface GradientEstimate {
+  /** 32-byte reduction result whose mean word is the step's loss. */
+  readonly lossStats: GPUBuffer;
+  /** Records the step's loss and gradient (into the gradient buffer it was built with). */
+  encodeGradient(encoder: GPUCommandEncoder): void;
+  destroy(): void;
+}
+
+export interface GradientEstimateIo {
+  parameters: GPUBuffer;
+  gradient: GPUBuffer;
+  stepCounter: GPUBuffer;
+}
+
+export async function createGradientEstimate(
+  buffers: GpuBuffers,
+  options: TrainingOptions,
+  widths: readonly number[],
+  graph: ProblemGraph,
+  io: GradientEstimateIo,
+): Promise<GradientEstimate> {
+  const seed = options.seed;
+  switch (options.gradientEstimator) {
+    case 'backprop':
+      return {
+        lossStats: graph.lossStats,
+        encodeGradient: (encoder) => graph.encodeGradient(encoder, io.parameters, io.gradient),
+        destroy: () => undefined,
+      };
+    case 'spsa':
+    case 'spsa-subspace': {
+      // The gradient buffer doubles as the trial point θ ± εz: it is dead until the last write.
+      graph.setLossParameters(io.gradient);
+      return ZerothOrderEstimator.create(
+        buffers,
+        {
+          widths,
+          seed,
+          epsilon: options.perturbationScale,
+          directions: options.perturbationDirections,
+          family:
+            options.gradientEstimator === 'spsa'
+              ? { kind: 'full' }
+              : { kind: 'subspace', rank: options.subspaceRank, period: options.subspacePeriod },
+        },
+        { ...io, trial: io.gradient },
+        graph,
+      );
+    }
+    case 'forward-gradient': {
+      if (!graph.directional) {
+        throw new Error('the problem graph was not built with a tangent channel');
+      }
+      const estimator = await ForwardGradientEstimator.create(
+        buffers,
+        { widths, seed },
+        io,
+        graph.directional,
+      );
+      return {
+        lossStats: graph.lossStats,
+        encodeGradient: (encoder) => estimator.encodeGradient(encoder),
+        destroy: () => estimator.destroy(),
+      };
+    }
+  }
+}

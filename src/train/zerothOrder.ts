@@ -1,0 +1,140 @@
+/**
+ * The two-point zeroth-order (SPSA) gradient estimate of SDZE (DESIGN.md §6), all on the GPU:
+ * for each of q directions z_j, the loss at θ + εz_j and at θ − εz_j, then
+ *   g = (1/q)·Σ_j (L(θ + εz_j) − L(θ − εz_j))/(2ε)·z_j.
+ * Both losses of a pair are evaluated by the same graph at the same step, so they see identical
+ * collocation points and random jets (common random numbers) and the spatial estimator's noise
+ * cancels instead of growing like 1/ε². z_j is regenerated from (seed, step, j) for each trial
+ * point and for the gradient write, never stored. The trial point θ ± εz_j is written into a
+ * separate buffer (the trainer lends its gradient buffer, dead until the final write), so θ
+ * itself is never perturbed and needs no restore: it stays bit-exact.
+ */
+import { reductionResultBytes, reductionWord } from '../engine/reductions.ts';
+import type { GpuBuffers } from '../gpu/buffers.ts';
+import {
+  type BoundDirectionDispatch,
+  type DirectionFamily,
+  DirectionStream,
+  ParameterDirections,
+} from './parameterDirections.ts';
+
+/** A loss the estimator can evaluate at its trial point (ProblemGraph.encodeLoss, or a test's). */
+export interface LossProbe {
+  /** 32-byte reduction result holding the loss after encodeLoss. */
+  readonly lossStats: GPUBuffer;
+  /** The word of lossStats that is the loss (reductionWord); the mean when absent. */
+  readonly lossWord?: number;
+  /** Records the loss at the trial buffer's parameters with the current step's draws. */
+  encodeLoss(encoder: GPUCommandEncoder): void;
+}
+
+export interface ZerothOrderConfig {
+  widths: readonly number[];
+  seed: number;
+  /** ε. */
+  epsilon: number;
+  /** q. */
+  directions: number;
+  family: DirectionFamily;
+}
+
+export interface ZerothOrderIo {
+  /** θ (read only). */
+  parameters: GPUBuffer;
+  /** Where θ ± εz_j is written; the probe's loss pass must read this buffer. */
+  trial: GPUBuffer;
+  /** The estimate is written here (may be the trial buffer: it is written last). */
+  gradient: GPUBuffer;
+  /** Word 0: the step (random/stepCounter.ts). */
+  stepCounter: GPUBuffer;
+}
+
+export class ZerothOrderEstimator {
+  /**
+   * Reduction result of the 2q losses (reductions.ts layout): its mean, L(θ) + O(ε²), is the
+   * step's loss for logs and for the divergence guard.
+   */
+  readonly lossStats: GPUBuffer;
+
+  private constructor(
+    private readonly buffers: GpuBuffers,
+    private readonly directions: ParameterDirections,
+    private readonly probe: LossProbe,
+    private readonly losses: GPUBuffer,
+    private readonly trials: BoundDirectionDispatch[],
+    private readonly finish: BoundDirectionDispatch[],
+    lossStats: GPUBuffer,
+  ) {
+    this.lossStats = lossStats;
+  }
+
+  static async create(
+    buffers: GpuBuffers,
+    config: ZerothOrderConfig,
+    io: ZerothOrderIo,
+    probe: LossProbe,
+  ): Promise<ZerothOrderEstimator> {
+    const { epsilon, directions: q } = config;
+    if (!(Number.isFinite(epsilon) && epsilon > 0)) {
+      throw new RangeError(`the perturbation scale ε must be a positive number, got ${epsilon}`);
+    }
+    if (!Number.isInteger(q) || q < 1) {
+      throw new RangeError(`the number of directions q must be a positive integer, got ${q}`);
+    }
+    if (io.parameters === io.trial) {
+      throw new RangeError('the trial point needs its own buffer: θ is never perturbed in place');
+    }
+    const directions = await ParameterDirections.create(buffers, {
+      widths: config.widths,
+      seed: config.seed,
+      stream: DirectionStream.perturbation,
+      family: config.family,
+    });
+    const losses = buffers.create('two-point losses', 2 * q * 4);
+    const lossStats = buffers.create('two-point loss statistics', reductionResultBytes);
+    const base = { stepCounter: io.stepCounter, parameters: io.parameters, losses };
+    const trials: BoundDirectionDispatch[] = [];
+    for (let j = 0; j < q; j++) {
+      for (const sign of [1, -1]) {
+        trials.push(
+          directions.bind(
+            'perturb',
+            { ...base, destination: io.trial },
+            { direction: j, scale: sign * epsilon },
+          ),
+        );
+      }
+    }
+    const finish = [
+      directions.bind('combine', { ...base, destination: io.gradient }, { directions: q, epsilon }),
+      directions.bind('summarize', { ...base, destination: lossStats }, { directions: q }),
+    ];
+    return new ZerothOrderEstimator(buffers, directions, probe, losses, trials, finish, lossStats);
+  }
+
+  /** Records the 2q loss passes and the gradient write (the step counter is already written). */
+  encodeGradient(encoder: GPUCommandEncoder): void {
+    this.trials.forEach((trial, k) => {
+      const pass = encoder.beginComputePass({ label: `trial point ${k}` });
+      trial.record(pass);
+      pass.end();
+      this.probe.encodeLoss(encoder);
+      encoder.copyBufferToBuffer(
+        this.probe.lossStats,
+        4 * (this.probe.lossWord ?? reductionWord.mean),
+        this.losses,
+        4 * k,
+        4,
+      );
+    });
+    const pass = encoder.beginComputePass({ label: 'zeroth-order gradient' });
+    for (const step of this.finish) step.record(pass);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.directions.destroy();
+    this.buffers.destroy(this.losses);
+    this.buffers.destroy(this.lossStats);
+  }
+}
