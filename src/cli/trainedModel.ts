@@ -13,7 +13,11 @@ import {
 } from '../train/options.ts';
 
 export class TrainedModelError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The model file's field the error is about: `training` or `architecture`. */
+    readonly field = 'training',
+  ) {
     super(message);
     this.name = 'TrainedModelError';
   }
@@ -37,6 +41,7 @@ export function readTrainedModel(text: string): TrainedModel {
     options = resolveTrainingOptions(model.training);
   } catch (error) {
     if (error instanceof TrainingOptionsError) {
+      // The option's own name starts the message (training options are named as in the file).
       throw new TrainedModelError(`the model's training options are invalid: ${error.message}`);
     }
     throw error;
@@ -49,8 +54,9 @@ export function readTrainedModel(text: string): TrainedModel {
     implied.boundary !== actual.boundary
   ) {
     throw new TrainedModelError(
-      `the model's network (${JSON.stringify(actual)}) is not the one its training options ` +
-        `describe (${JSON.stringify(implied)})`,
+      `the model's network (architecture ${JSON.stringify(actual)}) is not the one its training ` +
+        `options describe (${JSON.stringify(implied)})`,
+      'architecture',
     );
   }
   return { model, options };

@@ -70,6 +70,8 @@ const HOSTILE_VALUES = [
   '__proto__',
   'constructor',
   '<script>alert(1)</script>',
+  'dir\u0000/m.json',
+  '/no/such/folder/m.json',
 ];
 
 const UNKNOWN_NAMES = [

@@ -270,9 +270,11 @@ export interface FuzzReport {
   totalMs: number;
 }
 
+type ErrorClass = new (...args: never[]) => Error;
+
 export interface FuzzTarget<T, I = FuzzInput> {
-  /** The error class a malformed input must produce. */
-  errorClass: new (...args: never[]) => Error;
+  /** The error class (or classes) a malformed input must produce. */
+  errorClass: ErrorClass | readonly ErrorClass[];
   parse(input: I): T;
   /** For an input that happened to stay valid: throws unless the result re-validates. */
   revalidate(result: T): void;
@@ -330,7 +332,8 @@ export function runFuzz<T, I = FuzzInput>(
       }
     } catch (error) {
       report.rejected++;
-      if (!(error instanceof target.errorClass)) {
+      const classes = Array.isArray(target.errorClass) ? target.errorClass : [target.errorClass];
+      if (!(error instanceof Error) || !classes.some((errorClass) => error instanceof errorClass)) {
         const thrown = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         report.failures.push(`threw ${thrown}: ${describe(input)}`);
       } else if (error.message.length > 600) {

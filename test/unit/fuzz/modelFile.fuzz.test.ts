@@ -6,8 +6,13 @@ import {
   readModel,
   serializeModel,
 } from '../../../src/engine/modelFile.ts';
+import {
+  readTrainedModel,
+  type TrainedModel,
+  TrainedModelError,
+} from '../../../src/cli/trainedModel.ts';
 import { initParameters, type MlpArchitecture } from '../../../src/jet/mlp.ts';
-import { resolveTrainingOptions } from '../../../src/train/options.ts';
+import { architectureOf, resolveTrainingOptions } from '../../../src/train/options.ts';
 import {
   type FuzzInput,
   Fuzzer,
@@ -93,6 +98,33 @@ describe('model file fuzz', () => {
       expect(performance.now() - start).toBeLessThan(50);
       expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
     }
+  });
+
+  it('refuses 1000 mutated trained models (as `jetpinn eval` reads them) or re-validates them', () => {
+    // Widths follow from the options, so mutations of either side meet the consistency check.
+    const trainedArch = architectureOf(training);
+    const trainedText = serializeModel(trainedArch, initParameters(trainedArch, 3), {
+      training: { ...training },
+    });
+    const trainedTarget: FuzzTarget<TrainedModel> = {
+      errorClass: [ModelFileError, TrainedModelError],
+      parse: (input) =>
+        readTrainedModel(input.kind === 'text' ? input.text : JSON.stringify(input.value)),
+      revalidate: ({ model, options }) => {
+        expect(resolveTrainingOptions({ ...options })).toEqual(options);
+        expect(architectureOf(options)).toEqual(model.architecture);
+      },
+    };
+    const f = new Fuzzer(11);
+    const valid: unknown = JSON.parse(trainedText);
+    const report = runFuzz(
+      trainedTarget,
+      Array.from({ length: 1000 }, () => mutatedInput(f, valid)),
+    );
+    expect(report.failures.slice(0, 5)).toEqual([]);
+    expect(report.rejected).toBeGreaterThan(800);
+    expect(report.fields.get('training')).toBeGreaterThan(0);
+    expect(report.fields.get('architecture')).toBeGreaterThan(0);
   });
 
   /** [what, text to find in the valid file, its replacement, expected message]. */
