@@ -25,6 +25,7 @@ import { showRunStats } from './runStats.ts';
 import { showTeaching, TeachingPanels } from './teachingView.ts';
 import { type Hideable, optionsFromQuery, optionsToQuery } from './urlState.ts';
 import { applyClassroomMode } from './classroomMode.ts';
+import { MAX_MODEL_FILE_BYTES, planImport } from './modelImport.ts';
 import './pageGlobals.ts';
 
 /** The run from the link, or the defaults (with the reasons) when the link cannot be used. */
@@ -58,7 +59,10 @@ export class Dashboard {
     reset: element('reset', HTMLButtonElement),
     exportModel: element('export-model', HTMLButtonElement),
     exportCsv: element('export-csv', HTMLButtonElement),
+    importModel: element('import-model', HTMLButtonElement),
   };
+  private readonly importFile = element('import-file', HTMLInputElement);
+  private importMessage = '';
   private optionsMessage = '';
   /** What the link's classroom mode hides; the URL keeps it as the settings change. */
   private readonly hidden: Hideable[];
@@ -158,7 +162,14 @@ export class Dashboard {
   }
 
   private wireButtons(): void {
-    const { play, pause, step, reset, exportModel, exportCsv } = this.buttons;
+    const { play, pause, step, reset, exportModel, exportCsv, importModel } = this.buttons;
+    importModel.addEventListener('click', () => this.importFile.click());
+    this.importFile.addEventListener('change', () => {
+      const file = this.importFile.files?.[0];
+      // Choosing the same file again must fire `change` again.
+      this.importFile.value = '';
+      if (file) void this.importModel(file);
+    });
     play.addEventListener('click', () => this.run.play());
     pause.addEventListener('click', () => void this.run.pause());
     step.addEventListener('click', () => void this.run.stepOnce());
@@ -171,6 +182,50 @@ export class Dashboard {
         'text/csv',
       ),
     );
+  }
+
+  /** Loads a model file into a paused run; a bad file changes nothing and says why. */
+  private async importModel(file: File): Promise<void> {
+    if (file.size > MAX_MODEL_FILE_BYTES) {
+      this.setImportMessage(
+        `Not imported: ${file.name} is ${formatBytes(file.size)}, more than the ` +
+          `${formatBytes(MAX_MODEL_FILE_BYTES)} a model file may have.`,
+      );
+      return;
+    }
+    let text: string;
+    try {
+      text = await file.text();
+    } catch (error) {
+      this.setImportMessage(`Not imported: ${file.name} could not be read (${String(error)}).`);
+      return;
+    }
+    const planned = planImport(text, this.limits);
+    if (!planned.ok) {
+      this.setImportMessage(`Not imported: ${planned.problem}.`);
+      return;
+    }
+    this.setOptionsMessage('');
+    this.controls.show(planned.plan.options);
+    this.adopt(planned.plan);
+    await this.run.load(planned.plan, planned.state);
+    if (this.run.state === 'error') {
+      this.setImportMessage(`Not imported: ${this.run.message}`);
+      return;
+    }
+    this.setImportMessage(
+      `Imported ${file.name}: the network at step ${planned.state.step}, scored against the ` +
+        'exact solution below. Play trains on from there.',
+    );
+    void this.fields.refresh();
+  }
+
+  private setImportMessage(text: string): void {
+    this.importMessage = text;
+    const message = element('import-message', HTMLParagraphElement);
+    message.textContent = text;
+    message.hidden = text === '';
+    this.publish();
   }
 
   private async exportModel(): Promise<void> {
@@ -211,6 +266,7 @@ export class Dashboard {
     reset.disabled = state === 'building';
     exportModel.disabled = state === 'building' || state === 'error';
     exportCsv.disabled = this.run.history.logs.length === 0;
+    this.buttons.importModel.disabled = state === 'building';
     showRecoveries(element('recovery-message', HTMLParagraphElement), this.run.recoveries);
     showRunStats(
       element('run-stats', HTMLElement),
@@ -238,6 +294,7 @@ export class Dashboard {
       options: { ...this.run.plan.options },
       message: this.run.message,
       optionsMessage: this.optionsMessage,
+      importMessage: this.importMessage,
       divergedAt: history.divergedAt,
       builds: this.run.builds,
       memoryBytes: this.run.memoryBytes,

@@ -142,35 +142,29 @@ export class RunController {
         this.setState('error', `Could not read the run's state: ${errorText(error)}`);
         return;
       }
-      if (previous) this.spare = previous.release();
-      this.resilient = null;
       if (!state) this.history.clear();
-      this.plan = plan;
-      this.setState('building', 'Building the trainer…');
-      try {
-        const spare = this.spare;
-        this.resilient = await ResilientTrainer.create({
-          acquire: this.acquire,
-          context: spare ?? undefined,
-          options: plan.options,
-          state,
-          snapshotEvery,
-          maxRecoveries,
-        });
-        this.spare = null;
-        if (this.resilient.context !== spare) this.watchDevice(this.resilient.context);
-        this.builds++;
-        this.recent = [];
-        // The error curve starts from the untrained network, not from the first evalEvery.
-        if (!state) this.history.addEvaluation(await this.resilient.trainer.evaluate());
-        this.setState(this.restingState(), '');
-      } catch (error) {
-        this.setState('error', `Could not build the trainer: ${errorText(error)}`);
-      }
+      // The error curve starts from the untrained network, not from the first evalEvery.
+      await this.start(plan, state, !state, 'Could not build the trainer');
     });
     if (generation !== this.rebuilds) return;
     if (this.resumeAfterRebuild) this.play();
     this.resumeAfterRebuild = false;
+  }
+
+  /**
+   * Replaces the run with one that starts from `state` (an imported model's weights, with fresh
+   * optimizer moments) and evaluates it against the exact solution at once. The history starts
+   * over: the imported weights have no training curve here.
+   */
+  async load(plan: RunPlan, state: TrainerState): Promise<void> {
+    // A rebuild still waiting must not start playing over the loaded model.
+    this.rebuilds++;
+    this.resumeAfterRebuild = false;
+    await this.halt();
+    await this.exclusive(async () => {
+      this.history.clear();
+      await this.start(plan, state, true, 'Could not load the model');
+    });
   }
 
   play(): void {
@@ -299,6 +293,41 @@ export class RunController {
     }
     this.onChange();
     return elapsed;
+  }
+
+  /**
+   * Disposes the current trainer (its device stays, for the next) and builds one for `plan`
+   * from `state`; in the run's queue.
+   */
+  private async start(
+    plan: RunPlan,
+    state: TrainerState | undefined,
+    evaluate: boolean,
+    failure: string,
+  ): Promise<void> {
+    if (this.resilient) this.spare = this.resilient.release();
+    this.resilient = null;
+    this.plan = plan;
+    this.setState('building', 'Building the trainer…');
+    try {
+      const spare = this.spare;
+      this.resilient = await ResilientTrainer.create({
+        acquire: this.acquire,
+        context: spare ?? undefined,
+        options: plan.options,
+        state,
+        snapshotEvery,
+        maxRecoveries,
+      });
+      this.spare = null;
+      if (this.resilient.context !== spare) this.watchDevice(this.resilient.context);
+      this.builds++;
+      this.recent = [];
+      if (evaluate) this.history.addEvaluation(await this.resilient.trainer.evaluate());
+      this.setState(this.restingState(), '');
+    } catch (error) {
+      this.setState('error', `${failure}: ${errorText(error)}`);
+    }
   }
 
   /** What the run records from training, and what it does when the device was replaced. */

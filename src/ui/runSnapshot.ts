@@ -21,6 +21,8 @@ export interface RunSnapshot {
   message: string;
   /** Why settings or a link were refused; empty when they were fine. */
   optionsMessage: string;
+  /** What the last model import did, or why it was refused; empty before any. */
+  importMessage: string;
   divergedAt: number | null;
   /** Trainers built since the page loaded: a change that rebuilds the run increments it. */
   builds: number;
