@@ -82,7 +82,7 @@ describe('checkpoint fuzz', () => {
     expect(optionFields.length).toBeGreaterThan(5);
     expect(prototypeShape()).toBe(prototypes);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(report.slowestMs).toBeLessThan(500);
+    expect(report.slowestMs).toBeLessThan(1000);
     expect(report.totalMs).toBeLessThan(8000);
   });
 

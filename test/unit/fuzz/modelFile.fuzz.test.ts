@@ -73,8 +73,9 @@ describe('model file fuzz', () => {
     }
     expect(prototypeShape()).toBe(prototypes);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    // Each input is bounded work: the largest are 100 000-entry arrays and 5000-deep nesting.
-    expect(report.slowestMs).toBeLessThan(500);
+    // Each input is bounded work (the largest: 100 000-entry arrays and strings, 5000-deep
+    // nesting); the per-input bound leaves room for a garbage-collection pause, not a hang.
+    expect(report.slowestMs).toBeLessThan(1000);
     expect(report.totalMs).toBeLessThan(8000);
   });
 
