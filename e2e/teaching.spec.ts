@@ -123,15 +123,21 @@ test('jet inspector and estimator panel on a ball problem', async ({ page }, tes
     4 * sparse.standardError + 1e-4 * Math.abs(exactValue),
   );
 
+  // The spread the sampling without replacement predicts (to sampling error, ~4 % here).
+  const predicted = sparse.predictedStandardDeviation ?? NaN;
+  expect(Math.abs(sparse.standardDeviation / predicted - 1)).toBeLessThan(0.25);
+
   // More jets per estimate: a smaller spread around the same value.
   await page.locator('#estimator-panel-jets').fill('6');
   await page.locator('#estimator-panel-jets').dispatchEvent('change');
   const wider = await estimated(page, 'sparse', 6, 300);
   expect(wider.standardDeviation).toBeLessThan(sparse.standardDeviation);
+  expect(wider.predictedStandardDeviation ?? NaN).toBeLessThan(predicted);
 
   await page.locator('#estimator-panel-estimator').selectOption('exact');
   const exact = await estimated(page, 'exact', 6, 300);
   expect(exact.jetsPerEstimate).toBe(8);
+  expect(exact.predictedStandardDeviation).toBeNull();
   expect(exact.standardDeviation).toBeLessThanOrEqual(1e-6 * Math.abs(exactValue));
   expect(Math.abs(exact.mean - exactValue)).toBeLessThanOrEqual(1e-5 * Math.abs(exactValue));
 

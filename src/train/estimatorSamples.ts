@@ -9,8 +9,9 @@
  * budget; chunk c draws with the key's step + c, so a sample set is fixed by (seed, step, S).
  */
 import { ForwardJet } from '../engine/forwardJet.ts';
-import { layerElements, rowsPerPoint } from '../engine/jetLayout.ts';
+import { layerElements, rowOf, rowsPerPoint, type TangentInput } from '../engine/jetLayout.ts';
 import { readFloat32 } from '../gpu/buffers.ts';
+import { factorial } from '../jet/series.ts';
 import type { JetOperator } from '../operators/operator.ts';
 import type { DrawKey } from '../random/jetDraws.ts';
 import { operatorFor } from './operatorFor.ts';
@@ -60,6 +61,11 @@ export interface EstimatorSamples extends SampleStatistics {
   exact: number | null;
   /** Why `exact` is null. */
   exactMissing: string | null;
+  /**
+   * Sparse only: the standard deviation the sampling predicts from the d one-hot J_2 values of
+   * the exact pass (sparseStandardDeviation); null for other estimators.
+   */
+  predictedStandardDeviation: number | null;
 }
 
 /** Mean, sample standard deviation and standard error of the mean. */
@@ -93,6 +99,34 @@ export function samplesPerPass(
   return Math.max(1, Math.min(Math.floor(budgetBytes / perSample), byTangents));
 }
 
+/** Records one forward pass of uploaded points and tangents and reads the output rows back. */
+async function outputRows(
+  trainer: Trainer,
+  forward: ForwardJet,
+  x: Float32Array,
+  tangents: TangentInput,
+): Promise<Float32Array> {
+  const { architecture, memory } = trainer;
+  forward.upload(x, tangents);
+  const encoder = memory.device.createCommandEncoder({ label: 'estimator samples' });
+  forward.encode(encoder);
+  memory.device.queue.submit([encoder.finish()]);
+  const out = architecture.widths[architecture.widths.length - 1];
+  return readFloat32(
+    memory.device,
+    forward.buffers.output,
+    layerElements(forward.buffers.shape, out),
+  );
+}
+
+function requirePoint(trainer: Trainer, point: ArrayLike<number>): Float32Array {
+  const d = trainer.architecture.widths[0];
+  if (point.length !== d) {
+    throw new RangeError(`the point has ${point.length} coordinates, the network takes ${d}`);
+  }
+  return Float32Array.from(point);
+}
+
 /**
  * The operator's first quantity at `count` copies of `point`, one estimate per copy, on the GPU.
  * Every buffer is allocated through the trainer's memory and freed before returning.
@@ -106,20 +140,19 @@ export async function estimatesAtPoint(
   passBytes = SAMPLE_BUFFER_BUDGET,
 ): Promise<Float64Array> {
   const { architecture, memory } = trainer;
-  const d = architecture.widths[0];
-  if (point.length !== d) {
-    throw new RangeError(`the point has ${point.length} coordinates, the network takes ${d}`);
-  }
+  const single = requirePoint(trainer, point);
   if (!Number.isInteger(count) || count < 1) {
     throw new RangeError(`the number of samples must be a positive integer, got ${count}`);
   }
+  const d = single.length;
   const structure = trainer.options.collapsed && operator.collapsible ? 'collapsed' : 'standard';
   const perPass = Math.min(
     count,
     samplesPerPass(operator, structure, architecture.widths, passBytes),
   );
   const estimates = new Float64Array(count);
-  const single = Float32Array.from(point);
+  const Q = operator.quantities.length;
+  const out = architecture.widths[architecture.widths.length - 1];
   let forward: ForwardJet | null = null;
   try {
     for (let chunk = 0, done = 0; done < count; chunk++) {
@@ -138,18 +171,7 @@ export async function estimatesAtPoint(
       }
       const x = new Float32Array(n * d);
       for (let p = 0; p < n; p++) x.set(single, p * d);
-      forward.upload(x, tangents);
-      const encoder = memory.device.createCommandEncoder({ label: 'estimator samples' });
-      forward.encode(encoder);
-      memory.device.queue.submit([encoder.finish()]);
-      const out = architecture.widths[architecture.widths.length - 1];
-      const rows = await readFloat32(
-        memory.device,
-        forward.buffers.output,
-        layerElements(shape, out),
-      );
-      const values = operator.estimate(rows, shape, out, 0);
-      const Q = operator.quantities.length;
+      const values = operator.estimate(await outputRows(trainer, forward, x, tangents), shape, out);
       for (let p = 0; p < n; p++) estimates[done + p] = values[p * Q];
       done += n;
     }
@@ -157,6 +179,57 @@ export async function estimatesAtPoint(
     forward?.destroy();
   }
   return estimates;
+}
+
+/**
+ * A deterministic operator (the exact construction) at the point, in the standard structure so
+ * each jet's J_K is kept: the value and J_K = K!·u_K of every jet.
+ */
+export async function exactAtPoint(
+  trainer: Trainer,
+  operator: JetOperator,
+  point: ArrayLike<number>,
+): Promise<{ value: number; perJet: Float64Array }> {
+  if (operator.stochastic) throw new RangeError(`${operator.name} is not deterministic`);
+  const { architecture, memory } = trainer;
+  const x = requirePoint(trainer, point);
+  const shape = operator.shape(1, 'standard');
+  const tangents = operator.tangents(1, { seed: 0, step: 0 });
+  const forward = await ForwardJet.create(
+    memory,
+    { architecture, shape, tangentKind: tangents.kind },
+    trainer.parameterBuffer,
+  );
+  try {
+    const rows = await outputRows(trainer, forward, x, tangents);
+    const out = architecture.widths[architecture.widths.length - 1];
+    const K = operator.order;
+    const perJet = Float64Array.from(
+      { length: operator.directions },
+      (_, r) => factorial(K) * rows[rowOf(shape, r, K) * out],
+    );
+    return { value: operator.estimate(rows, shape, out)[0], perJet };
+  } finally {
+    forward.destroy();
+  }
+}
+
+/**
+ * The standard deviation of the sparse estimator (n/B)·Σ_{i∈S} a_i, S a uniformly drawn B-subset
+ * of the n values a_i: sampling without replacement gives Var = n²·σ²·(n − B)/(B·(n − 1)), σ² the
+ * population variance of the a_i (so it vanishes at B = n).
+ */
+export function sparseStandardDeviation(values: ArrayLike<number>, B: number): number {
+  const n = values.length;
+  if (!Number.isInteger(B) || B < 1 || B > n) {
+    throw new RangeError(`B must be an integer in 1..${n}, got ${B}`);
+  }
+  if (n === 1) return 0;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += values[i] / n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (values[i] - mean) ** 2 / n;
+  return n * Math.sqrt((variance * (n - B)) / (B * (n - 1)));
 }
 
 /** S estimates with the requested estimator, their statistics, and the exact value at the point. */
@@ -182,12 +255,18 @@ export async function sampleEstimator(
     estimator === 'exact' ? operator : operatorFor(pde, { dimension, estimator: 'exact' }, 1);
   let exact: number | null = null;
   let exactMissing: string | null = null;
+  let predictedStandardDeviation: number | null = null;
   if (exactOperator.directions > MAX_EXACT_JETS) {
     exactMissing =
       `the exact operator needs ${exactOperator.directions} jets per point ` +
       `(more than ${MAX_EXACT_JETS})`;
   } else {
-    [exact] = await estimatesAtPoint(trainer, exactOperator, point, 1, draw);
+    const result = await exactAtPoint(trainer, exactOperator, point);
+    exact = result.value;
+    // Sparse jets are a B-subset of the exact construction's one-hot jets, scaled by d/B.
+    if (estimator === 'sparse') {
+      predictedStandardDeviation = sparseStandardDeviation(result.perJet, jetsPerPoint);
+    }
   }
   return {
     ...sampleStatistics(estimates),
@@ -197,5 +276,6 @@ export async function sampleEstimator(
     estimates,
     exact,
     exactMissing,
+    predictedStandardDeviation,
   };
 }

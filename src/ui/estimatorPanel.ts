@@ -46,6 +46,8 @@ export interface EstimatorSnapshot {
   standardError: number;
   /** The exact operator's value at the point (GPU), or null when it has too many jets. */
   exact: number | null;
+  /** Sparse only: the sd the without-replacement sampling predicts from the exact pass. */
+  predictedStandardDeviation: number | null;
   /** Values binned in the histogram as drawn. */
   histogramSamples: number;
   refreshes: number;
@@ -187,6 +189,7 @@ export class EstimatorPanel {
       standardDeviation: samples.standardDeviation,
       standardError: samples.standardError,
       exact: samples.exact,
+      predictedStandardDeviation: samples.predictedStandardDeviation,
       histogramSamples,
       refreshes: (this.snapshot?.refreshes ?? 0) + 1,
     };
@@ -196,7 +199,12 @@ export class EstimatorPanel {
       `(${samples.operator}, ${samples.jetsPerEstimate} jets each) at x = r·(1, …, 1)/√d, r = ` +
       `${formatValue(this.radius())}; each estimate is one copy of the point with its own jets, all ` +
       `pushed through the GPU kernels on the current weights. The exact value uses all ` +
-      `coordinate directions${samples.exactMissing ? ` (not drawn: ${samples.exactMissing})` : ''}.`;
+      `coordinate directions${samples.exactMissing ? ` (not drawn: ${samples.exactMissing})` : ''}.` +
+      (samples.predictedStandardDeviation === null
+        ? ''
+        : ` Sparse jets are B of the exact pass's d one-hot jets, so their spread is known in ` +
+          `advance: with σ the spread of the d values J_2[e_i], sd = d·σ·√((d − B)/(B(d − 1))), ` +
+          `which is 0 at B = d.`);
     const offset =
       samples.exact === null || samples.standardError === 0
         ? null
@@ -205,6 +213,12 @@ export class EstimatorPanel {
       ['exact', samples.exact === null ? '—' : formatValue(samples.exact)],
       ['sample mean', formatValue(samples.mean)],
       ['standard deviation', formatValue(samples.standardDeviation)],
+      [
+        'predicted sd, d·σ·√((d − B)/(B(d − 1)))',
+        samples.predictedStandardDeviation === null
+          ? '— (sparse only)'
+          : formatValue(samples.predictedStandardDeviation),
+      ],
       ['standard error', formatValue(samples.standardError)],
       ['(mean − exact)/SE', offset === null ? '—' : offset.toFixed(2)],
       ['samples', String(samples.count)],

@@ -5,7 +5,11 @@ import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
 import { factorial } from '../../src/jet/series.ts';
 import { operatorBatch } from '../../src/operators/batch.ts';
 import { RandomStream } from '../../src/random/counterRandom.ts';
-import { sampleEstimator } from '../../src/train/estimatorSamples.ts';
+import {
+  exactAtPoint,
+  sampleEstimator,
+  sparseStandardDeviation,
+} from '../../src/train/estimatorSamples.ts';
 import { inspectionPoint } from '../../src/train/jetInspection.ts';
 import { operatorFor } from '../../src/train/operatorFor.ts';
 import { pdeOf, resolveTrainingOptions, type TrainingOptions } from '../../src/train/options.ts';
@@ -99,16 +103,25 @@ describe('estimator samples', () => {
       F32_ALLOWANCE * Math.abs(reference.value),
     );
     expect(exact.jetsPerEstimate).toBe(d);
+    expect(exact.predictedStandardDeviation).toBeNull();
+    const exactOperator = operatorFor(
+      pdeOf(trainer.options),
+      { dimension: d, estimator: 'exact' },
+      1,
+    );
+    const gpuJets = await exactAtPoint(trainer, exactOperator, point);
+    const largest = Math.max(...reference.perJet.map(Math.abs));
+    gpuJets.perJet.forEach((value, i) => {
+      expect(Math.abs(value - reference.perJet[i])).toBeLessThanOrEqual(F32_ALLOWANCE * largest);
+    });
     expect(exact.standardDeviation).toBeLessThanOrEqual(1e-6 * Math.abs(reference.value));
     expect(Math.abs(exact.mean - reference.value)).toBeLessThanOrEqual(
       F32_ALLOWANCE * Math.abs(reference.value),
     );
 
-    // Population variance of the d coordinates' second derivatives: sampling B of them without
-    // replacement and scaling by d/B has sd = d·σ·√((d − B)/(B(d − 1))).
-    const meanA = reference.value / d;
-    const sigma = Math.sqrt(reference.perJet.reduce((s, a) => s + (a - meanA) ** 2, 0) / d);
-    const sparseSd = (B: number) => d * sigma * Math.sqrt((d - B) / (B * (d - 1)));
+    // The sd that sampling B of the d values J_2[e_i] without replacement predicts, from the
+    // float64 values (sparseStandardDeviation is checked by enumeration in the unit tests).
+    const sparseSd = (B: number) => sparseStandardDeviation(reference.perJet, B);
     const samples = 400;
     const spreads: number[] = [];
     for (const B of [2, 8]) {
@@ -125,6 +138,10 @@ describe('estimator samples', () => {
       // The sample sd of 400 draws is within ~4 % of the true one (1/√(2·399) for a normal
       // sample; these are not normal, so allow 20 %).
       expect(Math.abs(sparse.standardDeviation / sparseSd(B) - 1)).toBeLessThan(0.2);
+      // The page's prediction comes from the GPU's J_2[e_i]: f32 against float64.
+      expect(Math.abs((sparse.predictedStandardDeviation ?? NaN) / sparseSd(B) - 1)).toBeLessThan(
+        1e-3,
+      );
       spreads.push(sparse.standardDeviation);
     }
     const expectedRatio = Math.sqrt(((d - 2) / 2) * (8 / (d - 8)));

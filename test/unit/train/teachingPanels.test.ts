@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { initParameters, type MlpArchitecture } from '../../../src/jet/mlp.ts';
 import { laplacianOperator } from '../../../src/operators/laplacian.ts';
-import { samplesPerPass, sampleStatistics } from '../../../src/train/estimatorSamples.ts';
+import {
+  samplesPerPass,
+  sampleStatistics,
+  sparseStandardDeviation,
+} from '../../../src/train/estimatorSamples.ts';
 import { inspectionPoint, referenceInspection } from '../../../src/train/jetInspection.ts';
 import { resolveTrainingOptions } from '../../../src/train/options.ts';
 
@@ -17,6 +21,34 @@ describe('sample statistics', () => {
     expect(stats.standardError).toBeCloseTo(Math.sqrt(5 / 3) / 2, 14);
     expect(sampleStatistics([7, 7, 7]).standardDeviation).toBe(0);
     expect(() => sampleStatistics([])).toThrow(/no samples/);
+  });
+});
+
+describe('sparse standard deviation', () => {
+  /** Every B-subset of the values, each equally likely: the exact sd of (n/B)·Σ_{i∈S} a_i. */
+  function enumerated(values: number[], B: number): number {
+    const estimates: number[] = [];
+    const pick = (start: number, chosen: number[]) => {
+      if (chosen.length === B) {
+        estimates.push((values.length / B) * chosen.reduce((s, i) => s + values[i], 0));
+        return;
+      }
+      for (let i = start; i < values.length; i++) pick(i + 1, [...chosen, i]);
+    };
+    pick(0, []);
+    const mean = estimates.reduce((a, b) => a + b, 0) / estimates.length;
+    const variance = estimates.reduce((s, e) => s + (e - mean) ** 2, 0) / estimates.length;
+    return Math.sqrt(variance);
+  }
+
+  it('is the spread over all B-subsets, and 0 at B = n', () => {
+    const values = [0.3, -1.2, 2.5, 0.7, -0.4, 1.1];
+    for (let B = 1; B <= values.length; B++) {
+      expect(sparseStandardDeviation(values, B)).toBeCloseTo(enumerated(values, B), 12);
+    }
+    expect(sparseStandardDeviation(values, values.length)).toBe(0);
+    expect(sparseStandardDeviation([4], 1)).toBe(0);
+    expect(() => sparseStandardDeviation(values, 7)).toThrow(/1\.\.6/);
   });
 });
 
