@@ -8,14 +8,7 @@ import {
   serializeCheckpoint,
 } from '../../../src/train/checkpoint.ts';
 import { architectureOf, resolveTrainingOptions } from '../../../src/train/options.ts';
-import {
-  type FuzzInput,
-  Fuzzer,
-  type FuzzTarget,
-  mutatedInput,
-  prototypeShape,
-  runFuzz,
-} from './fuzzInputs.ts';
+import { type FuzzInput, fuzzCleanly, type FuzzTarget, mutatedInputs } from './fuzzInputs.ts';
 
 const options = resolveTrainingOptions({
   dimension: 3,
@@ -48,42 +41,28 @@ const target: FuzzTarget<Checkpoint> = {
   },
 };
 
-function* inputs(seed: number, total: number): Generator<FuzzInput> {
-  const f = new Fuzzer(seed);
-  const valid: unknown = JSON.parse(validText);
-  for (let i = 0; i < total; i++) yield mutatedInput(f, valid);
-}
-
 describe('checkpoint fuzz', () => {
   it('refuses 1500 mutated checkpoints with a CheckpointError naming the field, or re-validates them', () => {
-    const prototypes = prototypeShape();
-    const report = runFuzz(target, inputs(2, 1500));
-    expect(report.failures.slice(0, 5)).toEqual([]);
-    expect(report.inputs).toBe(1500);
-    expect(report.rejected).toBeGreaterThan(1200);
-    for (const field of [
-      'the checkpoint',
-      'format',
-      'version',
-      'options',
-      'step',
-      'parameters',
-      'parameters[…]',
-      'moments',
-      'moments.v[…]',
-      'logs',
-      'logs[…]',
-      'evaluations[…]',
-    ]) {
-      expect(report.fields.get(field), field).toBeGreaterThan(0);
-    }
+    const report = fuzzCleanly(target, mutatedInputs(2, 1500, JSON.parse(validText)), {
+      minRejected: 1200,
+      fields: [
+        'the checkpoint',
+        'format',
+        'version',
+        'options',
+        'step',
+        'parameters',
+        'parameters[…]',
+        'moments',
+        'moments.v[…]',
+        'logs',
+        'logs[…]',
+        'evaluations[…]',
+      ],
+    });
     // Option fields are named one by one (options.width, …), not only as "options".
     const optionFields = [...report.fields.keys()].filter((f) => f.startsWith('options.'));
     expect(optionFields.length).toBeGreaterThan(5);
-    expect(prototypeShape()).toBe(prototypes);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(report.slowestMs).toBeLessThan(1000);
-    expect(report.totalMs).toBeLessThan(8000);
   });
 
   it('refuses absurd sizes implied by the options before allocating them', () => {

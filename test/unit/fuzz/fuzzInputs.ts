@@ -4,6 +4,7 @@
  * text, and a harness that classifies what each input did. Every draw comes from SeededRandom, so
  * a failing input is reproduced by its seed and index.
  */
+import { expect } from 'vitest';
 import { SeededRandom } from '../../../src/jet/seededRandom.ts';
 
 export class Fuzzer {
@@ -237,6 +238,12 @@ export function mutatedInput(f: Fuzzer, valid: unknown): FuzzInput {
   return { kind: 'text', text: f.chance(0.2) ? damageText(f, text) : text };
 }
 
+/** `count` malformed variants of `valid`, reproducible from `seed`. */
+export function* mutatedInputs(seed: number, count: number, valid: unknown): Generator<FuzzInput> {
+  const f = new Fuzzer(seed);
+  for (let i = 0; i < count; i++) yield mutatedInput(f, valid);
+}
+
 /** The document with the number stand-ins replaced by the numbers (for the object entry points). */
 function withRealNumbers(document: unknown): unknown {
   const numbers: Record<string, number> = {
@@ -360,4 +367,33 @@ export function prototypeShape(): string {
   return [Object.prototype, Array.prototype, Function.prototype]
     .map((proto) => Object.getOwnPropertyNames(proto).sort().join(','))
     .join('|');
+}
+
+export interface FuzzExpectations {
+  /** More inputs than this must be refused (mutations that stay valid are re-validated). */
+  minRejected: number;
+  /** Field groups (`parameters[…]`) that some error must have named. */
+  fields?: readonly string[];
+}
+
+/**
+ * Runs the fuzz and checks what every fuzz here requires: no failure, enough refusals, the listed
+ * fields reached, no prototype changed or polluted, and bounded time (per input: room for a
+ * garbage-collection pause, not a hang). Returns the report for further checks.
+ */
+export function fuzzCleanly<T, I = FuzzInput>(
+  target: FuzzTarget<T, I>,
+  inputs: Iterable<I>,
+  { minRejected, fields = [] }: FuzzExpectations,
+): FuzzReport {
+  const prototypes = prototypeShape();
+  const report = runFuzz(target, inputs);
+  expect(report.failures.slice(0, 5)).toEqual([]);
+  expect(report.rejected).toBeGreaterThan(minRejected);
+  for (const field of fields) expect(report.fields.get(field), field).toBeGreaterThan(0);
+  expect(prototypeShape()).toBe(prototypes);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(report.slowestMs).toBeLessThan(1000);
+  expect(report.totalMs).toBeLessThan(8000);
+  return report;
 }
