@@ -8,10 +8,10 @@ import { dirname } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from '../train/checkpoint.ts';
 import { parameterLayout } from '../engine/jetLayout.ts';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../train/memoryBudget.ts';
-import { architectureOf, type TrainingOptions } from '../train/options.ts';
+import { architectureOf, resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
 import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
 import { readTextFile } from './io.ts';
-import { TRAINING_FLAGS, trainingOptionsFromFlags } from './trainingFlags.ts';
+import { TRAINING_FLAGS, trainingOptionsFromFlags, withFlagErrors } from './trainingFlags.ts';
 
 const RUN_FLAGS: readonly FlagSpec[] = [
   { name: 'out', kind: 'string', placeholder: 'file', description: 'write the model JSON here' },
@@ -61,6 +61,12 @@ const RUN_FLAGS: readonly FlagSpec[] = [
     description: 'MiB of GPU memory the run may hold; a larger run is refused before allocating',
   },
 ];
+
+/**
+ * Training flags a resumed run may change: a lower learning rate is how a diverged run (whose
+ * checkpoint holds the last good step) continues. The schedule keeps its shape from there on.
+ */
+const RESUMABLE_FLAGS: readonly string[] = ['lr'];
 
 export const TRAIN_FLAGS: readonly FlagSpec[] = [
   ...TRAINING_FLAGS.map((flag) => flag.spec),
@@ -114,16 +120,23 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
   let resume: Checkpoint | null = null;
   const resumePath = flags.string('resume');
   if (resumePath !== undefined) {
-    const given = TRAINING_FLAGS.filter(({ spec }) => flags.has(spec.name));
+    const given = TRAINING_FLAGS.filter(
+      ({ spec }) => flags.has(spec.name) && !RESUMABLE_FLAGS.includes(spec.name),
+    );
     if (given.length > 0) {
       throw new UsageError(
-        `--resume continues the checkpoint's run with its own options; drop ${given
-          .map(({ spec }) => `--${spec.name}`)
-          .join(', ')}`,
+        `--resume continues the checkpoint's run with its own options (only ` +
+          `${RESUMABLE_FLAGS.map((f) => `--${f}`).join(', ')} may change); drop ${given
+            .map(({ spec }) => `--${spec.name}`)
+            .join(', ')}`,
       );
     }
     resume = parseCheckpoint(readTextFile(resumePath, '--resume'));
     options = resume.options;
+    const learningRate = flags.number('lr');
+    if (learningRate !== undefined) {
+      options = withFlagErrors(() => resolveTrainingOptions({ ...options, learningRate }));
+    }
   } else {
     options = trainingOptionsFromFlags(flags);
   }

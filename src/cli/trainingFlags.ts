@@ -141,8 +141,13 @@ function givenTrainingOptions(flags: ParsedFlags): Record<string, unknown> {
 
 /** Validated options from the given flags; a bad value or combination is a UsageError. */
 export function trainingOptionsFromFlags(flags: ParsedFlags): TrainingOptions {
+  return withFlagErrors(() => resolveTrainingOptions(givenTrainingOptions(flags)));
+}
+
+/** Runs an option validation, re-labelling its TrainingOptionsError as a UsageError. */
+export function withFlagErrors(resolve: () => TrainingOptions): TrainingOptions {
   try {
-    return resolveTrainingOptions(givenTrainingOptions(flags));
+    return resolve();
   } catch (error) {
     if (!(error instanceof TrainingOptionsError)) throw error;
     // resolveTrainingOptions starts per-field messages with the field name; show the flag too.

@@ -85,6 +85,7 @@ let resumed: CliRun;
 let evaluated: CliRun;
 let jets: CliRun;
 let heat: CliRun;
+let recovered: CliRun;
 let heatScore: CliRun;
 const heatTrain = [
   'train',
@@ -96,10 +97,14 @@ beforeAll(async () => {
   [full, stopped, diverged, heat] = await Promise.all([
     cli(...tiny, '--out', file('model.json'), '--metrics', file('metrics.csv')),
     cli(...tiny, '--stop-at', '15', '--checkpoint', file('checkpoint.json')),
-    cli(...tiny, '--lr', '10', '--optimizer', 'sgd', '--out', file('diverged.json')),
+    cli(
+      ...tiny,
+      ...['--lr', '10', '--optimizer', 'sgd', '--out', file('diverged.json')],
+      ...['--checkpoint', file('diverged-checkpoint.json')],
+    ),
     cli(...heatTrain, '--out', file('heat.json')),
   ]);
-  [resumed, evaluated, jets, heatScore] = await Promise.all([
+  [resumed, evaluated, jets, heatScore, recovered] = await Promise.all([
     cli('train', '--resume', file('checkpoint.json'), '--json'),
     cli('eval', '--model', file('model.json'), '--json'),
     cli(
@@ -108,6 +113,7 @@ beforeAll(async () => {
       ...['--points', JSON.stringify(points), '--tangents', JSON.stringify(tangents)],
     ),
     cli('eval', '--model', file('heat.json'), '--json'),
+    cli('train', '--resume', file('checkpoint.json'), '--lr', '1e-4', '--json'),
   ]);
 }, 110_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -211,5 +217,22 @@ describe('jetpinn CLI on the GPU', () => {
     for (const layer of model.parameters.layers) {
       expect([...layer.weight, ...layer.bias].every(Number.isFinite)).toBe(true);
     }
+    // The checkpoint holds the weights of the last step whose update was applied.
+    const checkpoint = parseCheckpoint(readFileSync(file('diverged-checkpoint.json'), 'utf8'));
+    expect(checkpoint.state.step).toBe(step - 1);
+  });
+
+  it('--resume with --lr continues the run with the new learning rate from the next update', () => {
+    expect(recovered.code).toBe(exitCodes.ok);
+    const uninterrupted = lossesOf(full);
+    const continued = lossesOf(recovered);
+    expect([...continued.keys()]).toEqual(Array.from({ length: 15 }, (_, i) => i + 16));
+    // Step 16's loss is taken at the checkpoint's weights; the new rate moves them after it.
+    expect(continued.get(16)).toBe(uninterrupted.get(16));
+    expect(continued.get(17)).not.toBe(uninterrupted.get(17));
+    const rates = events(recovered).filter((e) => e.event === 'log');
+    // The linear schedule of the 30-step run at step 16, from the new first rate.
+    expect(rates[0].learningRate).toBeCloseTo(1e-4 * (1 - 15 / 30), 12);
+    expect([...continued.values()].every((loss) => Number.isFinite(loss))).toBe(true);
   });
 });
