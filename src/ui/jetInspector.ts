@@ -74,6 +74,13 @@ export function inspectorTangents(
   return tangents;
 }
 
+/** Whether the operator's own jets have first tangents of this kind (e_i, or ±1 entries). */
+function drawsLike(operator: JetOperator, direction: Direction): boolean {
+  if (operator.draw.kind !== 'random') return direction === 'coordinate';
+  const kind = operator.draw.spec.kind;
+  return direction === 'coordinate' ? kind === 'sparse' || kind === 'exact' : kind === 'rademacher';
+}
+
 export class JetInspector {
   readonly element: HTMLDetailsElement;
   private readonly direction: HTMLSelectElement;
@@ -215,7 +222,10 @@ export class JetInspector {
       `The output’s order-${K} coefficient u_${K} = ${formatValue(jet.output[K])} gives ` +
       `J_${K} = ${K}!·u_${K} = ${formatValue(J)}, the derivative of order ${K} of u along the curve. ` +
       `${operator.name} scales such a jet’s J_${K} by s = ${formatValue(snapshot.scale)} and sums ` +
-      `over its ${operator.directions} jets: this jet’s term is s·J_${K} = ${formatValue(snapshot.term)}.`;
+      `over its ${operator.directions} jets: this jet’s term is s·J_${K} = ${formatValue(snapshot.term)}.` +
+      (drawsLike(operator, direction)
+        ? ''
+        : ` (${operator.name} draws other first tangents; each is read the same way.)`);
 
     const stages: { title: string; width: number; values: Float64Array; label: string }[] = [];
     const inputWidth = jet.input.length / (K + 1);
