@@ -57,6 +57,17 @@ test('Play trains, the chart shows every logged loss, Step takes one step, expor
   expect(d.split(/[ML]/).filter((s) => s.trim() !== '').length).toBe(losses.length);
   expect((await run(page)).lossChartPoints).toBe(losses.length);
 
+  // GPU memory over time: readings while training, the last one what the run holds now.
+  const memory = (await run(page)).memorySamples;
+  expect(memory.length).toBeGreaterThanOrEqual(2);
+  expect(memory.at(-1)?.bytes).toBe(trained.memoryBytes);
+  expect(memory.at(-1)?.step).toBe(trained.step);
+  for (const sample of memory) expect(sample.bytes).toBeGreaterThan(0);
+  await expect(page.locator('#memory-chart path.series-memory')).toHaveAttribute(
+    'data-points',
+    String(memory.length),
+  );
+
   const before = trained.step;
   await page.locator('#step').click();
   await expect.poll(async () => (await run(page)).step).toBe(before + 1);

@@ -301,6 +301,8 @@ export class Dashboard {
       estimatedMemoryBytes: this.run.plan.memory.totalBytes,
       iterationsPerSecond: this.run.iterationsPerSecond,
       lossChartPoints: this.charts.lossPoints,
+      memorySamples: history.memory.map((m) => ({ ...m })),
+      memoryChartPoints: this.charts.memoryPoints,
       recoveries: this.run.recoveries.map((r) => ({ ...r })),
       snapshotStep: this.run.snapshotStep,
       snapshotEvery,

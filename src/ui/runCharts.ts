@@ -12,8 +12,11 @@ export class RunCharts {
   private readonly loss: LineChart;
   private readonly error: LineChart;
   private readonly throughput: LineChart;
+  private readonly memory: LineChart;
   /** Vertices of the raw loss path last drawn (tests compare it with the number of logs). */
   lossPoints = 0;
+  /** Vertices of the GPU memory path last drawn. */
+  memoryPoints = 0;
 
   constructor(parent: HTMLElement) {
     this.loss = new LineChart(parent, {
@@ -35,6 +38,13 @@ export class RunCharts {
       title: 'Throughput',
       xLabel: 'step',
       yLabel: 'steps per second',
+      yScale: 'linear',
+    });
+    this.memory = new LineChart(parent, {
+      id: 'memory-chart',
+      title: 'GPU memory in use (buffers of the run and its views)',
+      xLabel: 'step',
+      yLabel: 'MiB',
       yScale: 'linear',
     });
   }
@@ -100,5 +110,18 @@ export class RunCharts {
       [],
       steps,
     );
+    const memory = this.memory.render(
+      [
+        {
+          id: 'memory',
+          label: 'GPU buffers (MiB)',
+          points: history.memory.map((m) => ({ x: m.step, y: m.bytes / 2 ** 20 })),
+          dots: true,
+        },
+      ],
+      [],
+      steps,
+    );
+    this.memoryPoints = memory.get('memory') ?? 0;
   }
 }

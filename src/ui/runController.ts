@@ -286,6 +286,7 @@ export class RunController {
     const trainer = resilient.trainer;
     const steps = trainer.step - before;
     if (steps > 0) this.recordRate(trainer.step, steps, elapsed);
+    this.history.addMemory({ step: trainer.step, bytes: trainer.memoryBytes });
     if (trainer.step >= trainer.options.steps) {
       this.wantRunning = false;
       this.setState('done', `Finished all ${trainer.options.steps} steps.`);
@@ -323,6 +324,8 @@ export class RunController {
       if (this.resilient.context !== spare) this.watchDevice(this.resilient.context);
       this.builds++;
       this.recent = [];
+      const trainer = this.resilient.trainer;
+      this.history.addMemory({ step: trainer.step, bytes: trainer.memoryBytes });
       if (evaluate) this.history.addEvaluation(await this.resilient.trainer.evaluate());
       this.setState(this.restingState(), '');
     } catch (error) {

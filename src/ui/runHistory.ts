@@ -28,10 +28,17 @@ export interface ThroughputSample {
   iterationsPerSecond: number;
 }
 
+export interface MemorySample {
+  step: number;
+  /** Bytes of GPU buffers the run held then (its trainer's and the views' on its memory). */
+  bytes: number;
+}
+
 export class RunHistory {
   readonly logs: StepLog[] = [];
   readonly evaluations: EvaluationLog[] = [];
   readonly throughput: ThroughputSample[] = [];
+  readonly memory: MemorySample[] = [];
   /** The step whose loss or gradient was not finite, once the run diverged. */
   divergedAt: number | null = null;
   /** Bumped on every change so the renderer redraws only when something new arrived. */
@@ -52,6 +59,19 @@ export class RunHistory {
     this.version++;
   }
 
+  /** A memory reading; one equal to the previous one only moves that one's step forward. */
+  addMemory(sample: MemorySample): void {
+    const last = this.memory.at(-1);
+    const beforeLast = this.memory.at(-2);
+    // Keep the start and end of every flat stretch: the chart draws the same line.
+    if (last && beforeLast && last.bytes === sample.bytes && beforeLast.bytes === sample.bytes) {
+      last.step = sample.step;
+    } else {
+      this.memory.push({ ...sample });
+    }
+    this.version++;
+  }
+
   markDivergence(step: number): void {
     this.divergedAt = step;
     this.version++;
@@ -69,6 +89,7 @@ export class RunHistory {
     keep(this.logs);
     keep(this.evaluations);
     keep(this.throughput);
+    keep(this.memory);
     this.version++;
   }
 
@@ -76,6 +97,7 @@ export class RunHistory {
     this.logs.length = 0;
     this.evaluations.length = 0;
     this.throughput.length = 0;
+    this.memory.length = 0;
     this.divergedAt = null;
     this.version++;
   }

@@ -31,6 +31,10 @@ export interface RunSnapshot {
   iterationsPerSecond: number;
   /** Vertices of the raw loss curve as last drawn. */
   lossChartPoints: number;
+  /** GPU memory readings kept (one per change, and the ends of flat stretches). */
+  memorySamples: { step: number; bytes: number }[];
+  /** Vertices of the GPU memory curve as last drawn. */
+  memoryChartPoints: number;
   /** Device losses recovered from since the page loaded, oldest first. */
   recoveries: Recovery[];
   /** Step of the current run's last CPU snapshot: where a device loss would resume from. */
