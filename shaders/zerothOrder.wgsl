@@ -15,7 +15,7 @@
 //   perturb   : destination = θ + scale·z_j  (scale = ±ε; the trial point of a two-point estimate)
 //   combine   : destination = Σ_j c_j·z_j,  c_j = (losses[2j] − losses[2j + 1])/(2ε·q): the SPSA
 //               gradient estimate, losses[2j] = L(θ + εz_j), losses[2j + 1] = L(θ − εz_j)
-//   direction : destination = z_0  (the forward gradient's tangent v)
+//   direction : destination = z_0 of the full family (the forward gradient's tangent v)
 //   scale     : destination *= losses[0]  (losses bound to a reduction result: word 0 is the sum ∇L·v)
 //   summarize : destination[0..8] = reduce.wgsl's result layout for the 2q losses (sum, sum of squares,
 //               max |L|, first non-finite index, count, mean, mean of squares, norm); one invocation.
@@ -62,18 +62,45 @@ fn parameterIndex(id: vec3<u32>, groups: vec3<u32>) -> u32 {
   return id.x + id.y * groups.x * WORKGROUP_SIZE;
 }
 
-// Element (a, b) of the layer's r × r matrix Z of direction j (a·r + b), or ζ_a (r·r + a).
-fn smallFactor(step: u32, j: u32, l: u32, n: u32) -> f32 {
-  return normalAt(vec2<u32>(params.seed, params.directionStream), step, j, l + 1u, n);
+const MAX_RANK: u32 = 64u;
+
+// Normals n = first, first + 1, … of one Philox sequence (key, c0, c1, c2), read in order: each
+// block of four words gives four normals (random.wgsl's normalAt layout), so a run of m normals
+// costs ⌈m/4⌉ + 1 Philox calls instead of m.
+struct NormalRun {
+  key: vec2<u32>,
+  counter: vec3<u32>,
+  block: u32,
+  normals: vec4<f32>,
 }
 
-// Entry (row, k) of U (factor 0) or V (factor 1) of layer l in the current period, N(0, 1/r).
-fn basis(period: u32, l: u32, factor: u32, row: u32, k: u32) -> f32 {
-  let key = vec2<u32>(params.seed, params.subspaceStream);
-  return normalAt(key, period, l, factor, row * params.rank + k) * inverseSqrt(f32(params.rank));
+fn normalRun(key: vec2<u32>, c0: u32, c1: u32, c2: u32) -> NormalRun {
+  return NormalRun(key, vec3<u32>(c0, c1, c2), 0xFFFFFFFFu, vec4<f32>());
 }
 
-fn subspaceDirection(step: u32, j: u32, i: u32) -> f32 {
+fn normalOf(run: ptr<function, NormalRun>, n: u32) -> f32 {
+  let wanted = n >> 2u;
+  let cached = (*run).block;
+  if (wanted != cached) {
+    let c = (*run).counter;
+    let words = randomBlock((*run).key, c.x, c.y, c.z, wanted);
+    (*run).normals = vec4<f32>(boxMuller(words.xy), boxMuller(words.zw));
+    (*run).block = wanted;
+  }
+  return (*run).normals[n & 3u];
+}
+
+// The per-element part of a subspace direction: the layer, the element's row of U and, for a
+// weight, its row of V (both fixed for the whole period, shared by every direction j).
+struct SubspaceElement {
+  layer: u32,
+  isBias: bool,
+  u: array<f32, MAX_RANK>,
+  v: array<f32, MAX_RANK>,
+}
+
+fn subspaceElement(step: u32, i: u32) -> SubspaceElement {
+  var element = SubspaceElement();
   let period = (step - 1u) / params.period;
   let r = params.rank;
   var l = 0u;
@@ -81,34 +108,55 @@ fn subspaceDirection(step: u32, j: u32, i: u32) -> f32 {
     l++;
   }
   let layer = layers[l];
-  if (i >= layer.y) {
-    // Bias element a: (U·ζ)_a.
-    let a = i - layer.y;
-    var sum = 0.0;
+  element.layer = l;
+  element.isBias = i >= layer.y;
+  let key = vec2<u32>(params.seed, params.subspaceStream);
+  let scale = inverseSqrt(f32(r));
+  // Entry (row, k) of U (factor 0) or V (factor 1) of layer l is normal number row·r + k.
+  var a = i - layer.y;
+  if (!element.isBias) {
+    a = (i - layer.x) / layer.z;
+    let b = (i - layer.x) % layer.z;
+    var vRun = normalRun(key, period, l, 1u);
     for (var k = 0u; k < r; k++) {
-      sum += basis(period, l, 0u, a, k) * smallFactor(step, j, l, r * r + k);
+      element.v[k] = scale * normalOf(&vRun, b * r + k);
+    }
+  }
+  var uRun = normalRun(key, period, l, 0u);
+  for (var k = 0u; k < r; k++) {
+    element.u[k] = scale * normalOf(&uRun, a * r + k);
+  }
+  return element;
+}
+
+// z_j of the element: (U·Z_j·Vᵀ)_ab = Σ_k U_ak Σ_c Z_kc V_bc, or (U·ζ_j)_a; Z_kc is normal
+// number k·r + c and ζ_k number r·r + k of (step, j, l + 1).
+fn subspaceValue(element: ptr<function, SubspaceElement>, step: u32, j: u32) -> f32 {
+  let r = params.rank;
+  var small = normalRun(
+    vec2<u32>(params.seed, params.directionStream),
+    step,
+    j,
+    (*element).layer + 1u,
+  );
+  var sum = 0.0;
+  if ((*element).isBias) {
+    for (var k = 0u; k < r; k++) {
+      sum += (*element).u[k] * normalOf(&small, r * r + k);
     }
     return sum;
   }
-  // Weight element (a, b): Σ_k U_ak·(Z·Vᵀ)_kb.
-  let a = (i - layer.x) / layer.z;
-  let b = (i - layer.x) % layer.z;
-  var sum = 0.0;
   for (var k = 0u; k < r; k++) {
     var zv = 0.0;
     for (var c = 0u; c < r; c++) {
-      zv += smallFactor(step, j, l, k * r + c) * basis(period, l, 1u, b, c);
+      zv += normalOf(&small, k * r + c) * (*element).v[c];
     }
-    sum += basis(period, l, 0u, a, k) * zv;
+    sum += (*element).u[k] * zv;
   }
   return sum;
 }
 
-fn directionAt(j: u32, i: u32) -> f32 {
-  let step = stepCounter[0];
-  if (SUBSPACE) {
-    return subspaceDirection(step, j, i);
-  }
+fn fullValue(step: u32, j: u32, i: u32) -> f32 {
   return normalAt(vec2<u32>(params.seed, params.directionStream), step, j, 0u, i);
 }
 
@@ -118,9 +166,18 @@ fn perturb(
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
   let i = parameterIndex(id, groups);
-  if (i < params.count) {
-    destination[i] = parameters[i] + params.scale * directionAt(params.direction, i);
+  if (i >= params.count) {
+    return;
   }
+  let step = stepCounter[0];
+  var z = 0.0;
+  if (SUBSPACE) {
+    var element = subspaceElement(step, i);
+    z = subspaceValue(&element, step, params.direction);
+  } else {
+    z = fullValue(step, params.direction, i);
+  }
+  destination[i] = parameters[i] + params.scale * z;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -132,11 +189,22 @@ fn combine(
   if (i >= params.count) {
     return;
   }
+  let step = stepCounter[0];
   let q = params.directions;
+  var element = SubspaceElement();
+  if (SUBSPACE) {
+    element = subspaceElement(step, i);
+  }
   var sum = 0.0;
   for (var j = 0u; j < q; j++) {
     let c = (losses[2u * j] - losses[2u * j + 1u]) / (2.0 * params.epsilon * f32(q));
-    sum += c * directionAt(j, i);
+    var z = 0.0;
+    if (SUBSPACE) {
+      z = subspaceValue(&element, step, j);
+    } else {
+      z = fullValue(step, j, i);
+    }
+    sum += c * z;
   }
   destination[i] = sum;
 }
@@ -148,7 +216,7 @@ fn direction(
 ) {
   let i = parameterIndex(id, groups);
   if (i < params.count) {
-    destination[i] = directionAt(0u, i);
+    destination[i] = fullValue(stepCounter[0], 0u, i);
   }
 }
 

@@ -249,7 +249,7 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
   const families: [string, DirectionFamily, number, number][] = [
     ['full SPSA, q = 1', { kind: 'full' }, 1, 4000],
     ['full SPSA, q = 2', { kind: 'full' }, 2, 2500],
-    ['subspace SPSA, r = 2, T₀ = 1', { kind: 'subspace', rank: 2, period: 1 }, 1, 10000],
+    ['subspace SPSA, r = 3, T₀ = 1', { kind: 'subspace', rank: 3, period: 1 }, 1, 8000],
   ];
   for (const [name, family, directions, samples] of families) {
     it(
