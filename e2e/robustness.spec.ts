@@ -106,3 +106,44 @@ test('a device lost mid-run is replaced and training continues on the same traje
   );
   expect(recovered.losses).toEqual(recovered.lossSteps.map((step) => reference.get(step)));
 });
+
+test('a device lost while paused is replaced at once; the views work without pressing Play', async ({
+  page,
+}) => {
+  await page.goto(link);
+  await waitForState(page, 'idle');
+  await page.locator('#play').click();
+  await waitForStep(page, 60);
+  const paused = await pause(page);
+  const lost = await page.evaluate(() => window.jetpinn.loseDevice?.() ?? null);
+  if (!lost) throw new Error('there was no run to lose the device of');
+  expect(lost.step).toBe(paused.step);
+  const expectedResume = Math.floor(paused.step / paused.snapshotEvery) * paused.snapshotEvery;
+
+  await page.waitForFunction(() => (window.jetpinn.run?.recoveries.length ?? 0) >= 1, null, {
+    timeout: 60_000,
+  });
+  const recovered = await run(page);
+  expect(recovered.recoveries[0]).toMatchObject({
+    reason: 'destroyed',
+    lostAtStep: paused.step,
+    resumedFromStep: expectedResume,
+  });
+  // The run rests at the snapshot, its history cut back to it, and still paused.
+  expect(recovered.state).toBe('paused');
+  expect(recovered.step).toBe(expectedResume);
+  expect(Math.max(...recovered.lossSteps)).toBe(expectedResume);
+  await expect(page.locator('#recovery-message')).toContainText(
+    `recovered from the snapshot at step ${expectedResume}`,
+  );
+
+  // The new device evaluates the slice at once.
+  await page.locator('#field-refresh').click();
+  await page.waitForFunction(() => (window.jetpinn.field?.refreshes ?? 0) >= 1, null, {
+    timeout: 60_000,
+  });
+  const field = await page.evaluate(() => window.jetpinn.field);
+  expect(field?.step).toBe(expectedResume);
+  expect(Number.isFinite(field?.maxAbsError)).toBe(true);
+  await expect(page.locator('#field-message')).not.toContainText('Could not');
+});
