@@ -101,7 +101,7 @@ export class Dashboard {
     this.teachingPanels = new TeachingPanels(this.run, () => (this.changed = true));
     this.adopt(plan);
     this.wireButtons();
-    window.jetpinn.loseDevice = () => this.run.loseDevice();
+    window.jetpinn.loseDevice = (immediately) => this.run.loseDevice(immediately);
     void this.run.rebuild(plan, 'restart');
     const frame = () => {
       if (this.changed) this.render();

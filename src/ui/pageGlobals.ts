@@ -18,11 +18,12 @@ export interface PageGlobals {
   jet?: JetInspectorSnapshot;
   estimator?: EstimatorSnapshot;
   /**
-   * Destroys the GPU device between two training chunks, as a driver reset would, to exercise
-   * the recovery (tests and the curious): resolves with the step then and the snapshot step the
-   * run will resume from, or null when no run exists. Absent until the dashboard has started.
+   * Destroys the GPU device, as a driver reset would, to exercise the recovery (tests and the
+   * curious): between two training chunks, or `immediately` in the middle of one. Resolves with
+   * the step then and the step of the last snapshot, or null when no run exists. Absent until
+   * the dashboard has started.
    */
-  loseDevice?: () => Promise<{ step: number; snapshotStep: number } | null>;
+  loseDevice?: (immediately?: boolean) => Promise<{ step: number; snapshotStep: number } | null>;
   /** What a classroom link hides (classroomMode.ts); absent until the dashboard has started. */
   classroom?: { hidden: string[] };
 }

@@ -106,19 +106,20 @@ export class RunController {
   }
 
   /**
-   * Destroys the current device between two chunks, as a driver reset would (the page's test
-   * hook): the next chunk, or the idle watcher, recovers. Returns the step at the loss and the
-   * snapshot the run will resume from.
+   * Destroys the current device as a driver reset would (the page's test hook): between two
+   * chunks, or `immediately`, in the middle of whatever the GPU is doing. The next chunk, or the
+   * idle watcher, recovers. Returns the step then and the step of the last snapshot taken.
    */
-  loseDevice(): Promise<{ step: number; snapshotStep: number } | null> {
-    return this.exclusive(async () => {
+  loseDevice(immediately = false): Promise<{ step: number; snapshotStep: number } | null> {
+    const destroy = async () => {
       const resilient = this.resilient;
       if (!resilient) return null;
       const lost = { step: resilient.trainer.step, snapshotStep: resilient.snapshotStep };
       // The device itself, not GpuContext.destroy(): that one marks the loss as ours and hides it.
       resilient.context.device.destroy();
       return lost;
-    });
+    };
+    return immediately ? destroy() : this.exclusive(destroy);
   }
 
   /**
