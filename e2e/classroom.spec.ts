@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { waitForState } from './dashboardPage.ts';
 
 /**
  * Classroom mode: `hide=` in a link hides the named controls (and their labels and emptied
@@ -9,13 +10,10 @@ test('a classroom link hides the chosen controls and keeps hiding them', async (
   page,
 }, testInfo) => {
   await page.goto('/?dim=6&B=2&points=32&width=16&depth=2&hide=pde,dim,act,seed,fields,export');
-  await page.waitForFunction(() => window.jetpinn?.run?.state === 'idle', null, {
-    timeout: 60_000,
-  });
-  const run = await page.evaluate(() => window.jetpinn.run);
+  const first = await waitForState(page, 'idle');
   // Hidden controls still take the link's values.
-  expect(run?.options).toMatchObject({ dimension: 6, jetsPerPoint: 2, width: 16 });
-  expect(run?.optionsMessage).toBe('');
+  expect(first.options).toMatchObject({ dimension: 6, jetsPerPoint: 2, width: 16 });
+  expect(first.optionsMessage).toBe('');
   expect(await page.evaluate(() => window.jetpinn.classroom)).toEqual({
     hidden: ['pde', 'dim', 'act', 'seed', 'fields', 'export'],
   });
@@ -58,18 +56,14 @@ test('a classroom link hides the chosen controls and keeps hiding them', async (
   await testInfo.attach('classroom mode', { path: shot, contentType: 'image/png' });
 
   await page.goto(url.toString());
-  await page.waitForFunction(() => window.jetpinn?.run?.state === 'idle', null, {
-    timeout: 60_000,
-  });
+  await waitForState(page, 'idle');
   await expect(page.locator('#dimension')).toBeHidden();
   await expect(page.locator('#estimator')).toHaveValue('rademacher');
 });
 
 test('an unknown name in hide= is reported as text and hides nothing else', async ({ page }) => {
   await page.goto('/?hide=dim,<b>x</b>');
-  await page.waitForFunction(() => window.jetpinn?.run?.state === 'idle', null, {
-    timeout: 60_000,
-  });
+  await waitForState(page, 'idle');
   const message = page.locator('#options-message');
   await expect(message).toContainText('hide: unknown control "<b>x</b>"');
   expect(await message.locator('*').count()).toBe(0);

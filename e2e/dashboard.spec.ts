@@ -1,35 +1,11 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
-import type { RunSnapshot } from '../src/ui/runSnapshot.ts';
+import { readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
 
 /**
  * The dashboard end to end on SwiftShader: numbers come from `window.jetpinn.run`, which the
  * page fills from the same history it draws (runSnapshot.ts), never from pixels.
  */
-
-function run(page: Page): Promise<RunSnapshot> {
-  return page.evaluate(() => {
-    const snapshot = window.jetpinn.run;
-    if (!snapshot) throw new Error('the dashboard has not started');
-    return snapshot;
-  });
-}
-
-/** Waits until the run rests in `state` (the trainer is built, or the run paused). */
-async function waitForState(page: Page, state: RunSnapshot['state']): Promise<RunSnapshot> {
-  await page.waitForFunction((s) => window.jetpinn?.run?.state === s, state, { timeout: 60_000 });
-  return run(page);
-}
-
-/** Plays until at least `steps` steps are done, then pauses. */
-async function trainFor(page: Page, steps: number): Promise<RunSnapshot> {
-  await page.locator('#play').click();
-  await page.waitForFunction((n) => (window.jetpinn.run?.step ?? 0) >= n, steps, {
-    timeout: 60_000,
-  });
-  await page.locator('#pause').click();
-  return waitForState(page, 'paused');
-}
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -99,13 +75,6 @@ test('Play trains, the chart shows every logged loss, Step takes one step, expor
   // taken above may have logged one more loss).
   expect(csv.length).toBe(1 + stepped.losses.length + 1);
 });
-
-async function readDownload(download: import('@playwright/test').Download): Promise<string> {
-  const stream = await download.createReadStream();
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 test('settings rebuild the run and go into the URL; the link reproduces the run', async ({
   page,

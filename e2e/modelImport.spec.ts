@@ -1,31 +1,12 @@
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
-import type { RunSnapshot } from '../src/ui/runSnapshot.ts';
+import { readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
 
 /**
  * Importing a model: a model the page exported is loaded into another page (another setup),
  * which takes over its options, weights and step and evaluates it; a broken file is refused with
  * its reason and leaves the run as it was.
  */
-
-function run(page: Page): Promise<RunSnapshot> {
-  return page.evaluate(() => {
-    const snapshot = window.jetpinn.run;
-    if (!snapshot) throw new Error('the dashboard has not started');
-    return snapshot;
-  });
-}
-
-async function waitForState(page: Page, state: RunSnapshot['state']): Promise<RunSnapshot> {
-  await page.waitForFunction((s) => window.jetpinn?.run?.state === s, state, { timeout: 60_000 });
-  return run(page);
-}
-
-async function readDownload(download: Download): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Refreshes the field views and returns them once the refresh has landed. */
 async function refreshedField(page: Page) {
@@ -44,12 +25,7 @@ test('a model exported by the page imports into another page and is evaluated', 
 }, testInfo) => {
   await page.goto('/?dim=6&B=2&points=32&width=16&depth=2&seed=5');
   await waitForState(page, 'idle');
-  await page.locator('#play').click();
-  await page.waitForFunction(() => (window.jetpinn.run?.step ?? 0) >= 30, null, {
-    timeout: 60_000,
-  });
-  await page.locator('#pause').click();
-  const trained = await waitForState(page, 'paused');
+  const trained = await trainFor(page, 30);
   const trainedField = await refreshedField(page);
   const [download] = await Promise.all([
     page.waitForEvent('download'),

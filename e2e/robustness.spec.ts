@@ -1,35 +1,12 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { RunSnapshot } from '../src/ui/runSnapshot.ts';
+import { pause, run, waitForState, waitForStep } from './dashboardPage.ts';
 
 /**
  * The page survives losing its GPU device: the test destroys the device between two training
  * chunks (window.jetpinn.loseDevice), the run acquires a new one, restores the last CPU snapshot
  * and goes on, and its losses are those of a run that never lost anything.
  */
-
-function run(page: Page): Promise<RunSnapshot> {
-  return page.evaluate(() => {
-    const snapshot = window.jetpinn.run;
-    if (!snapshot) throw new Error('the dashboard has not started');
-    return snapshot;
-  });
-}
-
-async function waitForState(page: Page, state: RunSnapshot['state']): Promise<RunSnapshot> {
-  await page.waitForFunction((s) => window.jetpinn?.run?.state === s, state, { timeout: 60_000 });
-  return run(page);
-}
-
-async function waitForStep(page: Page, step: number): Promise<void> {
-  await page.waitForFunction((n) => (window.jetpinn.run?.step ?? 0) >= n, step, {
-    timeout: 90_000,
-  });
-}
-
-async function pause(page: Page): Promise<RunSnapshot> {
-  await page.locator('#pause').click();
-  return waitForState(page, 'paused');
-}
 
 /** The logged losses by step. */
 function lossesByStep(snapshot: RunSnapshot): Map<number, number> {

@@ -4,6 +4,7 @@
  * series are. Paths carry `data-points` (vertices drawn) so tests count points without pixels.
  */
 import * as d3 from 'd3';
+import { appendChartFrame, type Group, plotHeight, plotWidth } from './chartFrame.ts';
 import { downsample, type Point } from './series.ts';
 
 export interface ChartSeries {
@@ -29,15 +30,6 @@ export interface LineChartOptions {
   yScale: 'log' | 'linear';
 }
 
-// A fixed viewBox scaled by CSS: the chart follows its container's width without resize handling.
-const width = 480;
-const height = 250;
-const margin = { top: 12, right: 16, bottom: 38, left: 62 };
-const innerWidth = width - margin.left - margin.right;
-const innerHeight = height - margin.top - margin.bottom;
-
-type Group = d3.Selection<SVGGElement, unknown, null, undefined>;
-
 export class LineChart {
   private readonly xAxis: Group;
   private readonly yAxis: Group;
@@ -50,32 +42,9 @@ export class LineChart {
     parent: HTMLElement,
     private readonly options: LineChartOptions,
   ) {
-    const figure = d3.select(parent).append('figure').attr('class', 'chart').attr('id', options.id);
-    figure.append('figcaption').text(options.title);
-    const svg = figure
-      .append('svg')
-      .attr('viewBox', `0 0 ${width} ${height}`)
-      .attr('role', 'img')
-      .attr('aria-label', options.title);
-    const plot = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
-    this.xAxis = plot
-      .append('g')
-      .attr('class', 'axis')
-      .attr('transform', `translate(0,${innerHeight})`);
-    this.yAxis = plot.append('g').attr('class', 'axis');
-    plot
-      .append('text')
-      .attr('class', 'axis-label')
-      .attr('x', innerWidth / 2)
-      .attr('y', innerHeight + 32)
-      .attr('text-anchor', 'middle')
-      .text(options.xLabel);
-    plot
-      .append('text')
-      .attr('class', 'axis-label')
-      .attr('transform', `translate(${-48},${innerHeight / 2}) rotate(-90)`)
-      .attr('text-anchor', 'middle')
-      .text(options.yLabel);
+    const { plot, xAxis, yAxis } = appendChartFrame(parent, options);
+    this.xAxis = xAxis;
+    this.yAxis = yAxis;
     this.lines = plot.append('g').attr('class', 'lines');
     this.dots = plot.append('g').attr('class', 'dots');
     this.markers = plot.append('g').attr('class', 'markers');
@@ -103,7 +72,7 @@ export class LineChart {
     const x = d3
       .scaleLinear()
       .domain([xMin, xMax > xMin ? xMax : xMin + 1])
-      .range([0, innerWidth]);
+      .range([0, plotWidth]);
     const { scale: y, floor } = log ? logScale(all) : linearScale(all);
     // A log axis has no place for y ≤ 0: such values sit on the bottom edge instead of vanishing.
     const line = d3
@@ -133,7 +102,7 @@ export class LineChart {
       .data(markers)
       .join((enter) => {
         const g = enter.append('g').attr('class', 'marker');
-        g.append('line').attr('y1', 0).attr('y2', innerHeight);
+        g.append('line').attr('y1', 0).attr('y2', plotHeight);
         g.append('text').attr('y', 12).attr('dx', 4);
         return g;
       })
@@ -149,7 +118,7 @@ export class LineChart {
         return g;
       })
       .attr('class', (s) => `legend-entry series-${s.id}`)
-      .attr('transform', (_, i) => `translate(${innerWidth - 130},${14 + i * 15})`);
+      .attr('transform', (_, i) => `translate(${plotWidth - 130},${14 + i * 15})`);
     entry.select('text').text((s) => s.label);
     return new Map(drawn.map((s) => [s.id, s.points.length]));
   }
@@ -171,7 +140,7 @@ function logScale(points: readonly Point[]): YScale {
     low = middle / Math.sqrt(10);
     high = middle * Math.sqrt(10);
   }
-  const scale = d3.scaleLog().domain([low, high]).range([innerHeight, 0]).nice();
+  const scale = d3.scaleLog().domain([low, high]).range([plotHeight, 0]).nice();
   return { scale, floor: scale.domain()[0] };
 }
 
@@ -180,7 +149,7 @@ function linearScale(points: readonly Point[]): YScale {
   const scale = d3
     .scaleLinear()
     .domain([0, high > 0 ? high * 1.1 : 1])
-    .range([innerHeight, 0])
+    .range([plotHeight, 0])
     .nice();
   return { scale, floor: -Infinity };
 }

@@ -1,0 +1,47 @@
+import type { Download, Page } from '@playwright/test';
+import type { RunSnapshot } from '../src/ui/runSnapshot.ts';
+
+/**
+ * Reading and driving the dashboard from end-to-end tests through the numbers it exposes on
+ * `window.jetpinn` (runSnapshot.ts), never through pixels.
+ */
+
+export function run(page: Page): Promise<RunSnapshot> {
+  return page.evaluate(() => {
+    const snapshot = window.jetpinn.run;
+    if (!snapshot) throw new Error('the dashboard has not started');
+    return snapshot;
+  });
+}
+
+/** Waits until the run rests in `state` (the trainer is built, or the run paused). */
+export async function waitForState(page: Page, state: RunSnapshot['state']): Promise<RunSnapshot> {
+  await page.waitForFunction((s) => window.jetpinn?.run?.state === s, state, { timeout: 60_000 });
+  return run(page);
+}
+
+/** Waits until at least `step` steps are done. */
+export async function waitForStep(page: Page, step: number): Promise<void> {
+  await page.waitForFunction((n) => (window.jetpinn.run?.step ?? 0) >= n, step, {
+    timeout: 90_000,
+  });
+}
+
+/** Pauses and waits until the run rests. */
+export async function pause(page: Page): Promise<RunSnapshot> {
+  await page.locator('#pause').click();
+  return waitForState(page, 'paused');
+}
+
+/** Plays until at least `steps` steps are done, then pauses. */
+export async function trainFor(page: Page, steps: number): Promise<RunSnapshot> {
+  await page.locator('#play').click();
+  await waitForStep(page, steps);
+  return pause(page);
+}
+
+export async function readDownload(download: Download): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
