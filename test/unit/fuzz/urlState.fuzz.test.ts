@@ -338,8 +338,9 @@ describe('URL state fuzz', () => {
     expect(Object.prototype.toString.call({})).toBe('[object Object]');
     // Every kind of damage was tried, many times.
     for (const mutation of mutations) expect(used.get(mutation.name) ?? 0).toBeGreaterThan(30);
-    // Bounded time: the caps keep even a 100 kB query to well under a frame.
-    expect(slowest).toBeLessThan(50);
+    // Bounded time: the caps keep even a 100 kB query cheap (a call takes well under 5 ms; the
+    // bound leaves room for a garbage collection on a busy machine, not for a hang).
+    expect(slowest).toBeLessThan(100);
     expect(elapsed).toBeLessThan(20_000);
   });
 
