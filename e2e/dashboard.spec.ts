@@ -240,6 +240,14 @@ test('the field views draw u_θ, u* and the error on a slice through the ball', 
   await expect(page.locator('#residual-radius .dots circle')).toHaveCount(32);
   expect(Number.isFinite(field.collocationRmsResidual)).toBe(true);
   expect(field.collocationRmsResidual).toBeGreaterThan(0);
+  // The residual statistics chart takes the same numbers, one point per measured step.
+  const stats = (await run(page)).residualStats;
+  expect(stats.at(-1)).toMatchObject({ step: field.step, rms: field.collocationRmsResidual });
+  expect(stats.at(-1)?.maxAbs).toBeGreaterThanOrEqual(field.collocationRmsResidual);
+  await expect(page.locator('#residual-chart path.series-residual-rms')).toHaveAttribute(
+    'data-points',
+    String(stats.length),
+  );
 
   // Refresh on demand evaluates again, at the same step while paused.
   await page.locator('#field-refresh').click();

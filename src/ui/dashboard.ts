@@ -303,6 +303,7 @@ export class Dashboard {
       lossChartPoints: this.charts.lossPoints,
       memorySamples: history.memory.map((m) => ({ ...m })),
       memoryChartPoints: this.charts.memoryPoints,
+      residualStats: history.residuals.map((r) => ({ ...r })),
       recoveries: this.run.recoveries.map((r) => ({ ...r })),
       snapshotStep: this.run.snapshotStep,
       snapshotEvery,

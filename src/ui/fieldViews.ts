@@ -232,6 +232,12 @@ export class FieldViews {
     ]);
     const collocationPoints = this.scatter.draw(points.radius, points.residual);
     const squares = points.residual.reduce((sum, r) => sum + r * r, 0);
+    const rms = Math.sqrt(squares / points.residual.length);
+    this.run.history.addResidual({
+      step: points.step,
+      rms,
+      maxAbs: points.residual.reduce((m, r) => Math.max(m, Math.abs(r)), 0),
+    });
     this.scatter.setTitle(
       `Residual at the ${points.residual.length} collocation points of step ${points.step} ` +
         'against |x| (exact operator)',
@@ -247,7 +253,7 @@ export class FieldViews {
       residualCells,
       collocationStep: points.step,
       collocationPoints,
-      collocationRmsResidual: Math.sqrt(squares / points.residual.length),
+      collocationRmsResidual: rms,
       refreshes: this.snapshot.refreshes + 1,
     };
     this.onChange();

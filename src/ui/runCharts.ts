@@ -1,7 +1,7 @@
 /**
  * The run's charts: loss (raw and smoothed, the divergence marked), test error against the exact
- * solution, and throughput. They redraw from the history at animation-frame rate, never from
- * inside the training loop.
+ * solution, throughput, the PDE residual at the collocation points, and GPU memory. They redraw
+ * from the history at animation-frame rate, never from inside the training loop.
  */
 import type { PdeMetric } from '../pdes/index.ts';
 import { type ChartSeries, LineChart } from './charts/lineChart.ts';
@@ -13,6 +13,7 @@ export class RunCharts {
   private readonly error: LineChart;
   private readonly throughput: LineChart;
   private readonly memory: LineChart;
+  private readonly residual: LineChart;
   /** Vertices of the raw loss path last drawn (tests compare it with the number of logs). */
   lossPoints = 0;
   /** Vertices of the GPU memory path last drawn. */
@@ -39,6 +40,13 @@ export class RunCharts {
       xLabel: 'step',
       yLabel: 'steps per second',
       yScale: 'linear',
+    });
+    this.residual = new LineChart(parent, {
+      id: 'residual-chart',
+      title: 'PDE residual at the collocation points (exact operator, at each field-view refresh)',
+      xLabel: 'step',
+      yLabel: '|r|',
+      yScale: 'log',
     });
     this.memory = new LineChart(parent, {
       id: 'memory-chart',
@@ -108,6 +116,24 @@ export class RunCharts {
         },
       ],
       [],
+      steps,
+    );
+    this.residual.render(
+      [
+        {
+          id: 'residual-rms',
+          label: 'RMS r',
+          points: history.residuals.map((r) => ({ x: r.step, y: r.rms })),
+          dots: true,
+        },
+        {
+          id: 'residual-max',
+          label: 'max |r|',
+          points: history.residuals.map((r) => ({ x: r.step, y: r.maxAbs })),
+          dots: true,
+        },
+      ],
+      divergence,
       steps,
     );
     const memory = this.memory.render(

@@ -34,11 +34,20 @@ export interface MemorySample {
   bytes: number;
 }
 
+/** The exact-operator residual at one step's collocation points (the field views measure it). */
+export interface ResidualSample {
+  step: number;
+  /** Root mean square of r over the points. */
+  rms: number;
+  maxAbs: number;
+}
+
 export class RunHistory {
   readonly logs: StepLog[] = [];
   readonly evaluations: EvaluationLog[] = [];
   readonly throughput: ThroughputSample[] = [];
   readonly memory: MemorySample[] = [];
+  readonly residuals: ResidualSample[] = [];
   /** The step whose loss or gradient was not finite, once the run diverged. */
   divergedAt: number | null = null;
   /** Bumped on every change so the renderer redraws only when something new arrived. */
@@ -72,6 +81,13 @@ export class RunHistory {
     this.version++;
   }
 
+  /** A residual measurement; a second one of the same step replaces the first. */
+  addResidual(sample: ResidualSample): void {
+    if (this.residuals.at(-1)?.step === sample.step) this.residuals.pop();
+    this.residuals.push({ ...sample });
+    this.version++;
+  }
+
   markDivergence(step: number): void {
     this.divergedAt = step;
     this.version++;
@@ -90,6 +106,7 @@ export class RunHistory {
     keep(this.evaluations);
     keep(this.throughput);
     keep(this.memory);
+    keep(this.residuals);
     this.version++;
   }
 
@@ -98,6 +115,7 @@ export class RunHistory {
     this.evaluations.length = 0;
     this.throughput.length = 0;
     this.memory.length = 0;
+    this.residuals.length = 0;
     this.divergedAt = null;
     this.version++;
   }

@@ -35,6 +35,8 @@ export interface RunSnapshot {
   memorySamples: { step: number; bytes: number }[];
   /** Vertices of the GPU memory curve as last drawn. */
   memoryChartPoints: number;
+  /** The residual at the collocation points, per field-view refresh (ball problems). */
+  residualStats: { step: number; rms: number; maxAbs: number }[];
   /** Device losses recovered from since the page loaded, oldest first. */
   recoveries: Recovery[];
   /** Step of the current run's last CPU snapshot: where a device loss would resume from. */

@@ -27,6 +27,21 @@ describe('run history', () => {
     ]);
   });
 
+  it('keeps one residual measurement per step, the latest', () => {
+    const history = new RunHistory();
+    history.addResidual({ step: 200, rms: 3, maxAbs: 9 });
+    history.addResidual({ step: 200, rms: 2, maxAbs: 8 });
+    history.addResidual({ step: 400, rms: 1, maxAbs: 4 });
+    expect(history.residuals).toEqual([
+      { step: 200, rms: 2, maxAbs: 8 },
+      { step: 400, rms: 1, maxAbs: 4 },
+    ]);
+    history.rewindTo(350);
+    expect(history.residuals.map((r) => r.step)).toEqual([200]);
+    history.clear();
+    expect(history.residuals).toEqual([]);
+  });
+
   it('rewinds to a snapshot step: later logs, evaluations and readings go', () => {
     const history = new RunHistory();
     for (let step = 5; step <= 60; step += 5) {
