@@ -18,7 +18,7 @@ import type { Command } from './command.ts';
 import { exitCodes } from './exitCodes.ts';
 import { withNodeGpu } from './gpuSession.ts';
 import { readTextFile } from './io.ts';
-import { readTrainedModel, TrainedModelError } from './trainedModel.ts';
+import { readTrainedModel, TrainedModelError } from '../train/trainedModel.ts';
 
 const EVAL_FLAGS: readonly FlagSpec[] = [
   {

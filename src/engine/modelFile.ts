@@ -172,7 +172,7 @@ export function readModel(value: unknown): ModelFile {
     parameters: readParameters(file.parameters, architecture),
   };
   // Kept as a record of how the model was trained; the commands that act on it (eval) validate
-  // it as training options (cli/trainedModel.ts).
+  // it as training options (train/trainedModel.ts).
   if (file.training !== undefined) model.training = readTraining(file.training);
   if (file.metrics !== undefined) model.metrics = readMetrics(file.metrics);
   return model;

@@ -5,7 +5,7 @@
  * state of a paused run. Anything wrong is a message; nothing has been allocated by then.
  */
 import { packParameters } from '../engine/jetLayout.ts';
-import { readTrainedModel, type TrainedModel } from '../cli/trainedModel.ts';
+import { readTrainedModel, type TrainedModel } from '../train/trainedModel.ts';
 import { architectureOf } from '../train/options.ts';
 import type { TrainerState } from '../train/trainer.ts';
 import { CONTROLLED_OPTIONS, dashboardDefaults } from './dashboardOptions.ts';

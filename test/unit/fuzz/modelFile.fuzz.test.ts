@@ -10,7 +10,7 @@ import {
   readTrainedModel,
   type TrainedModel,
   TrainedModelError,
-} from '../../../src/cli/trainedModel.ts';
+} from '../../../src/train/trainedModel.ts';
 import { initParameters, type MlpArchitecture } from '../../../src/jet/mlp.ts';
 import { architectureOf, resolveTrainingOptions } from '../../../src/train/options.ts';
 import { type FuzzInput, fuzzCleanly, type FuzzTarget, mutatedInputs } from './fuzzInputs.ts';
