@@ -59,6 +59,7 @@ export type MemorySizing = Pick<
   | 'depth'
   | 'loss'
   | 'testPoints'
+  | 'gradientEstimator'
 >;
 
 /** R and K of the operator the trainer will build (exact: all d one-hot jets, or d² for Δ²). */
@@ -78,6 +79,25 @@ function jetsOf(options: MemorySizing): { jets: number; order: number; collapsib
  * evaluation does (it shrinks the batch until its points fit one binding); the default is
  * WebGPU's default limit.
  */
+/**
+ * Backprop keeps the pre-activation and activation jets of every layer for the backward pass,
+ * which ping-pongs its cotangents between two more. The backprop-free modes reuse their layer
+ * storage: SPSA one pre-activation and two alternating activations, the forward gradient two
+ * alternating activations and their two tangents. This is their memory advantage, growing with
+ * depth.
+ */
+function hiddenLayerBuffers(mode: MemorySizing['gradientEstimator'], depth: number): number {
+  switch (mode) {
+    case 'backprop':
+      return 2 * depth + 2;
+    case 'spsa':
+    case 'spsa-subspace':
+      return 3;
+    case 'forward-gradient':
+      return 4;
+  }
+}
+
 export function estimateMemory(
   options: MemorySizing,
   maxStorageBufferBindingSize = 2 ** 27,
@@ -91,9 +111,11 @@ export function estimateMemory(
   const parameters = input * h + (depth - 1) * (h + 1) * h + (h + 1);
   const dense = options.estimator === 'rademacher' || options.estimator === 'gaussian';
   const buffers: BufferEstimate[] = [
-    // Pre-activation and activation jets of every layer stay for the backward pass, which
-    // ping-pongs its cotangents between two more.
-    { name: 'hidden-layer jets', bytes: N * rows * h * 4, count: 2 * depth + 2 },
+    {
+      name: 'hidden-layer jets',
+      bytes: N * rows * h * 4,
+      count: hiddenLayerBuffers(options.gradientEstimator, depth),
+    },
     // Dense tangents store all input components; one-hot ones an index and a coefficient.
     { name: 'input tangents', bytes: N * R * K * (dense ? input * 4 : 8), count: 1 },
     { name: 'collocation points', bytes: N * input * 4, count: 1 },

@@ -4,7 +4,14 @@
  * commit through the same checks as a link (runPlan.ts) and shows what was refused.
  */
 import { ACTIVATIONS } from '../jet/activations.ts';
-import { ESTIMATORS, type Estimator, SCHEDULES, type TrainingOptions } from '../train/options.ts';
+import {
+  ESTIMATORS,
+  type Estimator,
+  GRADIENT_ESTIMATORS,
+  type GradientEstimator,
+  SCHEDULES,
+  type TrainingOptions,
+} from '../train/options.ts';
 import { type ControlledOption, dashboardPdes } from './dashboardOptions.ts';
 import { element } from './dom.ts';
 import { roundCount, twoDigits, ValueSlider } from './valueSlider.ts';
@@ -23,6 +30,13 @@ const ESTIMATOR_LABELS: Record<Estimator, string> = {
   rademacher: 'Rademacher (dense ±1 jets)',
   gaussian: 'Gaussian (dense N(0, I) jets)',
   exact: 'exact (every direction, no sampling)',
+};
+
+const GRADIENT_LABELS: Record<GradientEstimator, string> = {
+  backprop: 'backprop (reverse mode through the stored jets)',
+  spsa: 'zeroth-order SPSA (two forward passes, no backward)',
+  'spsa-subspace': 'zeroth-order SPSA in low-rank subspaces',
+  'forward-gradient': 'forward gradient (one tangent channel)',
 };
 
 /** The top of the B slider (STDE used 16 and 100); a link may still ask for more. */
@@ -57,6 +71,7 @@ export class Controls {
   private readonly collapsed = element('collapsed', HTMLInputElement);
   private readonly activation = element('activation', HTMLSelectElement);
   private readonly schedule = element('schedule', HTMLSelectElement);
+  private readonly gradientEstimator = element('gradient-estimator', HTMLSelectElement);
   private readonly steps = element('steps', HTMLInputElement);
   private readonly seed = element('seed', HTMLInputElement);
   private readonly dimension = slider('dimension-slider', 2, 1000, true, roundCount);
@@ -91,6 +106,10 @@ export class Controls {
       this.schedule,
       SCHEDULES.map((s) => [s, s]),
     );
+    fillSelect(
+      this.gradientEstimator,
+      GRADIENT_ESTIMATORS.map((g) => [g, GRADIENT_LABELS[g]]),
+    );
     this.form.addEventListener('submit', (event) => event.preventDefault());
     this.setEnabled(true);
     this.form.addEventListener('input', (event) => {
@@ -117,6 +136,7 @@ export class Controls {
     this.points.set(options.points);
     this.learningRate.set(options.learningRate);
     this.schedule.value = options.schedule;
+    this.gradientEstimator.value = options.gradientEstimator;
     this.steps.value = String(options.steps);
     this.seed.value = String(options.seed);
     this.showValues();
@@ -136,6 +156,7 @@ export class Controls {
       activation: this.activation.value,
       learningRate: this.learningRate.value,
       schedule: this.schedule.value,
+      gradientEstimator: this.gradientEstimator.value,
       steps: this.steps.valueAsNumber,
       seed: this.seed.valueAsNumber,
     };

@@ -55,6 +55,7 @@ export const CONTROLLED_OPTIONS = [
   'schedule',
   'steps',
   'seed',
+  'gradientEstimator',
 ] as const satisfies readonly (keyof TrainingOptions)[];
 
 export type ControlledOption = (typeof CONTROLLED_OPTIONS)[number];
@@ -72,6 +73,7 @@ const CONTINUABLE: ReadonlySet<keyof TrainingOptions> = new Set([
   'learningRate',
   'schedule',
   'steps',
+  'gradientEstimator',
 ]);
 
 export type Change = 'none' | 'continue' | 'restart';

@@ -12,6 +12,7 @@
 import { ACTIVATIONS } from '../jet/activations.ts';
 import {
   ESTIMATORS,
+  GRADIENT_ESTIMATORS,
   resolveTrainingOptions,
   SCHEDULES,
   type TrainingOptions,
@@ -38,6 +39,7 @@ export const KEYS: Record<ControlledOption, string> = {
   schedule: 'sched',
   steps: 'steps',
   seed: 'seed',
+  gradientEstimator: 'grad',
 };
 
 /** The key of the classroom mode's list of hidden controls. */
@@ -85,6 +87,7 @@ const SCHEMA: Record<ControlledOption, Kind> = {
   schedule: { type: 'choice', choices: SCHEDULES },
   steps: { type: 'integer' },
   seed: { type: 'integer' },
+  gradientEstimator: { type: 'choice', choices: GRADIENT_ESTIMATORS },
 };
 
 /** The option behind each URL key: a Map, so no key can reach Object.prototype. */

@@ -34,6 +34,16 @@ describe('memory estimate', () => {
     { pde: 'biharmonic-clamped-sin-cos', dimension: 5, estimator: 'gaussian', jetsPerPoint: 4 },
     { pde: 'biharmonic-clamped-sin-cos', dimension: 4, estimator: 'exact', collapsed: false },
     { dimension: 3000, estimator: 'sparse', jetsPerPoint: 2, width: 64, points: 64 },
+    { dimension: 20, jetsPerPoint: 8, points: 256, depth: 4, gradientEstimator: 'spsa' },
+    { dimension: 20, jetsPerPoint: 8, points: 256, depth: 4, gradientEstimator: 'spsa-subspace' },
+    {
+      dimension: 20,
+      jetsPerPoint: 8,
+      points: 256,
+      depth: 4,
+      gradientEstimator: 'forward-gradient',
+    },
+    { dimension: 20, jetsPerPoint: 8, points: 256, depth: 4, gradientEstimator: 'backprop' },
   ];
   for (const config of configs) {
     it(`${JSON.stringify(config)}: total within 10 %, largest buffer exact`, async () => {
@@ -68,6 +78,30 @@ function* sweep(): Generator<Record<string, unknown>> {
     collapsed: false,
   };
 }
+
+describe('memory of the backprop-free modes', () => {
+  it('SPSA and the forward gradient hold less than backprop at depth 4, as estimated', async () => {
+    const bytes: Record<string, number> = {};
+    for (const gradientEstimator of ['backprop', 'spsa', 'forward-gradient']) {
+      const options = resolveTrainingOptions({
+        ...small,
+        dimension: 20,
+        jetsPerPoint: 8,
+        points: 256,
+        depth: 4,
+        testPoints: 16,
+        gradientEstimator,
+      });
+      const trainer = await Trainer.create(gpu.device, options);
+      bytes[gradientEstimator] = trainer.memoryBytes;
+      trainer.dispose();
+    }
+    console.log(`allocated bytes by gradient estimator: ${JSON.stringify(bytes)}`);
+    // The stored layer jets (10 buffers at depth 4) against 3 and 4 reused ones.
+    expect(bytes.spsa).toBeLessThan(0.6 * bytes.backprop);
+    expect(bytes['forward-gradient']).toBeLessThan(0.7 * bytes.backprop);
+  });
+});
 
 describe('memory budget sweep past the adapter limits', () => {
   it('every configuration is refused with the numbers before allocating, or built without a WebGPU error', async () => {
