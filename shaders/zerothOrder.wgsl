@@ -9,7 +9,9 @@
 //     change every T₀ steps; Z (r × r) and ζ (r) N(0, 1) at (seed, directionStream), counter
 //     (s, j, l + 1, ·). Then E[z zᵀ] = I over (U, V, Z, ζ): E[z_ab z_cd] = Σ_ik E[U_ai U_ci]·
 //     E[V_bk V_dk] = δ_ac δ_bd, so (∇L·z)·z is an unbiased gradient estimate over subspaces, while
-//     within one period it explores only r² + r directions per layer.
+//     within one period it explores only r² + r directions per layer. Each invocation reads its
+//     rows of U and V once (⌈r/4⌉ + 1 Philox blocks each: four normals per block, NormalRun) and
+//     ⌈r²/4⌉ + 1 blocks of Z per direction; r ≤ MAX_RANK = 64.
 //
 // Entry points (all bind the same six buffers; which ones they read is said per entry):
 //   perturb   : destination = θ + scale·z_j  (scale = ±ε; the trial point of a two-point estimate)
