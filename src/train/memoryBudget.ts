@@ -153,7 +153,7 @@ export function estimateMemory(
             Math.min(options.testPoints, 5000),
           );
     buffers.push(
-      { name: 'test-batch layer jets', bytes: batch * 2 * h * 4, count: 2 * depth },
+      { name: 'test-batch layer jets', bytes: batch * 2 * h * 4, count: 3 },
       { name: 'test points', bytes: batch * input * 4, count: 1 },
       // Tangent index and coefficient, u*, f, and the three output stages.
       { name: 'test-batch values', bytes: batch * 4, count: 7 },
