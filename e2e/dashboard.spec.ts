@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
 import { readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
@@ -60,10 +63,25 @@ test('Play trains, the chart shows every logged loss, Step takes one step, expor
     page.waitForEvent('download'),
     page.locator('#export-model').click(),
   ]);
-  const model = parseModel(await readDownload(modelDownload));
+  const modelText = await readDownload(modelDownload);
+  const model = parseModel(modelText);
   expect(model.architecture.widths).toEqual([10, 32, 32, 32, 1]);
   expect(model.training).toMatchObject({ pde: 'allen-cahn-two-body', dimension: 10, seed: 0 });
   expect(model.metrics?.step).toBe(before + 1);
+
+  // The command-line tool (Dawn in Node) accepts the page's export and scores it on the test set
+  // the page's options name.
+  const modelPath = testInfo.outputPath('exported-model.json');
+  writeFileSync(modelPath, modelText);
+  const cli = ['--import', 'tsx', '--import', './scripts/register-node-loaders.mjs'];
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    ...cli,
+    ...['src/cli/main.ts', 'eval', '--model', modelPath, '--json'],
+  ]);
+  const score = JSON.parse(stdout) as { relativeL2: number; testPoints: number; pde: string };
+  expect(score).toMatchObject({ pde: 'allen-cahn-two-body', testPoints: 2000 });
+  expect(score.relativeL2).toBeGreaterThan(0);
+  expect(score.relativeL2).toBeLessThan(10);
 
   const [csvDownload] = await Promise.all([
     page.waitForEvent('download'),
