@@ -166,7 +166,11 @@ try {
         reference === undefined
           ? null
           : (reference * size.depth * size.width ** 2) / (L0 * h0 ** 2);
-      const slow = budget.refusal(predicted, 1 + defaultTimingPlan.minWindows);
+      const slow = budget.refusal(
+        predicted,
+        1 + defaultTimingPlan.minWindows,
+        `its L = ${L0}, h = ${h0} step, cost ∝ L·h²`,
+      );
       const outcome: Outcome = slow
         ? { status: 'not-run', reason: slow }
         : await timeConfig(device, budget, () =>

@@ -13,8 +13,8 @@ import { readResults, RESULTS_DIR } from './lib/results.ts';
 import type { ScalingResults } from './lib/scalingTypes.ts';
 import { lineChartSvg } from './lib/svgChart.ts';
 
-/** The newest results file of a benchmark (by its recorded date), or null. */
-function newest<T extends { date: string }>(benchmark: string): { path: string; data: T } | null {
+/** Every results file of a benchmark, newest first (by its recorded date). */
+function runsOf<T extends { date: string }>(benchmark: string): { path: string; data: T }[] {
   const files = readdirSync(RESULTS_DIR).filter(
     (f) => f.startsWith(`${benchmark}-`) && f.endsWith('.json'),
   );
@@ -22,16 +22,21 @@ function newest<T extends { date: string }>(benchmark: string): { path: string; 
     path: `${RESULTS_DIR}/${f}`,
     data: readResults<T>(`${RESULTS_DIR}/${f}`),
   }));
-  parsed.sort((a, b) => b.data.date.localeCompare(a.data.date));
-  return parsed[0] ?? null;
+  return parsed.sort((a, b) => b.data.date.localeCompare(a.data.date));
 }
 
+function newest<T extends { date: string }>(benchmark: string): { path: string; data: T } | null {
+  return runsOf<T>(benchmark)[0] ?? null;
+}
+
+const peerRuns = runsOf<PeerResults>('peer');
 const { markdown, charts } = buildReport({
   kernels: newest<KernelResults>('jetKernels'),
   scaling: newest<ScalingResults>('scaling'),
   breakdown: newest<BreakdownResults>('stepBreakdown'),
   highOrder: newest<HighOrderResults>('highOrder'),
-  peer: newest<PeerResults>('peer'),
+  peer: peerRuns[0] ?? null,
+  earlierPeerRuns: peerRuns.slice(1),
 });
 for (const chart of charts) {
   writeFileSync(`${RESULTS_DIR}/${chart.file}`, lineChartSvg(chart.spec));

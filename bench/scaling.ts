@@ -25,7 +25,7 @@ import { defaultTimingPlan, type Steppable, timeGroup } from './lib/timeConfig.t
 
 const DIMENSIONS = [10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
-/** In the order they run: when the budget runs out, the later ones are the ones left out. */
+/** Every estimator of the sweep; GROUPS below sets the order they run in. */
 const ESTIMATORS: ScalingEstimator[] = [
   {
     id: 'sparse-16-collapsed',
@@ -196,11 +196,11 @@ try {
       totalMs: budgetS * 1000 * setup.budgetShare,
       perConfigMs: setup.perConfigS * 1000,
     });
-    // Every estimator at a d before the next d, so the comparisons at small d come first and a
-    // spent budget cuts the largest d; each estimator predicts its step time from its own series.
+    // Group by group in GROUPS order (the headline sparse B = 16 pair first, all d), so a spent
+    // budget cuts the later estimators; each estimator predicts its step time from its own series.
     const measured = new Map<string, SeriesPoint[]>(ESTIMATORS.map((e) => [e.id, []]));
-    for (const d of DIMENSIONS) {
-      for (const group of GROUPS) {
+    for (const group of GROUPS) {
+      for (const d of DIMENSIONS) {
         const members = group.map((id) => {
           const estimator = ESTIMATORS.find((e) => e.id === id) as ScalingEstimator;
           const series = measured.get(id) ?? [];

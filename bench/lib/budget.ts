@@ -49,10 +49,10 @@ export class RunBudget {
   }
 
   /**
-   * Why a configuration predicted at `stepMs` per step (null: unknown) cannot run `steps` steps
-   * now, or null when it may start.
+   * Why a configuration predicted at `stepMs` per step (null: unknown; `basis` says from what)
+   * cannot run `steps` steps now, or null when it may start.
    */
-  refusal(stepMs: number | null, steps: number): string | null {
+  refusal(stepMs: number | null, steps: number, basis = 'the smaller d measured'): string | null {
     if (this.remainingMs <= 0) {
       const predicted =
         stepMs === null ? '' : ` (predicted ${(stepMs / 1000).toFixed(1)} s per step)`;
@@ -60,7 +60,7 @@ export class RunBudget {
     }
     if (stepMs !== null && stepMs * steps > this.configCapMs) {
       return (
-        `predicted ${(stepMs / 1000).toFixed(1)} s per step (from the smaller d measured), ` +
+        `predicted ${(stepMs / 1000).toFixed(1)} s per step (from ${basis}), ` +
         `${steps} steps exceed the ${(this.configCapMs / 1000).toFixed(0)} s this configuration may take here`
       );
     }

@@ -36,6 +36,8 @@ export interface ReportInputs {
   breakdown: Loaded<BreakdownResults> | null;
   highOrder: Loaded<HighOrderResults> | null;
   peer: Loaded<PeerResults> | null;
+  /** Older peer runs on file: their target-configuration ratios are listed, not tabulated. */
+  earlierPeerRuns: Loaded<PeerResults>[];
 }
 
 const verdict = (met: boolean | null): string =>
@@ -95,7 +97,9 @@ function targetRows(inputs: ReportInputs): string[][] {
     flat.length > 0
       ? flat.map((f) => `${f.setup}: ${fmt(f.ratio)}`).join('; ')
       : 'not measured (see the scaling section)',
-    flat.length > 0 ? 'stated (the issue sets no number); far from flat here' : 'not measured',
+    flat.length === 0
+      ? 'not measured'
+      : `stated (the issue sets no number): ${flat.every((f) => f.ratio <= 2) ? 'nearly flat' : 'not flat'} here`,
   ]);
   const efficiency = inputs.kernels ? kernelEfficiency(inputs.kernels.data.results) : [];
   const within = efficiency.filter((e) => e.fraction >= 0.7).length;
@@ -112,6 +116,22 @@ function targetRows(inputs: ReportInputs): string[][] {
     'not measured',
   ]);
   return rows;
+}
+
+function earlierPeerLine(run: Loaded<PeerResults>): string {
+  const where = `\`${run.path}\` (${run.data.date.slice(0, 16).replace('T', ' ')}, load ${fmt(run.data.machine.loadAtStart, 2)} → ${fmt(run.data.machine.loadAtEnd ?? NaN, 2)})`;
+  const target = run.data.configs.find(
+    (c) => c.config.dimension === 100 && c.config.width === 128 && c.config.jets === 16,
+  );
+  const m = target ? peerMedians(target) : null;
+  if (!m?.ours) return `${where}: the target configuration has no jetpinn time`;
+  const ms = (s: { median: number } | null) => (s ? `${fmt(s.median)} ms` : '–');
+  const ratio = (s: { median: number } | null) =>
+    s && m.ours ? `${fmt(s.median / m.ours.median)}×` : '–';
+  return (
+    `${where}: TF.js WebGPU ${ms(m.webgpu)}, WASM ${ms(m.wasm)}, jetpinn ${ms(m.ours)}; ` +
+    `WebGPU / ours ${ratio(m.webgpu)}, WASM / ours ${ratio(m.wasm)}`
+  );
 }
 
 export function buildReport(inputs: ReportInputs): {
@@ -220,6 +240,15 @@ export function buildReport(inputs: ReportInputs): {
   lines.push('## 4. Against TensorFlow.js on the same adapter', '');
   if (inputs.peer) {
     lines.push(`From \`${inputs.peer.path}\`.`, '', ...peerSection(inputs.peer.data));
+    if (inputs.earlierPeerRuns.length > 0) {
+      lines.push(
+        'Earlier runs of the same benchmark on file (d = 100, h = 128, B = 16; the spread between ' +
+          'runs shows how much the shared CPU moves these numbers):',
+        '',
+        ...inputs.earlierPeerRuns.map((run) => `- ${earlierPeerLine(run)}`),
+        '',
+      );
+    }
   } else lines.push('Not run (no peer results file).', '');
   return { markdown: `${lines.join('\n').trimEnd()}\n`, charts };
 }

@@ -415,8 +415,10 @@ export function peerSection(results: PeerResults): string[] {
     const { dimension, width, jets } = c.config;
     const base = [String(dimension), String(width), String(jets)];
     if (c.status !== 'measured') {
-      notes.push(`- d = ${dimension}, h = ${width}: ${c.status} — ${c.reason}`);
-      return [...base, c.status, '', '', '', '', ''];
+      notes.push(
+        `- d = ${dimension}, h = ${width}: ${c.status === 'not-run' ? 'not run here' : 'failed'} — ${c.reason}`,
+      );
+      return [...base, c.status === 'not-run' ? 'not run here' : 'failed', '', '', '', '', ''];
     }
     for (const t of c.timings) {
       if (t.note)
@@ -450,7 +452,9 @@ export function peerSection(results: PeerResults): string[] {
       `WASM threads: ${p.wasmThreads}, SIMD: ${p.wasmSimd}. N = ${results.points} points, ` +
       `${results.depth} hidden tanh layers of width h, hard boundary factor (1 − ‖x‖²), sparse ` +
       'Laplacian estimate along B coordinates, Allen–Cahn residual, Adam. Times are ms per ' +
-      'training step: median (min–max) of timed steps after one warm-up step. Ratio = peer ' +
+      'training step: median (min–max) of timed steps after one warm-up step; the three ' +
+      'implementations are timed one after another (not interleaved), so load changes between ' +
+      'them move the ratios. Ratio = peer ' +
       'time / our time (> 1: we are faster). "check" is max |peer − ours| / max(1, max |ours|) ' +
       'of the Laplacian estimate at the same weights, points and directions (tolerance 1e-4; ✗ ' +
       'marks a failure).',
@@ -513,6 +517,38 @@ export function breakdownSection(results: BreakdownResults): string[] {
         ['parameters', ...results.rows.map((r) => String(r.parameters))],
       ],
     ),
+    '',
+    ...growthLines(results),
+  ];
+}
+
+/** The stages ranked by their share of the step at the largest d, with their growth factor. */
+function growthLines(results: BreakdownResults): string[] {
+  const first = results.rows[0];
+  const last = results.rows[results.rows.length - 1];
+  if (!first || !last || first === last) return [];
+  const total = last.stages.reduce((sum, s) => sum + s.ms.median, 0);
+  const ranked = last.stages
+    .map((s) => {
+      const small = first.stages.find((x) => x.stage === s.stage)?.ms.median ?? NaN;
+      return {
+        stage: s.stage,
+        ms: s.ms.median,
+        share: s.ms.median / total,
+        growth: s.ms.median / small,
+      };
+    })
+    .sort((a, b) => b.ms - a.ms);
+  return [
+    `At d = ${dLabel(last.dimension)} the step's time goes to: ` +
+      ranked
+        .map(
+          (r) =>
+            `${r.stage} ${(r.share * 100).toFixed(0)} % (${fmt(r.growth)}× its time at d = ${dLabel(first.dimension)})`,
+        )
+        .join('; ') +
+      ". The stages that grow with d beyond the first layer's own work (forward and backward " +
+      'jets) are where flatness in d is lost.',
     '',
   ];
 }
