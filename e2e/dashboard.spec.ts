@@ -173,7 +173,8 @@ test('a divergence stops the run, marks the step and keeps the weights', async (
   await page.locator('#play').click();
   const diverged = await waitForState(page, 'diverged');
   expect(diverged.divergedAt).toBe(2);
-  expect(diverged.step).toBe(1);
+  // Update 1 made the loss overflow: the last good weights are those of step 0.
+  expect(diverged.step).toBe(0);
   expect(diverged.message).toContain('diverged at step 2');
   await expect(page.locator('#run-message')).toHaveAttribute('data-state', 'diverged');
   await expect(page.locator('#loss-chart .marker')).toHaveCount(1);
@@ -187,10 +188,15 @@ test('a divergence stops the run, marks the step and keeps the weights', async (
     slider.dispatchEvent(new Event('input', { bubbles: true }));
     slider.dispatchEvent(new Event('change', { bubbles: true }));
   });
-  const resumed = await waitForState(page, 'paused');
+  // Step 0 again: the run waits for Play as a fresh one does.
+  const resumed = await waitForState(page, 'idle');
   expect(resumed.options.learningRate).toBeLessThan(1);
-  expect(resumed.step).toBe(1);
+  expect(resumed.step).toBe(0);
   expect(resumed.divergedAt).toBe(2);
+  // …and trains on at the smaller rate.
+  const continued = await trainFor(page, 5);
+  expect(continued.losses.every(Number.isFinite)).toBe(true);
+  expect(continued.state).toBe('paused');
 });
 
 test('semilinear heat trains and reports u(0, 0) and its error against the reference', async ({

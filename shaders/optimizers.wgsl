@@ -15,6 +15,9 @@
 // keep only two or three digits of lr·λ = 1e-5, so the decay is applied as θ − (lr·λ)·θ).
 // Both entry points leave θ, m and v untouched while guard[0] (the divergence guard's `tripped`
 // word, shaders/finiteCheck.wgsl) is nonzero: a NaN step must not reach the weights or moments.
+// Every applied update first copies the values it replaces into `previous`, so after a trip at
+// step s it holds the state before step s − 1's update: the last weights whose loss and gradient
+// were finite (θ_{s−1} itself gave the non-finite loss). The trainer restores them from there.
 //
 // Bindings (@group(0)):
 //   0 hyper    : uniform Hyper below
@@ -23,6 +26,8 @@
 //   3 m        : storage, read_write  array<f32>, first moment, count elements (adam_step)
 //   4 v        : storage, read_write  array<f32>, second moment, count elements (adam_step)
 //   5 guard    : storage, read        array<u32>, word 0 nonzero = skip the update
+//   6 previous : storage, read_write  array<f32>, the replaced θ (sgd: count elements), or θ, m
+//                and v one after another (adam: 3·count elements)
 // Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (default 256).
 // Dispatch: ceil(count / WORKGROUP_SIZE) workgroups, laid out in x and y when there are more than
 //   65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return).
@@ -45,6 +50,7 @@ struct Hyper {
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read> guard: array<u32>;
+@group(0) @binding(6) var<storage, read_write> previous: array<f32>;
 
 override WORKGROUP_SIZE: u32 = 256;
 
@@ -63,11 +69,14 @@ fn adam_step(
     return;
   }
   let g = gradient[i];
+  let t = theta[i];
+  previous[i] = t;
+  previous[hyper.count + i] = m[i];
+  previous[2u * hyper.count + i] = v[i];
   let first = hyper.beta1 * m[i] + hyper.oneMinusBeta1 * g;
   let second = hyper.beta2 * v[i] + hyper.oneMinusBeta2 * (g * g);
   m[i] = first;
   v[i] = second;
-  let t = theta[i];
   let denominator = sqrt(second * hyper.inverseBias2) + hyper.epsilon;
   theta[i] = t - hyper.decay * t - hyper.stepSize * first / denominator;
 }
@@ -82,5 +91,7 @@ fn sgd_step(
   if (i >= hyper.count || guard[0] != 0u) {
     return;
   }
-  theta[i] = theta[i] - hyper.stepSize * gradient[i];
+  let t = theta[i];
+  previous[i] = t;
+  theta[i] = t - hyper.stepSize * gradient[i];
 }

@@ -107,7 +107,7 @@ class UpdateKernel {
     target: ComputeTarget,
     step: OptimizerStep,
     hyper: ArrayBuffer,
-    moments: { m: GPUBuffer; v: GPUBuffer },
+    state: { m: GPUBuffer; v: GPUBuffer; previous: GPUBuffer },
   ): void {
     const params = resolveBinding(step.params);
     const gradient = resolveBinding(step.gradient);
@@ -125,9 +125,10 @@ class UpdateKernel {
       hyper: this.ring.push(hyper),
       gradient,
       theta: params,
-      m: moments.m,
-      v: moments.v,
+      m: state.m,
+      v: state.v,
       guard: step.guard?.statusBuffer ?? this.neverTripped,
+      previous: state.previous,
     });
     const maxPerDimension = this.buffers.device.limits.maxComputeWorkgroupsPerDimension;
     inComputePass(target, this.name, (pass) => {
@@ -186,6 +187,8 @@ export class GpuAdam {
   readonly m: GPUBuffer;
   /** Second moment v, parameterCount floats. */
   readonly v: GPUBuffer;
+  /** θ, m and v as they were before the last applied update (optimizers.wgsl). */
+  private readonly previous: GPUBuffer;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -204,6 +207,7 @@ export class GpuAdam {
     // WebGPU zero-initialises new buffers: fresh moments are m = v = 0.
     this.m = buffers.create('adam m', 4 * parameterCount);
     this.v = buffers.create('adam v', 4 * parameterCount);
+    this.previous = buffers.create('adam previous θ, m, v', 12 * parameterCount);
   }
 
   static async create(
@@ -252,7 +256,18 @@ export class GpuAdam {
       decay: learningRate * this.weightDecay,
       inverseBias2: 1 / bias2,
     });
-    this.update.encode(target, step, hyper, { m: this.m, v: this.v });
+    this.update.encode(target, step, hyper, { m: this.m, v: this.v, previous: this.previous });
+  }
+
+  /**
+   * Records the copy of θ, m and v back to their values before the last applied update: after a
+   * divergence guard trip at step s, the state after step s − 2 (see optimizers.wgsl).
+   */
+  encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
+    const bytes = 4 * this.parameterCount;
+    encoder.copyBufferToBuffer(this.previous, 0, params, 0, bytes);
+    encoder.copyBufferToBuffer(this.previous, bytes, this.m, 0, bytes);
+    encoder.copyBufferToBuffer(this.previous, 2 * bytes, this.v, 0, bytes);
   }
 
   /** Copies m and v to the CPU (for a checkpoint; the step count is the host's). */
@@ -291,6 +306,7 @@ export class GpuAdam {
     this.update.destroy();
     this.buffers.destroy(this.m);
     this.buffers.destroy(this.v);
+    this.buffers.destroy(this.previous);
   }
 }
 
@@ -298,6 +314,8 @@ export class GpuAdam {
 export class GpuSgd {
   private readonly unusedM: GPUBuffer;
   private readonly unusedV: GPUBuffer;
+  /** θ before the last applied update (optimizers.wgsl). */
+  private readonly previous: GPUBuffer;
 
   private constructor(
     private readonly buffers: GpuBuffers,
@@ -307,6 +325,7 @@ export class GpuSgd {
     // The file's bind group layout lists Adam's moments too (layouts come from the whole module).
     this.unusedM = buffers.create('sgd unused m', 4);
     this.unusedV = buffers.create('sgd unused v', 4);
+    this.previous = buffers.create('sgd previous θ', 4 * parameterCount);
   }
 
   static async create(
@@ -322,12 +341,22 @@ export class GpuSgd {
   encodeStep(target: ComputeTarget, step: OptimizerStep): void {
     validateLearningRate('sgd', step.learningRate);
     const hyper = hyperparameters(this.parameterCount, { stepSize: step.learningRate });
-    this.update.encode(target, step, hyper, { m: this.unusedM, v: this.unusedV });
+    this.update.encode(target, step, hyper, {
+      m: this.unusedM,
+      v: this.unusedV,
+      previous: this.previous,
+    });
+  }
+
+  /** Records the copy of θ back to its value before the last applied update. */
+  encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
+    encoder.copyBufferToBuffer(this.previous, 0, params, 0, 4 * this.parameterCount);
   }
 
   destroy(): void {
     this.update.destroy();
     this.buffers.destroy(this.unusedM);
     this.buffers.destroy(this.unusedV);
+    this.buffers.destroy(this.previous);
   }
 }

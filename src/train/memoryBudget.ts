@@ -60,6 +60,7 @@ export type MemorySizing = Pick<
   | 'loss'
   | 'testPoints'
   | 'gradientEstimator'
+  | 'optimizer'
 >;
 
 /** R and K of the operator the trainer will build (exact: all d one-hot jets, or d² for Δ²). */
@@ -119,9 +120,14 @@ export function estimateMemory(
     // Dense tangents store all input components; one-hot ones an index and a coefficient.
     { name: 'input tangents', bytes: N * R * K * (dense ? input * 4 : 8), count: 1 },
     { name: 'collocation points', bytes: N * input * 4, count: 1 },
-    // Parameters, gradient and Adam's two moments; a parabolic step adds the terminal batch's
-    // gradient, summed into the interior one.
-    { name: 'parameters', bytes: parameters * 4, count: parabolic ? 5 : 4 },
+    // Parameters and gradient, Adam's two moments, and the optimizer's copy of what its last
+    // update replaced (θ, m, v: the state a divergence returns to); a parabolic step adds the
+    // terminal batch's gradient, summed into the interior one.
+    {
+      name: 'parameters',
+      bytes: parameters * 4,
+      count: (options.optimizer === 'adam' ? 7 : 3) + (parabolic ? 1 : 0),
+    },
     // The network output before and after the boundary factor, the output, and its cotangent.
     { name: 'output jets', bytes: N * rows * 4, count: 4 },
     // The optimizer's and the divergence guard's uniform rings (one slot per step in flight).

@@ -263,10 +263,27 @@ export class Trainer {
     }
     await this.ring.drain();
     if (this.diverged) {
-      // The guard skipped the update of the failing step and of every step after it.
-      this.step = (this.diverged.step ?? 1) - 1;
+      this.restoreLastGood(this.diverged.step ?? 1);
       throw new DivergenceError(this.diverged);
     }
+  }
+
+  /**
+   * After a trip at step s the guard has skipped update s and every later one, so the weights are
+   * θ_{s−1}: those whose loss or gradient was not finite. The last good state is the one before
+   * update s − 1 (its loss and gradient were finite), which the optimizer kept: restore it, and
+   * forget what was logged from step s − 1 on, which a resumed run computes again.
+   */
+  private restoreLastGood(trippedAt: number): void {
+    if (trippedAt >= 2) {
+      const encoder = this.memory.device.createCommandEncoder({ label: 'restore last good step' });
+      this.optimizer.encodeRestorePrevious(encoder, this.params);
+      this.memory.device.queue.submit([encoder.finish()]);
+    }
+    this.step = Math.max(0, trippedAt - 2);
+    const kept = (entry: { step: number }) => entry.step <= this.step;
+    this.logs.splice(0, this.logs.length, ...this.logs.filter(kept));
+    this.evaluations.splice(0, this.evaluations.length, ...this.evaluations.filter(kept));
   }
 
   private record(

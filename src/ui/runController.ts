@@ -273,6 +273,8 @@ export class RunController {
     } catch (error) {
       this.wantRunning = false;
       if (error instanceof DivergenceError) {
+        // The trainer went back to the last good step; what was logged after it is recomputed.
+        this.history.rewindTo(resilient.trainer.step);
         this.history.markDivergence(error.status.step ?? resilient.trainer.step + 1);
         this.setState(
           'diverged',

@@ -246,6 +246,20 @@ describe('DivergenceGuard with Adam', () => {
     },
   );
 
+  it('keeps the state before the last applied update, through skipped steps, for the restore', async () => {
+    fresh();
+    step(1, finiteGradient(1), 0.5);
+    const afterFirst = await snapshot();
+    step(2, finiteGradient(2), 0.4);
+    step(3, withBits(finiteGradient(3), 7, 0x7fc00000), 0.3);
+    step(4, finiteGradient(4), 0.2); // skipped: the guard holds
+    const encoder = gpu.device.createCommandEncoder();
+    adam.encodeRestorePrevious(encoder, params);
+    gpu.device.queue.submit([encoder.finish()]);
+    // Update 2 was the last applied: the copy holds θ, m, v as step 1 left them, bit for bit.
+    expect(await snapshot()).toEqual(afterFirst);
+  });
+
   it('reports the first bad element, stays tripped through later steps, and resumes after reset', async () => {
     fresh();
     step(1, finiteGradient(1));

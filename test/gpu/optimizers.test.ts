@@ -273,6 +273,35 @@ describe('GpuSgd', () => {
     buffers.destroy(gradient);
   });
 
+  it('keeps θ before its last update for the divergence restore', async () => {
+    const sgd = await GpuSgd.create(buffers, P);
+    const params = buffers.createFrom('theta', initialParams(P));
+    const gradient = buffers.createFrom('g', gradientAt(1, P));
+    const update = (encoder: GPUCommandEncoder) =>
+      sgd.encodeStep(encoder, { params, gradient, learningRate: 0.5 });
+    for (let t = 1; t <= 2; t++) {
+      const encoder = gpu.device.createCommandEncoder();
+      update(encoder);
+      gpu.device.queue.submit([encoder.finish()]);
+    }
+    const afterSecond = await readFloat32(gpu.device, params, P);
+    const encoder = gpu.device.createCommandEncoder();
+    update(encoder);
+    sgd.encodeRestorePrevious(encoder, params);
+    gpu.device.queue.submit([encoder.finish()]);
+    const restored = await readFloat32(gpu.device, params, P);
+    expect(new Uint32Array(restored.buffer)).toEqual(new Uint32Array(afterSecond.buffer));
+    // The third update did move θ: the restore is what brought it back.
+    const third = gpu.device.createCommandEncoder();
+    update(third);
+    gpu.device.queue.submit([third.finish()]);
+    const moved = await readFloat32(gpu.device, params, P);
+    expect(new Uint32Array(moved.buffer)).not.toEqual(new Uint32Array(afterSecond.buffer));
+    sgd.destroy();
+    buffers.destroy(params);
+    buffers.destroy(gradient);
+  });
+
   it('covers more than 65 535 workgroups with a 2-D grid (workgroupSize 1, 70 000 parameters)', async () => {
     const n = 70_000;
     const sgd = await GpuSgd.create(buffers, n, { workgroupSize: 1 });

@@ -87,11 +87,51 @@ describe('GPU trainer', () => {
     const status = (error as DivergenceError).status;
     expect(status.step).toBeGreaterThan(0);
     expect((error as Error).message).toMatch(/diverged at step \d+: non-finite (loss|gradient)/);
-    expect(trainer.step).toBe(status.step! - 1);
+    // θ_{s−1} gave the non-finite loss; the last good weights are those before update s − 1.
+    expect(trainer.step).toBe(Math.max(0, status.step! - 2));
+    expect(trainer.logs.every((l) => l.step <= trainer.step)).toBe(true);
     const params = await trainer.parameters();
     for (const layer of params.layers) {
       expect([...layer.weight, ...layer.bias].every(Number.isFinite)).toBe(true);
     }
     trainer.dispose();
   });
+
+  // A deep linear network with a constant step of 1 overflows float32 at step 3 (seed 7), and
+  // with a step of 10 already at step 2.
+  for (const [learningRate, trips] of [
+    [1, 3],
+    [10, 2],
+  ]) {
+    it(`a divergence at step ${trips} (Adam, lr ${learningRate}) keeps exactly the state of step ${trips - 2}, which a lower rate continues`, async () => {
+      const options = smallRun({
+        activation: 'identity',
+        depth: 6,
+        learningRate,
+        logEvery: 1,
+        steps: 200,
+      });
+      const diverging = await Trainer.create(gpu.device, options);
+      const error = await diverging.train(200).catch((e: unknown) => e);
+      expect((error as DivergenceError).status.step).toBe(trips);
+      expect(diverging.step).toBe(trips - 2);
+      const kept = await diverging.state();
+      diverging.dispose();
+
+      // The same run stopped at step s − 2 by hand: bit-identical weights and moments.
+      const reference = await Trainer.create(gpu.device, options);
+      await reference.train(trips - 2);
+      const expected = await reference.state();
+      reference.dispose();
+      expect(kept.step).toBe(expected.step);
+      expect(kept.parameters).toEqual(expected.parameters);
+      expect(kept.moments).toEqual(expected.moments);
+
+      const resumed = await Trainer.create(gpu.device, { ...options, learningRate: 1e-3 }, kept);
+      await resumed.train(20);
+      expect(resumed.step).toBe(trips - 2 + 20);
+      expect(resumed.logs.every((l) => Number.isFinite(l.loss))).toBe(true);
+      resumed.dispose();
+    });
+  }
 });
