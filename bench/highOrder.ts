@@ -47,7 +47,7 @@ const machine = machineRecord();
 const gpu = await acquireNodeGpu({ largeLimits: true });
 const device = gpu.device;
 const started = performance.now();
-const budget = new RunBudget({ totalMs: budgetS * 1000, perConfigMs: 45_000 });
+const budget = new RunBudget({ totalMs: budgetS * 1000, perConfigMs: 70_000 });
 const results: HighOrderResult[] = [];
 
 type Base = Omit<HighOrderResult, keyof Outcome | 'status'>;
