@@ -44,7 +44,8 @@ const server = await createServer({
     // No file watching or hot reload: an edit in the tree must not reload the page mid-run.
     hmr: false,
     watch: null,
-    port: 5199,
+    // Not the end-to-end tests' port (5199): the benchmark and the test suite may run together.
+    port: 5299,
     strictPort: false,
     headers: {
       'Cross-Origin-Opener-Policy': 'same-origin',

@@ -10,7 +10,7 @@ import { totalmem } from 'node:os';
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../src/train/options.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { estimateMemory, formatBytes, memoryRefusal } from '../src/ui/memoryEstimate.ts';
+import { estimateMemory, formatBytes, memoryProblem } from '../src/train/memoryBudget.ts';
 import { numberFlag } from './lib/args.ts';
 import { predictStepMs, RunBudget, type SeriesPoint } from './lib/budget.ts';
 import { adapterRecord, finishMachineRecord, machineRecord } from './lib/machine.ts';
@@ -103,9 +103,11 @@ const budgetS = numberFlag('budget-s', 480);
 const machine = machineRecord();
 const gpu = await acquireNodeGpu({ largeLimits: true });
 const device = gpu.device;
+/** The device's binding limits; the total is bounded by the host-RAM check below instead. */
 const limits = {
   maxBufferSize: device.limits.maxBufferSize,
   maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+  budgetBytes: Number.POSITIVE_INFINITY,
 };
 /** A software adapter allocates in host RAM, which the other jobs on the machine share. */
 const hostBytes = gpu.adapter.isSoftware ? totalmem() / 2 : Infinity;
@@ -170,9 +172,12 @@ function precheck(
       estimatedBytes: null,
     };
   }
-  const estimate = estimateMemory(optionsOf(setup, estimator, d));
+  const estimate = estimateMemory(
+    optionsOf(setup, estimator, d),
+    limits.maxStorageBufferBindingSize,
+  );
   const estimatedBytes = estimate.totalBytes;
-  const refusal = memoryRefusal(estimate, limits);
+  const refusal = memoryProblem(estimate, limits);
   if (refusal) return { outcome: { status: 'does-not-fit', reason: refusal }, estimatedBytes };
   if (estimate.totalBytes > hostBytes) {
     return {
@@ -211,7 +216,12 @@ try {
           device,
           budget,
           runnable.map((m) => async () => {
-            const trainer = await Trainer.create(device, optionsOf(setup, m.estimator, d));
+            const trainer = await Trainer.create(
+              device,
+              optionsOf(setup, m.estimator, d),
+              undefined,
+              limits.budgetBytes,
+            );
             return trainerSteppable(trainer);
           }),
         );

@@ -29,7 +29,7 @@ export type ScalingResult = Outcome & {
   setup: string;
   estimator: string;
   dimension: number;
-  /** The dashboard's estimate (src/ui/memoryEstimate.ts) before allocation; null if not built. */
+  /** The dashboard's estimate (src/train/memoryBudget.ts) before allocation; null if not built. */
   estimatedBytes: number | null;
 };
 
