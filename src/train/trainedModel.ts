@@ -1,8 +1,9 @@
 /**
  * A model file together with the training options it records, for what needs to know the PDE
- * behind a network (the CLI's eval, the dashboard's model import). The options are validated like any other entry point's,
- * and the architecture they imply must be the file's: a hand-edited file whose weights do not
- * belong to its options would otherwise be scored against the wrong problem.
+ * behind a network (the CLI's eval, the dashboard's model import). The options are validated
+ * like any other entry point's, and the architecture they imply must be the file's: a
+ * hand-edited file whose weights do not belong to its options would otherwise be scored against
+ * the wrong problem.
  */
 import { type ModelFile, parseModel } from '../engine/modelFile.ts';
 import {
