@@ -24,6 +24,7 @@ export interface FrameOptions {
 }
 
 export interface ChartFrame {
+  figure: d3.Selection<HTMLElement, unknown, null, undefined>;
   caption: d3.Selection<HTMLElement, unknown, null, undefined>;
   plot: Group;
   xAxis: Group;
@@ -61,5 +62,5 @@ export function appendChartFrame(parent: HTMLElement, options: FrameOptions): Ch
     .attr('transform', `translate(${-48},${plotHeight / 2}) rotate(-90)`)
     .attr('text-anchor', 'middle')
     .text(options.yLabel);
-  return { caption, plot, xAxis, yAxis };
+  return { figure, caption, plot, xAxis, yAxis };
 }

@@ -4,6 +4,7 @@
  * (values binned) and every bar `data-count`, so tests count without reading pixels.
  */
 import * as d3 from 'd3';
+import { appendChartFrame, type Group, plotHeight, plotWidth } from './chartFrame.ts';
 
 export interface HistogramOptions {
   /** Element id of the chart's figure. */
@@ -19,15 +20,7 @@ export interface HistogramMarks {
   standardDeviation: number;
 }
 
-// A fixed viewBox scaled by CSS, as in lineChart.ts.
-const width = 480;
-const height = 240;
-const margin = { top: 14, right: 16, bottom: 38, left: 52 };
-const innerWidth = width - margin.left - margin.right;
-const innerHeight = height - margin.top - margin.bottom;
 const targetBins = 30;
-
-type Group = d3.Selection<SVGGElement, unknown, null, undefined>;
 
 /** The x range: the values and marks, widened when they all coincide (the exact estimator). */
 export function histogramDomain(
@@ -54,37 +47,14 @@ export class Histogram {
   private readonly marks: Group;
 
   constructor(parent: HTMLElement, options: HistogramOptions) {
-    this.figure = d3
-      .select(parent)
-      .append('figure')
-      .attr('class', 'chart histogram')
-      .attr('id', options.id)
-      .attr('data-samples', '0');
-    this.figure.append('figcaption').text(options.title);
-    const svg = this.figure
-      .append('svg')
-      .attr('viewBox', `0 0 ${width} ${height}`)
-      .attr('role', 'img')
-      .attr('aria-label', options.title);
-    const plot = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
-    this.xAxis = plot
-      .append('g')
-      .attr('class', 'axis')
-      .attr('transform', `translate(0,${innerHeight})`);
-    this.yAxis = plot.append('g').attr('class', 'axis');
-    plot
-      .append('text')
-      .attr('class', 'axis-label')
-      .attr('x', innerWidth / 2)
-      .attr('y', innerHeight + 32)
-      .attr('text-anchor', 'middle')
-      .text(options.xLabel);
-    plot
-      .append('text')
-      .attr('class', 'axis-label')
-      .attr('transform', `translate(${-38},${innerHeight / 2}) rotate(-90)`)
-      .attr('text-anchor', 'middle')
-      .text('estimates');
+    const { figure, plot, xAxis, yAxis } = appendChartFrame(parent, {
+      ...options,
+      kind: 'histogram',
+      yLabel: 'estimates',
+    });
+    this.figure = figure.attr('data-samples', '0');
+    this.xAxis = xAxis;
+    this.yAxis = yAxis;
     this.bars = plot.append('g').attr('class', 'bars');
     this.marks = plot.append('g').attr('class', 'marks');
   }
@@ -93,14 +63,14 @@ export class Histogram {
   draw(values: ArrayLike<number>, marks: HistogramMarks): number {
     const finite = Array.from(values).filter(Number.isFinite);
     const [low, high] = histogramDomain(finite, marks);
-    const x = d3.scaleLinear().domain([low, high]).nice(targetBins).range([0, innerWidth]);
+    const x = d3.scaleLinear().domain([low, high]).nice(targetBins).range([0, plotWidth]);
     const [binLow, binHigh] = x.domain();
     const bins = d3.bin().domain([binLow, binHigh]).thresholds(x.ticks(targetBins))(finite);
     const y = d3
       .scaleLinear()
       .domain([0, d3.max(bins, (b) => b.length) ?? 1])
       .nice()
-      .range([innerHeight, 0]);
+      .range([plotHeight, 0]);
     this.xAxis.call(d3.axisBottom(x).ticks(6, '~g'));
     this.yAxis.call(d3.axisLeft(y).ticks(5, '~s'));
     this.bars
@@ -111,10 +81,10 @@ export class Histogram {
       .attr('x', (b) => x(b.x0 ?? binLow) + 0.5)
       .attr('width', (b) => Math.max(0, x(b.x1 ?? binHigh) - x(b.x0 ?? binLow) - 1))
       .attr('y', (b) => y(b.length))
-      .attr('height', (b) => innerHeight - y(b.length))
+      .attr('height', (b) => plotHeight - y(b.length))
       .attr('data-count', (b) => b.length);
 
-    const clamp = (v: number) => Math.max(0, Math.min(innerWidth, x(v)));
+    const clamp = (v: number) => Math.max(0, Math.min(plotWidth, x(v)));
     const band = [
       {
         id: 'spread',
@@ -130,7 +100,7 @@ export class Histogram {
       .attr('x', (b) => clamp(b.from))
       .attr('width', (b) => Math.max(1, clamp(b.to) - clamp(b.from)))
       .attr('y', 0)
-      .attr('height', innerHeight);
+      .attr('height', plotHeight);
     const lines = [
       { id: 'mean', label: 'mean', value: marks.mean },
       ...(marks.exact === null ? [] : [{ id: 'exact', label: 'exact', value: marks.exact }]),
@@ -151,7 +121,7 @@ export class Histogram {
       .attr('x1', (l) => x(l.value))
       .attr('x2', (l) => x(l.value))
       .attr('y1', 0)
-      .attr('y2', innerHeight);
+      .attr('y2', plotHeight);
     line
       .select('text')
       .attr('x', (l) => x(l.value) + 4)
