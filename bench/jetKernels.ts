@@ -32,6 +32,7 @@ import { GpuBuffers } from '../src/gpu/buffers.ts';
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
 import { initParameters, type MlpArchitecture, toFloat32Parameters } from '../src/jet/mlp.ts';
 import { SeededRandom } from '../src/jet/seededRandom.ts';
+import { adapterSlug } from './lib/machine.ts';
 
 const POINTS = 32;
 const WIDTHS = [64, 128, 256];
@@ -347,12 +348,7 @@ try {
 const runSeconds = (performance.now() - started) / 1000;
 
 const adapter = gpu.adapter;
-const slug =
-  [adapter.vendor, adapter.architecture]
-    .filter((s) => s)
-    .join('-')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-') || 'unknown-adapter';
+const slug = adapterSlug(adapter);
 const date = new Date().toISOString();
 
 interface Speedups {

@@ -21,6 +21,7 @@ import {
   type TrainingOptions,
 } from '../src/train/options.ts';
 import { Trainer } from '../src/train/trainer.ts';
+import { adapterSlug } from './lib/machine.ts';
 
 function flagValue(name: string): string | undefined {
   const argv = process.argv.slice(2);
@@ -206,12 +207,7 @@ try {
 const runSeconds = (performance.now() - started) / 1000;
 
 const adapter = gpu.adapter;
-const slug =
-  [adapter.vendor, adapter.architecture]
-    .filter((s) => s)
-    .join('-')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-') || 'unknown-adapter';
+const slug = adapterSlug(adapter);
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
