@@ -4,7 +4,6 @@
  * which output coefficient comes out, which factor scales the sum. Below it, the jet inspector
  * and the estimator panel (TeachingPanels), which compute on the current weights.
  */
-import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
 import { element } from './dom.ts';
 import { EstimatorPanel } from './estimatorPanel.ts';
 import { JetInspector } from './jetInspector.ts';
@@ -76,7 +75,7 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
       `carries ${memory.rowsPerPoint} rows instead of ${standardRows}.`;
   }
   if (parabolic) {
-    const { terminal, terminalGradient } = PARABOLIC_LOSS_WEIGHTS;
+    const { terminalWeight: terminal, terminalGradientWeight: terminalGradient } = options;
     sentence +=
       ` The terminal loss takes ${options.points} points (x, T), pushes the d = ${d} one-hot ` +
       `first-order jets e_1 … e_d through the network to read u and ∇_x u, and adds ` +
