@@ -11,6 +11,7 @@ import type { PeerResults } from './lib/peerResultTypes.ts';
 import { buildReport } from './lib/report.ts';
 import { readResults, RESULTS_DIR } from './lib/results.ts';
 import type { ScalingResults } from './lib/scalingTypes.ts';
+import type { StdeAccuracyResults } from './lib/stdeAccuracyTypes.ts';
 import { lineChartSvg } from './lib/svgChart.ts';
 
 /** Every results file of a benchmark, newest first (by its recorded date). */
@@ -30,6 +31,7 @@ function newest<T extends { date: string }>(benchmark: string): { path: string; 
 }
 
 const peerRuns = runsOf<PeerResults>('peer');
+const accuracyRuns = runsOf<StdeAccuracyResults>('stdeAccuracy');
 const { markdown, charts } = buildReport({
   kernels: newest<KernelResults>('jetKernels'),
   scaling: newest<ScalingResults>('scaling'),
@@ -37,6 +39,7 @@ const { markdown, charts } = buildReport({
   highOrder: newest<HighOrderResults>('highOrder'),
   peer: peerRuns[0] ?? null,
   earlierPeerRuns: peerRuns.slice(1),
+  accuracy: accuracyRuns.find((r) => !r.data.shortened) ?? accuracyRuns[0] ?? null,
 });
 for (const chart of charts) {
   writeFileSync(`${RESULTS_DIR}/${chart.file}`, lineChartSvg(chart.spec));

@@ -7,6 +7,8 @@ import type { HighOrderResults } from './highOrderTypes.ts';
 import type { KernelResults } from './kernelTypes.ts';
 import type { PeerResults } from './peerResultTypes.ts';
 import {
+  accuracySection,
+  accuracyTargetCell,
   breakdownSection,
   collapsedSpeedups,
   dLabel,
@@ -23,6 +25,7 @@ import {
 } from './reportSections.ts';
 import { RESULTS_DIR } from './results.ts';
 import type { ScalingResults } from './scalingTypes.ts';
+import type { StdeAccuracyResults } from './stdeAccuracyTypes.ts';
 import type { ChartSpec } from './svgChart.ts';
 
 interface Loaded<T> {
@@ -38,6 +41,8 @@ export interface ReportInputs {
   peer: Loaded<PeerResults> | null;
   /** Older peer runs on file: their target-configuration ratios are listed, not tabulated. */
   earlierPeerRuns: Loaded<PeerResults>[];
+  /** The newest full-length accuracy run (a shortened one only when no full run is on file). */
+  accuracy: Loaded<StdeAccuracyResults> | null;
 }
 
 const verdict = (met: boolean | null): string =>
@@ -110,6 +115,26 @@ function targetRows(inputs: ReportInputs): string[][] {
       : 'not measured',
     verdict(efficiency.length > 0 ? within === efficiency.length : null),
   ]);
+  const accuracy = inputs.accuracy?.data;
+  const compared =
+    accuracy && !accuracy.shortened
+      ? accuracy.runs.flatMap((r) =>
+          r.status === 'measured' && r.best.relativeL2 !== null && r.stdeBestRelativeL2 !== null
+            ? [r.best.relativeL2 <= r.stdeBestRelativeL2]
+            : [],
+        )
+      : [];
+  rows.push([
+    "Accuracy: match or beat STDE's best relative L2 at d = 100 / 1000, 10 000 steps (B = 16 / 100)",
+    accuracy ? accuracyTargetCell(accuracy) : 'not measured (no accuracy results file)',
+    compared.length === 0
+      ? 'not measured'
+      : `${verdict(compared.every((met) => met))}${
+          accuracy && compared.length < accuracy.runs.length
+            ? ` on the ${compared.length} of ${accuracy.runs.length} configurations trained`
+            : ''
+        }`,
+  ]);
   rows.push([
     "On a real GPU: ≥ STDE's A100 it/s at every d",
     'no GPU on this machine; every number here is from a software adapter',
@@ -143,7 +168,8 @@ export function buildReport(inputs: ReportInputs): {
   if (inputs.breakdown) runs.push(runHeaderRow('step breakdown', inputs.breakdown.data));
   if (inputs.highOrder) runs.push(runHeaderRow('high order', inputs.highOrder.data));
   if (inputs.peer) runs.push(runHeaderRow('peer (Chromium)', inputs.peer.data));
-  const software = [inputs.scaling, inputs.highOrder, inputs.peer].some(
+  if (inputs.accuracy) runs.push(runHeaderRow('STDE accuracy', inputs.accuracy.data));
+  const software = [inputs.scaling, inputs.highOrder, inputs.peer, inputs.accuracy].some(
     (r) => r?.data.adapter.isSoftware,
   );
   const lines: string[] = [
@@ -198,6 +224,7 @@ export function buildReport(inputs: ReportInputs): {
     'npm run bench:high-order   # biharmonic, diagonal, KdV / KP / g-KdV → highOrder-<adapter>.json [--budget-s N]',
     'npm run bench:peer         # vs TensorFlow.js in Chromium (bench.html) → peer-<adapter>.json [--budget-s N]',
     'npm run bench:report       # this file and bench/results/*.svg from the JSON files',
+    "npm run bench:accuracy     # STDE's 10 000-step accuracy runs → stdeAccuracy-<adapter>.{json,md} [--budget-s N]; hours without a GPU, not in `npm run bench`",
     '```',
     '',
     "The Node benchmarks use Dawn (the `webgpu` package) with the adapter's own buffer limits; " +
@@ -250,5 +277,13 @@ export function buildReport(inputs: ReportInputs): {
       );
     }
   } else lines.push('Not run (no peer results file).', '');
+  lines.push("## 5. Accuracy against STDE's recorded runs", '');
+  if (inputs.accuracy) {
+    lines.push(
+      `From \`${inputs.accuracy.path}\` (\`${inputs.accuracy.data.command}\`).`,
+      '',
+      ...accuracySection(inputs.accuracy.data),
+    );
+  } else lines.push('Not run (no accuracy results file).', '');
   return { markdown: `${lines.join('\n').trimEnd()}\n`, charts };
 }

@@ -11,6 +11,7 @@ import type { PeerConfigResult, PeerResults } from './peerResultTypes.ts';
 import type { ResultsHeader } from './results.ts';
 import type { ScalingResult, ScalingResults } from './scalingTypes.ts';
 import { spreadOf } from './stats.ts';
+import type { AccuracyPoint, AccuracyRun, StdeAccuracyResults } from './stdeAccuracyTypes.ts';
 import { STDE_A100, STDE_A100_MACHINE } from './stdeReference.ts';
 import type { ChartSpec } from './svgChart.ts';
 
@@ -551,4 +552,183 @@ function growthLines(results: BreakdownResults): string[] {
       'jets) are where flatness in d is lost.',
     '',
   ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accuracy against STDE
+
+/** An error value: 1.2e-2 (two significant digits, as STDE prints them); – where there is none. */
+const sci = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toExponential(1);
+
+/** 20 000: digits in groups of three, as the issue and DESIGN.md write step and point counts. */
+export const grouped = (n: number): string => n.toLocaleString('en-US').replace(/,/g, ' ');
+
+const hours = (s: number): string =>
+  s >= 3600 ? `${fmt(s / 3600, 2)} h` : s >= 60 ? `${fmt(s / 60, 2)} min` : `${fmt(s, 2)} s`;
+
+const accuracyStatus: Record<AccuracyRun['status'], string> = {
+  measured: 'measured',
+  'not-run': 'not run here',
+  stopped: 'stopped (budget)',
+  failed: 'failed',
+};
+
+const configLabel = (r: AccuracyRun) => `d = ${dLabel(r.dimension)}, B = ${r.jetsPerPoint}`;
+
+/**
+ * Each configuration of an accuracy run for the targets table: our best relative L2 against
+ * STDE's where the whole run was trained, the probe's prediction where it was not.
+ */
+export function accuracyComparisons(results: StdeAccuracyResults) {
+  return results.runs.map((r) => ({
+    label: configLabel(r),
+    status: r.status,
+    ours: r.status === 'measured' ? r.best.relativeL2 : null,
+    stde: r.stdeBestRelativeL2,
+    probeItPerSecond: r.probe?.itPerSecond ?? null,
+    predictedSeconds: r.probe?.predictedSeconds ?? null,
+  }));
+}
+
+/** "d = 100, B = 16: best 1.2e-2 vs STDE's 1.9e-2" or why there is no number, per configuration. */
+export function accuracyTargetCell(results: StdeAccuracyResults): string {
+  const prefix = results.shortened
+    ? `shortened run only (${grouped(results.steps)} steps, not ${grouped(results.referenceSteps)}): `
+    : '';
+  return (
+    prefix +
+    accuracyComparisons(results)
+      .map((c) => {
+        if (c.ours !== null) return `${c.label}: best ${sci(c.ours)} vs STDE's ${sci(c.stde)}`;
+        const probe =
+          c.probeItPerSecond !== null && c.predictedSeconds !== null
+            ? ` (probe ${fmt(c.probeItPerSecond, 2)} it/s, predicted ${hours(c.predictedSeconds)})`
+            : '';
+        return `${c.label}: ${accuracyStatus[c.status]}${probe}`;
+      })
+      .join('; ')
+  );
+}
+
+function curveText(curve: AccuracyPoint[]): string {
+  return curve.map((p) => `${p.step}: ${sci(p.relativeL2)}`).join(', ');
+}
+
+export function accuracySection(results: StdeAccuracyResults): string[] {
+  const o = results.runs[0]?.options;
+  const lines: string[] = [];
+  if (results.shortened) {
+    lines.push(
+      `> **Shortened run: ${grouped(results.steps)} steps, not the ${grouped(results.referenceSteps)}-step run ` +
+        "STDE's numbers come from.** The learning rate decays to 0 over these steps, so its " +
+        "errors do not compare with STDE's.",
+      '',
+    );
+  }
+  if (o) {
+    lines.push(
+      `Two-body Allen–Cahn (${results.pde}), ${o.depth} × ${o.width} ${o.activation}, ${o.points} ` +
+        `points per step, ${o.estimator} STDE${o.collapsed ? ' collapsed' : ''} with B jets per point, ` +
+        `${o.optimizer === 'adam' ? 'Adam' : o.optimizer} ${o.learningRate} ` +
+        `${o.schedule === 'linear' ? 'decayed linearly to 0' : `(${o.schedule} schedule)`} over ` +
+        `${grouped(results.steps)} steps, ${o.sampler} sampler, seed ${o.seed}, first-layer gain ` +
+        `${results.firstLayerGain}${results.firstLayerGain === 1 ? " (STDE's init)" : ''}: STDE's ` +
+        `setup; the STDE column is its published best relative L2 (${results.referenceSource}). The ` +
+        `test set is ${grouped(o.testPoints)} points, evaluated at step 0 and every ${o.evalEvery} steps; ` +
+        '"best" is the lowest relative L2 of the evaluations after step 0 (as STDE reports it), ' +
+        '"final" the last. it/s counts training steps over training time (evaluations left out). ' +
+        'Every configuration is probed first (build, step-0 evaluation, one warm-up step, a few ' +
+        'timed steps); one whose rest would not fit in what was left of the ' +
+        `${results.budgetSeconds} s budget is "not run here", with the probe's rate and the ` +
+        'predicted time of the whole run instead of errors.',
+      '',
+    );
+  }
+  lines.push(
+    ...table(
+      [
+        'd',
+        'B',
+        'status',
+        'final rel. L2',
+        'best rel. L2 (step)',
+        "STDE's best rel. L2",
+        'ours / STDE',
+        'final rel. L1',
+        'best rel. L1',
+        'it/s',
+        'MiB',
+        'wall',
+      ],
+      results.runs.map((r) => {
+        const head = [dLabel(r.dimension), String(r.jetsPerPoint), accuracyStatus[r.status]];
+        if (r.status !== 'measured') {
+          return [...head, '–', '–', sci(r.stdeBestRelativeL2), '–', '–', '–', '–', '–', '–'];
+        }
+        const ratio =
+          r.best.relativeL2 !== null && r.stdeBestRelativeL2 !== null
+            ? `${fmt(r.best.relativeL2 / r.stdeBestRelativeL2, 2)}×`
+            : '–';
+        return [
+          ...head,
+          sci(r.final.relativeL2),
+          `${sci(r.best.relativeL2)} (${r.best.step})`,
+          sci(r.stdeBestRelativeL2),
+          ratio,
+          sci(r.final.relativeL1),
+          sci(r.bestRelativeL1),
+          fmt(r.itPerSecond),
+          fmt(r.memoryBytes / MiB),
+          hours(r.wallSeconds),
+        ];
+      }),
+    ),
+    '',
+    'The probes (the first steps of each run):',
+    '',
+    ...table(
+      [
+        'd',
+        'B',
+        'build',
+        'warm-up step',
+        'probe it/s (steps)',
+        'one evaluation',
+        'predicted run (steps + evaluations)',
+        'MiB',
+      ],
+      results.runs.map((r) => {
+        const p = r.probe;
+        const head = [dLabel(r.dimension), String(r.jetsPerPoint)];
+        if (!p) return [...head, '–', '–', '–', '–', '–', '–'];
+        return [
+          ...head,
+          hours(p.createMs / 1000),
+          hours(p.warmupMs / 1000),
+          `${fmt(p.itPerSecond)} (${p.steps})`,
+          hours(p.evaluationMs / 1000),
+          `${hours(p.predictedSeconds)} (${grouped(results.steps)} + ${p.evaluations})`,
+          fmt(p.memoryBytes / MiB),
+        ];
+      }),
+    ),
+    '',
+  );
+  const reasons = results.runs.flatMap((r) =>
+    r.status === 'measured'
+      ? []
+      : [`- ${configLabel(r)}: ${accuracyStatus[r.status]} — ${r.reason}`],
+  );
+  if (reasons.length > 0) lines.push('Why some configurations have no errors:', '', ...reasons, '');
+  const curves = results.runs.filter((r) => r.curve.length > 1);
+  if (curves.length > 0) {
+    lines.push(
+      'Relative L2 along each run (step: value):',
+      '',
+      ...curves.map((r) => `- ${configLabel(r)}: ${curveText(r.curve)}`),
+      '',
+    );
+  }
+  return lines;
 }

@@ -58,3 +58,38 @@ export const STDE_A100: readonly ReferenceSeries[] = [
     [539, 579, 1177, 4931, null],
   ),
 ];
+
+/**
+ * STDE's accuracy on the same problem (DESIGN.md §5): test-set relative L2 error, the best of the
+ * evaluations made every 1000 steps over a 10 000-step run, on 20 000 test points drawn with
+ * STDE's radius-uniform sampler. STDE reports no final value, only the best.
+ */
+export interface AccuracyReference {
+  dimension: number;
+  jetsPerPoint: number;
+  bestRelativeL2: number;
+}
+
+export const STDE_ACCURACY_STEPS = 10_000;
+export const STDE_ACCURACY_EVAL_EVERY = 1000;
+export const STDE_ACCURACY_TEST_POINTS = 20_000;
+
+export const STDE_ACCURACY: readonly AccuracyReference[] = [
+  ...[1.0e-2, 6.2e-4, 3.5e-3, 2.6e-3, 1.4e-3].map((bestRelativeL2, i) => ({
+    dimension: D[i],
+    jetsPerPoint: 100,
+    bestRelativeL2,
+  })),
+  ...[1.9e-2, 7.1e-4, 8.3e-4, 1.5e-3, 4.0e-3].map((bestRelativeL2, i) => ({
+    dimension: D[i],
+    jetsPerPoint: 16,
+    bestRelativeL2,
+  })),
+];
+
+export function stdeAccuracyAt(dimension: number, jetsPerPoint: number): number | null {
+  return (
+    STDE_ACCURACY.find((r) => r.dimension === dimension && r.jetsPerPoint === jetsPerPoint)
+      ?.bestRelativeL2 ?? null
+  );
+}
