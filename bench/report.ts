@@ -39,7 +39,12 @@ const { markdown, charts } = buildReport({
   highOrder: newest<HighOrderResults>('highOrder'),
   peer: peerRuns[0] ?? null,
   earlierPeerRuns: peerRuns.slice(1),
-  accuracy: accuracyRuns.find((r) => !r.data.shortened) ?? accuracyRuns[0] ?? null,
+  // STDE's comparison is the full-length run with STDE's init; others only when it is missing.
+  accuracy:
+    accuracyRuns.find((r) => !r.data.shortened && r.data.firstLayerGain === 1) ??
+    accuracyRuns.find((r) => !r.data.shortened) ??
+    accuracyRuns[0] ??
+    null,
 });
 for (const chart of charts) {
   writeFileSync(`${RESULTS_DIR}/${chart.file}`, lineChartSvg(chart.spec));

@@ -229,7 +229,7 @@ async function runConfig(config: (typeof configs)[number]): Promise<AccuracyRun>
       (STEPS - trainer.step) / itPerSecond + evaluations * seconds(firstEvaluationMs);
     console.log(
       `d=${dimension} B=${jetsPerPoint}: probe ${itPerSecond.toPrecision(3)} it/s over ${probeSteps} steps, ` +
-        `evaluation ${seconds(firstEvaluationMs).toFixed(1)} s; ${STEPS} steps predicted ${duration(predictedSeconds)}`,
+        `evaluation ${seconds(firstEvaluationMs).toFixed(1)} s; ${grouped(STEPS)} steps predicted ${duration(predictedSeconds)}`,
     );
     if (restSeconds * 1000 > remainingMs()) {
       return {
@@ -238,7 +238,7 @@ async function runConfig(config: (typeof configs)[number]): Promise<AccuracyRun>
         reason:
           `probe: ${itPerSecond.toPrecision(3)} it/s over ${probeSteps} steps after a warm-up step, ` +
           `one ${grouped(options.testPoints)}-point evaluation ${seconds(firstEvaluationMs).toFixed(1)} s; ` +
-          `${grouped(STEPS)} steps and ${evaluations} evaluations predicted ${duration(predictedSeconds)}, ` +
+          `${grouped(STEPS)} steps and ${evaluations} evaluation${evaluations === 1 ? '' : 's'} predicted ${duration(predictedSeconds)}, ` +
           `more than the ${Math.max(0, seconds(remainingMs())).toFixed(0)} s left of the ${BUDGET_S} s budget`,
         probe,
         curve: curveOf(trainer),

@@ -41,7 +41,9 @@ export interface ReportInputs {
   peer: Loaded<PeerResults> | null;
   /** Older peer runs on file: their target-configuration ratios are listed, not tabulated. */
   earlierPeerRuns: Loaded<PeerResults>[];
-  /** The newest full-length accuracy run (a shortened one only when no full run is on file). */
+  /**
+   * The newest full-length accuracy run with STDE's init (another only when none is on file).
+   */
   accuracy: Loaded<StdeAccuracyResults> | null;
 }
 
@@ -116,8 +118,9 @@ function targetRows(inputs: ReportInputs): string[][] {
     verdict(efficiency.length > 0 ? within === efficiency.length : null),
   ]);
   const accuracy = inputs.accuracy?.data;
+  // Only STDE's own run counts: full length, STDE's init.
   const compared =
-    accuracy && !accuracy.shortened
+    accuracy && !accuracy.shortened && accuracy.firstLayerGain === 1
       ? accuracy.runs.flatMap((r) =>
           r.status === 'measured' && r.best.relativeL2 !== null && r.stdeBestRelativeL2 !== null
             ? [r.best.relativeL2 <= r.stdeBestRelativeL2]

@@ -593,9 +593,13 @@ export function accuracyComparisons(results: StdeAccuracyResults) {
 
 /** "d = 100, B = 16: best 1.2e-2 vs STDE's 1.9e-2" or why there is no number, per configuration. */
 export function accuracyTargetCell(results: StdeAccuracyResults): string {
-  const prefix = results.shortened
-    ? `shortened run only (${grouped(results.steps)} steps, not ${grouped(results.referenceSteps)}): `
-    : '';
+  const prefix =
+    (results.shortened
+      ? `shortened run only (${grouped(results.steps)} steps, not ${grouped(results.referenceSteps)}): `
+      : '') +
+    (results.firstLayerGain === 1
+      ? ''
+      : `first-layer gain ${results.firstLayerGain}, not STDE's init: `);
   return (
     prefix +
     accuracyComparisons(results)
