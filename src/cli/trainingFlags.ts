@@ -56,6 +56,12 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
   flag('width', 'width', 'hidden layer width', 'integer'),
   flag('depth', 'depth', 'hidden layers', 'integer'),
   flag('activation', 'activation', 'activation function', ACTIVATIONS),
+  flag(
+    'firstLayerGain',
+    'first-layer-gain',
+    "multiplier of the first layer's initial weights (about √(d+2) gives unit pre-activations)",
+    'number',
+  ),
   flag('optimizer', 'optimizer', 'optimizer', OPTIMIZERS),
   flag('learningRate', 'lr', 'first learning rate', 'number'),
   flag('schedule', 'schedule', 'learning-rate schedule', SCHEDULES),

@@ -108,9 +108,14 @@ export function zeroParameters(arch: MlpArchitecture): MlpParameters<Float64Arra
 /**
  * PyTorch's nn.Linear default: weights and biases uniform on (−1/√fan_in, 1/√fan_in). Drawn from one
  * stream of `SeededRandom(seed)`, layer by layer, each layer's weights (row-major) before its biases,
- * so a seed names the same network everywhere.
+ * so a seed names the same network everywhere. `firstLayerGain` then multiplies the first layer's
+ * weights (not its biases), scaling its pre-activations to inputs smaller than unit size.
  */
-export function initParameters(arch: MlpArchitecture, seed: number): MlpParameters<Float64Array> {
+export function initParameters(
+  arch: MlpArchitecture,
+  seed: number,
+  firstLayerGain = 1,
+): MlpParameters<Float64Array> {
   const random = new SeededRandom(seed);
   const params = zeroParameters(arch);
   for (const { weight, bias } of params.layers) {
@@ -119,6 +124,8 @@ export function initParameters(arch: MlpArchitecture, seed: number): MlpParamete
       for (let i = 0; i < values.length; i++) values[i] = random.uniformIn(-bound, bound);
     }
   }
+  const first = params.layers[0].weight;
+  for (let i = 0; i < first.length; i++) first[i] *= firstLayerGain;
   return params;
 }
 

@@ -45,6 +45,14 @@ export interface TrainingOptions {
   /** Hidden layers. */
   depth: number;
   activation: Activation;
+  /**
+   * Multiplies the first layer's initial weights (1: PyTorch's fan-in init). Points in the unit ball
+   * have coordinates of size about 1/√d, so the fan-in init starts a tanh network with first-layer
+   * pre-activations near 0.2, where it is almost linear and slow to learn products of coordinates;
+   * a gain near √(d + 2) (the inverse RMS coordinate of volume-uniform points) gives them unit
+   * size. Measured on three-body Poisson, d = 10, 3 × 32, 1000 steps: relative L2 0.14 → 4.8e-2.
+   */
+  firstLayerGain: number;
   optimizer: OptimizerName;
   learningRate: number;
   schedule: Schedule;
@@ -87,6 +95,7 @@ export const defaultTrainingOptions: TrainingOptions = {
   width: 128,
   depth: 3,
   activation: 'tanh',
+  firstLayerGain: 1,
   optimizer: 'adam',
   learningRate: 1e-3,
   schedule: 'linear',
@@ -150,6 +159,7 @@ const checks: Record<keyof TrainingOptions, Check> = {
   width: integer(1, 4096),
   depth: integer(1, 32),
   activation: oneOf(ACTIVATIONS),
+  firstLayerGain: positiveNumber(1000),
   optimizer: oneOf(['adam', 'sgd']),
   learningRate: positiveNumber(10),
   schedule: oneOf(SCHEDULES),

@@ -145,7 +145,10 @@ export class Trainer {
     const count = parameterLayout(architecture.widths).count;
     const initial =
       state?.parameters ??
-      packParameters(architecture.widths, initParameters(architecture, options.seed));
+      packParameters(
+        architecture.widths,
+        initParameters(architecture, options.seed, options.firstLayerGain),
+      );
     if (initial.length !== count) {
       throw new RangeError(
         `the state holds ${initial.length} parameters, the network has ${count}`,

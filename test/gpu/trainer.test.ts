@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
+import { packParameters } from '../../src/engine/jetLayout.ts';
 import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { initParameters } from '../../src/jet/mlp.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../../src/train/options.ts';
 import { DivergenceError, type StepLog, Trainer } from '../../src/train/trainer.ts';
 
@@ -58,6 +60,22 @@ describe('GPU trainer', () => {
     expect(runningMean(trainer.logs, 15, 20)).toBeLessThan(runningMean(trainer.logs, 0, 5));
     expect(trainer.evaluations).toHaveLength(1);
     expect(trainer.evaluations[0].relativeL2).toBeGreaterThan(0);
+    trainer.dispose();
+  });
+
+  it('starts from the seeded fan-in init with the first layer scaled by firstLayerGain', async () => {
+    const options = smallRun({ firstLayerGain: 3.5 });
+    const trainer = await Trainer.create(gpu.device, options);
+    const { parameters } = await trainer.state();
+    const architecture = trainer.architecture;
+    const plain = initParameters(architecture, options.seed);
+    const expected = packParameters(architecture.widths, {
+      layers: plain.layers.map(({ weight, bias }, l) => ({
+        weight: l === 0 ? weight.map((w) => 3.5 * w) : weight,
+        bias,
+      })),
+    });
+    expect(Array.from(parameters)).toEqual(Array.from(expected));
     trainer.dispose();
   });
 

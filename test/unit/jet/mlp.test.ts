@@ -86,6 +86,16 @@ describe('parameter initialization', () => {
     });
   });
 
+  it('firstLayerGain scales the first layer weights only, from the same draw', () => {
+    const plain = initParameters(a, 3);
+    const scaled = initParameters(a, 3, 3.5);
+    scaled.layers.forEach(({ weight, bias }, l) => {
+      const expected = plain.layers[l].weight.map((w) => (l === 0 ? 3.5 * w : w));
+      expect(Array.from(weight), `layer ${l} weights`).toEqual(Array.from(expected));
+      expect(Array.from(bias), `layer ${l} biases`).toEqual(Array.from(plain.layers[l].bias));
+    });
+  });
+
   it('rounds to float32 on request', () => {
     const p = initParameters(a, 1);
     const f = toFloat32Parameters(p);

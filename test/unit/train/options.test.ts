@@ -34,6 +34,16 @@ describe('training options', () => {
     }
   });
 
+  it('first-layer gain: 1 by default (PyTorch init), any finite positive number up to 1000', () => {
+    expect(resolveTrainingOptions().firstLayerGain).toBe(1);
+    expect(resolveTrainingOptions({ firstLayerGain: 3.5 }).firstLayerGain).toBe(3.5);
+    for (const bad of [0, -2, Number.NaN, Number.POSITIVE_INFINITY, '4', 1001]) {
+      expect(() => resolveTrainingOptions({ firstLayerGain: bad })).toThrow(
+        /firstLayerGain must be a finite number in \(0, 1000\]/,
+      );
+    }
+  });
+
   it('architectures: ball problems take d inputs, parabolic ones d + 1, with the PDE boundary factor', () => {
     expect(
       architectureOf(resolveTrainingOptions({ dimension: 7, jetsPerPoint: 4, width: 5, depth: 2 })),
