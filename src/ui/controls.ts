@@ -74,6 +74,7 @@ export class Controls {
   private readonly gradientEstimator = element('gradient-estimator', HTMLSelectElement);
   private readonly steps = element('steps', HTMLInputElement);
   private readonly seed = element('seed', HTMLInputElement);
+  private readonly firstLayerGain = element('first-layer-gain', HTMLInputElement);
   private readonly dimension = slider('dimension-slider', 2, 1000, true, roundCount);
   private readonly jets = slider('jets-per-point', 1, maxJets, false, Math.round);
   private readonly width = slider('width', 4, 256, false, Math.round);
@@ -133,6 +134,7 @@ export class Controls {
     this.width.set(options.width);
     this.depth.set(options.depth);
     this.activation.value = options.activation;
+    this.firstLayerGain.value = String(options.firstLayerGain);
     this.points.set(options.points);
     this.learningRate.set(options.learningRate);
     this.schedule.value = options.schedule;
@@ -154,6 +156,7 @@ export class Controls {
       width: this.width.value,
       depth: this.depth.value,
       activation: this.activation.value,
+      firstLayerGain: this.firstLayerGain.valueAsNumber,
       learningRate: this.learningRate.value,
       schedule: this.schedule.value,
       gradientEstimator: this.gradientEstimator.value,

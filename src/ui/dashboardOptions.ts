@@ -51,6 +51,7 @@ export const CONTROLLED_OPTIONS = [
   'width',
   'depth',
   'activation',
+  'firstLayerGain',
   'learningRate',
   'schedule',
   'steps',
@@ -63,7 +64,7 @@ export type ControlledOption = (typeof CONTROLLED_OPTIONS)[number];
 /**
  * Options a trainer can take over from its predecessor's state (weights, Adam moments, step):
  * they change the estimate or the step size, not the network. Anything else (PDE, d, the
- * architecture, the seed that drew the initial weights) starts a new run.
+ * architecture, the seed and the first-layer gain that drew the initial weights) starts a new run.
  */
 const CONTINUABLE: ReadonlySet<keyof TrainingOptions> = new Set([
   'estimator',

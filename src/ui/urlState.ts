@@ -24,8 +24,11 @@ import {
   validationProblem,
 } from './dashboardOptions.ts';
 
-/** Short keys keep shared links readable. */
-export const KEYS: Record<ControlledOption, string> = {
+/**
+ * Short keys keep shared links readable. Kept as literal types, so the hide list's names are a
+ * closed union and every page part that maps them (classroomMode.ts) must name each one.
+ */
+export const KEYS = {
   pde: 'pde',
   dimension: 'dim',
   estimator: 'est',
@@ -35,12 +38,13 @@ export const KEYS: Record<ControlledOption, string> = {
   width: 'width',
   depth: 'depth',
   activation: 'act',
+  firstLayerGain: 'gain',
   learningRate: 'lr',
   schedule: 'sched',
   steps: 'steps',
   seed: 'seed',
   gradientEstimator: 'grad',
-};
+} as const satisfies Record<ControlledOption, string>;
 
 /** The key of the classroom mode's list of hidden controls. */
 export const HIDE_KEY = 'hide';
@@ -83,6 +87,7 @@ const SCHEMA: Record<ControlledOption, Kind> = {
   width: { type: 'integer' },
   depth: { type: 'integer' },
   activation: { type: 'choice', choices: ACTIVATIONS },
+  firstLayerGain: { type: 'number' },
   learningRate: { type: 'number' },
   schedule: { type: 'choice', choices: SCHEDULES },
   steps: { type: 'integer' },

@@ -60,6 +60,7 @@ const NUMERIC: ControlledOption[] = [
   'points',
   'width',
   'depth',
+  'firstLayerGain',
   'learningRate',
   'steps',
   'seed',
@@ -253,6 +254,7 @@ function baseOptions(draws: Draws): TrainingOptions {
     width: draws.pick([16, 24, 32]),
     depth: draws.pick([1, 2, 3]),
     learningRate: draws.pick([1e-3, 3e-3, 0.01]),
+    firstLayerGain: draws.pick([1, 2.5, Math.sqrt(12)]),
     collapsed: draws.pick([true, false]),
     seed: draws.below(2 ** 32 - 1),
   };

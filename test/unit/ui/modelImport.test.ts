@@ -62,6 +62,19 @@ describe('model import', () => {
     );
   });
 
+  it("takes the file's first-layer gain, and the fan-in gain from a file written without one", () => {
+    const gained = planImport(modelText({ ...trained, firstLayerGain: 3 }), limits);
+    expect(gained.ok && gained.plan.options.firstLayerGain).toBe(3);
+    // A file from before the option existed.
+    const older = Object.fromEntries(
+      Object.entries(trained).filter(([key]) => key !== 'firstLayerGain'),
+    );
+    const architecture = architectureOf(trained);
+    const text = serializeModel(architecture, initParameters(architecture, 3), { training: older });
+    const defaulted = planImport(text, limits);
+    expect(defaulted.ok && defaulted.plan.options.firstLayerGain).toBe(1);
+  });
+
   it('starts at step 0 without a recorded step and never past the last step', () => {
     const none = planImport(modelText(trained, {}), limits);
     expect(none.ok && none.state.step).toBe(0);
