@@ -20,7 +20,10 @@
  * unknown fields, missing options and prototype keys (`__proto__`, `constructor`, `prototype`) are
  * refused with an error naming the field (src/validation/schema.ts).
  * Every option must be present because a default that changes between versions would otherwise
- * silently change a resumed run.
+ * silently change a resumed run. The one exception is an option that only draws the initial
+ * weights (firstLayerGain): the checkpoint carries the weights themselves, so a checkpoint written
+ * before the option existed resumes the same trajectory and is read with the value every run had
+ * then (1).
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
 import {
@@ -66,9 +69,15 @@ export class CheckpointError extends Error {
 const makeError = (message: string, field: string) => new CheckpointError(message, field);
 const schema: SchemaReader = new SchemaReader(makeError);
 
+/** Options that only shape the initial weights, with the value runs had before they existed. */
+const INITIALISATION_ONLY: Partial<Record<keyof TrainingOptions, unknown>> = { firstLayerGain: 1 };
+
 function readOptions(value: unknown): TrainingOptions {
   const fields = Object.keys(defaultTrainingOptions);
-  const given = schema.object('options', value, fields);
+  const given: Record<string, unknown> = {
+    ...INITIALISATION_ONLY,
+    ...schema.object('options', value, fields),
+  };
   for (const field of fields) {
     if (given[field] === undefined) schema.fail(`options.${field}`, 'is missing');
   }

@@ -83,6 +83,14 @@ describe('checkpoint files', () => {
     expect(parseCheckpoint(serializeCheckpoint(diverging)).evaluations).toEqual([{ step: 20 }]);
   });
 
+  it('read a checkpoint from before firstLayerGain existed with gain 1; a later one keeps its own', () => {
+    const older = json();
+    delete (older.options as Record<string, unknown>).firstLayerGain;
+    expect(readCheckpoint(older).options).toEqual({ ...options, firstLayerGain: 1 });
+    const scaled = JSON.parse(serializeCheckpoint(checkpoint({ firstLayerGain: 4 }))) as unknown;
+    expect(readCheckpoint(scaled).options.firstLayerGain).toBe(4);
+  });
+
   it('refuse to save parameters that do not fit the options', () => {
     const wrong = checkpoint();
     wrong.state.parameters = new Float32Array(count + 1);
