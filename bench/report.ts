@@ -9,6 +9,7 @@ import type { HighOrderResults } from './lib/highOrderTypes.ts';
 import type { KernelResults } from './lib/kernelTypes.ts';
 import type { PeerResults } from './lib/peerResultTypes.ts';
 import { buildReport } from './lib/report.ts';
+import { isStdeSetup } from './lib/reportSections.ts';
 import { readResults, RESULTS_DIR } from './lib/results.ts';
 import type { ScalingResults } from './lib/scalingTypes.ts';
 import type { StdeAccuracyResults } from './lib/stdeAccuracyTypes.ts';
@@ -41,7 +42,7 @@ const { markdown, charts } = buildReport({
   earlierPeerRuns: peerRuns.slice(1),
   // STDE's comparison is the full-length run with STDE's init; others only when it is missing.
   accuracy:
-    accuracyRuns.find((r) => !r.data.shortened && r.data.firstLayerGain === 1) ??
+    accuracyRuns.find((r) => isStdeSetup(r.data)) ??
     accuracyRuns.find((r) => !r.data.shortened) ??
     accuracyRuns[0] ??
     null,

@@ -17,9 +17,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../src/train/options.ts';
 import { Trainer, type TrainerCallbacks } from '../src/train/trainer.ts';
-import { numberFlag } from './lib/args.ts';
+import { integerListFlag, numberFlag, stringFlag } from './lib/args.ts';
 import { adapterRecord, adapterSlug, finishMachineRecord, machineRecord } from './lib/machine.ts';
-import { accuracySection, grouped } from './lib/reportSections.ts';
+import { accuracySection, grouped, hours } from './lib/reportSections.ts';
 import { RESULTS_DIR } from './lib/results.ts';
 import type {
   AccuracyPoint,
@@ -44,28 +44,6 @@ for (const arg of ARGV) {
       `unknown flag ${JSON.stringify(arg)} (known: ${FLAGS.map((f) => `--${f}`).join(', ')})`,
     );
   }
-}
-
-function stringFlag(name: string): string | undefined {
-  const index = ARGV.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (index < 0) return undefined;
-  const arg = ARGV[index];
-  const text = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : ARGV[index + 1];
-  if (text === undefined || text === '') throw new RangeError(`--${name} needs a value`);
-  return text;
-}
-
-/** A comma-separated list of positive integers, e.g. --dims 100,1000. */
-function integerListFlag(name: string, fallback: number[]): number[] {
-  const text = stringFlag(name);
-  if (text === undefined) return fallback;
-  const values = text.split(',').map(Number);
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v <= 0)) {
-    throw new RangeError(
-      `--${name} must be a comma-separated list of positive integers, got ${JSON.stringify(text)}`,
-    );
-  }
-  return values;
 }
 
 const DIMS = integerListFlag('dims', [100, 1000]);
@@ -133,12 +111,6 @@ function evaluationsIn(options: TrainingOptions): number {
 }
 
 const seconds = (ms: number) => ms / 1000;
-const duration = (s: number) =>
-  s >= 3600
-    ? `${(s / 3600).toFixed(1)} h`
-    : s >= 60
-      ? `${(s / 60).toFixed(1)} min`
-      : `${s.toFixed(1)} s`;
 
 const machine = machineRecord();
 // The adapter's own buffer limits, so a larger d than STDE's (a 20 000-point test set of d floats)
@@ -229,7 +201,7 @@ async function runConfig(config: (typeof configs)[number]): Promise<AccuracyRun>
       (STEPS - trainer.step) / itPerSecond + evaluations * seconds(firstEvaluationMs);
     console.log(
       `d=${dimension} B=${jetsPerPoint}: probe ${itPerSecond.toPrecision(3)} it/s over ${probeSteps} steps, ` +
-        `evaluation ${seconds(firstEvaluationMs).toFixed(1)} s; ${grouped(STEPS)} steps predicted ${duration(predictedSeconds)}`,
+        `evaluation ${seconds(firstEvaluationMs).toFixed(1)} s; ${grouped(STEPS)} steps predicted ${hours(predictedSeconds)}`,
     );
     if (restSeconds * 1000 > remainingMs()) {
       return {
@@ -238,7 +210,7 @@ async function runConfig(config: (typeof configs)[number]): Promise<AccuracyRun>
         reason:
           `probe: ${itPerSecond.toPrecision(3)} it/s over ${probeSteps} steps after a warm-up step, ` +
           `one ${grouped(options.testPoints)}-point evaluation ${seconds(firstEvaluationMs).toFixed(1)} s; ` +
-          `${grouped(STEPS)} steps and ${evaluations} evaluation${evaluations === 1 ? '' : 's'} predicted ${duration(predictedSeconds)}, ` +
+          `${grouped(STEPS)} steps and ${evaluations} evaluation${evaluations === 1 ? '' : 's'} predicted ${hours(predictedSeconds)}, ` +
           `more than the ${Math.max(0, seconds(remainingMs())).toFixed(0)} s left of the ${BUDGET_S} s budget`,
         probe,
         curve: curveOf(trainer),
@@ -263,7 +235,7 @@ async function runConfig(config: (typeof configs)[number]): Promise<AccuracyRun>
           status: 'stopped',
           reason:
             `ran past the ${BUDGET_S} s budget at step ${trainer.step} of ${STEPS} ` +
-            `(the probe had predicted ${duration(predictedSeconds)} for the run)`,
+            `(the probe had predicted ${hours(predictedSeconds)} for the run)`,
           probe,
           curve: curveOf(trainer),
         };

@@ -21,16 +21,11 @@ import {
   type TrainingOptions,
 } from '../src/train/options.ts';
 import { Trainer } from '../src/train/trainer.ts';
+import { integerListFlag, numberFlag, stringFlag } from './lib/args.ts';
 import { adapterSlug } from './lib/machine.ts';
 
-function flagValue(name: string): string | undefined {
-  const argv = process.argv.slice(2);
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 ? argv[at + 1] : undefined;
-}
-
-const STEPS = Number(flagValue('steps') ?? 600);
-const DIMS = (flagValue('dims') ?? '10,100').split(',').map(Number);
+const STEPS = numberFlag('steps', 600);
+const DIMS = integerListFlag('dims', [10, 100]);
 const CHUNK = 50;
 const MAX_STEP_FACTOR = 4;
 const SEED = 1;
@@ -50,7 +45,7 @@ interface Mode {
  * (`--zo-lr 0.03` records that run), so they run at 1e-2 by default. One direction per step
  * (q = 1), ε = 1e-3: the cheapest step, as in SDZE and MeZO.
  */
-const ZO_LEARNING_RATE = Number(flagValue('zo-lr') ?? 1e-2);
+const ZO_LEARNING_RATE = numberFlag('zo-lr', 1e-2);
 const MODES: Mode[] = [
   { estimator: 'backprop', learningRate: 1e-2, extra: {} },
   { estimator: 'spsa', learningRate: ZO_LEARNING_RATE, extra: {} },
@@ -272,7 +267,7 @@ lines.push(
 const report = `${lines.join('\n')}\n`;
 
 mkdirSync('bench/results', { recursive: true });
-const base = `bench/results/zerothOrder-${slug}${flagValue('zo-lr') ? `-zolr${ZO_LEARNING_RATE}` : ''}`;
+const base = `bench/results/zerothOrder-${slug}${stringFlag('zo-lr') !== undefined ? `-zolr${ZO_LEARNING_RATE}` : ''}`;
 writeFileSync(
   `${base}.json`,
   `${JSON.stringify(

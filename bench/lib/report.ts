@@ -7,6 +7,7 @@ import type { HighOrderResults } from './highOrderTypes.ts';
 import type { KernelResults } from './kernelTypes.ts';
 import type { PeerResults } from './peerResultTypes.ts';
 import {
+  accuracyComparisons,
   accuracySection,
   accuracyTargetCell,
   breakdownSection,
@@ -15,6 +16,7 @@ import {
   flatnessRatios,
   fmt,
   highOrderSection,
+  isStdeSetup,
   kernelEfficiency,
   kernelSection,
   peerMedians,
@@ -118,13 +120,10 @@ function targetRows(inputs: ReportInputs): string[][] {
     verdict(efficiency.length > 0 ? within === efficiency.length : null),
   ]);
   const accuracy = inputs.accuracy?.data;
-  // Only STDE's own run counts: full length, STDE's init.
   const compared =
-    accuracy && !accuracy.shortened && accuracy.firstLayerGain === 1
-      ? accuracy.runs.flatMap((r) =>
-          r.status === 'measured' && r.best.relativeL2 !== null && r.stdeBestRelativeL2 !== null
-            ? [r.best.relativeL2 <= r.stdeBestRelativeL2]
-            : [],
+    accuracy && isStdeSetup(accuracy)
+      ? accuracyComparisons(accuracy).flatMap((c) =>
+          c.ours !== null && c.stde !== null ? [c.ours <= c.stde] : [],
         )
       : [];
   rows.push([

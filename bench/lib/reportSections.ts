@@ -564,7 +564,8 @@ const sci = (v: number | null | undefined): string =>
 /** 20 000: digits in groups of three, as the issue and DESIGN.md write step and point counts. */
 export const grouped = (n: number): string => n.toLocaleString('en-US').replace(/,/g, ' ');
 
-const hours = (s: number): string =>
+/** A duration in seconds as s, min or h, two significant digits. */
+export const hours = (s: number): string =>
   s >= 3600 ? `${fmt(s / 3600, 2)} h` : s >= 60 ? `${fmt(s / 60, 2)} min` : `${fmt(s, 2)} s`;
 
 const accuracyStatus: Record<AccuracyRun['status'], string> = {
@@ -573,6 +574,10 @@ const accuracyStatus: Record<AccuracyRun['status'], string> = {
   stopped: 'stopped (budget)',
   failed: 'failed',
 };
+
+/** A full-length run with STDE's init: the only kind whose errors compare with STDE's. */
+export const isStdeSetup = (results: StdeAccuracyResults): boolean =>
+  !results.shortened && results.firstLayerGain === 1;
 
 const configLabel = (r: AccuracyRun) => `d = ${dLabel(r.dimension)}, B = ${r.jetsPerPoint}`;
 
