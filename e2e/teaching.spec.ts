@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
-import { forwardJet } from '../src/jet/referenceJet.ts';
+import { referenceForwardJet } from '../src/jet/referenceJet.ts';
 import type { EstimatorSnapshot } from '../src/ui/estimatorPanel.ts';
 import type { JetInspectorSnapshot } from '../src/ui/jetInspector.ts';
 import type { RunSnapshot } from '../src/ui/runSnapshot.ts';
@@ -83,7 +83,7 @@ test('jet inspector and estimator panel on a ball problem', async ({ page }, tes
   ]);
   const model = parseModel(await readDownload(download));
   expect(model.metrics?.step).toBe(3);
-  const reference = forwardJet(model.architecture, model.parameters, {
+  const reference = referenceForwardJet(model.architecture, model.parameters, {
     point: jet.point,
     tangents: jet.tangents,
   }).derivatives[0];

@@ -2,7 +2,7 @@
 // Usage: npm run gpu:info  (JETPINN_GPU=software forces SwiftShader)
 import elementwiseCode from '../shaders/elementwise.wgsl?raw';
 import { adapterSummary } from '../src/gpu/adapterDescription.ts';
-import { GpuBuffers } from '../src/gpu/buffers.ts';
+import { GpuMemory } from '../src/gpu/gpuMemory.ts';
 import { Saxpy } from '../src/gpu/elementwise.ts';
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
 
@@ -20,7 +20,7 @@ try {
   }
   const out = await (
     await Saxpy.create(gpu.device)
-  ).run(new GpuBuffers(gpu.device), 2, new Float32Array([1, 2, 3]), new Float32Array([10, 20, 30]));
+  ).run(new GpuMemory(gpu.device), 2, new Float32Array([1, 2, 3]), new Float32Array([10, 20, 30]));
   console.log(`saxpy 2·[1,2,3] + [10,20,30] = [${[...out].join(', ')}]`);
   console.log(`shader source loaded in Node: ${elementwiseCode.length} characters`);
 } finally {

@@ -8,7 +8,9 @@
 //   1 cotangent : storage, read        points·E values
 //   2 tangent   : storage, read        points·E values
 //   3 terms     : storage, read_write  points values
-// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point; dispatch x·y workgroups,
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point (lib/grid.wgsl: WORKGROUP_SIZE,
+// default 64, and invocationIndex); dispatch x·y workgroups,
 // p = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE.
 
 struct Params {
@@ -21,14 +23,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> tangent: array<f32>;
 @group(0) @binding(3) var<storage, read_write> terms: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64u;
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn pointTerms(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let p = id.x + id.y * groups.x * WORKGROUP_SIZE;
+fn pointTerms(grid: GridInvocation) {
+  let p = invocationIndex(grid);
   if (p >= params.points) {
     return;
   }

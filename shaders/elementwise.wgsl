@@ -19,7 +19,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64;
+override WORKGROUP_SIZE: u32 = 64u;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn saxpy(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -3,8 +3,9 @@
 // A NaN or ±Inf in the loss or the gradient must stop the run before it reaches the weights, and
 // the host must learn of it without a readback inside the step (DESIGN.md §7). Before this kernel
 // runs, reduce.wgsl has reduced the gradient to a result whose word 3 is the index of its first
-// non-finite element. This kernel tests the loss word's exponent bits (WGSL may assume no NaN/Inf,
-// so `x != x` can be folded away) and, on the first failure, latches the step, the source and the
+// non-finite element (ALL_FINITE if none). This kernel tests the loss word's exponent bits
+// (lib/finiteBits.wgsl: WGSL may assume no NaN/Inf, so `x != x` can be folded away) and, on the
+// first failure, latches the step, the source and the
 // offending bit patterns into `status`. The optimizer kernels read status[0] and skip the update
 // while it is set; it stays set (later failures do not overwrite it) until the host rewrites the
 // buffer.
@@ -15,6 +16,7 @@
 //   2 gradientStats : storage, read        array<u32>, reduce.wgsl's 8-word result for the gradient
 //   3 gradient      : storage, read        array<u32>, the gradient (to report the bad element's bits)
 //   4 status        : storage, read_write  Status below
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/finiteBits.wgsl.
 // Workgroup: (1, 1, 1); dispatch exactly one workgroup. The work is a handful of words.
 
 struct Params {
@@ -27,7 +29,7 @@ struct Status {
   tripped: u32,         // 0, or 1 from the first failing check until the host resets
   step: u32,            // step of the first failing check
   source: u32,          // bit 0: the loss was non-finite; bit 1: the gradient had a non-finite element
-  gradientIndex: u32,   // first non-finite gradient element, 0xFFFFFFFF if the gradient was finite
+  gradientIndex: u32,   // first non-finite gradient element, ALL_FINITE if the gradient was finite
   lossBits: u32,        // the loss's bits at that step (0 when no loss was checked)
   gradientBits: u32,    // the bits of gradient[gradientIndex] (0 when the gradient was finite)
   lastCheckedStep: u32, // the most recent step checked, so the host can tell how fresh a read is
@@ -40,14 +42,7 @@ struct Status {
 @group(0) @binding(3) var<storage, read> gradient: array<u32>;
 @group(0) @binding(4) var<storage, read_write> status: Status;
 
-const NONE: u32 = 0xffffffffu;
-const EXPONENT_MASK: u32 = 0x7f800000u;
 const FIRST_NON_FINITE_WORD: u32 = 3u;
-
-// All exponent bits set means ±Inf (zero mantissa) or NaN (any other mantissa).
-fn isFiniteBits(bits: u32) -> bool {
-  return (bits & EXPONENT_MASK) != EXPONENT_MASK;
-}
 
 @compute @workgroup_size(1)
 fn check_step() {
@@ -62,7 +57,7 @@ fn check_step() {
   }
   let lossBad = params.hasLoss != 0u && !isFiniteBits(lossBits);
   let index = gradientStats[FIRST_NON_FINITE_WORD];
-  let gradientBad = index != NONE;
+  let gradientBad = index != ALL_FINITE;
   if (!lossBad && !gradientBad) {
     return;
   }

@@ -23,17 +23,21 @@
 //   k·a_k = Σ_{m=1..k} m·z_m·b_{k−m}.
 // D_K holds σ^(K+1)(z_0): order K + 1 of σ, reached without any table of partitions.
 //
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl,
+// lib/grid.wgsl, lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/activations.wgsl
+// (activation codes, override ACTIVATION, sech² and the logistic function).
+//
 // Bindings (@group(0)):
 //   0 params    : uniform { points, width, directions }
 //   1 jet       : storage, read        activationTranspose: pre-activation z jets of the layer,
 //                                      points·V·width; boundaryTranspose: b jets, points·V
 //   2 cotangent : storage, read_write  points·V·width; in: cotangent of the rule's output,
 //                                      out: cotangent of its input (z̄, resp. m̄)
-// Layout: element j of row v of point p at (p·V + v)·width + j (src/engine/jetLayout.ts).
-// Overrides: ORDER (K ≤ MAX_ORDER), COLLAPSED, ACTIVATION (0 tanh, 1 sin, 2 softplus, 3 identity),
-//   WORKGROUP_SIZE (default 64).
-// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, unit); the linear workgroup index
-// is x + y·(workgroups along x), so more than 65 535 workgroups fold into y.
+// Layout: element j of row v of point p at (p·V + v)·width + j (lib/jetRows.wgsl).
+// Overrides: ORDER (K ≤ MAX_ORDER), COLLAPSED, ACTIVATION (1 tanh, 2 sin, 3 softplus, 4 identity),
+//   WORKGROUP_SIZE (lib/grid.wgsl, default 64).
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, unit); the invocation index is
+// lib/grid.wgsl's invocationIndex, so more than 65 535 workgroups fold into y.
 
 struct Params {
   points: u32,
@@ -48,36 +52,10 @@ struct Params {
 // Function-scope arrays need a constant size; loops run to ORDER only.
 const MAX_ORDER: u32 = 16u;
 const TERMS: u32 = MAX_ORDER + 1u;
-override ORDER: u32 = 2u;
-override COLLAPSED: bool = false;
-override ACTIVATION: u32 = 0u;
-override WORKGROUP_SIZE: u32 = 64u;
-
-const TANH: u32 = 0u;
-const SIN: u32 = 1u;
-const SOFTPLUS: u32 = 2u;
-
-// Orders stored per direction: all of them, or all but the top one when collapsed.
-// (The host never sets COLLAPSED with ORDER = 0; max() keeps ORDER − 1 from wrapping anyway.)
-fn lowerOrders() -> u32 {
-  return select(ORDER, max(ORDER, 1u) - 1u, COLLAPSED);
-}
-
-fn rowsPerPoint() -> u32 {
-  return 1u + params.directions * lowerOrders() + select(0u, 1u, COLLAPSED);
-}
-
-fn directionRow(r: u32, k: u32) -> u32 {
-  return 1u + r * lowerOrders() + (k - 1u);
-}
-
-fn topRow() -> u32 {
-  return 1u + params.directions * lowerOrders();
-}
 
 // The (point, unit) of this invocation; the point is ≥ params.points past the end of the batch.
-fn invocationItem(lid: u32, wid: vec3<u32>, groups: vec3<u32>) -> vec2<u32> {
-  let item = (wid.y * groups.x + wid.x) * WORKGROUP_SIZE + lid;
+fn invocationItem(grid: GridInvocation) -> vec2<u32> {
+  let item = invocationIndex(grid);
   return vec2<u32>(item / params.width, item % params.width);
 }
 
@@ -93,9 +71,9 @@ fn transposeDirection(
   d: ptr<function, array<f32, TERMS>>,
 ) -> f32 {
   var bar: array<f32, TERMS>;
-  let lower = lowerOrders();
+  let lower = directionOrders();
   for (var k = 1u; k <= lower; k++) {
-    bar[k] = cotangent[base + directionRow(r, k) * stride];
+    bar[k] = cotangent[base + rowOf(r, k, params.directions) * stride];
   }
   if (COLLAPSED) {
     bar[ORDER] = topBar;
@@ -109,30 +87,20 @@ fn transposeDirection(
     for (var k = m; k <= ORDER; k++) {
       sum += bar[k] * (*d)[k - m];
     }
-    cotangent[base + directionRow(r, m) * stride] = sum;
+    cotangent[base + rowOf(r, m, params.directions) * stride] = sum;
   }
   return valueTerm;
 }
 
 // tanh from e^{−2|z|}: cannot overflow (WGSL's tanh may give NaN for |z| > ~88, gpuweb #4458).
+// Without lib/activations.wgsl's small-|z| series: the backward pass has always used this form.
 fn stableTanh(z: f32) -> f32 {
   let e = exp(-2.0 * abs(z));
   return sign(z) * (1.0 - e) / (1.0 + e);
 }
 
-// sech² z = 4e/(1 + e)² with e = e^{−2|z|}: keeps its relative accuracy where tanh z rounds to ±1.
-fn sech2(z: f32) -> f32 {
-  let e = exp(-2.0 * abs(z));
-  return 4.0 * e / ((1.0 + e) * (1.0 + e));
-}
-
-fn logistic(z: f32) -> f32 {
-  let e = exp(-abs(z));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
-}
-
 // (σ'(z_0), σ''(z_0), a_0) where a is the auxiliary series of the activation's ODE: y = tanh,
-// s = sin, w = q − q² for softplus (unused for identity).
+// s = sin, w = q − q² for softplus (unused for identity). sech2 and logistic: lib/activations.wgsl.
 fn activationStart(z0: f32) -> vec3<f32> {
   switch ACTIVATION {
     case TANH: {
@@ -210,27 +178,24 @@ fn derivativeSeries(
 
 // z̄ from s̄ for one hidden layer: `jet` holds the pre-activation z, `cotangent` s̄ on entry.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn activationTranspose(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let item = invocationItem(lid, wid, groups);
+fn activationTranspose(grid: GridInvocation) {
+  let item = invocationItem(grid);
   if (item.x >= params.points) {
     return;
   }
   let stride = params.width;
-  let base = item.x * rowsPerPoint() * stride + item.y;
+  let base = item.x * rowsPerPoint(params.directions) * stride + item.y;
   let start = activationStart(jet[base]);
-  let topBar = select(0.0, cotangent[base + topRow() * stride], COLLAPSED && ORDER > 0u);
+  let top = base + topRow(params.directions) * stride;
+  let topBar = select(0.0, cotangent[top], COLLAPSED && ORDER > 0u);
   var h: array<f32, TERMS>;
   var d: array<f32, TERMS>;
   var valueBar = cotangent[base] * start.x;
-  let lower = lowerOrders();
+  let lower = directionOrders();
   let directions = select(0u, params.directions, ORDER > 0u);
   for (var r = 0u; r < directions; r++) {
     for (var m = 1u; m <= lower; m++) {
-      h[m] = jet[base + directionRow(r, m) * stride];
+      h[m] = jet[base + rowOf(r, m, params.directions) * stride];
     }
     // Collapsed: z_rK is not stored; σ''(z_0)·Z_top restores its share of Σ_r D_rK below.
     h[ORDER] = select(h[ORDER], 0.0, COLLAPSED);
@@ -238,7 +203,6 @@ fn activationTranspose(
     valueBar += transposeDirection(base, stride, r, topBar, &d);
   }
   if (COLLAPSED && ORDER > 0u) {
-    let top = base + topRow() * stride;
     valueBar += topBar * start.y * jet[top];
     cotangent[top] = topBar * start.x;
   }
@@ -247,28 +211,25 @@ fn activationTranspose(
 
 // m̄ from ū for u = b·m: `jet` holds b (one unit per row), `cotangent` ū on entry.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn boundaryTranspose(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let item = invocationItem(lid, wid, groups);
+fn boundaryTranspose(grid: GridInvocation) {
+  let item = invocationItem(grid);
   if (item.x >= params.points) {
     return;
   }
   let stride = params.width;
-  let rows = rowsPerPoint();
+  let rows = rowsPerPoint(params.directions);
   let base = item.x * rows * stride + item.y;
   let bBase = item.x * rows;
-  let topBar = select(0.0, cotangent[base + topRow() * stride], COLLAPSED && ORDER > 0u);
+  let top = base + topRow(params.directions) * stride;
+  let topBar = select(0.0, cotangent[top], COLLAPSED && ORDER > 0u);
   var d: array<f32, TERMS>;
   d[0] = jet[bBase];
   var valueBar = cotangent[base] * d[0];
-  let lower = lowerOrders();
+  let lower = directionOrders();
   let directions = select(0u, params.directions, ORDER > 0u);
   for (var r = 0u; r < directions; r++) {
     for (var k = 1u; k <= lower; k++) {
-      d[k] = jet[bBase + directionRow(r, k)];
+      d[k] = jet[bBase + rowOf(r, k, params.directions)];
     }
     // Collapsed: b's per-direction top order is not stored; its sum over r (b's top row) is
     // added once below.
@@ -276,8 +237,7 @@ fn boundaryTranspose(
     valueBar += transposeDirection(base, stride, r, topBar, &d);
   }
   if (COLLAPSED && ORDER > 0u) {
-    let top = base + topRow() * stride;
-    valueBar += topBar * jet[bBase + topRow()];
+    valueBar += topBar * jet[bBase + topRow(params.directions)];
     cotangent[top] = topBar * d[0];
   }
   cotangent[base] = valueBar;

@@ -15,9 +15,11 @@
 // Workgroup: (16, 16, 1) = 256 invocations computing a 64×64 tile of Ā; invocation (x, y) owns
 // rows y, y + 16, y + 32, y + 48 and columns 4x … 4x + 3 (one vec4 per row). The reduction walks
 // j in steps of 16 through two 16×64 tiles in workgroup memory (8 KiB of the 16 KiB limit).
-// Out-of-range elements load as 0 and are not stored.
+// Out-of-range elements load as 0 and are not stored. The tile geometry (64, 16, 16) is
+// lib/productTiles.wgsl's, shared with jetBackwardWeights.wgsl.
 // Dispatch: x = ceil(inputs / 64) column tiles; row tiles ceil(rows / 64) along y, folded into z
-// beyond 65 535 (row tile = y + z·(workgroups along y)).
+// beyond 65 535 (row tile = y + z·(workgroups along y), lib/grid.wgsl foldedIndex).
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/productTiles.wgsl.
 
 struct Params {
   rows: u32,
@@ -31,14 +33,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> parameters: array<f32>;
 @group(0) @binding(3) var<storage, read_write> result: array<f32>;
 
-const TILE: u32 = 64u;
-const STEP: u32 = 16u;
-const THREADS: u32 = 16u;
-
 // zTile[s·16 + q] = Z̄ at reduction step j0 + s of the tile rows q, q + 16, q + 32, q + 48;
-// wTile[s·16 + c] = W[j0 + s, columns 4c … 4c + 3]. vec4 accumulators in named variables
-// keep the 4×4 block in registers (SwiftShader keeps indexed arrays in memory; named vec4s made
-// these kernels ~3× faster there).
+// wTile[s·16 + c] = W[j0 + s, columns 4c … 4c + 3] (the tiling: lib/productTiles.wgsl).
 var<workgroup> zTile: array<vec4<f32>, STEP * THREADS>;
 var<workgroup> wTile: array<vec4<f32>, STEP * THREADS>;
 
@@ -75,7 +71,7 @@ fn inputCotangent(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-  let row0 = (wid.y + wid.z * groups.y) * TILE;
+  let row0 = foldedIndex(wid.yzx, groups.yzx) * TILE;
   let col0 = wid.x * TILE;
   var acc0 = vec4<f32>();
   var acc1 = vec4<f32>();

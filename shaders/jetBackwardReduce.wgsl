@@ -9,8 +9,9 @@
 //   0 params   : uniform { count, splits, offset }   count = elements of one layer's slice
 //   1 partials : storage, read        splits·count slices from jetBackwardWeights.wgsl
 //   2 gradient : storage, read_write  flat gradient buffer; the layer's slice starts at offset
-// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per element; override WORKGROUP_SIZE
-// (default 64). Linear workgroup index x + y·(workgroups along x), so large layers fold into y.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per element (lib/grid.wgsl: WORKGROUP_SIZE,
+// default 64, and invocationIndex, so large layers fold into y).
 
 struct Params {
   count: u32,
@@ -22,15 +23,9 @@ struct Params {
 @group(0) @binding(1) var<storage, read> partials: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gradient: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64u;
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn reduceSplits(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let e = (wid.y * groups.x + wid.x) * WORKGROUP_SIZE + lid;
+fn reduceSplits(grid: GridInvocation) {
+  let e = invocationIndex(grid);
   if (e >= params.count) {
     return;
   }

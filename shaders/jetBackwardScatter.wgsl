@@ -9,13 +9,16 @@
 // every run. It runs after jetBackwardWeights.wgsl (INPUT 2) has written the points' share.
 // Indices outside [0, d) are skipped: writing them would land in another invocation's row.
 //
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/jetRows.wgsl
+// (rowOf, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl (tangentSlot, isCoordinate).
+//
 // Bindings (@group(0)):
 //   0 params       : uniform { points, directions, outputs, inputs, rowsPerPoint, weightOffset }
 //   1 cotangent    : storage, read        Z̄ of the first layer, points·V·outputs
 //   2 tangentIndex : storage, read        i32 index per slot (p·R + r)·K + k − 1, −1 = zero tangent
 //   3 tangents     : storage, read        f32 normalized coefficient per slot
 //   4 gradient     : storage, read_write  flat gradient; dW of the first layer at weightOffset
-// Overrides: ORDER (K), COLLAPSED, WORKGROUP_SIZE (default 64).
+// Overrides: ORDER (K), COLLAPSED, WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per output unit j.
 // Dispatch: ceil(outputs / WORKGROUP_SIZE) workgroups along x.
 
@@ -34,21 +37,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> tangents: array<f32>;
 @group(0) @binding(4) var<storage, read_write> gradient: array<f32>;
 
-override ORDER: u32 = 1u;
-override COLLAPSED: bool = false;
-override WORKGROUP_SIZE: u32 = 64u;
-
-fn rowOf(r: u32, k: u32) -> u32 {
-  let lower = select(ORDER, max(ORDER, 1u) - 1u, COLLAPSED);
-  if (COLLAPSED && k == ORDER) {
-    return 1u + params.directions * lower;
-  }
-  return 1u + r * lower + (k - 1u);
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn scatterTangents(@builtin(global_invocation_id) id: vec3<u32>) {
-  let j = id.x;
+fn scatterTangents(grid: GridInvocation) {
+  let j = invocationIndex(grid);
   if (j >= params.outputs) {
     return;
   }
@@ -57,12 +48,12 @@ fn scatterTangents(@builtin(global_invocation_id) id: vec3<u32>) {
     let point = p * params.rowsPerPoint;
     for (var r = 0u; r < params.directions; r++) {
       for (var k = 1u; k <= ORDER; k++) {
-        let slot = (p * params.directions + r) * ORDER + k - 1u;
+        let slot = tangentSlot(p, r, k, params.directions, ORDER);
         let index = tangentIndex[slot];
-        if (index < 0 || u32(index) >= params.inputs) {
+        if (!isCoordinate(index, params.inputs)) {
           continue;
         }
-        let z = cotangent[(point + rowOf(r, k)) * params.outputs + j];
+        let z = cotangent[(point + rowOf(r, k, params.directions)) * params.outputs + j];
         gradient[rowStart + u32(index)] += tangents[slot] * z;
       }
     }

@@ -11,12 +11,17 @@
 // gradient buffer itself; with several, jetBackwardReduce.wgsl adds the slices in split order.
 // Chunks depend only on the shape, never on timing, so the result is the same bits on every run.
 //
-// Layer inputs (override INPUT):
-//   0 hidden : A = the previous layer's activation jets, same row structure as Z̄.
-//   1 dense  : first layer, A from the points x (value rows) and dense normalized tangents
-//              (tangents[((p·R + r)·K + k − 1)·d + i]); a collapsed top row is Σ_r of order K.
-//   2 points : first layer with one-hot tangents: only the value rows (m = point, Z̄ row m·V) and
-//              the points x; the tangent rows are scattered by jetBackwardScatter.wgsl afterwards.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/jetRows.wgsl (rows, overrides
+// ORDER and COLLAPSED), lib/tangentSlots.wgsl, lib/layerInput.wgsl (override INPUT and the first
+// layer's input rows), lib/productTiles.wgsl (the tile geometry, shared with
+// jetBackwardInput.wgsl).
+//
+// Layer inputs (override INPUT, lib/layerInput.wgsl's codes):
+//   0 rows    : A = the previous layer's activation jets, same row structure as Z̄.
+//   1 dense   : first layer, A from the points x (value rows) and dense normalized tangents
+//               (tangents[((p·R + r)·K + k − 1)·d + i]); a collapsed top row is Σ_r of order K.
+//   2 one-hot : first layer with one-hot tangents: only the value rows (m = point, Z̄ row m·V) and
+//               the points x; the tangent rows are scattered by jetBackwardScatter.wgsl afterwards.
 //
 // Bindings (@group(0)):
 //   0 params      : uniform { reduction, inputs, outputs, rowsPerPoint, directions, chunk,
@@ -50,63 +55,38 @@ struct Params {
 @group(0) @binding(3) var<storage, read> tangents: array<f32>;
 @group(0) @binding(4) var<storage, read_write> destination: array<f32>;
 
-override INPUT: u32 = 0u;
-override ORDER: u32 = 1u;
-override COLLAPSED: bool = false;
-
-const DENSE: u32 = 1u;
-const POINTS: u32 = 2u;
-const TILE: u32 = 64u;
-const STEP: u32 = 16u;
-const THREADS: u32 = 16u;
 // Invocations along y; the tile covers 4·ROW_THREADS outputs j. Narrow layers (the scalar output
 // layer above all) use fewer, so a 1-output gradient does not pay for 64 rows of zeros.
 override ROW_THREADS: u32 = 16u;
 
 // zTile[s·ROW_THREADS + q] = Z̄[row of m0 + s, outputs j0 + 4q … + 3];
-// aTile[s·16 + c] = augmented A[m0 + s, columns i0 + 4c … + 3]. vec4 accumulators in named
-// variables keep the 4×4 block in registers (SwiftShader keeps indexed arrays in memory; named
-// vec4s made these kernels ~3× faster there).
+// aTile[s·16 + c] = augmented A[m0 + s, columns i0 + 4c … + 3] (the tiling:
+// lib/productTiles.wgsl).
 var<workgroup> zTile: array<vec4<f32>, STEP * THREADS>;
 var<workgroup> aTile: array<vec4<f32>, STEP * THREADS>;
 
 // Row of Z̄ that reduction index m reads.
 fn cotangentRow(m: u32) -> u32 {
-  return select(m, m * params.rowsPerPoint, INPUT == POINTS);
+  return select(m, m * params.rowsPerPoint, INPUT == INPUT_ONE_HOT);
 }
 
-// Coefficient i of the first layer's input row m = p·V + v, from x and the dense tangents.
-fn denseInput(m: u32, i: u32) -> f32 {
-  let d = params.inputs;
-  let p = m / params.rowsPerPoint;
-  let v = m % params.rowsPerPoint;
-  if (v == 0u) {
-    return layerInput[p * d + i];
-  }
-  let firstSlot = p * params.directions * ORDER;
-  if (!COLLAPSED) {
-    return tangents[(firstSlot + v - 1u) * d + i];
-  }
-  let lower = max(ORDER, 1u) - 1u;
-  if (v == params.rowsPerPoint - 1u) {
-    var sum = 0.0;
-    for (var r = 0u; r < params.directions; r++) {
-      sum += tangents[(firstSlot + r * ORDER + ORDER - 1u) * d + i];
-    }
-    return sum;
-  }
-  let r = (v - 1u) / lower;
-  let k = (v - 1u) % lower;
-  return tangents[(firstSlot + r * ORDER + k) * d + i];
+// lib/layerInput.wgsl's view of the first layer's input: the points x and the dense tangents.
+fn pointCoordinate(p: u32, i: u32) -> f32 {
+  return layerInput[p * params.inputs + i];
+}
+
+fn tangentCoefficient(slot: u32, i: u32) -> f32 {
+  return tangents[slot * params.inputs + i];
 }
 
 // Element (m, i) of the augmented layer input; column `inputs` is the bias indicator.
 fn augmentedInput(m: u32, i: u32) -> f32 {
   if (i == params.inputs) {
-    return select(select(0.0, 1.0, m % params.rowsPerPoint == 0u), 1.0, INPUT == POINTS);
+    return select(select(0.0, 1.0, m % params.rowsPerPoint == 0u), 1.0, INPUT == INPUT_ONE_HOT);
   }
-  if (INPUT == DENSE) {
-    return denseInput(m, i);
+  if (INPUT == INPUT_DENSE) {
+    let v = m % params.rowsPerPoint;
+    return denseInputRow(m / params.rowsPerPoint, v, i, params.directions);
   }
   return layerInput[m * params.inputs + i];
 }

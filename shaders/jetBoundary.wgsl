@@ -10,6 +10,9 @@
 //   b_0·(Σ_r m_K^(r)) + (Σ_r b_K^(r))·m_0 + Σ_r Σ_{0<i<K} b_i^(r)·m_{K−i}^(r),
 // the sum over r of the standard top coefficients.
 //
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/series.wgsl,
+// lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl.
+//
 // Bindings (@group(0)):
 //   0 params       : uniform BoundaryParams (below)
 //   1 x            : storage, read        N·d points
@@ -18,8 +21,11 @@
 //   4 mlpOutput    : storage, read        m jets, N·V·outputs (jetLayout rows)
 //   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows)
 //   6 output       : storage, read_write  u jets, N·V·outputs
+// Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ONE_HOT (the tangents' kind), SQUARED ('ball2'),
+//   WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point. Dispatch: x·y workgroups covering
-// N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
+// N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE) (lib/grid.wgsl
+// invocationIndex).
 
 struct BoundaryParams {
   points: u32,
@@ -37,28 +43,8 @@ struct BoundaryParams {
 @group(0) @binding(5) var<storage, read_write> boundary: array<f32>;
 @group(0) @binding(6) var<storage, read_write> output: array<f32>;
 
-override K: u32 = 2u;
-override COLLAPSED: bool = false;
 override ONE_HOT: bool = false;
 override SQUARED: bool = false;
-override WORKGROUP_SIZE: u32 = 64u;
-
-const MAX_ORDER: u32 = 8u;
-// Per-unit series. Function-scope arrays are always initialized explicitly: on SwiftShader a
-// `var a: T;` inside a loop keeps the previous iteration's contents instead of starting at zero.
-alias Series = array<f32, MAX_ORDER + 1u>;
-
-fn directionOrders() -> u32 {
-  return select(K, K - 1u, COLLAPSED);
-}
-
-fn rowOf(r: u32, k: u32) -> u32 {
-  return 1u + r * directionOrders() + (k - 1u);
-}
-
-fn tangentSlot(p: u32, r: u32, k: u32) -> u32 {
-  return (p * params.directions + r) * K + (k - 1u);
-}
 
 // q_1..q_K of ‖g(t)‖² along direction r of point p (q_0 = ‖x‖² is shared and set by the caller).
 fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
@@ -68,14 +54,14 @@ fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
     // where two zero tangents match, their product is 0.
     var a = Series();
     var n = array<u32, MAX_ORDER + 1u>();
-    for (var k = 1u; k <= K; k++) {
-      let slot = tangentSlot(p, r, k);
+    for (var k = 1u; k <= ORDER; k++) {
+      let slot = tangentSlot(p, r, k, params.directions, ORDER);
       let index = tangentIndex[slot];
-      let valid = index >= 0 && u32(index) < d;
+      let valid = isCoordinate(index, d);
       n[k] = select(d, u32(index), valid);
       a[k] = select(0.0, tangents[slot], valid);
     }
-    for (var k = 1u; k <= K; k++) {
+    for (var k = 1u; k <= ORDER; k++) {
       var sum = 0.0;
       if (n[k] < d) {
         sum = 2.0 * a[k] * x[p * d + n[k]];
@@ -92,10 +78,10 @@ fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
   for (var i = 0u; i < d; i++) {
     var c = Series();
     c[0] = x[p * d + i];
-    for (var k = 1u; k <= K; k++) {
-      c[k] = tangents[tangentSlot(p, r, k) * d + i];
+    for (var k = 1u; k <= ORDER; k++) {
+      c[k] = tangents[tangentSlot(p, r, k, params.directions, ORDER) * d + i];
     }
-    for (var k = 1u; k <= K; k++) {
+    for (var k = 1u; k <= ORDER; k++) {
       var sum = 0.0;
       for (var j = 0u; j <= k; j++) {
         sum += c[j] * c[k - j];
@@ -106,18 +92,15 @@ fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn applyBoundary(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groupCount: vec3<u32>,
-) {
-  let p = id.x + id.y * groupCount.x * WORKGROUP_SIZE;
+fn applyBoundary(grid: GridInvocation) {
+  let p = invocationIndex(grid);
   if (p >= params.points) {
     return;
   }
   let d = params.dim;
   let h = params.outputs;
   let base = p * params.rowsPerPoint;
-  let topRow = base + params.rowsPerPoint - 1u;
+  let top = base + topRow(params.directions);
   let orders = directionOrders();
 
   var normSquared = 0.0;
@@ -135,12 +118,12 @@ fn applyBoundary(
     normSquaredJet(p, r, &q);
     var b = Series();
     b[0] = 1.0 - normSquared;
-    for (var k = 1u; k <= K; k++) {
+    for (var k = 1u; k <= ORDER; k++) {
       b[k] = -q[k];
     }
     if (SQUARED) {
       var square = Series();
-      for (var k = 0u; k <= K; k++) {
+      for (var k = 0u; k <= ORDER; k++) {
         for (var i = 0u; i <= k; i++) {
           square[k] += b[i] * b[k - i];
         }
@@ -148,12 +131,12 @@ fn applyBoundary(
       b = square;
     }
     for (var k = 1u; k <= orders; k++) {
-      boundary[base + rowOf(r, k)] = b[k];
+      boundary[base + rowOf(r, k, params.directions)] = b[k];
     }
-    bTop += b[K];
+    bTop += b[ORDER];
   }
   if (COLLAPSED) {
-    boundary[topRow] = bTop;
+    boundary[top] = bTop;
   }
 
   // Second sweep per output: b rows come back from this invocation's own stores.
@@ -167,24 +150,25 @@ fn applyBoundary(
       b[0] = b0;
       m[0] = m0;
       for (var k = 1u; k <= orders; k++) {
-        b[k] = boundary[base + rowOf(r, k)];
-        m[k] = mlpOutput[(base + rowOf(r, k)) * h + o];
+        let row = base + rowOf(r, k, params.directions);
+        b[k] = boundary[row];
+        m[k] = mlpOutput[row * h + o];
       }
       for (var k = 1u; k <= orders; k++) {
         var u = 0.0;
         for (var i = 0u; i <= k; i++) {
           u += b[i] * m[k - i];
         }
-        output[(base + rowOf(r, k)) * h + o] = u;
+        output[(base + rowOf(r, k, params.directions)) * h + o] = u;
       }
       if (COLLAPSED) {
-        for (var i = 1u; i < K; i++) {
-          topRest += b[i] * m[K - i];
+        for (var i = 1u; i < ORDER; i++) {
+          topRest += b[i] * m[ORDER - i];
         }
       }
     }
     if (COLLAPSED) {
-      output[topRow * h + o] = b0 * mlpOutput[topRow * h + o] + bTop * m0 + topRest;
+      output[top * h + o] = b0 * mlpOutput[top * h + o] + bTop * m0 + topRest;
     }
   }
 }

@@ -1,10 +1,15 @@
 // jetForward.wgsl: one MLP layer applied to a batch of Taylor jets, in ONE dispatch:
 //   z = W·(input jet) (+ bias on the value row), then s = σ(z) by the activation's Taylor rule.
 //
-// Rows (src/engine/jetLayout.ts): per point V = rowsPerPoint rows; row 0 is the value, the other
-// rows are normalized coefficients c_k = v_k/k! of each direction r, orders 1..K (standard), or
-// orders 1..K−1 plus ONE row holding Σ_r c_K (collapsed). Element j of row v of point p of a layer
-// of width h lives at (p·V + v)·h + j.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl,
+// lib/grid.wgsl, lib/series.wgsl, lib/jetRows.wgsl (the rows below, overrides ORDER and
+// COLLAPSED), lib/tangentSlots.wgsl, lib/activations.wgsl (σ's seeds, override ACTIVATION),
+// lib/layerInput.wgsl (the first layer's input rows, override INPUT).
+//
+// Rows (lib/jetRows.wgsl): per point V = rowsPerPoint rows; row 0 is the value, the other rows are
+// normalized coefficients c_k = v_k/k! of each direction r, orders 1..K (standard), or orders
+// 1..K−1 plus ONE row holding Σ_r c_K (collapsed). Element j of row v of point p of a layer of
+// width h lives at (p·V + v)·h + j.
 //
 // Bindings (@group(0)):
 //   0 params        : uniform LayerParams (below)
@@ -19,6 +24,10 @@
 //   6 activation    : storage, read_write  σ(z) jets, N·V·outputs (untouched when ACTIVATION = 0)
 // Unused bindings (tangents on hidden layers, activation on the linear output layer) still need a
 // buffer: the layout is reflected from this file, so every dispatch binds all seven.
+// Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear: only z is written,
+//   1 tanh, 2 sin, 3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first
+//   layer with dense tangents, 2 = with one-hot tangents), and the tiling below (WORKGROUP_SIZE is
+//   lib/grid.wgsl's).
 //
 // Workgroup: WORKGROUP_SIZE invocations = THREADS_ROWS × THREADS_OUTS; each owns a 4 × 4 register
 // block of (row, output) pairs, so a workgroup computes a TILE_ROWS × TILE_OUTS tile of z per step.
@@ -32,7 +41,8 @@
 //   backward pass needs anyway.
 // Phase 2 (after storageBarrier, which makes this workgroup's stores visible to itself): one
 //   invocation per (point, output) reads the z jet of its unit back and applies σ's Taylor rule per
-//   direction, an O(K²) recurrence from σ's ODE. With D = σ'(z(t)):
+//   direction, an O(K²) recurrence from σ's ODE, seeded at z_0 by lib/activations.wgsl. With
+//   D = σ'(z(t)):
 //       s_k = (1/k)·Σ_{j=1..k} j·z_j·D_{k−j}
 //   tanh:     D = 1 − s²,      D_k = −Σ_{i=0..k} s_i s_{k−i}
 //   sin:      D = cos z(t),    D_k = −(1/k)·Σ_{j=1..k} j·z_j·s_{k−j}
@@ -64,14 +74,6 @@ struct LayerParams {
 @group(0) @binding(5) var<storage, read_write> preActivation: array<f32>;
 @group(0) @binding(6) var<storage, read_write> activation: array<f32>;
 
-// Jet order, 1..MAX_ORDER.
-override K: u32 = 2u;
-override COLLAPSED: bool = false;
-// 0 = linear (output layer: only z is written), 1 = tanh, 2 = sin, 3 = softplus, 4 = identity.
-override ACTIVATION: u32 = 1u;
-// 0 = jet rows of the previous layer, 1 = first layer with dense tangents, 2 = with one-hot tangents.
-override INPUT: u32 = 0u;
-override WORKGROUP_SIZE: u32 = 64u;
 override THREADS_OUTS: u32 = 8u;
 override TILE_INNER: u32 = 16u;
 
@@ -79,54 +81,17 @@ override THREADS_ROWS: u32 = WORKGROUP_SIZE / THREADS_OUTS;
 override TILE_ROWS: u32 = THREADS_ROWS * 4u;
 override TILE_OUTS: u32 = THREADS_OUTS * 4u;
 
-const MAX_ORDER: u32 = 8u;
-const INPUT_ROWS: u32 = 0u;
-const INPUT_DENSE: u32 = 1u;
-const INPUT_ONE_HOT: u32 = 2u;
-const LINEAR: u32 = 0u;
-const TANH: u32 = 1u;
-const SIN: u32 = 2u;
-const SOFTPLUS: u32 = 3u;
-
 // Both tiles are stored inner-index-major, so the compute loop reads one contiguous run per i.
 var<workgroup> tileA: array<f32, TILE_INNER * TILE_ROWS>;
 var<workgroup> tileB: array<f32, TILE_INNER * TILE_OUTS>;
 
-// Per-unit series. Function-scope arrays are always initialized explicitly: on SwiftShader a
-// `var a: T;` inside a loop keeps the previous iteration's contents instead of starting at zero.
-alias Series = array<f32, MAX_ORDER + 1u>;
-
-// Per-direction orders stored in their own row: K, or K − 1 when the top order is collapsed.
-fn directionOrders() -> u32 {
-  return select(K, K - 1u, COLLAPSED);
+// lib/layerInput.wgsl's view of the first layer's input: the points x and the dense tangents.
+fn pointCoordinate(p: u32, i: u32) -> f32 {
+  return inputJet[p * params.inputs + i];
 }
 
-// Row of (direction r, order k ≤ directionOrders()) within a point (jetLayout.rowOf).
-fn rowOf(r: u32, k: u32) -> u32 {
-  return 1u + r * directionOrders() + (k - 1u);
-}
-
-fn tangentSlot(p: u32, r: u32, k: u32) -> u32 {
-  return (p * params.directions + r) * K + (k - 1u);
-}
-
-// Element i of the first layer's input row v of point p, built from x and the dense tangents.
-fn denseInputRow(p: u32, v: u32, i: u32) -> f32 {
-  let d = params.inputs;
-  if (v == 0u) {
-    return inputJet[p * d + i];
-  }
-  if (COLLAPSED && v == params.rowsPerPoint - 1u) {
-    var sum = 0.0;
-    for (var r = 0u; r < params.directions; r++) {
-      sum += tangents[tangentSlot(p, r, K) * d + i];
-    }
-    return sum;
-  }
-  let orders = directionOrders();
-  let r = (v - 1u) / orders;
-  let k = (v - 1u) % orders + 1u;
-  return tangents[tangentSlot(p, r, k) * d + i];
+fn tangentCoefficient(slot: u32, i: u32) -> f32 {
+  return tangents[slot * params.inputs + i];
 }
 
 // Matmul row m of this workgroup (0-based within its points) → global row index (p·V + v).
@@ -143,7 +108,8 @@ fn loadInput(firstPoint: u32, m: u32, i: u32) -> f32 {
   }
   let row = globalRow(firstPoint, m);
   if (INPUT == INPUT_DENSE) {
-    return denseInputRow(row / params.rowsPerPoint, row % params.rowsPerPoint, i);
+    let v = row % params.rowsPerPoint;
+    return denseInputRow(row / params.rowsPerPoint, v, i, params.directions);
   }
   if (INPUT == INPUT_ONE_HOT) {
     return inputJet[(row / params.rowsPerPoint) * params.inputs + i];
@@ -177,63 +143,7 @@ fn storeRow(firstPoint: u32, m: u32, rowCount: u32, firstOut: u32, tc: u32, z: v
   }
 }
 
-// The activation and its derivative series at the value z_0: s_0 = σ(z_0), D_0 = σ'(z_0), and for
-// softplus Q_0 = L(z_0)(1 − L(z_0)). Everything comes from e^{−|z|}, which cannot overflow.
-struct Seed {
-  value: f32,
-  slope: f32,
-  curvature: f32,
-}
-
-fn tanhSeed(z: f32) -> Seed {
-  let a = abs(z);
-  let t = exp(-2.0 * a);
-  // (1 − t)/(1 + t) cancels for small |z|; the odd series is exact to f32 there (next term ~z⁹).
-  var y = (1.0 - t) / (1.0 + t);
-  if (a < 0.125) {
-    let a2 = a * a;
-    y = a * (1.0 + a2 * (-1.0 / 3.0 + a2 * (2.0 / 15.0 + a2 * (-17.0 / 315.0))));
-  }
-  // sech² z = 4t/(1 + t)² keeps its relative accuracy where 1 − y² would round to 0.
-  return Seed(sign(z) * y, 4.0 * t / ((1.0 + t) * (1.0 + t)), 0.0);
-}
-
-// log(1 + e) for e in [0, 1]. WGSL's log is only accurate to 2⁻²¹ absolute near 1, so small e use
-// log1p(e) = 2·atanh(w), w = e/(2 + e) ≤ 1/9, whose series converges to f32 in five terms.
-fn log1pSmall(e: f32) -> f32 {
-  if (e >= 0.25) {
-    return log(1.0 + e);
-  }
-  let w = e / (2.0 + e);
-  let w2 = w * w;
-  return 2.0 * w * (1.0 + w2 * (1.0 / 3.0 + w2 * (1.0 / 5.0 + w2 * (1.0 / 7.0 + w2 / 9.0))));
-}
-
-fn softplusSeed(z: f32) -> Seed {
-  let e = exp(-abs(z));
-  let logistic = select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
-  return Seed(max(z, 0.0) + log1pSmall(e), logistic, e / ((1.0 + e) * (1.0 + e)));
-}
-
-fn seedOf(z: f32) -> Seed {
-  switch (ACTIVATION) {
-    case TANH: {
-      return tanhSeed(z);
-    }
-    case SIN: {
-      let sc = sinCos(z);
-      return Seed(sc.x, sc.y, 0.0);
-    }
-    case SOFTPLUS: {
-      return softplusSeed(z);
-    }
-    default: {
-      return Seed(z, 1.0, 0.0);
-    }
-  }
-}
-
-// s_1..s_n of σ(z(t)) for one direction (z[0] = z_0; seed from seedOf(z_0)). Returns the collapsed
+// s_1..s_n of σ(z(t)) for one direction (z[0] = z_0; seed = seedOf(z_0)). Returns the collapsed
 // top row's share from this direction, (1/K)·Σ_{j=1..K−1} j·z_j·D_{K−j}, which needs D up to n.
 fn taylorRule(z: ptr<function, Series>, s: ptr<function, Series>, n: u32, seed: Seed) -> f32 {
   var d = Series(); // σ'(z(t))
@@ -281,10 +191,10 @@ fn taylorRule(z: ptr<function, Series>, s: ptr<function, Series>, n: u32, seed: 
   }
   var top = 0.0;
   if (COLLAPSED) {
-    for (var j = 1u; j < K; j++) {
-      top += f32(j) * (*z)[j] * d[K - j];
+    for (var j = 1u; j < ORDER; j++) {
+      top += f32(j) * (*z)[j] * d[ORDER - j];
     }
-    top /= f32(K);
+    top /= f32(ORDER);
   }
   return top;
 }
@@ -292,7 +202,7 @@ fn taylorRule(z: ptr<function, Series>, s: ptr<function, Series>, n: u32, seed: 
 // One-hot first layer: z of tangent slot `slot` for output o is coefficient·W[o][index].
 fn gatherTangent(slot: u32, o: u32) -> f32 {
   let index = tangentIndex[slot];
-  if (index < 0 || u32(index) >= params.inputs) {
+  if (!isCoordinate(index, params.inputs)) {
     return 0.0;
   }
   return tangents[slot] * parameters[params.weightOffset + o * params.inputs + u32(index)];
@@ -315,26 +225,26 @@ fn activateUnit(p: u32, o: u32) {
   var topRest = 0.0;
   for (var r = 0u; r < params.directions; r++) {
     for (var k = 1u; k <= orders; k++) {
-      let index = (base + rowOf(r, k)) * h + o;
+      let index = (base + rowOf(r, k, params.directions)) * h + o;
       if (INPUT == INPUT_ONE_HOT) {
-        z[k] = gatherTangent(tangentSlot(p, r, k), o);
+        z[k] = gatherTangent(tangentSlot(p, r, k, params.directions, ORDER), o);
         preActivation[index] = z[k];
       } else {
         z[k] = preActivation[index];
       }
     }
     if (COLLAPSED && INPUT == INPUT_ONE_HOT) {
-      topZ += gatherTangent(tangentSlot(p, r, K), o);
+      topZ += gatherTangent(tangentSlot(p, r, ORDER, params.directions, ORDER), o);
     }
     if (applyActivation) {
       topRest += taylorRule(&z, &s, orders, seed);
       for (var k = 1u; k <= orders; k++) {
-        activation[(base + rowOf(r, k)) * h + o] = s[k];
+        activation[(base + rowOf(r, k, params.directions)) * h + o] = s[k];
       }
     }
   }
   if (COLLAPSED) {
-    let topIndex = (base + params.rowsPerPoint - 1u) * h + o;
+    let topIndex = (base + topRow(params.directions)) * h + o;
     if (INPUT == INPUT_ONE_HOT) {
       preActivation[topIndex] = topZ;
     } else {
@@ -347,18 +257,15 @@ fn activateUnit(p: u32, o: u32) {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn layer(
-  @builtin(workgroup_id) groupId: vec3<u32>,
-  @builtin(num_workgroups) groupCount: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let pointGroup = groupId.y + groupId.z * groupCount.y;
+fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  // Point groups fold from y into z.
+  let pointGroup = foldedIndex(grid.wid.yzx, grid.groups.yzx);
   if (pointGroup >= params.pointGroups) {
     return;
   }
   let firstPoint = pointGroup * params.pointsPerGroup;
   let groupPoints = min(params.pointsPerGroup, params.points - firstPoint);
-  let firstOut = groupId.x * TILE_OUTS;
+  let firstOut = grid.wid.x * TILE_OUTS;
   var rowCount = groupPoints * params.rowsPerPoint;
   if (INPUT == INPUT_ONE_HOT) {
     rowCount = groupPoints;

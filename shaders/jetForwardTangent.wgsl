@@ -2,7 +2,13 @@
 // a parameter direction (Ẇ, ḃ) — forward-mode AD over parameters carried through the jet pass, so
 // that ∇_θL·v = Σ_{p,v} (∂L/∂u[p, v])·u̇[p, v] needs no backward pass and no stored layer jets.
 //
-// Rows as jetForward.wgsl (src/engine/jetLayout.ts): V rows per point, row 0 the value, then the
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl,
+// lib/grid.wgsl, lib/series.wgsl, lib/jetRows.wgsl (the rows below, overrides ORDER and
+// COLLAPSED), lib/tangentSlots.wgsl, lib/activations.wgsl (σ's seeds, override ACTIVATION),
+// lib/layerInput.wgsl (the first layer's input rows, override INPUT) — the parts jetForward.wgsl
+// composes.
+//
+// Rows as jetForward.wgsl (lib/jetRows.wgsl): V rows per point, row 0 the value, then the
 // normalized coefficients of each direction (orders 1..K, or 1..K−1 plus one summed top row when
 // COLLAPSED). Element j of row v of point p of a width-h layer lives at (p·V + v)·h + j.
 //
@@ -16,8 +22,9 @@
 //   sin:      D_k = −(1/k)Σ_j j·z_j·s_{k−j},          Ḋ_k = −(1/k)Σ_j j·(ż_j s_{k−j} + z_j ṡ_{k−j})
 //   softplus: D_k = (1/k)Σ_j j·z_j·Q_{k−j},  Q = D − D², and their tangents likewise
 //   identity: D = 1, Ḋ = 0.
-// Seeds at the value: s_0 = σ(z_0), ṡ_0 = σ'(z_0)·ż_0, Ḋ_0 = σ''(z_0)·ż_0 (tanh: σ'' = −2sσ';
-// sin: −sin; softplus: Q_0), Q̇_0 = (1 − 2D_0)·Ḋ_0.
+// Seeds at the value (lib/activations.wgsl's σ(z_0), σ'(z_0), σ''(z_0)): s_0 = σ(z_0),
+// ṡ_0 = σ'(z_0)·ż_0, Ḋ_0 = σ''(z_0)·ż_0 (tanh: σ'' = −2sσ'; sin: −sin; softplus: Q_0),
+// Q̇_0 = (1 − 2D_0)·Ḋ_0.
 // Collapsed top row: s_top = D_0·Σ_r z_K + Σ_r (1/K)Σ_{j<K} j·z_j·D_{K−j}, and its tangent.
 //
 // Bindings (@group(0)):
@@ -30,9 +37,13 @@
 //   6 tangentIndex      : storage, read        one-hot N·R·K indices (−1 = zero tangent)
 //   7 outputJet         : storage, read_write  σ(z) jets (z for the linear layer), N·V·outputs
 //   8 outputTangent     : storage, read_write  their tangents, N·V·outputs
+// Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear, 1 tanh, 2 sin,
+//   3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first layer with dense
+//   tangents, 2 = with one-hot tangents), WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit) t = p·outputs + o;
-// dispatch x·y workgroups, t = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE. Plain loops, no tiling:
-// this pass exists for memory (DESIGN.md §6), not for the throughput of jetForward.wgsl.
+// dispatch x·y workgroups, t = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE (lib/grid.wgsl).
+// Plain loops, no tiling: this pass exists for memory (DESIGN.md §6), not for the throughput of
+// jetForward.wgsl.
 
 struct LayerParams {
   points: u32,
@@ -54,54 +65,13 @@ struct LayerParams {
 @group(0) @binding(7) var<storage, read_write> outputJet: array<f32>;
 @group(0) @binding(8) var<storage, read_write> outputTangent: array<f32>;
 
-override K: u32 = 2u;
-override COLLAPSED: bool = false;
-// 0 = linear (output layer), 1 = tanh, 2 = sin, 3 = softplus, 4 = identity.
-override ACTIVATION: u32 = 1u;
-// 0 = jet rows of the previous layer, 1 = first layer with dense tangents, 2 = with one-hot tangents.
-override INPUT: u32 = 0u;
-override WORKGROUP_SIZE: u32 = 64u;
-
-const MAX_ORDER: u32 = 8u;
-const INPUT_ROWS: u32 = 0u;
-const INPUT_DENSE: u32 = 1u;
-const INPUT_ONE_HOT: u32 = 2u;
-const LINEAR: u32 = 0u;
-const TANH: u32 = 1u;
-const SIN: u32 = 2u;
-const SOFTPLUS: u32 = 3u;
-
-alias Series = array<f32, MAX_ORDER + 1u>;
-
-fn directionOrders() -> u32 {
-  return select(K, K - 1u, COLLAPSED);
+// lib/layerInput.wgsl's view of the first layer's input: the points x and the dense tangents.
+fn pointCoordinate(p: u32, i: u32) -> f32 {
+  return inputJet[p * params.inputs + i];
 }
 
-fn rowOf(r: u32, k: u32) -> u32 {
-  return 1u + r * directionOrders() + (k - 1u);
-}
-
-fn tangentSlot(p: u32, r: u32, k: u32) -> u32 {
-  return (p * params.directions + r) * K + (k - 1u);
-}
-
-// Element i of the first layer's input row v of point p (dense tangents), as jetForward.wgsl.
-fn denseInputRow(p: u32, v: u32, i: u32) -> f32 {
-  let d = params.inputs;
-  if (v == 0u) {
-    return inputJet[p * d + i];
-  }
-  if (COLLAPSED && v == params.rowsPerPoint - 1u) {
-    var sum = 0.0;
-    for (var r = 0u; r < params.directions; r++) {
-      sum += tangents[tangentSlot(p, r, K) * d + i];
-    }
-    return sum;
-  }
-  let orders = directionOrders();
-  let r = (v - 1u) / orders;
-  let k = (v - 1u) % orders + 1u;
-  return tangents[tangentSlot(p, r, k) * d + i];
+fn tangentCoefficient(slot: u32, i: u32) -> f32 {
+  return tangents[slot * params.inputs + i];
 }
 
 // (z, ż) of row v of point p for output o, by the affine map (not for one-hot direction rows).
@@ -118,7 +88,7 @@ fn affine(p: u32, v: u32, o: u32) -> vec2<f32> {
       y = inputJet[at];
       dy = inputTangent[at];
     } else if (INPUT == INPUT_DENSE) {
-      y = denseInputRow(p, v, i);
+      y = denseInputRow(p, v, i, params.directions);
     } else {
       y = inputJet[p * n + i];
     }
@@ -135,83 +105,31 @@ fn affine(p: u32, v: u32, o: u32) -> vec2<f32> {
 // One-hot first layer: (a·W[o][n], a·Ẇ[o][n]) for tangent slot `slot`.
 fn gather(slot: u32, o: u32) -> vec2<f32> {
   let index = tangentIndex[slot];
-  if (index < 0 || u32(index) >= params.inputs) {
+  if (!isCoordinate(index, params.inputs)) {
     return vec2<f32>(0.0, 0.0);
   }
   let at = params.weightOffset + o * params.inputs + u32(index);
   return tangents[slot] * vec2<f32>(parameters[at], tangentParameters[at]);
 }
 
-fn directionRow(p: u32, r: u32, k: u32, o: u32) -> vec2<f32> {
+// (z, ż) of order k of direction r (k ≤ directionOrders()).
+fn directionAffine(p: u32, r: u32, k: u32, o: u32) -> vec2<f32> {
   if (INPUT == INPUT_ONE_HOT) {
-    return gather(tangentSlot(p, r, k), o);
+    return gather(tangentSlot(p, r, k, params.directions, ORDER), o);
   }
-  return affine(p, rowOf(r, k), o);
+  return affine(p, rowOf(r, k, params.directions), o);
 }
 
-fn topRow(p: u32, o: u32) -> vec2<f32> {
+// (z, ż) of the collapsed top row.
+fn topAffine(p: u32, o: u32) -> vec2<f32> {
   if (INPUT == INPUT_ONE_HOT) {
     var sum = vec2<f32>(0.0, 0.0);
     for (var r = 0u; r < params.directions; r++) {
-      sum += gather(tangentSlot(p, r, K), o);
+      sum += gather(tangentSlot(p, r, ORDER, params.directions, ORDER), o);
     }
     return sum;
   }
-  return affine(p, params.rowsPerPoint - 1u, o);
-}
-
-// σ(z_0), σ'(z_0), σ''(z_0) (softplus: Q_0 = σ''), from e^{−|z|} so nothing overflows; the same
-// forms as jetForward.wgsl's seeds.
-struct Seed {
-  value: f32,
-  slope: f32,
-  curvature: f32,
-}
-
-fn tanhSeed(z: f32) -> Seed {
-  let a = abs(z);
-  let t = exp(-2.0 * a);
-  var y = (1.0 - t) / (1.0 + t);
-  if (a < 0.125) {
-    let a2 = a * a;
-    y = a * (1.0 + a2 * (-1.0 / 3.0 + a2 * (2.0 / 15.0 + a2 * (-17.0 / 315.0))));
-  }
-  let s = sign(z) * y;
-  let slope = 4.0 * t / ((1.0 + t) * (1.0 + t));
-  return Seed(s, slope, -2.0 * s * slope);
-}
-
-fn log1pSmall(e: f32) -> f32 {
-  if (e >= 0.25) {
-    return log(1.0 + e);
-  }
-  let w = e / (2.0 + e);
-  let w2 = w * w;
-  return 2.0 * w * (1.0 + w2 * (1.0 / 3.0 + w2 * (1.0 / 5.0 + w2 * (1.0 / 7.0 + w2 / 9.0))));
-}
-
-fn softplusSeed(z: f32) -> Seed {
-  let e = exp(-abs(z));
-  let logistic = select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
-  return Seed(max(z, 0.0) + log1pSmall(e), logistic, e / ((1.0 + e) * (1.0 + e)));
-}
-
-fn seedOf(z: f32) -> Seed {
-  switch (ACTIVATION) {
-    case TANH: {
-      return tanhSeed(z);
-    }
-    case SIN: {
-      let sc = sinCos(z);
-      return Seed(sc.x, sc.y, -sc.x);
-    }
-    case SOFTPLUS: {
-      return softplusSeed(z);
-    }
-    default: {
-      return Seed(z, 1.0, 0.0);
-    }
-  }
+  return affine(p, topRow(params.directions), o);
 }
 
 // Dual Taylor rule for one direction: s[1..n], ṡ[1..n] from z, ż (index 0 holds the value's).
@@ -291,11 +209,11 @@ fn dualTaylorRule(
   }
   var top = vec2<f32>(0.0, 0.0);
   if (COLLAPSED) {
-    for (var j = 1u; j < K; j++) {
-      top.x += f32(j) * (*z)[j] * d[K - j];
-      top.y += f32(j) * ((*dz)[j] * d[K - j] + (*z)[j] * dd[K - j]);
+    for (var j = 1u; j < ORDER; j++) {
+      top.x += f32(j) * (*z)[j] * d[ORDER - j];
+      top.y += f32(j) * ((*dz)[j] * d[ORDER - j] + (*z)[j] * dd[ORDER - j]);
     }
-    top /= f32(K);
+    top /= f32(ORDER);
   }
   return top;
 }
@@ -307,11 +225,8 @@ fn store(p: u32, v: u32, o: u32, value: vec2<f32>) {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn layer(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let t = id.x + id.y * groups.x * WORKGROUP_SIZE;
+fn layer(grid: GridInvocation) {
+  let t = invocationIndex(grid);
   if (t >= params.points * params.outputs) {
     return;
   }
@@ -323,11 +238,11 @@ fn layer(
     store(p, 0u, o, value);
     for (var r = 0u; r < params.directions; r++) {
       for (var k = 1u; k <= orders; k++) {
-        store(p, rowOf(r, k), o, directionRow(p, r, k, o));
+        store(p, rowOf(r, k, params.directions), o, directionAffine(p, r, k, o));
       }
     }
     if (COLLAPSED) {
-      store(p, params.rowsPerPoint - 1u, o, topRow(p, o));
+      store(p, topRow(params.directions), o, topAffine(p, o));
     }
     return;
   }
@@ -342,21 +257,21 @@ fn layer(
   var topRest = vec2<f32>(0.0, 0.0);
   for (var r = 0u; r < params.directions; r++) {
     for (var k = 1u; k <= orders; k++) {
-      let row = directionRow(p, r, k, o);
+      let row = directionAffine(p, r, k, o);
       z[k] = row.x;
       dz[k] = row.y;
     }
     topRest += dualTaylorRule(&z, &dz, &s, &ds, orders, seed, value.y);
     for (var k = 1u; k <= orders; k++) {
-      store(p, rowOf(r, k), o, vec2<f32>(s[k], ds[k]));
+      store(p, rowOf(r, k, params.directions), o, vec2<f32>(s[k], ds[k]));
     }
   }
   if (COLLAPSED) {
-    let top = topRow(p, o);
+    let top = topAffine(p, o);
     let slopeTangent = seed.curvature * value.y;
     store(
       p,
-      params.rowsPerPoint - 1u,
+      topRow(params.directions),
       o,
       vec2<f32>(
         seed.slope * top.x + topRest.x,

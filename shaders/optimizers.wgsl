@@ -28,9 +28,12 @@
 //   5 guard    : storage, read        array<u32>, word 0 nonzero = skip the update
 //   6 previous : storage, read_write  array<f32>, the replaced θ (sgd: count elements), or θ, m
 //                and v one after another (adam: 3·count elements)
-// Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (default 256).
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (lib/grid.wgsl; the host's default
+//   is 256).
 // Dispatch: ceil(count / WORKGROUP_SIZE) workgroups, laid out in x and y when there are more than
-//   65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return).
+//   65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return): the parameter index
+//   is lib/grid.wgsl's invocationIndex.
 
 struct Hyper {
   count: u32,
@@ -52,19 +55,9 @@ struct Hyper {
 @group(0) @binding(5) var<storage, read> guard: array<u32>;
 @group(0) @binding(6) var<storage, read_write> previous: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 256;
-
-fn parameterIndex(lid: u32, wid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return (wid.y * groups.x + wid.x) * WORKGROUP_SIZE + lid;
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn adam_step(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let i = parameterIndex(lid, wid, groups);
+fn adam_step(grid: GridInvocation) {
+  let i = invocationIndex(grid);
   if (i >= hyper.count || guard[0] != 0u) {
     return;
   }
@@ -82,12 +75,8 @@ fn adam_step(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn sgd_step(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let i = parameterIndex(lid, wid, groups);
+fn sgd_step(grid: GridInvocation) {
+  let i = invocationIndex(grid);
   if (i >= hyper.count || guard[0] != 0u) {
     return;
   }

@@ -22,9 +22,11 @@
 //   3 terminalGradient  : storage, read        array<f32>, m·d    ∇g(x_q), row-major
 //   4 lossTerms         : storage, read_write  array<f32>, ≥ n + m; this kernel writes [n, n + m)
 //   5 cotangent         : storage, read_write  array<f32>, m·V    ∂(λ·L_T)/∂u
-// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (default 64).
-// Dispatch: one workgroup per point on a 2-D grid, point = wg.x + wg.y · num_workgroups.x;
-// workgroups past `count` return at once.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (lib/grid.wgsl,
+// default 64).
+// Dispatch: one workgroup per point on a 2-D grid, point = wid.x + wid.y · num_workgroups.x
+// (lib/grid.wgsl workgroupIndex); workgroups past `count` return at once.
 
 struct Params {
   count: u32,
@@ -44,17 +46,11 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> lossTerms: array<f32>;
 @group(0) @binding(5) var<storage, read_write> cotangent: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64;
-
 var<workgroup> partial: array<f32, WORKGROUP_SIZE>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn parabolicTerminalLoss(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let q = wg.x + wg.y * groups.x;
+fn parabolicTerminalLoss(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let q = workgroupIndex(grid);
   // Uniform per workgroup, so the early return keeps the barriers below in uniform control flow.
   if (q >= params.count) {
     return;

@@ -12,44 +12,34 @@
 // invocation instead of d), and the order of additions never depends on timing: results are
 // reproducible to the bit.
 //
-// sin and cos come from sinCos (accurateMath.wgsl, composed in front), not the builtins: WGSL only
-// promises 2^-11 absolute error for those, and SwiftShader's are that coarse (1.9e-4 measured),
-// which would put an error of 1e-4 into the source f, the size of the PINN errors it measures.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl, lib/grid.wgsl,
+// lib/nonlinearity.wgsl (N(u), override NONLINEARITY), lib/pointBatch.wgsl (the params struct).
+// sin and cos come from sinCos (lib/accurateMath.wgsl), not the builtins: WGSL only promises 2^-11
+// absolute error for those, and SwiftShader's are that coarse (1.9e-4 measured), which would put
+// an error of 1e-4 into the source f, the size of the PINN errors it measures.
 //
 // Bindings (@group(0)):
-//   0 params       : uniform { count: u32, dim: u32, stride: u32 }  points, d, floats between points
+//   0 params       : uniform PointBatch { count, dim, stride }  points, d, floats between points
 //   1 points       : storage, read        array<f32>, point p's x_j at points[p·stride + j]
 //   2 coefficients : storage, read        array<f32>, the c_i (d − 1 or d − 2 of them), uploaded once
 //   3 exact        : storage, read_write  array<f32>, u*(x_p), count elements
 //   4 source       : storage, read_write  array<f32>, f(x_p), count elements
 // Entry points: twoBody, threeBody (Laplacian; NONLINEARITY picks N), clampedSinCos (biharmonic, N = 0).
-// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (default 64).
-// Dispatch: one workgroup per point on a 2-D grid, point = wg.x + wg.y · num_workgroups.x (so more
-// than 65 535 points fit); workgroups past `count` return at once.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (lib/grid.wgsl,
+// default 64).
+// Dispatch: one workgroup per point on a 2-D grid, point = wid.x + wid.y · num_workgroups.x
+// (lib/grid.wgsl workgroupIndex, so more than 65 535 points fit); workgroups past `count` return
+// at once.
 
-struct Params {
-  count: u32,
-  dim: u32,
-  stride: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: PointBatch;
 @group(0) @binding(1) var<storage, read> points: array<f32>;
 @group(0) @binding(2) var<storage, read> coefficients: array<f32>;
 @group(0) @binding(3) var<storage, read_write> exact: array<f32>;
 @group(0) @binding(4) var<storage, read_write> source: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64;
-// N(u) of the Laplacian problems: 0 none (Poisson), 1 u − u³ (Allen–Cahn), 2 sin u (sine-Gordon).
-override NONLINEARITY: u32 = 0;
-
 // Partial sums: lower holds (‖x‖², s, x·∇s, Δs), upper (xᵀ∇²s x, x·∇Δs, Δ²s, unused).
 var<workgroup> lower: array<vec4<f32>, WORKGROUP_SIZE>;
 var<workgroup> upper: array<vec4<f32>, WORKGROUP_SIZE>;
-
-fn pointIndex(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return wg.x + wg.y * groups.x;
-}
 
 fn coordinate(base: u32, j: u32) -> f32 {
   return points[base + j];
@@ -88,34 +78,20 @@ fn reduceBoth(lid: u32) {
   workgroupBarrier();
 }
 
-fn nonlinearity(u: f32) -> f32 {
-  if (NONLINEARITY == 1u) {
-    return u - u * u * u;
-  }
-  if (NONLINEARITY == 2u) {
-    return sinCos(u).x;
-  }
-  return 0.0;
-}
-
 // u* = b s and f = Δu* + N(u*) from the reduced sums (‖x‖², s, x·∇s, Δs).
 fn writeLaplacianProblem(point: u32, sums: vec4<f32>) {
   let d = f32(params.dim);
   let b = 1.0 - sums.x;
   let u = b * sums.y;
   exact[point] = u;
-  source[point] = b * sums.w - 4.0 * sums.z - 2.0 * d * sums.y + nonlinearity(u);
+  source[point] = b * sums.w - 4.0 * sums.z - 2.0 * d * sums.y + nonlinearity(u, 1.0).x;
 }
 
 // Two-body summand c sin φ, φ = a + cos q + q cos a, (a, q) = (x_i, x_{i+1}):
 //   x·∇ = c cos φ (a φ_a + q φ_q),   Δ = c (cos φ (φ_aa + φ_qq) − sin φ (φ_a² + φ_q²)).
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn twoBody(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let point = pointIndex(wg, groups);
+fn twoBody(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let point = workgroupIndex(grid);
   if (point >= params.count) {
     return;
   }
@@ -151,12 +127,8 @@ fn twoBody(
 // Three-body summand c e^p, p = αβγ, (α, β, γ) = (x_i, x_{i+1}, x_{i+2}):
 //   x·∇ = 3p c e^p,   Δ = c e^p ((βγ)² + (αγ)² + (αβ)²).
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn threeBody(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let point = pointIndex(wg, groups);
+fn threeBody(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let point = workgroupIndex(grid);
   if (point >= params.count) {
     return;
   }
@@ -190,12 +162,8 @@ fn threeBody(
 // hence x·∇h = a h_10 + q h_01, Δh = −2 h_00, xᵀ∇²h x = −(a² + q²) h_00 + 2aq h_11,
 // x·∇Δh = −2 (a h_10 + q h_01), Δ²h = 4 h_00.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn clampedSinCos(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let point = pointIndex(wg, groups);
+fn clampedSinCos(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let point = workgroupIndex(grid);
   if (point >= params.count) {
     return;
   }

@@ -9,46 +9,34 @@
 // the coordinates with a fixed-shape tree, then each writes its slice of ∇g, so a point costs O(d) work
 // spread over the workgroup, and results are reproducible to the bit.
 //
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl,
+// lib/pointBatch.wgsl (the params struct).
+//
 // Bindings (@group(0)):
-//   0 params   : uniform { count: u32, dim: u32, stride: u32 }  points, d, floats between points
+//   0 params   : uniform PointBatch { count, dim, stride }  points, d, floats between points
 //   1 points   : storage, read        array<f32>, point p's x_j at points[p·stride + j] (a time
 //                                     coordinate after the d space coordinates is skipped via stride)
 //   2 value    : storage, read_write  array<f32>, g(x_p), count elements
 //   3 gradient : storage, read_write  array<f32>, ∇g(x_p)_j at gradient[p·dim + j], count·dim elements
-// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (default 64);
-// override SCALE_BY_DIMENSION (rational only, default false) sets scale = d.
-// Dispatch: one workgroup per point on a 2-D grid, point = wg.x + wg.y · num_workgroups.x; workgroups
-// past `count` return at once.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (lib/grid.wgsl,
+// default 64); override SCALE_BY_DIMENSION (rational only, default false) sets scale = d.
+// Dispatch: one workgroup per point on a 2-D grid, point = wid.x + wid.y · num_workgroups.x
+// (lib/grid.wgsl workgroupIndex); workgroups past `count` return at once.
 
-struct Params {
-  count: u32,
-  dim: u32,
-  stride: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: PointBatch;
 @group(0) @binding(1) var<storage, read> points: array<f32>;
 @group(0) @binding(2) var<storage, read_write> value: array<f32>;
 @group(0) @binding(3) var<storage, read_write> gradient: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64;
 override SCALE_BY_DIMENSION: bool = false;
 
 var<workgroup> norms: array<f32, WORKGROUP_SIZE>;
 var<workgroup> maxima: array<f32, WORKGROUP_SIZE>;
 var<workgroup> argmaxima: array<u32, WORKGROUP_SIZE>;
 
-fn pointIndex(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return wg.x + wg.y * groups.x;
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn rational(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let point = pointIndex(wg, groups);
+fn rational(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let point = workgroupIndex(grid);
   if (point >= params.count) {
     return;
   }
@@ -79,12 +67,8 @@ fn rational(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn arctanMax(
-  @builtin(workgroup_id) wg: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let point = pointIndex(wg, groups);
+fn arctanMax(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let point = workgroupIndex(grid);
   if (point >= params.count) {
     return;
   }

@@ -2,13 +2,14 @@
 // to every output coefficient, for problems L u = L₀u + N(u) = f where L₀u is linear in the output
 // coefficients: the ball problems (Laplacian, biharmonic) and the interior points of the
 // parabolic problems (u_t + Δu, whose jets carry u_t in every top coefficient; f = 0 there).
-// Composed after accurateMath.wgsl.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl,
+// lib/grid.wgsl, lib/nonlinearity.wgsl (N(u) and N'(u), override NONLINEARITY).
 //
 // For point p with output rows u[p, v] (jetLayout.ts; v = 0 is the value u), the operator estimate
 // is a fixed linear functional of the rows, est = Σ_v w_v·u[p, v] (operator quantity → row weights),
 // and the residual is r = est + N(u₀) − f_p with
 //   N = 0 (Poisson), u − u³ (Allen–Cahn), D·sin(u/D) (sine-Gordon; D = 1 in the ball, D = d in the
-//   STDE code's scaled parabolic form), (1 − u²)/(1 + u²) (semilinear heat).
+//   STDE code's scaled parabolic form), (1 − u²)/(1 + u²) (semilinear heat) — lib/nonlinearity.wgsl.
 //   biased   (LOSS = 0): loss term r², L = mean r²; ∂L/∂u[p,v] = (2/n)·r·(w_v + [v = 0]·N'(u₀)).
 //   unbiased (LOSS = 1): two independent jet draws in the same rows, weights w (first draw) and
 //     w2 (second draw); L = mean(stopgrad(r₁)·r₂) and ∂L/∂u[p,v] = (1/n)·r₁·(w2_v + [v = 0]·N'(u₀)).
@@ -25,9 +26,10 @@
 //   5 residual    : storage, read_write  array<f32>, n  r (first draw)
 //   6 lossTerms   : storage, read_write  array<f32>, ≥ n  termScale·r² or termScale·r₁·r₂
 //   7 cotangent   : storage, read_write  array<f32>, n·V  ∂L/∂u
-// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point; overrides NONLINEARITY (0 none,
-// 1 Allen–Cahn, 2 sine-Gordon, 3 semilinear heat), LOSS (0 biased, 1 unbiased).
-// Dispatch: ceil(n / WORKGROUP_SIZE) workgroups along x.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point; overrides WORKGROUP_SIZE
+// (lib/grid.wgsl, default 64), NONLINEARITY (0 none, 1 Allen–Cahn, 2 sine-Gordon, 3 semilinear
+// heat), LOSS (0 biased, 1 unbiased).
+// Dispatch: ceil(n / WORKGROUP_SIZE) workgroups along x (p = lib/grid.wgsl invocationIndex).
 
 struct Params {
   points: u32,
@@ -46,30 +48,11 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> lossTerms: array<f32>;
 @group(0) @binding(7) var<storage, read_write> cotangent: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64;
-override NONLINEARITY: u32 = 0;
-override LOSS: u32 = 0;
-
-// (N(u), N'(u)).
-fn nonlinearity(u: f32) -> vec2<f32> {
-  if (NONLINEARITY == 1u) {
-    return vec2<f32>(u - u * u * u, 1.0 - 3.0 * u * u);
-  }
-  if (NONLINEARITY == 2u) {
-    let D = params.nonlinearityScale;
-    let sc = sinCos(u / D);
-    return vec2<f32>(D * sc.x, sc.y);
-  }
-  if (NONLINEARITY == 3u) {
-    let q = 1.0 + u * u;
-    return vec2<f32>((1.0 - u * u) / q, -4.0 * u / (q * q));
-  }
-  return vec2<f32>(0.0, 0.0);
-}
+override LOSS: u32 = 0u;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn residualLoss(@builtin(global_invocation_id) id: vec3<u32>) {
-  let p = id.x;
+fn residualLoss(grid: GridInvocation) {
+  let p = invocationIndex(grid);
   if (p >= params.points) {
     return;
   }
@@ -84,7 +67,7 @@ fn residualLoss(@builtin(global_invocation_id) id: vec3<u32>) {
       estimate2 += weights2[v] * u;
     }
   }
-  let n = nonlinearity(output[base]);
+  let n = nonlinearity(output[base], params.nonlinearityScale);
   let r = estimate + n.x - source[p];
   residual[p] = r;
   if (LOSS == 0u) {

@@ -1,7 +1,9 @@
 // randomJets.wgsl: the input tangents of a jet batch, drawn on the GPU for one (seed, step).
-// Compiled after random.wgsl (src/gpu/composeShader.ts); the CPU mirror is src/random/jetDraws.ts.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox),
+// lib/grid.wgsl, lib/tangentSlots.wgsl (the layout below). The CPU mirror is
+// src/random/jetDraws.ts.
 //
-// Layout (src/engine/jetLayout.ts): N points, R jets ("directions") per point, order K, input
+// Layout (lib/tangentSlots.wgsl): N points, R jets ("directions") per point, order K, input
 // width d. Coefficients are normalized, c_k = v_k/k!. Every entry point writes all K orders of
 // every jet: order 1 is the drawn first tangent, order `extraOrder` (if nonzero) the fixed tangent
 // extraCoefficient·e_extraIndex that every jet carries (e.g. v_2 = e_t/d folds u_t into the
@@ -36,9 +38,9 @@
 //   2 index       : storage, read_write  array<i32>, N·R·K (one-hot entry points)
 //   3 coefficient : storage, read_write  array<f32>, N·R·K (one-hot entry points)
 //   4 values      : storage, read_write  array<f32>, N·R·K·d (dense entry points)
-// Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (default 64).
+// Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Dispatch: ceil(invocations / WORKGROUP_SIZE) workgroups, laid out in x and y when there are more
-//   than 65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return).
+//   than 65 535 (lib/grid.wgsl invocationIndex; surplus invocations return).
 
 struct Params {
   seed: u32,
@@ -59,37 +61,26 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> coefficient: array<f32>;
 @group(0) @binding(4) var<storage, read_write> values: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64;
-
-fn invocation(id: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return id.y * groups.x * WORKGROUP_SIZE + id.x;
-}
-
 fn key() -> vec2<u32> {
   return vec2<u32>(params.seed, params.stream);
 }
 
-fn slot(p: u32, r: u32, k: u32) -> u32 {
-  return (p * params.directions + r) * params.order + k - 1u;
-}
-
 // Jet r of point p: v_1 = e_first (first ≥ 0), the extra tangent, zeros elsewhere.
 fn writeOneHotJet(p: u32, r: u32, first: i32) {
-  index[slot(p, r, 1u)] = first;
-  coefficient[slot(p, r, 1u)] = 1.0;
+  let firstSlot = tangentSlot(p, r, 1u, params.directions, params.order);
+  index[firstSlot] = first;
+  coefficient[firstSlot] = 1.0;
   for (var k = 2u; k <= params.order; k++) {
     let isExtra = k == params.extraOrder;
-    index[slot(p, r, k)] = select(-1, i32(params.extraIndex), isExtra);
-    coefficient[slot(p, r, k)] = select(0.0, params.extraCoefficient, isExtra);
+    let slot = tangentSlot(p, r, k, params.directions, params.order);
+    index[slot] = select(-1, i32(params.extraIndex), isExtra);
+    coefficient[slot] = select(0.0, params.extraCoefficient, isExtra);
   }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn sparseOneHot(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let p = invocation(id, groups);
+fn sparseOneHot(grid: GridInvocation) {
+  let p = invocationIndex(grid);
   if (p >= params.points) {
     return;
   }
@@ -99,7 +90,7 @@ fn sparseOneHot(
     let j = params.range - samples + r;
     var pick = uniformBelow(&stream, j + 1u);
     for (var q = 0u; q < r; q++) {
-      if (u32(index[slot(p, q, 1u)]) == pick) {
+      if (u32(index[tangentSlot(p, q, 1u, params.directions, params.order)]) == pick) {
         pick = j;
         break;
       }
@@ -109,11 +100,8 @@ fn sparseOneHot(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn exactOneHot(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let jet = invocation(id, groups);
+fn exactOneHot(grid: GridInvocation) {
+  let jet = invocationIndex(grid);
   if (jet >= params.points * params.directions) {
     return;
   }
@@ -146,22 +134,16 @@ fn writeDense(element: u32, rademacher: bool) {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn denseRademacher(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let element = invocation(id, groups);
+fn denseRademacher(grid: GridInvocation) {
+  let element = invocationIndex(grid);
   if (element < params.points * params.directions * params.order * params.dimension) {
     writeDense(element, true);
   }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn denseGaussian(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let element = invocation(id, groups);
+fn denseGaussian(grid: GridInvocation) {
+  let element = invocationIndex(grid);
   if (element < params.points * params.directions * params.order * params.dimension) {
     writeDense(element, false);
   }

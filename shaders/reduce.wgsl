@@ -17,16 +17,21 @@
 //   2 destination : storage, read_write  array<u32> (records, or the result)
 // Record (4 words, between passes): sum f32, sumOfSquares f32, maxAbs f32, firstNonFinite u32.
 // Result (8 words, the final pass):
-//   0 sum  1 sumOfSquares  2 maxAbs  3 firstNonFinite (0xFFFFFFFF if every element is finite)
+//   0 sum  1 sumOfSquares  2 maxAbs  3 firstNonFinite (ALL_FINITE = 0xFFFFFFFF if every element is
+//   finite)
 //   4 n (u32)  5 mean = sum/n  6 meanOfSquares = sumOfSquares/n  7 norm = sqrt(sumOfSquares)
-// Non-finite elements are detected from their exponent bits (WGSL may assume no NaN/Inf, so
-// `x != x` can be folded away) and left out of the sums; the result's float words are then all set
-// to the canonical NaN bits, so a loss over a residual with a NaN is itself NaN, not a finite lie.
-// Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE a power of two (default 256); each invocation
-//   first adds ITEMS_PER_THREAD (default 4) elements strided by WORKGROUP_SIZE (coalesced reads),
-//   then the workgroup combines the partials in a binary tree in workgroup memory.
+// Non-finite elements are detected from their exponent bits (lib/finiteBits.wgsl: WGSL may assume
+// no NaN/Inf, so `x != x` can be folded away) and left out of the sums; the result's float words
+// are then all set to the canonical NaN bits, so a loss over a residual with a NaN is itself NaN,
+// not a finite lie.
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/finiteBits.wgsl.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (the host's
+//   default 256); each invocation first adds ITEMS_PER_THREAD (default 4) elements strided by
+//   WORKGROUP_SIZE (coalesced reads), then the workgroup combines the partials in a binary tree in
+//   workgroup memory.
 // Dispatch: ceil(count / (WORKGROUP_SIZE·ITEMS_PER_THREAD)) workgroups, laid out in x and y when
-//   there are more than 65 535 (workgroup g = y·num_workgroups.x + x; surplus ones return).
+//   there are more than 65 535 (workgroup g = y·num_workgroups.x + x, lib/grid.wgsl workgroupIndex;
+//   surplus ones return).
 
 struct Params {
   count: u32,
@@ -39,11 +44,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> source: array<u32>;
 @group(0) @binding(2) var<storage, read_write> destination: array<u32>;
 
-override WORKGROUP_SIZE: u32 = 256;
-override ITEMS_PER_THREAD: u32 = 4;
+override ITEMS_PER_THREAD: u32 = 4u;
 
-const NONE: u32 = 0xffffffffu;
-const EXPONENT_MASK: u32 = 0x7f800000u;
 const CANONICAL_NAN: u32 = 0x7fc00000u;
 
 var<workgroup> partialSum: array<f32, WORKGROUP_SIZE>;
@@ -51,18 +53,9 @@ var<workgroup> partialSquares: array<f32, WORKGROUP_SIZE>;
 var<workgroup> partialMax: array<f32, WORKGROUP_SIZE>;
 var<workgroup> partialBad: array<u32, WORKGROUP_SIZE>;
 
-// All exponent bits set means ±Inf (zero mantissa) or NaN (any other mantissa).
-fn isFiniteBits(bits: u32) -> bool {
-  return (bits & EXPONENT_MASK) != EXPONENT_MASK;
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn reduce(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let group = wid.y * groups.x + wid.x;
+fn reduce(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let group = workgroupIndex(grid);
   let base = group * WORKGROUP_SIZE * ITEMS_PER_THREAD;
   // Workgroup-uniform: a surplus workgroup of a 2-D grid leaves before any barrier.
   if (base >= params.count) {
@@ -72,7 +65,7 @@ fn reduce(
   var sum = 0.0;
   var squares = 0.0;
   var maxAbs = 0.0;
-  var bad = NONE;
+  var bad = ALL_FINITE;
   for (var k = 0u; k < ITEMS_PER_THREAD; k++) {
     let i = base + k * WORKGROUP_SIZE + lid;
     if (i < params.count) {
@@ -124,7 +117,7 @@ fn reduce(
     return;
   }
   let n = f32(params.total);
-  let finite = firstBad == NONE;
+  let finite = firstBad == ALL_FINITE;
   destination[0] = select(CANONICAL_NAN, bitcast<u32>(total), finite);
   destination[1] = select(CANONICAL_NAN, bitcast<u32>(totalSquares), finite);
   destination[2] = select(CANONICAL_NAN, bitcast<u32>(partialMax[0]), finite);

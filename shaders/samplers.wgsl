@@ -1,5 +1,6 @@
-// samplers.wgsl: collocation points drawn on the GPU for one (seed, step). Compiled after
-// random.wgsl (src/gpu/composeShader.ts); the CPU mirror is src/random/pointSamplers.ts.
+// samplers.wgsl: collocation points drawn on the GPU for one (seed, step). Composes
+// (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox), lib/grid.wgsl. The
+// CPU mirror is src/random/pointSamplers.ts.
 //
 // Entry points:
 //   ball       points in the unit ball B^d, N·d floats, point p at p·d. Direction z/‖z‖ with
@@ -22,9 +23,10 @@
 //   0 params      : uniform Params below
 //   1 stepCounter : storage, read        array<u32>, word 0 = step
 //   2 points      : storage, read_write  array<f32>, N·d (ball) or N·(d+1) (parabolic)
-// Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE a power of two (default 64).
+// Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (default 64).
 // Dispatch: ball: N workgroups; parabolic: ceil(N·(d+1) / WORKGROUP_SIZE). Laid out in x and y when
-//   there are more than 65 535 (workgroup g = y·num_workgroups.x + x; surplus ones return).
+//   there are more than 65 535 (lib/grid.wgsl workgroupIndex and invocationIndex; surplus ones
+//   return).
 
 struct Params {
   seed: u32,
@@ -39,8 +41,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> stepCounter: array<u32>;
 @group(0) @binding(2) var<storage, read_write> points: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64;
-
 var<workgroup> partialSquares: array<f32, WORKGROUP_SIZE>;
 
 fn key() -> vec2<u32> {
@@ -48,12 +48,8 @@ fn key() -> vec2<u32> {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn ball(
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let p = wid.y * groups.x + wid.x;
+fn ball(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let p = workgroupIndex(grid);
   // Workgroup-uniform: a surplus workgroup of a 2-D grid leaves before any barrier.
   if (p >= params.points) {
     return;
@@ -94,11 +90,8 @@ fn ball(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn parabolic(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let element = id.y * groups.x * WORKGROUP_SIZE + id.x;
+fn parabolic(grid: GridInvocation) {
+  let element = invocationIndex(grid);
   let width = params.dimension + 1u;
   if (element >= params.points * width) {
     return;

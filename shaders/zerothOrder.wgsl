@@ -1,5 +1,7 @@
 // zerothOrder.wgsl: the parameter-space random directions of backprop-free training (DESIGN.md §6),
-// regenerated from Philox counters instead of stored (the MeZO trick). Composed after random.wgsl.
+// regenerated from Philox counters instead of stored (the MeZO trick). Composes
+// (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox), lib/grid.wgsl,
+// lib/finiteBits.wgsl (summarize's first non-finite loss).
 //
 // Direction j of step s over the flat parameter vector (jetLayout.parameterLayout):
 //   full (SUBSPACE = 0): z[i] = N(0, 1) at key (seed, directionStream), counter (s, j, 0, i).
@@ -31,8 +33,9 @@
 //   3 parameters  : storage, read        θ (perturb)
 //   4 losses      : storage, read        2q losses (combine, summarize) or a reduction result (scale)
 //   5 destination : storage, read_write  trial point, gradient or loss statistics
-// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per parameter; dispatch a 2-D grid of
-// workgroups (x·WORKGROUP_SIZE per row of y) covering `count`; summarize: one workgroup.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per parameter (lib/grid.wgsl: WORKGROUP_SIZE,
+// default 64, and invocationIndex); dispatch a 2-D grid of workgroups (x·WORKGROUP_SIZE per row of
+// y) covering `count`; summarize: one workgroup.
 
 struct Params {
   count: u32,
@@ -57,12 +60,7 @@ const MAX_LAYERS: u32 = 33u;
 @group(0) @binding(4) var<storage, read> losses: array<f32>;
 @group(0) @binding(5) var<storage, read_write> destination: array<f32>;
 
-override WORKGROUP_SIZE: u32 = 64u;
 override SUBSPACE: bool = false;
-
-fn parameterIndex(id: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return id.x + id.y * groups.x * WORKGROUP_SIZE;
-}
 
 const MAX_RANK: u32 = 64u;
 
@@ -163,11 +161,8 @@ fn fullValue(step: u32, j: u32, i: u32) -> f32 {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn perturb(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let i = parameterIndex(id, groups);
+fn perturb(grid: GridInvocation) {
+  let i = invocationIndex(grid);
   if (i >= params.count) {
     return;
   }
@@ -183,11 +178,8 @@ fn perturb(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn combine(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let i = parameterIndex(id, groups);
+fn combine(grid: GridInvocation) {
+  let i = invocationIndex(grid);
   if (i >= params.count) {
     return;
   }
@@ -212,30 +204,19 @@ fn combine(
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn direction(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let i = parameterIndex(id, groups);
+fn direction(grid: GridInvocation) {
+  let i = invocationIndex(grid);
   if (i < params.count) {
     destination[i] = fullValue(stepCounter[0], 0u, i);
   }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn scale(
-  @builtin(global_invocation_id) id: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  let i = parameterIndex(id, groups);
+fn scale(grid: GridInvocation) {
+  let i = invocationIndex(grid);
   if (i < params.count) {
     destination[i] = losses[0] * destination[i];
   }
-}
-
-fn isFinite(x: f32) -> bool {
-  // Exponent bits all ones: ±Inf or NaN.
-  return (bitcast<u32>(x) & 0x7F800000u) != 0x7F800000u;
 }
 
 @compute @workgroup_size(1)
@@ -244,10 +225,10 @@ fn summarize() {
   var sum = 0.0;
   var squares = 0.0;
   var maxAbs = 0.0;
-  var firstNonFinite = 0xFFFFFFFFu;
+  var firstNonFinite = ALL_FINITE;
   for (var k = 0u; k < n; k++) {
     let x = losses[k];
-    if (!isFinite(x) && firstNonFinite == 0xFFFFFFFFu) {
+    if (!isFiniteBits(bitcast<u32>(x)) && firstNonFinite == ALL_FINITE) {
       firstNonFinite = k;
     }
     sum += x;

@@ -15,7 +15,7 @@ import {
   parameterLayout,
 } from '../../src/engine/jetLayout.ts';
 import { GpuAdam } from '../../src/engine/optimizers.ts';
-import { GpuBuffers } from '../../src/gpu/buffers.ts';
+import { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import type { JetOperator } from '../../src/operators/operator.ts';
@@ -37,7 +37,7 @@ export async function createJetStep(device: GPUDevice, config: JetStepConfig): P
     activation: 'tanh',
     boundary: 'none',
   };
-  const memory = new GpuBuffers(device);
+  const memory = new GpuMemory(device);
   const shape = operator.shape(N, config.structure);
   const count = parameterLayout(architecture.widths).count;
   const params = memory.createFrom(

@@ -14,7 +14,7 @@ export interface Measured {
   createMs: number;
   /** The first (untimed) step. */
   warmupMs: number;
-  /** Bytes of every GPU buffer the run holds (GpuBuffers.bytesInUse). */
+  /** Bytes of every GPU buffer the run holds (GpuMemory.bytesInUse). */
   memoryBytes: number;
 }
 

@@ -25,6 +25,8 @@ import {
   scalingCharts,
   scalingSection,
 } from './reportSections.ts';
+import type { AdapterGroup } from './reportFiles.ts';
+import { gpuSection, gpuTargetSummaryRow, kitSection } from './reportGpu.ts';
 import { RESULTS_DIR } from './results.ts';
 import type { ScalingResults } from './scalingTypes.ts';
 import type { StdeAccuracyResults } from './stdeAccuracyTypes.ts';
@@ -52,7 +54,7 @@ export interface ReportInputs {
 const verdict = (met: boolean | null): string =>
   met === null ? 'not measured' : met ? '**met**' : '**not met**';
 
-function targetRows(inputs: ReportInputs): string[][] {
+function targetRows(inputs: ReportInputs, gpus: AdapterGroup[]): string[][] {
   const rows: string[][] = [];
   const scaling = inputs.scaling?.data;
   const speedups = scaling ? collapsedSpeedups(scaling).filter((s) => s.jets === 16) : [];
@@ -137,11 +139,7 @@ function targetRows(inputs: ReportInputs): string[][] {
             : ''
         }`,
   ]);
-  rows.push([
-    "On a real GPU: ≥ STDE's A100 it/s at every d",
-    'no GPU on this machine; every number here is from a software adapter',
-    'not measured',
-  ]);
+  rows.push(gpuTargetSummaryRow(gpus));
   return rows;
 }
 
@@ -161,7 +159,15 @@ function earlierPeerLine(run: Loaded<PeerResults>): string {
   );
 }
 
-export function buildReport(inputs: ReportInputs): {
+/**
+ * `inputs`: the software-adapter results (the main sections); `gpus`: one group per hardware
+ * adapter with results on file, each reported in a section of its own (§ 7), never in place of
+ * the software-adapter numbers.
+ */
+export function buildReport(
+  inputs: ReportInputs,
+  gpus: AdapterGroup[] = [],
+): {
   markdown: string;
   charts: { file: string; spec: ChartSpec }[];
 } {
@@ -190,7 +196,10 @@ export function buildReport(inputs: ReportInputs): {
         'SwiftShader (a CPU implementation of Vulkan) on a 2-core machine whose CPU was shared ' +
         'with other jobs during the runs (the load averages below). Absolute times mean little ' +
         'and scatter; ratios measured in the same run (alternating windows of the configurations ' +
-        'compared) are what carry over. Nothing here is a GPU number.',
+        'compared) are what carry over. ' +
+        (gpus.length > 0
+          ? 'Nothing in §§ 1–5 is a GPU number; the GPU numbers are in § 7.'
+          : 'Nothing here is a GPU number.'),
       '',
     );
   }
@@ -199,7 +208,7 @@ export function buildReport(inputs: ReportInputs): {
     '',
     '| target | measured | status |',
     '|---|---|---|',
-    ...targetRows(inputs).map((r) => `| ${r.join(' | ')} |`),
+    ...targetRows(inputs, gpus).map((r) => `| ${r.join(' | ')} |`),
     '',
     '## Machines and runs',
     '',
@@ -227,6 +236,7 @@ export function buildReport(inputs: ReportInputs): {
     'npm run bench:peer         # vs TensorFlow.js in Chromium (bench.html) → peer-<adapter>.json [--budget-s N]',
     'npm run bench:report       # this file and bench/results/*.svg from the JSON files',
     "npm run bench:accuracy     # STDE's 10 000-step accuracy runs → stdeAccuracy-<adapter>.{json,md} [--budget-s N]; hours without a GPU, not in `npm run bench`",
+    'npm run gpu:kit            # gpu-kit/ for a GPU machine without Node: gpu-kit/run.sh there, its JSON files into bench/results/ here (§ 6)',
     '```',
     '',
     "The Node benchmarks use Dawn (the `webgpu` package) with the adapter's own buffer limits; " +
@@ -287,5 +297,20 @@ export function buildReport(inputs: ReportInputs): {
       ...accuracySection(inputs.accuracy.data),
     );
   } else lines.push('Not run (no accuracy results file).', '');
+  lines.push('## 6. Measuring on a GPU: the kit', '', ...kitSection(gpus));
+  if (gpus.length > 0) {
+    lines.push(
+      '## 7. On GPUs',
+      '',
+      'Results measured on hardware adapters, one section per adapter, from their own results ' +
+        'files; the sections above stay the software-adapter runs.',
+      '',
+    );
+    for (const group of gpus) {
+      const section = gpuSection(group, RESULTS_DIR);
+      lines.push(...section.lines);
+      charts.push(...section.charts);
+    }
+  }
   return { markdown: `${lines.join('\n').trimEnd()}\n`, charts };
 }

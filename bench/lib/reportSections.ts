@@ -108,7 +108,11 @@ export function flatnessRatios(results: ScalingResults, low = 100, high = 100_00
   });
 }
 
-export function scalingCharts(results: ScalingResults): { file: string; spec: ChartSpec }[] {
+/** `suffix` tells one adapter's charts from another's (the GPU sections: `-<adapter slug>`). */
+export function scalingCharts(
+  results: ScalingResults,
+  suffix = '',
+): { file: string; spec: ChartSpec }[] {
   const charts: { file: string; spec: ChartSpec }[] = [];
   for (const setup of results.setups) {
     const measured = (estimator: string, value: (o: ScalingResult) => number | null) =>
@@ -130,7 +134,7 @@ export function scalingCharts(results: ScalingResults): { file: string; spec: Ch
           }))
         : [];
     charts.push({
-      file: `scaling-itps-${setup.id}.svg`,
+      file: `scaling-itps-${setup.id}${suffix}.svg`,
       spec: {
         title: 'Training it/s vs d, two-body Allen–Cahn',
         subtitle: `${setup.label}; ${results.adapter.summary}`,
@@ -147,7 +151,7 @@ export function scalingCharts(results: ScalingResults): { file: string; spec: Ch
       },
     });
     charts.push({
-      file: `scaling-memory-${setup.id}.svg`,
+      file: `scaling-memory-${setup.id}${suffix}.svg`,
       spec: {
         title: 'GPU memory vs d (all buffers the run allocates)',
         subtitle: `${setup.label}; ${results.adapter.summary}`,
@@ -179,7 +183,11 @@ function reasonsList(results: { label: string; outcome: Outcome }[]): string[] {
   return lines.length > 0 ? ['Why some points have no number:', '', ...lines, ''] : [];
 }
 
-export function scalingSection(results: ScalingResults, chartDir: string): string[] {
+export function scalingSection(
+  results: ScalingResults,
+  chartDir: string,
+  chartSuffix = '',
+): string[] {
   const at = scalingLookup(results);
   const lines: string[] = [
     `Two-body Allen–Cahn (${results.pde}), one Trainer step = points and jets drawn on the GPU, ` +
@@ -220,9 +228,9 @@ export function scalingSection(results: ScalingResults, chartDir: string): strin
         ]),
       ),
       '',
-      `![it/s vs d, ${setup.label}](${chartDir}/scaling-itps-${setup.id}.svg)`,
+      `![it/s vs d, ${setup.label}](${chartDir}/scaling-itps-${setup.id}${chartSuffix}.svg)`,
       '',
-      `![memory vs d, ${setup.label}](${chartDir}/scaling-memory-${setup.id}.svg)`,
+      `![memory vs d, ${setup.label}](${chartDir}/scaling-memory-${setup.id}${chartSuffix}.svg)`,
       '',
       ...reasonsList(
         results.results
@@ -519,7 +527,39 @@ export function breakdownSection(results: BreakdownResults): string[] {
       ],
     ),
     '',
+    ...gpuTimeLines(results),
     ...growthLines(results),
+    ...(results.notRun ?? []).flatMap((n) => [
+      `- d = ${dLabel(n.dimension)}: not run — ${n.reason}`,
+      '',
+    ]),
+  ];
+}
+
+/** The stages' GPU times (timestamps before and after each), where the run had them. */
+function gpuTimeLines(results: BreakdownResults): string[] {
+  if (!results.gpuTimestamps) return [];
+  const dims = results.rows.map((r) => r.dimension);
+  const stages = results.rows[0]?.stages.map((s) => s.stage) ?? [];
+  const cell = (d: number, stage: string) => {
+    const s = results.rows.find((r) => r.dimension === d)?.stages.find((x) => x.stage === stage);
+    return s?.gpuMs ? `${fmt(s.gpuMs.median)} (${fmt(s.gpuMs.min)}–${fmt(s.gpuMs.max)})` : '–';
+  };
+  const totals = results.rows.map((r) =>
+    r.stages.reduce((sum, s) => sum + (s.gpuMs?.median ?? 0), 0),
+  );
+  return [
+    'GPU time of each stage, ms (timestamp-query: an empty compute pass writes a timestamp before ' +
+      'the stage and another after it in the same command buffer, so submit and wait are left out):',
+    '',
+    ...table(
+      ['stage', ...dims.map((d) => `d = ${dLabel(d)}`)],
+      [
+        ...stages.map((stage) => [stage, ...dims.map((d) => cell(d, stage))]),
+        ['sum of medians', ...totals.map((t) => fmt(t))],
+      ],
+    ),
+    '',
   ];
 }
 

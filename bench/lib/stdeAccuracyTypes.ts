@@ -76,6 +76,8 @@ export interface AccuracyNotMeasured extends AccuracyBase {
   probe: AccuracyProbe | null;
   /** Evaluations made before it ended (step 0 from the probe, then every evalEvery steps). */
   curve: AccuracyPoint[];
+  /** Steps trained when a started run was stopped (`stopped` only). */
+  stepsReached?: number;
 }
 
 export type AccuracyRun = AccuracyMeasured | AccuracyNotMeasured;

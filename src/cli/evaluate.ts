@@ -7,7 +7,7 @@
  *   relative difference where the table has a value for d.
  */
 import { packParameters } from '../engine/jetLayout.ts';
-import { GpuBuffers } from '../gpu/buffers.ts';
+import { GpuMemory } from '../gpu/gpuMemory.ts';
 import { BallEvaluation } from '../train/ballEvaluation.ts';
 import { ParabolicEvaluation } from '../train/parabolicEvaluation.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from '../train/problemGraph.ts';
@@ -77,22 +77,22 @@ export const evalCommand: Command = {
       throw error;
     }
     const metrics = await withNodeGpu(io, async (session) => {
-      const buffers = new GpuBuffers(session.gpu.device);
+      const memory = new GpuMemory(session.gpu.device);
       try {
-        const params = buffers.createFrom(
+        const params = memory.createFrom(
           'parameters',
           packParameters(model.architecture.widths, model.parameters),
         );
         const evaluation: ProblemEvaluation =
           pde.domain === 'ball'
-            ? await BallEvaluation.create(buffers, pde, options, model.architecture, params)
-            : await ParabolicEvaluation.create(buffers, pde, options, model.architecture, params);
+            ? await BallEvaluation.create(memory, pde, options, model.architecture, params)
+            : await ParabolicEvaluation.create(memory, pde, options, model.architecture, params);
         const result = await evaluation.evaluate();
         evaluation.destroy();
         session.assertHealthy();
         return result;
       } finally {
-        buffers.destroyAll();
+        memory.destroyAll();
       }
     });
     if (pde.domain === 'spacetime') {

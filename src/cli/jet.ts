@@ -4,9 +4,10 @@
  * float64 reference. This is the hook for checking the engine against other AD systems.
  */
 import { GpuJetEngine } from '../engine/gpuJetEngine.ts';
-import type { JetEngine } from '../engine/jetEngine.ts';
+import type { AnyTangentInput, JetBatch } from '../engine/jetEngine.ts';
 import { type ModelFile, parseModel } from '../engine/modelFile.ts';
 import { ReferenceJetEngine } from '../engine/referenceEngine.ts';
+import type { MlpArchitecture } from '../jet/mlp.ts';
 import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { exitCodes } from './exitCodes.ts';
@@ -19,6 +20,7 @@ import {
   jetResults,
   parseJetInputFile,
   readJetRequest,
+  referenceJetBatch,
 } from './jetRequest.ts';
 
 const JET_FLAGS: readonly FlagSpec[] = [
@@ -83,16 +85,22 @@ function readRequest(flags: ParsedFlags, dim: number): JetRequest {
   });
 }
 
-async function forward(engine: JetEngine, request: JetRequest): Promise<JetResult[]> {
-  const batch = jetBatch(request);
+async function forward<Tangents extends AnyTangentInput>(
+  engine: {
+    readonly architecture: MlpArchitecture;
+    forward(batch: JetBatch<Tangents>): Promise<Float64Array>;
+  },
+  batch: JetBatch<Tangents>,
+): Promise<JetResult[]> {
   const output = await engine.forward(batch);
   const widths = engine.architecture.widths;
   return jetResults(batch, output, widths[widths.length - 1]);
 }
 
+/** The float64 reference, given the tangents in float64 (only the points are float32). */
 function onCpu(model: ModelFile, request: JetRequest): Promise<JetResult[]> {
   const engine = new ReferenceJetEngine(model.architecture, model.parameters);
-  return forward(engine, request).finally(() => engine.dispose());
+  return forward(engine, referenceJetBatch(request)).finally(() => engine.dispose());
 }
 
 function onGpu(model: ModelFile, request: JetRequest, io: CliIo): Promise<JetResult[]> {
@@ -103,7 +111,7 @@ function onGpu(model: ModelFile, request: JetRequest, io: CliIo): Promise<JetRes
       model.parameters,
     );
     try {
-      const result = await forward(engine, request);
+      const result = await forward(engine, jetBatch(request));
       session.assertHealthy();
       return result;
     } finally {
@@ -119,7 +127,8 @@ export const jetCommand: Command = {
     'Pushes the jet g(t) = x + Σ_k v_k t^k/k! through the network (v_k: the k-th derivative of the\n' +
     'input curve) and prints J_k = d^k/dt^k u(g(t)) at t = 0 for k = 1..K (K ≤ 8), with u(x), as\n' +
     'JSON: { engine, order, jets: [{ point, value: [u per output], derivatives: [[J_1..J_K] per\n' +
-    'output] }] }. Inputs are rounded to float32; `point` shows the point evaluated.',
+    'output] }] }. Points are rounded to float32 (`point` shows the point evaluated); --cpu takes\n' +
+    'the tangents in float64, the GPU in float32.',
   flags: JET_FLAGS,
   run: async (flags, io) => {
     const path = flags.requiredString('model');

@@ -9,7 +9,7 @@
  * a null entry is a zero vector (handy for jets that use only some orders).
  */
 import { MAX_JET_ORDER } from '../engine/forwardJet.ts';
-import type { JetBatch } from '../engine/jetEngine.ts';
+import type { AnyTangentInput, Float64TangentInput, JetBatch } from '../engine/jetEngine.ts';
 import { rowOf, rowsPerPoint, type JetShape, tangentSlot } from '../engine/jetLayout.ts';
 import { factorial } from '../jet/series.ts';
 import {
@@ -137,38 +137,80 @@ export function parseJetInputFile(text: string, dim: number, path: string): JetR
   });
 }
 
-/**
- * The request as one engine batch: one direction per point, dense normalized coefficients,
- * rounded to float32 (the GPU's precision; the float64 reference then starts from the same
- * inputs, so the two engines differ only by their arithmetic).
- */
-export function jetBatch(request: JetRequest): JetBatch {
-  const { dim, order } = request;
-  const shape: JetShape = {
+function jetShape(request: JetRequest): JetShape {
+  return {
     points: request.points.length,
     directions: 1,
-    order,
+    order: request.order,
     structure: 'standard',
   };
-  const x = new Float32Array(request.points.length * dim);
-  const values = new Float32Array(request.points.length * order * dim);
-  request.points.forEach((point, p) => {
-    x.set(point, p * dim);
-    request.tangents[p].forEach((v, index) => {
+}
+
+/** The points, rounded to float32 for either engine: the GPU's precision, and the `point` shown. */
+function float32Points(request: JetRequest): Float32Array {
+  const x = new Float32Array(request.points.length * request.dim);
+  request.points.forEach((point, p) => x.set(point, p * request.dim));
+  return x;
+}
+
+/** The normalized coefficients v_k/k!, computed in float64 and stored in `values`. */
+function fillCoefficients<T extends Float32Array | Float64Array>(
+  request: JetRequest,
+  shape: JetShape,
+  values: T,
+): T {
+  const { dim } = request;
+  request.tangents.forEach((list, p) => {
+    list.forEach((v, index) => {
       const k = index + 1;
       if (v === null) return;
       const slot = tangentSlot(shape, p, 0, k);
       for (let i = 0; i < dim; i++) values[slot * dim + i] = v[i] / factorial(k);
     });
   });
-  return { shape, dim, x, tangents: { kind: 'dense', values } };
+  return values;
+}
+
+/**
+ * The request as the GPU's batch: one direction per point, dense normalized coefficients v_k/k!
+ * (computed in float64, then rounded to float32, the GPU's precision).
+ */
+export function jetBatch(request: JetRequest): JetBatch {
+  const shape = jetShape(request);
+  const values = new Float32Array(request.points.length * request.order * request.dim);
+  return {
+    shape,
+    dim: request.dim,
+    x: float32Points(request),
+    tangents: { kind: 'dense', values: fillCoefficients(request, shape, values) },
+  };
+}
+
+/**
+ * The request as the float64 reference's batch: the same float32 points as the GPU's (so both
+ * engines evaluate the same point), but the tangents as given, normalized in float64: the
+ * reference answers in float64 for the tangents it was asked about.
+ */
+export function referenceJetBatch(request: JetRequest): JetBatch<Float64TangentInput> {
+  const shape = jetShape(request);
+  const values = new Float64Array(request.points.length * request.order * request.dim);
+  return {
+    shape,
+    dim: request.dim,
+    x: float32Points(request),
+    tangents: { kind: 'dense', values: fillCoefficients(request, shape, values) },
+  };
 }
 
 /**
  * Derivatives J_k = k!·u_k from the engine's normalized output (forward's row layout). `point` is
  * the batch's float32 point: the one actually evaluated, which an external check must use.
  */
-export function jetResults(batch: JetBatch, output: Float64Array, outputs: number): JetResult[] {
+export function jetResults(
+  batch: JetBatch<AnyTangentInput>,
+  output: Float64Array,
+  outputs: number,
+): JetResult[] {
   const { shape, dim } = batch;
   const rows = rowsPerPoint(shape);
   const outputIndices = Array.from({ length: outputs }, (_, o) => o);

@@ -21,11 +21,13 @@ import scatterCode from '../../shaders/jetBackwardScatter.wgsl?raw';
 import weightsCode from '../../shaders/jetBackwardWeights.wgsl?raw';
 import type { Activation } from '../jet/activations.ts';
 import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
-import { type GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import { type GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
 import { BindingError } from '../gpu/errors.ts';
-import accurateMathCode from '../../shaders/accurateMath.wgsl?raw';
 import type { ComputeKernel, ShaderSource } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import { dispatchGrid, type GridLimits } from '../gpu/dispatch.ts';
 import {
   type JetShape,
   layerElements,
@@ -34,6 +36,7 @@ import {
   rowsPerPoint,
   type TangentInput,
 } from './jetLayout.ts';
+import { buildFromPlan, type PlannedUniform, plannedView, planUniform } from './planning.ts';
 
 type TangentKind = TangentInput['kind'];
 
@@ -83,7 +86,7 @@ export interface BackwardJetOptions {
 export const maxBackwardOrder = 16;
 
 /** ACTIVATION override of jetBackward.wgsl. */
-const activationCodes: Record<Activation, number> = { tanh: 0, sin: 1, softplus: 2, identity: 3 };
+const activationCodes: Record<Activation, number> = { tanh: 1, sin: 2, softplus: 3, identity: 4 };
 /** INPUT override of jetBackwardWeights.wgsl: where a layer's input jets come from. */
 const inputCodes = { hidden: 0, dense: 1, points: 2 } as const;
 
@@ -96,7 +99,6 @@ const targetWorkgroups = 512;
 const minimumChunk = 256;
 /** Cap on the split slices of one layer (16 MiB), so split-K never dominates memory. */
 const maxPartialElements = 1 << 22;
-const maxWorkgroupsPerDimension = 65535;
 /** Workgroup size of the one-invocation-per-element kernels. */
 const lineSize = 64;
 
@@ -148,12 +150,6 @@ export function weightGradientSplit(
   return { splits: Math.max(1, Math.ceil(reduction / chunk)), chunk };
 }
 
-/** Workgroup counts for `count` workgroups, folded into y past the per-dimension limit. */
-function foldedGrid(count: number): [number, number, number] {
-  const x = Math.min(count, maxWorkgroupsPerDimension);
-  return [x, Math.ceil(count / Math.max(x, 1)), 1];
-}
-
 /** One recorded dispatch, its bind group made per set of buffers. */
 interface Step {
   kernel: ComputeKernel;
@@ -170,20 +166,358 @@ interface ScratchBuffers {
 }
 
 /** Pipelines are shared by every BackwardJet of a device with the same specialization. */
-const accurateMath: ShaderSource = { name: 'accurateMath.wgsl', code: accurateMathCode };
+const backwardSource = [
+  lib.accurateMath,
+  lib.grid,
+  lib.jetRows,
+  lib.activations,
+  { name: 'jetBackward.wgsl', code: backwardCode },
+];
 
-function specializedKernel(
-  device: GPUDevice,
-  parts: readonly ShaderSource[],
-  entryPoint: string,
-  constants: Record<string, number>,
-): Promise<ComputeKernel> {
-  return cachedKernel(device, parts, { entryPoint, constants });
+/** The dispatches of the backward pass, each named by its entry point. */
+export type BackwardStepKind =
+  | 'boundaryTranspose'
+  | 'weightGradient'
+  | 'reduceSplits'
+  | 'scatterTangents'
+  | 'inputCotangent'
+  | 'activationTranspose';
+
+/** The WGSL files each entry point is compiled from. */
+const stepSources: Record<BackwardStepKind, readonly ShaderSource[]> = {
+  boundaryTranspose: backwardSource,
+  weightGradient: [
+    lib.jetRows,
+    lib.tangentSlots,
+    lib.layerInput,
+    lib.productTiles,
+    { name: 'jetBackwardWeights.wgsl', code: weightsCode },
+  ],
+  reduceSplits: [lib.grid, { name: 'jetBackwardReduce.wgsl', code: reduceCode }],
+  scatterTangents: [
+    lib.grid,
+    lib.jetRows,
+    lib.tangentSlots,
+    { name: 'jetBackwardScatter.wgsl', code: scatterCode },
+  ],
+  inputCotangent: [lib.grid, lib.productTiles, { name: 'jetBackwardInput.wgsl', code: inputCode }],
+  activationTranspose: backwardSource,
+};
+
+export interface BackwardJetConfig extends BackwardJetOptions {
+  architecture: MlpArchitecture;
+  shape: JetShape;
+  tangentKind: TangentKind;
+}
+
+/** One planned dispatch of the backward pass. */
+export interface BackwardStepPlan {
+  /** The entry point; stepSources names its files. */
+  kind: BackwardStepKind;
+  /**
+   * The layer l being differentiated. Its inputCotangent and activationTranspose steps write the
+   * cotangent of layer l − 1's output.
+   */
+  layer: number;
+  constants: Record<string, number>;
+  params: PlannedUniform;
+  grid: [number, number, number];
+  /** weightGradient: writes split slices (reduced by the next step), not the gradient itself. */
+  split: boolean;
+}
+
+export interface BackwardJetPlan {
+  /** Every dispatch, in the order the pass records them. */
+  steps: BackwardStepPlan[];
+  scratch: {
+    outputBar: PlannedBuffer | null;
+    hidden: PlannedBuffer[];
+    partials: PlannedBuffer | null;
+  };
+  /** Every buffer the build allocates: the scratch buffers, then one uniform per step. */
+  buffers: PlannedBuffer[];
+}
+
+function validateBackwardConfig(config: BackwardJetConfig): void {
+  const { architecture, shape, tangentKind } = config;
+  validateArchitecture(architecture);
+  const { points: N, directions: R, order: K } = shape;
+  for (const [name, value, min] of [
+    ['points', N, 1],
+    ['directions', R, 1],
+    ['order', K, 0],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new RangeError(`backward jet: ${name} must be an integer ≥ ${min}, got ${value}`);
+    }
+  }
+  if (K > maxBackwardOrder) {
+    throw new RangeError(
+      `backward jet: order ${K} exceeds the kernels' maximum of ${maxBackwardOrder}`,
+    );
+  }
+  if (shape.structure !== 'standard' && shape.structure !== 'collapsed') {
+    throw new RangeError(`backward jet: unknown structure '${String(shape.structure)}'`);
+  }
+  if (tangentKind !== 'dense' && tangentKind !== 'oneHot') {
+    throw new RangeError(`backward jet: unknown tangent kind '${String(tangentKind)}'`);
+  }
+}
+
+function jetConstantsOf(shape: JetShape): Record<string, number> {
+  const K = shape.order;
+  // K = 0 has no direction rows, so there is nothing to collapse.
+  const collapsed = shape.structure === 'collapsed' && K > 0 ? 1 : 0;
+  return { ORDER: K, COLLAPSED: collapsed };
+}
+
+function planStep(
+  kind: BackwardStepKind,
+  layer: number,
+  label: string,
+  dispatch: Pick<BackwardStepPlan, 'constants' | 'grid'> & { values: Record<string, number> },
+  split = false,
+): BackwardStepPlan {
+  const view = plannedView(stepSources[kind], 'params');
+  const params = planUniform(`backward ${label} params`, view, dispatch.values);
+  return { kind, layer, constants: dispatch.constants, params, grid: dispatch.grid, split };
+}
+
+/** dW_l, db_l: the split-K product and, when split, the reduction of its slices. */
+function planWeightSteps(
+  config: BackwardJetConfig,
+  l: number,
+  limits: GridLimits,
+): { steps: BackwardStepPlan[]; partialElements: number } {
+  const { shape, tangentKind } = config;
+  const { points: N, directions: R } = shape;
+  const V = rowsPerPoint(shape);
+  const { inputs, outputs, weightOffset } = parameterLayout(config.architecture.widths).layers[l];
+  const input =
+    l > 0 ? inputCodes.hidden : tangentKind === 'dense' ? inputCodes.dense : inputCodes.points;
+  // One-hot first layer: only the value rows go through the product, the rest is scattered.
+  const reduction = input === inputCodes.points ? N : N * V;
+  const plan = weightGradientSplit(reduction, outputs, inputs, config.splitRows);
+  const slice = outputs * (inputs + 1);
+  const split = plan.splits > 1;
+  const rowThreads = weightGradientRowThreads(outputs);
+  const weights = planStep(
+    'weightGradient',
+    l,
+    `layer ${l} weight gradient`,
+    {
+      constants: { INPUT: input, ...jetConstantsOf(shape), ROW_THREADS: rowThreads },
+      values: {
+        reduction,
+        inputs,
+        outputs,
+        rowsPerPoint: V,
+        directions: R,
+        chunk: plan.chunk,
+        destinationOffset: split ? 0 : weightOffset,
+        splitStride: slice,
+      },
+      grid: [Math.ceil((inputs + 1) / tile), Math.ceil(outputs / (4 * rowThreads)), plan.splits],
+    },
+    split,
+  );
+  if (!split) return { steps: [weights], partialElements: 0 };
+  const reduce = planStep('reduceSplits', l, `layer ${l} reduce`, {
+    constants: { WORKGROUP_SIZE: lineSize },
+    values: { count: slice, splits: plan.splits, offset: weightOffset },
+    grid: dispatchGrid(Math.ceil(slice / lineSize), limits),
+  });
+  return { steps: [weights, reduce], partialElements: plan.splits * slice };
+}
+
+/** The first layer with one-hot tangents: the gradient of the tangent rows, scattered. */
+function planScatterStep(config: BackwardJetConfig): BackwardStepPlan {
+  const { shape } = config;
+  const { inputs, outputs, weightOffset } = parameterLayout(config.architecture.widths).layers[0];
+  return planStep('scatterTangents', 0, 'one-hot scatter', {
+    constants: { ...jetConstantsOf(shape), WORKGROUP_SIZE: lineSize },
+    values: {
+      points: shape.points,
+      directions: shape.directions,
+      outputs,
+      inputs,
+      rowsPerPoint: rowsPerPoint(shape),
+      weightOffset,
+    },
+    grid: [Math.ceil(outputs / lineSize), 1, 1],
+  });
+}
+
+/** Ā = Z̄_l·W_l, then Z̄_{l−1} through the transpose of layer l − 1's activation. */
+function planInputSteps(
+  config: BackwardJetConfig,
+  l: number,
+  limits: GridLimits,
+): BackwardStepPlan[] {
+  const { architecture, shape } = config;
+  const { points: N, directions: R } = shape;
+  const { inputs, outputs, weightOffset } = parameterLayout(architecture.widths).layers[l];
+  const rows = N * rowsPerPoint(shape);
+  // jetBackwardInput.wgsl numbers row tiles workgroup_id.y + workgroup_id.z·num_workgroups.y.
+  const [rowTilesY, rowTilesZ] = dispatchGrid(Math.ceil(rows / tile), limits);
+  return [
+    planStep('inputCotangent', l, `layer ${l} input cotangent`, {
+      constants: {},
+      values: { rows, inputs, outputs, weightOffset },
+      grid: [Math.ceil(inputs / tile), rowTilesY, rowTilesZ],
+    }),
+    planStep('activationTranspose', l, `layer ${l - 1} activation`, {
+      constants: {
+        ...jetConstantsOf(shape),
+        ACTIVATION: activationCodes[architecture.activation],
+        WORKGROUP_SIZE: lineSize,
+      },
+      values: { points: N, width: inputs, directions: R },
+      grid: dispatchGrid(Math.ceil((N * inputs) / lineSize), limits),
+    }),
+  ];
+}
+
+/**
+ * The backward pass of `config` on a device with `limits`: every dispatch in recording order
+ * (kernel specialization, uniform values, grid) and every buffer BackwardJet.create allocates.
+ * Pure; throws RangeError for a config the kernels cannot take.
+ */
+export function planBackwardJet(config: BackwardJetConfig, limits: GridLimits): BackwardJetPlan {
+  validateBackwardConfig(config);
+  const { architecture, shape, tangentKind } = config;
+  const widths = architecture.widths;
+  const L = widths.length - 1;
+  const out = widths[L];
+  const steps: BackwardStepPlan[] = [];
+  if (architecture.boundary !== 'none') {
+    steps.push(
+      planStep('boundaryTranspose', L - 1, 'boundary', {
+        constants: { ...jetConstantsOf(shape), WORKGROUP_SIZE: lineSize },
+        values: { points: shape.points, width: out, directions: shape.directions },
+        grid: dispatchGrid(Math.ceil((shape.points * out) / lineSize), limits),
+      }),
+    );
+  }
+  let partialElements = 0;
+  for (let l = L - 1; l >= 0; l--) {
+    const weights = planWeightSteps(config, l, limits);
+    steps.push(...weights.steps);
+    partialElements = Math.max(partialElements, weights.partialElements);
+    if (l === 0 && tangentKind === 'oneHot' && shape.order > 0) steps.push(planScatterStep(config));
+    if (l > 0) steps.push(...planInputSteps(config, l, limits));
+  }
+  const hiddenBytes = layerElements(shape, Math.max(0, ...widths.slice(1, L))) * 4;
+  const scratch = {
+    outputBar:
+      architecture.boundary === 'none'
+        ? null
+        : storageBuffer('backward m̄', layerElements(shape, out) * 4),
+    hidden:
+      L > 1
+        ? [
+            storageBuffer('backward hidden cotangent A', hiddenBytes),
+            storageBuffer('backward hidden cotangent B', hiddenBytes),
+          ]
+        : [],
+    partials:
+      partialElements > 0 ? storageBuffer('backward split slices', partialElements * 4) : null,
+  };
+  const scratchList = [scratch.outputBar, ...scratch.hidden, scratch.partials];
+  return {
+    steps,
+    scratch,
+    buffers: [
+      ...scratchList.filter((b): b is PlannedBuffer => b !== null),
+      ...steps.map((step) => step.params.buffer),
+    ],
+  };
+}
+
+function outputBarOf(scratch: ScratchBuffers): GPUBuffer {
+  if (!scratch.outputBar) throw new Error('backward jet: m̄ was never allocated');
+  return scratch.outputBar;
 }
 
 function partialsOf(scratch: ScratchBuffers): GPUBuffer {
   if (!scratch.partials) throw new Error('backward jet: split slices were never allocated');
   return scratch.partials;
+}
+
+/** The cotangent of hidden layer l's output: two scratch buffers in alternation from the top. */
+function hiddenCotangent(scratch: ScratchBuffers, L: number, l: number): GPUBuffer {
+  return scratch.hidden[(L - 2 - l) % 2];
+}
+
+/**
+ * Z̄ of layer l (its output cotangent): for the last layer m̄ (the boundary scratch, or the
+ * caller's cotangent when there is no factor), below it the hidden cotangents.
+ */
+function layerCotangent(
+  io: BackwardJetInputs,
+  scratch: ScratchBuffers,
+  L: number,
+  l: number,
+): GPUBuffer {
+  return l === L - 1 ? (scratch.outputBar ?? io.cotangent) : hiddenCotangent(scratch, L, l);
+}
+
+/** How a planned step binds the buffers of one call (see BackwardJetInputs). */
+function stepBinder(
+  step: BackwardStepPlan,
+  kernel: ComputeKernel,
+  params: GPUBuffer,
+  L: number,
+): Step['bind'] {
+  const l = step.layer;
+  switch (step.kind) {
+    case 'boundaryTranspose':
+      return (io, s) => {
+        if (!io.forward.boundary) throw new BindingError('backward jet: no boundary jet');
+        return kernel.bind({ params, jet: io.forward.boundary, cotangent: outputBarOf(s) });
+      };
+    case 'weightGradient':
+      return (io, s) => {
+        const layerInput = l === 0 ? io.forward.x : io.forward.activations[l - 1];
+        return kernel.bind({
+          params,
+          cotangent: layerCotangent(io, s, L, l),
+          layerInput,
+          tangents: l === 0 ? io.forward.tangents : layerInput,
+          destination: step.split ? partialsOf(s) : io.gradient,
+        });
+      };
+    case 'reduceSplits':
+      return (io, s) => kernel.bind({ params, partials: partialsOf(s), gradient: io.gradient });
+    case 'scatterTangents':
+      return (io, s) => {
+        if (!io.forward.tangentIndex) {
+          throw new BindingError('backward jet: one-hot tangents need tangentIndex');
+        }
+        return kernel.bind({
+          params,
+          cotangent: layerCotangent(io, s, L, 0),
+          tangentIndex: io.forward.tangentIndex,
+          tangents: io.forward.tangents,
+          gradient: io.gradient,
+        });
+      };
+    case 'inputCotangent':
+      return (io, s) =>
+        kernel.bind({
+          params,
+          cotangent: layerCotangent(io, s, L, l),
+          parameters: io.params,
+          result: hiddenCotangent(s, L, l - 1),
+        });
+    case 'activationTranspose':
+      return (io, s) =>
+        kernel.bind({
+          params,
+          jet: io.forward.preActivations[l - 1],
+          cotangent: hiddenCotangent(s, L, l - 1),
+        });
+  }
 }
 
 function describeShape(shape: JetShape): string {
@@ -199,7 +533,7 @@ export class BackwardJet {
   readonly shape: JetShape;
   readonly tangentKind: TangentKind;
   readonly layout: ParameterLayout;
-  private readonly buffers: GpuBuffers;
+  private readonly memory: GpuMemory;
   private readonly owned: GPUBuffer[];
   private readonly scratch: ScratchBuffers;
   /** Every dispatch of the pass, in order. */
@@ -207,13 +541,13 @@ export class BackwardJet {
   private cached: { key: GPUBuffer[]; groups: GPUBindGroup[] } | null = null;
 
   private constructor(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     architecture: MlpArchitecture,
     shape: JetShape,
     tangentKind: TangentKind,
     built: { owned: GPUBuffer[]; scratch: ScratchBuffers; steps: Step[] },
   ) {
-    this.buffers = buffers;
+    this.memory = memory;
     this.architecture = architecture;
     this.shape = shape;
     this.tangentKind = tangentKind;
@@ -223,252 +557,45 @@ export class BackwardJet {
     this.steps = built.steps;
   }
 
+  /** Compiles (or reuses) the kernels and allocates every buffer of planBackwardJet. */
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     architecture: MlpArchitecture,
     shape: JetShape,
     tangentKind: TangentKind,
     options: BackwardJetOptions = {},
   ): Promise<BackwardJet> {
-    validateArchitecture(architecture);
-    const { points: N, directions: R, order: K } = shape;
-    for (const [name, value, min] of [
-      ['points', N, 1],
-      ['directions', R, 1],
-      ['order', K, 0],
-    ] as const) {
-      if (!Number.isSafeInteger(value) || value < min) {
-        throw new RangeError(`backward jet: ${name} must be an integer ≥ ${min}, got ${value}`);
-      }
-    }
-    if (K > maxBackwardOrder) {
-      throw new RangeError(
-        `backward jet: order ${K} exceeds the kernels' maximum of ${maxBackwardOrder}`,
-      );
-    }
-    if (shape.structure !== 'standard' && shape.structure !== 'collapsed') {
-      throw new RangeError(`backward jet: unknown structure '${String(shape.structure)}'`);
-    }
-    if (tangentKind !== 'dense' && tangentKind !== 'oneHot') {
-      throw new RangeError(`backward jet: unknown tangent kind '${String(tangentKind)}'`);
-    }
-    const device = buffers.device;
-    const widths = architecture.widths;
-    const L = widths.length - 1;
-    const V = rowsPerPoint(shape);
-    const out = widths[L];
-    const layout = parameterLayout(widths);
-    // K = 0 has no direction rows, so there is nothing to collapse.
-    const collapsed = shape.structure === 'collapsed' && K > 0 ? 1 : 0;
-    const jetConstants = { ORDER: K, COLLAPSED: collapsed };
-    const owned: GPUBuffer[] = [];
-    const uniform = (label: string, values: number[]): GPUBuffer => {
-      // Uniform structs are 16-byte aligned; pad so every binding size is legal.
-      const data = new Uint32Array(Math.ceil(values.length / 4) * 4);
-      data.set(values);
-      const buffer = buffers.createFrom(`backward ${label} params`, data, 'uniform');
-      owned.push(buffer);
-      return buffer;
-    };
-    const source = (name: string, code: string): ShaderSource[] => [{ name, code }];
-    const backwardSource = [accurateMath, { name: 'jetBackward.wgsl', code: backwardCode }];
-
-    try {
-      const hiddenWidth = Math.max(0, ...widths.slice(1, L));
+    const device = memory.device;
+    const plan = planBackwardJet({ architecture, shape, tangentKind, ...options }, device.limits);
+    const kernels = await Promise.all(
+      plan.steps.map((step) =>
+        cachedKernel(device, stepSources[step.kind], {
+          entryPoint: step.kind,
+          constants: step.constants,
+        }),
+      ),
+    );
+    return buildFromPlan(memory, plan.buffers, (allocation) => {
       const scratch: ScratchBuffers = {
-        outputBar:
-          architecture.boundary === 'none'
-            ? null
-            : buffers.create('backward m̄', layerElements(shape, out) * 4),
-        hidden:
-          L > 1
-            ? [
-                buffers.create(
-                  'backward hidden cotangent A',
-                  layerElements(shape, hiddenWidth) * 4,
-                ),
-                buffers.create(
-                  'backward hidden cotangent B',
-                  layerElements(shape, hiddenWidth) * 4,
-                ),
-              ]
-            : [],
-        partials: null,
+        outputBar: plan.scratch.outputBar && allocation.storage(plan.scratch.outputBar),
+        hidden: plan.scratch.hidden.map((b) => allocation.storage(b)),
+        partials: plan.scratch.partials && allocation.storage(plan.scratch.partials),
       };
-      for (const b of [scratch.outputBar, ...scratch.hidden]) if (b) owned.push(b);
-
-      const steps: Step[] = [];
-      if (scratch.outputBar) {
-        const kernel = await specializedKernel(device, backwardSource, 'boundaryTranspose', {
-          ...jetConstants,
-          WORKGROUP_SIZE: lineSize,
-        });
-        const params = uniform('boundary', [N, out, R]);
-        const outputBar = scratch.outputBar;
-        steps.push({
-          kernel,
-          grid: foldedGrid(Math.ceil((N * out) / lineSize)),
-          bind: (io) => {
-            if (!io.forward.boundary) throw new BindingError('backward jet: no boundary jet');
-            return kernel.bind({ params, jet: io.forward.boundary, cotangent: outputBar });
-          },
-        });
-      }
-
-      // Z̄ of layer l (its output cotangent): for the last layer m̄ (the boundary scratch, or the
-      // caller's cotangent when there is no factor), below it two buffers in alternation.
-      const hiddenBuffer = (l: number, s: ScratchBuffers): GPUBuffer => s.hidden[(L - 2 - l) % 2];
-      const zBar = (l: number, io: BackwardJetInputs, s: ScratchBuffers): GPUBuffer =>
-        l === L - 1 ? (s.outputBar ?? io.cotangent) : hiddenBuffer(l, s);
-
-      let partialElements = 0;
-      for (let l = L - 1; l >= 0; l--) {
-        const { inputs, outputs, weightOffset } = layout.layers[l];
-        const first = l === 0;
-        const input = !first
-          ? inputCodes.hidden
-          : tangentKind === 'dense'
-            ? inputCodes.dense
-            : inputCodes.points;
-        // One-hot first layer: only the value rows go through the product, the rest is scattered.
-        const reduction = input === inputCodes.points ? N : N * V;
-        const plan = weightGradientSplit(reduction, outputs, inputs, options.splitRows);
-        const slice = outputs * (inputs + 1);
-        const split = plan.splits > 1;
-        const rowThreads = weightGradientRowThreads(outputs);
-        if (split) partialElements = Math.max(partialElements, plan.splits * slice);
-        const weightKernel = await specializedKernel(
-          device,
-          source('jetBackwardWeights.wgsl', weightsCode),
-          'weightGradient',
-          { INPUT: input, ...jetConstants, ROW_THREADS: rowThreads },
-        );
-        const weightParams = uniform(`layer ${l} weight gradient`, [
-          reduction,
-          inputs,
-          outputs,
-          V,
-          R,
-          plan.chunk,
-          split ? 0 : weightOffset,
-          slice,
-        ]);
-        steps.push({
-          kernel: weightKernel,
-          grid: [
-            Math.ceil((inputs + 1) / tile),
-            Math.ceil(outputs / (4 * rowThreads)),
-            plan.splits,
-          ],
-          bind: (io, s) => {
-            const layerInput = first ? io.forward.x : io.forward.activations[l - 1];
-            return weightKernel.bind({
-              params: weightParams,
-              cotangent: zBar(l, io, s),
-              layerInput,
-              tangents: first ? io.forward.tangents : layerInput,
-              destination: split ? partialsOf(s) : io.gradient,
-            });
-          },
-        });
-        if (split) {
-          const kernel = await specializedKernel(
-            device,
-            source('jetBackwardReduce.wgsl', reduceCode),
-            'reduceSplits',
-            { WORKGROUP_SIZE: lineSize },
-          );
-          const params = uniform(`layer ${l} reduce`, [slice, plan.splits, weightOffset]);
-          steps.push({
-            kernel,
-            grid: foldedGrid(Math.ceil(slice / lineSize)),
-            bind: (io, s) =>
-              kernel.bind({ params, partials: partialsOf(s), gradient: io.gradient }),
-          });
-        }
-        if (first && tangentKind === 'oneHot' && K > 0) {
-          const kernel = await specializedKernel(
-            device,
-            source('jetBackwardScatter.wgsl', scatterCode),
-            'scatterTangents',
-            { ...jetConstants, WORKGROUP_SIZE: lineSize },
-          );
-          const params = uniform('one-hot scatter', [N, R, outputs, inputs, V, weightOffset]);
-          steps.push({
-            kernel,
-            grid: [Math.ceil(outputs / lineSize), 1, 1],
-            bind: (io, s) => {
-              if (!io.forward.tangentIndex) {
-                throw new BindingError('backward jet: one-hot tangents need tangentIndex');
-              }
-              return kernel.bind({
-                params,
-                cotangent: zBar(0, io, s),
-                tangentIndex: io.forward.tangentIndex,
-                tangents: io.forward.tangents,
-                gradient: io.gradient,
-              });
-            },
-          });
-        }
-        if (!first) {
-          const rows = N * V;
-          const rowTiles = Math.ceil(rows / tile);
-          const rowTilesY = Math.min(rowTiles, maxWorkgroupsPerDimension);
-          const matmul = await specializedKernel(
-            device,
-            source('jetBackwardInput.wgsl', inputCode),
-            'inputCotangent',
-            {},
-          );
-          const matmulParams = uniform(`layer ${l} input cotangent`, [
-            rows,
-            inputs,
-            outputs,
-            weightOffset,
-          ]);
-          steps.push({
-            kernel: matmul,
-            grid: [Math.ceil(inputs / tile), rowTilesY, Math.ceil(rowTiles / rowTilesY)],
-            bind: (io, s) =>
-              matmul.bind({
-                params: matmulParams,
-                cotangent: zBar(l, io, s),
-                parameters: io.params,
-                result: hiddenBuffer(l - 1, s),
-              }),
-          });
-          const transpose = await specializedKernel(device, backwardSource, 'activationTranspose', {
-            ...jetConstants,
-            ACTIVATION: activationCodes[architecture.activation],
-            WORKGROUP_SIZE: lineSize,
-          });
-          const transposeParams = uniform(`layer ${l - 1} activation`, [N, inputs, R]);
-          steps.push({
-            kernel: transpose,
-            grid: foldedGrid(Math.ceil((N * inputs) / lineSize)),
-            bind: (io, s) =>
-              transpose.bind({
-                params: transposeParams,
-                jet: io.forward.preActivations[l - 1],
-                cotangent: hiddenBuffer(l - 1, s),
-              }),
-          });
-        }
-      }
-      if (partialElements > 0) {
-        scratch.partials = buffers.create('backward split slices', partialElements * 4);
-        owned.push(scratch.partials);
-      }
-      return new BackwardJet(buffers, architecture, shape, tangentKind, {
-        owned,
+      const L = architecture.widths.length - 1;
+      const steps = plan.steps.map((step, i): Step => {
+        const params = allocation.uniform(step.params, kernels[i].struct('params'));
+        return {
+          kernel: kernels[i],
+          grid: step.grid,
+          bind: stepBinder(step, kernels[i], params, L),
+        };
+      });
+      return new BackwardJet(memory, architecture, shape, tangentKind, {
+        owned: allocation.owned,
         scratch,
         steps,
       });
-    } catch (error) {
-      for (const buffer of owned) buffers.destroy(buffer);
-      throw error;
-    }
+    });
   }
 
   /** Checks every buffer against the shape before anything is recorded. */
@@ -582,8 +709,8 @@ export class BackwardJet {
    * trip: for tests, checkpoints and tools, not for the training step (DESIGN.md §7).
    */
   async readGradient(io: Omit<BackwardJetInputs, 'gradient'>): Promise<Float32Array> {
-    const device = this.buffers.device;
-    const gradient = this.buffers.create('backward gradient readback', this.layout.count * 4);
+    const device = this.memory.device;
+    const gradient = this.memory.create('backward gradient readback', this.layout.count * 4);
     try {
       const encoder = device.createCommandEncoder({ label: 'backward jet' });
       this.encode(encoder, { ...io, gradient });
@@ -591,12 +718,12 @@ export class BackwardJet {
       return await readFloat32(device, gradient, this.layout.count);
     } finally {
       this.cached = null;
-      this.buffers.destroy(gradient);
+      this.memory.destroy(gradient);
     }
   }
 
   destroy(): void {
-    for (const buffer of this.owned) this.buffers.destroy(buffer);
+    for (const buffer of this.owned) this.memory.destroy(buffer);
     this.owned.length = 0;
     this.cached = null;
   }

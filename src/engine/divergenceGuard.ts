@@ -1,15 +1,29 @@
 import finiteCheckCode from '../../shaders/finiteCheck.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { readBuffer } from '../gpu/buffers.ts';
-import { createKernel, type BufferBinding, type ComputeKernel } from '../gpu/kernel.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { readBuffer } from '../gpu/gpuMemory.ts';
+import type { BufferBinding, ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import {
   BindGroupCache,
   inComputePass,
   resolveBinding,
   UniformRing,
   type ComputeTarget,
+  planUniformRing,
+  type RingLimits,
 } from '../gpu/dispatch.ts';
-import { GpuReducer, reductionResultBytes } from './reductions.ts';
+import { reflectStructView } from '../gpu/structView.ts';
+import { plannedView } from './planning.ts';
+import {
+  GpuReducer,
+  planReducer,
+  type ReducerLimits,
+  type ReducerOptions,
+  type ReducerPlan,
+  reductionResultBytes,
+} from './reductions.ts';
 
 /** A single f32 in a GPU buffer: the buffer's first element, or element `index` of it. */
 export type ScalarBinding = GPUBuffer | { buffer: GPUBuffer; index: number };
@@ -45,37 +59,30 @@ export interface GuardStatus {
   checks: number;
 }
 
-/** Word offsets of the status buffer (the Status struct of shaders/finiteCheck.wgsl). */
-export const statusWord = {
-  tripped: 0,
-  step: 1,
-  source: 2,
-  gradientIndex: 3,
-  lossBits: 4,
-  gradientBits: 5,
-  lastCheckedStep: 6,
-  checks: 7,
-} as const;
+const finiteCheckSource = { name: 'finiteCheck.wgsl', code: finiteCheckCode };
+const finiteCheckParts = [lib.finiteBits, finiteCheckSource];
 
-export const statusBytes = 32;
+/** The Status struct of shaders/finiteCheck.wgsl: how the host reads the status buffer back. */
+const statusView = reflectStructView(finiteCheckSource, 'status');
+
+/** Bytes of the status buffer (the Status struct). */
+export const statusBytes = statusView.size;
 
 const noElement = 0xffffffff;
-const paramsBytes = 16;
 
 function bitsToFloat(bits: number): number {
   return new Float32Array(new Uint32Array([bits]).buffer)[0];
 }
 
+/** Decodes the status buffer's bytes (at least statusBytes of them) as read back. */
 export function decodeGuardStatus(words: Uint32Array): GuardStatus {
-  const w = statusWord;
-  const tripped = words[w.tripped] !== 0;
-  const sourceBits = words[w.source];
-  const lossBad = tripped && (sourceBits & 1) !== 0;
-  const gradientBad = tripped && (sourceBits & 2) !== 0;
-  const checks = words[w.checks];
+  const w = statusView.unpack(words) as Record<string, number>;
+  const tripped = w.tripped !== 0;
+  const lossBad = tripped && (w.source & 1) !== 0;
+  const gradientBad = tripped && (w.source & 2) !== 0;
   return {
     tripped,
-    step: tripped ? words[w.step] : null,
+    step: tripped ? w.step : null,
     source:
       lossBad && gradientBad
         ? 'loss and gradient'
@@ -84,14 +91,74 @@ export function decodeGuardStatus(words: Uint32Array): GuardStatus {
           : gradientBad
             ? 'gradient'
             : null,
-    gradientIndex:
-      gradientBad && words[w.gradientIndex] !== noElement ? words[w.gradientIndex] : null,
-    lossValue: lossBad ? bitsToFloat(words[w.lossBits]) : null,
-    gradientValue: gradientBad ? bitsToFloat(words[w.gradientBits]) : null,
-    lossBits: words[w.lossBits],
-    gradientBits: words[w.gradientBits],
-    lastCheckedStep: checks > 0 ? words[w.lastCheckedStep] : null,
-    checks,
+    gradientIndex: gradientBad && w.gradientIndex !== noElement ? w.gradientIndex : null,
+    lossValue: lossBad ? bitsToFloat(w.lossBits) : null,
+    gradientValue: gradientBad ? bitsToFloat(w.gradientBits) : null,
+    lossBits: w.lossBits,
+    gradientBits: w.gradientBits,
+    lastCheckedStep: w.checks > 0 ? w.lastCheckedStep : null,
+    checks: w.checks,
+  };
+}
+
+/** The device limits a guard's plan depends on (GPUSupportedLimits has them). */
+export type DivergenceGuardLimits = RingLimits & ReducerLimits;
+
+export interface DivergenceGuardConfig {
+  gradientCount: number;
+  /** Checks that may be recorded between two queue submits (see UniformRing); default 32. */
+  uniformSlots?: number;
+  /** The workgroup shape of the reducer that reduces the gradient (the guard's own: defaults). */
+  reducer?: ReducerOptions;
+}
+
+export interface DivergenceGuardPlan {
+  gradientCount: number;
+  uniformSlots: number;
+  status: PlannedBuffer;
+  gradientStats: PlannedBuffer;
+  /** Bound as the loss of a check without one. */
+  noLoss: PlannedBuffer;
+  /** The UniformRing of the per-check Params. */
+  ring: PlannedBuffer;
+  /** Every buffer create allocates: status, gradient stats, no-loss stand-in, ring. */
+  buffers: PlannedBuffer[];
+  /**
+   * The chain the first check adds to the reducer (the guard's own, or a shared one that has not
+   * reduced gradientCount elements before): allocated then, not by create.
+   */
+  reduction: ReducerPlan;
+}
+
+/**
+ * The divergence guard of `config` on a device with `limits`: the buffers DivergenceGuard.create
+ * allocates and the reduction chain its first check adds. Pure.
+ */
+export function planDivergenceGuard(
+  config: DivergenceGuardConfig,
+  limits: DivergenceGuardLimits,
+): DivergenceGuardPlan {
+  const { gradientCount } = config;
+  if (!Number.isInteger(gradientCount) || gradientCount < 1) {
+    throw new RangeError(
+      `divergence guard: gradientCount must be a positive integer, got ${gradientCount}`,
+    );
+  }
+  const uniformSlots = config.uniformSlots ?? 32;
+  const status = storageBuffer('divergence status', statusBytes);
+  const gradientStats = storageBuffer('gradient stats', reductionResultBytes);
+  const noLoss = storageBuffer('no loss', 4);
+  const params = plannedView(finiteCheckParts, 'params');
+  const ring = planUniformRing('divergence check params', params, uniformSlots, limits);
+  return {
+    gradientCount,
+    uniformSlots,
+    status,
+    gradientStats,
+    noLoss,
+    ring,
+    buffers: [status, gradientStats, noLoss, ring],
+    reduction: planReducer(gradientCount, config.reducer ?? {}, limits),
   };
 }
 
@@ -120,45 +187,38 @@ export class DivergenceGuard {
   private readonly bindGroups: BindGroupCache;
   private readonly noLoss: GPUBuffer;
 
+  /** Elements of every gradient this guard checks. */
+  readonly gradientCount: number;
+
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
     private readonly reducer: GpuReducer,
     private readonly ownsReducer: boolean,
-    /** Elements of every gradient this guard checks. */
-    readonly gradientCount: number,
-    uniformSlots: number,
+    plan: DivergenceGuardPlan,
   ) {
-    this.statusBuffer = buffers.create('divergence status', statusBytes);
-    this.gradientStats = buffers.create('gradient stats', reductionResultBytes);
-    this.noLoss = buffers.create('no loss', 4);
-    this.ring = new UniformRing(buffers, 'divergence check params', paramsBytes, uniformSlots);
+    this.gradientCount = plan.gradientCount;
+    const { status, gradientStats, noLoss, ring } = plan;
+    this.statusBuffer = memory.create(status.label, status.bytes);
+    this.gradientStats = memory.create(gradientStats.label, gradientStats.bytes);
+    this.noLoss = memory.create(noLoss.label, noLoss.bytes);
+    this.ring = new UniformRing(memory, ring.label, kernel.struct('params'), plan.uniformSlots);
     this.bindGroups = new BindGroupCache(kernel);
   }
 
+  /** Compiles (or reuses) the check and allocates the buffers of planDivergenceGuard. */
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     gradientCount: number,
     options: DivergenceGuardOptions = {},
   ): Promise<DivergenceGuard> {
-    if (!Number.isInteger(gradientCount) || gradientCount < 1) {
-      throw new RangeError(
-        `divergence guard: gradientCount must be a positive integer, got ${gradientCount}`,
-      );
-    }
-    const kernel = await createKernel(buffers.device, {
-      name: 'finiteCheck.wgsl',
-      code: finiteCheckCode,
-    });
-    const reducer = options.reducer ?? (await GpuReducer.create(buffers));
-    return new DivergenceGuard(
-      buffers,
-      kernel,
-      reducer,
-      options.reducer === undefined,
-      gradientCount,
-      options.uniformSlots ?? 32,
+    const plan = planDivergenceGuard(
+      { gradientCount, uniformSlots: options.uniformSlots, reducer: options.reducer?.options },
+      memory.device.limits,
     );
+    const kernel = await cachedKernel(memory.device, finiteCheckParts);
+    const reducer = options.reducer ?? (await GpuReducer.create(memory));
+    return new DivergenceGuard(memory, kernel, reducer, options.reducer === undefined, plan);
   }
 
   /**
@@ -185,9 +245,11 @@ export class DivergenceGuard {
       );
     }
     const gradient = resolveBinding(check.gradient);
-    const params = this.ring.push(
-      new Uint32Array([step, loss ? 1 : 0, loss?.index ?? 0, 0]).buffer,
-    );
+    const params = this.ring.push({
+      step,
+      hasLoss: loss ? 1 : 0,
+      lossIndex: loss?.index ?? 0,
+    });
     inComputePass(target, `divergence check ${step}`, (pass) => {
       this.reducer.encode(pass, gradient, this.gradientCount, this.gradientStats);
       const bindGroup = this.bindGroups.get({
@@ -206,7 +268,7 @@ export class DivergenceGuard {
    * steps or when idle, never inside a step (DESIGN.md §7).
    */
   async readStatus(): Promise<GuardStatus> {
-    const bytes = await readBuffer(this.buffers.device, this.statusBuffer, statusBytes);
+    const bytes = await readBuffer(this.memory.device, this.statusBuffer, statusBytes);
     return decodeGuardStatus(new Uint32Array(bytes));
   }
 
@@ -216,14 +278,14 @@ export class DivergenceGuard {
    * recorded but not yet submitted), so an earlier failing check cannot re-trip the guard.
    */
   reset(): void {
-    this.buffers.write(this.statusBuffer, new Uint32Array(statusBytes / 4));
+    this.memory.write(this.statusBuffer, new Uint8Array(statusBytes));
   }
 
   destroy(): void {
     this.ring.destroy();
-    this.buffers.destroy(this.statusBuffer);
-    this.buffers.destroy(this.gradientStats);
-    this.buffers.destroy(this.noLoss);
+    this.memory.destroy(this.statusBuffer);
+    this.memory.destroy(this.gradientStats);
+    this.memory.destroy(this.noLoss);
     if (this.ownsReducer) this.reducer.destroy();
   }
 }

@@ -5,42 +5,240 @@
  * cotangent ∂L/∂u this gives ∇_θL·v without a backward pass: the forward gradient (DESIGN.md §6).
  * The hard boundary factor b is independent of θ, so u̇ = b·ṁ is jetBoundary.wgsl applied to ṁ.
  */
-import accurateMathCode from '../../shaders/accurateMath.wgsl?raw';
-import boundaryCode from '../../shaders/jetBoundary.wgsl?raw';
 import tangentCode from '../../shaders/jetForwardTangent.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { dispatchGrid } from '../gpu/dispatch.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import { dispatchGrid, type GridLimits } from '../gpu/dispatch.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
 import type { Activation } from '../jet/activations.ts';
 import { validateArchitecture } from '../jet/mlp.ts';
 import {
+  boundaryParts,
   type ExternalJetInputs,
   type ForwardJetConfig,
   JetShapeError,
   MAX_JET_ORDER,
+  planBoundary,
+  type PlannedDispatch,
 } from './forwardJet.ts';
 import { layerElements, parameterLayout, rowsPerPoint } from './jetLayout.ts';
+import { buildFromPlan, type PlannedAllocation, plannedView, planUniform } from './planning.ts';
 
 /** ACTIVATION and INPUT overrides of jetForwardTangent.wgsl (the same ids as jetForward.wgsl). */
 const activationIds: Record<Activation, number> = { tanh: 1, sin: 2, softplus: 3, identity: 4 };
 const LINEAR = 0;
 const inputIds = { rows: 0, dense: 1, oneHot: 2 } as const;
 const WORKGROUP_SIZE = 64;
-const BOUNDARY_WORKGROUP = 64;
+
+const tangentParts = [
+  lib.accurateMath,
+  lib.grid,
+  lib.series,
+  lib.jetRows,
+  lib.tangentSlots,
+  lib.activations,
+  lib.layerInput,
+  { name: 'jetForwardTangent.wgsl', code: tangentCode },
+];
+
+/** The buffers of the pass; the inputs are always external (the trainer's draws). */
+export interface ForwardGradientStorage {
+  /** σ(z) jets of the hidden layers, two in alternation. */
+  jets: [PlannedBuffer, PlannedBuffer];
+  /** Their tangents ṡ, likewise. */
+  jetTangents: [PlannedBuffer, PlannedBuffer];
+  mlpOutput: PlannedBuffer;
+  mlpTangent: PlannedBuffer;
+  /** Bound where a layer declares a binding it does not read (the first layer's input tangent). */
+  placeholder: PlannedBuffer;
+  /** The boundary jet b and u = b·m, u̇ = b·ṁ; null without a boundary factor. */
+  boundary: PlannedBuffer | null;
+  output: PlannedBuffer | null;
+  outputTangent: PlannedBuffer | null;
+}
+
+export interface ForwardGradientJetPlan {
+  layers: PlannedDispatch[];
+  /** The boundary factor, dispatched twice with the same uniform: on m (→ u), on ṁ (→ u̇). */
+  boundary: PlannedDispatch | null;
+  storage: ForwardGradientStorage;
+  /** Bytes θ and v must each hold. */
+  parameterBytes: number;
+  /** Every buffer the build allocates. */
+  buffers: PlannedBuffer[];
+}
+
+function validateGradientConfig(config: ForwardJetConfig): void {
+  validateArchitecture(config.architecture);
+  const { order } = config.shape;
+  if (!Number.isInteger(order) || order < 1 || order > MAX_JET_ORDER) {
+    throw new JetShapeError(
+      `the jet order K must be an integer in 1..${MAX_JET_ORDER}, got ${order}`,
+    );
+  }
+}
+
+function planGradientLayers(config: ForwardJetConfig, limits: GridLimits): PlannedDispatch[] {
+  const { architecture, shape, tangentKind } = config;
+  const layout = parameterLayout(architecture.widths);
+  const last = layout.layers.length - 1;
+  const view = plannedView(tangentParts, 'params');
+  return layout.layers.map((slice, l) => ({
+    constants: {
+      ORDER: shape.order,
+      COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
+      ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
+      INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
+      WORKGROUP_SIZE,
+    },
+    params: planUniform(`forward gradient layer ${l} params`, view, {
+      points: shape.points,
+      directions: shape.directions,
+      rowsPerPoint: rowsPerPoint(shape),
+      inputs: slice.inputs,
+      outputs: slice.outputs,
+      weightOffset: slice.weightOffset,
+      biasOffset: slice.biasOffset,
+    }),
+    // One invocation per (point, output); jetForwardTangent.wgsl folds x and y.
+    grid: dispatchGrid(Math.ceil((shape.points * slice.outputs) / WORKGROUP_SIZE), limits),
+  }));
+}
+
+function planGradientStorage(config: ForwardJetConfig): ForwardGradientStorage {
+  const { architecture, shape } = config;
+  const { widths } = architecture;
+  const buffer = (label: string, elements: number): PlannedBuffer =>
+    storageBuffer(`forward gradient ${label}`, elements * 4);
+  const hidden = widths.slice(1, -1);
+  const widest = hidden.length > 0 ? layerElements(shape, Math.max(...hidden)) : 1;
+  const outElements = layerElements(shape, widths[widths.length - 1]);
+  const boundary = architecture.boundary !== 'none';
+  return {
+    // Layer l reads the jets of layer l − 1 while writing its own: two buffers alternate.
+    jets: [buffer('s (even layers)', widest), buffer('s (odd layers)', widest)],
+    jetTangents: [buffer('ṡ (even layers)', widest), buffer('ṡ (odd layers)', widest)],
+    mlpOutput: buffer('mlp output', outElements),
+    mlpTangent: buffer('mlp output tangent', outElements),
+    placeholder: buffer('unused binding', 1),
+    boundary: boundary ? buffer('boundary', layerElements(shape, 1)) : null,
+    output: boundary ? buffer('output', outElements) : null,
+    outputTangent: boundary ? buffer('output tangent', outElements) : null,
+  };
+}
+
+/**
+ * The forward gradient pass of `config` on a device with `limits`: uniforms, grids and every
+ * buffer ForwardGradientJet.create allocates. Pure; throws JetShapeError for a config the
+ * kernels cannot take.
+ */
+export function planForwardGradientJet(
+  config: ForwardJetConfig,
+  limits: GridLimits,
+): ForwardGradientJetPlan {
+  validateGradientConfig(config);
+  const layers = planGradientLayers(config, limits);
+  const boundary = planBoundary(config, limits, 'forward gradient boundary params');
+  const storage = planGradientStorage(config);
+  const s = storage;
+  const buffers = [
+    ...s.jets,
+    ...s.jetTangents,
+    s.mlpOutput,
+    s.mlpTangent,
+    s.placeholder,
+    s.boundary,
+    s.output,
+    s.outputTangent,
+    ...layers.map((layer) => layer.params.buffer),
+    ...(boundary ? [boundary.params.buffer] : []),
+  ];
+  return {
+    layers,
+    boundary,
+    storage,
+    parameterBytes: parameterLayout(config.architecture.widths).count * 4,
+    buffers: buffers.filter((b): b is PlannedBuffer => b !== null),
+  };
+}
 
 interface BoundStep {
   kernel: ComputeKernel;
   bindGroup: GPUBindGroup;
-  grid: [number, number];
+  grid: [number, number, number];
 }
 
 /** A dispatch and its buffers; layer steps get θ and v added by `bind`. */
-interface StepPlan {
+interface UnboundStep {
   kernel: ComputeKernel;
   resources: Record<string, GPUBuffer>;
-  grid: [number, number];
+  grid: [number, number, number];
   layer: boolean;
+}
+
+/** The layer dispatches, their jets alternating between the planned pairs of buffers. */
+function layerSteps(
+  allocation: PlannedAllocation,
+  plan: ForwardGradientJetPlan,
+  kernels: ComputeKernel[],
+  inputs: ExternalJetInputs,
+): UnboundStep[] {
+  const s = plan.storage;
+  const own = (buffer: PlannedBuffer): GPUBuffer => allocation.storage(buffer);
+  const placeholder = own(s.placeholder);
+  const last = plan.layers.length - 1;
+  return plan.layers.map((layer, l) => ({
+    kernel: kernels[l],
+    resources: {
+      params: allocation.uniform(layer.params, kernels[l].struct('params')),
+      inputJet: l === 0 ? inputs.x : own(s.jets[(l - 1) % 2]),
+      inputTangent: l === 0 ? placeholder : own(s.jetTangents[(l - 1) % 2]),
+      tangents: inputs.tangents,
+      tangentIndex: inputs.tangentIndex ?? placeholder,
+      outputJet: l === last ? own(s.mlpOutput) : own(s.jets[l % 2]),
+      outputTangent: l === last ? own(s.mlpTangent) : own(s.jetTangents[l % 2]),
+    },
+    grid: layer.grid,
+    layer: true,
+  }));
+}
+
+/** u = b·m is linear in m, so the same kernel maps ṁ to u̇ (b is rewritten identically). */
+function boundarySteps(
+  allocation: PlannedAllocation,
+  dispatch: PlannedDispatch,
+  kernel: ComputeKernel,
+  storage: ForwardGradientStorage,
+  inputs: ExternalJetInputs,
+): { steps: UnboundStep[]; output: GPUBuffer; outputTangent: GPUBuffer } {
+  const own = (buffer: PlannedBuffer | null, what: string): GPUBuffer => {
+    if (!buffer) throw new Error(`forward gradient: the plan has no ${what}`);
+    return allocation.storage(buffer);
+  };
+  const params = allocation.uniform(dispatch.params, kernel.struct('params'));
+  const boundary = own(storage.boundary, 'boundary jet');
+  const output = own(storage.output, 'output');
+  const outputTangent = own(storage.outputTangent, 'output tangent');
+  const steps = [
+    [own(storage.mlpOutput, 'mlp output'), output],
+    [own(storage.mlpTangent, 'mlp output tangent'), outputTangent],
+  ].map(([m, u]) => ({
+    kernel,
+    resources: {
+      params,
+      x: inputs.x,
+      tangents: inputs.tangents,
+      tangentIndex: inputs.tangentIndex ?? own(storage.placeholder, 'placeholder'),
+      mlpOutput: m,
+      boundary,
+      output: u,
+    },
+    grid: dispatch.grid,
+    layer: false,
+  }));
+  return { steps, output, outputTangent };
 }
 
 export class ForwardGradientJet {
@@ -50,17 +248,16 @@ export class ForwardGradientJet {
   readonly outputTangent: GPUBuffer;
 
   private steps: BoundStep[] = [];
-  private parameterBytes = 0;
 
   private constructor(
-    private readonly memory: GpuBuffers,
-    private readonly plans: StepPlan[],
+    private readonly memory: GpuMemory,
+    private readonly unbound: UnboundStep[],
     private readonly owned: GPUBuffer[],
-    output: GPUBuffer,
-    outputTangent: GPUBuffer,
+    outputs: { output: GPUBuffer; outputTangent: GPUBuffer },
+    private readonly parameterBytes: number,
   ) {
-    this.output = output;
-    this.outputTangent = outputTangent;
+    this.output = outputs.output;
+    this.outputTangent = outputs.outputTangent;
   }
 
   /**
@@ -79,11 +276,11 @@ export class ForwardGradientJet {
         );
       }
     }
-    this.steps = this.plans.map((plan) => ({
-      kernel: plan.kernel,
-      grid: plan.grid,
-      bindGroup: plan.kernel.bind(
-        plan.layer ? { ...plan.resources, parameters, tangentParameters } : plan.resources,
+    this.steps = this.unbound.map((step) => ({
+      kernel: step.kernel,
+      grid: step.grid,
+      bindGroup: step.kernel.bind(
+        step.layer ? { ...step.resources, parameters, tangentParameters } : step.resources,
       ),
     }));
   }
@@ -91,148 +288,55 @@ export class ForwardGradientJet {
   /**
    * Binds the pass to `parameters` (θ) and `tangentParameters` (v, the same flat layout) and to
    * inputs written by other kernels (points and input tangents, as ForwardJet's ExternalJetInputs).
+   * Allocates the buffers of planForwardGradientJet.
    */
   static async create(
-    memory: GpuBuffers,
+    memory: GpuMemory,
     config: ForwardJetConfig,
     parameters: GPUBuffer,
     tangentParameters: GPUBuffer,
     inputs: ExternalJetInputs,
   ): Promise<ForwardGradientJet> {
-    const { architecture, shape, tangentKind } = config;
-    validateArchitecture(architecture);
-    if (!Number.isInteger(shape.order) || shape.order < 1 || shape.order > MAX_JET_ORDER) {
-      throw new JetShapeError(
-        `the jet order K must be an integer in 1..${MAX_JET_ORDER}, got ${shape.order}`,
-      );
-    }
-    if (tangentKind === 'oneHot' && !inputs.tangentIndex) {
+    const device = memory.device;
+    const plan = planForwardGradientJet(config, device.limits);
+    if (config.tangentKind === 'oneHot' && !inputs.tangentIndex) {
       throw new JetShapeError('one-hot inputs need a tangentIndex buffer');
     }
-    const device = memory.device;
-    const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
-    const { widths } = architecture;
-    const layout = parameterLayout(widths);
-    const N = shape.points;
-    const V = rowsPerPoint(shape);
-    const K = shape.order;
-    const collapsed = shape.structure === 'collapsed';
-    const out = widths[widths.length - 1];
-    const owned: GPUBuffer[] = [];
-    const allocate = (label: string, elements: number): GPUBuffer => {
-      const buffer = memory.create(`forward gradient ${label}`, elements * 4);
-      owned.push(buffer);
-      return buffer;
-    };
-    try {
-      const hidden = widths.slice(1, -1);
-      const widest = hidden.length > 0 ? layerElements(shape, Math.max(...hidden)) : 1;
-      // Layer l reads the jets of layer l − 1 while writing its own: two buffers alternate.
-      const jets = [allocate('s (even layers)', widest), allocate('s (odd layers)', widest)];
-      const jetTangents = [allocate('ṡ (even layers)', widest), allocate('ṡ (odd layers)', widest)];
-      const mlpOutput = allocate('mlp output', layerElements(shape, out));
-      const mlpTangent = allocate('mlp output tangent', layerElements(shape, out));
-      const placeholder = allocate('unused binding', 1);
-      const last = layout.layers.length - 1;
-      const plans: StepPlan[] = [];
-      for (const [l, slice] of layout.layers.entries()) {
-        const kernel = await cachedKernel(
-          device,
-          [
-            { name: 'accurateMath.wgsl', code: accurateMathCode },
-            { name: 'jetForwardTangent.wgsl', code: tangentCode },
-          ],
-          {
-            constants: {
-              K,
-              COLLAPSED: collapsed ? 1 : 0,
-              ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
-              INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
-              WORKGROUP_SIZE,
-            },
-          },
+    const kernels = await Promise.all(
+      plan.layers.map((layer) =>
+        cachedKernel(device, tangentParts, { constants: layer.constants }),
+      ),
+    );
+    const boundaryKernel =
+      plan.boundary &&
+      (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));
+    return buildFromPlan(memory, plan.buffers, (allocation) => {
+      const steps = layerSteps(allocation, plan, kernels, inputs);
+      let outputs = {
+        output: allocation.storage(plan.storage.mlpOutput),
+        outputTangent: allocation.storage(plan.storage.mlpTangent),
+      };
+      if (plan.boundary && boundaryKernel) {
+        const factor = boundarySteps(
+          allocation,
+          plan.boundary,
+          boundaryKernel,
+          plan.storage,
+          inputs,
         );
-        const uniforms = memory.createFrom(
-          `forward gradient layer ${l} params`,
-          Uint32Array.of(
-            N,
-            shape.directions,
-            V,
-            slice.inputs,
-            slice.outputs,
-            slice.weightOffset,
-            slice.biasOffset,
-          ),
-          'uniform',
-        );
-        owned.push(uniforms);
-        const resources = {
-          params: uniforms,
-          inputJet: l === 0 ? inputs.x : jets[(l - 1) % 2],
-          inputTangent: l === 0 ? placeholder : jetTangents[(l - 1) % 2],
-          tangents: inputs.tangents,
-          tangentIndex: inputs.tangentIndex ?? placeholder,
-          outputJet: l === last ? mlpOutput : jets[l % 2],
-          outputTangent: l === last ? mlpTangent : jetTangents[l % 2],
-        };
-        plans.push({
-          kernel,
-          resources,
-          grid: dispatchGrid(kernel.workgroupsFor(N * slice.outputs), maxGroups),
-          layer: true,
-        });
+        steps.push(...factor.steps);
+        outputs = factor;
       }
-      let output = mlpOutput;
-      let outputTangent = mlpTangent;
-      if (architecture.boundary !== 'none') {
-        const kernel = await cachedKernel(
-          device,
-          [{ name: 'jetBoundary.wgsl', code: boundaryCode }],
-          {
-            constants: {
-              K,
-              COLLAPSED: collapsed ? 1 : 0,
-              ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
-              SQUARED: architecture.boundary === 'ball2' ? 1 : 0,
-              WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
-            },
-          },
-        );
-        const uniforms = memory.createFrom(
-          'forward gradient boundary params',
-          Uint32Array.of(N, shape.directions, V, widths[0], out),
-          'uniform',
-        );
-        owned.push(uniforms);
-        const boundary = allocate('boundary', layerElements(shape, 1));
-        output = allocate('output', layerElements(shape, out));
-        outputTangent = allocate('output tangent', layerElements(shape, out));
-        const grid = dispatchGrid(Math.ceil(N / BOUNDARY_WORKGROUP), maxGroups);
-        // u = b·m is linear in m, so the same kernel maps ṁ to u̇ (b is rewritten identically).
-        for (const [m, u] of [
-          [mlpOutput, output],
-          [mlpTangent, outputTangent],
-        ]) {
-          const resources = {
-            params: uniforms,
-            x: inputs.x,
-            tangents: inputs.tangents,
-            tangentIndex: inputs.tangentIndex ?? placeholder,
-            mlpOutput: m,
-            boundary,
-            output: u,
-          };
-          plans.push({ kernel, resources, grid, layer: false });
-        }
-      }
-      const jet = new ForwardGradientJet(memory, plans, owned, output, outputTangent);
-      jet.parameterBytes = layout.count * 4;
+      const jet = new ForwardGradientJet(
+        memory,
+        steps,
+        allocation.owned,
+        outputs,
+        plan.parameterBytes,
+      );
       jet.bind(parameters, tangentParameters);
       return jet;
-    } catch (error) {
-      for (const buffer of owned) memory.destroy(buffer);
-      throw error;
-    }
+    });
   }
 
   /** Records the pass (every layer, then the boundary factor on u and on u̇). */

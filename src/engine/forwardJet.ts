@@ -1,10 +1,12 @@
 import boundaryCode from '../../shaders/jetBoundary.wgsl?raw';
 import forwardCode from '../../shaders/jetForward.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { readFloat32 } from '../gpu/buffers.ts';
-import accurateMathCode from '../../shaders/accurateMath.wgsl?raw';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { readFloat32 } from '../gpu/gpuMemory.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import { dispatchGrid, type GridLimits } from '../gpu/dispatch.ts';
 import type { Activation } from '../jet/activations.ts';
 import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
 import {
@@ -14,6 +16,13 @@ import {
   rowsPerPoint,
   type TangentInput,
 } from './jetLayout.ts';
+import {
+  buildFromPlan,
+  type PlannedAllocation,
+  type PlannedUniform,
+  plannedView,
+  planUniform,
+} from './planning.ts';
 
 /** Highest jet order the kernels are compiled for (their per-unit series are fixed-size arrays). */
 export const MAX_JET_ORDER = 8;
@@ -86,7 +95,24 @@ const inputIds = { rows: 0, dense: 1, oneHot: 2 } as const;
 
 /** Each invocation of jetForward.wgsl accumulates a 4 × 4 block of (row, output) pairs. */
 const MICRO_TILE = 4;
-const accurateMath = { name: 'accurateMath.wgsl', code: accurateMathCode };
+const forwardParts = [
+  lib.accurateMath,
+  lib.grid,
+  lib.series,
+  lib.jetRows,
+  lib.tangentSlots,
+  lib.activations,
+  lib.layerInput,
+  { name: 'jetForward.wgsl', code: forwardCode },
+];
+/** jetBoundary.wgsl and its library parts (the forward-gradient pass binds the same kernel). */
+export const boundaryParts = [
+  lib.grid,
+  lib.series,
+  lib.jetRows,
+  lib.tangentSlots,
+  { name: 'jetBoundary.wgsl', code: boundaryCode },
+];
 const LAYER_WORKGROUP = 64;
 const BOUNDARY_WORKGROUP = 64;
 
@@ -155,12 +181,6 @@ export function pointsPerWorkgroup(rowsPerUnit: number, tileRows: number, points
   return best;
 }
 
-/** Workgroup counts (y, z) for `groups` groups when one dimension stops at `maxPerDimension`. */
-function splitGrid(groups: number, maxPerDimension: number): [number, number] {
-  const y = Math.min(groups, maxPerDimension);
-  return [y, Math.ceil(groups / y)];
-}
-
 function requirePositiveInteger(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new JetShapeError(`${what} must be a positive integer, got ${value}`);
@@ -204,22 +224,297 @@ function hiddenLayerBuffers(
   storage: 'stored' | 'reused',
   hiddenWidths: readonly number[],
   shape: JetShape,
-  allocate: (label: string, elements: number) => GPUBuffer,
-): { preActivations: GPUBuffer[]; activations: GPUBuffer[] } {
+  buffer: (label: string, elements: number) => PlannedBuffer,
+): { preActivations: PlannedBuffer[]; activations: PlannedBuffer[] } {
   if (storage === 'stored') {
     return {
-      preActivations: hiddenWidths.map((h, l) => allocate(`z${l}`, layerElements(shape, h))),
-      activations: hiddenWidths.map((h, l) => allocate(`s${l}`, layerElements(shape, h))),
+      preActivations: hiddenWidths.map((h, l) => buffer(`z${l}`, layerElements(shape, h))),
+      activations: hiddenWidths.map((h, l) => buffer(`s${l}`, layerElements(shape, h))),
     };
   }
   if (hiddenWidths.length === 0) return { preActivations: [], activations: [] };
   const widest = layerElements(shape, Math.max(...hiddenWidths));
-  const z = allocate('z (reused by every layer)', widest);
-  const s = [allocate('s (even layers)', widest)];
-  if (hiddenWidths.length > 1) s.push(allocate('s (odd layers)', widest));
+  const z = buffer('z (reused by every layer)', widest);
+  const s = [buffer('s (even layers)', widest)];
+  if (hiddenWidths.length > 1) s.push(buffer('s (odd layers)', widest));
   return {
     preActivations: hiddenWidths.map(() => z),
     activations: hiddenWidths.map((_, l) => s[l % 2]),
+  };
+}
+
+/** The device limits a forward jet's plan depends on (GPUSupportedLimits has them). */
+export type ForwardJetLimits = Pick<
+  GPUSupportedLimits,
+  'maxComputeWorkgroupStorageSize' | 'maxComputeWorkgroupsPerDimension'
+>;
+
+/** One planned dispatch: its pipeline overrides, its uniform and its workgroup grid. */
+export interface PlannedDispatch {
+  constants: Record<string, number>;
+  params: PlannedUniform;
+  grid: [number, number, number];
+}
+
+/** The batch's own input buffers, planned when no ExternalJetInputs are bound instead. */
+export interface PlannedJetInputs {
+  x: PlannedBuffer;
+  tangents: PlannedBuffer;
+  /** oneHot tangents only. */
+  tangentIndex: PlannedBuffer | null;
+}
+
+/** Where each buffer of ForwardJetBuffers (and the two stand-ins) comes from. */
+export interface ForwardJetStorage {
+  /** null: the build binds ExternalJetInputs. */
+  inputs: PlannedJetInputs | null;
+  /** One per hidden layer; with reused storage several layers name the same buffer. */
+  preActivations: PlannedBuffer[];
+  activations: PlannedBuffer[];
+  mlpOutput: PlannedBuffer;
+  boundary: PlannedBuffer | null;
+  /** u = b·m; null without a boundary factor, where the output is the mlp output itself. */
+  output: PlannedBuffer | null;
+  /** Bound as the tangent index for dense tangents (every declared binding must be bound). */
+  unusedIndex: PlannedBuffer | null;
+  /** Bound as the output layer's σ(z), which it does not write. */
+  unusedOutput: PlannedBuffer;
+}
+
+export interface ForwardJetPlan {
+  dim: number;
+  /** f32 elements each input holds (what external inputs must hold at least). */
+  inputElements: { x: number; tangents: number; tangentIndex: number };
+  layers: PlannedDispatch[];
+  boundary: PlannedDispatch | null;
+  storage: ForwardJetStorage;
+  /** Every buffer the build allocates, each once: storage, then the uniforms. */
+  buffers: PlannedBuffer[];
+}
+
+export interface ForwardJetPlanOptions {
+  /** The build binds ExternalJetInputs, so it allocates no x, tangents or tangent index. */
+  externalInputs?: boolean;
+}
+
+function planLayers(config: ForwardJetConfig, limits: ForwardJetLimits): PlannedDispatch[] {
+  const { architecture, shape, tangentKind } = config;
+  const { widths } = architecture;
+  const N = shape.points;
+  const V = rowsPerPoint(shape);
+  const view = plannedView(forwardParts, 'params');
+  return parameterLayout(widths).layers.map((slice, l): PlannedDispatch => {
+    const hidden = l < widths.length - 2;
+    const input = l > 0 ? 'rows' : tangentKind;
+    const tiling = layerTiling(slice.outputs, limits.maxComputeWorkgroupStorageSize);
+    const perGroup = pointsPerWorkgroup(input === 'oneHot' ? 1 : V, tiling.tileRows, N);
+    const pointGroups = Math.ceil(N / perGroup);
+    // x takes the output tiles; jetForward.wgsl numbers point groups
+    // workgroup_id.y + workgroup_id.z·num_workgroups.y, so the folded grid goes on y and z.
+    const [y, z] = dispatchGrid(pointGroups, limits);
+    return {
+      constants: {
+        ORDER: shape.order,
+        COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
+        ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
+        INPUT: inputIds[input],
+        WORKGROUP_SIZE: tiling.workgroupSize,
+        THREADS_OUTS: tiling.threadsOuts,
+        TILE_INNER: tiling.tileInner,
+      },
+      params: planUniform(`forward jet layer ${l} params`, view, {
+        points: N,
+        directions: shape.directions,
+        rowsPerPoint: V,
+        inputs: slice.inputs,
+        outputs: slice.outputs,
+        weightOffset: slice.weightOffset,
+        biasOffset: slice.biasOffset,
+        pointsPerGroup: perGroup,
+        pointGroups,
+      }),
+      grid: [Math.ceil(slice.outputs / tiling.tileOuts), y, z],
+    };
+  });
+}
+
+/** The boundary-factor dispatch of a forward pass (shared with the forward-gradient pass). */
+export function planBoundary(
+  config: ForwardJetConfig,
+  limits: GridLimits,
+  label = 'forward jet boundary params',
+): PlannedDispatch | null {
+  const { architecture, shape, tangentKind } = config;
+  if (architecture.boundary === 'none') return null;
+  const { widths } = architecture;
+  return {
+    constants: {
+      ORDER: shape.order,
+      COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
+      ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
+      SQUARED: architecture.boundary === 'ball2' ? 1 : 0,
+      WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
+    },
+    params: planUniform(label, plannedView(boundaryParts, 'params'), {
+      points: shape.points,
+      directions: shape.directions,
+      rowsPerPoint: rowsPerPoint(shape),
+      dim: widths[0],
+      outputs: widths[widths.length - 1],
+    }),
+    // jetBoundary.wgsl numbers points id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
+    grid: dispatchGrid(Math.ceil(shape.points / BOUNDARY_WORKGROUP), limits),
+  };
+}
+
+function planStorage(
+  config: ForwardJetConfig,
+  inputElements: ForwardJetPlan['inputElements'],
+  externalInputs: boolean,
+): ForwardJetStorage {
+  const { architecture, shape, tangentKind } = config;
+  const { widths } = architecture;
+  const out = widths[widths.length - 1];
+  const buffer = (label: string, elements: number): PlannedBuffer =>
+    storageBuffer(`forward jet ${label}`, elements * 4);
+  const boundary =
+    architecture.boundary === 'none' ? null : buffer('boundary', layerElements(shape, 1));
+  return {
+    inputs: externalInputs
+      ? null
+      : {
+          x: buffer('x', inputElements.x),
+          tangents: buffer('tangents', inputElements.tangents),
+          tangentIndex:
+            tangentKind === 'oneHot' ? buffer('tangent index', inputElements.tangentIndex) : null,
+        },
+    ...hiddenLayerBuffers(config.layerStorage ?? 'stored', widths.slice(1, -1), shape, buffer),
+    mlpOutput: buffer('mlp output', layerElements(shape, out)),
+    boundary,
+    output: boundary ? buffer('output', layerElements(shape, out)) : null,
+    unusedIndex: tangentKind === 'dense' ? buffer('unused index', 1) : null,
+    unusedOutput: buffer('unused output', 1),
+  };
+}
+
+/** Each planned storage buffer once (reused layer storage names a buffer per layer). */
+function storageBuffers(storage: ForwardJetStorage): PlannedBuffer[] {
+  const { inputs } = storage;
+  const named = [
+    inputs?.x,
+    inputs?.tangents,
+    inputs?.tangentIndex,
+    ...storage.preActivations,
+    ...storage.activations,
+    storage.mlpOutput,
+    storage.boundary,
+    storage.output,
+    storage.unusedIndex,
+    storage.unusedOutput,
+  ];
+  return [...new Set(named.filter((b): b is PlannedBuffer => !!b))];
+}
+
+/**
+ * The forward jet of `config` on a device with `limits`: layer tilings, uniforms, grids and every
+ * buffer ForwardJet.create allocates. Pure; throws JetShapeError for a config the kernels cannot
+ * take.
+ */
+export function planForwardJet(
+  config: ForwardJetConfig,
+  limits: ForwardJetLimits,
+  options: ForwardJetPlanOptions = {},
+): ForwardJetPlan {
+  validateConfig(config);
+  const { widths } = config.architecture;
+  const { points, directions, order } = config.shape;
+  const dim = widths[0];
+  const slots = points * directions * order;
+  const inputElements = {
+    x: points * dim,
+    tangents: config.tangentKind === 'dense' ? slots * dim : slots,
+    tangentIndex: config.tangentKind === 'oneHot' ? slots : 0,
+  };
+  const layers = planLayers(config, limits);
+  const boundary = planBoundary(config, limits);
+  const storage = planStorage(config, inputElements, options.externalInputs ?? false);
+  return {
+    dim,
+    inputElements,
+    layers,
+    boundary,
+    storage,
+    buffers: [
+      ...storageBuffers(storage),
+      ...layers.map((layer) => layer.params.buffer),
+      ...(boundary ? [boundary.params.buffer] : []),
+    ],
+  };
+}
+
+function checkExternalInputs(
+  plan: ForwardJetPlan,
+  tangentKind: TangentKind,
+  inputs: ExternalJetInputs,
+): void {
+  const needed: [string, GPUBuffer | null, number][] = [
+    ['x', inputs.x, plan.inputElements.x],
+    ['tangents', inputs.tangents, plan.inputElements.tangents],
+    [
+      'tangentIndex',
+      tangentKind === 'oneHot' ? inputs.tangentIndex : null,
+      plan.inputElements.tangentIndex,
+    ],
+  ];
+  for (const [name, buffer, elements] of needed) {
+    if (buffer && buffer.size < elements * 4) {
+      throw new JetShapeError(
+        `external ${name} buffer holds ${buffer.size} bytes, the batch needs ${elements * 4}`,
+      );
+    }
+  }
+  if (tangentKind === 'oneHot' && !inputs.tangentIndex) {
+    throw new JetShapeError('external one-hot inputs need a tangentIndex buffer');
+  }
+}
+
+/** A buffer the plan promises for this build; its absence is a plan/build mismatch. */
+function planned<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) {
+    throw new Error(`forward jet: the plan has no ${what} for this build`);
+  }
+  return value;
+}
+
+/** ForwardJetBuffers from the plan's storage, with external inputs bound where given. */
+function allocateJetBuffers(
+  allocation: PlannedAllocation,
+  config: ForwardJetConfig,
+  plan: ForwardJetPlan,
+  external: ExternalJetInputs | undefined,
+): ForwardJetBuffers {
+  const s = plan.storage;
+  const own = (buffer: PlannedBuffer): GPUBuffer => allocation.storage(buffer);
+  const inputs: ExternalJetInputs = s.inputs
+    ? {
+        x: own(s.inputs.x),
+        tangents: own(s.inputs.tangents),
+        tangentIndex: s.inputs.tangentIndex && own(s.inputs.tangentIndex),
+      }
+    : planned(external, 'external inputs');
+  const mlpOutput = own(s.mlpOutput);
+  return {
+    shape: { ...config.shape },
+    dim: plan.dim,
+    tangentKind: config.tangentKind,
+    x: inputs.x,
+    tangents: inputs.tangents,
+    tangentIndex: config.tangentKind === 'oneHot' ? inputs.tangentIndex : null,
+    preActivations: s.preActivations.map(own),
+    activations: s.activations.map(own),
+    mlpOutput,
+    boundary: s.boundary && own(s.boundary),
+    output: s.output ? own(s.output) : mlpOutput,
   };
 }
 
@@ -240,7 +535,7 @@ interface Dispatch {
 export class ForwardJet {
   readonly config: ForwardJetConfig;
   readonly buffers: ForwardJetBuffers;
-  private readonly memory: GpuBuffers;
+  private readonly memory: GpuMemory;
   private readonly layers: Dispatch[];
   private readonly boundaryStep: Dispatch | null;
   /**
@@ -250,194 +545,76 @@ export class ForwardJet {
   private readonly indexBinding: GPUBuffer;
   private readonly unusedOutput: GPUBuffer;
   private parameters: GPUBuffer;
-  /** Input buffers bound from outside (ExternalJetInputs): never freed here. */
-  private externalInputs: GPUBuffer[] = [];
+  /** Every buffer this forward jet allocated: not the parameters, not external inputs. */
+  private readonly owned: GPUBuffer[];
 
   private constructor(
-    memory: GpuBuffers,
+    memory: GpuMemory,
     config: ForwardJetConfig,
     buffers: ForwardJetBuffers,
-    layers: Dispatch[],
-    boundaryStep: Dispatch | null,
-    indexBinding: GPUBuffer,
-    unusedOutput: GPUBuffer,
+    built: {
+      layers: Dispatch[];
+      boundaryStep: Dispatch | null;
+      indexBinding: GPUBuffer;
+      unusedOutput: GPUBuffer;
+      owned: GPUBuffer[];
+    },
     parameters: GPUBuffer,
   ) {
     this.memory = memory;
     this.config = config;
     this.buffers = buffers;
-    this.layers = layers;
-    this.boundaryStep = boundaryStep;
-    this.indexBinding = indexBinding;
-    this.unusedOutput = unusedOutput;
+    this.layers = built.layers;
+    this.boundaryStep = built.boundaryStep;
+    this.indexBinding = built.indexBinding;
+    this.unusedOutput = built.unusedOutput;
+    this.owned = built.owned;
     this.parameters = parameters;
     this.bindAll();
   }
 
   /**
-   * Compiles (or reuses) the kernels and allocates every buffer of the pass through `memory`.
-   * `parameters` is the flat parameter buffer of `config.architecture`.
+   * Compiles (or reuses) the kernels and allocates every buffer of the pass (planForwardJet)
+   * through `memory`. `parameters` is the flat parameter buffer of `config.architecture`.
    */
   static async create(
-    memory: GpuBuffers,
+    memory: GpuMemory,
     config: ForwardJetConfig,
     parameters: GPUBuffer,
     inputs?: ExternalJetInputs,
   ): Promise<ForwardJet> {
-    validateConfig(config);
     const device = memory.device;
-    const { architecture, shape, tangentKind } = config;
-    const { widths } = architecture;
-    const dim = widths[0];
-    const out = widths[widths.length - 1];
-    const K = shape.order;
-    const V = rowsPerPoint(shape);
-    const N = shape.points;
-    const collapsed = shape.structure === 'collapsed';
-    const limits = device.limits;
-    const slots = N * shape.directions * K;
-
-    const created: GPUBuffer[] = [];
-    const allocate = (label: string, elements: number): GPUBuffer => {
-      const buffer = memory.create(`forward jet ${label}`, elements * 4);
-      created.push(buffer);
-      return buffer;
-    };
-    if (inputs) {
-      const needed: [string, GPUBuffer | null, number][] = [
-        ['x', inputs.x, N * dim],
-        ['tangents', inputs.tangents, tangentKind === 'dense' ? slots * dim : slots],
-        ['tangentIndex', tangentKind === 'oneHot' ? inputs.tangentIndex : null, slots],
-      ];
-      for (const [name, buffer, elements] of needed) {
-        if (buffer && buffer.size < elements * 4) {
-          throw new JetShapeError(
-            `external ${name} buffer holds ${buffer.size} bytes, the batch needs ${elements * 4}`,
-          );
-        }
-      }
-      if (tangentKind === 'oneHot' && !inputs.tangentIndex) {
-        throw new JetShapeError('external one-hot inputs need a tangentIndex buffer');
-      }
-    }
-    try {
-      const layerPlans = parameterLayout(widths).layers.map((slice, l) => {
-        const hidden = l < widths.length - 2;
-        const input = l > 0 ? 'rows' : tangentKind;
-        const tiling = layerTiling(slice.outputs, limits.maxComputeWorkgroupStorageSize);
-        const perGroup = pointsPerWorkgroup(input === 'oneHot' ? 1 : V, tiling.tileRows, N);
-        const pointGroups = Math.ceil(N / perGroup);
-        const [y, z] = splitGrid(pointGroups, limits.maxComputeWorkgroupsPerDimension);
-        const constants = {
-          K,
-          COLLAPSED: collapsed ? 1 : 0,
-          ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
-          INPUT: inputIds[input],
-          WORKGROUP_SIZE: tiling.workgroupSize,
-          THREADS_OUTS: tiling.threadsOuts,
-          TILE_INNER: tiling.tileInner,
-        };
-        const uniforms = new Uint32Array([
-          N,
-          shape.directions,
-          V,
-          slice.inputs,
-          slice.outputs,
-          slice.weightOffset,
-          slice.biasOffset,
-          perGroup,
-          pointGroups,
-        ]);
-        const grid: [number, number, number] = [Math.ceil(slice.outputs / tiling.tileOuts), y, z];
-        return { constants, uniforms, grid };
-      });
-
-      const kernels = await Promise.all(
-        layerPlans.map((plan) =>
-          cachedKernel(device, [accurateMath, { name: 'jetForward.wgsl', code: forwardCode }], {
-            constants: plan.constants,
-          }),
-        ),
-      );
-      const boundaryKernel =
-        architecture.boundary === 'none'
-          ? null
-          : await cachedKernel(device, [{ name: 'jetBoundary.wgsl', code: boundaryCode }], {
-              constants: {
-                K,
-                COLLAPSED: collapsed ? 1 : 0,
-                ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
-                SQUARED: architecture.boundary === 'ball2' ? 1 : 0,
-                WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
-              },
-            });
-
-      const hiddenWidths = widths.slice(1, -1);
-      const mlpOutput = allocate('mlp output', layerElements(shape, out));
-      const boundary = boundaryKernel ? allocate('boundary', layerElements(shape, 1)) : null;
-      const buffers: ForwardJetBuffers = {
-        shape: { ...shape },
-        dim,
-        tangentKind,
-        x: inputs?.x ?? allocate('x', N * dim),
-        tangents:
-          inputs?.tangents ?? allocate('tangents', tangentKind === 'dense' ? slots * dim : slots),
-        tangentIndex:
-          tangentKind === 'oneHot'
-            ? (inputs?.tangentIndex ?? allocate('tangent index', slots))
-            : null,
-        ...hiddenLayerBuffers(config.layerStorage ?? 'stored', hiddenWidths, shape, allocate),
-        mlpOutput,
-        boundary,
-        output: boundary ? allocate('output', layerElements(shape, out)) : mlpOutput,
-      };
-      const uniformBuffer = (label: string, data: Uint32Array): GPUBuffer => {
-        const buffer = memory.createFrom(`forward jet ${label}`, data, 'uniform');
-        created.push(buffer);
-        return buffer;
-      };
-      const layers = layerPlans.map((plan, l): Dispatch => ({
-        kernel: kernels[l],
-        uniforms: uniformBuffer(`layer ${l} params`, plan.uniforms),
+    const plan = planForwardJet(config, device.limits, { externalInputs: inputs !== undefined });
+    if (inputs) checkExternalInputs(plan, config.tangentKind, inputs);
+    const kernels = await Promise.all(
+      plan.layers.map((layer) =>
+        cachedKernel(device, forwardParts, { constants: layer.constants }),
+      ),
+    );
+    const boundaryKernel =
+      plan.boundary &&
+      (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));
+    return buildFromPlan(memory, plan.buffers, (allocation) => {
+      const buffers = allocateJetBuffers(allocation, config, plan, inputs);
+      const dispatch = (step: PlannedDispatch, kernel: ComputeKernel): Dispatch => ({
+        kernel,
+        uniforms: allocation.uniform(step.params, kernel.struct('params')),
         bindGroup: null,
-        grid: plan.grid,
-      }));
-      let boundaryStep: Dispatch | null = null;
-      if (boundaryKernel) {
-        const [x, y] = splitGrid(
-          Math.ceil(N / BOUNDARY_WORKGROUP),
-          limits.maxComputeWorkgroupsPerDimension,
-        );
-        const uniforms = new Uint32Array([N, shape.directions, V, dim, out]);
-        boundaryStep = {
-          kernel: boundaryKernel,
-          uniforms: uniformBuffer('boundary params', uniforms),
-          bindGroup: null,
-          grid: [x, y, 1],
-        };
-      }
-      const indexBinding = buffers.tangentIndex ?? allocate('unused index', 1);
-      const unusedOutput = allocate('unused output', 1);
-      const jet = new ForwardJet(
-        memory,
-        config,
-        buffers,
-        layers,
-        boundaryStep,
-        indexBinding,
-        unusedOutput,
-        parameters,
-      );
-      if (inputs) {
-        jet.externalInputs = [inputs.x, inputs.tangents, inputs.tangentIndex].filter(
-          (b): b is GPUBuffer => b !== null,
-        );
-      }
-      return jet;
-    } catch (error) {
-      for (const buffer of created) memory.destroy(buffer);
-      throw error;
-    }
+        grid: step.grid,
+      });
+      const { unusedIndex, unusedOutput } = plan.storage;
+      const built = {
+        layers: plan.layers.map((layer, l) => dispatch(layer, kernels[l])),
+        boundaryStep:
+          plan.boundary && boundaryKernel ? dispatch(plan.boundary, boundaryKernel) : null,
+        indexBinding: unusedIndex
+          ? allocation.storage(unusedIndex)
+          : planned(buffers.tangentIndex, 'tangent index'),
+        unusedOutput: allocation.storage(unusedOutput),
+        owned: allocation.owned,
+      };
+      return new ForwardJet(memory, config, buffers, built, parameters);
+    });
   }
 
   /** Points to another flat parameter buffer (same layout), e.g. an optimizer's copy. */
@@ -549,25 +726,7 @@ export class ForwardJet {
 
   /** Frees every buffer this forward jet allocated (not the parameter buffer). */
   destroy(): void {
-    const b = this.buffers;
-    const owned = [
-      b.x,
-      b.tangents,
-      b.tangentIndex,
-      ...b.preActivations,
-      ...b.activations,
-      b.mlpOutput,
-      b.boundary,
-      b.output,
-      this.indexBinding,
-      this.unusedOutput,
-      ...this.layers.map((step) => step.uniforms),
-      this.boundaryStep?.uniforms ?? null,
-    ];
-    const external = new Set(this.externalInputs);
-    // Reused layer storage lists each buffer under several layers: free it once.
-    for (const buffer of new Set(owned)) {
-      if (buffer && !external.has(buffer)) this.memory.destroy(buffer);
-    }
+    for (const buffer of this.owned) this.memory.destroy(buffer);
+    this.owned.length = 0;
   }
 }

@@ -4,7 +4,7 @@
  * updates in place. Buffers hide behind the interface, so the tests written for the float64
  * reference run unchanged here.
  */
-import { GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import { GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
 import {
   type AnyMlpParameters,
   type MlpArchitecture,
@@ -38,7 +38,7 @@ function batchKey(shape: JetShape, dim: number, kind: string): string {
 
 export class GpuJetEngine implements JetEngine {
   readonly architecture: MlpArchitecture;
-  readonly memory: GpuBuffers;
+  readonly memory: GpuMemory;
   private readonly params: GPUBuffer;
   private readonly gradientBuffer: GPUBuffer;
   private readonly adam: GpuAdam;
@@ -49,7 +49,7 @@ export class GpuJetEngine implements JetEngine {
 
   private constructor(
     architecture: MlpArchitecture,
-    memory: GpuBuffers,
+    memory: GpuMemory,
     params: GPUBuffer,
     gradient: GPUBuffer,
     adam: GpuAdam,
@@ -70,7 +70,7 @@ export class GpuJetEngine implements JetEngine {
   ): Promise<GpuJetEngine> {
     validateArchitecture(architecture);
     validateParameters(architecture, params);
-    const memory = new GpuBuffers(device);
+    const memory = new GpuMemory(device);
     const flat = packParameters(architecture.widths, params);
     const paramsBuffer = memory.createFrom('parameters', flat);
     const gradient = memory.create('gradient', flat.byteLength);

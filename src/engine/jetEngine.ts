@@ -6,14 +6,29 @@
 import type { AnyMlpParameters, MlpArchitecture, MlpParameters } from '../jet/mlp.ts';
 import { type JetShape, layerElements, type TangentInput } from './jetLayout.ts';
 
-export interface JetBatch {
+/**
+ * Input tangents in float64, laid out as TangentInput: only the float64 reference takes them (the
+ * GPU's tangents are float32), so a reference run is float64 along the tangents it is given.
+ */
+export type Float64TangentInput =
+  | { kind: 'dense'; values: Float64Array }
+  | { kind: 'oneHot'; index: Int32Array; coefficient: Float64Array };
+
+/** Tangents in either precision: what the float64 reference engine accepts. */
+export type AnyTangentInput = TangentInput | Float64TangentInput;
+
+/**
+ * A batch of jets. Every engine takes the default, float32 tangents; the reference engine also
+ * takes JetBatch<AnyTangentInput>, float64 tangents included.
+ */
+export interface JetBatch<Tangents extends AnyTangentInput = TangentInput> {
   shape: JetShape;
   /** Input dimension d (the architecture's widths[0]). */
   dim: number;
   /** N·d points. */
   x: Float32Array | Float64Array;
   /** Normalized input coefficients c_k = v_k/k! (see jetLayout.ts). */
-  tangents: TangentInput;
+  tangents: Tangents;
 }
 
 export interface AdamOptions {
@@ -58,7 +73,7 @@ export class JetBatchError extends Error {
 }
 
 /** Checks a batch against an architecture before any work or allocation. */
-export function validateJetBatch(arch: MlpArchitecture, batch: JetBatch): void {
+export function validateJetBatch(arch: MlpArchitecture, batch: JetBatch<AnyTangentInput>): void {
   const { shape, dim, x, tangents } = batch;
   const { points: N, directions: R, order: K } = shape;
   if (dim !== arch.widths[0]) {

@@ -1,17 +1,22 @@
 import optimizersCode from '../../shaders/optimizers.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { readFloat32 } from '../gpu/buffers.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { readFloat32 } from '../gpu/gpuMemory.ts';
 import { LimitError } from '../gpu/errors.ts';
-import { createKernel, type BufferBinding, type ComputeKernel } from '../gpu/kernel.ts';
+import type { BufferBinding, ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import type { StructValue } from '../gpu/structView.ts';
 import type { DivergenceGuard } from './divergenceGuard.ts';
 import {
   BindGroupCache,
-  dispatchLinear,
   inComputePass,
   resolveBinding,
   UniformRing,
   type ComputeTarget,
+  planUniformRing,
 } from '../gpu/dispatch.ts';
+import { plannedView } from './planning.ts';
 
 export interface OptimizerStep {
   /** The flat parameter buffer (jetLayout.ts), updated in place. */
@@ -47,13 +52,130 @@ export interface AdamOptions extends UpdateKernelOptions {
   weightDecay?: number;
 }
 
-/** The Hyper struct of shaders/optimizers.wgsl (9 words, padded to the 16-byte uniform size). */
-const hyperBytes = 48;
+const optimizersSource = [lib.grid, { name: 'optimizers.wgsl', code: optimizersCode }];
+
+export type OptimizerKind = 'adam' | 'sgd';
+
+/** An optimizer over `parameterCount` parameters; the Adam fields only matter for 'adam'. */
+export interface OptimizerConfig extends AdamOptions {
+  kind: OptimizerKind;
+  parameterCount: number;
+}
+
+/** The device limits an optimizer's plan depends on (GPUSupportedLimits has them). */
+export type OptimizerLimits = Pick<
+  GPUSupportedLimits,
+  | 'maxComputeInvocationsPerWorkgroup'
+  | 'maxComputeWorkgroupSizeX'
+  | 'minUniformBufferOffsetAlignment'
+>;
+
+export interface OptimizerPlan {
+  kind: OptimizerKind;
+  entryPoint: 'adam_step' | 'sgd_step';
+  parameterCount: number;
+  constants: { WORKGROUP_SIZE: number };
+  /** Workgroups of one step, folded into the device's grid by ComputeKernel.dispatchFolded. */
+  workgroups: number;
+  uniformSlots: number;
+  /** Adam's hyperparameters with their defaults applied (unused by sgd). */
+  adam: { beta1: number; beta2: number; epsilon: number; weightDecay: number };
+  /** The UniformRing of the per-step Hyper struct. */
+  ring: PlannedBuffer;
+  /** The 4-byte status bound as the guard of an unguarded step (its word 0 is never set). */
+  unguarded: PlannedBuffer;
+  /**
+   * adam: the moments and θ, m, v before the last update; sgd: 4-byte stand-ins for m and v (the
+   * file's bind group layout lists Adam's moments too) and θ before the last update.
+   */
+  state: { m: PlannedBuffer; v: PlannedBuffer; previous: PlannedBuffer };
+  /** Every buffer create allocates: ring, unguarded status, then the state. */
+  buffers: PlannedBuffer[];
+}
 
 function validateCount(what: string, count: number): void {
   if (!Number.isInteger(count) || count < 1 || count >= 2 ** 32) {
     throw new RangeError(`${what}: parameterCount must be a positive u32 integer, got ${count}`);
   }
+}
+
+function validateAdamOptions(options: AdamOptions): OptimizerPlan['adam'] {
+  const adam = {
+    beta1: options.beta1 ?? 0.9,
+    beta2: options.beta2 ?? 0.999,
+    epsilon: options.epsilon ?? 1e-8,
+    weightDecay: options.weightDecay ?? 0,
+  };
+  for (const [name, value] of [
+    ['beta1', adam.beta1],
+    ['beta2', adam.beta2],
+  ] as const) {
+    if (!(value >= 0 && value < 1))
+      throw new RangeError(`adam: ${name} must be in [0, 1), got ${value}`);
+  }
+  if (!(adam.epsilon > 0 && Number.isFinite(adam.epsilon))) {
+    throw new RangeError(`adam: epsilon must be finite and > 0, got ${adam.epsilon}`);
+  }
+  if (!(adam.weightDecay >= 0 && Number.isFinite(adam.weightDecay))) {
+    throw new RangeError(`adam: weightDecay must be finite and ≥ 0, got ${adam.weightDecay}`);
+  }
+  return adam;
+}
+
+function validateWorkgroupSize(name: string, size: number, limits: OptimizerLimits): void {
+  if (
+    !Number.isInteger(size) ||
+    size < 1 ||
+    size > limits.maxComputeInvocationsPerWorkgroup ||
+    size > limits.maxComputeWorkgroupSizeX
+  ) {
+    throw new LimitError(
+      `${name}: workgroupSize ${size} is outside [1, ${limits.maxComputeInvocationsPerWorkgroup}]`,
+    );
+  }
+}
+
+/**
+ * The optimizer `config` on a device with `limits`: its kernel specialization, the workgroups of
+ * a step and every buffer GpuAdam.create or GpuSgd.create allocates. Pure; throws RangeError or
+ * LimitError for options the kernel cannot take.
+ */
+export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits): OptimizerPlan {
+  const { kind, parameterCount: count } = config;
+  // sgd takes no Adam options: its plan carries the defaults, unused.
+  const adam = validateAdamOptions(kind === 'adam' ? config : {});
+  validateCount(kind, count);
+  const workgroupSize = config.workgroupSize ?? 256;
+  validateWorkgroupSize(kind, workgroupSize, limits);
+  const uniformSlots = config.uniformSlots ?? 32;
+  const hyper = plannedView(optimizersSource, 'hyper');
+  const state =
+    kind === 'adam'
+      ? {
+          m: storageBuffer('adam m', 4 * count),
+          v: storageBuffer('adam v', 4 * count),
+          previous: storageBuffer('adam previous θ, m, v', 12 * count),
+        }
+      : {
+          m: storageBuffer('sgd unused m', 4),
+          v: storageBuffer('sgd unused v', 4),
+          previous: storageBuffer('sgd previous θ', 4 * count),
+        };
+  const ring = planUniformRing(`${kind} hyperparameters`, hyper, uniformSlots, limits);
+  const unguarded = storageBuffer(`${kind} unguarded`, 4);
+  return {
+    kind,
+    entryPoint: kind === 'adam' ? 'adam_step' : 'sgd_step',
+    parameterCount: count,
+    constants: { WORKGROUP_SIZE: workgroupSize },
+    workgroups: Math.ceil(count / workgroupSize),
+    uniformSlots,
+    adam,
+    ring,
+    unguarded,
+    state,
+    buffers: [ring, unguarded, state.m, state.v, state.previous],
+  };
 }
 
 /** One entry point of optimizers.wgsl plus what every step needs: uniform ring, bind groups. */
@@ -62,51 +184,33 @@ class UpdateKernel {
   private readonly bindGroups: BindGroupCache;
   /** Status word 0 that is never set: the "guard" of an unguarded step. */
   private readonly neverTripped: GPUBuffer;
+  readonly count: number;
+  private readonly name: string;
 
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
-    private readonly name: string,
-    readonly count: number,
-    uniformSlots: number,
+    private readonly plan: OptimizerPlan,
   ) {
-    this.ring = new UniformRing(buffers, `${name} hyperparameters`, hyperBytes, uniformSlots);
+    this.count = plan.parameterCount;
+    this.name = plan.kind;
+    this.ring = new UniformRing(memory, plan.ring.label, kernel.struct('hyper'), plan.uniformSlots);
     this.bindGroups = new BindGroupCache(kernel);
-    this.neverTripped = buffers.create(`${name} unguarded`, 4);
+    this.neverTripped = memory.create(plan.unguarded.label, plan.unguarded.bytes);
   }
 
-  static async create(
-    buffers: GpuBuffers,
-    entryPoint: 'adam_step' | 'sgd_step',
-    name: string,
-    count: number,
-    options: UpdateKernelOptions,
-  ): Promise<UpdateKernel> {
-    validateCount(name, count);
-    const device = buffers.device;
-    const workgroupSize = options.workgroupSize ?? 256;
-    if (
-      !Number.isInteger(workgroupSize) ||
-      workgroupSize < 1 ||
-      workgroupSize > device.limits.maxComputeInvocationsPerWorkgroup ||
-      workgroupSize > device.limits.maxComputeWorkgroupSizeX
-    ) {
-      throw new LimitError(
-        `${name}: workgroupSize ${workgroupSize} is outside [1, ${device.limits.maxComputeInvocationsPerWorkgroup}]`,
-      );
-    }
-    const kernel = await createKernel(
-      device,
-      { name: 'optimizers.wgsl', code: optimizersCode },
-      { entryPoint, constants: { WORKGROUP_SIZE: workgroupSize } },
-    );
-    return new UpdateKernel(buffers, kernel, name, count, options.uniformSlots ?? 32);
+  static async create(memory: GpuMemory, plan: OptimizerPlan): Promise<UpdateKernel> {
+    const kernel = await cachedKernel(memory.device, optimizersSource, {
+      entryPoint: plan.entryPoint,
+      constants: plan.constants,
+    });
+    return new UpdateKernel(memory, kernel, plan);
   }
 
   encode(
     target: ComputeTarget,
     step: OptimizerStep,
-    hyper: ArrayBuffer,
+    hyper: StructValue,
     state: { m: GPUBuffer; v: GPUBuffer; previous: GPUBuffer },
   ): void {
     const params = resolveBinding(step.params);
@@ -130,45 +234,15 @@ class UpdateKernel {
       guard: step.guard?.statusBuffer ?? this.neverTripped,
       previous: state.previous,
     });
-    const maxPerDimension = this.buffers.device.limits.maxComputeWorkgroupsPerDimension;
     inComputePass(target, this.name, (pass) => {
-      dispatchLinear(
-        this.kernel,
-        pass,
-        bindGroup,
-        this.kernel.workgroupsFor(this.count),
-        maxPerDimension,
-      );
+      this.kernel.dispatchFolded(pass, bindGroup, this.plan.workgroups);
     });
   }
 
   destroy(): void {
     this.ring.destroy();
-    this.buffers.destroy(this.neverTripped);
+    this.memory.destroy(this.neverTripped);
   }
-}
-
-/** The f32 fields of the Hyper struct, in order after `count`. */
-const hyperFields = [
-  'stepSize',
-  'beta1',
-  'oneMinusBeta1',
-  'beta2',
-  'oneMinusBeta2',
-  'epsilon',
-  'decay',
-  'inverseBias2',
-] as const;
-type HyperField = (typeof hyperFields)[number];
-
-function hyperparameters(count: number, values: Partial<Record<HyperField, number>>): ArrayBuffer {
-  const data = new ArrayBuffer(hyperBytes);
-  new Uint32Array(data, 0, 1)[0] = count;
-  const floats = new Float32Array(data);
-  hyperFields.forEach((field, i) => {
-    floats[i + 1] = values[field] ?? 0;
-  });
-  return data;
 }
 
 function validateLearningRate(what: string, learningRate: number): void {
@@ -194,44 +268,33 @@ export class GpuAdam {
   readonly epsilon: number;
   readonly weightDecay: number;
 
+  readonly parameterCount: number;
+
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly update: UpdateKernel,
-    readonly parameterCount: number,
-    options: AdamOptions,
+    plan: OptimizerPlan,
   ) {
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.parameterCount = plan.parameterCount;
+    this.beta1 = plan.adam.beta1;
+    this.beta2 = plan.adam.beta2;
+    this.epsilon = plan.adam.epsilon;
+    this.weightDecay = plan.adam.weightDecay;
     // WebGPU zero-initialises new buffers: fresh moments are m = v = 0.
-    this.m = buffers.create('adam m', 4 * parameterCount);
-    this.v = buffers.create('adam v', 4 * parameterCount);
-    this.previous = buffers.create('adam previous θ, m, v', 12 * parameterCount);
+    const { m, v, previous } = plan.state;
+    this.m = memory.create(m.label, m.bytes);
+    this.v = memory.create(v.label, v.bytes);
+    this.previous = memory.create(previous.label, previous.bytes);
   }
 
+  /** Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer. */
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     parameterCount: number,
     options: AdamOptions = {},
   ): Promise<GpuAdam> {
-    for (const [name, value] of [
-      ['beta1', options.beta1 ?? 0.9],
-      ['beta2', options.beta2 ?? 0.999],
-    ] as const) {
-      if (!(value >= 0 && value < 1))
-        throw new RangeError(`adam: ${name} must be in [0, 1), got ${value}`);
-    }
-    const epsilon = options.epsilon ?? 1e-8;
-    if (!(epsilon > 0 && Number.isFinite(epsilon))) {
-      throw new RangeError(`adam: epsilon must be finite and > 0, got ${epsilon}`);
-    }
-    const weightDecay = options.weightDecay ?? 0;
-    if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
-      throw new RangeError(`adam: weightDecay must be finite and ≥ 0, got ${weightDecay}`);
-    }
-    const update = await UpdateKernel.create(buffers, 'adam_step', 'adam', parameterCount, options);
-    return new GpuAdam(buffers, update, parameterCount, options);
+    const plan = planOptimizer({ ...options, kind: 'adam', parameterCount }, memory.device.limits);
+    return new GpuAdam(memory, await UpdateKernel.create(memory, plan), plan);
   }
 
   /**
@@ -246,7 +309,8 @@ export class GpuAdam {
     // Bias corrections in float64: f32 sees each derived constant rounded once.
     const bias1 = 1 - this.beta1 ** t;
     const bias2 = 1 - this.beta2 ** t;
-    const hyper = hyperparameters(this.parameterCount, {
+    const hyper = {
+      count: this.parameterCount,
       stepSize: learningRate / bias1,
       beta1: this.beta1,
       oneMinusBeta1: 1 - this.beta1,
@@ -255,7 +319,7 @@ export class GpuAdam {
       epsilon: this.epsilon,
       decay: learningRate * this.weightDecay,
       inverseBias2: 1 / bias2,
-    });
+    };
     this.update.encode(target, step, hyper, { m: this.m, v: this.v, previous: this.previous });
   }
 
@@ -272,7 +336,7 @@ export class GpuAdam {
 
   /** Copies m and v to the CPU (for a checkpoint; the step count is the host's). */
   async downloadMoments(): Promise<{ m: Float32Array; v: Float32Array }> {
-    const device = this.buffers.device;
+    const device = this.memory.device;
     const [m, v] = await Promise.all([
       readFloat32(device, this.m, this.parameterCount),
       readFloat32(device, this.v, this.parameterCount),
@@ -289,13 +353,13 @@ export class GpuAdam {
         );
       }
     }
-    this.buffers.write(this.m, moments.m);
-    this.buffers.write(this.v, moments.v);
+    this.memory.write(this.m, moments.m);
+    this.memory.write(this.v, moments.v);
   }
 
   /** Zeroes m and v (a fresh run restarts at step 1). */
   reset(): void {
-    const device = this.buffers.device;
+    const device = this.memory.device;
     const encoder = device.createCommandEncoder({ label: 'adam reset' });
     encoder.clearBuffer(this.m);
     encoder.clearBuffer(this.v);
@@ -304,9 +368,9 @@ export class GpuAdam {
 
   destroy(): void {
     this.update.destroy();
-    this.buffers.destroy(this.m);
-    this.buffers.destroy(this.v);
-    this.buffers.destroy(this.previous);
+    this.memory.destroy(this.m);
+    this.memory.destroy(this.v);
+    this.memory.destroy(this.previous);
   }
 }
 
@@ -317,30 +381,46 @@ export class GpuSgd {
   /** θ before the last applied update (optimizers.wgsl). */
   private readonly previous: GPUBuffer;
 
+  readonly parameterCount: number;
+
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly update: UpdateKernel,
-    readonly parameterCount: number,
+    plan: OptimizerPlan,
   ) {
+    this.parameterCount = plan.parameterCount;
     // The file's bind group layout lists Adam's moments too (layouts come from the whole module).
-    this.unusedM = buffers.create('sgd unused m', 4);
-    this.unusedV = buffers.create('sgd unused v', 4);
-    this.previous = buffers.create('sgd previous θ', 4 * parameterCount);
+    const { m, v, previous } = plan.state;
+    this.unusedM = memory.create(m.label, m.bytes);
+    this.unusedV = memory.create(v.label, v.bytes);
+    this.previous = memory.create(previous.label, previous.bytes);
   }
 
+  /** Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer. */
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     parameterCount: number,
     options: UpdateKernelOptions = {},
   ): Promise<GpuSgd> {
-    const update = await UpdateKernel.create(buffers, 'sgd_step', 'sgd', parameterCount, options);
-    return new GpuSgd(buffers, update, parameterCount);
+    const plan = planOptimizer({ ...options, kind: 'sgd', parameterCount }, memory.device.limits);
+    return new GpuSgd(memory, await UpdateKernel.create(memory, plan), plan);
   }
 
   /** Records one step; like Adam's, its learning rate is written to the queue now. */
   encodeStep(target: ComputeTarget, step: OptimizerStep): void {
     validateLearningRate('sgd', step.learningRate);
-    const hyper = hyperparameters(this.parameterCount, { stepSize: step.learningRate });
+    // sgd_step reads count and stepSize only.
+    const hyper = {
+      count: this.parameterCount,
+      stepSize: step.learningRate,
+      beta1: 0,
+      oneMinusBeta1: 0,
+      beta2: 0,
+      oneMinusBeta2: 0,
+      epsilon: 0,
+      decay: 0,
+      inverseBias2: 0,
+    };
     this.update.encode(target, step, hyper, {
       m: this.unusedM,
       v: this.unusedV,
@@ -355,8 +435,8 @@ export class GpuSgd {
 
   destroy(): void {
     this.update.destroy();
-    this.buffers.destroy(this.unusedM);
-    this.buffers.destroy(this.unusedV);
-    this.buffers.destroy(this.previous);
+    this.memory.destroy(this.unusedM);
+    this.memory.destroy(this.unusedV);
+    this.memory.destroy(this.previous);
   }
 }

@@ -1,17 +1,24 @@
 import reduceCode from '../../shaders/reduce.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { readBuffer } from '../gpu/buffers.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { readBuffer } from '../gpu/gpuMemory.ts';
 import { LimitError } from '../gpu/errors.ts';
+import { type PlannedBuffer, storageBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
 import {
   BindGroupCache,
-  dispatchLinear,
   inComputePass,
   resolveBinding,
   type ComputeTarget,
 } from '../gpu/dispatch.ts';
-import { createKernel, type BufferBinding, type ComputeKernel } from '../gpu/kernel.ts';
+import type { BufferBinding, ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { plannedView } from './planning.ts';
 
-/** Word offsets of the 8-word result that reduce.wgsl writes (f32 bits unless noted). */
+/**
+ * Word offsets of the 8-word result that reduce.wgsl writes (f32 bits unless noted). The kernel
+ * writes it into an array<u32> binding, not a struct, so there is no struct view to take these
+ * from: they follow the layout documented at the top of reduce.wgsl.
+ */
 export const reductionWord = {
   sum: 0,
   sumOfSquares: 1,
@@ -66,75 +73,167 @@ export interface ReducerOptions {
   itemsPerThread?: number;
 }
 
+const reduceSource = [lib.grid, lib.finiteBits, { name: 'reduce.wgsl', code: reduceCode }];
+
+/** The device limits a reduction's plan depends on (GPUSupportedLimits has them). */
+export type ReducerLimits = Pick<
+  GPUSupportedLimits,
+  | 'maxComputeInvocationsPerWorkgroup'
+  | 'maxComputeWorkgroupSizeX'
+  | 'maxComputeWorkgroupStorageSize'
+  | 'minUniformBufferOffsetAlignment'
+>;
+
+/** One pass of a reduction chain. */
+export interface ReductionPassPlan {
+  /** The pass's Params (reduce.wgsl), written into its slot of the chain's uniform. */
+  params: { count: number; total: number; inputIsRecords: number; isFinal: number };
+  /** Byte offset of that slot. */
+  paramsOffset: number;
+  /** Workgroups, folded into the device's grid by ComputeKernel.dispatchFolded. */
+  workgroups: number;
+  /** Records this pass writes for the next; null for the final pass, which writes the result. */
+  records: PlannedBuffer | null;
+}
+
+export interface ReducerPlan {
+  n: number;
+  constants: { WORKGROUP_SIZE: number; ITEMS_PER_THREAD: number };
+  /** Elements (or records) one workgroup reduces per pass. */
+  tile: number;
+  /** One uniform for the chain, a slot per pass (slots are uniform-offset aligned). */
+  params: PlannedBuffer;
+  /** Bytes of one pass's Params: the size of each slot's binding. */
+  paramsBytes: number;
+  passes: ReductionPassPlan[];
+  /**
+   * What GpuReducer allocates the first time it reduces n elements (and keeps): the uniform,
+   * then the records of every pass but the last. `reduce()`'s own 32-byte result is not listed.
+   */
+  buffers: PlannedBuffer[];
+}
+
+/** The reducer's workgroup shape (its pipeline overrides) and tile, checked against the limits. */
+function reducerShape(
+  options: ReducerOptions,
+  limits: ReducerLimits,
+): Pick<ReducerPlan, 'constants' | 'tile'> {
+  const workgroupSize = options.workgroupSize ?? 256;
+  const itemsPerThread = options.itemsPerThread ?? 4;
+  if (!Number.isInteger(Math.log2(workgroupSize)) || workgroupSize < 1) {
+    throw new RangeError(`reducer: workgroupSize must be a power of two, got ${workgroupSize}`);
+  }
+  if (!Number.isInteger(itemsPerThread) || itemsPerThread < 1) {
+    throw new RangeError(
+      `reducer: itemsPerThread must be a positive integer, got ${itemsPerThread}`,
+    );
+  }
+  if (workgroupSize * itemsPerThread < 2) {
+    throw new RangeError('reducer: a workgroup must reduce at least 2 elements per pass');
+  }
+  const workgroupBytes = 16 * workgroupSize;
+  if (
+    workgroupSize > limits.maxComputeInvocationsPerWorkgroup ||
+    workgroupSize > limits.maxComputeWorkgroupSizeX ||
+    workgroupBytes > limits.maxComputeWorkgroupStorageSize
+  ) {
+    throw new LimitError(
+      `reducer: a workgroup of ${workgroupSize} invocations (${workgroupBytes} bytes of workgroup ` +
+        `memory) exceeds the device limits of ${limits.maxComputeInvocationsPerWorkgroup} ` +
+        `invocations and ${limits.maxComputeWorkgroupStorageSize} bytes`,
+    );
+  }
+  return {
+    constants: { WORKGROUP_SIZE: workgroupSize, ITEMS_PER_THREAD: itemsPerThread },
+    tile: workgroupSize * itemsPerThread,
+  };
+}
+
+/**
+ * The reduction of n elements on a device with `limits`: the chain of passes (each reducing
+ * `tile` values or records per workgroup until one record is left) and the buffers GpuReducer
+ * allocates for it. Pure; throws RangeError or LimitError for what the kernel cannot take.
+ */
+export function planReducer(
+  n: number,
+  options: ReducerOptions,
+  limits: ReducerLimits,
+): ReducerPlan {
+  const { constants, tile } = reducerShape(options, limits);
+  if (!Number.isInteger(n) || n < 1 || n >= noElement) {
+    throw new RangeError(`reducer: n must be an integer in [1, 2^32 − 1), got ${n}`);
+  }
+  const counts: number[] = [n];
+  while (counts[counts.length - 1] > tile) {
+    counts.push(Math.ceil(counts[counts.length - 1] / tile));
+  }
+  const paramsBytes = plannedView(reduceSource, 'params').size;
+  const alignment = limits.minUniformBufferOffsetAlignment;
+  const stride = Math.ceil(paramsBytes / alignment) * alignment;
+  const params = uniformBuffer(`reduce ${n} params`, stride * counts.length);
+  const passes = counts.map((count, k): ReductionPassPlan => {
+    const isFinal = k === counts.length - 1;
+    const workgroups = Math.ceil(count / tile);
+    return {
+      params: { count, total: n, inputIsRecords: k === 0 ? 0 : 1, isFinal: isFinal ? 1 : 0 },
+      paramsOffset: k * stride,
+      workgroups,
+      records: isFinal ? null : storageBuffer(`reduce ${n} records ${k}`, workgroups * recordBytes),
+    };
+  });
+  return {
+    n,
+    constants,
+    tile,
+    params,
+    paramsBytes,
+    passes,
+    buffers: [params, ...passes.flatMap((p) => (p.records ? [p.records] : []))],
+  };
+}
+
 interface ReductionPass {
-  groups: number;
+  workgroups: number;
   params: { buffer: GPUBuffer; offset: number; size: number };
   /** Records written by this pass; undefined for the final pass, which writes the result. */
   output?: GPUBuffer;
 }
 
-const paramsBytes = 16;
+/** Bytes of one inter-pass record (4 words: see reduce.wgsl). */
 const recordBytes = 16;
 
 /**
  * Deterministic reductions (shaders/reduce.wgsl): sum, sum of squares, max |x|, mean, mean of
  * squares and norm of an f32 buffer, plus the index of its first non-finite element, in a fixed
  * tree order with no float atomics, so the same n gives bit-identical results on every run. The
- * per-n pass chain (uniforms and scratch records) is allocated on first use and kept.
+ * per-n pass chain (planReducer: uniforms and scratch records) is allocated on first use and kept.
  */
 export class GpuReducer {
-  private readonly plans = new Map<number, ReductionPass[]>();
+  private readonly chains = new Map<number, ReductionPass[]>();
   private readonly bindGroups: BindGroupCache;
   private ownedResult?: GPUBuffer;
 
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
+    /** The workgroup shape (part of the summation order). */
+    readonly options: ReducerOptions,
     /** Elements one workgroup reduces per pass. */
     readonly tile: number,
   ) {
     this.bindGroups = new BindGroupCache(kernel);
   }
 
-  static async create(buffers: GpuBuffers, options: ReducerOptions = {}): Promise<GpuReducer> {
-    const device = buffers.device;
-    const workgroupSize = options.workgroupSize ?? 256;
-    const itemsPerThread = options.itemsPerThread ?? 4;
-    if (!Number.isInteger(Math.log2(workgroupSize)) || workgroupSize < 1) {
-      throw new RangeError(`reducer: workgroupSize must be a power of two, got ${workgroupSize}`);
-    }
-    if (!Number.isInteger(itemsPerThread) || itemsPerThread < 1) {
-      throw new RangeError(
-        `reducer: itemsPerThread must be a positive integer, got ${itemsPerThread}`,
-      );
-    }
-    if (workgroupSize * itemsPerThread < 2) {
-      throw new RangeError('reducer: a workgroup must reduce at least 2 elements per pass');
-    }
-    const limits = device.limits;
-    const workgroupBytes = 16 * workgroupSize;
-    if (
-      workgroupSize > limits.maxComputeInvocationsPerWorkgroup ||
-      workgroupSize > limits.maxComputeWorkgroupSizeX ||
-      workgroupBytes > limits.maxComputeWorkgroupStorageSize
-    ) {
-      throw new LimitError(
-        `reducer: a workgroup of ${workgroupSize} invocations (${workgroupBytes} bytes of workgroup ` +
-          `memory) exceeds the device limits of ${limits.maxComputeInvocationsPerWorkgroup} ` +
-          `invocations and ${limits.maxComputeWorkgroupStorageSize} bytes`,
-      );
-    }
-    const kernel = await createKernel(
-      device,
-      { name: 'reduce.wgsl', code: reduceCode },
-      { constants: { WORKGROUP_SIZE: workgroupSize, ITEMS_PER_THREAD: itemsPerThread } },
-    );
-    return new GpuReducer(buffers, kernel, workgroupSize * itemsPerThread);
+  static async create(memory: GpuMemory, options: ReducerOptions = {}): Promise<GpuReducer> {
+    const device = memory.device;
+    const { constants, tile } = reducerShape(options, device.limits);
+    const kernel = await cachedKernel(device, reduceSource, { constants });
+    return new GpuReducer(memory, kernel, { ...options }, tile);
   }
 
   /** Number of passes a reduction of n elements takes. */
   passesFor(n: number): number {
-    return this.plan(n).length;
+    return this.chain(n).length;
   }
 
   /**
@@ -154,8 +253,7 @@ export class GpuReducer {
         `reducer: result binding holds ${destination.size} bytes, needs ${reductionResultBytes}`,
       );
     }
-    const passes = this.plan(n);
-    const maxPerDimension = this.buffers.device.limits.maxComputeWorkgroupsPerDimension;
+    const passes = this.chain(n);
     inComputePass(target, `reduce ${n}`, (pass) => {
       passes.forEach((p, k) => {
         const bindGroup = this.bindGroups.get({
@@ -163,15 +261,15 @@ export class GpuReducer {
           source: k === 0 ? source : (passes[k - 1].output as GPUBuffer),
           destination: p.output ?? { ...destination, size: reductionResultBytes },
         });
-        dispatchLinear(this.kernel, pass, bindGroup, p.groups, maxPerDimension);
+        this.kernel.dispatchFolded(pass, bindGroup, p.workgroups);
       });
     });
   }
 
   /** Reduces n elements of a GPU buffer and reads the result back: for tests and evaluation. */
   async reduce(input: BufferBinding, n: number): Promise<ReductionResult> {
-    const device = this.buffers.device;
-    this.ownedResult ??= this.buffers.create('reduction result', reductionResultBytes);
+    const device = this.memory.device;
+    this.ownedResult ??= this.memory.create('reduction result', reductionResultBytes);
     const encoder = device.createCommandEncoder({ label: 'reduce' });
     this.encode(encoder, input, n, this.ownedResult);
     device.queue.submit([encoder.finish()]);
@@ -180,50 +278,31 @@ export class GpuReducer {
 
   /** Frees the uniforms and scratch records of every planned size. */
   destroy(): void {
-    for (const passes of this.plans.values()) {
-      this.buffers.destroy(passes[0].params.buffer);
-      for (const p of passes) if (p.output) this.buffers.destroy(p.output);
+    for (const passes of this.chains.values()) {
+      this.memory.destroy(passes[0].params.buffer);
+      for (const p of passes) if (p.output) this.memory.destroy(p.output);
     }
-    this.plans.clear();
-    if (this.ownedResult) this.buffers.destroy(this.ownedResult);
+    this.chains.clear();
+    if (this.ownedResult) this.memory.destroy(this.ownedResult);
     this.ownedResult = undefined;
   }
 
-  private plan(n: number): ReductionPass[] {
-    if (!Number.isInteger(n) || n < 1 || n >= noElement) {
-      throw new RangeError(`reducer: n must be an integer in [1, 2^32 − 1), got ${n}`);
-    }
-    const existing = this.plans.get(n);
+  /** The pass chain for n elements, allocated (from planReducer) the first time n is seen. */
+  private chain(n: number): ReductionPass[] {
+    const existing = this.chains.get(n);
     if (existing) return existing;
-
-    const counts: number[] = [n];
-    while (counts[counts.length - 1] > this.tile) {
-      counts.push(Math.ceil(counts[counts.length - 1] / this.tile));
-    }
-    const alignment = this.buffers.device.limits.minUniformBufferOffsetAlignment;
-    const stride = Math.ceil(paramsBytes / alignment) * alignment;
-    const paramsBuffer = this.buffers.create(
-      `reduce ${n} params`,
-      stride * counts.length,
-      'uniform',
-    );
-    const passes = counts.map((count, k): ReductionPass => {
-      const isFinal = k === counts.length - 1;
-      const groups = Math.ceil(count / this.tile);
-      this.buffers.write(
-        paramsBuffer,
-        new Uint32Array([count, n, k === 0 ? 0 : 1, isFinal ? 1 : 0]),
-        k * stride,
-      );
+    const plan = planReducer(n, this.options, this.memory.device.limits);
+    const view = this.kernel.struct('params');
+    const paramsBuffer = this.memory.create(plan.params.label, plan.params.bytes, 'uniform');
+    const passes = plan.passes.map((p): ReductionPass => {
+      this.memory.writeStruct(paramsBuffer, view, p.params, p.paramsOffset);
       return {
-        groups,
-        params: { buffer: paramsBuffer, offset: k * stride, size: paramsBytes },
-        output: isFinal
-          ? undefined
-          : this.buffers.create(`reduce ${n} records ${k}`, groups * recordBytes),
+        workgroups: p.workgroups,
+        params: { buffer: paramsBuffer, offset: p.paramsOffset, size: view.size },
+        output: p.records ? this.memory.create(p.records.label, p.records.bytes) : undefined,
       };
     });
-    this.plans.set(n, passes);
+    this.chains.set(n, passes);
     return passes;
   }
 }

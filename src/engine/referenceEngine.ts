@@ -1,7 +1,9 @@
 /**
  * The float64 CPU reference behind the JetEngine interface: each (point, direction) jet goes
  * through src/jet's reference, and the rows are arranged exactly as the GPU lays them out
- * (jetLayout.ts), so a test can compare the two engines number by number.
+ * (jetLayout.ts), so a test can compare the two engines number by number. Besides the float32
+ * batches every engine takes, it takes float64 tangents (JetBatch<AnyTangentInput>), so a check
+ * against another float64 AD system is float64 from the tangents on.
  */
 import {
   type AnyMlpParameters,
@@ -10,10 +12,11 @@ import {
   validateParameters,
   zeroParameters,
 } from '../jet/mlp.ts';
-import { forwardJet, reverseJet, type JetForwardResult } from '../jet/referenceJet.ts';
+import { referenceForwardJet, reverseJet, type JetForwardResult } from '../jet/referenceJet.ts';
 import { factorial } from '../jet/series.ts';
 import type { JetInput } from '../jet/vectorJet.ts';
 import {
+  type AnyTangentInput,
   defaultAdamOptions,
   type AdamOptions,
   type JetBatch,
@@ -32,8 +35,11 @@ function copyParameters(params: AnyMlpParameters): MlpParameters<Float64Array> {
   };
 }
 
-/** The reference's input for direction r of point p, in its derivative convention v_k = k!·c_k. */
-function directionInput(batch: JetBatch, p: number, r: number): JetInput {
+/**
+ * The reference's input for direction r of point p, in its derivative convention v_k = k!·c_k,
+ * computed in float64 from the batch's coefficients in whichever precision they come.
+ */
+function directionInput(batch: JetBatch<AnyTangentInput>, p: number, r: number): JetInput {
   const { shape, dim, x, tangents } = batch;
   const K = shape.order;
   const point = x.subarray(p * dim, (p + 1) * dim);
@@ -79,21 +85,21 @@ export class ReferenceJetEngine implements JetEngine {
   }
 
   /** Every (point, direction) jet through the reference. */
-  private jets(batch: JetBatch): JetForwardResult[][] {
+  private jets(batch: JetBatch<AnyTangentInput>): JetForwardResult[][] {
     validateJetBatch(this.architecture, batch);
     const { points, directions } = batch.shape;
     const result: JetForwardResult[][] = [];
     for (let p = 0; p < points; p++) {
       const row: JetForwardResult[] = [];
       for (let r = 0; r < directions; r++) {
-        row.push(forwardJet(this.architecture, this.params, directionInput(batch, p, r)));
+        row.push(referenceForwardJet(this.architecture, this.params, directionInput(batch, p, r)));
       }
       result.push(row);
     }
     return result;
   }
 
-  forward(batch: JetBatch): Promise<Float64Array> {
+  forward(batch: JetBatch<AnyTangentInput>): Promise<Float64Array> {
     const { shape } = batch;
     const out = this.architecture.widths[this.architecture.widths.length - 1];
     const V = rowsPerPoint(shape);
@@ -113,7 +119,7 @@ export class ReferenceJetEngine implements JetEngine {
   }
 
   gradient(
-    batch: JetBatch,
+    batch: JetBatch<AnyTangentInput>,
     cotangent: Float64Array | Float32Array,
   ): Promise<MlpParameters<Float64Array>> {
     const { shape } = batch;

@@ -1,5 +1,5 @@
 /**
- * WGSL has no #include: a kernel that uses a function library (shaders/random.wgsl) is compiled
+ * WGSL has no #include: a kernel that uses a function library (shaders/lib/random.wgsl) is compiled
  * from the concatenation of the files. This module builds that concatenation and keeps the line
  * map, so a compile error points at the file and line a person edits, not at line 212 of a text
  * that exists nowhere on disk.

@@ -1,6 +1,8 @@
-import type { GpuBuffers } from './buffers.ts';
+import type { GpuMemory } from './gpuMemory.ts';
 import { LimitError } from './errors.ts';
 import type { BufferBinding, ComputeKernel } from './kernel.ts';
+import { type PlannedBuffer, uniformBuffer } from './bufferPlan.ts';
+import type { FieldValue, StructView } from './structView.ts';
 
 /**
  * Step kernels are recorded either into their own compute pass (given a command encoder) or into
@@ -22,35 +24,26 @@ export function inComputePass(
   }
 }
 
-/**
- * Dispatches `groups` workgroups of a kernel that numbers them y·num_workgroups.x + x, so a
- * buffer needing more than the 65 535 workgroups one dimension allows (Adam over 128 M parameters
- * at d = 10^6 needs 500 000) is still one dispatch. Kernels return early for surplus workgroups.
- */
-export function dispatchLinear(
-  kernel: ComputeKernel,
-  pass: GPUComputePassEncoder,
-  bindGroup: GPUBindGroup,
-  groups: number,
-  maxPerDimension: number,
-): void {
-  kernel.dispatch(pass, bindGroup, ...dispatchGrid(groups, maxPerDimension));
+/** The one device limit a dispatch grid depends on (GPUSupportedLimits has it). */
+export interface GridLimits {
+  readonly maxComputeWorkgroupsPerDimension: number;
 }
 
 /**
- * Workgroup counts (x, y) covering `workgroups` when one dimension allows at most
- * `maxPerDimension` (65 535 by default): the shaders number workgroup g = y·num_workgroups.x + x
- * and let the surplus of the last row return.
+ * Workgroup counts (x, y, z) covering `workgroups` when one dimension allows at most the device's
+ * `maxComputeWorkgroupsPerDimension` (65 535 by default): kernels number workgroup
+ * g = y·num_workgroups.x + x and let the surplus of the last row return, so a buffer needing more
+ * workgroups than one dimension allows (Adam over 128 M parameters at d = 10^6 needs 500 000) is
+ * still one dispatch. The only grid folding in the engine; `ComputeKernel.dispatchFolded` uses it.
  */
-export function dispatchGrid(workgroups: number, maxPerDimension: number): [number, number] {
-  if (workgroups <= maxPerDimension) return [Math.max(workgroups, 1), 1];
-  const y = Math.ceil(workgroups / maxPerDimension);
-  if (y > maxPerDimension) {
-    throw new LimitError(
-      `${workgroups} workgroups exceed the ${maxPerDimension}×${maxPerDimension} dispatch grid`,
-    );
+export function dispatchGrid(workgroups: number, limits: GridLimits): [number, number, number] {
+  const max = limits.maxComputeWorkgroupsPerDimension;
+  if (workgroups <= max) return [Math.max(workgroups, 1), 1, 1];
+  const y = Math.ceil(workgroups / max);
+  if (y > max) {
+    throw new LimitError(`${workgroups} workgroups exceed the ${max}×${max} dispatch grid`);
   }
-  return [maxPerDimension, y];
+  return [max, y, 1];
 }
 
 const bufferIds = new WeakMap<GPUBuffer, number>();
@@ -114,8 +107,31 @@ export class BindGroupCache {
   }
 }
 
+/** The device limit a uniform ring's slot stride depends on. */
+export type RingLimits = Pick<GPUSupportedLimits, 'minUniformBufferOffsetAlignment'>;
+
+/** Distance between a ring's slots: the struct rounded up to the uniform offset alignment. */
+function ringStride(view: StructView, limits: RingLimits): number {
+  const alignment = limits.minUniformBufferOffsetAlignment;
+  return Math.ceil(view.size / alignment) * alignment;
+}
+
+/** The buffer a UniformRing of `slots` copies of `view` allocates, for plans (no device). */
+export function planUniformRing(
+  label: string,
+  view: StructView,
+  slots: number,
+  limits: RingLimits,
+): PlannedBuffer {
+  if (!Number.isInteger(slots) || slots < 1) {
+    throw new RangeError(`${label}: uniformSlots must be a positive integer, got ${slots}`);
+  }
+  return uniformBuffer(label, ringStride(view, limits) * slots);
+}
+
 /**
- * A uniform buffer with `slots` copies of a small per-step struct, used round-robin.
+ * A uniform buffer with `slots` copies of a small per-step struct (written by field name through
+ * its reflected view), used round-robin.
  * queue.writeBuffer takes effect before the *next submit*, not at its place in an encoder: if two
  * steps recorded into one command buffer shared a uniform, both would see the second step's
  * learning rate. With a ring, up to `slots` steps may be recorded between two submits; a write
@@ -127,34 +143,30 @@ export class UniformRing {
   readonly stride: number;
   private cursor = 0;
 
+  readonly bytes: number;
+
   constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     label: string,
-    readonly bytes: number,
+    readonly view: StructView,
     readonly slots: number,
   ) {
-    if (!Number.isInteger(slots) || slots < 1) {
-      throw new RangeError(`${label}: uniformSlots must be a positive integer, got ${slots}`);
-    }
-    const alignment = buffers.device.limits.minUniformBufferOffsetAlignment;
-    this.stride = Math.ceil(bytes / alignment) * alignment;
-    this.buffer = buffers.create(label, this.stride * slots, 'uniform');
+    this.bytes = view.size;
+    const planned = planUniformRing(label, view, slots, memory.device.limits);
+    this.stride = ringStride(view, memory.device.limits);
+    this.buffer = memory.create(label, planned.bytes, 'uniform');
   }
 
-  /** Writes `data` into the next slot and returns the binding of that slot. */
-  push(data: ArrayBuffer): { buffer: GPUBuffer; offset: number; size: number } {
-    if (data.byteLength !== this.bytes) {
-      throw new RangeError(
-        `${this.buffer.label}: expected ${this.bytes} bytes, got ${data.byteLength}`,
-      );
-    }
+  /** Writes `values` into the next slot and returns the binding of that slot. */
+  push(values: FieldValue): { buffer: GPUBuffer; offset: number; size: number } {
+    const data = this.view.pack(values);
     const offset = this.cursor * this.stride;
     this.cursor = (this.cursor + 1) % this.slots;
-    this.buffers.device.queue.writeBuffer(this.buffer, offset, data);
+    this.memory.device.queue.writeBuffer(this.buffer, offset, data);
     return { buffer: this.buffer, offset, size: this.bytes };
   }
 
   destroy(): void {
-    this.buffers.destroy(this.buffer);
+    this.memory.destroy(this.buffer);
   }
 }

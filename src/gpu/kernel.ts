@@ -1,6 +1,8 @@
 import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { FunctionInfo, VariableInfo } from 'wgsl_reflect';
 import { BindingError, LimitError, ShaderCompileError, type ShaderDiagnostic } from './errors.ts';
+import { dispatchGrid } from './dispatch.ts';
+import { structViewOf, type StructView } from './structView.ts';
 
 /** A WGSL file: its name (for messages) and its text. */
 export interface ShaderSource {
@@ -101,6 +103,8 @@ export class ComputeKernel {
   private readonly device: GPUDevice;
   private readonly pipeline: GPUComputePipeline;
   private readonly layout: GPUBindGroupLayout;
+  private readonly variables: ReadonlyMap<string, VariableInfo>;
+  private readonly views = new Map<string, StructView>();
 
   constructor(
     device: GPUDevice,
@@ -109,6 +113,7 @@ export class ComputeKernel {
     layout: GPUBindGroupLayout,
     bindings: ReflectedBinding[],
     workgroupSize: [number, number, number],
+    variables: readonly VariableInfo[],
   ) {
     this.device = device;
     this.name = name;
@@ -116,6 +121,26 @@ export class ComputeKernel {
     this.layout = layout;
     this.bindings = bindings;
     this.workgroupSize = workgroupSize;
+    this.variables = new Map(variables.map((v) => [v.name, v]));
+  }
+
+  /**
+   * The struct view of a fixed-size binding (a uniform, or a small storage struct): the only way
+   * its bytes are written (`pack`) or read back (`unpack`), by field name, as the WGSL lays it out.
+   */
+  struct(binding: string): StructView {
+    let view = this.views.get(binding);
+    if (!view) {
+      const variable = this.variables.get(binding);
+      if (!variable) {
+        throw new BindingError(
+          `${this.name}: no binding named '${binding}' (bindings: ${[...this.variables.keys()].join(', ')})`,
+        );
+      }
+      view = structViewOf(this.name, variable);
+      this.views.set(binding, view);
+    }
+    return view;
   }
 
   /** Makes a bind group from buffers given by binding *name*; sizes and usages are checked. */
@@ -169,6 +194,14 @@ export class ComputeKernel {
     return Math.ceil(invocations / this.workgroupSize[0]);
   }
 
+  /**
+   * Records `workgroups` workgroups folded into the device's dispatch grid (dispatchGrid): the
+   * kernel numbers them y·num_workgroups.x + x and lets the surplus of the last row return.
+   */
+  dispatchFolded(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, workgroups: number): void {
+    this.dispatch(pass, bindGroup, ...dispatchGrid(workgroups, this.device.limits));
+  }
+
   /** Records one dispatch into an open compute pass; workgroup counts are checked first. */
   dispatch(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, x: number, y = 1, z = 1): void {
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
@@ -212,7 +245,8 @@ export async function createKernel(
   if (groups.length > 1) {
     throw new BindingError(`${source.name}: kernels use @group(0) only`);
   }
-  const bindings = (groups[0] ?? []).filter((v) => v !== undefined).map(reflectBinding);
+  const variables = (groups[0] ?? []).filter((v) => v !== undefined);
+  const bindings = variables.map(reflectBinding);
   const constants = options.constants ?? {};
   const kernelName = `${source.name}:${fn.name}`;
 
@@ -258,5 +292,6 @@ export async function createKernel(
     layout,
     bindings,
     workgroupSizeOf(fn, reflect, constants),
+    variables,
   );
 }

@@ -49,7 +49,7 @@ export interface JetForwardResult {
   derivatives: Float64Array[];
 }
 
-export function forwardJet(
+export function referenceForwardJet(
   arch: MlpArchitecture,
   params: AnyMlpParameters,
   input: JetInput,

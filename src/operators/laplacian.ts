@@ -17,13 +17,6 @@ import { defineOperator, type JetOperator, OperatorError } from './operator.ts';
 
 export type LaplacianMethod = 'sparse' | 'rademacher' | 'gaussian' | 'exact';
 
-export const LAPLACIAN_METHODS: readonly LaplacianMethod[] = [
-  'sparse',
-  'rademacher',
-  'gaussian',
-  'exact',
-];
-
 export interface LaplacianOptions {
   /** Input width of the network. */
   dimension: number;

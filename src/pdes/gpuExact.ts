@@ -1,12 +1,14 @@
 import exactCode from '../../shaders/pdeExact.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { readFloat32 } from '../gpu/buffers.ts';
-import accurateMathCode from '../../shaders/accurateMath.wgsl?raw';
-import { createComposedKernel } from '../gpu/composeShader.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { readFloat32 } from '../gpu/gpuMemory.ts';
+import { composeShader } from '../gpu/composeShader.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { reflectStructView, type StructView } from '../gpu/structView.ts';
 import type { BallNonlinearityId } from './ballProblem.ts';
 import type { BallSolutionId } from './ballSolution.ts';
-import { checkBatch, createPointParams, pointGrid, type PointBatch } from './pointGrid.ts';
+import { checkBatch, createPointParams, type PointBatch } from './pointGrid.ts';
 
 const ENTRY_POINTS: Record<BallSolutionId, string> = {
   'two-body': 'twoBody',
@@ -21,16 +23,36 @@ const NONLINEARITY_CODES: Record<BallNonlinearityId, number> = {
   'sine-gordon': 2,
 };
 
+const EXACT_PARTS = [
+  lib.accurateMath,
+  lib.grid,
+  lib.nonlinearity,
+  lib.pointBatch,
+  { name: 'pdeExact.wgsl', code: exactCode },
+];
+
+let paramsView: StructView | undefined;
+/** The layout of pdeExact.wgsl's `params` (reflected once, without a device). */
+export function exactParamsView(): StructView {
+  return (paramsView ??= reflectStructView(composeShader(EXACT_PARTS), 'params'));
+}
+
+/** Bytes of the coefficient buffer of a solution with `count` c_i (4 when there are none). */
+export function coefficientBytes(count: number): number {
+  return Math.max(count, 1) * 4;
+}
+
 /** Uploads the c_i of an exact solution once, as f32 (a 4-byte buffer when there are none). */
-export function uploadCoefficients(buffers: GpuBuffers, c: ArrayLike<number>): GPUBuffer {
-  return buffers.createFrom('pde coefficients', Float32Array.from(c.length > 0 ? c : [0]));
+export function uploadCoefficients(memory: GpuMemory, c: ArrayLike<number>): GPUBuffer {
+  return memory.createFrom('pde coefficients', Float32Array.from(c.length > 0 ? c : [0]));
 }
 
 /** A bound dispatch of the exact-solution kernel: record it as often as the points change. */
 export interface ExactDispatch {
   readonly bindGroup: GPUBindGroup;
   readonly params: GPUBuffer;
-  readonly grid: readonly [number, number];
+  /** Points: one workgroup each, folded into the device grid. */
+  readonly workgroups: number;
 }
 
 export interface ExactOutputs {
@@ -64,26 +86,22 @@ export class BallExactKernel {
     }
     const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
     if (solution !== 'clamped-sin-cos') constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
-    const kernel = await createComposedKernel(
-      device,
-      [
-        { name: 'accurateMath.wgsl', code: accurateMathCode },
-        { name: 'pdeExact.wgsl', code: exactCode },
-      ],
-      { entryPoint: ENTRY_POINTS[solution], constants },
-    );
+    const kernel = await cachedKernel(device, EXACT_PARTS, {
+      entryPoint: ENTRY_POINTS[solution],
+      constants,
+    });
     return new BallExactKernel(kernel);
   }
 
   /** Binds points, coefficients and outputs; free the result with `release`. */
   prepare(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     batch: PointBatch,
     coefficients: GPUBuffer,
     outputs: ExactOutputs,
   ): ExactDispatch {
     const checked = checkBatch(batch);
-    const params = createPointParams(buffers, checked);
+    const params = createPointParams(memory, this.kernel.struct('params'), checked);
     const bytes = checked.count * 4;
     const bindGroup = this.kernel.bind({
       params,
@@ -92,16 +110,15 @@ export class BallExactKernel {
       exact: { buffer: outputs.exact, size: bytes },
       source: { buffer: outputs.source, size: bytes },
     });
-    const grid = pointGrid(checked.count, buffers.device.limits.maxComputeWorkgroupsPerDimension);
-    return { bindGroup, params, grid };
+    return { bindGroup, params, workgroups: checked.count };
   }
 
   encode(pass: GPUComputePassEncoder, dispatch: ExactDispatch): void {
-    this.kernel.dispatch(pass, dispatch.bindGroup, dispatch.grid[0], dispatch.grid[1]);
+    this.kernel.dispatchFolded(pass, dispatch.bindGroup, dispatch.workgroups);
   }
 
-  release(buffers: GpuBuffers, dispatch: ExactDispatch): void {
-    buffers.destroy(dispatch.params);
+  release(memory: GpuMemory, dispatch: ExactDispatch): void {
+    memory.destroy(dispatch.params);
   }
 
   /**
@@ -109,7 +126,7 @@ export class BallExactKernel {
    * and f back. For tests and offline evaluation; the trainer keeps everything on the GPU.
    */
   async evaluate(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     points: Float32Array,
     dim: number,
     coefficients: ArrayLike<number>,
@@ -118,12 +135,12 @@ export class BallExactKernel {
     if (!Number.isInteger(count)) {
       throw new RangeError(`${points.length} coordinates are not a whole number of ${dim}-vectors`);
     }
-    const device = buffers.device;
-    const pointBuffer = buffers.createFrom('pde points', points);
-    const coefficientBuffer = uploadCoefficients(buffers, coefficients);
-    const exact = buffers.create('pde exact u*', count * 4);
-    const source = buffers.create('pde source f', count * 4);
-    const dispatch = this.prepare(buffers, { points: pointBuffer, count, dim }, coefficientBuffer, {
+    const device = memory.device;
+    const pointBuffer = memory.createFrom('pde points', points);
+    const coefficientBuffer = uploadCoefficients(memory, coefficients);
+    const exact = memory.create('pde exact u*', count * 4);
+    const source = memory.create('pde source f', count * 4);
+    const dispatch = this.prepare(memory, { points: pointBuffer, count, dim }, coefficientBuffer, {
       exact,
       source,
     });
@@ -137,9 +154,9 @@ export class BallExactKernel {
       const f = await readFloat32(device, source, count);
       return { u, f };
     } finally {
-      this.release(buffers, dispatch);
+      this.release(memory, dispatch);
       for (const buffer of [pointBuffer, coefficientBuffer, exact, source]) {
-        buffers.destroy(buffer);
+        memory.destroy(buffer);
       }
     }
   }

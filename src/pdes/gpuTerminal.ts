@@ -1,9 +1,21 @@
 import terminalCode from '../../shaders/pdeTerminal.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { readFloat32 } from '../gpu/buffers.ts';
-import { createKernel, type ComputeKernel } from '../gpu/kernel.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { readFloat32 } from '../gpu/gpuMemory.ts';
+import { composeShader } from '../gpu/composeShader.ts';
+import type { ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { reflectStructView, type StructView } from '../gpu/structView.ts';
 import type { ParabolicId } from './parabolic.ts';
-import { checkBatch, createPointParams, pointGrid, type PointBatch } from './pointGrid.ts';
+import { checkBatch, createPointParams, type PointBatch } from './pointGrid.ts';
+
+const TERMINAL_PARTS = [lib.grid, lib.pointBatch, { name: 'pdeTerminal.wgsl', code: terminalCode }];
+
+let paramsView: StructView | undefined;
+/** The layout of pdeTerminal.wgsl's `params` (reflected once, without a device). */
+export function terminalParamsView(): StructView {
+  return (paramsView ??= reflectStructView(composeShader(TERMINAL_PARTS), 'params'));
+}
 
 const KERNELS: Record<ParabolicId, { entryPoint: string; scaleByDimension?: boolean }> = {
   'semilinear-heat': { entryPoint: 'rational', scaleByDimension: false },
@@ -14,7 +26,8 @@ const KERNELS: Record<ParabolicId, { entryPoint: string; scaleByDimension?: bool
 export interface TerminalDispatch {
   readonly bindGroup: GPUBindGroup;
   readonly params: GPUBuffer;
-  readonly grid: readonly [number, number];
+  /** Points: one workgroup each, folded into the device grid. */
+  readonly workgroups: number;
 }
 
 export interface TerminalOutputs {
@@ -39,39 +52,34 @@ export class TerminalKernel {
     const { entryPoint, scaleByDimension } = KERNELS[problem];
     const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
     if (scaleByDimension !== undefined) constants.SCALE_BY_DIMENSION = scaleByDimension ? 1 : 0;
-    const kernel = await createKernel(
-      device,
-      { name: 'pdeTerminal.wgsl', code: terminalCode },
-      { entryPoint, constants },
-    );
+    const kernel = await cachedKernel(device, TERMINAL_PARTS, { entryPoint, constants });
     return new TerminalKernel(kernel);
   }
 
   /** Binds points and outputs; a batch with stride dim + 1 reads (x, t) rows and skips t. */
-  prepare(buffers: GpuBuffers, batch: PointBatch, outputs: TerminalOutputs): TerminalDispatch {
+  prepare(memory: GpuMemory, batch: PointBatch, outputs: TerminalOutputs): TerminalDispatch {
     const checked = checkBatch(batch);
-    const params = createPointParams(buffers, checked);
+    const params = createPointParams(memory, this.kernel.struct('params'), checked);
     const bindGroup = this.kernel.bind({
       params,
       points: checked.points,
       value: { buffer: outputs.value, size: checked.count * 4 },
       gradient: { buffer: outputs.gradient, size: checked.count * checked.dim * 4 },
     });
-    const grid = pointGrid(checked.count, buffers.device.limits.maxComputeWorkgroupsPerDimension);
-    return { bindGroup, params, grid };
+    return { bindGroup, params, workgroups: checked.count };
   }
 
   encode(pass: GPUComputePassEncoder, dispatch: TerminalDispatch): void {
-    this.kernel.dispatch(pass, dispatch.bindGroup, dispatch.grid[0], dispatch.grid[1]);
+    this.kernel.dispatchFolded(pass, dispatch.bindGroup, dispatch.workgroups);
   }
 
-  release(buffers: GpuBuffers, dispatch: TerminalDispatch): void {
-    buffers.destroy(dispatch.params);
+  release(memory: GpuMemory, dispatch: TerminalDispatch): void {
+    memory.destroy(dispatch.params);
   }
 
   /** One round trip for tests: points are count × dim, row-major. */
   async evaluate(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     points: Float32Array,
     dim: number,
   ): Promise<{ g: Float32Array; gradient: Float32Array }> {
@@ -79,15 +87,11 @@ export class TerminalKernel {
     if (!Number.isInteger(count)) {
       throw new RangeError(`${points.length} coordinates are not a whole number of ${dim}-vectors`);
     }
-    const device = buffers.device;
-    const pointBuffer = buffers.createFrom('terminal points', points);
-    const value = buffers.create('terminal g', count * 4);
-    const gradient = buffers.create('terminal ∇g', count * dim * 4);
-    const dispatch = this.prepare(
-      buffers,
-      { points: pointBuffer, count, dim },
-      { value, gradient },
-    );
+    const device = memory.device;
+    const pointBuffer = memory.createFrom('terminal points', points);
+    const value = memory.create('terminal g', count * 4);
+    const gradient = memory.create('terminal ∇g', count * dim * 4);
+    const dispatch = this.prepare(memory, { points: pointBuffer, count, dim }, { value, gradient });
     try {
       const encoder = device.createCommandEncoder({ label: 'pde terminal' });
       const pass = encoder.beginComputePass();
@@ -98,8 +102,8 @@ export class TerminalKernel {
       const grad = await readFloat32(device, gradient, count * dim);
       return { g, gradient: grad };
     } finally {
-      this.release(buffers, dispatch);
-      for (const buffer of [pointBuffer, value, gradient]) buffers.destroy(buffer);
+      this.release(memory, dispatch);
+      for (const buffer of [pointBuffer, value, gradient]) memory.destroy(buffer);
     }
   }
 }

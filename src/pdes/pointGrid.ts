@@ -1,9 +1,12 @@
-import type { GpuBuffers } from '../gpu/buffers.ts';
+import { type PlannedBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import type { StructValue, StructView } from '../gpu/structView.ts';
 
 /**
  * Shared plumbing of the one-workgroup-per-point kernels (pdeExact.wgsl, pdeTerminal.wgsl): their
- * `Params { count, dim, stride }` uniform and the 2-D grid that lets more than 65 535 points run in
- * one dispatch (point = wg.x + wg.y · num_workgroups.x).
+ * `PointBatch { count, dim, stride }` uniform (shaders/lib/pointBatch.wgsl). Their one workgroup
+ * per point is folded into the device grid (dispatchGrid), so more than 65 535 points run in one
+ * dispatch (point = wg.x + wg.y · num_workgroups.x).
  */
 
 /** A batch of points in a GPU buffer: point p's x_j is element p·stride + j. */
@@ -38,14 +41,23 @@ export function checkBatch(batch: PointBatch): Required<PointBatch> {
   return { ...batch, stride };
 }
 
-/** The uniform buffer holding { count, dim, stride } (padded to 16 bytes). */
-export function createPointParams(buffers: GpuBuffers, batch: Required<PointBatch>): GPUBuffer {
-  const params = new Uint32Array([batch.count, batch.dim, batch.stride, 0]);
-  return buffers.createFrom('pde point params', params, 'uniform');
+/** The `PointBatch { count, dim, stride }` uniform of pdeExact.wgsl and pdeTerminal.wgsl. */
+export function pointParams(batch: Required<PointBatch>): StructValue {
+  return { count: batch.count, dim: batch.dim, stride: batch.stride };
 }
 
-/** Workgroups along x and y covering `count` points, at most `maxPerDimension` along each. */
-export function pointGrid(count: number, maxPerDimension: number): [number, number] {
-  const x = Math.min(count, maxPerDimension);
-  return [x, Math.ceil(count / x)];
+export const POINT_PARAMS_LABEL = 'pde point params';
+
+/** The uniform buffer of a point batch, sized by the kernel's reflected `params` view. */
+export function planPointParams(view: StructView): PlannedBuffer {
+  return uniformBuffer(POINT_PARAMS_LABEL, view.size);
+}
+
+/** The uniform buffer holding { count, dim, stride }, laid out by `view` (the kernel's params). */
+export function createPointParams(
+  memory: GpuMemory,
+  view: StructView,
+  batch: Required<PointBatch>,
+): GPUBuffer {
+  return memory.createUniform(POINT_PARAMS_LABEL, view, pointParams(batch));
 }

@@ -1,5 +1,5 @@
 /**
- * The CPU mirror of shaders/random.wgsl: the same Philox-4x32-10 words for the same key and
+ * The CPU mirror of shaders/lib/random.wgsl: the same Philox-4x32-10 words for the same key and
  * counter, and the same maps from words to uniforms, normals, signs and bounded integers. A draw
  * is named by (seed, stream, step, point, jet, element); see the shader's header for which block,
  * word and bit each element uses.
@@ -55,7 +55,7 @@ export function unitFromWord(word: number): number {
   return (word >>> 8) * TWO_POW_MINUS_24;
 }
 
-/** Two standard normals (cos, sin) from two words, as shaders/random.wgsl's boxMuller. */
+/** Two standard normals (cos, sin) from two words, as shaders/lib/random.wgsl's boxMuller. */
 export function boxMuller(word0: number, word1: number): [number, number] {
   const radius = Math.sqrt(Math.max(-2 * Math.log(1 - unitFromWord(word0)), 0));
   const angle = 2 * Math.PI * unitFromWord(word1);
@@ -125,7 +125,7 @@ export class WordStream {
 
   /**
    * A uniform integer in [0, n), 1 ≤ n ≤ 2^32 − 1, exactly: Lemire's multiply-and-reject (see
-   * uniformBelow in shaders/random.wgsl for why it is exact).
+   * uniformBelow in shaders/lib/random.wgsl for why it is exact).
    */
   uniformBelow(n: number): number {
     const threshold = (TWO_POW_32 - n) % n;

@@ -1,27 +1,149 @@
 /**
  * Collocation points drawn on the GPU with shaders/samplers.wgsl, from the same generator as the
- * random jets. The CPU mirror is pointSamplers.ts.
+ * random jets. The CPU mirror is pointSamplers.ts. `planBallDraw`/`planParabolicDraw` say what a
+ * draw allocates and dispatches without a device; GpuPointSamplers builds it from that plan.
  */
-import randomCode from '../../shaders/random.wgsl?raw';
 import samplersCode from '../../shaders/samplers.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { createComposedKernel } from '../gpu/composeShader.ts';
+import { type PlannedBuffer, storageBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { composeShader } from '../gpu/composeShader.ts';
 import { LimitError } from '../gpu/errors.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
-import { dispatchGrid } from '../gpu/dispatch.ts';
 import type { BallLaw, ParabolicLaw } from './pointSamplers.ts';
 
-/** Params of samplers.wgsl: six 4-byte words, padded to a multiple of 16 bytes. */
-const PARAMS_BYTES = 32;
+const SAMPLER_PARTS = [lib.random, lib.grid, { name: 'samplers.wgsl', code: samplersCode }];
+/** The WORKGROUP_SIZE override's default (shaders/lib/grid.wgsl), given explicitly so plans know the grid. */
+const WORKGROUP_SIZE = 64;
+
+export type SamplerEntry = 'ball' | 'parabolic';
+
+let paramsView: StructView | undefined;
+/** The layout of samplers.wgsl's `params` (reflected once, without a device). */
+export function samplerParamsView(): StructView {
+  return (paramsView ??= reflectStructView(composeShader(SAMPLER_PARTS), 'params'));
+}
+
+interface SamplerKey {
+  seed: number;
+  stream?: number;
+}
+
+/** Everything one sampler draw allocates and dispatches, from its settings alone. */
+export interface PointDrawPlan {
+  readonly entry: SamplerEntry;
+  /** Floats per point: d in the ball, d + 1 for (x, t). */
+  readonly width: number;
+  readonly points: number;
+  /** samplers.wgsl's Params, by field name. */
+  readonly params: StructValue;
+  /** Workgroups of the dispatch (folded into the device grid when recorded). */
+  readonly workgroups: number;
+  readonly named: { readonly params: PlannedBuffer; readonly points: PlannedBuffer };
+  /** What `prepare` allocates, in order. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+function planDraw(
+  entry: SamplerEntry,
+  dimension: number,
+  width: number,
+  points: number,
+  fields: { law: number; horizon: number; seed: number; stream: number },
+  workgroups: number,
+): PointDrawPlan {
+  if (!Number.isInteger(dimension) || dimension < 1) {
+    throw new RangeError(`dimension must be a positive integer, got ${dimension}`);
+  }
+  requireU32(points, 'points');
+  if (points * width >= 2 ** 32) {
+    throw new LimitError(`${points}×${width} coordinates exceed the kernel's 32-bit indexing`);
+  }
+  const label = `samplers.wgsl:${entry} points`;
+  const named = {
+    params: uniformBuffer(`${label} params`, samplerParamsView().size),
+    points: storageBuffer(label, points * width * 4),
+  };
+  return {
+    entry,
+    width,
+    points,
+    params: {
+      seed: requireU32(fields.seed, 'seed'),
+      stream: requireU32(fields.stream, 'stream'),
+      points,
+      dimension,
+      law: fields.law,
+      horizon: fields.horizon,
+    },
+    workgroups,
+    named,
+    buffers: [named.params, named.points],
+  };
+}
+
+/** N points in the unit ball B^d (default stream: points): one workgroup per point. */
+export function planBallDraw(
+  dimension: number,
+  law: BallLaw,
+  points: number,
+  key: SamplerKey,
+): PointDrawPlan {
+  return planDraw(
+    'ball',
+    dimension,
+    dimension,
+    points,
+    {
+      law: law === 'volume-uniform' ? 0 : 1,
+      horizon: 0,
+      seed: key.seed,
+      stream: key.stream ?? RandomStream.points,
+    },
+    points,
+  );
+}
+
+/**
+ * N points (x, t) with t last (default stream: points, or terminalPoints for terminal draws):
+ * one invocation per output float.
+ */
+export function planParabolicDraw(
+  dimension: number,
+  horizon: number,
+  law: ParabolicLaw,
+  points: number,
+  key: SamplerKey,
+): PointDrawPlan {
+  if (!(horizon > 0) || !Number.isFinite(horizon)) {
+    throw new RangeError(`the horizon T must be positive, got ${horizon}`);
+  }
+  return planDraw(
+    'parabolic',
+    dimension,
+    dimension + 1,
+    points,
+    {
+      law: law === 'interior' ? 0 : 1,
+      horizon,
+      seed: key.seed,
+      stream:
+        key.stream ?? (law === 'interior' ? RandomStream.points : RandomStream.terminalPoints),
+    },
+    Math.ceil((points * (dimension + 1)) / WORKGROUP_SIZE),
+  );
+}
 
 /** A point buffer redrawn by every `record` for the step in the step counter. */
 export class PointDraw {
   constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
     private readonly bindGroup: GPUBindGroup,
-    private readonly grid: [number, number],
+    private readonly workgroups: number,
     private readonly paramsBuffer: GPUBuffer,
     /** N·width f32 coordinates, row-major. */
     readonly points: GPUBuffer,
@@ -30,77 +152,42 @@ export class PointDraw {
   ) {}
 
   record(pass: GPUComputePassEncoder): void {
-    this.kernel.dispatch(pass, this.bindGroup, this.grid[0], this.grid[1]);
+    this.kernel.dispatchFolded(pass, this.bindGroup, this.workgroups);
   }
 
   destroy(): void {
-    this.buffers.destroy(this.paramsBuffer);
-    this.buffers.destroy(this.points);
+    this.memory.destroy(this.paramsBuffer);
+    this.memory.destroy(this.points);
   }
 }
 
-interface SamplerKey {
-  seed: number;
-  stream?: number;
-}
-
-/** Everything one sampler dispatch needs; `law` and `horizon` as samplers.wgsl reads them. */
-interface DrawPlan {
-  kernel: ComputeKernel;
-  dimension: number;
-  width: number;
-  points: number;
-  law: number;
-  horizon: number;
-  seed: number;
-  stream: number;
-  workgroups: number;
-}
-
 export class GpuPointSamplers {
-  private constructor(
-    private readonly device: GPUDevice,
-    private readonly ballKernel: ComputeKernel,
-    private readonly parabolicKernel: ComputeKernel,
-  ) {}
+  private constructor(private readonly kernels: Record<SamplerEntry, ComputeKernel>) {}
 
   static async create(device: GPUDevice): Promise<GpuPointSamplers> {
-    const parts = [
-      { name: 'random.wgsl', code: randomCode },
-      { name: 'samplers.wgsl', code: samplersCode },
-    ];
-    const [ball, parabolic] = await Promise.all([
-      createComposedKernel(device, parts, { entryPoint: 'ball' }),
-      createComposedKernel(device, parts, { entryPoint: 'parabolic' }),
-    ]);
-    return new GpuPointSamplers(device, ball, parabolic);
+    const [ball, parabolic] = await Promise.all(
+      (['ball', 'parabolic'] as const).map((entryPoint) =>
+        cachedKernel(device, SAMPLER_PARTS, { entryPoint, constants: { WORKGROUP_SIZE } }),
+      ),
+    );
+    return new GpuPointSamplers({ ball, parabolic });
   }
 
   /** N points in the unit ball B^d (default stream: points). */
   ball(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     dimension: number,
     law: BallLaw,
     points: number,
     key: SamplerKey,
     stepCounter: GPUBuffer,
   ): PointDraw {
-    return this.prepare(buffers, stepCounter, {
-      kernel: this.ballKernel,
-      dimension,
-      width: dimension,
-      points,
-      law: law === 'volume-uniform' ? 0 : 1,
-      horizon: 0,
-      seed: key.seed,
-      stream: key.stream ?? RandomStream.points,
-      workgroups: points,
-    });
+    return this.prepare(memory, stepCounter, planBallDraw(dimension, law, points, key));
   }
 
   /** N points (x, t) with t last (default stream: points, or terminalPoints for terminal draws). */
   parabolic(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     dimension: number,
     horizon: number,
     law: ParabolicLaw,
@@ -108,46 +195,32 @@ export class GpuPointSamplers {
     key: SamplerKey,
     stepCounter: GPUBuffer,
   ): PointDraw {
-    if (!(horizon > 0) || !Number.isFinite(horizon)) {
-      throw new RangeError(`the horizon T must be positive, got ${horizon}`);
-    }
-    return this.prepare(buffers, stepCounter, {
-      kernel: this.parabolicKernel,
-      dimension,
-      width: dimension + 1,
-      points,
-      law: law === 'interior' ? 0 : 1,
-      horizon,
-      seed: key.seed,
-      stream:
-        key.stream ?? (law === 'interior' ? RandomStream.points : RandomStream.terminalPoints),
-      workgroups: this.parabolicKernel.workgroupsFor(points * (dimension + 1)),
-    });
+    return this.prepare(
+      memory,
+      stepCounter,
+      planParabolicDraw(dimension, horizon, law, points, key),
+    );
   }
 
-  private prepare(buffers: GpuBuffers, stepCounter: GPUBuffer, plan: DrawPlan): PointDraw {
-    const { kernel, dimension, width, points } = plan;
-    if (!Number.isInteger(dimension) || dimension < 1) {
-      throw new RangeError(`dimension must be a positive integer, got ${dimension}`);
-    }
-    requireU32(points, 'points');
-    if (points * width >= 2 ** 32) {
-      throw new LimitError(`${points}×${width} coordinates exceed the kernel's 32-bit indexing`);
-    }
-    const params = new ArrayBuffer(PARAMS_BYTES);
-    new Uint32Array(params).set([
-      requireU32(plan.seed, 'seed'),
-      requireU32(plan.stream, 'stream'),
-      points,
-      dimension,
-      plan.law,
-    ]);
-    new Float32Array(params)[5] = plan.horizon;
-    const label = `${kernel.name} points`;
-    const paramsBuffer = buffers.createFrom(`${label} params`, new Uint8Array(params), 'uniform');
-    const output = buffers.create(label, points * width * 4);
+  /** Allocates and binds a planned draw. */
+  prepare(memory: GpuMemory, stepCounter: GPUBuffer, plan: PointDrawPlan): PointDraw {
+    const kernel = this.kernels[plan.entry];
+    const planned = plan.named;
+    const paramsBuffer = memory.createUniform(
+      planned.params.label,
+      kernel.struct('params'),
+      plan.params,
+    );
+    const output = memory.create(planned.points.label, planned.points.bytes);
     const bindGroup = kernel.bind({ params: paramsBuffer, stepCounter, points: output });
-    const grid = dispatchGrid(plan.workgroups, this.device.limits.maxComputeWorkgroupsPerDimension);
-    return new PointDraw(buffers, kernel, bindGroup, grid, paramsBuffer, output, width);
+    return new PointDraw(
+      memory,
+      kernel,
+      bindGroup,
+      plan.workgroups,
+      paramsBuffer,
+      output,
+      plan.width,
+    );
   }
 }

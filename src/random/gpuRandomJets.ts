@@ -1,15 +1,18 @@
 /**
  * Random jets on the GPU: fills the tangent buffers of a batch (jetLayout.ts's TangentInput, as
  * GPU buffers) for one (seed, step) with shaders/randomJets.wgsl. The CPU mirror is jetDraws.ts.
+ * `planRandomJets` says what a draw allocates and dispatches without a device.
  */
-import randomCode from '../../shaders/random.wgsl?raw';
 import randomJetsCode from '../../shaders/randomJets.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { createComposedKernel } from '../gpu/composeShader.ts';
+import { type PlannedBuffer, storageBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { composeShader } from '../gpu/composeShader.ts';
 import { LimitError } from '../gpu/errors.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
+import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
-import { dispatchGrid } from '../gpu/dispatch.ts';
 import {
   extraCoefficient,
   type JetDrawKind,
@@ -29,18 +32,104 @@ const ENTRY_POINTS: Record<JetDrawKind, string> = {
   gaussian: 'denseGaussian',
 };
 
-/** Params of randomJets.wgsl: ten 4-byte words, padded to a multiple of 16 bytes. */
-const PARAMS_BYTES = 48;
+const RANDOM_JETS_PARTS = [
+  lib.random,
+  lib.grid,
+  lib.tangentSlots,
+  { name: 'randomJets.wgsl', code: randomJetsCode },
+];
+/** The WORKGROUP_SIZE override's default (shaders/lib/grid.wgsl), given explicitly so plans know the grid. */
+const WORKGROUP_SIZE = 64;
+
+let paramsView: StructView | undefined;
+/** The layout of randomJets.wgsl's `params` (reflected once, without a device). */
+export function randomJetsParamsView(): StructView {
+  return (paramsView ??= reflectStructView(composeShader(RANDOM_JETS_PARTS), 'params'));
+}
+
+/** Everything one jet draw allocates and dispatches, from its spec alone. */
+export interface RandomJetsPlan {
+  readonly kind: JetDrawKind;
+  readonly dense: boolean;
+  /** randomJets.wgsl's Params, by field name. */
+  readonly params: StructValue;
+  /** Workgroups of the dispatch (folded into the device grid when recorded). */
+  readonly workgroups: number;
+  /** The kind of output a draw does not write is a 4-byte placeholder. */
+  readonly named: {
+    readonly params: PlannedBuffer;
+    readonly index: PlannedBuffer;
+    readonly coefficient: PlannedBuffer;
+    readonly values: PlannedBuffer;
+  };
+  /** What `build` allocates, in order. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+/**
+ * The tangent buffers for `points` points drawn as `spec` says, keyed by (seed, stream) and the
+ * step in word 0 of the step counter (see GpuStepCounter).
+ */
+export function planRandomJets(
+  spec: JetDrawSpec,
+  points: number,
+  key: { seed: number; stream?: number },
+): RandomJetsPlan {
+  validateDrawSpec(spec);
+  requireU32(points, 'points');
+  const seed = requireU32(key.seed, 'seed');
+  const stream = requireU32(key.stream ?? RandomStream.jets, 'stream');
+  const { kind, directions: R, order: K, dimension: d, range, extra } = spec;
+  const slots = points * R * K;
+  const dense = kind === 'rademacher' || kind === 'gaussian';
+  const written = dense ? slots * d : slots;
+  if (written >= 2 ** 32) {
+    throw new LimitError(
+      `${kind} jets: ${written} tangent values exceed the kernel's 32-bit indexing`,
+    );
+  }
+  // One invocation per dense value, per point (sparse: Floyd is sequential), or per jet (exact).
+  const invocations = dense ? written : kind === 'sparse' ? points : points * R;
+  const label = `${kind} jets`;
+  const placeholder = (name: string) => storageBuffer(`${label} ${name} (unused)`, 4);
+  const named = {
+    params: uniformBuffer(`${label} params`, randomJetsParamsView().size),
+    index: dense ? placeholder('index') : storageBuffer(`${label} index`, slots * 4),
+    coefficient: dense
+      ? placeholder('coefficient')
+      : storageBuffer(`${label} coefficient`, slots * 4),
+    values: dense ? storageBuffer(`${label} values`, slots * d * 4) : placeholder('values'),
+  };
+  return {
+    kind,
+    dense,
+    params: {
+      seed,
+      stream,
+      points,
+      directions: R,
+      order: K,
+      dimension: d,
+      range,
+      extraOrder: extra?.order ?? 0,
+      extraIndex: extra?.index ?? 0,
+      extraCoefficient: extra ? extraCoefficient(extra) : 0,
+    },
+    workgroups: Math.ceil(invocations / WORKGROUP_SIZE),
+    named,
+    buffers: [named.params, named.index, named.coefficient, named.values],
+  };
+}
 
 /** The jets of one batch shape, redrawn by every `record` for the step in the step counter. */
 export class RandomJetDraw {
   readonly tangents: GpuTangentInput;
 
   constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
     private readonly bindGroup: GPUBindGroup,
-    private readonly grid: [number, number],
+    private readonly workgroups: number,
     private readonly owned: GPUBuffer[],
     tangents: GpuTangentInput,
   ) {
@@ -49,34 +138,32 @@ export class RandomJetDraw {
 
   /** Records the draw into an open compute pass (no readback, no upload). */
   record(pass: GPUComputePassEncoder): void {
-    this.kernel.dispatch(pass, this.bindGroup, this.grid[0], this.grid[1]);
+    this.kernel.dispatchFolded(pass, this.bindGroup, this.workgroups);
   }
 
   destroy(): void {
-    for (const buffer of this.owned) this.buffers.destroy(buffer);
+    for (const buffer of this.owned) this.memory.destroy(buffer);
   }
 }
 
 export class GpuRandomJets {
-  private constructor(
-    private readonly device: GPUDevice,
-    private readonly kernels: Record<JetDrawKind, ComputeKernel>,
-  ) {}
+  private constructor(private readonly kernels: Record<JetDrawKind, ComputeKernel>) {}
 
   static async create(device: GPUDevice): Promise<GpuRandomJets> {
-    const parts = [
-      { name: 'random.wgsl', code: randomCode },
-      { name: 'randomJets.wgsl', code: randomJetsCode },
-    ];
     const kinds = Object.keys(ENTRY_POINTS) as JetDrawKind[];
     const compiled = await Promise.all(
-      kinds.map((kind) => createComposedKernel(device, parts, { entryPoint: ENTRY_POINTS[kind] })),
+      kinds.map((kind) =>
+        cachedKernel(device, RANDOM_JETS_PARTS, {
+          entryPoint: ENTRY_POINTS[kind],
+          constants: { WORKGROUP_SIZE },
+        }),
+      ),
     );
     const kernels = Object.fromEntries(kinds.map((kind, i) => [kind, compiled[i]])) as Record<
       JetDrawKind,
       ComputeKernel
     >;
-    return new GpuRandomJets(device, kernels);
+    return new GpuRandomJets(kernels);
   }
 
   /**
@@ -84,63 +171,33 @@ export class GpuRandomJets {
    * stream) and the step in word 0 of `stepCounter` (see GpuStepCounter).
    */
   prepare(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     spec: JetDrawSpec,
     points: number,
     key: { seed: number; stream?: number },
     stepCounter: GPUBuffer,
   ): RandomJetDraw {
-    validateDrawSpec(spec);
-    requireU32(points, 'points');
-    const seed = requireU32(key.seed, 'seed');
-    const stream = requireU32(key.stream ?? RandomStream.jets, 'stream');
-    const { kind, directions: R, order: K, dimension: d, range, extra } = spec;
-    const slots = points * R * K;
-    const dense = kind === 'rademacher' || kind === 'gaussian';
-    const written = dense ? slots * d : slots;
-    if (written >= 2 ** 32) {
-      throw new LimitError(
-        `${kind} jets: ${written} tangent values exceed the kernel's 32-bit indexing`,
-      );
-    }
-    // One invocation per dense value, per point (sparse: Floyd is sequential), or per jet (exact).
-    const invocations = dense ? written : kind === 'sparse' ? points : points * R;
+    return this.build(memory, planRandomJets(spec, points, key), stepCounter);
+  }
 
-    const params = new ArrayBuffer(PARAMS_BYTES);
-    const words = new Uint32Array(params);
-    words.set([seed, stream, points, R, K, d, range, extra?.order ?? 0, extra?.index ?? 0]);
-    new Float32Array(params)[9] = extra ? extraCoefficient(extra) : 0;
-
-    const label = `${kind} jets`;
-    const paramsBuffer = buffers.createFrom(`${label} params`, words, 'uniform');
-    const placeholder = (name: string) => buffers.create(`${label} ${name} (unused)`, 4);
-    const index = dense ? placeholder('index') : buffers.create(`${label} index`, slots * 4);
-    const coefficient = dense
-      ? placeholder('coefficient')
-      : buffers.create(`${label} coefficient`, slots * 4);
-    const values = dense ? buffers.create(`${label} values`, slots * d * 4) : placeholder('values');
-
-    const kernel = this.kernels[kind];
-    const bindGroup = kernel.bind({
-      params: paramsBuffer,
-      stepCounter,
-      index,
-      coefficient,
-      values,
-    });
-    const grid = dispatchGrid(
-      kernel.workgroupsFor(invocations),
-      this.device.limits.maxComputeWorkgroupsPerDimension,
+  /** Allocates and binds a planned draw. */
+  build(memory: GpuMemory, plan: RandomJetsPlan, stepCounter: GPUBuffer): RandomJetDraw {
+    const kernel = this.kernels[plan.kind];
+    const planned = plan.named;
+    const params = memory.createUniform(planned.params.label, kernel.struct('params'), plan.params);
+    const [index, coefficient, values] = [planned.index, planned.coefficient, planned.values].map(
+      (b) => memory.create(b.label, b.bytes),
     );
-    const tangents: GpuTangentInput = dense
+    const bindGroup = kernel.bind({ params, stepCounter, index, coefficient, values });
+    const tangents: GpuTangentInput = plan.dense
       ? { kind: 'dense', values }
       : { kind: 'oneHot', index, coefficient };
     return new RandomJetDraw(
-      buffers,
+      memory,
       kernel,
       bindGroup,
-      grid,
-      [paramsBuffer, index, coefficient, values],
+      plan.workgroups,
+      [params, index, coefficient, values],
       tangents,
     );
   }

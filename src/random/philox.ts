@@ -1,5 +1,5 @@
 /**
- * Philox-4x32-10 on the CPU, bit for bit the function `philox4x32` of shaders/random.wgsl (Salmon
+ * Philox-4x32-10 on the CPU, bit for bit the function `philox4x32` of shaders/lib/random.wgsl (Salmon
  * et al., SC 2011; checked against Random123's known-answer vectors). The high word of a 32×32-bit
  * product is built from 16-bit halves exactly as the shader does, because WGSL has no 64-bit
  * integers; in JavaScript every partial product is below 2^32 and therefore exact in a double.

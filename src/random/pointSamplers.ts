@@ -13,8 +13,6 @@ import type { DrawKey } from './jetDraws.ts';
  */
 export type BallLaw = 'volume-uniform' | 'radius-uniform';
 
-export const BALL_LAWS: readonly BallLaw[] = ['volume-uniform', 'radius-uniform'];
-
 /** Interior points t ~ U[0, T), x ~ N(0, 2t·I), or terminal points t = T, x ~ N(0, 2T·I). */
 export type ParabolicLaw = 'interior' | 'terminal';
 

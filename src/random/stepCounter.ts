@@ -1,4 +1,4 @@
-import type { GpuBuffers } from '../gpu/buffers.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { requireU32 } from './counterRandom.ts';
 
 /**
@@ -10,17 +10,17 @@ export class GpuStepCounter {
   readonly buffer: GPUBuffer;
 
   constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     label = 'random step counter',
   ) {
-    this.buffer = buffers.create(label, 4);
+    this.buffer = memory.create(label, 4);
   }
 
   set(step: number): void {
-    this.buffers.write(this.buffer, Uint32Array.of(requireU32(step, 'step')));
+    this.memory.write(this.buffer, Uint32Array.of(requireU32(step, 'step')));
   }
 
   destroy(): void {
-    this.buffers.destroy(this.buffer);
+    this.memory.destroy(this.buffer);
   }
 }

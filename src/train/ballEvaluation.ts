@@ -4,24 +4,101 @@
  * batch per counter value, so the set is the same every time (and in every run with the seed);
  * u* is evaluated on the GPU; the errors accumulate in float64 on the CPU in a fixed order.
  */
-import { ForwardJet } from '../engine/forwardJet.ts';
-import { type GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import { ForwardJet, type ForwardJetConfig } from '../engine/forwardJet.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import { type GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { RelativeErrorAccumulator } from '../pdes/metrics.ts';
 import { evaluationBatchSize } from '../pdes/testSet.ts';
-import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
+import {
+  GpuPointSamplers,
+  planBallDraw,
+  type PointDraw,
+  type PointDrawPlan,
+} from '../random/gpuPointSamplers.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
-import { BallExactAtPoints } from './ballExactAtPoints.ts';
+import {
+  BallExactAtPoints,
+  type ExactAtPointsPlan,
+  planExactAtPoints,
+} from './ballExactAtPoints.ts';
+import { type EngineLimits, forwardJetBuffers } from './enginePlans.ts';
 import type { TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from './problemGraph.ts';
 
 /** Random stream of the test points, apart from the training streams (counterRandom.ts). */
 export const TEST_POINT_STREAM = 0x7e57;
 
+/** The device limits the evaluation plan reads: the batch shrinks until its points fit a binding. */
+export type EvaluationLimits = EngineLimits &
+  Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize'>;
+
+/** The test-set pass of a ball problem, from the options alone. */
+export interface BallEvaluationPlan {
+  /** Test points per batch. */
+  readonly batch: number;
+  readonly points: PointDrawPlan;
+  readonly forward: ForwardJetConfig;
+  readonly exact: ExactAtPointsPlan;
+  readonly named: {
+    readonly counter: PlannedBuffer;
+    readonly index: PlannedBuffer;
+    readonly coefficient: PlannedBuffer;
+  };
+  /** Every buffer `BallEvaluation.create` allocates, the forward pass's included. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+export function planBallEvaluation(
+  pde: BallPdeEntry,
+  options: Pick<TrainingOptions, 'dimension' | 'testPoints' | 'sampler' | 'seed'>,
+  architecture: MlpArchitecture,
+  limits: EvaluationLimits,
+): BallEvaluationPlan {
+  const d = options.dimension;
+  const batch = evaluationBatchSize(
+    d,
+    limits.maxStorageBufferBindingSize,
+    Math.min(options.testPoints, 5000),
+  );
+  const points = planBallDraw(d, options.sampler, batch, {
+    seed: options.seed,
+    stream: TEST_POINT_STREAM,
+  });
+  const named = {
+    counter: storageBuffer('test batch counter', 4),
+    index: storageBuffer('test tangent index', batch * 4),
+    coefficient: storageBuffer('test tangent coefficient', batch * 4),
+  };
+  const forward: ForwardJetConfig = {
+    architecture,
+    shape: { points: batch, directions: 1, order: 1, structure: 'standard' },
+    tangentKind: 'oneHot',
+    // Nothing differentiates the test pass: three layer buffers instead of two per layer.
+    layerStorage: 'reused',
+  };
+  const exact = planExactAtPoints(pde, d, batch, 'test');
+  return {
+    batch,
+    points,
+    forward,
+    exact,
+    named,
+    buffers: [
+      named.counter,
+      ...points.buffers,
+      named.index,
+      named.coefficient,
+      ...forwardJetBuffers(forward, true, limits),
+      ...exact.buffers,
+    ],
+  };
+}
+
 export class BallEvaluation implements ProblemEvaluation {
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly batch: number,
     private readonly total: number,
     private readonly counter: GpuStepCounter,
@@ -32,51 +109,33 @@ export class BallEvaluation implements ProblemEvaluation {
   ) {}
 
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     pde: BallPdeEntry,
     options: TrainingOptions,
     architecture: MlpArchitecture,
     params: GPUBuffer,
   ): Promise<BallEvaluation> {
-    const device = buffers.device;
-    const d = options.dimension;
-    const batch = evaluationBatchSize(
-      d,
-      device.limits.maxStorageBufferBindingSize,
-      Math.min(options.testPoints, 5000),
-    );
-    const counter = new GpuStepCounter(buffers, 'test batch counter');
+    const device = memory.device;
+    const plan = planBallEvaluation(pde, options, architecture, device.limits);
+    const { batch, named } = plan;
+    const counter = new GpuStepCounter(memory, named.counter.label);
     const samplers = await GpuPointSamplers.create(device);
-    const pointDraw = samplers.ball(
-      buffers,
-      d,
-      options.sampler,
-      batch,
-      { seed: options.seed, stream: TEST_POINT_STREAM },
-      counter.buffer,
-    );
+    const pointDraw = samplers.prepare(memory, counter.buffer, plan.points);
     // Values only: one jet of order 1 with a zero tangent (index −1) per point.
-    const index = buffers.createFrom('test tangent index', new Int32Array(batch).fill(-1));
-    const coefficient = buffers.create('test tangent coefficient', batch * 4);
-    const forward = await ForwardJet.create(
-      buffers,
-      {
-        architecture,
-        shape: { points: batch, directions: 1, order: 1, structure: 'standard' },
-        tangentKind: 'oneHot',
-        // Nothing differentiates the test pass: three layer buffers instead of two per layer.
-        layerStorage: 'reused',
-      },
-      params,
-      { x: pointDraw.points, tangents: coefficient, tangentIndex: index },
-    );
-    const exact = await BallExactAtPoints.create(buffers, pde, d, options.seed, {
+    const index = memory.createFrom(named.index.label, new Int32Array(batch).fill(-1));
+    const coefficient = memory.create(named.coefficient.label, named.coefficient.bytes);
+    const forward = await ForwardJet.create(memory, plan.forward, params, {
+      x: pointDraw.points,
+      tangents: coefficient,
+      tangentIndex: index,
+    });
+    const exact = await BallExactAtPoints.create(memory, pde, options.dimension, options.seed, {
       buffer: pointDraw.points,
       count: batch,
       label: 'test',
     });
     return new BallEvaluation(
-      buffers,
+      memory,
       batch,
       options.testPoints,
       counter,
@@ -89,7 +148,7 @@ export class BallEvaluation implements ProblemEvaluation {
 
   /** The errors of the current parameters on the whole test set (awaits its readbacks). */
   async evaluate(): Promise<EvaluationMetrics> {
-    const device = this.buffers.device;
+    const device = this.memory.device;
     const accumulator = new RelativeErrorAccumulator();
     for (let first = 0, b = 0; first < this.total; first += this.batch, b++) {
       const count = Math.min(this.batch, this.total - first);
@@ -117,6 +176,6 @@ export class BallEvaluation implements ProblemEvaluation {
     this.exact.destroy();
     this.pointDraw.destroy();
     this.counter.destroy();
-    for (const buffer of this.owned) this.buffers.destroy(buffer);
+    for (const buffer of this.owned) this.memory.destroy(buffer);
   }
 }

@@ -1,6 +1,44 @@
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { BallExactKernel, type ExactDispatch, uploadCoefficients } from '../pdes/gpuExact.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import {
+  BallExactKernel,
+  coefficientBytes,
+  type ExactDispatch,
+  exactParamsView,
+  uploadCoefficients,
+} from '../pdes/gpuExact.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
+import { planPointParams } from '../pdes/pointGrid.ts';
+
+/** What a BallExactAtPoints allocates, in order: c_i, u*, f and the kernel's point params. */
+export interface ExactAtPointsPlan {
+  readonly named: {
+    readonly coefficients: PlannedBuffer;
+    readonly exact: PlannedBuffer;
+    readonly source: PlannedBuffer;
+    readonly params: PlannedBuffer;
+  };
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+/** u* and f of `pde` at `count` points of dimension d; buffers labelled after `label`. */
+export function planExactAtPoints(
+  pde: BallPdeEntry,
+  dimension: number,
+  count: number,
+  label: string,
+): ExactAtPointsPlan {
+  const named = {
+    coefficients: storageBuffer(
+      'pde coefficients',
+      coefficientBytes(pde.solution.coefficientCount(dimension)),
+    ),
+    exact: storageBuffer(`${label} u*`, count * 4),
+    source: storageBuffer(`${label} f`, count * 4),
+    params: planPointParams(exactParamsView()),
+  };
+  return { named, buffers: Object.values(named) };
+}
 
 /**
  * u*(x) and f(x) of a ball problem at a buffer of points that another kernel fills (the
@@ -9,7 +47,7 @@ import type { BallPdeEntry } from '../pdes/index.ts';
  */
 export class BallExactAtPoints {
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly kernel: BallExactKernel,
     private readonly dispatch: ExactDispatch,
     private readonly coefficients: GPUBuffer,
@@ -20,23 +58,24 @@ export class BallExactAtPoints {
   ) {}
 
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     pde: BallPdeEntry,
     dimension: number,
     seed: number,
     points: { buffer: GPUBuffer; count: number; label: string },
   ): Promise<BallExactAtPoints> {
     const { buffer, count, label } = points;
-    const coefficients = uploadCoefficients(buffers, pde.coefficients(dimension, seed));
-    const exact = buffers.create(`${label} u*`, count * 4);
-    const source = buffers.create(`${label} f`, count * 4);
+    const { named } = planExactAtPoints(pde, dimension, count, label);
+    const coefficients = uploadCoefficients(memory, pde.coefficients(dimension, seed));
+    const exact = memory.create(named.exact.label, named.exact.bytes);
+    const source = memory.create(named.source.label, named.source.bytes);
     const kernel = await BallExactKernel.create(
-      buffers.device,
+      memory.device,
       pde.solution.id,
       pde.nonlinearity.id,
     );
     const dispatch = kernel.prepare(
-      buffers,
+      memory,
       { points: buffer, count, dim: dimension },
       coefficients,
       {
@@ -44,7 +83,7 @@ export class BallExactAtPoints {
         source,
       },
     );
-    return new BallExactAtPoints(buffers, kernel, dispatch, coefficients, exact, source);
+    return new BallExactAtPoints(memory, kernel, dispatch, coefficients, exact, source);
   }
 
   record(pass: GPUComputePassEncoder): void {
@@ -52,7 +91,7 @@ export class BallExactAtPoints {
   }
 
   destroy(): void {
-    this.kernel.release(this.buffers, this.dispatch);
-    for (const buffer of [this.coefficients, this.exact, this.source]) this.buffers.destroy(buffer);
+    this.kernel.release(this.memory, this.dispatch);
+    for (const buffer of [this.coefficients, this.exact, this.source]) this.memory.destroy(buffer);
   }
 }

@@ -3,13 +3,16 @@
  * biharmonic), bound once: collocation points (GPU sampler) → random jets (GPU generator) →
  * source f at the points → forward jets → residual, loss terms and ∂L/∂u → loss reduction →
  * backward → gradient. Nothing is uploaded per step but the 4-byte step counter.
+ * `planBallGraph` lays the step out from the options alone (sizes, uniforms and every buffer);
+ * `BallProblemGraph.create` compiles, allocates and binds what it says.
  */
 import { BackwardJet } from '../engine/backwardJet.ts';
 import { ForwardGradientJet } from '../engine/forwardGradientJet.ts';
-import { ForwardJet } from '../engine/forwardJet.ts';
+import { ForwardJet, type ForwardJetConfig, type TangentKind } from '../engine/forwardJet.ts';
 import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
 import { GpuReducer, reductionResultBytes } from '../engine/reductions.ts';
-import type { GpuBuffers } from '../gpu/buffers.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { biharmonicOperator } from '../operators/biharmonic.ts';
 import { directionRangeWeights, quantityRowWeights } from '../operators/combine.ts';
@@ -17,14 +20,49 @@ import { laplacianOperator } from '../operators/laplacian.ts';
 import type { JetOperator } from '../operators/operator.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { RandomStream } from '../random/counterRandom.ts';
-import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
-import { GpuRandomJets, type RandomJetDraw } from '../random/gpuRandomJets.ts';
+import {
+  GpuPointSamplers,
+  planBallDraw,
+  type PointDraw,
+  type PointDrawPlan,
+} from '../random/gpuPointSamplers.ts';
+import {
+  GpuRandomJets,
+  planRandomJets,
+  type RandomJetDraw,
+  type RandomJetsPlan,
+} from '../random/gpuRandomJets.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
-import { BallExactAtPoints } from './ballExactAtPoints.ts';
-import { CotangentDot } from './cotangentDot.ts';
-import { type DirectionalDerivativeGraph, graphModeOf, type ProblemGraph } from './problemGraph.ts';
-import { ResidualLoss } from './residualLoss.ts';
+import {
+  BallExactAtPoints,
+  type ExactAtPointsPlan,
+  planExactAtPoints,
+} from './ballExactAtPoints.ts';
+import { CotangentDot, type CotangentDotPlan, planCotangentDot } from './cotangentDot.ts';
+import {
+  backwardJetBuffers,
+  type EngineLimits,
+  forwardGradientJetBuffers,
+  forwardJetBuffers,
+  reducerBuffers,
+} from './enginePlans.ts';
+import {
+  fixedJetBuffers,
+  type OperatorSizing,
+  requireSizing,
+  shapeOf,
+  sizingOf,
+  structureOf,
+  tangentKindOf,
+} from './operatorSizing.ts';
+import {
+  type DirectionalDerivativeGraph,
+  type GraphMode,
+  graphModeOf,
+  type ProblemGraph,
+} from './problemGraph.ts';
+import { planResidualLoss, ResidualLoss, type ResidualLossPlan } from './residualLoss.ts';
 
 /** The operator of a ball problem for the chosen estimator; `samples` jets per point. */
 export function ballOperator(
@@ -46,12 +84,308 @@ export function ballOperator(
 }
 
 /**
+ * The sizing of ballOperator (operatorSizing.ts) without building it where that is costly: the
+ * exact biharmonic's d² polarization jets (d one-hot, then d(d − 1) of two components each).
+ */
+export function ballOperatorSizing(
+  pde: BallPdeEntry,
+  options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
+  samples: number,
+): OperatorSizing {
+  const d = options.dimension;
+  if (pde.operator === 'biharmonic' && options.estimator === 'exact') {
+    return {
+      directions: d * d,
+      order: 4,
+      collapsible: false,
+      draw: { kind: 'fixed', tangentKind: d > 1 ? 'dense' : 'oneHot' },
+    };
+  }
+  return sizingOf(ballOperator(pde, options, samples));
+}
+
+/** The tangent inputs of a ball step: drawn on the GPU every step, or fixed and uploaded once. */
+export type BallJetsPlan =
+  | { readonly kind: 'random'; readonly plan: RandomJetsPlan }
+  | {
+      readonly kind: 'fixed';
+      readonly named:
+        { values: PlannedBuffer } | { coefficient: PlannedBuffer; index: PlannedBuffer };
+    };
+
+/** One ball step, from the options alone. */
+export interface BallGraphPlan {
+  readonly mode: GraphMode;
+  /** N collocation points, dimension d, B jets per estimate. */
+  readonly points: number;
+  readonly dimension: number;
+  readonly jetsPerPoint: number;
+  /** The unbiased loss with random jets: 2B jets drawn, the first B for r₁, the rest for r₂. */
+  readonly split: boolean;
+  /** Whether the residual gets a second weight vector (the unbiased loss). */
+  readonly unbiased: boolean;
+  readonly estimateSizing: OperatorSizing;
+  readonly drawSizing: OperatorSizing;
+  readonly shape: JetShape;
+  /** Rows per point V. */
+  readonly rows: number;
+  readonly tangentKind: TangentKind;
+  readonly pointDraw: PointDrawPlan;
+  readonly jets: BallJetsPlan;
+  /** The forward pass: plain jets (layers stored for backprop, reused otherwise) or with a tangent. */
+  readonly forward: { readonly kind: 'jet' | 'tangent'; readonly config: ForwardJetConfig };
+  readonly exact: ExactAtPointsPlan;
+  readonly named: {
+    readonly residual: PlannedBuffer;
+    readonly lossTerms: PlannedBuffer;
+    readonly cotangent: PlannedBuffer;
+    readonly lossStats: PlannedBuffer;
+  };
+  readonly residual: ResidualLossPlan;
+  readonly backward: boolean;
+  /** ∇L·v of the forward gradient (mode 'forward-gradient'). */
+  readonly dot: CotangentDotPlan | null;
+  /** Every buffer the build allocates through GpuMemory, the engine's included. */
+  readonly buffers: readonly PlannedBuffer[];
+  /** What the graph's reducer adds when the first step records the loss reduction. */
+  readonly firstStep: readonly PlannedBuffer[];
+}
+
+type BallPlanOptions = Pick<
+  TrainingOptions,
+  | 'points'
+  | 'dimension'
+  | 'loss'
+  | 'estimator'
+  | 'jetsPerPoint'
+  | 'collapsed'
+  | 'seed'
+  | 'sampler'
+  | 'gradientEstimator'
+>;
+
+/** The jets of the step: their sizing, shape and how they reach the forward pass. */
+function planBallJets(pde: BallPdeEntry, options: BallPlanOptions) {
+  const N = options.points;
+  const B = options.jetsPerPoint;
+  // The unbiased loss needs two independent estimates per point. Random estimators draw 2B jets,
+  // the first B for r₁ and the rest for r₂; the exact operator has no randomness, so both
+  // "draws" are its d jets and the unbiased loss equals the biased one.
+  const split = options.loss === 'unbiased' && options.estimator !== 'exact';
+  const estimateSizing = ballOperatorSizing(pde, options, B);
+  const drawSizing = split ? ballOperatorSizing(pde, options, 2 * B) : estimateSizing;
+  const shape = shapeOf(drawSizing, N, structureOf(drawSizing, options.collapsed));
+  const tangentKind = tangentKindOf(drawSizing);
+  const jets: BallJetsPlan =
+    drawSizing.draw.kind === 'random'
+      ? {
+          kind: 'random',
+          plan: planRandomJets(drawSizing.draw.spec, N, {
+            seed: options.seed,
+            stream: RandomStream.jets,
+          }),
+        }
+      : {
+          // A fixed construction (the exact biharmonic): the same jets at every point and step.
+          kind: 'fixed',
+          named: fixedJetBuffers(shape, options.dimension, tangentKind, {
+            values: 'fixed jets',
+            coefficient: 'fixed jet coefficients',
+            index: 'fixed jet indices',
+          }),
+        };
+  return { split, estimateSizing, drawSizing, shape, tangentKind, jets };
+}
+
+/** The step of `pde` for `options`: a pure function of the options and the device's limits. */
+export function planBallGraph(
+  pde: BallPdeEntry,
+  options: BallPlanOptions,
+  architecture: MlpArchitecture,
+  limits: EngineLimits,
+): BallGraphPlan {
+  const N = options.points;
+  const d = options.dimension;
+  const jets = planBallJets(pde, options);
+  const { shape, tangentKind } = jets;
+  const V = rowsPerPoint(shape);
+  const mode = graphModeOf(options.gradientEstimator);
+  const pointDraw = planBallDraw(d, options.sampler, N, { seed: options.seed });
+  const config: ForwardJetConfig = { architecture, shape, tangentKind };
+  const forward: BallGraphPlan['forward'] =
+    mode === 'forward-gradient'
+      ? { kind: 'tangent', config }
+      : {
+          kind: 'jet',
+          config: { ...config, layerStorage: mode === 'backprop' ? 'stored' : 'reused' },
+        };
+  const exact = planExactAtPoints(pde, d, N, 'collocation');
+  const named = {
+    residual: storageBuffer('residual r', N * 4),
+    lossTerms: storageBuffer('loss terms', N * 4),
+    cotangent: storageBuffer('cotangent dL/du', N * V * 4),
+    lossStats: storageBuffer('loss statistics', reductionResultBytes),
+  };
+  const unbiased = options.loss === 'unbiased';
+  const residual = planResidualLoss({ nonlinearity: pde.nonlinearity.id }, N, V, unbiased);
+  const dot = mode === 'forward-gradient' ? planCotangentDot(N, V) : null;
+  const buffers = [
+    ...pointDraw.buffers,
+    ...(jets.jets.kind === 'random' ? jets.jets.plan.buffers : Object.values(jets.jets.named)),
+    ...(forward.kind === 'tangent'
+      ? forwardGradientJetBuffers(forward.config, limits)
+      : forwardJetBuffers(forward.config, true, limits)),
+    ...exact.buffers,
+    ...Object.values(named),
+    ...residual.buffers,
+    ...(mode === 'backprop' ? backwardJetBuffers(architecture, shape, tangentKind, limits) : []),
+    ...(dot?.buffers ?? []),
+  ];
+  return {
+    mode,
+    points: N,
+    dimension: d,
+    jetsPerPoint: options.jetsPerPoint,
+    ...jets,
+    unbiased,
+    rows: V,
+    pointDraw,
+    forward,
+    exact,
+    named,
+    residual,
+    backward: mode === 'backprop',
+    dot,
+    buffers,
+    // One reducer for the loss terms and the directional derivative terms: both N long.
+    firstStep: reducerBuffers([N], limits),
+  };
+}
+
+/**
  * The forward pass of the graph's mode (problemGraph.ts GraphMode): jets whose layers the backward
  * pass reads, jets for a loss alone, or jets with a parameter-tangent channel.
  */
 type BallForward =
   | { kind: 'jet'; jet: ForwardJet }
   | { kind: 'tangent'; jet: ForwardGradientJet; dot: CotangentDot };
+
+/** The operators of a planned step (checked against the plan) and the residual's row weights. */
+function ballOperators(
+  pde: BallPdeEntry,
+  options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
+  plan: BallGraphPlan,
+): { draw: JetOperator; weights: Float64Array; weights2: Float64Array | null } {
+  const B = plan.jetsPerPoint;
+  const estimateOperator = ballOperator(pde, options, B);
+  const drawOperator = plan.split ? ballOperator(pde, options, 2 * B) : estimateOperator;
+  requireSizing(drawOperator, plan.drawSizing);
+  const { shape } = plan;
+  const terms = estimateOperator.quantities[0].terms;
+  const weights = plan.split
+    ? directionRangeWeights(terms, shape, 0, B)
+    : quantityRowWeights(terms, shape);
+  const weights2 = plan.split
+    ? directionRangeWeights(terms, shape, B, B)
+    : plan.unbiased
+      ? weights
+      : null;
+  return { draw: drawOperator, weights, weights2 };
+}
+
+/** The collocation points and the jets of a planned step (fixed jets are uploaded once). */
+async function buildBallDraws(
+  memory: GpuMemory,
+  plan: BallGraphPlan,
+  drawOperator: JetOperator,
+  seed: number,
+  stepCounter: GpuStepCounter,
+  owned: GPUBuffer[],
+): Promise<{
+  pointDraw: PointDraw;
+  jetDraw: RandomJetDraw | null;
+  inputs: { tangents: GPUBuffer; tangentIndex: GPUBuffer | null };
+}> {
+  const device = memory.device;
+  const samplers = await GpuPointSamplers.create(device);
+  const pointDraw = samplers.prepare(memory, stepCounter.buffer, plan.pointDraw);
+  const jets = plan.jets;
+  if (jets.kind === 'random') {
+    const jetDraw = (await GpuRandomJets.create(device)).build(
+      memory,
+      jets.plan,
+      stepCounter.buffer,
+    );
+    const t = jetDraw.tangents;
+    const inputs =
+      t.kind === 'dense'
+        ? { tangents: t.values, tangentIndex: null }
+        : { tangents: t.coefficient, tangentIndex: t.index };
+    return { pointDraw, jetDraw, inputs };
+  }
+  // A fixed construction (the exact biharmonic): the same jets at every point and step.
+  const fixed = drawOperator.tangents(plan.points, { seed, step: 0 });
+  const named = jets.named;
+  if (fixed.kind === 'dense' && 'values' in named) {
+    const values = memory.createFrom(named.values.label, fixed.values);
+    owned.push(values);
+    return { pointDraw, jetDraw: null, inputs: { tangents: values, tangentIndex: null } };
+  }
+  if (fixed.kind === 'oneHot' && 'index' in named) {
+    const coefficient = memory.createFrom(named.coefficient.label, fixed.coefficient);
+    const index = memory.createFrom(named.index.label, fixed.index);
+    owned.push(coefficient, index);
+    return { pointDraw, jetDraw: null, inputs: { tangents: coefficient, tangentIndex: index } };
+  }
+  throw new Error(
+    `${drawOperator.name}: its fixed jets are not the planned ${plan.tangentKind} ones`,
+  );
+}
+
+/** The planned forward pass; until the trainer binds v, a tangent channel reads θ itself. */
+async function buildBallForward(
+  memory: GpuMemory,
+  plan: BallGraphPlan,
+  params: GPUBuffer,
+  inputs: { x: GPUBuffer; tangents: GPUBuffer; tangentIndex: GPUBuffer | null },
+): Promise<{ kind: 'jet'; jet: ForwardJet } | { kind: 'tangent'; jet: ForwardGradientJet }> {
+  const { kind, config } = plan.forward;
+  return kind === 'tangent'
+    ? { kind, jet: await ForwardGradientJet.create(memory, config, params, params, inputs) }
+    : { kind, jet: await ForwardJet.create(memory, config, params, inputs) };
+}
+
+/** The residual, loss-term, cotangent and loss-statistics buffers and the residual kernel. */
+async function buildBallLoss(
+  memory: GpuMemory,
+  plan: BallGraphPlan,
+  operators: { weights: Float64Array; weights2: Float64Array | null },
+  output: GPUBuffer,
+  source: GPUBuffer,
+  owned: GPUBuffer[],
+): Promise<{
+  residual: ResidualLoss;
+  lossTerms: GPUBuffer;
+  cotangent: GPUBuffer;
+  lossStats: GPUBuffer;
+}> {
+  const { named } = plan;
+  const [residualBuffer, lossTerms, cotangent, lossStats] = [
+    named.residual,
+    named.lossTerms,
+    named.cotangent,
+    named.lossStats,
+  ].map((b) => memory.create(b.label, b.bytes));
+  owned.push(residualBuffer, lossTerms, cotangent, lossStats);
+  const residual = await ResidualLoss.build(
+    memory,
+    plan.residual,
+    operators.weights,
+    operators.weights2,
+    { output, source, residual: residualBuffer, lossTerms, cotangent },
+  );
+  return { residual, lossTerms, cotangent, lossStats };
+}
 
 export class BallProblemGraph implements ProblemGraph {
   readonly shape: JetShape;
@@ -60,7 +394,7 @@ export class BallProblemGraph implements ProblemGraph {
   readonly lossStats: GPUBuffer;
 
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly pointDraw: PointDraw,
     private readonly jetDraw: RandomJetDraw | null,
     private readonly exact: BallExactAtPoints,
@@ -84,134 +418,77 @@ export class BallProblemGraph implements ProblemGraph {
   }
 
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     pde: BallPdeEntry,
     options: TrainingOptions,
     architecture: MlpArchitecture,
     params: GPUBuffer,
     stepCounter: GpuStepCounter,
   ): Promise<BallProblemGraph> {
-    const device = buffers.device;
-    const N = options.points;
-    const d = options.dimension;
-    // The unbiased loss needs two independent estimates per point. Random estimators draw 2B jets,
-    // the first B for r₁ and the rest for r₂; the exact operator has no randomness, so both
-    // "draws" are its d jets and the unbiased loss equals the biased one.
-    const split = options.loss === 'unbiased' && options.estimator !== 'exact';
-    const B = options.jetsPerPoint;
-    const estimateOperator = ballOperator(pde, options, B);
-    const drawOperator = split ? ballOperator(pde, options, 2 * B) : estimateOperator;
-    const structure = options.collapsed && drawOperator.collapsible ? 'collapsed' : 'standard';
-    const shape = drawOperator.shape(N, structure);
-    const terms = estimateOperator.quantities[0].terms;
-    const weights = split
-      ? directionRangeWeights(terms, shape, 0, B)
-      : quantityRowWeights(terms, shape);
-    const weights2 = split
-      ? directionRangeWeights(terms, shape, B, B)
-      : options.loss === 'unbiased'
-        ? weights
-        : null;
+    const plan = planBallGraph(pde, options, architecture, memory.device.limits);
+    return BallProblemGraph.build(memory, pde, options, plan, params, stepCounter);
+  }
 
-    const seed = options.seed;
-    const samplers = await GpuPointSamplers.create(device);
-    const pointDraw = samplers.ball(buffers, d, options.sampler, N, { seed }, stepCounter.buffer);
+  /** Compiles, allocates and binds a planned step. */
+  static async build(
+    memory: GpuMemory,
+    pde: BallPdeEntry,
+    options: Pick<TrainingOptions, 'dimension' | 'estimator' | 'seed'>,
+    plan: BallGraphPlan,
+    params: GPUBuffer,
+    stepCounter: GpuStepCounter,
+  ): Promise<BallProblemGraph> {
+    const operators = ballOperators(pde, options, plan);
     const owned: GPUBuffer[] = [];
-    let jetDraw: RandomJetDraw | null = null;
-    let inputs: { tangents: GPUBuffer; tangentIndex: GPUBuffer | null };
-    const draw = drawOperator.draw;
-    if (draw.kind === 'random') {
-      const randomJets = await GpuRandomJets.create(device);
-      jetDraw = randomJets.prepare(
-        buffers,
-        draw.spec,
-        N,
-        { seed, stream: RandomStream.jets },
-        stepCounter.buffer,
-      );
-      const t = jetDraw.tangents;
-      inputs =
-        t.kind === 'dense'
-          ? { tangents: t.values, tangentIndex: null }
-          : { tangents: t.coefficient, tangentIndex: t.index };
-    } else {
-      // A fixed construction (the exact biharmonic): the same jets at every point and step.
-      const fixed = drawOperator.tangents(N, { seed, step: 0 });
-      if (fixed.kind === 'dense') {
-        const values = buffers.createFrom('fixed jets', fixed.values);
-        owned.push(values);
-        inputs = { tangents: values, tangentIndex: null };
-      } else {
-        const coefficient = buffers.createFrom('fixed jet coefficients', fixed.coefficient);
-        const index = buffers.createFrom('fixed jet indices', fixed.index);
-        owned.push(coefficient, index);
-        inputs = { tangents: coefficient, tangentIndex: index };
-      }
-    }
-    const tangentKind = inputs.tangentIndex ? 'oneHot' : 'dense';
-    const mode = graphModeOf(options.gradientEstimator);
-    const jetInputs = { x: pointDraw.points, ...inputs };
-    const config = { architecture, shape, tangentKind } as const;
-    // Until the trainer binds v (setTangentParameters), the tangent channel reads θ itself.
-    const tangentJet =
-      mode === 'forward-gradient'
-        ? await ForwardGradientJet.create(buffers, config, params, params, jetInputs)
-        : null;
-    const jet = tangentJet
-      ? null
-      : await ForwardJet.create(
-          buffers,
-          { ...config, layerStorage: mode === 'backprop' ? 'stored' : 'reused' },
-          params,
-          jetInputs,
-        );
-    const output = tangentJet ? tangentJet.output : (jet as ForwardJet).buffers.output;
-
-    const exact = await BallExactAtPoints.create(buffers, pde, d, seed, {
-      buffer: pointDraw.points,
-      count: N,
+    const draws = await buildBallDraws(
+      memory,
+      plan,
+      operators.draw,
+      options.seed,
+      stepCounter,
+      owned,
+    );
+    const forwardJet = await buildBallForward(memory, plan, params, {
+      x: draws.pointDraw.points,
+      ...draws.inputs,
+    });
+    const exact = await BallExactAtPoints.create(memory, pde, plan.dimension, options.seed, {
+      buffer: draws.pointDraw.points,
+      count: plan.points,
       label: 'collocation',
     });
-
-    const V = rowsPerPoint(shape);
-    const residualBuffer = buffers.create('residual r', N * 4);
-    const lossTerms = buffers.create('loss terms', N * 4);
-    const cotangent = buffers.create('cotangent dL/du', N * V * 4);
-    const lossStats = buffers.create('loss statistics', reductionResultBytes);
-    owned.push(residualBuffer, lossTerms, cotangent, lossStats);
-    const residual = await ResidualLoss.create(
-      buffers,
-      { nonlinearity: pde.nonlinearity.id },
-      N,
-      weights,
-      weights2,
-      {
-        output,
-        source: exact.source,
-        residual: residualBuffer,
-        lossTerms,
-        cotangent,
-      },
+    const { residual, lossTerms, cotangent, lossStats } = await buildBallLoss(
+      memory,
+      plan,
+      operators,
+      forwardJet.kind === 'tangent' ? forwardJet.jet.output : forwardJet.jet.buffers.output,
+      exact.source,
+      owned,
     );
-    const reducer = await GpuReducer.create(buffers);
-    const backward =
-      mode === 'backprop'
-        ? await BackwardJet.create(buffers, architecture, shape, tangentKind)
-        : null;
-    const forward: BallForward = tangentJet
-      ? {
-          kind: 'tangent',
-          jet: tangentJet,
-          dot: await CotangentDot.create(buffers, reducer, N, V, {
-            cotangent,
-            tangent: tangentJet.outputTangent,
-          }),
-        }
-      : { kind: 'jet', jet: jet as ForwardJet };
+    const reducer = await GpuReducer.create(memory);
+    const backward = plan.backward
+      ? await BackwardJet.create(
+          memory,
+          plan.forward.config.architecture,
+          plan.shape,
+          plan.tangentKind,
+        )
+      : null;
+    const forward: BallForward =
+      forwardJet.kind === 'tangent'
+        ? {
+            kind: 'tangent',
+            jet: forwardJet.jet,
+            dot: await CotangentDot.create(memory, reducer, plan.points, plan.rows, {
+              cotangent,
+              tangent: forwardJet.jet.outputTangent,
+            }),
+          }
+        : forwardJet;
     return new BallProblemGraph(
-      buffers,
-      pointDraw,
-      jetDraw,
+      memory,
+      draws.pointDraw,
+      draws.jetDraw,
       exact,
       forward,
       residual,
@@ -219,8 +496,8 @@ export class BallProblemGraph implements ProblemGraph {
       backward,
       { params, lossTerms, cotangent, owned },
       lossStats,
-      shape,
-      drawOperator,
+      plan.shape,
+      operators.draw,
     );
   }
 
@@ -277,11 +554,11 @@ export class BallProblemGraph implements ProblemGraph {
     this.forward.jet.destroy();
     if (this.forward.kind === 'tangent') this.forward.dot.destroy();
     this.backward?.destroy();
-    this.residual.destroy(this.buffers);
+    this.residual.destroy(this.memory);
     this.reducer.destroy();
     this.exact.destroy();
     this.pointDraw.destroy();
     this.jetDraw?.destroy();
-    for (const buffer of this.io.owned) this.buffers.destroy(buffer);
+    for (const buffer of this.io.owned) this.memory.destroy(buffer);
   }
 }

@@ -10,7 +10,7 @@
  */
 import { ForwardJet } from '../engine/forwardJet.ts';
 import { layerElements, rowOf, rowsPerPoint, type TangentInput } from '../engine/jetLayout.ts';
-import { readFloat32 } from '../gpu/buffers.ts';
+import { readFloat32 } from '../gpu/gpuMemory.ts';
 import { factorial } from '../jet/series.ts';
 import type { JetOperator } from '../operators/operator.ts';
 import type { DrawKey } from '../random/jetDraws.ts';

@@ -10,14 +10,30 @@
  * each chunk copied into the forward pass's input and its residuals copied out, all in one
  * command encoder.
  */
-import { ForwardJet } from '../engine/forwardJet.ts';
-import { rowsPerPoint } from '../engine/jetLayout.ts';
-import type { GpuBuffers } from '../gpu/buffers.ts';
+import { ForwardJet, type ForwardJetConfig, type TangentKind } from '../engine/forwardJet.ts';
+import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import type { MlpArchitecture } from '../jet/mlp.ts';
 import { quantityRowWeights } from '../operators/combine.ts';
+import type { JetOperator } from '../operators/operator.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
-import { BallExactAtPoints } from './ballExactAtPoints.ts';
-import { ballOperator } from './ballProblemGraph.ts';
-import { ResidualLoss } from './residualLoss.ts';
+import {
+  BallExactAtPoints,
+  type ExactAtPointsPlan,
+  planExactAtPoints,
+} from './ballExactAtPoints.ts';
+import { ballOperator, ballOperatorSizing } from './ballProblemGraph.ts';
+import { type EngineLimits, forwardJetBuffers } from './enginePlans.ts';
+import {
+  fixedJetBuffers,
+  type OperatorSizing,
+  requireSizing,
+  shapeOf,
+  structureOf,
+  tangentKindOf,
+} from './operatorSizing.ts';
+import { planResidualLoss, ResidualLoss, type ResidualLossPlan } from './residualLoss.ts';
 import type { Trainer } from './trainer.ts';
 
 /**
@@ -33,12 +49,119 @@ export interface ResidualPoints {
   label: string;
 }
 
+/** The residual view of `count` points, from the problem, the network and the row budget alone. */
+export interface ExactResidualPlan {
+  readonly sizing: OperatorSizing;
+  /** Points per chunk (every chunk but the last is full). */
+  readonly chunk: number;
+  readonly shape: JetShape;
+  readonly tangentKind: TangentKind;
+  readonly forward: ForwardJetConfig;
+  readonly exact: ExactAtPointsPlan;
+  readonly residual: ResidualLossPlan;
+  readonly named: {
+    readonly residual: PlannedBuffer;
+    readonly chunkPoints: PlannedBuffer;
+    readonly tangents:
+      { values: PlannedBuffer } | { coefficient: PlannedBuffer; index: PlannedBuffer };
+    readonly chunkResidual: PlannedBuffer;
+    readonly lossTerms: PlannedBuffer;
+    readonly cotangent: PlannedBuffer;
+  };
+  /** Every buffer `ExactResidual.create` allocates, the forward pass's included. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+export function planExactResidual(
+  pde: BallPdeEntry,
+  architecture: MlpArchitecture,
+  points: { count: number; label: string },
+  limits: EngineLimits,
+  rowBudget = defaultRowBudget,
+): ExactResidualPlan {
+  const d = architecture.widths[0];
+  const sizing = ballOperatorSizing(pde, { dimension: d, estimator: 'exact' }, d);
+  const structure = structureOf(sizing, true);
+  const rows = rowsPerPoint(shapeOf(sizing, 1, structure));
+  const chunk = Math.max(1, Math.min(points.count, Math.floor(rowBudget / rows)));
+  const shape = shapeOf(sizing, chunk, structure);
+  const tangentKind = tangentKindOf(sizing);
+  const label = (name: string) => `${points.label} ${name}`;
+  const named = {
+    residual: storageBuffer(label('residual'), points.count * 4),
+    chunkPoints: storageBuffer(label('chunk points'), chunk * d * 4),
+    // The exact operator draws nothing: its jets are the same at every point and step.
+    tangents: fixedJetBuffers(shape, d, tangentKind, {
+      values: label('chunk tangents'),
+      coefficient: label('chunk tangent coefficients'),
+      index: label('chunk tangent indices'),
+    }),
+    chunkResidual: storageBuffer(label('chunk residual'), chunk * 4),
+    // The loss terms and cotangent are a training step's; here they are scratch.
+    lossTerms: storageBuffer(label('chunk loss terms'), chunk * 4),
+    cotangent: storageBuffer(label('chunk cotangent'), chunk * rowsPerPoint(shape) * 4),
+  };
+  const forward: ForwardJetConfig = { architecture, shape, tangentKind, layerStorage: 'reused' };
+  const exact = planExactAtPoints(pde, d, chunk, `${points.label} chunk`);
+  const residual = planResidualLoss(
+    { nonlinearity: pde.nonlinearity.id },
+    chunk,
+    rowsPerPoint(shape),
+    false,
+  );
+  return {
+    sizing,
+    chunk,
+    shape,
+    tangentKind,
+    forward,
+    exact,
+    residual,
+    named,
+    buffers: [
+      named.residual,
+      named.chunkPoints,
+      ...Object.values(named.tangents),
+      ...forwardJetBuffers(forward, true, limits),
+      ...exact.buffers,
+      named.chunkResidual,
+      named.lossTerms,
+      named.cotangent,
+      ...residual.buffers,
+    ],
+  };
+}
+
+/** The fixed jets of the exact operator for one chunk, uploaded as the plan names them. */
+function uploadTangents(
+  memory: GpuMemory,
+  operator: JetOperator,
+  plan: ExactResidualPlan,
+  seed: number,
+  x: GPUBuffer,
+  upload: (planned: PlannedBuffer, data: Float32Array | Int32Array) => GPUBuffer,
+): { x: GPUBuffer; tangents: GPUBuffer; tangentIndex: GPUBuffer | null } {
+  const tangents = operator.tangents(plan.chunk, { seed, step: 0 });
+  const named = plan.named.tangents;
+  if (tangents.kind === 'dense' && 'values' in named) {
+    return { x, tangents: upload(named.values, tangents.values), tangentIndex: null };
+  }
+  if (tangents.kind === 'oneHot' && 'index' in named) {
+    return {
+      x,
+      tangents: upload(named.coefficient, tangents.coefficient),
+      tangentIndex: upload(named.index, tangents.index),
+    };
+  }
+  throw new Error(`${operator.name}: its jets are not the planned ${plan.tangentKind} ones`);
+}
+
 export class ExactResidual {
   /** r at every point, count f32, written by encode(). */
   readonly residual: GPUBuffer;
 
   private constructor(
-    private readonly memory: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly points: ResidualPoints,
     private readonly dimension: number,
     private readonly chunk: number,
@@ -64,77 +187,66 @@ export class ExactResidual {
     rowBudget = defaultRowBudget,
   ): Promise<ExactResidual> {
     const memory = trainer.memory;
+    const plan = planExactResidual(
+      pde,
+      trainer.architecture,
+      points,
+      memory.device.limits,
+      rowBudget,
+    );
     const d = trainer.options.dimension;
     const { seed } = trainer.options;
     const operator = ballOperator(pde, { dimension: d, estimator: 'exact' }, d);
-    const structure = operator.collapsible ? 'collapsed' : 'standard';
-    const rows = rowsPerPoint(operator.shape(1, structure));
-    const chunk = Math.max(1, Math.min(points.count, Math.floor(rowBudget / rows)));
-    const shape = operator.shape(chunk, structure);
+    requireSizing(operator, plan.sizing);
     const owned: GPUBuffer[] = [];
     const destroyers: (() => void)[] = [];
-    const allocate = (label: string, bytes: number) => {
-      const buffer = memory.create(`${points.label} ${label}`, bytes);
+    const allocate = (planned: PlannedBuffer) => {
+      const buffer = memory.create(planned.label, planned.bytes);
       owned.push(buffer);
       return buffer;
     };
-    const upload = (label: string, data: Float32Array | Int32Array) => {
-      const buffer = memory.createFrom(`${points.label} ${label}`, data);
+    const upload = (planned: PlannedBuffer, data: Float32Array | Int32Array) => {
+      const buffer = memory.createFrom(planned.label, data);
       owned.push(buffer);
       return buffer;
     };
+    const { named } = plan;
     try {
-      allocate('residual', points.count * 4);
-      const x = allocate('chunk points', chunk * d * 4);
-      // The exact operator draws nothing: its jets are the same at every point and step.
-      const tangents = operator.tangents(chunk, { seed, step: 0 });
-      const inputs =
-        tangents.kind === 'dense'
-          ? { x, tangents: upload('chunk tangents', tangents.values), tangentIndex: null }
-          : {
-              x,
-              tangents: upload('chunk tangent coefficients', tangents.coefficient),
-              tangentIndex: upload('chunk tangent indices', tangents.index),
-            };
+      allocate(named.residual);
+      const x = allocate(named.chunkPoints);
+      const inputs = uploadTangents(memory, operator, plan, seed, x, upload);
       const forward = await ForwardJet.create(
         memory,
-        {
-          architecture: trainer.architecture,
-          shape,
-          tangentKind: tangents.kind,
-          layerStorage: 'reused',
-        },
+        plan.forward,
         trainer.parameterBuffer,
         inputs,
       );
       destroyers.push(() => forward.destroy());
       const exact = await BallExactAtPoints.create(memory, pde, d, seed, {
         buffer: x,
-        count: chunk,
+        count: plan.chunk,
         label: `${points.label} chunk`,
       });
       destroyers.push(() => exact.destroy());
-      const chunkResidual = allocate('chunk residual', chunk * 4);
-      const residualLoss = await ResidualLoss.create(
+      const chunkResidual = allocate(named.chunkResidual);
+      const residualLoss = await ResidualLoss.build(
         memory,
-        { nonlinearity: pde.nonlinearity.id },
-        chunk,
-        quantityRowWeights(operator.quantities[0].terms, shape),
+        plan.residual,
+        quantityRowWeights(operator.quantities[0].terms, plan.shape),
         null,
         {
           output: forward.buffers.output,
           source: exact.source,
           residual: chunkResidual,
-          // The loss terms and cotangent are a training step's; here they are scratch.
-          lossTerms: allocate('chunk loss terms', chunk * 4),
-          cotangent: allocate('chunk cotangent', chunk * rowsPerPoint(shape) * 4),
+          lossTerms: allocate(named.lossTerms),
+          cotangent: allocate(named.cotangent),
         },
       );
       return new ExactResidual(
         memory,
         points,
         d,
-        chunk,
+        plan.chunk,
         x,
         chunkResidual,
         forward,

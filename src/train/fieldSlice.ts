@@ -8,7 +8,7 @@
  * own collocation points, for the residual-against-radius view.
  */
 import { ForwardJet } from '../engine/forwardJet.ts';
-import { readFloat32 } from '../gpu/buffers.ts';
+import { readFloat32 } from '../gpu/gpuMemory.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';

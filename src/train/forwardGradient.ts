@@ -5,11 +5,15 @@
  * and the buffer is then scaled in place: no parameter-sized buffer beyond the gradient itself.
  */
 import { reductionResultBytes } from '../engine/reductions.ts';
-import type { GpuBuffers } from '../gpu/buffers.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import {
+  bindBuffer,
   type BoundDirectionDispatch,
+  type DirectionConfig,
   DirectionStream,
   ParameterDirections,
+  planParameterDirections,
 } from './parameterDirections.ts';
 import type { DirectionalDerivativeGraph } from './problemGraph.ts';
 
@@ -20,9 +24,31 @@ export interface ForwardGradientIo {
   stepCounter: GPUBuffer;
 }
 
+function directionConfig(config: { widths: readonly number[]; seed: number }): DirectionConfig {
+  return { ...config, stream: DirectionStream.tangent, family: { kind: 'full' } };
+}
+
+const derivativeBuffer = storageBuffer('directional derivative', reductionResultBytes);
+
+/**
+ * What a ForwardGradientEstimator allocates: the directions' table, the 32-byte ∇L·v and the
+ * uniforms of its two dispatches (the graph's tangent pass is the graph's).
+ */
+export function planForwardGradient(config: {
+  widths: readonly number[];
+  seed: number;
+}): readonly PlannedBuffer[] {
+  return [
+    ...planParameterDirections(directionConfig(config)).buffers,
+    derivativeBuffer,
+    bindBuffer('direction'),
+    bindBuffer('scale'),
+  ];
+}
+
 export class ForwardGradientEstimator {
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly directions: ParameterDirections,
     private readonly graph: DirectionalDerivativeGraph,
     /** Reduction result whose sum word is ∇L·v. */
@@ -33,17 +59,13 @@ export class ForwardGradientEstimator {
 
   /** Binds `graph`'s tangent channel to the gradient buffer. */
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     config: { widths: readonly number[]; seed: number },
     io: ForwardGradientIo,
     graph: DirectionalDerivativeGraph,
   ): Promise<ForwardGradientEstimator> {
-    const directions = await ParameterDirections.create(buffers, {
-      ...config,
-      stream: DirectionStream.tangent,
-      family: { kind: 'full' },
-    });
-    const derivative = buffers.create('directional derivative', reductionResultBytes);
+    const directions = await ParameterDirections.create(memory, directionConfig(config));
+    const derivative = memory.create(derivativeBuffer.label, derivativeBuffer.bytes);
     const base = { stepCounter: io.stepCounter, parameters: io.parameters };
     const writeDirection = directions.bind('direction', {
       ...base,
@@ -57,7 +79,7 @@ export class ForwardGradientEstimator {
     });
     graph.setTangentParameters(io.gradient);
     return new ForwardGradientEstimator(
-      buffers,
+      memory,
       directions,
       graph,
       derivative,
@@ -79,6 +101,6 @@ export class ForwardGradientEstimator {
 
   destroy(): void {
     this.directions.destroy();
-    this.buffers.destroy(this.derivative);
+    this.memory.destroy(this.derivative);
   }
 }

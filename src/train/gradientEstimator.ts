@@ -4,11 +4,12 @@
  * the forward gradient. Each writes the trainer's gradient buffer, so the divergence guard and
  * Adam/SGD consume every mode unchanged.
  */
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { ForwardGradientEstimator } from './forwardGradient.ts';
+import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { ForwardGradientEstimator, planForwardGradient } from './forwardGradient.ts';
 import type { TrainingOptions } from './options.ts';
 import type { ProblemGraph } from './problemGraph.ts';
-import { ZerothOrderEstimator } from './zerothOrder.ts';
+import { planZerothOrder, type ZerothOrderConfig, ZerothOrderEstimator } from './zerothOrder.ts';
 
 export interface GradientEstimate {
   /** 32-byte reduction result whose mean word is the step's loss. */
@@ -24,8 +25,53 @@ export interface GradientEstimateIo {
   stepCounter: GPUBuffer;
 }
 
+type EstimatorOptions = Pick<
+  TrainingOptions,
+  | 'seed'
+  | 'gradientEstimator'
+  | 'perturbationScale'
+  | 'perturbationDirections'
+  | 'subspaceRank'
+  | 'subspacePeriod'
+>;
+
+function zerothOrderConfig(
+  options: EstimatorOptions,
+  widths: readonly number[],
+): ZerothOrderConfig {
+  return {
+    widths,
+    seed: options.seed,
+    epsilon: options.perturbationScale,
+    directions: options.perturbationDirections,
+    family:
+      options.gradientEstimator === 'spsa'
+        ? { kind: 'full' }
+        : { kind: 'subspace', rank: options.subspaceRank, period: options.subspacePeriod },
+  };
+}
+
+/**
+ * The buffers the estimate allocates besides the problem graph's: none for backprop, the
+ * directions and the 2q losses for SPSA, the directions and ∇L·v for the forward gradient.
+ */
+export function planGradientEstimate(
+  options: EstimatorOptions,
+  widths: readonly number[],
+): readonly PlannedBuffer[] {
+  switch (options.gradientEstimator) {
+    case 'backprop':
+      return [];
+    case 'spsa':
+    case 'spsa-subspace':
+      return planZerothOrder(zerothOrderConfig(options, widths)).buffers;
+    case 'forward-gradient':
+      return planForwardGradient({ widths, seed: options.seed });
+  }
+}
+
 export async function createGradientEstimate(
-  buffers: GpuBuffers,
+  memory: GpuMemory,
   options: TrainingOptions,
   widths: readonly number[],
   graph: ProblemGraph,
@@ -44,17 +90,8 @@ export async function createGradientEstimate(
       // The gradient buffer doubles as the trial point θ ± εz: it is dead until the last write.
       graph.setLossParameters(io.gradient);
       return ZerothOrderEstimator.create(
-        buffers,
-        {
-          widths,
-          seed,
-          epsilon: options.perturbationScale,
-          directions: options.perturbationDirections,
-          family:
-            options.gradientEstimator === 'spsa'
-              ? { kind: 'full' }
-              : { kind: 'subspace', rank: options.subspaceRank, period: options.subspacePeriod },
-        },
+        memory,
+        zerothOrderConfig(options, widths),
         { ...io, trial: io.gradient },
         graph,
       );
@@ -64,7 +101,7 @@ export async function createGradientEstimate(
         throw new Error('the problem graph was not built with a tangent channel');
       }
       const estimator = await ForwardGradientEstimator.create(
-        buffers,
+        memory,
         { widths, seed },
         io,
         graph.directional,

@@ -9,9 +9,9 @@
  */
 import { ForwardJet, MAX_JET_ORDER } from '../engine/forwardJet.ts';
 import { type JetShape, layerElements } from '../engine/jetLayout.ts';
-import { readFloat32 } from '../gpu/buffers.ts';
+import { readFloat32 } from '../gpu/gpuMemory.ts';
 import type { AnyMlpParameters, MlpArchitecture } from '../jet/mlp.ts';
-import { forwardJet } from '../jet/referenceJet.ts';
+import { referenceForwardJet } from '../jet/referenceJet.ts';
 import { factorial } from '../jet/series.ts';
 import { curveJet, type JetInput } from '../jet/vectorJet.ts';
 import { pdeOf, type TrainingOptions } from './options.ts';
@@ -63,7 +63,7 @@ export function referenceInspection(
   input: JetInput,
 ): InspectedJet {
   requireInput(architecture, input);
-  const result = forwardJet(architecture, parameters, input);
+  const result = referenceForwardJet(architecture, parameters, input);
   const last = result.layers.length - 1;
   return {
     order: result.order,

@@ -5,17 +5,23 @@
  * largest dimension, jets per point, width and point count that would fit with everything else
  * unchanged, instead of failing inside WebGPU with an out-of-memory or validation error.
  *
- * The buffers are counted the way the trainer lays them out (DESIGN.md §2: one row per Taylor
- * coefficient and jet, one summed top row when collapsed). Measured against the bytes the
- * trainer then allocates (test/gpu/memoryBudget.test.ts) the total is within 10 %, and the
- * largest buffer is exact: that is the one that meets a binding limit first.
+ * The estimate is the training plan (trainingPlan.ts): the buffer lists of the plans every part
+ * of the trainer is built from, summed. It is exactly what Trainer.create allocates plus the
+ * reduction chains of the first step (test/gpu/trainingPlans.test.ts), and its largest buffer is
+ * the one that meets a binding limit first.
  */
-import { findPde } from '../pdes/index.ts';
-import { evaluationBatchSize } from '../pdes/testSet.ts';
-import type { TrainingOptions } from './options.ts';
+import { allocatedBytes, largestPlanned, type PlannedBuffer } from '../gpu/bufferPlan.ts';
+import { OperatorError } from '../operators/operator.ts';
+import { type TrainingOptions, TrainingOptionsError } from './options.ts';
+import {
+  DEFAULT_TRAINING_LIMITS,
+  planTrainingParts,
+  type TrainingLimits,
+  type TrainingPartFailure,
+} from './trainingPlan.ts';
 
 /** What the check needs of GPUSupportedLimits, and the total budget. */
-export interface MemoryLimits {
+export interface MemoryLimits extends Partial<Omit<TrainingLimits, 'maxStorageBufferBindingSize'>> {
   maxStorageBufferBindingSize: number;
   maxBufferSize: number;
   /** Total bytes the run may hold (default DEFAULT_MEMORY_BUDGET_BYTES). */
@@ -41,139 +47,98 @@ export interface MemoryEstimate {
   jets: number;
   order: number;
   rowsPerPoint: number;
+  /** The planned buffers, grouped by what they hold and their size. */
   buffers: BufferEstimate[];
   totalBytes: number;
   /** The single largest buffer: the one that meets the binding limit first. */
   largest: { name: string; bytes: number };
+  /** Every planned buffer, in the order the trainer allocates them. */
+  planned: readonly PlannedBuffer[];
+  /**
+   * Parts of the run whose plans refused the options as too large for their kernels (a count
+   * past 32 bits, say): the run cannot be built, whatever its bytes.
+   */
+  unplannable: string[];
 }
 
-export type MemorySizing = Pick<
-  TrainingOptions,
-  | 'pde'
-  | 'dimension'
-  | 'estimator'
-  | 'jetsPerPoint'
-  | 'collapsed'
-  | 'points'
-  | 'width'
-  | 'depth'
-  | 'loss'
-  | 'testPoints'
-  | 'gradientEstimator'
-  | 'optimizer'
->;
+/** The options an estimate reads: all of them (the plans read the architecture, the estimator, …). */
+export type MemorySizing = TrainingOptions;
 
-/** R and K of the operator the trainer will build (exact: all d one-hot jets, or d² for Δ²). */
-function jetsOf(options: MemorySizing): { jets: number; order: number; collapsible: boolean } {
-  const d = options.dimension;
-  const exact = options.estimator === 'exact';
-  const draws = options.loss === 'unbiased' ? 2 : 1;
-  if (findPde(options.pde).operator === 'biharmonic') {
-    // The exact biharmonic polarizes over pairs with per-jet scales, so it cannot collapse.
-    return { jets: exact ? d * d : draws * options.jetsPerPoint, order: 4, collapsible: !exact };
+/** What a planned buffer holds, for the estimate's table and the refusal message. */
+const BUFFER_KINDS: readonly [RegExp, string][] = [
+  [/^forward (jet|gradient) (z|s|ṡ)(\d| \()|^backward hidden cotangent/, 'hidden-layer jets'],
+  [/mlp output|boundary$|output( tangent)?$|dL\/du$|cotangent$|^backward m̄/, 'output jets'],
+  [
+    /tangent|jets? (index|coefficient|values)|jet (coefficients|indices)|^fixed jets$/,
+    'input tangents',
+  ],
+  [/points$|^forward jet x$/, 'collocation points'],
+  [/^(parameters|gradient|terminal gradient)$|^(adam|sgd) (m|v|previous)/, 'parameters'],
+  [/^backward split slices/, 'backward scratch'],
+  [/loss terms$|derivative terms$|residual( r)?$|^reduce \d+ records/, 'loss terms and reductions'],
+];
+
+function kindOf(buffer: PlannedBuffer): string {
+  if (buffer.role === 'uniform') return 'uniforms';
+  return BUFFER_KINDS.find(([pattern]) => pattern.test(buffer.label))?.[1] ?? 'other buffers';
+}
+
+/** The planned buffers grouped by (kind, allocated bytes), in order of first appearance. */
+function groupBuffers(planned: readonly PlannedBuffer[]): BufferEstimate[] {
+  const groups = new Map<string, BufferEstimate>();
+  for (const buffer of planned) {
+    const name = kindOf(buffer);
+    const bytes = allocatedBytes(buffer.bytes);
+    const key = `${name}|${bytes}`;
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { name, bytes, count: 1 });
   }
-  return { jets: exact ? d : draws * options.jetsPerPoint, order: 2, collapsible: true };
+  return [...groups.values()];
+}
+
+/** A failure that says the run is too large for a kernel, not that the options are invalid. */
+function isSizeFailure(failure: TrainingPartFailure): boolean {
+  return !(failure.error instanceof TrainingOptionsError || failure.error instanceof OperatorError);
 }
 
 /**
- * The buffers of a run. `maxStorageBufferBindingSize` sizes the evaluation batch the way the
- * evaluation does (it shrinks the batch until its points fit one binding); the default is
- * WebGPU's default limit.
+ * The buffers of a run: the sum of its training plan (trainingPlan.ts). `maxStorageBufferBindingSize`
+ * sizes the evaluation batch the way the evaluation does (it shrinks the batch until its points
+ * fit one binding); it and the other limits default to WebGPU's default limits.
  */
-/**
- * Backprop keeps the pre-activation and activation jets of every layer for the backward pass,
- * which ping-pongs its cotangents between two more. The backprop-free modes reuse their layer
- * storage: SPSA one pre-activation and two alternating activations, the forward gradient two
- * alternating activations and their two tangents. This is their memory advantage, growing with
- * depth.
- */
-function hiddenLayerBuffers(mode: MemorySizing['gradientEstimator'], depth: number): number {
-  switch (mode) {
-    case 'backprop':
-      return 2 * depth + 2;
-    case 'spsa':
-    case 'spsa-subspace':
-      return 3;
-    case 'forward-gradient':
-      return 4;
-  }
-}
-
 export function estimateMemory(
   options: MemorySizing,
   maxStorageBufferBindingSize = 2 ** 27,
+  limits: Partial<TrainingLimits> = {},
 ): MemoryEstimate {
-  const { dimension: d, points: N, width: h, depth } = options;
-  const { jets: R, order: K, collapsible } = jetsOf(options);
-  const rows = options.collapsed && collapsible ? 1 + R * (K - 1) + 1 : 1 + R * K;
-  // Parabolic problems feed (x, t): one more input than d.
-  const parabolic = findPde(options.pde).domain === 'spacetime';
-  const input = parabolic ? d + 1 : d;
-  const parameters = input * h + (depth - 1) * (h + 1) * h + (h + 1);
-  const dense = options.estimator === 'rademacher' || options.estimator === 'gaussian';
-  const buffers: BufferEstimate[] = [
-    {
-      name: 'hidden-layer jets',
-      bytes: N * rows * h * 4,
-      count: hiddenLayerBuffers(options.gradientEstimator, depth),
-    },
-    // Dense tangents store all input components; one-hot ones an index and a coefficient.
-    { name: 'input tangents', bytes: N * R * K * (dense ? input * 4 : 8), count: 1 },
-    { name: 'collocation points', bytes: N * input * 4, count: 1 },
-    // Parameters and gradient, Adam's two moments, and the optimizer's copy of what its last
-    // update replaced (θ, m, v: the state a divergence returns to); a parabolic step adds the
-    // terminal batch's gradient, summed into the interior one.
-    {
-      name: 'parameters',
-      bytes: parameters * 4,
-      count: (options.optimizer === 'adam' ? 7 : 3) + (parabolic ? 1 : 0),
-    },
-    // The network output before and after the boundary factor, the output, and its cotangent.
-    { name: 'output jets', bytes: N * rows * 4, count: 4 },
-    // The optimizer's and the divergence guard's uniform rings (one slot per step in flight).
-    { name: 'uniform rings', bytes: 8192, count: 2 },
-  ];
-  if (parabolic) {
-    // As many terminal points as residual points (parabolicProblemGraph.ts), each with the d
-    // one-hot first-order jets of ∇_x u: 1 + d rows, so these grow with points·d·width and
-    // bound the dimension long before the interior batch does.
-    const terminalRows = 1 + d;
-    buffers.push(
-      { name: 'terminal hidden-layer jets', bytes: N * terminalRows * h * 4, count: 2 * depth + 2 },
-      { name: 'terminal tangents', bytes: N * d * 8, count: 1 },
-      { name: 'terminal points', bytes: N * input * 4, count: 1 },
-      // g and ∇g at the terminal points, and ∂L/∂u of both batches.
-      { name: 'terminal data', bytes: N * (1 + d) * 4, count: 1 },
-      { name: 'output cotangents', bytes: N * (rows + terminalRows) * 4, count: 1 },
-    );
-  } else {
-    // The evaluation pushes value-only jets (2 rows) of a test batch, which it shrinks until
-    // the points fit a binding (ballEvaluation.ts). Parabolic runs evaluate one point.
-    // When not even one point fits, the one-point batch is what the check refuses.
-    const batch =
-      4 * input > maxStorageBufferBindingSize
-        ? 1
-        : evaluationBatchSize(
-            input,
-            maxStorageBufferBindingSize,
-            Math.min(options.testPoints, 5000),
-          );
-    buffers.push(
-      { name: 'test-batch layer jets', bytes: batch * 2 * h * 4, count: 3 },
-      { name: 'test points', bytes: batch * input * 4, count: 1 },
-      // Tangent index and coefficient, u*, f, and the three output stages.
-      { name: 'test-batch values', bytes: batch * 4, count: 7 },
-    );
-  }
-  const largest = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const { parts, failures, batch } = planTrainingParts(options, {
+    ...DEFAULT_TRAINING_LIMITS,
+    ...definedLimits(limits),
+    maxStorageBufferBindingSize,
+  });
+  const planned = [...parts.flatMap((p) => p.buffers), ...parts.flatMap((p) => p.firstStep)];
+  const largest = largestPlanned(planned);
   return {
-    jets: R,
-    order: K,
-    rowsPerPoint: rows,
-    buffers,
-    totalBytes: buffers.reduce((sum, b) => sum + b.bytes * b.count, 0),
-    largest: { name: largest.name, bytes: largest.bytes },
+    jets: batch?.jets ?? 0,
+    order: batch?.order ?? 0,
+    rowsPerPoint: batch?.rowsPerPoint ?? 0,
+    buffers: groupBuffers(planned),
+    totalBytes: planned.reduce((sum, b) => sum + allocatedBytes(b.bytes), 0),
+    largest: largest
+      ? { name: kindOf(largest), bytes: allocatedBytes(largest.bytes) }
+      : { name: 'buffers', bytes: 0 },
+    planned,
+    unplannable: failures.filter(isSizeFailure).map((f) => `the ${f.name}: ${f.error.message}`),
   };
+}
+
+/** The plan limits among `limits` (MemoryLimits may carry a few, or none). */
+function definedLimits(limits: Partial<TrainingLimits>): Partial<TrainingLimits> {
+  const keys = Object.keys(DEFAULT_TRAINING_LIMITS) as (keyof TrainingLimits)[];
+  return Object.fromEntries(
+    keys.filter((k) => typeof limits[k] === 'number').map((k) => [k, limits[k]]),
+  );
 }
 
 export function formatBytes(bytes: number): string {
@@ -187,7 +152,10 @@ function bufferLimit(limits: MemoryLimits): number {
   return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 }
 
-/** Why the device cannot hold this estimate (a buffer or the total too large), or null. */
+/**
+ * Why the device cannot hold this estimate (a buffer or the total too large, or a kernel that
+ * cannot take the run), or null.
+ */
 export function memoryProblem(estimate: MemoryEstimate, limits: MemoryLimits): string | null {
   const limit = bufferLimit(limits);
   const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
@@ -205,12 +173,19 @@ export function memoryProblem(estimate: MemoryEstimate, limits: MemoryLimits): s
       `budget of ${formatBytes(budget)}`
     );
   }
+  if (estimate.unplannable.length > 0) {
+    return (
+      `its kernels cannot take it (${estimate.unplannable.join('; ')}), although its ` +
+      `${formatBytes(estimate.totalBytes)} of other buffers fit the budget of ${formatBytes(budget)}`
+    );
+  }
   return null;
 }
 
 export function fitsMemory(options: MemorySizing, limits: MemoryLimits): boolean {
   return (
-    memoryProblem(estimateMemory(options, limits.maxStorageBufferBindingSize), limits) === null
+    memoryProblem(estimateMemory(options, limits.maxStorageBufferBindingSize, limits), limits) ===
+    null
   );
 }
 
@@ -300,7 +275,7 @@ function describeFitting(options: MemorySizing, fitting: FittingSettings): strin
  * the total, the device's numbers, and the largest d, B, width and points that would fit.
  */
 export function checkMemoryBudget(options: MemorySizing, limits: MemoryLimits): MemoryEstimate {
-  const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize);
+  const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize, limits);
   const problem = memoryProblem(estimate, limits);
   if (problem === null) return estimate;
   const fitting = fittingSettings(options, limits);

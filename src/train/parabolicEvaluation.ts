@@ -2,13 +2,32 @@
  * The metric of the parabolic problems (DESIGN.md §4): the network's u(x = 0, t = 0) against the
  * reference value for the dimension, by a forward pass at that single point.
  */
-import { ForwardJet } from '../engine/forwardJet.ts';
-import { type GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import { ForwardJet, type ForwardJetConfig } from '../engine/forwardJet.ts';
+import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
+import { type GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import type { ParabolicPdeEntry } from '../pdes/index.ts';
 import { parabolicReferenceValue } from '../pdes/parabolicReference.ts';
+import { type EngineLimits, forwardJetBuffers } from './enginePlans.ts';
 import type { TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from './problemGraph.ts';
+
+/** Values only: one jet of order 1 with a zero tangent (index −1) at the single point. */
+function evaluationConfig(architecture: MlpArchitecture): ForwardJetConfig {
+  return {
+    architecture,
+    shape: { points: 1, directions: 1, order: 1, structure: 'standard' },
+    tangentKind: 'oneHot',
+  };
+}
+
+/** Every buffer `ParabolicEvaluation.create` allocates: one forward pass at one point. */
+export function planParabolicEvaluation(
+  architecture: MlpArchitecture,
+  limits: EngineLimits,
+): readonly PlannedBuffer[] {
+  return forwardJetBuffers(evaluationConfig(architecture), false, limits);
+}
 
 export class ParabolicEvaluation implements ProblemEvaluation {
   private constructor(
@@ -19,30 +38,21 @@ export class ParabolicEvaluation implements ProblemEvaluation {
   ) {}
 
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     pde: ParabolicPdeEntry,
     options: TrainingOptions,
     architecture: MlpArchitecture,
     params: GPUBuffer,
   ): Promise<ParabolicEvaluation> {
     const d = options.dimension;
-    // Values only: one jet of order 1 with a zero tangent (index −1) at the single point.
-    const forward = await ForwardJet.create(
-      buffers,
-      {
-        architecture,
-        shape: { points: 1, directions: 1, order: 1, structure: 'standard' },
-        tangentKind: 'oneHot',
-      },
-      params,
-    );
+    const forward = await ForwardJet.create(memory, evaluationConfig(architecture), params);
     forward.upload(new Float32Array(d + 1), {
       kind: 'oneHot',
       index: Int32Array.of(-1),
       coefficient: Float32Array.of(0),
     });
     return new ParabolicEvaluation(
-      buffers.device,
+      memory.device,
       forward,
       parabolicReferenceValue(pde.problem.id, d),
     );

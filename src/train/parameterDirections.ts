@@ -5,13 +5,15 @@
  * instead of storing it. This class binds the kernels of one direction family to one parameter
  * buffer and hands out bound dispatches.
  */
-import randomCode from '../../shaders/random.wgsl?raw';
 import zerothOrderCode from '../../shaders/zerothOrder.wgsl?raw';
 import { parameterLayout } from '../engine/jetLayout.ts';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { dispatchGrid } from '../gpu/dispatch.ts';
+import { type PlannedBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import { composeShader } from '../gpu/composeShader.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
+import { lib } from '../gpu/shaderLibrary.ts';
+import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
 import { requireU32 } from '../random/counterRandom.ts';
 
 /**
@@ -30,7 +32,24 @@ export const DirectionStream = {
 /** Layers the shader's uniform table holds: depth ≤ 32 hidden layers plus the output layer. */
 const MAX_LAYERS = 33;
 const WORKGROUP_SIZE = 64;
-const PARAMS_BYTES = 48;
+
+const DIRECTION_PARTS = [
+  lib.random,
+  lib.grid,
+  lib.finiteBits,
+  { name: 'zerothOrder.wgsl', code: zerothOrderCode },
+];
+
+const views = new Map<'params' | 'layers', StructView>();
+/** zerothOrder.wgsl's `params` and `layers` layouts (reflected once, without a device). */
+function directionView(binding: 'params' | 'layers'): StructView {
+  let view = views.get(binding);
+  if (!view) {
+    view = reflectStructView(composeShader(DIRECTION_PARTS), binding);
+    views.set(binding, view);
+  }
+  return view;
+}
 
 export type DirectionFamily = { kind: 'full' } | { kind: 'subspace'; rank: number; period: number };
 
@@ -55,63 +74,139 @@ export interface BoundDirectionDispatch {
   record(pass: GPUComputePassEncoder): void;
 }
 
+const ENTRIES: readonly DirectionEntry[] = [
+  'perturb',
+  'combine',
+  'direction',
+  'scale',
+  'summarize',
+];
+
+/** The uniforms of one bound dispatch (ParameterDirections.bind). */
+export interface DirectionValues {
+  direction?: number;
+  directions?: number;
+  epsilon?: number;
+  scale?: number;
+}
+
+/** What a ParameterDirections compiles and allocates, from its config alone. */
+export interface DirectionPlan {
+  readonly count: number;
+  readonly layerCount: number;
+  readonly constants: Record<DirectionEntry, Record<string, number>>;
+  /** The layer table (zerothOrder.wgsl `layers`), by layer. */
+  readonly layers: readonly (readonly number[])[];
+  /** Workgroups of every entry but summarize (one workgroup). */
+  readonly workgroups: number;
+  readonly named: { readonly layerTable: PlannedBuffer };
+  /** What `create` allocates; every `bind` adds one `bindBuffer(entry)`. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+export function planParameterDirections(config: DirectionConfig): DirectionPlan {
+  requireU32(config.seed, 'seed');
+  requireU32(config.stream, 'stream');
+  const layout = parameterLayout(config.widths);
+  if (layout.layers.length > MAX_LAYERS) {
+    throw new RangeError(
+      `parameter directions: ${layout.layers.length} layers, the kernel's table holds ${MAX_LAYERS}`,
+    );
+  }
+  const family = config.family;
+  if (family.kind === 'subspace') {
+    if (!Number.isInteger(family.rank) || family.rank < 1 || family.rank > 64) {
+      throw new RangeError(`subspace rank must be an integer in 1..64, got ${family.rank}`);
+    }
+    if (!Number.isInteger(family.period) || family.period < 1) {
+      throw new RangeError(`subspace period must be a positive integer, got ${family.period}`);
+    }
+  }
+  const subspace = family.kind === 'subspace' ? 1 : 0;
+  const constants = Object.fromEntries(
+    ENTRIES.map((entryPoint): [DirectionEntry, Record<string, number>] => [
+      entryPoint,
+      entryPoint === 'summarize' ? { SUBSPACE: 0 } : { WORKGROUP_SIZE, SUBSPACE: subspace },
+    ]),
+  ) as Record<DirectionEntry, Record<string, number>>;
+  const layerTable = uniformBuffer('direction layer table', directionView('layers').size);
+  return {
+    count: layout.count,
+    layerCount: layout.layers.length,
+    constants,
+    layers: layout.layers.map((slice) => [
+      slice.weightOffset,
+      slice.biasOffset,
+      slice.inputs,
+      slice.outputs,
+    ]),
+    workgroups: Math.ceil(layout.count / WORKGROUP_SIZE),
+    named: { layerTable },
+    buffers: [layerTable],
+  };
+}
+
+/** The uniform buffer each `bind(entry, …)` allocates. */
+export function bindBuffer(entry: DirectionEntry): PlannedBuffer {
+  return uniformBuffer(`direction ${entry} params`, directionView('params').size);
+}
+
+/** zerothOrder.wgsl's Params of one bound dispatch, by field name. */
+export function directionParams(
+  config: DirectionConfig,
+  plan: DirectionPlan,
+  values: DirectionValues,
+): StructValue {
+  const family = config.family;
+  return {
+    count: plan.count,
+    seed: config.seed,
+    directionStream: config.stream,
+    subspaceStream: DirectionStream.subspace,
+    rank: family.kind === 'subspace' ? family.rank : 0,
+    period: family.kind === 'subspace' ? family.period : 1,
+    layerCount: plan.layerCount,
+    directions: values.directions ?? 1,
+    direction: values.direction ?? 0,
+    epsilon: values.epsilon ?? 0,
+    scale: values.scale ?? 0,
+  };
+}
+
 export class ParameterDirections {
   readonly count: number;
   private readonly owned: GPUBuffer[] = [];
 
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly config: DirectionConfig,
+    private readonly plan: DirectionPlan,
     private readonly kernels: Record<DirectionEntry, ComputeKernel>,
     private readonly layerTable: GPUBuffer,
   ) {
-    this.count = parameterLayout(config.widths).count;
+    this.count = plan.count;
   }
 
-  static async create(buffers: GpuBuffers, config: DirectionConfig): Promise<ParameterDirections> {
-    requireU32(config.seed, 'seed');
-    requireU32(config.stream, 'stream');
-    const layout = parameterLayout(config.widths);
-    if (layout.layers.length > MAX_LAYERS) {
-      throw new RangeError(
-        `parameter directions: ${layout.layers.length} layers, the kernel's table holds ${MAX_LAYERS}`,
-      );
-    }
-    const family = config.family;
-    if (family.kind === 'subspace') {
-      if (!Number.isInteger(family.rank) || family.rank < 1 || family.rank > 64) {
-        throw new RangeError(`subspace rank must be an integer in 1..64, got ${family.rank}`);
-      }
-      if (!Number.isInteger(family.period) || family.period < 1) {
-        throw new RangeError(`subspace period must be a positive integer, got ${family.period}`);
-      }
-    }
-    const parts = [
-      { name: 'random.wgsl', code: randomCode },
-      { name: 'zerothOrder.wgsl', code: zerothOrderCode },
-    ];
-    const entries: DirectionEntry[] = ['perturb', 'combine', 'direction', 'scale', 'summarize'];
+  static async create(memory: GpuMemory, config: DirectionConfig): Promise<ParameterDirections> {
+    const plan = planParameterDirections(config);
     const compiled = await Promise.all(
-      entries.map((entryPoint) =>
-        cachedKernel(buffers.device, parts, {
+      ENTRIES.map((entryPoint) =>
+        cachedKernel(memory.device, DIRECTION_PARTS, {
           entryPoint,
-          constants:
-            entryPoint === 'summarize'
-              ? { SUBSPACE: 0 }
-              : { WORKGROUP_SIZE, SUBSPACE: family.kind === 'subspace' ? 1 : 0 },
+          constants: plan.constants[entryPoint],
         }),
       ),
     );
-    const kernels = Object.fromEntries(entries.map((e, i) => [e, compiled[i]])) as Record<
+    const kernels = Object.fromEntries(ENTRIES.map((e, i) => [e, compiled[i]])) as Record<
       DirectionEntry,
       ComputeKernel
     >;
-    const table = new Uint32Array(MAX_LAYERS * 4);
-    layout.layers.forEach((slice, l) =>
-      table.set([slice.weightOffset, slice.biasOffset, slice.inputs, slice.outputs], 4 * l),
+    const layerTable = memory.createUniform(
+      plan.named.layerTable.label,
+      kernels.perturb.struct('layers'),
+      plan.layers,
     );
-    const layerTable = buffers.createFrom('direction layer table', table, 'uniform');
-    return new ParameterDirections(buffers, config, kernels, layerTable);
+    return new ParameterDirections(memory, config, plan, kernels, layerTable);
   }
 
   /**
@@ -121,42 +216,23 @@ export class ParameterDirections {
   bind(
     entry: DirectionEntry,
     io: DirectionIo,
-    values: { direction?: number; directions?: number; epsilon?: number; scale?: number } = {},
+    values: DirectionValues = {},
   ): BoundDirectionDispatch {
-    const bytes = new ArrayBuffer(PARAMS_BYTES);
-    const words = new Uint32Array(bytes);
-    const floats = new Float32Array(bytes);
-    const family = this.config.family;
-    words.set([
-      this.count,
-      this.config.seed,
-      this.config.stream,
-      DirectionStream.subspace,
-      family.kind === 'subspace' ? family.rank : 0,
-      family.kind === 'subspace' ? family.period : 1,
-      parameterLayout(this.config.widths).layers.length,
-      values.directions ?? 1,
-      values.direction ?? 0,
-    ]);
-    floats[9] = values.epsilon ?? 0;
-    floats[10] = values.scale ?? 0;
-    const params = this.buffers.createFrom(`direction ${entry} params`, words, 'uniform');
-    this.owned.push(params);
     const kernel = this.kernels[entry];
+    const params = this.memory.createUniform(
+      bindBuffer(entry).label,
+      kernel.struct('params'),
+      directionParams(this.config, this.plan, values),
+    );
+    this.owned.push(params);
     const bindGroup = kernel.bind({ params, layers: this.layerTable, ...io });
-    const grid: [number, number] =
-      entry === 'summarize'
-        ? [1, 1]
-        : dispatchGrid(
-            kernel.workgroupsFor(this.count),
-            this.buffers.device.limits.maxComputeWorkgroupsPerDimension,
-          );
-    return { record: (pass) => kernel.dispatch(pass, bindGroup, ...grid) };
+    const workgroups = entry === 'summarize' ? 1 : this.plan.workgroups;
+    return { record: (pass) => kernel.dispatchFolded(pass, bindGroup, workgroups) };
   }
 
   destroy(): void {
-    for (const buffer of this.owned) this.buffers.destroy(buffer);
+    for (const buffer of this.owned) this.memory.destroy(buffer);
     this.owned.length = 0;
-    this.buffers.destroy(this.layerTable);
+    this.memory.destroy(this.layerTable);
   }
 }

@@ -1,16 +1,80 @@
-import type { GpuBuffers } from '../gpu/buffers.ts';
+import { rowsPerPoint } from '../engine/jetLayout.ts';
+import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
+import type { PdeEntry } from '../pdes/index.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
-import { BallEvaluation } from './ballEvaluation.ts';
-import { BallProblemGraph } from './ballProblemGraph.ts';
-import { ParabolicEvaluation } from './parabolicEvaluation.ts';
-import { ParabolicProblemGraph } from './parabolicProblemGraph.ts';
+import { BallEvaluation, type EvaluationLimits, planBallEvaluation } from './ballEvaluation.ts';
+import { BallProblemGraph, planBallGraph } from './ballProblemGraph.ts';
+import { ParabolicEvaluation, planParabolicEvaluation } from './parabolicEvaluation.ts';
+import { ParabolicProblemGraph, planParabolicGraph } from './parabolicProblemGraph.ts';
 import { pdeOf, type TrainingOptions, TrainingOptionsError } from './options.ts';
 import type { ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 
+/** The step graph's buffers (and the reduction chain of its first step), and its batch. */
+export interface ProblemGraphPlan {
+  /** Jets per point, their order and the rows per point of the collocation batch. */
+  readonly jets: number;
+  readonly order: number;
+  readonly rowsPerPoint: number;
+  readonly buffers: readonly PlannedBuffer[];
+  readonly firstStep: readonly PlannedBuffer[];
+}
+
+/** What createProblem's graph allocates for the options' PDE. */
+export function planProblemGraph(
+  options: TrainingOptions,
+  architecture: MlpArchitecture,
+  limits: EvaluationLimits,
+): ProblemGraphPlan {
+  const pde = pdeOf(options);
+  switch (pde.domain) {
+    case 'ball': {
+      const { shape, rows, buffers, firstStep } = planBallGraph(pde, options, architecture, limits);
+      return { jets: shape.directions, order: shape.order, rowsPerPoint: rows, buffers, firstStep };
+    }
+    case 'spacetime': {
+      const graph = planParabolicGraph(pde, options, architecture, limits);
+      const { shape } = graph.interior;
+      return {
+        jets: shape.directions,
+        order: shape.order,
+        rowsPerPoint: rowsPerPoint(shape),
+        buffers: graph.buffers,
+        firstStep: graph.firstStep,
+      };
+    }
+    default:
+      throw unsupported(pde);
+  }
+}
+
+/** What createProblem's evaluation allocates (evaluations reduce on the CPU: no first step). */
+export function planProblemEvaluation(
+  options: TrainingOptions,
+  architecture: MlpArchitecture,
+  limits: EvaluationLimits,
+): readonly PlannedBuffer[] {
+  const pde = pdeOf(options);
+  switch (pde.domain) {
+    case 'ball':
+      return planBallEvaluation(pde, options, architecture, limits).buffers;
+    case 'spacetime':
+      return planParabolicEvaluation(architecture, limits);
+    default:
+      throw unsupported(pde);
+  }
+}
+
+function unsupported(pde: PdeEntry): TrainingOptionsError {
+  return new TrainingOptionsError(
+    `the GPU trainer does not run ${pde.domain} problems (${pde.id}) yet`,
+  );
+}
+
 /** The step graph and the evaluation of the options' PDE, built on the trainer's buffers. */
 export async function createProblem(
-  memory: GpuBuffers,
+  memory: GpuMemory,
   options: TrainingOptions,
   architecture: MlpArchitecture,
   params: GPUBuffer,
@@ -36,8 +100,6 @@ export async function createProblem(
         evaluation: await ParabolicEvaluation.create(memory, pde, options, architecture, params),
       };
     default:
-      throw new TrainingOptionsError(
-        `the GPU trainer does not run ${pde.domain} problems (${pde.id}) yet`,
-      );
+      throw unsupported(pde);
   }
 }

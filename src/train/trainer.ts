@@ -5,7 +5,12 @@
  * come back asynchronously every `logEvery` steps through a ring of staging buffers; evaluation
  * on the test set runs every `evalEvery` steps.
  */
-import { type GuardStatus, decodeGuardStatus, DivergenceGuard } from '../engine/divergenceGuard.ts';
+import {
+  type GuardStatus,
+  decodeGuardStatus,
+  DivergenceGuard,
+  statusBytes,
+} from '../engine/divergenceGuard.ts';
 import { packParameters, parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
 import { GpuAdam, GpuSgd } from '../engine/optimizers.ts';
 import {
@@ -13,7 +18,7 @@ import {
   reductionResultBytes,
   reductionWord,
 } from '../engine/reductions.ts';
-import { GpuBuffers, readFloat32 } from '../gpu/buffers.ts';
+import { GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
 import { GpuRuntimeError } from '../gpu/errors.ts';
 import { initParameters, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
@@ -23,6 +28,7 @@ import { architectureOf, type TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 import { createProblem } from './problems.ts';
 import { ReadbackRing } from './readbackRing.ts';
+import { trainingLimitsOf } from './trainingPlan.ts';
 import { learningRateAt } from './schedule.ts';
 
 export interface StepLog {
@@ -68,7 +74,7 @@ type Optimizer = GpuAdam | GpuSgd;
 export class Trainer {
   readonly options: TrainingOptions;
   readonly architecture: MlpArchitecture;
-  readonly memory: GpuBuffers;
+  readonly memory: GpuMemory;
   /** Completed steps. */
   step = 0;
   readonly logs: StepLog[] = [];
@@ -78,7 +84,7 @@ export class Trainer {
   private constructor(
     options: TrainingOptions,
     architecture: MlpArchitecture,
-    memory: GpuBuffers,
+    memory: GpuMemory,
     private readonly params: GPUBuffer,
     private readonly gradient: GPUBuffer,
     private readonly counter: GpuStepCounter,
@@ -107,11 +113,11 @@ export class Trainer {
     memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES,
   ): Promise<Trainer> {
     checkMemoryBudget(options, {
+      ...trainingLimitsOf(device.limits),
       maxBufferSize: device.limits.maxBufferSize,
-      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       budgetBytes: memoryBudgetBytes,
     });
-    const memory = new GpuBuffers(device);
+    const memory = new GpuMemory(device);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     let trainer: Trainer | null = null;
@@ -136,7 +142,7 @@ export class Trainer {
   }
 
   private static async build(
-    memory: GpuBuffers,
+    memory: GpuMemory,
     options: TrainingOptions,
     state: TrainerState | undefined,
   ): Promise<Trainer> {
@@ -178,7 +184,7 @@ export class Trainer {
     const ring = new ReadbackRing(device, [
       { source: estimate.lossStats, offset: 0, bytes: reductionResultBytes },
       { source: guard.gradientStats, offset: 0, bytes: reductionResultBytes },
-      { source: guard.statusBuffer, offset: 0, bytes: 32 },
+      { source: guard.statusBuffer, offset: 0, bytes: statusBytes },
     ]);
     const trainer = new Trainer(
       options,

@@ -10,12 +10,16 @@
  * itself is never perturbed and needs no restore: it stays bit-exact.
  */
 import { reductionResultBytes, reductionWord } from '../engine/reductions.ts';
-import type { GpuBuffers } from '../gpu/buffers.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import {
+  bindBuffer,
   type BoundDirectionDispatch,
   type DirectionFamily,
+  type DirectionPlan,
   DirectionStream,
   ParameterDirections,
+  planParameterDirections,
 } from './parameterDirections.ts';
 
 /** A loss the estimator can evaluate at its trial point (ProblemGraph.encodeLoss, or a test's). */
@@ -49,6 +53,50 @@ export interface ZerothOrderIo {
   stepCounter: GPUBuffer;
 }
 
+/** What a ZerothOrderEstimator allocates: the directions' table, the 2q losses, their summary. */
+export interface ZerothOrderPlan {
+  readonly directions: DirectionPlan;
+  readonly named: { readonly losses: PlannedBuffer; readonly lossStats: PlannedBuffer };
+  /** In order; the 2q trial-point dispatches, combine and summarize have a uniform each. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+export function planZerothOrder(config: ZerothOrderConfig): ZerothOrderPlan {
+  const { epsilon, directions: q } = config;
+  if (!(Number.isFinite(epsilon) && epsilon > 0)) {
+    throw new RangeError(`the perturbation scale ε must be a positive number, got ${epsilon}`);
+  }
+  if (!Number.isInteger(q) || q < 1) {
+    throw new RangeError(`the number of directions q must be a positive integer, got ${q}`);
+  }
+  const directions = planParameterDirections(directionConfig(config));
+  const named = {
+    losses: storageBuffer('two-point losses', 2 * q * 4),
+    lossStats: storageBuffer('two-point loss statistics', reductionResultBytes),
+  };
+  return {
+    directions,
+    named,
+    buffers: [
+      ...directions.buffers,
+      named.losses,
+      named.lossStats,
+      ...Array.from({ length: 2 * q }, () => bindBuffer('perturb')),
+      bindBuffer('combine'),
+      bindBuffer('summarize'),
+    ],
+  };
+}
+
+function directionConfig(config: ZerothOrderConfig) {
+  return {
+    widths: config.widths,
+    seed: config.seed,
+    stream: DirectionStream.perturbation,
+    family: config.family,
+  };
+}
+
 export class ZerothOrderEstimator {
   /**
    * Reduction result of the 2q losses (reductions.ts layout): its mean, L(θ) + O(ε²), is the
@@ -57,7 +105,7 @@ export class ZerothOrderEstimator {
   readonly lossStats: GPUBuffer;
 
   private constructor(
-    private readonly buffers: GpuBuffers,
+    private readonly memory: GpuMemory,
     private readonly directions: ParameterDirections,
     private readonly probe: LossProbe,
     private readonly losses: GPUBuffer,
@@ -69,29 +117,20 @@ export class ZerothOrderEstimator {
   }
 
   static async create(
-    buffers: GpuBuffers,
+    memory: GpuMemory,
     config: ZerothOrderConfig,
     io: ZerothOrderIo,
     probe: LossProbe,
   ): Promise<ZerothOrderEstimator> {
     const { epsilon, directions: q } = config;
-    if (!(Number.isFinite(epsilon) && epsilon > 0)) {
-      throw new RangeError(`the perturbation scale ε must be a positive number, got ${epsilon}`);
-    }
-    if (!Number.isInteger(q) || q < 1) {
-      throw new RangeError(`the number of directions q must be a positive integer, got ${q}`);
-    }
+    const plan = planZerothOrder(config);
     if (io.parameters === io.trial) {
       throw new RangeError('the trial point needs its own buffer: θ is never perturbed in place');
     }
-    const directions = await ParameterDirections.create(buffers, {
-      widths: config.widths,
-      seed: config.seed,
-      stream: DirectionStream.perturbation,
-      family: config.family,
-    });
-    const losses = buffers.create('two-point losses', 2 * q * 4);
-    const lossStats = buffers.create('two-point loss statistics', reductionResultBytes);
+    const directions = await ParameterDirections.create(memory, directionConfig(config));
+    const { named } = plan;
+    const losses = memory.create(named.losses.label, named.losses.bytes);
+    const lossStats = memory.create(named.lossStats.label, named.lossStats.bytes);
     const base = { stepCounter: io.stepCounter, parameters: io.parameters, losses };
     const trials: BoundDirectionDispatch[] = [];
     for (let j = 0; j < q; j++) {
@@ -109,7 +148,7 @@ export class ZerothOrderEstimator {
       directions.bind('combine', { ...base, destination: io.gradient }, { directions: q, epsilon }),
       directions.bind('summarize', { ...base, destination: lossStats }, { directions: q }),
     ];
-    return new ZerothOrderEstimator(buffers, directions, probe, losses, trials, finish, lossStats);
+    return new ZerothOrderEstimator(memory, directions, probe, losses, trials, finish, lossStats);
   }
 
   /** Records the 2q loss passes and the gradient write (the step counter is already written). */
@@ -134,7 +173,7 @@ export class ZerothOrderEstimator {
 
   destroy(): void {
     this.directions.destroy();
-    this.buffers.destroy(this.losses);
-    this.buffers.destroy(this.lossStats);
+    this.memory.destroy(this.losses);
+    this.memory.destroy(this.lossStats);
   }
 }

@@ -7,21 +7,15 @@
 import { createHook } from 'node:async_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
-import { resolveTrainingOptions } from '../../src/train/options.ts';
+import { describe, expect, it } from 'vitest';
 import { Trainer } from '../../src/train/trainer.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { tinyProblemOptions } from '../shared/smallRuns.ts';
 
 setFlagsFromString('--expose_gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-let gpu: GpuContext;
-const gpuErrors: string[] = [];
-beforeAll(async () => {
-  gpu = await acquireNodeGpu({ onError: (e) => gpuErrors.push(e.message) });
-});
-afterAll(() => gpu?.destroy());
+const gpu = useNodeGpu();
 
 interface ChunkSample {
   step: number;
@@ -41,14 +35,7 @@ describe('soak', () => {
   it('20 000 steps: no growth in GPU buffers, JS heap or unsettled promises; steady it/s', async () => {
     const steps = 20_000;
     const chunk = 1000;
-    const options = resolveTrainingOptions({
-      pde: 'allen-cahn-two-body',
-      dimension: 4,
-      estimator: 'sparse',
-      jetsPerPoint: 2,
-      points: 8,
-      width: 8,
-      depth: 1,
+    const options = tinyProblemOptions({
       steps,
       learningRate: 1e-3,
       logEvery: 50,
@@ -98,7 +85,7 @@ describe('soak', () => {
           )
           .join('\n'),
     );
-    expect(gpuErrors).toEqual([]);
+    expect(gpu.errors.map((e) => e.message)).toEqual([]);
     expect(trainer.step).toBe(steps);
     expect(trainer.logs).toHaveLength(steps / options.logEvery);
     expect(trainer.logs.every((l) => Number.isFinite(l.loss))).toBe(true);

@@ -11,17 +11,12 @@
  * lr 5e-3; three-body Poisson at gain 1 stalls near the best multiple of 1 − ‖x‖² (0.13), at gain 4
  * and lr 5e-3 it reaches 3.3e-2.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { describe, expect, it } from 'vitest';
 import { resolveTrainingOptions } from '../../src/train/options.ts';
 import { Trainer, type StepLog } from '../../src/train/trainer.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
-let gpu: GpuContext;
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-});
-afterAll(() => gpu?.destroy());
+const gpu = useNodeGpu();
 
 /** Means of the logged loss over consecutive windows of `window` steps. */
 function windowMeans(logs: StepLog[], window: number): number[] {

@@ -9,7 +9,7 @@
  * 25× margin, while dropping any one term (a collapsed top-row correction, a repeated one-hot
  * index, one direction of a summed top row) fails by far more.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BackwardJet,
   type StoredForwardJet,
@@ -26,10 +26,8 @@ import {
   type TangentInput,
 } from '../../src/engine/jetLayout.ts';
 import { ForwardJet } from '../../src/engine/forwardJet.ts';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers } from '../../src/gpu/buffers.ts';
+import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { BindingError } from '../../src/gpu/errors.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import type { Activation } from '../../src/jet/activations.ts';
 import {
   type BoundaryFactor,
@@ -39,23 +37,18 @@ import {
   toFloat32Parameters,
   zeroParameters,
 } from '../../src/jet/mlp.ts';
-import { forwardJet, type JetForwardResult, reverseJet } from '../../src/jet/referenceJet.ts';
+import {
+  referenceForwardJet,
+  type JetForwardResult,
+  reverseJet,
+} from '../../src/jet/referenceJet.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import { factorial } from '../../src/jet/series.ts';
 import type { JetInput, VectorJet } from '../../src/jet/vectorJet.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
-let gpu: GpuContext;
-let buffers: GpuBuffers;
-
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-  buffers = new GpuBuffers(gpu.device);
-});
-
-afterAll(() => {
-  buffers?.destroyAll();
-  gpu?.destroy();
-});
+let memory: GpuMemory;
+const gpu = useNodeGpu((_context, b) => (memory = b));
 
 interface Case {
   widths: number[];
@@ -176,7 +169,9 @@ function reference(c: Case, cotangent?: Float64Array): Reference {
   const batch = makeBatch(c);
   const { points: N, directions: R, order: K } = c.shape;
   const jets = Array.from({ length: N }, (_, p) =>
-    Array.from({ length: R }, (_, r) => forwardJet(arch, p32, directionInput(c, batch, p, r))),
+    Array.from({ length: R }, (_, r) =>
+      referenceForwardJet(arch, p32, directionInput(c, batch, p, r)),
+    ),
   );
   const out = c.widths.at(-1) ?? 0;
   const output = rowLayout(c.shape, out, jets, (j) => j.output);
@@ -218,16 +213,16 @@ function upload(c: Case, ref: Reference): Uploaded {
   const { shape } = c;
   const hidden = c.widths.slice(1, -1);
   const f32 = (label: string, values: ArrayLike<number>) =>
-    buffers.createFrom(label, Float32Array.from(values));
+    memory.createFrom(label, Float32Array.from(values));
   const boundary = c.boundary === 'none' ? null : rowLayout(shape, 1, ref.jets, boundaryJet);
   return {
     forward: {
       shape,
       dim: c.widths[0],
       tangentKind: c.tangentKind,
-      x: buffers.createFrom('x', ref.batch.x),
-      tangents: buffers.createFrom('tangents', ref.batch.tangents),
-      tangentIndex: ref.batch.index ? buffers.createFrom('tangent index', ref.batch.index) : null,
+      x: memory.createFrom('x', ref.batch.x),
+      tangents: memory.createFrom('tangents', ref.batch.tangents),
+      tangentIndex: ref.batch.index ? memory.createFrom('tangent index', ref.batch.index) : null,
       preActivations: hidden.map((w, l) =>
         f32(
           `z ${l}`,
@@ -242,7 +237,7 @@ function upload(c: Case, ref: Reference): Uploaded {
       ),
       boundary: boundary ? f32('b', boundary) : null,
     },
-    params: buffers.createFrom('params', flatParameters(ref.params, c.widths)),
+    params: memory.createFrom('params', flatParameters(ref.params, c.widths)),
     cotangent: f32('cotangent', ref.cotangent),
   };
 }
@@ -254,7 +249,7 @@ function boundaryJet(jet: JetForwardResult): VectorJet {
 
 async function gpuGradient(c: Case, ref: Reference): Promise<Float32Array> {
   const arch = ref.arch;
-  const backward = await BackwardJet.create(buffers, arch, c.shape, c.tangentKind, {
+  const backward = await BackwardJet.create(memory, arch, c.shape, c.tangentKind, {
     splitRows: c.splitRows,
   });
   const io = upload(c, ref);
@@ -262,7 +257,7 @@ async function gpuGradient(c: Case, ref: Reference): Promise<Float32Array> {
     return await backward.readGradient(io);
   } finally {
     backward.destroy();
-    buffers.destroyAll();
+    memory.destroyAll();
   }
 }
 
@@ -421,7 +416,7 @@ describe('backward jet kernels against the float64 reverse mode', () => {
     const lossAt = (params: MlpParameters<Float64Array>): number => {
       const jets = Array.from({ length: c.shape.points }, (_, p) =>
         Array.from({ length: c.shape.directions }, (_, r) =>
-          forwardJet(ref.arch, params, directionInput(c, ref.batch, p, r)),
+          referenceForwardJet(ref.arch, params, directionInput(c, ref.batch, p, r)),
         ),
       );
       return loss(
@@ -474,14 +469,14 @@ describe('backward jet kernels against the float64 reverse mode', () => {
       splitRows: 16,
     };
     const ref = reference(c);
-    const backward = await BackwardJet.create(buffers, ref.arch, c.shape, c.tangentKind, {
+    const backward = await BackwardJet.create(memory, ref.arch, c.shape, c.tangentKind, {
       splitRows: c.splitRows,
     });
     const io = upload(c, ref);
     const first = await backward.readGradient(io);
     const second = await backward.readGradient(io);
     backward.destroy();
-    buffers.destroyAll();
+    memory.destroyAll();
     expect(new Uint32Array(second.buffer)).toEqual(new Uint32Array(first.buffer));
     compare(c.widths, first, ref.gradient);
   });
@@ -502,9 +497,9 @@ describe('backward jet kernels against the float64 reverse mode', () => {
     };
     const batch = makeBatch(c);
     const p32 = toFloat32Parameters(initParameters(arch, c.seed));
-    const params = buffers.createFrom('params', flatParameters(p32, c.widths));
+    const params = memory.createFrom('params', flatParameters(p32, c.widths));
     const forward = await ForwardJet.create(
-      buffers,
+      memory,
       { architecture: arch, shape: c.shape, tangentKind: c.tangentKind },
       params,
     );
@@ -514,15 +509,15 @@ describe('backward jet kernels against the float64 reverse mode', () => {
     const output = Float64Array.from(await forward.run(batch.x, tangents));
     // The loss is taken of the GPU's own output; the reference reverses the same cotangent.
     const { bar } = loss(c.shape, 1, output);
-    const backward = await BackwardJet.create(buffers, arch, c.shape, c.tangentKind);
+    const backward = await BackwardJet.create(memory, arch, c.shape, c.tangentKind);
     const gradient = await backward.readGradient({
       forward: forward.buffers,
       params,
-      cotangent: buffers.createFrom('cotangent', Float32Array.from(bar)),
+      cotangent: memory.createFrom('cotangent', Float32Array.from(bar)),
     });
     backward.destroy();
     forward.destroy();
-    buffers.destroyAll();
+    memory.destroyAll();
     compare(c.widths, gradient, reference(c, bar).gradient);
   });
 
@@ -536,9 +531,9 @@ describe('backward jet kernels against the float64 reverse mode', () => {
       seed: 13,
     };
     const ref = reference(c);
-    const backward = await BackwardJet.create(buffers, ref.arch, c.shape, c.tangentKind);
+    const backward = await BackwardJet.create(memory, ref.arch, c.shape, c.tangentKind);
     const io = upload(c, ref);
-    const gradient = buffers.create('gradient', parameterLayout(c.widths).count * 4);
+    const gradient = memory.create('gradient', parameterLayout(c.widths).count * 4);
     const encoder = gpu.device.createCommandEncoder();
     const attempt =
       (change: Partial<StoredForwardJet>, other: Partial<typeof io> = {}) =>
@@ -560,15 +555,15 @@ describe('backward jet kernels against the float64 reverse mode', () => {
       /boundary factor 'ball' needs the forward pass's boundary jet/,
     );
     expect(attempt({ preActivations: [] })).toThrow(/1 hidden layers need 1 pre-activation/);
-    expect(attempt({}, { cotangent: buffers.create('small', 8) })).toThrow(
+    expect(attempt({}, { cotangent: memory.create('small', 8) })).toThrow(
       /cotangent needs 10 f32 values \(40 bytes\), its buffer has 8 bytes/,
     );
-    expect(attempt({ tangents: buffers.create('few', 4) })).toThrow(BindingError);
+    expect(attempt({ tangents: memory.create('few', 4) })).toThrow(BindingError);
     await expect(
-      BackwardJet.create(buffers, ref.arch, shape(1, 1, 17, 'standard'), 'dense'),
+      BackwardJet.create(memory, ref.arch, shape(1, 1, 17, 'standard'), 'dense'),
     ).rejects.toThrow(/order 17 exceeds the kernels' maximum of 16/);
     encoder.finish();
     backward.destroy();
-    buffers.destroyAll();
+    memory.destroyAll();
   });
 });

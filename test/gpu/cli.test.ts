@@ -1,3 +1,4 @@
+// Not on useNodeGpu: this file only starts CLI child processes, which acquire their own devices.
 /**
  * The jetpinn CLI as a user runs it: separate Node processes on Dawn. Runs that do not depend
  * on each other start together (two waves), which keeps the file well under a minute on

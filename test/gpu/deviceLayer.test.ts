@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adapterSummary } from '../../src/gpu/adapterDescription.ts';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers } from '../../src/gpu/buffers.ts';
+import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { Saxpy } from '../../src/gpu/elementwise.ts';
-import {
-  BindingError,
-  GpuRuntimeError,
-  LimitError,
-  ShaderCompileError,
-} from '../../src/gpu/errors.ts';
+import { BindingError, LimitError, ShaderCompileError } from '../../src/gpu/errors.ts';
 import { createKernel } from '../../src/gpu/kernel.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import saxpyCode from '../../shaders/elementwise.wgsl?raw';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 // No skip path: if Dawn cannot get an adapter, beforeAll throws and every test here fails.
-let gpu: GpuContext;
-let buffers: GpuBuffers;
-const runtimeErrors: GpuRuntimeError[] = [];
-
-beforeAll(async () => {
-  gpu = await acquireNodeGpu({ onError: (e) => runtimeErrors.push(e as GpuRuntimeError) });
-  buffers = new GpuBuffers(gpu.device);
-  console.log(`GPU tests run on: ${adapterSummary(gpu.adapter)}`);
-});
-
-afterAll(() => {
-  buffers?.destroyAll();
-  gpu?.destroy();
+let memory: GpuMemory;
+const gpu = useNodeGpu((context, b) => {
+  memory = b;
+  console.log(`GPU tests run on: ${adapterSummary(context.adapter)}`);
 });
 
 describe('device layer on Dawn', () => {
@@ -48,7 +33,7 @@ describe('device layer on Dawn', () => {
       y[i] = Math.cos(3 * i) - 0.5;
     }
     const a = -1.75;
-    const out = await (await Saxpy.create(gpu.device)).run(buffers, a, x, y);
+    const out = await (await Saxpy.create(gpu.device)).run(memory, a, x, y);
     expect(out.length).toBe(n);
     for (let i = 0; i < n; i++) {
       const exact = a * x[i] + y[i]; // float64
@@ -56,7 +41,7 @@ describe('device layer on Dawn', () => {
       const tolerance = 2 * 2 ** -24 * (Math.abs(a * x[i]) + Math.abs(y[i]));
       expect(Math.abs(out[i] - exact)).toBeLessThanOrEqual(tolerance);
     }
-    expect(buffers.count).toBe(0); // the helper freed its buffers
+    expect(memory.count).toBe(0); // the helper freed its buffers
   });
 
   it('reports WGSL compile errors with file, line and message', async () => {
@@ -102,9 +87,9 @@ describe('device layer on Dawn', () => {
 
   it('refuses mismatched buffers before WebGPU sees them, naming kernel, binding and sizes', async () => {
     const kernel = await createKernel(gpu.device, { name: 'elementwise.wgsl', code: saxpyCode });
-    const params = buffers.create('params', 8, 'uniform');
-    const x = buffers.create('x', 64);
-    const tiny = buffers.create('tiny', 4, 'uniform');
+    const params = memory.create('params', 8, 'uniform');
+    const x = memory.create('x', 64);
+    const tiny = memory.create('tiny', 4, 'uniform');
     expect(() => kernel.bind({ params: tiny, x, y: x })).toThrow(
       /elementwise\.wgsl:saxpy: binding 'params' \(@group\(0\) @binding\(0\)\) needs at least 8 bytes, got 4/,
     );
@@ -121,23 +106,24 @@ describe('device layer on Dawn', () => {
     );
     pass.end();
     encoder.finish();
-    buffers.destroyAll();
+    memory.destroyAll();
   });
 
   it('refuses a buffer larger than the device allows before allocating', () => {
-    const before = buffers.bytesInUse;
+    const before = memory.bytesInUse;
     const tooBig = gpu.device.limits.maxBufferSize + 4;
-    expect(() => buffers.create('huge', tooBig)).toThrow(LimitError);
-    expect(() => buffers.create('huge', tooBig)).toThrow(new RegExp(`${tooBig} bytes exceeds`));
-    expect(buffers.bytesInUse).toBe(before);
+    expect(() => memory.create('huge', tooBig)).toThrow(LimitError);
+    expect(() => memory.create('huge', tooBig)).toThrow(new RegExp(`${tooBig} bytes exceeds`));
+    expect(memory.bytesInUse).toBe(before);
   });
 
   it('surfaces uncaptured WebGPU errors as typed errors', async () => {
-    runtimeErrors.length = 0;
+    gpu.expectErrors(/^WebGPU validation error: .*MapRead/s);
     // A MAP_READ buffer may only be combined with COPY_DST: a validation error, not a throw.
     gpu.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
     await gpu.device.queue.onSubmittedWorkDone();
     await new Promise((r) => setTimeout(r, 50));
+    const runtimeErrors = gpu.errors; // this test's, as the fixture's onError received them
     expect(runtimeErrors.length).toBeGreaterThan(0);
     expect(runtimeErrors[0].kind).toBe('validation');
     expect(runtimeErrors[0].message).toMatch(/^WebGPU validation error: /);
@@ -146,7 +132,8 @@ describe('device layer on Dawn', () => {
 
 describe('device loss', () => {
   it('resolves `lost` with a typed error when the device goes away', async () => {
-    const other = await acquireNodeGpu();
+    gpu.expectDeviceLoss();
+    const other = await gpu.acquire();
     other.device.destroy(); // not through other.destroy(): this simulates a loss
     const lost = await other.lost;
     expect(lost.kind).toBe('device-lost');

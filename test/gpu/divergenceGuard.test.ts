@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { type GpuBuffers, readBuffer, readFloat32 } from '../../src/gpu/buffers.ts';
+import { type GpuMemory, readBuffer, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { DivergenceGuard, type ScalarBinding } from '../../src/engine/divergenceGuard.ts';
 import { GpuAdam, GpuSgd } from '../../src/engine/optimizers.ts';
 import {
@@ -13,10 +13,10 @@ import {
 } from '../../src/engine/reductions.ts';
 
 let gpu: GpuContext;
-let buffers: GpuBuffers;
+let memory: GpuMemory;
 useNodeGpu((g, b) => {
   gpu = g;
-  buffers = b;
+  memory = b;
 });
 
 const u = 2 ** -24; // f32 unit roundoff
@@ -36,7 +36,7 @@ function testData(n: number, seed = 0): Float32Array {
 describe('GpuReducer', () => {
   let reducer: GpuReducer;
   beforeAll(async () => {
-    reducer = await GpuReducer.create(buffers);
+    reducer = await GpuReducer.create(memory);
   });
   afterAll(() => reducer.destroy());
 
@@ -85,18 +85,18 @@ describe('GpuReducer', () => {
     'reduces %i elements in %i pass(es) to within the tree bound, bit-identically twice',
     async (n, passes) => {
       const data = testData(n);
-      const input = buffers.createFrom('data', data);
+      const input = memory.createFrom('data', data);
       expect(reducer.passesFor(n)).toBe(passes);
       const first = await readRaw(reducer, input, n);
       const second = await readRaw(reducer, input, n);
       expect(new Uint32Array(second)).toEqual(new Uint32Array(first));
       // A second reducer with the same shape compiles the same order.
-      const other = await GpuReducer.create(buffers);
+      const other = await GpuReducer.create(memory);
       expect(new Uint32Array(await readRaw(other, input, n))).toEqual(new Uint32Array(first));
       other.destroy();
       // Per pass: 4 sequential additions per invocation, then log2(256) = 8 tree levels.
       expectAccurate(decodeReductionResult(first), data, passes * (4 + 8));
-      buffers.destroy(input);
+      memory.destroy(input);
     },
   );
 
@@ -106,32 +106,32 @@ describe('GpuReducer', () => {
     data[2900] = Infinity;
     data[1500] = NaN;
     data[2000] = -Infinity;
-    const input = buffers.createFrom('data', data);
+    const input = memory.createFrom('data', data);
     const result = await reducer.reduce(input, n);
     expect(result.firstNonFinite).toBe(1500);
     for (const key of ['sum', 'sumOfSquares', 'maxAbs', 'mean', 'meanOfSquares', 'norm'] as const) {
       expect(result[key]).toBeNaN();
     }
     expect(result.count).toBe(n);
-    buffers.destroy(input);
+    memory.destroy(input);
   });
 
   it('covers more than 65 535 workgroups with a 2-D grid (2 invocations × 1 element per workgroup)', async () => {
-    const tiny = await GpuReducer.create(buffers, { workgroupSize: 2, itemsPerThread: 1 });
+    const tiny = await GpuReducer.create(memory, { workgroupSize: 2, itemsPerThread: 1 });
     const n = 140_000;
     const data = testData(n, 1);
-    const input = buffers.createFrom('data', data);
+    const input = memory.createFrom('data', data);
     const passes = tiny.passesFor(n);
     expect(passes).toBe(Math.ceil(Math.log2(n)));
     expectAccurate(await tiny.reduce(input, n), data, passes * 2);
     tiny.destroy();
-    buffers.destroy(input);
+    memory.destroy(input);
   });
 
   it('refuses sizes and bindings that do not fit', async () => {
-    const input = buffers.create('data', 40);
+    const input = memory.create('data', 40);
     const encoder = gpu.device.createCommandEncoder();
-    const result = buffers.create('result', reductionResultBytes);
+    const result = memory.create('result', reductionResultBytes);
     expect(() => reducer.encode(encoder, input, 11, result)).toThrow(
       /holds 40 bytes, fewer than n = 11/,
     );
@@ -139,20 +139,20 @@ describe('GpuReducer', () => {
     expect(() => reducer.encode(encoder, input, 10, { buffer: result, size: 16 })).toThrow(
       /needs 32/,
     );
-    await expect(GpuReducer.create(buffers, { workgroupSize: 96 })).rejects.toThrow(/power of two/);
+    await expect(GpuReducer.create(memory, { workgroupSize: 96 })).rejects.toThrow(/power of two/);
     encoder.finish();
-    buffers.destroy(input);
-    buffers.destroy(result);
+    memory.destroy(input);
+    memory.destroy(result);
   });
 });
 
 async function readRaw(reducer: GpuReducer, input: GPUBuffer, n: number): Promise<ArrayBuffer> {
-  const result = buffers.create('result', reductionResultBytes);
+  const result = memory.create('result', reductionResultBytes);
   const encoder = gpu.device.createCommandEncoder();
   reducer.encode(encoder, input, n, result);
   gpu.device.queue.submit([encoder.finish()]);
   const raw = await readBuffer(gpu.device, result);
-  buffers.destroy(result);
+  memory.destroy(result);
   return raw;
 }
 
@@ -166,11 +166,11 @@ describe('DivergenceGuard with Adam', () => {
   let loss: GPUBuffer;
 
   beforeAll(async () => {
-    guard = await DivergenceGuard.create(buffers, P);
-    adam = await GpuAdam.create(buffers, P);
-    params = buffers.create('theta', 4 * P);
-    gradient = buffers.create('gradient', 4 * P);
-    loss = buffers.create('loss', 4);
+    guard = await DivergenceGuard.create(memory, P);
+    adam = await GpuAdam.create(memory, P);
+    params = memory.create('theta', 4 * P);
+    gradient = memory.create('gradient', 4 * P);
+    loss = memory.create('loss', 4);
   });
   afterAll(() => {
     guard.destroy();
@@ -180,7 +180,7 @@ describe('DivergenceGuard with Adam', () => {
   function fresh(): void {
     guard.reset();
     adam.reset();
-    buffers.write(
+    memory.write(
       params,
       Float32Array.from({ length: P }, (_, i) => Math.cos(i)),
     );
@@ -188,10 +188,10 @@ describe('DivergenceGuard with Adam', () => {
 
   /** One training step as the trainer records it: check, then the guarded update, one submit. */
   function step(t: number, g: Float32Array, lossValue?: ScalarBinding | number): void {
-    buffers.write(gradient, g);
+    memory.write(gradient, g);
     let lossBinding: ScalarBinding | undefined;
     if (typeof lossValue === 'number') {
-      buffers.write(loss, new Float32Array([lossValue]));
+      memory.write(loss, new Float32Array([lossValue]));
       lossBinding = loss;
     } else {
       lossBinding = lossValue;
@@ -315,11 +315,11 @@ describe('DivergenceGuard with Adam', () => {
 
     // The trainer's loss: mean(r²) of a residual buffer, read from the reduction result.
     fresh();
-    const reducer = await GpuReducer.create(buffers);
+    const reducer = await GpuReducer.create(memory);
     const residual = testData(100);
     residual[63] = -Infinity;
-    const residualBuffer = buffers.createFrom('residual', residual);
-    const lossStats = buffers.create('loss stats', reductionResultBytes);
+    const residualBuffer = memory.createFrom('residual', residual);
+    const lossStats = memory.create('loss stats', reductionResultBytes);
     const encoder = gpu.device.createCommandEncoder();
     reducer.encode(encoder, residualBuffer, 100, lossStats);
     gpu.device.queue.submit([encoder.finish()]);
@@ -336,8 +336,8 @@ describe('DivergenceGuard with Adam', () => {
     });
     expect(status.lossValue).toBeNaN();
     reducer.destroy();
-    buffers.destroy(residualBuffer);
-    buffers.destroy(lossStats);
+    memory.destroy(residualBuffer);
+    memory.destroy(lossStats);
   });
 
   it('never trips on finite extremes: ±3.4e38, 3e38, subnormals, ±0, and a loss of 3.4e38', async () => {
@@ -368,9 +368,9 @@ describe('DivergenceGuard with Adam', () => {
 
   it('stops SGD as well, and refuses malformed checks', async () => {
     fresh();
-    const sgd = await GpuSgd.create(buffers, P);
+    const sgd = await GpuSgd.create(memory, P);
     const before = await snapshot();
-    buffers.write(gradient, withBits(finiteGradient(1), 5, 0x7fc00000));
+    memory.write(gradient, withBits(finiteGradient(1), 5, 0x7fc00000));
     const encoder = gpu.device.createCommandEncoder();
     guard.encodeCheck(encoder, { gradient, step: 1 });
     sgd.encodeStep(encoder, { params, gradient, learningRate: 0.1, guard });

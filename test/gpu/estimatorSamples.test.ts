@@ -12,9 +12,10 @@ import {
 } from '../../src/train/estimatorSamples.ts';
 import { inspectionPoint } from '../../src/train/jetInspection.ts';
 import { operatorFor } from '../../src/train/operatorFor.ts';
-import { pdeOf, resolveTrainingOptions, type TrainingOptions } from '../../src/train/options.ts';
+import { pdeOf, type TrainingOptions } from '../../src/train/options.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallRunOptions } from '../shared/smallRuns.ts';
 
 /**
  * The estimator panel's samples against the float64 reference on the same (trained) weights:
@@ -30,20 +31,12 @@ useNodeGpu((context) => (gpu = context));
 const F32_ALLOWANCE = 1e-4;
 
 async function trainedTrainer(overrides: Partial<TrainingOptions>): Promise<Trainer> {
-  const options = resolveTrainingOptions({
-    pde: 'allen-cahn-two-body',
+  const options = smallRunOptions({
     dimension: 16,
-    estimator: 'sparse',
     jetsPerPoint: 4,
     points: 16,
-    width: 16,
-    depth: 2,
-    learningRate: 3e-3,
-    schedule: 'constant',
     steps: 100,
     seed: 5,
-    logEvery: 10,
-    evalEvery: 0,
     testPoints: 50,
     ...overrides,
   });

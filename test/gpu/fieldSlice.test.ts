@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rowOf } from '../../src/engine/jetLayout.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { readFloat32 } from '../../src/gpu/buffers.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { ballSource } from '../../src/pdes/ballProblem.ts';
 import type { BallPdeEntry } from '../../src/pdes/index.ts';
 import { sampleBall } from '../../src/random/pointSamplers.ts';
@@ -16,12 +14,10 @@ import {
 } from '../../src/train/fieldSlice.ts';
 import { pdeOf, resolveTrainingOptions } from '../../src/train/options.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallRunOptions, tinyProblemOptions } from '../shared/smallRuns.ts';
 
-let gpu: GpuContext;
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-});
-afterAll(() => gpu?.destroy());
+const gpu = useNodeGpu();
 
 /**
  * r = Δu_θ + N(u_θ) − f in float64 at `points`: Δu_θ from the CPU reference engine's order-2
@@ -75,22 +71,7 @@ async function referenceResidual(
 
 describe('field slice', () => {
   it('u_θ matches the reference engine and u* the float64 solution on the grid', async () => {
-    const options = resolveTrainingOptions({
-      pde: 'allen-cahn-two-body',
-      dimension: 6,
-      estimator: 'sparse',
-      jetsPerPoint: 3,
-      points: 32,
-      width: 16,
-      depth: 2,
-      learningRate: 3e-3,
-      schedule: 'constant',
-      steps: 100,
-      seed: 7,
-      logEvery: 10,
-      evalEvery: 0,
-      testPoints: 100,
-    });
+    const options = smallRunOptions({ steps: 100, testPoints: 100 });
     const trainer = await Trainer.create(gpu.device, options);
     await trainer.train(20);
     const sliceOptions = { i: 1, j: 4, resolution: 24 };
@@ -236,18 +217,7 @@ describe('field slice', () => {
   });
 
   it('refuses coordinates that are not two different ones below d', async () => {
-    const trainer = await Trainer.create(
-      gpu.device,
-      resolveTrainingOptions({
-        pde: 'allen-cahn-two-body',
-        dimension: 4,
-        jetsPerPoint: 2,
-        width: 8,
-        depth: 1,
-        points: 8,
-        testPoints: 10,
-      }),
-    );
+    const trainer = await Trainer.create(gpu.device, tinyProblemOptions({ testPoints: 10 }));
     await expect(FieldSlice.create(trainer, { i: 1, j: 1, resolution: 8 })).rejects.toThrow(
       /two different/,
     );

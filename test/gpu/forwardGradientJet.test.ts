@@ -22,8 +22,8 @@ import {
   rowsPerPoint,
   tangentSlot,
 } from '../../src/engine/jetLayout.ts';
-import type { GpuBuffers } from '../../src/gpu/buffers.ts';
-import { readFloat32 } from '../../src/gpu/buffers.ts';
+import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
+import { readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import type { Activation } from '../../src/jet/activations.ts';
 import {
   type BoundaryFactor,
@@ -32,15 +32,15 @@ import {
   type MlpParameters,
   toFloat32Parameters,
 } from '../../src/jet/mlp.ts';
-import { forwardJet } from '../../src/jet/referenceJet.ts';
+import { referenceForwardJet } from '../../src/jet/referenceJet.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import { factorial } from '../../src/jet/series.ts';
 import type { JetInput } from '../../src/jet/vectorJet.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
-let buffers: GpuBuffers;
+let memory: GpuMemory;
 useNodeGpu((_gpu, b) => {
-  buffers = b;
+  memory = b;
 });
 
 const TANGENT_TOLERANCE = 2e-5;
@@ -110,22 +110,19 @@ describe('forward jet with a parameter tangent', () => {
       const index = new Int32Array(slots).map(() => Math.floor(random.uniform() * (dim + 1)) - 1);
       const coefficient = new Float32Array(slots).map(() => random.uniformIn(-1, 1));
 
-      const thetaBuffer = buffers.createFrom('θ', packParameters(architecture.widths, params));
-      const vBuffer = buffers.createFrom('v', packParameters(architecture.widths, vF32));
-      const xBuffer = buffers.createFrom('x', x);
-      const tangentBuffer = buffers.createFrom(
-        'tangents',
-        c.kind === 'dense' ? dense : coefficient,
-      );
-      const indexBuffer = c.kind === 'oneHot' ? buffers.createFrom('index', index) : null;
+      const thetaBuffer = memory.createFrom('θ', packParameters(architecture.widths, params));
+      const vBuffer = memory.createFrom('v', packParameters(architecture.widths, vF32));
+      const xBuffer = memory.createFrom('x', x);
+      const tangentBuffer = memory.createFrom('tangents', c.kind === 'dense' ? dense : coefficient);
+      const indexBuffer = c.kind === 'oneHot' ? memory.createFrom('index', index) : null;
       const jet = await ForwardGradientJet.create(
-        buffers,
+        memory,
         { architecture, shape, tangentKind: c.kind },
         thetaBuffer,
         vBuffer,
         { x: xBuffer, tangents: tangentBuffer, tangentIndex: indexBuffer },
       );
-      const device = buffers.device;
+      const device = memory.device;
       const encoder = device.createCommandEncoder();
       jet.encode(encoder);
       device.queue.submit([encoder.finish()]);
@@ -158,7 +155,8 @@ describe('forward jet with a parameter tangent', () => {
         const out = new Float64Array(N * V);
         for (let p = 0; p < N; p++) {
           for (let r = 0; r < R; r++) {
-            const coefficients = forwardJet(architecture, theta, input(p, r)).coefficients[0];
+            const coefficients = referenceForwardJet(architecture, theta, input(p, r))
+              .coefficients[0];
             out[p * V] = coefficients[0];
             const orders = c.structure === 'collapsed' ? K - 1 : K;
             for (let k = 1; k <= orders; k++) out[p * V + rowOf(shape, r, k)] = coefficients[k];
@@ -189,7 +187,7 @@ describe('forward jet with a parameter tangent', () => {
       expect(worstTangent).toBeLessThanOrEqual(TANGENT_TOLERANCE);
       jet.destroy();
       for (const b of [thetaBuffer, vBuffer, xBuffer, tangentBuffer, indexBuffer]) {
-        if (b) buffers.destroy(b);
+        if (b) memory.destroy(b);
       }
     });
   }

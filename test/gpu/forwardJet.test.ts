@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ForwardJet,
   type ForwardJetBuffers,
@@ -15,10 +15,7 @@ import {
   type TangentInput,
   tangentSlot,
 } from '../../src/engine/jetLayout.ts';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers, readFloat32 } from '../../src/gpu/buffers.ts';
-import type { GpuRuntimeError } from '../../src/gpu/errors.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { type GpuMemory, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { type Activation, activationTaylorCoefficients } from '../../src/jet/activations.ts';
 import { denseJetForward } from '../../src/jet/denseJet.ts';
 import {
@@ -28,7 +25,7 @@ import {
   type MlpParameters,
   toFloat32Parameters,
 } from '../../src/jet/mlp.ts';
-import { forwardJet, type JetForwardResult } from '../../src/jet/referenceJet.ts';
+import { referenceForwardJet, type JetForwardResult } from '../../src/jet/referenceJet.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import { factorial, type Series, seriesCompose, seriesMul } from '../../src/jet/series.ts';
 import {
@@ -39,6 +36,7 @@ import {
   unitSeries,
   type VectorJet,
 } from '../../src/jet/vectorJet.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 /**
  * Tolerance. Every GPU coefficient is compared with the float64 reference (run on the same float32
@@ -57,19 +55,8 @@ function tolerance(order: number): number {
 
 const ABSOLUTE_FLOOR = 1e-30;
 
-let gpu: GpuContext;
-let memory: GpuBuffers;
-const runtimeErrors: GpuRuntimeError[] = [];
-
-beforeAll(async () => {
-  gpu = await acquireNodeGpu({ onError: (e) => runtimeErrors.push(e as GpuRuntimeError) });
-  memory = new GpuBuffers(gpu.device);
-});
-
-afterAll(() => {
-  memory?.destroyAll();
-  gpu?.destroy();
-});
+let memory: GpuMemory;
+const gpu = useNodeGpu((_context, created) => (memory = created));
 
 interface Batch {
   shape: JetShape;
@@ -557,7 +544,7 @@ describe('forward jet kernels against the float64 reference', () => {
         scales.push([]);
         for (let r = 0; r < c.directions; r++) {
           const input = directionInput(batch, p, r);
-          const result = forwardJet(arch, params, input);
+          const result = referenceForwardJet(arch, params, input);
           reference[p].push(referenceJets(result));
           scales[p].push(scaleJets(arch, params, input, result));
         }
@@ -666,8 +653,10 @@ describe('DESIGN.md §3 identities on the GPU', () => {
       const point = Float64Array.from(x.subarray(p * 4, p * 4 + 4));
       /** n-th directional derivative along v (a first-order tangent only), from the reference. */
       const D = (n: number, v: number[]): number =>
-        forwardJet(arch, params, { point, tangents: [v, ...Array<null>(n - 1).fill(null)] })
-          .derivatives[0][n];
+        referenceForwardJet(arch, params, {
+          point,
+          tangents: [v, ...Array<null>(n - 1).fill(null)],
+        }).derivatives[0][n];
       const e = (unit: number, scale = 1): number[] =>
         [0, 1, 2, 3].map((i) => (i === unit ? scale : 0));
       const plus = (a: number[], b: number[]): number[] => a.map((v, i) => v + b[i]);
@@ -692,9 +681,8 @@ describe('DESIGN.md §3 identities on the GPU', () => {
       ];
       for (const [r, n, exact] of expectations) {
         const input = directionInput(batch, p, r);
-        const scale = scaleJets(arch, params, input, forwardJet(arch, params, input)).output.coeffs[
-          n
-        ];
+        const scale = scaleJets(arch, params, input, referenceForwardJet(arch, params, input))
+          .output.coeffs[n];
         const J = u[p * V + rowOf(shape, r, n)] * factorial(n);
         const allowed = tol * scale * factorial(n);
         if (!(Math.abs(J - exact) <= allowed)) {
@@ -730,7 +718,7 @@ describe('large arguments', () => {
         scales.push([]);
         for (let r = 0; r < shape.directions; r++) {
           const input = directionInput(batch, p, r);
-          const result = forwardJet(arch, params, input);
+          const result = referenceForwardJet(arch, params, input);
           reference[p].push(referenceJets(result));
           scales[p].push(scaleJets(arch, params, input, result));
         }
@@ -775,7 +763,7 @@ describe('parameters', () => {
       [second, after],
     ] as const) {
       const expected = assemble(shape, 1, (p, r, k) => {
-        return forwardJet(arch, params, directionInput(batch, p, r)).coefficients[0][k];
+        return referenceForwardJet(arch, params, directionInput(batch, p, r)).coefficients[0][k];
       });
       values.forEach((v, e) => expect(Math.abs(v - expected[e])).toBeLessThan(1e-5));
     }
@@ -863,6 +851,6 @@ describe('refusals', () => {
     oneHot.destroy();
     expect(memory.count).toBe(before);
     memory.destroy(parameters);
-    expect(runtimeErrors.map((e) => e.message)).toEqual([]);
+    expect(gpu.errors.map((e) => e.message)).toEqual([]);
   });
 });

@@ -7,14 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { ForwardJet } from '../../src/engine/forwardJet.ts';
 import { type JetShape, packParameters } from '../../src/engine/jetLayout.ts';
-import type { GpuBuffers } from '../../src/gpu/buffers.ts';
+import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
-let buffers: GpuBuffers;
+let memory: GpuMemory;
 useNodeGpu((_gpu, b) => {
-  buffers = b;
+  memory = b;
 });
 
 describe('ForwardJet layer storage', () => {
@@ -29,27 +29,27 @@ describe('ForwardJet layer storage', () => {
     const x = new Float32Array(9 * 5).map(() => random.uniformIn(-0.4, 0.4));
     const index = new Int32Array(9 * 3 * 2).map(() => Math.floor(random.uniform() * 5));
     const coefficient = new Float32Array(9 * 3 * 2).map(() => random.uniformIn(-1, 1));
-    const params = buffers.createFrom(
+    const params = memory.createFrom(
       'θ',
       packParameters(architecture.widths, initParameters(architecture, 4)),
     );
     const outputs: Float32Array[] = [];
     const bytes: number[] = [];
     for (const layerStorage of ['stored', 'reused'] as const) {
-      const before = buffers.bytesInUse;
+      const before = memory.bytesInUse;
       const jet = await ForwardJet.create(
-        buffers,
+        memory,
         { architecture, shape, tangentKind: 'oneHot', layerStorage },
         params,
       );
-      bytes.push(buffers.bytesInUse - before);
+      bytes.push(memory.bytesInUse - before);
       outputs.push(await jet.run(x, { kind: 'oneHot', index, coefficient }));
       jet.destroy();
-      expect(buffers.bytesInUse).toBe(before);
+      expect(memory.bytesInUse).toBe(before);
     }
     expect(outputs[1]).toEqual(outputs[0]);
     expect(outputs[0].some((u) => u !== 0)).toBe(true);
     expect(bytes[1]).toBeLessThan(bytes[0]);
-    buffers.destroy(params);
+    memory.destroy(params);
   });
 });

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { describe, expect, it } from 'vitest';
 import { GpuJetEngine } from '../../src/engine/gpuJetEngine.ts';
 import type { JetBatch } from '../../src/engine/jetEngine.ts';
 import type { ChannelStructure } from '../../src/engine/jetLayout.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
 import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
 import { describeJetEngineContract } from '../shared/jetEngineContract.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
-let gpu: GpuContext;
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-});
-afterAll(() => gpu?.destroy());
+const gpu = useNodeGpu();
 
 // float32 on the GPU: values to ~1e-5 of their scale; the gradient check differentiates the
 // float32 forward pass numerically, so its step and tolerance are those of f32 differences.

@@ -6,12 +6,13 @@ import {
   referenceInspection,
   relativeDeviations,
 } from '../../src/train/jetInspection.ts';
-import { resolveTrainingOptions, type TrainingOptions } from '../../src/train/options.ts';
+import type { TrainingOptions } from '../../src/train/options.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallRunOptions } from '../shared/smallRuns.ts';
 
 /**
- * The jet inspector's GPU numbers, every layer of them, against src/jet's float64 forwardJet on
+ * The jet inspector's GPU numbers, every layer of them, against src/jet's float64 referenceForwardJet on
  * the trainer's weights read back to the CPU. Tolerance: f32 through a few layers of width 16,
  * 5e-6 of each layer's largest value (measured ≤ 3e-7 on SwiftShader).
  */
@@ -24,18 +25,12 @@ const TOLERANCE = 5e-6;
 async function trainer(overrides: Partial<TrainingOptions>): Promise<Trainer> {
   const created = await Trainer.create(
     gpu.device,
-    resolveTrainingOptions({
-      pde: 'allen-cahn-two-body',
-      dimension: 6,
+    smallRunOptions({
       jetsPerPoint: 2,
       points: 16,
-      width: 16,
       depth: 3,
-      learningRate: 3e-3,
-      schedule: 'constant',
       steps: 100,
       seed: 3,
-      evalEvery: 0,
       testPoints: 50,
       ...overrides,
     }),

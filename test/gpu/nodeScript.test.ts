@@ -1,3 +1,4 @@
+// Not on useNodeGpu: this file only starts a Node child process, which acquires its own device.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

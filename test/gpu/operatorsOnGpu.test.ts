@@ -3,11 +3,9 @@
  * number by number, for the constructions whose f32 behaviour matters (the collapsed exact
  * Laplacian = Forward Laplacian, the exact biharmonic, a sparse estimate and the KdV partials).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GpuJetEngine } from '../../src/engine/gpuJetEngine.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
 import { operatorBatch } from '../../src/operators/batch.ts';
 import { biharmonicOperator } from '../../src/operators/biharmonic.ts';
@@ -15,12 +13,9 @@ import { kdv2dOperator } from '../../src/operators/kdv2d.ts';
 import { laplacianOperator } from '../../src/operators/laplacian.ts';
 import type { JetOperator } from '../../src/operators/operator.ts';
 import type { ChannelStructure } from '../../src/engine/jetLayout.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
-let gpu: GpuContext;
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-});
-afterAll(() => gpu?.destroy());
+const gpu = useNodeGpu();
 
 function pointsInBall(n: number, d: number): Float32Array {
   return Float32Array.from(

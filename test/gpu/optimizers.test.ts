@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { type GpuBuffers, readFloat32 } from '../../src/gpu/buffers.ts';
+import { type GpuMemory, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { GpuAdam, GpuSgd, type AdamOptions } from '../../src/engine/optimizers.ts';
 
 let gpu: GpuContext;
-let buffers: GpuBuffers;
+let memory: GpuMemory;
 useNodeGpu((g, b) => {
   gpu = g;
-  buffers = b;
+  memory = b;
 });
 
 const u = 2 ** -24; // f32 unit roundoff
@@ -79,10 +79,10 @@ function gradientScale(steps: number, n: number): Float64Array {
 async function runAdam(
   options: AdamOptions,
 ): Promise<{ theta: Float32Array; m: Float32Array; v: Float32Array }> {
-  const adam = await GpuAdam.create(buffers, P, options);
-  const params = buffers.createFrom('theta', initialParams(P));
+  const adam = await GpuAdam.create(memory, P, options);
+  const params = memory.createFrom('theta', initialParams(P));
   const gradients = Array.from({ length: 10 }, (_, k) =>
-    buffers.createFrom(`g${k + 1}`, gradientAt(k + 1, P)),
+    memory.createFrom(`g${k + 1}`, gradientAt(k + 1, P)),
   );
   const device = gpu.device;
   for (let t = 1; t <= 5; t++) {
@@ -108,8 +108,8 @@ async function runAdam(
   const theta = await readFloat32(device, params, P);
   const { m, v } = await adam.downloadMoments();
   adam.destroy();
-  buffers.destroy(params);
-  gradients.forEach((g) => buffers.destroy(g));
+  memory.destroy(params);
+  gradients.forEach((g) => memory.destroy(g));
   return { theta, m, v };
 }
 
@@ -161,11 +161,11 @@ describe('GpuAdam', () => {
   });
 
   it('corrects the bias: the first step moves each parameter by lr·sign(g)', async () => {
-    const adam = await GpuAdam.create(buffers, 4);
+    const adam = await GpuAdam.create(memory, 4);
     const theta0 = new Float32Array([0.5, -0.25, 1, 2]);
     const g = new Float32Array([3, -1e-3, 40, -0.5]);
-    const params = buffers.createFrom('theta', theta0);
-    const gradient = buffers.createFrom('g', g);
+    const params = memory.createFrom('theta', theta0);
+    const gradient = memory.createFrom('g', g);
     const encoder = gpu.device.createCommandEncoder();
     const lr = 1e-3;
     adam.encodeStep(encoder, { params, gradient, learningRate: lr, step: 1 });
@@ -178,16 +178,16 @@ describe('GpuAdam', () => {
       );
     });
     adam.destroy();
-    buffers.destroy(params);
-    buffers.destroy(gradient);
+    memory.destroy(params);
+    memory.destroy(gradient);
   });
 
   it('round-trips its moments for checkpoints, and reset() zeroes them', async () => {
     const device = gpu.device;
-    const first = await GpuAdam.create(buffers, P);
-    const params = buffers.createFrom('theta', initialParams(P));
+    const first = await GpuAdam.create(memory, P);
+    const params = memory.createFrom('theta', initialParams(P));
     const step = async (adam: GpuAdam, theta: GPUBuffer, t: number): Promise<void> => {
-      const gradient = buffers.createFrom('g', gradientAt(t, P));
+      const gradient = memory.createFrom('g', gradientAt(t, P));
       const encoder = device.createCommandEncoder();
       adam.encodeStep(encoder, {
         params: theta,
@@ -197,13 +197,13 @@ describe('GpuAdam', () => {
       });
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
-      buffers.destroy(gradient);
+      memory.destroy(gradient);
     };
     for (let t = 1; t <= 3; t++) await step(first, params, t);
     const moments = await first.downloadMoments();
-    const resumed = await GpuAdam.create(buffers, P);
+    const resumed = await GpuAdam.create(memory, P);
     resumed.uploadMoments(moments);
-    const resumedParams = buffers.createFrom('theta copy', await readFloat32(device, params, P));
+    const resumedParams = memory.createFrom('theta copy', await readFloat32(device, params, P));
     for (let t = 4; t <= 6; t++) {
       await step(first, params, t);
       await step(resumed, resumedParams, t);
@@ -220,18 +220,18 @@ describe('GpuAdam', () => {
     );
     first.destroy();
     resumed.destroy();
-    buffers.destroy(params);
-    buffers.destroy(resumedParams);
+    memory.destroy(params);
+    memory.destroy(resumedParams);
   });
 
   it('refuses invalid steps, learning rates, options and bindings', async () => {
-    await expect(GpuAdam.create(buffers, P, { beta1: 1 })).rejects.toThrow(
+    await expect(GpuAdam.create(memory, P, { beta1: 1 })).rejects.toThrow(
       /beta1 must be in \[0, 1\)/,
     );
-    await expect(GpuAdam.create(buffers, 0)).rejects.toThrow(/parameterCount/);
-    const adam = await GpuAdam.create(buffers, P);
-    const params = buffers.create('theta', 4 * P);
-    const small = buffers.create('small', 4 * (P - 1));
+    await expect(GpuAdam.create(memory, 0)).rejects.toThrow(/parameterCount/);
+    const adam = await GpuAdam.create(memory, P);
+    const params = memory.create('theta', 4 * P);
+    const small = memory.create('small', 4 * (P - 1));
     const encoder = gpu.device.createCommandEncoder();
     expect(() =>
       adam.encodeStep(encoder, { params, gradient: params, learningRate: 1e-3, step: 0 }),
@@ -244,18 +244,18 @@ describe('GpuAdam', () => {
     ).toThrow(/gradient binding holds 4144 bytes, fewer than 1037 floats/);
     encoder.finish();
     adam.destroy();
-    buffers.destroy(params);
-    buffers.destroy(small);
+    memory.destroy(params);
+    memory.destroy(small);
   });
 });
 
 describe('GpuSgd', () => {
   it('takes θ ← θ − lr·g to within one rounding of the product and one of the difference', async () => {
-    const sgd = await GpuSgd.create(buffers, P);
+    const sgd = await GpuSgd.create(memory, P);
     const theta0 = initialParams(P);
     const g = gradientAt(1, P);
-    const params = buffers.createFrom('theta', theta0);
-    const gradient = buffers.createFrom('g', g);
+    const params = memory.createFrom('theta', theta0);
+    const gradient = memory.createFrom('g', g);
     const lr = 0.0123;
     const encoder = gpu.device.createCommandEncoder();
     sgd.encodeStep(encoder, { params, gradient, learningRate: lr });
@@ -269,14 +269,14 @@ describe('GpuSgd', () => {
       );
     }
     sgd.destroy();
-    buffers.destroy(params);
-    buffers.destroy(gradient);
+    memory.destroy(params);
+    memory.destroy(gradient);
   });
 
   it('keeps θ before its last update for the divergence restore', async () => {
-    const sgd = await GpuSgd.create(buffers, P);
-    const params = buffers.createFrom('theta', initialParams(P));
-    const gradient = buffers.createFrom('g', gradientAt(1, P));
+    const sgd = await GpuSgd.create(memory, P);
+    const params = memory.createFrom('theta', initialParams(P));
+    const gradient = memory.createFrom('g', gradientAt(1, P));
     const update = (encoder: GPUCommandEncoder) =>
       sgd.encodeStep(encoder, { params, gradient, learningRate: 0.5 });
     for (let t = 1; t <= 2; t++) {
@@ -298,15 +298,15 @@ describe('GpuSgd', () => {
     const moved = await readFloat32(gpu.device, params, P);
     expect(new Uint32Array(moved.buffer)).not.toEqual(new Uint32Array(afterSecond.buffer));
     sgd.destroy();
-    buffers.destroy(params);
-    buffers.destroy(gradient);
+    memory.destroy(params);
+    memory.destroy(gradient);
   });
 
   it('covers more than 65 535 workgroups with a 2-D grid (workgroupSize 1, 70 000 parameters)', async () => {
     const n = 70_000;
-    const sgd = await GpuSgd.create(buffers, n, { workgroupSize: 1 });
-    const params = buffers.createFrom('theta', new Float32Array(n).fill(1));
-    const gradient = buffers.createFrom(
+    const sgd = await GpuSgd.create(memory, n, { workgroupSize: 1 });
+    const params = memory.createFrom('theta', new Float32Array(n).fill(1));
+    const gradient = memory.createFrom(
       'g',
       Float32Array.from({ length: n }, (_, i) => i % 7),
     );
@@ -318,7 +318,7 @@ describe('GpuSgd', () => {
       if (t !== 1 - 0.5 * (i % 7)) expect.fail(`θ[${i}] = ${t}, expected ${1 - 0.5 * (i % 7)}`);
     });
     sgd.destroy();
-    buffers.destroy(params);
-    buffers.destroy(gradient);
+    memory.destroy(params);
+    memory.destroy(gradient);
   });
 });

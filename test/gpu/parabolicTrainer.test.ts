@@ -14,7 +14,7 @@
  *   gradient    |gpu − cpu| ≤ 1e-5·max|cpu|                     [8.1e-8]
  * The exact-estimator case also checks the drawn jets against u_t + Δu from plain one-hot jets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JetBatch } from '../../src/engine/jetEngine.ts';
 import {
   type JetShape,
@@ -27,9 +27,7 @@ import {
 } from '../../src/engine/jetLayout.ts';
 import { decodeReductionResult, reductionResultBytes } from '../../src/engine/reductions.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers, readBuffer, readFloat32 } from '../../src/gpu/buffers.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { GpuMemory, readBuffer, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { initParameters, type MlpParameters } from '../../src/jet/mlp.ts';
 import { quantityRowWeights } from '../../src/operators/combine.ts';
 import { findPde, type ParabolicPdeEntry } from '../../src/pdes/index.ts';
@@ -45,12 +43,9 @@ import {
   ParabolicProblemGraph,
 } from '../../src/train/parabolicProblemGraph.ts';
 import { type StepLog, Trainer } from '../../src/train/trainer.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
-let gpu: GpuContext;
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-});
-afterAll(() => gpu?.destroy());
+const gpu = useNodeGpu();
 
 function parabolicPde(id: string): ParabolicPdeEntry {
   const pde = findPde(id);
@@ -181,15 +176,15 @@ describe('parabolic problem graph', () => {
       const problem = pde.problem;
       const architecture = architectureOf(options);
       const { widths } = architecture;
-      const buffers = new GpuBuffers(gpu.device);
+      const memory = new GpuMemory(gpu.device);
       const initial = packParameters(widths, initParameters(architecture, options.seed));
-      const params = buffers.createFrom('parameters', initial);
+      const params = memory.createFrom('parameters', initial);
       const count = parameterLayout(widths).count;
-      const gradient = buffers.create('gradient', count * 4);
-      const counter = new GpuStepCounter(buffers);
+      const gradient = memory.create('gradient', count * 4);
+      const counter = new GpuStepCounter(memory);
       counter.set(3);
       const graph = await ParabolicProblemGraph.create(
-        buffers,
+        memory,
         pde,
         options,
         architecture,
@@ -206,7 +201,7 @@ describe('parabolic problem graph', () => {
       ).mean;
       const gpuGradient = await readFloat32(gpu.device, gradient, count);
       graph.destroy();
-      buffers.destroyAll();
+      memory.destroyAll();
 
       const engine = new ReferenceJetEngine(architecture, unpackParameters(widths, initial));
       const n = options.points;

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers, readFloat32 } from '../../src/gpu/buffers.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { type GpuMemory, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import {
   BALL_NONLINEARITIES,
   ballSource,
@@ -20,6 +18,7 @@ import {
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import { threeBody } from '../../src/pdes/threeBody.ts';
 import { twoBody } from '../../src/pdes/twoBody.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 /**
  * Tolerances. The GPU sums n terms per point in f32: each invocation adds ⌈d/64⌉ terms, then a 6-level
@@ -40,18 +39,8 @@ function accumulationBound(d: number): number {
 /** WGSL lets atan be off by 4096 ulp; SwiftShader's is within 3 ulp. We hold it to 2^-20. */
 const ATAN_ERROR = 2 ** -20;
 
-let gpu: GpuContext;
-let buffers: GpuBuffers;
-
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-  buffers = new GpuBuffers(gpu.device);
-});
-
-afterAll(() => {
-  buffers?.destroyAll();
-  gpu?.destroy();
-});
+let memory: GpuMemory;
+const gpu = useNodeGpu((_context, b) => (memory = b));
 
 /** f32 points inside the unit ball, radii spread over (0, 0.97]. */
 function ballPoints(d: number, count: number, seed: number): Float32Array {
@@ -90,7 +79,7 @@ async function checkExact(
 ): Promise<void> {
   const c = Float32Array.from(drawCoefficients(d, solution.coefficientCount(d)));
   const points = ballPoints(d, count, d);
-  const { u, f } = await kernel.evaluate(buffers, points, d, c);
+  const { u, f } = await kernel.evaluate(memory, points, d, c);
   const n = BALL_NONLINEARITIES[nonlinearity];
   let worstU = 0;
   let worstF = 0;
@@ -134,7 +123,7 @@ describe('exact solutions and sources on the GPU (pdeExact.wgsl) against float64
 
     it('at d = 100 000 (one point: O(d) per point)', async () => {
       await checkExact(kernel, testCase, 100_000, 1);
-      expect(buffers.count).toBe(0);
+      expect(memory.count).toBe(0);
     });
   });
 
@@ -145,7 +134,7 @@ describe('exact solutions and sources on the GPU (pdeExact.wgsl) against float64
     const count = 70_000;
     const c = [0.75];
     const points = ballPoints(d, count, 9);
-    const { u, f } = await kernel.evaluate(buffers, points, d, c);
+    const { u, f } = await kernel.evaluate(memory, points, d, c);
     for (const p of [0, 65_534, 65_535, count - 1]) {
       const x = points.subarray(p * d, (p + 1) * d);
       const exact = twoBody.evaluate(x, c);
@@ -181,7 +170,7 @@ function terminalPoints(d: number, count: number, seed: number): Float32Array {
 async function checkTerminal(problem: ParabolicProblem, d: number, count: number): Promise<void> {
   const kernel = await TerminalKernel.create(gpu.device, problem.id);
   const points = terminalPoints(d, count, d);
-  const { g, gradient } = await kernel.evaluate(buffers, points, d);
+  const { g, gradient } = await kernel.evaluate(memory, points, d);
   const bound = accumulationBound(d) + (problem.id === 'allen-cahn-parabolic' ? ATAN_ERROR : 0);
   let worstRatio = 0;
   for (let p = 0; p < count; p++) {
@@ -218,7 +207,7 @@ describe('terminal data g and ∇g on the GPU (pdeTerminal.wgsl) against float64
     const points = new Float32Array(2 * d);
     points[d + 70] = 2; // second point: maxima at 70 and 199 (different invocations' slices)
     points[d + 199] = 2;
-    const { g, gradient } = await kernel.evaluate(buffers, points, d);
+    const { g, gradient } = await kernel.evaluate(memory, points, d);
     expect(gradient[0]).toBe(1); // x = 0: every coordinate ties, index 0 wins, slope 1/(1 + 0)
     expect(gradient.subarray(1, d).every((v) => v === 0)).toBe(true);
     expect(gradient[d + 70]).toBeCloseTo(0.2, 6);
@@ -229,11 +218,11 @@ describe('terminal data g and ∇g on the GPU (pdeTerminal.wgsl) against float64
   it('reads (x, t) rows through the stride, skipping t', async () => {
     const kernel = await TerminalKernel.create(gpu.device, 'semilinear-heat');
     const rows = Float32Array.from([1, 2, 0.3, -1, 0, 0.3]); // two points of (x_1, x_2, t)
-    const points = buffers.createFrom('rows', rows);
-    const value = buffers.create('g', 8);
-    const gradient = buffers.create('∇g', 16);
+    const points = memory.createFrom('rows', rows);
+    const value = memory.create('g', 8);
+    const gradient = memory.create('∇g', 16);
     const dispatch = kernel.prepare(
-      buffers,
+      memory,
       { points, count: 2, dim: 2, stride: 3 },
       { value, gradient },
     );
@@ -245,7 +234,7 @@ describe('terminal data g and ∇g on the GPU (pdeTerminal.wgsl) against float64
     const g = await readFloat32(gpu.device, value, 2);
     expect(g[0]).toBeCloseTo(5 / 20, 6);
     expect(g[1]).toBeCloseTo(5 / 12, 6);
-    kernel.release(buffers, dispatch);
-    buffers.destroyAll();
+    kernel.release(memory, dispatch);
+    memory.destroyAll();
   });
 });

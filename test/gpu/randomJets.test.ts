@@ -1,14 +1,12 @@
 /**
- * shaders/random.wgsl and shaders/randomJets.wgsl on Dawn against their CPU mirrors: integer draws
+ * shaders/lib/random.wgsl and shaders/randomJets.wgsl on Dawn against their CPU mirrors: integer draws
  * bit for bit, Gaussian draws to f32 accuracy, and the sampled indices' distribution. Seeds are
  * fixed, so the statistical tests are deterministic (significance level 1e-3).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import randomCode from '../../shaders/random.wgsl?raw';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers, readBuffer } from '../../src/gpu/buffers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type GpuMemory, readBuffer } from '../../src/gpu/gpuMemory.ts';
 import { ComposedShaderCompileError, createComposedKernel } from '../../src/gpu/composeShader.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { lib } from '../../src/gpu/shaderLibrary.ts';
 import type { TangentInput } from '../../src/engine/jetLayout.ts';
 import {
   normalAt,
@@ -22,6 +20,7 @@ import { drawTangents, type JetDrawSpec } from '../../src/random/jetDraws.ts';
 import { philox4x32 } from '../../src/random/philox.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { moments, sparseIndexChiSquare } from '../unit/random/statistics.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const ALPHA = 1e-3;
 /**
@@ -31,21 +30,14 @@ const ALPHA = 1e-3;
  */
 const normalTolerance = (z: number) => 5e-7 * (1 + Math.abs(z));
 
-let gpu: GpuContext;
-let buffers: GpuBuffers;
+let memory: GpuMemory;
 let jets: GpuRandomJets;
 let stepCounter: GpuStepCounter;
+const gpu = useNodeGpu((_context, b) => (memory = b));
 
 beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-  buffers = new GpuBuffers(gpu.device);
   jets = await GpuRandomJets.create(gpu.device);
-  stepCounter = new GpuStepCounter(buffers);
-});
-
-afterAll(() => {
-  buffers?.destroyAll();
-  gpu?.destroy();
+  stepCounter = new GpuStepCounter(memory);
 });
 
 /** Draws the tangents of `points` points on the GPU for (seed, step) and reads them back. */
@@ -55,7 +47,7 @@ async function gpuTangents(
   seed: number,
   step: number,
 ): Promise<TangentInput> {
-  const draw = jets.prepare(buffers, spec, points, { seed }, stepCounter.buffer);
+  const draw = jets.prepare(memory, spec, points, { seed }, stepCounter.buffer);
   stepCounter.set(step);
   const encoder = gpu.device.createCommandEncoder();
   const pass = encoder.beginComputePass();
@@ -132,11 +124,11 @@ describe('random.wgsl on the GPU equals its CPU mirror', () => {
     const data = new Uint32Array(rows.length * 8);
     rows.forEach((r, i) => data.set([...r.counter, ...r.key, r.bound, 0], 8 * i));
     const kernel = await createComposedKernel(gpu.device, [
-      { name: 'random.wgsl', code: randomCode },
+      lib.random,
       { name: 'harness.wgsl', code: harness },
     ]);
-    const rowBuffer = buffers.createFrom('rows', data);
-    const resultBuffer = buffers.create('results', data.byteLength);
+    const rowBuffer = memory.createFrom('rows', data);
+    const resultBuffer = memory.create('results', data.byteLength);
     const encoder = gpu.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     kernel.dispatch(
@@ -172,15 +164,15 @@ describe('random.wgsl on the GPU equals its CPU mirror', () => {
     const z = moments(Float64Array.from(rows, (_, i) => floats[8 * i + 5]));
     expect(Math.abs(z.mean)).toBeLessThan(4 / Math.sqrt(n));
     expect(Math.abs(z.variance - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
-    buffers.destroy(rowBuffer);
-    buffers.destroy(resultBuffer);
+    memory.destroy(rowBuffer);
+    memory.destroy(resultBuffer);
   });
 
   it('reports a compile error in a composed shader at its own file and line', async () => {
     const broken =
       '// a kernel\n\n@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = philox4x32(1u);\n}\n';
     const error = await createComposedKernel(gpu.device, [
-      { name: 'random.wgsl', code: randomCode },
+      lib.random,
       { name: 'broken.wgsl', code: broken },
     ]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComposedShaderCompileError);
@@ -197,7 +189,7 @@ describe('random.wgsl on the GPU equals its CPU mirror', () => {
       'fn f(a: u32, block: u32) -> vec2<u32> {\n  return vec2<u32>(a, block);\n}\n' +
       '@compute @workgroup_size(1)\nfn main() {\n  y[0] = f(1u, 2u).x;\n}\n';
     const error = await createComposedKernel(gpu.device, [
-      { name: 'random.wgsl', code: randomCode },
+      lib.random,
       { name: 'reflect.wgsl', code: kernel },
     ]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComposedShaderCompileError);

@@ -1,44 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
-import { resolveTrainingOptions } from '../../src/train/options.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Recovery, ResilientTrainer } from '../../src/train/resilientTrainer.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallRunOptions } from '../shared/smallRuns.ts';
 
-/** Every context acquired here, so a failing test still lets Node exit. */
-const contexts: GpuContext[] = [];
-async function acquire(): Promise<GpuContext> {
-  const context = await acquireNodeGpu();
-  contexts.push(context);
-  return context;
-}
-afterAll(() => {
-  for (const context of contexts) context.destroy();
-});
+const gpu = useNodeGpu();
+/**
+ * The resilient trainers' devices, from the fixture: their errors and losses are checked like the
+ * main device's, and each is destroyed after its test, so a failing test still lets Node exit.
+ */
+const acquire = () => gpu.acquire();
 
-/** trainer.test.ts's small Allen–Cahn run, logging every step to compare step by step. */
-const options = resolveTrainingOptions({
-  pde: 'allen-cahn-two-body',
-  dimension: 6,
-  estimator: 'sparse',
-  jetsPerPoint: 3,
-  points: 32,
-  width: 16,
-  depth: 2,
-  learningRate: 3e-3,
-  schedule: 'linear',
-  steps: 60,
-  seed: 7,
-  logEvery: 1,
-  evalEvery: 0,
-  testPoints: 500,
-});
+/** The small Allen–Cahn run, logging every step to compare step by step. */
+const options = smallRunOptions({ schedule: 'linear', steps: 60, logEvery: 1 });
 
 /** The losses of a plain Trainer that never loses its device, step 1 to options.steps. */
 let uninterrupted: number[];
 beforeAll(async () => {
-  const plainGpu = await acquire();
-  const plain = await Trainer.create(plainGpu.device, options);
+  const plain = await Trainer.create(gpu.device, options);
   await plain.train(options.steps);
   uninterrupted = plain.logs.map((l) => l.loss);
   plain.dispose();
@@ -49,6 +28,7 @@ describe('resilient trainer', () => {
     expect(uninterrupted).toHaveLength(options.steps);
 
     const snapshotEvery = 20;
+    gpu.expectDeviceLoss(); // the one destroyed below
     const resilient = await ResilientTrainer.create({ acquire, options, snapshotEvery });
     const recoveries: Recovery[] = [];
     const lostDevice = resilient.context.device;
@@ -84,6 +64,7 @@ describe('resilient trainer', () => {
   });
 
   it('notices a loss between train() calls and resumes from the last snapshot', async () => {
+    gpu.expectDeviceLoss(); // the one destroyed below
     const resilient = await ResilientTrainer.create({ acquire, options, snapshotEvery: 20 });
     await resilient.train(25);
     expect(resilient.snapshotStep).toBe(20);

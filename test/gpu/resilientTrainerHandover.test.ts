@@ -1,8 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
-import { resolveTrainingOptions } from '../../src/train/options.ts';
+import { describe, expect, it } from 'vitest';
 import { ResilientTrainer } from '../../src/train/resilientTrainer.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallRunOptions } from '../shared/smallRuns.ts';
 
 /**
  * What the dashboard needs from ResilientTrainer beyond recovery inside train(): starting on a
@@ -10,29 +9,23 @@ import { ResilientTrainer } from '../../src/train/resilientTrainer.ts';
  * and recovering at once from a loss that happened while nothing trained.
  */
 
-const contexts: GpuContext[] = [];
-async function acquire(): Promise<GpuContext> {
-  const context = await acquireNodeGpu();
-  contexts.push(context);
-  return context;
-}
-afterAll(() => {
-  for (const context of contexts) context.destroy();
-});
+const fixture = useNodeGpu();
+/**
+ * The trainers' devices, from the fixture: their errors and losses are checked like the main
+ * device's, and each is destroyed after its test, so a failing test still lets Node exit.
+ */
+const acquire = () => fixture.acquire();
 
-const options = resolveTrainingOptions({
-  pde: 'allen-cahn-two-body',
+/** A smaller variant of the small Allen–Cahn run, logging every step. */
+const options = smallRunOptions({
   dimension: 5,
-  estimator: 'sparse',
   jetsPerPoint: 2,
   points: 16,
   width: 12,
-  depth: 2,
-  learningRate: 3e-3,
+  schedule: 'linear',
   steps: 40,
   seed: 4,
   logEvery: 1,
-  evalEvery: 0,
   testPoints: 100,
 });
 
@@ -71,6 +64,7 @@ describe('resilient trainer handover', () => {
   });
 
   it('recovers at once from a loss while idle, back at the last snapshot', async () => {
+    fixture.expectDeviceLoss(); // lostDevice below
     const resilient = await ResilientTrainer.create({ acquire, options, snapshotEvery: 10 });
     await resilient.train(25);
     const uninterrupted = losses(resilient);

@@ -2,32 +2,24 @@
  * shaders/samplers.wgsl on Dawn: the collocation samplers against their CPU mirror and against the
  * distributions they claim (Kolmogorov–Smirnov at significance 1e-3, fixed seeds: deterministic).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { GpuBuffers, readFloat32 } from '../../src/gpu/buffers.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type GpuMemory, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { GpuPointSamplers, type PointDraw } from '../../src/random/gpuPointSamplers.ts';
 import { sampleBall, sampleParabolic } from '../../src/random/pointSamplers.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { ksStatistic, ksSurvival, moments, normalCdf } from '../unit/random/statistics.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const ALPHA = 1e-3;
 
-let gpu: GpuContext;
-let buffers: GpuBuffers;
+let memory: GpuMemory;
 let samplers: GpuPointSamplers;
 let stepCounter: GpuStepCounter;
+const gpu = useNodeGpu((_context, b) => (memory = b));
 
 beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-  buffers = new GpuBuffers(gpu.device);
   samplers = await GpuPointSamplers.create(gpu.device);
-  stepCounter = new GpuStepCounter(buffers);
-});
-
-afterAll(() => {
-  buffers?.destroyAll();
-  gpu?.destroy();
+  stepCounter = new GpuStepCounter(memory);
 });
 
 async function run(draw: PointDraw, step: number, points: number): Promise<Float32Array> {
@@ -70,7 +62,7 @@ describe('ball samplers on the GPU', () => {
     const d = 7;
     const N = 3000;
     const points = await run(
-      samplers.ball(buffers, d, 'volume-uniform', N, { seed: 42 }, stepCounter.buffer),
+      samplers.ball(memory, d, 'volume-uniform', N, { seed: 42 }, stepCounter.buffer),
       3,
       N,
     );
@@ -98,7 +90,7 @@ describe('ball samplers on the GPU', () => {
     const d = 5;
     const N = 3000;
     const points = await run(
-      samplers.ball(buffers, d, 'radius-uniform', N, { seed: 43 }, stepCounter.buffer),
+      samplers.ball(memory, d, 'radius-uniform', N, { seed: 43 }, stepCounter.buffer),
       0,
       N,
     );
@@ -118,7 +110,7 @@ describe('ball samplers on the GPU', () => {
     const d = 300;
     const N = 20;
     const draw = () =>
-      samplers.ball(buffers, d, 'volume-uniform', N, { seed: 1 }, stepCounter.buffer);
+      samplers.ball(memory, d, 'volume-uniform', N, { seed: 1 }, stepCounter.buffer);
     const first = await run(draw(), 10, N);
     expectClosePoints(first, sampleBall(d, 'volume-uniform', N, { seed: 1, step: 10 }));
     expect(await run(draw(), 10, N)).toEqual(first);
@@ -133,7 +125,7 @@ describe('parabolic samplers on the GPU', () => {
     const d = 4;
     const N = 2000;
     const points = await run(
-      samplers.parabolic(buffers, d, T, 'interior', N, { seed: 9 }, stepCounter.buffer),
+      samplers.parabolic(memory, d, T, 'interior', N, { seed: 9 }, stepCounter.buffer),
       2,
       N,
     );
@@ -159,7 +151,7 @@ describe('parabolic samplers on the GPU', () => {
     const d = 3;
     const N = 2000;
     const points = await run(
-      samplers.parabolic(buffers, d, T, 'terminal', N, { seed: 9 }, stepCounter.buffer),
+      samplers.parabolic(memory, d, T, 'terminal', N, { seed: 9 }, stepCounter.buffer),
       2,
       N,
     );

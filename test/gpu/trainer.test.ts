@@ -1,37 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
+import { describe, expect, it } from 'vitest';
 import { packParameters } from '../../src/engine/jetLayout.ts';
-import { acquireNodeGpu } from '../../src/gpu/nodeGpu.ts';
 import { initParameters } from '../../src/jet/mlp.ts';
-import { resolveTrainingOptions, type TrainingOptions } from '../../src/train/options.ts';
 import { DivergenceError, type StepLog, Trainer } from '../../src/train/trainer.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallRunOptions } from '../shared/smallRuns.ts';
 
-let gpu: GpuContext;
-beforeAll(async () => {
-  gpu = await acquireNodeGpu();
-});
-afterAll(() => gpu?.destroy());
-
-/** A small Allen–Cahn two-body run that SwiftShader finishes in seconds. */
-function smallRun(overrides: Partial<TrainingOptions> = {}): TrainingOptions {
-  return resolveTrainingOptions({
-    pde: 'allen-cahn-two-body',
-    dimension: 6,
-    estimator: 'sparse',
-    jetsPerPoint: 3,
-    points: 32,
-    width: 16,
-    depth: 2,
-    learningRate: 3e-3,
-    schedule: 'constant',
-    steps: 400,
-    seed: 7,
-    logEvery: 10,
-    evalEvery: 0,
-    testPoints: 500,
-    ...overrides,
-  });
-}
+const gpu = useNodeGpu();
 
 function runningMean(logs: StepLog[], from: number, to: number): number {
   const window = logs.slice(from, to);
@@ -40,7 +14,7 @@ function runningMean(logs: StepLog[], from: number, to: number): number {
 
 describe('GPU trainer', () => {
   it('trains with no per-step readback: mapAsync calls ≤ steps/N + a constant', async () => {
-    const trainer = await Trainer.create(gpu.device, smallRun({ steps: 200 }));
+    const trainer = await Trainer.create(gpu.device, smallRunOptions({ steps: 200 }));
     const original = GPUBuffer.prototype.mapAsync;
     let maps = 0;
     GPUBuffer.prototype.mapAsync = function (...args: Parameters<GPUBuffer['mapAsync']>) {
@@ -64,7 +38,7 @@ describe('GPU trainer', () => {
   });
 
   it('starts from the seeded fan-in init with the first layer scaled by firstLayerGain', async () => {
-    const options = smallRun({ firstLayerGain: 3.5 });
+    const options = smallRunOptions({ firstLayerGain: 3.5 });
     const trainer = await Trainer.create(gpu.device, options);
     const { parameters } = await trainer.state();
     const architecture = trainer.architecture;
@@ -80,7 +54,7 @@ describe('GPU trainer', () => {
   });
 
   it('a run resumed from its state repeats the same losses bit for bit', async () => {
-    const options = smallRun({ steps: 40, logEvery: 1, schedule: 'linear' });
+    const options = smallRunOptions({ steps: 40, logEvery: 1, schedule: 'linear' });
     const first = await Trainer.create(gpu.device, options);
     await first.train(20);
     const state = await first.state();
@@ -98,7 +72,7 @@ describe('GPU trainer', () => {
   it('stops at the first non-finite loss or gradient and keeps the last good weights', async () => {
     const trainer = await Trainer.create(
       gpu.device,
-      smallRun({ learningRate: 10, optimizer: 'sgd', logEvery: 1, steps: 100 }),
+      smallRunOptions({ learningRate: 10, optimizer: 'sgd', logEvery: 1, steps: 100 }),
     );
     const error = await trainer.train(100).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DivergenceError);
@@ -122,7 +96,7 @@ describe('GPU trainer', () => {
     [10, 2],
   ]) {
     it(`a divergence at step ${trips} (Adam, lr ${learningRate}) keeps exactly the state of step ${trips - 2}, which a lower rate continues`, async () => {
-      const options = smallRun({
+      const options = smallRunOptions({
         activation: 'identity',
         depth: 6,
         learningRate,

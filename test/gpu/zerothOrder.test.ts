@@ -20,22 +20,23 @@ import {
   reductionResultBytes,
   reductionWord,
 } from '../../src/engine/reductions.ts';
-import { type GpuBuffers, readBuffer, readFloat32 } from '../../src/gpu/buffers.ts';
+import { type GpuMemory, readBuffer, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { cachedKernel } from '../../src/gpu/kernelCache.ts';
 import { initParameters } from '../../src/jet/mlp.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { CotangentDot } from '../../src/train/cotangentDot.ts';
 import { ForwardGradientEstimator } from '../../src/train/forwardGradient.ts';
-import { architectureOf, resolveTrainingOptions } from '../../src/train/options.ts';
+import { architectureOf } from '../../src/train/options.ts';
 import type { DirectionFamily } from '../../src/train/parameterDirections.ts';
 import { createProblem } from '../../src/train/problems.ts';
 import { type LossProbe, ZerothOrderEstimator } from '../../src/train/zerothOrder.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallProblemOptions } from '../shared/smallRuns.ts';
 
-let buffers: GpuBuffers;
+let memory: GpuMemory;
 useNodeGpu((_gpu, b) => {
-  buffers = b;
+  memory = b;
 });
 
 function variance(values: readonly number[]): number {
@@ -45,34 +46,23 @@ function variance(values: readonly number[]): number {
 
 describe('common random numbers', () => {
   it('keep the two-point estimate ε-independent; independent draws grow like 1/ε²', async () => {
-    const options = resolveTrainingOptions({
-      pde: 'allen-cahn-two-body',
-      dimension: 6,
-      estimator: 'sparse',
-      jetsPerPoint: 3,
-      points: 32,
-      width: 16,
-      depth: 2,
-      seed: 5,
-      testPoints: 64,
-      gradientEstimator: 'spsa',
-    });
+    const options = smallProblemOptions({ seed: 5, testPoints: 64, gradientEstimator: 'spsa' });
     const architecture = architectureOf(options);
     const theta = packParameters(architecture.widths, initParameters(architecture, 5));
-    const params = buffers.createFrom('θ', theta);
-    const trial = buffers.create('trial θ', theta.byteLength);
-    const counter = new GpuStepCounter(buffers);
+    const params = memory.createFrom('θ', theta);
+    const trial = memory.create('trial θ', theta.byteLength);
+    const counter = new GpuStepCounter(memory);
     const { graph, evaluation } = await createProblem(
-      buffers,
+      memory,
       options,
       architecture,
       params,
       counter,
     );
     graph.setLossParameters(trial);
-    const device = buffers.device;
+    const device = memory.device;
     const lossAt = async (point: Float32Array, step: number): Promise<number> => {
-      buffers.write(trial, point);
+      memory.write(trial, point);
       counter.set(step);
       const encoder = device.createCommandEncoder();
       graph.encodeLoss(encoder);
@@ -121,8 +111,8 @@ describe('common random numbers', () => {
     graph.destroy();
     evaluation.destroy();
     counter.destroy();
-    buffers.destroy(params);
-    buffers.destroy(trial);
+    memory.destroy(params);
+    memory.destroy(trial);
   }, 120_000);
 });
 
@@ -136,20 +126,20 @@ class QuadraticLoss implements LossProbe {
 
   static async create(trial: GPUBuffer, c: Float32Array): Promise<QuadraticLoss> {
     const n = c.length;
-    const kernel = await cachedKernel(buffers.device, [
+    const kernel = await cachedKernel(memory.device, [
       { name: 'elementwise.wgsl', code: elementwiseCode },
     ]);
     const params = new ArrayBuffer(16);
     new Uint32Array(params, 0, 1)[0] = n;
     new Float32Array(params, 4, 1)[0] = -1;
-    const difference = buffers.create('θ − c', n * 4);
+    const difference = memory.create('θ − c', n * 4);
     const bindGroup = kernel.bind({
-      params: buffers.createFrom('saxpy params', new Uint8Array(params), 'uniform'),
-      x: buffers.createFrom('c', c),
+      params: memory.createFrom('saxpy params', new Uint8Array(params), 'uniform'),
+      x: memory.createFrom('c', c),
       y: difference,
     });
-    const reducer = await GpuReducer.create(buffers);
-    const lossStats = buffers.create('toy loss', reductionResultBytes);
+    const reducer = await GpuReducer.create(memory);
+    const lossStats = memory.create('toy loss', reductionResultBytes);
     return new QuadraticLoss(lossStats, (encoder) => {
       encoder.copyBufferToBuffer(trial, 0, difference, 0, n * 4);
       const pass = encoder.beginComputePass();
@@ -192,12 +182,12 @@ async function sampleEstimates(
   gradient: GPUBuffer,
   encodeEstimate: (encoder: GPUCommandEncoder) => void,
 ): Promise<Float32Array> {
-  const device = buffers.device;
-  const steps = buffers.createFrom(
+  const device = memory.device;
+  const steps = memory.createFrom(
     'steps',
     Uint32Array.from({ length: samples }, (_, s) => s + 1),
   );
-  const out = buffers.create('estimates', samples * count * 4);
+  const out = memory.create('estimates', samples * count * 4);
   const chunk = 250;
   for (let first = 0; first < samples; first += chunk) {
     const encoder = device.createCommandEncoder();
@@ -210,8 +200,8 @@ async function sampleEstimates(
     await device.queue.onSubmittedWorkDone();
   }
   const values = await readFloat32(device, out, samples * count);
-  buffers.destroy(steps);
-  buffers.destroy(out);
+  memory.destroy(steps);
+  memory.destroy(out);
   return values;
 }
 
@@ -257,12 +247,12 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
       async () => {
         const toy = toyProblem();
         const P = toy.theta.length;
-        const params = buffers.createFrom('θ', toy.theta);
-        const gradient = buffers.create('gradient', P * 4);
-        const counter = new GpuStepCounter(buffers);
+        const params = memory.createFrom('θ', toy.theta);
+        const gradient = memory.create('gradient', P * 4);
+        const counter = new GpuStepCounter(memory);
         const probe = await QuadraticLoss.create(gradient, toy.c);
         const estimator = await ZerothOrderEstimator.create(
-          buffers,
+          memory,
           { widths: toy.widths, seed: 3, epsilon: 1e-2, directions, family },
           { parameters: params, trial: gradient, gradient, stepCounter: counter.buffer },
           probe,
@@ -272,7 +262,7 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
         );
         expectUnbiased(estimates, toy.gradient, samples);
         // θ itself is never perturbed.
-        expect(await readFloat32(buffers.device, params, P)).toEqual(toy.theta);
+        expect(await readFloat32(memory.device, params, P)).toEqual(toy.theta);
         estimator.destroy();
       },
       120_000,
@@ -282,16 +272,16 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
   it('forward gradient (∇L·v)·v', async () => {
     const toy = toyProblem();
     const P = toy.theta.length;
-    const params = buffers.createFrom('θ', toy.theta);
-    const gradient = buffers.create('gradient', P * 4);
-    const counter = new GpuStepCounter(buffers);
-    const truth = buffers.createFrom('∇L', Float32Array.from(toy.gradient));
-    const reducer = await GpuReducer.create(buffers);
+    const params = memory.createFrom('θ', toy.theta);
+    const gradient = memory.create('gradient', P * 4);
+    const counter = new GpuStepCounter(memory);
+    const truth = memory.createFrom('∇L', Float32Array.from(toy.gradient));
+    const reducer = await GpuReducer.create(memory);
     // The toy's directional derivative ∇L·v as the graph's would be: Σ ∇L_i·v_i, v read from
     // the buffer the estimator binds as the tangent.
     let dot: CotangentDot | null = null;
     const estimator = await ForwardGradientEstimator.create(
-      buffers,
+      memory,
       { widths: toy.widths, seed: 3 },
       { parameters: params, gradient, stepCounter: counter.buffer },
       {
@@ -302,7 +292,7 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
         },
       },
     );
-    dot = await CotangentDot.create(buffers, reducer, P, 1, {
+    dot = await CotangentDot.create(memory, reducer, P, 1, {
       cotangent: truth,
       tangent: gradient,
     });

@@ -12,6 +12,7 @@ import {
 } from '../../src/train/options.ts';
 import { type StepLog, Trainer } from '../../src/train/trainer.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { smallRunOptions } from '../shared/smallRuns.ts';
 
 let gpu: GpuContext;
 useNodeGpu((context) => {
@@ -19,20 +20,9 @@ useNodeGpu((context) => {
 });
 
 function run(gradientEstimator: GradientEstimator, steps: number): TrainingOptions {
-  return resolveTrainingOptions({
-    pde: 'allen-cahn-two-body',
-    dimension: 6,
-    estimator: 'sparse',
-    jetsPerPoint: 3,
-    points: 32,
-    width: 16,
-    depth: 2,
-    learningRate: 3e-3,
-    schedule: 'constant',
+  return smallRunOptions({
     steps,
-    seed: 7,
     logEvery: 5,
-    evalEvery: 0,
     testPoints: 200,
     gradientEstimator,
     perturbationDirections: gradientEstimator === 'forward-gradient' ? 1 : 2,

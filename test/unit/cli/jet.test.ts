@@ -10,6 +10,7 @@ import {
   jetResults,
   parseJetInputFile,
   readJetRequest,
+  referenceJetBatch,
 } from '../../../src/cli/jetRequest.ts';
 import { serializeModel } from '../../../src/engine/modelFile.ts';
 import { initParameters, type MlpArchitecture } from '../../../src/jet/mlp.ts';
@@ -94,6 +95,19 @@ describe('jet requests', () => {
     expect(result.value).toEqual([7]);
     expect(result.derivatives).toEqual([[1, 4, 18]]);
     expect(result.point).toEqual(Array.from(Float32Array.of(0.1, 0.2, 0.3)));
+  });
+
+  it('give the GPU float32 coefficients and the float64 reference float64 ones, both at float32 points', () => {
+    const tangents = [[0.1, 1 / 3, -0.7], null, [1, 0.2, 2 / 3]];
+    const request = readJetRequest([[0.1, 0.2, 0.3]], tangents, 3, source);
+    const normalized = [0.1, 1 / 3, -0.7, 0, 0, 0, 1 / 6, 0.2 / 6, 2 / 3 / 6];
+    const gpu = jetBatch(request);
+    const reference = referenceJetBatch(request);
+    expect(gpu.tangents).toEqual({ kind: 'dense', values: Float32Array.from(normalized) });
+    expect(reference.tangents).toEqual({ kind: 'dense', values: Float64Array.from(normalized) });
+    expect(reference.shape).toEqual(gpu.shape);
+    expect(reference.x).toEqual(gpu.x);
+    expect(reference.x).toBeInstanceOf(Float32Array);
   });
 
   const bad: [unknown, unknown, RegExp][] = [
@@ -189,5 +203,95 @@ describe('jetpinn jet --cpu', () => {
     expect(io.err).toMatch(
       /--points\[0\] must be an array of 3 numbers \(the model's input width\)/,
     );
+  });
+});
+
+describe('jetpinn jet --cpu stays float64 along the tangents given', () => {
+  // Non-dyadic weights and tangents: float32 rounding of v_k or of 1/k! shows at ~1e-8.
+  const K = 7;
+  const tangents = Array.from({ length: K }, (_, i) => {
+    const k = i + 1;
+    return [(0.1 * k) / 3, -0.7 / k];
+  });
+  const point = [0.3, -0.2];
+  // The model file keeps weights in float32; the closed forms use those float32 values.
+  const W1 = [1 / 3, -2 / 7, 0.1, 5 / 9, -1 / 11, 2 / 3].map(Math.fround);
+  const b1 = [0.2, -1 / 3, 1 / 7].map(Math.fround);
+  const W2 = [3 / 7, -1 / 3, 0.9].map(Math.fround);
+  const b2 = [1 / 9].map(Math.fround);
+  /** The identity network is affine: u(x) = a·x + c. */
+  const a = [0, 1].map((i) => W2.reduce((sum, w, j) => sum + w * W1[j * 2 + i], 0));
+  const c = b2[0] + W2.reduce((sum, w, j) => sum + w * b1[j], 0);
+  const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+
+  function identityModel(boundary: 'none' | 'ball'): string {
+    const path = join(dir, `identity-${boundary}.json`);
+    const identity: MlpArchitecture = { widths: [2, 3, 1], activation: 'identity', boundary };
+    writeFileSync(
+      path,
+      serializeModel(identity, {
+        layers: [
+          { weight: Float64Array.from(W1), bias: Float64Array.from(b1) },
+          { weight: Float64Array.from(W2), bias: Float64Array.from(b2) },
+        ],
+      }),
+    );
+    return path;
+  }
+
+  async function cpuJet(path: string): Promise<JetResult> {
+    const io = fakeIo();
+    const code = await runCli(
+      [
+        'jet',
+        '--cpu',
+        '--model',
+        path,
+        '--points',
+        JSON.stringify([point]),
+        '--tangents',
+        JSON.stringify(tangents),
+      ],
+      io,
+    );
+    expect(io.err).toBe('');
+    expect(code).toBe(exitCodes.ok);
+    const [jet] = (JSON.parse(io.out) as { jets: JetResult[] }).jets;
+    // The point is still the float32 one.
+    expect(jet.point).toEqual(Array.from(Float32Array.from(point)));
+    return jet;
+  }
+
+  /** The largest |J_k − expected_k| relative to max(1, |expected_k|), value (k = 0) included. */
+  function worstError(jet: JetResult, expected: number[]): number {
+    const got = [jet.value[0], ...jet.derivatives[0]];
+    expect(got).toHaveLength(K + 1);
+    return Math.max(
+      ...got.map((g, k) => Math.abs(g - expected[k]) / Math.max(1, Math.abs(expected[k]))),
+    );
+  }
+
+  it('gives J_k = a·v_k for an affine network (identity activation, no boundary factor)', async () => {
+    const jet = await cpuJet(identityModel('none'));
+    const x = jet.point;
+    const expected = [
+      c + a[0] * x[0] + a[1] * x[1],
+      ...tangents.map((v) => a[0] * v[0] + a[1] * v[1]),
+    ];
+    expect(worstError(jet, expected)).toBeLessThan(1e-13);
+  });
+
+  it('gives the jet of (1 − ‖g‖²)(a·g + c), the Cauchy products of the curve g(t)', async () => {
+    const jet = await cpuJet(identityModel('ball'));
+    const x = jet.point;
+    // g_i(t) = x_i + Σ_k v_k,i t^k/k!, truncated polynomials in t of degree K.
+    const g = [0, 1].map((i) => [x[i], ...tangents.map((v, k) => v[i] / factorial(k + 1))]);
+    const mul = (p: number[], q: number[]): number[] =>
+      p.map((_, k) => q.slice(0, k + 1).reduce((sum, qj, j) => sum + qj * p[k - j], 0));
+    const affine = g[0].map((g0, k) => a[0] * g0 + a[1] * g[1][k] + (k === 0 ? c : 0));
+    const squares = mul(g[0], g[0]).map((s, k) => s + mul(g[1], g[1])[k]);
+    const factor = squares.map((s, k) => (k === 0 ? 1 : 0) - s);
+    const expected = mul(factor, affine).map((u, k) => factorial(k) * u);
+    expect(worstError(jet, expected)).toBeLessThan(1e-13);
   });
 });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS } from '../../../src/jet/activations.ts';
-import { type JetLossFunction, jetLossAndGradient } from '../../../src/jet/jetGradients.ts';
+import { type JetLossFunction, jetLossAndGradient } from './jetGradients.ts';
 import {
   BOUNDARY_FACTORS,
   initParameters,
   type MlpArchitecture,
   type MlpParameters,
 } from '../../../src/jet/mlp.ts';
-import { forwardJet, reverseJet } from '../../../src/jet/referenceJet.ts';
+import { referenceForwardJet, reverseJet } from '../../../src/jet/referenceJet.ts';
 import { SeededRandom } from '../../../src/jet/seededRandom.ts';
 import type { JetInput } from '../../../src/jet/vectorJet.ts';
 
@@ -63,7 +63,7 @@ function lossValue(
   inputs: JetInput[],
   loss: JetLossFunction,
 ): number {
-  return loss(inputs.map((input) => forwardJet(arch, params, input).coefficients)).value;
+  return loss(inputs.map((input) => referenceForwardJet(arch, params, input).coefficients)).value;
 }
 
 describe('reverse mode against central finite differences (float64, relative error < 1e-6)', () => {
@@ -112,7 +112,7 @@ describe('reverse mode bookkeeping', () => {
   const arch: MlpArchitecture = { widths: WIDTHS, activation: 'tanh', boundary: 'ball' };
   const params = initParameters(arch, 1);
   const input: JetInput = { point: POINT, tangents: [[1, 0], null] };
-  const forward = forwardJet(arch, params, input);
+  const forward = referenceForwardJet(arch, params, input);
 
   it('accumulates into a supplied gradient: two reverse passes give twice one', () => {
     const cotangents = [Float64Array.of(1, -2, 0.5), Float64Array.of(0, 1, 3)];

@@ -12,7 +12,7 @@ import {
   initParameters,
   type MlpArchitecture,
 } from '../../../src/jet/mlp.ts';
-import { forwardJet } from '../../../src/jet/referenceJet.ts';
+import { referenceForwardJet } from '../../../src/jet/referenceJet.ts';
 import { SeededRandom } from '../../../src/jet/seededRandom.ts';
 
 const D = 3;
@@ -46,7 +46,7 @@ function directional(
   order: number,
 ) {
   const tangents = Array.from({ length: order }, (_, i) => (i === 0 ? v : null));
-  return forwardJet(arch, params, { point: POINT, tangents }).derivatives[0][order];
+  return referenceForwardJet(arch, params, { point: POINT, tangents }).derivatives[0][order];
 }
 
 describe('Gaussian biharmonic: E_v[J_4[v]] = 3Δ²u, exact by Gauss–Hermite over 3^d directions', () => {
@@ -161,7 +161,7 @@ describe('jet Laplacian and the Hessian from d(d+1)/2 2-jets (no finite differen
     // 2-jets. b = 1 − ‖x‖² has ∇b = −2x, Δb = −2d; b² has ∇(b²) = −4b·x, Δ(b²) = 8‖x‖² − 4d·b.
     const plain: MlpArchitecture = { widths, activation: 'sin', boundary: 'none' };
     const params = initParameters(plain, 47);
-    const m = forwardJet(plain, params, { point: POINT, tangents: [] }).coefficients[0][0];
+    const m = referenceForwardJet(plain, params, { point: POINT, tangents: [] }).coefficients[0][0];
     const gradM = Array.from({ length: D }, (_, i) => directional(plain, params, unit(D, i), 1));
     const lapM = Array.from({ length: D }, (_, i) =>
       directional(plain, params, unit(D, i), 2),

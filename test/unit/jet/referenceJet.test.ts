@@ -11,7 +11,7 @@ import {
   type MlpArchitecture,
   toFloat32Parameters,
 } from '../../../src/jet/mlp.ts';
-import { forwardJet } from '../../../src/jet/referenceJet.ts';
+import { referenceForwardJet } from '../../../src/jet/referenceJet.ts';
 import { factorial } from '../../../src/jet/series.ts';
 import { SeededRandom } from '../../../src/jet/seededRandom.ts';
 import { coefficientVector, type JetInput, unitSeries } from '../../../src/jet/vectorJet.ts';
@@ -57,7 +57,7 @@ function directional(
   order: number,
 ) {
   const t = Array.from({ length: order }, (_, i) => (i === 0 ? v : null));
-  return forwardJet(arch, params, { point: POINT, tangents: t }).derivatives[0][order];
+  return referenceForwardJet(arch, params, { point: POINT, tangents: t }).derivatives[0][order];
 }
 
 describe('forward jet through the MLP against the Cauchy integral (independent of all series code)', () => {
@@ -72,7 +72,7 @@ describe('forward jet through the MLP against the Cauchy integral (independent o
         const params = initParameters(arch, 17);
         const random = new SeededRandom(5);
         const input = { point: POINT, tangents: randomTangents(8, random) };
-        const forward = forwardJet(arch, params, input);
+        const forward = referenceForwardJet(arch, params, input);
         const reference = cauchyJet(arch, params, input, 1);
         reference.forEach((J, o) =>
           J.forEach((Jk, k) =>
@@ -103,7 +103,7 @@ describe('forward jet against the generic Jet arithmetic (tolerance 1e-12 relati
       it(`${activation}, ball2, ${name}: outputs and every layer's post-activation jets`, () => {
         const arch: MlpArchitecture = { widths: WIDTHS, activation, boundary: 'ball2' };
         const params = initParameters(arch, 23);
-        const forward = forwardJet(arch, params, { point: POINT, tangents });
+        const forward = referenceForwardJet(arch, params, { point: POINT, tangents });
         const { outputs, layerOutputs } = jetNetwork(arch, params, pushCurve(POINT, tangents));
         outputs.forEach((u, o) =>
           u.coeffs.forEach((c, k) => expectClose(forward.coefficients[o][k], c, 1e-12, `u_${k}`)),
@@ -129,7 +129,7 @@ describe('forward jet result structure', () => {
   const arch: MlpArchitecture = { widths: WIDTHS, activation: 'tanh', boundary: 'ball' };
   const params = initParameters(arch, 3);
   const tangents = [unit(D, 1), null, combine(1, unit(D, 0), -2, unit(D, 2))];
-  const forward = forwardJet(arch, params, { point: POINT, tangents });
+  const forward = referenceForwardJet(arch, params, { point: POINT, tangents });
 
   it('chains the layer jets and records the curve, network and boundary jets', () => {
     expect(forward.order).toBe(3);
@@ -178,16 +178,22 @@ describe('forward jet result structure', () => {
         bias: Float64Array.from(bias),
       })),
     };
-    const a = forwardJet(arch, p32, { point: POINT, tangents });
-    const b = forwardJet(arch, p64, { point: POINT, tangents });
+    const a = referenceForwardJet(arch, p32, { point: POINT, tangents });
+    const b = referenceForwardJet(arch, p64, { point: POINT, tangents });
     expect(Array.from(a.output.coeffs)).toEqual(Array.from(b.output.coeffs));
   });
 
   it('rejects inputs that do not fit the network', () => {
-    expect(() => forwardJet(arch, params, { point: [0, 0], tangents: [] })).toThrow(/dimension 2/);
-    expect(() => forwardJet(arch, params, { point: POINT, tangents: [[1, 0]] })).toThrow(/v_1/);
+    expect(() => referenceForwardJet(arch, params, { point: [0, 0], tangents: [] })).toThrow(
+      /dimension 2/,
+    );
+    expect(() => referenceForwardJet(arch, params, { point: POINT, tangents: [[1, 0]] })).toThrow(
+      /v_1/,
+    );
     const wrong: MlpArchitecture = { ...arch, widths: [D, 6, 4, 2] };
-    expect(() => forwardJet(wrong, params, { point: POINT, tangents: [] })).toThrow(/layer 0/);
+    expect(() => referenceForwardJet(wrong, params, { point: POINT, tangents: [] })).toThrow(
+      /layer 0/,
+    );
   });
 });
 
@@ -199,7 +205,7 @@ describe('mixed-partial identities on the MLP, against polarization of plain dir
   const [x, t] = [unit(D, 0), unit(D, 2)];
   const J = (v: Float64Array, n: number) => directional(arch, params, v, n);
   const mixed = (order: number, nonzero: Record<number, Float64Array>) =>
-    forwardJet(arch, params, {
+    referenceForwardJet(arch, params, {
       point: POINT,
       tangents: Array.from({ length: order }, (_, i) => nonzero[i + 1] ?? null),
     }).derivatives[0];

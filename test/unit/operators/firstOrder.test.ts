@@ -3,7 +3,7 @@
  * network's value (independent of Taylor mode) and against each other.
  */
 import { describe, expect, it } from 'vitest';
-import { forwardJet } from '../../../src/jet/referenceJet.ts';
+import { referenceForwardJet } from '../../../src/jet/referenceJet.ts';
 import { operatorBatch } from '../../../src/operators/batch.ts';
 import {
   directionalDerivativeOperator,
@@ -17,7 +17,7 @@ const POINT = [0.1, -0.3, 0.2, 0.05, -0.1, 0.25];
 const d = POINT.length;
 
 function value(point: readonly number[]): number {
-  return forwardJet(net.arch, net.params, { point, tangents: [null] }).coefficients[0][0];
+  return referenceForwardJet(net.arch, net.params, { point, tangents: [null] }).coefficients[0][0];
 }
 
 /** Central difference of the value along e_i (error ~h²·u'''/6 ≈ 1e-10 here). */

@@ -19,7 +19,7 @@
 import { describe, expect, it } from 'vitest';
 import { laplacianOperator } from '../../../src/operators/laplacian.ts';
 import { operatorBatch } from '../../../src/operators/batch.ts';
-import { forwardJet } from '../../../src/jet/referenceJet.ts';
+import { referenceForwardJet } from '../../../src/jet/referenceJet.ts';
 import { directional, hessian, network, repeatedEstimates, summarize, unit } from './network.ts';
 
 const net = network([5, 16, 16, 1]);
@@ -29,7 +29,7 @@ const H = hessian(net, POINT);
 const trace = H.reduce((s, row, i) => s + row[i], 0);
 
 function value(point: readonly number[]): number {
-  return forwardJet(net.arch, net.params, { point, tangents: [null] }).coefficients[0][0];
+  return referenceForwardJet(net.arch, net.params, { point, tangents: [null] }).coefficients[0][0];
 }
 
 describe('exact Laplacian', () => {

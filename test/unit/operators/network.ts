@@ -4,7 +4,7 @@
  */
 import { ReferenceJetEngine } from '../../../src/engine/referenceEngine.ts';
 import { initParameters, type MlpArchitecture } from '../../../src/jet/mlp.ts';
-import { forwardJet } from '../../../src/jet/referenceJet.ts';
+import { referenceForwardJet } from '../../../src/jet/referenceJet.ts';
 import { operatorBatch } from '../../../src/operators/batch.ts';
 import type { JetOperator } from '../../../src/operators/operator.ts';
 
@@ -24,7 +24,7 @@ export function directional(
   order: number,
 ): number {
   const tangents = Array.from({ length: order }, (_, i) => (i === 0 ? v : null));
-  return forwardJet(net.arch, net.params, { point, tangents }).derivatives[0][order];
+  return referenceForwardJet(net.arch, net.params, { point, tangents }).derivatives[0][order];
 }
 
 export function unit(d: number, i: number, scale = 1): Float64Array {

@@ -1,5 +1,5 @@
 /**
- * The CPU mirror of shaders/random.wgsl: Philox against Random123's known answers, the 32×32-bit
+ * The CPU mirror of shaders/lib/random.wgsl: Philox against Random123's known answers, the 32×32-bit
  * product against BigInt, and the distributions of the derived draws. Seeds are fixed, so every
  * statistical test is deterministic; each would fail a correct generator with probability 1e-3.
  */

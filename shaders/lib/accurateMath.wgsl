@@ -1,6 +1,6 @@
-// accurateMath.wgsl: float32 elementary functions accurate to a few ulp, for kernels whose results
-// are compared with float64 or differentiated. A library: no bindings, no entry points; composed in
-// front of a kernel file with src/gpu/composeShader.ts.
+// lib/accurateMath.wgsl: float32 elementary functions accurate to a few ulp, for kernels whose
+// results are compared with float64 or differentiated. A function library: no bindings, no entry
+// points; composed in front of a kernel file with src/gpu/composeShader.ts.
 //
 // Why: WGSL only promises an absolute error of 2^-11 for sin and cos on [−π, π], and SwiftShader
 // uses that freedom (errors of ~2·10⁻⁴ measured), which showed up as 1e-4 relative errors in sin

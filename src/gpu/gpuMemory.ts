@@ -1,4 +1,5 @@
 import { LimitError } from './errors.ts';
+import type { FieldValue, StructView } from './structView.ts';
 
 export type BufferRole = 'storage' | 'uniform';
 
@@ -7,7 +8,7 @@ export type BufferRole = 'storage' | 'uniform';
  * the dashboard reports as GPU memory, and what a leak test watches). Sizes are checked against
  * the device limits before WebGPU is asked, so a too-large request is a readable LimitError.
  */
-export class GpuBuffers {
+export class GpuMemory {
   readonly device: GPUDevice;
   private readonly live = new Map<GPUBuffer, number>();
   private liveBytes = 0;
@@ -65,6 +66,16 @@ export class GpuBuffers {
     const buffer = this.create(label, data.byteLength, role);
     this.write(buffer, data);
     return buffer;
+  }
+
+  /** A uniform buffer holding `values`, laid out by the binding's reflected struct view. */
+  createUniform(label: string, view: StructView, values: FieldValue): GPUBuffer {
+    return this.createFrom(label, view.pack(values), 'uniform');
+  }
+
+  /** Rewrites a struct buffer by field name (see StructView). */
+  writeStruct(buffer: GPUBuffer, view: StructView, values: FieldValue, byteOffset = 0): void {
+    this.write(buffer, view.pack(values), byteOffset);
   }
 
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {

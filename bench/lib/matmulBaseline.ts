@@ -1,7 +1,8 @@
 import matmulCode from '../../shaders/matmul.wgsl?raw';
-import type { GpuBuffers } from '../gpu/buffers.ts';
-import { type ComputeKernel, createKernel } from '../gpu/kernel.ts';
-import { layerTiling, type LayerTiling } from './forwardJet.ts';
+import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
+import type { ComputeKernel } from '../../src/gpu/kernel.ts';
+import { cachedKernel } from '../../src/gpu/kernelCache.ts';
+import { layerTiling, type LayerTiling } from '../../src/engine/forwardJet.ts';
 
 export interface MatmulShape {
   rows: number;
@@ -20,18 +21,18 @@ export interface MatmulOperands {
 
 /**
  * C = A·Wᵀ with the same tiling the forward jet kernel uses for the same output width: the
- * yardstick the jet kernels are benchmarked against (bench/jetKernels.ts).
+ * yardstick the jet kernels are benchmarked against (bench/lib/kernelsRun.ts).
  */
 export class MatmulBaseline {
   readonly shape: MatmulShape;
   readonly tiling: LayerTiling;
-  private readonly memory: GpuBuffers;
+  private readonly memory: GpuMemory;
   private readonly kernel: ComputeKernel;
   private readonly uniforms: GPUBuffer;
   private readonly bindGroup: GPUBindGroup;
 
   private constructor(
-    memory: GpuBuffers,
+    memory: GpuMemory,
     shape: MatmulShape,
     tiling: LayerTiling,
     kernel: ComputeKernel,
@@ -47,13 +48,13 @@ export class MatmulBaseline {
   }
 
   static async create(
-    memory: GpuBuffers,
+    memory: GpuMemory,
     shape: MatmulShape,
     operands: MatmulOperands,
   ): Promise<MatmulBaseline> {
     const limits = memory.device.limits;
     const tiling = layerTiling(shape.outputs, limits.maxComputeWorkgroupStorageSize);
-    const kernel = await createKernel(
+    const kernel = await cachedKernel(
       memory.device,
       { name: 'matmul.wgsl', code: matmulCode },
       {
@@ -64,11 +65,11 @@ export class MatmulBaseline {
         },
       },
     );
-    const uniforms = memory.createFrom(
-      'matmul params',
-      new Uint32Array([shape.rows, shape.inputs, shape.outputs]),
-      'uniform',
-    );
+    const uniforms = memory.createUniform('matmul params', kernel.struct('params'), {
+      rows: shape.rows,
+      inputs: shape.inputs,
+      outputs: shape.outputs,
+    });
     try {
       return new MatmulBaseline(memory, shape, tiling, kernel, uniforms, operands);
     } catch (error) {

@@ -1,7 +1,7 @@
-// random.wgsl: counter-based random numbers for every kernel that draws. A function library: no
+// lib/random.wgsl: counter-based random numbers for every kernel that draws. A function library: no
 // bindings and no entry points. WGSL has no #include, so a kernel that draws is compiled from the
-// concatenation random.wgsl + kernel.wgsl (src/gpu/composeShader.ts, which maps compile errors back
-// to the right file and line).
+// concatenation lib/random.wgsl + kernel.wgsl (src/gpu/composeShader.ts, which maps compile errors
+// back to the right file and line).
 //
 // Generator: Philox-4x32-10 (Salmon, Moraes, Dror, Shaw, "Parallel random numbers: as easy as
 // 1, 2, 3", SC 2011; the generator of cuRAND, PyTorch and TensorFlow). It maps a 128-bit counter

@@ -3,9 +3,13 @@ import {
   type MlpArchitecture,
   type MlpParameters,
   zeroParameters,
-} from './mlp.ts';
-import { forwardJet, type JetForwardResult, reverseJet } from './referenceJet.ts';
-import type { JetInput } from './vectorJet.ts';
+} from '../../../src/jet/mlp.ts';
+import {
+  referenceForwardJet,
+  type JetForwardResult,
+  reverseJet,
+} from '../../../src/jet/referenceJet.ts';
+import type { JetInput } from '../../../src/jet/vectorJet.ts';
 
 /** A scalar loss of many jets' output coefficients, with its cotangents. */
 export interface JetLossValue {
@@ -36,7 +40,7 @@ export function jetLossAndGradient(
   inputs: readonly JetInput[],
   loss: JetLossFunction,
 ): JetLossAndGradient {
-  const forwards = inputs.map((input) => forwardJet(arch, params, input));
+  const forwards = inputs.map((input) => referenceForwardJet(arch, params, input));
   const { value, cotangents } = loss(forwards.map((f) => f.coefficients));
   if (cotangents.length !== forwards.length) {
     throw new RangeError(

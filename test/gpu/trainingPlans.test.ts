@@ -1,0 +1,71 @@
+/**
+ * The training plan against what a trainer allocates (src/train/trainingPlan.ts): after
+ * Trainer.create the trainer's GpuMemory hold exactly the bytes (and the number of buffers) of the
+ * plan's `buffers`, and after the first step, which adds the reduction chains, exactly its
+ * total, which is the memory estimate. Outside the plan, and outside GpuMemory, are only the
+ * log ring's four MAP_READ staging buffers (96 bytes each, src/train/readbackRing.ts) and the
+ * transient staging buffers of readbacks.
+ */
+import { describe, expect, it } from 'vitest';
+import { plannedBytes } from '../../src/gpu/bufferPlan.ts';
+import { estimateMemory } from '../../src/train/memoryBudget.ts';
+import { resolveTrainingOptions } from '../../src/train/options.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { planTraining, trainingLimitsOf } from '../../src/train/trainingPlan.ts';
+import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+
+const gpu = useNodeGpu();
+
+const small = { dimension: 5, width: 16, depth: 2, points: 16, testPoints: 100 };
+/** No evaluation before the last step, which the test never reaches. */
+const run = { steps: 10, evalEvery: 0, logEvery: 1 };
+
+const RUNS: Record<string, Record<string, unknown>> = {
+  ball: { ...small, estimator: 'sparse', jetsPerPoint: 2 },
+  parabolic: { ...small, pde: 'semilinear-heat', estimator: 'sparse', jetsPerPoint: 2 },
+  spsa: { ...small, estimator: 'sparse', jetsPerPoint: 2, gradientEstimator: 'spsa' },
+  'forward gradient': {
+    ...small,
+    estimator: 'rademacher',
+    jetsPerPoint: 2,
+    gradientEstimator: 'forward-gradient',
+  },
+  'parabolic spsa-subspace': {
+    ...small,
+    pde: 'semilinear-heat',
+    estimator: 'exact',
+    gradientEstimator: 'spsa-subspace',
+    perturbationDirections: 2,
+  },
+  'exact biharmonic (fixed jets)': {
+    ...small,
+    dimension: 3,
+    pde: 'biharmonic-clamped-sin-cos',
+    estimator: 'exact',
+    collapsed: false,
+  },
+};
+
+describe('the training plan is what the trainer allocates', () => {
+  for (const [name, config] of Object.entries(RUNS)) {
+    it(`${name}: every planned buffer, and nothing else`, async () => {
+      const options = resolveTrainingOptions({ ...config, ...run });
+      const limits = trainingLimitsOf(gpu.device.limits);
+      const plan = planTraining(options, limits);
+      const trainer = await Trainer.create(gpu.device, options);
+      try {
+        expect(trainer.memory.bytesInUse).toBe(plannedBytes(plan.buffers));
+        expect(trainer.memory.count).toBe(plan.buffers.length);
+        await trainer.train(1);
+        expect(trainer.step).toBe(1);
+        expect(trainer.memory.bytesInUse).toBe(plan.totalBytes);
+        expect(trainer.memory.count).toBe(plan.buffers.length + plan.firstStep.length);
+        const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize, limits);
+        expect(estimate.totalBytes).toBe(trainer.memory.bytesInUse);
+        expect(estimate.largest.bytes).toBe(trainer.memory.largestBytes);
+      } finally {
+        trainer.dispose();
+      }
+    });
+  }
+});

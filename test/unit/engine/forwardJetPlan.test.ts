@@ -1,0 +1,152 @@
+/**
+ * planForwardJet on the CPU: the buffer list ForwardJet.create allocates (labels, bytes, roles)
+ * for small configurations worked out by hand, the uniform fields against the WGSL, and the point
+ * groups folding into the grid at a small maxComputeWorkgroupsPerDimension.
+ */
+import { describe, expect, it } from 'vitest';
+import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
+import {
+  type ForwardJetConfig,
+  JetShapeError,
+  planForwardJet,
+} from '../../../src/engine/forwardJet.ts';
+
+const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeWorkgroupsPerDimension: 65535 };
+
+const rows = (plan: { buffers: readonly { label: string; bytes: number; role: string }[] }) =>
+  plan.buffers.map((b) => [b.label, b.bytes, b.role]);
+
+/** d = 3, one hidden layer of 8, N = 5, R = 2, K = 2 standard: V = 1 + R·K = 5 rows per point. */
+const small: ForwardJetConfig = {
+  architecture: { widths: [3, 8, 1], activation: 'tanh', boundary: 'ball' },
+  shape: { points: 5, directions: 2, order: 2, structure: 'standard' },
+  tangentKind: 'dense',
+};
+
+describe('planForwardJet', () => {
+  it('lists every buffer of a small dense pass with its bytes', () => {
+    const plan = planForwardJet(small, limits);
+    // A layer of width h holds N·V·h = 25·h floats; N·R·K = 20 tangent slots of d = 3.
+    expect(rows(plan)).toEqual([
+      ['forward jet x', 5 * 3 * 4, 'storage'],
+      ['forward jet tangents', 20 * 3 * 4, 'storage'],
+      ['forward jet z0', 25 * 8 * 4, 'storage'],
+      ['forward jet s0', 25 * 8 * 4, 'storage'],
+      ['forward jet mlp output', 25 * 4, 'storage'],
+      ['forward jet boundary', 25 * 4, 'storage'],
+      ['forward jet output', 25 * 4, 'storage'],
+      ['forward jet unused index', 4, 'storage'],
+      ['forward jet unused output', 4, 'storage'],
+      // LayerParams: 9 u32; BoundaryParams: 5 u32.
+      ['forward jet layer 0 params', 36, 'uniform'],
+      ['forward jet layer 1 params', 36, 'uniform'],
+      ['forward jet boundary params', 20, 'uniform'],
+    ]);
+    expect(plannedBytes(plan.buffers)).toBe(2300);
+    expect(plan.inputElements).toEqual({ x: 15, tangents: 60, tangentIndex: 0 });
+  });
+
+  it('writes each LayerParams field, and the tiling, from the shape and parameter layout', () => {
+    const [hidden, last] = planForwardJet(small, limits).layers;
+    // Width 8: 2 invocations across outputs, 128-row tiles; all 5 points fit one workgroup.
+    expect(hidden.params.values).toEqual({
+      points: 5,
+      directions: 2,
+      rowsPerPoint: 5,
+      inputs: 3,
+      outputs: 8,
+      weightOffset: 0,
+      biasOffset: 24,
+      pointsPerGroup: 5,
+      pointGroups: 1,
+    });
+    expect(hidden.constants).toMatchObject({ ACTIVATION: 1, INPUT: 1, THREADS_OUTS: 2 });
+    expect(last.params.values).toMatchObject({ inputs: 8, outputs: 1, weightOffset: 32 });
+    expect(last.params.values).toMatchObject({ biasOffset: 40 });
+    expect(last.constants).toMatchObject({ ACTIVATION: 0, INPUT: 0, THREADS_OUTS: 1 });
+    expect(hidden.grid).toEqual([1, 1, 1]);
+  });
+
+  it('plans one-hot indices, and no inputs at all when external ones are bound', () => {
+    const oneHot = { ...small, tangentKind: 'oneHot' as const };
+    const own = rows(planForwardJet(oneHot, limits));
+    expect(own).toContainEqual(['forward jet tangents', 20 * 4, 'storage']);
+    expect(own).toContainEqual(['forward jet tangent index', 20 * 4, 'storage']);
+    expect(own.map((r) => r[0])).not.toContain('forward jet unused index');
+
+    const external = planForwardJet(oneHot, limits, { externalInputs: true });
+    expect(external.storage.inputs).toBeNull();
+    const labels = external.buffers.map((b) => b.label);
+    for (const input of ['x', 'tangents', 'tangent index']) {
+      expect(labels).not.toContain(`forward jet ${input}`);
+    }
+    expect(plannedBytes(external.buffers)).toBe(
+      plannedBytes(planForwardJet(oneHot, limits).buffers) - (60 + 80 + 80),
+    );
+  });
+
+  it('lists shared layer storage once: one z and two alternating σ(z) buffers', () => {
+    const config: ForwardJetConfig = {
+      architecture: { widths: [5, 12, 9, 12, 7, 1], activation: 'tanh', boundary: 'none' },
+      shape: { points: 9, directions: 3, order: 2, structure: 'collapsed' },
+      tangentKind: 'oneHot',
+      layerStorage: 'reused',
+    };
+    const plan = planForwardJet(config, limits);
+    // Collapsed: V = 1 + R·(K − 1) + 1 = 5; the widest hidden layer (12) sizes every buffer.
+    const widest = 9 * 5 * 12 * 4;
+    const { preActivations, activations } = plan.storage;
+    expect(new Set(preActivations).size).toBe(1);
+    expect(activations.map((b) => b.label)).toEqual([
+      'forward jet s (even layers)',
+      'forward jet s (odd layers)',
+      'forward jet s (even layers)',
+      'forward jet s (odd layers)',
+    ]);
+    expect(rows(plan).filter((r) => /forward jet [zs] /.test(r[0] as string))).toEqual([
+      ['forward jet z (reused by every layer)', widest, 'storage'],
+      ['forward jet s (even layers)', widest, 'storage'],
+      ['forward jet s (odd layers)', widest, 'storage'],
+    ]);
+    // No boundary factor: no boundary jet, no separate output, no boundary uniform.
+    expect(plan.storage.output).toBeNull();
+    expect(plan.buffers.filter((b) => b.role === 'uniform')).toHaveLength(5);
+  });
+
+  it('folds point groups into y and z, and boundary workgroups into x and y, past the limit', () => {
+    // Width 40 on one-hot inputs: 32-row tiles of 1 row per point, so 32 points per workgroup and
+    // ⌈200/32⌉ = 7 point groups; the output layer (2 rows per point, 256-row tiles) takes 128
+    // points per workgroup, 2 groups; the boundary has ⌈200/64⌉ = 4 workgroups.
+    const config: ForwardJetConfig = {
+      architecture: { widths: [2, 40, 1], activation: 'sin', boundary: 'ball2' },
+      shape: { points: 200, directions: 1, order: 1, structure: 'standard' },
+      tangentKind: 'oneHot',
+    };
+    const wide = planForwardJet(config, limits);
+    expect(wide.layers.map((l) => l.params.values.pointGroups)).toEqual([7, 2]);
+    expect(wide.layers.map((l) => l.grid)).toEqual([
+      [2, 7, 1],
+      [1, 2, 1],
+    ]);
+    expect(wide.boundary?.grid).toEqual([4, 1, 1]);
+
+    const narrow = planForwardJet(config, { ...limits, maxComputeWorkgroupsPerDimension: 3 });
+    expect(narrow.layers.map((l) => l.grid)).toEqual([
+      [2, 3, 3],
+      [1, 2, 1],
+    ]);
+    expect(narrow.boundary?.grid).toEqual([3, 2, 1]);
+    // The grids differ, the work does not.
+    expect(narrow.layers.map((l) => l.params.values)).toEqual(
+      wide.layers.map((l) => l.params.values),
+    );
+  });
+
+  it('refuses a configuration the kernels cannot take, before planning anything', () => {
+    const order9 = { ...small, shape: { ...small.shape, order: 9 } };
+    expect(() => planForwardJet(order9, limits)).toThrow(JetShapeError);
+    expect(() => planForwardJet(order9, limits)).toThrow(
+      /jet order K must be an integer in 1\.\.8/,
+    );
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * planReducer and planDivergenceGuard on the CPU: the pass chain of a reduction (its Params and
+ * records) and the guard's buffers; and the status buffer decoded through the reflected Status
+ * struct of finiteCheck.wgsl.
+ */
+import { describe, expect, it } from 'vitest';
+import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
+import {
+  decodeGuardStatus,
+  planDivergenceGuard,
+  statusBytes,
+} from '../../../src/engine/divergenceGuard.ts';
+import { planReducer } from '../../../src/engine/reductions.ts';
+
+const limits = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+  minUniformBufferOffsetAlignment: 256,
+};
+
+describe('planReducer', () => {
+  it('chains passes of 1024-element tiles until one record is left', () => {
+    // 300 000 elements → 293 records → the result.
+    const plan = planReducer(300_000, {}, limits);
+    expect(plan.tile).toBe(1024);
+    expect(plan.passes.map((p) => [p.params, p.paramsOffset, p.workgroups])).toEqual([
+      [{ count: 300_000, total: 300_000, inputIsRecords: 0, isFinal: 0 }, 0, 293],
+      [{ count: 293, total: 300_000, inputIsRecords: 1, isFinal: 1 }, 256, 1],
+    ]);
+    expect(plan.buffers.map((b) => [b.label, b.bytes, b.role])).toEqual([
+      ['reduce 300000 params', 2 * 256, 'uniform'],
+      ['reduce 300000 records 0', 293 * 16, 'storage'],
+    ]);
+    expect(plan.paramsBytes).toBe(16);
+  });
+
+  it('follows the workgroup shape: 64 × 2 elements per workgroup take three passes', () => {
+    const plan = planReducer(300_000, { workgroupSize: 64, itemsPerThread: 2 }, limits);
+    expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64, ITEMS_PER_THREAD: 2 });
+    expect(plan.passes.map((p) => p.workgroups)).toEqual([2344, 19, 1]);
+    expect(plannedBytes(plan.buffers)).toBe(3 * 256 + 2344 * 16 + 19 * 16);
+  });
+
+  it('refuses an n or a workgroup shape the kernel cannot take', () => {
+    expect(() => planReducer(0, {}, limits)).toThrow(/n must be an integer in \[1, 2\^32 − 1\)/);
+    expect(() => planReducer(10, { workgroupSize: 96 }, limits)).toThrow(/power of two/);
+    expect(() => planReducer(10, { workgroupSize: 512 }, limits)).toThrow(/exceeds the device/);
+  });
+});
+
+describe('planDivergenceGuard', () => {
+  it('lists the status, the gradient statistics, the no-loss stand-in and the params ring', () => {
+    const plan = planDivergenceGuard({ gradientCount: 1000, uniformSlots: 4 }, limits);
+    expect(plan.buffers.map((b) => [b.label, b.bytes, b.role])).toEqual([
+      ['divergence status', 32, 'storage'],
+      ['gradient stats', 32, 'storage'],
+      ['no loss', 4, 'storage'],
+      ['divergence check params', 4 * 256, 'uniform'],
+    ]);
+    // The first check reduces 1000 elements in one pass: only its Params slot.
+    expect(plan.reduction.buffers.map((b) => [b.label, b.bytes])).toEqual([
+      ['reduce 1000 params', 256],
+    ]);
+  });
+});
+
+describe('decodeGuardStatus', () => {
+  it('reads each Status field at the offset finiteCheck.wgsl gives it', () => {
+    expect(statusBytes).toBe(32);
+    const nanBits = 0x7fc00001;
+    const infinityBits = 0x7f800000;
+    // tripped, step, source, gradientIndex, lossBits, gradientBits, lastCheckedStep, checks
+    const words = new Uint32Array([1, 7, 3, 5, nanBits, infinityBits, 9, 4]);
+    expect(decodeGuardStatus(words)).toEqual({
+      tripped: true,
+      step: 7,
+      source: 'loss and gradient',
+      gradientIndex: 5,
+      lossValue: NaN,
+      gradientValue: Infinity,
+      lossBits: nanBits,
+      gradientBits: infinityBits,
+      lastCheckedStep: 9,
+      checks: 4,
+    });
+    expect(decodeGuardStatus(new Uint32Array(8))).toMatchObject({
+      tripped: false,
+      step: null,
+      source: null,
+      lastCheckedStep: null,
+      checks: 0,
+    });
+  });
+});

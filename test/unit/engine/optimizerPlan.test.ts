@@ -1,0 +1,59 @@
+/**
+ * planOptimizer on the CPU: the buffers GpuAdam.create and GpuSgd.create allocate, the workgroups
+ * of a step, and the options refused before anything is compiled.
+ */
+import { describe, expect, it } from 'vitest';
+import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
+import { LimitError } from '../../../src/gpu/errors.ts';
+import { planOptimizer } from '../../../src/engine/optimizers.ts';
+
+const limits = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  minUniformBufferOffsetAlignment: 256,
+};
+
+describe('planOptimizer', () => {
+  it('plans Adam: a 32-slot hyperparameter ring, the moments and the previous θ, m, v', () => {
+    const plan = planOptimizer({ kind: 'adam', parameterCount: 1000 }, limits);
+    expect(plan.buffers.map((b) => [b.label, b.bytes, b.role])).toEqual([
+      // The 36-byte Hyper struct takes one 256-byte slot per step.
+      ['adam hyperparameters', 32 * 256, 'uniform'],
+      ['adam unguarded', 4, 'storage'],
+      ['adam m', 4000, 'storage'],
+      ['adam v', 4000, 'storage'],
+      ['adam previous θ, m, v', 12000, 'storage'],
+    ]);
+    expect(plan.entryPoint).toBe('adam_step');
+    expect(plan.workgroups).toBe(4);
+    expect(plan.adam).toEqual({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+  });
+
+  it('plans SGD with 4-byte stand-ins for the moments its bind group layout lists', () => {
+    const plan = planOptimizer(
+      { kind: 'sgd', parameterCount: 1000, uniformSlots: 2, workgroupSize: 64 },
+      { ...limits, minUniformBufferOffsetAlignment: 64 },
+    );
+    expect(plan.buffers.map((b) => [b.label, b.bytes])).toEqual([
+      ['sgd hyperparameters', 2 * 64],
+      ['sgd unguarded', 4],
+      ['sgd unused m', 4],
+      ['sgd unused v', 4],
+      ['sgd previous θ', 4000],
+    ]);
+    expect(plannedBytes(plan.buffers)).toBe(128 + 12 + 4000);
+    expect(plan.workgroups).toBe(16);
+    expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64 });
+  });
+
+  it('refuses bad hyperparameters, counts, workgroup sizes and slot counts', () => {
+    const plan = (config: object) =>
+      planOptimizer({ kind: 'adam', parameterCount: 10, ...config }, limits);
+    expect(() => plan({ beta1: 1 })).toThrow(/adam: beta1 must be in \[0, 1\), got 1/);
+    expect(() => plan({ epsilon: 0 })).toThrow(/epsilon must be finite and > 0/);
+    expect(() => plan({ weightDecay: -1 })).toThrow(/weightDecay must be finite and ≥ 0/);
+    expect(() => plan({ parameterCount: 0 })).toThrow(/parameterCount must be a positive u32/);
+    expect(() => plan({ workgroupSize: 512 })).toThrow(LimitError);
+    expect(() => plan({ uniformSlots: 0 })).toThrow(/uniformSlots must be a positive integer/);
+  });
+});

@@ -1,0 +1,440 @@
+/**
+ * The training plans on the CPU: the memory estimate is the sum of the plan's buffer lists, the
+ * plans are pure, each graph lists the buffers of its mode, and every uniform the plans fill by
+ * field name holds the bytes the hand-packed uniforms held before (what keeps seeded runs
+ * bit-identical across the move to reflected struct views).
+ */
+import { describe, expect, it } from 'vitest';
+import cotangentDotCode from '../../../shaders/cotangentDot.wgsl?raw';
+import elementwiseCode from '../../../shaders/elementwise.wgsl?raw';
+import terminalLossCode from '../../../shaders/parabolicTerminalLoss.wgsl?raw';
+import residualCode from '../../../shaders/pinnResidual.wgsl?raw';
+import zerothOrderCode from '../../../shaders/zerothOrder.wgsl?raw';
+import { parameterLayout } from '../../../src/engine/jetLayout.ts';
+import { allocatedBytes, plannedBytes } from '../../../src/gpu/bufferPlan.ts';
+import { composeShader } from '../../../src/gpu/composeShader.ts';
+import { lib } from '../../../src/gpu/shaderLibrary.ts';
+import type { ShaderSource } from '../../../src/gpu/kernel.ts';
+import { reflectStructView, type StructValue } from '../../../src/gpu/structView.ts';
+import { exactParamsView } from '../../../src/pdes/gpuExact.ts';
+import { terminalParamsView } from '../../../src/pdes/gpuTerminal.ts';
+import { findPde } from '../../../src/pdes/index.ts';
+import { pointParams } from '../../../src/pdes/pointGrid.ts';
+import {
+  planBallDraw,
+  planParabolicDraw,
+  samplerParamsView,
+} from '../../../src/random/gpuPointSamplers.ts';
+import { planRandomJets, randomJetsParamsView } from '../../../src/random/gpuRandomJets.ts';
+import { planBallGraph } from '../../../src/train/ballProblemGraph.ts';
+import { planCotangentDot } from '../../../src/train/cotangentDot.ts';
+import { planExactResidual } from '../../../src/train/exactResidual.ts';
+import { estimateMemory, memoryProblem } from '../../../src/train/memoryBudget.ts';
+import {
+  architectureOf,
+  resolveTrainingOptions,
+  type TrainingOptions,
+} from '../../../src/train/options.ts';
+import { planParabolicGraph } from '../../../src/train/parabolicProblemGraph.ts';
+import {
+  directionParams,
+  planParameterDirections,
+} from '../../../src/train/parameterDirections.ts';
+import { planResidualLoss } from '../../../src/train/residualLoss.ts';
+import { DEFAULT_TRAINING_LIMITS, planTraining } from '../../../src/train/trainingPlan.ts';
+
+const small = { dimension: 5, width: 16, depth: 2, points: 16, testPoints: 100 };
+
+/** The three runs the GPU test builds too: a ball problem, a parabolic one, a backprop-free one. */
+const PLANNED_RUNS: Record<string, Record<string, unknown>> = {
+  ball: { ...small, estimator: 'sparse', jetsPerPoint: 2 },
+  parabolic: { ...small, pde: 'semilinear-heat', estimator: 'sparse', jetsPerPoint: 2 },
+  spsa: { ...small, estimator: 'sparse', jetsPerPoint: 2, gradientEstimator: 'spsa' },
+};
+
+const limits = DEFAULT_TRAINING_LIMITS;
+
+function words(bytes: Uint8Array): number[] {
+  return [...new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)];
+}
+
+/** The bytes a hand-packed uniform held: u32 and f32 words, zero padded to `bytes`. */
+function handPacked(values: ({ u32: number } | { f32: number })[], bytes: number): Uint8Array {
+  const buffer = new ArrayBuffer(bytes);
+  const u = new Uint32Array(buffer);
+  const f = new Float32Array(buffer);
+  values.forEach((v, i) => {
+    if ('u32' in v) u[i] = v.u32;
+    else f[i] = v.f32;
+  });
+  return new Uint8Array(buffer);
+}
+
+/** The reflected view packs `values` into the old bytes, the old buffer's tail being zeros. */
+function expectSameBytes(packed: Uint8Array, old: Uint8Array): void {
+  expect(packed.byteLength).toBeLessThanOrEqual(old.byteLength);
+  expect(words(packed)).toEqual(words(old.subarray(0, packed.byteLength)));
+  expect(old.subarray(packed.byteLength).every((b) => b === 0)).toBe(true);
+}
+
+function viewOf(parts: ShaderSource[], binding = 'params') {
+  return reflectStructView(composeShader(parts), binding);
+}
+
+describe('the memory estimate reads the training plan', () => {
+  for (const [name, config] of Object.entries(PLANNED_RUNS)) {
+    it(`${name}: its total is the sum of the plan's buffers, grouped without loss`, () => {
+      const options = resolveTrainingOptions(config);
+      const plan = planTraining(options, limits);
+      const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize);
+      expect(estimate.totalBytes).toBe(plannedBytes(plan.buffers) + plannedBytes(plan.firstStep));
+      expect(estimate.totalBytes).toBe(plan.totalBytes);
+      expect(estimate.planned).toEqual([...plan.buffers, ...plan.firstStep]);
+      expect(estimate.buffers.reduce((sum, b) => sum + b.bytes * b.count, 0)).toBe(
+        estimate.totalBytes,
+      );
+      const largest = Math.max(...plan.buffers.map((b) => allocatedBytes(b.bytes)));
+      expect(estimate.largest.bytes).toBe(largest);
+      expect([estimate.jets, estimate.order, estimate.rowsPerPoint]).toEqual([
+        plan.jets,
+        plan.order,
+        plan.rowsPerPoint,
+      ]);
+      expect(estimate.unplannable).toEqual([]);
+      expect(plan.parts.map((p) => p.name)).toEqual([
+        'trainer',
+        'problem graph',
+        'evaluation',
+        'gradient estimate',
+        'optimizer',
+        'divergence guard',
+      ]);
+    });
+  }
+
+  it('the plan is a pure function of the options and the limits', () => {
+    for (const config of Object.values(PLANNED_RUNS)) {
+      const options = resolveTrainingOptions(config);
+      expect(planTraining(options, limits)).toEqual(planTraining(options, limits));
+    }
+  });
+
+  it('lists the backprop-free modes’ own buffers, and not the backward pass', () => {
+    const labels = (options: TrainingOptions) =>
+      planTraining(options, limits).buffers.map((b) => b.label);
+    const backprop = labels(resolveTrainingOptions(PLANNED_RUNS.spsa));
+    const q = 3;
+    const spsa = labels(
+      resolveTrainingOptions({ ...PLANNED_RUNS.spsa, perturbationDirections: q }),
+    );
+    const forward = labels(
+      resolveTrainingOptions({ ...PLANNED_RUNS.spsa, gradientEstimator: 'forward-gradient' }),
+    );
+    expect(spsa.filter((l) => l === 'direction perturb params')).toHaveLength(2 * q);
+    for (const label of ['two-point losses', 'direction combine params', 'direction layer table']) {
+      expect(spsa).toContain(label);
+    }
+    expect(spsa.some((l) => l.startsWith('backward'))).toBe(false);
+    expect(spsa).toContain('forward jet s (even layers)');
+    expect(backprop).toContain('two-point loss statistics');
+    expect(forward).toEqual(
+      expect.arrayContaining(['directional derivative', 'cotangent dot params']),
+    );
+    expect(forward.some((l) => l.startsWith('forward gradient'))).toBe(true);
+    expect(forward.some((l) => l.startsWith('backward'))).toBe(false);
+    const backpropRun = labels(resolveTrainingOptions(PLANNED_RUNS.ball));
+    expect(backpropRun).toContain('backward hidden cotangent A');
+    expect(backpropRun).toContain('forward jet z1');
+  });
+
+  it('sizes a run past every kernel limit, and refuses it with numbers instead of throwing', () => {
+    const options = resolveTrainingOptions({
+      dimension: 10_000_000,
+      width: 4096,
+      points: 1_000_000,
+      jetsPerPoint: 4,
+    });
+    const estimate = estimateMemory(options);
+    expect(estimate.unplannable.length).toBeGreaterThan(0);
+    expect(estimate.largest.name).toBe('parameters');
+    const problem = memoryProblem(estimate, {
+      maxBufferSize: 2 ** 40,
+      maxStorageBufferBindingSize: 2 ** 40,
+      budgetBytes: 2 ** 60,
+    });
+    expect(problem).toMatch(/kernels cannot take it/);
+  });
+
+  it('leaves an invalid estimator to the build: no memory problem, the rest still sized', () => {
+    const options = resolveTrainingOptions({
+      ...small,
+      pde: 'biharmonic-clamped-sin-cos',
+      estimator: 'sparse',
+      jetsPerPoint: 2,
+    });
+    const estimate = estimateMemory(options);
+    expect(estimate.unplannable).toEqual([]);
+    expect(estimate.totalBytes).toBeGreaterThan(0);
+    expect(() => planTraining(options, limits)).toThrow(/biharmonic operator/);
+  });
+
+  it('sizes the exact biharmonic at d = 3000 without building its nine million jets', () => {
+    const options = resolveTrainingOptions({
+      pde: 'biharmonic-clamped-sin-cos',
+      dimension: 3000,
+      estimator: 'exact',
+      collapsed: false,
+    });
+    const started = performance.now();
+    const estimate = estimateMemory(options);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(estimate.jets).toBe(3000 * 3000);
+    expect(estimate.largest.name).toBe('input tangents');
+  });
+});
+
+describe('the graph plans', () => {
+  it('ball: the step’s buffers in build order, the loss reduction at the first step', () => {
+    const options = resolveTrainingOptions(PLANNED_RUNS.ball);
+    const pde = findPde(options.pde);
+    if (pde.domain !== 'ball') throw new Error('not a ball problem');
+    const plan = planBallGraph(pde, options, architectureOf(options), limits);
+    const N = options.points;
+    expect(plan.shape).toEqual({ points: N, directions: 2, order: 2, structure: 'collapsed' });
+    expect(plan.rows).toBe(1 + 2 * 1 + 1);
+    expect(plan.buffers.slice(0, 6).map((b) => [b.label, b.bytes])).toEqual([
+      ['samplers.wgsl:ball points params', samplerParamsView().size],
+      ['samplers.wgsl:ball points', N * 5 * 4],
+      ['sparse jets params', randomJetsParamsView().size],
+      ['sparse jets index', N * 2 * 2 * 4],
+      ['sparse jets coefficient', N * 2 * 2 * 4],
+      ['sparse jets values (unused)', 4],
+    ]);
+    expect(plan.named.cotangent.bytes).toBe(N * plan.rows * 4);
+    expect(plan.firstStep.map((b) => b.label)).toEqual([`reduce ${N} params`]);
+    expect(plan.residual.params).toEqual({
+      points: N,
+      rows: plan.rows,
+      scale: 1 / N,
+      termScale: 1,
+      nonlinearityScale: 1,
+    });
+  });
+
+  it('parabolic: both batches, the terminal loss uniform and the gradient sum', () => {
+    const options = resolveTrainingOptions(PLANNED_RUNS.parabolic);
+    const pde = findPde(options.pde);
+    if (pde.domain !== 'spacetime') throw new Error('not a parabolic problem');
+    const plan = planParabolicGraph(pde, options, architectureOf(options), limits);
+    const { points: n, dimension: d } = options;
+    expect(plan.terminal.shape).toEqual({
+      points: n,
+      directions: d,
+      order: 1,
+      structure: 'standard',
+    });
+    expect(plan.terminal.jets.coefficient.bytes).toBe(n * d * 4);
+    expect(plan.named.lossTerms.bytes).toBe(2 * n * 4);
+    expect(plan.terminalLoss.workgroups).toBe(n);
+    const count = parameterLayout(architectureOf(options).widths).count;
+    expect(plan.gradientSum?.params).toEqual({ n: count, a: 1 });
+    expect(plan.buffers.filter((b) => b.label === 'backward hidden cotangent A')).toHaveLength(2);
+    const lossOnly = planParabolicGraph(
+      pde,
+      { ...options, gradientEstimator: 'spsa' },
+      architectureOf(options),
+      limits,
+    );
+    expect(lossOnly.gradientSum).toBeNull();
+    expect(lossOnly.buffers.some((b) => b.label.startsWith('backward'))).toBe(false);
+    expect(() =>
+      planParabolicGraph(
+        pde,
+        { ...options, gradientEstimator: 'forward-gradient' },
+        architectureOf(options),
+        limits,
+      ),
+    ).toThrow(/no forward-gradient pass/);
+  });
+
+  it('the exact residual view goes through in chunks of at most the row budget', () => {
+    const options = resolveTrainingOptions({ ...small, dimension: 8, estimator: 'exact' });
+    const pde = findPde(options.pde);
+    if (pde.domain !== 'ball') throw new Error('not a ball problem');
+    const plan = planExactResidual(
+      pde,
+      architectureOf(options),
+      { count: 1000, label: 'view' },
+      limits,
+      100,
+    );
+    // The collapsed exact Laplacian: 1 + 8 + 1 rows per point, 10 points per 100 rows.
+    expect(plan.chunk).toBe(10);
+    expect(plan.named.residual).toEqual({ label: 'view residual', bytes: 4000, role: 'storage' });
+    expect(plan.buffers.map((b) => b.label)).toContain('view chunk u*');
+  });
+});
+
+describe('uniforms filled by field name hold the hand-packed bytes', () => {
+  it('samplers.wgsl: ball and parabolic draws', () => {
+    const view = samplerParamsView();
+    const ball = planBallDraw(7, 'volume-uniform', 33, { seed: 5, stream: 9 });
+    expectSameBytes(
+      view.pack(ball.params),
+      handPacked([{ u32: 5 }, { u32: 9 }, { u32: 33 }, { u32: 7 }, { u32: 0 }, { f32: 0 }], 32),
+    );
+    const parabolic = planParabolicDraw(7, 0.3, 'terminal', 33, { seed: 5 });
+    expectSameBytes(
+      view.pack(parabolic.params),
+      handPacked([{ u32: 5 }, { u32: 3 }, { u32: 33 }, { u32: 7 }, { u32: 1 }, { f32: 0.3 }], 32),
+    );
+    expect(parabolic.workgroups).toBe(Math.ceil((33 * 8) / 64));
+  });
+
+  it('randomJets.wgsl, with an extra tangent', () => {
+    const spec = {
+      kind: 'sparse' as const,
+      directions: 3,
+      order: 2,
+      dimension: 9,
+      range: 8,
+      extra: { order: 2, index: 8, value: 1 / 8 },
+    };
+    const plan = planRandomJets(spec, 11, { seed: 4 });
+    expectSameBytes(
+      randomJetsParamsView().pack(plan.params),
+      handPacked(
+        [
+          { u32: 4 },
+          { u32: 1 }, // RandomStream.jets
+          { u32: 11 },
+          { u32: 3 },
+          { u32: 2 },
+          { u32: 9 },
+          { u32: 8 },
+          { u32: 2 },
+          { u32: 8 },
+          { f32: 1 / 8 / 2 },
+        ],
+        48,
+      ),
+    );
+  });
+
+  it('pinnResidual.wgsl', () => {
+    const view = viewOf([
+      lib.accurateMath,
+      lib.grid,
+      lib.nonlinearity,
+      { name: 'pinnResidual.wgsl', code: residualCode },
+    ]);
+    const plan = planResidualLoss(
+      { nonlinearity: 'sine-gordon', nonlinearityScale: 6, termScale: 2 },
+      7,
+      13,
+      true,
+    );
+    expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64, NONLINEARITY: 2, LOSS: 1 });
+    expectSameBytes(
+      view.pack(plan.params),
+      handPacked([{ u32: 7 }, { u32: 13 }, { f32: 1 / 7 }, { f32: 2 }, { f32: 6 }], 32),
+    );
+  });
+
+  it('parabolicTerminalLoss.wgsl and the gradient sum (elementwise.wgsl)', () => {
+    const options = resolveTrainingOptions({
+      ...PLANNED_RUNS.parabolic,
+      points: 24,
+      terminalWeight: 20,
+      terminalGradientWeight: 0.05,
+    });
+    const pde = findPde(options.pde);
+    if (pde.domain !== 'spacetime') throw new Error('not a parabolic problem');
+    const plan = planParabolicGraph(pde, options, architectureOf(options), limits);
+    const [n, m, d, lambda, gamma] = [24, 24, 5, 20, 0.05];
+    const terminalView = viewOf([{ name: 'parabolicTerminalLoss.wgsl', code: terminalLossCode }]);
+    expectSameBytes(
+      terminalView.pack(plan.terminalLoss.params),
+      handPacked(
+        [
+          { u32: m },
+          { u32: d },
+          { u32: 1 + d },
+          { u32: n },
+          { f32: gamma },
+          { f32: (lambda * (n + m)) / m },
+          { f32: (2 * lambda) / m },
+          { f32: (2 * lambda * gamma) / m },
+        ],
+        32,
+      ),
+    );
+    const count = parameterLayout(architectureOf(options).widths).count;
+    const sumView = viewOf([{ name: 'elementwise.wgsl', code: elementwiseCode }]);
+    expectSameBytes(
+      sumView.pack(plan.gradientSum?.params as StructValue),
+      handPacked([{ u32: count }, { f32: 1 }], 16),
+    );
+  });
+
+  it('cotangentDot.wgsl and the point params of pdeExact.wgsl and pdeTerminal.wgsl', () => {
+    const plan = planCotangentDot(70, 9);
+    const view = viewOf([{ name: 'cotangentDot.wgsl', code: cotangentDotCode }]);
+    expectSameBytes(
+      view.pack({ points: 70, valuesPerPoint: 9 }),
+      handPacked([{ u32: 70 }, { u32: 9 }], 8),
+    );
+    expect(plan.named.params.bytes).toBe(view.size);
+    expect(plan.workgroups).toBe(2);
+    const batch = { points: null as unknown as GPUBuffer, count: 12, dim: 4, stride: 5 };
+    const old = handPacked([{ u32: 12 }, { u32: 4 }, { u32: 5 }], 16);
+    expectSameBytes(exactParamsView().pack(pointParams(batch)), old);
+    expectSameBytes(terminalParamsView().pack(pointParams(batch)), old);
+  });
+
+  it('zerothOrder.wgsl: the params of every bound dispatch and the layer table', () => {
+    const widths = [5, 16, 16, 1];
+    const config = {
+      widths,
+      seed: 77,
+      stream: 0x7a01,
+      family: { kind: 'subspace' as const, rank: 3, period: 10 },
+    };
+    const plan = planParameterDirections(config);
+    const parts = [
+      lib.random,
+      lib.grid,
+      lib.finiteBits,
+      { name: 'zerothOrder.wgsl', code: zerothOrderCode },
+    ];
+    const layout = parameterLayout(widths);
+    const params = directionParams(config, plan, { direction: 2, scale: -1e-3 });
+    expectSameBytes(
+      viewOf(parts).pack(params),
+      handPacked(
+        [
+          { u32: layout.count },
+          { u32: 77 },
+          { u32: 0x7a01 },
+          { u32: 0x7a02 },
+          { u32: 3 },
+          { u32: 10 },
+          { u32: layout.layers.length },
+          { u32: 1 },
+          { u32: 2 },
+          { f32: 0 },
+          { f32: -1e-3 },
+        ],
+        48,
+      ),
+    );
+    const table = new Uint32Array(33 * 4);
+    layout.layers.forEach((s, l) =>
+      table.set([s.weightOffset, s.biasOffset, s.inputs, s.outputs], 4 * l),
+    );
+    expectSameBytes(viewOf(parts, 'layers').pack(plan.layers), new Uint8Array(table.buffer));
+    expect(plan.workgroups).toBe(Math.ceil(layout.count / 64));
+    expect(plan.constants.summarize).toEqual({ SUBSPACE: 0 });
+    expect(plan.constants.perturb).toEqual({ WORKGROUP_SIZE: 64, SUBSPACE: 1 });
+  });
+});
