@@ -22,8 +22,12 @@
 //                 given that t is exactly uniform (uniformBelow rejects, it does not take a
 //                 modulus). The order of the picks is not a uniform permutation; the
 //                 estimators only use the set. Words: the WordStream (seed, stream; step, p, 0).
-//                 Membership is checked against the picks already written: O(B²) per point,
-//                 meant for B ≪ d (the exact operator has its own entry point).
+//                 With `subsets` = S > 1 (the unbiased loss: S = 2) the R jets are S independent
+//                 such draws of B = R/S coordinates, subset g in jets [g·B, (g + 1)·B) from the
+//                 WordStream (seed, stream; step, p, g): independent uniform B-subsets, where the
+//                 halves of one 2B-draw would be neither. S = 1 is the plain draw, word for word.
+//                 Membership is checked against the picks of the subset already written: O(B²)
+//                 per point, meant for B ≪ d (the exact operator has its own entry point).
 //   exactOneHot   one invocation per (point, jet): jet r is e_r (R = range); no randomness.
 //   denseRademacher, denseGaussian
 //                 one invocation per value of the dense buffer: v_1[i] = rademacherAt or
@@ -53,6 +57,8 @@ struct Params {
   extraOrder: u32,
   extraIndex: u32,
   extraCoefficient: f32,
+  // sparseOneHot: independent subsets per point (directions is a multiple); 1 elsewhere.
+  subsets: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -84,18 +90,21 @@ fn sparseOneHot(grid: GridInvocation) {
   if (p >= params.points) {
     return;
   }
-  var stream = wordStream(key(), stepCounter[0], p, 0u);
-  let samples = params.directions;
-  for (var r = 0u; r < samples; r++) {
-    let j = params.range - samples + r;
-    var pick = uniformBelow(&stream, j + 1u);
-    for (var q = 0u; q < r; q++) {
-      if (u32(index[tangentSlot(p, q, 1u, params.directions, params.order)]) == pick) {
-        pick = j;
-        break;
+  let samples = params.directions / params.subsets;
+  for (var g = 0u; g < params.subsets; g++) {
+    var stream = wordStream(key(), stepCounter[0], p, g);
+    let first = g * samples;
+    for (var r = 0u; r < samples; r++) {
+      let j = params.range - samples + r;
+      var pick = uniformBelow(&stream, j + 1u);
+      for (var q = 0u; q < r; q++) {
+        if (u32(index[tangentSlot(p, first + q, 1u, params.directions, params.order)]) == pick) {
+          pick = j;
+          break;
+        }
       }
+      writeOneHotJet(p, first + r, i32(pick));
     }
-    writeOneHotJet(p, r, i32(pick));
   }
 }
 

@@ -73,7 +73,12 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
   ),
   flag('steps', 'steps', 'training steps of the whole run (the schedule spans them)', 'integer'),
   flag('seed', 'seed', 'seed of weights, points, jets and the PDE coefficients', 'integer'),
-  flag('loss', 'loss', 'residual loss: mean r² or the two-draw unbiased form', LOSS_FORMS),
+  flag(
+    'loss',
+    'loss',
+    'residual loss: mean r², or the unbiased mean r₁·r₂ of two independent jet draws (needs --no-collapsed)',
+    LOSS_FORMS,
+  ),
   flag('sampler', 'sampler', 'collocation and test point sampler in the ball', BALL_SAMPLERS),
   flag(
     'logEvery',

@@ -2,6 +2,8 @@
  * The partials of the 2-D KdV residual (DESIGN.md §4)
  *   u_ty + u_xxxy + 3(u_y u_x)_x − u_xx + 2u_yy = u_ty + u_xxxy + 3(u_xy u_x + u_y u_xx) − u_xx + 2u_yy
  * from three 5-jets per point, derived here (the STDE paper's constants for this PDE are wrong).
+ * The outputs, KDV2D_OUTPUTS, are named in the vocabulary of partials.ts: u, u_x, u_y, u_xx, u_xy,
+ * u_yy and the combined quantity u_ty+u_xxxy; the residual itself is src/pdes/highOrder.ts's kdv2d.
  *
  * Faà di Bruno for one-hot tangents: with v_k = w_k·k!·e_{i_k} (w_k the normalized coefficient),
  * J_n = n!·Σ_M Π_k (w_k^{μ_k}/μ_k!)·∂_M u over the multisets M of nonzero orders summing to n (μ_k
@@ -11,12 +13,12 @@
  *   J_1 = u_x                                       {1}
  *   J_2 = u_xx + s·u_y                              {1,1}, {2}
  *   J_3 = u_xxx + 3s·u_xy + u_t                     {1,1,1}, {1,2}: 3!·(s/2), {3}: 3!/6
- *   J_5 = u_xxxxx + 10s·u_xxxy + 15u_xyy + 10u_xxt + 10s·u_yt
+ *   J_5 = u_xxxxx + 10s·u_xxxy + 15u_xyy + 10u_txx + 10s·u_ty
  *         {1⁵}, {1³,2}: 5!·(1/3!)(s/2), {1,2²}: 5!·(1/4)/2!, {1²,3}: 5!·(1/2!)(1/6), {2,3}: 5!·(s/2)(1/6)
  * The terms odd in s are exactly those with an odd number of y's, so the difference of the two
  * jets cancels every other partial exactly:
  *   u_y = (J_2⁺ − J_2⁻)/2,  u_xx = (J_2⁺ + J_2⁻)/2,  u_xy = (J_3⁺ − J_3⁻)/6,
- *   u_ty + u_xxxy = (J_5⁺ − J_5⁻)/20   (t at order 3 puts u_yt next to u_xxxy on purpose).
+ *   u_ty + u_xxxy = (J_5⁺ − J_5⁻)/20   (t at order 3 puts u_ty next to u_xxxy on purpose).
  * Jet r = 2: v_1 = e_y, J_2 = u_yy.
  *
  * Why a pair and not one jet: the engine's jets have order ≤ 8, and no single one-hot jet of order
@@ -27,6 +29,7 @@
  */
 import { along } from './fixedTangents.ts';
 import { defineOperator, type JetOperator, type OutputTerm } from './operator.ts';
+import { type QuantityName, vocabularyQuantities } from './partials.ts';
 
 export interface Kdv2dCoordinates {
   dimension: number;
@@ -37,42 +40,43 @@ export interface Kdv2dCoordinates {
 
 const DEFAULT: Kdv2dCoordinates = { dimension: 3, x: 0, y: 1, t: 2 };
 
-/** Quantity name → its combination of the three jets. */
-const PARTIALS: Record<string, { tex: string; terms: OutputTerm[] }> = {
-  u: { tex: 'u', terms: [{ direction: 0, order: 0, scale: 1 }] },
-  u_x: { tex: 'u_x', terms: [{ direction: 0, order: 1, scale: 1 }] },
-  u_y: {
-    tex: 'u_y',
-    terms: [
-      { direction: 0, order: 2, scale: 1 / 2 },
-      { direction: 1, order: 2, scale: -1 / 2 },
-    ],
-  },
-  u_xx: {
-    tex: 'u_{xx}',
-    terms: [
-      { direction: 0, order: 2, scale: 1 / 2 },
-      { direction: 1, order: 2, scale: 1 / 2 },
-    ],
-  },
-  u_xy: {
-    tex: 'u_{xy}',
-    terms: [
-      { direction: 0, order: 3, scale: 1 / 6 },
-      { direction: 1, order: 3, scale: -1 / 6 },
-    ],
-  },
-  u_yy: { tex: 'u_{yy}', terms: [{ direction: 2, order: 2, scale: 1 }] },
-  'u_ty+u_xxxy': {
-    tex: 'u_{ty}+u_{xxxy}',
-    terms: [
-      { direction: 0, order: 5, scale: 1 / 20 },
-      { direction: 1, order: 5, scale: -1 / 20 },
-    ],
-  },
+/** What the construction outputs, in this order. */
+export const KDV2D_OUTPUTS = [
+  'u',
+  'u_x',
+  'u_y',
+  'u_xx',
+  'u_xy',
+  'u_yy',
+  'u_ty+u_xxxy',
+] as const satisfies readonly QuantityName[];
+
+export type Kdv2dOutput = (typeof KDV2D_OUTPUTS)[number];
+
+/** Each output as its combination of the three jets. */
+const CONSTRUCTION: Record<Kdv2dOutput, OutputTerm[]> = {
+  u: [{ direction: 0, order: 0, scale: 1 }],
+  u_x: [{ direction: 0, order: 1, scale: 1 }],
+  u_y: [
+    { direction: 0, order: 2, scale: 1 / 2 },
+    { direction: 1, order: 2, scale: -1 / 2 },
+  ],
+  u_xx: [
+    { direction: 0, order: 2, scale: 1 / 2 },
+    { direction: 1, order: 2, scale: 1 / 2 },
+  ],
+  u_xy: [
+    { direction: 0, order: 3, scale: 1 / 6 },
+    { direction: 1, order: 3, scale: -1 / 6 },
+  ],
+  u_yy: [{ direction: 2, order: 2, scale: 1 }],
+  'u_ty+u_xxxy': [
+    { direction: 0, order: 5, scale: 1 / 20 },
+    { direction: 1, order: 5, scale: -1 / 20 },
+  ],
 };
 
-export function kdv2dOperator(coordinates: Kdv2dCoordinates = DEFAULT): JetOperator {
+export function kdv2dOperator(coordinates: Kdv2dCoordinates = DEFAULT): JetOperator<Kdv2dOutput> {
   const { dimension, x, y, t } = coordinates;
   return defineOperator({
     name: 'kdv2d-partials',
@@ -87,15 +91,6 @@ export function kdv2dOperator(coordinates: Kdv2dCoordinates = DEFAULT): JetOpera
         [along(1, y)],
       ],
     },
-    quantities: Object.entries(PARTIALS).map(([name, q]) => ({ name, ...q })),
-  });
-}
-
-/** The residual at every point from the operator's quantities (named as above). */
-export function kdv2dResidual(q: Readonly<Record<string, ArrayLike<number>>>): Float64Array {
-  const n = q.u.length;
-  return Float64Array.from({ length: n }, (_, p) => {
-    const nonlinear = 3 * (q.u_xy[p] * q.u_x[p] + q.u_y[p] * q.u_xx[p]);
-    return q['u_ty+u_xxxy'][p] + nonlinear - q.u_xx[p] + 2 * q.u_yy[p];
+    quantities: vocabularyQuantities(KDV2D_OUTPUTS, CONSTRUCTION),
   });
 }

@@ -12,6 +12,12 @@
  * adds a·u_t to its J_2 (the t² coefficient of u(x + vt + a e_t t²/2) is vᵀ∇²u v/2 + a u_t/2 and
  * no other partial has order 2). The estimate multiplies Σ_r J_2 by s (d/B, 1/B or 1), so a = 1/(s·R)
  * gives exactly u_t: a = 1/d for sparse and exact jets, 1 for dense ones. No extra jet for u_t.
+ *
+ * With `draws` = D > 1 (the unbiased loss: D = 2) a point carries D independent draws of B jets,
+ * R = D·B, draw k in jets [k·B, (k + 1)·B): dense jets are independent anyway, sparse ones are D
+ * independent uniform B-subsets (JetDrawSpec.subsets), so B ≤ d suffices, not D·B ≤ d. The
+ * operator's quantity is the mean of the D estimates (scale d/(D·B) or 1/(D·B)); the unbiased loss
+ * reads each draw's estimate with directionRangeWeights (combine.ts) of the B-jet operator.
  */
 import { defineOperator, type JetOperator, OperatorError } from './operator.ts';
 
@@ -27,6 +33,8 @@ export interface LaplacianOptions {
   spatial?: number;
   /** Input index of t: estimate u_t + Δu instead. */
   time?: number;
+  /** Independent draws of B jets per point (default 1; not for 'exact'). */
+  draws?: number;
 }
 
 const TEX: Record<LaplacianMethod, string> = {
@@ -53,8 +61,15 @@ export function laplacianOperator(options: LaplacianOptions): JetOperator {
       `${method} Laplacian: samples must be an integer in 1..${method === 'sparse' ? d : '∞'}, got ${B}`,
     );
   }
-  const scale = method === 'sparse' ? d / B : method === 'exact' ? 1 : 1 / B;
-  // a = 1/(scale·B): 1/d for sparse and exact jets, 1 for dense ones (see the header).
+  const draws = options.draws ?? 1;
+  if (!Number.isInteger(draws) || draws < 1 || (method === 'exact' && draws !== 1)) {
+    throw new OperatorError(
+      `${method} Laplacian: draws must be ${method === 'exact' ? '1 (exact jets are not random)' : 'a positive integer'}, got ${draws}`,
+    );
+  }
+  const R = draws * B;
+  const scale = method === 'sparse' ? d / R : method === 'exact' ? 1 : 1 / R;
+  // a = 1/(scale·R): 1/d for sparse and exact jets, 1 for dense ones (see the header).
   const dense = method === 'rademacher' || method === 'gaussian';
   const extra =
     time === undefined ? undefined : { order: 2, index: time, value: dense ? 1 : 1 / d };
@@ -63,14 +78,24 @@ export function laplacianOperator(options: LaplacianOptions): JetOperator {
     extra === undefined
       ? ''
       : String.raw`,\quad\text{every jet with second tangent }${dense ? '' : String.raw`\tfrac1d`}e_t`;
+  const drawsTex =
+    draws === 1 ? '' : String.raw`,\quad\text{the mean of ${draws} independent draws}`;
   return defineOperator({
     name: `laplacian-${method}${time === undefined ? '' : '-with-time'}`,
-    tex: `${laplacianTex}\\approx ${TEX[method]}${timeTex}`,
+    tex: `${laplacianTex}\\approx ${TEX[method]}${timeTex}${drawsTex}`,
     dimension,
     order: 2,
     draw: {
       kind: 'random',
-      spec: { kind: method, directions: B, order: 2, dimension, range: d, extra },
+      spec: {
+        kind: method,
+        directions: R,
+        order: 2,
+        dimension,
+        range: d,
+        extra,
+        ...(method === 'sparse' && draws > 1 ? { subsets: draws } : {}),
+      },
     },
     quantities: [
       {

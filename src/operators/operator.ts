@@ -30,13 +30,14 @@ export interface OutputTerm {
   scale: number;
 }
 
-export interface Quantity {
-  name: string;
+export interface Quantity<N extends string = string> {
+  name: N;
   tex: string;
   terms: readonly OutputTerm[];
 }
 
-export interface OperatorSpec {
+/** N: the quantities' names (the vocabulary of src/operators/partials.ts for mixed partials). */
+export interface OperatorSpec<N extends string = string> {
   /** Identifier, e.g. 'laplacian-sparse'. */
   name: string;
   /** The operator and its estimator, as TeX for the dashboard. */
@@ -48,10 +49,10 @@ export interface OperatorSpec {
   draw: OperatorDraw;
   /** The components of the operator's value: one for a scalar operator, d for ∇u, the needed
    * partials for a PDE residual. */
-  quantities: readonly Quantity[];
+  quantities: readonly Quantity<N>[];
 }
 
-export interface JetOperator extends OperatorSpec {
+export interface JetOperator<N extends string = string> extends OperatorSpec<N> {
   /** Jets per point R. */
   readonly directions: number;
   /** Whether the draw depends on (seed, step); false for exact and fixed constructions. */
@@ -80,10 +81,10 @@ export interface JetOperator extends OperatorSpec {
     shape: JetShape,
     outputWidth?: number,
     output?: number,
-  ): Record<string, Float64Array>;
+  ): Record<N, Float64Array>;
   /** One named quantity at every point (N values). */
   quantity(
-    name: string,
+    name: N,
     outputs: ArrayLike<number>,
     shape: JetShape,
     outputWidth?: number,
@@ -127,7 +128,7 @@ function validateQuantities(spec: OperatorSpec, directions: number): void {
   }
 }
 
-export function defineOperator(spec: OperatorSpec): JetOperator {
+export function defineOperator<N extends string>(spec: OperatorSpec<N>): JetOperator<N> {
   const { draw, dimension, order, quantities } = spec;
   if (draw.kind === 'random') {
     validateDrawSpec(draw.spec);
@@ -189,7 +190,7 @@ export function defineOperator(spec: OperatorSpec): JetOperator {
           q.name,
           evaluateQuantity(q.terms, outputs, batchShape, outputWidth, output),
         ]),
-      );
+      ) as Record<N, Float64Array>;
     },
     quantity(name, outputs, batchShape, outputWidth = 1, output = 0) {
       const q = byName.get(name);

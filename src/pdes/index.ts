@@ -1,4 +1,5 @@
 import type { BoundaryFactor } from '../jet/mlp.ts';
+import type { QuantityName } from '../operators/partials.ts';
 import {
   BALL_NONLINEARITIES,
   type BallNonlinearity,
@@ -7,10 +8,9 @@ import {
 import type { BallSolution } from './ballSolution.ts';
 import { clampedSinCos } from './clampedSinCos.ts';
 import { drawCoefficients } from './coefficients.ts';
-import { HIGH_ORDER_PROBLEMS, type HighOrderProblem, requiredPartials } from './highOrder.ts';
+import { HIGH_ORDER_PROBLEMS, type HighOrderProblem, requiredQuantities } from './highOrder.ts';
 import { PARABOLIC_HORIZON, PARABOLIC_PROBLEMS, type ParabolicProblem } from './parabolic.ts';
 import { PARABOLIC_REFERENCES, type ParabolicReference } from './parabolicReference.ts';
-import type { PartialName } from './partials.ts';
 import {
   BALL_SAMPLERS,
   type BallSamplerId,
@@ -73,12 +73,13 @@ export interface ParabolicPdeEntry extends PdeEntryBase {
   readonly sampler: BrownianSampler;
 }
 
-/** Low-dimensional high-order problems given as residuals of named partials. */
+/** Low-dimensional high-order problems given as residuals of named operator outputs. */
 export interface HighOrderPdeEntry extends PdeEntryBase {
   readonly domain: 'box';
   readonly operator: 'mixed-partials';
   readonly problem: HighOrderProblem;
-  readonly partials: readonly PartialName[];
+  /** The operator outputs its residuals read (src/operators/partials.ts). */
+  readonly quantities: readonly QuantityName[];
   readonly sampler: BoxSampler;
 }
 
@@ -157,7 +158,7 @@ function highOrderEntry(problem: HighOrderProblem): HighOrderPdeEntry {
     testSetSize: 0,
     metric: 'none',
     problem,
-    partials: requiredPartials(problem),
+    quantities: requiredQuantities(problem),
     sampler: { kind: 'box-uniform' },
   };
 }

@@ -114,6 +114,7 @@ export function planRandomJets(
       extraOrder: extra?.order ?? 0,
       extraIndex: extra?.index ?? 0,
       extraCoefficient: extra ? extraCoefficient(extra) : 0,
+      subsets: spec.subsets ?? 1,
     },
     workgroups: Math.ceil(invocations / WORKGROUP_SIZE),
     named,

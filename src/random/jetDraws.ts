@@ -17,6 +17,7 @@ import {
 
 /**
  * sparse    : B one-hot first tangents e_i, i drawn uniformly without replacement from 0..range−1
+ *             (or `subsets` independent such draws, one after the other: JetDrawSpec.subsets)
  * exact     : every one-hot first tangent e_0 … e_{range−1} (no randomness)
  * rademacher: dense first tangents, coordinates 0..range−1 independent ±1, the rest 0
  * gaussian  : dense first tangents, coordinates 0..range−1 independent N(0, 1), the rest 0
@@ -32,7 +33,8 @@ export interface ExtraTangent {
 
 export interface JetDrawSpec {
   kind: JetDrawKind;
-  /** Jets per point R: B for sparse and dense draws, `range` for exact. */
+  /** Jets per point R: B for sparse and dense draws (subsets·B for several subsets), `range` for
+   * exact. */
   directions: number;
   /** Jet order K. */
   order: number;
@@ -41,6 +43,15 @@ export interface JetDrawSpec {
   /** Coordinates 0..range−1 are drawn (e.g. the d spatial ones of an (x, t) input). */
   range: number;
   extra?: ExtraTangent;
+  /**
+   * Sparse draws only: the R jets of a point are this many independent uniform subsets of
+   * R/subsets coordinates each (default 1), jets [g·R/subsets, (g + 1)·R/subsets) holding subset g,
+   * drawn from its own WordStream (seed, stream; step, point, g). The unbiased loss takes two, one
+   * per residual estimate: the first and second halves of a single 2B-draw without replacement
+   * would be neither independent nor (Floyd's order is not a uniform permutation) uniform subsets.
+   * One subset is the plain draw, whose words are those of subset 0.
+   */
+  subsets?: number;
 }
 
 /** Which draw of the sequence: the step, and the seed and stream of the key. */
@@ -53,6 +64,19 @@ export interface DrawKey {
 
 export function validateDrawSpec(spec: JetDrawSpec): void {
   const { kind, directions, order, dimension, range, extra } = spec;
+  const subsets = spec.subsets ?? 1;
+  if (kind !== 'sparse' && subsets !== 1) {
+    throw new RangeError(
+      `${kind} jets: subsets apply to sparse draws only (dense jets are independent already, ` +
+        `exact ones not random), got subsets = ${subsets}`,
+    );
+  }
+  if (!Number.isInteger(subsets) || subsets < 1 || !Number.isInteger(directions / subsets)) {
+    throw new RangeError(
+      `sparse jets: subsets must be a positive integer that divides directions = ${directions}, ` +
+        `got ${subsets}`,
+    );
+  }
   const integers: [string, number, number, number][] = [
     ['order', order, 1, 8],
     ['dimension', dimension, 1, 2 ** 31 - 1],
@@ -66,9 +90,9 @@ export function validateDrawSpec(spec: JetDrawSpec): void {
       );
     }
   }
-  if (kind === 'sparse' && directions > range) {
+  if (kind === 'sparse' && directions / subsets > range) {
     throw new RangeError(
-      `sparse jets: cannot draw ${directions} distinct coordinates out of ${range}`,
+      `sparse jets: cannot draw ${directions / subsets} distinct coordinates out of ${range}`,
     );
   }
   if (kind === 'exact' && directions !== range) {
@@ -90,8 +114,9 @@ export function extraCoefficient(extra: ExtraTangent): number {
 }
 
 /**
- * The B coordinates of one point's sparse jets, in the order the GPU writes them (Floyd's
- * algorithm over the WordStream (seed, stream; step, point, 0); see shaders/randomJets.wgsl).
+ * The B coordinates of one point's sparse jets (of its subset `subset`), in the order the GPU
+ * writes them (Floyd's algorithm over the WordStream (seed, stream; step, point, subset); see
+ * shaders/randomJets.wgsl).
  */
 export function sparseIndices(
   key: readonly [number, number],
@@ -99,13 +124,33 @@ export function sparseIndices(
   point: number,
   range: number,
   samples: number,
+  subset = 0,
 ): Int32Array {
-  const stream = new WordStream(key, step, point, 0);
+  const stream = new WordStream(key, step, point, subset);
   const picks = new Int32Array(samples);
   for (let r = 0; r < samples; r++) {
     const j = range - samples + r;
     const t = stream.uniformBelow(j + 1);
     picks[r] = picks.subarray(0, r).includes(t) ? j : t;
+  }
+  return picks;
+}
+
+/**
+ * All `subsets`·B coordinates of one point's sparse jets: subset g (sparseIndices with subset g)
+ * in jets [g·B, (g + 1)·B), each an independent uniform B-subset of 0..range−1.
+ */
+export function sparseSubsetIndices(
+  key: readonly [number, number],
+  step: number,
+  point: number,
+  range: number,
+  samples: number,
+  subsets: number,
+): Int32Array {
+  const picks = new Int32Array(subsets * samples);
+  for (let g = 0; g < subsets; g++) {
+    picks.set(sparseIndices(key, step, point, range, samples, g), g * samples);
   }
   return picks;
 }
@@ -157,10 +202,13 @@ export function drawTangents(spec: JetDrawSpec, points: number, at: DrawKey): Ta
   const step = requireU32(at.step, 'step');
   const key = randomKey(at.seed, at.stream ?? RandomStream.jets);
   switch (spec.kind) {
-    case 'sparse':
+    case 'sparse': {
+      const subsets = spec.subsets ?? 1;
+      const samples = spec.directions / subsets;
       return oneHotTangents(spec, points, (p) =>
-        sparseIndices(key, step, p, spec.range, spec.directions),
+        sparseSubsetIndices(key, step, p, spec.range, samples, subsets),
       );
+    }
     case 'exact': {
       const all = Int32Array.from({ length: spec.range }, (_, i) => i);
       return oneHotTangents(spec, points, () => all);

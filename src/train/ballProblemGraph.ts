@@ -64,19 +64,25 @@ import {
 } from './problemGraph.ts';
 import { planResidualLoss, ResidualLoss, type ResidualLossPlan } from './residualLoss.ts';
 
-/** The operator of a ball problem for the chosen estimator; `samples` jets per point. */
+/**
+ * The operator of a ball problem for the chosen estimator; `samples` jets per point, or `draws`
+ * independent draws of `samples` jets each (the unbiased loss; random estimators only: sparse
+ * ones draw separate uniform subsets, see laplacian.ts).
+ */
 export function ballOperator(
   pde: BallPdeEntry,
   options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
   samples: number,
+  draws = 1,
 ): JetOperator {
   const d = options.dimension;
   if (pde.operator === 'laplacian') {
-    return laplacianOperator({ dimension: d, method: options.estimator, samples });
+    return laplacianOperator({ dimension: d, method: options.estimator, samples, draws });
   }
   if (options.estimator === 'exact') return biharmonicOperator({ dimension: d, method: 'exact' });
   if (options.estimator === 'gaussian') {
-    return biharmonicOperator({ dimension: d, method: 'gaussian', samples });
+    // Dense Gaussian jets are all independent: D draws of B are D·B jets.
+    return biharmonicOperator({ dimension: d, method: 'gaussian', samples: draws * samples });
   }
   throw new TrainingOptionsError(
     `the biharmonic operator has a Gaussian estimator and an exact one, not '${options.estimator}'`,
@@ -91,6 +97,7 @@ export function ballOperatorSizing(
   pde: BallPdeEntry,
   options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
   samples: number,
+  draws = 1,
 ): OperatorSizing {
   const d = options.dimension;
   if (pde.operator === 'biharmonic' && options.estimator === 'exact') {
@@ -101,7 +108,7 @@ export function ballOperatorSizing(
       draw: { kind: 'fixed', tangentKind: d > 1 ? 'dense' : 'oneHot' },
     };
   }
-  return sizingOf(ballOperator(pde, options, samples));
+  return sizingOf(ballOperator(pde, options, samples, draws));
 }
 
 /** The tangent inputs of a ball step: drawn on the GPU every step, or fixed and uploaded once. */
@@ -120,7 +127,8 @@ export interface BallGraphPlan {
   readonly points: number;
   readonly dimension: number;
   readonly jetsPerPoint: number;
-  /** The unbiased loss with random jets: 2B jets drawn, the first B for r₁, the rest for r₂. */
+  /** The unbiased loss with random jets: two independent draws of B jets, [0, B) for r₁ and
+   * [B, 2B) for r₂ (sparse: two independent uniform B-subsets). */
   readonly split: boolean;
   /** Whether the residual gets a second weight vector (the unbiased loss). */
   readonly unbiased: boolean;
@@ -168,12 +176,13 @@ type BallPlanOptions = Pick<
 function planBallJets(pde: BallPdeEntry, options: BallPlanOptions) {
   const N = options.points;
   const B = options.jetsPerPoint;
-  // The unbiased loss needs two independent estimates per point. Random estimators draw 2B jets,
-  // the first B for r₁ and the rest for r₂; the exact operator has no randomness, so both
-  // "draws" are its d jets and the unbiased loss equals the biased one.
+  // The unbiased loss needs two independent estimates per point. Random estimators make two
+  // independent draws of B jets, jets [0, B) for r₁ and [B, 2B) for r₂ (sparse: two separate
+  // uniform B-subsets, so B ≤ d suffices); the exact operator has no randomness, so both "draws"
+  // are its d jets and the unbiased loss equals the biased one.
   const split = options.loss === 'unbiased' && options.estimator !== 'exact';
   const estimateSizing = ballOperatorSizing(pde, options, B);
-  const drawSizing = split ? ballOperatorSizing(pde, options, 2 * B) : estimateSizing;
+  const drawSizing = split ? ballOperatorSizing(pde, options, B, 2) : estimateSizing;
   const shape = shapeOf(drawSizing, N, structureOf(drawSizing, options.collapsed));
   const tangentKind = tangentKindOf(drawSizing);
   const jets: BallJetsPlan =
@@ -270,15 +279,20 @@ type BallForward =
   | { kind: 'jet'; jet: ForwardJet }
   | { kind: 'tangent'; jet: ForwardGradientJet; dot: CotangentDot };
 
-/** The operators of a planned step (checked against the plan) and the residual's row weights. */
-function ballOperators(
+/**
+ * The operators of a planned step (checked against the plan) and the residual's row weights: with
+ * the unbiased loss `weights` read r₁'s estimate from jets [0, B) and `weights2` r₂'s from
+ * [B, 2B) (the same weights when the estimator is exact). Exported for the tests that compute the
+ * loss on the CPU.
+ */
+export function ballOperators(
   pde: BallPdeEntry,
   options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
   plan: BallGraphPlan,
 ): { draw: JetOperator; weights: Float64Array; weights2: Float64Array | null } {
   const B = plan.jetsPerPoint;
   const estimateOperator = ballOperator(pde, options, B);
-  const drawOperator = plan.split ? ballOperator(pde, options, 2 * B) : estimateOperator;
+  const drawOperator = plan.split ? ballOperator(pde, options, B, 2) : estimateOperator;
   requireSizing(drawOperator, plan.drawSizing);
   const { shape } = plan;
   const terms = estimateOperator.quantities[0].terms;

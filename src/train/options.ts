@@ -225,10 +225,11 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
         'coordinates without replacement: jetsPerPoint must be ≤ dimension',
     );
   }
-  if (options.loss === 'unbiased' && (options.collapsed || options.estimator === 'sparse')) {
+  if (options.loss === 'unbiased' && options.collapsed) {
     throw new TrainingOptionsError(
-      'the unbiased loss needs two independent jet draws per point kept apart: use a dense ' +
-        '(rademacher or gaussian) or exact estimator with collapsed = false',
+      'the unbiased loss needs its two independent jet draws per point in separate rows, and ' +
+        'collapsed = true sums the top-order rows of all jets of a point into one: use ' +
+        'collapsed = false (--no-collapsed) with the unbiased loss',
     );
   }
   if (options.gradientEstimator === 'forward-gradient' && pde.domain !== 'ball') {

@@ -81,10 +81,14 @@ const RESIDUAL_NONLINEARITY: Record<ParabolicId, ResidualNonlinearity> = {
 };
 const WORKGROUP_SIZE = 64;
 
-/** u_t + Δ_x u on the (x, t) input of width d + 1, from `samples` jets per point. */
+/**
+ * u_t + Δ_x u on the (x, t) input of width d + 1, from `samples` jets per point, or `draws`
+ * independent draws of `samples` jets each (the unbiased loss; see laplacian.ts).
+ */
 export function parabolicOperator(
   options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
   samples: number,
+  draws = 1,
 ): JetOperator {
   const d = options.dimension;
   return laplacianOperator({
@@ -93,6 +97,7 @@ export function parabolicOperator(
     samples,
     spatial: d,
     time: d,
+    draws,
   });
 }
 
@@ -170,7 +175,7 @@ export interface ParabolicGraphPlan {
   readonly terminalPoints: number;
   readonly termCount: number;
   readonly jetsPerPoint: number;
-  /** The unbiased loss with random jets: 2B jets, B for r₁ and B for r₂. */
+  /** The unbiased loss with random jets: two independent draws of B jets, B for r₁ and B for r₂. */
   readonly split: boolean;
   readonly unbiased: boolean;
   readonly interior: ParabolicInteriorPlan;
@@ -227,11 +232,12 @@ function planInterior(
 ): ParabolicInteriorPlan & { split: boolean } {
   const n = options.points;
   const B = options.jetsPerPoint;
-  // The unbiased loss draws 2B independent dense jets, B for r₁ and B for r₂; exact jets have no
-  // randomness, so there both "draws" are the same d jets.
+  // The unbiased loss makes two independent draws of B jets, [0, B) for r₁ and [B, 2B) for r₂
+  // (sparse: two separate uniform B-subsets); exact jets have no randomness, so there both
+  // "draws" are the same d jets.
   const split = options.loss === 'unbiased' && options.estimator !== 'exact';
   const estimateSizing = sizingOf(parabolicOperator(options, B));
-  const drawSizing = split ? sizingOf(parabolicOperator(options, 2 * B)) : estimateSizing;
+  const drawSizing = split ? sizingOf(parabolicOperator(options, B, 2)) : estimateSizing;
   if (drawSizing.draw.kind !== 'random') {
     throw new Error("the parabolic operator's jets are always drawn");
   }
@@ -453,7 +459,7 @@ async function buildInterior(
 }> {
   const B = plan.jetsPerPoint;
   const estimateOperator = parabolicOperator(options, B);
-  const drawOperator = plan.split ? parabolicOperator(options, 2 * B) : estimateOperator;
+  const drawOperator = plan.split ? parabolicOperator(options, B, 2) : estimateOperator;
   requireSizing(drawOperator, plan.interior.drawSizing);
   const shape = plan.interior.shape;
   const terms = estimateOperator.quantities[0].terms;

@@ -148,6 +148,11 @@ const cases: StepCase[] = [
     pde: 'allen-cahn-parabolic',
     options: { estimator: 'rademacher', jetsPerPoint: 2, collapsed: false, loss: 'unbiased' },
   },
+  // Two independent sparse subsets of 2 of the d = 3 coordinates (2B > d: one 2B-draw could not).
+  {
+    pde: 'semilinear-heat',
+    options: { estimator: 'sparse', jetsPerPoint: 2, collapsed: false, loss: 'unbiased' },
+  },
   {
     pde: 'sine-gordon-parabolic',
     options: {
@@ -205,6 +210,12 @@ describe('parabolic problem graph', () => {
 
       const engine = new ReferenceJetEngine(architecture, unpackParameters(widths, initial));
       const n = options.points;
+      if (options.estimator === 'sparse') {
+        // The GPU's jets are the CPU mirror's (two independent subsets with the unbiased loss).
+        expect(interior.cpu.tangents).toEqual(
+          graph.interior.operator.tangents(n, { seed: options.seed, step: 3 }),
+        );
+      }
       const N = (u: number) => problem.nonlinearity(u, d);
       const dN = (u: number) => (N(u + 1e-6) - N(u - 1e-6)) / 2e-6;
 

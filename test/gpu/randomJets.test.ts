@@ -19,7 +19,12 @@ import { GpuRandomJets } from '../../src/random/gpuRandomJets.ts';
 import { drawTangents, type JetDrawSpec } from '../../src/random/jetDraws.ts';
 import { philox4x32 } from '../../src/random/philox.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
-import { moments, sparseIndexChiSquare } from '../unit/random/statistics.ts';
+import {
+  chiSquareCritical,
+  moments,
+  sparseIndexChiSquare,
+  subsetPairChiSquares,
+} from '../unit/random/statistics.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const ALPHA = 1e-3;
@@ -245,6 +250,54 @@ describe('random jets on the GPU', () => {
       `sparse index frequencies: χ² = ${test.statistic.toFixed(1)} on ${test.df} df, p = ${test.pValue.toFixed(3)}`,
     );
     expect(test.pValue).toBeGreaterThan(ALPHA);
+  });
+
+  it('two sparse subsets per point (the unbiased loss): equal to the CPU mirror, independent and uniform', async () => {
+    // d = 6, B = 2 as in the CPU test, on the GPU's own draws: 20 000 pairs, χ² at p = 1e-4.
+    const N = 20_000;
+    const spec: JetDrawSpec = {
+      kind: 'sparse',
+      directions: 4,
+      order: 2,
+      dimension: 6,
+      range: 6,
+      subsets: 2,
+    };
+    const draw = await gpuTangents(spec, N, 606, 9);
+    expectSameTangents(draw, drawTangents(spec, N, { seed: 606, step: 9 }), true);
+    if (draw.kind !== 'oneHot') throw new Error('sparse jets are one-hot');
+    const first = (p: number, from: number) =>
+      [0, 1].map((r) => draw.index[(4 * p + from + r) * 2]);
+    const result = subsetPairChiSquares((p) => [first(p, 0), first(p, 2)], N, 6, 2);
+    for (const t of ['first', 'second', 'joint', 'overlap'] as const) {
+      const { statistic, df } = result[t];
+      const critical = chiSquareCritical(1e-4, df);
+      console.log(
+        `GPU two subsets ${t}: χ² = ${statistic.toFixed(1)} on ${df} df (critical ${critical.toFixed(1)})`,
+      );
+      expect(statistic, t).toBeLessThan(critical);
+    }
+    // A wider draw with the time tangent, and B = range in each subset: still the mirror exactly.
+    const extra = { order: 2, index: 23, value: 0.25 };
+    for (const [directions, range] of [
+      [10, 23],
+      [46, 23],
+    ]) {
+      const wide: JetDrawSpec = {
+        kind: 'sparse',
+        directions,
+        order: 3,
+        dimension: 24,
+        range,
+        extra,
+        subsets: 2,
+      };
+      expectSameTangents(
+        await gpuTangents(wide, 300, 31, 2),
+        drawTangents(wide, 300, { seed: 31, step: 2 }),
+        true,
+      );
+    }
   });
 
   it('sparse with B = d draws every index once; a new step draws anew, the same step the same', async () => {

@@ -22,6 +22,13 @@ const run = { steps: 10, evalEvery: 0, logEvery: 1 };
 
 const RUNS: Record<string, Record<string, unknown>> = {
   ball: { ...small, estimator: 'sparse', jetsPerPoint: 2 },
+  'ball unbiased sparse (two subsets of 3 of d = 5)': {
+    ...small,
+    estimator: 'sparse',
+    jetsPerPoint: 3,
+    loss: 'unbiased',
+    collapsed: false,
+  },
   parabolic: { ...small, pde: 'semilinear-heat', estimator: 'sparse', jetsPerPoint: 2 },
   spsa: { ...small, estimator: 'sparse', jetsPerPoint: 2, gradientEstimator: 'spsa' },
   'forward gradient': {

@@ -101,6 +101,24 @@ describe('stochastic Laplacians are unbiased, with the predicted variance', () =
     expect(order(measured)).toEqual(order(predicted));
   });
 
+  it('two draws (the unbiased loss): sparse ones are two subsets, their mean unbiased (4 SE)', async () => {
+    const operator = laplacianOperator({ dimension: d, method: 'sparse', samples: 3, draws: 2 });
+    // Two independent subsets of 3 of the d = 5 coordinates: six jets, though 6 > d.
+    expect(operator.directions).toBe(6);
+    expect(operator.draw.kind === 'random' && operator.draw.spec.subsets).toBe(2);
+    expect(operator.quantities[0].terms).toEqual([{ direction: 'all', order: 2, scale: d / 6 }]);
+    const s = summarize(await repeatedEstimates(net, operator, POINT, 500, [1, 2]));
+    expect(Math.abs(s.mean - trace)).toBeLessThan(4 * s.standardError);
+    // Dense draws are the same jets as B·draws plain ones; exact jets take no second draw.
+    const dense = laplacianOperator({ dimension: d, method: 'rademacher', samples: 2, draws: 2 });
+    expect(dense.draw).toEqual(
+      laplacianOperator({ dimension: d, method: 'rademacher', samples: 4 }).draw,
+    );
+    expect(() => laplacianOperator({ dimension: d, method: 'exact', draws: 2 })).toThrow(
+      /draws must be 1/,
+    );
+  });
+
   it('sparse with B = d is exact: zero variance', async () => {
     const operator = laplacianOperator({ dimension: d, method: 'sparse', samples: d });
     const estimates = await repeatedEstimates(net, operator, POINT, 20, [5]);

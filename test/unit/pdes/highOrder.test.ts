@@ -1,112 +1,176 @@
+/**
+ * The high-order problems (src/pdes/highOrder.ts) against their exact travelling waves, two
+ * independent ways:
+ *   closed form: each partial by the chain rule, ∂_t^a ∂_x^b ∂_y^c u = (−ω)^a k_x^b k_y^c A F^(a+b+c)(θ)
+ *     (travellingWave.ts waveQuantity), read by the residual formulas;
+ *   through the jets: the exact solution as float64 Taylor arithmetic (waveJet) pushed along the
+ *     operator's own jet tangents and combined by the operator, as the trainer does with the network.
+ * Each wave solves its equation exactly, so every residual must vanish to rounding relative to its
+ * largest term; a wrong coefficient, a dropped term or a wrong dispersion relation would not (a 1 %
+ * change of ω is checked to leave a residual far above the tolerance).
+ */
 import { describe, expect, it } from 'vitest';
-import { Jet, pushCurve } from '../../../src/jet/jet.ts';
-import {
-  gkdv1d,
-  GKDV_DISPERSION,
-  HIGH_ORDER_PROBLEMS,
-  kdv2d,
-  kp2d,
-  requiredPartials,
-} from '../../../src/pdes/highOrder.ts';
+import { rowOf, rowsPerPoint } from '../../../src/engine/jetLayout.ts';
+import { pushCurve } from '../../../src/jet/jet.ts';
+import { SeededRandom } from '../../../src/jet/seededRandom.ts';
+import { fixedJetTangents } from '../../../src/operators/fixedTangents.ts';
 import {
   PARTIAL_NAMES,
   partialMultiIndex,
   partialOrder,
-  type PartialName,
-  type PartialValues,
-} from '../../../src/pdes/partials.ts';
+  QUANTITY_NAMES,
+  quantityPartials,
+  type QuantityName,
+} from '../../../src/operators/partials.ts';
+import {
+  gkdv1d,
+  HIGH_ORDER_PROBLEMS,
+  type HighOrderProblem,
+  kdv2d,
+  kp2d,
+  requiredQuantities,
+} from '../../../src/pdes/highOrder.ts';
+import { evaluateResiduals, residualsOver } from '../../../src/pdes/residualTerms.ts';
+import { type TravellingWave, waveQuantity, waveValue } from '../../../src/pdes/travellingWave.ts';
 
-/**
- * The residual formulas are checked on exact travelling waves u = F(θ), θ = kx + ly − ωt, whose
- * partials are ∂_t^a ∂_x^b ∂_y^c u = (−ω)^a k^b l^c F^(a+b+c)(θ), with F's derivatives from a
- * one-dimensional float64 jet. Each wave solves its equation exactly, so every residual must vanish
- * (to rounding, relative to the largest term); a wrong coefficient or a dropped term would not.
- */
-interface Wave {
-  k: number;
-  l: number;
-  omega: number;
-  profile: (theta: Jet) => Jet;
+/** Uniform points of the problem's box, in its variable order. */
+function boxPoints(problem: HighOrderProblem, count: number, seed: number): number[][] {
+  const random = new SeededRandom(seed);
+  return Array.from({ length: count }, () =>
+    problem.variables.map((v) => {
+      const [low, high] = problem.box[v] ?? [NaN, NaN];
+      return random.uniformIn(low, high);
+    }),
+  );
 }
 
-const sech2 = (theta: Jet): Jet => theta.apply('tanh').pow(2).neg().add(1);
-
-function wavePartials(wave: Wave, x: number, y: number, t: number): PartialValues {
-  const theta0 = wave.k * x + wave.l * y - wave.omega * t;
-  const [theta] = pushCurve([theta0], [[1], null, null, null]);
-  const derivatives = wave.profile(theta).derivatives();
-  const values: Partial<Record<PartialName, number>> = {};
-  for (const name of PARTIAL_NAMES) {
-    const alpha = partialMultiIndex(name);
-    const factor = (-wave.omega) ** alpha.t * wave.k ** alpha.x * wave.l ** alpha.y;
-    values[name] = factor * derivatives[partialOrder(name)];
+/** Closed-form values of every quantity the problem's residuals read, at one point. */
+function closedFormValues(
+  problem: HighOrderProblem,
+  wave: TravellingWave,
+  point: readonly number[],
+): Partial<Record<QuantityName, number>> {
+  const values: Partial<Record<QuantityName, number>> = {};
+  for (const q of requiredQuantities(problem)) {
+    values[q] = waveQuantity(wave, problem.variables, q, point);
   }
   return values;
 }
 
-/** |r| ≤ 1e-12 · (largest |partial| + its square): rounding in sums of terms of that size. */
-function expectResidualVanishes(values: PartialValues, r: number): void {
+/**
+ * The residual's own scale: its largest quantity and that squared (the nonlinear terms are
+ * products of two quantities), times the sum's rounding. 1e-11 leaves ~100× over float64 rounding.
+ */
+function residualTolerance(values: Partial<Record<QuantityName, number>>): number {
   const scale = Math.max(...Object.values(values).map((v) => Math.abs(v ?? 0)));
-  expect(Math.abs(r)).toBeLessThanOrEqual(1e-12 * (scale + scale * scale));
+  return 1e-11 * (scale + scale * scale);
 }
 
-const SAMPLES: [number, number, number][] = [
-  [0.3, -0.2, 0.1],
-  [-0.7, 0.5, 0.8],
-  [0.05, 0.9, 0.4],
-];
-
-describe('high-order residuals vanish on exact travelling waves', () => {
-  it('2-D KdV: u = 2k tanh θ with ω = (2l² − k² + 4k³l)/l', () => {
-    // With G = F': the residual is d/dθ[(2l² − k² − ωl)G + k³l G'' + 3k²l G²]; G = A sech²θ needs A = 2k.
-    const k = 0.8;
-    const l = 1.3;
-    const wave = {
-      k,
-      l,
-      omega: (2 * l * l - k * k + 4 * k ** 3 * l) / l,
-      profile: (theta: Jet) => theta.apply('tanh').scale(2 * k),
-    };
-    for (const [x, y, t] of SAMPLES) {
-      const values = wavePartials(wave, x, y, t);
-      expectResidualVanishes(values, kdv2d.residuals[0].evaluate(values));
-    }
+/** The operator's outputs for the exact solution at some points, jets pushed through waveJet. */
+function jetOutputs(problem: HighOrderProblem, points: readonly number[][]) {
+  const operator = problem.operator();
+  if (operator.draw.kind !== 'fixed') throw new Error('a fixed construction is expected');
+  const jets = operator.draw.jets;
+  const shape = operator.shape(points.length);
+  const outputs = new Float64Array(rowsPerPoint(shape) * points.length);
+  const stride = rowsPerPoint(shape);
+  points.forEach((point, p) => {
+    const block = outputs.subarray(p * stride, (p + 1) * stride);
+    jets.forEach((jet, r) => {
+      const tangents = fixedJetTangents(jet, operator.dimension, operator.order);
+      const u = problem.exact.jet(pushCurve(point, tangents)).coeffs;
+      block[0] = u[0];
+      for (let k = 1; k <= operator.order; k++) block[rowOf(shape, r, k)] = u[k];
+    });
   });
+  return operator.evaluate(outputs, shape);
+}
 
-  it('2-D KP: u = 2k² sech²θ with ω = (3l² + 4k⁴)/k', () => {
-    // The residual is d²/dθ²[(3l² − ωk)F + 3k²F² + k⁴F''], zero for F = 2k² sech²θ and this ω.
-    const k = 1.1;
-    const l = 0.6;
-    const wave = {
-      k,
-      l,
-      omega: (3 * l * l + 4 * k ** 4) / k,
-      profile: (theta: Jet) => sech2(theta).scale(2 * k * k),
-    };
-    for (const [x, y, t] of SAMPLES) {
-      const values = wavePartials(wave, x, y, t);
-      expectResidualVanishes(values, kp2d.residuals[0].evaluate(values));
-    }
-  });
+describe.each(HIGH_ORDER_PROBLEMS.map((problem) => [problem.title, problem] as const))(
+  '%s: the exact solution',
+  (_title, problem) => {
+    const points = boxPoints(problem, 12, 41);
 
-  it('1-D gKdV: the soliton u = 3c sech²(k(x − ct)), k = √c/(2δ), zeroes r, r_x and r_t', () => {
-    const c = 0.5;
-    const k = Math.sqrt(c) / (2 * Math.sqrt(GKDV_DISPERSION));
-    const wave = { k, l: 0, omega: k * c, profile: (theta: Jet) => sech2(theta).scale(3 * c) };
-    for (const [x, , t] of SAMPLES) {
-      const values = wavePartials(wave, x / 10, 0, t / 10);
-      for (const term of gkdv1d.residuals) expectResidualVanishes(values, term.evaluate(values));
-    }
-  });
+    it('zeroes every residual, from closed-form partials', () => {
+      for (const point of points) {
+        const values = closedFormValues(problem, problem.exact.wave, point);
+        for (const term of problem.residuals) {
+          expect(Math.abs(term.evaluate(values)), `${term.name} at ${point}`).toBeLessThanOrEqual(
+            residualTolerance(values),
+          );
+        }
+      }
+    });
 
-  it('a perturbed wave leaves a residual (the check has teeth)', () => {
-    const values = { ...wavePartials({ k: 1, l: 1, omega: 1, profile: sech2 }, 0.4, 0.2, 0.3) };
-    expect(Math.abs(kp2d.residuals[0].evaluate(values))).toBeGreaterThan(1e-3);
-  });
-});
+    it("zeroes every residual through the operator's float64 jets, whose outputs match the closed form", () => {
+      const outputs = jetOutputs(problem, points);
+      for (const q of requiredQuantities(problem)) {
+        points.forEach((point, p) => {
+          const expected = waveQuantity(problem.exact.wave, problem.variables, q, point);
+          expect(Math.abs(outputs[q][p] - expected), `${q} at ${point}`).toBeLessThanOrEqual(
+            1e-10 * Math.max(1, Math.abs(expected)),
+          );
+        });
+      }
+      const residuals = evaluateResiduals(problem.residuals, outputs);
+      residuals.forEach((r, t) =>
+        r.forEach((value, p) => {
+          const tolerance = residualTolerance(
+            closedFormValues(problem, problem.exact.wave, points[p]),
+          );
+          expect(Math.abs(value), `${problem.residuals[t].name}`).toBeLessThanOrEqual(tolerance);
+        }),
+      );
+    });
 
-describe('partials and problem metadata', () => {
-  it('names partials canonically (t, x, y order) with their multi-indices', () => {
+    it('is not solved by a wave with ω 1 % off (the check has teeth)', () => {
+      const wrong = { ...problem.exact.wave, omega: problem.exact.wave.omega * 1.01 };
+      const worst = Math.max(
+        ...points.map((point) => {
+          const values = closedFormValues(problem, wrong, point);
+          return Math.abs(problem.residuals[0].evaluate(values)) / residualTolerance(values);
+        }),
+      );
+      expect(worst).toBeGreaterThan(1e4);
+    });
+
+    it('gives u* as its value, and initial and boundary data only on their faces', () => {
+      for (const point of points) {
+        expect(problem.exact.value(point)).toBe(
+          waveValue(problem.exact.wave, problem.variables, point),
+        );
+      }
+      const interior = points[0];
+      const t = problem.variables.indexOf('t');
+      const x = problem.variables.indexOf('x');
+      const initial = interior.map((v, i) => (i === t ? 0 : v));
+      const boundary = interior.map((v, i) => (i === x ? 1 : v));
+      expect(problem.data.initial(initial)).toBe(problem.exact.value(initial));
+      expect(problem.data.boundary(boundary)).toBe(problem.exact.value(boundary));
+      expect(() => problem.data.initial(interior)).toThrow(/initial point has t = 0/);
+      expect(() => problem.data.boundary(interior)).toThrow(/spatial coordinate at an end/);
+      expect(() => problem.data.initial([0])).toThrow(/coordinates/);
+      expect(problem.data.faces[0]).toEqual({ variable: 't', side: 0 });
+      expect(problem.data.faces).toHaveLength(1 + 2 * (problem.variables.length - 1));
+    });
+
+    it('reads only quantities of its own variables, and needs no source', () => {
+      for (const q of requiredQuantities(problem)) {
+        for (const p of quantityPartials(q)) {
+          const alpha = partialMultiIndex(p);
+          for (const v of ['t', 'x', 'y'] as const) {
+            if (alpha[v] > 0) expect(problem.variables, `${q}`).toContain(v);
+          }
+        }
+      }
+      expect(problem.exact.source).toBeNull();
+      expect(problem.operator().dimension).toBe(problem.variables.length);
+    });
+  },
+);
+
+describe('the vocabulary of partials', () => {
+  it('names each partial once, its variables in t, x, y order, with its multi-index', () => {
     expect(partialMultiIndex('u_txxx')).toEqual({ t: 1, x: 3, y: 0 });
     expect(partialMultiIndex('u_xxxy')).toEqual({ t: 0, x: 3, y: 1 });
     expect(partialMultiIndex('u')).toEqual({ t: 0, x: 0, y: 0 });
@@ -115,29 +179,34 @@ describe('partials and problem metadata', () => {
     for (const name of PARTIAL_NAMES) {
       expect(name.slice(2)).toBe([...name.slice(2)].sort().join(''));
     }
+    expect(new Set(QUANTITY_NAMES).size).toBe(QUANTITY_NAMES.length);
+    expect(quantityPartials('u_ty+u_xxxy')).toEqual(['u_ty', 'u_xxxy']);
   });
 
-  it('lists the partials each problem needs', () => {
-    expect(new Set(requiredPartials(kdv2d))).toEqual(
-      new Set(['u_ty', 'u_xxxy', 'u_xy', 'u_x', 'u_y', 'u_xx', 'u_yy']),
+  it('lists the quantities each problem reads, all outputs of its operator', () => {
+    expect(new Set(requiredQuantities(kdv2d))).toEqual(
+      new Set(['u_ty+u_xxxy', 'u_xy', 'u_x', 'u_y', 'u_xx', 'u_yy']),
     );
-    expect(new Set(requiredPartials(kp2d))).toEqual(
-      new Set(['u_tx', 'u', 'u_x', 'u_xx', 'u_xxxx', 'u_yy']),
+    expect(new Set(requiredQuantities(kp2d))).toEqual(
+      new Set(['u_tx+u_xxxx', 'u', 'u_x', 'u_xx', 'u_yy']),
     );
-    expect(new Set(requiredPartials(gkdv1d))).toEqual(
+    expect(new Set(requiredQuantities(gkdv1d))).toEqual(
       new Set(['u', 'u_t', 'u_x', 'u_xxx', 'u_tx', 'u_xx', 'u_xxxx', 'u_tt', 'u_txxx']),
     );
     for (const problem of HIGH_ORDER_PROBLEMS) {
-      for (const p of requiredPartials(problem)) {
-        const alpha = partialMultiIndex(p);
-        for (const variable of ['t', 'x', 'y'] as const) {
-          if (alpha[variable] > 0) expect(problem.variables).toContain(variable);
-        }
-      }
+      const outputs = new Set(problem.operator().quantities.map((q) => q.name));
+      for (const q of requiredQuantities(problem)) expect(outputs, `${problem.id}`).toContain(q);
+      expect([...outputs]).toEqual([...problem.outputs]);
     }
   });
 
-  it('refuses to evaluate a residual with a partial missing', () => {
-    expect(() => kp2d.residuals[0].evaluate({ u: 1 })).toThrow(/residual needs u_tx/);
+  it('refuses a residual over a quantity its operator does not output, and a missing value', () => {
+    const over = residualsOver(['u', 'u_x'] as const);
+    expect(() =>
+      over({ name: 'bad', tex: '', weight: 1, quantities: ['u_xx' as 'u'] }, (v) => v.u),
+    ).toThrow(/residual bad reads u_xx, not an output of its operator \(u, u_x\)/);
+    expect(() => kp2d.residuals[0].evaluate({ u: 1 })).toThrow(
+      /residual residual needs u_tx\+u_xxxx/,
+    );
   });
 });

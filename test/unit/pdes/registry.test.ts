@@ -45,7 +45,7 @@ describe('PDE registry', () => {
           break;
         case 'box':
           expect(entry.operator).toBe('mixed-partials');
-          expect(entry.partials.length).toBeGreaterThan(0);
+          expect(entry.quantities.length).toBeGreaterThan(0);
           expect(inputWidth(entry, entry.defaultDimension)).toBe(entry.problem.variables.length);
           break;
       }

@@ -157,3 +157,101 @@ export function normalCdf(x: number): number {
     );
   return x >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
+
+/** Pearson's statistic Σ(O − E)²/E of observed counts against expected ones. */
+export function pearsonStatistic(observed: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (observed.length !== expected.length) throw new RangeError('pearsonStatistic: lengths differ');
+  let statistic = 0;
+  for (let i = 0; i < observed.length; i++) {
+    statistic += (observed[i] - expected[i]) ** 2 / expected[i];
+  }
+  return statistic;
+}
+
+/** The critical value c with P(χ²_df ≥ c) = p (bisection on chiSquareSurvival, to 1e-9). */
+export function chiSquareCritical(p: number, df: number): number {
+  let low = 0;
+  let high = df + 10 * Math.sqrt(2 * df) + 100;
+  while (chiSquareSurvival(high, df) > p) high *= 2;
+  while (high - low > 1e-9 * high) {
+    const mid = (low + high) / 2;
+    if (chiSquareSurvival(mid, df) > p) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+function binomial(n: number, k: number): number {
+  let c = 1;
+  for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
+  return Math.round(c);
+}
+
+/** The rank of a B-subset of 0..d−1 among the C(d, B) subsets (combinatorial number system). */
+function subsetRank(picks: ArrayLike<number>): number {
+  const sorted = Array.from(picks).sort((a, b) => a - b);
+  return sorted.reduce((rank, c, i) => rank + binomial(c, i + 1), 0);
+}
+
+export interface SubsetTest {
+  statistic: number;
+  df: number;
+  pValue: number;
+}
+
+function subsetTest(observed: ArrayLike<number>, expected: ArrayLike<number>): SubsetTest {
+  const statistic = pearsonStatistic(observed, expected);
+  const df = observed.length - 1;
+  return { statistic, df, pValue: chiSquareSurvival(statistic, df) };
+}
+
+/**
+ * Goodness of fit of M pairs (S₁, S₂) of B-subsets of 0..d−1 (`pair(m)` gives pair m, each as B
+ * distinct indices in any order) against S₁, S₂ independent and uniform over the C(d, B) subsets:
+ *   first, second  each half uniform: χ² over the C(d, B) subsets, C(d, B) − 1 df
+ *   joint          the pair uniform over the C(d, B)² pairs (uniform halves and independence):
+ *                  C(d, B)² − 1 df
+ *   overlap        |S₁ ∩ S₂| against the hypergeometric law C(B, k)·C(d − B, B − k)/C(d, B), the
+ *                  overlap of two independent uniform B-subsets: min(B, d − B) df (the
+ *                  max(0, 2B − d)..B values, less one)
+ */
+export function subsetPairChiSquares(
+  pair: (m: number) => [ArrayLike<number>, ArrayLike<number>],
+  draws: number,
+  d: number,
+  B: number,
+): { first: SubsetTest; second: SubsetTest; joint: SubsetTest; overlap: SubsetTest } {
+  const C = binomial(d, B);
+  const first = new Float64Array(C);
+  const second = new Float64Array(C);
+  const joint = new Float64Array(C * C);
+  const overlap = new Float64Array(B + 1);
+  for (let m = 0; m < draws; m++) {
+    const [s1, s2] = pair(m);
+    for (const half of [s1, s2]) {
+      if (half.length !== B || new Set(Array.from(half)).size !== B) {
+        throw new RangeError(`pair ${m}: [${Array.from(half).join(', ')}] is not a ${B}-subset`);
+      }
+    }
+    const [a, b] = [subsetRank(s1), subsetRank(s2)];
+    first[a]++;
+    second[b]++;
+    joint[a * C + b]++;
+    const members = new Set(Array.from(s1));
+    overlap[Array.from(s2).filter((i) => members.has(i)).length]++;
+  }
+  const low = Math.max(0, 2 * B - d);
+  const law = Array.from({ length: B + 1 - low }, (_, j) => {
+    const k = low + j;
+    return (binomial(B, k) * binomial(d - B, B - k)) / C;
+  });
+  return {
+    first: subsetTest(first, new Float64Array(C).fill(draws / C)),
+    second: subsetTest(second, new Float64Array(C).fill(draws / C)),
+    joint: subsetTest(joint, new Float64Array(C * C).fill(draws / (C * C))),
+    overlap: subsetTest(
+      overlap.subarray(low),
+      law.map((q) => q * draws),
+    ),
+  };
+}

@@ -44,6 +44,22 @@ describe('training options', () => {
     }
   });
 
+  it('the unbiased loss takes every estimator without collapse, sparse with any B ≤ d', () => {
+    for (const estimator of ['sparse', 'rademacher', 'gaussian', 'exact'] as const) {
+      const o = resolveTrainingOptions({ loss: 'unbiased', collapsed: false, estimator });
+      expect([o.loss, o.estimator, o.collapsed]).toEqual(['unbiased', estimator, false]);
+    }
+    // Two independent subsets of B each: 2B may exceed d (here B = d = 4), B may not.
+    const full = { loss: 'unbiased', collapsed: false, estimator: 'sparse', dimension: 4 };
+    expect(resolveTrainingOptions({ ...full, jetsPerPoint: 4 }).jetsPerPoint).toBe(4);
+    expect(() => resolveTrainingOptions({ ...full, jetsPerPoint: 5 })).toThrow(
+      /jetsPerPoint must be ≤ dimension/,
+    );
+    expect(() =>
+      resolveTrainingOptions({ pde: 'semilinear-heat', ...full, jetsPerPoint: 3 }),
+    ).not.toThrow();
+  });
+
   it('architectures: ball problems take d inputs, parabolic ones d + 1, with the PDE boundary factor', () => {
     expect(
       architectureOf(resolveTrainingOptions({ dimension: 7, jetsPerPoint: 4, width: 5, depth: 2 })),
@@ -85,9 +101,14 @@ describe('training options', () => {
     ['too many sparse jets', { dimension: 4, jetsPerPoint: 5 }, /jetsPerPoint must be ≤ dimension/],
     ['speed problem', { pde: 'kdv-2d' }, /speed problem without an exact solution/],
     [
-      'unbiased sparse',
-      { loss: 'unbiased', collapsed: false },
-      /unbiased loss needs two independent jet draws/,
+      'unbiased collapsed',
+      { loss: 'unbiased', collapsed: true },
+      /unbiased loss .* collapsed = true sums the top-order rows .* use collapsed = false/,
+    ],
+    [
+      'unbiased exact collapsed',
+      { loss: 'unbiased', estimator: 'exact', collapsed: true },
+      /collapsed = true/,
     ],
     ['seed out of range', { seed: 2 ** 32 }, /seed must be an integer in 0\.\.4294967295/],
   ];

@@ -315,10 +315,15 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
           { u32: 2 },
           { u32: 8 },
           { f32: 1 / 8 / 2 },
+          { u32: 1 }, // subsets
         ],
         48,
       ),
     );
+    // The unbiased loss's two independent subsets of 3: six jets, subsets = 2.
+    const two = planRandomJets({ ...spec, directions: 6, subsets: 2 }, 11, { seed: 4 });
+    const bytes = new DataView(randomJetsParamsView().pack(two.params).buffer);
+    expect([bytes.getUint32(12, true), bytes.getUint32(40, true)]).toEqual([6, 2]);
   });
 
   it('pinnResidual.wgsl', () => {
