@@ -70,6 +70,71 @@ describe('trainer acceptance on SwiftShader', () => {
     });
   }
 
+  // The best multiple of 1 − ‖x‖² has relative L2 0.18 here (volume-uniform, d = 50): the bar
+  // asks for a network that learned the solution's variation, not only its boundary factor.
+  // Measured (seed 0): 6.2e-2 at step 500, 5.0e-2 at 1000, 4.1e-2 at 2000, 30 it/s.
+  it('allen-cahn-two-body, d = 50, sparse STDE B = 8 < d: relative L2 < 6e-2 within 2000 steps', async () => {
+    const trainer = await train({
+      pde: 'allen-cahn-two-body',
+      dimension: 50,
+      estimator: 'sparse',
+      jetsPerPoint: 8,
+      points: 64,
+      depth: 2,
+      learningRate: 5e-3,
+      firstLayerGain: 7.2,
+      sampler: 'volume-uniform',
+      testPoints: 2000,
+    });
+    const means = windowMeans(trainer.logs, 10);
+    expect(means.at(-1)!).toBeLessThan(means[0] / 2);
+    expect(trainer.evaluations.at(-1)!.relativeL2).toBeLessThan(6e-2);
+    trainer.dispose();
+  });
+
+  // Clamped biharmonic Δ²u = f, u = ∂ₙu = 0 on the unit ball (clamped sin·cos chain, d = 4; the
+  // best multiple of (1 − ‖x‖²)² has relative L2 1.0). Measured (seed 0, 2 × 24, 32 points):
+  // exact operator 1.1e-2 at step 800 (14 it/s); Gaussian 4-jets, B = 16, unbiased loss 2.5e-2 at
+  // step 1200 (7–16 it/s; 0.10, 0.13, 0.12 at steps 300, 600, 900: the decaying learning rate
+  // settles it at the end). With the biased loss the Gaussian run stalls at 0.2–0.3: the estimator's
+  // variance, which the biased loss adds to r², is large for the fourth-order jets.
+  for (const [estimator, steps, bar] of [
+    ['exact', 800, 2.5e-2],
+    ['gaussian', 1200, 5e-2],
+  ] as const) {
+    it(`biharmonic on the ball, d = 4, ${estimator}: relative L2 < ${bar} within ${steps} steps`, async () => {
+      const trainer = await train({
+        pde: 'biharmonic-clamped-sin-cos',
+        dimension: 4,
+        estimator,
+        ...(estimator === 'gaussian'
+          ? { jetsPerPoint: 16, collapsed: false, loss: 'unbiased', learningRate: 3e-3 }
+          : { learningRate: 1e-2 }),
+        points: 32,
+        width: 24,
+        depth: 2,
+        steps,
+        firstLayerGain: 2.4,
+        sampler: 'volume-uniform',
+        testPoints: 2000,
+        evalEvery: 300,
+      });
+      if (estimator === 'exact') {
+        const means = windowMeans(trainer.logs, 4);
+        expect(means.at(-1)!).toBeLessThan(means[0] / 2);
+      } else {
+        // The unbiased loss r₁·r₂ of fourth-order Gaussian jets is too noisy for window means to
+        // show progress (measured: the last 200 steps' mean above the first's); the test error is
+        // not: 0.10 at step 300, 2.5e-2 at the end.
+        expect(trainer.evaluations.at(-1)!.relativeL2).toBeLessThan(
+          trainer.evaluations[0].relativeL2 / 2,
+        );
+      }
+      expect(trainer.evaluations.at(-1)!.relativeL2).toBeLessThan(bar);
+      trainer.dispose();
+    });
+  }
+
   it('semilinear heat, d = 10: u(0, 0) within 5% of the reference within 3000 steps', async () => {
     const trainer = await train({
       pde: 'semilinear-heat',
