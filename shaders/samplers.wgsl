@@ -17,6 +17,14 @@
 //              p·(d+1), t last: t = horizon·uniformAt(…; step, p, 1, 0) (law 0, interior) or
 //              t = horizon (law 1, terminal); x_i = sqrt(2t)·normalAt(…; step, p, 0, i), i.e.
 //              x ~ N(0, 2t·I). One invocation per output float.
+//   box        points of a box Π_i [boxLow_i, boxHigh_i] (at most 4 variables), N·width floats,
+//              point p at p·width: x_i = boxLow_i + (boxHigh_i − boxLow_i)·uniformAt(…; step, p, 0, i).
+//              Points p ≥ interior are data points, put on a face of the box: face
+//              f = (p − interior) mod faces; face 0 is the initial face, x_timeIndex = boxLow;
+//              face f ≥ 1 is the spatial variable s = (f − 1)/2 (the variables other than
+//              timeIndex, in order) at its low (f odd) or high (f even) end. Data points cycle
+//              through the faces, so each face gets (N − interior)/faces of them. One invocation
+//              per output float.
 // The step is read from stepCounter[0], so a trainer can keep it on the GPU.
 //
 // Bindings (@group(0)):
@@ -24,7 +32,7 @@
 //   1 stepCounter : storage, read        array<u32>, word 0 = step
 //   2 points      : storage, read_write  array<f32>, N·d (ball) or N·(d+1) (parabolic)
 // Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (default 64).
-// Dispatch: ball: N workgroups; parabolic: ceil(N·(d+1) / WORKGROUP_SIZE). Laid out in x and y when
+// Dispatch: ball: N workgroups; parabolic, box: ceil(N·width / WORKGROUP_SIZE). Laid out in x and y when
 //   there are more than 65 535 (lib/grid.wgsl workgroupIndex and invocationIndex; surplus ones
 //   return).
 
@@ -35,6 +43,12 @@ struct Params {
   dimension: u32,
   law: u32,
   horizon: f32,
+  // box only (the other entries leave them 0): the box, and which points lie on faces.
+  interior: u32,
+  faces: u32,
+  timeIndex: u32,
+  boxLow: vec4f,
+  boxHigh: vec4f,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -105,4 +119,33 @@ fn parabolic(grid: GridInvocation) {
   } else {
     points[element] = sqrt(2.0 * t) * normalAt(key(), trainStep, p, 0u, i);
   }
+}
+
+/** The variable a box face fixes and the value it fixes it to (see the header). */
+fn boxFace(face: u32) -> vec2f {
+  if (face == 0u) {
+    return vec2f(f32(params.timeIndex), params.boxLow[params.timeIndex]);
+  }
+  let s = (face - 1u) / 2u;
+  let variable = select(s, s + 1u, s >= params.timeIndex);
+  let bound = select(params.boxHigh[variable], params.boxLow[variable], (face - 1u) % 2u == 0u);
+  return vec2f(f32(variable), bound);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn box(grid: GridInvocation) {
+  let element = invocationIndex(grid);
+  let width = params.dimension;
+  if (element >= params.points * width) {
+    return;
+  }
+  let p = element / width;
+  let i = element % width;
+  let u = uniformAt(key(), stepCounter[0], p, 0u, i);
+  var x = params.boxLow[i] + (params.boxHigh[i] - params.boxLow[i]) * u;
+  if (p >= params.interior) {
+    let face = boxFace((p - params.interior) % params.faces);
+    x = select(x, face.y, u32(face.x) == i);
+  }
+  points[element] = x;
 }

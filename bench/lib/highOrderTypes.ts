@@ -10,7 +10,8 @@ export type HighOrderResult = Outcome & {
   /** Operator or problem id. */
   problem: string;
   label: string;
-  /** What one timed step is: a Trainer step, or forward + backward + Adam without a residual. */
+  /** What one timed step is: a Trainer step (residual, loss, backward, Adam), or forward +
+   * backward + Adam from a fixed cotangent (the bare diagonal operator, which is no problem). */
   step: 'trainer' | 'jet step';
   structure: ChannelStructure;
   dimension: number;
@@ -20,6 +21,11 @@ export type HighOrderResult = Outcome & {
   points: number;
   width: number;
   depth: number;
+  /**
+   * Box problems: the test error after the steps the timing ran (warm-up and windows, from the
+   * initial weights), on the problem's test grid; absent where nothing was timed.
+   */
+  accuracy?: { steps: number; relativeL2: number; relativeL1: number };
 };
 
 export interface HighOrderResults extends ResultsHeader {

@@ -9,16 +9,19 @@
 import { packParameters } from '../engine/jetLayout.ts';
 import { GpuMemory } from '../gpu/gpuMemory.ts';
 import { BallEvaluation } from '../train/ballEvaluation.ts';
+import { BoxEvaluation } from '../train/boxEvaluation.ts';
 import { ParabolicEvaluation } from '../train/parabolicEvaluation.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from '../train/problemGraph.ts';
 import { pdeOf, resolveTrainingOptions, TrainingOptionsError } from '../train/options.ts';
+import { boxTestSet } from '../pdes/boxTestSet.ts';
+import type { HighOrderProblem } from '../pdes/highOrder.ts';
 import { parabolicReferenceValue } from '../pdes/parabolicReference.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { exitCodes } from './exitCodes.ts';
 import { withNodeGpu } from './gpuSession.ts';
 import { readTextFile } from './io.ts';
-import { readTrainedModel, TrainedModelError } from '../train/trainedModel.ts';
+import { readTrainedModel } from '../train/trainedModel.ts';
 
 const EVAL_FLAGS: readonly FlagSpec[] = [
   {
@@ -32,7 +35,8 @@ const EVAL_FLAGS: readonly FlagSpec[] = [
     name: 'test-points',
     kind: 'integer',
     min: 1,
-    description: "ball problems: test-set points (default: the model's training --test-points)",
+    description:
+      "ball and box problems: test-set points (default: the model's training --test-points)",
   },
   {
     name: 'json',
@@ -49,17 +53,14 @@ export const evalCommand: Command = {
   description:
     'Scores a model file on the PDE it was trained on. Ball problems: relative L2/L1 on the\n' +
     'test set (its training options give d, seed and sampler; --test-points changes only the\n' +
-    'size of the set). Parabolic problems: u(0, 0) against the reference value for d.',
+    'size of the set). Box problems (KdV, KP, g-KdV): relative L2/L1 against the exact\n' +
+    'travelling wave on a grid of at most --test-points points. Parabolic problems: u(0, 0)\n' +
+    'against the reference value for d.',
   flags: EVAL_FLAGS,
   run: async (flags, io) => {
     const path = flags.requiredString('model');
     const { model, options: trained } = readTrainedModel(readTextFile(path, '--model'));
     const pde = pdeOf(trained);
-    if (pde.domain === 'box') {
-      throw new TrainedModelError(
-        `${pde.id} is a speed problem without a known solution: there is nothing to score`,
-      );
-    }
     if (pde.domain === 'spacetime' && flags.has('test-points')) {
       throw new UsageError(
         `--test-points: ${pde.id} is scored at the single point (0, 0), not on a test set`,
@@ -86,7 +87,9 @@ export const evalCommand: Command = {
         const evaluation: ProblemEvaluation =
           pde.domain === 'ball'
             ? await BallEvaluation.create(memory, pde, options, model.architecture, params)
-            : await ParabolicEvaluation.create(memory, pde, options, model.architecture, params);
+            : pde.domain === 'box'
+              ? await BoxEvaluation.create(memory, pde, options, model.architecture, params)
+              : await ParabolicEvaluation.create(memory, pde, options, model.architecture, params);
         const result = await evaluation.evaluate();
         evaluation.destroy();
         session.assertHealthy();
@@ -107,15 +110,24 @@ export const evalCommand: Command = {
         `${JSON.stringify({ model: path, pde: id, dimension, seed, sampler, testPoints, relativeL2, relativeL1 })}\n`,
       );
     } else {
+      const testSet =
+        pde.domain === 'box'
+          ? describeBoxGrid(boxTestSet(pde.problem, options.testPoints).perAxis, pde.problem)
+          : `${options.testPoints} test points (${options.sampler}, seed ${options.seed})`;
       io.stdout(
-        `${path}: ${options.pde}, d = ${options.dimension}, ${options.testPoints} test points ` +
-          `(${options.sampler}, seed ${options.seed})\n` +
+        `${path}: ${options.pde}, d = ${options.dimension}, ${testSet}\n` +
           `relative L2 ${relativeL2?.toExponential(6)}\nrelative L1 ${relativeL1?.toExponential(6)}\n`,
       );
     }
     return exitCodes.ok;
   },
 };
+
+/** A box problem's test grid in words: "a 10 × 10 × 10 grid over (x, y, t)". */
+function describeBoxGrid(perAxis: number, problem: HighOrderProblem): string {
+  const axes = problem.variables.map(() => perAxis).join(' × ');
+  return `a ${axes} grid over (${problem.variables.join(', ')})`;
+}
 
 /** u_θ(0, 0), the reference and their relative difference (null where d has no reference). */
 function printPointScore(

@@ -21,8 +21,7 @@ import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
 
 const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd'];
 const LOSS_FORMS: readonly LossForm[] = ['biased', 'unbiased'];
-/** The box problems have no exact solution and no trainer (resolveTrainingOptions says so). */
-const TRAINABLE_PDES = PDES.filter((pde) => pde.domain !== 'box').map((pde) => pde.id);
+const PDE_IDS = PDES.map((pde) => pde.id);
 
 interface TrainingFlag {
   option: keyof TrainingOptions;
@@ -47,7 +46,7 @@ function flag(
 }
 
 export const TRAINING_FLAGS: readonly TrainingFlag[] = [
-  flag('pde', 'pde', 'PDE to solve', TRAINABLE_PDES),
+  flag('pde', 'pde', 'PDE to solve', PDE_IDS),
   flag('dimension', 'dim', 'spatial dimension d', 'integer'),
   flag('estimator', 'estimator', 'differential-operator estimator', ESTIMATORS),
   flag('jetsPerPoint', 'jets', 'random jets per point B (the exact estimator uses d)', 'integer'),

@@ -60,6 +60,14 @@ export interface HighOrderData {
   boundary(point: ArrayLike<number>): number;
 }
 
+/**
+ * How the trainer imposes the data (src/train/boxProblemGraph.ts): soft, as a loss term
+ * weight·mean (u − u*)² over data points drawn on the faces (the initial face and every spatial
+ * face in turn), share·N of them beside N collocation points. Chosen by measurement on the
+ * acceptance runs (test/acceptance/highOrder.test.ts).
+ */
+export const HIGH_ORDER_DATA_LOSS = { share: 0.5, weight: 10 } as const;
+
 /** How far (absolute) a point may sit off a face and still be on it: float32-stored coordinates. */
 export const FACE_TOLERANCE = 1e-6;
 

@@ -33,7 +33,7 @@ export interface TravellingWave {
 }
 
 /** ∂θ/∂v. */
-function phaseRate(wave: TravellingWave, v: SpaceTimeVariable): number {
+export function phaseRate(wave: TravellingWave, v: SpaceTimeVariable): number {
   return v === 't' ? -wave.omega : wave.wavenumber[v];
 }
 

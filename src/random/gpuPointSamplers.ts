@@ -13,13 +13,20 @@ import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
-import type { BallLaw, ParabolicLaw } from './pointSamplers.ts';
+import {
+  type BallLaw,
+  boxFaceCount,
+  type BoxDrawSpec,
+  type ParabolicLaw,
+} from './pointSamplers.ts';
 
 const SAMPLER_PARTS = [lib.random, lib.grid, { name: 'samplers.wgsl', code: samplersCode }];
 /** The WORKGROUP_SIZE override's default (shaders/lib/grid.wgsl), given explicitly so plans know the grid. */
 const WORKGROUP_SIZE = 64;
 
-export type SamplerEntry = 'ball' | 'parabolic';
+export type SamplerEntry = 'ball' | 'parabolic' | 'box';
+
+const NO_BOX = { interior: 0, faces: 0, timeIndex: 0, boxLow: [0, 0, 0, 0], boxHigh: [0, 0, 0, 0] };
 
 let paramsView: StructView | undefined;
 /** The layout of samplers.wgsl's `params` (reflected once, without a device). */
@@ -52,7 +59,7 @@ function planDraw(
   dimension: number,
   width: number,
   points: number,
-  fields: { law: number; horizon: number; seed: number; stream: number },
+  fields: { law: number; horizon: number; seed: number; stream: number; box?: typeof NO_BOX },
   workgroups: number,
 ): PointDrawPlan {
   if (!Number.isInteger(dimension) || dimension < 1) {
@@ -78,6 +85,7 @@ function planDraw(
       dimension,
       law: fields.law,
       horizon: fields.horizon,
+      ...(fields.box ?? NO_BOX),
     },
     workgroups,
     named,
@@ -137,6 +145,44 @@ export function planParabolicDraw(
   );
 }
 
+/** N points of a box (default stream: points), the last N − interior on its faces. */
+export function planBoxDraw(box: BoxDrawSpec, points: number, key: SamplerKey): PointDrawPlan {
+  const width = box.low.length;
+  if (width < 2 || width > 4 || box.high.length !== width) {
+    throw new RangeError(`a box has 2 to 4 variables with a low and a high end each, got ${width}`);
+  }
+  if (!box.low.every((low, i) => low < box.high[i])) {
+    throw new RangeError(`every interval of a box needs low < high: [${box.low}] … [${box.high}]`);
+  }
+  if (!Number.isInteger(box.timeIndex) || box.timeIndex < 0 || box.timeIndex >= width) {
+    throw new RangeError(`the time variable's index must lie in 0..${width - 1}`);
+  }
+  if (!Number.isInteger(box.interior) || box.interior < 0 || box.interior > points) {
+    throw new RangeError(`interior points must be an integer in 0..${points}, got ${box.interior}`);
+  }
+  const pad = (v: readonly number[]) => [...v, 0, 0, 0, 0].slice(0, 4);
+  return planDraw(
+    'box',
+    width,
+    width,
+    points,
+    {
+      law: 0,
+      horizon: 0,
+      seed: key.seed,
+      stream: key.stream ?? RandomStream.points,
+      box: {
+        interior: box.interior,
+        faces: boxFaceCount(width),
+        timeIndex: box.timeIndex,
+        boxLow: pad(box.low),
+        boxHigh: pad(box.high),
+      },
+    },
+    Math.ceil((points * width) / WORKGROUP_SIZE),
+  );
+}
+
 /** A point buffer redrawn by every `record` for the step in the step counter. */
 export class PointDraw {
   constructor(
@@ -165,12 +211,12 @@ export class GpuPointSamplers {
   private constructor(private readonly kernels: Record<SamplerEntry, ComputeKernel>) {}
 
   static async create(device: GPUDevice): Promise<GpuPointSamplers> {
-    const [ball, parabolic] = await Promise.all(
-      (['ball', 'parabolic'] as const).map((entryPoint) =>
+    const [ball, parabolic, box] = await Promise.all(
+      (['ball', 'parabolic', 'box'] as const).map((entryPoint) =>
         cachedKernel(device, SAMPLER_PARTS, { entryPoint, constants: { WORKGROUP_SIZE } }),
       ),
     );
-    return new GpuPointSamplers({ ball, parabolic });
+    return new GpuPointSamplers({ ball, parabolic, box });
   }
 
   /** N points in the unit ball B^d (default stream: points). */

@@ -16,6 +16,22 @@ export type BallLaw = 'volume-uniform' | 'radius-uniform';
 /** Interior points t ~ U[0, T), x ~ N(0, 2t·I), or terminal points t = T, x ~ N(0, 2T·I). */
 export type ParabolicLaw = 'interior' | 'terminal';
 
+/**
+ * A box Π_i [low_i, high_i] of at most 4 variables, one of them time, and how many of a draw's
+ * points are interior (the rest go on its faces, see samplers.wgsl's box entry).
+ */
+export interface BoxDrawSpec {
+  readonly low: readonly number[];
+  readonly high: readonly number[];
+  readonly timeIndex: number;
+  readonly interior: number;
+}
+
+/** Faces of a box: the initial face and both ends of each spatial variable. */
+export function boxFaceCount(variables: number): number {
+  return 1 + 2 * (variables - 1);
+}
+
 function requireDimension(dimension: number): void {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension >= 2 ** 31) {
     throw new RangeError(`dimension must be a positive integer, got ${dimension}`);
@@ -82,6 +98,38 @@ export function sampleParabolic(
     const scale = Math.sqrt(2 * t);
     for (let i = 0; i < dimension; i++) out[p * width + i] = scale * normalAt(key, step, p, 0, i);
     out[p * width + dimension] = t;
+  }
+  return out;
+}
+
+/**
+ * `points` points of a box, row-major N×width (default stream: points), the last
+ * N − box.interior on its faces (gpuPointSamplers.ts BoxDrawSpec, samplers.wgsl's box entry).
+ */
+export function sampleBox(box: BoxDrawSpec, points: number, at: DrawKey): Float32Array {
+  requireU32(points, 'points');
+  const step = requireU32(at.step, 'step');
+  const key = randomKey(at.seed, at.stream ?? RandomStream.points);
+  const width = box.low.length;
+  const faces = boxFaceCount(width);
+  const low = Float32Array.from(box.low);
+  const high = Float32Array.from(box.high);
+  const out = new Float32Array(points * width);
+  for (let p = 0; p < points; p++) {
+    for (let i = 0; i < width; i++) {
+      const u = uniformAt(key, step, p, 0, i);
+      out[p * width + i] = low[i] + Math.fround(high[i] - low[i]) * u;
+    }
+    if (p >= box.interior) {
+      const face = (p - box.interior) % faces;
+      if (face === 0) {
+        out[p * width + box.timeIndex] = low[box.timeIndex];
+      } else {
+        const s = Math.floor((face - 1) / 2);
+        const variable = s >= box.timeIndex ? s + 1 : s;
+        out[p * width + variable] = (face - 1) % 2 === 0 ? low[variable] : high[variable];
+      }
+    }
   }
   return out;
 }

@@ -6,10 +6,12 @@ import type { JetOperator } from '../operators/operator.ts';
 import type { PdeEntry } from '../pdes/index.ts';
 import { ballOperator } from './ballProblemGraph.ts';
 import type { TrainingOptions } from './options.ts';
-import { TrainingOptionsError } from './options.ts';
 import { parabolicOperator } from './parabolicProblemGraph.ts';
 
-/** Δu (or Δ²u) of a ball problem, u_t + Δu of a parabolic one; `samples` jets per point. */
+/**
+ * Δu (or Δ²u) of a ball problem, u_t + Δu of a parabolic one, `samples` jets per point; the fixed
+ * mixed-partial construction of a box problem.
+ */
 export function operatorFor(
   pde: PdeEntry,
   options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
@@ -21,6 +23,6 @@ export function operatorFor(
     case 'spacetime':
       return parabolicOperator(options, samples);
     case 'box':
-      throw new TrainingOptionsError(`the GPU trainer does not run box problems (${pde.id}) yet`);
+      return pde.problem.operator();
   }
 }

@@ -6,7 +6,7 @@
  */
 import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
-import { findPde, inputWidth, PDES, type PdeEntry } from '../pdes/index.ts';
+import { findPde, type HighOrderPdeEntry, inputWidth, PDES, type PdeEntry } from '../pdes/index.ts';
 import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
 import { describeValue } from '../validation/schema.ts';
 
@@ -204,19 +204,14 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
       throw new TrainingOptionsError(`${key} ${problem}, got ${describeValue(merged[key])}`);
     }
   }
-  const options = merged as unknown as TrainingOptions;
-  const pde = findPde(options.pde);
+  const pde = findPde(merged.pde as string);
+  const options =
+    pde.domain === 'box'
+      ? boxOptions(pde, partial, merged as unknown as TrainingOptions)
+      : (merged as unknown as TrainingOptions);
   if (options.dimension < pde.minDimension) {
     throw new TrainingOptionsError(
       `${pde.id} needs dimension ≥ ${pde.minDimension}, got ${options.dimension}`,
-    );
-  }
-  if (pde.domain === 'box') {
-    throw new TrainingOptionsError(
-      `${pde.id} is a speed problem without an exact solution; the trainer takes the ball and ` +
-        `parabolic problems (${PDES.filter((p) => p.domain !== 'box')
-          .map((p) => p.id)
-          .join(', ')})`,
     );
   }
   if (options.estimator === 'sparse' && options.jetsPerPoint > options.dimension) {
@@ -246,6 +241,37 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
     );
   }
   return options;
+}
+
+/**
+ * A box problem's options: its dimension is its number of spatial variables and its jets are one
+ * fixed construction (estimator 'exact'), so both default to that and anything else is refused, as
+ * as are the options of random jets (another jetsPerPoint, the unbiased loss).
+ */
+function boxOptions(
+  pde: HighOrderPdeEntry,
+  partial: Record<string, unknown>,
+  merged: TrainingOptions,
+): TrainingOptions {
+  const spatial = pde.minDimension;
+  const refuse = (why: string) => new TrainingOptionsError(`${pde.id}: ${why}`);
+  if (partial.dimension !== undefined && partial.dimension !== spatial) {
+    throw refuse(`the problem has ${spatial} spatial dimension(s), so dimension is ${spatial}`);
+  }
+  if (partial.estimator !== undefined && partial.estimator !== 'exact') {
+    throw refuse(
+      'its partials come from one fixed jet construction, not a random estimator: use ' +
+        "estimator 'exact'",
+    );
+  }
+  const jets = pde.problem.operator().directions;
+  if (partial.jetsPerPoint !== undefined && partial.jetsPerPoint !== jets) {
+    throw refuse(`the construction fixes ${jets} jets per point, so jetsPerPoint is ${jets}`);
+  }
+  if (merged.loss === 'unbiased') {
+    throw refuse('the unbiased loss needs two independent random draws; the jets are fixed');
+  }
+  return { ...merged, dimension: spatial, estimator: 'exact', jetsPerPoint: jets };
 }
 
 export function pdeOf(options: TrainingOptions): PdeEntry {

@@ -2,13 +2,14 @@ import { rowsPerPoint } from '../engine/jetLayout.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
-import type { PdeEntry } from '../pdes/index.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
 import { BallEvaluation, type EvaluationLimits, planBallEvaluation } from './ballEvaluation.ts';
 import { BallProblemGraph, planBallGraph } from './ballProblemGraph.ts';
+import { BoxEvaluation, planBoxEvaluation } from './boxEvaluation.ts';
+import { BoxProblemGraph, planBoxGraph } from './boxProblemGraph.ts';
 import { ParabolicEvaluation, planParabolicEvaluation } from './parabolicEvaluation.ts';
 import { ParabolicProblemGraph, planParabolicGraph } from './parabolicProblemGraph.ts';
-import { pdeOf, type TrainingOptions, TrainingOptionsError } from './options.ts';
+import { pdeOf, type TrainingOptions } from './options.ts';
 import type { ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 
 /** The step graph's buffers (and the reduction chain of its first step), and its batch. */
@@ -44,8 +45,10 @@ export function planProblemGraph(
         firstStep: graph.firstStep,
       };
     }
-    default:
-      throw unsupported(pde);
+    case 'box': {
+      const { shape, rows, buffers, firstStep } = planBoxGraph(pde, options, architecture, limits);
+      return { jets: shape.directions, order: shape.order, rowsPerPoint: rows, buffers, firstStep };
+    }
   }
 }
 
@@ -61,15 +64,9 @@ export function planProblemEvaluation(
       return planBallEvaluation(pde, options, architecture, limits).buffers;
     case 'spacetime':
       return planParabolicEvaluation(architecture, limits);
-    default:
-      throw unsupported(pde);
+    case 'box':
+      return planBoxEvaluation(pde, options, architecture, limits).buffers;
   }
-}
-
-function unsupported(pde: PdeEntry): TrainingOptionsError {
-  return new TrainingOptionsError(
-    `the GPU trainer does not run ${pde.domain} problems (${pde.id}) yet`,
-  );
 }
 
 /** The step graph and the evaluation of the options' PDE, built on the trainer's buffers. */
@@ -99,7 +96,10 @@ export async function createProblem(
         ),
         evaluation: await ParabolicEvaluation.create(memory, pde, options, architecture, params),
       };
-    default:
-      throw unsupported(pde);
+    case 'box':
+      return {
+        graph: await BoxProblemGraph.create(memory, pde, options, architecture, params, counter),
+        evaluation: await BoxEvaluation.create(memory, pde, options, architecture, params),
+      };
   }
 }

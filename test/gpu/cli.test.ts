@@ -88,6 +88,14 @@ let jets: CliRun;
 let heat: CliRun;
 let recovered: CliRun;
 let heatScore: CliRun;
+let kp: CliRun;
+let kpScore: CliRun;
+let kpRefused: CliRun;
+const kpTrain = [
+  'train',
+  ...['--pde', 'kp-2d', '--points', '16', '--width', '8', '--depth', '2', '--steps', '5'],
+  ...['--test-points', '200', '--json'],
+];
 const heatTrain = [
   'train',
   ...['--pde', 'semilinear-heat', '--dim', '10', '--estimator', 'sparse', '--jets', '2'],
@@ -95,7 +103,7 @@ const heatTrain = [
 ];
 
 beforeAll(async () => {
-  [full, stopped, diverged, heat] = await Promise.all([
+  [full, stopped, diverged, heat, kp, kpRefused] = await Promise.all([
     cli(...tiny, '--out', file('model.json'), '--metrics', file('metrics.csv')),
     cli(...tiny, '--stop-at', '15', '--checkpoint', file('checkpoint.json')),
     cli(
@@ -104,8 +112,10 @@ beforeAll(async () => {
       ...['--checkpoint', file('diverged-checkpoint.json')],
     ),
     cli(...heatTrain, '--out', file('heat.json')),
+    cli(...kpTrain, '--out', file('kp.json')),
+    cli(...kpTrain, '--estimator', 'sparse'),
   ]);
-  [resumed, evaluated, jets, heatScore, recovered] = await Promise.all([
+  [resumed, evaluated, jets, heatScore, recovered, kpScore] = await Promise.all([
     cli('train', '--resume', file('checkpoint.json'), '--json'),
     cli('eval', '--model', file('model.json'), '--json'),
     cli(
@@ -115,6 +125,7 @@ beforeAll(async () => {
     ),
     cli('eval', '--model', file('heat.json'), '--json'),
     cli('train', '--resume', file('checkpoint.json'), '--lr', '1e-4', '--json'),
+    cli('eval', '--model', file('kp.json'), '--json'),
   ]);
 }, 110_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -163,6 +174,19 @@ describe('jetpinn CLI on the GPU', () => {
     expect(score).toMatchObject({ pde: 'semilinear-heat', dimension: 10, reference: 0.47006 });
     expect(score.value).toBe(trained.value);
     expect(score.pointRelativeError).toBeCloseTo(Math.abs(score.value - 0.47006) / 0.47006, 12);
+  });
+
+  it('trains a box problem (2-D KP) whose model eval scores on the same grid, bit for bit', () => {
+    expect(kp.code).toBe(exitCodes.ok);
+    const model = parseModel(readFileSync(file('kp.json'), 'utf8'));
+    expect(model.architecture).toMatchObject({ widths: [3, 8, 8, 1], boundary: 'none' });
+    expect(model.training).toMatchObject({ pde: 'kp-2d', dimension: 2, estimator: 'exact' });
+    expect(kpScore.code).toBe(exitCodes.ok);
+    const score = JSON.parse(kpScore.stdout) as Record<string, number>;
+    expect(score.relativeL2).toBe(model.metrics!.finalRelativeL2);
+    expect(score.relativeL2).toBeGreaterThan(0);
+    expect(kpRefused.code).toBe(exitCodes.usage);
+    expect(kpRefused.stderr).toMatch(/kp-2d: its partials come from one fixed jet construction/);
   });
 
   it('--resume from a checkpoint repeats the uninterrupted losses and evaluations exactly', () => {

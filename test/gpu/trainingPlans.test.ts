@@ -44,6 +44,21 @@ const RUNS: Record<string, Record<string, unknown>> = {
     gradientEstimator: 'spsa-subspace',
     perturbationDirections: 2,
   },
+  'box: 2-D KdV (fixed 5-jets, data points on the faces)': {
+    width: 16,
+    depth: 2,
+    points: 16,
+    testPoints: 100,
+    pde: 'kdv-2d',
+  },
+  'box: 1-D g-KdV with SPSA': {
+    width: 16,
+    depth: 2,
+    points: 16,
+    testPoints: 100,
+    pde: 'gkdv-1d',
+    gradientEstimator: 'spsa',
+  },
   'exact biharmonic (fixed jets)': {
     ...small,
     dimension: 3,

@@ -3,7 +3,7 @@
  * radius laws by Kolmogorov–Smirnov at significance 1e-3, fixed seeds.
  */
 import { describe, expect, it } from 'vitest';
-import { sampleBall, sampleParabolic } from '../../../src/random/pointSamplers.ts';
+import { sampleBall, sampleBox, sampleParabolic } from '../../../src/random/pointSamplers.ts';
 import { ksStatistic, ksSurvival } from './statistics.ts';
 
 const ALPHA = 1e-3;
@@ -65,5 +65,50 @@ describe('parabolic samplers', () => {
     // E[x_i²] = 2T; the mean of 2N such squares has standard error 2T·sqrt(2/(2N)).
     expect(Math.abs(sumSquares / (2 * N) - 2 * T)).toBeLessThan(4 * 2 * T * Math.sqrt(1 / N));
     expect(() => sampleParabolic(2, 0, 'interior', 1, { seed: 0, step: 0 })).toThrow(/horizon/);
+  });
+});
+
+describe('box sampler', () => {
+  const box = { low: [-1, -0.5, 0], high: [1, 0.5, 2], timeIndex: 2, interior: 4000 };
+
+  it('interior points: each coordinate uniform on its interval (KS)', () => {
+    const x = sampleBox(box, 4000, { seed: 3, step: 1 });
+    for (let i = 0; i < 3; i++) {
+      const [low, high] = [box.low[i], box.high[i]];
+      const unit = Float64Array.from(
+        { length: 4000 },
+        (_, p) => (x[p * 3 + i] - low) / (high - low),
+      );
+      expect(Math.min(...unit)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...unit)).toBeLessThan(1);
+      expect(
+        ksSurvival(
+          ksStatistic(unit, (s) => s),
+          unit.length,
+        ),
+      ).toBeGreaterThan(ALPHA);
+    }
+  });
+
+  it('data points cycle through the faces: t = t₀, then both ends of x, then of y', () => {
+    const x = sampleBox({ ...box, interior: 3 }, 3 + 10, { seed: 3, step: 1 });
+    const fixed = [
+      [2, 0],
+      [0, -1],
+      [0, 1],
+      [1, -0.5],
+      [1, 0.5],
+    ];
+    for (let m = 0; m < 10; m++) {
+      const [variable, value] = fixed[m % 5];
+      const row = x.subarray((3 + m) * 3, (4 + m) * 3);
+      expect(row[variable], `data point ${m}`).toBe(Math.fround(value));
+      row.forEach((v, i) => {
+        expect(v).toBeGreaterThanOrEqual(box.low[i]);
+        expect(v).toBeLessThanOrEqual(box.high[i]);
+      });
+    }
+    // The interior points are those of the all-interior draw: face points take their own rows.
+    expect(x.subarray(0, 9)).toEqual(sampleBox(box, 3, { seed: 3, step: 1 }));
   });
 });

@@ -60,6 +60,20 @@ describe('training options', () => {
     ).not.toThrow();
   });
 
+  it('box problems: d, the estimator and the jets are those of their fixed construction', () => {
+    const kdv = resolveTrainingOptions({ pde: 'kdv-2d', width: 4, depth: 1 });
+    expect([kdv.dimension, kdv.estimator, kdv.jetsPerPoint]).toEqual([2, 'exact', 3]);
+    expect(architectureOf(kdv)).toEqual({
+      widths: [3, 4, 1],
+      activation: 'tanh',
+      boundary: 'none',
+    });
+    const gkdv = resolveTrainingOptions({ pde: 'gkdv-1d', dimension: 1, estimator: 'exact' });
+    expect([gkdv.dimension, architectureOf(gkdv).widths[0]]).toEqual([1, 2]);
+    // A resolved box run resolves to itself (model files and checkpoints store all the options).
+    expect(resolveTrainingOptions({ ...kdv })).toEqual(kdv);
+  });
+
   it('architectures: ball problems take d inputs, parabolic ones d + 1, with the PDE boundary factor', () => {
     expect(
       architectureOf(resolveTrainingOptions({ dimension: 7, jetsPerPoint: 4, width: 5, depth: 2 })),
@@ -99,7 +113,22 @@ describe('training options', () => {
     ['unknown PDE', { pde: 'navier-stokes' }, /pde must be one of/],
     ['unknown estimator', { estimator: 'magic' }, /estimator must be one of/],
     ['too many sparse jets', { dimension: 4, jetsPerPoint: 5 }, /jetsPerPoint must be ≤ dimension/],
-    ['speed problem', { pde: 'kdv-2d' }, /speed problem without an exact solution/],
+    [
+      'box problem, another d',
+      { pde: 'kdv-2d', dimension: 3 },
+      /kdv-2d: the problem has 2 spatial/,
+    ],
+    [
+      'box problem, a random estimator',
+      { pde: 'kp-2d', estimator: 'sparse' },
+      /kp-2d: its partials come from one fixed jet construction.*'exact'/,
+    ],
+    ['box problem, other jets', { pde: 'gkdv-1d', jetsPerPoint: 4 }, /fixes 3 jets per point/],
+    [
+      'box problem, unbiased',
+      { pde: 'gkdv-1d', loss: 'unbiased', collapsed: false },
+      /jets are fixed/,
+    ],
     [
       'unbiased collapsed',
       { loss: 'unbiased', collapsed: true },

@@ -22,6 +22,7 @@ import { findPde } from '../../../src/pdes/index.ts';
 import { pointParams } from '../../../src/pdes/pointGrid.ts';
 import {
   planBallDraw,
+  planBoxDraw,
   planParabolicDraw,
   samplerParamsView,
 } from '../../../src/random/gpuPointSamplers.ts';
@@ -276,19 +277,43 @@ describe('the graph plans', () => {
 });
 
 describe('uniforms filled by field name hold the hand-packed bytes', () => {
-  it('samplers.wgsl: ball and parabolic draws', () => {
+  it('samplers.wgsl: ball, parabolic and box draws', () => {
     const view = samplerParamsView();
+    // 9 words, padding to 48 bytes, then the two vec4f of the box: 80 bytes.
+    expect(view.size).toBe(80);
     const ball = planBallDraw(7, 'volume-uniform', 33, { seed: 5, stream: 9 });
     expectSameBytes(
       view.pack(ball.params),
-      handPacked([{ u32: 5 }, { u32: 9 }, { u32: 33 }, { u32: 7 }, { u32: 0 }, { f32: 0 }], 32),
+      handPacked([{ u32: 5 }, { u32: 9 }, { u32: 33 }, { u32: 7 }, { u32: 0 }, { f32: 0 }], 80),
     );
     const parabolic = planParabolicDraw(7, 0.3, 'terminal', 33, { seed: 5 });
     expectSameBytes(
       view.pack(parabolic.params),
-      handPacked([{ u32: 5 }, { u32: 3 }, { u32: 33 }, { u32: 7 }, { u32: 1 }, { f32: 0.3 }], 32),
+      handPacked([{ u32: 5 }, { u32: 3 }, { u32: 33 }, { u32: 7 }, { u32: 1 }, { f32: 0.3 }], 80),
     );
     expect(parabolic.workgroups).toBe(Math.ceil((33 * 8) / 64));
+    const box = planBoxDraw(
+      { low: [-1, -0.5, 0], high: [1, 0.5, 2], timeIndex: 2, interior: 20 },
+      33,
+      { seed: 5 },
+    );
+    const zero = { u32: 0 };
+    expectSameBytes(
+      view.pack(box.params),
+      handPacked(
+        [
+          ...[5, 2, 33, 3, 0].map((u32) => ({ u32 })), // seed, RandomStream.points, N, width, law
+          { f32: 0 },
+          ...[20, 5, 2].map((u32) => ({ u32 })), // interior, faces (1 + 2·2), timeIndex
+          zero,
+          zero,
+          zero,
+          ...[-1, -0.5, 0, 0, 1, 0.5, 2, 0].map((f32) => ({ f32 })),
+        ],
+        80,
+      ),
+    );
+    expect(box.workgroups).toBe(Math.ceil((33 * 3) / 64));
   });
 
   it('randomJets.wgsl, with an extra tangent', () => {
