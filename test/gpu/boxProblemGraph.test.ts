@@ -25,7 +25,7 @@ import {
 import { decodeReductionResult, reductionResultBytes } from '../../src/engine/reductions.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
 import { GpuMemory, readBuffer, readFloat32 } from '../../src/gpu/gpuMemory.ts';
-import { initParameters, type MlpParameters } from '../../src/jet/mlp.ts';
+import { initParameters } from '../../src/jet/mlp.ts';
 import { HIGH_ORDER_DATA_LOSS } from '../../src/pdes/highOrder.ts';
 import { findPde, type HighOrderPdeEntry } from '../../src/pdes/index.ts';
 import { evaluateResiduals } from '../../src/pdes/residualTerms.ts';
@@ -34,6 +34,7 @@ import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { BoxProblemGraph, planBoxGraph } from '../../src/train/boxProblemGraph.ts';
 import { architectureOf, resolveTrainingOptions } from '../../src/train/options.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const gpu = useNodeGpu();
@@ -42,21 +43,6 @@ function boxPde(id: string): HighOrderPdeEntry {
   const pde = findPde(id);
   if (pde.domain !== 'box') throw new Error(`${id} is not a box problem`);
   return pde;
-}
-
-function flatten(params: MlpParameters<Float64Array>): Float64Array {
-  return Float64Array.from(params.layers.flatMap((l) => [...l.weight, ...l.bias]));
-}
-
-function maxAbs(values: ArrayLike<number>): number {
-  return Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
 }
 
 /** The float64 loss of a batch's output rows (see the header), for the central differences. */

@@ -28,7 +28,7 @@ import {
 import { decodeReductionResult, reductionResultBytes } from '../../src/engine/reductions.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
 import { GpuMemory, readBuffer, readFloat32 } from '../../src/gpu/gpuMemory.ts';
-import { initParameters, type MlpParameters } from '../../src/jet/mlp.ts';
+import { initParameters } from '../../src/jet/mlp.ts';
 import { quantityRowWeights } from '../../src/operators/combine.ts';
 import { findPde, type ParabolicPdeEntry } from '../../src/pdes/index.ts';
 import { meanProduct, terminalLoss } from '../../src/pdes/losses.ts';
@@ -43,6 +43,7 @@ import {
   ParabolicProblemGraph,
 } from '../../src/train/parabolicProblemGraph.ts';
 import { type StepLog, Trainer } from '../../src/train/trainer.ts';
+import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const gpu = useNodeGpu();
@@ -120,21 +121,6 @@ async function timeLaplacian(engine: ReferenceJetEngine, batch: JetBatch): Promi
     for (let i = 0; i < d; i++) sum += 2 * rows[p * V + rowOf(shape, i, 2)];
     return sum;
   });
-}
-
-function flatten(params: MlpParameters<Float64Array>): Float64Array {
-  return Float64Array.from(params.layers.flatMap((l) => [...l.weight, ...l.bias]));
-}
-
-function maxAbs(values: ArrayLike<number>): number {
-  return Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
 }
 
 interface StepCase {

@@ -314,6 +314,11 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
       ),
     );
     expect(box.workgroups).toBe(Math.ceil((33 * 3) / 64));
+    const bad = { low: [-1, 0], high: [1, 1], timeIndex: 1, interior: 4 };
+    expect(() => planBoxDraw({ ...bad, low: [1, 0] }, 8, { seed: 0 })).toThrow(/low < high/);
+    expect(() => planBoxDraw({ ...bad, timeIndex: 2 }, 8, { seed: 0 })).toThrow(/0\.\.1/);
+    expect(() => planBoxDraw({ ...bad, interior: 9 }, 8, { seed: 0 })).toThrow(/0\.\.8, got 9/);
+    expect(() => planBoxDraw({ ...bad, low: [0], high: [1] }, 8, { seed: 0 })).toThrow(/2 to 4/);
   });
 
   it('randomJets.wgsl, with an extra tangent', () => {
