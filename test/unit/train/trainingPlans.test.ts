@@ -346,8 +346,10 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
           { u32: 8 },
           { f32: 1 / 8 / 2 },
           { u32: 1 }, // subsets
+          { u32: 1 }, // sampledOrder: the drawn tangent at order 1
+          { u32: 0 }, // pointOrder: no per-point tangent
         ],
-        48,
+        52,
       ),
     );
     // The unbiased loss's two independent subsets of 3: six jets, subsets = 2.
