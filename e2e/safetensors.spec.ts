@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
 import { parseSafetensorsModel } from '../src/engine/safetensorsModel.ts';
-import { readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
+import { importModelFile, readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
 
 /**
  * The safetensors round trip in the page: "Export model (safetensors)" writes the same model as
@@ -42,20 +42,11 @@ test('a safetensors export imports into another page as the same model', async (
   expect(parseSafetensorsModel(bytes)).toEqual(parseModel(json));
 
   await page.goto('/?pde=poisson-two-body&dim=8&width=24&depth=3&seed=1');
-  const other = await waitForState(page, 'idle');
-  await page.locator('#import-file').setInputFiles({
+  await importModelFile(page, {
     name: 'exported.safetensors',
     mimeType: 'application/octet-stream',
     buffer: bytes,
   });
-  await page.waitForFunction(
-    (builds) => {
-      const r = window.jetpinn.run;
-      return r?.state === 'paused' && r.builds > builds;
-    },
-    other.builds,
-    { timeout: 60_000 },
-  );
   const imported = await run(page);
   expect(imported.importMessage).toContain('Imported exported.safetensors');
   expect(imported.options).toEqual(trained.options);
