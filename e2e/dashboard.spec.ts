@@ -125,7 +125,7 @@ test('settings rebuild the run and go into the URL; the link reproduces the run'
   expect(url.searchParams.get('points')).toBe('100');
   expect(url.searchParams.get('width')).toBe('30');
   await expect(page.locator('#estimate-explanation')).toContainText('every entry ±1');
-  await expect(page.locator('#operator-tex')).toContainText('v_b');
+  await expect(page.locator('#operator-tex')).toHaveAttribute('data-tex', /v_b/);
 
   const trained = await trainFor(page, 20);
   const firstLosses = trained.losses.slice(0, 4);
@@ -217,7 +217,7 @@ test('semilinear heat trains and reports u(0, 0) and its error against the refer
     { timeout: 60_000 },
   );
   expect(new URL(page.url()).searchParams.get('pde')).toBe('semilinear-heat');
-  await expect(page.locator('#operator-tex')).toContainText('u_t+\\Delta u');
+  await expect(page.locator('#operator-tex')).toHaveAttribute('data-tex', /u_t\+\\Delta u/);
   await expect(page.locator('#estimate-explanation')).toContainText('terminal loss');
 
   const trained = await trainFor(page, 20);

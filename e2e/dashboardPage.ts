@@ -45,3 +45,23 @@ export async function readDownload(download: Download): Promise<string> {
   for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/**
+ * Imports a model file into the idle page through the Import control and waits until the page has
+ * built the imported run (paused at the file's step).
+ */
+export async function importModelFile(
+  page: Page,
+  file: { name: string; mimeType: string; buffer: Buffer },
+): Promise<void> {
+  const before = await waitForState(page, 'idle');
+  await page.locator('#import-file').setInputFiles(file);
+  await page.waitForFunction(
+    (builds) => {
+      const r = window.jetpinn.run;
+      return r?.state === 'paused' && r.builds > builds;
+    },
+    before.builds,
+    { timeout: 60_000 },
+  );
+}

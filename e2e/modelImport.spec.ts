@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
-import { readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
+import { importModelFile, readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
 
 /**
  * Importing a model: a model the page exported is loaded into another page (another setup),
@@ -37,20 +37,11 @@ test('a model exported by the page imports into another page and is evaluated', 
 
   // Another setup entirely: PDE, d, network and seed all differ.
   await page.goto('/?pde=poisson-two-body&dim=8&width=24&depth=3&seed=1');
-  const other = await waitForState(page, 'idle');
-  await page.locator('#import-file').setInputFiles({
+  await importModelFile(page, {
     name: 'exported-model.json',
     mimeType: 'application/json',
     buffer: Buffer.from(text),
   });
-  await page.waitForFunction(
-    (builds) => {
-      const r = window.jetpinn.run;
-      return r?.state === 'paused' && r.builds > builds;
-    },
-    other.builds,
-    { timeout: 60_000 },
-  );
   const imported = await run(page);
   expect(imported.importMessage).toContain('Imported exported-model.json');
   expect(imported.options).toMatchObject({

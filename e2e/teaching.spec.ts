@@ -191,3 +191,73 @@ test('the inspector reads the u_θ(0, 0) the parabolic evaluation reports', asyn
   const last = await inspected(page, paused.step);
   expect(last.step).toBe(paused.step);
 });
+
+/** Text nodes under `#teaching` outside KaTeX's output (its MathML annotation is inside it). */
+function textOutsideKatex(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const root = document.getElementById('teaching');
+    if (!root) throw new Error('no #teaching');
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const texts: string[] = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.parentElement?.closest('.katex')) texts.push(node.textContent ?? '');
+    }
+    return texts;
+  });
+}
+
+test('formulas are typeset by KaTeX, from the page itself, with their TeX kept', async ({
+  page,
+}) => {
+  const origins = new Set<string>();
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.protocol.startsWith('http')) origins.add(url.origin);
+  });
+  await page.goto('/?pde=allen-cahn-two-body&dim=8&est=sparse&B=2&points=16&width=16&depth=2');
+  await waitForState(page, 'idle');
+  await page.locator('#jet-inspector summary').click();
+  await inspected(page, 0);
+  await page.locator('#estimator-panel summary').click();
+  await page.waitForFunction(() => window.jetpinn.estimator?.step === 0, null, { timeout: 60_000 });
+
+  // Every formula: PDE and exact solution, the operator and its estimator, the sentence on the
+  // estimate, the jet inspector's and the estimator panel's labels and readings.
+  for (const selector of [
+    '#pde-tex',
+    '#operator-tex',
+    '#estimate-explanation',
+    'label[for="teaching-radius"]',
+    'label[for="jet-direction"]',
+    '#jet-inspector-message',
+    '#jet-reading',
+    '#jet-inspector table.jet-table caption',
+    'label[for="estimator-panel-jets"]',
+    '#estimator-panel-message',
+    '#estimator-stats dt',
+  ]) {
+    expect(await page.locator(`${selector} .katex`).count(), selector).toBeGreaterThan(0);
+  }
+  await expect(page.locator('#pde-tex .katex-display')).toHaveCount(1);
+  const tex = await page.locator('#pde-tex').getAttribute('data-tex');
+  expect(tex).toContain(String.raw`\Delta u + u - u^3 = f \text{ in } B^d`);
+  // The source stays copyable: KaTeX's MathML annotation holds it verbatim.
+  await expect(page.locator('#pde-tex annotation[encoding="application/x-tex"]')).toHaveText(
+    tex ?? '',
+  );
+
+  const outside = await textOutsideKatex(page);
+  expect(outside.join(' ')).toContain('Each of the 16 residual points per step pushes');
+  const raw = outside.filter((text) => /\\(frac|Delta|sum|text)\b/.test(text));
+  expect(raw).toEqual([]);
+
+  // KaTeX's fonts came with the page: loaded, and nothing was fetched from another origin.
+  const loaded = await page.evaluate(async () => {
+    await document.fonts.ready;
+    return [...document.fonts]
+      .filter((font) => font.status === 'loaded')
+      .map((font) => font.family.replace(/["']/g, ''));
+  });
+  expect(loaded).toContain('KaTeX_Main');
+  expect([...origins]).toEqual([new URL(page.url()).origin]);
+});

@@ -341,7 +341,8 @@ export function highOrderSection(results: HighOrderResults): string[] {
       'partials are fixed jet constructions (src/operators) that read single top-order jets, so ' +
       'they only have the standard structure; their relative L2 and L1 are on the test grid ' +
       'after the steps the timing ran from the initial weights (Adam 1e-3, 100 collocation and ' +
-      '50 data points), a few dozen: a sign of life, not a converged accuracy.',
+      '50 data points; the "steps trained" column): a sign of life, not a converged accuracy, ' +
+      'which test/acceptance/highOrder.test.ts measures.',
     '',
     '### Biharmonic and diagonal 4th order, standard vs collapsed',
     '',

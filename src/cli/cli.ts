@@ -6,11 +6,12 @@ import { formatFlags, parseFlags, UsageError, wantsHelp } from './args.ts';
 import type { Command } from './command.ts';
 import { evalCommand } from './evaluate.ts';
 import { exitCodes } from './exitCodes.ts';
+import { exportCommand } from './exportModel.ts';
 import type { CliIo } from './io.ts';
 import { jetCommand } from './jet.ts';
 import { trainCommand } from './train.ts';
 
-export const COMMANDS: readonly Command[] = [trainCommand, evalCommand, jetCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, evalCommand, jetCommand, exportCommand];
 
 function toolHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

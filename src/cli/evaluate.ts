@@ -7,6 +7,7 @@
  *   relative difference where the table has a value for d.
  */
 import { packParameters } from '../engine/jetLayout.ts';
+import { parseModelBytes } from '../engine/modelFormats.ts';
 import { GpuMemory } from '../gpu/gpuMemory.ts';
 import { BallEvaluation } from '../train/ballEvaluation.ts';
 import { BoxEvaluation } from '../train/boxEvaluation.ts';
@@ -20,8 +21,8 @@ import { type FlagSpec, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { exitCodes } from './exitCodes.ts';
 import { withNodeGpu } from './gpuSession.ts';
-import { readTextFile } from './io.ts';
-import { readTrainedModel } from '../train/trainedModel.ts';
+import { readBinaryFile } from './io.ts';
+import { trainedModelOf } from '../train/trainedModel.ts';
 
 const EVAL_FLAGS: readonly FlagSpec[] = [
   {
@@ -29,7 +30,7 @@ const EVAL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     placeholder: 'file',
     required: true,
-    description: 'model JSON written by `jetpinn train --out`',
+    description: 'model written by `jetpinn train --out` (JSON or .safetensors)',
   },
   {
     name: 'test-points',
@@ -59,7 +60,9 @@ export const evalCommand: Command = {
   flags: EVAL_FLAGS,
   run: async (flags, io) => {
     const path = flags.requiredString('model');
-    const { model, options: trained } = readTrainedModel(readTextFile(path, '--model'));
+    const { model, options: trained } = trainedModelOf(
+      parseModelBytes(path, readBinaryFile(path, '--model')),
+    );
     const pde = pdeOf(trained);
     if (pde.domain === 'spacetime' && flags.has('test-points')) {
       throw new UsageError(

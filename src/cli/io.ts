@@ -36,12 +36,21 @@ export function readTextFile(path: string, flag: string): string {
   }
 }
 
+/** The file's bytes, for inputs that are not text (safetensors models). */
+export function readBinaryFile(path: string, flag: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new InputFileError(`cannot read ${flag} ${path}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Writes through a temporary file and a rename, so a run killed mid-write leaves the previous
  * checkpoint or model intact instead of a truncated one (rename is atomic on one file system).
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, contents: string | Uint8Array): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
+  writeFileSync(temporary, contents);
   renameSync(temporary, path);
 }

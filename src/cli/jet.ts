@@ -5,14 +5,15 @@
  */
 import { GpuJetEngine } from '../engine/gpuJetEngine.ts';
 import type { AnyTangentInput, JetBatch } from '../engine/jetEngine.ts';
-import { type ModelFile, parseModel } from '../engine/modelFile.ts';
+import type { ModelFile } from '../engine/modelFile.ts';
+import { parseModelBytes } from '../engine/modelFormats.ts';
 import { ReferenceJetEngine } from '../engine/referenceEngine.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { exitCodes } from './exitCodes.ts';
 import { withNodeGpu } from './gpuSession.ts';
-import { type CliIo, readTextFile } from './io.ts';
+import { type CliIo, readBinaryFile, readTextFile } from './io.ts';
 import {
   jetBatch,
   type JetRequest,
@@ -29,7 +30,7 @@ const JET_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     placeholder: 'file',
     required: true,
-    description: 'model JSON (any jetpinn model file)',
+    description: 'model file: JSON, or safetensors when the name ends in .safetensors',
   },
   {
     name: 'points',
@@ -132,7 +133,7 @@ export const jetCommand: Command = {
   flags: JET_FLAGS,
   run: async (flags, io) => {
     const path = flags.requiredString('model');
-    const model = parseModel(readTextFile(path, '--model'));
+    const model = parseModelBytes(path, readBinaryFile(path, '--model'));
     const request = readRequest(flags, model.architecture.widths[0]);
     const cpu = flags.boolean('cpu');
     const jets = cpu ? await onCpu(model, request) : await onGpu(model, request, io);

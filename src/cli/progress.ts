@@ -5,7 +5,8 @@
  *  - lines: a plain line per log, for output that goes to a file or a pipe, where carriage
  *           returns would leave one unreadable line.
  * Logs arrive through the trainer's readback ring in bursts (several at once when it drains), so
- * the rate between two logs means nothing; it/s is measured over a window of a few seconds.
+ * the rate between two logs means nothing; it/s is measured over a window of a few seconds, and
+ * every rendering gives the ETA that rate predicts beside it.
  */
 import type { EvaluationMetrics } from '../train/problemGraph.ts';
 import type { EvaluationLog, StepLog } from '../train/trainer.ts';
@@ -25,6 +26,26 @@ export function formatDuration(seconds: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * Seconds until `totalSteps` at `rate` steps per second, or null while there is no rate. The
+ * rate is the recent window's, not the average since the start: the first steps of a run are
+ * slow (caches warm up, evaluations crowd the start), and on a long run the average would keep
+ * that in the ETA for hours.
+ */
+export function estimateSecondsLeft(
+  step: number,
+  totalSteps: number,
+  rate: number | null,
+): number | null {
+  if (rate === null || !Number.isFinite(rate) || rate <= 0) return null;
+  return Math.max(0, totalSteps - step) / rate;
+}
+
+/** The ETA as the progress lines show it. */
+export function formatEta(seconds: number | null): string {
+  return `ETA ${seconds === null ? '?' : formatDuration(seconds)}`;
 }
 
 /** The headline error of an evaluation, as the progress line shows it. */
@@ -73,11 +94,13 @@ export class Progress {
     this.lastStep = log.step;
     this.lastRate = rate;
     this.lastLoss = log.loss;
+    const eta = estimateSecondsLeft(log.step, this.totalSteps, rate);
     if (this.mode === 'json') {
-      this.json({ event: 'log', ...log, itPerSecond: rate });
+      this.json({ event: 'log', ...log, itPerSecond: rate, etaSeconds: eta });
     } else if (this.mode === 'lines') {
       this.io.stdout(
-        `step ${log.step}/${this.totalSteps}  ${formatRate(rate)}  loss ${log.loss.toExponential(4)}` +
+        `step ${log.step}/${this.totalSteps}  ${formatRate(rate)}  ${formatEta(eta)}` +
+          `  loss ${log.loss.toExponential(4)}` +
           `  |grad| ${log.gradientNorm.toExponential(3)}  lr ${log.learningRate.toExponential(3)}\n`,
       );
     } else {
@@ -118,13 +141,12 @@ export class Progress {
   private drawBar(): void {
     const step = this.lastStep;
     const filled = Math.round((BAR_WIDTH * step) / this.totalSteps);
-    const average = this.averageRate(step);
-    const eta = average ? (this.totalSteps - step) / average : NaN;
+    const eta = estimateSecondsLeft(step, this.totalSteps, this.lastRate);
     const loss = this.lastLoss === null ? '–' : this.lastLoss.toExponential(3);
     this.io.stdout(
       `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ` +
         `${step}/${this.totalSteps}  ${formatRate(this.lastRate)}  loss ${loss}  ` +
-        `${this.lastError}  ETA ${formatDuration(eta)}`,
+        `${this.lastError}  ${formatEta(eta)}`,
     );
     this.barShown = true;
   }

@@ -1,10 +1,11 @@
 /**
- * The files a `train` run leaves: the model (modelFile.ts, with the options as `training` and
- * final/best metrics), the metrics CSV and the checkpoint. Each covers the whole run, the part
- * before a --resume included (its history comes from the checkpoint), and each is written
+ * The files a `train` run leaves: the model (JSON, modelFile.ts, or safetensors when --out ends
+ * in .safetensors, safetensorsModel.ts; with the options as `training` and final/best metrics),
+ * the metrics CSV and the checkpoint. Each covers the whole run, the part before a --resume
+ * included (its history comes from the checkpoint), and each is written
  * atomically so an interrupted write never replaces a good file with a truncated one.
  */
-import { serializeModel } from '../engine/modelFile.ts';
+import { serializeModelAs } from '../engine/modelFormats.ts';
 import { serializeCheckpoint } from '../train/checkpoint.ts';
 import type { EvaluationLog, StepLog, Trainer } from '../train/trainer.ts';
 import { writeFileAtomic } from './io.ts';
@@ -69,7 +70,7 @@ export class RunFiles {
       this.assertHealthy();
       writeFileAtomic(
         out,
-        serializeModel(this.trainer.architecture, parameters, {
+        serializeModelAs(out, this.trainer.architecture, parameters, {
           training: { ...this.plan.options },
           metrics,
         }),

@@ -7,6 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from '../train/checkpoint.ts';
 import { parameterLayout } from '../engine/jetLayout.ts';
+import { isSafetensorsName } from '../engine/modelFormats.ts';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../train/memoryBudget.ts';
 import { architectureOf, resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
 import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
@@ -14,7 +15,12 @@ import { readTextFile } from './io.ts';
 import { TRAINING_FLAGS, trainingOptionsFromFlags, withFlagErrors } from './trainingFlags.ts';
 
 const RUN_FLAGS: readonly FlagSpec[] = [
-  { name: 'out', kind: 'string', placeholder: 'file', description: 'write the model JSON here' },
+  {
+    name: 'out',
+    kind: 'string',
+    placeholder: 'file',
+    description: 'write the model here (JSON, or safetensors when the name ends in .safetensors)',
+  },
   {
     name: 'metrics',
     kind: 'string',
@@ -120,6 +126,12 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
   let resume: Checkpoint | null = null;
   const resumePath = flags.string('resume');
   if (resumePath !== undefined) {
+    if (isSafetensorsName(resumePath)) {
+      throw new UsageError(
+        `--resume ${resumePath}: a safetensors model holds the weights only, not the optimizer ` +
+          'state and history a run continues from; resume from a --checkpoint file',
+      );
+    }
     const given = TRAINING_FLAGS.filter(
       ({ spec }) => flags.has(spec.name) && !RESUMABLE_FLAGS.includes(spec.name),
     );
@@ -166,7 +178,10 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
       (flags.number('memory-budget') ?? DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20) * 2 ** 20,
   };
   const parameters = parameterLayout(architectureOf(options).widths).count;
-  checkJsonSize('out', plan.out, parameters);
+  // A safetensors model is raw float32 bytes, beyond the reach of the JSON string limit.
+  if (plan.out !== undefined && !isSafetensorsName(plan.out)) {
+    checkJsonSize('out', plan.out, parameters);
+  }
   checkJsonSize(
     'checkpoint',
     plan.checkpoint,

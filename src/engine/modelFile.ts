@@ -70,7 +70,8 @@ const schema: SchemaReader = new SchemaReader(
   (message, field) => new ModelFileError(message, field),
 );
 
-function readArchitecture(value: unknown): MlpArchitecture {
+/** The readers of the model's parts, shared with the safetensors metadata (safetensorsModel.ts). */
+export function readArchitecture(value: unknown): MlpArchitecture {
   const given = schema.object('architecture', value, ['widths', 'activation', 'boundary']);
   const { maxLayers, maxWidth, maxParameters } = modelFileLimits;
   const widths = given.widths;
@@ -123,7 +124,7 @@ function readParameters(value: unknown, arch: MlpArchitecture): MlpParameters<Fl
   };
 }
 
-function readMetrics(value: unknown): Record<string, number> {
+export function readMetrics(value: unknown): Record<string, number> {
   if (!isPlainObject(value)) return schema.expected('metrics', 'an object name → number', value);
   const entries = Object.entries(value);
   if (entries.length > modelFileLimits.maxMetrics) {
@@ -143,7 +144,7 @@ function readMetrics(value: unknown): Record<string, number> {
   return metrics;
 }
 
-function readTraining(value: unknown): { [key: string]: JsonValue } {
+export function readTraining(value: unknown): { [key: string]: JsonValue } {
   if (!isPlainObject(value)) return schema.expected('training', 'an object', value);
   return schema.jsonTree('training', value, {
     maxDepth: modelFileLimits.maxTrainingDepth,

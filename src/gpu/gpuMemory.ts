@@ -1,3 +1,4 @@
+import { tellBuildListeners } from './buildEvents.ts';
 import { LimitError } from './errors.ts';
 import type { FieldValue, StructView } from './structView.ts';
 
@@ -58,6 +59,7 @@ export class GpuMemory {
     const buffer = this.device.createBuffer({ label, size, usage });
     this.live.set(buffer, size);
     this.liveBytes += size;
+    tellBuildListeners(this.device, (listener) => listener.allocated?.(label, size));
     return buffer;
   }
 

@@ -1,3 +1,4 @@
+import { tellBuildListeners } from './buildEvents.ts';
 import { createComposedKernel } from './composeShader.ts';
 import type { ComputeKernel, KernelOptions, ShaderSource } from './kernel.ts';
 
@@ -28,7 +29,10 @@ export function cachedKernel(
   ]);
   let kernel = cache.get(key);
   if (!kernel) {
+    tellBuildListeners(device, (listener) => listener.kernelCompiling?.(key));
     kernel = createComposedKernel(device, parts, options);
+    const compiled = () => tellBuildListeners(device, (listener) => listener.kernelCompiled?.(key));
+    kernel.then(compiled, compiled);
     kernel.catch(() => cache.delete(key));
     cache.set(key, kernel);
   }

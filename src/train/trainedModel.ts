@@ -5,7 +5,7 @@
  * hand-edited file whose weights do not belong to its options would otherwise be scored against
  * the wrong problem.
  */
-import { type ModelFile, parseModel } from '../engine/modelFile.ts';
+import type { ModelFile } from '../engine/modelFile.ts';
 import {
   architectureOf,
   resolveTrainingOptions,
@@ -29,8 +29,8 @@ export interface TrainedModel {
   options: TrainingOptions;
 }
 
-export function readTrainedModel(text: string): TrainedModel {
-  const model = parseModel(text);
+/** A parsed model file (either format, src/engine/modelFormats.ts) with its checked options. */
+export function trainedModelOf(model: ModelFile): TrainedModel {
   if (model.training === undefined) {
     throw new TrainedModelError(
       'the model has no PDE: its file carries no training options (models written by ' +

@@ -23,9 +23,9 @@ const ELEMENTS: Record<Hideable, readonly string[]> = {
   grad: ['gradient-estimator'],
   steps: ['steps'],
   seed: ['seed'],
-  fields: ['field-views'],
+  fields: ['field-views', 'field-scatter'],
   teaching: ['teaching'],
-  export: ['export-model', 'export-csv'],
+  export: ['export-model', 'export-safetensors', 'export-csv'],
   import: ['import-model', 'import-message'],
 };
 

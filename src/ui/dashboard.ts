@@ -3,12 +3,14 @@
  * Settings and links go through one path (planRun) before they reach the run; the page redraws
  * at animation-frame rate from what the run has recorded, never from inside the training loop.
  */
+import { parseModel } from '../engine/modelFile.ts';
+import { serializeSafetensorsModel } from '../engine/safetensorsModel.ts';
 import type { GpuContext } from '../gpu/acquireDevice.ts';
 import { resolveTrainingOptions } from '../train/options.ts';
 import { type ControlValues, Controls } from './controls.ts';
 import { changeBetween, dashboardDefaults, validationProblem } from './dashboardOptions.ts';
 import { element } from './dom.ts';
-import { downloadText } from './downloads.ts';
+import { downloadFile } from './downloads.ts';
 import { FieldViews } from './fieldViews.ts';
 import {
   type BufferLimits,
@@ -25,7 +27,7 @@ import { showRunStats } from './runStats.ts';
 import { showTeaching, TeachingPanels } from './teachingView.ts';
 import { type Hideable, optionsFromQuery, optionsToQuery } from './urlState.ts';
 import { applyClassroomMode } from './classroomMode.ts';
-import { MAX_MODEL_FILE_BYTES, planImport } from './modelImport.ts';
+import { MAX_MODEL_FILE_BYTES, planImportFile } from './modelImport.ts';
 import './pageGlobals.ts';
 
 /** The run from the link, or the defaults (with the reasons) when the link cannot be used. */
@@ -58,6 +60,7 @@ export class Dashboard {
     step: element('step', HTMLButtonElement),
     reset: element('reset', HTMLButtonElement),
     exportModel: element('export-model', HTMLButtonElement),
+    exportSafetensors: element('export-safetensors', HTMLButtonElement),
     exportCsv: element('export-csv', HTMLButtonElement),
     importModel: element('import-model', HTMLButtonElement),
   };
@@ -175,8 +178,9 @@ export class Dashboard {
     step.addEventListener('click', () => void this.run.stepOnce());
     reset.addEventListener('click', () => void this.run.reset());
     exportModel.addEventListener('click', () => void this.exportModel());
+    this.buttons.exportSafetensors.addEventListener('click', () => void this.exportSafetensors());
     exportCsv.addEventListener('click', () =>
-      downloadText(
+      downloadFile(
         `${this.fileStem()}-metrics.csv`,
         this.run.history.toCsv(this.run.plan.pde.metric),
         'text/csv',
@@ -193,14 +197,14 @@ export class Dashboard {
       );
       return;
     }
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await file.text();
+      bytes = new Uint8Array(await file.arrayBuffer());
     } catch (error) {
       this.setImportMessage(`Not imported: ${file.name} could not be read (${String(error)}).`);
       return;
     }
-    const planned = planImport(text, this.limits);
+    const planned = planImportFile(file.name, bytes, this.limits);
     if (!planned.ok) {
       this.setImportMessage(`Not imported: ${planned.problem}.`);
       return;
@@ -230,7 +234,19 @@ export class Dashboard {
 
   private async exportModel(): Promise<void> {
     const text = await this.run.modelFile();
-    if (text !== null) downloadText(`${this.fileStem()}-model.json`, text, 'application/json');
+    if (text !== null) downloadFile(`${this.fileStem()}-model.json`, text, 'application/json');
+  }
+
+  /** The same model as safetensors, for PyTorch and JAX (README, "Continue elsewhere"). */
+  private async exportSafetensors(): Promise<void> {
+    const text = await this.run.modelFile();
+    if (text === null) return;
+    const { architecture, parameters, training, metrics } = parseModel(text);
+    downloadFile(
+      `${this.fileStem()}-model.safetensors`,
+      serializeSafetensorsModel(architecture, parameters, { training, metrics }),
+      'application/octet-stream',
+    );
   }
 
   private fileStem(): string {
@@ -265,6 +281,7 @@ export class Dashboard {
     pause.disabled = state !== 'running';
     reset.disabled = state === 'building';
     exportModel.disabled = state === 'building' || state === 'error';
+    this.buttons.exportSafetensors.disabled = exportModel.disabled;
     exportCsv.disabled = this.run.history.logs.length === 0;
     this.buttons.importModel.disabled = state === 'building';
     showRecoveries(element('recovery-message', HTMLParagraphElement), this.run.recoveries);

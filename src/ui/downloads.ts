@@ -1,6 +1,13 @@
-/** Saves text as a file through a temporary object URL: no server round trip, nothing to clean. */
-export function downloadText(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/**
+ * Saves text or bytes as a file through a temporary object URL: no server round trip, nothing to
+ * clean.
+ */
+export function downloadFile(
+  filename: string,
+  contents: string | Uint8Array<ArrayBuffer>,
+  type: string,
+): void {
+  const url = URL.createObjectURL(new Blob([contents], { type }));
   const link = document.createElement('a');
   link.href = url;
   link.download = filename;

@@ -10,6 +10,7 @@ import { type EstimatorSamples, sampleEstimator } from '../train/estimatorSample
 import { inspectionPoint } from '../train/jetInspection.ts';
 import { ESTIMATORS, type Estimator } from '../train/options.ts';
 import { Histogram } from './charts/histogram.ts';
+import { renderSentence, texNumber, typesetLabel } from './math.ts';
 import type { RunController } from './runController.ts';
 import type { RunPlan } from './runPlan.ts';
 import {
@@ -21,6 +22,9 @@ import {
   selectInput,
   teachingPanel,
 } from './teachingDom.ts';
+
+/** The spread sampling B of d coordinates without replacement gives, σ the values' spread. */
+const PREDICTED_SPREAD_TEX = String.raw`d\,\sigma\sqrt{\frac{d - B}{B(d - 1)}}`;
 
 const defaultSamples = 200;
 const maxSamples = 5000;
@@ -88,6 +92,8 @@ export class EstimatorPanel {
     this.jets = numberInput(controls, 'estimator-panel-jets', 'B', 1, 4096);
     this.samples = numberInput(controls, 'estimator-panel-samples', 'Samples S', 2, maxSamples);
     this.samples.value = String(defaultSamples);
+    typesetLabel(this.jets, '$B$');
+    typesetLabel(this.samples, 'Samples $S$');
     const again = append(controls, 'button', 'Draw again');
     again.type = 'button';
     again.id = 'estimator-panel-draw';
@@ -194,17 +200,20 @@ export class EstimatorPanel {
       refreshes: (this.snapshot?.refreshes ?? 0) + 1,
     };
     const d = this.run.plan.options.dimension;
-    this.message.textContent =
-      `Step ${step}, d = ${d}: ${samples.count} independent estimates of ${samples.quantityTex} ` +
-      `(${samples.operator}, ${samples.jetsPerEstimate} jets each) at x = r·(1, …, 1)/√d, r = ` +
-      `${formatValue(this.radius())}; each estimate is one copy of the point with its own jets, all ` +
-      `pushed through the GPU kernels on the current weights. The exact value uses all ` +
-      `coordinate directions${samples.exactMissing ? ` (not drawn: ${samples.exactMissing})` : ''}.` +
-      (samples.predictedStandardDeviation === null
-        ? ''
-        : ` Sparse jets are B of the exact pass's d one-hot jets, so their spread is known in ` +
-          `advance: with σ the spread of the d values J_2[e_i], sd = d·σ·√((d − B)/(B(d − 1))), ` +
-          `which is 0 at B = d.`);
+    renderSentence(
+      this.message,
+      `Step ${step}, $d = ${d}$: ${samples.count} independent estimates of $${samples.quantityTex}$ ` +
+        `(${samples.operator}, ${samples.jetsPerEstimate} jets each) at ` +
+        String.raw`$x = r\,(1, \dots, 1)/\sqrt d$, $r = ${texNumber(this.radius())}$; each estimate ` +
+        `is one copy of the point with its own jets, all pushed through the GPU kernels on the ` +
+        `current weights. The exact value uses all coordinate directions` +
+        `${samples.exactMissing ? ` (not drawn: ${samples.exactMissing})` : ''}.` +
+        (samples.predictedStandardDeviation === null
+          ? ''
+          : ` Sparse jets are $B$ of the exact pass's $d$ one-hot jets, so their spread is known ` +
+            String.raw`in advance: with $\sigma$ the spread of the $d$ values $J_2[e_i]$, ` +
+            String.raw`$\mathrm{sd} = ${PREDICTED_SPREAD_TEX}$, which is 0 at $B = d$.`),
+    );
     const offset =
       samples.exact === null || samples.standardError === 0
         ? null
@@ -214,7 +223,7 @@ export class EstimatorPanel {
       ['sample mean', formatValue(samples.mean)],
       ['standard deviation', formatValue(samples.standardDeviation)],
       [
-        'predicted sd, d·σ·√((d − B)/(B(d − 1)))',
+        `predicted sd, $${PREDICTED_SPREAD_TEX}$`,
         samples.predictedStandardDeviation === null
           ? '— (sparse only)'
           : formatValue(samples.predictedStandardDeviation),
@@ -225,8 +234,9 @@ export class EstimatorPanel {
     ];
     this.stats.replaceChildren();
     for (const [term, value] of entries) {
-      append(this.stats, 'dt', term);
-      append(this.stats, 'dd', value).dataset.stat = term;
+      renderSentence(append(this.stats, 'dt'), term);
+      // The term's words name the statistic; its formula (predicted sd) is not part of the name.
+      append(this.stats, 'dd', value).dataset.stat = term.split(',')[0];
     }
     this.onChange();
   }

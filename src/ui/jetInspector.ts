@@ -17,6 +17,7 @@ import {
   relativeDeviations,
 } from '../train/jetInspection.ts';
 import type { Trainer } from '../train/trainer.ts';
+import { renderSentence, texNumber, typesetLabel } from './math.ts';
 import type { RunController } from './runController.ts';
 import {
   append,
@@ -116,12 +117,15 @@ export class JetInspector {
     );
     this.element = element;
     this.message = message;
-    this.direction = selectInput(controls, 'jet-direction', 'First tangent v_1', [
-      ['coordinate', 'coordinate vector e_i'],
+    this.direction = selectInput(controls, 'jet-direction', 'First tangent v₁', [
+      ['coordinate', 'coordinate vector eᵢ'],
       ['ones', 'all ones (a Rademacher draw)'],
     ]);
     this.coordinate = numberInput(controls, 'jet-coordinate', 'i', 0, 0);
     this.coordinate.value = '0';
+    // The labels name formulas; an <option> holds text only, so the select's stays Unicode.
+    typesetLabel(this.direction, 'First tangent $v_1$');
+    typesetLabel(this.coordinate, '$i$');
     this.reading = append(this.element, 'p');
     this.reading.id = 'jet-reading';
     this.tables = append(this.element, 'div');
@@ -207,31 +211,39 @@ export class JetInspector {
     const K = jet.order;
     const d = this.run.plan.options.dimension;
     const spacetime = snapshot.point.length > d;
-    const v1 = direction === 'ones' ? 'v_1 = (1, …, 1)' : `v_1 = e_${coordinate}`;
+    const v1 =
+      direction === 'ones' ? String.raw`$v_1 = (1, \dots, 1)$` : `$v_1 = e_{${coordinate}}$`;
     const extra = snapshot.tangents
-      .map((t, k) => (k > 0 && t !== null ? `v_${k + 1} = ${formatValue(t[d])}·e_t` : null))
+      .map((t, k) =>
+        k > 0 && t !== null ? String.raw`$v_${k + 1} = ${texNumber(t[d])}\,e_t$` : null,
+      )
       .filter((t): t is string => t !== null);
-    this.message.textContent =
-      `Step ${snapshot.step}. Point x = r·(1, …, 1)/√d with r = ${formatValue(this.radius())}` +
-      `${spacetime ? ', t = 0' : ''}; input curve g(t) = x + Σ_k v_k t^k/k! with ${[v1, ...extra].join(', ')}. ` +
-      `Numbers: the GPU forward kernels on the trainer’s weights (f32); the float64 reference on ` +
-      `the current weights agrees to ${formatValue(Math.max(...snapshot.deviations))} (largest relative ` +
-      `deviation of any layer).`;
+    renderSentence(
+      this.message,
+      String.raw`Step ${snapshot.step}. Point $x = r\,(1, \dots, 1)/\sqrt d$ with $r = ${texNumber(this.radius())}$` +
+        `${spacetime ? ', $t = 0$' : ''}; input curve ` +
+        String.raw`$g(t) = x + \sum_k v_k t^k/k!$ with ${[v1, ...extra].join(', ')}. ` +
+        `Numbers: the GPU forward kernels on the trainer’s weights (f32); the float64 reference on ` +
+        `the current weights agrees to ${formatValue(Math.max(...snapshot.deviations))} (largest relative ` +
+        `deviation of any layer).`,
+    );
     const J = snapshot.derivatives[K];
-    this.reading.textContent =
-      `The output’s order-${K} coefficient u_${K} = ${formatValue(jet.output[K])} gives ` +
-      `J_${K} = ${K}!·u_${K} = ${formatValue(J)}, the derivative of order ${K} of u along the curve. ` +
-      `${operator.name} scales such a jet’s J_${K} by s = ${formatValue(snapshot.scale)} and sums ` +
-      `over its ${operator.directions} jets: this jet’s term is s·J_${K} = ${formatValue(snapshot.term)}.` +
-      (drawsLike(operator, direction)
-        ? ''
-        : ` (${operator.name} draws other first tangents; each is read the same way.)`);
+    renderSentence(
+      this.reading,
+      `The output’s order-${K} coefficient $u_${K} = ${texNumber(jet.output[K])}$ gives ` +
+        String.raw`$J_${K} = ${K}!\,u_${K} = ${texNumber(J)}$, the derivative of order ${K} of $u$ along the curve. ` +
+        `${operator.name} scales such a jet’s $J_${K}$ by $s = ${texNumber(snapshot.scale)}$ and sums ` +
+        String.raw`over its ${operator.directions} jets: this jet’s term is $s\,J_${K} = ${texNumber(snapshot.term)}$.` +
+        (drawsLike(operator, direction)
+          ? ''
+          : ` (${operator.name} draws other first tangents; each is read the same way.)`),
+    );
 
     const stages: { title: string; width: number; values: Float64Array; label: string }[] = [];
     const inputWidth = jet.input.length / (K + 1);
     const inputUnits = direction === 'coordinate' ? [coordinate] : [0, 1, 2, 3];
     stages.push({
-      title: 'Input curve g(t): coefficients c_k = v_k/k!',
+      title: 'Input curve $g(t)$: coefficients $c_k = v_k/k!$',
       width: inputWidth,
       values: jet.input,
       label: 'x',
@@ -239,14 +251,16 @@ export class JetInspector {
     jet.layers.forEach((layer, l) => {
       const last = l === jet.layers.length - 1;
       stages.push({
-        title: last ? `Output layer ${l + 1}: m = W s + b (linear)` : `Layer ${l + 1}: z = W x + b`,
+        title: last
+          ? `Output layer ${l + 1}: $m = W s + b$ (linear)`
+          : `Layer ${l + 1}: $z = W x + b$`,
         width: layer.width,
         values: layer.preActivation,
         label: last ? 'm' : 'z',
       });
       if (layer.activation) {
         stages.push({
-          title: `Layer ${l + 1}: σ(z), Faà di Bruno`,
+          title: String.raw`Layer ${l + 1}: $\sigma(z)$, Faà di Bruno`,
           width: layer.width,
           values: layer.activation,
           label: 's',
@@ -255,19 +269,24 @@ export class JetInspector {
     });
     if (jet.boundary) {
       stages.push({
-        title: 'Boundary factor b(g(t))',
+        title: 'Boundary factor $b(g(t))$',
         width: 1,
         values: jet.boundary,
         label: 'b',
       });
     }
-    stages.push({ title: 'u = b·m: coefficients u_k', width: 1, values: jet.output, label: 'u' });
+    stages.push({
+      title: String.raw`$u = b\,m$: coefficients $u_k$`,
+      width: 1,
+      values: jet.output,
+      label: 'u',
+    });
     const derivatives = Float64Array.from(
       { length: K + 1 },
       (_, k) => factorial(k) * jet.output[k],
     );
     stages.push({
-      title: 'u: derivatives J_k = k!·u_k',
+      title: String.raw`$u$: derivatives $J_k = k!\,u_k$`,
       width: 1,
       values: derivatives,
       label: 'J',
@@ -289,9 +308,13 @@ export class JetInspector {
     for (const stage of stages) {
       const table = container.append('table').attr('class', 'jet-table');
       const more = stage.width > unitsShown && stage.label !== 'x';
-      table
-        .append('caption')
-        .text(`${stage.title}${more ? ` (${unitsShown} of ${stage.width} units)` : ''}`);
+      const caption = table.append('caption').node();
+      if (caption) {
+        renderSentence(
+          caption,
+          `${stage.title}${more ? ` (${unitsShown} of ${stage.width} units)` : ''}`,
+        );
+      }
       table
         .append('thead')
         .append('tr')

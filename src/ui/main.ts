@@ -4,6 +4,11 @@ import { adapterSummary } from '../gpu/adapterDescription.ts';
 import { GpuError } from '../gpu/errors.ts';
 import { Dashboard } from './dashboard.ts';
 import { showGpuStatus } from './gpuStatus.ts';
+// The page's formulas (math.ts): KaTeX's styles and fonts, bundled by Vite so they work offline,
+// and copy-tex, which makes a selected formula copy as its TeX source. Loaded here, once for the
+// page, so math.ts stays importable where there is no document (the unit tests).
+import 'katex/dist/katex.min.css';
+import 'katex/contrib/copy-tex';
 
 async function start(): Promise<void> {
   showGpuStatus({ state: 'pending', adapter: null, message: 'Looking for a WebGPU adapter…' });

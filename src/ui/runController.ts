@@ -8,12 +8,14 @@
  */
 import { serializeModel } from '../engine/modelFile.ts';
 import type { GpuContext } from '../gpu/acquireDevice.ts';
+import { listenToBuilds } from '../gpu/buildEvents.ts';
 import {
   type Recovery,
   type ResilientCallbacks,
   ResilientTrainer,
 } from '../train/resilientTrainer.ts';
 import { DivergenceError, type Trainer, type TrainerState } from '../train/trainer.ts';
+import { BuildTracker, describeBuild } from './buildProgress.ts';
 import { RunHistory } from './runHistory.ts';
 import type { RunPlan } from './runPlan.ts';
 import type { Change } from './dashboardOptions.ts';
@@ -313,6 +315,7 @@ export class RunController {
     this.resilient = null;
     this.plan = plan;
     this.setState('building', 'Building the trainer…');
+    const stopWatching = this.watchBuild(plan);
     try {
       const spare = this.spare;
       this.resilient = await ResilientTrainer.create({
@@ -322,18 +325,37 @@ export class RunController {
         state,
         snapshotEvery,
         maxRecoveries,
-      });
+      }).finally(stopWatching);
       this.spare = null;
       if (this.resilient.context !== spare) this.watchDevice(this.resilient.context);
       this.builds++;
       this.recent = [];
       const trainer = this.resilient.trainer;
       this.history.addMemory({ step: trainer.step, bytes: trainer.memoryBytes });
-      if (evaluate) this.history.addEvaluation(await this.resilient.trainer.evaluate());
+      if (evaluate) {
+        this.setState(
+          'building',
+          `Scoring the untrained network on its ${plan.options.testPoints} test points…`,
+        );
+        this.history.addEvaluation(await this.resilient.trainer.evaluate());
+      }
       this.setState(this.restingState(), '');
     } catch (error) {
       this.setState('error', `${failure}: ${errorText(error)}`);
     }
+  }
+
+  /**
+   * Says on the status line which part of the build runs and how far it is, while a trainer is
+   * built on the spare device (a build on a device acquired after a loss keeps the plain line).
+   */
+  private watchBuild(plan: RunPlan): () => void {
+    const device = this.spare?.device;
+    if (!device) return () => undefined;
+    const tracker = new BuildTracker(plan.options, () =>
+      this.setState('building', describeBuild(tracker.progress())),
+    );
+    return listenToBuilds(device, tracker);
   }
 
   /** What the run records from training, and what it does when the device was replaced. */

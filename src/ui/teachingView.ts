@@ -1,6 +1,6 @@
 /**
- * The teaching panel: the PDE and the operator's estimator as TeX source (read as text; no math
- * renderer), and one sentence on how the estimate is formed from jets: which tangents go in,
+ * The teaching panel: the PDE with its exact solution and the operator's estimator, typeset by
+ * KaTeX (math.ts), and one sentence on how the estimate is formed from jets: which tangents go in,
  * which output coefficient comes out, which factor scales the sum. Below it, the jet inspector
  * and the estimator panel (TeachingPanels), which compute on the current weights.
  */
@@ -9,62 +9,68 @@ import { EstimatorPanel } from './estimatorPanel.ts';
 import { JetInspector } from './jetInspector.ts';
 import type { RunController } from './runController.ts';
 import type { RunPlan } from './runPlan.ts';
+import { renderSentence, renderTex, texNumber } from './math.ts';
 import { append } from './teachingDom.ts';
-
-function setText(id: string, text: string): void {
-  element(id, HTMLElement).textContent = text;
-}
 
 function number(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(3);
 }
 
-/** The sentence for a plan's estimator (DESIGN.md §3, J_K = K!·u_K). */
+/**
+ * The sentence for a plan's estimator (DESIGN.md §3, J_K = K!·u_K), its formulas between `$`
+ * signs for renderSentence.
+ */
 export function explainEstimate({ options, pde, operator, memory }: RunPlan): string {
   const d = options.dimension;
   const B = options.jetsPerPoint;
   const R = operator.directions;
   const K = operator.order;
   const perPoint = `Each of the ${options.points} residual points per step pushes`;
-  const read = `the output's order-${K} Taylor coefficient u_${K} gives J_${K} = ${K}!·u_${K}`;
+  /** How J_K is read off the output, `value` continuing its formula (what J_K equals). */
+  const read = (value = '') =>
+    String.raw`the output's order-${K} Taylor coefficient $u_${K}$ gives $J_${K} = ${K}!\,u_${K}${value}$`;
   // Parabolic jets live on (x, t) and carry a second tangent along t (laplacian.ts): (1/d)·e_t
   // for one-hot and exact jets, e_t for dense ones, so that after the scale u_t appears once.
   const parabolic = pde.domain === 'spacetime';
   const dense = options.estimator === 'rademacher' || options.estimator === 'gaussian';
-  const second = !parabolic ? '0' : dense ? 'e_t' : '(1/d)·e_t';
+  const second = !parabolic ? '0' : dense ? 'e_t' : String.raw`\tfrac1d e_t`;
   const timeTerm = !parabolic ? '' : dense ? ' + u_t' : ' + u_t/d';
+  const secondDerivative = String.raw` = \partial^2 u/\partial x_i^2${timeTerm}`;
   let sentence: string;
   if (pde.operator === 'biharmonic') {
     sentence =
       options.estimator === 'exact'
-        ? `${perPoint} all ${R} 4-jets with first tangent e_i or e_i ± e_j (others 0); ${read}, ` +
-          `and Δ²u = (4 − d)/3 · Σ_i J_4[e_i] + 1/6 · Σ_{i<j} (J_4[e_i + e_j] + J_4[e_i − e_j]), ` +
+        ? String.raw`${perPoint} all ${R} 4-jets with first tangent $e_i$ or $e_i \pm e_j$ (others 0); ${read()}, ` +
+          String.raw`and $\Delta^2 u = \frac{4 - d}{3} \sum_i J_4[e_i] + \frac16 \sum_{i<j} (J_4[e_i + e_j] + J_4[e_i - e_j])$, ` +
           `i.e. scales ${number((4 - d) / 3)} and ${number(1 / 6)}.`
-        : `${perPoint} B = ${B} 4-jets with a Gaussian first tangent v ~ N(0, I_d) (others 0); ` +
-          `${read} = Σ u_abcd v_a v_b v_c v_d, whose mean is 3Δ²u, so the sum is scaled by ` +
-          `1/(3B) = ${number(1 / (3 * B))}.`;
+        : String.raw`${perPoint} $B = ${B}$ 4-jets with a Gaussian first tangent $v \sim \mathcal N(0, I_d)$ (others 0); ` +
+          String.raw`${read(String.raw` = \sum u_{abcd} v_a v_b v_c v_d`)}, whose mean is $3\Delta^2 u$, so the sum is scaled by ` +
+          `$1/(3B) = ${texNumber(1 / (3 * B))}$.`;
   } else {
     switch (options.estimator) {
       case 'sparse':
         sentence =
-          `${perPoint} B = ${B} 2-jets whose first tangent is a coordinate vector e_i, i drawn ` +
-          `without replacement from 1..d, and whose second tangent is ${second}; ${read} = ` +
-          `∂²u/∂x_i²${timeTerm}, ` +
-          `and the sum over the B jets is scaled by d/B = ${number(d / B)}.`;
+          `${perPoint} $B = ${B}$ 2-jets whose first tangent is a coordinate vector $e_i$, $i$ drawn ` +
+          `without replacement from $1..d$, and whose second tangent is $${second}$; ` +
+          `${read(secondDerivative)}, and the sum over the $B$ jets is scaled by ` +
+          `$d/B = ${texNumber(d / B)}$.`;
         break;
       case 'rademacher':
       case 'gaussian':
         sentence =
-          `${perPoint} B = ${B} 2-jets with a random first tangent v ` +
-          `(${options.estimator === 'rademacher' ? 'every entry ±1' : 'v ~ N(0, I_d)'}) and second ` +
-          `tangent ${second}; ${read} = vᵀ∇²u v${timeTerm}, and the sum is scaled by ` +
-          `1/B = ${number(1 / B)}.`;
+          `${perPoint} $B = ${B}$ 2-jets with a random first tangent $v$ ` +
+          (options.estimator === 'rademacher'
+            ? String.raw`(every entry $\pm 1$)`
+            : String.raw`($v \sim \mathcal N(0, I_d)$)`) +
+          ` and second tangent $${second}$; ` +
+          String.raw`${read(String.raw` = v^\top \nabla^2 u\, v${timeTerm}`)}, and the sum is scaled by ` +
+          `$1/B = ${texNumber(1 / B)}$.`;
         break;
       case 'exact':
         sentence =
-          `${perPoint} all d = ${d} 2-jets with first tangent e_1 … e_d and second tangent ` +
-          `${second}; ${read} = ∂²u/∂x_i²${timeTerm}, summed with scale 1: exactly ` +
-          `${parabolic ? 'u_t + Δu' : 'Δu'}.`;
+          String.raw`${perPoint} all $d = ${d}$ 2-jets with first tangent $e_1, \dots, e_d$ and second tangent ` +
+          `$${second}$; ${read(secondDerivative)}, summed with scale 1: exactly ` +
+          String.raw`$${parabolic ? 'u_t + ' : ''}\Delta u$.`;
         break;
     }
   }
@@ -77,18 +83,20 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
   if (parabolic) {
     const { terminalWeight: terminal, terminalGradientWeight: terminalGradient } = options;
     sentence +=
-      ` The terminal loss takes ${options.points} points (x, T), pushes the d = ${d} one-hot ` +
-      `first-order jets e_1 … e_d through the network to read u and ∇_x u, and adds ` +
-      `${terminal}·mean(|u − g|² + ${terminalGradient}·‖∇_x u − ∇g‖²) to the mean squared residual.`;
+      ` The terminal loss takes ${options.points} points $(x, T)$, pushes the $d = ${d}$ one-hot ` +
+      String.raw`first-order jets $e_1, \dots, e_d$ through the network to read $u$ and $\nabla_x u$, and adds ` +
+      String.raw`$${terminal} \cdot \operatorname{mean}(|u - g|^2 + ${terminalGradient} \cdot \|\nabla_x u - \nabla g\|^2)$ ` +
+      'to the mean squared residual.';
   }
   return sentence;
 }
 
+/** The PDE with its exact solution, the operator with its estimator, and how jets estimate it. */
 export function showTeaching(plan: RunPlan): void {
-  setText('pde-title', plan.pde.title);
-  setText('pde-tex', plan.pde.tex);
-  setText('operator-tex', plan.operator.tex);
-  setText('estimate-explanation', explainEstimate(plan));
+  element('pde-title', HTMLElement).textContent = plan.pde.title;
+  renderTex(element('pde-tex', HTMLElement), plan.pde.tex, true);
+  renderTex(element('operator-tex', HTMLElement), plan.operator.tex, true);
+  renderSentence(element('estimate-explanation', HTMLElement), explainEstimate(plan));
 }
 
 /**
@@ -119,7 +127,11 @@ export class TeachingPanels {
     container.id = 'teaching-panels';
     const controls = append(container, 'div');
     controls.className = 'teaching-controls';
-    const label = append(controls, 'label', 'Point: x = r·(1, …, 1)/√d (t = 0 in time), r =');
+    const label = append(controls, 'label');
+    renderSentence(
+      label,
+      String.raw`Point: $x = r\,(1, \dots, 1)/\sqrt d$ ($t = 0$ in time), $r =$`,
+    );
     this.radiusInput = append(controls, 'input');
     this.radiusInput.id = 'teaching-radius';
     this.radiusInput.type = 'number';

@@ -5,9 +5,10 @@
  * `constructor` are just unknown keys), each with its type; numbers must be finite; the query, each
  * value and the number of parameters have caps, checked before anything is decoded; a key given
  * twice or a malformed percent escape is refused. Ranges come from the training options' own
- * checks (resolveTrainingOptions), so the link and the trainer can never disagree. A bad value is
- * dropped with a message that names its parameter, the run falls back to the default for it, and
- * nothing from the URL ever becomes markup.
+ * checks (resolveTrainingOptions), so the link and the trainer can never disagree; the values are
+ * checked together, as the link sets them, not each against the defaults. A bad value (or a
+ * combination that cannot run) is dropped with a message that names its parameters, the run falls
+ * back to the default for them, and nothing from the URL ever becomes markup.
  */
 import { ACTIVATIONS } from '../jet/activations.ts';
 import {
@@ -211,10 +212,70 @@ export interface QueryOptions {
   problems: string[];
 }
 
+/** Values read from a link, each of its schema type, not yet checked against the others. */
+type LinkValues = Partial<Record<ControlledOption, unknown>>;
+
+/** The link's values for `keys` over the defaults. */
+function candidate(
+  defaults: TrainingOptions,
+  values: LinkValues,
+  keys: readonly ControlledOption[],
+): Record<string, unknown> {
+  return { ...defaults, ...Object.fromEntries(keys.map((key) => [key, values[key]])) };
+}
+
 /**
- * The options a query string asks for on top of `defaults`. Each value is checked on its own, so
- * one bad value costs only itself (the default stands in); if the good ones still do not fit
- * together (say B larger than d), the defaults are used as a whole. Never throws.
+ * The fewest of the link's values that still fail with `problem`: each is left out in turn and
+ * stays out when the failure reads the same without it. One value left is out of range on its
+ * own; several are a combination that cannot run (B larger than the link's own d), and blaming
+ * only the last one read would be a guess.
+ */
+function culprits(
+  problem: string,
+  defaults: TrainingOptions,
+  values: LinkValues,
+): ControlledOption[] {
+  let blamed = CONTROLLED_OPTIONS.filter((option) => option in values);
+  for (const option of [...blamed]) {
+    const without = blamed.filter((o) => o !== option);
+    if (validationProblem(candidate(defaults, values, without)) === problem) blamed = without;
+  }
+  return blamed;
+}
+
+function culpritMessage(blamed: readonly ControlledOption[], problem: string): string {
+  const keys = blamed.map((option) => KEYS[option]);
+  if (keys.length === 1) return `${keys[0]}: ${problem}`;
+  const named = `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
+  return `${named} do not fit together: ${problem}; ${keys.length === 2 ? 'both' : 'all'} ignored`;
+}
+
+/**
+ * The link's values that can run together, each value or combination that cannot dropped with one
+ * message. They are checked against each other, the defaults standing in only for what the link
+ * leaves out: `?dim=100000&B=16` keeps B = 16 although the default d = 10 would refuse it.
+ */
+function runnableValues(
+  values: LinkValues,
+  defaults: TrainingOptions,
+  problems: string[],
+): LinkValues {
+  const remaining = { ...values };
+  for (;;) {
+    const keys = CONTROLLED_OPTIONS.filter((option) => option in remaining);
+    const problem = validationProblem(candidate(defaults, remaining, keys));
+    if (problem === null) return remaining;
+    // Never empty: the defaults alone run, so the last value standing is part of the failure.
+    const blamed = culprits(problem, defaults, remaining);
+    problems.push(culpritMessage(blamed, problem));
+    for (const option of blamed) delete remaining[option];
+  }
+}
+
+/**
+ * The options a query string asks for on top of `defaults`. A value of the wrong type costs only
+ * itself; the rest are checked together (runnableValues), and what cannot run falls back to the
+ * default with a message naming its parameters. Never throws.
  */
 export function optionsFromQuery(search: string, defaults: TrainingOptions): QueryOptions {
   const problems: string[] = [];
@@ -228,7 +289,7 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
   const pairs = splitQuery(search, problems);
   const counts = new Map<string, number>();
   for (const [key] of pairs) counts.set(key, (counts.get(key) ?? 0) + 1);
-  const accepted: Partial<Record<ControlledOption, unknown>> = {};
+  const parsed: LinkValues = {};
   let hidden: Hideable[] = [];
   const reported = new Set<string>();
   for (const [key, text] of pairs) {
@@ -249,19 +310,10 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
       problems.push(`unknown parameter ${quote(key)} ignored`);
       continue;
     }
-    const parsed = parseValue(option, text);
-    // Ranges: the options' own checks, one value at a time, so the message names this one.
-    const problem =
-      'problem' in parsed
-        ? parsed.problem
-        : validationProblem({ ...defaults, [option]: parsed.value });
-    if (problem !== null) problems.push(`${key}: ${problem}`);
-    else if ('value' in parsed) accepted[option] = parsed.value;
+    const value = parseValue(option, text);
+    if ('problem' in value) problems.push(`${key}: ${value.problem}`);
+    else parsed[option] = value.value;
   }
-  const problem = validationProblem({ ...defaults, ...accepted });
-  if (problem) {
-    problems.push(`${problem}; using the default setup`);
-    return { options: defaults, hidden, problems };
-  }
+  const accepted = runnableValues(parsed, defaults, problems);
   return { options: resolveTrainingOptions({ ...defaults, ...accepted }), hidden, problems };
 }

@@ -88,7 +88,7 @@ describe('jetpinn help', () => {
 
 describe('jetpinn command-line errors (exit code 2, nothing run)', () => {
   const cases: [string[], RegExp][] = [
-    [['fly'], /unknown command "fly" \(commands: train, eval, jet\)/],
+    [['fly'], /unknown command "fly" \(commands: train, eval, jet, export\)/],
     [['train', '--lr', 'abc'], /--lr must be a number, got "abc"/],
     [['train', '--lr', '20'], /--lr: learningRate must be a finite number in \(0, 10\], got 20/],
     [['train', '--width', '-8'], /--width: width must be an integer in 1\.\.4096, got -8/],

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { METRICS_CSV_COLUMNS, metricsCsv } from '../../../src/cli/metricsCsv.ts';
-import { describeError, formatDuration, Progress } from '../../../src/cli/progress.ts';
+import {
+  describeError,
+  estimateSecondsLeft,
+  formatDuration,
+  formatEta,
+  Progress,
+} from '../../../src/cli/progress.ts';
 import { runMetrics } from '../../../src/cli/runMetrics.ts';
 import { fakeIo } from './fakeIo.ts';
 
@@ -78,8 +84,8 @@ describe('progress', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
-      { event: 'log', ...log(10, 1), itPerSecond: 10 },
-      { event: 'log', ...log(20, 0.5), itPerSecond: 20 },
+      { event: 'log', ...log(10, 1), itPerSecond: 10, etaSeconds: 9 },
+      { event: 'log', ...log(20, 0.5), itPerSecond: 20, etaSeconds: 4 },
       { event: 'evaluation', step: 20, relativeL2: 0.3 },
       { event: 'done', step: 20 },
     ]);
@@ -91,7 +97,7 @@ describe('progress', () => {
     progress.log(log(10, 0.25));
     progress.evaluation({ step: 10, relativeL2: 0.5, relativeL1: 0.25 });
     expect(io.out).toBe(
-      'step 10/50  – it/s  loss 2.5000e-1  |grad| 2.000e+0  lr 1.000e-3\n' +
+      'step 10/50  – it/s  ETA ?  loss 2.5000e-1  |grad| 2.000e+0  lr 1.000e-3\n' +
         'step 10  rel L2 5.000e-1, rel L1 2.500e-1\n',
     );
   });
@@ -110,6 +116,37 @@ describe('progress', () => {
     expect(redraws[1]).toContain('rel L2 5.000e-1  ETA 8s');
     expect(io.out).toContain('\r\x1b[Kcheckpoint at step 20\n');
     expect(io.out.endsWith('\n')).toBe(true);
+  });
+
+  it('prints an ETA beside it/s on a long run, from the recent rate, not the average', () => {
+    const io = fakeIo();
+    const time = manualClock();
+    const progress = new Progress('lines', io, 0, 100_000, time.clock);
+    // A slow start (100 steps in 50 s), then 100 it/s for two minutes.
+    time.advance(50_000);
+    progress.log(log(100, 1));
+    for (let t = 1; t <= 120; t++) {
+      time.advance(1000);
+      progress.log(log(100 + 100 * t, 0.5));
+    }
+    const last = io.out.trim().split('\n').at(-1);
+    // 87 900 steps left at 100 it/s; the average since the start (about 71 it/s) would say 20m38s.
+    expect(last).toBe(
+      'step 12100/100000  100.0 it/s  ETA 14m39s  loss 5.0000e-1  |grad| 2.000e+0  lr 1.000e-3',
+    );
+  });
+
+  it('estimates the seconds left from a rate, and nothing without one', () => {
+    expect(estimateSecondsLeft(200, 1200, 50)).toBe(20);
+    expect(estimateSecondsLeft(1200, 1200, 50)).toBe(0);
+    // A resumed run's step can pass a lowered total: nothing is left, never a negative time.
+    expect(estimateSecondsLeft(1500, 1200, 50)).toBe(0);
+    for (const rate of [null, 0, -3, NaN, Infinity]) {
+      expect(estimateSecondsLeft(10, 100, rate), String(rate)).toBeNull();
+    }
+    expect(formatEta(20)).toBe('ETA 20s');
+    expect(formatEta(2 * 3600 + 90)).toBe('ETA 2h01m');
+    expect(formatEta(null)).toBe('ETA ?');
   });
 
   it('describes each kind of evaluation', () => {

@@ -7,7 +7,7 @@ import {
   serializeModel,
 } from '../../../src/engine/modelFile.ts';
 import {
-  readTrainedModel,
+  trainedModelOf,
   type TrainedModel,
   TrainedModelError,
 } from '../../../src/train/trainedModel.ts';
@@ -87,7 +87,9 @@ describe('model file fuzz', () => {
     const trainedTarget: FuzzTarget<TrainedModel> = {
       errorClass: [ModelFileError, TrainedModelError],
       parse: (input) =>
-        readTrainedModel(input.kind === 'text' ? input.text : JSON.stringify(input.value)),
+        trainedModelOf(
+          parseModel(input.kind === 'text' ? input.text : JSON.stringify(input.value)),
+        ),
       revalidate: ({ model, options }) => {
         expect(resolveTrainingOptions({ ...options })).toEqual(options);
         expect(architectureOf(options)).toEqual(model.architecture);

@@ -1,8 +1,11 @@
 /**
  * Nothing loaded is ever run as code: the source tree holds no eval, no Function constructor, no
  * string timers, and writes no HTML built from values (innerHTML and friends only with constant
- * strings; names and numbers go in through textContent). A grep over src/ after comments are
- * removed; the detector is checked on snippets first so the scan cannot pass by matching nothing.
+ * strings; names and numbers go in through textContent). The one markup the page admits is
+ * KaTeX's, built as DOM nodes by katex.render in src/ui/math.ts with the settings that trust
+ * nothing; renderToString (KaTeX's HTML as a string, only of use to an HTML sink) is forbidden.
+ * A grep over src/ after comments are removed; the detector is checked on snippets first so the
+ * scan cannot pass by matching nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -34,6 +37,7 @@ const ALWAYS_FORBIDDEN: [string, RegExp][] = [
   ['string timer', /\bset(Timeout|Interval)\s*\(\s*['"`]/],
   ['javascript: URL', /javascript:/i],
   ['createContextualFragment', /\bcreateContextualFragment\b/],
+  ['renderToString', /\brenderToString\b/],
 ];
 
 /** Sinks that parse HTML: allowed only with a constant string. */
@@ -78,6 +82,7 @@ describe('no code execution from loaded data', () => {
       "el.insertAdjacentHTML('beforeend', html);",
       'document.write(markup);',
       'range.createContextualFragment(html);',
+      'el.append(katex.renderToString(tex));',
     ];
     for (const line of bad) expect(findSinks('x.ts', line).length, line).toBeGreaterThan(0);
     const harmless = [
@@ -93,6 +98,7 @@ describe('no code execution from loaded data', () => {
       '/* new Function(body) */',
       "const url = 'https://example.org'; // eval(",
       'setTimeout(() => run(), 10);',
+      'katex.render(tex, target, { ...KATEX_OPTIONS, displayMode: true });',
     ];
     for (const line of harmless) expect(findSinks('x.ts', line), line).toEqual([]);
   });
@@ -104,5 +110,20 @@ describe('no code execution from loaded data', () => {
       findSinks(relative(ROOT, path), readFileSync(path, 'utf8')),
     );
     expect(found).toEqual([]);
+  });
+
+  it('KaTeX is called from src/ui/math.ts alone, every time with its settings', () => {
+    const files = sourceFiles(join(ROOT, 'src')).map((path) => ({
+      file: relative(ROOT, path),
+      source: withoutComments(readFileSync(path, 'utf8')),
+    }));
+    // The library itself; the page entry loads only its CSS and the copy-tex listener.
+    const importers = files.filter((f) => /from\s+['"]katex['"]/.test(f.source)).map((f) => f.file);
+    expect(importers).toEqual([join('src', 'ui', 'math.ts')]);
+    const math = files.find((f) => f.file === importers[0])?.source ?? '';
+    const calls = math.match(/katex\.\w+\([^)]*\)/g) ?? [];
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call).toMatch(/^katex\.render\(.*\.\.\.KATEX_OPTIONS\b/);
+    expect(math).toMatch(/KATEX_OPTIONS = \{[^}]*\btrust: false\b/);
   });
 });

@@ -4,7 +4,11 @@ import { serializeModel } from '../../../src/engine/modelFile.ts';
 import { initParameters } from '../../../src/jet/mlp.ts';
 import { architectureOf, resolveTrainingOptions } from '../../../src/train/options.ts';
 import { dashboardDefaults } from '../../../src/ui/dashboardOptions.ts';
-import { planImport } from '../../../src/ui/modelImport.ts';
+import { planImportFile } from '../../../src/ui/modelImport.ts';
+
+/** A model JSON text imported as a file named model.json. */
+const planImport = (text: string, limits: Parameters<typeof planImportFile>[2]) =>
+  planImportFile('model.json', new TextEncoder().encode(text), limits);
 
 const limits = { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
 

@@ -1,0 +1,129 @@
+import katex from 'katex';
+import { describe, expect, it } from 'vitest';
+import { ESTIMATORS } from '../../../src/train/options.ts';
+import { dashboardDefaults, dashboardPdes } from '../../../src/ui/dashboardOptions.ts';
+import { KATEX_OPTIONS, splitMath, texNumber } from '../../../src/ui/math.ts';
+import { planRun, type RunPlan } from '../../../src/ui/runPlan.ts';
+import { explainEstimate } from '../../../src/ui/teachingView.ts';
+
+/**
+ * The page's formulas on the CPU: sentences split at their `$` signs, numbers written as TeX,
+ * and every formula the teaching view can show (each PDE with each estimator it has, collapsed
+ * or not) typeset by KaTeX with the page's strict settings, with no TeX left in the plain text
+ * around them.
+ */
+
+const limits = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 32 };
+
+/** Every plan the dashboard can run at the default sizes, one per PDE, estimator and collapse. */
+function everyPlan(): RunPlan[] {
+  const plans: RunPlan[] = [];
+  for (const pde of dashboardPdes) {
+    for (const estimator of ESTIMATORS) {
+      for (const collapsed of [true, false]) {
+        const planned = planRun(
+          { ...dashboardDefaults, pde: pde.id, estimator, collapsed },
+          limits,
+        );
+        if (planned.ok) plans.push(planned.plan);
+      }
+    }
+  }
+  return plans;
+}
+
+function typeset(tex: string, displayMode: boolean): string {
+  return katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode });
+}
+
+describe('splitMath', () => {
+  it('cuts a sentence into text and the TeX between $ signs', () => {
+    expect(splitMath('scaled by $d/B = 2.5$.')).toEqual([
+      { math: false, text: 'scaled by ' },
+      { math: true, text: 'd/B = 2.5' },
+      { math: false, text: '.' },
+    ]);
+    expect(splitMath('$u_2$ and $J_2$')).toEqual([
+      { math: true, text: 'u_2' },
+      { math: false, text: ' and ' },
+      { math: true, text: 'J_2' },
+    ]);
+    expect(splitMath('no formula')).toEqual([{ math: false, text: 'no formula' }]);
+  });
+
+  it('refuses an unpaired $', () => {
+    expect(() => splitMath('costs $5')).toThrow(/unpaired \$ in "costs \$5"/);
+  });
+});
+
+describe('texNumber', () => {
+  it("writes formatValue's digits without trailing zeros, exponents as powers of ten", () => {
+    expect(texNumber(2.5)).toBe('2.5');
+    expect(texNumber(4)).toBe('4');
+    expect(texNumber(-0.19784)).toBe('-0.1978');
+    expect(texNumber(1 / 3)).toBe('0.3333');
+    expect(texNumber(1.5e-5)).toBe(String.raw`1.5 \times 10^{-5}`);
+    expect(texNumber(-2.0004e7)).toBe(String.raw`-2 \times 10^{7}`);
+    expect(texNumber(0)).toBe('0');
+    expect(texNumber(NaN)).toBe(String.raw`\text{NaN}`);
+    expect(texNumber(-Infinity)).toBe(String.raw`-\infty`);
+    for (const value of [1.5e-5, -2e7, NaN, Infinity]) {
+      expect(() => typeset(texNumber(value), false)).not.toThrow();
+    }
+  });
+});
+
+describe('the teaching view’s formulas', () => {
+  const plans = everyPlan();
+
+  it('cover every dashboard PDE with more than one estimator', () => {
+    expect(new Set(plans.map((p) => p.pde.id)).size).toBe(dashboardPdes.length);
+    expect(plans.length).toBeGreaterThan(2 * dashboardPdes.length);
+  });
+
+  it('the strict settings refuse what is not TeX, so the checks below can fail', () => {
+    expect(() => typeset(String.raw`\frac{1}{`, false)).toThrow(katex.ParseError);
+    expect(() => typeset(String.raw`\notacommand u`, false)).toThrow(katex.ParseError);
+    // Letters outside math's alphabet: strict 'error' refuses them rather than warn.
+    expect(() => typeset('u = é', false)).toThrow(katex.ParseError);
+    // An untrusted link is shown as its source, never made a link (with trust it would be one).
+    const link = String.raw`\href{https://example.org}{u}`;
+    expect(katex.renderToString(link, { ...KATEX_OPTIONS, trust: true })).toContain('<a href');
+    expect(typeset(link, false)).not.toContain('<a ');
+  });
+
+  it('PDE, exact solution, operator and its quantities typeset for every plan', () => {
+    for (const plan of plans) {
+      const quantities = plan.operator.quantities.map((q) => q.tex);
+      for (const tex of [plan.pde.tex, plan.operator.tex, ...quantities]) {
+        expect(
+          () => typeset(tex, true),
+          `${plan.pde.id}/${plan.options.estimator}: ${tex}`,
+        ).not.toThrow();
+      }
+    }
+  });
+
+  it('the estimate sentence: each formula typesets, and its plain text holds no TeX', () => {
+    let formulas = 0;
+    for (const plan of plans) {
+      const sentence = explainEstimate(plan);
+      const context = `${plan.pde.id}/${plan.options.estimator}: ${sentence}`;
+      for (const segment of splitMath(sentence)) {
+        if (segment.math) {
+          formulas++;
+          expect(() => typeset(segment.text, false), `${context}\n${segment.text}`).not.toThrow();
+        } else {
+          expect(segment.text, context).not.toMatch(/[\\^_{}]/);
+        }
+      }
+    }
+    expect(formulas).toBeGreaterThan(5 * plans.length);
+  });
+
+  it('the sparse sentence shows its scale d/B as a formula', () => {
+    const planned = planRun({ ...dashboardDefaults, dimension: 10, jetsPerPoint: 4 }, limits);
+    if (!planned.ok) throw new Error(planned.problem);
+    expect(explainEstimate(planned.plan)).toContain('scaled by $d/B = 2.5$.');
+  });
+});
