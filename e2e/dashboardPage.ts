@@ -40,10 +40,35 @@ export async function trainFor(page: Page, steps: number): Promise<RunSnapshot> 
   return pause(page);
 }
 
-export async function readDownload(download: Download): Promise<string> {
+/** The download that clicking `selector` starts. */
+export async function downloadFrom(page: Page, selector: string): Promise<Download> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator(selector).click(),
+  ]);
+  return download;
+}
+
+export async function readDownloadBytes(download: Download): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readDownload(download: Download): Promise<string> {
+  return (await readDownloadBytes(download)).toString('utf8');
+}
+
+/** Refreshes the field views and returns them once the refresh has landed. */
+export async function refreshedField(page: Page) {
+  const before = await page.evaluate(() => window.jetpinn.field?.refreshes ?? 0);
+  await page.locator('#field-refresh').click();
+  await page.waitForFunction((n) => (window.jetpinn.field?.refreshes ?? 0) > n, before, {
+    timeout: 60_000,
+  });
+  const field = await page.evaluate(() => window.jetpinn.field);
+  if (!field) throw new Error('the page exposes no field views');
+  return field;
 }
 
 /**

@@ -1,24 +1,20 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
-import { importModelFile, readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
+import {
+  downloadFrom,
+  importModelFile,
+  readDownload,
+  refreshedField,
+  run,
+  trainFor,
+  waitForState,
+} from './dashboardPage.ts';
 
 /**
  * Importing a model: a model the page exported is loaded into another page (another setup),
  * which takes over its options, weights and step and evaluates it; a broken file is refused with
  * its reason and leaves the run as it was.
  */
-
-/** Refreshes the field views and returns them once the refresh has landed. */
-async function refreshedField(page: Page) {
-  const before = await page.evaluate(() => window.jetpinn.field?.refreshes ?? 0);
-  await page.locator('#field-refresh').click();
-  await page.waitForFunction((n) => (window.jetpinn.field?.refreshes ?? 0) > n, before, {
-    timeout: 60_000,
-  });
-  const field = await page.evaluate(() => window.jetpinn.field);
-  if (!field) throw new Error('the page exposes no field views');
-  return field;
-}
 
 test('a model exported by the page imports into another page and is evaluated', async ({
   page,
@@ -27,11 +23,7 @@ test('a model exported by the page imports into another page and is evaluated', 
   await waitForState(page, 'idle');
   const trained = await trainFor(page, 30);
   const trainedField = await refreshedField(page);
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.locator('#export-model').click(),
-  ]);
-  const text = await readDownload(download);
+  const text = await readDownload(await downloadFrom(page, '#export-model'));
   const model = parseModel(text);
   expect(model.metrics?.step).toBe(trained.step);
 

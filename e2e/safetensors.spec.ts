@@ -1,8 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { parseModel } from '../src/engine/modelFile.ts';
 import { parseSafetensorsModel } from '../src/engine/safetensorsModel.ts';
-import { importModelFile, readDownload, run, trainFor, waitForState } from './dashboardPage.ts';
+import {
+  downloadFrom,
+  importModelFile,
+  readDownload,
+  readDownloadBytes,
+  refreshedField,
+  run,
+  trainFor,
+  waitForState,
+} from './dashboardPage.ts';
 
 /**
  * The safetensors round trip in the page: "Export model (safetensors)" writes the same model as
@@ -10,35 +18,15 @@ import { importModelFile, readDownload, run, trainFor, waitForState } from './da
  * setup, which takes over the run and evaluates the same numbers; a damaged file changes nothing.
  */
 
-async function download(page: Page, button: string): Promise<Download> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(button).click()]);
-  return file;
-}
-
-async function downloadedBytes(file: Download): Promise<Buffer> {
-  return readFileSync(await file.path());
-}
-
-async function refreshedField(page: Page) {
-  const before = await page.evaluate(() => window.jetpinn.field?.refreshes ?? 0);
-  await page.locator('#field-refresh').click();
-  await page.waitForFunction((n) => (window.jetpinn.field?.refreshes ?? 0) > n, before, {
-    timeout: 60_000,
-  });
-  const field = await page.evaluate(() => window.jetpinn.field);
-  if (!field) throw new Error('the page exposes no field views');
-  return field;
-}
-
 test('a safetensors export imports into another page as the same model', async ({ page }) => {
   await page.goto('/?dim=6&B=2&points=32&width=16&depth=2&seed=5');
   await waitForState(page, 'idle');
   const trained = await trainFor(page, 20);
   const trainedField = await refreshedField(page);
-  const json = await readDownload(await download(page, '#export-model'));
-  const file = await download(page, '#export-safetensors');
+  const json = await readDownload(await downloadFrom(page, '#export-model'));
+  const file = await downloadFrom(page, '#export-safetensors');
   expect(file.suggestedFilename()).toMatch(/-model\.safetensors$/);
-  const bytes = await downloadedBytes(file);
+  const bytes = await readDownloadBytes(file);
   expect(parseSafetensorsModel(bytes)).toEqual(parseModel(json));
 
   await page.goto('/?pde=poisson-two-body&dim=8&width=24&depth=3&seed=1');
@@ -61,8 +49,8 @@ test('a damaged safetensors file is refused with the reason and changes nothing'
 }) => {
   await page.goto('/?dim=6&B=2&points=32&width=16&depth=2');
   const before = await waitForState(page, 'idle');
-  const file = await download(page, '#export-safetensors');
-  const bytes = await downloadedBytes(file);
+  const file = await downloadFrom(page, '#export-safetensors');
+  const bytes = await readDownloadBytes(file);
   const cases = [
     { name: 'cut.safetensors', buffer: bytes.subarray(0, bytes.length - 4), reason: 'truncated' },
     { name: 'empty.safetensors', buffer: Buffer.alloc(0), reason: 'fewer than the 8-byte' },

@@ -14,7 +14,7 @@ import { BoxEvaluation } from '../train/boxEvaluation.ts';
 import { ParabolicEvaluation } from '../train/parabolicEvaluation.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from '../train/problemGraph.ts';
 import { pdeOf, resolveTrainingOptions, TrainingOptionsError } from '../train/options.ts';
-import { boxTestSet } from '../pdes/boxTestSet.ts';
+import { boxGridPerAxis } from '../pdes/boxTestSet.ts';
 import type { HighOrderProblem } from '../pdes/highOrder.ts';
 import { parabolicReferenceValue } from '../pdes/parabolicReference.ts';
 import { type FlagSpec, UsageError } from './args.ts';
@@ -115,7 +115,7 @@ export const evalCommand: Command = {
     } else {
       const testSet =
         pde.domain === 'box'
-          ? describeBoxGrid(boxTestSet(pde.problem, options.testPoints).perAxis, pde.problem)
+          ? describeBoxGrid(pde.problem, options.testPoints)
           : `${options.testPoints} test points (${options.sampler}, seed ${options.seed})`;
       io.stdout(
         `${path}: ${options.pde}, d = ${options.dimension}, ${testSet}\n` +
@@ -127,7 +127,8 @@ export const evalCommand: Command = {
 };
 
 /** A box problem's test grid in words: "a 10 × 10 × 10 grid over (x, y, t)". */
-function describeBoxGrid(perAxis: number, problem: HighOrderProblem): string {
+function describeBoxGrid(problem: HighOrderProblem, testPoints: number): string {
+  const perAxis = boxGridPerAxis(problem.variables.length, testPoints);
   const axes = problem.variables.map(() => perAxis).join(' × ');
   return `a ${axes} grid over (${problem.variables.join(', ')})`;
 }

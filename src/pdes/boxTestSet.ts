@@ -14,14 +14,20 @@ export interface BoxTestSet {
   readonly perAxis: number;
 }
 
-/** The largest grid of at most `count` points with the same number of points per variable. */
-export function boxTestSet(problem: HighOrderProblem, count: number): BoxTestSet {
-  const width = problem.variables.length;
+/** Points per variable of the largest grid of at most `count` points over `width` variables. */
+export function boxGridPerAxis(width: number, count: number): number {
   // The epsilon keeps an exact power (4096 = 16³) from rounding down.
   const perAxis = Math.floor(count ** (1 / width) + 1e-9);
   if (perAxis < 2) {
     throw new RangeError(`a test grid needs at least 2^${width} points, got ${count}`);
   }
+  return perAxis;
+}
+
+/** The largest grid of at most `count` points with the same number of points per variable. */
+export function boxTestSet(problem: HighOrderProblem, count: number): BoxTestSet {
+  const width = problem.variables.length;
+  const perAxis = boxGridPerAxis(width, count);
   const total = perAxis ** width;
   const points = new Float32Array(total * width);
   const exact = new Float64Array(total);

@@ -63,8 +63,8 @@ export interface HighOrderData {
 /**
  * How the trainer imposes the data (src/train/boxProblemGraph.ts): soft, as a loss term
  * weight·mean (u − u*)² over data points drawn on the faces (the initial face and every spatial
- * face in turn), share·N of them beside N collocation points. Chosen by measurement on the
- * acceptance runs (test/acceptance/highOrder.test.ts).
+ * face in turn), share·N of them beside N collocation points. Not swept: set once, and the
+ * acceptance runs (test/acceptance/highOrder.test.ts) meet their bars with it.
  */
 export const HIGH_ORDER_DATA_LOSS = { share: 0.5, weight: 10 } as const;
 

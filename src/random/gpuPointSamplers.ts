@@ -208,15 +208,22 @@ export class PointDraw {
 }
 
 export class GpuPointSamplers {
-  private constructor(private readonly kernels: Record<SamplerEntry, ComputeKernel>) {}
+  private constructor(private readonly kernels: Partial<Record<SamplerEntry, ComputeKernel>>) {}
 
-  static async create(device: GPUDevice): Promise<GpuPointSamplers> {
-    const [ball, parabolic, box] = await Promise.all(
-      (['ball', 'parabolic', 'box'] as const).map((entryPoint) =>
+  /**
+   * Compiles the entries asked for (by default the ball and parabolic ones): the box entry only
+   * where a box problem runs, so no other run compiles a pipeline it never dispatches.
+   */
+  static async create(
+    device: GPUDevice,
+    entries: readonly SamplerEntry[] = ['ball', 'parabolic'],
+  ): Promise<GpuPointSamplers> {
+    const kernels = await Promise.all(
+      entries.map((entryPoint) =>
         cachedKernel(device, SAMPLER_PARTS, { entryPoint, constants: { WORKGROUP_SIZE } }),
       ),
     );
-    return new GpuPointSamplers({ ball, parabolic, box });
+    return new GpuPointSamplers(Object.fromEntries(entries.map((e, i) => [e, kernels[i]])));
   }
 
   /** N points in the unit ball B^d (default stream: points). */
@@ -251,6 +258,9 @@ export class GpuPointSamplers {
   /** Allocates and binds a planned draw. */
   prepare(memory: GpuMemory, stepCounter: GPUBuffer, plan: PointDrawPlan): PointDraw {
     const kernel = this.kernels[plan.entry];
+    if (!kernel) {
+      throw new Error(`samplers.wgsl:${plan.entry} was not compiled (GpuPointSamplers.create)`);
+    }
     const planned = plan.named;
     const paramsBuffer = memory.createUniform(
       planned.params.label,

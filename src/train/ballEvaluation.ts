@@ -24,6 +24,7 @@ import {
   planExactAtPoints,
 } from './ballExactAtPoints.ts';
 import { type EngineLimits, forwardJetBuffers } from './enginePlans.ts';
+import { valueJetConfig, valuesOfRows } from './valueJet.ts';
 import type { TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from './problemGraph.ts';
 
@@ -71,13 +72,7 @@ export function planBallEvaluation(
     index: storageBuffer('test tangent index', batch * 4),
     coefficient: storageBuffer('test tangent coefficient', batch * 4),
   };
-  const forward: ForwardJetConfig = {
-    architecture,
-    shape: { points: batch, directions: 1, order: 1, structure: 'standard' },
-    tangentKind: 'oneHot',
-    // Nothing differentiates the test pass: three layer buffers instead of two per layer.
-    layerStorage: 'reused',
-  };
+  const forward = valueJetConfig(architecture, batch);
   const exact = planExactAtPoints(pde, d, batch, 'test');
   return {
     batch,
@@ -164,9 +159,7 @@ export class BallEvaluation implements ProblemEvaluation {
         readFloat32(device, this.forward.buffers.output, this.batch * 2),
         readFloat32(device, this.exact.exact, this.batch),
       ]);
-      // Rows alternate value, zero-tangent coefficient: the value is every other entry.
-      const predicted = Float64Array.from({ length: count }, (_, p) => rows[2 * p]);
-      accumulator.add(predicted, exact.subarray(0, count));
+      accumulator.add(valuesOfRows(rows, count), exact.subarray(0, count));
     }
     return accumulator.result();
   }

@@ -62,6 +62,7 @@ import {
   graphModeOf,
   type ProblemGraph,
 } from './problemGraph.ts';
+import { type TangentBuffers, uploadFixedJets } from './fixedJetUpload.ts';
 import { planResidualLoss, ResidualLoss, type ResidualLossPlan } from './residualLoss.ts';
 
 /**
@@ -312,14 +313,9 @@ async function buildBallDraws(
   memory: GpuMemory,
   plan: BallGraphPlan,
   drawOperator: JetOperator,
-  seed: number,
   stepCounter: GpuStepCounter,
   owned: GPUBuffer[],
-): Promise<{
-  pointDraw: PointDraw;
-  jetDraw: RandomJetDraw | null;
-  inputs: { tangents: GPUBuffer; tangentIndex: GPUBuffer | null };
-}> {
+): Promise<{ pointDraw: PointDraw; jetDraw: RandomJetDraw | null; inputs: TangentBuffers }> {
   const device = memory.device;
   const samplers = await GpuPointSamplers.create(device);
   const pointDraw = samplers.prepare(memory, stepCounter.buffer, plan.pointDraw);
@@ -338,22 +334,8 @@ async function buildBallDraws(
     return { pointDraw, jetDraw, inputs };
   }
   // A fixed construction (the exact biharmonic): the same jets at every point and step.
-  const fixed = drawOperator.tangents(plan.points, { seed, step: 0 });
-  const named = jets.named;
-  if (fixed.kind === 'dense' && 'values' in named) {
-    const values = memory.createFrom(named.values.label, fixed.values);
-    owned.push(values);
-    return { pointDraw, jetDraw: null, inputs: { tangents: values, tangentIndex: null } };
-  }
-  if (fixed.kind === 'oneHot' && 'index' in named) {
-    const coefficient = memory.createFrom(named.coefficient.label, fixed.coefficient);
-    const index = memory.createFrom(named.index.label, fixed.index);
-    owned.push(coefficient, index);
-    return { pointDraw, jetDraw: null, inputs: { tangents: coefficient, tangentIndex: index } };
-  }
-  throw new Error(
-    `${drawOperator.name}: its fixed jets are not the planned ${plan.tangentKind} ones`,
-  );
+  const inputs = uploadFixedJets(memory, jets.named, drawOperator, plan.points, owned);
+  return { pointDraw, jetDraw: null, inputs };
 }
 
 /** The planned forward pass; until the trainer binds v, a tangent channel reads θ itself. */
@@ -454,14 +436,7 @@ export class BallProblemGraph implements ProblemGraph {
   ): Promise<BallProblemGraph> {
     const operators = ballOperators(pde, options, plan);
     const owned: GPUBuffer[] = [];
-    const draws = await buildBallDraws(
-      memory,
-      plan,
-      operators.draw,
-      options.seed,
-      stepCounter,
-      owned,
-    );
+    const draws = await buildBallDraws(memory, plan, operators.draw, stepCounter, owned);
     const forwardJet = await buildBallForward(memory, plan, params, {
       x: draws.pointDraw.points,
       ...draws.inputs,

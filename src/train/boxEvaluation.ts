@@ -11,6 +11,7 @@ import { boxTestSet, type BoxTestSet } from '../pdes/boxTestSet.ts';
 import type { HighOrderPdeEntry } from '../pdes/index.ts';
 import { RelativeErrorAccumulator } from '../pdes/metrics.ts';
 import { type EngineLimits, forwardJetBuffers } from './enginePlans.ts';
+import { valueJetConfig, valuesOfRows } from './valueJet.ts';
 import type { TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation } from './problemGraph.ts';
 
@@ -38,13 +39,7 @@ export function planBoxEvaluation(
     index: storageBuffer('test tangent index', count * 4),
     coefficient: storageBuffer('test tangent coefficient', count * 4),
   };
-  // Values only: one jet of order 1 with a zero tangent (index −1) per point.
-  const forward: ForwardJetConfig = {
-    architecture,
-    shape: { points: count, directions: 1, order: 1, structure: 'standard' },
-    tangentKind: 'oneHot',
-    layerStorage: 'reused',
-  };
+  const forward = valueJetConfig(architecture, count);
   return {
     testSet,
     forward,
@@ -91,10 +86,8 @@ export class BoxEvaluation implements ProblemEvaluation {
     device.queue.submit([encoder.finish()]);
     const count = this.testSet.exact.length;
     const rows = await readFloat32(device, this.forward.buffers.output, 2 * count);
-    // Rows alternate value, zero-tangent coefficient: the value is every other entry.
-    const predicted = Float64Array.from({ length: count }, (_, p) => rows[2 * p]);
     const accumulator = new RelativeErrorAccumulator();
-    accumulator.add(predicted, this.testSet.exact);
+    accumulator.add(valuesOfRows(rows, count), this.testSet.exact);
     return accumulator.result();
   }
 

@@ -14,7 +14,6 @@ import { GpuReducer, reductionResultBytes } from '../engine/reductions.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
-import type { JetOperator } from '../operators/operator.ts';
 import { HIGH_ORDER_DATA_LOSS } from '../pdes/highOrder.ts';
 import type { HighOrderPdeEntry } from '../pdes/index.ts';
 import {
@@ -37,7 +36,9 @@ import {
   planHighOrderLoss,
   quantityWeights,
 } from './highOrderLoss.ts';
+import { uploadFixedJets } from './fixedJetUpload.ts';
 import {
+  type FixedJetBuffers,
   fixedJetBuffers,
   type OperatorSizing,
   requireSizing,
@@ -64,7 +65,7 @@ export interface BoxGraphPlan {
   readonly rows: number;
   readonly tangentKind: TangentKind;
   readonly pointDraw: PointDrawPlan;
-  readonly fixedJets: ReturnType<typeof fixedJetBuffers>;
+  readonly fixedJets: FixedJetBuffers;
   readonly forward: ForwardJetConfig;
   readonly named: {
     readonly lossTerms: PlannedBuffer;
@@ -150,29 +151,6 @@ export function planBoxGraph(
   };
 }
 
-/** The problem's fixed jets at every point of the batch, uploaded once. */
-function uploadFixedJets(
-  memory: GpuMemory,
-  plan: BoxGraphPlan,
-  operator: JetOperator,
-  owned: GPUBuffer[],
-): { tangents: GPUBuffer; tangentIndex: GPUBuffer | null } {
-  const fixed = operator.tangents(plan.shape.points, { seed: 0, step: 0 });
-  const named = plan.fixedJets;
-  if (fixed.kind === 'dense' && 'values' in named) {
-    const values = memory.createFrom(named.values.label, fixed.values);
-    owned.push(values);
-    return { tangents: values, tangentIndex: null };
-  }
-  if (fixed.kind === 'oneHot' && 'index' in named) {
-    const coefficient = memory.createFrom(named.coefficient.label, fixed.coefficient);
-    const index = memory.createFrom(named.index.label, fixed.index);
-    owned.push(coefficient, index);
-    return { tangents: coefficient, tangentIndex: index };
-  }
-  throw new Error(`${operator.name}: its fixed jets are not the planned ${plan.tangentKind} ones`);
-}
-
 export class BoxProblemGraph implements ProblemGraph {
   readonly shape: JetShape;
   readonly lossStats: GPUBuffer;
@@ -216,9 +194,9 @@ export class BoxProblemGraph implements ProblemGraph {
     const operator = pde.problem.operator();
     requireSizing(operator, plan.sizing);
     const owned: GPUBuffer[] = [];
-    const samplers = await GpuPointSamplers.create(memory.device);
+    const samplers = await GpuPointSamplers.create(memory.device, ['box']);
     const pointDraw = samplers.prepare(memory, stepCounter.buffer, plan.pointDraw);
-    const jets = uploadFixedJets(memory, plan, operator, owned);
+    const jets = uploadFixedJets(memory, plan.fixedJets, operator, plan.shape.points, owned);
     const forward = await ForwardJet.create(memory, plan.forward, params, {
       x: pointDraw.points,
       ...jets,

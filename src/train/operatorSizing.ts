@@ -63,13 +63,17 @@ export function tangentKindOf(sizing: OperatorSizing): TangentKind {
   return kind === 'rademacher' || kind === 'gaussian' ? 'dense' : 'oneHot';
 }
 
+/** Dense tangents in one buffer, one-hot ones as coefficients and indices. */
+export type FixedJetBuffers =
+  { values: PlannedBuffer } | { coefficient: PlannedBuffer; index: PlannedBuffer };
+
 /** The buffers fixed jets are uploaded into, for `points` points of input width `dimension`. */
 export function fixedJetBuffers(
   shape: JetShape,
   dimension: number,
   tangentKind: TangentKind,
   labels: { values: string; coefficient: string; index: string },
-): { values: PlannedBuffer } | { coefficient: PlannedBuffer; index: PlannedBuffer } {
+): FixedJetBuffers {
   const slots = shape.points * shape.directions * shape.order;
   return tangentKind === 'dense'
     ? { values: storageBuffer(labels.values, slots * dimension * 4) }
