@@ -119,8 +119,16 @@ export function laplacianGradientOperator(
 }
 
 /**
- * The sampled j of every point, read where the jets carry it (v_3's one-hot index of the point's
- * first jet), so the source ∂_j f is taken along the very coordinate the jets differentiate.
+ * Where point p's sampled j sits among one-hot jet indices laid out [point][jet][order]:
+ * index[p·stride + offset], v_3's index in the point's first jet.
+ */
+export function gradientCoordinateSlot(directions: number): { stride: number; offset: number } {
+  return { stride: directions * ORDER, offset: POINT_ORDER - 1 };
+}
+
+/**
+ * The sampled j of every point, read where the jets carry it, so the source ∂_j f is taken along
+ * the very coordinate the jets differentiate.
  */
 export function gradientCoordinates(
   tangents: TangentInput,
@@ -130,8 +138,6 @@ export function gradientCoordinates(
   if (tangents.kind !== 'oneHot') {
     throw new OperatorError('∂_jΔu jets are one-hot; dense tangents carry no sampled j');
   }
-  return Int32Array.from(
-    { length: points },
-    (_, p) => tangents.index[p * directions * ORDER + POINT_ORDER - 1],
-  );
+  const { stride, offset } = gradientCoordinateSlot(directions);
+  return Int32Array.from({ length: points }, (_, p) => tangents.index[p * stride + offset]);
 }

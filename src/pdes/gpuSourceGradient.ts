@@ -8,6 +8,9 @@ import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
+import { reflectStructView, type StructView } from '../gpu/structView.ts';
+import { composeShader } from '../gpu/composeShader.ts';
+import { type PlannedBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
 import type { BallNonlinearityId } from './ballProblem.ts';
 import { checkBatch, type PointBatch } from './pointGrid.ts';
 
@@ -25,6 +28,15 @@ const PARTS = [
   lib.twoBodySummand,
   { name: 'pdeSourceGradient.wgsl', code: gradientCode },
 ];
+
+const PARAMS_LABEL = 'source gradient params';
+
+let paramsView: StructView | undefined;
+/** The uniform a prepared dispatch allocates (for the plans that count it). */
+export function planSourceGradientParams(): PlannedBuffer {
+  paramsView ??= reflectStructView(composeShader(PARTS), 'params');
+  return uniformBuffer(PARAMS_LABEL, paramsView.size);
+}
 
 /** Where each point's j sits among the jets' one-hot indices: index[p·stride + offset]. */
 export interface JetIndexSlot {
@@ -61,7 +73,7 @@ export class TwoBodySourceGradientKernel {
     sourceGradient: GPUBuffer,
   ): SourceGradientDispatch {
     const checked = checkBatch(batch);
-    const params = memory.createUniform('source gradient params', this.kernel.struct('params'), {
+    const params = memory.createUniform(PARAMS_LABEL, this.kernel.struct('params'), {
       count: checked.count,
       dim: checked.dim,
       stride: checked.stride,
@@ -80,5 +92,9 @@ export class TwoBodySourceGradientKernel {
 
   encode(pass: GPUComputePassEncoder, dispatch: SourceGradientDispatch): void {
     this.kernel.dispatchFolded(pass, dispatch.bindGroup, dispatch.workgroups);
+  }
+
+  release(memory: GpuMemory, dispatch: SourceGradientDispatch): void {
+    memory.destroy(dispatch.params);
   }
 }

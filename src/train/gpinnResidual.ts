@@ -12,8 +12,14 @@
  * weights (combine.ts), the form a GPU residual kernel reads, so CPU and GPU read rows alike.
  */
 import type { ChannelStructure, JetShape } from '../engine/jetLayout.ts';
+import { ReferenceJetEngine } from '../engine/referenceEngine.ts';
+import type { MlpArchitecture, MlpParameters } from '../jet/mlp.ts';
+import { RandomStream } from '../random/counterRandom.ts';
+import { sampleBall } from '../random/pointSamplers.ts';
+import type { BallSampler } from './options.ts';
 import { directionRangeWeights, quantityRowWeights } from '../operators/combine.ts';
 import {
+  gradientCoordinates,
   laplacianGradientOperator,
   type LaplacianGradientOutput,
 } from '../operators/laplacianGradient.ts';
@@ -62,10 +68,14 @@ export function gpinnRowWeights(
   }
   const single = laplacianGradientOperator({ dimension, samples }).quantities;
   const shape = laplacianGradientOperator({ dimension, samples, draws }).shape(1, structure);
+  // One draw reads every jet: quantityRowWeights, which reads a collapsed top row once (it holds
+  // the sum over the jets already); two draws read their own halves of the standard rows.
   const perDraw = (name: LaplacianGradientOutput) =>
-    Array.from({ length: draws }, (_, k) =>
-      directionRangeWeights(termsOf(single, name), shape, k * samples, samples),
-    );
+    draws === 1
+      ? [quantityRowWeights(termsOf(single, name), shape)]
+      : Array.from({ length: draws }, (_, k) =>
+          directionRangeWeights(termsOf(single, name), shape, k * samples, samples),
+        );
   return {
     shape,
     value: quantityRowWeights(termsOf(single, 'u'), shape),
@@ -148,4 +158,29 @@ export function gpinnLoss(
   const { r, rJ } = residuals;
   const residualLoss = r.length === 2 ? meanProduct(r[0], r[1]) : meanSquare(r[0]);
   return residualLoss + weight * gpinnTerm(rJ);
+}
+
+/**
+ * mean (∂_j r)² of a network in float64, the quantity the gPINN term drives down: at `points`
+ * points of the problem's sampler drawn from `at.seed`, one uniform j per point, with ∂_jΔu exact
+ * (B = d jets), for the problem drawn from `problemSeed` (the run's seed). Over
+ * the draws of j it estimates mean_p (1/d)·‖∇r_p‖² without bias. For reports and acceptance
+ * checks (plain runs included), not for training: it is d float64 7-jets per point.
+ */
+export async function gpinnGradientTerm(
+  pde: BallPdeEntry,
+  network: { architecture: MlpArchitecture; parameters: MlpParameters<Float64Array> },
+  at: { dimension: number; points: number; seed: number; sampler: BallSampler },
+  problemSeed: number,
+): Promise<number> {
+  const { dimension: d, points: N } = at;
+  const operator = laplacianGradientOperator({ dimension: d, samples: d });
+  const x = sampleBall(d, at.sampler, N, { seed: at.seed, step: 0 });
+  const tangents = operator.tangents(N, { seed: at.seed, step: 0, stream: RandomStream.jets });
+  const c = pde.coefficients(d, problemSeed);
+  const sources = gpinnSources(pde, x, c, gradientCoordinates(tangents, N, d));
+  const engine = new ReferenceJetEngine(network.architecture, network.parameters);
+  const rows = await engine.forward({ shape: operator.shape(N, 'collapsed'), dim: d, x, tangents });
+  const weights = gpinnRowWeights(d, d, 1, 'collapsed');
+  return gpinnTerm(gpinnResiduals(pde.nonlinearity, weights, rows, sources).rJ);
 }

@@ -213,7 +213,8 @@ describe('the graph plans', () => {
     ]);
     expect(plan.named.cotangent.bytes).toBe(N * plan.rows * 4);
     expect(plan.firstStep.map((b) => b.label)).toEqual([`reduce ${N} params`]);
-    expect(plan.residual.params).toEqual({
+    if (plan.loss.kind !== 'residual') throw new Error('the residual loss');
+    expect(plan.loss.plan.params).toEqual({
       points: N,
       rows: plan.rows,
       scale: 1 / N,
