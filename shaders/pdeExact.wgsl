@@ -13,7 +13,8 @@
 // reproducible to the bit.
 //
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl, lib/grid.wgsl,
-// lib/nonlinearity.wgsl (N(u), override NONLINEARITY), lib/pointBatch.wgsl (the params struct).
+// lib/nonlinearity.wgsl (N(u), override NONLINEARITY), lib/pointBatch.wgsl (the params struct),
+// lib/ballSums.wgsl (the workgroup sums), lib/twoBodySummand.wgsl (the two-body summand).
 // sin and cos come from sinCos (lib/accurateMath.wgsl), not the builtins: WGSL only promises 2^-11
 // absolute error for those, and SwiftShader's are that coarse (1.9e-4 measured), which would put
 // an error of 1e-4 into the source f, the size of the PINN errors it measures.
@@ -37,34 +38,9 @@
 @group(0) @binding(3) var<storage, read_write> exact: array<f32>;
 @group(0) @binding(4) var<storage, read_write> source: array<f32>;
 
-// Partial sums: lower holds (‖x‖², s, x·∇s, Δs), upper (xᵀ∇²s x, x·∇Δs, Δ²s, unused).
-var<workgroup> lower: array<vec4<f32>, WORKGROUP_SIZE>;
+// Partial sums: lower (lib/ballSums.wgsl) holds (‖x‖², s, x·∇s, Δs), upper (xᵀ∇²s x, x·∇Δs,
+// Δ²s, unused).
 var<workgroup> upper: array<vec4<f32>, WORKGROUP_SIZE>;
-
-fn coordinate(base: u32, j: u32) -> f32 {
-  return points[base + j];
-}
-
-// This invocation's share of ‖x‖².
-fn partialNorm2(base: u32, lid: u32) -> f32 {
-  var sum = 0.0;
-  for (var j = lid; j < params.dim; j += WORKGROUP_SIZE) {
-    let xj = coordinate(base, j);
-    sum += xj * xj;
-  }
-  return sum;
-}
-
-// Tree sum of `lower` into lower[0]; every invocation of the workgroup must call it.
-fn reduceLower(lid: u32) {
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    workgroupBarrier();
-    if (lid < stride) {
-      lower[lid] += lower[lid + stride];
-    }
-  }
-  workgroupBarrier();
-}
 
 // Tree sum of `lower` and `upper`.
 fn reduceBoth(lid: u32) {
@@ -87,8 +63,7 @@ fn writeLaplacianProblem(point: u32, sums: vec4<f32>) {
   source[point] = b * sums.w - 4.0 * sums.z - 2.0 * d * sums.y + nonlinearity(u, 1.0).x;
 }
 
-// Two-body summand c sin φ, φ = a + cos q + q cos a, (a, q) = (x_i, x_{i+1}):
-//   x·∇ = c cos φ (a φ_a + q φ_q),   Δ = c (cos φ (φ_aa + φ_qq) − sin φ (φ_a² + φ_q²)).
+// Two-body: the sums of lib/twoBodySummand.wgsl's twoBodyPartialSums.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn twoBody(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let point = workgroupIndex(grid);
@@ -96,28 +71,7 @@ fn twoBody(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
     return;
   }
   let base = point * params.stride;
-  var sums = vec4<f32>(partialNorm2(base, lid), 0.0, 0.0, 0.0);
-  for (var i = lid; i + 1u < params.dim; i += WORKGROUP_SIZE) {
-    let a = coordinate(base, i);
-    let q = coordinate(base, i + 1u);
-    let c = coefficients[i];
-    let scA = sinCos(a);
-    let scQ = sinCos(q);
-    let sinA = scA.x;
-    let cosA = scA.y;
-    let phi = a + scQ.y + q * cosA;
-    let phiA = 1.0 - q * sinA;
-    let phiQ = cosA - scQ.x;
-    let phiAA = -q * cosA;
-    let phiQQ = -scQ.y;
-    let scPhi = sinCos(phi);
-    let sinPhi = scPhi.x;
-    let cosPhi = scPhi.y;
-    sums.y += c * sinPhi;
-    sums.z += c * cosPhi * (a * phiA + q * phiQ);
-    sums.w += c * (cosPhi * (phiAA + phiQQ) - sinPhi * (phiA * phiA + phiQ * phiQ));
-  }
-  lower[lid] = sums;
+  lower[lid] = twoBodyPartialSums(base, lid);
   reduceLower(lid);
   if (lid == 0u) {
     writeLaplacianProblem(point, lower[0]);

@@ -5,7 +5,9 @@
 //
 // Layout (lib/tangentSlots.wgsl): N points, R jets ("directions") per point, order K, input
 // width d. Coefficients are normalized, c_k = v_k/k!. Every entry point writes all K orders of
-// every jet: order 1 is the drawn first tangent, order `extraOrder` (if nonzero) the fixed tangent
+// every jet: order `sampledOrder` (1 but for sparse draws that say otherwise) the drawn one-hot
+// tangent with coefficient 1, order `pointOrder` (if nonzero; sparse only) the per-point one-hot
+// tangent with coefficient 1, order `extraOrder` (if nonzero) the fixed tangent
 // extraCoefficient·e_extraIndex that every jet carries (e.g. v_2 = e_t/d folds u_t into the
 // Laplacian jets), every other order zero.
 //   one-hot: index[(p·R + r)·K + k − 1], coefficient[same]; index −1 = a zero tangent
@@ -28,6 +30,9 @@
 //                 halves of one 2B-draw would be neither. S = 1 is the plain draw, word for word.
 //                 Membership is checked against the picks of the subset already written: O(B²)
 //                 per point, meant for B ≪ d (the exact operator has its own entry point).
+//                 With pointOrder ≠ 0 every jet of the point also carries e_j, j = uniformBelow
+//                 (range) of the WordStream (seed, stream; step, p, S), words no subset reads, so
+//                 j is independent of the subsets (the ∂_jΔu jets: i at order 2, j at order 3).
 //   exactOneHot   one invocation per (point, jet): jet r is e_r (R = range); no randomness.
 //   denseRademacher, denseGaussian
 //                 one invocation per value of the dense buffer: v_1[i] = rademacherAt or
@@ -59,6 +64,10 @@ struct Params {
   extraCoefficient: f32,
   // sparseOneHot: independent subsets per point (directions is a multiple); 1 elsewhere.
   subsets: u32,
+  // The order of the drawn one-hot tangent: 1, or another for sparseOneHot.
+  sampledOrder: u32,
+  // sparseOneHot: the order of the per-point tangent, 0 for none.
+  pointOrder: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -71,16 +80,25 @@ fn key() -> vec2<u32> {
   return vec2<u32>(params.seed, params.stream);
 }
 
-// Jet r of point p: v_1 = e_first (first ≥ 0), the extra tangent, zeros elsewhere.
-fn writeOneHotJet(p: u32, r: u32, first: i32) {
-  let firstSlot = tangentSlot(p, r, 1u, params.directions, params.order);
-  index[firstSlot] = first;
-  coefficient[firstSlot] = 1.0;
-  for (var k = 2u; k <= params.order; k++) {
-    let isExtra = k == params.extraOrder;
+// Jet r of point p: c_sampledOrder = e_drawn (drawn ≥ 0), c_pointOrder = e_pointIndex (if
+// pointOrder ≠ 0), the extra tangent, zeros elsewhere. The orders are distinct (jetDraws.ts).
+fn writeOneHotJet(p: u32, r: u32, drawn: i32, pointIndex: i32) {
+  for (var k = 1u; k <= params.order; k++) {
+    var slotIndex = -1;
+    var slotCoefficient = 0.0;
+    if (k == params.sampledOrder) {
+      slotIndex = drawn;
+      slotCoefficient = 1.0;
+    } else if (k == params.pointOrder) {
+      slotIndex = pointIndex;
+      slotCoefficient = 1.0;
+    } else if (k == params.extraOrder) {
+      slotIndex = i32(params.extraIndex);
+      slotCoefficient = params.extraCoefficient;
+    }
     let slot = tangentSlot(p, r, k, params.directions, params.order);
-    index[slot] = select(-1, i32(params.extraIndex), isExtra);
-    coefficient[slot] = select(0.0, params.extraCoefficient, isExtra);
+    index[slot] = slotIndex;
+    coefficient[slot] = slotCoefficient;
   }
 }
 
@@ -91,6 +109,11 @@ fn sparseOneHot(grid: GridInvocation) {
     return;
   }
   let samples = params.directions / params.subsets;
+  var pointIndex = -1;
+  if (params.pointOrder != 0u) {
+    var pointStream = wordStream(key(), stepCounter[0], p, params.subsets);
+    pointIndex = i32(uniformBelow(&pointStream, params.range));
+  }
   for (var g = 0u; g < params.subsets; g++) {
     var stream = wordStream(key(), stepCounter[0], p, g);
     let first = g * samples;
@@ -98,12 +121,13 @@ fn sparseOneHot(grid: GridInvocation) {
       let j = params.range - samples + r;
       var pick = uniformBelow(&stream, j + 1u);
       for (var q = 0u; q < r; q++) {
-        if (u32(index[tangentSlot(p, first + q, 1u, params.directions, params.order)]) == pick) {
+        let slot = tangentSlot(p, first + q, params.sampledOrder, params.directions, params.order);
+        if (u32(index[slot]) == pick) {
           pick = j;
           break;
         }
       }
-      writeOneHotJet(p, first + r, i32(pick));
+      writeOneHotJet(p, first + r, i32(pick), pointIndex);
     }
   }
 }
@@ -115,7 +139,7 @@ fn exactOneHot(grid: GridInvocation) {
     return;
   }
   let r = jet % params.directions;
-  writeOneHotJet(jet / params.directions, r, i32(r));
+  writeOneHotJet(jet / params.directions, r, i32(r), -1);
 }
 
 // Value `element` of the dense buffer: the drawn coordinate for order 1, else the extra tangent.

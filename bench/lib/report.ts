@@ -3,6 +3,7 @@
  * stand, the machines, the commands, then one section per benchmark (reportSections.ts).
  */
 import type { BreakdownResults } from './breakdownTypes.ts';
+import type { GpinnResults } from './gpinnTypes.ts';
 import type { HighOrderResults } from './highOrderTypes.ts';
 import type { KernelResults } from './kernelTypes.ts';
 import type { PeerResults } from './peerResultTypes.ts';
@@ -26,6 +27,7 @@ import {
   scalingSection,
 } from './reportSections.ts';
 import type { AdapterGroup } from './reportFiles.ts';
+import { gpinnSection } from './reportGpinn.ts';
 import { gpuSection, gpuTargetSummaryRow, kitSection } from './reportGpu.ts';
 import { RESULTS_DIR } from './results.ts';
 import type { ScalingResults } from './scalingTypes.ts';
@@ -42,6 +44,7 @@ export interface ReportInputs {
   scaling: Loaded<ScalingResults> | null;
   breakdown: Loaded<BreakdownResults> | null;
   highOrder: Loaded<HighOrderResults> | null;
+  gpinn: Loaded<GpinnResults> | null;
   peer: Loaded<PeerResults> | null;
   /** Older peer runs on file: their target-configuration ratios are listed, not tabulated. */
   earlierPeerRuns: Loaded<PeerResults>[];
@@ -175,6 +178,7 @@ export function buildReport(
   if (inputs.scaling) runs.push(runHeaderRow('scaling', inputs.scaling.data));
   if (inputs.breakdown) runs.push(runHeaderRow('step breakdown', inputs.breakdown.data));
   if (inputs.highOrder) runs.push(runHeaderRow('high order', inputs.highOrder.data));
+  if (inputs.gpinn) runs.push(runHeaderRow('gPINN', inputs.gpinn.data));
   if (inputs.peer) runs.push(runHeaderRow('peer (Chromium)', inputs.peer.data));
   if (inputs.accuracy) runs.push(runHeaderRow('STDE accuracy', inputs.accuracy.data));
   const software = [inputs.scaling, inputs.highOrder, inputs.peer, inputs.accuracy].some(
@@ -233,6 +237,7 @@ export function buildReport(
     'npm run bench:scaling      # it/s and memory vs d → bench/results/scaling-<adapter>.json [--budget-s N]',
     'npm run bench:breakdown    # the stages of a training step at d = 100 / 10K / 100K → stepBreakdown-<adapter>.json',
     'npm run bench:high-order   # biharmonic, diagonal, KdV / KP / g-KdV → highOrder-<adapter>.json [--budget-s N]',
+    'npm run bench:gpinn        # gPINN vs the plain loss at equal steps, two-body Allen–Cahn → gpinn-<adapter>.json',
     'npm run bench:peer         # vs TensorFlow.js in Chromium (bench.html) → peer-<adapter>.json [--budget-s N]',
     'npm run bench:report       # this file and bench/results/*.svg from the JSON files',
     "npm run bench:accuracy     # STDE's 10 000-step accuracy runs → stdeAccuracy-<adapter>.{json,md} [--budget-s N]; hours without a GPU, not in `npm run bench`",
@@ -273,6 +278,10 @@ export function buildReport(
       ...highOrderSection(inputs.highOrder.data),
     );
   } else lines.push('Not run (no high-order results file).', '');
+  lines.push('### gPINN against the plain loss', '');
+  if (inputs.gpinn) {
+    lines.push(`From \`${inputs.gpinn.path}\`.`, '', ...gpinnSection(inputs.gpinn.data));
+  } else lines.push('Not run (no gPINN results file).', '');
   lines.push('## 3. Kernel efficiency', '');
   if (inputs.kernels) lines.push(...kernelSection(inputs.kernels.data));
   else lines.push('Not run (no kernel results file).', '');

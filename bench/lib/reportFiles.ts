@@ -7,6 +7,7 @@
  */
 import { type AdapterRecord, adapterSlug } from './machine.ts';
 import type { BreakdownResults } from './breakdownTypes.ts';
+import type { GpinnResults } from './gpinnTypes.ts';
 import type { HighOrderResults } from './highOrderTypes.ts';
 import type { KernelResults } from './kernelTypes.ts';
 import type { PeerResults } from './peerResultTypes.ts';
@@ -80,6 +81,7 @@ export function inputsOf(files: ResultFile[]): ReportInputs {
     scaling: newest<ScalingResults>('scaling'),
     breakdown: newest<BreakdownResults>('stepBreakdown'),
     highOrder: newest<HighOrderResults>('highOrder'),
+    gpinn: newest<GpinnResults>('gpinn'),
     peer: peerRuns[0] ?? null,
     earlierPeerRuns: peerRuns.slice(1),
     // STDE's comparison is the full-length run with STDE's init; others only when it is missing.

@@ -134,6 +134,12 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
     'parabolic problems: weight γ of mean‖∇u − ∇g‖² inside the terminal loss',
     'number',
   ),
+  flag(
+    'gpinnWeight',
+    'gpinn-weight',
+    'two-body ball problems: weight c of the gPINN term c·mean(∂_j r)² (STDE: 0.1; 0 is off)',
+    'number',
+  ),
 ];
 
 function flagOf(option: string): string | undefined {

@@ -6,6 +6,7 @@
  */
 import accurateMathCode from '../../shaders/lib/accurateMath.wgsl?raw';
 import activationsCode from '../../shaders/lib/activations.wgsl?raw';
+import ballSumsCode from '../../shaders/lib/ballSums.wgsl?raw';
 import finiteBitsCode from '../../shaders/lib/finiteBits.wgsl?raw';
 import gridCode from '../../shaders/lib/grid.wgsl?raw';
 import jetRowsCode from '../../shaders/lib/jetRows.wgsl?raw';
@@ -16,6 +17,7 @@ import productTilesCode from '../../shaders/lib/productTiles.wgsl?raw';
 import randomCode from '../../shaders/lib/random.wgsl?raw';
 import seriesCode from '../../shaders/lib/series.wgsl?raw';
 import tangentSlotsCode from '../../shaders/lib/tangentSlots.wgsl?raw';
+import twoBodySummandCode from '../../shaders/lib/twoBodySummand.wgsl?raw';
 import type { ShaderSource } from './kernel.ts';
 
 const part = (file: string, code: string): ShaderSource => ({ name: `lib/${file}`, code });
@@ -24,6 +26,7 @@ const part = (file: string, code: string): ShaderSource => ({ name: `lib/${file}
 export const lib = {
   accurateMath: part('accurateMath.wgsl', accurateMathCode),
   activations: part('activations.wgsl', activationsCode),
+  ballSums: part('ballSums.wgsl', ballSumsCode),
   finiteBits: part('finiteBits.wgsl', finiteBitsCode),
   grid: part('grid.wgsl', gridCode),
   jetRows: part('jetRows.wgsl', jetRowsCode),
@@ -34,4 +37,5 @@ export const lib = {
   random: part('random.wgsl', randomCode),
   series: part('series.wgsl', seriesCode),
   tangentSlots: part('tangentSlots.wgsl', tangentSlotsCode),
+  twoBodySummand: part('twoBodySummand.wgsl', twoBodySummandCode),
 } as const;

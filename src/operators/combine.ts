@@ -39,6 +39,10 @@ export function directionRangeWeights(
   first: number,
   B: number,
 ): Float64Array {
+  if (shape.structure === 'collapsed' && terms.some((t) => t.order === shape.order)) {
+    // The collapsed top row sums every jet of the point: no range of jets can be read from it.
+    throw new RangeError('a range of jets cannot be read from a collapsed top-order row');
+  }
   const perDirection = terms.flatMap((t): OutputTerm[] =>
     t.direction === 'all'
       ? Array.from({ length: B }, (_, r) => ({ ...t, direction: first + r }))

@@ -8,7 +8,7 @@ export interface BallNonlinearity {
   /** TeX of N(u) as it appears after L₀u ('' for none). */
   readonly tex: string;
   value(u: number): number;
-  /** N'(u): how an error in u reaches the source f (used for rounding-error scales). */
+  /** N'(u): how an error in u reaches f (rounding-error scales); ∂_j N(u) = N'(u)·u_j (gPINN). */
   derivative(u: number): number;
 }
 
@@ -44,6 +44,39 @@ export function ballSource(
 ): ExactAndSource {
   const { u, operator } = solution.evaluate(x, c);
   return { u, f: operator + nonlinearity.value(u) };
+}
+
+/**
+ * ∂_j f = ∂_jΔu* + N'(u*)·∂_j u* along coordinate j (f = Δu* + N(u*)): the source of the gPINN
+ * term ∂_j r, for solutions with a closed-form gradient (BallSolution.gradient).
+ */
+export function ballSourceGradient(
+  solution: BallSolution,
+  nonlinearity: BallNonlinearity,
+  x: ArrayLike<number>,
+  c: ArrayLike<number>,
+  j: number,
+): number {
+  if (!solution.gradient) {
+    throw new RangeError(`${solution.id} has no closed-form gradient of its source`);
+  }
+  const { u } = solution.evaluate(x, c);
+  const gradient = solution.gradient(x, c, j);
+  return gradient.operator + nonlinearity.derivative(u) * gradient.u;
+}
+
+/**
+ * The gPINN residual ∂_j r = ∂_jL̂₀u + N'(u)·u_j − ∂_j f at one point, from the estimate of
+ * ∂_jΔu, the network value u and its partial u_j along the same j.
+ */
+export function ballResidualGradient(
+  nonlinearity: BallNonlinearity,
+  operatorGradientEstimate: number,
+  u: number,
+  uJ: number,
+  fJ: number,
+): number {
+  return operatorGradientEstimate + nonlinearity.derivative(u) * uJ - fJ;
 }
 
 /**

@@ -26,6 +26,11 @@ export interface BallSolution {
   evaluate(x: ArrayLike<number>, c: ArrayLike<number>): ValueAndOperator;
   /** The sums of the magnitudes of the terms that evaluate adds up: the scale of its rounding error. */
   magnitude(x: ArrayLike<number>, c: ArrayLike<number>): ValueAndOperator;
+  /**
+   * ∂_j u*(x) (as `u`) and ∂_j L₀u*(x) (as `operator`) along coordinate j, where the solution has
+   * them in closed form (what the gPINN term's source gradient needs); absent otherwise.
+   */
+  gradient?(x: ArrayLike<number>, c: ArrayLike<number>, j: number): ValueAndOperator;
 }
 
 /** Throws unless x has at least minDimension coordinates and c one coefficient per summand. */

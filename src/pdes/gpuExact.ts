@@ -28,6 +28,8 @@ const EXACT_PARTS = [
   lib.grid,
   lib.nonlinearity,
   lib.pointBatch,
+  lib.ballSums,
+  lib.twoBodySummand,
   { name: 'pdeExact.wgsl', code: exactCode },
 ];
 

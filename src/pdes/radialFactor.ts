@@ -42,6 +42,36 @@ export function ballProductLaplacian(sums: LaplacianSums, d: number): ValueAndOp
   };
 }
 
+/** What ∂_j of u = b·s and of Δu needs beyond LaplacianSums, along one coordinate j. */
+export interface LaplacianGradientSums {
+  /** x_j. */
+  xj: number;
+  /** ∂_j s. */
+  sJ: number;
+  /** x·∇(∂_j s) = Σ_k x_k s_jk. */
+  radialSJ: number;
+  /** ∂_j Δs. */
+  laplacianSJ: number;
+}
+
+/**
+ * ∂_j of ballProductLaplacian's u and Δu, with ∂_j b = −2x_j and ∂_j(x·∇s) = s_j + x·∇s_j:
+ *   ∂_j u = −2x_j s + b s_j,
+ *   ∂_j Δu = −2x_j Δs + b ∂_jΔs − 4(s_j + x·∇s_j) − 2d s_j.
+ */
+export function ballProductLaplacianGradient(
+  sums: LaplacianSums,
+  gradient: LaplacianGradientSums,
+  d: number,
+): ValueAndOperator {
+  const b = 1 - sums.norm2;
+  const { xj, sJ, radialSJ, laplacianSJ } = gradient;
+  return {
+    u: -2 * xj * sums.s + b * sJ,
+    operator: -2 * xj * sums.laplacianS + b * laplacianSJ - 4 * (sJ + radialSJ) - 2 * d * sJ,
+  };
+}
+
 /**
  * The same expression over absolute sums, with b replaced by the sum of its terms' magnitudes 1 + ρ:
  * the scale of the rounding error when the sums are accumulated in floating point.

@@ -1,7 +1,9 @@
 import { checkBallInputs, termMap, type BallSolution } from './ballSolution.ts';
 import {
   ballProductLaplacian,
+  ballProductLaplacianGradient,
   ballProductLaplacianMagnitude,
+  type LaplacianGradientSums,
   type LaplacianSums,
 } from './radialFactor.ts';
 import { squaredNorm } from './vector.ts';
@@ -44,6 +46,76 @@ export function twoBodySums(
   return { norm2: squaredNorm(x), s, radialS, laplacianS };
 }
 
+/** Partials of one summand g = sin φ(a, q) up to the third order that ∂_j Δ needs. */
+interface SummandPartials {
+  ga: number;
+  gq: number;
+  gaa: number;
+  gaq: number;
+  gqq: number;
+  /** ∂_a(g_aa + g_qq) and ∂_q(g_aa + g_qq). */
+  laplacianA: number;
+  laplacianQ: number;
+}
+
+/**
+ * With S = sin φ, C = cos φ and the partials of φ (φ_aq = −sin a, φ_aaa = q sin a,
+ * φ_aaq = −cos a, φ_aqq = 0, φ_qqq = sin q besides those of twoBodySums), the chain rule
+ *   g_uv = −S φ_u φ_v + C φ_uv,
+ *   g_uvw = −C φ_u φ_v φ_w − S (φ_uv φ_w + φ_uw φ_v + φ_vw φ_u) + C φ_uvw.
+ */
+function summandPartials(a: number, q: number): SummandPartials {
+  const [sinA, cosA, sinQ, cosQ] = [Math.sin(a), Math.cos(a), Math.sin(q), Math.cos(q)];
+  const phi = a + cosQ + q * cosA;
+  const [S, C] = [Math.sin(phi), Math.cos(phi)];
+  const [pa, pq] = [1 - q * sinA, cosA - sinQ];
+  const [paa, paq, pqq] = [-q * cosA, -sinA, -cosQ];
+  const [paaa, paaq, pqqq] = [q * sinA, -cosA, sinQ];
+  const third = (
+    u: number,
+    v: number,
+    w: number,
+    uv: number,
+    uw: number,
+    vw: number,
+    uvw: number,
+  ) => -C * u * v * w - S * (uv * w + uw * v + vw * u) + C * uvw;
+  return {
+    ga: C * pa,
+    gq: C * pq,
+    gaa: -S * pa * pa + C * paa,
+    gaq: -S * pa * pq + C * paq,
+    gqq: -S * pq * pq + C * pqq,
+    laplacianA: third(pa, pa, pa, paa, paa, paa, paaa) + third(pa, pq, pq, paq, paq, pqq, 0),
+    laplacianQ: third(pa, pa, pq, paa, paq, paq, paaq) + third(pq, pq, pq, pqq, pqq, pqq, pqqq),
+  };
+}
+
+/**
+ * The ∂_j sums of ballProductLaplacianGradient. x_j enters summand j as a (with q = x_{j+1}) and
+ * summand j − 1 as q (with a = x_{j−1}), so only those two contribute: O(1) per coordinate.
+ */
+export function twoBodyGradientSums(
+  x: ArrayLike<number>,
+  c: ArrayLike<number>,
+  j: number,
+): LaplacianGradientSums {
+  const sums = { xj: x[j], sJ: 0, radialSJ: 0, laplacianSJ: 0 };
+  if (j + 1 < x.length) {
+    const g = summandPartials(x[j], x[j + 1]);
+    sums.sJ += c[j] * g.ga;
+    sums.radialSJ += c[j] * (x[j] * g.gaa + x[j + 1] * g.gaq);
+    sums.laplacianSJ += c[j] * g.laplacianA;
+  }
+  if (j > 0) {
+    const g = summandPartials(x[j - 1], x[j]);
+    sums.sJ += c[j - 1] * g.gq;
+    sums.radialSJ += c[j - 1] * (x[j - 1] * g.gaq + x[j] * g.gqq);
+    sums.laplacianSJ += c[j - 1] * g.laplacianQ;
+  }
+  return sums;
+}
+
 export const twoBody: BallSolution = {
   id: 'two-body',
   title: 'two-body',
@@ -59,5 +131,12 @@ export const twoBody: BallSolution = {
   magnitude(x, c) {
     checkBallInputs(twoBody, x, c);
     return ballProductLaplacianMagnitude(twoBodySums(x, c, true), x.length);
+  },
+  gradient(x, c, j) {
+    checkBallInputs(twoBody, x, c);
+    if (!Number.isInteger(j) || j < 0 || j >= x.length) {
+      throw new RangeError(`two-body: coordinate ${j} outside 0..${x.length - 1}`);
+    }
+    return ballProductLaplacianGradient(twoBodySums(x, c), twoBodyGradientSums(x, c, j), x.length);
   },
 };

@@ -115,6 +115,8 @@ export function planRandomJets(
       extraIndex: extra?.index ?? 0,
       extraCoefficient: extra ? extraCoefficient(extra) : 0,
       subsets: spec.subsets ?? 1,
+      sampledOrder: spec.sampledOrder ?? 1,
+      pointOrder: spec.pointTangent?.order ?? 0,
     },
     workgroups: Math.ceil(invocations / WORKGROUP_SIZE),
     named,

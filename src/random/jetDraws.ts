@@ -17,7 +17,8 @@ import {
 
 /**
  * sparse    : B one-hot first tangents e_i, i drawn uniformly without replacement from 0..range−1
- *             (or `subsets` independent such draws, one after the other: JetDrawSpec.subsets)
+ *             (or `subsets` independent such draws, one after the other: JetDrawSpec.subsets);
+ *             optionally at another order, and with a per-point index (sampledOrder, pointTangent)
  * exact     : every one-hot first tangent e_0 … e_{range−1} (no randomness)
  * rademacher: dense first tangents, coordinates 0..range−1 independent ±1, the rest 0
  * gaussian  : dense first tangents, coordinates 0..range−1 independent N(0, 1), the rest 0
@@ -29,6 +30,17 @@ export interface ExtraTangent {
   order: number;
   index: number;
   value: number;
+}
+
+/**
+ * A one-hot tangent v_order = order!·e_j (normalized coefficient 1) that every jet of a point
+ * carries, with j uniform on 0..range−1, one j per point, from the WordStream (seed, stream;
+ * step, point, subsets): a word sequence that none of the point's subsets reads, so j is
+ * independent of the drawn subsets. Third-order mixed partials u_iij along sampled i and j need
+ * it (laplacianGradient.ts: i at order 2, j at order 3).
+ */
+export interface PointTangent {
+  order: number;
 }
 
 export interface JetDrawSpec {
@@ -52,6 +64,13 @@ export interface JetDrawSpec {
    * One subset is the plain draw, whose words are those of subset 0.
    */
   subsets?: number;
+  /**
+   * Sparse draws only: the order of the drawn one-hot tangent (default 1), with normalized
+   * coefficient 1 (v_order = order!·e_i), exact in f32 at every order.
+   */
+  sampledOrder?: number;
+  /** Sparse draws only: a per-point one-hot tangent (see PointTangent). */
+  pointTangent?: PointTangent;
 }
 
 /** Which draw of the sequence: the step, and the seed and stream of the key. */
@@ -60,6 +79,28 @@ export interface DrawKey {
   step: number;
   /** Defaults to RandomStream.jets. */
   stream?: number;
+}
+
+/** The orders that sampledOrder, pointTangent and extra occupy must be distinct and in 1..K. */
+function validateTangentOrders(spec: JetDrawSpec): void {
+  const { kind, order, sampledOrder, pointTangent, extra } = spec;
+  if (kind !== 'sparse' && (sampledOrder !== undefined || pointTangent !== undefined)) {
+    throw new RangeError(`${kind} jets: sampledOrder and pointTangent apply to sparse draws only`);
+  }
+  const used = [sampledOrder ?? 1, ...(pointTangent ? [pointTangent.order] : [])];
+  for (const k of used) {
+    if (!Number.isInteger(k) || k < 1 || k > order) {
+      throw new RangeError(
+        `${kind} jets: a drawn tangent's order must be in 1..${order}, got ${k}`,
+      );
+    }
+  }
+  if (extra) used.push(extra.order);
+  if (new Set(used).size !== used.length) {
+    throw new RangeError(
+      `${kind} jets: the drawn, per-point and extra tangents need distinct orders, got ${used.join(', ')}`,
+    );
+  }
 }
 
 export function validateDrawSpec(spec: JetDrawSpec): void {
@@ -106,6 +147,7 @@ export function validateDrawSpec(spec: JetDrawSpec): void {
       throw new RangeError(`the extra tangent's index must be in 0..${dimension - 1}`);
     }
   }
+  validateTangentOrders(spec);
 }
 
 /** The normalized coefficient c_k = v_k/k! of the extra tangent. */
@@ -155,20 +197,41 @@ export function sparseSubsetIndices(
   return picks;
 }
 
+/**
+ * The index j of a point's PointTangent: uniform on 0..range−1 from the WordStream (seed, stream;
+ * step, point, subsets), after the words of subsets 0..subsets−1.
+ */
+export function pointTangentIndex(
+  key: readonly [number, number],
+  step: number,
+  point: number,
+  range: number,
+  subsets: number,
+): number {
+  return new WordStream(key, step, point, subsets).uniformBelow(range);
+}
+
 function oneHotTangents(
   spec: JetDrawSpec,
   points: number,
-  firstIndex: (p: number) => ArrayLike<number>,
+  sampledIndex: (p: number) => ArrayLike<number>,
+  pointIndex?: (p: number) => number,
 ): TangentInput {
-  const { directions: R, order: K, extra } = spec;
+  const { directions: R, order: K, extra, pointTangent } = spec;
+  const sampled = (spec.sampledOrder ?? 1) - 1;
   const index = new Int32Array(points * R * K).fill(-1);
   const coefficient = new Float32Array(points * R * K);
   for (let p = 0; p < points; p++) {
-    const first = firstIndex(p);
+    const drawn = sampledIndex(p);
+    const j = pointTangent && pointIndex ? pointIndex(p) : -1;
     for (let r = 0; r < R; r++) {
       const slot = (p * R + r) * K;
-      index[slot] = first[r];
-      coefficient[slot] = 1;
+      index[slot + sampled] = drawn[r];
+      coefficient[slot + sampled] = 1;
+      if (pointTangent) {
+        index[slot + pointTangent.order - 1] = j;
+        coefficient[slot + pointTangent.order - 1] = 1;
+      }
       if (extra) {
         index[slot + extra.order - 1] = extra.index;
         coefficient[slot + extra.order - 1] = extraCoefficient(extra);
@@ -205,8 +268,11 @@ export function drawTangents(spec: JetDrawSpec, points: number, at: DrawKey): Ta
     case 'sparse': {
       const subsets = spec.subsets ?? 1;
       const samples = spec.directions / subsets;
-      return oneHotTangents(spec, points, (p) =>
-        sparseSubsetIndices(key, step, p, spec.range, samples, subsets),
+      return oneHotTangents(
+        spec,
+        points,
+        (p) => sparseSubsetIndices(key, step, p, spec.range, samples, subsets),
+        (p) => pointTangentIndex(key, step, p, spec.range, subsets),
       );
     }
     case 'exact': {

@@ -50,7 +50,8 @@ export class BallExactAtPoints {
     private readonly memory: GpuMemory,
     private readonly kernel: BallExactKernel,
     private readonly dispatch: ExactDispatch,
-    private readonly coefficients: GPUBuffer,
+    /** The problem's c_i (what the gPINN source ∂_j f reads too). */
+    readonly coefficients: GPUBuffer,
     /** u*(x_p), count f32. */
     readonly exact: GPUBuffer,
     /** f(x_p), count f32. */

@@ -1,8 +1,8 @@
 /**
  * The GPU work of one training step of a ball problem (Poisson, Allen–Cahn, sine-Gordon,
  * biharmonic), bound once: collocation points (GPU sampler) → random jets (GPU generator) →
- * source f at the points → forward jets → residual, loss terms and ∂L/∂u → loss reduction →
- * backward → gradient. Nothing is uploaded per step but the 4-byte step counter.
+ * source f at the points → forward jets → residual, loss terms and ∂L/∂u (or the gPINN loss,
+ * ballGpinnLoss.ts) → loss reduction → backward → gradient. Nothing is uploaded per step but the 4-byte step counter.
  * `planBallGraph` lays the step out from the options alone (sizes, uniforms and every buffer);
  * `BallProblemGraph.create` compiles, allocates and binds what it says.
  */
@@ -17,6 +17,7 @@ import type { MlpArchitecture } from '../jet/mlp.ts';
 import { biharmonicOperator } from '../operators/biharmonic.ts';
 import { directionRangeWeights, quantityRowWeights } from '../operators/combine.ts';
 import { laplacianOperator } from '../operators/laplacian.ts';
+import { laplacianGradientOperator } from '../operators/laplacianGradient.ts';
 import type { JetOperator } from '../operators/operator.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { RandomStream } from '../random/counterRandom.ts';
@@ -62,21 +63,31 @@ import {
   graphModeOf,
   type ProblemGraph,
 } from './problemGraph.ts';
+import { BallGpinnLoss, type BallGpinnPlan, planBallGpinn } from './ballGpinnLoss.ts';
 import { type TangentBuffers, uploadFixedJets } from './fixedJetUpload.ts';
+import { type GpinnRowWeights, gpinnRowWeights } from './gpinnResidual.ts';
 import { planResidualLoss, ResidualLoss, type ResidualLossPlan } from './residualLoss.ts';
+
+/** What ballOperator reads; without gpinnWeight the gPINN term is off. */
+type OperatorOptions = Pick<TrainingOptions, 'dimension' | 'estimator'> &
+  Partial<Pick<TrainingOptions, 'gpinnWeight'>>;
 
 /**
  * The operator of a ball problem for the chosen estimator; `samples` jets per point, or `draws`
  * independent draws of `samples` jets each (the unbiased loss; random estimators only: sparse
- * ones draw separate uniform subsets, see laplacian.ts).
+ * ones draw separate uniform subsets, see laplacian.ts). With the gPINN term on, the ∂_jΔu 7-jets
+ * (laplacianGradient.ts), which give u, u_j and Δu too.
  */
 export function ballOperator(
   pde: BallPdeEntry,
-  options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
+  options: OperatorOptions,
   samples: number,
   draws = 1,
 ): JetOperator {
   const d = options.dimension;
+  if ((options.gpinnWeight ?? 0) > 0) {
+    return laplacianGradientOperator({ dimension: d, samples, draws });
+  }
   if (pde.operator === 'laplacian') {
     return laplacianOperator({ dimension: d, method: options.estimator, samples, draws });
   }
@@ -96,7 +107,7 @@ export function ballOperator(
  */
 export function ballOperatorSizing(
   pde: BallPdeEntry,
-  options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
+  options: OperatorOptions,
   samples: number,
   draws = 1,
 ): OperatorSizing {
@@ -120,6 +131,11 @@ export type BallJetsPlan =
       readonly named:
         { values: PlannedBuffer } | { coefficient: PlannedBuffer; index: PlannedBuffer };
     };
+
+/** The loss stage: the residual loss, or the gPINN loss with its source ∂_j f. */
+export type BallLossPlan =
+  | { readonly kind: 'residual'; readonly plan: ResidualLossPlan }
+  | { readonly kind: 'gpinn'; readonly plan: BallGpinnPlan };
 
 /** One ball step, from the options alone. */
 export interface BallGraphPlan {
@@ -150,7 +166,7 @@ export interface BallGraphPlan {
     readonly cotangent: PlannedBuffer;
     readonly lossStats: PlannedBuffer;
   };
-  readonly residual: ResidualLossPlan;
+  readonly loss: BallLossPlan;
   readonly backward: boolean;
   /** ∇L·v of the forward gradient (mode 'forward-gradient'). */
   readonly dot: CotangentDotPlan | null;
@@ -171,6 +187,7 @@ type BallPlanOptions = Pick<
   | 'seed'
   | 'sampler'
   | 'gradientEstimator'
+  | 'gpinnWeight'
 >;
 
 /** The jets of the step: their sizing, shape and how they reach the forward pass. */
@@ -237,7 +254,23 @@ export function planBallGraph(
     lossStats: storageBuffer('loss statistics', reductionResultBytes),
   };
   const unbiased = options.loss === 'unbiased';
-  const residual = planResidualLoss({ nonlinearity: pde.nonlinearity.id }, N, V, unbiased);
+  const loss: BallLossPlan =
+    options.gpinnWeight > 0
+      ? {
+          kind: 'gpinn',
+          plan: planBallGpinn(
+            pde,
+            N,
+            V,
+            jets.drawSizing.directions,
+            jets.split ? 2 : 1,
+            options.gpinnWeight,
+          ),
+        }
+      : {
+          kind: 'residual',
+          plan: planResidualLoss({ nonlinearity: pde.nonlinearity.id }, N, V, unbiased),
+        };
   const dot = mode === 'forward-gradient' ? planCotangentDot(N, V) : null;
   const buffers = [
     ...pointDraw.buffers,
@@ -247,7 +280,7 @@ export function planBallGraph(
       : forwardJetBuffers(forward.config, true, limits)),
     ...exact.buffers,
     ...Object.values(named),
-    ...residual.buffers,
+    ...loss.plan.buffers,
     ...(mode === 'backprop' ? backwardJetBuffers(architecture, shape, tangentKind, limits) : []),
     ...(dot?.buffers ?? []),
   ];
@@ -263,7 +296,7 @@ export function planBallGraph(
     forward,
     exact,
     named,
-    residual,
+    loss,
     backward: mode === 'backprop',
     dot,
     buffers,
@@ -280,22 +313,31 @@ type BallForward =
   | { kind: 'jet'; jet: ForwardJet }
   | { kind: 'tangent'; jet: ForwardGradientJet; dot: CotangentDot };
 
+/** The row weights the loss stage reads. */
+export type BallLossWeights =
+  | { kind: 'residual'; weights: Float64Array; weights2: Float64Array | null }
+  | { kind: 'gpinn'; weights: GpinnRowWeights };
+
 /**
- * The operators of a planned step (checked against the plan) and the residual's row weights: with
+ * The operators of a planned step (checked against the plan) and the loss's row weights: with
  * the unbiased loss `weights` read r₁'s estimate from jets [0, B) and `weights2` r₂'s from
- * [B, 2B) (the same weights when the estimator is exact). Exported for the tests that compute the
- * loss on the CPU.
+ * [B, 2B) (the same weights when the estimator is exact); the gPINN loss reads u, u_j and each
+ * draw's Δu and ∂_jΔu (gpinnResidual.ts). Exported for the tests that compute the loss on the CPU.
  */
 export function ballOperators(
   pde: BallPdeEntry,
-  options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
+  options: OperatorOptions,
   plan: BallGraphPlan,
-): { draw: JetOperator; weights: Float64Array; weights2: Float64Array | null } {
+): { draw: JetOperator; loss: BallLossWeights } {
   const B = plan.jetsPerPoint;
   const estimateOperator = ballOperator(pde, options, B);
   const drawOperator = plan.split ? ballOperator(pde, options, B, 2) : estimateOperator;
   requireSizing(drawOperator, plan.drawSizing);
   const { shape } = plan;
+  if (plan.loss.kind === 'gpinn') {
+    const weights = gpinnRowWeights(plan.dimension, B, plan.split ? 2 : 1, shape.structure);
+    return { draw: drawOperator, loss: { kind: 'gpinn', weights } };
+  }
   const terms = estimateOperator.quantities[0].terms;
   const weights = plan.split
     ? directionRangeWeights(terms, shape, 0, B)
@@ -305,7 +347,7 @@ export function ballOperators(
     : plan.unbiased
       ? weights
       : null;
-  return { draw: drawOperator, weights, weights2 };
+  return { draw: drawOperator, loss: { kind: 'residual', weights, weights2 } };
 }
 
 /** The collocation points and the jets of a planned step (fixed jets are uploaded once). */
@@ -351,16 +393,28 @@ async function buildBallForward(
     : { kind, jet: await ForwardJet.create(memory, config, params, inputs) };
 }
 
-/** The residual, loss-term, cotangent and loss-statistics buffers and the residual kernel. */
+/** The loss kernel of a step: the residual loss, or the gPINN loss with its ∂_j f. */
+type BallLoss = { kind: 'residual'; loss: ResidualLoss } | { kind: 'gpinn'; loss: BallGpinnLoss };
+
+/** What the gPINN loss reads beyond the residual loss's inputs. */
+interface GpinnSources {
+  pde: BallPdeEntry;
+  points: GPUBuffer;
+  coefficients: GPUBuffer;
+  jetIndex: GPUBuffer | null;
+}
+
+/** The residual, loss-term, cotangent and loss-statistics buffers and the loss kernel. */
 async function buildBallLoss(
   memory: GpuMemory,
   plan: BallGraphPlan,
-  operators: { weights: Float64Array; weights2: Float64Array | null },
+  weights: BallLossWeights,
   output: GPUBuffer,
   source: GPUBuffer,
+  gpinn: GpinnSources,
   owned: GPUBuffer[],
 ): Promise<{
-  residual: ResidualLoss;
+  loss: BallLoss;
   lossTerms: GPUBuffer;
   cotangent: GPUBuffer;
   lossStats: GPUBuffer;
@@ -373,14 +427,31 @@ async function buildBallLoss(
     named.lossStats,
   ].map((b) => memory.create(b.label, b.bytes));
   owned.push(residualBuffer, lossTerms, cotangent, lossStats);
+  if (plan.loss.kind === 'gpinn') {
+    if (weights.kind !== 'gpinn' || !gpinn.jetIndex) {
+      throw new Error('a gPINN step needs the gPINN row weights and one-hot jets');
+    }
+    const loss = await BallGpinnLoss.build(memory, gpinn.pde, plan.loss.plan, weights.weights, {
+      points: gpinn.points,
+      dimension: plan.dimension,
+      coefficients: gpinn.coefficients,
+      jetIndex: gpinn.jetIndex,
+      output,
+      source,
+      lossTerms,
+      cotangent,
+    });
+    return { loss: { kind: 'gpinn', loss }, lossTerms, cotangent, lossStats };
+  }
+  if (weights.kind !== 'residual') throw new Error('a residual step needs residual row weights');
   const residual = await ResidualLoss.build(
     memory,
-    plan.residual,
-    operators.weights,
-    operators.weights2,
+    plan.loss.plan,
+    weights.weights,
+    weights.weights2,
     { output, source, residual: residualBuffer, lossTerms, cotangent },
   );
-  return { residual, lossTerms, cotangent, lossStats };
+  return { loss: { kind: 'residual', loss: residual }, lossTerms, cotangent, lossStats };
 }
 
 export class BallProblemGraph implements ProblemGraph {
@@ -395,7 +466,7 @@ export class BallProblemGraph implements ProblemGraph {
     private readonly jetDraw: RandomJetDraw | null,
     private readonly exact: BallExactAtPoints,
     private readonly forward: BallForward,
-    private readonly residual: ResidualLoss,
+    private readonly loss: BallLoss,
     private readonly reducer: GpuReducer,
     private readonly backward: BackwardJet | null,
     private readonly io: {
@@ -429,7 +500,7 @@ export class BallProblemGraph implements ProblemGraph {
   static async build(
     memory: GpuMemory,
     pde: BallPdeEntry,
-    options: Pick<TrainingOptions, 'dimension' | 'estimator' | 'seed'>,
+    options: OperatorOptions & Pick<TrainingOptions, 'seed'>,
     plan: BallGraphPlan,
     params: GPUBuffer,
     stepCounter: GpuStepCounter,
@@ -446,12 +517,18 @@ export class BallProblemGraph implements ProblemGraph {
       count: plan.points,
       label: 'collocation',
     });
-    const { residual, lossTerms, cotangent, lossStats } = await buildBallLoss(
+    const { loss, lossTerms, cotangent, lossStats } = await buildBallLoss(
       memory,
       plan,
-      operators,
+      operators.loss,
       forwardJet.kind === 'tangent' ? forwardJet.jet.output : forwardJet.jet.buffers.output,
       exact.source,
+      {
+        pde,
+        points: draws.pointDraw.points,
+        coefficients: exact.coefficients,
+        jetIndex: draws.inputs.tangentIndex,
+      },
       owned,
     );
     const reducer = await GpuReducer.create(memory);
@@ -480,7 +557,7 @@ export class BallProblemGraph implements ProblemGraph {
       draws.jetDraw,
       exact,
       forward,
-      residual,
+      loss,
       reducer,
       backward,
       { params, lossTerms, cotangent, owned },
@@ -517,7 +594,7 @@ export class BallProblemGraph implements ProblemGraph {
     draw.end();
     this.forward.jet.encode(encoder);
     const loss = encoder.beginComputePass({ label: 'residual and loss' });
-    this.residual.record(loss);
+    this.loss.loss.record(loss);
     this.reducer.encode(loss, this.io.lossTerms, this.shape.points, this.lossStats);
     loss.end();
   }
@@ -543,7 +620,7 @@ export class BallProblemGraph implements ProblemGraph {
     this.forward.jet.destroy();
     if (this.forward.kind === 'tangent') this.forward.dot.destroy();
     this.backward?.destroy();
-    this.residual.destroy(this.memory);
+    this.loss.loss.destroy(this.memory);
     this.reducer.destroy();
     this.exact.destroy();
     this.pointDraw.destroy();

@@ -20,10 +20,10 @@
  * unknown fields, missing options and prototype keys (`__proto__`, `constructor`, `prototype`) are
  * refused with an error naming the field (src/validation/schema.ts).
  * Every option must be present because a default that changes between versions would otherwise
- * silently change a resumed run. The one exception is an option that only draws the initial
- * weights (firstLayerGain): the checkpoint carries the weights themselves, so a checkpoint written
- * before the option existed resumes the same trajectory and is read with the value every run had
- * then (1).
+ * silently change a resumed run. The exceptions are options added later whose value in every run
+ * before them is known, so a checkpoint written then resumes the same trajectory when read with
+ * it: firstLayerGain only draws the initial weights, which the checkpoint carries (every run had
+ * 1), and gpinnWeight had no term to weigh (0).
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
 import {
@@ -69,13 +69,16 @@ export class CheckpointError extends Error {
 const makeError = (message: string, field: string) => new CheckpointError(message, field);
 const schema: SchemaReader = new SchemaReader(makeError);
 
-/** Options that only shape the initial weights, with the value runs had before they existed. */
-const INITIALISATION_ONLY: Partial<Record<keyof TrainingOptions, unknown>> = { firstLayerGain: 1 };
+/** Options added after version 1 was written, with the value every run had before them. */
+const ADDED_LATER: Partial<Record<keyof TrainingOptions, unknown>> = {
+  firstLayerGain: 1,
+  gpinnWeight: 0,
+};
 
 function readOptions(value: unknown): TrainingOptions {
   const fields = Object.keys(defaultTrainingOptions);
   const given: Record<string, unknown> = {
-    ...INITIALISATION_ONLY,
+    ...ADDED_LATER,
     ...schema.object('options', value, fields),
   };
   for (const field of fields) {

@@ -14,7 +14,8 @@ import { parabolicOperator } from './parabolicProblemGraph.ts';
  */
 export function operatorFor(
   pde: PdeEntry,
-  options: Pick<TrainingOptions, 'dimension' | 'estimator'>,
+  options: Pick<TrainingOptions, 'dimension' | 'estimator'> &
+    Partial<Pick<TrainingOptions, 'gpinnWeight'>>,
   samples: number,
 ): JetOperator {
   switch (pde.domain) {

@@ -85,6 +85,11 @@ export interface TrainingOptions {
   terminalWeight: number;
   /** Parabolic problems: weight γ of the terminal gradient term inside the terminal loss (0.05). */
   terminalGradientWeight: number;
+  /**
+   * Two-body ball problems: weight c of the gPINN term, loss + c·mean (∂_j r)² along one sampled
+   * coordinate j per point (src/train/gpinnResidual.ts; STDE uses c = 0.1). 0 turns it off.
+   */
+  gpinnWeight: number;
 }
 
 export const defaultTrainingOptions: TrainingOptions = {
@@ -116,6 +121,7 @@ export const defaultTrainingOptions: TrainingOptions = {
   subspacePeriod: 100,
   terminalWeight: PARABOLIC_LOSS_WEIGHTS.terminal,
   terminalGradientWeight: PARABOLIC_LOSS_WEIGHTS.terminalGradient,
+  gpinnWeight: 0,
 };
 
 export class TrainingOptionsError extends Error {
@@ -180,6 +186,7 @@ const checks: Record<keyof TrainingOptions, Check> = {
   subspacePeriod: integer(1, 100_000_000),
   terminalWeight: nonNegativeNumber(1e6),
   terminalGradientWeight: nonNegativeNumber(1e6),
+  gpinnWeight: nonNegativeNumber(1e6),
 };
 
 /**
@@ -240,8 +247,40 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
         `direction per step), got ${options.perturbationDirections}`,
     );
   }
+  if (options.gpinnWeight > 0) checkGpinn(pde, options);
   return options;
 }
+
+/**
+ * The gPINN term needs ∂_j f in closed form (written for the two-body solution), the ∂_jΔu jets of
+ * laplacianGradient.ts (sparse: sampled coordinates, B = d is exact) and reverse mode.
+ */
+function checkGpinn(pde: PdeEntry, options: TrainingOptions): void {
+  const refuse = (why: string) =>
+    new TrainingOptionsError(`gpinnWeight = ${options.gpinnWeight}: ${why}`);
+  if (pde.domain !== 'ball' || pde.operator !== 'laplacian' || pde.solution.id !== 'two-body') {
+    throw refuse(
+      `the gPINN term is built for the two-body ball problems (${GPINN_PDES.join(', ')}), ` +
+        `not ${pde.id}: set gpinnWeight = 0`,
+    );
+  }
+  if (options.estimator !== 'sparse') {
+    throw refuse(
+      `its ∂_jΔu jets sample coordinates i (v₂ = 2e_i, v₃ = 6e_j), so it takes estimator ` +
+        `'sparse' (jetsPerPoint = dimension is exact), not '${options.estimator}'`,
+    );
+  }
+  if (options.gradientEstimator !== 'backprop') {
+    throw refuse(
+      `the gPINN term trains with gradientEstimator 'backprop', not '${options.gradientEstimator}'`,
+    );
+  }
+}
+
+/** The problems the gPINN term is built for. */
+export const GPINN_PDES: readonly string[] = PDES.filter(
+  (p) => p.domain === 'ball' && p.operator === 'laplacian' && p.solution.id === 'two-body',
+).map((p) => p.id);
 
 /**
  * A box problem's options: its dimension is its number of spatial variables and its jets are one

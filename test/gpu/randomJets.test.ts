@@ -333,6 +333,30 @@ describe('random jets on the GPU', () => {
     }
   });
 
+  it('the ∂_jΔu draw (i at order 2, one j per point at order 3, two subsets) equals the mirror', async () => {
+    const spec: JetDrawSpec = {
+      kind: 'sparse',
+      directions: 6,
+      order: 7,
+      dimension: 9,
+      range: 9,
+      subsets: 2,
+      sampledOrder: 2,
+      pointTangent: { order: 3 },
+    };
+    const draw = await gpuTangents(spec, 300, 21, 6);
+    expectSameTangents(draw, drawTangents(spec, 300, { seed: 21, step: 6 }), true);
+    // The plain draw's words are untouched: its subsets reappear at order 2.
+    const plain = await gpuTangents(
+      { ...spec, order: 1, sampledOrder: undefined, pointTangent: undefined },
+      300,
+      21,
+      6,
+    );
+    if (draw.kind !== 'oneHot' || plain.kind !== 'oneHot') throw new Error('one-hot expected');
+    for (let jet = 0; jet < 300 * 6; jet++) expect(draw.index[7 * jet + 1]).toBe(plain.index[jet]);
+  });
+
   it('Rademacher tangents equal the mirror bit for bit; Gaussian ones to f32 accuracy', async () => {
     const N = 64;
     const base = { directions: 3, order: 2, dimension: 9, range: 8 };

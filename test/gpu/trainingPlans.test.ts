@@ -29,6 +29,20 @@ const RUNS: Record<string, Record<string, unknown>> = {
     loss: 'unbiased',
     collapsed: false,
   },
+  'ball gPINN (∂_jΔu 7-jets, ∂_j f at the points)': {
+    ...small,
+    estimator: 'sparse',
+    jetsPerPoint: 2,
+    gpinnWeight: 0.1,
+  },
+  'ball gPINN unbiased (two subsets sharing j)': {
+    ...small,
+    estimator: 'sparse',
+    jetsPerPoint: 2,
+    gpinnWeight: 0.1,
+    loss: 'unbiased',
+    collapsed: false,
+  },
   parabolic: { ...small, pde: 'semilinear-heat', estimator: 'sparse', jetsPerPoint: 2 },
   spsa: { ...small, estimator: 'sparse', jetsPerPoint: 2, gradientEstimator: 'spsa' },
   'forward gradient': {

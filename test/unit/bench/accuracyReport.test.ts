@@ -109,6 +109,7 @@ function accuracyRow(data: StdeAccuracyResults): string {
     scaling: null,
     breakdown: null,
     highOrder: null,
+    gpinn: null,
     peer: null,
     earlierPeerRuns: [],
     accuracy: { path: 'test.json', data },

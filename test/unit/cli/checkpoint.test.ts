@@ -91,6 +91,14 @@ describe('checkpoint files', () => {
     expect(readCheckpoint(scaled).options.firstLayerGain).toBe(4);
   });
 
+  it('read a checkpoint from before gpinnWeight existed with the term off; a later one keeps its own', () => {
+    const older = json();
+    delete (older.options as Record<string, unknown>).gpinnWeight;
+    expect(readCheckpoint(older).options).toEqual({ ...options, gpinnWeight: 0 });
+    const gpinn = JSON.parse(serializeCheckpoint(checkpoint({ gpinnWeight: 0.1 }))) as unknown;
+    expect(readCheckpoint(gpinn).options.gpinnWeight).toBe(0.1);
+  });
+
   it('refuse to save parameters that do not fit the options', () => {
     const wrong = checkpoint();
     wrong.state.parameters = new Float32Array(count + 1);

@@ -44,6 +44,36 @@ describe('training options', () => {
     }
   });
 
+  it('gPINN: off by default; the two-body ball problems with sparse jets and backprop, else refused', () => {
+    expect(resolveTrainingOptions().gpinnWeight).toBe(0);
+    for (const pde of ['allen-cahn-two-body', 'sine-gordon-two-body', 'poisson-two-body']) {
+      expect(resolveTrainingOptions({ pde, gpinnWeight: 0.1 }).gpinnWeight).toBe(0.1);
+    }
+    const unbiased = { gpinnWeight: 0.1, loss: 'unbiased', collapsed: false };
+    expect(resolveTrainingOptions(unbiased).loss).toBe('unbiased');
+    for (const bad of [-0.1, Number.NaN, '0.1', 1e7]) {
+      expect(() => resolveTrainingOptions({ gpinnWeight: bad })).toThrow(
+        /gpinnWeight must be a finite number in \[0, 1000000\]/,
+      );
+    }
+    const refusals: [Record<string, unknown>, RegExp][] = [
+      [
+        { pde: 'poisson-three-body' },
+        /built for the two-body ball problems .*not poisson-three-body/,
+      ],
+      [{ pde: 'semilinear-heat' }, /built for the two-body ball problems/],
+      [{ pde: 'biharmonic-clamped-sin-cos', estimator: 'exact' }, /two-body ball problems/],
+      [{ pde: 'kdv-2d' }, /two-body ball problems/],
+      [{ estimator: 'exact' }, /takes estimator 'sparse' .*not 'exact'/],
+      [{ estimator: 'rademacher' }, /not 'rademacher'/],
+      [{ gradientEstimator: 'spsa' }, /trains with gradientEstimator 'backprop', not 'spsa'/],
+      [{ loss: 'unbiased' }, /collapsed = false/],
+    ];
+    for (const [partial, message] of refusals) {
+      expect(() => resolveTrainingOptions({ gpinnWeight: 0.1, ...partial })).toThrow(message);
+    }
+  });
+
   it('the unbiased loss takes every estimator without collapse, sparse with any B ≤ d', () => {
     for (const estimator of ['sparse', 'rademacher', 'gaussian', 'exact'] as const) {
       const o = resolveTrainingOptions({ loss: 'unbiased', collapsed: false, estimator });

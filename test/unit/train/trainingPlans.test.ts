@@ -213,7 +213,8 @@ describe('the graph plans', () => {
     ]);
     expect(plan.named.cotangent.bytes).toBe(N * plan.rows * 4);
     expect(plan.firstStep.map((b) => b.label)).toEqual([`reduce ${N} params`]);
-    expect(plan.residual.params).toEqual({
+    if (plan.loss.kind !== 'residual') throw new Error('the residual loss');
+    expect(plan.loss.plan.params).toEqual({
       points: N,
       rows: plan.rows,
       scale: 1 / N,
@@ -346,8 +347,10 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
           { u32: 8 },
           { f32: 1 / 8 / 2 },
           { u32: 1 }, // subsets
+          { u32: 1 }, // sampledOrder: the drawn tangent at order 1
+          { u32: 0 }, // pointOrder: no per-point tangent
         ],
-        48,
+        52,
       ),
     );
     // The unbiased loss's two independent subsets of 3: six jets, subsets = 2.

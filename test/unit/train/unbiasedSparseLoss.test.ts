@@ -45,9 +45,12 @@ describe('the unbiased sparse loss', () => {
     const plan = planBallGraph(pde, options, architecture, DEFAULT_TRAINING_LIMITS);
     expect(plan.split).toBe(true);
     expect(plan.shape.directions).toBe(4);
-    const { draw, weights, weights2 } = ballOperators(pde, options, plan);
+    const { draw, loss } = ballOperators(pde, options, plan);
     expect(draw.draw.kind === 'random' && draw.draw.spec.subsets).toBe(2);
-    if (!weights2) throw new Error('the unbiased loss has two weight vectors');
+    if (loss.kind !== 'residual' || !loss.weights2) {
+      throw new Error('the unbiased loss has two weight vectors');
+    }
+    const { weights, weights2 } = loss;
 
     const engine = new ReferenceJetEngine(
       architecture,

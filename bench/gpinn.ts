@@ -1,0 +1,83 @@
+// gPINN against the plain residual loss at equal steps on two-body Allen–Cahn: for each setup a
+// plain run and a run with the gPINN term c·mean (∂_j r̂)², the same seed and everything else
+// equal, scored by relative L2 / L1 on the test set and by the gradient term mean (∂_j r)² in
+// float64 at the initial and final weights (src/train/gpinnRun.ts). The first setup is the
+// acceptance test's (test/acceptance/gpinn.test.ts).
+//
+// Usage: node --import tsx --import ./scripts/register-node-loaders.mjs bench/gpinn.ts
+// Writes bench/results/gpinn-<adapter>.json (BENCHMARKS.md § 2 after `npm run bench:report`).
+import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
+import { GRADIENT_TERM_POINTS, scoredGpinnRun } from '../src/train/gpinnRun.ts';
+import { resolveTrainingOptions } from '../src/train/options.ts';
+import type { GpinnComparison, GpinnResults } from './lib/gpinnTypes.ts';
+import { adapterRecord, finishMachineRecord, machineRecord } from './lib/machine.ts';
+import { writeResults } from './lib/results.ts';
+
+const GPINN_WEIGHT = 0.1;
+const SETUPS: { label: string; options: Record<string, unknown> }[] = [
+  {
+    label: 'd = 10, B = 4, 2 × 16, 32 points, 1000 steps',
+    options: {
+      dimension: 10,
+      jetsPerPoint: 4,
+      points: 32,
+      width: 16,
+      depth: 2,
+      steps: 1000,
+      learningRate: 5e-3,
+      firstLayerGain: 4,
+    },
+  },
+  {
+    label: 'd = 100, B = 16, 2 × 32, 64 points, 1000 steps',
+    options: {
+      dimension: 100,
+      jetsPerPoint: 16,
+      points: 64,
+      width: 32,
+      depth: 2,
+      steps: 1000,
+      learningRate: 5e-3,
+      firstLayerGain: 10,
+    },
+  },
+];
+const COMMON = {
+  pde: 'allen-cahn-two-body',
+  estimator: 'sparse',
+  testPoints: 2000,
+  logEvery: 50,
+  evalEvery: 0,
+  seed: 0,
+};
+
+const machine = machineRecord();
+const started = performance.now();
+const gpu = await acquireNodeGpu({ largeLimits: true });
+const comparisons: GpinnComparison[] = [];
+try {
+  for (const setup of SETUPS) {
+    const options = resolveTrainingOptions({ ...COMMON, ...setup.options });
+    const plain = await scoredGpinnRun(gpu.device, options);
+    const gpinn = await scoredGpinnRun(gpu.device, { ...options, gpinnWeight: GPINN_WEIGHT });
+    console.log(
+      `${setup.label}: rel. L2 plain ${plain.relativeL2.toExponential(2)}, gPINN ` +
+        `${gpinn.relativeL2.toExponential(2)}; mean (∂_j r)² plain ` +
+        `${plain.gradientTermAfter.toExponential(2)}, gPINN ${gpinn.gradientTermAfter.toExponential(2)}`,
+    );
+    comparisons.push({ label: setup.label, options, gpinnWeight: GPINN_WEIGHT, plain, gpinn });
+  }
+} finally {
+  gpu.destroy();
+}
+const results: GpinnResults = {
+  benchmark: 'gpinn',
+  date: new Date().toISOString(),
+  runSeconds: (performance.now() - started) / 1000,
+  machine: finishMachineRecord(machine),
+  adapter: adapterRecord(gpu.adapter),
+  command: 'npm run bench:gpinn',
+  gradientTerm: GRADIENT_TERM_POINTS,
+  comparisons,
+};
+console.log(`wrote ${writeResults(results)}`);

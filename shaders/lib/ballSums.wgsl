@@ -1,0 +1,35 @@
+// lib/ballSums.wgsl: the per-point workgroup sums of the ball solutions' product rules
+// (src/pdes/radialFactor.ts): each invocation sums a strided slice of the summands, then a
+// fixed-shape tree adds the partial sums, so the order of additions never depends on timing and
+// the results are reproducible to the bit. A library for kernels that give every point one
+// workgroup (pdeExact.wgsl, pdeSourceGradient.wgsl): it reads the including kernel's `points`
+// (storage array<f32>) and `params` (count, dim, stride as lib/pointBatch.wgsl's PointBatch).
+
+// Partial sums (‖x‖², s, x·∇s, Δs) of the invocations, reduced into lower[0].
+var<workgroup> lower: array<vec4<f32>, WORKGROUP_SIZE>;
+
+fn coordinate(base: u32, j: u32) -> f32 {
+  return points[base + j];
+}
+
+// This invocation's share of ‖x‖².
+fn partialNorm2(base: u32, lid: u32) -> f32 {
+  var sum = 0.0;
+  for (var j = lid; j < params.dim; j += WORKGROUP_SIZE) {
+    let xj = coordinate(base, j);
+    sum += xj * xj;
+  }
+  return sum;
+}
+
+// Tree sum of `lower` into lower[0]; every invocation of the workgroup must call it.
+fn reduceLower(lid: u32) {
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    workgroupBarrier();
+    if (lid < stride) {
+      lower[lid] += lower[lid + stride];
+    }
+  }
+  workgroupBarrier();
+}
+
