@@ -7,7 +7,11 @@
 // Usage: node --import tsx --import ./scripts/register-node-loaders.mjs bench/gpinn.ts
 // Writes bench/results/gpinn-<adapter>.json (BENCHMARKS.md § 2 after `npm run bench:report`).
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
-import { GRADIENT_TERM_POINTS, scoredGpinnRun } from '../src/train/gpinnRun.ts';
+import {
+  GRADIENT_TERM_POINTS,
+  SMALL_GPINN_COMPARISON,
+  scoredGpinnRun,
+} from '../src/train/gpinnRun.ts';
 import { resolveTrainingOptions } from '../src/train/options.ts';
 import type { GpinnComparison, GpinnResults } from './lib/gpinnTypes.ts';
 import { adapterRecord, finishMachineRecord, machineRecord } from './lib/machine.ts';
@@ -15,41 +19,19 @@ import { writeResults } from './lib/results.ts';
 
 const GPINN_WEIGHT = 0.1;
 const SETUPS: { label: string; options: Record<string, unknown> }[] = [
-  {
-    label: 'd = 10, B = 4, 2 × 16, 32 points, 1000 steps',
-    options: {
-      dimension: 10,
-      jetsPerPoint: 4,
-      points: 32,
-      width: 16,
-      depth: 2,
-      steps: 1000,
-      learningRate: 5e-3,
-      firstLayerGain: 4,
-    },
-  },
+  { label: 'd = 10, B = 4, 2 × 16, 32 points, 1000 steps', options: SMALL_GPINN_COMPARISON },
   {
     label: 'd = 100, B = 16, 2 × 32, 64 points, 1000 steps',
     options: {
+      ...SMALL_GPINN_COMPARISON,
       dimension: 100,
       jetsPerPoint: 16,
       points: 64,
       width: 32,
-      depth: 2,
-      steps: 1000,
-      learningRate: 5e-3,
       firstLayerGain: 10,
     },
   },
 ];
-const COMMON = {
-  pde: 'allen-cahn-two-body',
-  estimator: 'sparse',
-  testPoints: 2000,
-  logEvery: 50,
-  evalEvery: 0,
-  seed: 0,
-};
 
 const machine = machineRecord();
 const started = performance.now();
@@ -57,7 +39,7 @@ const gpu = await acquireNodeGpu({ largeLimits: true });
 const comparisons: GpinnComparison[] = [];
 try {
   for (const setup of SETUPS) {
-    const options = resolveTrainingOptions({ ...COMMON, ...setup.options });
+    const options = resolveTrainingOptions(setup.options);
     const plain = await scoredGpinnRun(gpu.device, options);
     const gpinn = await scoredGpinnRun(gpu.device, { ...options, gpinnWeight: GPINN_WEIGHT });
     console.log(

@@ -137,7 +137,7 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
   flag(
     'gpinnWeight',
     'gpinn-weight',
-    'two-body ball problems: weight c of the gPINN term c·mean(∂_j r)² (STDE: 0.1; 0 is off)',
+    'gradient-enhanced terms: two-body ball c·mean(∂_j r)² (STDE: 0.1; default 0), g-KdV c·(r_x² + r_t²) (default 1); 0 is off',
     'number',
   ),
 ];

@@ -18,6 +18,9 @@ export interface ResidualTerm<Q extends QuantityName = QuantityName> {
   readonly tex: string;
   /** Weight of mean(r²) of this term in the loss. */
   readonly weight: number;
+  /** A gradient-enhanced (gPINN) term, a derivative of another residual: its weight is further
+   * multiplied by the run's gpinnWeight (0 drops it). */
+  readonly gradientEnhanced?: boolean;
   /** The operator outputs the formula reads, each one value (u_ty+u_xxxy included). */
   readonly quantities: readonly Q[];
   /** The residual from the quantities' values; throws if one it needs is missing. */
@@ -28,6 +31,7 @@ export interface ResidualSpec<P extends QuantityName> {
   name: string;
   tex: string;
   weight: number;
+  gradientEnhanced?: boolean;
   quantities: readonly P[];
 }
 

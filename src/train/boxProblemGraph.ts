@@ -48,7 +48,10 @@ import {
 import type { TrainingOptions } from './options.ts';
 import { type GraphMode, graphModeOf, type ProblemGraph } from './problemGraph.ts';
 
-type BoxPlanOptions = Pick<TrainingOptions, 'points' | 'seed' | 'gradientEstimator'>;
+type BoxPlanOptions = Pick<
+  TrainingOptions,
+  'points' | 'seed' | 'gradientEstimator' | 'gpinnWeight'
+>;
 
 /** Data points of a step with N collocation points: HIGH_ORDER_DATA_LOSS's share, every face hit. */
 export function boxDataPoints(interior: number, variables: number): number {
@@ -125,7 +128,13 @@ export function planBoxGraph(
     cotangent: storageBuffer('cotangent dL/du', total * rows * 4),
     lossStats: storageBuffer('loss statistics', reductionResultBytes),
   };
-  const loss = planHighOrderLoss(problem, shape, interior, HIGH_ORDER_DATA_LOSS.weight);
+  const loss = planHighOrderLoss(
+    problem,
+    shape,
+    interior,
+    HIGH_ORDER_DATA_LOSS.weight,
+    options.gpinnWeight,
+  );
   return {
     mode,
     interior,

@@ -23,7 +23,8 @@
  * silently change a resumed run. The exceptions are options added later whose value in every run
  * before them is known, so a checkpoint written then resumes the same trajectory when read with
  * it: firstLayerGain only draws the initial weights, which the checkpoint carries (every run had
- * 1), and gpinnWeight had no term to weigh (0).
+ * 1), and gpinnWeight (0 on the ball, which had no gPINN term; 1 on g-KdV, whose gradient terms
+ * had weight 1).
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
 import {
@@ -69,20 +70,23 @@ export class CheckpointError extends Error {
 const makeError = (message: string, field: string) => new CheckpointError(message, field);
 const schema: SchemaReader = new SchemaReader(makeError);
 
-/** Options added after version 1 was written, with the value every run had before them. */
-const ADDED_LATER: Partial<Record<keyof TrainingOptions, unknown>> = {
-  firstLayerGain: 1,
-  gpinnWeight: 0,
-};
+/**
+ * Options added after version 1 was written. Left out, they take resolveTrainingOptions' default,
+ * which is the value every run had before them (firstLayerGain 1; gpinnWeight 0 on the ball, 1 on
+ * g-KdV, whose gradient terms had weight 1).
+ */
+const ADDED_LATER: ReadonlySet<string> = new Set<keyof TrainingOptions>([
+  'firstLayerGain',
+  'gpinnWeight',
+]);
 
 function readOptions(value: unknown): TrainingOptions {
   const fields = Object.keys(defaultTrainingOptions);
-  const given: Record<string, unknown> = {
-    ...ADDED_LATER,
-    ...schema.object('options', value, fields),
-  };
+  const given = schema.object('options', value, fields);
   for (const field of fields) {
-    if (given[field] === undefined) schema.fail(`options.${field}`, 'is missing');
+    if (given[field] === undefined && !ADDED_LATER.has(field)) {
+      schema.fail(`options.${field}`, 'is missing');
+    }
   }
   try {
     return resolveTrainingOptions(given);

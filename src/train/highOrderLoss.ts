@@ -16,6 +16,7 @@ import { reflectStructView, type StructValue, type StructView } from '../gpu/str
 import { quantityRowWeights } from '../operators/combine.ts';
 import type { JetOperator } from '../operators/operator.ts';
 import { GKDV_DISPERSION, type HighOrderId, type HighOrderProblem } from '../pdes/highOrder.ts';
+import type { ResidualTerm } from '../pdes/residualTerms.ts';
 import { phaseRate } from '../pdes/travellingWave.ts';
 
 /** highOrderResidual.wgsl's PROBLEM override. */
@@ -47,15 +48,22 @@ export interface HighOrderLossPlan {
   readonly buffers: readonly PlannedBuffer[];
 }
 
+/** A residual term's weight in the loss: its own, times gradientWeight for a gradient term. */
+export function residualWeight(term: ResidualTerm, gradientWeight: number): number {
+  return term.gradientEnhanced ? term.weight * gradientWeight : term.weight;
+}
+
 /**
  * The loss of `problem` on a batch of `interior` collocation and `data` face points of `shape`
- * (`shape.points` = interior + data), the data misfit weighted by `dataWeight` (λ).
+ * (`shape.points` = interior + data), the data misfit weighted by `dataWeight` (λ), the
+ * gradient-enhanced residual terms by `gradientWeight` beyond their own weight.
  */
 export function planHighOrderLoss(
   problem: HighOrderProblem,
   shape: JetShape,
   interior: number,
   dataWeight: number,
+  gradientWeight: number,
 ): HighOrderLossPlan {
   const rows = rowsPerPoint(shape);
   const total = shape.points;
@@ -92,7 +100,7 @@ export function planHighOrderLoss(
       waveAmplitude: wave.amplitude,
       waveProfile: wave.profile === 'tanh' ? 0 : 1,
       wavePhase: wave.phase,
-      termWeights: pad(problem.residuals.map((term) => term.weight)),
+      termWeights: pad(problem.residuals.map((term) => residualWeight(term, gradientWeight))),
       waveRates: pad(problem.variables.map((v) => phaseRate(wave, v))),
     },
     workgroups: Math.ceil(total / WORKGROUP_SIZE),

@@ -86,8 +86,9 @@ export interface TrainingOptions {
   /** Parabolic problems: weight γ of the terminal gradient term inside the terminal loss (0.05). */
   terminalGradientWeight: number;
   /**
-   * Two-body ball problems: weight c of the gPINN term, loss + c·mean (∂_j r)² along one sampled
-   * coordinate j per point (src/train/gpinnResidual.ts; STDE uses c = 0.1). 0 turns it off.
+   * Weight c of the gradient-enhanced (gPINN) terms; 0 turns them off. Two-body ball problems:
+   * loss + c·mean (∂_j r)² along one sampled coordinate j per point (src/train/gpinnResidual.ts;
+   * STDE uses c = 0.1), default 0. 1-D g-KdV: c·(mean r_x² + mean r_t²), default 1.
    */
   gpinnWeight: number;
 }
@@ -247,7 +248,7 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
         `direction per step), got ${options.perturbationDirections}`,
     );
   }
-  if (options.gpinnWeight > 0) checkGpinn(pde, options);
+  if (pde.domain !== 'box' && options.gpinnWeight > 0) checkGpinn(pde, options);
   return options;
 }
 
@@ -310,7 +311,15 @@ function boxOptions(
   if (merged.loss === 'unbiased') {
     throw refuse('the unbiased loss needs two independent random draws; the jets are fixed');
   }
-  return { ...merged, dimension: spatial, estimator: 'exact', jetsPerPoint: jets };
+  // The gradient-enhanced terms (g-KdV's r_x, r_t) are weighted by gpinnWeight, 1 unless given.
+  const enhanced = pde.problem.residuals.some((term) => term.gradientEnhanced);
+  if (!enhanced && merged.gpinnWeight > 0) {
+    throw refuse(
+      'it has no gradient-enhanced residual terms for gpinnWeight to weigh: set it to 0',
+    );
+  }
+  const gpinnWeight = enhanced && partial.gpinnWeight === undefined ? 1 : merged.gpinnWeight;
+  return { ...merged, dimension: spatial, estimator: 'exact', jetsPerPoint: jets, gpinnWeight };
 }
 
 export function pdeOf(options: TrainingOptions): PdeEntry {

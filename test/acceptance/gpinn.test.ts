@@ -1,7 +1,7 @@
 /**
- * gPINN against the plain residual loss at equal steps (issue: high-order PDEs, part 3): two-body
- * Allen–Cahn, d = 10, sparse STDE B = 4 < d collapsed, 2 × 16 tanh, 32 points, Adam 5e-3 decayed
- * linearly, first-layer gain 4, 1000 steps, the same seed; the gPINN run adds
+ * gPINN against the plain residual loss at equal steps (issue: high-order PDEs, part 3), in the
+ * setup SMALL_GPINN_COMPARISON (src/train/gpinnRun.ts: two-body Allen–Cahn, d = 10, sparse STDE
+ * B = 4 < d collapsed, 2 × 16 tanh, 1000 steps), the same seed; the gPINN run adds
  * 0.1·mean (∂_j r̂)² (src/train/gpinnResidual.ts). Both are scored on 2000 test points, and on the
  * gradient term itself, mean (∂_j r)² in float64 with exact ∂_jΔu at 200 points of another seed,
  * at the initial and the final weights (src/train/gpinnRun.ts).
@@ -12,35 +12,18 @@
  * and below the plain run's. bench/gpinn.ts records the same comparison in BENCHMARKS.md.
  */
 import { describe, expect, it } from 'vitest';
-import { scoredGpinnRun } from '../../src/train/gpinnRun.ts';
+import { SMALL_GPINN_COMPARISON, scoredGpinnRun } from '../../src/train/gpinnRun.ts';
 import { resolveTrainingOptions } from '../../src/train/options.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const gpu = useNodeGpu();
-
-const GPINN_ACCEPTANCE_SETUP = {
-  pde: 'allen-cahn-two-body',
-  dimension: 10,
-  estimator: 'sparse',
-  jetsPerPoint: 4,
-  points: 32,
-  width: 16,
-  depth: 2,
-  steps: 1000,
-  learningRate: 5e-3,
-  firstLayerGain: 4,
-  testPoints: 2000,
-  logEvery: 50,
-  evalEvery: 0,
-  seed: 0,
-};
 
 describe('gPINN on the ball', () => {
   it('two-body Allen–Cahn, d = 10, B = 4: gPINN reaches its bar at equal steps, its gradient term falling', async () => {
     const run = (gpinnWeight: number) =>
       scoredGpinnRun(
         gpu.device,
-        resolveTrainingOptions({ ...GPINN_ACCEPTANCE_SETUP, gpinnWeight }),
+        resolveTrainingOptions({ ...SMALL_GPINN_COMPARISON, gpinnWeight }),
       );
     const plain = await run(0);
     const gpinn = await run(0.1);

@@ -99,6 +99,27 @@ describe('checkpoint files', () => {
     expect(readCheckpoint(gpinn).options.gpinnWeight).toBe(0.1);
   });
 
+  it('read a g-KdV checkpoint from before gpinnWeight existed with its gradient terms at weight 1', () => {
+    const gkdv = resolveTrainingOptions({ pde: 'gkdv-1d', width: 4, depth: 2, steps: 50 });
+    const size = parameterLayout(architectureOf(gkdv).widths).count;
+    const written = (gpinnWeight: number) =>
+      JSON.parse(
+        serializeCheckpoint({
+          ...checkpoint(),
+          options: { ...gkdv, gpinnWeight },
+          state: {
+            step: 20,
+            parameters: new Float32Array(size),
+            moments: { m: new Float32Array(size), v: new Float32Array(size) },
+          },
+        }),
+      ) as { options: Record<string, unknown> };
+    const older = written(1);
+    delete older.options.gpinnWeight;
+    expect(readCheckpoint(older).options.gpinnWeight).toBe(1);
+    expect(readCheckpoint(written(0)).options.gpinnWeight).toBe(0);
+  });
+
   it('refuse to save parameters that do not fit the options', () => {
     const wrong = checkpoint();
     wrong.state.parameters = new Float32Array(count + 1);

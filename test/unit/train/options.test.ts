@@ -63,7 +63,7 @@ describe('training options', () => {
       ],
       [{ pde: 'semilinear-heat' }, /built for the two-body ball problems/],
       [{ pde: 'biharmonic-clamped-sin-cos', estimator: 'exact' }, /two-body ball problems/],
-      [{ pde: 'kdv-2d' }, /two-body ball problems/],
+      [{ pde: 'kdv-2d' }, /kdv-2d: it has no gradient-enhanced residual terms/],
       [{ estimator: 'exact' }, /takes estimator 'sparse' .*not 'exact'/],
       [{ estimator: 'rademacher' }, /not 'rademacher'/],
       [{ gradientEstimator: 'spsa' }, /trains with gradientEstimator 'backprop', not 'spsa'/],
@@ -72,6 +72,16 @@ describe('training options', () => {
     for (const [partial, message] of refusals) {
       expect(() => resolveTrainingOptions({ gpinnWeight: 0.1, ...partial })).toThrow(message);
     }
+  });
+
+  it('g-KdV weighs its gradient terms by gpinnWeight, 1 unless given; other box problems refuse it', () => {
+    expect(resolveTrainingOptions({ pde: 'gkdv-1d' }).gpinnWeight).toBe(1);
+    expect(resolveTrainingOptions({ pde: 'gkdv-1d', gpinnWeight: 0 }).gpinnWeight).toBe(0);
+    expect(resolveTrainingOptions({ pde: 'gkdv-1d', gpinnWeight: 0.1 }).gpinnWeight).toBe(0.1);
+    expect(resolveTrainingOptions({ pde: 'kdv-2d' }).gpinnWeight).toBe(0);
+    expect(() => resolveTrainingOptions({ pde: 'kp-2d', gpinnWeight: 1 })).toThrow(
+      /kp-2d: it has no gradient-enhanced residual terms/,
+    );
   });
 
   it('the unbiased loss takes every estimator without collapse, sparse with any B ≤ d', () => {
