@@ -12,7 +12,7 @@ import {
   SCHEDULES,
   type TrainingOptions,
 } from '../train/options.ts';
-import { type ControlledOption, dashboardPdes } from './dashboardOptions.ts';
+import { type ControlledOption, dashboardPdes, isBoxProblem } from './dashboardOptions.ts';
 import { element } from './dom.ts';
 import { roundCount, twoDigits, ValueSlider } from './valueSlider.ts';
 
@@ -130,6 +130,12 @@ export class Controls {
     this.estimator.value = options.estimator;
     this.jets.set(options.jetsPerPoint);
     this.updateJetRange();
+    // A box problem fixes d (its spatial variables) and its jets (one construction, no sampling).
+    const fixed = isBoxProblem(options.pde);
+    for (const input of [this.dimensionBox, this.dimension.input, this.estimator]) {
+      input.disabled = fixed;
+      input.title = fixed ? `${options.pde} fixes this: see the teaching view` : '';
+    }
     this.collapsed.checked = options.collapsed;
     this.width.set(options.width);
     this.depth.set(options.depth);

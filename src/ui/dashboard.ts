@@ -6,9 +6,15 @@
 import { parseModel } from '../engine/modelFile.ts';
 import { serializeSafetensorsModel } from '../engine/safetensorsModel.ts';
 import type { GpuContext } from '../gpu/acquireDevice.ts';
-import { resolveTrainingOptions } from '../train/options.ts';
+import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
 import { type ControlValues, Controls } from './controls.ts';
-import { changeBetween, dashboardDefaults, validationProblem } from './dashboardOptions.ts';
+import {
+  changeBetween,
+  dashboardDefaults,
+  formCandidate,
+  isBoxProblem,
+  validationProblem,
+} from './dashboardOptions.ts';
 import { element } from './dom.ts';
 import { downloadFile } from './downloads.ts';
 import { FieldViews } from './fieldViews.ts';
@@ -121,14 +127,21 @@ export class Dashboard {
 
   /** Settings being moved: show what they would cost before anything is rebuilt. */
   private preview(values: ControlValues): void {
-    const candidate = { ...this.run.plan.options, ...values };
+    const candidate = formCandidate(this.run.plan.options, values);
     const problem = validationProblem(candidate);
     if (problem) {
       this.setMemoryText(`Not valid: ${problem}`, true);
       return;
     }
-    const options = resolveTrainingOptions(candidate);
-    this.controls.setDimensionMax(maxDimension(options, this.limits));
+    this.showEstimate(resolveTrainingOptions(candidate));
+  }
+
+  /** What `options` cost the device, and the top of the d slider they allow. */
+  private showEstimate(options: TrainingOptions): void {
+    // A box problem's d is its number of spatial variables: the slider is off, its top moot.
+    if (!isBoxProblem(options.pde)) {
+      this.controls.setDimensionMax(maxDimension(options, this.limits));
+    }
     const estimate = estimateMemory(options);
     const refusal = memoryRefusal(estimate, this.limits);
     this.setMemoryText(
@@ -141,17 +154,21 @@ export class Dashboard {
 
   /** Settings confirmed: rebuild the run if they are valid and changed something. */
   private commit(values: ControlValues): void {
-    const planned = planRun({ ...this.run.plan.options, ...values }, this.limits);
+    const planned = planRun(formCandidate(this.run.plan.options, values), this.limits);
     if (!planned.ok) {
       // The form goes back to the settings that run, so it never shows a run that is not there.
       this.setOptionsMessage(`Not applied: ${planned.problem}`);
       this.controls.show(this.run.plan.options);
-      this.preview(this.run.plan.options);
+      this.showEstimate(this.run.plan.options);
       return;
     }
     this.setOptionsMessage('');
     const change = changeBetween(this.run.plan.options, planned.plan.options);
     if (change === 'none') return;
+    // A new PDE may fix or free d, the estimator and B: the form shows what the run uses.
+    if (planned.plan.options.pde !== this.run.plan.options.pde) {
+      this.controls.show(planned.plan.options);
+    }
     this.adopt(planned.plan);
     void this.run.rebuild(planned.plan, change);
   }
@@ -160,7 +177,7 @@ export class Dashboard {
   private adopt(plan: RunPlan): void {
     window.history.replaceState(null, '', optionsToQuery(plan.options, this.hidden));
     showTeaching(plan);
-    this.preview(plan.options);
+    this.showEstimate(plan.options);
     this.changed = true;
   }
 

@@ -2,7 +2,7 @@
  * The dashboard's view of the training options: its starting setup, the options its controls set,
  * and what a change of each one costs the running trainer.
  */
-import { type BallPdeEntry, type ParabolicPdeEntry, PDES } from '../pdes/index.ts';
+import { type PdeEntry, PDES } from '../pdes/index.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
 
 /**
@@ -29,16 +29,63 @@ export const dashboardDefaults: TrainingOptions = resolveTrainingOptions({
   testPoints: 2000,
 });
 
-/** A PDE the GPU trainer runs: a ball problem or a semilinear parabolic one. */
-export type DashboardPdeEntry = BallPdeEntry | ParabolicPdeEntry;
+/** A PDE the dashboard offers: every problem of the zoo. */
+export type DashboardPdeEntry = PdeEntry;
+
+export const dashboardPdes: readonly DashboardPdeEntry[] = PDES;
 
 /**
- * The PDEs offered. The high-order (box) problems pass option validation but Trainer.create
- * refuses them, so the dashboard leaves them out.
+ * The options a box problem fixes (its number of spatial variables, its construction's jets) or
+ * defaults by itself (g-KdV's gradient-enhanced weight is 1): resolveTrainingOptions fills them
+ * when they are left out and refuses other values.
  */
-export const dashboardPdes: readonly DashboardPdeEntry[] = PDES.filter(
-  (p): p is DashboardPdeEntry => p.domain === 'ball' || p.domain === 'spacetime',
-);
+export const FIXED_BY_BOX_PROBLEMS = [
+  'dimension',
+  'estimator',
+  'jetsPerPoint',
+  'gpinnWeight',
+] as const satisfies readonly (keyof TrainingOptions)[];
+
+/** Whether the problem `pde` (an id) fixes FIXED_BY_BOX_PROBLEMS. */
+export function isBoxProblem(pde: unknown): boolean {
+  return typeof pde === 'string' && PDES.some((p) => p.id === pde && p.domain === 'box');
+}
+
+function without(options: object, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => !keys.includes(key)));
+}
+
+/**
+ * What a run of `pde` starts from when `base` is the current (or default) run: a box problem
+ * drops the options it fixes, so they come from the problem; leaving a box problem takes them
+ * from the dashboard's defaults (a 1-D g-KdV's d and jets mean nothing on the ball); between
+ * other problems they carry over.
+ */
+export function baseFor(base: TrainingOptions, pde: string): Record<string, unknown> {
+  if (isBoxProblem(pde)) return { ...without(base, FIXED_BY_BOX_PROBLEMS), pde };
+  if (isBoxProblem(base.pde)) {
+    const defaults = Object.fromEntries(
+      FIXED_BY_BOX_PROBLEMS.map((k) => [k, dashboardDefaults[k]]),
+    );
+    return { ...base, ...defaults, pde };
+  }
+  return { ...base, pde };
+}
+
+/**
+ * The options the form's `values` ask for on top of the current run. A box problem's d,
+ * estimator and B are disabled in the form (the d slider cannot even show g-KdV's 1), and on a
+ * change of PDE into or out of one the form still shows the old problem's: then those come from
+ * baseFor, not the form.
+ */
+export function formCandidate(
+  current: TrainingOptions,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
+  const pde = typeof values.pde === 'string' ? values.pde : current.pde;
+  if (!isBoxProblem(pde) && !isBoxProblem(current.pde)) return { ...current, ...values };
+  return { ...baseFor(current, pde), ...without(values, FIXED_BY_BOX_PROBLEMS) };
+}
 
 /** The options the page's controls set (and the URL carries); the rest stay at the defaults. */
 export const CONTROLLED_OPTIONS = [
@@ -88,13 +135,7 @@ export function changeBetween(before: TrainingOptions, after: TrainingOptions): 
 /** Why the dashboard cannot run these options, or null. */
 export function validationProblem(candidate: Record<string, unknown>): string | null {
   try {
-    const options = resolveTrainingOptions(candidate);
-    if (!dashboardPdes.some((p) => p.id === options.pde)) {
-      return (
-        `${options.pde} does not run in the dashboard yet ` +
-        `(it offers ${dashboardPdes.map((p) => p.id).join(', ')})`
-      );
-    }
+    resolveTrainingOptions(candidate);
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

@@ -4,6 +4,11 @@
  * which output coefficient comes out, which factor scales the sum. Below it, the jet inspector
  * and the estimator panel (TeachingPanels), which compute on the current weights.
  */
+import type { FixedJet } from '../operators/fixedTangents.ts';
+import type { JetOperator, OutputTerm } from '../operators/operator.ts';
+import { HIGH_ORDER_DATA_LOSS, type HighOrderProblem } from '../pdes/highOrder.ts';
+import { boxDataPoints } from '../train/boxProblemGraph.ts';
+import { residualWeight } from '../train/highOrderLoss.ts';
 import { element } from './dom.ts';
 import { EstimatorPanel } from './estimatorPanel.ts';
 import { JetInspector } from './jetInspector.ts';
@@ -16,11 +21,95 @@ function number(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(3);
 }
 
+/** A coefficient as TeX: 1/n as a fraction, others as numbers. */
+function coefficient(value: number): string {
+  const inverse = 1 / value;
+  return Number.isInteger(inverse) && Math.abs(inverse) > 1
+    ? String.raw`\tfrac{1}{${Math.abs(inverse)}}`
+    : texNumber(Math.abs(value));
+}
+
+/** v_k = c·e_name, … of one fixed jet (every other tangent 0). */
+function jetTex(jet: FixedJet, variables: readonly string[]): string {
+  return jet
+    .map(({ order, components }) => {
+      const vector = components
+        .map(({ index, value }, n) => {
+          const sign = value < 0 ? '-' : n > 0 ? '+' : '';
+          const scale = Math.abs(value) === 1 ? '' : String.raw`${coefficient(value)}\,`;
+          return `${sign}${scale}e_${variables[index]}`;
+        })
+        .join('');
+      return `v_${order} = ${vector}`;
+    })
+    .join(', ');
+}
+
+/** An output's combination of jets, Σ scale·J_order^{(r)} (J_0 is u itself). */
+function outputTex(terms: readonly OutputTerm[]): string {
+  return terms
+    .map(({ direction, order, scale }, n) => {
+      const sign = scale < 0 ? '-' : n > 0 ? '+' : '';
+      const factor = Math.abs(scale) === 1 ? '' : coefficient(scale);
+      const jet =
+        direction === 'all'
+          ? String.raw`\sum_r J_${order}^{(r)}`
+          : `J_${order}^{(${direction + 1})}`;
+      return order === 0 ? `${sign}${factor}u` : `${sign}${factor}${jet}`;
+    })
+    .join(' ');
+}
+
+/**
+ * A box problem's sentence: its one fixed construction (src/operators), how each residual input
+ * is read off the jets, and the loss with the face data (boxProblemGraph.ts).
+ */
+function explainConstruction(
+  problem: HighOrderProblem,
+  operator: JetOperator,
+  points: number,
+  gpinnWeight: number,
+): string {
+  if (operator.draw.kind !== 'fixed') {
+    throw new Error(`${problem.id}: its operator ${operator.name} is not a fixed construction`);
+  }
+  const { variables } = problem;
+  const jets = operator.draw.jets
+    .map((jet, r) => `jet ${r + 1}: $${jetTex(jet, variables)}$`)
+    .join('; ');
+  const reads = operator.quantities
+    .filter(({ terms }) => terms.some((t) => t.order > 1 || t.scale !== 1))
+    .map(({ tex, terms }) => `$${tex} = ${outputTex(terms)}$`)
+    .join(', ');
+  const terms = problem.residuals
+    .map((term) => ({ term, weight: residualWeight(term, gpinnWeight) }))
+    .filter(({ weight }) => weight > 0)
+    .map(({ term, weight }) => {
+      const tex = term.tex.includes('=') ? term.tex : `r = ${term.tex}`;
+      return `$${tex}$ (weight ${number(weight)})`;
+    })
+    .join(', ');
+  const data = boxDataPoints(points, variables.length);
+  return (
+    `No sampling: each of the ${points} collocation points per step pushes the same ` +
+    `${operator.directions} jets of order ${operator.order}, one fixed construction: ${jets} ` +
+    '(other tangents 0). ' +
+    String.raw`With $J_k^{(r)} = k!\,u_k$ of jet $r$, the partials the residual needs are ${reads}; ` +
+    'the others are single coefficients. The loss adds weight × mean r² over the collocation ' +
+    `points for each residual, ${terms}, and ` +
+    String.raw`$${HIGH_ORDER_DATA_LOSS.weight} \cdot \operatorname{mean}(u - u^*)^2$ at ${data} ` +
+    'points drawn on the initial and the spatial faces of the box, where u* gives the data.'
+  );
+}
+
 /**
  * The sentence for a plan's estimator (DESIGN.md §3, J_K = K!·u_K), its formulas between `$`
  * signs for renderSentence.
  */
 export function explainEstimate({ options, pde, operator, memory }: RunPlan): string {
+  if (pde.domain === 'box') {
+    return explainConstruction(pde.problem, operator, options.points, options.gpinnWeight);
+  }
   const d = options.dimension;
   const B = options.jetsPerPoint;
   const R = operator.directions;
@@ -115,6 +204,7 @@ export class TeachingPanels {
   readonly inspector: JetInspector;
   readonly estimator: EstimatorPanel;
   private readonly radiusInput: HTMLInputElement;
+  private readonly container: HTMLDivElement;
   /** `builds:step` each panel last asked for, so one step is not drawn twice. */
   private readonly shown = new Map<JetInspector | EstimatorPanel, string>();
 
@@ -125,6 +215,7 @@ export class TeachingPanels {
     const section = element('teaching', HTMLElement);
     const container = append(section, 'div');
     container.id = 'teaching-panels';
+    this.container = container;
     const controls = append(container, 'div');
     controls.className = 'teaching-controls';
     const label = append(controls, 'label');
@@ -165,8 +256,11 @@ export class TeachingPanels {
 
   /** After every change of the run: redraws the open panels when a redraw is due. */
   update(): void {
-    const { state, step, builds } = this.run;
-    if (state === 'building' || state === 'error') return;
+    const { state, step, builds, plan } = this.run;
+    // Both panels look at one sampled jet of a ball or parabolic estimator at x = r·(1, …, 1)/√d;
+    // a box problem samples nothing (its construction is the sentence above).
+    this.container.hidden = plan.pde.domain === 'box';
+    if (this.container.hidden || state === 'building' || state === 'error') return;
     for (const panel of [this.inspector, this.estimator]) {
       if (!panel.open) {
         this.shown.delete(panel);

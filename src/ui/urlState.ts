@@ -19,6 +19,7 @@ import {
   type TrainingOptions,
 } from '../train/options.ts';
 import {
+  baseFor,
   CONTROLLED_OPTIONS,
   type ControlledOption,
   dashboardPdes,
@@ -215,13 +216,18 @@ export interface QueryOptions {
 /** Values read from a link, each of its schema type, not yet checked against the others. */
 type LinkValues = Partial<Record<ControlledOption, unknown>>;
 
-/** The link's values for `keys` over the defaults. */
+/**
+ * The link's values for `keys` over the defaults, as a run of the link's PDE starts from them
+ * (baseFor: `?pde=kdv-2d` takes the problem's fixed d and jets, not the default d = 10).
+ */
 function candidate(
   defaults: TrainingOptions,
   values: LinkValues,
   keys: readonly ControlledOption[],
 ): Record<string, unknown> {
-  return { ...defaults, ...Object.fromEntries(keys.map((key) => [key, values[key]])) };
+  const given = Object.fromEntries(keys.map((key) => [key, values[key]]));
+  const pde = typeof given.pde === 'string' ? given.pde : defaults.pde;
+  return { ...baseFor(defaults, pde), ...given };
 }
 
 /**
@@ -315,5 +321,6 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
     else parsed[option] = value.value;
   }
   const accepted = runnableValues(parsed, defaults, problems);
-  return { options: resolveTrainingOptions({ ...defaults, ...accepted }), hidden, problems };
+  const keys = CONTROLLED_OPTIONS.filter((option) => option in accepted);
+  return { options: resolveTrainingOptions(candidate(defaults, accepted, keys)), hidden, problems };
 }

@@ -1,7 +1,7 @@
 import katex from 'katex';
 import { describe, expect, it } from 'vitest';
 import { ESTIMATORS } from '../../../src/train/options.ts';
-import { dashboardDefaults, dashboardPdes } from '../../../src/ui/dashboardOptions.ts';
+import { baseFor, dashboardDefaults, dashboardPdes } from '../../../src/ui/dashboardOptions.ts';
 import { KATEX_OPTIONS, splitMath, texNumber } from '../../../src/ui/math.ts';
 import { planRun, type RunPlan } from '../../../src/ui/runPlan.ts';
 import { explainEstimate } from '../../../src/ui/teachingView.ts';
@@ -22,7 +22,7 @@ function everyPlan(): RunPlan[] {
     for (const estimator of ESTIMATORS) {
       for (const collapsed of [true, false]) {
         const planned = planRun(
-          { ...dashboardDefaults, pde: pde.id, estimator, collapsed },
+          { ...baseFor(dashboardDefaults, pde.id), estimator, collapsed },
           limits,
         );
         if (planned.ok) plans.push(planned.plan);
@@ -125,5 +125,30 @@ describe('the teaching view’s formulas', () => {
     const planned = planRun({ ...dashboardDefaults, dimension: 10, jetsPerPoint: 4 }, limits);
     if (!planned.ok) throw new Error(planned.problem);
     expect(explainEstimate(planned.plan)).toContain('scaled by $d/B = 2.5$.');
+  });
+
+  it('a box problem’s sentence gives its construction and how each partial is read', () => {
+    const sentence = (pde: string) => {
+      const planned = planRun(baseFor(dashboardDefaults, pde), limits);
+      if (!planned.ok) throw new Error(planned.problem);
+      return explainEstimate(planned.plan);
+    };
+    // 2-D KdV (kdv2d.ts): the ±s pair along y, then u_y = (J₂⁺ − J₂⁻)/2 and
+    // u_ty + u_xxxy = (J₅⁺ − J₅⁻)/20, and one jet along y for u_yy.
+    const kdv = sentence('kdv-2d');
+    expect(kdv).toContain('jet 1: $v_1 = e_x, v_2 = e_y, v_3 = e_t$');
+    expect(kdv).toContain('jet 2: $v_1 = e_x, v_2 = -e_y, v_3 = e_t$');
+    expect(kdv).toContain('jet 3: $v_1 = e_y$');
+    expect(kdv).toContain(String.raw`$u_{y} = \tfrac{1}{2}J_2^{(1)} -\tfrac{1}{2}J_2^{(2)}$`);
+    expect(kdv).toContain(
+      String.raw`$u_{ty}+u_{xxxy} = \tfrac{1}{20}J_5^{(1)} -\tfrac{1}{20}J_5^{(2)}$`,
+    );
+    expect(kdv).toContain('3 jets of order 5');
+    // 64 collocation points, half as many data points on the faces (HIGH_ORDER_DATA_LOSS).
+    expect(kdv).toContain('at 32 points');
+    // 2-D KP (kp2d.ts): v_3 = e_t/4 puts u_tx next to u_xxxx in J_4.
+    expect(sentence('kp-2d')).toContain(String.raw`$v_1 = e_x, v_3 = \tfrac{1}{4}\,e_t$`);
+    // g-KdV keeps r_x and r_t at weight 1 (gpinnWeight's default there).
+    expect(sentence('gkdv-1d')).toMatch(/\$r_x = .*\$ \(weight 1\), \$r_t = .*\$ \(weight 1\)/);
   });
 });

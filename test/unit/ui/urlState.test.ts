@@ -170,3 +170,48 @@ describe('a link checked against itself', () => {
     expect(result.options).toEqual(dashboardDefaults);
   });
 });
+
+/**
+ * Box problems in a link: they fix d (their spatial variables) and their jets (one construction),
+ * so a link that names only the PDE takes those from the problem, not the default d = 10, and a
+ * link that names other values has them dropped with a message.
+ */
+describe('a box problem in the URL', () => {
+  it('takes d, the estimator and B from the problem when the link names only the PDE', () => {
+    const result = optionsFromQuery('?pde=kdv-2d&width=24', dashboardDefaults);
+    expect(result.problems).toEqual([]);
+    // 2-D KdV: x and y are spatial, and its construction pushes three 5-jets (kdv2d.ts).
+    expect(result.options).toMatchObject({
+      pde: 'kdv-2d',
+      dimension: 2,
+      estimator: 'exact',
+      jetsPerPoint: 3,
+      width: 24,
+    });
+    // g-KdV is 1-D and keeps its gradient-enhanced terms at weight 1.
+    expect(optionsFromQuery('?pde=gkdv-1d', dashboardDefaults).options).toMatchObject({
+      dimension: 1,
+      gpinnWeight: 1,
+    });
+  });
+
+  it('round-trips the link the page writes for it', () => {
+    const kp = optionsFromQuery('?pde=kp-2d&points=32', dashboardDefaults).options;
+    const query = optionsToQuery(kp);
+    expect(new URLSearchParams(query).get('dim')).toBe('2');
+    const result = optionsFromQuery(query, dashboardDefaults);
+    expect(result.problems).toEqual([]);
+    expect(result.options).toEqual(kp);
+  });
+
+  it('refuses a d the problem does not have with the PDE, as any other pair, keeping the rest', () => {
+    // Either value alone runs (kdv-2d with its d = 2, or the default problem at d = 5), so which
+    // one the link got wrong is a guess: both go, like the PDE and gradient mode above.
+    const result = optionsFromQuery('?pde=kdv-2d&dim=5&width=24', dashboardDefaults);
+    expect(result.problems).toEqual([
+      'pde and dim do not fit together: kdv-2d: the problem has 2 spatial dimension(s), so ' +
+        'dimension is 2; both ignored',
+    ]);
+    expect(result.options).toEqual({ ...dashboardDefaults, width: 24 });
+  });
+});
