@@ -12,12 +12,11 @@ import {
   SMALL_GPINN_COMPARISON,
   scoredGpinnRun,
 } from '../src/train/gpinnRun.ts';
-import { resolveTrainingOptions } from '../src/train/options.ts';
+import { GPINN_DEFAULT_WEIGHT, resolveTrainingOptions } from '../src/train/options.ts';
 import type { GpinnComparison, GpinnResults } from './lib/gpinnTypes.ts';
 import { adapterRecord, finishMachineRecord, machineRecord } from './lib/machine.ts';
 import { writeResults } from './lib/results.ts';
 
-const GPINN_WEIGHT = 0.1;
 const SETUPS: { label: string; options: Record<string, unknown> }[] = [
   { label: 'd = 10, B = 4, 2 × 16, 32 points, 1000 steps', options: SMALL_GPINN_COMPARISON },
   {
@@ -41,13 +40,22 @@ try {
   for (const setup of SETUPS) {
     const options = resolveTrainingOptions(setup.options);
     const plain = await scoredGpinnRun(gpu.device, options);
-    const gpinn = await scoredGpinnRun(gpu.device, { ...options, gpinnWeight: GPINN_WEIGHT });
+    const gpinn = await scoredGpinnRun(gpu.device, {
+      ...options,
+      gpinnWeight: GPINN_DEFAULT_WEIGHT,
+    });
     console.log(
       `${setup.label}: rel. L2 plain ${plain.relativeL2.toExponential(2)}, gPINN ` +
         `${gpinn.relativeL2.toExponential(2)}; mean (∂_j r)² plain ` +
         `${plain.gradientTermAfter.toExponential(2)}, gPINN ${gpinn.gradientTermAfter.toExponential(2)}`,
     );
-    comparisons.push({ label: setup.label, options, gpinnWeight: GPINN_WEIGHT, plain, gpinn });
+    comparisons.push({
+      label: setup.label,
+      options,
+      gpinnWeight: GPINN_DEFAULT_WEIGHT,
+      plain,
+      gpinn,
+    });
   }
 } finally {
   gpu.destroy();

@@ -9,6 +9,7 @@ import { BALL_SAMPLERS } from '../pdes/samplers.ts';
 import {
   defaultTrainingOptions,
   ESTIMATORS,
+  GPINN_DEFAULT_WEIGHT,
   GRADIENT_ESTIMATORS,
   type LossForm,
   type OptimizerName,
@@ -26,6 +27,8 @@ const PDE_IDS = PDES.map((pde) => pde.id);
 interface TrainingFlag {
   option: keyof TrainingOptions;
   spec: FlagSpec;
+  /** The option's value from the flag's, when it is not the flag's value itself. */
+  toOption?: (value: unknown) => unknown;
 }
 
 function flag(
@@ -137,9 +140,20 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
   flag(
     'gpinnWeight',
     'gpinn-weight',
-    'gradient-enhanced terms: two-body ball c·mean(∂_j r)² (STDE: 0.1; default 0), g-KdV c·(r_x² + r_t²) (default 1); 0 is off',
+    'gradient-enhanced terms: two-body ball c·mean(∂_j r)² (default 0), g-KdV c·(r_x² + r_t²) (default 1); 0 is off',
     'number',
   ),
+  {
+    option: 'gpinnWeight',
+    spec: {
+      name: 'gpinn',
+      description: `two-body ball: add the gPINN term at STDE's c = ${GPINN_DEFAULT_WEIGHT} (--gpinn-weight sets another c)`,
+      kind: 'boolean',
+      default: false,
+      negatable: false,
+    },
+    toOption: (on) => (on === true ? GPINN_DEFAULT_WEIGHT : 0),
+  },
 ];
 
 function flagOf(option: string): string | undefined {
@@ -149,8 +163,19 @@ function flagOf(option: string): string | undefined {
 /** The training flags given on the command line, as a partial TrainingOptions. */
 function givenTrainingOptions(flags: ParsedFlags): Record<string, unknown> {
   const partial: Record<string, unknown> = {};
-  for (const { option, spec } of TRAINING_FLAGS) {
-    if (flags.has(spec.name)) partial[option] = flags.value(spec.name);
+  const setBy = new Map<string, string>();
+  for (const { option, spec, toOption } of TRAINING_FLAGS) {
+    if (!flags.has(spec.name)) continue;
+    const other = setBy.get(option);
+    if (other !== undefined) {
+      throw new UsageError(
+        `--${other} and --${spec.name} both set ${option}: give one`,
+        `--${spec.name}`,
+      );
+    }
+    setBy.set(option, spec.name);
+    const value = flags.value(spec.name);
+    partial[option] = toOption ? toOption(value) : value;
   }
   return partial;
 }

@@ -278,6 +278,9 @@ function checkGpinn(pde: PdeEntry, options: TrainingOptions): void {
   }
 }
 
+/** STDE's weight c of the gPINN term (its Table 12), what `--gpinn` turns the term on with. */
+export const GPINN_DEFAULT_WEIGHT = 0.1;
+
 /** The problems the gPINN term is built for. */
 export const GPINN_PDES: readonly string[] = PDES.filter(
   (p) => p.domain === 'ball' && p.operator === 'laplacian' && p.solution.id === 'two-body',

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SMALL_GPINN_COMPARISON, scoredGpinnRun } from '../../src/train/gpinnRun.ts';
-import { resolveTrainingOptions } from '../../src/train/options.ts';
+import { GPINN_DEFAULT_WEIGHT, resolveTrainingOptions } from '../../src/train/options.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const gpu = useNodeGpu();
@@ -26,10 +26,10 @@ describe('gPINN on the ball', () => {
         resolveTrainingOptions({ ...SMALL_GPINN_COMPARISON, gpinnWeight }),
       );
     const plain = await run(0);
-    const gpinn = await run(0.1);
+    const gpinn = await run(GPINN_DEFAULT_WEIGHT);
     for (const [name, r] of [
       ['plain', plain],
-      ['gPINN c = 0.1', gpinn],
+      [`gPINN c = ${GPINN_DEFAULT_WEIGHT}`, gpinn],
     ] as const) {
       console.log(
         `${name}: rel. L2 ${r.relativeL2.toExponential(2)}, mean (∂_j r)² ` +

@@ -67,7 +67,8 @@ describe('jetpinn help', () => {
       expect(code).toBe(exitCodes.ok);
       const lines = helpLines(out);
       for (const spec of command.flags) {
-        const line = lines.find((l) => l.startsWith(`  --${spec.name}`));
+        // The name ends where the flag does: --gpinn is not the line of --gpinn-weight.
+        const line = lines.find((l) => new RegExp(`^  --${spec.name}(?![\\w-])`).test(l));
         expect(line, `--${spec.name}`).toBeDefined();
         expect(line).toContain(expectedDetail(spec));
       }
