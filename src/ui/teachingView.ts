@@ -29,16 +29,18 @@ function coefficient(value: number): string {
     : texNumber(Math.abs(value));
 }
 
+/** `body` times `value` as summand n of a sum: its sign, then the coefficient unless it is ±1. */
+function summand(value: number, n: number, body: string, gap = ''): string {
+  const sign = value < 0 ? '-' : n > 0 ? '+' : '';
+  return `${sign}${Math.abs(value) === 1 ? '' : coefficient(value) + gap}${body}`;
+}
+
 /** v_k = c·e_name, … of one fixed jet (every other tangent 0). */
 function jetTex(jet: FixedJet, variables: readonly string[]): string {
   return jet
     .map(({ order, components }) => {
       const vector = components
-        .map(({ index, value }, n) => {
-          const sign = value < 0 ? '-' : n > 0 ? '+' : '';
-          const scale = Math.abs(value) === 1 ? '' : String.raw`${coefficient(value)}\,`;
-          return `${sign}${scale}e_${variables[index]}`;
-        })
+        .map(({ index, value }, n) => summand(value, n, `e_${variables[index]}`, String.raw`\,`))
         .join('');
       return `v_${order} = ${vector}`;
     })
@@ -49,13 +51,13 @@ function jetTex(jet: FixedJet, variables: readonly string[]): string {
 function outputTex(terms: readonly OutputTerm[]): string {
   return terms
     .map(({ direction, order, scale }, n) => {
-      const sign = scale < 0 ? '-' : n > 0 ? '+' : '';
-      const factor = Math.abs(scale) === 1 ? '' : coefficient(scale);
       const jet =
-        direction === 'all'
-          ? String.raw`\sum_r J_${order}^{(r)}`
-          : `J_${order}^{(${direction + 1})}`;
-      return order === 0 ? `${sign}${factor}u` : `${sign}${factor}${jet}`;
+        order === 0
+          ? 'u'
+          : direction === 'all'
+            ? String.raw`\sum_r J_${order}^{(r)}`
+            : `J_${order}^{(${direction + 1})}`;
+      return summand(scale, n, jet);
     })
     .join(' ');
 }
