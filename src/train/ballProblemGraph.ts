@@ -132,10 +132,24 @@ export type BallJetsPlan =
         { values: PlannedBuffer } | { coefficient: PlannedBuffer; index: PlannedBuffer };
     };
 
-/** The loss stage: the residual loss, or the gPINN loss with its source ∂_j f. */
+/**
+ * The loss stage: the residual loss with its N-float residual r, or the gPINN loss with its
+ * source ∂_j f. The gPINN kernel writes the loss terms and ∂L/∂u without storing r, so only the
+ * residual variant plans (and its build allocates) that buffer. `buffers` is what the stage
+ * allocates beyond the graph's named buffers, in build order.
+ */
 export type BallLossPlan =
-  | { readonly kind: 'residual'; readonly plan: ResidualLossPlan }
-  | { readonly kind: 'gpinn'; readonly plan: BallGpinnPlan };
+  | {
+      readonly kind: 'residual';
+      readonly plan: ResidualLossPlan;
+      readonly residual: PlannedBuffer;
+      readonly buffers: readonly PlannedBuffer[];
+    }
+  | {
+      readonly kind: 'gpinn';
+      readonly plan: BallGpinnPlan;
+      readonly buffers: readonly PlannedBuffer[];
+    };
 
 /** One ball step, from the options alone. */
 export interface BallGraphPlan {
@@ -161,7 +175,6 @@ export interface BallGraphPlan {
   readonly forward: { readonly kind: 'jet' | 'tangent'; readonly config: ForwardJetConfig };
   readonly exact: ExactAtPointsPlan;
   readonly named: {
-    readonly residual: PlannedBuffer;
     readonly lossTerms: PlannedBuffer;
     readonly cotangent: PlannedBuffer;
     readonly lossStats: PlannedBuffer;
@@ -224,6 +237,31 @@ function planBallJets(pde: BallPdeEntry, options: BallPlanOptions) {
   return { split, estimateSizing, drawSizing, shape, tangentKind, jets };
 }
 
+/** The loss stage of N points of V rows: the gPINN loss when its weight is on, else the residual. */
+function planBallLoss(
+  pde: BallPdeEntry,
+  options: BallPlanOptions,
+  jets: Pick<ReturnType<typeof planBallJets>, 'drawSizing' | 'split'>,
+  N: number,
+  V: number,
+): BallLossPlan {
+  if (options.gpinnWeight > 0) {
+    const plan = planBallGpinn(
+      pde,
+      N,
+      V,
+      jets.drawSizing.directions,
+      jets.split ? 2 : 1,
+      options.gpinnWeight,
+    );
+    return { kind: 'gpinn', plan, buffers: plan.buffers };
+  }
+  const unbiased = options.loss === 'unbiased';
+  const plan = planResidualLoss({ nonlinearity: pde.nonlinearity.id }, N, V, unbiased);
+  const residual = storageBuffer('residual r', N * 4);
+  return { kind: 'residual', plan, residual, buffers: [residual, ...plan.buffers] };
+}
+
 /** The step of `pde` for `options`: a pure function of the options and the device's limits. */
 export function planBallGraph(
   pde: BallPdeEntry,
@@ -248,29 +286,12 @@ export function planBallGraph(
         };
   const exact = planExactAtPoints(pde, d, N, 'collocation');
   const named = {
-    residual: storageBuffer('residual r', N * 4),
     lossTerms: storageBuffer('loss terms', N * 4),
     cotangent: storageBuffer('cotangent dL/du', N * V * 4),
     lossStats: storageBuffer('loss statistics', reductionResultBytes),
   };
   const unbiased = options.loss === 'unbiased';
-  const loss: BallLossPlan =
-    options.gpinnWeight > 0
-      ? {
-          kind: 'gpinn',
-          plan: planBallGpinn(
-            pde,
-            N,
-            V,
-            jets.drawSizing.directions,
-            jets.split ? 2 : 1,
-            options.gpinnWeight,
-          ),
-        }
-      : {
-          kind: 'residual',
-          plan: planResidualLoss({ nonlinearity: pde.nonlinearity.id }, N, V, unbiased),
-        };
+  const loss = planBallLoss(pde, options, jets, N, V);
   const dot = mode === 'forward-gradient' ? planCotangentDot(N, V) : null;
   const buffers = [
     ...pointDraw.buffers,
@@ -280,7 +301,7 @@ export function planBallGraph(
       : forwardJetBuffers(forward.config, true, limits)),
     ...exact.buffers,
     ...Object.values(named),
-    ...loss.plan.buffers,
+    ...loss.buffers,
     ...(mode === 'backprop' ? backwardJetBuffers(architecture, shape, tangentKind, limits) : []),
     ...(dot?.buffers ?? []),
   ];
@@ -404,7 +425,7 @@ interface GpinnSources {
   jetIndex: GPUBuffer | null;
 }
 
-/** The residual, loss-term, cotangent and loss-statistics buffers and the loss kernel. */
+/** The loss-term, cotangent and loss-statistics buffers and the loss kernel (with its r). */
 async function buildBallLoss(
   memory: GpuMemory,
   plan: BallGraphPlan,
@@ -420,13 +441,10 @@ async function buildBallLoss(
   lossStats: GPUBuffer;
 }> {
   const { named } = plan;
-  const [residualBuffer, lossTerms, cotangent, lossStats] = [
-    named.residual,
-    named.lossTerms,
-    named.cotangent,
-    named.lossStats,
-  ].map((b) => memory.create(b.label, b.bytes));
-  owned.push(residualBuffer, lossTerms, cotangent, lossStats);
+  const [lossTerms, cotangent, lossStats] = [named.lossTerms, named.cotangent, named.lossStats].map(
+    (b) => memory.create(b.label, b.bytes),
+  );
+  owned.push(lossTerms, cotangent, lossStats);
   if (plan.loss.kind === 'gpinn') {
     if (weights.kind !== 'gpinn' || !gpinn.jetIndex) {
       throw new Error('a gPINN step needs the gPINN row weights and one-hot jets');
@@ -444,6 +462,9 @@ async function buildBallLoss(
     return { loss: { kind: 'gpinn', loss }, lossTerms, cotangent, lossStats };
   }
   if (weights.kind !== 'residual') throw new Error('a residual step needs residual row weights');
+  // Only the residual loss stores r (planBallLoss).
+  const residualBuffer = memory.create(plan.loss.residual.label, plan.loss.residual.bytes);
+  owned.push(residualBuffer);
   const residual = await ResidualLoss.build(
     memory,
     plan.loss.plan,

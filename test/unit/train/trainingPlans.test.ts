@@ -46,9 +46,13 @@ import { DEFAULT_TRAINING_LIMITS, planTraining } from '../../../src/train/traini
 
 const small = { dimension: 5, width: 16, depth: 2, points: 16, testPoints: 100 };
 
-/** The three runs the GPU test builds too: a ball problem, a parabolic one, a backprop-free one. */
+/**
+ * Runs the GPU test builds too: a ball problem (with the residual loss and with the gPINN loss),
+ * a parabolic one, a backprop-free one.
+ */
 const PLANNED_RUNS: Record<string, Record<string, unknown>> = {
   ball: { ...small, estimator: 'sparse', jetsPerPoint: 2 },
+  'ball gPINN': { ...small, estimator: 'sparse', jetsPerPoint: 2, gpinnWeight: 0.1 },
   parabolic: { ...small, pde: 'semilinear-heat', estimator: 'sparse', jetsPerPoint: 2 },
   spsa: { ...small, estimator: 'sparse', jetsPerPoint: 2, gradientEstimator: 'spsa' },
 };
@@ -221,6 +225,31 @@ describe('the graph plans', () => {
       termScale: 1,
       nonlinearityScale: 1,
     });
+  });
+
+  it('ball: only the residual loss plans the residual r, which the gPINN loss never stores', () => {
+    const residualOptions = resolveTrainingOptions(PLANNED_RUNS.ball);
+    const pde = findPde(residualOptions.pde);
+    if (pde.domain !== 'ball') throw new Error('not a ball problem');
+    const planOf = (options: TrainingOptions) =>
+      planBallGraph(pde, options, architectureOf(options), limits);
+    const residualPlan = planOf(residualOptions);
+    if (residualPlan.loss.kind !== 'residual') throw new Error('the residual loss');
+    const N = residualOptions.points;
+    expect(residualPlan.loss.residual).toEqual({
+      label: 'residual r',
+      bytes: N * 4,
+      role: 'storage',
+    });
+    expect(residualPlan.loss.buffers).toEqual([
+      residualPlan.loss.residual,
+      ...residualPlan.loss.plan.buffers,
+    ]);
+    expect(residualPlan.buffers.filter((b) => b.label === 'residual r')).toHaveLength(1);
+    const gpinnPlan = planOf(resolveTrainingOptions(PLANNED_RUNS['ball gPINN']));
+    if (gpinnPlan.loss.kind !== 'gpinn') throw new Error('the gPINN loss');
+    expect(gpinnPlan.loss.buffers).toEqual(gpinnPlan.loss.plan.buffers);
+    expect(gpinnPlan.buffers.some((b) => b.label === 'residual r')).toBe(false);
   });
 
   it('parabolic: both batches, the terminal loss uniform and the gradient sum', () => {
