@@ -10,12 +10,21 @@
 // while it is set; it stays set (later failures do not overwrite it) until the host rewrites the
 // buffer.
 //
+// Entry points (both latch the same way; they differ in where the gradient's verdict comes from):
+//   check_step    : before the optimizer, from reduce.wgsl's result (rollback on: that reduction
+//                   is the step's only extra read of the gradient).
+//   latch_verdict : after the optimizer, from the first bad index optimizers.wgsl recorded in
+//                   `verdict` as ~index (ROLLBACK = 0: no pass but the optimizer reads the
+//                   gradient); it clears `verdict` for the next step.
+//
 // Bindings (@group(0)):
 //   0 params        : uniform { step, hasLoss, lossIndex } (u32 each)
 //   1 loss          : storage, read        array<u32>, the loss f32 at lossIndex (if hasLoss = 1)
 //   2 gradientStats : storage, read        array<u32>, reduce.wgsl's 8-word result for the gradient
 //   3 gradient      : storage, read        array<u32>, the gradient (to report the bad element's bits)
 //   4 status        : storage, read_write  Status below
+//   5 verdict       : storage, read_write  array<u32>, word 0: ~(first non-finite gradient index),
+//                     0 when none (latch_verdict)
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/finiteBits.wgsl.
 // Workgroup: (1, 1, 1); dispatch exactly one workgroup. The work is a handful of words.
 
@@ -41,11 +50,24 @@ struct Status {
 @group(0) @binding(2) var<storage, read> gradientStats: array<u32>;
 @group(0) @binding(3) var<storage, read> gradient: array<u32>;
 @group(0) @binding(4) var<storage, read_write> status: Status;
+@group(0) @binding(5) var<storage, read_write> verdict: array<u32>;
 
 const FIRST_NON_FINITE_WORD: u32 = 3u;
 
 @compute @workgroup_size(1)
 fn check_step() {
+  latch(gradientStats[FIRST_NON_FINITE_WORD]);
+}
+
+@compute @workgroup_size(1)
+fn latch_verdict() {
+  let index = ~verdict[0];
+  verdict[0] = 0u;
+  latch(index);
+}
+
+// Latches the step's verdict: `index` is the first non-finite gradient element or ALL_FINITE.
+fn latch(index: u32) {
   status.checks += 1u;
   status.lastCheckedStep = params.step;
   if (status.tripped != 0u) {
@@ -56,7 +78,6 @@ fn check_step() {
     lossBits = loss[params.lossIndex];
   }
   let lossBad = params.hasLoss != 0u && !isFiniteBits(lossBits);
-  let index = gradientStats[FIRST_NON_FINITE_WORD];
   let gradientBad = index != ALL_FINITE;
   if (!lossBad && !gradientBad) {
     return;

@@ -4,6 +4,7 @@
  * code says so.
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
+import { planOptimizer } from '../engine/optimizers.ts';
 import type { TrainingOptions } from '../train/options.ts';
 import {
   DivergenceError,
@@ -57,12 +58,14 @@ async function trainUntil(
 function startEvent(plan: TrainPlan, trainer: Trainer, session: GpuSession) {
   const parameters = parameterLayout(trainer.architecture.widths).count;
   const adapter = session.gpu.adapter;
+  const limits = session.gpu.device.limits;
   const fields = {
     step: trainer.step,
     stopAt: plan.stopAt,
     steps: plan.options.steps,
     parameters,
     memoryBytes: trainer.memoryBytes,
+    rollbackBytes: plan.rollback ? rollbackBytes(plan.options, parameters, limits) : 0,
     adapter: adapter.description,
     software: adapter.isSoftware,
   };
@@ -70,7 +73,11 @@ function startEvent(plan: TrainPlan, trainer: Trainer, session: GpuSession) {
     `${plan.resume ? `resuming at step ${trainer.step}` : 'training'}: ` +
     `${describeRun(plan.options, parameters)}\n` +
     `GPU: ${adapter.description}${adapter.isSoftware ? ' (software)' : ''}, ` +
-    `${(trainer.memoryBytes / 2 ** 20).toFixed(1)} MiB of buffers`;
+    `${(trainer.memoryBytes / 2 ** 20).toFixed(1)} MiB of buffers` +
+    (plan.rollback
+      ? ` (${(fields.rollbackBytes / 2 ** 20).toFixed(1)} MiB of them the rollback copy, ` +
+        `${rollbackBytes(plan.options, 1, limits)} B/param/step; --no-rollback drops it)`
+      : ', no rollback copy (a divergence keeps the last checkpoint)');
   return { fields, text };
 }
 
@@ -94,12 +101,19 @@ function doneText(
   );
 }
 
+/** Bytes of the optimizer's rollback copy of θ (and Adam's m, v): its plan's `previous`. */
+function rollbackBytes(options: TrainingOptions, parameters: number, limits: GPUSupportedLimits) {
+  const plan = planOptimizer({ kind: options.optimizer, parameterCount: parameters }, limits);
+  return plan.state.previous.bytes;
+}
+
 async function runTraining(plan: TrainPlan, session: GpuSession, io: CliIo): Promise<number> {
   const trainer = await Trainer.create(
     session.gpu.device,
     plan.options,
     plan.resume?.state,
     plan.memoryBudgetBytes,
+    { rollback: plan.rollback },
   );
   try {
     const mode = plan.json ? 'json' : io.isTTY ? 'tty' : 'lines';

@@ -66,6 +66,16 @@ const RUN_FLAGS: readonly FlagSpec[] = [
     default: DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20,
     description: 'MiB of GPU memory the run may hold; a larger run is refused before allocating',
   },
+  {
+    name: 'rollback',
+    kind: 'boolean',
+    default: true,
+    negatable: true,
+    description:
+      'keep θ, m, v of the step before on the GPU, so a divergence keeps the last good step: ' +
+      '12 B/param of memory and of writes per step (SGD 4), 48 B/param/step in all with Adam; ' +
+      '--no-rollback moves 32 and keeps the last checkpoint (--checkpoint-every) instead',
+  },
 ];
 
 /**
@@ -92,6 +102,8 @@ export interface TrainPlan {
   checkpointEvery: number;
   json: boolean;
   memoryBudgetBytes: number;
+  /** Keep the optimizer's rollback copy (TrainerSettings.rollback). */
+  rollback: boolean;
 }
 
 /**
@@ -176,6 +188,7 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
     json: flags.boolean('json'),
     memoryBudgetBytes:
       (flags.number('memory-budget') ?? DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20) * 2 ** 20,
+    rollback: flags.boolean('rollback'),
   };
   const parameters = parameterLayout(architectureOf(options).widths).count;
   // A safetensors model is raw float32 bytes, beyond the reach of the JSON string limit.

@@ -70,6 +70,22 @@ export const statusBytes = statusView.size;
 
 const noElement = 0xffffffff;
 
+/** `binding` as buffer and element index, checked to lie inside the buffer. */
+export function resolveScalar(
+  what: string,
+  binding: ScalarBinding,
+): { buffer: GPUBuffer; index: number } {
+  const scalar = binding instanceof GPUBuffer ? { buffer: binding, index: 0 } : binding;
+  if (
+    !Number.isInteger(scalar.index) ||
+    scalar.index < 0 ||
+    4 * (scalar.index + 1) > scalar.buffer.size
+  ) {
+    throw new RangeError(`${what}: loss index ${scalar.index} is outside ${scalar.buffer.label}`);
+  }
+  return scalar;
+}
+
 function bitsToFloat(bits: number): number {
   return new Float32Array(new Uint32Array([bits]).buffer)[0];
 }
@@ -110,6 +126,12 @@ export interface DivergenceGuardConfig {
   uniformSlots?: number;
   /** The workgroup shape of the reducer that reduces the gradient (the guard's own: defaults). */
   reducer?: ReducerOptions;
+  /**
+   * Whether the optimizer keeps the rollback copy (OptimizerConfig.rollback, default true). With
+   * it the guard reduces every step's gradient (encodeCheck); without it the optimizer checks the
+   * elements it reads and the guard only latches its verdict (encodeVerdict).
+   */
+  rollback?: boolean;
 }
 
 export interface DivergenceGuardPlan {
@@ -119,10 +141,17 @@ export interface DivergenceGuardPlan {
   gradientStats: PlannedBuffer;
   /** Bound as the loss of a check without one. */
   noLoss: PlannedBuffer;
+  /** The optimizer's first-bad-element word (optimizers.wgsl, ROLLBACK = 0). */
+  verdict: PlannedBuffer;
   /** The UniformRing of the per-check Params. */
   ring: PlannedBuffer;
-  /** Every buffer create allocates: status, gradient stats, no-loss stand-in, ring. */
+  /** Every buffer create allocates: status, gradient stats, no-loss stand-in, verdict, ring. */
   buffers: PlannedBuffer[];
+  /**
+   * Bytes per gradient element the guard reads each step: 4 with the rollback (the reduction of
+   * encodeCheck), 0 without (a step that logs the gradient norm reduces it: 4 on those steps).
+   */
+  bytesReadPerElement: number;
   /**
    * The chain the first check adds to the reducer (the guard's own, or a shared one that has not
    * reduced gradientCount elements before): allocated then, not by create.
@@ -148,6 +177,7 @@ export function planDivergenceGuard(
   const status = storageBuffer('divergence status', statusBytes);
   const gradientStats = storageBuffer('gradient stats', reductionResultBytes);
   const noLoss = storageBuffer('no loss', 4);
+  const verdict = storageBuffer('divergence verdict', 4);
   const params = plannedView(finiteCheckParts, 'params');
   const ring = planUniformRing('divergence check params', params, uniformSlots, limits);
   return {
@@ -156,8 +186,10 @@ export function planDivergenceGuard(
     status,
     gradientStats,
     noLoss,
+    verdict,
     ring,
-    buffers: [status, gradientStats, noLoss, ring],
+    buffers: [status, gradientStats, noLoss, verdict, ring],
+    bytesReadPerElement: (config.rollback ?? true) ? 4 : 0,
     reduction: planReducer(gradientCount, config.reducer ?? {}, limits),
   };
 }
@@ -172,9 +204,12 @@ export interface DivergenceGuardOptions {
 /**
  * Detects NaN/±Inf in a step's loss and gradient on the GPU and latches the first failure into a
  * small status buffer that the optimizers read (they skip their update while it is set) and the
- * host reads whenever it likes, never inside the step. Per check: one deterministic reduction of
- * the gradient (whose norm and max |g| the trainer can read from `gradientStats` at no extra cost)
- * and one single-invocation dispatch. Once tripped the guard stays tripped, so no later step moves
+ * host reads whenever it likes, never inside the step. With the optimizer's rollback copy, per
+ * check (encodeCheck, before the update): one deterministic reduction of the gradient (whose norm
+ * and max |g| the trainer can read from `gradientStats` at no extra cost) and one
+ * single-invocation dispatch. Without it the optimizer checks the gradient as it reads it, and
+ * encodeVerdict (after the update) is the single-invocation dispatch alone; encodeGradientStats
+ * reduces the gradient for a step that logs its norm. Once tripped the guard stays tripped, so no later step moves
  * the weights, until `reset()`; the host should restore a checkpoint (weights, Adam moments) and,
  * say, lower the learning rate first.
  */
@@ -183,8 +218,11 @@ export class DivergenceGuard {
   readonly statusBuffer: GPUBuffer;
   /** reduce.wgsl's result for the most recently checked gradient (see reductionWord). */
   readonly gradientStats: GPUBuffer;
+  /** Word 0: ~(first non-finite gradient element) that the optimizer saw, 0 if none. */
+  readonly verdictBuffer: GPUBuffer;
   private readonly ring: UniformRing;
   private readonly bindGroups: BindGroupCache;
+  private readonly latchBindGroups: BindGroupCache;
   private readonly noLoss: GPUBuffer;
 
   /** Elements of every gradient this guard checks. */
@@ -193,17 +231,20 @@ export class DivergenceGuard {
   private constructor(
     private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
+    private readonly latchKernel: ComputeKernel,
     private readonly reducer: GpuReducer,
     private readonly ownsReducer: boolean,
     plan: DivergenceGuardPlan,
   ) {
     this.gradientCount = plan.gradientCount;
-    const { status, gradientStats, noLoss, ring } = plan;
+    const { status, gradientStats, noLoss, verdict, ring } = plan;
     this.statusBuffer = memory.create(status.label, status.bytes);
     this.gradientStats = memory.create(gradientStats.label, gradientStats.bytes);
     this.noLoss = memory.create(noLoss.label, noLoss.bytes);
+    this.verdictBuffer = memory.create(verdict.label, verdict.bytes);
     this.ring = new UniformRing(memory, ring.label, kernel.struct('params'), plan.uniformSlots);
     this.bindGroups = new BindGroupCache(kernel);
+    this.latchBindGroups = new BindGroupCache(latchKernel);
   }
 
   /** Compiles (or reuses) the check and allocates the buffers of planDivergenceGuard. */
@@ -216,9 +257,21 @@ export class DivergenceGuard {
       { gradientCount, uniformSlots: options.uniformSlots, reducer: options.reducer?.options },
       memory.device.limits,
     );
-    const kernel = await cachedKernel(memory.device, finiteCheckParts);
+    const kernel = await cachedKernel(memory.device, finiteCheckParts, {
+      entryPoint: 'check_step',
+    });
+    const latchKernel = await cachedKernel(memory.device, finiteCheckParts, {
+      entryPoint: 'latch_verdict',
+    });
     const reducer = options.reducer ?? (await GpuReducer.create(memory));
-    return new DivergenceGuard(memory, kernel, reducer, options.reducer === undefined, plan);
+    return new DivergenceGuard(
+      memory,
+      kernel,
+      latchKernel,
+      reducer,
+      options.reducer === undefined,
+      plan,
+    );
   }
 
   /**
@@ -226,41 +279,64 @@ export class DivergenceGuard {
    * the optimizer step that passes this guard, in the same or an earlier command buffer.
    */
   encodeCheck(target: ComputeTarget, check: DivergenceCheck): void {
+    const { gradient, params, loss } = this.checkBindings(check);
+    inComputePass(target, `divergence check ${check.step}`, (pass) => {
+      this.reducer.encode(pass, gradient, this.gradientCount, this.gradientStats);
+      const bindGroup = this.bindGroups.get({
+        params,
+        loss,
+        gradientStats: this.gradientStats,
+        gradient,
+        status: this.statusBuffer,
+        verdict: this.verdictBuffer,
+      });
+      this.kernel.dispatch(pass, bindGroup, 1);
+    });
+  }
+
+  /**
+   * Records the latch of the verdict an optimizer without the rollback copy recorded for this
+   * step (OptimizerStep.guard): record it after that update and before the next one.
+   */
+  encodeVerdict(target: ComputeTarget, check: DivergenceCheck): void {
+    const { gradient, params, loss } = this.checkBindings(check);
+    inComputePass(target, `divergence verdict ${check.step}`, (pass) => {
+      const bindGroup = this.latchBindGroups.get({
+        params,
+        loss,
+        gradientStats: this.gradientStats,
+        gradient,
+        status: this.statusBuffer,
+        verdict: this.verdictBuffer,
+      });
+      this.latchKernel.dispatch(pass, bindGroup, 1);
+    });
+  }
+
+  /**
+   * Reduces `gradient` into `gradientStats` (norm, max |g|, …) without a check: for the steps that
+   * log the gradient norm when encodeVerdict does the checking.
+   */
+  encodeGradientStats(target: ComputeTarget, gradient: BufferBinding): void {
+    const binding = resolveBinding(gradient);
+    inComputePass(target, 'gradient stats', (pass) => {
+      this.reducer.encode(pass, binding, this.gradientCount, this.gradientStats);
+    });
+  }
+
+  private checkBindings(check: DivergenceCheck) {
     const { step } = check;
     if (!Number.isInteger(step) || step < 0 || step >= noElement) {
       throw new RangeError(`divergence guard: step must be a u32 integer, got ${step}`);
     }
-    const loss =
-      check.loss === undefined
-        ? undefined
-        : check.loss instanceof GPUBuffer
-          ? { buffer: check.loss, index: 0 }
-          : check.loss;
-    if (
-      loss &&
-      (!Number.isInteger(loss.index) || loss.index < 0 || 4 * (loss.index + 1) > loss.buffer.size)
-    ) {
-      throw new RangeError(
-        `divergence guard: loss index ${loss.index} is outside ${loss.buffer.label}`,
-      );
-    }
+    const loss = check.loss === undefined ? null : resolveScalar('divergence guard', check.loss);
     const gradient = resolveBinding(check.gradient);
     const params = this.ring.push({
       step,
       hasLoss: loss ? 1 : 0,
       lossIndex: loss?.index ?? 0,
     });
-    inComputePass(target, `divergence check ${step}`, (pass) => {
-      this.reducer.encode(pass, gradient, this.gradientCount, this.gradientStats);
-      const bindGroup = this.bindGroups.get({
-        params,
-        loss: loss?.buffer ?? this.noLoss,
-        gradientStats: this.gradientStats,
-        gradient,
-        status: this.statusBuffer,
-      });
-      this.kernel.dispatch(pass, bindGroup, 1);
-    });
+    return { gradient, params, loss: loss?.buffer ?? this.noLoss };
   }
 
   /**
@@ -279,6 +355,7 @@ export class DivergenceGuard {
    */
   reset(): void {
     this.memory.write(this.statusBuffer, new Uint8Array(statusBytes));
+    this.memory.write(this.verdictBuffer, new Uint8Array(4));
   }
 
   destroy(): void {
@@ -286,6 +363,7 @@ export class DivergenceGuard {
     this.memory.destroy(this.statusBuffer);
     this.memory.destroy(this.gradientStats);
     this.memory.destroy(this.noLoss);
+    this.memory.destroy(this.verdictBuffer);
     if (this.ownsReducer) this.reducer.destroy();
   }
 }

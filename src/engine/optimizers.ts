@@ -7,7 +7,7 @@ import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { StructValue } from '../gpu/structView.ts';
-import type { DivergenceGuard } from './divergenceGuard.ts';
+import { type DivergenceGuard, resolveScalar, type ScalarBinding } from './divergenceGuard.ts';
 import {
   BindGroupCache,
   inComputePass,
@@ -27,6 +27,11 @@ export interface OptimizerStep {
   learningRate: number;
   /** While this guard is tripped the update is skipped: θ (and m, v) stay bit-identical. */
   guard?: DivergenceGuard;
+  /**
+   * Without the rollback copy: the step's loss, whose being NaN/±Inf skips the update (the guard's
+   * encodeVerdict reports it). Ignored with the copy, where the guard's encodeCheck tests it.
+   */
+  loss?: ScalarBinding;
 }
 
 export interface AdamStep extends OptimizerStep {
@@ -39,6 +44,13 @@ export interface UpdateKernelOptions {
   uniformSlots?: number;
   /** Invocations per workgroup (default 256). */
   workgroupSize?: number;
+  /**
+   * Keep θ (and m, v) from before the last update on the GPU for a divergence restore
+   * (encodeRestorePrevious), default true: 12 bytes per parameter of memory and of writes per step
+   * for Adam, 4 for SGD. Without it the kernel checks each gradient element it reads instead
+   * (optimizers.wgsl, ROLLBACK) and the host restores the last good state from its own copy.
+   */
+  rollback?: boolean;
 }
 
 export interface AdamOptions extends UpdateKernelOptions {
@@ -52,7 +64,11 @@ export interface AdamOptions extends UpdateKernelOptions {
   weightDecay?: number;
 }
 
-const optimizersSource = [lib.grid, { name: 'optimizers.wgsl', code: optimizersCode }];
+const optimizersSource = [
+  lib.grid,
+  lib.finiteBits,
+  { name: 'optimizers.wgsl', code: optimizersCode },
+];
 
 export type OptimizerKind = 'adam' | 'sgd';
 
@@ -74,7 +90,13 @@ export interface OptimizerPlan {
   kind: OptimizerKind;
   entryPoint: 'adam_step' | 'sgd_step';
   parameterCount: number;
-  constants: { WORKGROUP_SIZE: number };
+  constants: { WORKGROUP_SIZE: number; ROLLBACK: number };
+  rollback: boolean;
+  /**
+   * Bytes per parameter one step reads (θ, g, and m, v for Adam) and writes (θ, m, v, and the
+   * rollback copy of them when kept): the traffic the update adds to the gradient's own.
+   */
+  bytesPerParameter: { read: number; written: number };
   /** Workgroups of one step, folded into the device's grid by ComputeKernel.dispatchFolded. */
   workgroups: number;
   uniformSlots: number;
@@ -85,11 +107,17 @@ export interface OptimizerPlan {
   /** The 4-byte status bound as the guard of an unguarded step (its word 0 is never set). */
   unguarded: PlannedBuffer;
   /**
+   * The 4-byte stand-ins bound as the loss and the verdict when the step has none (the file's
+   * bind group layout lists them in either mode; the loss stand-in holds 0, a finite loss).
+   */
+  unchecked: { loss: PlannedBuffer; verdict: PlannedBuffer };
+  /**
    * adam: the moments and θ, m, v before the last update; sgd: 4-byte stand-ins for m and v (the
-   * file's bind group layout lists Adam's moments too) and θ before the last update.
+   * file's bind group layout lists Adam's moments too) and θ before the last update. Without the
+   * rollback, `previous` is a 4-byte stand-in too.
    */
   state: { m: PlannedBuffer; v: PlannedBuffer; previous: PlannedBuffer };
-  /** Every buffer create allocates: ring, unguarded status, then the state. */
+  /** Every buffer create allocates: ring, unguarded status, the state, the unchecked stand-ins. */
   buffers: PlannedBuffer[];
 }
 
@@ -148,33 +176,48 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
   const workgroupSize = config.workgroupSize ?? 256;
   validateWorkgroupSize(kind, workgroupSize, limits);
   const uniformSlots = config.uniformSlots ?? 32;
+  const rollback = config.rollback ?? true;
   const hyper = plannedView(optimizersSource, 'hyper');
+  // Floats per parameter the update reads and writes besides the gradient: θ, and m, v for Adam.
+  const stateFloats = kind === 'adam' ? 3 : 1;
+  const previous = rollback
+    ? storageBuffer(
+        kind === 'adam' ? 'adam previous θ, m, v' : 'sgd previous θ',
+        4 * stateFloats * count,
+      )
+    : storageBuffer(`${kind} no previous`, 4);
   const state =
     kind === 'adam'
       ? {
           m: storageBuffer('adam m', 4 * count),
           v: storageBuffer('adam v', 4 * count),
-          previous: storageBuffer('adam previous θ, m, v', 12 * count),
+          previous,
         }
-      : {
-          m: storageBuffer('sgd unused m', 4),
-          v: storageBuffer('sgd unused v', 4),
-          previous: storageBuffer('sgd previous θ', 4 * count),
-        };
+      : { m: storageBuffer('sgd unused m', 4), v: storageBuffer('sgd unused v', 4), previous };
   const ring = planUniformRing(`${kind} hyperparameters`, hyper, uniformSlots, limits);
   const unguarded = storageBuffer(`${kind} unguarded`, 4);
+  const unchecked = {
+    loss: storageBuffer(`${kind} unchecked loss`, 4),
+    verdict: storageBuffer(`${kind} unchecked verdict`, 4),
+  };
   return {
     kind,
     entryPoint: kind === 'adam' ? 'adam_step' : 'sgd_step',
     parameterCount: count,
-    constants: { WORKGROUP_SIZE: workgroupSize },
+    constants: { WORKGROUP_SIZE: workgroupSize, ROLLBACK: rollback ? 1 : 0 },
+    rollback,
+    bytesPerParameter: {
+      read: 4 * (stateFloats + 1),
+      written: 4 * stateFloats * (rollback ? 2 : 1),
+    },
     workgroups: Math.ceil(count / workgroupSize),
     uniformSlots,
     adam,
     ring,
     unguarded,
+    unchecked,
     state,
-    buffers: [ring, unguarded, state.m, state.v, state.previous],
+    buffers: [ring, unguarded, state.m, state.v, state.previous, unchecked.loss, unchecked.verdict],
   };
 }
 
@@ -184,6 +227,8 @@ class UpdateKernel {
   private readonly bindGroups: BindGroupCache;
   /** Status word 0 that is never set: the "guard" of an unguarded step. */
   private readonly neverTripped: GPUBuffer;
+  private readonly finiteLoss: GPUBuffer;
+  private readonly unusedVerdict: GPUBuffer;
   readonly count: number;
   private readonly name: string;
 
@@ -197,6 +242,9 @@ class UpdateKernel {
     this.ring = new UniformRing(memory, plan.ring.label, kernel.struct('hyper'), plan.uniformSlots);
     this.bindGroups = new BindGroupCache(kernel);
     this.neverTripped = memory.create(plan.unguarded.label, plan.unguarded.bytes);
+    const { loss, verdict } = plan.unchecked;
+    this.finiteLoss = memory.create(loss.label, loss.bytes);
+    this.unusedVerdict = memory.create(verdict.label, verdict.bytes);
   }
 
   static async create(memory: GpuMemory, plan: OptimizerPlan): Promise<UpdateKernel> {
@@ -225,23 +273,38 @@ class UpdateKernel {
         );
       }
     }
+    const loss =
+      step.loss === undefined || this.plan.rollback
+        ? { buffer: this.finiteLoss, index: 0 }
+        : resolveScalar(this.name, step.loss);
     const bindGroup = this.bindGroups.get({
-      hyper: this.ring.push(hyper),
+      hyper: this.ring.push({ ...hyper, lossIndex: loss.index }),
       gradient,
       theta: params,
       m: state.m,
       v: state.v,
       guard: step.guard?.statusBuffer ?? this.neverTripped,
       previous: state.previous,
+      loss: loss.buffer,
+      verdict: step.guard?.verdictBuffer ?? this.unusedVerdict,
     });
     inComputePass(target, this.name, (pass) => {
       this.kernel.dispatchFolded(pass, bindGroup, this.plan.workgroups);
     });
   }
 
+  /** Throws unless the kernel keeps the rollback copy that a restore copies back. */
+  assertRollback(): void {
+    if (!this.plan.rollback) {
+      throw new Error(`${this.name}: built without the rollback copy, there is nothing to restore`);
+    }
+  }
+
   destroy(): void {
     this.ring.destroy();
     this.memory.destroy(this.neverTripped);
+    this.memory.destroy(this.finiteLoss);
+    this.memory.destroy(this.unusedVerdict);
   }
 }
 
@@ -261,7 +324,8 @@ export class GpuAdam {
   readonly m: GPUBuffer;
   /** Second moment v, parameterCount floats. */
   readonly v: GPUBuffer;
-  /** θ, m and v as they were before the last applied update (optimizers.wgsl). */
+  /** θ, m and v as they were before the last applied update (optimizers.wgsl); without the
+   * rollback copy, a 4-byte stand-in. */
   private readonly previous: GPUBuffer;
   readonly beta1: number;
   readonly beta2: number;
@@ -328,6 +392,7 @@ export class GpuAdam {
    * divergence guard trip at step s, the state after step s − 2 (see optimizers.wgsl).
    */
   encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
+    this.update.assertRollback();
     const bytes = 4 * this.parameterCount;
     encoder.copyBufferToBuffer(this.previous, 0, params, 0, bytes);
     encoder.copyBufferToBuffer(this.previous, bytes, this.m, 0, bytes);
@@ -378,7 +443,7 @@ export class GpuAdam {
 export class GpuSgd {
   private readonly unusedM: GPUBuffer;
   private readonly unusedV: GPUBuffer;
-  /** θ before the last applied update (optimizers.wgsl). */
+  /** θ before the last applied update (optimizers.wgsl); a stand-in without the rollback copy. */
   private readonly previous: GPUBuffer;
 
   readonly parameterCount: number;
@@ -430,6 +495,7 @@ export class GpuSgd {
 
   /** Records the copy of θ back to its value before the last applied update. */
   encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
+    this.update.assertRollback();
     encoder.copyBufferToBuffer(this.previous, 0, params, 0, 4 * this.parameterCount);
   }
 

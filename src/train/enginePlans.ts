@@ -69,8 +69,43 @@ export function optimizerBuffers(
   kind: OptimizerKind,
   count: number,
   limits: EngineLimits,
+  rollback = true,
 ): readonly PlannedBuffer[] {
-  return planOptimizer({ kind, parameterCount: count }, limits).buffers;
+  return planOptimizer({ kind, parameterCount: count, rollback }, limits).buffers;
+}
+
+/** Bytes per parameter a backprop step moves through the gradient, the guard and the update. */
+export interface ParameterTraffic {
+  /** The gradient written once by the backward pass. */
+  gradient: number;
+  /** The divergence guard's reads of the gradient (DivergenceGuardPlan.bytesReadPerElement). */
+  guard: number;
+  /** The optimizer's reads and writes (OptimizerPlan.bytesPerParameter). */
+  optimizer: { read: number; written: number };
+  total: number;
+  /** Added on a step that logs the gradient norm: its reduction without the rollback copy. */
+  perLoggedStep: number;
+}
+
+/**
+ * The bytes per parameter one training step moves outside the jets: the gradient's write, the
+ * guard's and the optimizer's traffic, for a run with or without the rollback copy. Pure.
+ */
+export function parameterTraffic(
+  kind: OptimizerKind,
+  rollback: boolean,
+  limits: EngineLimits,
+): ParameterTraffic {
+  const optimizer = planOptimizer({ kind, parameterCount: 1, rollback }, limits).bytesPerParameter;
+  const guard = planDivergenceGuard({ gradientCount: 1, rollback }, limits).bytesReadPerElement;
+  const gradient = 4;
+  return {
+    gradient,
+    guard,
+    optimizer,
+    total: gradient + guard + optimizer.read + optimizer.written,
+    perLoggedStep: rollback ? 0 : 4,
+  };
 }
 
 /**

@@ -45,16 +45,32 @@ export interface EvaluationLog extends EvaluationMetrics {
 /** Why a run stopped early: the first non-finite loss or gradient, with the weights kept. */
 export class DivergenceError extends Error {
   readonly status: GuardStatus;
-  constructor(status: GuardStatus) {
+  /** The step whose weights the trainer holds now (Trainer.step). */
+  readonly keptStep: number;
+  constructor(status: GuardStatus, keptStep: number) {
     super(
       `training diverged at step ${status.step}: non-finite ${status.source}` +
         (status.lossValue !== null ? ` (loss ${status.lossValue})` : '') +
         (status.gradientIndex !== null ? ` (gradient element ${status.gradientIndex})` : '') +
-        '; the parameters of the last good step are kept',
+        (keptStep === Math.max(0, (status.step ?? 1) - 2)
+          ? '; the parameters of the last good step are kept'
+          : `; the parameters of step ${keptStep}, the last snapshot before it, are kept`),
     );
     this.name = 'DivergenceError';
     this.status = status;
+    this.keptStep = keptStep;
   }
+}
+
+/** How a run is executed; a finite run's values are bit-identical under every setting. */
+export interface TrainerSettings {
+  /**
+   * Keep the optimizer's rollback copy on the GPU (default true; OptimizerConfig.rollback): a
+   * divergence at step s keeps the weights of step s − 2, for 12 bytes per parameter of memory
+   * and of writes per step (Adam; SGD 4). Without it the update checks the gradient itself and a
+   * divergence keeps the last CPU snapshot (state(), the initial state) from before step s − 1.
+   */
+  rollback?: boolean;
 }
 
 /** What a checkpoint holds besides the options: enough to continue the identical trajectory. */
@@ -80,6 +96,12 @@ export class Trainer {
   readonly logs: StepLog[] = [];
   readonly evaluations: EvaluationLog[] = [];
   private diverged: GuardStatus | null = null;
+  /**
+   * Without the rollback copy: the last two states read back while the guard was not tripped,
+   * oldest first. The newer may be the weights that diverged (a trip the step after it), never
+   * both.
+   */
+  private readonly snapshots: TrainerState[] = [];
 
   private constructor(
     options: TrainingOptions,
@@ -94,6 +116,7 @@ export class Trainer {
     private readonly optimizer: Optimizer,
     private readonly guard: DivergenceGuard,
     private readonly ring: ReadbackRing,
+    private readonly rollback: boolean,
   ) {
     this.options = options;
     this.architecture = architecture;
@@ -111,6 +134,7 @@ export class Trainer {
     options: TrainingOptions,
     state?: TrainerState,
     memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES,
+    settings: TrainerSettings = {},
   ): Promise<Trainer> {
     checkMemoryBudget(options, {
       ...trainingLimitsOf(device.limits),
@@ -123,7 +147,7 @@ export class Trainer {
     let trainer: Trainer | null = null;
     let failure: unknown = null;
     try {
-      trainer = await Trainer.build(memory, options, state);
+      trainer = await Trainer.build(memory, options, state, settings.rollback ?? true);
     } catch (error) {
       failure = error;
     }
@@ -145,6 +169,7 @@ export class Trainer {
     memory: GpuMemory,
     options: TrainingOptions,
     state: TrainerState | undefined,
+    rollback: boolean,
   ): Promise<Trainer> {
     const device = memory.device;
     const architecture = architectureOf(options);
@@ -177,8 +202,8 @@ export class Trainer {
     });
     const optimizer =
       options.optimizer === 'adam'
-        ? await GpuAdam.create(memory, count)
-        : await GpuSgd.create(memory, count);
+        ? await GpuAdam.create(memory, count, { rollback })
+        : await GpuSgd.create(memory, count, { rollback });
     if (state?.moments && optimizer instanceof GpuAdam) optimizer.uploadMoments(state.moments);
     const guard = await DivergenceGuard.create(memory, count);
     const ring = new ReadbackRing(device, [
@@ -199,8 +224,18 @@ export class Trainer {
       optimizer,
       guard,
       ring,
+      rollback,
     );
     trainer.step = state?.step ?? 0;
+    // The first restore point is the run's start: its own arrays, not copies (at d = 10M the
+    // parameters alone are gigabytes), and moments null for fresh ones (restored by zeroing).
+    if (!rollback) {
+      trainer.snapshots.push({
+        step: trainer.step,
+        parameters: initial,
+        moments: state?.moments ?? null,
+      });
+    }
     return trainer;
   }
 
@@ -240,21 +275,27 @@ export class Trainer {
       this.counter.set(step);
       const encoder = device.createCommandEncoder({ label: `training step ${step}` });
       this.estimate.encodeGradient(encoder);
-      this.guard.encodeCheck(encoder, {
+      const logs = step % this.options.logEvery === 0 || step === this.options.steps;
+      const check = {
         gradient: this.gradient,
         step,
         loss: { buffer: this.estimate.lossStats, index: reductionWord.mean },
-      });
+      };
+      // Without the rollback copy the update checks the gradient it reads, so the gradient is
+      // reduced only for the norm a logging step reports.
+      if (this.rollback) this.guard.encodeCheck(encoder, check);
+      else if (logs) this.guard.encodeGradientStats(encoder, this.gradient);
       const update = {
         params: this.params,
         gradient: this.gradient,
         learningRate,
         guard: this.guard,
+        loss: check.loss,
       };
       if (this.optimizer instanceof GpuAdam)
         this.optimizer.encodeStep(encoder, { ...update, step });
       else this.optimizer.encodeStep(encoder, update);
-      const logs = step % this.options.logEvery === 0 || step === this.options.steps;
+      if (!this.rollback) this.guard.encodeVerdict(encoder, check);
       const startMapping = logs
         ? await this.ring.capture(encoder, (bytes) =>
             this.record(step, learningRate, bytes, callbacks),
@@ -273,7 +314,7 @@ export class Trainer {
     await this.ring.drain();
     if (this.diverged) {
       this.restoreLastGood(this.diverged.step ?? 1);
-      throw new DivergenceError(this.diverged);
+      throw new DivergenceError(this.diverged, this.step);
     }
   }
 
@@ -284,15 +325,37 @@ export class Trainer {
    * forget what was logged from step s − 1 on, which a resumed run computes again.
    */
   private restoreLastGood(trippedAt: number): void {
-    if (trippedAt >= 2) {
-      const encoder = this.memory.device.createCommandEncoder({ label: 'restore last good step' });
-      this.optimizer.encodeRestorePrevious(encoder, this.params);
-      this.memory.device.queue.submit([encoder.finish()]);
+    if (!this.rollback) {
+      this.restoreSnapshot(trippedAt);
+    } else {
+      if (trippedAt >= 2) {
+        const encoder = this.memory.device.createCommandEncoder({
+          label: 'restore last good step',
+        });
+        this.optimizer.encodeRestorePrevious(encoder, this.params);
+        this.memory.device.queue.submit([encoder.finish()]);
+      }
+      this.step = Math.max(0, trippedAt - 2);
     }
-    this.step = Math.max(0, trippedAt - 2);
     const kept = (entry: { step: number }) => entry.step <= this.step;
     this.logs.splice(0, this.logs.length, ...this.logs.filter(kept));
     this.evaluations.splice(0, this.evaluations.length, ...this.evaluations.filter(kept));
+  }
+
+  /**
+   * Without the rollback copy: uploads the newest snapshot of a step ≤ s − 2 (the newer of the two
+   * may hold θ_{s−1}, the weights that diverged; the older is then earlier still), or the oldest
+   * there is when the run started later than that.
+   */
+  private restoreSnapshot(trippedAt: number): void {
+    const good =
+      this.snapshots.findLast((snapshot) => snapshot.step <= trippedAt - 2) ?? this.snapshots[0];
+    this.memory.write(this.params, good.parameters);
+    if (this.optimizer instanceof GpuAdam) {
+      if (good.moments) this.optimizer.uploadMoments(good.moments);
+      else this.optimizer.reset();
+    }
+    this.step = good.step;
   }
 
   private record(
@@ -339,11 +402,28 @@ export class Trainer {
   async state(): Promise<TrainerState> {
     await this.ring.drain();
     const count = parameterLayout(this.architecture.widths).count;
-    return {
+    const state = {
       step: this.step,
       parameters: await readFloat32(this.memory.device, this.params, count),
       moments: this.optimizer instanceof GpuAdam ? await this.optimizer.downloadMoments() : null,
     };
+    if (!this.rollback) await this.keepSnapshot(state);
+    return state;
+  }
+
+  /**
+   * Keeps `state` as a restore point unless the guard has tripped by its step (then its weights
+   * may be past the divergence, which the next train() reports).
+   */
+  private async keepSnapshot(state: TrainerState): Promise<void> {
+    const status = await this.guard.readStatus();
+    if (status.tripped) {
+      this.diverged ??= status;
+      return;
+    }
+    if (this.snapshots.at(-1)?.step === state.step) this.snapshots.pop();
+    this.snapshots.push(state);
+    if (this.snapshots.length > 2) this.snapshots.shift();
   }
 
   dispose(): void {

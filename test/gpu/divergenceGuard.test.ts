@@ -387,3 +387,122 @@ describe('DivergenceGuard with Adam', () => {
     sgd.destroy();
   });
 });
+
+describe('DivergenceGuard with Adam without the rollback copy (the update checks the gradient)', () => {
+  const P = 1037;
+  let guards: { on: DivergenceGuard; off: DivergenceGuard };
+  let optimizers: { on: GpuAdam; off: GpuAdam };
+  let params: { on: GPUBuffer; off: GPUBuffer };
+  let gradient: GPUBuffer;
+  let loss: GPUBuffer;
+  const modes = ['on', 'off'] as const;
+
+  beforeAll(async () => {
+    guards = {
+      on: await DivergenceGuard.create(memory, P),
+      off: await DivergenceGuard.create(memory, P),
+    };
+    optimizers = {
+      on: await GpuAdam.create(memory, P),
+      off: await GpuAdam.create(memory, P, { rollback: false }),
+    };
+    params = { on: memory.create('theta on', 4 * P), off: memory.create('theta off', 4 * P) };
+    gradient = memory.create('gradient', 4 * P);
+    loss = memory.create('loss', 4);
+  });
+  afterAll(() => {
+    for (const mode of modes) {
+      guards[mode].destroy();
+      optimizers[mode].destroy();
+    }
+  });
+
+  function fresh(): void {
+    for (const mode of modes) {
+      guards[mode].reset();
+      optimizers[mode].reset();
+      memory.write(
+        params[mode],
+        Float32Array.from({ length: P }, (_, i) => Math.cos(i)),
+      );
+    }
+  }
+
+  /** Step t in both modes: check then update (rollback), update then verdict (none). */
+  function step(t: number, g: Float32Array, lossValue: number): void {
+    memory.write(gradient, g);
+    memory.write(loss, new Float32Array([lossValue]));
+    const encoder = gpu.device.createCommandEncoder();
+    for (const mode of modes) {
+      const guard = guards[mode];
+      const check = { gradient, step: t, loss };
+      if (mode === 'on') guard.encodeCheck(encoder, check);
+      optimizers[mode].encodeStep(encoder, {
+        params: params[mode],
+        gradient,
+        learningRate: 1e-2,
+        step: t,
+        guard,
+        loss,
+      });
+      if (mode === 'off') guard.encodeVerdict(encoder, check);
+    }
+    gpu.device.queue.submit([encoder.finish()]);
+  }
+
+  async function state(mode: 'on' | 'off'): Promise<Uint32Array[]> {
+    const { m, v } = await optimizers[mode].downloadMoments();
+    const theta = await readFloat32(gpu.device, params[mode], P);
+    return [theta, m, v].map((a) => new Uint32Array(a.buffer.slice(0)));
+  }
+
+  it('takes bit-identical finite steps and plans no copy of θ, m, v', async () => {
+    fresh();
+    for (let t = 1; t <= 5; t++) step(t, testData(P, t), 1 / t);
+    expect(await state('off')).toEqual(await state('on'));
+    expect(await guards.off.readStatus()).toEqual(await guards.on.readStatus());
+    expect(() =>
+      optimizers.off.encodeRestorePrevious(gpu.device.createCommandEncoder(), params.off),
+    ).toThrow(/without the rollback copy/);
+  });
+
+  it.each([
+    ['a NaN gradient element', 518, 0x7fc00000, 0.3, 'gradient'],
+    ['+Inf at the last element', P - 1, 0x7f800000, 0.3, 'gradient'],
+    ['a NaN loss', -1, 0, NaN, 'loss'],
+    ['a NaN loss and a −Inf element', 1024, 0xff800000, NaN, 'loss and gradient'],
+  ] as const)(
+    'reports %s as the rollback does, skips the bad element (or the step) and every later step',
+    async (_, index, bits, lossValue, source) => {
+      fresh();
+      step(1, testData(P, 1), 0.5);
+      step(2, testData(P, 2), 0.4);
+      const before = await state('off');
+      const g = testData(P, 3);
+      if (index >= 0) new Uint32Array(g.buffer)[index] = bits;
+      step(3, g, lossValue);
+      const atTrip = await state('off');
+      step(4, testData(P, 4), 0.2); // skipped: the guard holds
+      expect(await state('off')).toEqual(atTrip);
+      const status = await guards.off.readStatus();
+      expect(status).toEqual(await guards.on.readStatus());
+      expect(status).toMatchObject({
+        tripped: true,
+        step: 3,
+        source,
+        gradientIndex: index >= 0 ? index : null,
+        lastCheckedStep: 4,
+        checks: 4,
+      });
+      for (let k = 0; k < 3; k++) {
+        if (source === 'gradient') {
+          // Every other element took update 3; the bad one kept its θ, m, v.
+          expect(atTrip[k][index]).toBe(before[k][index]);
+          expect(atTrip[k][index === 0 ? 1 : 0]).not.toBe(before[k][index === 0 ? 1 : 0]);
+        } else {
+          expect(atTrip[k]).toEqual(before[k]);
+        }
+      }
+    },
+  );
+});

@@ -126,4 +126,54 @@ describe('GPU trainer', () => {
       resumed.dispose();
     });
   }
+
+  it('without the rollback copy runs a finite run bit-identically', async () => {
+    const options = smallRunOptions({ steps: 30, logEvery: 1 });
+    const runs = [];
+    for (const rollback of [true, false]) {
+      const trainer = await Trainer.create(gpu.device, options, undefined, undefined, { rollback });
+      await trainer.train(30);
+      runs.push({ logs: trainer.logs.slice(), state: await trainer.state() });
+      trainer.dispose();
+    }
+    expect(runs[1].logs).toEqual(runs[0].logs);
+    expect(runs[1].state).toEqual(runs[0].state);
+  });
+
+  // The runs of the rollback test above, with the last good state from the CPU snapshots instead.
+  for (const [learningRate, trips, snapshotAt, kept] of [
+    [1, 3, 1, 1], // a snapshot at s − 2: the same state the rollback keeps
+    [10, 2, 0, 0], // only the initial state: again s − 2
+    [1, 3, 2, 0], // the snapshot at s − 1 holds the weights that diverged: the one before it
+  ]) {
+    it(`without the rollback copy, a divergence at step ${trips} after a snapshot at step ${snapshotAt} keeps step ${kept}`, async () => {
+      const options = smallRunOptions({
+        activation: 'identity',
+        depth: 6,
+        learningRate,
+        logEvery: 1,
+        steps: 200,
+      });
+      const settings = { rollback: false };
+      const diverging = await Trainer.create(gpu.device, options, undefined, undefined, settings);
+      if (snapshotAt > 0) {
+        await diverging.train(snapshotAt);
+        await diverging.state();
+      }
+      const error = await diverging.train(200).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DivergenceError);
+      expect((error as DivergenceError).status.step).toBe(trips);
+      expect((error as DivergenceError).keptStep).toBe(kept);
+      expect(diverging.step).toBe(kept);
+      expect(diverging.logs.every((l) => l.step <= kept)).toBe(true);
+      const state = await diverging.state();
+      diverging.dispose();
+
+      const reference = await Trainer.create(gpu.device, options);
+      if (kept > 0) await reference.train(kept);
+      const expected = await reference.state();
+      reference.dispose();
+      expect(state).toEqual(expected);
+    });
+  }
 });

@@ -11,6 +11,7 @@ import {
   statusBytes,
 } from '../../../src/engine/divergenceGuard.ts';
 import { planReducer } from '../../../src/engine/reductions.ts';
+import { parameterTraffic } from '../../../src/train/enginePlans.ts';
 
 const limits = {
   maxComputeInvocationsPerWorkgroup: 256,
@@ -50,18 +51,55 @@ describe('planReducer', () => {
 });
 
 describe('planDivergenceGuard', () => {
-  it('lists the status, the gradient statistics, the no-loss stand-in and the params ring', () => {
+  it('lists the status, the gradient statistics, the no-loss stand-in, the verdict and the params ring', () => {
     const plan = planDivergenceGuard({ gradientCount: 1000, uniformSlots: 4 }, limits);
     expect(plan.buffers.map((b) => [b.label, b.bytes, b.role])).toEqual([
       ['divergence status', 32, 'storage'],
       ['gradient stats', 32, 'storage'],
       ['no loss', 4, 'storage'],
+      ['divergence verdict', 4, 'storage'],
       ['divergence check params', 4 * 256, 'uniform'],
     ]);
     // The first check reduces 1000 elements in one pass: only its Params slot.
     expect(plan.reduction.buffers.map((b) => [b.label, b.bytes])).toEqual([
       ['reduce 1000 params', 256],
     ]);
+  });
+});
+
+describe('bytes moved per parameter per step (backprop + Adam)', () => {
+  it('is 48 with the rollback copy: g written, read by the guard and by Adam, θ, m, v and their copy written', () => {
+    const guard = planDivergenceGuard({ gradientCount: 1000 }, limits);
+    expect(guard.bytesReadPerElement).toBe(4);
+    const traffic = parameterTraffic('adam', true, {
+      ...limits,
+      maxComputeWorkgroupsPerDimension: 65535,
+    });
+    expect(traffic).toEqual({
+      gradient: 4,
+      guard: 4,
+      optimizer: { read: 16, written: 24 },
+      total: 48,
+      perLoggedStep: 0,
+    });
+  });
+
+  it('is 32 without it: read θ, g, m, v, write θ, m, v and the gradient once (+4 on a logged step)', () => {
+    const guard = planDivergenceGuard({ gradientCount: 1000, rollback: false }, limits);
+    expect(guard.bytesReadPerElement).toBe(0);
+    const traffic = parameterTraffic('adam', false, {
+      ...limits,
+      maxComputeWorkgroupsPerDimension: 65535,
+    });
+    expect(traffic.total).toBe(32);
+    expect(traffic.total).toBeLessThanOrEqual(32);
+    expect(traffic.perLoggedStep).toBe(4);
+    expect(
+      parameterTraffic('sgd', true, { ...limits, maxComputeWorkgroupsPerDimension: 65535 }).total,
+    ).toBe(4 + 4 + 8 + 8);
+    expect(
+      parameterTraffic('sgd', false, { ...limits, maxComputeWorkgroupsPerDimension: 65535 }).total,
+    ).toBe(4 + 8 + 4);
   });
 });
 

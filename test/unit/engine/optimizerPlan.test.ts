@@ -23,6 +23,8 @@ describe('planOptimizer', () => {
       ['adam m', 4000, 'storage'],
       ['adam v', 4000, 'storage'],
       ['adam previous θ, m, v', 12000, 'storage'],
+      ['adam unchecked loss', 4, 'storage'],
+      ['adam unchecked verdict', 4, 'storage'],
     ]);
     expect(plan.entryPoint).toBe('adam_step');
     expect(plan.workgroups).toBe(4);
@@ -40,10 +42,27 @@ describe('planOptimizer', () => {
       ['sgd unused m', 4],
       ['sgd unused v', 4],
       ['sgd previous θ', 4000],
+      ['sgd unchecked loss', 4],
+      ['sgd unchecked verdict', 4],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(128 + 12 + 4000);
+    expect(plannedBytes(plan.buffers)).toBe(128 + 20 + 4000);
     expect(plan.workgroups).toBe(16);
-    expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64 });
+    expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64, ROLLBACK: 1 });
+  });
+
+  it('without the rollback copy keeps a 4-byte stand-in for it and writes θ, m, v once', () => {
+    const on = planOptimizer({ kind: 'adam', parameterCount: 1000 }, limits);
+    const off = planOptimizer({ kind: 'adam', parameterCount: 1000, rollback: false }, limits);
+    expect(off.state.previous).toMatchObject({ label: 'adam no previous', bytes: 4 });
+    expect(plannedBytes(on.buffers) - plannedBytes(off.buffers)).toBe(12000 - 4);
+    expect(off.constants).toEqual({ WORKGROUP_SIZE: 256, ROLLBACK: 0 });
+    // Per parameter and step: read θ, g, m, v; write θ, m, v (and their copy with the rollback).
+    expect(on.bytesPerParameter).toEqual({ read: 16, written: 24 });
+    expect(off.bytesPerParameter).toEqual({ read: 16, written: 12 });
+    const sgd = (rollback: boolean) =>
+      planOptimizer({ kind: 'sgd', parameterCount: 1000, rollback }, limits).bytesPerParameter;
+    expect(sgd(true)).toEqual({ read: 8, written: 8 });
+    expect(sgd(false)).toEqual({ read: 8, written: 4 });
   });
 
   it('refuses bad hyperparameters, counts, workgroup sizes and slot counts', () => {
