@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumExecutable, webgpuChromiumArgs } from './e2e/chromium.ts';
+import { chromiumExecutable, webgpuChromiumArgs, webgpuTestChromiumArgs } from './e2e/chromium.ts';
 
 const port = 5199;
 
@@ -12,10 +12,23 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   outputDir: 'test-results/e2e',
-  use: {
-    baseURL: `http://localhost:${port}/`,
-    launchOptions: { executablePath: chromiumExecutable(), args: webgpuChromiumArgs },
-  },
+  use: { baseURL: `http://localhost:${port}/` },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        launchOptions: { executablePath: chromiumExecutable(), args: webgpuTestChromiumArgs },
+      },
+    },
+    {
+      // The browser as users get it (workgroup memory zero-filled): the adapter, and a first
+      // Play that builds, trains, charts and exports.
+      name: 'chromium-defaults',
+      testMatch: ['gpuStatus.spec.ts', 'dashboard.spec.ts'],
+      grep: /acquires a WebGPU adapter|Play trains/,
+      use: { launchOptions: { executablePath: chromiumExecutable(), args: webgpuChromiumArgs } },
+    },
+  ],
   webServer: {
     command: `npx vite --port ${port} --strictPort`,
     url: `http://localhost:${port}/`,

@@ -30,6 +30,18 @@ export const webgpuChromiumArgs = [
   '--no-first-run',
 ];
 
+/**
+ * The suite's browser: the page's WebGPU with Dawn's zero-fill of workgroup memory off, as the
+ * Node GPU tests run (src/gpu/nodeGpu.ts says why that is safe to test with). SwiftShader pays
+ * for the fill in every pipeline creation, and a page build is mostly pipeline creation: time from
+ * load to a built trainer, measured here under the same load, 30 s → 13 s. One project of the
+ * suite (playwright.config.ts) keeps the browser's own settings, so what users get stays covered.
+ */
+export const webgpuTestChromiumArgs = [
+  ...webgpuChromiumArgs,
+  '--enable-dawn-features=disable_workgroup_init',
+];
+
 /** The same browser with WebGPU left off, to check the page's explanation. */
 export const noWebgpuChromiumArgs = [
   '--no-sandbox',
