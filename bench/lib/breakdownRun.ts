@@ -6,26 +6,38 @@
  * writes a timestamp before the stage and another after it, in the same command buffer, so the
  * difference is the stage's GPU time without the submit and the wait.
  */
-import { BackwardJet } from '../../src/engine/backwardJet.ts';
-import { DivergenceGuard } from '../../src/engine/divergenceGuard.ts';
-import { ForwardJet } from '../../src/engine/forwardJet.ts';
+import { BackwardJet, planBackwardJet } from '../../src/engine/backwardJet.ts';
+import { backwardJetCost } from '../../src/engine/backwardJetCost.ts';
+import {
+  DivergenceGuard,
+  divergenceCheckCost,
+  planDivergenceGuard,
+} from '../../src/engine/divergenceGuard.ts';
+import { ForwardJet, planForwardJet } from '../../src/engine/forwardJet.ts';
+import { forwardJetCost } from '../../src/engine/forwardJetCost.ts';
 import { layerElements, packParameters, parameterLayout } from '../../src/engine/jetLayout.ts';
-import { GpuAdam } from '../../src/engine/optimizers.ts';
+import type { KernelCost } from '../../src/engine/kernelCost.ts';
+import { GpuAdam, optimizerCost, planOptimizer } from '../../src/engine/optimizers.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
 import { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { initParameters } from '../../src/jet/mlp.ts';
 import { laplacianOperator } from '../../src/operators/laplacian.ts';
 import { type BallPdeEntry, findPde } from '../../src/pdes/index.ts';
 import { RandomStream } from '../../src/random/counterRandom.ts';
-import { GpuPointSamplers } from '../../src/random/gpuPointSamplers.ts';
-import { GpuRandomJets } from '../../src/random/gpuRandomJets.ts';
+import {
+  GpuPointSamplers,
+  planBallDraw,
+  pointDrawCost,
+} from '../../src/random/gpuPointSamplers.ts';
+import { GpuRandomJets, planRandomJets, randomJetsCost } from '../../src/random/gpuRandomJets.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { architectureOf, resolveTrainingOptions } from '../../src/train/options.ts';
-import { BallExactAtPoints } from '../../src/train/ballExactAtPoints.ts';
-import type { BreakdownResults, BreakdownRow } from './breakdownTypes.ts';
+import { BallExactAtPoints, exactAtPointsCost } from '../../src/train/ballExactAtPoints.ts';
+import type { BreakdownResults, BreakdownRow, BreakdownStage } from './breakdownTypes.ts';
 import { adapterRecord, finishMachineRecord, machineRecord } from './machine.ts';
 import { GpuTimer } from './gpuTimer.ts';
-import { spreadOf } from './stats.ts';
+import { achievedThroughput, type DeviceRates, predictedTime } from './roofline.ts';
+import { type Spread, spreadOf } from './stats.ts';
 
 export interface BreakdownPlan {
   dimensions: number[];
@@ -33,6 +45,8 @@ export interface BreakdownPlan {
   repetitions: number;
   /** Also time every stage with GPU timestamps (the device must have `timestamp-query`). */
   gpuTimestamps: boolean;
+  /** Add each stage's roofline time on this GPU (--bandwidth, --fp32): predicted, not measured. */
+  predictFor?: DeviceRates;
   /**
    * Wall-clock budget, s (none for `npm run bench:breakdown`): a d whose rounds would not fit in
    * what is left (predicted from the previous d's build and rounds, at least as long) is listed as
@@ -80,6 +94,7 @@ export async function runBreakdown(
     repetitions: plan.repetitions,
     rows,
     ...(plan.gpuTimestamps ? { gpuTimestamps: true } : {}),
+    ...(plan.predictFor ? { predictedFor: plan.predictFor } : {}),
     ...(notRun.length > 0 ? { notRun } : {}),
   });
   try {
@@ -166,24 +181,46 @@ export async function runBreakdown(
           record(pass);
           pass.end();
         };
-      const stages: { stage: string; encode: Encode }[] = [
-        { stage: 'point draw', encode: inPass((pass) => pointDraw.record(pass)) },
-        { stage: 'jet draw', encode: inPass((pass) => jetDraw.record(pass)) },
-        { stage: 'exact source f at the points', encode: inPass((pass) => exact.record(pass)) },
-        { stage: 'forward jets', encode: (e) => forward.encode(e) },
+      // Each stage's cost from the plans of the very configurations built above.
+      const limits = device.limits;
+      const jetConfig = { architecture, shape, tangentKind: 'oneHot' as const };
+      const stages: { stage: string; encode: Encode; cost: KernelCost }[] = [
+        {
+          stage: 'point draw',
+          encode: inPass((pass) => pointDraw.record(pass)),
+          cost: pointDrawCost(planBallDraw(d, options.sampler, N, { seed: 0 })),
+        },
+        {
+          stage: 'jet draw',
+          encode: inPass((pass) => jetDraw.record(pass)),
+          cost: randomJetsCost(planRandomJets(draw.spec, N, { seed: 0 })),
+        },
+        {
+          stage: 'exact source f at the points',
+          encode: inPass((pass) => exact.record(pass)),
+          cost: exactAtPointsCost(pde.solution.id, d, N),
+        },
+        {
+          stage: 'forward jets',
+          encode: (e) => forward.encode(e),
+          cost: forwardJetCost(planForwardJet(jetConfig, limits, { externalInputs: true })),
+        },
         {
           stage: 'backward jets',
           encode: (e) =>
             backward.encode(e, { forward: forward.buffers, params, cotangent, gradient }),
+          cost: backwardJetCost(planBackwardJet(jetConfig, limits)),
         },
         {
           stage: 'divergence check',
           encode: (e) => guard.encodeCheck(e, { gradient, step: ++step }),
+          cost: divergenceCheckCost(planDivergenceGuard({ gradientCount: count }, limits)),
         },
         {
           stage: 'Adam',
           encode: (e) =>
             adam.encodeStep(e, { params, gradient, learningRate: 1e-3, guard, step: ++step }),
+          cost: optimizerCost(planOptimizer({ kind: 'adam', parameterCount: count }, limits)),
         },
       ];
       // One untimed round, then rounds of every stage in turn (background load hits all alike).
@@ -200,11 +237,15 @@ export async function runBreakdown(
       const row: BreakdownRow = {
         dimension: d,
         parameters: count,
-        stages: stages.map((s, i) => ({
-          stage: s.stage,
-          ms: spreadOf(times[i]),
-          ...(gpuTimes[i].length > 0 ? { gpuMs: spreadOf(gpuTimes[i]) } : {}),
-        })),
+        stages: stages.map((s, i) =>
+          stageRecord(
+            s.stage,
+            s.cost,
+            spreadOf(times[i]),
+            gpuTimes[i].length > 0 ? spreadOf(gpuTimes[i]) : undefined,
+            plan.predictFor,
+          ),
+        ),
       };
       rows.push(row);
       log(
@@ -231,4 +272,22 @@ export async function runBreakdown(
   }
 
   return assemble();
+}
+
+/** A stage's times with its cost, the throughput they imply and, for `rates`, its roofline time. */
+function stageRecord(
+  stage: string,
+  cost: KernelCost,
+  ms: Spread,
+  gpuMs: Spread | undefined,
+  rates: DeviceRates | undefined,
+): BreakdownStage {
+  return {
+    stage,
+    ms,
+    ...(gpuMs ? { gpuMs } : {}),
+    cost,
+    achieved: achievedThroughput(cost, (gpuMs ?? ms).median),
+    ...(rates ? { predicted: predictedTime(cost, rates) } : {}),
+  };
 }

@@ -537,6 +537,7 @@ export function breakdownSection(results: BreakdownResults): string[] {
     ),
     '',
     ...gpuTimeLines(results),
+    ...costLines(results),
     ...growthLines(results),
     ...(results.notRun ?? []).flatMap((n) => [
       `- d = ${dLabel(n.dimension)}: not run — ${n.reason}`,
@@ -567,6 +568,70 @@ function gpuTimeLines(results: BreakdownResults): string[] {
         ...stages.map((stage) => [stage, ...dims.map((d) => cell(d, stage))]),
         ['sum of medians', ...totals.map((t) => fmt(t))],
       ],
+    ),
+    '',
+  ];
+}
+
+/** Counts in the units a table can show: 1.2 M, 3.4 G. */
+function count(n: number): string {
+  if (n >= 1e9) return `${fmt(n / 1e9)} G`;
+  if (n >= 1e6) return `${fmt(n / 1e6)} M`;
+  if (n >= 1e3) return `${fmt(n / 1e3)} K`;
+  return String(n);
+}
+
+/**
+ * Each stage's counted FLOPs and bytes (src/engine/kernelCost.ts), what they imply at the measured
+ * median, and the roofline time of the GPU the run was given: files from before the counts lack
+ * them, and show none.
+ */
+function costLines(results: BreakdownResults): string[] {
+  const rows = results.rows.flatMap((r) =>
+    r.stages.flatMap((s) =>
+      s.cost && s.achieved
+        ? [
+            [
+              `d = ${dLabel(r.dimension)}`,
+              s.stage,
+              count(s.cost.flops),
+              count(s.cost.bytesRead),
+              count(s.cost.bytesWritten),
+              fmt((s.gpuMs ?? s.ms).median),
+              fmt(s.achieved.gbPerS),
+              fmt(s.achieved.gflopPerS),
+              ...(results.predictedFor
+                ? [s.predicted ? `${fmt(s.predicted.ms)} (${s.predicted.bound})` : '–']
+                : []),
+            ],
+          ]
+        : [],
+    ),
+  );
+  if (rows.length === 0) return [];
+  const rates = results.predictedFor;
+  return [
+    "What each stage computes and moves, counted from its kernels' plans (FLOPs, bytes read and " +
+      'written; the counting rules are in src/engine/kernelCost.ts), and the rates they imply at ' +
+      `the measured median (${results.gpuTimestamps ? 'GPU time' : 'host time, submit and wait included'})` +
+      (rates
+        ? `. Predicted: the roofline time, max(bytes / ${rates.bandwidthGBs} GB/s, FLOPs / ` +
+          `${rates.fp32TFlops} TFLOP/s), for a GPU given on the command line — not measured:`
+        : ':'),
+    '',
+    ...table(
+      [
+        'd',
+        'stage',
+        'FLOPs',
+        'bytes read',
+        'bytes written',
+        'ms',
+        'GB/s',
+        'GFLOP/s',
+        ...(rates ? ['predicted ms'] : []),
+      ],
+      rows,
     ),
     '',
   ];

@@ -15,6 +15,7 @@ import {
   type RingLimits,
 } from '../gpu/dispatch.ts';
 import { reflectStructView } from '../gpu/structView.ts';
+import { type KernelCost, sumCosts, WORD_BYTES, wordCost } from './kernelCost.ts';
 import { plannedView } from './planning.ts';
 import {
   GpuReducer,
@@ -22,6 +23,7 @@ import {
   type ReducerLimits,
   type ReducerOptions,
   type ReducerPlan,
+  reducerCost,
   reductionResultBytes,
 } from './reductions.ts';
 
@@ -192,6 +194,15 @@ export function planDivergenceGuard(
     bytesReadPerElement: (config.rollback ?? true) ? 4 : 0,
     reduction: planReducer(gradientCount, config.reducer ?? {}, limits),
   };
+}
+
+/**
+ * What one encodeCheck computes and moves (kernelCost.ts's rules): the reduction of the gradient,
+ * then check_step, one invocation that reads the reduction's result and writes the status.
+ */
+export function divergenceCheckCost(plan: DivergenceGuardPlan): KernelCost {
+  const check = wordCost(0, reductionResultBytes / WORD_BYTES, statusBytes / WORD_BYTES);
+  return sumCosts([reducerCost(plan.reduction), check]);
 }
 
 export interface DivergenceGuardOptions {

@@ -16,6 +16,7 @@ import {
   type ComputeTarget,
   planUniformRing,
 } from '../gpu/dispatch.ts';
+import type { KernelCost } from './kernelCost.ts';
 import { plannedView } from './planning.ts';
 
 export interface OptimizerStep {
@@ -218,6 +219,22 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
     unchecked,
     state,
     buffers: [ring, unguarded, state.m, state.v, state.previous, unchecked.loss, unchecked.verdict],
+  };
+}
+
+/**
+ * FLOPs per parameter of an update (optimizers.wgsl): Adam's two moment updates (3 and 4), the
+ * denominator √v̂ + ε (3) and θ − decay·θ − step·m/denominator (5); SGD's θ − step·g (2).
+ */
+const updateFlops: Record<OptimizerKind, number> = { adam: 15, sgd: 2 };
+
+/** What one step of `plan` computes and moves (kernelCost.ts's rules): bytesPerParameter each. */
+export function optimizerCost(plan: OptimizerPlan): KernelCost {
+  const { parameterCount: count, bytesPerParameter } = plan;
+  return {
+    flops: count * updateFlops[plan.kind],
+    bytesRead: count * bytesPerParameter.read,
+    bytesWritten: count * bytesPerParameter.written,
   };
 }
 

@@ -12,6 +12,7 @@ import {
 import type { BufferBinding, ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
+import { type KernelCost, sumCosts, WORD_BYTES, wordCost } from './kernelCost.ts';
 import { plannedView } from './planning.ts';
 
 /**
@@ -201,6 +202,8 @@ interface ReductionPass {
 
 /** Bytes of one inter-pass record (4 words: see reduce.wgsl). */
 const recordBytes = 16;
+const recordWords = recordBytes / WORD_BYTES;
+const resultWords = reductionResultBytes / WORD_BYTES;
 
 /**
  * Deterministic reductions (shaders/reduce.wgsl): sum, sum of squares, max |x|, mean, mean of
@@ -305,4 +308,24 @@ export class GpuReducer {
     this.chains.set(n, passes);
     return passes;
   }
+}
+
+/**
+ * What the chain of `plan` computes and moves (kernelCost.ts's rules): the first pass reads the
+ * n elements (sum, square, |x| per element), later passes the 4-word records; every workgroup's
+ * tree adds its WORKGROUP_SIZE partial sums, squares and maxima; each pass but the last writes a
+ * record per workgroup, the last the 8-word result (3 more FLOPs: the means and the norm).
+ */
+export function reducerCost(plan: ReducerPlan): KernelCost {
+  const tree = plan.constants.WORKGROUP_SIZE - 1;
+  return sumCosts(
+    plan.passes.map((pass, k) => {
+      const records = k > 0;
+      const { count } = pass.params;
+      const perItem = records ? 3 : 5;
+      const flops = count * perItem + pass.workgroups * 3 * tree + (pass.records ? 0 : 3);
+      const written = pass.records ? pass.workgroups * recordWords : resultWords;
+      return wordCost(flops, records ? count * recordWords : count, written);
+    }),
+  );
 }

@@ -12,6 +12,7 @@ import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
+import { BOX_MULLER_FLOPS, type KernelCost, wordCost } from '../engine/kernelCost.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
 import {
   type BallLaw,
@@ -91,6 +92,21 @@ function planDraw(
     named,
     buffers: [named.params, named.points],
   };
+}
+
+/**
+ * What one draw of `plan` computes and moves (kernelCost.ts's rules): it writes every coordinate
+ * and reads only the step counter; its Philox rounds are integer work. The ball draws each normal
+ * twice (the norm, then the scaled write: 2 and 2 more FLOPs) and sums the squares in a tree of
+ * WORKGROUP_SIZE per point; the parabolic draw takes a normal and √(2t)·z per float (10), the
+ * box a uniform scaled into the box (3).
+ */
+export function pointDrawCost(plan: PointDrawPlan): KernelCost {
+  const floats = plan.points * plan.width;
+  const perFloat =
+    plan.entry === 'ball' ? 2 * BOX_MULLER_FLOPS + 4 : plan.entry === 'parabolic' ? 10 : 3;
+  const tree = plan.entry === 'ball' ? plan.points * (WORKGROUP_SIZE - 1) : 0;
+  return wordCost(floats * perFloat + tree, 1, floats);
 }
 
 /** N points in the unit ball B^d (default stream: points): one workgroup per point. */

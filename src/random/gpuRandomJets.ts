@@ -12,6 +12,7 @@ import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
+import { BOX_MULLER_FLOPS, type KernelCost, wordCost } from '../engine/kernelCost.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
 import {
   extraCoefficient,
@@ -122,6 +123,19 @@ export function planRandomJets(
     named,
     buffers: [named.params, named.index, named.coefficient, named.values],
   };
+}
+
+/**
+ * What one draw of `plan` computes and moves (kernelCost.ts's rules): it writes every slot (index
+ * and coefficient, one-hot) or every value (dense) and reads only the step counter. One-hot
+ * indices are integer work; a dense value is a Rademacher sign (1 − 2·bit: 2) or a normal.
+ */
+export function randomJetsCost(plan: RandomJetsPlan): KernelCost {
+  const { points, directions, order, dimension } = plan.params as Record<string, number>;
+  const slots = points * directions * order;
+  if (!plan.dense) return wordCost(0, 1, 2 * slots);
+  const values = slots * dimension;
+  return wordCost(values * (plan.kind === 'rademacher' ? 2 : BOX_MULLER_FLOPS), 1, values);
 }
 
 /** The jets of one batch shape, redrawn by every `record` for the step in the step counter. */

@@ -7,6 +7,8 @@ import {
   exactParamsView,
   uploadCoefficients,
 } from '../pdes/gpuExact.ts';
+import { type KernelCost, wordCost } from '../engine/kernelCost.ts';
+import type { BallSolutionId } from '../pdes/ballSolution.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { planPointParams } from '../pdes/pointGrid.ts';
 
@@ -38,6 +40,38 @@ export function planExactAtPoints(
     params: planPointParams(exactParamsView()),
   };
   return { named, buffers: Object.values(named) };
+}
+
+/**
+ * Words each summand of pdeExact.wgsl's coordinate loop loads: its neighbouring coordinates and
+ * its c_i (two-body x_i, x_{i+1}; three-body x_i, x_{i+1}, x_{i+2}; clamped x_i, x_{i+1}).
+ */
+const summandWords: Record<BallSolutionId, number> = {
+  'two-body': 3,
+  'three-body': 4,
+  'clamped-sin-cos': 3,
+};
+/**
+ * FLOPs of one summand, counted on two-body's (twoBodyPhi: three sin/cos pairs and 7 more; the
+ * three sums: 17) and taken for the other solutions too, whose summands are of the same size.
+ */
+const SUMMAND_FLOPS = 30;
+/** pdeExact.wgsl's workgroup: one per point, reducing two vec4 sums in a tree. */
+const EXACT_WORKGROUP = 64;
+
+/**
+ * What one recording of the exact values at `count` points computes and moves (kernelCost.ts's
+ * rules): per point |x|² (d reads, 2 FLOPs each), d − 1 summands, the tree, two words written.
+ */
+export function exactAtPointsCost(
+  solution: BallSolutionId,
+  dimension: number,
+  count: number,
+): KernelCost {
+  const summands = Math.max(0, dimension - 1);
+  const read = dimension + summands * summandWords[solution];
+  const flops = 2 * dimension + summands * SUMMAND_FLOPS + 8 * (EXACT_WORKGROUP - 1);
+  return wordCost(count * flops, count * read, count * 2);
 }
 
 /**

@@ -1,0 +1,151 @@
+/**
+ * What a forward jet pass computes and moves (kernelCost.ts's rules), read off its plan
+ * (planForwardJet): each layer dispatch of jetForward.wgsl and the boundary dispatch of
+ * jetBoundary.wgsl. Pure.
+ */
+import type { ForwardJetPlan, PlannedDispatch } from './forwardJet.ts';
+import { ACTIVATION_SEED_FLOPS, type KernelCost, sumCosts, wordCost } from './kernelCost.ts';
+
+// The override codes of lib/activations.wgsl and lib/layerInput.wgsl.
+const LINEAR = 0;
+const TANH = 1;
+const SIN = 2;
+const SOFTPLUS = 3;
+const IDENTITY = 4;
+const INPUT_DENSE = 1;
+const INPUT_ONE_HOT = 2;
+/** jetForward.wgsl: each invocation's register block is 4 × 4 (row, output) pairs. */
+const MICRO_TILE = 4;
+
+/** Σ_{k=1..n} f(k). */
+function sumOver(n: number, f: (k: number) => number): number {
+  let total = 0;
+  for (let k = 1; k <= n; k++) total += f(k);
+  return total;
+}
+
+/**
+ * FLOPs of jetForward.wgsl's taylorRule for one direction: s_k = (1/k)·Σ_j j·z_j·D_{k−j} (3 per
+ * term and a divide) and σ's own recurrence for D_k, up to `n`; then the collapsed top row's share.
+ */
+export function taylorRuleFlops(
+  activation: number,
+  n: number,
+  order: number,
+  collapsed: boolean,
+): number {
+  const recurrence = (k: number): number => {
+    if (activation === TANH) return 2 * (k + 1);
+    if (activation === SIN) return 3 * k + 1;
+    if (activation === SOFTPLUS) return 3 * k + 1 + 2 * (k + 1) + 1;
+    return 0;
+  };
+  const top = collapsed ? 3 * (order - 1) + 1 : 0;
+  return sumOver(n, (k) => 3 * k + 1 + recurrence(k)) + top;
+}
+
+/** The point groups of a layer dispatch: how many hold `points` points each. */
+function pointGroupSizes(points: number, perGroup: number): { count: number; points: number }[] {
+  const full = Math.floor(points / perGroup);
+  const rest = points - full * perGroup;
+  return [
+    { count: full, points: perGroup },
+    { count: rest > 0 ? 1 : 0, points: rest },
+  ].filter((g) => g.count > 0);
+}
+
+/** One layer dispatch of jetForward.wgsl: the tiled product (phase 1), then σ's rule (phase 2). */
+export function forwardLayerCost(layer: PlannedDispatch): KernelCost {
+  const c = layer.constants;
+  const v = layer.params.values as Record<string, number>;
+  const { points: N, directions: R, rowsPerPoint: V, inputs, outputs } = v;
+  const K = c.ORDER;
+  const collapsed = c.COLLAPSED === 1;
+  const orders = collapsed ? K - 1 : K;
+  const oneHot = c.INPUT === INPUT_ONE_HOT;
+  const tileRows = (c.WORKGROUP_SIZE / c.THREADS_OUTS) * MICRO_TILE;
+  const outputTiles = layer.grid[0];
+  // Words of the input jet a point's multiplied rows load per input coordinate: one per row, but
+  // the first layer with dense tangents sums R tangents into its collapsed top row.
+  const inputWordsPerPoint = oneHot
+    ? 1
+    : c.INPUT === INPUT_DENSE
+      ? 1 + R * orders + (collapsed ? R : 0)
+      : V;
+  const rowsMultiplied = oneHot ? 1 : V;
+  let read = 0;
+  let written = 0;
+  let flops = 0;
+  // Phase 1: every output tile of a point group stages the group's rows, and every row chunk
+  // stages its tile's weights (the tiles' weights add up to W); the bias is added to value rows
+  // as they are stored.
+  for (const group of pointGroupSizes(N, v.pointsPerGroup)) {
+    const rows = group.points * rowsMultiplied;
+    const chunks = Math.ceil(rows / tileRows);
+    read += group.count * outputTiles * group.points * inputWordsPerPoint * inputs;
+    read += group.count * chunks * outputs * inputs;
+    read += group.count * group.points * outputs;
+    written += group.count * rows * outputs;
+    flops += group.count * (2 * rows * inputs * outputs + group.points * outputs);
+    if (c.INPUT === INPUT_DENSE && collapsed) {
+      flops += group.count * outputTiles * group.points * (R - 1) * inputs;
+    }
+  }
+  if (c.ACTIVATION === LINEAR && !oneHot) return wordCost(flops, read, written);
+  // Phase 2, per unit (point, output): z_0, then the direction rows (gathered from W's columns
+  // for one-hot tangents: index, coefficient and weight per slot), then σ's rule on every row.
+  const units = N * outputs;
+  read += units;
+  if (oneHot) {
+    const gathered = R * orders + (collapsed ? R : 0);
+    read += units * 3 * gathered;
+    written += units * (R * orders + (collapsed ? 1 : 0));
+    flops += units * (R * orders + (collapsed ? 2 * R : 0));
+  } else {
+    read += units * (V - 1);
+  }
+  if (c.ACTIVATION !== LINEAR) {
+    written += units * V;
+    const seed = c.ACTIVATION === IDENTITY ? 0 : ACTIVATION_SEED_FLOPS;
+    const rule = R * taylorRuleFlops(c.ACTIVATION, orders, K, collapsed);
+    flops += units * (seed + rule + (collapsed ? 2 : 0));
+  }
+  return wordCost(flops, read, written);
+}
+
+/** jetBoundary.wgsl: b(g(t)) = 1 − |g(t)|² per point and direction, then u = b·m per output. */
+export function boundaryCost(boundary: PlannedDispatch): KernelCost {
+  const c = boundary.constants;
+  const v = boundary.params.values as Record<string, number>;
+  const { points: N, directions: R, rowsPerPoint: V, dim: d, outputs: h } = v;
+  const K = c.ORDER;
+  const collapsed = c.COLLAPSED === 1;
+  const orders = collapsed ? K - 1 : K;
+  const series = (n: number): number => sumOver(n, (k) => 2 * (k + 1));
+  // |x|², then the series of |g(t)|² per direction: one-hot reads index, coefficient and x[index]
+  // per slot; dense reads x and every order's tangent per coordinate.
+  let read = d;
+  let flops = 2 * d;
+  if (c.ONE_HOT === 1) {
+    read += R * K * 3;
+    flops += R * sumOver(K, (k) => 2 + 2 * (k - 1));
+  } else {
+    read += R * d * (1 + K);
+    flops += R * d * series(K);
+  }
+  if (c.SQUARED === 1) flops += R * (series(K) + 2);
+  let written = V;
+  // u = b·m per output: m's rows, b's rows re-read per output and direction, the product series.
+  read += h * (1 + R * 2 * orders + (collapsed ? 2 : 0));
+  written += h * V;
+  flops += h * (1 + R * series(orders) + (collapsed ? 4 + R * 2 * (K - 1) : 0));
+  return wordCost(N * flops, N * read, N * written);
+}
+
+/** Every dispatch of the forward pass `plan` records. */
+export function forwardJetCost(plan: ForwardJetPlan): KernelCost {
+  return sumCosts([
+    ...plan.layers.map(forwardLayerCost),
+    ...(plan.boundary ? [boundaryCost(plan.boundary)] : []),
+  ]);
+}

@@ -1,0 +1,103 @@
+/**
+ * The kernels' cost counts (src/engine/kernelCost.ts's rules) against hand counts of small shapes,
+ * and the scaling laws of the stages a step runs.
+ */
+import { describe, expect, it } from 'vitest';
+import { planBackwardJet } from '../../../src/engine/backwardJet.ts';
+import { backwardStepCost } from '../../../src/engine/backwardJetCost.ts';
+import { type ForwardJetConfig, planForwardJet } from '../../../src/engine/forwardJet.ts';
+import { forwardJetCost, forwardLayerCost } from '../../../src/engine/forwardJetCost.ts';
+import { optimizerCost, planOptimizer } from '../../../src/engine/optimizers.ts';
+import { planBallDraw, pointDrawCost } from '../../../src/random/gpuPointSamplers.ts';
+import { parameterTraffic } from '../../../src/train/enginePlans.ts';
+import { planDivergenceGuard, divergenceCheckCost } from '../../../src/engine/divergenceGuard.ts';
+
+const limits = {
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeWorkgroupsPerDimension: 65535,
+  minUniformBufferOffsetAlignment: 256,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+};
+
+/** One point, one direction of order 1: a 2-row jet (value and tangent). */
+const twoRowJet: ForwardJetConfig = {
+  architecture: { widths: [2, 3, 4, 1], activation: 'tanh', boundary: 'none' },
+  shape: { points: 1, directions: 1, order: 1, structure: 'standard' },
+  tangentKind: 'dense',
+};
+
+describe('forward jet cost', () => {
+  it('counts a tanh layer 3 → 4 of a 2-row jet by hand', () => {
+    const layer = planForwardJet(twoRowJet, limits).layers[1];
+    // Phase 1, one workgroup, one row chunk: 2 rows × 3 inputs, W (4 × 3), the bias on the value
+    // row (4) read; z (2 × 4) written; 2·2·3·4 product FLOPs and 4 bias adds.
+    // Phase 2 per unit (4): z_0 and z_1 read, s_0 and s_1 written; the seed (8) and the rule at
+    // k = 1: s_1 = z_1·D_0 (3 and a divide), D_1 = −(s_0 s_1 + s_1 s_0) (4): 16 FLOPs.
+    expect(forwardLayerCost(layer)).toEqual({
+      flops: 48 + 4 + 4 * 16,
+      bytesRead: 4 * (6 + 12 + 4 + 4 * 2),
+      bytesWritten: 4 * (8 + 4 * 2),
+    });
+  });
+
+  it('grows like d in the one-hot first layer and the boundary (bytes affine in d)', () => {
+    const at = (d: number) =>
+      forwardJetCost(
+        planForwardJet(
+          {
+            architecture: { widths: [d, 32, 32, 1], activation: 'tanh', boundary: 'ball' },
+            shape: { points: 32, directions: 16, order: 2, structure: 'collapsed' },
+            tangentKind: 'oneHot',
+          },
+          limits,
+          { externalInputs: true },
+        ),
+      );
+    const [a, b, c] = [1000, 2000, 3000].map(at);
+    expect(c.bytesRead - b.bytesRead).toBe(b.bytesRead - a.bytesRead);
+    // Per coordinate: x once per output tile (1) and W's 32 weights per row chunk (1) per point
+    // group, and x again for |x|² per point: 32·(1 + 1) + 32 words.
+    expect((b.bytesRead - a.bytesRead) / 1000).toBe(4 * (32 + 32 + 32));
+    expect(c.flops - b.flops).toBe(b.flops - a.flops);
+  });
+});
+
+describe('backward jet cost', () => {
+  it('counts an unsplit weight gradient by hand', () => {
+    const plan = planBackwardJet(twoRowJet, limits);
+    const step = plan.steps.find((s) => s.kind === 'weightGradient' && s.layer === 1);
+    if (!step) throw new Error('no weight gradient of layer 1');
+    // dW (4 × 3) and db (4) over the 2 rows: Z̄ (2 × 4) and A (2 × 3) read once (one tile each
+    // way), 4 × (3 + 1) written, 2·2·4·(3 + 1) FLOPs.
+    expect(backwardStepCost(step)).toEqual({
+      flops: 2 * 2 * 4 * 4,
+      bytesRead: 4 * (8 + 6),
+      bytesWritten: 4 * 16,
+    });
+  });
+});
+
+describe('parameter costs', () => {
+  it('moves parameterTraffic bytes per parameter through the guard and Adam', () => {
+    const P = 10_000;
+    const adam = optimizerCost(planOptimizer({ kind: 'adam', parameterCount: P }, limits));
+    const guard = divergenceCheckCost(planDivergenceGuard({ gradientCount: P }, limits));
+    const traffic = parameterTraffic('adam', true, limits);
+    expect(adam.bytesRead + adam.bytesWritten).toBe(
+      P * (traffic.optimizer.read + traffic.optimizer.written),
+    );
+    // The guard reads g once; its records and result add a few words per 1 024 elements.
+    expect(guard.bytesRead / P).toBeCloseTo(traffic.guard, 1);
+  });
+});
+
+describe('point draw cost', () => {
+  it('writes N·d floats and grows like N·d', () => {
+    const cost = (d: number, N: number) =>
+      pointDrawCost(planBallDraw(d, 'radius-uniform', N, { seed: 0 }));
+    expect(cost(100, 32).bytesWritten).toBe(4 * 32 * 100);
+    expect(cost(200, 64).bytesWritten).toBe(4 * cost(100, 32).bytesWritten);
+    expect(cost(100, 32).bytesRead).toBe(4);
+  });
+});
