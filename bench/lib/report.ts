@@ -235,7 +235,7 @@ export function buildReport(
     'npm run bench              # all of the below, then the report (about 15–20 minutes on SwiftShader)',
     'npm run bench:kernels      # jet kernels vs plain matmul → bench/results/jetKernels-<adapter>.{json,md}',
     'npm run bench:scaling      # it/s and memory vs d → bench/results/scaling-<adapter>.json [--budget-s N]',
-    'npm run bench:breakdown    # the stages of a training step at d = 100 / 10K / 100K → stepBreakdown-<adapter>.json',
+    'npm run bench:breakdown    # the stages of a training step at d = 100 / 10K / 100K (--dims), FLOPs and bytes each, [--bandwidth GB/s --fp32 TFLOP/s] a predicted roofline time → stepBreakdown-<adapter>.json',
     'npm run bench:high-order   # biharmonic, diagonal, KdV / KP / g-KdV → highOrder-<adapter>.json [--budget-s N]',
     'npm run bench:gpinn        # gPINN vs the plain loss at equal steps, two-body Allen–Cahn → gpinn-<adapter>.json',
     'npm run bench:peer         # vs TensorFlow.js in Chromium (bench.html) → peer-<adapter>.json [--budget-s N]',
