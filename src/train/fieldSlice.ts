@@ -2,20 +2,48 @@
  * A 2-D slice through the unit ball of a ball problem: coordinates i and j vary over a square
  * grid, every other coordinate is 0. The network u_θ, the exact u* and the PDE residual of u_θ
  * (exact operator) are evaluated on the GPU at the grid cells inside the ball, for the dashboard's
- * field views. The grid is fixed for the slice's life, so its points are computed on the CPU and
- * uploaded once; each evaluation records one forward pass, one u* dispatch and the residual's
- * passes, and reads the three back. CollocationResidual does the residual at a training step's
- * own collocation points, for the residual-against-radius view.
+ * field views. The points go through in batches: each batch is written from the CPU, then one
+ * submit records its forward pass, u* dispatch and residual passes and copies the three results
+ * into buffers of the whole grid, which are read back once. CollocationResidual does the residual
+ * at a training step's own collocation points, for the residual-against-radius view. Both are
+ * planned before they are built (planFieldSlice, planCollocationResidual), like the trainer's
+ * parts, so the page's memory estimate counts them.
  */
-import { ForwardJet } from '../engine/forwardJet.ts';
+import { ForwardJet, type ForwardJetConfig } from '../engine/forwardJet.ts';
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import { readFloat32 } from '../gpu/gpuMemory.ts';
+import type { MlpArchitecture } from '../jet/mlp.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
-import { GpuPointSamplers, type PointDraw } from '../random/gpuPointSamplers.ts';
+import {
+  GpuPointSamplers,
+  planBallDraw,
+  type PointDraw,
+  type PointDrawPlan,
+} from '../random/gpuPointSamplers.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
-import { BallExactAtPoints } from './ballExactAtPoints.ts';
-import { ExactResidual } from './exactResidual.ts';
-import { pdeOf } from './options.ts';
+import {
+  BallExactAtPoints,
+  type ExactAtPointsPlan,
+  planExactAtPoints,
+} from './ballExactAtPoints.ts';
+import { type EngineLimits, forwardJetBuffers } from './enginePlans.ts';
+import { ExactResidual, type ExactResidualPlan, planExactResidual } from './exactResidual.ts';
+import { pdeOf, type TrainingOptions } from './options.ts';
 import type { Trainer } from './trainer.ts';
+import { valueJetConfig } from './valueJet.ts';
+
+/**
+ * Bytes of slice points on the GPU at once. Every coordinate of a slice point but two is 0, so
+ * the whole grid at full d would hold two numbers in every d floats: the 1 804 inside cells of a
+ * 48 × 48 grid are 1 804·d·4 bytes, 722 MB at d = 10⁵ (about what a 2 000-point test set holds).
+ * In batches of this size the slice holds 4 MiB of points at any d, for one submit per batch
+ * (181 at d = 10⁵, one up to d = 581).
+ */
+export const SLICE_BATCH_BYTES = 4 * 2 ** 20;
+
+/** What the buffers of the slice's and the collocation view's parts are labelled after. */
+const sliceLabel = 'slice';
+const collocationLabel = 'collocation view';
 
 export interface FieldSliceOptions {
   /** The coordinate along the horizontal axis (0-based, < d). */
@@ -55,20 +83,112 @@ export function insideCells(resolution: number): Uint8Array {
   return inside;
 }
 
-/** The d-dimensional points of the inside cells, in grid order, count × d row-major. */
-export function slicePoints(d: number, options: FieldSliceOptions): Float32Array {
+/** Cells inside the ball on a resolution × resolution grid: the points a slice evaluates. */
+export function insideCount(resolution: number): number {
+  return insideCells(resolution).reduce((sum, v) => sum + v, 0);
+}
+
+/**
+ * The d-dimensional points of inside cells first, first + 1, … (grid order), at most `count` of
+ * them (default all), count × d row-major.
+ */
+export function slicePoints(
+  d: number,
+  options: FieldSliceOptions,
+  first = 0,
+  count = Infinity,
+): Float32Array {
   const { i, j, resolution } = options;
   const inside = insideCells(resolution);
-  const count = inside.reduce((sum, v) => sum + v, 0);
-  const points = new Float32Array(count * d);
-  let p = 0;
+  const n = Math.max(0, Math.min(count, insideCount(resolution) - first));
+  const points = new Float32Array(n * d);
+  let p = -first;
   inside.forEach((isInside, cell) => {
     if (!isInside) return;
-    points[p * d + i] = cellCentre(cell % resolution, resolution);
-    points[p * d + j] = cellCentre(Math.floor(cell / resolution), resolution);
+    if (p >= 0 && p < n) {
+      points[p * d + i] = cellCentre(cell % resolution, resolution);
+      points[p * d + j] = cellCentre(Math.floor(cell / resolution), resolution);
+    }
     p++;
   });
   return points;
+}
+
+/** A slice of `resolution` cells per side, from the problem, the network and the limits alone. */
+export interface FieldSlicePlan {
+  /** Inside cells: the points evaluated. */
+  readonly count: number;
+  /** Points per batch (every batch but the last is full). */
+  readonly batch: number;
+  readonly forward: ForwardJetConfig;
+  readonly exact: ExactAtPointsPlan;
+  readonly residual: ExactResidualPlan;
+  readonly named: {
+    readonly points: PlannedBuffer;
+    readonly index: PlannedBuffer;
+    readonly coefficient: PlannedBuffer;
+    /** The whole grid's results: the forward pass's rows (value, zero coefficient), u*, r. */
+    readonly rows: PlannedBuffer;
+    readonly exact: PlannedBuffer;
+    readonly residual: PlannedBuffer;
+  };
+  /** Every buffer `FieldSlice.create` allocates, its forward pass's and residual's included. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+export function planFieldSlice(
+  pde: BallPdeEntry,
+  architecture: MlpArchitecture,
+  resolution: number,
+  limits: EngineLimits,
+  batchBytes = SLICE_BATCH_BYTES,
+): FieldSlicePlan {
+  const d = architecture.widths[0];
+  const count = insideCount(resolution);
+  const batch = Math.max(1, Math.min(count, Math.floor(batchBytes / (4 * d))));
+  const named = {
+    points: storageBuffer('slice points', batch * d * 4),
+    // Values only: one jet of order 1 with a zero tangent (index −1) per point.
+    index: storageBuffer('slice tangent index', batch * 4),
+    coefficient: storageBuffer('slice tangent coefficient', batch * 4),
+    rows: storageBuffer('slice grid rows', count * 2 * 4),
+    exact: storageBuffer('slice grid u*', count * 4),
+    residual: storageBuffer('slice grid residual', count * 4),
+  };
+  const forward = valueJetConfig(architecture, batch);
+  const exact = planExactAtPoints(pde, d, batch, sliceLabel);
+  const residual = planExactResidual(
+    pde,
+    architecture,
+    { count: batch, label: sliceLabel },
+    limits,
+  );
+  return {
+    count,
+    batch,
+    forward,
+    exact,
+    residual,
+    named,
+    buffers: [
+      named.points,
+      named.index,
+      named.coefficient,
+      ...forwardJetBuffers(forward, true, limits),
+      ...exact.buffers,
+      ...residual.buffers,
+      named.rows,
+      named.exact,
+      named.residual,
+    ],
+  };
+}
+
+/** The whole grid's result buffers, filled batch by batch. */
+interface SliceResults {
+  rows: GPUBuffer;
+  exact: GPUBuffer;
+  residual: GPUBuffer;
 }
 
 export class FieldSlice {
@@ -76,18 +196,25 @@ export class FieldSlice {
     private readonly trainer: Trainer,
     readonly options: FieldSliceOptions,
     readonly inside: Uint8Array,
-    private readonly count: number,
+    private readonly plan: FieldSlicePlan,
+    private readonly points: GPUBuffer,
     private readonly forward: ForwardJet,
     private readonly exact: BallExactAtPoints,
     private readonly residual: ExactResidual,
+    private readonly results: SliceResults,
     private readonly owned: GPUBuffer[],
   ) {}
 
   /**
    * Builds the slice's kernels on the trainer's memory, bound to its parameter buffer; evaluate
-   * only between the trainer's train() calls, which write that buffer.
+   * only between the trainer's train() calls, which write that buffer. `batchBytes` bounds the
+   * points on the GPU at once (planFieldSlice).
    */
-  static async create(trainer: Trainer, options: FieldSliceOptions): Promise<FieldSlice> {
+  static async create(
+    trainer: Trainer,
+    options: FieldSliceOptions,
+    batchBytes = SLICE_BATCH_BYTES,
+  ): Promise<FieldSlice> {
     const pde = ballPdeOf(trainer);
     const d = trainer.options.dimension;
     const { i, j, resolution } = options;
@@ -100,76 +227,106 @@ export class FieldSlice {
     if (!Number.isInteger(resolution) || resolution < 2) {
       throw new RangeError(`the slice's resolution must be an integer ≥ 2, got ${resolution}`);
     }
-    return FieldSlice.build(trainer, pde, options);
+    const limits = trainer.memory.device.limits;
+    return FieldSlice.build(
+      trainer,
+      pde,
+      options,
+      planFieldSlice(pde, trainer.architecture, resolution, limits, batchBytes),
+    );
   }
 
   private static async build(
     trainer: Trainer,
     pde: BallPdeEntry,
     options: FieldSliceOptions,
+    plan: FieldSlicePlan,
   ): Promise<FieldSlice> {
     const memory = trainer.memory;
     const d = trainer.options.dimension;
-    const inside = insideCells(options.resolution);
-    const points = slicePoints(d, options);
-    const count = points.length / d;
+    const { named, batch } = plan;
     const owned: GPUBuffer[] = [];
+    const allocate = (planned: PlannedBuffer) => {
+      const buffer = memory.create(planned.label, planned.bytes);
+      owned.push(buffer);
+      return buffer;
+    };
+    const destroyers: (() => void)[] = [];
     try {
-      const x = memory.createFrom('slice points', points);
-      owned.push(x);
-      // Values only: one jet of order 1 with a zero tangent (index −1) per point.
-      const index = memory.createFrom('slice tangent index', new Int32Array(count).fill(-1));
+      const x = allocate(named.points);
+      const index = memory.createFrom(named.index.label, new Int32Array(batch).fill(-1));
       owned.push(index);
-      const coefficient = memory.create('slice tangent coefficient', count * 4);
-      owned.push(coefficient);
-      const forward = await ForwardJet.create(
-        memory,
-        {
-          architecture: trainer.architecture,
-          shape: { points: count, directions: 1, order: 1, structure: 'standard' },
-          tangentKind: 'oneHot',
-        },
-        trainer.parameterBuffer,
-        { x, tangents: coefficient, tangentIndex: index },
+      const coefficient = allocate(named.coefficient);
+      const forward = await ForwardJet.create(memory, plan.forward, trainer.parameterBuffer, {
+        x,
+        tangents: coefficient,
+        tangentIndex: index,
+      });
+      destroyers.push(() => forward.destroy());
+      const exact = await BallExactAtPoints.create(memory, pde, d, trainer.options.seed, {
+        buffer: x,
+        count: batch,
+        label: sliceLabel,
+      });
+      destroyers.push(() => exact.destroy());
+      const residual = await ExactResidual.create(trainer, pde, {
+        buffer: x,
+        count: batch,
+        label: sliceLabel,
+      });
+      destroyers.push(() => residual.destroy());
+      const results = {
+        rows: allocate(named.rows),
+        exact: allocate(named.exact),
+        residual: allocate(named.residual),
+      };
+      const inside = insideCells(options.resolution);
+      return new FieldSlice(
+        trainer,
+        options,
+        inside,
+        plan,
+        x,
+        forward,
+        exact,
+        residual,
+        results,
+        owned,
       );
-      let exact: BallExactAtPoints | null = null;
-      try {
-        exact = await BallExactAtPoints.create(memory, pde, d, trainer.options.seed, {
-          buffer: x,
-          count,
-          label: 'slice',
-        });
-        const residual = await ExactResidual.create(trainer, pde, {
-          buffer: x,
-          count,
-          label: 'slice',
-        });
-        return new FieldSlice(trainer, options, inside, count, forward, exact, residual, owned);
-      } catch (error) {
-        forward.destroy();
-        exact?.destroy();
-        throw error;
-      }
     } catch (error) {
+      for (const destroy of destroyers) destroy();
       for (const buffer of owned) memory.destroy(buffer);
       throw error;
     }
   }
 
-  /** u_θ with the trainer's current parameters and u* on the grid (awaits the readbacks). */
+  /** u_θ with the trainer's current parameters, u* and r on the grid (awaits the readbacks). */
   async evaluate(): Promise<FieldValues> {
-    const device = this.trainer.memory.device;
-    const encoder = device.createCommandEncoder({ label: 'field slice' });
-    const pass = encoder.beginComputePass({ label: 'slice u*' });
-    this.exact.record(pass);
-    pass.end();
-    this.forward.encode(encoder);
-    this.residual.encode(encoder);
-    device.queue.submit([encoder.finish()]);
+    const memory = this.trainer.memory;
+    const device = memory.device;
+    const d = this.trainer.options.dimension;
+    const { count, batch } = this.plan;
+    for (let first = 0; first < count; first += batch) {
+      // A short last batch leaves the previous batch's points in the tail: their results are
+      // computed and not copied out. writeBuffer is ordered before the submit that follows it.
+      const n = Math.min(batch, count - first);
+      memory.write(this.points, slicePoints(d, this.options, first, n));
+      const encoder = device.createCommandEncoder({ label: 'field slice' });
+      const pass = encoder.beginComputePass({ label: 'slice u*' });
+      this.exact.record(pass);
+      pass.end();
+      this.forward.encode(encoder);
+      this.residual.encode(encoder);
+      const { rows, exact, residual } = this.results;
+      encoder.copyBufferToBuffer(this.forward.buffers.output, 0, rows, first * 8, n * 8);
+      encoder.copyBufferToBuffer(this.exact.exact, 0, exact, first * 4, n * 4);
+      encoder.copyBufferToBuffer(this.residual.residual, 0, residual, first * 4, n * 4);
+      device.queue.submit([encoder.finish()]);
+    }
     const [rows, exact, residual] = await Promise.all([
-      readFloat32(device, this.forward.buffers.output, this.count * 2),
-      readFloat32(device, this.exact.exact, this.count),
-      readFloat32(device, this.residual.residual, this.count),
+      readFloat32(device, this.results.rows, count * 2),
+      readFloat32(device, this.results.exact, count),
+      readFloat32(device, this.results.residual, count),
     ]);
     const cells = this.inside.length;
     const values: FieldValues = {
@@ -216,6 +373,34 @@ export interface CollocationValues {
   residual: Float32Array;
 }
 
+/** The residual-against-radius view, from the options and the network alone. */
+export interface CollocationResidualPlan {
+  readonly counter: PlannedBuffer;
+  readonly draw: PointDrawPlan;
+  readonly residual: ExactResidualPlan;
+  /** Every buffer `CollocationResidual.create` allocates. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
+export function planCollocationResidual(
+  pde: BallPdeEntry,
+  options: Pick<TrainingOptions, 'dimension' | 'sampler' | 'points' | 'seed'>,
+  architecture: MlpArchitecture,
+  limits: EngineLimits,
+): CollocationResidualPlan {
+  const { dimension, sampler, points, seed } = options;
+  const counter = storageBuffer('residual view step counter', 4);
+  // The trainer's law, count and seed on the trainer's stream: step s gives step s's points.
+  const draw = planBallDraw(dimension, sampler, points, { seed });
+  const residual = planExactResidual(
+    pde,
+    architecture,
+    { count: points, label: collocationLabel },
+    limits,
+  );
+  return { counter, draw, residual, buffers: [counter, ...draw.buffers, ...residual.buffers] };
+}
+
 /**
  * The exact residual at the collocation points of a training step: the trainer's own sampler
  * law, seed and count, with a step counter of its own, so the points of step s are the very
@@ -231,17 +416,22 @@ export class CollocationResidual {
 
   static async create(trainer: Trainer): Promise<CollocationResidual> {
     const pde = ballPdeOf(trainer);
-    const { dimension, sampler, points, seed } = trainer.options;
     const memory = trainer.memory;
-    const counter = new GpuStepCounter(memory, 'residual view step counter');
+    const plan = planCollocationResidual(
+      pde,
+      trainer.options,
+      trainer.architecture,
+      memory.device.limits,
+    );
+    const counter = new GpuStepCounter(memory, plan.counter.label);
     let draw: PointDraw | null = null;
     try {
       const samplers = await GpuPointSamplers.create(memory.device);
-      draw = samplers.ball(memory, dimension, sampler, points, { seed }, counter.buffer);
+      draw = samplers.prepare(memory, counter.buffer, plan.draw);
       const residual = await ExactResidual.create(trainer, pde, {
         buffer: draw.points,
-        count: points,
-        label: 'collocation view',
+        count: plan.draw.points,
+        label: collocationLabel,
       });
       return new CollocationResidual(trainer, counter, draw, residual);
     } catch (error) {

@@ -7,13 +7,15 @@
  * the GPU's numbers and the float64 reference's (`referenceInspection`) come in one shape and can
  * be compared layer by layer.
  */
-import { ForwardJet, MAX_JET_ORDER } from '../engine/forwardJet.ts';
+import { ForwardJet, type ForwardJetConfig, MAX_JET_ORDER } from '../engine/forwardJet.ts';
 import { type JetShape, layerElements } from '../engine/jetLayout.ts';
+import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import { readFloat32 } from '../gpu/gpuMemory.ts';
 import type { AnyMlpParameters, MlpArchitecture } from '../jet/mlp.ts';
 import { referenceForwardJet } from '../jet/referenceJet.ts';
 import { factorial } from '../jet/series.ts';
 import { curveJet, type JetInput } from '../jet/vectorJet.ts';
+import { type EngineLimits, forwardJetBuffers } from './enginePlans.ts';
 import { pdeOf, type TrainingOptions } from './options.ts';
 import type { Trainer } from './trainer.ts';
 
@@ -95,6 +97,27 @@ export function inspectionPoint(options: TrainingOptions, radius: number): Float
   return point;
 }
 
+/** The inspected pass: one point, one jet of order K, dense tangents (any v_1..v_K). */
+function inspectionConfig(architecture: MlpArchitecture, order: number): ForwardJetConfig {
+  if (!Number.isInteger(order) || order < 1 || order > MAX_JET_ORDER) {
+    throw new RangeError(`the inspected jet's order must be in 1..${MAX_JET_ORDER}, got ${order}`);
+  }
+  return {
+    architecture,
+    shape: { points: 1, directions: 1, order, structure: 'standard' },
+    tangentKind: 'dense',
+  };
+}
+
+/** Every buffer `JetInspection.create` allocates for jets of order K. */
+export function planJetInspection(
+  architecture: MlpArchitecture,
+  order: number,
+  limits: EngineLimits,
+): readonly PlannedBuffer[] {
+  return forwardJetBuffers(inspectionConfig(architecture, order), false, limits);
+}
+
 /**
  * A one-point, one-jet forward pass of order K on a trainer's parameters. Build it once per
  * trainer and order; `inspect` only between the trainer's train() calls, which write the
@@ -107,18 +130,9 @@ export class JetInspection {
   ) {}
 
   static async create(trainer: Trainer, order: number): Promise<JetInspection> {
-    if (!Number.isInteger(order) || order < 1 || order > MAX_JET_ORDER) {
-      throw new RangeError(
-        `the inspected jet's order must be in 1..${MAX_JET_ORDER}, got ${order}`,
-      );
-    }
     const forward = await ForwardJet.create(
       trainer.memory,
-      {
-        architecture: trainer.architecture,
-        shape: { points: 1, directions: 1, order, structure: 'standard' },
-        tangentKind: 'dense',
-      },
+      inspectionConfig(trainer.architecture, order),
       trainer.parameterBuffer,
     );
     return new JetInspection(trainer, forward);

@@ -113,8 +113,7 @@ export function estimateMemory(
   limits: Partial<TrainingLimits> = {},
 ): MemoryEstimate {
   const { parts, failures, batch } = planTrainingParts(options, {
-    ...DEFAULT_TRAINING_LIMITS,
-    ...definedLimits(limits),
+    ...completeLimits(limits),
     maxStorageBufferBindingSize,
   });
   const planned = [...parts.flatMap((p) => p.buffers), ...parts.flatMap((p) => p.firstStep)];
@@ -133,12 +132,15 @@ export function estimateMemory(
   };
 }
 
-/** The plan limits among `limits` (MemoryLimits may carry a few, or none). */
-function definedLimits(limits: Partial<TrainingLimits>): Partial<TrainingLimits> {
+/** The plan limits among `limits` (MemoryLimits may carry a few, or none), defaults for the rest. */
+export function completeLimits(limits: Partial<TrainingLimits>): TrainingLimits {
   const keys = Object.keys(DEFAULT_TRAINING_LIMITS) as (keyof TrainingLimits)[];
-  return Object.fromEntries(
-    keys.filter((k) => typeof limits[k] === 'number').map((k) => [k, limits[k]]),
-  );
+  return {
+    ...DEFAULT_TRAINING_LIMITS,
+    ...Object.fromEntries(
+      keys.filter((k) => typeof limits[k] === 'number').map((k) => [k, limits[k]]),
+    ),
+  };
 }
 
 export function formatBytes(bytes: number): string {
@@ -190,24 +192,25 @@ export function fitsMemory(options: MemorySizing, limits: MemoryLimits): boolean
 }
 
 /**
- * The largest value of one integer setting in [1, ceiling] with which the run fits, everything
- * else unchanged; 0 when even 1 does not fit. Every estimate grows with each of these settings,
- * so a bisection finds it.
+ * The largest value of one integer setting in [1, ceiling] with which the run fits (`fits`: the
+ * run alone by default; the dashboard adds its views), everything else unchanged; 0 when even 1
+ * does not fit. Every estimate grows with each of these settings, so a bisection finds it.
  */
 export function largestFitting(
   options: MemorySizing,
   limits: MemoryLimits,
   setting: 'dimension' | 'jetsPerPoint' | 'width' | 'points',
   ceiling: number,
+  fits: (options: MemorySizing) => boolean = (o) => fitsMemory(o, limits),
 ): number {
-  const fits = (value: number) => fitsMemory({ ...options, [setting]: value }, limits);
-  if (fits(ceiling)) return ceiling;
-  if (!fits(1)) return 0;
+  const fitsAt = (value: number) => fits({ ...options, [setting]: value });
+  if (fitsAt(ceiling)) return ceiling;
+  if (!fitsAt(1)) return 0;
   let low = 1;
   let high = ceiling;
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
-    if (fits(middle)) low = middle;
+    if (fitsAt(middle)) low = middle;
     else high = middle;
   }
   return low;

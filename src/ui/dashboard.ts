@@ -7,6 +7,7 @@ import { parseModel } from '../engine/modelFile.ts';
 import { serializeSafetensorsModel } from '../engine/safetensorsModel.ts';
 import type { GpuContext } from '../gpu/acquireDevice.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
+import { trainingLimitsOf } from '../train/trainingPlan.ts';
 import { type ControlValues, Controls } from './controls.ts';
 import {
   changeBetween,
@@ -20,8 +21,10 @@ import { downloadFile } from './downloads.ts';
 import { FieldViews } from './fieldViews.ts';
 import {
   type BufferLimits,
-  estimateMemory,
+  estimatePageMemory,
   formatBytes,
+  heldBytes,
+  leftOutText,
   maxDimension,
   memoryRefusal,
 } from './memoryEstimate.ts';
@@ -35,6 +38,7 @@ import { type Hideable, optionsFromQuery, optionsToQuery } from './urlState.ts';
 import { applyClassroomMode } from './classroomMode.ts';
 import { MAX_MODEL_FILE_BYTES, planImportFile } from './modelImport.ts';
 import './pageGlobals.ts';
+import type { ViewName } from './viewPlans.ts';
 
 /** The run from the link, or the defaults (with the reasons) when the link cannot be used. */
 function initialPlan(limits: BufferLimits): {
@@ -86,8 +90,11 @@ export class Dashboard {
     private readonly gpu: GpuContext,
     acquire: () => Promise<GpuContext>,
   ) {
-    const { maxStorageBufferBindingSize, maxBufferSize } = gpu.device.limits;
-    this.limits = { maxStorageBufferBindingSize, maxBufferSize };
+    // All the limits the plans read: the test set's batch, for one, grows with the binding size.
+    this.limits = {
+      ...trainingLimitsOf(gpu.device.limits),
+      maxBufferSize: gpu.device.limits.maxBufferSize,
+    };
     const { plan, hidden, problems } = initialPlan(this.limits);
     this.hidden = hidden;
     applyClassroomMode(hidden);
@@ -142,12 +149,16 @@ export class Dashboard {
     if (!isBoxProblem(options.pde)) {
       this.controls.setDimensionMax(maxDimension(options, this.limits));
     }
-    const estimate = estimateMemory(options);
+    const estimate = estimatePageMemory(options, this.limits);
     const refusal = memoryRefusal(estimate, this.limits);
+    const { run, views } = estimate;
+    const viewText = views.map((v) => `${v.name} ${formatBytes(v.bytes)}`).join(', ');
     this.setMemoryText(
       refusal ??
-        `About ${formatBytes(estimate.totalBytes)} of GPU memory: ${estimate.jets} jets of ` +
-          `order ${estimate.order} per point, ${estimate.rowsPerPoint} rows each.`,
+        `About ${formatBytes(estimate.totalBytes)} of GPU memory: the run ` +
+          `${formatBytes(run.totalBytes)} (${run.jets} jets of order ${run.order} per point, ` +
+          `${run.rowsPerPoint} rows each)${viewText ? ` and its views once drawn (${viewText})` : ''}. ` +
+          `${leftOutText(estimate)}.`,
       refusal !== null,
     );
   }
@@ -307,11 +318,18 @@ export class Dashboard {
       this.run,
       this.run.context?.adapter ?? this.gpu.adapter,
       Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize),
+      this.drawnViews(),
     );
     this.charts.render(this.run.history, this.run.step, this.run.plan.pde.metric);
     this.fields.update();
     this.teachingPanels.update();
     this.publish();
+  }
+
+  /** The views whose buffers the run holds now. */
+  private drawnViews(): ViewName[] {
+    // The run's callback may publish before the constructor has made the views.
+    return [...(this.fields?.drawnViews() ?? []), ...(this.teachingPanels?.drawnViews() ?? [])];
   }
 
   /** Refreshes window.jetpinn.run (see runSnapshot.ts). */
@@ -332,7 +350,8 @@ export class Dashboard {
       divergedAt: history.divergedAt,
       builds: this.run.builds,
       memoryBytes: this.run.memoryBytes,
-      estimatedMemoryBytes: this.run.plan.memory.totalBytes,
+      estimatedMemoryBytes: heldBytes(this.run.plan.memory, this.drawnViews()),
+      estimatedMemoryWithViewsBytes: this.run.plan.memory.totalBytes,
       iterationsPerSecond: this.run.iterationsPerSecond,
       lossChartPoints: this.charts.lossPoints,
       memorySamples: history.memory.map((m) => ({ ...m })),

@@ -17,9 +17,8 @@ import { Heatmap } from './charts/heatmap.ts';
 import { ScatterChart } from './charts/scatterChart.ts';
 import { element } from './dom.ts';
 import type { RunController } from './runController.ts';
+import { FIELD_RESOLUTION as resolution, type ViewName } from './viewPlans.ts';
 
-/** Cells per side of the slice's grid. */
-const resolution = 48;
 /** While training, the views refresh once this many steps have passed since the last refresh. */
 const refreshEvery = 200;
 
@@ -144,6 +143,16 @@ export class FieldViews {
     const since =
       this.snapshot.step === null || this.run.step < this.snapshot.step ? 0 : this.snapshot.step;
     if (this.run.state === 'running' && this.run.step - since >= refreshEvery) void this.refresh();
+  }
+
+  /** The views whose buffers the current run holds: those built on its trainer. */
+  drawnViews(): ViewName[] {
+    const views: ViewName[] = [];
+    if (this.slice && this.run.isCurrent(this.sliceTrainer)) views.push('field slice');
+    if (this.collocation && this.run.isCurrent(this.collocationTrainer)) {
+      views.push('residual view');
+    }
+    return views;
   }
 
   /** Evaluates the slice between chunks and redraws the three views. */

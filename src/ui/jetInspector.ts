@@ -139,6 +139,11 @@ export class JetInspector {
     return this.element.open;
   }
 
+  /** Whether the current run holds the inspection's buffers (built on its trainer). */
+  get drawn(): boolean {
+    return this.inspection !== null && this.run.isCurrent(this.inspectionTrainer);
+  }
+
   /** Inspects the jet on the current weights (between training chunks) and redraws. */
   readonly refresh = coalesced(async () => {
     try {

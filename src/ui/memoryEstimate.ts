@@ -1,9 +1,15 @@
 /**
  * The dashboard's view of the memory check (src/train/memoryBudget.ts): what a setting costs as
- * the sliders move, the refusal the page shows, and the top of the dimension slider.
+ * the sliders move, the refusal the page shows, and the top of the dimension slider. The page
+ * holds more than the run: the views it draws (viewPlans.ts) allocate on the run's memory, so
+ * its estimate is the run's training plan plus the views' plans, both with the device's limits
+ * (the test set's batch, for one, grows with maxStorageBufferBindingSize).
  */
+import { allocatedBytes, largestPlanned } from '../gpu/bufferPlan.ts';
 import { findPde } from '../pdes/index.ts';
 import {
+  completeLimits,
+  DEFAULT_MEMORY_BUDGET_BYTES,
   estimateMemory,
   formatBytes,
   largestFitting,
@@ -12,21 +18,97 @@ import {
   type MemorySizing,
   memoryProblem,
 } from '../train/memoryBudget.ts';
+import { planViews, type ViewFailure, type ViewName, type ViewPlan } from './viewPlans.ts';
 
-export { estimateMemory, formatBytes, type MemoryEstimate };
+export { formatBytes, type MemoryEstimate };
 export type BufferLimits = MemoryLimits;
 
-/** Why the device cannot hold this run, or null when it fits. */
-export function memoryRefusal(estimate: MemoryEstimate, limits: BufferLimits): string | null {
-  const problem = memoryProblem(estimate, limits);
+export interface PageMemoryEstimate {
+  /** The run's own buffers: what Trainer.create and its first step allocate. */
+  readonly run: MemoryEstimate;
+  /** The views the page can draw for the run, each allocated when first drawn. */
+  readonly views: readonly ViewPlan[];
+  /** Views that cannot be built for this run, and why: neither counted nor drawn. */
+  readonly leftOut: readonly ViewFailure[];
+  /** The run and every view drawn: what the memory check and the slider count. */
+  readonly totalBytes: number;
+  /** The largest single buffer of the run and its views. */
+  readonly largestBytes: number;
+}
+
+/** The largest single buffer the device takes: it must fit both a buffer and a storage binding. */
+function bufferLimit(limits: BufferLimits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
+/** The run `options` describes and its views, on a device with `limits`. */
+export function estimatePageMemory(
+  options: MemorySizing,
+  limits: BufferLimits,
+): PageMemoryEstimate {
+  const run = estimateMemory(options, limits.maxStorageBufferBindingSize, limits);
+  const planned = planViews(options, completeLimits(limits));
+  const views: ViewPlan[] = [];
+  const leftOut = [...planned.failures];
+  for (const view of planned.views) {
+    const largest = largestPlanned(view.buffers);
+    if (largest && largest.bytes > bufferLimit(limits)) {
+      leftOut.push({
+        name: view.name,
+        reason:
+          `its ${largest.label} needs ${formatBytes(largest.bytes)} in one buffer, more than ` +
+          `the device's ${formatBytes(bufferLimit(limits))}`,
+      });
+    } else {
+      views.push(view);
+    }
+  }
+  const viewBytes = views.reduce((sum, view) => sum + view.bytes, 0);
+  const largestBytes = Math.max(
+    run.largest.bytes,
+    ...views.flatMap((view) => view.buffers.map((b) => allocatedBytes(b.bytes))),
+  );
+  return { run, views, leftOut, totalBytes: run.totalBytes + viewBytes, largestBytes };
+}
+
+/**
+ * What the page holds with the views `drawn` built: the run and those views. The page's "GPU
+ * memory in use" is measured against this, so it matches before and after a view is drawn.
+ */
+export function heldBytes(estimate: PageMemoryEstimate, drawn: readonly ViewName[]): number {
+  const views = estimate.views.filter((view) => drawn.includes(view.name));
+  return views.reduce((sum, view) => sum + view.bytes, estimate.run.totalBytes);
+}
+
+/** Why the device cannot hold this run and its views, or null when it fits. */
+export function memoryRefusal(estimate: PageMemoryEstimate, limits: BufferLimits): string | null {
+  const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
+  const problem =
+    memoryProblem(estimate.run, limits) ??
+    (estimate.totalBytes > budget
+      ? `the run and its views need about ${formatBytes(estimate.totalBytes)} of GPU memory ` +
+        `in all (the run ${formatBytes(estimate.run.totalBytes)}), over the budget of ` +
+        formatBytes(budget)
+      : null);
   return problem === null
     ? null
     : `too large for this GPU: ${problem}. Lower d, the points, the width or the jets per point.`;
 }
 
+/** What the estimate leaves out, said plainly: the views that cannot be built, the transient. */
+export function leftOutText(estimate: PageMemoryEstimate): string {
+  const views = estimate.leftOut.map(
+    (view) => `the ${view.name} (cannot be built: ${view.reason})`,
+  );
+  const transient = 'the estimator panel’s sampling passes, freed once it has drawn';
+  return `Not counted: ${[...views, transient].join('; ')}`;
+}
+
 /**
- * The largest d the device holds with the rest of the setup and the cheapest estimator the PDE
- * has (sparse jets; Gaussian for the biharmonic): the top of the dimension slider.
+ * The largest d the device holds with the rest of the setup, its views and the cheapest
+ * estimator the PDE has (sparse jets; Gaussian for the biharmonic): the top of the dimension
+ * slider. A view that cannot be built past some d drops out of the sum there; the bisection
+ * still lands on a d that fits.
  */
 export function maxDimension(
   options: MemorySizing,
@@ -34,5 +116,7 @@ export function maxDimension(
   ceiling = 10_000_000,
 ): number {
   const estimator = findPde(options.pde).operator === 'biharmonic' ? 'gaussian' : 'sparse';
-  return Math.max(2, largestFitting({ ...options, estimator }, limits, 'dimension', ceiling));
+  const fits = (candidate: MemorySizing) =>
+    memoryRefusal(estimatePageMemory(candidate, limits), limits) === null;
+  return Math.max(2, largestFitting({ ...options, estimator }, limits, 'dimension', ceiling, fits));
 }

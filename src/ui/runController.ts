@@ -102,6 +102,11 @@ export class RunController {
     return this.resilient?.snapshotStep ?? 0;
   }
 
+  /** Whether `trainer` is the current run's: a view built on an older one holds nothing now. */
+  isCurrent(trainer: Trainer | null): boolean {
+    return trainer !== null && trainer === this.trainer;
+  }
+
   /** Bytes of GPU buffers the current trainer holds. */
   get memoryBytes(): number {
     return this.trainer?.memoryBytes ?? 0;

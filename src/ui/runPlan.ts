@@ -1,6 +1,6 @@
 /**
  * Everything checked before a trainer is built: the options validate, the PDE runs here, the
- * device can hold the run, and the PDE has the chosen estimator. A refused plan carries a message
+ * device can hold the run and the views the page draws of it, and the PDE has the chosen estimator. A refused plan carries a message
  * for the page; nothing has been allocated yet, so the current run is untouched.
  */
 import type { JetOperator } from '../operators/operator.ts';
@@ -9,9 +9,9 @@ import { resolveTrainingOptions, type TrainingOptions } from '../train/options.t
 import { type DashboardPdeEntry, dashboardPdes, validationProblem } from './dashboardOptions.ts';
 import {
   type BufferLimits,
-  estimateMemory,
-  type MemoryEstimate,
+  estimatePageMemory,
   memoryRefusal,
+  type PageMemoryEstimate,
 } from './memoryEstimate.ts';
 
 export interface RunPlan {
@@ -19,7 +19,8 @@ export interface RunPlan {
   pde: DashboardPdeEntry;
   /** The operator the trainer will estimate (its TeX feeds the teaching view). */
   operator: JetOperator;
-  memory: MemoryEstimate;
+  /** The run and the views the page draws of it, on this device. */
+  memory: PageMemoryEstimate;
 }
 
 export type PlanResult = { ok: true; plan: RunPlan } | { ok: false; problem: string };
@@ -28,7 +29,7 @@ export function planRun(candidate: Record<string, unknown>, limits: BufferLimits
   const problem = validationProblem(candidate);
   if (problem) return { ok: false, problem };
   const options = resolveTrainingOptions(candidate);
-  const memory = estimateMemory(options);
+  const memory = estimatePageMemory(options, limits);
   const refusal = memoryRefusal(memory, limits);
   if (refusal) return { ok: false, problem: refusal };
   const pde = dashboardPdes.find((p) => p.id === options.pde);

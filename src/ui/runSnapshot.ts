@@ -26,8 +26,12 @@ export interface RunSnapshot {
   divergedAt: number | null;
   /** Trainers built since the page loaded: a change that rebuilds the run increments it. */
   builds: number;
+  /** Bytes of the GPU buffers the page holds: the run's and those of the views drawn so far. */
   memoryBytes: number;
+  /** The estimate of memoryBytes: the run's plan and the plans of the views drawn so far. */
   estimatedMemoryBytes: number;
+  /** The run with every view drawn: what the memory check and the d slider's top count. */
+  estimatedMemoryWithViewsBytes: number;
   iterationsPerSecond: number;
   /** Vertices of the raw loss curve as last drawn. */
   lossChartPoints: number;

@@ -4,8 +4,9 @@
  */
 import { adapterSummary, type AdapterDescription } from '../gpu/adapterDescription.ts';
 import { parabolicReferenceValue } from '../pdes/parabolicReference.ts';
-import { formatBytes } from './memoryEstimate.ts';
+import { formatBytes, heldBytes, type PageMemoryEstimate } from './memoryEstimate.ts';
 import type { RunController } from './runController.ts';
+import type { ViewName } from './viewPlans.ts';
 
 function format(value: number | undefined | null, digits = 3): string {
   return value === undefined || value === null || !Number.isFinite(value)
@@ -46,11 +47,33 @@ function errorRows(run: RunController): [string, string][] {
   ];
 }
 
+/**
+ * The estimate next to the memory in use: the run and the views drawn so far (what is in use
+ * now), the total once every view is drawn, and the largest buffer. Kept to two or three lines:
+ * the row sits above the field views and the loss chart of the first screen; the settings'
+ * estimate (dashboard.ts) gives the breakdown and what no plan counts.
+ */
+function memoryText(
+  memory: PageMemoryEstimate,
+  drawn: readonly ViewName[],
+  limitBytes: number,
+): string {
+  const held = heldBytes(memory, drawn);
+  const withViews =
+    held === memory.totalBytes ? '' : `; ${formatBytes(memory.totalBytes)} with the views drawn`;
+  return (
+    `estimate ${formatBytes(held)}${withViews}; largest buffer ` +
+    `${formatBytes(memory.largestBytes)} of ${formatBytes(limitBytes)}`
+  );
+}
+
+/** `drawn`: the views whose buffers the run holds now. */
 export function showRunStats(
   list: HTMLElement,
   run: RunController,
   adapter: AdapterDescription,
   limitBytes: number,
+  drawn: readonly ViewName[],
 ): void {
   const { options, memory } = run.plan;
   const lastLog = run.history.logs.at(-1);
@@ -62,9 +85,12 @@ export function showRunStats(
     ['Points per second', rate(run.iterationsPerSecond * options.points)],
     [
       'GPU memory in use',
-      `${formatBytes(run.memoryBytes)} (estimate ${formatBytes(memory.totalBytes)}, largest buffer ${formatBytes(memory.largest.bytes)} of ${formatBytes(limitBytes)} allowed)`,
+      `${formatBytes(run.memoryBytes)} (${memoryText(memory, drawn, limitBytes)})`,
     ],
-    ['Jets per point', `${memory.jets} of order ${memory.order}, ${memory.rowsPerPoint} rows`],
+    [
+      'Jets per point',
+      `${memory.run.jets} of order ${memory.run.order}, ${memory.run.rowsPerPoint} rows`,
+    ],
     ['Adapter', adapterSummary(adapter)],
     ['Software adapter', adapter.isSoftware ? 'yes: expect CPU speed' : 'no'],
   ];

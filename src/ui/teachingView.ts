@@ -16,6 +16,7 @@ import type { RunController } from './runController.ts';
 import type { RunPlan } from './runPlan.ts';
 import { renderSentence, renderTex, texNumber } from './math.ts';
 import { append } from './teachingDom.ts';
+import type { ViewName } from './viewPlans.ts';
 
 function number(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(3);
@@ -166,10 +167,10 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
     }
   }
   const standardRows = 1 + R * K;
-  if (memory.rowsPerPoint < standardRows) {
+  if (memory.run.rowsPerPoint < standardRows) {
     sentence +=
       ` Collapsed: the top-order rows of all jets are summed inside the network, so each point ` +
-      `carries ${memory.rowsPerPoint} rows instead of ${standardRows}.`;
+      `carries ${memory.run.rowsPerPoint} rows instead of ${standardRows}.`;
   }
   if (parabolic) {
     const { terminalWeight: terminal, terminalGradientWeight: terminalGradient } = options;
@@ -278,6 +279,11 @@ export class TeachingPanels {
       this.shown.set(panel, key);
       void panel.refresh();
     }
+  }
+
+  /** The views whose buffers the current run holds (the estimator panel keeps none). */
+  drawnViews(): ViewName[] {
+    return this.inspector.drawn ? ['jet inspector'] : [];
   }
 
   private publish(): void {

@@ -157,6 +157,14 @@ describe('field slice', () => {
     chunked.destroy();
     trainer.memory.destroy(x);
 
+    // In batches of 50 points (a short last one): the same grid, bit for bit.
+    const batched = await FieldSlice.create(trainer, sliceOptions, 50 * d * 4);
+    const inBatches = await batched.evaluate();
+    expect(Array.from(inBatches.u)).toEqual(Array.from(field.u));
+    expect(Array.from(inBatches.exact)).toEqual(Array.from(field.exact));
+    expect(Array.from(inBatches.residual)).toEqual(Array.from(field.residual));
+    batched.destroy();
+
     // The slice reads the parameters as they are: after more training it follows them.
     await trainer.train(5);
     const later = await slice.evaluate();

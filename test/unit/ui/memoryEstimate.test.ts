@@ -1,0 +1,98 @@
+/**
+ * The page's memory estimate on the CPU (src/ui/memoryEstimate.ts): the run's plan with the
+ * device's limits (the issue's link, ?dim=100000&B=16&points=32&width=32, held 863 MiB against an
+ * estimate of about 226 MiB made with WebGPU's default binding size, which shrinks the test set's
+ * batch), plus the views' plans; what it leaves out; the refusal and the d slider's top.
+ */
+import { describe, expect, it } from 'vitest';
+import { estimateMemory, largestFitting } from '../../../src/train/memoryBudget.ts';
+import { resolveTrainingOptions } from '../../../src/train/options.ts';
+import { dashboardDefaults } from '../../../src/ui/dashboardOptions.ts';
+import {
+  estimatePageMemory,
+  heldBytes,
+  leftOutText,
+  maxDimension,
+  memoryRefusal,
+} from '../../../src/ui/memoryEstimate.ts';
+
+/** What SwiftShader's adapter grants in Chromium and Dawn. */
+const device = { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
+const MiB = 2 ** 20;
+
+const options = (overrides: Record<string, unknown>) =>
+  resolveTrainingOptions({ ...dashboardDefaults, ...overrides });
+const issueLink = options({ dimension: 100_000, jetsPerPoint: 16, points: 32, width: 32 });
+
+describe("the page's memory estimate", () => {
+  it("sizes the run with the device's limits: the issue's test set of 2 000 points", () => {
+    const d = 100_000;
+    const estimate = estimatePageMemory(issueLink, device);
+    // The test set's points, 2 000 · d floats, are the run's largest buffer.
+    expect(estimate.run.largest.bytes).toBe(2000 * d * 4);
+    expect(estimate.run.totalBytes).toBe(
+      estimateMemory(issueLink, device.maxStorageBufferBindingSize, device).totalBytes,
+    );
+    expect(estimate.run.totalBytes / MiB).toBeCloseTo(863.6, 1);
+    // What the page estimated before: the default 128 MiB binding holds 335 test points.
+    expect(estimateMemory(issueLink).totalBytes).toBeLessThan(0.3 * estimate.run.totalBytes);
+  });
+
+  it('adds the views, each counted once drawn', () => {
+    const estimate = estimatePageMemory(issueLink, device);
+    const views = estimate.views.map((v) => v.name);
+    expect(views).toEqual(['field slice', 'residual view', 'jet inspector']);
+    const viewBytes = estimate.views.reduce((sum, v) => sum + v.bytes, 0);
+    expect(estimate.totalBytes).toBe(estimate.run.totalBytes + viewBytes);
+    expect(heldBytes(estimate, [])).toBe(estimate.run.totalBytes);
+    expect(heldBytes(estimate, views)).toBe(estimate.totalBytes);
+    const slice = estimate.views[0].bytes;
+    expect(heldBytes(estimate, ['field slice'])).toBe(estimate.run.totalBytes + slice);
+    // The slice's points go in batches: its views stay a fraction of the run at d = 10⁵.
+    expect(viewBytes).toBeLessThan(0.15 * estimate.run.totalBytes);
+    expect(estimate.largestBytes).toBe(estimate.run.largest.bytes);
+    expect(estimate.leftOut).toEqual([]);
+    expect(leftOutText(estimate)).toMatch(
+      /^Not counted: the estimator panel’s sampling passes, freed/,
+    );
+  });
+
+  it('leaves out, and says so, a view the device cannot bind: the exact biharmonic slice', () => {
+    // The slice's residual takes the exact Δ²u, d² dense jets: 62 500 · 4 · 250 floats at d = 250.
+    const biharmonic = options({
+      pde: 'biharmonic-clamped-sin-cos',
+      dimension: 250,
+      estimator: 'gaussian',
+      jetsPerPoint: 4,
+    });
+    const limits = { maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
+    const estimate = estimatePageMemory(biharmonic, limits);
+    expect(estimate.leftOut.map((v) => v.name)).toEqual(['field slice', 'residual view']);
+    expect(estimate.views.map((v) => v.name)).toEqual(['jet inspector']);
+    expect(leftOutText(estimate)).toMatch(
+      /^Not counted: the field slice \(cannot be built: its slice chunk/,
+    );
+    // The run itself trains: the views that cannot be drawn do not refuse it.
+    expect(memoryRefusal(estimate, limits)).toBeNull();
+  });
+
+  it('refuses a run whose views take it over the budget, with both numbers', () => {
+    const estimate = estimatePageMemory(issueLink, device);
+    const budgetBytes = estimate.run.totalBytes + 1;
+    expect(memoryRefusal(estimate, { ...device, budgetBytes: estimate.totalBytes })).toBeNull();
+    const refusal = memoryRefusal(estimate, { ...device, budgetBytes });
+    expect(refusal).toMatch(/the run and its views need about .* \(the run 863\.6 MiB\)/);
+  });
+
+  it("tops the d slider where the run and its views fit, below the run's own top", () => {
+    const base = options({ points: 32, width: 32 });
+    const limits = { ...device, budgetBytes: 2 ** 30 };
+    const top = maxDimension(base, limits);
+    const fits = (d: number) =>
+      memoryRefusal(estimatePageMemory({ ...base, dimension: d }, limits), limits) === null;
+    expect(fits(top)).toBe(true);
+    expect(fits(top + 1)).toBe(false);
+    const runAlone = largestFitting(base, limits, 'dimension', 10_000_000);
+    expect(top).toBeLessThan(runAlone);
+  });
+});
