@@ -11,7 +11,7 @@
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { MemberInfo, TypeInfo, VariableInfo } from 'wgsl_reflect';
-import { BindingError } from './errors.ts';
+import { BindingError, ShaderCompileError } from './errors.ts';
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
 
@@ -274,6 +274,20 @@ export function structViewOf(owner: string, variable: VariableInfo): StructView 
 }
 
 /**
+ * Parses WGSL for reflection. A text the parser refuses is a broken shader, reported as one: plans
+ * reflect their uniforms from WGSL, and the memory check must not read such a failure as a run too
+ * large for its kernels.
+ */
+function parseWgsl(source: { name: string; code: string }): WgslReflect {
+  try {
+    return new WgslReflect(source.code);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ShaderCompileError(source.name, [{ line: 0, column: 0, message, sourceLine: '' }]);
+  }
+}
+
+/**
  * The view of binding `binding` in WGSL `code` without a device, for plans, CPU tests and
  * decoding buffers read back. A kernel's own views come from `ComputeKernel.struct()`.
  */
@@ -281,7 +295,7 @@ export function reflectStructView(
   source: { name: string; code: string },
   binding: string,
 ): StructView {
-  const variable = new WgslReflect(source.code)
+  const variable = parseWgsl(source)
     .getBindGroups()
     .flat()
     .find((v) => v?.name === binding);

@@ -11,6 +11,7 @@
  * the one that meets a binding limit first.
  */
 import { allocatedBytes, largestPlanned, type PlannedBuffer } from '../gpu/bufferPlan.ts';
+import { BindingError, ShaderCompileError } from '../gpu/errors.ts';
 import { OperatorError } from '../operators/operator.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
 import {
@@ -116,6 +117,11 @@ export function estimateMemory(
     ...completeLimits(limits),
     maxStorageBufferBindingSize,
   });
+  // A shader that does not parse or bind is a defect of this program, whatever the options.
+  const defect = failures.find(
+    (f) => f.error instanceof ShaderCompileError || f.error instanceof BindingError,
+  );
+  if (defect) throw defect.error;
   const planned = [...parts.flatMap((p) => p.buffers), ...parts.flatMap((p) => p.firstStep)];
   const largest = largestPlanned(planned);
   return {

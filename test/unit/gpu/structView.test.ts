@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dispatchGrid } from '../../../src/gpu/dispatch.ts';
-import { BindingError } from '../../../src/gpu/errors.ts';
+import { BindingError, ShaderCompileError } from '../../../src/gpu/errors.ts';
 import { reflectStructView } from '../../../src/gpu/structView.ts';
 
 const kernel = (structBody: string) => ({
@@ -20,6 +20,12 @@ describe('StructView', () => {
     const view = reflectStructView(kernel('points: u32, dimension: u32, law: u32,'), 'params');
     expect(view.size).toBe(12);
     expect(words(view.pack({ law: 7, points: 3, dimension: 5 }))).toEqual([3, 5, 7]);
+  });
+
+  it('reports WGSL the parser refuses as a broken shader, naming it', () => {
+    const broken = { name: 'broken.wgsl', code: kernel('points: u32,').code.replace(')', '') };
+    expect(() => reflectStructView(broken, 'params')).toThrow(ShaderCompileError);
+    expect(() => reflectStructView(broken, 'params')).toThrow(/broken\.wgsl/);
   });
 
   it('follows a reordered struct field in the WGSL', () => {
