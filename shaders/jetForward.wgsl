@@ -22,12 +22,14 @@
 //   4 tangentIndex  : storage, read        one-hot only: N·R·K indices, −1 = zero tangent
 //   5 preActivation : storage, read_write  z jets, N·V·outputs (the layer output if it is linear)
 //   6 activation    : storage, read_write  σ(z) jets, N·V·outputs (untouched when ACTIVATION = 0)
-// Unused bindings (tangents on hidden layers, activation on the linear output layer) still need a
-// buffer: the layout is reflected from this file, so every dispatch binds all seven.
+//   7 partials      : storage, read        sumPartials only: the K blocks' partial sums (below)
+// Unused bindings (tangents on hidden layers, activation on the linear output layer, partials
+// outside sumPartials, which bind the parameters there) still need a buffer: the layout is
+// reflected from this file, so every dispatch of every entry point binds all eight.
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear: only z is written,
 //   1 tanh, 2 sin, 3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first
-//   layer with dense tangents, 2 = with one-hot tangents), and the tiling below (WORKGROUP_SIZE is
-//   lib/grid.wgsl's).
+//   layer with dense tangents, 2 = with one-hot tangents), BLOCK_INNER (the split below), and the
+//   tiling below (WORKGROUP_SIZE is lib/grid.wgsl's).
 //
 // Workgroup: WORKGROUP_SIZE invocations = THREADS_ROWS × THREADS_OUTS; each owns a 4 × 4 register
 // block of (row, output) pairs, so a workgroup computes a TILE_ROWS × TILE_OUTS tile of z per step.
@@ -53,6 +55,25 @@
 //   exactly the sum over r of the standard top coefficients.
 //   One-hot first layer: tangent rows are never multiplied; z_k^(r) = coefficient·W[:, index] is
 //   gathered here instead (O(h) per direction instead of O(d·h)).
+//
+// Entry points: `layer` is the fused layer above, one dispatch. A first layer with many inputs d
+// and few workgroups (one, for 32 points of width 32) would walk all of d inside each workgroup
+// and leave a large GPU idle, so src/engine/forwardJet.ts may split it over its inputs into
+// S = ⌈d / BLOCK_INNER⌉ K blocks, two dispatches:
+//   partialProducts  one workgroup per (output tile, point group, K block b), grid x = output
+//                    tiles, y·z ≥ pointGroups·S (point groups fastest): phase 1 over inputs
+//                    b·BLOCK_INNER ≤ i < min((b + 1)·BLOCK_INNER, d) of the multiplied rows,
+//                    P_b = Σ_{i in block b} row_i·W[o][i], stored without the bias into the buffer
+//                    bound as preActivation, the partial buffer: element (b·N·M + row)·outputs + o,
+//                    M multiplied rows per point (1 for one-hot, V for dense), row = p·M + v.
+//   sumPartials      one invocation per unit (p, o) (lib/grid.wgsl invocationIndex): z of each
+//                    multiplied row = ((P_0 + P_1) + …) + P_{S−1}, in block order, + b_o on the
+//                    value row, stored to preActivation (now z), then phase 2 (activateUnit).
+// partialProducts writes the partial buffer through the preActivation binding rather than a
+// writable binding of its own, which every fused dispatch would need a writable stand-in for
+// (two writable bindings of one buffer may not alias); sumPartials reads it through `partials`.
+// Each partial is written by one workgroup and summed in a fixed order: a split run is the same
+// bits on every run (not the bits of the fused layer, which sums the inputs in one sequence).
 
 struct LayerParams {
   points: u32,
@@ -73,9 +94,12 @@ struct LayerParams {
 @group(0) @binding(4) var<storage, read> tangentIndex: array<i32>;
 @group(0) @binding(5) var<storage, read_write> preActivation: array<f32>;
 @group(0) @binding(6) var<storage, read_write> activation: array<f32>;
+@group(0) @binding(7) var<storage, read> partials: array<f32>;
 
 override THREADS_OUTS: u32 = 8u;
 override TILE_INNER: u32 = 16u;
+// Inputs per K block of a split first layer, a multiple of TILE_INNER (0: the layer is fused).
+override BLOCK_INNER: u32 = 0u;
 
 override THREADS_ROWS: u32 = WORKGROUP_SIZE / THREADS_OUTS;
 override TILE_ROWS: u32 = THREADS_ROWS * 4u;
@@ -256,6 +280,78 @@ fn activateUnit(p: u32, o: u32) {
   }
 }
 
+// The four register rows of one invocation's 4 × 4 block of a product chunk (named vec4s, not an
+// array: SwiftShader keeps indexed arrays in memory, lib/productTiles.wgsl).
+struct RowBlock {
+  z0: vec4<f32>,
+  z1: vec4<f32>,
+  z2: vec4<f32>,
+  z3: vec4<f32>,
+}
+
+// Phase 1 of one chunk of up to TILE_ROWS matmul rows (from rowStart) of this workgroup's points
+// and output tile: Σ_i row_i·W[o][i] over inputs innerBegin ≤ i < innerEnd, in the order of i.
+// The fused layer takes every input; a split layer one block, whose bounds are multiples of
+// TILE_INNER except the last input, so no tile straddles a block. The caller stores the block.
+fn productChunk(
+  firstPoint: u32,
+  rowStart: u32,
+  chunkRows: u32,
+  firstOut: u32,
+  chunkOuts: u32,
+  innerBegin: u32,
+  innerEnd: u32,
+  lid: u32,
+) -> RowBlock {
+  let tr = lid / THREADS_OUTS;
+  let tc = lid % THREADS_OUTS;
+  var z0 = vec4<f32>(0.0);
+  var z1 = vec4<f32>(0.0);
+  var z2 = vec4<f32>(0.0);
+  var z3 = vec4<f32>(0.0);
+  for (var innerStart = innerBegin; innerStart < innerEnd; innerStart += TILE_INNER) {
+    // Consecutive invocations take consecutive inputs i: coalesced reads of rows and of W.
+    // Inputs past the end load as 0, so the fixed-length inner loop below adds nothing for
+    // them. Rows and outputs past the end are not loaded at all: their stale tile entries only
+    // reach accumulators that are never stored.
+    for (var e = lid; e < chunkRows * TILE_INNER; e += WORKGROUP_SIZE) {
+      let i = e % TILE_INNER;
+      let m = e / TILE_INNER;
+      tileA[i * TILE_ROWS + m] = loadInput(firstPoint, rowStart + m, innerStart + i);
+    }
+    for (var e = lid; e < chunkOuts * TILE_INNER; e += WORKGROUP_SIZE) {
+      let i = e % TILE_INNER;
+      let o = e / TILE_INNER;
+      tileB[i * TILE_OUTS + o] = loadWeight(firstOut + o, innerStart + i);
+    }
+    workgroupBarrier();
+    for (var i = 0u; i < TILE_INNER; i++) {
+      let a = i * TILE_ROWS + tr;
+      let b = i * TILE_OUTS + tc;
+      let w = vec4<f32>(
+        tileB[b],
+        tileB[b + THREADS_OUTS],
+        tileB[b + 2u * THREADS_OUTS],
+        tileB[b + 3u * THREADS_OUTS],
+      );
+      z0 += tileA[a] * w;
+      z1 += tileA[a + THREADS_ROWS] * w;
+      z2 += tileA[a + 2u * THREADS_ROWS] * w;
+      z3 += tileA[a + 3u * THREADS_ROWS] * w;
+    }
+    workgroupBarrier();
+  }
+  return RowBlock(z0, z1, z2, z3);
+}
+
+// Matmul rows of a point group: every row of its points, or only the value rows (one-hot).
+fn multipliedRows(groupPoints: u32) -> u32 {
+  if (INPUT == INPUT_ONE_HOT) {
+    return groupPoints;
+  }
+  return groupPoints * params.rowsPerPoint;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   // Point groups fold from y into z.
@@ -266,56 +362,20 @@ fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let firstPoint = pointGroup * params.pointsPerGroup;
   let groupPoints = min(params.pointsPerGroup, params.points - firstPoint);
   let firstOut = grid.wid.x * TILE_OUTS;
-  var rowCount = groupPoints * params.rowsPerPoint;
-  if (INPUT == INPUT_ONE_HOT) {
-    rowCount = groupPoints;
-  }
+  let rowCount = multipliedRows(groupPoints);
   let tr = lid / THREADS_OUTS;
   let tc = lid % THREADS_OUTS;
 
   let chunkOuts = min(TILE_OUTS, params.outputs - firstOut);
   for (var rowStart = 0u; rowStart < rowCount; rowStart += TILE_ROWS) {
     let chunkRows = min(TILE_ROWS, rowCount - rowStart);
-    var z0 = vec4<f32>(0.0);
-    var z1 = vec4<f32>(0.0);
-    var z2 = vec4<f32>(0.0);
-    var z3 = vec4<f32>(0.0);
-    for (var innerStart = 0u; innerStart < params.inputs; innerStart += TILE_INNER) {
-      // Consecutive invocations take consecutive inputs i: coalesced reads of rows and of W.
-      // Inputs past the end load as 0, so the fixed-length inner loop below adds nothing for
-      // them. Rows and outputs past the end are not loaded at all: their stale tile entries only
-      // reach accumulators that are never stored.
-      for (var e = lid; e < chunkRows * TILE_INNER; e += WORKGROUP_SIZE) {
-        let i = e % TILE_INNER;
-        let m = e / TILE_INNER;
-        tileA[i * TILE_ROWS + m] = loadInput(firstPoint, rowStart + m, innerStart + i);
-      }
-      for (var e = lid; e < chunkOuts * TILE_INNER; e += WORKGROUP_SIZE) {
-        let i = e % TILE_INNER;
-        let o = e / TILE_INNER;
-        tileB[i * TILE_OUTS + o] = loadWeight(firstOut + o, innerStart + i);
-      }
-      workgroupBarrier();
-      for (var i = 0u; i < TILE_INNER; i++) {
-        let a = i * TILE_ROWS + tr;
-        let b = i * TILE_OUTS + tc;
-        let w = vec4<f32>(
-          tileB[b],
-          tileB[b + THREADS_OUTS],
-          tileB[b + 2u * THREADS_OUTS],
-          tileB[b + 3u * THREADS_OUTS],
-        );
-        z0 += tileA[a] * w;
-        z1 += tileA[a + THREADS_ROWS] * w;
-        z2 += tileA[a + 2u * THREADS_ROWS] * w;
-        z3 += tileA[a + 3u * THREADS_ROWS] * w;
-      }
-      workgroupBarrier();
-    }
-    storeRow(firstPoint, rowStart + tr, rowCount, firstOut, tc, z0);
-    storeRow(firstPoint, rowStart + tr + THREADS_ROWS, rowCount, firstOut, tc, z1);
-    storeRow(firstPoint, rowStart + tr + 2u * THREADS_ROWS, rowCount, firstOut, tc, z2);
-    storeRow(firstPoint, rowStart + tr + 3u * THREADS_ROWS, rowCount, firstOut, tc, z3);
+    let z = productChunk(
+      firstPoint, rowStart, chunkRows, firstOut, chunkOuts, 0u, params.inputs, lid,
+    );
+    storeRow(firstPoint, rowStart + tr, rowCount, firstOut, tc, z.z0);
+    storeRow(firstPoint, rowStart + tr + THREADS_ROWS, rowCount, firstOut, tc, z.z1);
+    storeRow(firstPoint, rowStart + tr + 2u * THREADS_ROWS, rowCount, firstOut, tc, z.z2);
+    storeRow(firstPoint, rowStart + tr + 3u * THREADS_ROWS, rowCount, firstOut, tc, z.z3);
   }
 
   if (ACTIVATION == LINEAR && INPUT != INPUT_ONE_HOT) {
@@ -328,4 +388,104 @@ fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
       activateUnit(firstPoint + t / TILE_OUTS, o);
     }
   }
+}
+
+// ---- The split first layer (BLOCK_INNER > 0): partialProducts, then sumPartials. ----
+
+// K blocks of the split: ⌈inputs / BLOCK_INNER⌉.
+fn splitCount() -> u32 {
+  return (params.inputs + BLOCK_INNER - 1u) / BLOCK_INNER;
+}
+
+// Where the partial sum of K block `kBlock` of multiplied row `row` (p for one-hot, p·V + v
+// otherwise) and output o lives in the partial buffer.
+fn partialIndex(kBlock: u32, row: u32, o: u32) -> u32 {
+  return (kBlock * multipliedRows(params.points) + row) * params.outputs + o;
+}
+
+// Stores one register row of a K block's raw sums (no bias: sumPartials adds it once).
+fn storePartial(
+  kBlock: u32,
+  firstPoint: u32,
+  m: u32,
+  rowCount: u32,
+  firstOut: u32,
+  tc: u32,
+  z: vec4<f32>,
+) {
+  if (m >= rowCount) {
+    return;
+  }
+  let row = multipliedRows(firstPoint) + m;
+  for (var j = 0u; j < 4u; j++) {
+    let o = firstOut + tc + j * THREADS_OUTS;
+    if (o < params.outputs) {
+      preActivation[partialIndex(kBlock, row, o)] = z[j];
+    }
+  }
+}
+
+// One workgroup per (output tile, point group, K block): phase 1 over the block's inputs only.
+// Each partial is written by exactly one workgroup, so the split is as deterministic as the fused
+// kernel. The partial buffer is bound as preActivation (see the header).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn partialProducts(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  // Point groups and K blocks fold from y into z, point groups fastest.
+  let item = foldedIndex(grid.wid.yzx, grid.groups.yzx);
+  if (item >= params.pointGroups * splitCount()) {
+    return;
+  }
+  let kBlock = item / params.pointGroups;
+  let pointGroup = item % params.pointGroups;
+  let firstPoint = pointGroup * params.pointsPerGroup;
+  let groupPoints = min(params.pointsPerGroup, params.points - firstPoint);
+  let firstOut = grid.wid.x * TILE_OUTS;
+  let rowCount = multipliedRows(groupPoints);
+  let tr = lid / THREADS_OUTS;
+  let tc = lid % THREADS_OUTS;
+  let innerBegin = kBlock * BLOCK_INNER;
+  let innerEnd = min(innerBegin + BLOCK_INNER, params.inputs);
+
+  let chunkOuts = min(TILE_OUTS, params.outputs - firstOut);
+  for (var rowStart = 0u; rowStart < rowCount; rowStart += TILE_ROWS) {
+    let chunkRows = min(TILE_ROWS, rowCount - rowStart);
+    let z = productChunk(
+      firstPoint, rowStart, chunkRows, firstOut, chunkOuts, innerBegin, innerEnd, lid,
+    );
+    let m = rowStart + tr;
+    storePartial(kBlock, firstPoint, m, rowCount, firstOut, tc, z.z0);
+    storePartial(kBlock, firstPoint, m + THREADS_ROWS, rowCount, firstOut, tc, z.z1);
+    storePartial(kBlock, firstPoint, m + 2u * THREADS_ROWS, rowCount, firstOut, tc, z.z2);
+    storePartial(kBlock, firstPoint, m + 3u * THREADS_ROWS, rowCount, firstOut, tc, z.z3);
+  }
+}
+
+// One invocation per unit (point p, output o): z of each multiplied row is the sum of its K
+// blocks' partials in block order, plus the bias on the value row; then phase 2 (activateUnit) as
+// in the fused kernel. The invocation reads back only the z it wrote itself, so no barrier.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sumPartials(grid: GridInvocation) {
+  let unit = invocationIndex(grid);
+  if (unit >= params.points * params.outputs) {
+    return;
+  }
+  let p = unit / params.outputs;
+  let o = unit % params.outputs;
+  let rows = multipliedRows(1u);
+  let splits = splitCount();
+  for (var v = 0u; v < rows; v++) {
+    let row = p * rows + v;
+    var sum = partials[partialIndex(0u, row, o)];
+    for (var kBlock = 1u; kBlock < splits; kBlock++) {
+      sum += partials[partialIndex(kBlock, row, o)];
+    }
+    if (v == 0u) {
+      sum += parameters[params.biasOffset + o];
+    }
+    preActivation[(p * params.rowsPerPoint + v) * params.outputs + o] = sum;
+  }
+  if (ACTIVATION == LINEAR && INPUT != INPUT_ONE_HOT) {
+    return;
+  }
+  activateUnit(p, o);
 }

@@ -66,6 +66,13 @@ export interface ForwardJetConfig {
    * only the output is meaningful after the pass.
    */
   layerStorage?: 'stored' | 'reused';
+  /**
+   * Inputs per K block of the first layer's split product (jetForward.wgsl partialProducts and
+   * sumPartials), rounded up to a multiple of the layer's TILE_INNER; 0 never splits. By default
+   * the plan chooses from the shape alone (firstLayerSplit), so it is as reproducible as a fixed
+   * value. It sets the summation order: runs compared bit for bit must use the same value.
+   */
+  firstLayerBlockInner?: number;
 }
 
 /**
@@ -256,6 +263,82 @@ export interface PlannedDispatch {
   grid: [number, number, number];
 }
 
+/** The entry points of jetForward.wgsl (its header): fused, or the two steps of a split layer. */
+export type LayerEntryPoint = 'layer' | 'partialProducts' | 'sumPartials';
+
+/** A dispatch of jetForward.wgsl. */
+export interface LayerDispatch extends PlannedDispatch {
+  entryPoint: LayerEntryPoint;
+}
+
+/** Enough workgroups to fill a large GPU; the backward pass's split-K aims at the same. */
+const TARGET_WORKGROUPS = 512;
+/**
+ * A first layer with fewer inputs keeps the fused kernel: one workgroup's product is short there,
+ * and every run at smaller d keeps the bits it had before the split existed.
+ */
+export const SPLIT_MIN_INPUTS = 4096;
+/** A K block shorter than this spends more on its partials than it gains in parallelism. */
+const MIN_BLOCK_INNER = 128;
+/** Cap on the partial buffer (16 MiB), as the backward pass caps its split slices. */
+const MAX_PARTIAL_ELEMENTS = 1 << 22;
+
+/** How the first layer's product is split over its inputs. */
+export interface InnerSplit {
+  /** Inputs per K block, a multiple of the layer's TILE_INNER. */
+  blockInner: number;
+  /** K blocks S = ⌈inputs / blockInner⌉, at least 2. */
+  splits: number;
+  /** f32 elements of the partial buffer: S × (multiplied rows) × outputs. */
+  partialElements: number;
+}
+
+/**
+ * The split of a first layer with `inputs` inputs, `rows` multiplied rows (N for one-hot tangents,
+ * N·V for dense) and `outputs` outputs, whose fused dispatch has `workgroups` workgroups; null
+ * keeps it fused. By default only a layer of at least SPLIT_MIN_INPUTS inputs with fewer than
+ * TARGET_WORKGROUPS workgroups splits, into enough blocks of at least MIN_BLOCK_INNER inputs to
+ * reach that many (blocks rounded down to whole tiles, so S only grows). `forced` sets the block
+ * instead (0: never split). A function of the shape only, hence deterministic.
+ */
+export function firstLayerSplit(
+  inputs: number,
+  rows: number,
+  outputs: number,
+  workgroups: number,
+  tileInner: number,
+  forced?: number,
+): InnerSplit | null {
+  let blockInner: number;
+  if (forced !== undefined) {
+    if (!Number.isSafeInteger(forced) || forced < 0) {
+      throw new JetShapeError(
+        `the first layer's block of inputs must be a non-negative integer, got ${forced}`,
+      );
+    }
+    if (forced === 0) return null;
+    blockInner = Math.ceil(forced / tileInner) * tileInner;
+  } else {
+    if (inputs < SPLIT_MIN_INPUTS || workgroups >= TARGET_WORKGROUPS) return null;
+    const wanted = Math.min(
+      Math.ceil(TARGET_WORKGROUPS / workgroups),
+      Math.floor(MAX_PARTIAL_ELEMENTS / (rows * outputs)),
+    );
+    if (wanted < 2) return null;
+    const block = Math.floor(inputs / wanted / tileInner) * tileInner;
+    blockInner = Math.max(MIN_BLOCK_INNER, block);
+  }
+  const splits = Math.ceil(inputs / blockInner);
+  if (splits < 2) return null;
+  return { blockInner, splits, partialElements: splits * rows * outputs };
+}
+
+/** The first layer split over its inputs: partialProducts is layers[0], then `sum`. */
+export interface FirstLayerSplitPlan extends InnerSplit {
+  /** sumPartials: layer 0's overrides and its uniform (one buffer for both dispatches). */
+  sum: LayerDispatch;
+}
+
 /** The batch's own input buffers, planned when no ExternalJetInputs are bound instead. */
 export interface PlannedJetInputs {
   x: PlannedBuffer;
@@ -279,13 +362,18 @@ export interface ForwardJetStorage {
   unusedIndex: PlannedBuffer | null;
   /** Bound as the output layer's σ(z), which it does not write. */
   unusedOutput: PlannedBuffer;
+  /** The split first layer's partial sums (FirstLayerSplitPlan.partialElements); null unsplit. */
+  partials: PlannedBuffer | null;
 }
 
 export interface ForwardJetPlan {
   dim: number;
   /** f32 elements each input holds (what external inputs must hold at least). */
   inputElements: { x: number; tangents: number; tangentIndex: number };
-  layers: PlannedDispatch[];
+  /** One dispatch per layer; a split first layer's is partialProducts, followed by split.sum. */
+  layers: LayerDispatch[];
+  /** The first layer's split over its inputs; null: every layer is one fused dispatch. */
+  split: FirstLayerSplitPlan | null;
   boundary: PlannedDispatch | null;
   storage: ForwardJetStorage;
   /** Every buffer the build allocates, each once: storage, then the uniforms. */
@@ -297,45 +385,83 @@ export interface ForwardJetPlanOptions {
   externalInputs?: boolean;
 }
 
-function planLayers(config: ForwardJetConfig, limits: ForwardJetLimits): PlannedDispatch[] {
+function planLayers(
+  config: ForwardJetConfig,
+  limits: ForwardJetLimits,
+): { layers: LayerDispatch[]; split: FirstLayerSplitPlan | null } {
   const { architecture, shape, tangentKind } = config;
   const { widths } = architecture;
   const N = shape.points;
   const V = rowsPerPoint(shape);
   const view = plannedView(forwardParts, 'params');
-  return parameterLayout(widths).layers.map((slice, l): PlannedDispatch => {
+  let split: FirstLayerSplitPlan | null = null;
+  const layers = parameterLayout(widths).layers.map((slice, l): LayerDispatch => {
     const hidden = l < widths.length - 2;
     const input = l > 0 ? 'rows' : tangentKind;
     const tiling = layerTiling(slice.outputs, limits.maxComputeWorkgroupStorageSize);
-    const perGroup = pointsPerWorkgroup(input === 'oneHot' ? 1 : V, tiling.tileRows, N);
+    const rowsPerUnit = input === 'oneHot' ? 1 : V;
+    const perGroup = pointsPerWorkgroup(rowsPerUnit, tiling.tileRows, N);
     const pointGroups = Math.ceil(N / perGroup);
+    const outputTiles = Math.ceil(slice.outputs / tiling.tileOuts);
+    const constants = {
+      ORDER: shape.order,
+      COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
+      ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
+      INPUT: inputIds[input],
+      WORKGROUP_SIZE: tiling.workgroupSize,
+      THREADS_OUTS: tiling.threadsOuts,
+      TILE_INNER: tiling.tileInner,
+    };
+    const params = planUniform(`forward jet layer ${l} params`, view, {
+      points: N,
+      directions: shape.directions,
+      rowsPerPoint: V,
+      inputs: slice.inputs,
+      outputs: slice.outputs,
+      weightOffset: slice.weightOffset,
+      biasOffset: slice.biasOffset,
+      pointsPerGroup: perGroup,
+      pointGroups,
+    });
+    // Only the first layer's inner dimension (d) grows with the problem; hidden layers are fused.
+    const inner =
+      l === 0
+        ? firstLayerSplit(
+            slice.inputs,
+            N * rowsPerUnit,
+            slice.outputs,
+            outputTiles * pointGroups,
+            tiling.tileInner,
+            config.firstLayerBlockInner,
+          )
+        : null;
+    if (inner) {
+      const splitConstants = { ...constants, BLOCK_INNER: inner.blockInner };
+      split = {
+        ...inner,
+        // sumPartials numbers units id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
+        sum: {
+          entryPoint: 'sumPartials',
+          constants: splitConstants,
+          params,
+          grid: dispatchGrid(Math.ceil((N * slice.outputs) / tiling.workgroupSize), limits),
+        },
+      };
+      // partialProducts numbers (point group, K block) like `layer` numbers point groups.
+      const [y, z] = dispatchGrid(pointGroups * inner.splits, limits);
+      return {
+        entryPoint: 'partialProducts',
+        constants: splitConstants,
+        params,
+        grid: [outputTiles, y, z],
+      };
+    }
     // x takes the output tiles; jetForward.wgsl numbers point groups
     // workgroup_id.y + workgroup_id.z·num_workgroups.y, so the folded grid goes on y and z.
     const [y, z] = dispatchGrid(pointGroups, limits);
-    return {
-      constants: {
-        ORDER: shape.order,
-        COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
-        ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
-        INPUT: inputIds[input],
-        WORKGROUP_SIZE: tiling.workgroupSize,
-        THREADS_OUTS: tiling.threadsOuts,
-        TILE_INNER: tiling.tileInner,
-      },
-      params: planUniform(`forward jet layer ${l} params`, view, {
-        points: N,
-        directions: shape.directions,
-        rowsPerPoint: V,
-        inputs: slice.inputs,
-        outputs: slice.outputs,
-        weightOffset: slice.weightOffset,
-        biasOffset: slice.biasOffset,
-        pointsPerGroup: perGroup,
-        pointGroups,
-      }),
-      grid: [Math.ceil(slice.outputs / tiling.tileOuts), y, z],
-    };
+    return { entryPoint: 'layer', constants, params, grid: [outputTiles, y, z] };
   });
+  return { layers, split };
 }
 
 /** The boundary-factor dispatch of a forward pass (shared with the forward-gradient pass). */
@@ -371,6 +497,7 @@ function planStorage(
   config: ForwardJetConfig,
   inputElements: ForwardJetPlan['inputElements'],
   externalInputs: boolean,
+  split: InnerSplit | null,
 ): ForwardJetStorage {
   const { architecture, shape, tangentKind } = config;
   const { widths } = architecture;
@@ -394,6 +521,7 @@ function planStorage(
     output: boundary ? buffer('output', layerElements(shape, out)) : null,
     unusedIndex: tangentKind === 'dense' ? buffer('unused index', 1) : null,
     unusedOutput: buffer('unused output', 1),
+    partials: split ? buffer('first-layer partials', split.partialElements) : null,
   };
 }
 
@@ -411,6 +539,7 @@ function storageBuffers(storage: ForwardJetStorage): PlannedBuffer[] {
     storage.output,
     storage.unusedIndex,
     storage.unusedOutput,
+    storage.partials,
   ];
   return [...new Set(named.filter((b): b is PlannedBuffer => !!b))];
 }
@@ -435,13 +564,14 @@ export function planForwardJet(
     tangents: config.tangentKind === 'dense' ? slots * dim : slots,
     tangentIndex: config.tangentKind === 'oneHot' ? slots : 0,
   };
-  const layers = planLayers(config, limits);
+  const { layers, split } = planLayers(config, limits);
   const boundary = planBoundary(config, limits);
-  const storage = planStorage(config, inputElements, options.externalInputs ?? false);
+  const storage = planStorage(config, inputElements, options.externalInputs ?? false, split);
   return {
     dim,
     inputElements,
     layers,
+    split,
     boundary,
     storage,
     buffers: [
@@ -527,7 +657,9 @@ interface Dispatch {
 
 /**
  * The forward pass of an MLP on a batch of Taylor jets: one fused dispatch per layer (affine map
- * of every row plus the activation's Taylor rule), then one for the boundary factor. Create it for
+ * of every row plus the activation's Taylor rule; a first layer with many inputs and few
+ * workgroups is split over its inputs into two, FirstLayerSplitPlan), then one for the boundary
+ * factor. Create it for
  * an architecture, a JetShape and a tangent kind; give it the flat parameter buffer
  * (jetLayout.parameterLayout); `upload` points and tangents; `encode` records the pass without any
  * readback, `run` is the convenience that also reads the output back.
@@ -537,6 +669,10 @@ export class ForwardJet {
   readonly buffers: ForwardJetBuffers;
   private readonly memory: GpuMemory;
   private readonly layers: Dispatch[];
+  /** sumPartials of a split first layer (layers[0] is then its partialProducts). */
+  private readonly sumStep: Dispatch | null;
+  /** The split first layer's partial sums. */
+  private readonly partials: GPUBuffer | null;
   private readonly boundaryStep: Dispatch | null;
   /**
    * Every binding a kernel declares must be bound (jetForward.wgsl): the index binding is a
@@ -554,6 +690,8 @@ export class ForwardJet {
     buffers: ForwardJetBuffers,
     built: {
       layers: Dispatch[];
+      sumStep: Dispatch | null;
+      partials: GPUBuffer | null;
       boundaryStep: Dispatch | null;
       indexBinding: GPUBuffer;
       unusedOutput: GPUBuffer;
@@ -565,6 +703,8 @@ export class ForwardJet {
     this.config = config;
     this.buffers = buffers;
     this.layers = built.layers;
+    this.sumStep = built.sumStep;
+    this.partials = built.partials;
     this.boundaryStep = built.boundaryStep;
     this.indexBinding = built.indexBinding;
     this.unusedOutput = built.unusedOutput;
@@ -586,11 +726,13 @@ export class ForwardJet {
     const device = memory.device;
     const plan = planForwardJet(config, device.limits, { externalInputs: inputs !== undefined });
     if (inputs) checkExternalInputs(plan, config.tangentKind, inputs);
-    const kernels = await Promise.all(
-      plan.layers.map((layer) =>
-        cachedKernel(device, forwardParts, { constants: layer.constants }),
-      ),
-    );
+    const layerKernel = (step: LayerDispatch): Promise<ComputeKernel> =>
+      cachedKernel(device, forwardParts, {
+        entryPoint: step.entryPoint,
+        constants: step.constants,
+      });
+    const kernels = await Promise.all(plan.layers.map(layerKernel));
+    const sumKernel = plan.split && (await layerKernel(plan.split.sum));
     const boundaryKernel =
       plan.boundary &&
       (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));
@@ -602,9 +744,21 @@ export class ForwardJet {
         bindGroup: null,
         grid: step.grid,
       });
-      const { unusedIndex, unusedOutput } = plan.storage;
+      const { unusedIndex, unusedOutput, partials } = plan.storage;
+      const layers = plan.layers.map((layer, l) => dispatch(layer, kernels[l]));
       const built = {
-        layers: plan.layers.map((layer, l) => dispatch(layer, kernels[l])),
+        layers,
+        // Both steps of the split read layer 0's uniform: one planned buffer, allocated once.
+        sumStep:
+          plan.split && sumKernel
+            ? {
+                kernel: sumKernel,
+                uniforms: layers[0].uniforms,
+                bindGroup: null,
+                grid: plan.split.sum.grid,
+              }
+            : null,
+        partials: partials && allocation.storage(partials),
         boundaryStep:
           plan.boundary && boundaryKernel ? dispatch(plan.boundary, boundaryKernel) : null,
         indexBinding: unusedIndex
@@ -634,17 +788,28 @@ export class ForwardJet {
     const b = this.buffers;
     const tangentIndex = this.indexBinding;
     const last = this.layers.length - 1;
-    this.layers.forEach((step, l) => {
+    const bindLayer = (step: Dispatch, l: number, writes: 'z' | 'partials'): void => {
+      const z = l === last ? b.mlpOutput : b.preActivations[l];
       step.bindGroup = step.kernel.bind({
         params: step.uniforms,
         parameters: this.parameters,
         inputJet: l === 0 ? b.x : b.activations[l - 1],
         tangents: b.tangents,
         tangentIndex,
-        preActivation: l === last ? b.mlpOutput : b.preActivations[l],
+        // partialProducts writes the partial sums where `layer` writes z (jetForward.wgsl).
+        preActivation: writes === 'partials' ? planned(this.partials, 'partial buffer') : z,
         activation: l === last ? this.unusedOutput : b.activations[l],
+        // Read by sumPartials only; the others bind a read-only stand-in.
+        partials:
+          this.sumStep && l === 0 && writes === 'z'
+            ? planned(this.partials, 'partial buffer')
+            : this.parameters,
       });
-    });
+    };
+    this.layers.forEach((step, l) =>
+      bindLayer(step, l, l === 0 && this.sumStep ? 'partials' : 'z'),
+    );
+    if (this.sumStep) bindLayer(this.sumStep, 0, 'z');
     if (this.boundaryStep && b.boundary) {
       this.boundaryStep.bindGroup = this.boundaryStep.kernel.bind({
         params: this.boundaryStep.uniforms,
@@ -706,7 +871,13 @@ export class ForwardJet {
   /** Records the whole forward pass (every layer, then the boundary factor) into `encoder`. */
   encode(encoder: GPUCommandEncoder): void {
     const pass = encoder.beginComputePass({ label: 'forward jet' });
-    for (const step of [...this.layers, ...(this.boundaryStep ? [this.boundaryStep] : [])]) {
+    const steps = [
+      ...this.layers.slice(0, 1),
+      ...(this.sumStep ? [this.sumStep] : []),
+      ...this.layers.slice(1),
+      ...(this.boundaryStep ? [this.boundaryStep] : []),
+    ];
+    for (const step of steps) {
       if (!step.bindGroup) throw new Error(`${step.kernel.name}: not bound`);
       step.kernel.dispatch(pass, step.bindGroup, ...step.grid);
     }

@@ -1,9 +1,9 @@
 /**
  * What a forward jet pass computes and moves (kernelCost.ts's rules), read off its plan
- * (planForwardJet): each layer dispatch of jetForward.wgsl and the boundary dispatch of
- * jetBoundary.wgsl. Pure.
+ * (planForwardJet): each layer dispatch of jetForward.wgsl (both steps of a split first layer)
+ * and the boundary dispatch of jetBoundary.wgsl. Pure.
  */
-import type { ForwardJetPlan, PlannedDispatch } from './forwardJet.ts';
+import type { ForwardJetPlan, LayerDispatch, PlannedDispatch } from './forwardJet.ts';
 import { ACTIVATION_SEED_FLOPS, type KernelCost, sumCosts, wordCost } from './kernelCost.ts';
 
 // The override codes of lib/activations.wgsl and lib/layerInput.wgsl.
@@ -54,8 +54,18 @@ function pointGroupSizes(points: number, perGroup: number): { count: number; poi
   ].filter((g) => g.count > 0);
 }
 
-/** One layer dispatch of jetForward.wgsl: the tiled product (phase 1), then σ's rule (phase 2). */
-export function forwardLayerCost(layer: PlannedDispatch): KernelCost {
+/** The K blocks of a split first layer: how many span `inputs` each ({count, inputs}). */
+function blockSizes(inputs: number, blockInner: number): { count: number; inputs: number }[] {
+  if (!blockInner) return [{ count: 1, inputs }];
+  return pointGroupSizes(inputs, blockInner).map((b) => ({ count: b.count, inputs: b.points }));
+}
+
+/**
+ * One dispatch of jetForward.wgsl: `layer` is the tiled product (phase 1), then σ's rule (phase
+ * 2); a split first layer's partialProducts is phase 1 per K block without the bias, and its
+ * sumPartials adds the blocks' partials and the bias, then phase 2.
+ */
+export function forwardLayerCost(layer: LayerDispatch): KernelCost {
   const c = layer.constants;
   const v = layer.params.values as Record<string, number>;
   const { points: N, directions: R, rowsPerPoint: V, inputs, outputs } = v;
@@ -76,20 +86,38 @@ export function forwardLayerCost(layer: PlannedDispatch): KernelCost {
   let read = 0;
   let written = 0;
   let flops = 0;
-  // Phase 1: every output tile of a point group stages the group's rows, and every row chunk
-  // stages its tile's weights (the tiles' weights add up to W); the bias is added to value rows
-  // as they are stored.
-  for (const group of pointGroupSizes(N, v.pointsPerGroup)) {
-    const rows = group.points * rowsMultiplied;
-    const chunks = Math.ceil(rows / tileRows);
-    read += group.count * outputTiles * group.points * inputWordsPerPoint * inputs;
-    read += group.count * chunks * outputs * inputs;
-    read += group.count * group.points * outputs;
-    written += group.count * rows * outputs;
-    flops += group.count * (2 * rows * inputs * outputs + group.points * outputs);
-    if (c.INPUT === INPUT_DENSE && collapsed) {
-      flops += group.count * outputTiles * group.points * (R - 1) * inputs;
+  if (layer.entryPoint === 'sumPartials') {
+    // Per multiplied row and output: every block's partial, S − 1 adds; the bias on value rows.
+    const splits = Math.ceil(inputs / c.BLOCK_INNER);
+    const rows = N * rowsMultiplied;
+    read += rows * outputs * splits + N * outputs;
+    written += rows * outputs;
+    flops += rows * outputs * (splits - 1) + N * outputs;
+  } else {
+    // Phase 1: every output tile of a point group stages the group's rows, and every row chunk
+    // stages its tile's weights (the tiles' weights add up to W), once per K block of a split
+    // layer. The fused layer adds the bias to value rows as it stores them; a split layer stores
+    // each block's sums, and sumPartials adds the bias.
+    const fused = layer.entryPoint === 'layer';
+    for (const group of pointGroupSizes(N, v.pointsPerGroup)) {
+      const rows = group.points * rowsMultiplied;
+      const chunks = Math.ceil(rows / tileRows);
+      for (const block of blockSizes(inputs, fused ? 0 : c.BLOCK_INNER)) {
+        const n = group.count * block.count;
+        read += n * outputTiles * group.points * inputWordsPerPoint * block.inputs;
+        read += n * chunks * outputs * block.inputs;
+        written += n * rows * outputs;
+        flops += n * 2 * rows * block.inputs * outputs;
+        if (c.INPUT === INPUT_DENSE && collapsed) {
+          flops += n * outputTiles * group.points * (R - 1) * block.inputs;
+        }
+      }
+      if (fused) {
+        read += group.count * group.points * outputs;
+        flops += group.count * group.points * outputs;
+      }
     }
+    if (!fused) return wordCost(flops, read, written);
   }
   if (c.ACTIVATION === LINEAR && !oneHot) return wordCost(flops, read, written);
   // Phase 2, per unit (point, output): z_0, then the direction rows (gathered from W's columns
@@ -146,6 +174,7 @@ export function boundaryCost(boundary: PlannedDispatch): KernelCost {
 export function forwardJetCost(plan: ForwardJetPlan): KernelCost {
   return sumCosts([
     ...plan.layers.map(forwardLayerCost),
+    ...(plan.split ? [forwardLayerCost(plan.split.sum)] : []),
     ...(plan.boundary ? [boundaryCost(plan.boundary)] : []),
   ]);
 }

@@ -3,8 +3,10 @@ import {
   ForwardJet,
   type ForwardJetBuffers,
   JetShapeError,
+  planForwardJet,
   type TangentKind,
 } from '../../src/engine/forwardJet.ts';
+import { BackwardJet } from '../../src/engine/backwardJet.ts';
 import {
   type ChannelStructure,
   type JetShape,
@@ -301,6 +303,8 @@ interface Case {
   boundary: BoundaryFactor;
   points: number;
   kind: TangentKind;
+  /** Forces the first layer's split over its inputs (ForwardJetConfig.firstLayerBlockInner). */
+  blockInner?: number;
 }
 
 /**
@@ -480,12 +484,36 @@ const cases: Case[] = [
     points: 7,
     kind: 'dense',
   },
+  // The first layer split over its inputs (jetForward.wgsl partialProducts + sumPartials), forced
+  // at d = 300 into ⌈300/64⌉ = 5 K blocks, the last one short: the STDE setup's one-hot tangents
+  // (R = 16, K = 2, tanh), and dense tangents with several point groups and output tiles.
+  {
+    order: 2,
+    directions: 16,
+    widths: [300, 32, 32, 1],
+    activation: 'tanh',
+    boundary: 'none',
+    points: 32,
+    kind: 'oneHot',
+    blockInner: 64,
+  },
+  {
+    order: 3,
+    directions: 3,
+    widths: [300, 40, 1],
+    activation: 'softplus',
+    boundary: 'ball',
+    points: 9,
+    kind: 'dense',
+    blockInner: 64,
+  },
 ];
 
 function caseName(c: Case): string {
   return (
     `K=${c.order} R=${c.directions} widths=[${c.widths.join(',')}] ${c.activation} ` +
-    `${c.boundary} N=${c.points} ${c.kind}`
+    `${c.boundary} N=${c.points} ${c.kind}` +
+    (c.blockInner ? ` first layer split in blocks of ${c.blockInner}` : '')
   );
 }
 
@@ -502,13 +530,21 @@ async function runGpu(
   parameters: GPUBuffer,
   batch: Batch,
   structure: ChannelStructure,
+  blockInner?: number,
 ): Promise<Map<string, Float32Array>> {
   const shape = { ...batch.shape, structure };
-  const jet = await ForwardJet.create(
-    memory,
-    { architecture: arch, shape, tangentKind: batch.tangents.kind },
-    parameters,
-  );
+  const config = {
+    architecture: arch,
+    shape,
+    tangentKind: batch.tangents.kind,
+    firstLayerBlockInner: blockInner,
+  };
+  if (blockInner) {
+    // The forced split is what runs: ⌈d / blockInner⌉ blocks.
+    const split = planForwardJet(config, memory.device.limits).split;
+    expect(split?.splits).toBe(Math.ceil(arch.widths[0] / blockInner));
+  }
+  const jet = await ForwardJet.create(memory, config, parameters);
   try {
     const output = await jet.run(batch.x, batch.tangents);
     const stored = await readStored(jet.buffers, arch.widths);
@@ -554,7 +590,7 @@ describe('forward jet kernels against the float64 reference', () => {
       const failures: string[] = [];
       for (const structure of ['standard', 'collapsed'] as const) {
         const shape = { ...baseShape, structure };
-        const stored = await runGpu(arch, parameters, batch, structure);
+        const stored = await runGpu(arch, parameters, batch, structure, c.blockInner);
         results.set(structure, stored);
         const expected = expectedBuffers(shape, reference);
         const scale = expectedBuffers(shape, scales);
@@ -736,6 +772,73 @@ describe('large arguments', () => {
       expect(failures).toEqual([]);
     });
   }
+});
+
+describe('the first layer split over its inputs', () => {
+  /**
+   * A training step's forward and backward pass with the split (d = 300 in blocks of 64) against
+   * the same step fused. The split only regroups the first layer's sum over d, so every buffer
+   * agrees to f32 rounding of a 300-term sum: |split − fused| ≤ 1e-5·max|fused| per buffer
+   * (measured on SwiftShader: about 1e-7), and a split run is the same bits run after run.
+   */
+  it('gives the fused forward jets and gradient of the STDE setup within f32 rounding', async () => {
+    const arch: MlpArchitecture = {
+      widths: [300, 32, 32, 1],
+      activation: 'tanh',
+      boundary: 'none',
+    };
+    const shape: JetShape = { points: 32, directions: 16, order: 2, structure: 'collapsed' };
+    const batch = makeBatch(new SeededRandom(21), shape, 300, 'oneHot');
+    const parameters = await parameterBuffer(arch, toFloat32Parameters(initParameters(arch, 21)));
+    const cotangent = memory.createFrom(
+      'cotangent',
+      new Float32Array(layerElements(shape, 1)).fill(1 / shape.points),
+    );
+    const backward = await BackwardJet.create(memory, arch, shape, 'oneHot');
+    const step = async (blockInner: number) => {
+      const config = { architecture: arch, shape, tangentKind: 'oneHot' as const };
+      const jet = await ForwardJet.create(
+        memory,
+        { ...config, firstLayerBlockInner: blockInner },
+        parameters,
+      );
+      try {
+        await jet.run(batch.x, batch.tangents);
+        const stored = await readStored(jet.buffers, arch.widths);
+        const gradient = await backward.readGradient({
+          forward: jet.buffers,
+          params: parameters,
+          cotangent,
+        });
+        return { stored, gradient };
+      } finally {
+        jet.destroy();
+      }
+    };
+    const fused = await step(0);
+    const split = await step(64);
+    const again = await step(64);
+    backward.destroy();
+    memory.destroy(cotangent);
+    memory.destroy(parameters);
+    const buffers: [string, Float32Array, Float32Array][] = [
+      ...[...fused.stored].map(([name, values]): [string, Float32Array, Float32Array] => [
+        name,
+        values,
+        split.stored.get(name)!,
+      ]),
+      ['gradient', fused.gradient, split.gradient],
+    ];
+    for (const [name, expected, actual] of buffers) {
+      const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const worst = actual.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0);
+      expect(worst, `${name}: worst |split − fused| of max ${scale}`).toBeLessThanOrEqual(
+        1e-5 * scale,
+      );
+    }
+    expect(again.gradient).toEqual(split.gradient);
+    for (const [name, values] of split.stored) expect(again.stored.get(name)).toEqual(values);
+  });
 });
 
 describe('parameters', () => {

@@ -9,6 +9,7 @@ import {
   type ForwardJetConfig,
   JetShapeError,
   planForwardJet,
+  SPLIT_MIN_INPUTS,
 } from '../../../src/engine/forwardJet.ts';
 
 const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeWorkgroupsPerDimension: 65535 };
@@ -140,6 +141,83 @@ describe('planForwardJet', () => {
     expect(narrow.layers.map((l) => l.params.values)).toEqual(
       wide.layers.map((l) => l.params.values),
     );
+  });
+
+  describe('the first layer split over its inputs', () => {
+    /** The STDE setup: 32 points, 3 × 32 tanh, B = 16 one-hot jets of order 2, collapsed. */
+    const stde = (d: number, firstLayerBlockInner?: number): ForwardJetConfig => ({
+      architecture: { widths: [d, 32, 32, 32, 1], activation: 'tanh', boundary: 'none' },
+      shape: { points: 32, directions: 16, order: 2, structure: 'collapsed' },
+      tangentKind: 'oneHot',
+      firstLayerBlockInner,
+    });
+    const workgroups = (grid: readonly number[]) => grid[0] * grid[1] * grid[2];
+
+    it('keeps the fused kernel below SPLIT_MIN_INPUTS, and when told 0', () => {
+      for (const d of [100, SPLIT_MIN_INPUTS - 1]) {
+        const plan = planForwardJet(stde(d), limits);
+        expect(plan.split).toBeNull();
+        expect(plan.storage.partials).toBeNull();
+        expect(plan.layers[0]).toMatchObject({ entryPoint: 'layer', grid: [1, 1, 1] });
+        expect(plan.layers[0].constants).not.toHaveProperty('BLOCK_INNER');
+      }
+      expect(planForwardJet(stde(100_000, 0), limits).split).toBeNull();
+    });
+
+    it('splits d = 100K and 1M into at least 512 workgroups, with S × N × width partials', () => {
+      // One workgroup fused (one output tile of 32, one group of 32 points); blocks of
+      // ⌊d/512/16⌋·16 inputs: 192 → S = 521 at 100K, 1952 → S = 513 at 1M.
+      for (const [d, blockInner, splits] of [
+        [100_000, 192, 521],
+        [1_000_000, 1952, 513],
+      ]) {
+        const plan = planForwardJet(stde(d), limits);
+        const partialElements = splits * 32 * 32;
+        expect(plan.split).toMatchObject({ blockInner, splits, partialElements });
+        expect(plan.layers[0]).toMatchObject({
+          entryPoint: 'partialProducts',
+          grid: [1, splits, 1],
+        });
+        expect(workgroups(plan.layers[0].grid)).toBeGreaterThanOrEqual(512);
+        expect(plan.layers[0].constants.BLOCK_INNER).toBe(blockInner);
+        // sumPartials: one invocation per unit, 32·32/64 workgroups, layer 0's own uniform.
+        expect(plan.split?.sum).toMatchObject({ entryPoint: 'sumPartials', grid: [16, 1, 1] });
+        expect(plan.split?.sum.params).toBe(plan.layers[0].params);
+        expect(plan.layers.slice(1).map((l) => l.entryPoint)).toEqual(['layer', 'layer', 'layer']);
+        const partials = plan.buffers.filter((b) => b.label === 'forward jet first-layer partials');
+        expect(partials).toEqual([
+          {
+            label: 'forward jet first-layer partials',
+            bytes: partialElements * 4,
+            role: 'storage',
+          },
+        ]);
+        // The uniforms are one per layer, as unsplit.
+        expect(plan.buffers.filter((b) => b.role === 'uniform')).toHaveLength(4);
+        expect(plannedBytes(plan.buffers)).toBe(
+          plannedBytes(planForwardJet(stde(d, 0), limits).buffers) + partialElements * 4,
+        );
+      }
+    });
+
+    it('forces a block rounded up to whole tiles, and folds blocks past the grid limit', () => {
+      // Width 32: TILE_INNER = 16, so 50 → 64 and ⌈300/64⌉ = 5 blocks, the last of 44 inputs.
+      const plan = planForwardJet(stde(300, 50), limits);
+      expect(plan.split).toMatchObject({ blockInner: 64, splits: 5, partialElements: 5 * 32 * 32 });
+      expect(plan.layers[0].grid).toEqual([1, 5, 1]);
+      // Dense tangents multiply every row: M = V = 1 + 16·1 + 1 = 18 rows per point.
+      const dense = planForwardJet({ ...stde(300, 64), tangentKind: 'dense' }, limits);
+      expect(dense.split?.partialElements).toBe(5 * 32 * 18 * 32);
+      const narrow = planForwardJet(stde(300, 16), {
+        ...limits,
+        maxComputeWorkgroupsPerDimension: 7,
+      });
+      expect(narrow.split?.splits).toBe(19);
+      expect(narrow.layers[0].grid).toEqual([1, 7, 3]);
+      expect(() => planForwardJet(stde(300, -1), limits)).toThrow(JetShapeError);
+      // A block that covers every input is no split.
+      expect(planForwardJet(stde(300, 512), limits).split).toBeNull();
+    });
   });
 
   it('refuses a configuration the kernels cannot take, before planning anything', () => {

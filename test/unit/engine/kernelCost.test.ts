@@ -92,6 +92,31 @@ describe('parameter costs', () => {
   });
 });
 
+describe('split first layer cost', () => {
+  it('adds S·rows·width partials written and read, and S − 1 adds per row and output', () => {
+    // The STDE setup at d = 100K: S = 521 blocks of 192 inputs, 32 one-hot value rows of width 32.
+    const stde = (firstLayerBlockInner?: number): ForwardJetConfig => ({
+      architecture: { widths: [100_000, 32, 32, 32, 1], activation: 'tanh', boundary: 'none' },
+      shape: { points: 32, directions: 16, order: 2, structure: 'collapsed' },
+      tangentKind: 'oneHot',
+      firstLayerBlockInner,
+    });
+    const split = planForwardJet(stde(), limits);
+    const fused = planForwardJet(stde(0), limits);
+    expect(split.split?.splits).toBe(521);
+    const partials = 521 * 32 * 32;
+    const splitCost = forwardLayerCost(split.layers[0]);
+    const sumCost = forwardLayerCost(split.split!.sum);
+    const fusedCost = forwardLayerCost(fused.layers[0]);
+    expect(splitCost.flops + sumCost.flops).toBe(fusedCost.flops + 520 * 32 * 32);
+    expect(splitCost.bytesRead + sumCost.bytesRead).toBe(fusedCost.bytesRead + 4 * partials);
+    expect(splitCost.bytesWritten + sumCost.bytesWritten).toBe(
+      fusedCost.bytesWritten + 4 * partials,
+    );
+    expect(forwardJetCost(split).flops).toBe(forwardJetCost(fused).flops + 520 * 32 * 32);
+  });
+});
+
 describe('point draw cost', () => {
   it('writes N·d floats and grows like N·d', () => {
     const cost = (d: number, N: number) =>
