@@ -11,12 +11,13 @@
  * the one that meets a binding limit first.
  */
 import { allocatedBytes, largestPlanned, type PlannedBuffer } from '../gpu/bufferPlan.ts';
-import { BindingError, ShaderCompileError } from '../gpu/errors.ts';
+import { ShaderCompileError } from '../gpu/errors.ts';
 import { OperatorError } from '../operators/operator.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
 import {
   DEFAULT_TRAINING_LIMITS,
   planTrainingParts,
+  type TrainingExecution,
   type TrainingLimits,
   type TrainingPartFailure,
 } from './trainingPlan.ts';
@@ -112,15 +113,16 @@ export function estimateMemory(
   options: MemorySizing,
   maxStorageBufferBindingSize = 2 ** 27,
   limits: Partial<TrainingLimits> = {},
+  execution: TrainingExecution = {},
 ): MemoryEstimate {
-  const { parts, failures, batch } = planTrainingParts(options, {
-    ...completeLimits(limits),
-    maxStorageBufferBindingSize,
-  });
-  // A shader that does not parse or bind is a defect of this program, whatever the options.
-  const defect = failures.find(
-    (f) => f.error instanceof ShaderCompileError || f.error instanceof BindingError,
+  const { parts, failures, batch } = planTrainingParts(
+    options,
+    { ...completeLimits(limits), maxStorageBufferBindingSize },
+    execution,
   );
+  // A shader that does not parse is a defect of this program, whatever the options. (A
+  // BindingError is not: a count past 32 bits fails to pack into its u32 uniform field.)
+  const defect = failures.find((f) => f.error instanceof ShaderCompileError);
   if (defect) throw defect.error;
   const planned = [...parts.flatMap((p) => p.buffers), ...parts.flatMap((p) => p.firstStep)];
   const largest = largestPlanned(planned);
@@ -283,10 +285,15 @@ function describeFitting(options: MemorySizing, fitting: FittingSettings): strin
  * The estimate of a run that fits; otherwise a MemoryBudgetError naming the largest buffer or
  * the total, the device's numbers, and the largest d, B, width and points that would fit.
  */
-export function checkMemoryBudget(options: MemorySizing, limits: MemoryLimits): MemoryEstimate {
-  const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize, limits);
+export function checkMemoryBudget(
+  options: MemorySizing,
+  limits: MemoryLimits,
+  execution: TrainingExecution = {},
+): MemoryEstimate {
+  const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize, limits, execution);
   const problem = memoryProblem(estimate, limits);
   if (problem === null) return estimate;
+  // The settings that would fit are sized with the rollback copy: on the safe side without it.
   const fitting = fittingSettings(options, limits);
   throw new MemoryBudgetError(
     `too large for this GPU: ${problem}. ${describeFitting(options, fitting)}.`,

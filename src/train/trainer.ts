@@ -136,11 +136,15 @@ export class Trainer {
     memoryBudgetBytes = DEFAULT_MEMORY_BUDGET_BYTES,
     settings: TrainerSettings = {},
   ): Promise<Trainer> {
-    checkMemoryBudget(options, {
-      ...trainingLimitsOf(device.limits),
-      maxBufferSize: device.limits.maxBufferSize,
-      budgetBytes: memoryBudgetBytes,
-    });
+    checkMemoryBudget(
+      options,
+      {
+        ...trainingLimitsOf(device.limits),
+        maxBufferSize: device.limits.maxBufferSize,
+        budgetBytes: memoryBudgetBytes,
+      },
+      settings,
+    );
     const memory = new GpuMemory(device);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');

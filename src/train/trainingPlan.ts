@@ -88,12 +88,21 @@ const part = (
 ): TrainingPart => ({ name, buffers, firstStep });
 
 /**
+ * How a run executes, where that changes its buffers and not its values (Trainer.create's
+ * TrainerSettings): `rollback` false drops the optimizer's copy of the step before (default true).
+ */
+export interface TrainingExecution {
+  rollback?: boolean;
+}
+
+/**
  * Each part's plan, the ones that refuse the options apart: the memory check still sizes the
  * rest of a run one of whose kernels cannot take it (and refuses it with those numbers).
  */
 export function planTrainingParts(
   options: TrainingOptions,
   limits: TrainingLimits = DEFAULT_TRAINING_LIMITS,
+  execution: TrainingExecution = {},
 ): { parts: TrainingPart[]; failures: TrainingPartFailure[]; batch: BatchSizing | null } {
   const architecture = architectureOf(options);
   const count = parameterLayout(architecture.widths).count;
@@ -126,7 +135,9 @@ export function planTrainingParts(
   plan('gradient estimate', () =>
     part('gradient estimate', planGradientEstimate(options, architecture.widths)),
   );
-  plan('optimizer', () => part('optimizer', optimizerBuffers(options.optimizer, count, limits)));
+  plan('optimizer', () =>
+    part('optimizer', optimizerBuffers(options.optimizer, count, limits, execution.rollback)),
+  );
   plan('divergence guard', () => {
     const guard = divergenceGuardBuffers(count, limits);
     return part('divergence guard', guard.created, guard.firstStep);
@@ -142,8 +153,9 @@ export function planTrainingParts(
 export function planTraining(
   options: TrainingOptions,
   limits: TrainingLimits = DEFAULT_TRAINING_LIMITS,
+  execution: TrainingExecution = {},
 ): TrainingPlan {
-  const { parts, failures, batch } = planTrainingParts(options, limits);
+  const { parts, failures, batch } = planTrainingParts(options, limits, execution);
   if (failures.length > 0 || !batch) throw failures[0].error;
   const buffers = parts.flatMap((p) => p.buffers);
   const firstStep = parts.flatMap((p) => p.firstStep);

@@ -73,6 +73,14 @@ const RUNS: Record<string, Record<string, unknown>> = {
     pde: 'gkdv-1d',
     gradientEstimator: 'spsa',
   },
+  // d = 4096 reaches SPLIT_MIN_INPUTS: the forward jet splits its first layer over d and plans
+  // the partial buffer.
+  'ball sparse at d = 4096 (first layer split over its inputs)': {
+    ...small,
+    dimension: 4096,
+    estimator: 'sparse',
+    jetsPerPoint: 2,
+  },
   'exact biharmonic (fixed jets)': {
     ...small,
     dimension: 3,
@@ -83,12 +91,25 @@ const RUNS: Record<string, Record<string, unknown>> = {
 };
 
 describe('the training plan is what the trainer allocates', () => {
-  for (const [name, config] of Object.entries(RUNS)) {
+  const cases: [string, Record<string, unknown>, { rollback?: boolean }][] = [
+    ...Object.entries(RUNS).map(([name, config]): [string, Record<string, unknown>, object] => [
+      name,
+      config,
+      {},
+    ]),
+    // Without the rollback copy (TrainerSettings.rollback) the optimizer has no `previous`.
+    ['ball, Adam, no rollback copy', RUNS.ball, { rollback: false }],
+    ['ball, SGD, no rollback copy', { ...RUNS.ball, optimizer: 'sgd' }, { rollback: false }],
+  ];
+  for (const [name, config, execution] of cases) {
     it(`${name}: every planned buffer, and nothing else`, async () => {
       const options = resolveTrainingOptions({ ...config, ...run });
       const limits = trainingLimitsOf(gpu.device.limits);
-      const plan = planTraining(options, limits);
-      const trainer = await Trainer.create(gpu.device, options);
+      const plan = planTraining(options, limits, execution);
+      if (execution.rollback === false) {
+        expect(plan.totalBytes).toBeLessThan(planTraining(options, limits).totalBytes);
+      }
+      const trainer = await Trainer.create(gpu.device, options, undefined, undefined, execution);
       try {
         expect(trainer.memory.bytesInUse).toBe(plannedBytes(plan.buffers));
         expect(trainer.memory.count).toBe(plan.buffers.length);
@@ -96,7 +117,12 @@ describe('the training plan is what the trainer allocates', () => {
         expect(trainer.step).toBe(1);
         expect(trainer.memory.bytesInUse).toBe(plan.totalBytes);
         expect(trainer.memory.count).toBe(plan.buffers.length + plan.firstStep.length);
-        const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize, limits);
+        const estimate = estimateMemory(
+          options,
+          limits.maxStorageBufferBindingSize,
+          limits,
+          execution,
+        );
         expect(estimate.totalBytes).toBe(trainer.memory.bytesInUse);
         expect(estimate.largest.bytes).toBe(trainer.memory.largestBytes);
       } finally {
