@@ -352,6 +352,31 @@ fn multipliedRows(groupPoints: u32) -> u32 {
   return groupPoints * params.rowsPerPoint;
 }
 
+// What one workgroup of phase 1 covers: point group `pointGroup`, output tile `outTile`. Shared by
+// the fused and the split kernels. Workgroup-uniform on purpose: the loops over its rows hold
+// barriers, and WGSL's uniformity analysis treats a struct as one value, so the invocation's own
+// place (tr, tc) stays outside it.
+struct GroupTile {
+  firstPoint: u32,
+  groupPoints: u32,
+  firstOut: u32,
+  chunkOuts: u32,
+  rowCount: u32,
+}
+
+fn groupTile(pointGroup: u32, outTile: u32) -> GroupTile {
+  let firstPoint = pointGroup * params.pointsPerGroup;
+  let groupPoints = min(params.pointsPerGroup, params.points - firstPoint);
+  let firstOut = outTile * TILE_OUTS;
+  return GroupTile(
+    firstPoint,
+    groupPoints,
+    firstOut,
+    min(TILE_OUTS, params.outputs - firstOut),
+    multipliedRows(groupPoints),
+  );
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   // Point groups fold from y into z.
@@ -359,33 +384,29 @@ fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   if (pointGroup >= params.pointGroups) {
     return;
   }
-  let firstPoint = pointGroup * params.pointsPerGroup;
-  let groupPoints = min(params.pointsPerGroup, params.points - firstPoint);
-  let firstOut = grid.wid.x * TILE_OUTS;
-  let rowCount = multipliedRows(groupPoints);
+  let g = groupTile(pointGroup, grid.wid.x);
   let tr = lid / THREADS_OUTS;
   let tc = lid % THREADS_OUTS;
-
-  let chunkOuts = min(TILE_OUTS, params.outputs - firstOut);
-  for (var rowStart = 0u; rowStart < rowCount; rowStart += TILE_ROWS) {
-    let chunkRows = min(TILE_ROWS, rowCount - rowStart);
+  for (var rowStart = 0u; rowStart < g.rowCount; rowStart += TILE_ROWS) {
+    let chunkRows = min(TILE_ROWS, g.rowCount - rowStart);
     let z = productChunk(
-      firstPoint, rowStart, chunkRows, firstOut, chunkOuts, 0u, params.inputs, lid,
+      g.firstPoint, rowStart, chunkRows, g.firstOut, g.chunkOuts, 0u, params.inputs, lid,
     );
-    storeRow(firstPoint, rowStart + tr, rowCount, firstOut, tc, z.z0);
-    storeRow(firstPoint, rowStart + tr + THREADS_ROWS, rowCount, firstOut, tc, z.z1);
-    storeRow(firstPoint, rowStart + tr + 2u * THREADS_ROWS, rowCount, firstOut, tc, z.z2);
-    storeRow(firstPoint, rowStart + tr + 3u * THREADS_ROWS, rowCount, firstOut, tc, z.z3);
+    let m = rowStart + tr;
+    storeRow(g.firstPoint, m, g.rowCount, g.firstOut, tc, z.z0);
+    storeRow(g.firstPoint, m + THREADS_ROWS, g.rowCount, g.firstOut, tc, z.z1);
+    storeRow(g.firstPoint, m + 2u * THREADS_ROWS, g.rowCount, g.firstOut, tc, z.z2);
+    storeRow(g.firstPoint, m + 3u * THREADS_ROWS, g.rowCount, g.firstOut, tc, z.z3);
   }
 
   if (ACTIVATION == LINEAR && INPUT != INPUT_ONE_HOT) {
     return;
   }
   storageBarrier();
-  for (var t = lid; t < groupPoints * TILE_OUTS; t += WORKGROUP_SIZE) {
-    let o = firstOut + t % TILE_OUTS;
+  for (var t = lid; t < g.groupPoints * TILE_OUTS; t += WORKGROUP_SIZE) {
+    let o = g.firstOut + t % TILE_OUTS;
     if (o < params.outputs) {
-      activateUnit(firstPoint + t / TILE_OUTS, o);
+      activateUnit(g.firstPoint + t / TILE_OUTS, o);
     }
   }
 }
@@ -404,21 +425,13 @@ fn partialIndex(kBlock: u32, row: u32, o: u32) -> u32 {
 }
 
 // Stores one register row of a K block's raw sums (no bias: sumPartials adds it once).
-fn storePartial(
-  kBlock: u32,
-  firstPoint: u32,
-  m: u32,
-  rowCount: u32,
-  firstOut: u32,
-  tc: u32,
-  z: vec4<f32>,
-) {
-  if (m >= rowCount) {
+fn storePartial(kBlock: u32, g: GroupTile, m: u32, tc: u32, z: vec4<f32>) {
+  if (m >= g.rowCount) {
     return;
   }
-  let row = multipliedRows(firstPoint) + m;
+  let row = multipliedRows(g.firstPoint) + m;
   for (var j = 0u; j < 4u; j++) {
-    let o = firstOut + tc + j * THREADS_OUTS;
+    let o = g.firstOut + tc + j * THREADS_OUTS;
     if (o < params.outputs) {
       preActivation[partialIndex(kBlock, row, o)] = z[j];
     }
@@ -437,26 +450,22 @@ fn partialProducts(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u3
   }
   let kBlock = item / params.pointGroups;
   let pointGroup = item % params.pointGroups;
-  let firstPoint = pointGroup * params.pointsPerGroup;
-  let groupPoints = min(params.pointsPerGroup, params.points - firstPoint);
-  let firstOut = grid.wid.x * TILE_OUTS;
-  let rowCount = multipliedRows(groupPoints);
+  let g = groupTile(pointGroup, grid.wid.x);
   let tr = lid / THREADS_OUTS;
   let tc = lid % THREADS_OUTS;
   let innerBegin = kBlock * BLOCK_INNER;
   let innerEnd = min(innerBegin + BLOCK_INNER, params.inputs);
 
-  let chunkOuts = min(TILE_OUTS, params.outputs - firstOut);
-  for (var rowStart = 0u; rowStart < rowCount; rowStart += TILE_ROWS) {
-    let chunkRows = min(TILE_ROWS, rowCount - rowStart);
+  for (var rowStart = 0u; rowStart < g.rowCount; rowStart += TILE_ROWS) {
+    let chunkRows = min(TILE_ROWS, g.rowCount - rowStart);
     let z = productChunk(
-      firstPoint, rowStart, chunkRows, firstOut, chunkOuts, innerBegin, innerEnd, lid,
+      g.firstPoint, rowStart, chunkRows, g.firstOut, g.chunkOuts, innerBegin, innerEnd, lid,
     );
     let m = rowStart + tr;
-    storePartial(kBlock, firstPoint, m, rowCount, firstOut, tc, z.z0);
-    storePartial(kBlock, firstPoint, m + THREADS_ROWS, rowCount, firstOut, tc, z.z1);
-    storePartial(kBlock, firstPoint, m + 2u * THREADS_ROWS, rowCount, firstOut, tc, z.z2);
-    storePartial(kBlock, firstPoint, m + 3u * THREADS_ROWS, rowCount, firstOut, tc, z.z3);
+    storePartial(kBlock, g, m, tc, z.z0);
+    storePartial(kBlock, g, m + THREADS_ROWS, tc, z.z1);
+    storePartial(kBlock, g, m + 2u * THREADS_ROWS, tc, z.z2);
+    storePartial(kBlock, g, m + 3u * THREADS_ROWS, tc, z.z3);
   }
 }
 

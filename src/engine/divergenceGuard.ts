@@ -290,18 +290,10 @@ export class DivergenceGuard {
    * the optimizer step that passes this guard, in the same or an earlier command buffer.
    */
   encodeCheck(target: ComputeTarget, check: DivergenceCheck): void {
-    const { gradient, params, loss } = this.checkBindings(check);
+    const entries = this.checkBindings(check);
     inComputePass(target, `divergence check ${check.step}`, (pass) => {
-      this.reducer.encode(pass, gradient, this.gradientCount, this.gradientStats);
-      const bindGroup = this.bindGroups.get({
-        params,
-        loss,
-        gradientStats: this.gradientStats,
-        gradient,
-        status: this.statusBuffer,
-        verdict: this.verdictBuffer,
-      });
-      this.kernel.dispatch(pass, bindGroup, 1);
+      this.reducer.encode(pass, entries.gradient, this.gradientCount, this.gradientStats);
+      this.kernel.dispatch(pass, this.bindGroups.get(entries), 1);
     });
   }
 
@@ -310,17 +302,9 @@ export class DivergenceGuard {
    * step (OptimizerStep.guard): record it after that update and before the next one.
    */
   encodeVerdict(target: ComputeTarget, check: DivergenceCheck): void {
-    const { gradient, params, loss } = this.checkBindings(check);
+    const entries = this.checkBindings(check);
     inComputePass(target, `divergence verdict ${check.step}`, (pass) => {
-      const bindGroup = this.latchBindGroups.get({
-        params,
-        loss,
-        gradientStats: this.gradientStats,
-        gradient,
-        status: this.statusBuffer,
-        verdict: this.verdictBuffer,
-      });
-      this.latchKernel.dispatch(pass, bindGroup, 1);
+      this.latchKernel.dispatch(pass, this.latchBindGroups.get(entries), 1);
     });
   }
 
@@ -347,7 +331,15 @@ export class DivergenceGuard {
       hasLoss: loss ? 1 : 0,
       lossIndex: loss?.index ?? 0,
     });
-    return { gradient, params, loss: loss?.buffer ?? this.noLoss };
+    // Both entry points of finiteCheck.wgsl bind the same six buffers.
+    return {
+      params,
+      loss: loss?.buffer ?? this.noLoss,
+      gradientStats: this.gradientStats,
+      gradient,
+      status: this.statusBuffer,
+      verdict: this.verdictBuffer,
+    };
   }
 
   /**
