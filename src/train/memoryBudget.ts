@@ -158,7 +158,7 @@ export function formatBytes(bytes: number): string {
 }
 
 /** The largest single buffer a device takes: it must fit both a buffer and a storage binding. */
-function bufferLimit(limits: MemoryLimits): number {
+export function bufferLimit(limits: MemoryLimits): number {
   return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 }
 

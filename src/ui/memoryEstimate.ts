@@ -8,6 +8,7 @@
 import { allocatedBytes, largestPlanned } from '../gpu/bufferPlan.ts';
 import { findPde } from '../pdes/index.ts';
 import {
+  bufferLimit,
   completeLimits,
   DEFAULT_MEMORY_BUDGET_BYTES,
   estimateMemory,
@@ -34,11 +35,6 @@ export interface PageMemoryEstimate {
   readonly totalBytes: number;
   /** The largest single buffer of the run and its views. */
   readonly largestBytes: number;
-}
-
-/** The largest single buffer the device takes: it must fit both a buffer and a storage binding. */
-function bufferLimit(limits: BufferLimits): number {
-  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 }
 
 /** The run `options` describes and its views, on a device with `limits`. */
