@@ -220,9 +220,9 @@ export interface DivergenceGuardOptions {
  * and max |g| the trainer can read from `gradientStats` at no extra cost) and one
  * single-invocation dispatch. Without it the optimizer checks the gradient as it reads it, and
  * encodeVerdict (after the update) is the single-invocation dispatch alone; encodeGradientStats
- * reduces the gradient for a step that logs its norm. Once tripped the guard stays tripped, so no later step moves
- * the weights, until `reset()`; the host should restore a checkpoint (weights, Adam moments) and,
- * say, lower the learning rate first.
+ * reduces the gradient for a step that logs its norm. Once tripped the guard stays tripped, so no
+ * later step moves the weights, until `reset()`; the host should restore a checkpoint (weights,
+ * Adam moments) and, say, lower the learning rate first.
  */
 export class DivergenceGuard {
   /** The Status struct of shaders/finiteCheck.wgsl: 8 u32 words, word 0 nonzero = tripped. */
