@@ -4,7 +4,7 @@
  * radius at the collocation points of the current step. The GPU work is the trainer layer's
  * (FieldSlice, CollocationResidual); it runs in the run's queue, so a refresh waits for the chunk
  * in flight and never overlaps one. Refreshes come from the button, from a change of i or j, and
- * every few hundred steps while training.
+ * while training at an interval chosen from their measured cost (refreshSchedule.ts).
  */
 import {
   CollocationResidual,
@@ -16,11 +16,9 @@ import type { Trainer } from '../train/trainer.ts';
 import { Heatmap } from './charts/heatmap.ts';
 import { ScatterChart } from './charts/scatterChart.ts';
 import { element } from './dom.ts';
+import { refreshInterval } from './refreshSchedule.ts';
 import type { RunController } from './runController.ts';
 import { FIELD_RESOLUTION as resolution, type ViewName } from './viewPlans.ts';
-
-/** While training, the views refresh once this many steps have passed since the last refresh. */
-const refreshEvery = 200;
 
 /** What the page exposes as `window.jetpinn.field` (numbers, not pixels, for tests). */
 export interface FieldSnapshot {
@@ -66,6 +64,12 @@ export class FieldViews {
   private sliceTrainer: Trainer | null = null;
   private collocationTrainer: Trainer | null = null;
   private refreshing = false;
+  /**
+   * Wall time of the last refresh on `sliceTrainer`: evaluating the slice and the collocation
+   * residual, reading them back and drawing. Building the slice (a one-off) and waiting for the
+   * chunk in flight are left out; they are not what another refresh would cost.
+   */
+  private refreshMs: number | null = null;
   /** The pickers' coordinates; the snapshot's are those of the slice last drawn. */
   private wanted = { i: 0, j: 1 };
   snapshot: FieldSnapshot = {
@@ -142,7 +146,19 @@ export class FieldViews {
     // A new run (a reset) starts counting again from step 0.
     const since =
       this.snapshot.step === null || this.run.step < this.snapshot.step ? 0 : this.snapshot.step;
-    if (this.run.state === 'running' && this.run.step - since >= refreshEvery) void this.refresh();
+    if (this.run.state === 'running' && this.run.step - since >= this.interval()) {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Steps between two refreshes while training, such that they take at most a set share of the
+   * training time at the cost last measured and the current rate. A rebuilt or recovered run has
+   * a new trainer, which the last cost was not measured on: its first refresh comes early.
+   */
+  private interval(): number {
+    const measured = this.run.isCurrent(this.sliceTrainer) ? this.refreshMs : null;
+    return refreshInterval(measured, 1000 / this.run.iterationsPerSecond);
   }
 
   /** The views whose buffers the current run holds: those built on its trainer. */
@@ -164,11 +180,13 @@ export class FieldViews {
       const result = await this.run.withTrainer(async (trainer) => {
         const slice = await this.sliceFor(trainer, i, j);
         const collocation = await this.collocationFor(trainer);
+        const start = performance.now();
         return {
           values: await slice.evaluate(),
           // Before the first step, the points the first step will draw.
           points: await collocation.evaluate(Math.max(trainer.step, 1)),
           step: trainer.step,
+          start,
         };
       });
       if (result === null) {
@@ -176,7 +194,10 @@ export class FieldViews {
         return;
       }
       this.draw(result.values, result.points, result.step, i, j);
-      this.setMessage(`Step ${result.step}; coordinates other than x_${i} and x_${j} are 0.`);
+      this.refreshMs = performance.now() - result.start;
+      this.setMessage(
+        `Step ${result.step}; coordinates other than x_${i} and x_${j} are 0.${this.scheduleText()}`,
+      );
     } catch (error) {
       this.setMessage(
         `Could not evaluate the slice: ${error instanceof Error ? error.message : String(error)}`,
@@ -285,6 +306,12 @@ export class FieldViews {
     this.pickI.value = String(i);
     this.pickJ.value = String(j);
     this.wanted = { i, j };
+  }
+
+  /** The interval while training and what it rests on; nothing until a step has been timed. */
+  private scheduleText(): string {
+    if (!(this.run.iterationsPerSecond > 0) || this.refreshMs === null) return '';
+    return ` Refreshing every ${this.interval()} steps, ${Math.round(this.refreshMs)} ms each.`;
   }
 
   private setMessage(text: string): void {
