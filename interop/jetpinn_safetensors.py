@@ -36,9 +36,9 @@ ACTIVATIONS = {
 }
 
 # Every hard boundary transform of the engine (src/jet/boundaryFactor.ts): u = b(x)^p * MLP(x)
-# with b = 1 - |x|^2 over all inputs. It vanishes on the unit sphere; its square ("ball2") also
-# has a vanishing normal derivative there (clamped problems).
-BOUNDARY_POWERS = {"none": 0, "ball": 1, "ball2": 2}
+# with b = 1 - |x|^2 over all inputs. It vanishes on the unit sphere; its power p ("ball2" ..
+# "ball4") also has p - 1 vanishing normal derivatives there (clamped and order-2p problems).
+BOUNDARY_POWERS = {"none": 0, "ball": 1, "ball2": 2, "ball3": 3, "ball4": 4}
 
 
 def read_safetensors(path):

@@ -2,7 +2,7 @@
 //
 // Along direction r the input curve is g(t) = x + Σ_k c_k t^k, so ‖g(t)‖² has the jet
 //   q_k = Σ_{i+j=k} ⟨c_i, c_j⟩, c_0 = x,
-// and b = 1 − q ('ball') or (1 − q)² ('ball2', SQUARED), a Cauchy square. One-hot tangents
+// and b = (1 − q)^POWER ('ball' 1 … 'ball4' 4) by repeated Cauchy products. One-hot tangents
 // c_k = a_k·e_{n_k} make this O(K²) per direction: ⟨c_0, c_k⟩ = a_k·x[n_k] and
 // ⟨c_i, c_j⟩ = a_i·a_j·[n_i = n_j]; dense tangents cost O(d·K²).
 // Then u = b·m per direction, u_k = Σ_{i=0..k} b_i·m_{k−i} (b_0 and m_0 shared by all directions).
@@ -21,7 +21,7 @@
 //   4 mlpOutput    : storage, read        m jets, N·V·outputs (jetLayout rows)
 //   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows)
 //   6 output       : storage, read_write  u jets, N·V·outputs
-// Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ONE_HOT (the tangents' kind), SQUARED ('ball2'),
+// Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ONE_HOT (the tangents' kind), POWER (m, 1..4),
 //   WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point. Dispatch: x·y workgroups covering
 // N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE) (lib/grid.wgsl
@@ -44,7 +44,7 @@ struct BoundaryParams {
 @group(0) @binding(6) var<storage, read_write> output: array<f32>;
 
 override ONE_HOT: bool = false;
-override SQUARED: bool = false;
+override POWER: u32 = 1u;
 
 // q_1..q_K of ‖g(t)‖² along direction r of point p (q_0 = ‖x‖² is shared and set by the caller).
 fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
@@ -107,28 +107,29 @@ fn applyBoundary(grid: GridInvocation) {
   for (var i = 0u; i < d; i++) {
     normSquared += x[p * d + i] * x[p * d + i];
   }
-  var b0 = 1.0 - normSquared;
-  if (SQUARED) {
-    b0 *= b0;
+  var b0 = 1.0;
+  for (var n = 0u; n < POWER; n++) {
+    b0 *= 1.0 - normSquared;
   }
   boundary[base] = b0;
   var bTop = 0.0;
   for (var r = 0u; r < params.directions; r++) {
     var q = Series();
     normSquaredJet(p, r, &q);
-    var b = Series();
-    b[0] = 1.0 - normSquared;
+    var base1 = Series();
+    base1[0] = 1.0 - normSquared;
     for (var k = 1u; k <= ORDER; k++) {
-      b[k] = -q[k];
+      base1[k] = -q[k];
     }
-    if (SQUARED) {
-      var square = Series();
+    var b = base1;
+    for (var n = 1u; n < POWER; n++) {
+      var product = Series();
       for (var k = 0u; k <= ORDER; k++) {
         for (var i = 0u; i <= k; i++) {
-          square[k] += b[i] * b[k - i];
+          product[k] += b[i] * base1[k - i];
         }
       }
-      b = square;
+      b = product;
     }
     for (var k = 1u; k <= orders; k++) {
       boundary[base + rowOf(r, k, params.directions)] = b[k];

@@ -1,8 +1,10 @@
 // pdeExact.wgsl: exact solutions u*(x) and manufactured sources f(x) of the ball problems of the PDE
-// zoo (src/pdes/twoBody.ts, threeBody.ts, clampedSinCos.ts hold the float64 versions and derivations).
+// zoo (src/pdes/twoBody.ts, threeBody.ts, clampedSinCos.ts, sinChain.ts hold the float64 versions
+// and derivations).
 //
-// Every solution is u* = b^m · s with b = 1 − ‖x‖² (m = 1, or 2 for the clamped biharmonic problem)
-// and s = Σ_i c_i h(x_i, x_{i+1}[, x_{i+2}]). The product rules (src/pdes/radialFactor.ts) need only a
+// Every solution is u* = b^m · s with b = 1 − ‖x‖² (m = 1; 2 for the clamped biharmonic problem; k/2
+// for the order-k diagonal problem) and s = Σ_i c_i h(x_i, x_{i+1}[, x_{i+2}]). For Δ and Δ² the
+// product rules (src/pdes/radialFactor.ts) need only a
 // few sums over the summands, so a point costs O(d):
 //   Laplacian:  sums (‖x‖², s, x·∇s, Δs);   Δu* = b Δs − 4 x·∇s − 2d s,   f = Δu* + N(u*)
 //   biharmonic: also (xᵀ∇²s x, x·∇Δs, Δ²s);
@@ -25,7 +27,8 @@
 //   2 coefficients : storage, read        array<f32>, the c_i (d − 1 or d − 2 of them), uploaded once
 //   3 exact        : storage, read_write  array<f32>, u*(x_p), count elements
 //   4 source       : storage, read_write  array<f32>, f(x_p), count elements
-// Entry points: twoBody, threeBody (Laplacian; NONLINEARITY picks N), clampedSinCos (biharmonic, N = 0).
+// Entry points: twoBody, threeBody (Laplacian; NONLINEARITY picks N), clampedSinCos (biharmonic, N = 0),
+// sinChain (Σ_i ∂_i^k u, override DIAGONAL_ORDER = k, even, 2..8; N = 0).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two; override WORKGROUP_SIZE (lib/grid.wgsl,
 // default 64).
 // Dispatch: one workgroup per point on a 2-D grid, point = wid.x + wid.y · num_workgroups.x
@@ -159,5 +162,107 @@ fn clampedSinCos(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32)
     source[point] = 8.0 * d * (d + 2.0) * sums.y + 32.0 * (d + 2.0) * sums.z
       + (16.0 * rho - 8.0 * (d + 2.0) * b) * sums.w + 32.0 * more.x - 16.0 * b * more.y
       + b * b * more.z;
+  }
+}
+
+override DIAGONAL_ORDER: u32 = 2u;
+
+// sin^(n)(z) from (sin z, cos z): the cycle sin, cos, −sin, −cos.
+fn sinDerivative(n: u32, sc: vec2<f32>) -> f32 {
+  switch (n % 4u) {
+    case 0u: {
+      return sc.x;
+    }
+    case 1u: {
+      return sc.y;
+    }
+    case 2u: {
+      return -sc.x;
+    }
+    default: {
+      return -sc.y;
+    }
+  }
+}
+
+// Sin-chain summand c_l sin(x_l + x_{l+1}), u* = b^m s with m = k/2, k = DIAGONAL_ORDER:
+//   Σ_i ∂_i^k u* = k! Σ_i (Σ_{j<k} β_j σ_{k−j}/(k−j)! + β_k s),
+// β_j the coefficients of b^m along x + t e_i, (q − 2x_i t − t²)^m with q = b(x), and
+// σ_n = Σ_{l∈{i−1,i}} c_l sin^(n)(x_l + x_{l+1}) (the summands holding x_i). Every β_j depends on q,
+// so there are two reductions: (‖x‖², s) first, then the sum over coordinates.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sinChain(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let point = workgroupIndex(grid);
+  if (point >= params.count) {
+    return;
+  }
+  let base = point * params.stride;
+  let d = params.dim;
+  var s = 0.0;
+  for (var l = lid; l + 1u < d; l += WORKGROUP_SIZE) {
+    s += coefficients[l] * sinCos(coordinate(base, l) + coordinate(base, l + 1u)).x;
+  }
+  lower[lid] = vec4<f32>(partialNorm2(base, lid), s, 0.0, 0.0);
+  reduceLower(lid);
+  let q = 1.0 - lower[0].x;
+  let total = lower[0].y;
+  // Everyone has read lower[0] before it is reused for the second sum.
+  workgroupBarrier();
+  let k = DIAGONAL_ORDER;
+  let m = k / 2u;
+  var sum = 0.0;
+  for (var i = lid; i < d; i += WORKGROUP_SIZE) {
+    let a = coordinate(base, i);
+    // β = (q − 2a t − t²)^m, multiplied in place from the top coefficient down.
+    var beta = array<f32, 9>();
+    beta[0] = 1.0;
+    for (var n = 0u; n < m; n++) {
+      for (var down = 0u; down <= 2u * n + 2u; down++) {
+        let j = 2u * n + 2u - down;
+        var next = q * beta[j];
+        if (j >= 1u) {
+          next -= 2.0 * a * beta[j - 1u];
+        }
+        if (j >= 2u) {
+          next -= beta[j - 2u];
+        }
+        beta[j] = next;
+      }
+    }
+    // The two summands holding x_i (a missing one at either end of the chain gets c = 0).
+    var cLeft = 0.0;
+    var scLeft = vec2<f32>(0.0);
+    if (i >= 1u) {
+      cLeft = coefficients[i - 1u];
+      scLeft = sinCos(coordinate(base, i - 1u) + a);
+    }
+    var cRight = 0.0;
+    var scRight = vec2<f32>(0.0);
+    if (i + 1u < d) {
+      cRight = coefficients[i];
+      scRight = sinCos(a + coordinate(base, i + 1u));
+    }
+    var coefficient = beta[k] * total;
+    var inverseFactorial = 1.0;
+    for (var n = 1u; n <= k; n++) {
+      inverseFactorial /= f32(n);
+      let sigma = cLeft * sinDerivative(n, scLeft) + cRight * sinDerivative(n, scRight);
+      coefficient += beta[k - n] * sigma * inverseFactorial;
+    }
+    sum += coefficient;
+  }
+  lower[lid] = vec4<f32>(sum, 0.0, 0.0, 0.0);
+  reduceLower(lid);
+  if (lid == 0u) {
+    var factor = 1.0;
+    var kFactorial = 1.0;
+    for (var n = 1u; n <= k; n++) {
+      kFactorial *= f32(n);
+    }
+    for (var n = 0u; n < m; n++) {
+      factor *= q;
+    }
+    exact[point] = factor * total;
+    source[point] = kFactorial * lower[0].x;
   }
 }

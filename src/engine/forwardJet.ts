@@ -8,7 +8,7 @@ import { lib } from '../gpu/shaderLibrary.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import { dispatchGrid, type GridLimits } from '../gpu/dispatch.ts';
 import type { Activation } from '../jet/activations.ts';
-import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
+import { boundaryPower, type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
 import {
   type JetShape,
   layerElements,
@@ -478,7 +478,7 @@ export function planBoundary(
       ORDER: shape.order,
       COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
       ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
-      SQUARED: architecture.boundary === 'ball2' ? 1 : 0,
+      POWER: boundaryPower(architecture.boundary),
       WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
     },
     params: planUniform(label, plannedView(boundaryParts, 'params'), {

@@ -161,7 +161,8 @@ export function boundaryCost(boundary: PlannedDispatch): KernelCost {
     read += R * d * (1 + K);
     flops += R * d * series(K);
   }
-  if (c.SQUARED === 1) flops += R * (series(K) + 2);
+  // Each power of b past the first: one product series per direction (and b₀'s product).
+  flops += (c.POWER - 1) * R * (series(K) + 2);
   let written = V;
   // u = b·m per output: m's rows, b's rows re-read per output and direction, the product series.
   read += h * (1 + R * 2 * orders + (collapsed ? 2 : 0));

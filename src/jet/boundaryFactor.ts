@@ -1,11 +1,12 @@
-import type { BoundaryFactor } from './mlp.ts';
+import { type BoundaryFactor, boundaryPower } from './mlp.ts';
 import { seriesConstant, seriesMul, type Series } from './series.ts';
 import { unitSeries, type VectorJet } from './vectorJet.ts';
 
 /**
- * The jet of the hard boundary factor along the input curve: b(t) = 1 − ‖g(t)‖² for 'ball', its
- * square for 'ball2', and null for 'none' (no factor). Both vanish on the unit sphere; the square
- * also has a vanishing normal derivative there (clamped biharmonic problems).
+ * The jet of the hard boundary factor along the input curve: b(t)^m with b(t) = 1 − ‖g(t)‖² and m
+ * the factor's power ('ball' 1 … 'ball4' 4), and null for 'none' (no factor). All vanish on the
+ * unit sphere; b^m also has m − 1 vanishing normal derivatives there (m = 2: clamped biharmonic
+ * problems).
  */
 export function boundaryFactorJet(boundary: BoundaryFactor, curve: VectorJet): Series | null {
   if (boundary === 'none') return null;
@@ -15,12 +16,9 @@ export function boundaryFactorJet(boundary: BoundaryFactor, curve: VectorJet): S
     const square = seriesMul(g, g);
     for (let k = 0; k <= curve.order; k++) b[k] -= square[k];
   }
-  switch (boundary) {
-    case 'ball':
-      return b;
-    case 'ball2':
-      return seriesMul(b, b);
-    default:
-      throw new RangeError(`unknown boundary factor '${String(boundary)}'`);
-  }
+  const power = boundaryPower(boundary);
+  if (!(power >= 1)) throw new RangeError(`unknown boundary factor '${String(boundary)}'`);
+  let factor = b;
+  for (let n = 1; n < power; n++) factor = seriesMul(factor, b);
+  return factor;
 }

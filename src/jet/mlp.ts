@@ -1,10 +1,33 @@
 import { type Activation, ACTIVATIONS, isActivation } from './activations.ts';
 import { SeededRandom } from './seededRandom.ts';
 
-/** The hard boundary factor: u = MLP(x), (1 − ‖x‖²)·MLP(x) or (1 − ‖x‖²)²·MLP(x). */
-export type BoundaryFactor = 'none' | 'ball' | 'ball2';
+/**
+ * The hard boundary factor: u = MLP(x) ('none') or (1 − ‖x‖²)^m·MLP(x), m = 1 ('ball') to 4
+ * ('ball4'). The power m makes u and its first m − 1 normal derivatives vanish on the sphere: the
+ * Dirichlet data of an elliptic problem of order 2m (m = 2: the clamped biharmonic problem).
+ */
+export type BoundaryFactor = 'none' | 'ball' | 'ball2' | 'ball3' | 'ball4';
 
-export const BOUNDARY_FACTORS: readonly BoundaryFactor[] = ['none', 'ball', 'ball2'];
+export const BOUNDARY_FACTORS: readonly BoundaryFactor[] = [
+  'none',
+  'ball',
+  'ball2',
+  'ball3',
+  'ball4',
+];
+
+const BOUNDARY_POWERS: Readonly<Record<BoundaryFactor, number>> = {
+  none: 0,
+  ball: 1,
+  ball2: 2,
+  ball3: 3,
+  ball4: 4,
+};
+
+/** The power m of (1 − ‖x‖²)^m in a boundary factor (0 for 'none'). */
+export function boundaryPower(boundary: BoundaryFactor): number {
+  return BOUNDARY_POWERS[boundary];
+}
 
 /**
  * widths = [d, h1, …, hL, out]; the activation follows every hidden layer, the last layer is linear.

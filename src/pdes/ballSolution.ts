@@ -1,10 +1,20 @@
 import type { BoundaryFactor } from '../jet/mlp.ts';
 import type { ValueAndOperator } from './radialFactor.ts';
 
-export type BallSolutionId = 'two-body' | 'three-body' | 'clamped-sin-cos';
+export type BallSolutionId =
+  | 'two-body'
+  | 'three-body'
+  | 'clamped-sin-cos'
+  | 'sin-chain-2'
+  | 'sin-chain-4'
+  | 'sin-chain-6'
+  | 'sin-chain-8';
 
-/** The linear differential operator L₀ whose closed form a ball solution provides. */
-export type BallOperator = 'laplacian' | 'biharmonic';
+/**
+ * The linear differential operator L₀ whose closed form a ball solution provides: Δ, Δ², or the
+ * diagonal Σ_i ∂^k/∂x_i^k of order `derivativeOrder`.
+ */
+export type BallOperator = 'laplacian' | 'biharmonic' | 'diagonal';
 
 /**
  * An exact solution u* on the unit ball B^d, built as (hard factor)·s(x) with s a sum over
@@ -16,9 +26,11 @@ export interface BallSolution {
   readonly title: string;
   /** TeX of u*(x). */
   readonly tex: string;
-  /** The factor in the network, (1 − ‖x‖²) or its square; u* carries the same factor. */
-  readonly boundary: Extract<BoundaryFactor, 'ball' | 'ball2'>;
+  /** The factor in the network, (1 − ‖x‖²)^m; u* carries the same factor. */
+  readonly boundary: Exclude<BoundaryFactor, 'none'>;
   readonly operator: BallOperator;
+  /** The order of L₀: 2 for Δ, 4 for Δ², k for the diagonal operator. */
+  readonly derivativeOrder: number;
   /** The smallest d at which s has a summand. */
   readonly minDimension: number;
   coefficientCount(d: number): number;

@@ -58,6 +58,7 @@ export const clampedSinCos: BallSolution = {
   tex: String.raw`u^*(x) = (1 - \|x\|^2)^2 \sum_{i=1}^{d-1} c_i \sin x_i \cos x_{i+1}`,
   boundary: 'ball2',
   operator: 'biharmonic',
+  derivativeOrder: 4,
   minDimension: 2,
   coefficientCount: (d) => d - 1,
   evaluate(x, c) {

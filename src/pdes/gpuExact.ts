@@ -10,10 +10,15 @@ import type { BallNonlinearityId } from './ballProblem.ts';
 import type { BallSolutionId } from './ballSolution.ts';
 import { checkBatch, createPointParams, type PointBatch } from './pointGrid.ts';
 
-const ENTRY_POINTS: Record<BallSolutionId, string> = {
-  'two-body': 'twoBody',
-  'three-body': 'threeBody',
-  'clamped-sin-cos': 'clampedSinCos',
+/** Each solution's entry point, and the order-k problems' DIAGONAL_ORDER. */
+const ENTRY_POINTS: Record<BallSolutionId, { entryPoint: string; diagonalOrder?: number }> = {
+  'two-body': { entryPoint: 'twoBody' },
+  'three-body': { entryPoint: 'threeBody' },
+  'clamped-sin-cos': { entryPoint: 'clampedSinCos' },
+  'sin-chain-2': { entryPoint: 'sinChain', diagonalOrder: 2 },
+  'sin-chain-4': { entryPoint: 'sinChain', diagonalOrder: 4 },
+  'sin-chain-6': { entryPoint: 'sinChain', diagonalOrder: 6 },
+  'sin-chain-8': { entryPoint: 'sinChain', diagonalOrder: 8 },
 };
 
 /** The shader's NONLINEARITY override values. */
@@ -72,7 +77,8 @@ export class BallExactKernel {
   private constructor(private readonly kernel: ComputeKernel) {}
 
   /**
-   * `nonlinearity` must be 'none' for the biharmonic solution. `workgroupSize` must be a power of two.
+   * `nonlinearity` must be 'none' for the biharmonic and diagonal solutions (only the Laplacian
+   * ones have an N(u)). `workgroupSize` must be a power of two.
    */
   static async create(
     device: GPUDevice,
@@ -80,18 +86,18 @@ export class BallExactKernel {
     nonlinearity: BallNonlinearityId,
     workgroupSize = 64,
   ): Promise<BallExactKernel> {
-    if (solution === 'clamped-sin-cos' && nonlinearity !== 'none') {
-      throw new RangeError('the clamped biharmonic problem has no nonlinearity');
+    const { entryPoint, diagonalOrder } = ENTRY_POINTS[solution];
+    const laplacian = solution === 'two-body' || solution === 'three-body';
+    if (!laplacian && nonlinearity !== 'none') {
+      throw new RangeError(`the ${solution} problem has no nonlinearity`);
     }
     if (!Number.isInteger(Math.log2(workgroupSize))) {
       throw new RangeError(`workgroup size must be a power of two, got ${workgroupSize}`);
     }
     const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
-    if (solution !== 'clamped-sin-cos') constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
-    const kernel = await cachedKernel(device, EXACT_PARTS, {
-      entryPoint: ENTRY_POINTS[solution],
-      constants,
-    });
+    if (laplacian) constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
+    if (diagonalOrder !== undefined) constants.DIAGONAL_ORDER = diagonalOrder;
+    const kernel = await cachedKernel(device, EXACT_PARTS, { entryPoint, constants });
     return new BallExactKernel(kernel);
   }
 

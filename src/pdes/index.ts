@@ -18,6 +18,7 @@ import {
   type BrownianSampler,
 } from './samplers.ts';
 import { TEST_SET_SIZE } from './testSet.ts';
+import { DIAGONAL_ORDERS, sinChain } from './sinChain.ts';
 import { threeBody } from './threeBody.ts';
 import { twoBody } from './twoBody.ts';
 
@@ -29,8 +30,8 @@ import { twoBody } from './twoBody.ts';
 
 export type PdeDomain = 'ball' | 'spacetime' | 'box';
 
-/** What the operator code must estimate: Δu, Δ²u, or a list of named mixed partials. */
-export type PdeOperatorKind = 'laplacian' | 'biharmonic' | 'mixed-partials';
+/** What the operator code must estimate: Δu, Δ²u, Σ_i ∂_i^k u, or a list of named mixed partials. */
+export type PdeOperatorKind = 'laplacian' | 'biharmonic' | 'diagonal' | 'mixed-partials';
 
 /** How a trained network is scored. */
 export type PdeMetric = 'relative-l2-l1' | 'point-relative-error' | 'none';
@@ -55,7 +56,7 @@ interface PdeEntryBase {
 /** L u = L₀u + N(u) = f in the unit ball, u* known, f = L u*. */
 export interface BallPdeEntry extends PdeEntryBase {
   readonly domain: 'ball';
-  readonly operator: 'laplacian' | 'biharmonic';
+  readonly operator: 'laplacian' | 'biharmonic' | 'diagonal';
   readonly solution: BallSolution;
   readonly nonlinearity: BallNonlinearity;
   /** Sampler for residual and test points; the first is the default. */
@@ -97,20 +98,56 @@ const OPERATOR_IDS: Record<BallNonlinearityId, string> = {
   'sine-gordon': 'sine-gordon',
 };
 
+/** The id and title of a ball problem, and the TeX of its operator and boundary condition. */
+function ballNames(
+  solution: BallSolution,
+  nonlinearityId: BallNonlinearityId,
+): { id: string; title: string; operatorTex: string; boundaryTex: string } {
+  const onSphere = String.raw`\text{ on } \partial B^d`;
+  switch (solution.operator) {
+    case 'laplacian':
+      return {
+        id: `${OPERATOR_IDS[nonlinearityId]}-${solution.id}`,
+        title: `${OPERATOR_TITLES[nonlinearityId]}, ${solution.title}`,
+        operatorTex: String.raw`\Delta u`,
+        boundaryTex: `u = 0 ${onSphere}`,
+      };
+    case 'biharmonic':
+      return {
+        id: `biharmonic-${solution.id}`,
+        title: `biharmonic, ${solution.title}`,
+        operatorTex: String.raw`\Delta^2 u`,
+        boundaryTex: String.raw`u = \partial_n u = 0 ${onSphere}`,
+      };
+    case 'diagonal': {
+      const k = solution.derivativeOrder;
+      const m = k / 2;
+      const normal =
+        m === 1
+          ? 'u = 0'
+          : m === 2
+            ? String.raw`u = \partial_n u = 0`
+            : String.raw`u = \partial_n u = \dots = \partial_n^{${m - 1}} u = 0`;
+      return {
+        id: `diagonal-order-${k}`,
+        title: `diagonal order ${k}, ${solution.title}`,
+        operatorTex: String.raw`\sum_{i=1}^{d} \frac{\partial^{${k}} u}{\partial x_i^{${k}}}`,
+        boundaryTex: `${normal} ${onSphere}`,
+      };
+    }
+  }
+}
+
 function ballEntry(
   solution: BallSolution,
   nonlinearityId: BallNonlinearityId,
   defaultDimension: number,
 ): BallPdeEntry {
   const nonlinearity = BALL_NONLINEARITIES[nonlinearityId];
-  const biharmonic = solution.operator === 'biharmonic';
-  const operatorTex = biharmonic ? String.raw`\Delta^2 u` : String.raw`\Delta u`;
-  const boundaryTex = biharmonic
-    ? String.raw`u = \partial_n u = 0 \text{ on } \partial B^d`
-    : String.raw`u = 0 \text{ on } \partial B^d`;
+  const { id, title, operatorTex, boundaryTex } = ballNames(solution, nonlinearityId);
   return {
-    id: biharmonic ? `biharmonic-${solution.id}` : `${OPERATOR_IDS[nonlinearityId]}-${solution.id}`,
-    title: `${biharmonic ? 'biharmonic' : OPERATOR_TITLES[nonlinearityId]}, ${solution.title}`,
+    id,
+    title,
     tex: `${operatorTex} ${nonlinearity.tex} = f \\text{ in } B^d, \\quad ${boundaryTex}; \\quad ${solution.tex}`,
     domain: 'ball',
     operator: solution.operator,
@@ -169,6 +206,7 @@ export const PDES: readonly PdeEntry[] = [
     ballEntry(threeBody, n, 100),
   ]),
   ballEntry(clampedSinCos, 'none', 10),
+  ...DIAGONAL_ORDERS.map((k) => ballEntry(sinChain(k), 'none', 5)),
   ...PARABOLIC_PROBLEMS.map(parabolicEntry),
   ...HIGH_ORDER_PROBLEMS.map(highOrderEntry),
 ];

@@ -45,6 +45,7 @@ export const threeBody: BallSolution = {
   tex: String.raw`u^*(x) = (1 - \|x\|^2) \sum_{i=1}^{d-2} c_i \exp(x_i x_{i+1} x_{i+2})`,
   boundary: 'ball',
   operator: 'laplacian',
+  derivativeOrder: 2,
   minDimension: 3,
   coefficientCount: (d) => d - 2,
   evaluate(x, c) {

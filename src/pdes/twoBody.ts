@@ -122,6 +122,7 @@ export const twoBody: BallSolution = {
   tex: String.raw`u^*(x) = (1 - \|x\|^2) \sum_{i=1}^{d-1} c_i \sin\bigl(x_i + \cos x_{i+1} + x_{i+1} \cos x_i\bigr)`,
   boundary: 'ball',
   operator: 'laplacian',
+  derivativeOrder: 2,
   minDimension: 2,
   coefficientCount: (d) => d - 1,
   evaluate(x, c) {

@@ -44,12 +44,18 @@ export function planExactAtPoints(
 
 /**
  * Words each summand of pdeExact.wgsl's coordinate loop loads: its neighbouring coordinates and
- * its c_i (two-body x_i, x_{i+1}; three-body x_i, x_{i+1}, x_{i+2}; clamped x_i, x_{i+1}).
+ * its c_i (two-body x_i, x_{i+1}; three-body x_i, x_{i+1}, x_{i+2}; clamped x_i, x_{i+1}). The sin
+ * chain reads a summand's three words in its first sum, then per coordinate x_i and the three
+ * words of each of its two summands again: 10.
  */
 const summandWords: Record<BallSolutionId, number> = {
   'two-body': 3,
   'three-body': 4,
   'clamped-sin-cos': 3,
+  'sin-chain-2': 10,
+  'sin-chain-4': 10,
+  'sin-chain-6': 10,
+  'sin-chain-8': 10,
 };
 /**
  * FLOPs of one summand, counted on two-body's (twoBodyPhi: three sin/cos pairs and 7 more; the

@@ -15,6 +15,7 @@ import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { biharmonicOperator } from '../operators/biharmonic.ts';
+import { diagonalOperator } from '../operators/diagonal.ts';
 import { directionRangeWeights, quantityRowWeights } from '../operators/combine.ts';
 import { laplacianOperator } from '../operators/laplacian.ts';
 import { laplacianGradientOperator } from '../operators/laplacianGradient.ts';
@@ -91,6 +92,7 @@ export function ballOperator(
   if (pde.operator === 'laplacian') {
     return laplacianOperator({ dimension: d, method: options.estimator, samples, draws });
   }
+  if (pde.operator === 'diagonal') return diagonalBallOperator(pde, options, samples, draws);
   if (options.estimator === 'exact') return biharmonicOperator({ dimension: d, method: 'exact' });
   if (options.estimator === 'gaussian') {
     // Dense Gaussian jets are all independent: D draws of B are D·B jets.
@@ -99,6 +101,35 @@ export function ballOperator(
   throw new TrainingOptionsError(
     `the biharmonic operator has a Gaussian estimator and an exact one, not '${options.estimator}'`,
   );
+}
+
+/**
+ * Σ_i ∂_i^k u by sparse k-jets (e_i, 0, …, 0): B coordinates without replacement, or all d for
+ * 'exact'. No dense estimator exists for k ≥ 3 (diagonal.ts), and its jets come in one draw.
+ */
+function diagonalBallOperator(
+  pde: BallPdeEntry,
+  options: OperatorOptions,
+  samples: number,
+  draws: number,
+): JetOperator {
+  const { dimension, estimator } = options;
+  const k = pde.solution.derivativeOrder;
+  if (estimator !== 'sparse' && estimator !== 'exact') {
+    throw new TrainingOptionsError(
+      `the order-${k} diagonal operator has a sparse estimator and an exact one, not '${estimator}'`,
+    );
+  }
+  if (draws !== 1) {
+    throw new TrainingOptionsError(
+      `the order-${k} diagonal operator takes one draw of jets per point (the biased loss), not ${draws}`,
+    );
+  }
+  return diagonalOperator({
+    dimension,
+    derivativeOrder: k,
+    samples: estimator === 'exact' ? dimension : samples,
+  });
 }
 
 /**

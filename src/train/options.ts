@@ -6,7 +6,14 @@
  */
 import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
-import { findPde, type HighOrderPdeEntry, inputWidth, PDES, type PdeEntry } from '../pdes/index.ts';
+import {
+  type BallPdeEntry,
+  findPde,
+  type HighOrderPdeEntry,
+  inputWidth,
+  PDES,
+  type PdeEntry,
+} from '../pdes/index.ts';
 import { PARABOLIC_LOSS_WEIGHTS } from '../pdes/losses.ts';
 import { describeValue } from '../validation/schema.ts';
 
@@ -249,7 +256,26 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
     );
   }
   if (pde.domain !== 'box' && options.gpinnWeight > 0) checkGpinn(pde, options);
+  if (pde.domain === 'ball' && pde.operator === 'diagonal') checkDiagonal(pde, options);
   return options;
+}
+
+/**
+ * Σ_i ∂_i^k u has sparse k-jets only (no dense estimator exists for k ≥ 3, diagonal.ts; B = d is
+ * exact), drawn once per point, so the unbiased loss's second draw is not built for it.
+ */
+function checkDiagonal(pde: BallPdeEntry, options: TrainingOptions): void {
+  if (options.estimator !== 'sparse' && options.estimator !== 'exact') {
+    throw new TrainingOptionsError(
+      `${pde.id}: Σ_i ∂^k u/∂x_i^k is estimated from sparse jets along sampled coordinates ` +
+        `(estimator 'sparse', or 'exact' for all d of them), not '${options.estimator}'`,
+    );
+  }
+  if (options.loss === 'unbiased') {
+    throw new TrainingOptionsError(
+      `${pde.id}: the unbiased loss is built for the Laplacian problems; use loss 'biased'`,
+    );
+  }
 }
 
 /**

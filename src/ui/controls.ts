@@ -12,7 +12,13 @@ import {
   SCHEDULES,
   type TrainingOptions,
 } from '../train/options.ts';
-import { type ControlledOption, dashboardPdes, isBoxProblem } from './dashboardOptions.ts';
+import {
+  type ControlledOption,
+  dashboardPdes,
+  diagonalOrderOf,
+  diagonalPdeOf,
+  isBoxProblem,
+} from './dashboardOptions.ts';
 import { element } from './dom.ts';
 import { roundCount, twoDigits, ValueSlider } from './valueSlider.ts';
 
@@ -76,6 +82,9 @@ export class Controls {
   private readonly seed = element('seed', HTMLInputElement);
   private readonly firstLayerGain = element('first-layer-gain', HTMLInputElement);
   private readonly dimension = slider('dimension-slider', 2, 1000, true, roundCount);
+  /** The diagonal family's operator order k (even, 2..8): each position is one problem. */
+  private readonly order = slider('operator-order', 2, 8, false, (k) => 2 * Math.round(k / 2));
+  private readonly orderRow = element('operator-order-row', HTMLElement);
   private readonly jets = slider('jets-per-point', 1, maxJets, false, Math.round);
   private readonly width = slider('width', 4, 256, false, Math.round);
   private readonly depth = slider('depth', 1, 8, false, Math.round);
@@ -83,6 +92,7 @@ export class Controls {
   private readonly learningRate = slider('learning-rate', 1e-5, 1e-1, true, twoDigits);
   private readonly sliders = [
     this.dimension,
+    this.order,
     this.jets,
     this.width,
     this.depth,
@@ -125,6 +135,9 @@ export class Controls {
 
   show(options: TrainingOptions): void {
     this.pde.value = options.pde;
+    const order = diagonalOrderOf(options.pde);
+    this.orderRow.hidden = order === null;
+    if (order !== null) this.order.set(order);
     this.dimension.set(options.dimension);
     this.dimensionBox.value = String(options.dimension);
     this.estimator.value = options.estimator;
@@ -193,6 +206,7 @@ export class Controls {
       const moved = this.sliders.find((s) => s.input === target);
       moved?.readThumb();
       if (moved === this.dimension) this.dimensionBox.value = String(this.dimension.value);
+      if (moved === this.order) this.pde.value = diagonalPdeOf(this.order.value);
     }
     this.updateJetRange();
     this.showValues();
@@ -212,6 +226,7 @@ export class Controls {
     const text = (id: string, value: number | string) =>
       (element(id, HTMLOutputElement).value = String(value));
     text('dimension-output', this.dimensionBox.value);
+    text('operator-order-output', this.order.value);
     text('jets-output', this.jets.value);
     text('width-output', this.width.value);
     text('depth-output', this.depth.value);

@@ -349,6 +349,7 @@ export class Dashboard {
       importMessage: this.importMessage,
       divergedAt: history.divergedAt,
       builds: this.run.builds,
+      jets: this.run.jets,
       memoryBytes: this.run.memoryBytes,
       estimatedMemoryBytes: heldBytes(this.run.plan.memory, this.drawnViews()),
       estimatedMemoryWithViewsBytes: this.run.plan.memory.totalBytes,

@@ -29,6 +29,26 @@ export const dashboardDefaults: TrainingOptions = resolveTrainingOptions({
   testPoints: 2000,
 });
 
+/**
+ * The operator order k of a problem of the diagonal family Σ_i ∂^k u/∂x_i^k (its order slider),
+ * or null for any other problem id.
+ */
+export function diagonalOrderOf(pde: string): number | null {
+  const entry = PDES.find((p) => p.id === pde);
+  return entry?.domain === 'ball' && entry.operator === 'diagonal'
+    ? entry.solution.derivativeOrder
+    : null;
+}
+
+/** The id of the diagonal-family problem of order k (the slider's positions are its orders). */
+export function diagonalPdeOf(k: number): string {
+  const entry = PDES.find(
+    (p) => p.domain === 'ball' && p.operator === 'diagonal' && p.solution.derivativeOrder === k,
+  );
+  if (!entry) throw new RangeError(`no diagonal problem of order ${k}`);
+  return entry.id;
+}
+
 /** A PDE the dashboard offers: every problem of the zoo. */
 export type DashboardPdeEntry = PdeEntry;
 

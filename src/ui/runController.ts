@@ -107,6 +107,12 @@ export class RunController {
     return trainer !== null && trainer === this.trainer;
   }
 
+  /** Order K and jets per point R of the batch the current trainer pushes (null without one). */
+  get jets(): { order: number; directions: number } | null {
+    const shape = this.trainer?.batchShape;
+    return shape ? { order: shape.order, directions: shape.directions } : null;
+  }
+
   /** Bytes of GPU buffers the current trainer holds. */
   get memoryBytes(): number {
     return this.trainer?.memoryBytes ?? 0;

@@ -26,6 +26,8 @@ export interface RunSnapshot {
   divergedAt: number | null;
   /** Trainers built since the page loaded: a change that rebuilds the run increments it. */
   builds: number;
+  /** The jets the trainer pushes: order K and jets per point (null while none is built). */
+  jets: { order: number; directions: number } | null;
   /** Bytes of the GPU buffers the page holds: the run's and those of the views drawn so far. */
   memoryBytes: number;
   /** The estimate of memoryBytes: the run's plan and the plans of the views drawn so far. */

@@ -4,6 +4,7 @@
  * which output coefficient comes out, which factor scales the sum. Below it, the jet inspector
  * and the estimator panel (TeachingPanels), which compute on the current weights.
  */
+import { factorial } from '../jet/series.ts';
 import type { FixedJet } from '../operators/fixedTangents.ts';
 import type { JetOperator, OutputTerm } from '../operators/operator.ts';
 import { HIGH_ORDER_DATA_LOSS, type HighOrderProblem } from '../pdes/highOrder.ts';
@@ -129,7 +130,21 @@ export function explainEstimate({ options, pde, operator, memory }: RunPlan): st
   const timeTerm = !parabolic ? '' : dense ? ' + u_t' : ' + u_t/d';
   const secondDerivative = String.raw` = \partial^2 u/\partial x_i^2${timeTerm}`;
   let sentence: string;
-  if (pde.operator === 'biharmonic') {
+  if (pde.operator === 'diagonal') {
+    // One-hot k-jets: the only partition of K into parts of order 1 is 1 + … + 1 (diagonal.ts).
+    const pure = String.raw` = \partial^{${K}} u/\partial x_i^{${K}}`;
+    sentence =
+      options.estimator === 'exact'
+        ? String.raw`${perPoint} all $d = ${d}$ ${K}-jets with first tangent $e_1, \dots, e_d$ and every higher tangent 0; ` +
+          `${read(pure)}, summed with scale 1: exactly the operator.`
+        : `${perPoint} $B = ${B}$ ${K}-jets whose first tangent is a coordinate vector $e_i$, $i$ drawn ` +
+          `without replacement from $1..d$, and whose higher tangents are 0; ${read(pure)}, and the ` +
+          `sum over the $B$ jets is scaled by $d/B = ${texNumber(d / B)}$.`;
+    // The scale is the point of the order slider: J_K grows as K! over the coefficient stored.
+    sentence +=
+      ` The jets carry normalized Taylor coefficients, so $J_${K}$ is $${K}! = ${factorial(K)}$ ` +
+      `times the stored one: the coefficients stay in float32 range at every order.`;
+  } else if (pde.operator === 'biharmonic') {
     sentence =
       options.estimator === 'exact'
         ? String.raw`${perPoint} all ${R} 4-jets with first tangent $e_i$ or $e_i \pm e_j$ (others 0); ${read()}, ` +

@@ -23,6 +23,7 @@ import { denseJetForward } from '../../src/jet/denseJet.ts';
 import {
   type BoundaryFactor,
   initParameters,
+  boundaryPower,
   type MlpArchitecture,
   type MlpParameters,
   toFloat32Parameters,
@@ -187,7 +188,8 @@ function scaleJets(
       const g = unitSeries(curve, i);
       seriesMul(g, g).forEach((v, k) => (boundary![k] += v));
     }
-    if (arch.boundary === 'ball2') boundary = seriesMul(boundary, boundary);
+    const base = boundary;
+    for (let n = 1; n < boundaryPower(arch.boundary); n++) boundary = seriesMul(boundary, base);
   }
   const output = createVectorJet(x.width, K);
   for (let o = 0; o < x.width; o++) {
@@ -375,6 +377,25 @@ const cases: Case[] = [
     boundary: 'none',
     points: 7,
     kind: 'dense',
+  },
+  // The order-k diagonal problems' factors (1 − ‖x‖²)³ and ⁴ with their k-jets.
+  {
+    order: 6,
+    directions: 3,
+    widths: [5, 16, 16, 1],
+    activation: 'tanh',
+    boundary: 'ball3',
+    points: 7,
+    kind: 'dense',
+  },
+  {
+    order: 8,
+    directions: 5,
+    widths: [5, 16, 16, 1],
+    activation: 'tanh',
+    boundary: 'ball4',
+    points: 7,
+    kind: 'oneHot',
   },
   {
     order: 2,

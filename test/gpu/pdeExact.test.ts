@@ -16,6 +16,7 @@ import {
   type ParabolicProblem,
 } from '../../src/pdes/parabolic.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
+import { sinChain } from '../../src/pdes/sinChain.ts';
 import { threeBody } from '../../src/pdes/threeBody.ts';
 import { twoBody } from '../../src/pdes/twoBody.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
@@ -66,6 +67,11 @@ const EXACT_CASES: ExactCase[] = [
   { name: 'sine-Gordon two-body', solution: twoBody, nonlinearity: 'sine-gordon' },
   { name: 'Allen–Cahn three-body', solution: threeBody, nonlinearity: 'allen-cahn' },
   { name: 'biharmonic clamped sin·cos', solution: clampedSinCos, nonlinearity: 'none' },
+  ...([2, 4, 8] as const).map((k) => ({
+    name: `order-${k} diagonal sin chain`,
+    solution: sinChain(k),
+    nonlinearity: 'none' as const,
+  })),
 ];
 
 /** Largest error/bound ratios seen, printed at the end (the report's "worst errors measured"). */

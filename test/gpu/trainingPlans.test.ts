@@ -81,6 +81,13 @@ const RUNS: Record<string, Record<string, unknown>> = {
     estimator: 'sparse',
     jetsPerPoint: 2,
   },
+  'order-6 diagonal, sparse 6-jets (factor (1 − ‖x‖²)³)': {
+    ...small,
+    dimension: 4,
+    pde: 'diagonal-order-6',
+    estimator: 'sparse',
+    jetsPerPoint: 2,
+  },
   'exact biharmonic (fixed jets)': {
     ...small,
     dimension: 3,

@@ -1,7 +1,11 @@
 import { ctanh, type Complex, cadd, cmul, complex, csin, csoftplus, csub } from './complex.ts';
 import { Jet } from '../../../src/jet/jet.ts';
 import type { Activation } from '../../../src/jet/activations.ts';
-import type { AnyMlpParameters, MlpArchitecture } from '../../../src/jet/mlp.ts';
+import {
+  type AnyMlpParameters,
+  boundaryPower,
+  type MlpArchitecture,
+} from '../../../src/jet/mlp.ts';
 
 /** Independent evaluations of the same network, unit by unit, for comparison with referenceJet. */
 
@@ -33,7 +37,8 @@ export function complexNetwork(
   });
   if (arch.boundary === 'none') return [...x];
   const b = point.reduce((acc, xi) => csub(acc, cmul(xi, xi)), complex(1));
-  const factor = arch.boundary === 'ball' ? b : cmul(b, b);
+  let factor = b;
+  for (let n = 1; n < boundaryPower(arch.boundary); n++) factor = cmul(factor, b);
   return x.map((m) => cmul(factor, m));
 }
 
@@ -56,6 +61,7 @@ export function jetNetwork(
   });
   if (arch.boundary === 'none') return { outputs: [...x], layerOutputs };
   const b = coordinates.reduce((acc, xi) => acc.sub(xi.mul(xi)), Jet.constant(1, order));
-  const factor = arch.boundary === 'ball' ? b : b.mul(b);
+  let factor = b;
+  for (let n = 1; n < boundaryPower(arch.boundary); n++) factor = factor.mul(b);
   return { outputs: x.map((m) => factor.mul(m)), layerOutputs };
 }

@@ -57,6 +57,24 @@ export function clampedSinCosJet(c: ArrayLike<number>): JetFunction {
   };
 }
 
+/** (1 − ‖x‖²)^m Σ_i c_i sin(x_i + x_{i+1}): the order-2m diagonal problem's solution. */
+export function sinChainJet(c: ArrayLike<number>, m: number): JetFunction {
+  return (x) => {
+    const terms = [];
+    for (let i = 0; i + 1 < x.length; i++)
+      terms.push(
+        x[i]
+          .add(x[i + 1])
+          .sin()
+          .scale(c[i]),
+      );
+    const b = ballFactor(x);
+    let factor = b;
+    for (let n = 1; n < m; n++) factor = factor.mul(b);
+    return factor.mul(sum(x, terms));
+  };
+}
+
 /** J_k of u along the line x + t·v (first tangent v, higher tangents 0). */
 export function directional(
   u: JetFunction,
@@ -84,6 +102,13 @@ export function jetValue(u: JetFunction, x: ArrayLike<number>): number {
 export function jetLaplacian(u: JetFunction, x: ArrayLike<number>): number {
   let total = 0;
   for (let i = 0; i < x.length; i++) total += directional(u, x, unit(x.length, i), 2);
+  return total;
+}
+
+/** Σ_i ∂^k u/∂x_i^k = Σ_i J_k[e_i]. */
+export function jetDiagonal(u: JetFunction, x: ArrayLike<number>, k: number): number {
+  let total = 0;
+  for (let i = 0; i < x.length; i++) total += directional(u, x, unit(x.length, i), k);
   return total;
 }
 

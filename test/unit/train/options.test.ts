@@ -114,6 +114,32 @@ describe('training options', () => {
     expect(resolveTrainingOptions({ ...kdv })).toEqual(kdv);
   });
 
+  it('the order-k diagonal problems: sparse or exact k-jets, biased loss, factor power k/2', () => {
+    const base = { dimension: 4, jetsPerPoint: 2, width: 4, depth: 1 };
+    for (const [k, boundary] of [
+      [2, 'ball'],
+      [4, 'ball2'],
+      [6, 'ball3'],
+      [8, 'ball4'],
+    ] as const) {
+      for (const estimator of ['sparse', 'exact']) {
+        const options = resolveTrainingOptions({ ...base, pde: `diagonal-order-${k}`, estimator });
+        expect(architectureOf(options).boundary).toBe(boundary);
+      }
+    }
+    expect(() =>
+      resolveTrainingOptions({ ...base, pde: 'diagonal-order-4', estimator: 'rademacher' }),
+    ).toThrow(/diagonal-order-4: .*estimator 'sparse'.*not 'rademacher'/);
+    expect(() =>
+      resolveTrainingOptions({
+        ...base,
+        pde: 'diagonal-order-4',
+        loss: 'unbiased',
+        collapsed: false,
+      }),
+    ).toThrow(/diagonal-order-4: the unbiased loss .* use loss 'biased'/);
+  });
+
   it('architectures: ball problems take d inputs, parabolic ones d + 1, with the PDE boundary factor', () => {
     expect(
       architectureOf(resolveTrainingOptions({ dimension: 7, jetsPerPoint: 4, width: 5, depth: 2 })),

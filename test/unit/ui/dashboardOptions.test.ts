@@ -5,6 +5,8 @@ import {
   CONTROLLED_OPTIONS,
   dashboardDefaults,
   dashboardPdes,
+  diagonalOrderOf,
+  diagonalPdeOf,
   formCandidate,
 } from '../../../src/ui/dashboardOptions.ts';
 
@@ -99,5 +101,18 @@ describe('formCandidate', () => {
     const values = { ...form(gkdv, 'gkdv-1d'), dimension: 2, width: 40 };
     expect(resolveTrainingOptions(formCandidate(gkdv, values))).toEqual({ ...gkdv, width: 40 });
     expect(changeBetween(kdv, after(kdv, 'kdv-2d'))).toBe('none');
+  });
+});
+
+describe('the operator-order slider', () => {
+  it('maps each diagonal problem to its order k and back, and nothing else to an order', () => {
+    for (const k of [2, 4, 6, 8]) {
+      expect(diagonalPdeOf(k)).toBe(`diagonal-order-${k}`);
+      expect(diagonalOrderOf(`diagonal-order-${k}`)).toBe(k);
+    }
+    expect(diagonalOrderOf('allen-cahn-two-body')).toBeNull();
+    expect(diagonalOrderOf('biharmonic-clamped-sin-cos')).toBeNull();
+    expect(diagonalOrderOf('no-such-pde')).toBeNull();
+    expect(() => diagonalPdeOf(3)).toThrow(/no diagonal problem of order 3/);
   });
 });

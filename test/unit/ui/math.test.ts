@@ -127,6 +127,32 @@ describe('the teaching view’s formulas', () => {
     expect(explainEstimate(planned.plan)).toContain('scaled by $d/B = 2.5$.');
   });
 
+  it('the order-k sentence names the k-jets, how J_k is read and its k! scale', () => {
+    const sentence = (k: number, estimator: string, dimension: number, jetsPerPoint: number) => {
+      const planned = planRun(
+        {
+          ...baseFor(dashboardDefaults, `diagonal-order-${k}`),
+          estimator,
+          dimension,
+          jetsPerPoint,
+        },
+        limits,
+      );
+      if (!planned.ok) throw new Error(planned.problem);
+      return explainEstimate(planned.plan);
+    };
+    // k = 4, sparse B = 2 of d = 5: one-hot 4-jets, J_4 = 4!·u_4 = ∂⁴u/∂x_i⁴, scale d/B = 2.5.
+    const sparse = sentence(4, 'sparse', 5, 2);
+    expect(sparse).toContain('$B = 2$ 4-jets whose first tangent is a coordinate vector $e_i$');
+    expect(sparse).toContain(String.raw`$J_4 = 4!\,u_4 = \partial^{4} u/\partial x_i^{4}$`);
+    expect(sparse).toContain('scaled by $d/B = 2.5$');
+    expect(sparse).toContain('$J_4$ is $4! = 24$ times the stored one');
+    // k = 8, exact at d = 3: all three one-hot 8-jets, 8! = 40320.
+    const exact = sentence(8, 'exact', 3, 3);
+    expect(exact).toContain(String.raw`all $d = 3$ 8-jets with first tangent $e_1, \dots, e_d$`);
+    expect(exact).toContain('$8! = 40320$');
+  });
+
   it('a box problem’s sentence gives its construction and how each partial is read', () => {
     const sentence = (pde: string) => {
       const planned = planRun(baseFor(dashboardDefaults, pde), limits);
