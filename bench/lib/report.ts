@@ -167,9 +167,14 @@ function earlierPeerLine(run: Loaded<PeerResults>): string {
  * adapter with results on file, each reported in a section of its own (§ 7), never in place of
  * the software-adapter numbers.
  */
+/**
+ * `memorySection`: § 1's memory per parameter by mode (reportMemory.ts), computed from the plans
+ * rather than read from a results file; left out when empty.
+ */
 export function buildReport(
   inputs: ReportInputs,
   gpus: AdapterGroup[] = [],
+  memorySection: readonly string[] = [],
 ): {
   markdown: string;
   charts: { file: string; spec: ChartSpec }[];
@@ -270,6 +275,7 @@ export function buildReport(
       ...breakdownSection(inputs.breakdown.data),
     );
   } else lines.push('Not run (no step breakdown results file).', '');
+  lines.push(...memorySection);
   lines.push('## 2. High-order operators', '');
   if (inputs.highOrder) {
     lines.push(

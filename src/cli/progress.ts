@@ -14,7 +14,10 @@ import type { CliIo } from './io.ts';
 
 export type ProgressMode = 'json' | 'tty' | 'lines';
 
-type EventFields = Record<string, string | number | boolean | null>;
+/** What a JSON line can hold: the start record lists the other modes as objects. */
+type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { [key: string]: JsonValue };
+type EventFields = Record<string, JsonValue>;
 
 const BAR_WIDTH = 20;
 /** it/s is measured over at least this much wall time once the run is that old. */

@@ -4,31 +4,21 @@
  * code says so.
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
-import { planOptimizer } from '../engine/optimizers.ts';
-import type { TrainingOptions } from '../train/options.ts';
 import {
   DivergenceError,
   type EvaluationLog,
   Trainer,
   type TrainerCallbacks,
 } from '../train/trainer.ts';
+import { trainingLimitsOf } from '../train/trainingPlan.ts';
 import type { Command } from './command.ts';
 import { exitCodes } from './exitCodes.ts';
 import { type GpuSession, withNodeGpu } from './gpuSession.ts';
 import type { CliIo } from './io.ts';
 import { describeError, formatDuration, Progress } from './progress.ts';
 import { RunFiles } from './runFiles.ts';
+import { startEvent } from './startEvent.ts';
 import { planTraining, TRAIN_FLAGS, type TrainPlan } from './trainPlan.ts';
-
-function describeRun(options: TrainingOptions, parameters: number): string {
-  const jets = options.estimator === 'exact' ? 'all d' : String(options.jetsPerPoint);
-  return (
-    `${options.pde}, d = ${options.dimension}, ${options.estimator} estimator (${jets} jets` +
-    `${options.collapsed ? ', collapsed' : ''}), ${options.points} points/step, ` +
-    `${options.depth}×${options.width} ${options.activation} (${parameters} parameters), ` +
-    `${options.optimizer} lr ${options.learningRate} ${options.schedule}, seed ${options.seed}`
-  );
-}
 
 /** Runs to plan.stopAt in chunks that end on checkpoint steps; the divergence, if any. */
 async function trainUntil(
@@ -55,32 +45,6 @@ async function trainUntil(
   }
 }
 
-function startEvent(plan: TrainPlan, trainer: Trainer, session: GpuSession) {
-  const parameters = parameterLayout(trainer.architecture.widths).count;
-  const adapter = session.gpu.adapter;
-  const limits = session.gpu.device.limits;
-  const fields = {
-    step: trainer.step,
-    stopAt: plan.stopAt,
-    steps: plan.options.steps,
-    parameters,
-    memoryBytes: trainer.memoryBytes,
-    rollbackBytes: plan.rollback ? rollbackBytes(plan.options, parameters, limits) : 0,
-    adapter: adapter.description,
-    software: adapter.isSoftware,
-  };
-  const text =
-    `${plan.resume ? `resuming at step ${trainer.step}` : 'training'}: ` +
-    `${describeRun(plan.options, parameters)}\n` +
-    `GPU: ${adapter.description}${adapter.isSoftware ? ' (software)' : ''}, ` +
-    `${(trainer.memoryBytes / 2 ** 20).toFixed(1)} MiB of buffers` +
-    (plan.rollback
-      ? ` (${(fields.rollbackBytes / 2 ** 20).toFixed(1)} MiB of them the rollback copy, ` +
-        `${rollbackBytes(plan.options, 1, limits)} B/param/step; --no-rollback drops it)`
-      : ', no rollback copy (a divergence keeps the last checkpoint)');
-  return { fields, text };
-}
-
 function doneText(
   step: number,
   plan: TrainPlan,
@@ -101,12 +65,6 @@ function doneText(
   );
 }
 
-/** Bytes of the optimizer's rollback copy of θ (and Adam's m, v): its plan's `previous`. */
-function rollbackBytes(options: TrainingOptions, parameters: number, limits: GPUSupportedLimits) {
-  const plan = planOptimizer({ kind: options.optimizer, parameterCount: parameters }, limits);
-  return plan.state.previous.bytes;
-}
-
 async function runTraining(plan: TrainPlan, session: GpuSession, io: CliIo): Promise<number> {
   const trainer = await Trainer.create(
     session.gpu.device,
@@ -119,7 +77,18 @@ async function runTraining(plan: TrainPlan, session: GpuSession, io: CliIo): Pro
     const mode = plan.json ? 'json' : io.isTTY ? 'tty' : 'lines';
     const progress = new Progress(mode, io, trainer.step, plan.options.steps);
     const files = new RunFiles(plan, trainer, progress, session.assertHealthy);
-    const start = startEvent(plan, trainer, session);
+    const limits = session.gpu.device.limits;
+    const start = startEvent(plan, {
+      step: trainer.step,
+      parameters: parameterLayout(trainer.architecture.widths).count,
+      memoryBytes: trainer.memoryBytes,
+      adapter: session.gpu.adapter,
+      limits: {
+        ...trainingLimitsOf(limits),
+        maxBufferSize: limits.maxBufferSize,
+        budgetBytes: plan.memoryBudgetBytes,
+      },
+    });
     progress.event('start', start.fields, start.text);
     const callbacks: TrainerCallbacks = {
       onLog: (log) => progress.log(log),

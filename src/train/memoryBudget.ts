@@ -192,11 +192,13 @@ export function memoryProblem(estimate: MemoryEstimate, limits: MemoryLimits): s
   return null;
 }
 
-export function fitsMemory(options: MemorySizing, limits: MemoryLimits): boolean {
-  return (
-    memoryProblem(estimateMemory(options, limits.maxStorageBufferBindingSize, limits), limits) ===
-    null
-  );
+export function fitsMemory(
+  options: MemorySizing,
+  limits: MemoryLimits,
+  execution: TrainingExecution = {},
+): boolean {
+  const estimate = estimateMemory(options, limits.maxStorageBufferBindingSize, limits, execution);
+  return memoryProblem(estimate, limits) === null;
 }
 
 /**

@@ -132,6 +132,9 @@ export const defaultTrainingOptions: TrainingOptions = {
   gpinnWeight: 0,
 };
 
+/** The largest spatial dimension d the options take. */
+export const MAX_DIMENSION = 10_000_000;
+
 export class TrainingOptionsError extends Error {
   constructor(message: string) {
     super(message);
@@ -167,7 +170,7 @@ const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or 
 
 const checks: Record<keyof TrainingOptions, Check> = {
   pde: oneOf(PDES.map((p) => p.id)),
-  dimension: integer(1, 10_000_000),
+  dimension: integer(1, MAX_DIMENSION),
   estimator: oneOf(ESTIMATORS),
   jetsPerPoint: integer(1, 100_000),
   collapsed: boolean,

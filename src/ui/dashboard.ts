@@ -27,6 +27,7 @@ import {
   leftOutText,
   maxDimension,
   memoryRefusal,
+  parameterMemoryText,
 } from './memoryEstimate.ts';
 import { RunCharts } from './runCharts.ts';
 import { RunController, snapshotEvery } from './runController.ts';
@@ -153,12 +154,14 @@ export class Dashboard {
     const refusal = memoryRefusal(estimate, this.limits);
     const { run, views } = estimate;
     const viewText = views.map((v) => `${v.name} ${formatBytes(v.bytes)}`).join(', ');
+    const parameters = parameterMemoryText(options, this.limits);
     this.setMemoryText(
-      refusal ??
-        `About ${formatBytes(estimate.totalBytes)} of GPU memory: the run ` +
-          `${formatBytes(run.totalBytes)} (${run.jets} jets of order ${run.order} per point, ` +
-          `${run.rowsPerPoint} rows each)${viewText ? ` and its views once drawn (${viewText})` : ''}. ` +
-          `${leftOutText(estimate)}.`,
+      refusal !== null
+        ? `${refusal} ${parameters}.`
+        : `About ${formatBytes(estimate.totalBytes)} of GPU memory: the run ` +
+            `${formatBytes(run.totalBytes)} (${run.jets} jets of order ${run.order} per point, ` +
+            `${run.rowsPerPoint} rows each)${viewText ? ` and its views once drawn (${viewText})` : ''}. ` +
+            `${parameters}. ${leftOutText(estimate)}.`,
       refusal !== null,
     );
   }

@@ -7,6 +7,7 @@
  */
 import { allocatedBytes, largestPlanned } from '../gpu/bufferPlan.ts';
 import { findPde } from '../pdes/index.ts';
+import { MAX_DIMENSION, type TrainingOptions } from '../train/options.ts';
 import {
   bufferLimit,
   completeLimits,
@@ -19,6 +20,7 @@ import {
   type MemorySizing,
   memoryProblem,
 } from '../train/memoryBudget.ts';
+import { describeLargestDimension, modeMemory, modeOf } from '../train/parameterMemory.ts';
 import { planViews, type ViewFailure, type ViewName, type ViewPlan } from './viewPlans.ts';
 
 export { formatBytes, type MemoryEstimate };
@@ -100,6 +102,11 @@ export function leftOutText(estimate: PageMemoryEstimate): string {
   return `Not counted: ${[...views, transient].join('; ')}`;
 }
 
+/** Whether the device holds a run and its views: what the slider's top and the hint's d bisect. */
+function pageFits(limits: BufferLimits): (candidate: MemorySizing) => boolean {
+  return (candidate) => memoryRefusal(estimatePageMemory(candidate, limits), limits) === null;
+}
+
 /**
  * The largest d the device holds with the rest of the setup, its views and the cheapest
  * estimator the PDE has (sparse jets; Gaussian for the biharmonic): the top of the dimension
@@ -109,10 +116,24 @@ export function leftOutText(estimate: PageMemoryEstimate): string {
 export function maxDimension(
   options: MemorySizing,
   limits: BufferLimits,
-  ceiling = 10_000_000,
+  ceiling = MAX_DIMENSION,
 ): number {
   const estimator = findPde(options.pde).operator === 'biharmonic' ? 'gaussian' : 'sparse';
-  const fits = (candidate: MemorySizing) =>
-    memoryRefusal(estimatePageMemory(candidate, limits), limits) === null;
-  return Math.max(2, largestFitting({ ...options, estimator }, limits, 'dimension', ceiling, fits));
+  return Math.max(
+    2,
+    largestFitting({ ...options, estimator }, limits, 'dimension', ceiling, pageFits(limits)),
+  );
+}
+
+/**
+ * The run's mode with what it holds per network parameter and the largest d that fits with its
+ * views, the other settings (estimator included) as given: one sentence of the memory hint.
+ */
+export function parameterMemoryText(options: TrainingOptions, limits: BufferLimits): string {
+  const memory = modeMemory(options, modeOf(options), limits, {}, pageFits(limits));
+  if (!memory.available) return `${memory.mode.label} cannot train this run: ${memory.reason}`;
+  return (
+    `${memory.mode.label} holds ${memory.bytesPerParameter.toFixed(1)} B per parameter; ` +
+    `${describeLargestDimension(memory.largestDimension)} with these settings`
+  );
 }

@@ -140,6 +140,17 @@ describe('jetpinn CLI on the GPU', () => {
     const metrics = model.metrics!;
     expect(metrics.finalStep).toBe(30);
     expect(metrics.bestRelativeL2).toBeLessThanOrEqual(metrics.finalRelativeL2);
+    // The start record states the run's bytes per parameter and those of the other four modes.
+    const start = events(full)[0];
+    expect(start).toMatchObject({ event: 'start', mode: 'backprop + Adam', parameters: 121 });
+    // θ, g, Adam's m, v and the rollback copy of θ, m, v (test/unit/train/parameterMemory.test.ts).
+    expect(start.bytesPerParameter).toBe(28);
+    expect((start.otherModes as { mode: string }[]).map((m) => m.mode)).toEqual([
+      'backprop + SGD',
+      'SPSA + Adam',
+      'subspace SPSA + Adam',
+      'forward gradient + Adam',
+    ]);
     const done = events(full).at(-1)!;
     expect(done).toMatchObject({
       event: 'done',

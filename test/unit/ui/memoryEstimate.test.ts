@@ -14,6 +14,7 @@ import {
   leftOutText,
   maxDimension,
   memoryRefusal,
+  parameterMemoryText,
 } from '../../../src/ui/memoryEstimate.ts';
 
 /** What SwiftShader's adapter grants in Chromium and Dawn. */
@@ -96,5 +97,22 @@ describe("the page's memory estimate", () => {
     expect(fits(top + 1)).toBe(false);
     const runAlone = largestFitting(base, limits, 'dimension', 10_000_000);
     expect(top).toBeLessThan(runAlone);
+  });
+
+  it("names the mode's bytes per parameter and the largest d that fits with the views", () => {
+    const base = options({ dimension: 1000, points: 32, width: 32, jetsPerPoint: 16 });
+    const limits = { ...device, budgetBytes: 2 ** 30 };
+    expect(base.estimator).toBe('sparse');
+    // Sparse jets are the cheapest estimator, so this d is the slider's top too.
+    const top = maxDimension(base, limits);
+    // θ, g, Adam's m, v and the rollback copy of θ, m, v: 7 floats (parameterMemory.test.ts).
+    expect(parameterMemoryText(base, limits)).toBe(
+      `backprop + Adam holds 28.0 B per parameter; d ≤ ${top} with these settings`,
+    );
+    expect(parameterMemoryText({ ...base, optimizer: 'sgd' }, limits)).toMatch(
+      /^backprop \+ SGD holds 12\.0 B per parameter; d ≤ \d+ with these settings$/,
+    );
+    const kdv = resolveTrainingOptions({ pde: 'kdv-2d' });
+    expect(parameterMemoryText(kdv, limits)).toMatch(/B per parameter; d fixed by the problem/);
   });
 });
