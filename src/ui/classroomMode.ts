@@ -27,6 +27,8 @@ const ELEMENTS: Record<Hideable, readonly string[]> = {
   teaching: ['teaching'],
   export: ['export-model', 'export-safetensors', 'export-csv'],
   import: ['import-model', 'import-message'],
+  // The race's lane editor: the race stays, fixed to the link's lanes.
+  race: ['race-lanes'],
 };
 
 const HIDDEN_CLASS = 'classroom-hidden';

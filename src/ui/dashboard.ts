@@ -7,6 +7,7 @@ import { parseModel } from '../engine/modelFile.ts';
 import { serializeSafetensorsModel } from '../engine/safetensorsModel.ts';
 import type { GpuContext } from '../gpu/acquireDevice.ts';
 import { resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
+import type { LaneOverrides } from '../train/race.ts';
 import { trainingLimitsOf } from '../train/trainingPlan.ts';
 import { type ControlValues, Controls } from './controls.ts';
 import {
@@ -29,6 +30,7 @@ import {
   memoryRefusal,
   parameterMemoryText,
 } from './memoryEstimate.ts';
+import { RaceView } from './raceView.ts';
 import { RunCharts } from './runCharts.ts';
 import { RunController, snapshotEvery } from './runController.ts';
 import { showRecoveries } from './recoveryMessage.ts';
@@ -45,17 +47,18 @@ import type { ViewName } from './viewPlans.ts';
 function initialPlan(limits: BufferLimits): {
   plan: RunPlan;
   hidden: Hideable[];
+  race: LaneOverrides[] | null;
   problems: string[];
 } {
   const requested = optionsFromQuery(window.location.search, dashboardDefaults);
-  const { hidden } = requested;
+  const { hidden, race } = requested;
   const problems = [...requested.problems];
   const planned = planRun({ ...requested.options }, limits);
-  if (planned.ok) return { plan: planned.plan, hidden, problems };
+  if (planned.ok) return { plan: planned.plan, hidden, race, problems };
   problems.push(`${planned.problem}; using the default setup`);
   const fallback = planRun({ ...dashboardDefaults }, limits);
   if (!fallback.ok) throw new Error(`even the default setup cannot run here: ${fallback.problem}`);
-  return { plan: fallback.plan, hidden, problems };
+  return { plan: fallback.plan, hidden, race, problems };
 }
 
 export class Dashboard {
@@ -64,6 +67,9 @@ export class Dashboard {
   private readonly run: RunController;
   private readonly fields: FieldViews;
   private readonly teachingPanels: TeachingPanels;
+  private readonly raceView: RaceView;
+  /** The race's lanes once a link or the race view has set them; the URL keeps them. */
+  private race: LaneOverrides[] | null;
   private readonly charts = new RunCharts(element('charts', HTMLElement));
   private readonly buttons = {
     play: element('play', HTMLButtonElement),
@@ -96,8 +102,9 @@ export class Dashboard {
       ...trainingLimitsOf(gpu.device.limits),
       maxBufferSize: gpu.device.limits.maxBufferSize,
     };
-    const { plan, hidden, problems } = initialPlan(this.limits);
+    const { plan, hidden, race, problems } = initialPlan(this.limits);
     this.hidden = hidden;
+    this.race = race;
     applyClassroomMode(hidden);
     this.controls = new Controls({
       input: (values) => this.preview(values),
@@ -116,6 +123,15 @@ export class Dashboard {
       this.publish();
     });
     this.teachingPanels = new TeachingPanels(this.run, () => (this.changed = true));
+    this.raceView = new RaceView(
+      this.run,
+      () => this.run.plan.options,
+      (lanes) => {
+        this.race = lanes;
+        this.writeUrl(this.run.plan.options);
+      },
+      race,
+    );
     this.adopt(plan);
     this.wireButtons();
     window.jetpinn.loseDevice = (immediately) => this.run.loseDevice(immediately);
@@ -131,6 +147,7 @@ export class Dashboard {
   stop(message: string): void {
     void this.run.fail(message);
     this.controls.setEnabled(false);
+    this.raceView.setEnabled(false);
   }
 
   /** Settings being moved: show what they would cost before anything is rebuilt. */
@@ -189,10 +206,15 @@ export class Dashboard {
 
   /** Makes `plan` the page's: URL, teaching view, memory estimate. */
   private adopt(plan: RunPlan): void {
-    window.history.replaceState(null, '', optionsToQuery(plan.options, this.hidden));
+    this.writeUrl(plan.options);
     showTeaching(plan);
     this.showEstimate(plan.options);
     this.changed = true;
+  }
+
+  /** The link reproduces the run, the classroom mode and the race. */
+  private writeUrl(options: TrainingOptions): void {
+    window.history.replaceState(null, '', optionsToQuery(options, this.hidden, this.race));
   }
 
   private wireButtons(): void {

@@ -2,6 +2,7 @@ import type { EstimatorSnapshot } from './estimatorPanel.ts';
 import type { FieldSnapshot } from './fieldViews.ts';
 import type { GpuStatus } from './gpuStatus.ts';
 import type { JetInspectorSnapshot } from './jetInspector.ts';
+import type { RaceSnapshot } from './raceView.ts';
 import type { RunSnapshot } from './runSnapshot.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface PageGlobals {
   /** The jet inspector's and the estimator panel's numbers: absent until first drawn. */
   jet?: JetInspectorSnapshot;
   estimator?: EstimatorSnapshot;
+  /** The race view's lanes and turns: absent until the dashboard has made it. */
+  race?: RaceSnapshot;
   /**
    * Destroys the GPU device, as a driver reset would, to exercise the recovery (tests and the
    * curious): between two training chunks, or `immediately` in the middle of one. Resolves with

@@ -193,6 +193,17 @@ export class RunController {
     return this.halt();
   }
 
+  /**
+   * Runs `task` on the run's device in the run's queue, between training chunks (the race view's
+   * lanes take their turns this way); null when there is no device.
+   */
+  withDevice<T>(task: (device: GPUDevice) => Promise<T>): Promise<T | null> {
+    return this.exclusive(async () => {
+      const context = this.context;
+      return context ? task(context.device) : null;
+    });
+  }
+
   /** Exactly one training step. */
   async stepOnce(): Promise<void> {
     await this.halt();

@@ -19,6 +19,13 @@ import {
   type TrainingOptions,
 } from '../train/options.ts';
 import {
+  type LaneOverrides,
+  laneOptions,
+  MAX_LANES,
+  MIN_LANES,
+  RACE_OPTIONS,
+} from '../train/race.ts';
+import {
   baseFor,
   CONTROLLED_OPTIONS,
   type ControlledOption,
@@ -51,6 +58,9 @@ export const KEYS = {
 /** The key of the classroom mode's list of hidden controls. */
 export const HIDE_KEY = 'hide';
 
+/** The key of a race's lanes (raceLanes below): `race=est:sparse,B:4|est:exact`. */
+export const RACE_KEY = 'race';
+
 /**
  * What a classroom link may hide: every control by its URL key, and the page's optional parts.
  * The page maps each to its elements (classroomMode.ts).
@@ -61,6 +71,7 @@ export const HIDEABLE = [
   'teaching',
   'export',
   'import',
+  'race',
 ] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
@@ -111,11 +122,67 @@ export function quote(text: string): string {
     : `${JSON.stringify(text.slice(0, QUOTE_CHARS))}… (${text.length} characters)`;
 }
 
-export function optionsToQuery(options: TrainingOptions, hidden: readonly Hideable[] = []): string {
+export function optionsToQuery(
+  options: TrainingOptions,
+  hidden: readonly Hideable[] = [],
+  race: readonly LaneOverrides[] | null = null,
+): string {
   const params = new URLSearchParams();
   for (const option of CONTROLLED_OPTIONS) params.set(KEYS[option], String(options[option]));
   if (hidden.length > 0) params.set(HIDE_KEY, hidden.join(','));
+  if (race !== null) params.set(RACE_KEY, lanesToText(race));
   return `?${params.toString()}`;
+}
+
+/** A race's lanes as text: lanes split by `|`, each `key:value` pairs split by `,` (URL keys). */
+export function lanesToText(lanes: readonly LaneOverrides[]): string {
+  return lanes
+    .map((lane) =>
+      RACE_OPTIONS.filter((option) => option in lane)
+        .map((option) => `${KEYS[option]}:${String(lane[option])}`)
+        .join(','),
+    )
+    .join('|');
+}
+
+/**
+ * A race's lanes from text (the `race` link value, or the race view's field): each pair's key
+ * must be the URL key of an option a lane may set (RACE_OPTIONS), each value of its type, 2 to 4
+ * lanes. Whether the lanes can run with the rest of the setup is the race's own check (laneOptions).
+ */
+export function parseLanes(text: string): { lanes: LaneOverrides[] } | { problem: string } {
+  const lanes: LaneOverrides[] = [];
+  const parts = text.split('|').map((lane) => lane.trim());
+  if (parts.length < MIN_LANES || parts.length > MAX_LANES) {
+    return {
+      problem: `a race has ${MIN_LANES} to ${MAX_LANES} lanes split by |, got ${parts.length}`,
+    };
+  }
+  for (const [index, part] of parts.entries()) {
+    const lane: LaneOverrides = {};
+    for (const pair of part
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')) {
+      const colon = pair.indexOf(':');
+      const key = colon < 0 ? pair : pair.slice(0, colon).trim();
+      const option = OPTION_OF_KEY.get(key);
+      const raceOption = RACE_OPTIONS.find((o) => o === option);
+      if (raceOption === undefined) {
+        return {
+          problem:
+            `lane ${index + 1}: ${quote(key)} is not what a lane may set ` +
+            `(${RACE_OPTIONS.map((o) => KEYS[o]).join(', ')}, as key:value)`,
+        };
+      }
+      if (raceOption in lane) return { problem: `lane ${index + 1}: ${key} is given twice` };
+      const value = parseValue(raceOption, colon < 0 ? '' : pair.slice(colon + 1).trim());
+      if ('problem' in value) return { problem: `lane ${index + 1}: ${value.problem}` };
+      lane[raceOption] = value.value;
+    }
+    lanes.push(lane);
+  }
+  return { lanes };
 }
 
 type Parsed = { value: unknown } | { problem: string };
@@ -209,6 +276,8 @@ export interface QueryOptions {
   options: TrainingOptions;
   /** Controls and page parts a classroom link hides, in the link's order. */
   hidden: Hideable[];
+  /** The link's race, its lanes checked against the link's options; null without one. */
+  race: LaneOverrides[] | null;
   /** What was wrong with the link, one entry per problem; empty when it was fine. */
   problems: string[];
 }
@@ -290,13 +359,14 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
       `the link's query is ${search.length} characters long (at most ${MAX_QUERY_CHARS}); ` +
         'using the default setup',
     );
-    return { options: defaults, hidden: [], problems };
+    return { options: defaults, hidden: [], race: null, problems };
   }
   const pairs = splitQuery(search, problems);
   const counts = new Map<string, number>();
   for (const [key] of pairs) counts.set(key, (counts.get(key) ?? 0) + 1);
   const parsed: LinkValues = {};
   let hidden: Hideable[] = [];
+  let raceText: string | null = null;
   const reported = new Set<string>();
   for (const [key, text] of pairs) {
     const count = counts.get(key) ?? 0;
@@ -311,6 +381,10 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
       hidden = parseHidden(text, problems);
       continue;
     }
+    if (key === RACE_KEY) {
+      raceText = text;
+      continue;
+    }
     const option = OPTION_OF_KEY.get(key);
     if (option === undefined) {
       problems.push(`unknown parameter ${quote(key)} ignored`);
@@ -322,5 +396,33 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
   }
   const accepted = runnableValues(parsed, defaults, problems);
   const keys = CONTROLLED_OPTIONS.filter((option) => option in accepted);
-  return { options: resolveTrainingOptions(candidate(defaults, accepted, keys)), hidden, problems };
+  const options = resolveTrainingOptions(candidate(defaults, accepted, keys));
+  return {
+    options,
+    hidden,
+    race: raceText === null ? null : linkRace(raceText, options, problems),
+    problems,
+  };
+}
+
+/** The link's lanes when they parse and run with the link's options; else a problem and null. */
+function linkRace(
+  text: string,
+  options: TrainingOptions,
+  problems: string[],
+): LaneOverrides[] | null {
+  const parsed = parseLanes(text);
+  if ('problem' in parsed) {
+    problems.push(`${RACE_KEY}: ${parsed.problem}; ignored`);
+    return null;
+  }
+  try {
+    laneOptions(options, parsed.lanes);
+  } catch (error) {
+    problems.push(
+      `${RACE_KEY}: ${error instanceof Error ? error.message : String(error)}; ignored`,
+    );
+    return null;
+  }
+  return parsed.lanes;
 }

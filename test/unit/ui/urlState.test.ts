@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTrainingOptions } from '../../../src/train/options.ts';
 import { dashboardDefaults } from '../../../src/ui/dashboardOptions.ts';
-import { HIDEABLE, optionsFromQuery, optionsToQuery } from '../../../src/ui/urlState.ts';
+import {
+  HIDEABLE,
+  optionsFromQuery,
+  optionsToQuery,
+  parseLanes,
+} from '../../../src/ui/urlState.ts';
 
 /**
  * The first-layer gain in the link (`gain`): it round-trips like every control, a value the
@@ -213,5 +218,52 @@ describe('a box problem in the URL', () => {
         'dimension is 2; both ignored',
     ]);
     expect(result.options).toEqual({ ...dashboardDefaults, width: 24 });
+  });
+});
+
+describe('a race in the URL', () => {
+  it('round-trips its lanes through the link the page writes', () => {
+    const lanes = [
+      { estimator: 'sparse', jetsPerPoint: 2 },
+      { estimator: 'exact', collapsed: false },
+      { gradientEstimator: 'spsa', learningRate: 0.001 },
+    ];
+    const query = optionsToQuery(dashboardDefaults, [], lanes);
+    expect(new URLSearchParams(query).get('race')).toBe(
+      'est:sparse,B:2|est:exact,collapsed:false|grad:spsa,lr:0.001',
+    );
+    const read = optionsFromQuery(query, dashboardDefaults);
+    expect(read.problems).toEqual([]);
+    expect(read.race).toEqual(lanes);
+    expect(optionsFromQuery('?dim=8', dashboardDefaults).race).toBeNull();
+  });
+
+  it('reads hand-written lanes with spaces, and names what is wrong with a bad one', () => {
+    expect(parseLanes(' est: sparse , B: 4 | est:exact ')).toEqual({
+      lanes: [{ estimator: 'sparse', jetsPerPoint: 4 }, { estimator: 'exact' }],
+    });
+    expect(parseLanes('est:exact')).toEqual({
+      problem: 'a race has 2 to 4 lanes split by |, got 1',
+    });
+    expect(parseLanes('est:exact|width:8')).toEqual({
+      problem:
+        'lane 2: "width" is not what a lane may set (est, B, collapsed, grad, lr, as key:value)',
+    });
+    expect(parseLanes('B:two|est:exact')).toEqual({
+      problem: 'lane 1: jetsPerPoint must be a finite number, got "two"',
+    });
+    expect(parseLanes('B:2,B:3|est:exact')).toEqual({ problem: 'lane 1: B is given twice' });
+  });
+
+  it("drops lanes the link's own run cannot take, with the lane and the reason, and keeps the run", () => {
+    // The link's d = 6: a lane with B = 8 sparse jets cannot run; d itself stays.
+    const read = optionsFromQuery('?dim=6&race=B:8|est:exact', dashboardDefaults);
+    expect(read.options.dimension).toBe(6);
+    expect(read.race).toBeNull();
+    expect(read.problems).toEqual([
+      expect.stringMatching(
+        /^race: lane 1: sparse STDE samples jetsPerPoint = 8 of d = 6 .*; ignored$/,
+      ),
+    ]);
   });
 });
