@@ -71,7 +71,7 @@ async function runTraining(plan: TrainPlan, session: GpuSession, io: CliIo): Pro
     plan.options,
     plan.resume?.state,
     plan.memoryBudgetBytes,
-    { rollback: plan.rollback },
+    { rollback: plan.rollback, submitBoundMs: plan.submitBoundMs },
   );
   try {
     const mode = plan.json ? 'json' : io.isTTY ? 'tty' : 'lines';

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { type Checkpoint, parseCheckpoint } from '../train/checkpoint.ts';
 import { parameterLayout } from '../engine/jetLayout.ts';
 import { isSafetensorsName } from '../engine/modelFormats.ts';
+import { DEFAULT_SUBMIT_BOUND_MS } from '../train/boundedSubmits.ts';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../train/memoryBudget.ts';
 import { architectureOf, resolveTrainingOptions, type TrainingOptions } from '../train/options.ts';
 import { type FlagSpec, type ParsedFlags, UsageError } from './args.ts';
@@ -76,6 +77,14 @@ const RUN_FLAGS: readonly FlagSpec[] = [
       '12 B/param of memory and of writes per step (SGD 4), 48 B/param/step in all with Adam; ' +
       '--no-rollback moves 32 and keeps the last checkpoint (--checkpoint-every) instead',
   },
+  {
+    name: 'submit-bound-ms',
+    kind: 'number',
+    default: DEFAULT_SUBMIT_BOUND_MS,
+    description:
+      'ms of predicted GPU work one submit may hold: a longer step is split into several ' +
+      'submits between its stages, with bit-identical results (0: a submit at every stage)',
+  },
 ];
 
 /**
@@ -104,6 +113,8 @@ export interface TrainPlan {
   memoryBudgetBytes: number;
   /** Keep the optimizer's rollback copy (TrainerSettings.rollback). */
   rollback: boolean;
+  /** TrainerSettings.submitBoundMs. */
+  submitBoundMs: number;
 }
 
 /**
@@ -172,6 +183,13 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
   if (stopAt < start) {
     throw new UsageError(`--stop-at ${stopAt} is before the checkpoint's step ${start}`);
   }
+  const submitBoundMs = flags.number('submit-bound-ms') ?? DEFAULT_SUBMIT_BOUND_MS;
+  if (submitBoundMs < 0) {
+    throw new UsageError(
+      `--submit-bound-ms must be at least 0, got ${submitBoundMs}`,
+      '--submit-bound-ms',
+    );
+  }
   const checkpoint = flags.string('checkpoint');
   const checkpointEvery = flags.number('checkpoint-every') ?? 0;
   if (checkpointEvery > 0 && checkpoint === undefined) {
@@ -189,6 +207,7 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
     memoryBudgetBytes:
       (flags.number('memory-budget') ?? DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20) * 2 ** 20,
     rollback: flags.boolean('rollback'),
+    submitBoundMs,
   };
   const parameters = parameterLayout(architectureOf(options).widths).count;
   // A safetensors model is raw float32 bytes, beyond the reach of the JSON string limit.

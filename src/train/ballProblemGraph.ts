@@ -6,11 +6,24 @@
  * `planBallGraph` lays the step out from the options alone (sizes, uniforms and every buffer);
  * `BallProblemGraph.create` compiles, allocates and binds what it says.
  */
-import { BackwardJet } from '../engine/backwardJet.ts';
+import { BackwardJet, planBackwardJet } from '../engine/backwardJet.ts';
+import { backwardJetCost } from '../engine/backwardJetCost.ts';
 import { ForwardGradientJet } from '../engine/forwardGradientJet.ts';
-import { ForwardJet, type ForwardJetConfig, type TangentKind } from '../engine/forwardJet.ts';
+import {
+  ForwardJet,
+  type ForwardJetConfig,
+  planForwardJet,
+  type TangentKind,
+} from '../engine/forwardJet.ts';
+import { forwardJetCost } from '../engine/forwardJetCost.ts';
 import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
-import { GpuReducer, reductionResultBytes } from '../engine/reductions.ts';
+import { type KernelCost, sumCosts, wordCost } from '../engine/kernelCost.ts';
+import {
+  GpuReducer,
+  planReducer,
+  reducerCost,
+  reductionResultBytes,
+} from '../engine/reductions.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
@@ -26,21 +39,25 @@ import {
   GpuPointSamplers,
   planBallDraw,
   type PointDraw,
+  pointDrawCost,
   type PointDrawPlan,
 } from '../random/gpuPointSamplers.ts';
 import {
   GpuRandomJets,
   planRandomJets,
   type RandomJetDraw,
+  randomJetsCost,
   type RandomJetsPlan,
 } from '../random/gpuRandomJets.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
 import {
   BallExactAtPoints,
+  exactAtPointsCost,
   type ExactAtPointsPlan,
   planExactAtPoints,
 } from './ballExactAtPoints.ts';
+import type { StepEncoder } from './boundedSubmits.ts';
 import { CotangentDot, type CotangentDotPlan, planCotangentDot } from './cotangentDot.ts';
 import {
   backwardJetBuffers,
@@ -182,6 +199,19 @@ export type BallLossPlan =
       readonly buffers: readonly PlannedBuffer[];
     };
 
+/**
+ * What each stage of a ball step computes and moves (kernelCost.ts), where the step may be split
+ * into bounded submits (boundedSubmits.ts): the collocation draw (points and jets), the exact
+ * source at the points, the forward pass, the loss, the backward pass (backprop only).
+ */
+export interface BallStageCosts {
+  readonly draw: KernelCost;
+  readonly source: KernelCost;
+  readonly forward: KernelCost;
+  readonly loss: KernelCost;
+  readonly backward: KernelCost | null;
+}
+
 /** One ball step, from the options alone. */
 export interface BallGraphPlan {
   readonly mode: GraphMode;
@@ -218,6 +248,7 @@ export interface BallGraphPlan {
   readonly buffers: readonly PlannedBuffer[];
   /** What the graph's reducer adds when the first step records the loss reduction. */
   readonly firstStep: readonly PlannedBuffer[];
+  readonly stageCosts: BallStageCosts;
 }
 
 type BallPlanOptions = Pick<
@@ -293,6 +324,56 @@ function planBallLoss(
   return { kind: 'residual', plan, residual, buffers: [residual, ...plan.buffers] };
 }
 
+/** The stages' costs of a planned step (BallStageCosts), from the plans of its kernels. */
+function planBallStageCosts(
+  pde: BallPdeEntry,
+  plan: Pick<
+    BallGraphPlan,
+    'points' | 'dimension' | 'rows' | 'pointDraw' | 'jets' | 'forward' | 'shape' | 'tangentKind'
+  >,
+  backward: boolean,
+  limits: EngineLimits,
+): BallStageCosts {
+  const { points: N, rows: V, forward } = plan;
+  const plain = forwardJetCost(planForwardJet(forward.config, limits, { externalInputs: true }));
+  return {
+    draw: sumCosts([
+      pointDrawCost(plan.pointDraw),
+      ...(plan.jets.kind === 'random' ? [randomJetsCost(plan.jets.plan)] : []),
+    ]),
+    source: exactAtPointsCost(pde.solution.id, plan.dimension, N),
+    // The tangent pass has no cost plan of its own: per layer it forms z = W·s and
+    // ż = W·ṡ + Ẇ·s, three of the plain jet's products on twice its words.
+    forward:
+      forward.kind === 'tangent'
+        ? {
+            flops: 3 * plain.flops,
+            bytesRead: 2 * plain.bytesRead,
+            bytesWritten: 2 * plain.bytesWritten,
+          }
+        : plain,
+    // The loss kernels have no cost plan either: per point they read V output rows, V row
+    // weights and f, form the weighted sums (2 FLOPs a row) and write the loss term, r and V
+    // cotangent rows; then the plan's reduction of the N loss terms.
+    loss: sumCosts([
+      wordCost(2 * N * V, N * (2 * V + 1), N * (V + 2)),
+      reducerCost(planReducer(N, {}, limits)),
+    ]),
+    backward: backward
+      ? backwardJetCost(
+          planBackwardJet(
+            {
+              architecture: forward.config.architecture,
+              shape: plan.shape,
+              tangentKind: plan.tangentKind,
+            },
+            limits,
+          ),
+        )
+      : null,
+  };
+}
+
 /** The step of `pde` for `options`: a pure function of the options and the device's limits. */
 export function planBallGraph(
   pde: BallPdeEntry,
@@ -324,6 +405,12 @@ export function planBallGraph(
   const unbiased = options.loss === 'unbiased';
   const loss = planBallLoss(pde, options, jets, N, V);
   const dot = mode === 'forward-gradient' ? planCotangentDot(N, V) : null;
+  const stageCosts = planBallStageCosts(
+    pde,
+    { points: N, dimension: d, rows: V, pointDraw, jets: jets.jets, forward, shape, tangentKind },
+    mode === 'backprop',
+    limits,
+  );
   const buffers = [
     ...pointDraw.buffers,
     ...(jets.jets.kind === 'random' ? jets.jets.plan.buffers : Object.values(jets.jets.named)),
@@ -354,6 +441,7 @@ export function planBallGraph(
     buffers,
     // One reducer for the loss terms and the directional derivative terms: both N long.
     firstStep: reducerBuffers([N], limits),
+    stageCosts,
   };
 }
 
@@ -521,6 +609,7 @@ export class BallProblemGraph implements ProblemGraph {
     private readonly loss: BallLoss,
     private readonly reducer: GpuReducer,
     private readonly backward: BackwardJet | null,
+    private readonly costs: BallStageCosts,
     private readonly io: {
       params: GPUBuffer;
       lossTerms: GPUBuffer;
@@ -612,6 +701,7 @@ export class BallProblemGraph implements ProblemGraph {
       loss,
       reducer,
       backward,
+      plan.stageCosts,
       { params, lossTerms, cotangent, owned },
       lossStats,
       plan.shape,
@@ -619,13 +709,14 @@ export class BallProblemGraph implements ProblemGraph {
     );
   }
 
-  /** Records one step's loss and gradient into `encoder` (the step counter is already written). */
-  encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
-    if (!this.backward || this.forward.kind !== 'jet') {
+  /** Records one step's loss and gradient into `steps` (the step counter is already written). */
+  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+    if (!this.backward || !this.costs.backward || this.forward.kind !== 'jet') {
       throw new Error('this problem graph was built without a backward pass (GraphMode)');
     }
-    this.encodeLoss(encoder);
-    this.backward.encode(encoder, {
+    this.encodeLoss(steps);
+    steps.beginStage(this.costs.backward);
+    this.backward.encode(steps.encoder, {
       forward: this.forward.jet.buffers,
       params,
       cotangent: this.io.cotangent,
@@ -636,16 +727,24 @@ export class BallProblemGraph implements ProblemGraph {
   /**
    * Records the step's draws, forward pass, residual and loss reduction (into lossStats). The
    * draws depend only on the seed and the step counter, and every reduction has a fixed order,
-   * so two calls at the same step and parameters give bit-identical losses.
+   * so two calls at the same step and parameters give bit-identical losses. Each stage is a
+   * pass of its own, so a submit may fall between any two (BallStageCosts).
    */
-  encodeLoss(encoder: GPUCommandEncoder): void {
-    const draw = encoder.beginComputePass({ label: 'collocation draw' });
+  encodeLoss(steps: StepEncoder): void {
+    const costs = this.costs;
+    steps.beginStage(costs.draw);
+    const draw = steps.encoder.beginComputePass({ label: 'collocation draw' });
     this.pointDraw.record(draw);
     this.jetDraw?.record(draw);
-    this.exact.record(draw);
     draw.end();
-    this.forward.jet.encode(encoder);
-    const loss = encoder.beginComputePass({ label: 'residual and loss' });
+    steps.beginStage(costs.source);
+    const source = steps.encoder.beginComputePass({ label: 'exact source' });
+    this.exact.record(source);
+    source.end();
+    steps.beginStage(costs.forward);
+    this.forward.jet.encode(steps.encoder);
+    steps.beginStage(costs.loss);
+    const loss = steps.encoder.beginComputePass({ label: 'residual and loss' });
     this.loss.loss.record(loss);
     this.reducer.encode(loss, this.io.lossTerms, this.shape.points, this.lossStats);
     loss.end();
@@ -661,9 +760,10 @@ export class BallProblemGraph implements ProblemGraph {
     if (forward.kind !== 'tangent') return null;
     return {
       setTangentParameters: (tangent: GPUBuffer) => forward.jet.bind(this.io.params, tangent),
-      encodeDirectionalDerivative: (encoder: GPUCommandEncoder, result: GPUBuffer) => {
-        this.encodeLoss(encoder);
-        forward.dot.encode(encoder, result);
+      encodeDirectionalDerivative: (steps: StepEncoder, result: GPUBuffer) => {
+        this.encodeLoss(steps);
+        // ∇L·v reads N·V words, like the loss, and joins the loss's command buffer.
+        forward.dot.encode(steps.encoder, result);
       },
     };
   }

@@ -46,6 +46,7 @@ import {
   tangentKindOf,
 } from './operatorSizing.ts';
 import type { TrainingOptions } from './options.ts';
+import type { StepEncoder } from './boundedSubmits.ts';
 import { type GraphMode, graphModeOf, type ProblemGraph } from './problemGraph.ts';
 
 type BoxPlanOptions = Pick<
@@ -254,11 +255,17 @@ export class BoxProblemGraph implements ProblemGraph {
     return this.io.cotangent;
   }
 
-  encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+  /**
+   * One piece, without stage boundaries (boundedSubmits.ts): the box problems run at small d. The
+   * trainer's own stages still split around it, and the graph's unannounced work counts in the
+   * measured step time, which only raises the other stages' predictions.
+   */
+  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
     if (!this.backward) {
       throw new Error('this problem graph was built without a backward pass (GraphMode)');
     }
-    this.encodeLoss(encoder);
+    this.encodeLoss(steps);
+    const encoder = steps.encoder;
     this.backward.encode(encoder, {
       forward: this.forward.buffers,
       params,
@@ -268,7 +275,8 @@ export class BoxProblemGraph implements ProblemGraph {
   }
 
   /** The step's points, forward pass, loss and its reduction (fixed order: reproducible). */
-  encodeLoss(encoder: GPUCommandEncoder): void {
+  encodeLoss(steps: StepEncoder): void {
+    const encoder = steps.encoder;
     const draw = encoder.beginComputePass({ label: 'box points' });
     this.pointDraw.record(draw);
     draw.end();

@@ -4,6 +4,7 @@
  * the graph's tangent channel reads it there and produces ∇L·v (one forward pass, no backward),
  * and the buffer is then scaled in place: no parameter-sized buffer beyond the gradient itself.
  */
+import { type KernelCost, wordCost } from '../engine/kernelCost.ts';
 import { reductionResultBytes } from '../engine/reductions.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
@@ -15,6 +16,7 @@ import {
   ParameterDirections,
   planParameterDirections,
 } from './parameterDirections.ts';
+import type { StepEncoder } from './boundedSubmits.ts';
 import type { DirectionalDerivativeGraph } from './problemGraph.ts';
 
 export interface ForwardGradientIo {
@@ -55,6 +57,7 @@ export class ForwardGradientEstimator {
     private readonly derivative: GPUBuffer,
     private readonly writeDirection: BoundDirectionDispatch,
     private readonly scale: BoundDirectionDispatch,
+    private readonly costs: { direction: KernelCost; scale: KernelCost },
   ) {}
 
   /** Binds `graph`'s tangent channel to the gradient buffer. */
@@ -78,6 +81,10 @@ export class ForwardGradientEstimator {
       destination: io.gradient,
     });
     graph.setTangentParameters(io.gradient);
+    // Stage costs for bounded submits (boundedSubmits.ts): v written, then read and written; the
+    // normals' arithmetic (3.5 FLOPs each) is not counted.
+    const count = directions.count;
+    const costs = { direction: wordCost(0, 0, count), scale: wordCost(count, count, count) };
     return new ForwardGradientEstimator(
       memory,
       directions,
@@ -85,16 +92,19 @@ export class ForwardGradientEstimator {
       derivative,
       writeDirection,
       scale,
+      costs,
     );
   }
 
-  /** Records v, the tangent pass (loss and ∇L·v) and g = (∇L·v)·v. */
-  encodeGradient(encoder: GPUCommandEncoder): void {
-    const first = encoder.beginComputePass({ label: 'forward gradient direction' });
+  /** Records v, the tangent pass (loss and ∇L·v) and g = (∇L·v)·v, each a stage of its own. */
+  encodeGradient(steps: StepEncoder): void {
+    steps.beginStage(this.costs.direction);
+    const first = steps.encoder.beginComputePass({ label: 'forward gradient direction' });
     this.writeDirection.record(first);
     first.end();
-    this.graph.encodeDirectionalDerivative(encoder, this.derivative);
-    const last = encoder.beginComputePass({ label: 'forward gradient' });
+    this.graph.encodeDirectionalDerivative(steps, this.derivative);
+    steps.beginStage(this.costs.scale);
+    const last = steps.encoder.beginComputePass({ label: 'forward gradient' });
     this.scale.record(last);
     last.end();
   }

@@ -6,6 +6,7 @@
  */
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
+import type { StepEncoder } from './boundedSubmits.ts';
 import { ForwardGradientEstimator, planForwardGradient } from './forwardGradient.ts';
 import type { TrainingOptions } from './options.ts';
 import type { ProblemGraph } from './problemGraph.ts';
@@ -14,8 +15,11 @@ import { planZerothOrder, type ZerothOrderConfig, ZerothOrderEstimator } from '.
 export interface GradientEstimate {
   /** 32-byte reduction result whose mean word is the step's loss. */
   readonly lossStats: GPUBuffer;
-  /** Records the step's loss and gradient (into the gradient buffer it was built with). */
-  encodeGradient(encoder: GPUCommandEncoder): void;
+  /**
+   * Records the step's loss and gradient (into the gradient buffer it was built with), stage by
+   * stage (boundedSubmits.ts).
+   */
+  encodeGradient(steps: StepEncoder): void;
   destroy(): void;
 }
 
@@ -82,7 +86,7 @@ export async function createGradientEstimate(
     case 'backprop':
       return {
         lossStats: graph.lossStats,
-        encodeGradient: (encoder) => graph.encodeGradient(encoder, io.parameters, io.gradient),
+        encodeGradient: (steps) => graph.encodeGradient(steps, io.parameters, io.gradient),
         destroy: () => undefined,
       };
     case 'spsa':
@@ -108,7 +112,7 @@ export async function createGradientEstimate(
       );
       return {
         lossStats: graph.lossStats,
-        encodeGradient: (encoder) => estimator.encodeGradient(encoder),
+        encodeGradient: (steps) => estimator.encodeGradient(steps),
         destroy: () => estimator.destroy(),
       };
     }

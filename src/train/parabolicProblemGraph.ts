@@ -66,6 +66,7 @@ import {
   structureOf,
   tangentKindOf,
 } from './operatorSizing.ts';
+import type { StepEncoder } from './boundedSubmits.ts';
 import { graphModeOf, type ProblemGraph } from './problemGraph.ts';
 import {
   planResidualLoss,
@@ -758,11 +759,17 @@ export class ParabolicProblemGraph implements ProblemGraph {
     );
   }
 
-  encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+  /**
+   * One piece, without stage boundaries (boundedSubmits.ts), to keep the change small: the
+   * trainer's own stages still split around it, and the graph's unannounced work counts in the
+   * measured step time, which only raises the other stages' predictions.
+   */
+  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
     if (!this.backward) {
       throw new Error('this problem graph was built without a backward pass (GraphMode)');
     }
-    this.encodeLoss(encoder);
+    this.encodeLoss(steps);
+    const encoder = steps.encoder;
     this.backward.terminal.encode(encoder, {
       forward: this.terminal.forward.buffers,
       params,
@@ -786,7 +793,8 @@ export class ParabolicProblemGraph implements ProblemGraph {
    * from the seed and the step counter and the reduction order is fixed, so two calls at the same
    * step and parameters give bit-identical losses.
    */
-  encodeLoss(encoder: GPUCommandEncoder): void {
+  encodeLoss(steps: StepEncoder): void {
+    const encoder = steps.encoder;
     const draw = encoder.beginComputePass({ label: 'parabolic collocation draw' });
     this.draws.interiorPoints.record(draw);
     this.draws.jets.record(draw);

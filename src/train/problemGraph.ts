@@ -4,6 +4,7 @@
  * problems implement these; the trainer does not know which it runs.
  */
 import type { JetShape } from '../engine/jetLayout.ts';
+import type { StepEncoder } from './boundedSubmits.ts';
 import type { GradientEstimator } from './options.ts';
 
 /**
@@ -26,7 +27,7 @@ export interface DirectionalDerivativeGraph {
    * Records the step's loss (into lossStats) and ∇_θL·v into `result` (a 32-byte reduction
    * result: reductionWord.sum), with the step's draws.
    */
-  encodeDirectionalDerivative(encoder: GPUCommandEncoder, result: GPUBuffer): void;
+  encodeDirectionalDerivative(steps: StepEncoder, result: GPUBuffer): void;
 }
 
 export interface ProblemGraph {
@@ -35,16 +36,17 @@ export interface ProblemGraph {
   /** 32-byte reduction result whose `mean` word is the step's loss (reductions.ts). */
   readonly lossStats: GPUBuffer;
   /**
-   * Records one step's loss and its gradient into `encoder`; the step counter is already
-   * written. The gradient buffer is overwritten, not accumulated.
+   * Records one step's loss and its gradient into `steps` (stage by stage where the graph has
+   * split them, boundedSubmits.ts); the step counter is already written. The gradient buffer is
+   * overwritten, not accumulated.
    */
-  encodeGradient(encoder: GPUCommandEncoder, params: GPUBuffer, gradient: GPUBuffer): void;
+  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void;
   /**
    * Records the step's loss alone (into lossStats) at the parameters the forward pass reads, with
    * the same draws as encodeGradient: two calls at one step and one θ give bit-identical losses
    * (common random numbers, DESIGN.md §6).
    */
-  encodeLoss(encoder: GPUCommandEncoder): void;
+  encodeLoss(steps: StepEncoder): void;
   /** Points the loss pass at another flat parameter buffer (a zeroth-order trial point). */
   setLossParameters(parameters: GPUBuffer): void;
   /** The tangent channel; null unless the graph was built in 'forward-gradient' mode. */

@@ -1,7 +1,8 @@
 /**
  * The training loop. One step = collocation points and random jets drawn on the GPU, forward
- * jets, residual and loss, backward, divergence check, optimizer update: all recorded into one
- * command buffer per step with no CPU round trip. Loss, gradient norm and the divergence status
+ * jets, residual and loss, backward, divergence check, optimizer update: all recorded with no CPU
+ * round trip, into one command buffer per step, or several submitted in turn when the step would
+ * run past the submit bound (boundedSubmits.ts). Loss, gradient norm and the divergence status
  * come back asynchronously every `logEvery` steps through a ring of staging buffers; evaluation
  * on the test set runs every `evalEvery` steps.
  */
@@ -9,10 +10,13 @@ import {
   type GuardStatus,
   decodeGuardStatus,
   DivergenceGuard,
+  divergenceCheckCost,
+  planDivergenceGuard,
   statusBytes,
 } from '../engine/divergenceGuard.ts';
 import { packParameters, parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
-import { GpuAdam, GpuSgd } from '../engine/optimizers.ts';
+import type { KernelCost } from '../engine/kernelCost.ts';
+import { GpuAdam, GpuSgd, optimizerCost, planOptimizer } from '../engine/optimizers.ts';
 import {
   decodeReductionResult,
   reductionResultBytes,
@@ -22,6 +26,7 @@ import { GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
 import { GpuRuntimeError } from '../gpu/errors.ts';
 import { initParameters, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
+import { BoundedSubmits, DEFAULT_SUBMIT_BOUND_MS } from './boundedSubmits.ts';
 import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES } from './memoryBudget.ts';
 import { createGradientEstimate, type GradientEstimate } from './gradientEstimator.ts';
 import { architectureOf, type TrainingOptions } from './options.ts';
@@ -71,6 +76,12 @@ export interface TrainerSettings {
    * divergence keeps the last CPU snapshot (state(), the initial state) from before step s − 1.
    */
   rollback?: boolean;
+  /**
+   * Milliseconds of predicted GPU work one command buffer may hold (boundedSubmits.ts; default
+   * DEFAULT_SUBMIT_BOUND_MS, 250): a longer step is split into several submits between its stages,
+   * so that no submit runs into a GPU watchdog. 0 submits at every stage boundary.
+   */
+  submitBoundMs?: number;
 }
 
 /** What a checkpoint holds besides the options: enough to continue the identical trajectory. */
@@ -86,6 +97,27 @@ export interface TrainerCallbacks {
 }
 
 type Optimizer = GpuAdam | GpuSgd;
+
+/** The costs of the trainer's own stages of a step (boundedSubmits.ts), from their plans. */
+interface TrainerStageCosts {
+  /** The check's reduction of the gradient, or encodeGradientStats': the same pass. */
+  gradientReduction: KernelCost;
+  update: KernelCost;
+}
+
+function trainerStageCosts(
+  options: TrainingOptions,
+  count: number,
+  rollback: boolean,
+  limits: GPUSupportedLimits,
+): TrainerStageCosts {
+  return {
+    gradientReduction: divergenceCheckCost(planDivergenceGuard({ gradientCount: count }, limits)),
+    update: optimizerCost(
+      planOptimizer({ kind: options.optimizer, parameterCount: count, rollback }, limits),
+    ),
+  };
+}
 
 export class Trainer {
   readonly options: TrainingOptions;
@@ -117,6 +149,8 @@ export class Trainer {
     private readonly guard: DivergenceGuard,
     private readonly ring: ReadbackRing,
     private readonly rollback: boolean,
+    private readonly submits: BoundedSubmits,
+    private readonly costs: TrainerStageCosts,
   ) {
     this.options = options;
     this.architecture = architecture;
@@ -151,7 +185,7 @@ export class Trainer {
     let trainer: Trainer | null = null;
     let failure: unknown = null;
     try {
-      trainer = await Trainer.build(memory, options, state, settings.rollback ?? true);
+      trainer = await Trainer.build(memory, options, state, settings);
     } catch (error) {
       failure = error;
     }
@@ -173,9 +207,11 @@ export class Trainer {
     memory: GpuMemory,
     options: TrainingOptions,
     state: TrainerState | undefined,
-    rollback: boolean,
+    settings: TrainerSettings,
   ): Promise<Trainer> {
     const device = memory.device;
+    const rollback = settings.rollback ?? true;
+    const submits = new BoundedSubmits(device, settings.submitBoundMs ?? DEFAULT_SUBMIT_BOUND_MS);
     const architecture = architectureOf(options);
     const count = parameterLayout(architecture.widths).count;
     const initial =
@@ -229,6 +265,8 @@ export class Trainer {
       guard,
       ring,
       rollback,
+      submits,
+      trainerStageCosts(options, count, rollback, device.limits),
     );
     trainer.step = state?.step ?? 0;
     // The first restore point is the run's start: its own arrays, not copies (at d = 10M the
@@ -266,19 +304,26 @@ export class Trainer {
     return this.ring.mapCount;
   }
 
+  /** Command buffers the last step was submitted in (1 unless it ran past the submit bound). */
+  get submitsInLastStep(): number {
+    return this.submits.lastStepSubmits;
+  }
+
   /**
    * Runs `count` steps (fewer if the run ends or diverges). Resolves once every logged value has
    * arrived; throws DivergenceError at the first non-finite loss or gradient.
    */
   async train(count: number, callbacks: TrainerCallbacks = {}): Promise<void> {
-    const device = this.memory.device;
+    const submits = this.submits;
     const last = Math.min(this.options.steps, this.step + count);
+    // The caller's time since the last train() is not the steps'.
+    submits.restartClock();
     while (this.step < last && !this.diverged) {
       const step = this.step + 1;
       const learningRate = learningRateAt(this.options, step);
       this.counter.set(step);
-      const encoder = device.createCommandEncoder({ label: `training step ${step}` });
-      this.estimate.encodeGradient(encoder);
+      submits.begin(`training step ${step}`);
+      this.estimate.encodeGradient(submits);
       const logs = step % this.options.logEvery === 0 || step === this.options.steps;
       const check = {
         gradient: this.gradient,
@@ -287,8 +332,9 @@ export class Trainer {
       };
       // Without the rollback copy the update checks the gradient it reads, so the gradient is
       // reduced only for the norm a logging step reports.
-      if (this.rollback) this.guard.encodeCheck(encoder, check);
-      else if (logs) this.guard.encodeGradientStats(encoder, this.gradient);
+      if (this.rollback || logs) submits.beginStage(this.costs.gradientReduction);
+      if (this.rollback) this.guard.encodeCheck(submits.encoder, check);
+      else if (logs) this.guard.encodeGradientStats(submits.encoder, this.gradient);
       const update = {
         params: this.params,
         gradient: this.gradient,
@@ -296,16 +342,18 @@ export class Trainer {
         guard: this.guard,
         loss: check.loss,
       };
+      submits.beginStage(this.costs.update);
+      // The verdict (one invocation) and the log copies go with the update.
       if (this.optimizer instanceof GpuAdam)
-        this.optimizer.encodeStep(encoder, { ...update, step });
-      else this.optimizer.encodeStep(encoder, update);
-      if (!this.rollback) this.guard.encodeVerdict(encoder, check);
+        this.optimizer.encodeStep(submits.encoder, { ...update, step });
+      else this.optimizer.encodeStep(submits.encoder, update);
+      if (!this.rollback) this.guard.encodeVerdict(submits.encoder, check);
       const startMapping = logs
-        ? await this.ring.capture(encoder, (bytes) =>
+        ? await this.ring.capture(submits.encoder, (bytes) =>
             this.record(step, learningRate, bytes, callbacks),
           )
         : null;
-      device.queue.submit([encoder.finish()]);
+      submits.finish();
       startMapping?.();
       this.step = step;
       const evalEvery = this.options.evalEvery;
@@ -313,6 +361,7 @@ export class Trainer {
         await this.ring.drain();
         if (this.diverged) break;
         await this.evaluate(callbacks);
+        submits.restartClock();
       }
     }
     await this.ring.drain();

@@ -9,6 +9,7 @@
  * separate buffer (the trainer lends its gradient buffer, dead until the final write), so θ
  * itself is never perturbed and needs no restore: it stays bit-exact.
  */
+import { type KernelCost, wordCost } from '../engine/kernelCost.ts';
 import { reductionResultBytes, reductionWord } from '../engine/reductions.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
@@ -21,6 +22,7 @@ import {
   ParameterDirections,
   planParameterDirections,
 } from './parameterDirections.ts';
+import type { StepEncoder } from './boundedSubmits.ts';
 
 /** A loss the estimator can evaluate at its trial point (ProblemGraph.encodeLoss, or a test's). */
 export interface LossProbe {
@@ -29,7 +31,7 @@ export interface LossProbe {
   /** The word of lossStats that is the loss (reductionWord); the mean when absent. */
   readonly lossWord?: number;
   /** Records the loss at the trial buffer's parameters with the current step's draws. */
-  encodeLoss(encoder: GPUCommandEncoder): void;
+  encodeLoss(steps: StepEncoder): void;
 }
 
 export interface ZerothOrderConfig {
@@ -111,6 +113,7 @@ export class ZerothOrderEstimator {
     private readonly losses: GPUBuffer,
     private readonly trials: BoundDirectionDispatch[],
     private readonly finish: BoundDirectionDispatch[],
+    private readonly costs: { trial: KernelCost; finish: KernelCost },
     lossStats: GPUBuffer,
   ) {
     this.lossStats = lossStats;
@@ -148,17 +151,36 @@ export class ZerothOrderEstimator {
       directions.bind('combine', { ...base, destination: io.gradient }, { directions: q, epsilon }),
       directions.bind('summarize', { ...base, destination: lossStats }, { directions: q }),
     ];
-    return new ZerothOrderEstimator(memory, directions, probe, losses, trials, finish, lossStats);
+    // Stage costs for bounded submits (boundedSubmits.ts): the words of θ read and θ ± εz or g
+    // written per parameter (combine reads the 2q losses per parameter too); the directions'
+    // arithmetic is not counted (a normal's Box–Muller share, 3.5 FLOPs; a subspace direction's
+    // r-term sums), so these passes' predictions are low by that.
+    const count = plan.directions.count;
+    const costs = { trial: wordCost(0, count, count), finish: wordCost(0, 2 * q * count, count) };
+    return new ZerothOrderEstimator(
+      memory,
+      directions,
+      probe,
+      losses,
+      trials,
+      finish,
+      costs,
+      lossStats,
+    );
   }
 
-  /** Records the 2q loss passes and the gradient write (the step counter is already written). */
-  encodeGradient(encoder: GPUCommandEncoder): void {
+  /**
+   * Records the 2q loss passes and the gradient write (the step counter is already written), each
+   * trial point and the gradient write a stage of its own, and the probe's stages within.
+   */
+  encodeGradient(steps: StepEncoder): void {
     this.trials.forEach((trial, k) => {
-      const pass = encoder.beginComputePass({ label: `trial point ${k}` });
+      steps.beginStage(this.costs.trial);
+      const pass = steps.encoder.beginComputePass({ label: `trial point ${k}` });
       trial.record(pass);
       pass.end();
-      this.probe.encodeLoss(encoder);
-      encoder.copyBufferToBuffer(
+      this.probe.encodeLoss(steps);
+      steps.encoder.copyBufferToBuffer(
         this.probe.lossStats,
         4 * (this.probe.lossWord ?? reductionWord.mean),
         this.losses,
@@ -166,7 +188,8 @@ export class ZerothOrderEstimator {
         4,
       );
     });
-    const pass = encoder.beginComputePass({ label: 'zeroth-order gradient' });
+    steps.beginStage(this.costs.finish);
+    const pass = steps.encoder.beginComputePass({ label: 'zeroth-order gradient' });
     for (const step of this.finish) step.record(pass);
     pass.end();
   }

@@ -37,6 +37,7 @@ import { architectureOf, resolveTrainingOptions } from '../../src/train/options.
 import { Trainer } from '../../src/train/trainer.ts';
 import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { oneCommandBuffer } from '../../src/train/boundedSubmits.ts';
 
 const gpu = useNodeGpu();
 
@@ -105,7 +106,7 @@ describe.each([
     counter.set(7);
     const graph = await BoxProblemGraph.build(memory, pde, plan, params, counter);
     const encoder = gpu.device.createCommandEncoder();
-    graph.encodeGradient(encoder, params, gradient);
+    graph.encodeGradient(oneCommandBuffer(encoder), params, gradient);
     gpu.device.queue.submit([encoder.finish()]);
     const { shape } = plan;
     const V = rowsPerPoint(shape);

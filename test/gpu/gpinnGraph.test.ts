@@ -42,6 +42,7 @@ import {
 import { architectureOf, resolveTrainingOptions } from '../../src/train/options.ts';
 import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { oneCommandBuffer } from '../../src/train/boundedSubmits.ts';
 
 const gpu = useNodeGpu();
 const STEP = 5;
@@ -85,7 +86,7 @@ describe.each(CASES)('gPINN ball graph: $id, $loss loss, collapsed $collapsed, B
     counter.set(STEP);
     const graph = await BallProblemGraph.build(memory, pde, options, plan, params, counter);
     const encoder = gpu.device.createCommandEncoder();
-    graph.encodeGradient(encoder, params, gradient);
+    graph.encodeGradient(oneCommandBuffer(encoder), params, gradient);
     gpu.device.queue.submit([encoder.finish()]);
     const loss = decodeReductionResult(
       await readBuffer(gpu.device, graph.lossStats, reductionResultBytes),

@@ -45,6 +45,7 @@ import {
 import { type StepLog, Trainer } from '../../src/train/trainer.ts';
 import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { oneCommandBuffer } from '../../src/train/boundedSubmits.ts';
 
 const gpu = useNodeGpu();
 
@@ -183,7 +184,7 @@ describe('parabolic problem graph', () => {
         counter,
       );
       const encoder = gpu.device.createCommandEncoder();
-      graph.encodeGradient(encoder, params, gradient);
+      graph.encodeGradient(oneCommandBuffer(encoder), params, gradient);
       gpu.device.queue.submit([encoder.finish()]);
       const interior = await readBatch(gpu.device, graph.interior);
       const terminal = await readBatch(gpu.device, graph.terminal);

@@ -33,6 +33,7 @@ import { createProblem } from '../../src/train/problems.ts';
 import { type LossProbe, ZerothOrderEstimator } from '../../src/train/zerothOrder.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import { smallProblemOptions } from '../shared/smallRuns.ts';
+import { oneCommandBuffer, type StepEncoder } from '../../src/train/boundedSubmits.ts';
 
 let memory: GpuMemory;
 useNodeGpu((_gpu, b) => {
@@ -65,7 +66,7 @@ describe('common random numbers', () => {
       memory.write(trial, point);
       counter.set(step);
       const encoder = device.createCommandEncoder();
-      graph.encodeLoss(encoder);
+      graph.encodeLoss(oneCommandBuffer(encoder));
       device.queue.submit([encoder.finish()]);
       const bytes = await readBuffer(device, graph.lossStats, reductionResultBytes);
       return decodeReductionResult(bytes).mean;
@@ -149,8 +150,8 @@ class QuadraticLoss implements LossProbe {
     });
   }
 
-  encodeLoss(encoder: GPUCommandEncoder): void {
-    this.encode(encoder);
+  encodeLoss(steps: StepEncoder): void {
+    this.encode(steps.encoder);
   }
 }
 
@@ -258,7 +259,7 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
           probe,
         );
         const estimates = await sampleEstimates(P, samples, counter, gradient, (encoder) =>
-          estimator.encodeGradient(encoder),
+          estimator.encodeGradient(oneCommandBuffer(encoder)),
         );
         expectUnbiased(estimates, toy.gradient, samples);
         // θ itself is never perturbed.
@@ -286,9 +287,9 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
       { parameters: params, gradient, stepCounter: counter.buffer },
       {
         setTangentParameters: () => undefined,
-        encodeDirectionalDerivative: (encoder, result) => {
+        encodeDirectionalDerivative: (steps, result) => {
           if (!dot) throw new Error('not ready');
-          dot.encode(encoder, result);
+          dot.encode(steps.encoder, result);
         },
       },
     );
@@ -298,7 +299,7 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
     });
     const samples = 4000;
     const estimates = await sampleEstimates(P, samples, counter, gradient, (encoder) =>
-      estimator.encodeGradient(encoder),
+      estimator.encodeGradient(oneCommandBuffer(encoder)),
     );
     expectUnbiased(estimates, toy.gradient, samples);
     estimator.destroy();

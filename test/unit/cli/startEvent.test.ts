@@ -17,6 +17,7 @@ const plan = (rollback: boolean): TrainPlan => ({
   json: false,
   memoryBudgetBytes: 2 ** 32,
   rollback,
+  submitBoundMs: 250,
 });
 const facts: StartFacts = {
   step: 0,

@@ -245,24 +245,38 @@ function* jetFlagInputs(seed: number, count: number): Generator<JetFlagInput> {
   }
 }
 
-describe('command-line fuzz', () => {
-  it('refuses 1200 mutated `train` command lines with a UsageError naming a flag, or plans a valid run', () => {
-    const report = fuzzCleanly(trainTarget, argvInputs(3, 1200, trainArgv, TRAIN_FUZZ_FLAGS), {
-      minRejected: 800,
-      fields: ['unexpected argument', '--dim', '--width', '--steps'],
-    });
-    expect(report.accepted).toBeGreaterThan(0);
-    // Errors about values, unknown and repeated flags, strays and combinations all occurred.
-    expect(report.fields.size).toBeGreaterThan(20);
-  });
+/**
+ * Each of the two command-line fuzz runs plans over a thousand runs: 2–3 s alone here, so Vitest's
+ * 5 s default is too close on a loaded two-core machine (measured: 4.9 s under load, a failure).
+ */
+const FUZZ_TIMEOUT_MS = 30_000;
 
-  it('refuses 1000 mutated `eval` command lines with a UsageError naming a flag', () => {
-    const base = (f: Fuzzer) => ['--model', 'm.json', '--test-points', String(1 + f.below(1e6))];
-    fuzzCleanly(evalTarget, argvInputs(4, 1000, base, evalCommand.flags), {
-      minRejected: 600,
-      fields: ['--test-points', '--model'],
-    });
-  });
+describe('command-line fuzz', () => {
+  it(
+    'refuses 1200 mutated `train` command lines with a UsageError naming a flag, or plans a valid run',
+    () => {
+      const report = fuzzCleanly(trainTarget, argvInputs(3, 1200, trainArgv, TRAIN_FUZZ_FLAGS), {
+        minRejected: 800,
+        fields: ['unexpected argument', '--dim', '--width', '--steps'],
+      });
+      expect(report.accepted).toBeGreaterThan(0);
+      // Errors about values, unknown and repeated flags, strays and combinations all occurred.
+      expect(report.fields.size).toBeGreaterThan(20);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses 1000 mutated `eval` command lines with a UsageError naming a flag',
+    () => {
+      const base = (f: Fuzzer) => ['--model', 'm.json', '--test-points', String(1 + f.below(1e6))];
+      fuzzCleanly(evalTarget, argvInputs(4, 1000, base, evalCommand.flags), {
+        minRejected: 600,
+        fields: ['--test-points', '--model'],
+      });
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   it('refuses 1200 malformed `jet` --points/--tangents values with a UsageError naming the entry', () => {
     const target: FuzzTarget<JetRequest, JetFlagInput> = {
