@@ -30,6 +30,8 @@ import type { AdapterGroup } from './reportFiles.ts';
 import { gpinnSection } from './reportGpinn.ts';
 import { gpuSection, gpuTargetSummaryRow, kitSection } from './reportGpu.ts';
 import { RESULTS_DIR } from './results.ts';
+import { scaleSection, scaleTargetRows } from './reportScale.ts';
+import type { ScaleResults } from './scaleTypes.ts';
 import type { ScalingResults } from './scalingTypes.ts';
 import type { StdeAccuracyResults } from './stdeAccuracyTypes.ts';
 import type { ChartSpec } from './svgChart.ts';
@@ -52,6 +54,8 @@ export interface ReportInputs {
    * The newest full-length accuracy run with STDE's init (another only when none is on file).
    */
   accuracy: Loaded<StdeAccuracyResults> | null;
+  /** The newest scale run at d = 1M and 10M (a quick check at other d only when none is). */
+  scale?: Loaded<ScaleResults> | null;
 }
 
 const verdict = (met: boolean | null): string =>
@@ -142,6 +146,7 @@ function targetRows(inputs: ReportInputs, gpus: AdapterGroup[]): string[][] {
             : ''
         }`,
   ]);
+  rows.push(...scaleTargetRows(inputs.scale?.data ?? null));
   rows.push(gpuTargetSummaryRow(gpus));
   return rows;
 }
@@ -186,6 +191,7 @@ export function buildReport(
   if (inputs.gpinn) runs.push(runHeaderRow('gPINN', inputs.gpinn.data));
   if (inputs.peer) runs.push(runHeaderRow('peer (Chromium)', inputs.peer.data));
   if (inputs.accuracy) runs.push(runHeaderRow('STDE accuracy', inputs.accuracy.data));
+  if (inputs.scale) runs.push(runHeaderRow('scale', inputs.scale.data));
   const software = [inputs.scaling, inputs.highOrder, inputs.peer, inputs.accuracy].some(
     (r) => r?.data.adapter.isSoftware,
   );
@@ -246,6 +252,7 @@ export function buildReport(
     'npm run bench:peer         # vs TensorFlow.js in Chromium (bench.html) → peer-<adapter>.json [--budget-s N]',
     'npm run bench:report       # this file and bench/results/*.svg from the JSON files',
     "npm run bench:accuracy     # STDE's 10 000-step accuracy runs → stdeAccuracy-<adapter>.{json,md} [--budget-s N]; hours without a GPU, not in `npm run bench`",
+    "npm run bench:scale        # d = 1M and 10M, STDE's and SDZE's setups: planned, built and stepped where they fit → scale-<adapter>.json [--dims --steps]; minutes per step without a GPU, not in `npm run bench`",
     'npm run gpu:kit            # gpu-kit/ for a GPU machine without Node: gpu-kit/run.sh there, its JSON files into bench/results/ here (§ 6)',
     '```',
     '',
@@ -276,6 +283,14 @@ export function buildReport(
     );
   } else lines.push('Not run (no step breakdown results file).', '');
   lines.push(...memorySection);
+  lines.push('### Scale: d = 1M and 10M', '');
+  if (inputs.scale) {
+    lines.push(
+      `From \`${inputs.scale.path}\` (\`${inputs.scale.data.command}\`).`,
+      '',
+      ...scaleSection(inputs.scale.data),
+    );
+  } else lines.push('Not run (no scale results file; `npm run bench:scale`).', '');
   lines.push('## 2. High-order operators', '');
   if (inputs.highOrder) {
     lines.push(

@@ -13,6 +13,7 @@ import type { KernelResults } from './kernelTypes.ts';
 import type { PeerResults } from './peerResultTypes.ts';
 import type { ReportInputs } from './report.ts';
 import { isStdeSetup } from './reportSections.ts';
+import type { ScaleResults } from './scaleTypes.ts';
 import type { ScalingResults } from './scalingTypes.ts';
 import type { StdeAccuracyResults } from './stdeAccuracyTypes.ts';
 
@@ -76,6 +77,7 @@ export function inputsOf(files: ResultFile[]): ReportInputs {
     runsOf<T>(files, benchmark)[0] ?? null;
   const peerRuns = runsOf<PeerResults>(files, 'peer');
   const accuracyRuns = runsOf<StdeAccuracyResults>(files, 'stdeAccuracy');
+  const scaleRuns = runsOf<ScaleResults>(files, 'scale');
   return {
     kernels: newest<KernelResults>('jetKernels'),
     scaling: newest<ScalingResults>('scaling'),
@@ -90,6 +92,8 @@ export function inputsOf(files: ResultFile[]): ReportInputs {
       accuracyRuns.find((r) => !r.data.shortened) ??
       accuracyRuns[0] ??
       null,
+    // The benchmark's own d = 1M and 10M; a quick check at small d only when none is on file.
+    scale: scaleRuns.find((r) => r.data.defaultDimensions) ?? scaleRuns[0] ?? null,
   };
 }
 

@@ -23,6 +23,7 @@ import {
   scalingSection,
 } from './reportSections.ts';
 import type { ResultsHeader } from './results.ts';
+import { scaleSection, scaleTargetRows } from './reportScale.ts';
 import { STDE_A100, STDE_A100_MACHINE } from './stdeReference.ts';
 import type { ChartSpec } from './svgChart.ts';
 
@@ -136,6 +137,8 @@ function gpuTargetRows(group: AdapterGroup): string[][] {
           ? ` on the ${comparisons.length} of ${accuracy.runs.length} configurations trained`
           : ''),
   ]);
+  // The scale targets only where this GPU has a scale run (bench:scale does not run in the kit).
+  if (group.inputs.scale) rows.push(...scaleTargetRows(group.inputs.scale.data));
   return rows;
 }
 
@@ -238,6 +241,7 @@ export function gpuSection(
     ['step breakdown', inputs.breakdown?.data],
     ['high order', inputs.highOrder?.data],
     ['STDE accuracy', inputs.accuracy?.data],
+    ['scale', inputs.scale?.data],
   ];
   const env = group.kit?.data.environment ?? {};
   const lines: string[] = [
@@ -321,6 +325,15 @@ export function gpuSection(
       `From \`${inputs.highOrder.path}\`.`,
       '',
       ...highOrderSection(inputs.highOrder.data).map((l) => (l.startsWith('### ') ? `##${l}` : l)),
+    );
+  }
+  if (inputs.scale) {
+    lines.push(
+      '#### Scale: d = 1M and 10M',
+      '',
+      `From \`${inputs.scale.path}\` (\`${inputs.scale.data.command}\`).`,
+      '',
+      ...scaleSection(inputs.scale.data),
     );
   }
   lines.push(

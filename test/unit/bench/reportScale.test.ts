@@ -1,0 +1,194 @@
+/**
+ * The scale benchmark's plans (bench/lib/scaleRun.ts, pure: no GPU) and its BENCHMARKS.md
+ * section (bench/lib/reportScale.ts): the split plan says what splitting would need and that it
+ * is not implemented, a configuration without a time says why, a quick check is labelled.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../../bench/lib/report.ts';
+import { inputsOf } from '../../../bench/lib/reportFiles.ts';
+import { scaleSection, scaleTargetRows, splitCell } from '../../../bench/lib/reportScale.ts';
+import {
+  planScale,
+  SCALE_DIMENSIONS,
+  type ScaleLimits,
+  scaleConfigs,
+  scaleOptions,
+} from '../../../bench/lib/scaleRun.ts';
+import type { ScaleOutcome, ScaleResults } from '../../../bench/lib/scaleTypes.ts';
+
+const GiB = 2 ** 30;
+/** SwiftShader here: 1 GiB per binding and buffer; the CLI's 4 GiB budget; no host check. */
+const SWIFTSHADER: ScaleLimits = {
+  maxStorageBufferBindingSize: GiB,
+  maxBufferSize: GiB,
+  budgetBytes: 4 * GiB,
+  hostBytes: null,
+};
+const [stde, spsa, subspace] = scaleConfigs();
+
+const measured = (ms: number, memoryBytes: number): ScaleOutcome => ({
+  status: 'measured',
+  createMs: 2000,
+  warmupMs: [2 * ms],
+  stepMs: [ms, 1.5 * ms],
+  msPerStep: { median: 1.25 * ms, min: ms, max: 1.5 * ms, count: 2 },
+  memoryBytes,
+  predictedRunSeconds: (10_000 * 1.25 * ms) / 1000,
+});
+
+function results(dimensions = SCALE_DIMENSIONS): ScaleResults {
+  const outcomes: Record<string, ScaleOutcome> = {
+    [`${stde.id}@1000000`]: measured(200_000, 2.7 * GiB),
+    [`${spsa.id}@1000000`]: measured(500_000, 1.7 * GiB),
+    [`${subspace.id}@1000000`]: {
+      status: 'not-run',
+      reason: 'one warm-up step took 2900 s; a timed step would overrun the 3600 s budget',
+      probeMs: 2_900_000,
+    },
+  };
+  const configs = [stde, spsa, subspace];
+  return {
+    benchmark: 'scale',
+    date: '2026-12-05T00:00:00.000Z',
+    runSeconds: 4000,
+    machine: {
+      cpu: 'test',
+      cores: 2,
+      memoryGiB: 23.5,
+      platform: 'test',
+      node: 'v20',
+      loadAtStart: 1,
+      loadAtEnd: 2,
+      note: '',
+    },
+    adapter: {
+      summary: 'google swiftshader (software)',
+      vendor: 'google',
+      architecture: 'swiftshader',
+      description: '',
+      isSoftware: true,
+      maxBufferSize: GiB,
+      maxStorageBufferBindingSize: GiB,
+    },
+    command: 'npm run bench:scale',
+    setup: {
+      pde: 'allen-cahn-two-body',
+      depth: 3,
+      width: 128,
+      activation: 'tanh',
+      points: 100,
+      estimator: 'sparse',
+      jetsPerPoint: 16,
+      collapsed: true,
+      testPoints: 100,
+    },
+    dimensions,
+    defaultDimensions: dimensions === SCALE_DIMENSIONS,
+    warmupSteps: 1,
+    timedSteps: 2,
+    budgetSeconds: 3600,
+    fullRunSteps: 10_000,
+    limits: { ...SWIFTSHADER, hostBytes: 11.75 * GiB },
+    configs,
+    results: dimensions.flatMap((d) =>
+      configs.map((c) => {
+        const plan = planScale(scaleOptions(c, d), SWIFTSHADER, c.rollback);
+        return {
+          config: c.id,
+          dimension: d,
+          plan,
+          outcome: plan.problem
+            ? { status: 'does-not-fit' as const, reason: plan.problem }
+            : (outcomes[`${c.id}@${d}`] ?? measured(1000, 2 ** 20)),
+        };
+      }),
+    ),
+  };
+}
+
+describe('scale plans', () => {
+  it('run every configuration without the rollback copy, SDZE with SGD by default', () => {
+    expect(
+      [stde, spsa, subspace].map((c) => [c.gradientEstimator, c.optimizer, c.rollback]),
+    ).toEqual([
+      ['backprop', 'adam', false],
+      ['spsa', 'sgd', false],
+      ['spsa-subspace', 'sgd', false],
+    ]);
+    expect(scaleConfigs('adam')[1].optimizer).toBe('adam');
+  });
+
+  it('fit SwiftShader at d = 1M in one binding each; the rollback copy would not', () => {
+    const plan = planScale(scaleOptions(stde, 1_000_000), SWIFTSHADER, false);
+    expect(plan.problem).toBeNull();
+    expect(plan.overBinding).toEqual([]);
+    expect(plan.largest).toEqual({ label: 'parameters', bytes: plan.weightsBytes });
+    // θ, g, m, v: 16 bytes per parameter (parameterMemory.test.ts).
+    expect(plan.bytesPerParameter).toBeCloseTo(16, 1);
+    expect(plan.withRollback?.problem).toMatch(/in one buffer; the device binds at most 1\.00 GiB/);
+    expect(splitCell(plan)).toBe('one binding each (largest 488.4 MiB ≤ 1.00 GiB)');
+  });
+
+  it('at d = 10M name the buffers past the binding and the bindings a split would need', () => {
+    const plan = planScale(scaleOptions(spsa, 10_000_000), SWIFTSHADER, false);
+    expect(plan.problem).toMatch(/^the parameters need 4\.77 GiB in one buffer/);
+    const labels = plan.overBinding.map((b) => b.label);
+    expect(labels.slice(0, 2)).toEqual(['parameters', 'gradient']);
+    expect(plan.overBinding[0].bindingsAtLeast).toBe(5);
+    expect(splitCell(plan)).toMatch(
+      /^needs splitting, not implemented: parameters 4\.77 GiB → ≥ 5;/,
+    );
+  });
+});
+
+describe('the scale section of BENCHMARKS.md', () => {
+  const section = scaleSection(results());
+  const rows = section.filter((l) => l.startsWith('| ') && !l.startsWith('| configuration'));
+
+  it('has a row per configuration and d, times where measured, the reason where not', () => {
+    expect(rows).toHaveLength(6);
+    expect(rows[0]).toContain('| STDE: sparse B = 16, backprop + Adam | 1M | 128 033 281 |');
+    expect(rows[0]).toContain('| 250 s (200–300) | 690 h |');
+    expect(rows[2]).toContain('not run here (one warm-up step: 2900 s)');
+    expect(rows[2]).toContain('(from one warm-up step)');
+    for (const row of rows.slice(3)) expect(row).toContain('does not fit');
+    const text = section.join('\n');
+    expect(text).toContain('Why some configurations have no time:');
+    expect(text).toContain('No tensor is split across bindings yet');
+    expect(text).not.toContain('A quick check');
+  });
+
+  it('labels a run at other d as a quick check', () => {
+    const quick = scaleSection(results([1000, 20_000]));
+    expect(quick[0]).toMatch(
+      /^> \*\*A quick check, not the benchmark:\*\* this file ran at d = 1K, 20K/,
+    );
+  });
+
+  it('states the d = 10M targets from the plans: not met while nothing is split', () => {
+    const [spsaRow, adamRow] = scaleTargetRows(results());
+    expect(spsaRow[1]).toMatch(
+      /^does not fit; planned .* GiB, 3\.0\d?× the weights; 3 buffers past/,
+    );
+    expect(spsaRow[2]).toBe('**not met**');
+    expect(adamRow[1]).toMatch(/^planned 23\.87 GiB, 1\.25× θ, g, m, v; \d buffers past/);
+    expect(adamRow[2]).toBe('**not met**');
+    expect(scaleTargetRows(null)[0][2]).toBe('not measured');
+  });
+
+  it('goes into § 1 after the memory per parameter, and the runs table, from the newest full run', () => {
+    const full = { path: 'bench/results/scale-a.json', data: results() };
+    const quick = {
+      path: 'bench/results/scale-a-dims1000.json',
+      data: { ...results([1000]), date: '2026-12-06T00:00:00.000Z' },
+    };
+    const inputs = inputsOf([quick, full]);
+    expect(inputs.scale?.path).toBe(full.path);
+    const { markdown } = buildReport(inputs, [], ['### Memory per parameter by mode', '']);
+    const at = markdown.indexOf('### Scale: d = 1M and 10M');
+    expect(at).toBeGreaterThan(markdown.indexOf('### Memory per parameter by mode'));
+    expect(at).toBeLessThan(markdown.indexOf('## 2. High-order operators'));
+    expect(markdown).toMatch(/\| scale \| 2026-12-05 00:00 \|/);
+    expect(buildReport(inputsOf([])).markdown).toContain('Not run (no scale results file');
+  });
+});
