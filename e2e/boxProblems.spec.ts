@@ -46,10 +46,13 @@ test('selecting 2-D KdV fixes d, the estimator and B; leaving it restores the ba
 
   await page.locator('#pde').selectOption('allen-cahn-two-body');
   const ball = await waitForPde(page, 'allen-cahn-two-body', kdv.builds);
-  expect(ball.options).toMatchObject({ dimension: 10, estimator: 'sparse', jetsPerPoint: 4 });
-  for (const id of ['#dimension', '#dimension-slider', '#estimator', '#jets-per-point']) {
+  // The landing run's setup (dashboardDefaults): d = 6 with the exact Laplacian, whose B slider
+  // stays off because it uses every direction.
+  expect(ball.options).toMatchObject({ dimension: 6, estimator: 'exact', jetsPerPoint: 4 });
+  for (const id of ['#dimension', '#dimension-slider', '#estimator']) {
     await expect(page.locator(id)).toBeEnabled();
   }
+  await expect(page.locator('#jets-per-point')).toBeDisabled();
   await expect(page.locator('#field-views')).toBeVisible();
   expect(ball.optionsMessage).toBe('');
 });

@@ -27,7 +27,7 @@ test('the status line follows the build part by part', async ({ page }) => {
       });
     });
   });
-  await page.goto('/?dim=1000&B=16&points=32&width=32');
+  await page.goto('/?est=sparse&dim=1000&B=16&points=32&width=32');
   await waitForState(page, 'idle');
   const lines = await page.evaluate(() => window.statusLines ?? []);
 

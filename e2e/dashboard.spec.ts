@@ -18,7 +18,7 @@ test('Play trains, the chart shows every logged loss, Step takes one step, expor
   await page.goto('/');
   const idle = await waitForState(page, 'idle');
   expect(idle.step).toBe(0);
-  expect(idle.options).toMatchObject({ pde: 'allen-cahn-two-body', dimension: 10 });
+  expect(idle.options).toMatchObject({ pde: 'allen-cahn-two-body', dimension: 6 });
   expect(idle.memoryBytes).toBeGreaterThan(0);
 
   const trained = await trainFor(page, 40);
@@ -65,8 +65,8 @@ test('Play trains, the chart shows every logged loss, Step takes one step, expor
   ]);
   const modelText = await readDownload(modelDownload);
   const model = parseModel(modelText);
-  expect(model.architecture.widths).toEqual([10, 32, 32, 32, 1]);
-  expect(model.training).toMatchObject({ pde: 'allen-cahn-two-body', dimension: 10, seed: 0 });
+  expect(model.architecture.widths).toEqual([6, 32, 32, 32, 1]);
+  expect(model.training).toMatchObject({ pde: 'allen-cahn-two-body', dimension: 6, seed: 0 });
   expect(model.metrics?.step).toBe(before + 1);
 
   // The command-line tool (Dawn in Node) accepts the page's export and scores it on the test set
@@ -150,8 +150,8 @@ test('a malformed link shows why and falls back to the defaults, as text', async
   const snapshot = await waitForState(page, 'idle');
   expect(snapshot.options).toMatchObject({
     pde: 'allen-cahn-two-body',
-    dimension: 10,
-    learningRate: 0.003,
+    dimension: 6,
+    learningRate: 0.005,
   });
   const message = page.locator('#options-message');
   await expect(message).toBeVisible();
@@ -162,7 +162,7 @@ test('a malformed link shows why and falls back to the defaults, as text', async
   expect(await page.locator('script', { hasText: 'alert' }).count()).toBe(0);
   // The page rewrites the link to the setup it actually runs.
   const url = new URL(page.url());
-  expect(url.searchParams.get('dim')).toBe('10');
+  expect(url.searchParams.get('dim')).toBe('6');
   expect(url.searchParams.get('pde')).toBe('allen-cahn-two-body');
 });
 

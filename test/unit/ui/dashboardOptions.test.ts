@@ -31,7 +31,7 @@ describe('changeBetween', () => {
   });
 
   it('continues for a step-size change and does nothing for no change', () => {
-    expect(changeBetween(dashboardDefaults, { ...dashboardDefaults, learningRate: 5e-3 })).toBe(
+    expect(changeBetween(dashboardDefaults, { ...dashboardDefaults, learningRate: 2e-3 })).toBe(
       'continue',
     );
     expect(changeBetween(dashboardDefaults, { ...dashboardDefaults })).toBe('none');

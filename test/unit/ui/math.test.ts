@@ -122,7 +122,10 @@ describe('the teaching view’s formulas', () => {
   });
 
   it('the sparse sentence shows its scale d/B as a formula', () => {
-    const planned = planRun({ ...dashboardDefaults, dimension: 10, jetsPerPoint: 4 }, limits);
+    const planned = planRun(
+      { ...dashboardDefaults, estimator: 'sparse', dimension: 10, jetsPerPoint: 4 },
+      limits,
+    );
     if (!planned.ok) throw new Error(planned.problem);
     expect(explainEstimate(planned.plan)).toContain('scaled by $d/B = 2.5$.');
   });

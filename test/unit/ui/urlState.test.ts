@@ -84,15 +84,19 @@ describe('first-layer gain in the URL', () => {
 
 /**
  * A link's values are checked against each other, as the link sets them: the defaults stand in
- * only for what it leaves out, and a combination that cannot run names every value in it.
+ * only for what it leaves out, and a combination that cannot run names every value in it. The
+ * defaults here are sparse STDE at d = 10 (the landing run's estimator is exact, where B ≤ d
+ * does not apply).
  */
+const stde = resolveTrainingOptions({ ...dashboardDefaults, dimension: 10, estimator: 'sparse' });
+
 describe('a link checked against itself', () => {
   it('keeps B = 16 with its own d = 100 000 (the default d = 10 would refuse it)', () => {
-    const result = optionsFromQuery('?dim=100000&B=16&points=32&width=32', dashboardDefaults);
+    const result = optionsFromQuery('?dim=100000&B=16&points=32&width=32', stde);
     expect(result.problems).toEqual([]);
-    expect(dashboardDefaults.dimension).toBeLessThan(16);
+    expect(stde.dimension).toBeLessThan(16);
     expect(result.options).toEqual({
-      ...dashboardDefaults,
+      ...stde,
       dimension: 100_000,
       jetsPerPoint: 16,
       points: 32,
@@ -102,7 +106,7 @@ describe('a link checked against itself', () => {
 
   it('keeps B = 16 with d = 1000, whatever order the keys come in', () => {
     for (const query of ['?dim=1000&B=16', '?B=16&dim=1000']) {
-      const result = optionsFromQuery(query, dashboardDefaults);
+      const result = optionsFromQuery(query, stde);
       expect(result.problems, query).toEqual([]);
       expect(result.options.jetsPerPoint, query).toBe(16);
       expect(result.options.dimension, query).toBe(1000);
@@ -110,50 +114,50 @@ describe('a link checked against itself', () => {
   });
 
   it('keeps d = 3 when the link lowers B below it (the default B = 4 would refuse d = 3)', () => {
-    expect(dashboardDefaults.jetsPerPoint).toBeGreaterThan(3);
-    const result = optionsFromQuery('?dim=3&B=2', dashboardDefaults);
+    expect(stde.jetsPerPoint).toBeGreaterThan(3);
+    const result = optionsFromQuery('?dim=3&B=2', stde);
     expect(result.problems).toEqual([]);
     expect(result.options).toMatchObject({ dimension: 3, jetsPerPoint: 2 });
   });
 
   it('refuses an impossible combination naming both keys, and keeps the rest', () => {
-    const result = optionsFromQuery('?dim=6&B=8&width=24', dashboardDefaults);
+    const result = optionsFromQuery('?dim=6&B=8&width=24', stde);
     expect(result.problems).toEqual([
       'dim and B do not fit together: sparse STDE samples jetsPerPoint = 8 of d = 6 coordinates ' +
         'without replacement: jetsPerPoint must be ≤ dimension; both ignored',
     ]);
-    expect(result.options).toEqual({ ...dashboardDefaults, width: 24 });
+    expect(result.options).toEqual({ ...stde, width: 24 });
   });
 
   it('names both keys when the combination also fails with the defaults', () => {
-    const result = optionsFromQuery('?dim=4&B=16', dashboardDefaults);
+    const result = optionsFromQuery('?dim=4&B=16', stde);
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]).toMatch(
       /^dim and B do not fit together: .* d = 4 .*; both ignored$/,
     );
-    expect(result.options).toEqual(dashboardDefaults);
+    expect(result.options).toEqual(stde);
   });
 
   it('blames a value that is out of range on its own alone, and still checks the others', () => {
-    const result = optionsFromQuery('?width=-3&dim=6&B=8&depth=2', dashboardDefaults);
+    const result = optionsFromQuery('?width=-3&dim=6&B=8&depth=2', stde);
     expect(result.problems).toEqual([
       'width: width must be an integer in 1..4096, got -3',
       expect.stringMatching(/^dim and B do not fit together: /),
     ]);
-    expect(result.options).toEqual({ ...dashboardDefaults, depth: 2 });
+    expect(result.options).toEqual({ ...stde, depth: 2 });
   });
 
   it('blames B alone when the link gives no d and B exceeds the default one', () => {
-    const result = optionsFromQuery('?B=16&width=24', dashboardDefaults);
+    const result = optionsFromQuery('?B=16&width=24', stde);
     expect(result.problems).toEqual([
       'B: sparse STDE samples jetsPerPoint = 16 of d = 10 coordinates without replacement: ' +
         'jetsPerPoint must be ≤ dimension',
     ]);
-    expect(result.options).toEqual({ ...dashboardDefaults, width: 24 });
+    expect(result.options).toEqual({ ...stde, width: 24 });
   });
 
   it("reads B against the link's own estimator: a dense one may take B > d", () => {
-    const result = optionsFromQuery('?est=rademacher&dim=4&B=16', dashboardDefaults);
+    const result = optionsFromQuery('?est=rademacher&dim=4&B=16', stde);
     expect(result.problems).toEqual([]);
     expect(result.options).toMatchObject({
       estimator: 'rademacher',
@@ -163,16 +167,13 @@ describe('a link checked against itself', () => {
   });
 
   it('names the PDE and the gradient mode that do not go together', () => {
-    const result = optionsFromQuery(
-      '?pde=semilinear-heat&grad=forward-gradient',
-      dashboardDefaults,
-    );
+    const result = optionsFromQuery('?pde=semilinear-heat&grad=forward-gradient', stde);
     expect(result.problems).toEqual([
       expect.stringMatching(
         /^pde and grad do not fit together: .*semilinear-heat.*; both ignored$/,
       ),
     ]);
-    expect(result.options).toEqual(dashboardDefaults);
+    expect(result.options).toEqual(stde);
   });
 });
 
@@ -257,7 +258,7 @@ describe('a race in the URL', () => {
 
   it("drops lanes the link's own run cannot take, with the lane and the reason, and keeps the run", () => {
     // The link's d = 6: a lane with B = 8 sparse jets cannot run; d itself stays.
-    const read = optionsFromQuery('?dim=6&race=B:8|est:exact', dashboardDefaults);
+    const read = optionsFromQuery('?dim=6&est=sparse&race=B:8|est:exact', dashboardDefaults);
     expect(read.options.dimension).toBe(6);
     expect(read.race).toBeNull();
     expect(read.problems).toEqual([
