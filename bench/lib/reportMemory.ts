@@ -23,20 +23,17 @@ import {
 } from '../../src/train/parameterMemory.ts';
 import { DEFAULT_TRAINING_LIMITS, planTrainingParts } from '../../src/train/trainingPlan.ts';
 import { dLabel } from './reportSections.ts';
+import { SCALE_SETUP } from './scaleTypes.ts';
 
-/** STDE's setup: two-body Allen–Cahn, 3 × 128 tanh, 100 points, sparse B = 16 collapsed, Adam. */
+/**
+ * STDE's setup (bench:scale's, SCALE_SETUP) with Adam and STDE's 20 000 test points (the
+ * trainer's default), which the largest d that fits counts.
+ */
 const STDE_SETUP: TrainingOptions = resolveTrainingOptions({
-  pde: 'allen-cahn-two-body',
-  depth: 3,
-  width: 128,
-  activation: 'tanh',
-  points: 100,
-  estimator: 'sparse',
-  jetsPerPoint: 16,
-  collapsed: true,
+  ...SCALE_SETUP,
+  testPoints: 20_000,
   optimizer: 'adam',
 });
-
 const GiB = 2 ** 30;
 
 /** The device limits the largest d is given for, each with the CLI's default budget. */

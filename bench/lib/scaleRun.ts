@@ -36,13 +36,14 @@ import { planTrainingParts, trainingLimitsOf } from '../../src/train/trainingPla
 import { predictStepMs, type SeriesPoint } from './budget.ts';
 import { adapterRecord, finishMachineRecord, machineRecord } from './machine.ts';
 import { hours } from './reportSections.ts';
-import type {
-  OverBinding,
-  ScaleConfig,
-  ScaleOutcome,
-  ScalePlan,
-  ScaleResult,
-  ScaleResults,
+import {
+  type OverBinding,
+  SCALE_SETUP,
+  type ScaleConfig,
+  type ScaleOutcome,
+  type ScalePlan,
+  type ScaleResult,
+  type ScaleResults,
 } from './scaleTypes.ts';
 import { spreadOf } from './stats.ts';
 
@@ -50,24 +51,6 @@ import { spreadOf } from './stats.ts';
 export const SCALE_DIMENSIONS = [1_000_000, 10_000_000];
 /** STDE's run length, which the predicted time of a full run is for. */
 export const SCALE_FULL_RUN_STEPS = 10_000;
-
-/**
- * The setup both seeds share here: two-body Allen–Cahn on the unit ball, 3 × 128 tanh, 100
- * collocation points, the Laplacian from sparse STDE jets (B = 16, collapsed). The test set is as
- * small as the batch, as in the scaling sweep: no evaluation runs inside the timed steps, and
- * STDE's 20 000 points would only add an evaluation batch the size of one binding.
- */
-export const SCALE_SETUP = {
-  pde: 'allen-cahn-two-body',
-  depth: 3,
-  width: 128,
-  activation: 'tanh',
-  points: 100,
-  estimator: 'sparse',
-  jetsPerPoint: 16,
-  collapsed: true,
-  testPoints: 100,
-} as const;
 
 /**
  * The configurations, all without the rollback copy: it is 12 bytes per parameter with Adam (4
