@@ -10,10 +10,16 @@ import type { BallNonlinearityId } from './ballProblem.ts';
 import type { BallSolutionId } from './ballSolution.ts';
 import { checkBatch, createPointParams, type PointBatch } from './pointGrid.ts';
 
-/** Each solution's entry point, and the order-k problems' DIAGONAL_ORDER. */
-const ENTRY_POINTS: Record<BallSolutionId, { entryPoint: string; diagonalOrder?: number }> = {
-  'two-body': { entryPoint: 'twoBody' },
-  'three-body': { entryPoint: 'threeBody' },
+/**
+ * Each solution's entry point: whether it takes an N(u) (override NONLINEARITY: only the Laplacian
+ * problems have one), and the order-k problems' DIAGONAL_ORDER.
+ */
+const ENTRY_POINTS: Record<
+  BallSolutionId,
+  { entryPoint: string; nonlinear?: true; diagonalOrder?: number }
+> = {
+  'two-body': { entryPoint: 'twoBody', nonlinear: true },
+  'three-body': { entryPoint: 'threeBody', nonlinear: true },
   'clamped-sin-cos': { entryPoint: 'clampedSinCos' },
   'sin-chain-2': { entryPoint: 'sinChain', diagonalOrder: 2 },
   'sin-chain-4': { entryPoint: 'sinChain', diagonalOrder: 4 },
@@ -86,16 +92,15 @@ export class BallExactKernel {
     nonlinearity: BallNonlinearityId,
     workgroupSize = 64,
   ): Promise<BallExactKernel> {
-    const { entryPoint, diagonalOrder } = ENTRY_POINTS[solution];
-    const laplacian = solution === 'two-body' || solution === 'three-body';
-    if (!laplacian && nonlinearity !== 'none') {
+    const { entryPoint, nonlinear, diagonalOrder } = ENTRY_POINTS[solution];
+    if (!nonlinear && nonlinearity !== 'none') {
       throw new RangeError(`the ${solution} problem has no nonlinearity`);
     }
     if (!Number.isInteger(Math.log2(workgroupSize))) {
       throw new RangeError(`workgroup size must be a power of two, got ${workgroupSize}`);
     }
     const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
-    if (laplacian) constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
+    if (nonlinear) constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
     if (diagonalOrder !== undefined) constants.DIAGONAL_ORDER = diagonalOrder;
     const kernel = await cachedKernel(device, EXACT_PARTS, { entryPoint, constants });
     return new BallExactKernel(kernel);

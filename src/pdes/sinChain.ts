@@ -1,3 +1,4 @@
+import { factorial } from '../jet/series.ts';
 import { type BallSolution, checkBallInputs, termMap } from './ballSolution.ts';
 import type { ValueAndOperator } from './radialFactor.ts';
 import { squaredNorm } from './vector.ts';
@@ -40,12 +41,6 @@ export function factorPowerSeries(q: number, a: number, m: number): Float64Array
 /** sin^(n)(z) from (sin z, cos z): the cycle sin, cos, −sin, −cos. */
 function sinDerivative(n: number, sin: number, cos: number): number {
   return [sin, cos, -sin, -cos][n % 4];
-}
-
-function factorial(n: number): number {
-  let f = 1;
-  for (let j = 2; j <= n; j++) f *= j;
-  return f;
 }
 
 /**

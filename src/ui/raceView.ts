@@ -66,6 +66,8 @@ export class RaceView {
   private readonly byTime: LineChart;
   private race: Race | null = null;
   private stopping = false;
+  /** False once the page has no device for good (Dashboard.stop): no race may start again. */
+  private enabled = true;
   snapshot: RaceSnapshot;
 
   /**
@@ -108,14 +110,19 @@ export class RaceView {
       if ('problem' in parsed) this.setState('idle', parsed.problem);
       else this.lanesChanged(parsed.lanes);
     });
-    this.setEnabled(true);
+    this.showButtons();
     this.publish();
   }
 
-  /** Whether a race may start (a device and no race under way). */
+  /** Whether a race may start at all (the page has a device); none starts while one runs. */
   setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.showButtons();
+  }
+
+  private showButtons(): void {
     const busy = this.snapshot.state === 'building' || this.snapshot.state === 'running';
-    this.startButton.disabled = !enabled || busy;
+    this.startButton.disabled = !this.enabled || busy;
     this.stopButton.disabled = !busy;
   }
 
@@ -157,7 +164,7 @@ export class RaceView {
       this.draw();
       // The lanes' buffers go as soon as the race ends; its numbers stay in the snapshot.
       this.disposeRace();
-      this.setEnabled(true);
+      this.showButtons();
     }
   }
 
@@ -200,7 +207,7 @@ export class RaceView {
   private setState(state: RaceState, message: string): void {
     this.snapshot = { ...this.snapshot, state, message, lanes: this.lanesInput.value };
     this.status.textContent = message;
-    this.setEnabled(true);
+    this.showButtons();
     this.publish();
   }
 

@@ -14,7 +14,11 @@ import {
   scaleConfigs,
   scaleOptions,
 } from '../../../bench/lib/scaleRun.ts';
-import type { ScaleOutcome, ScaleResults } from '../../../bench/lib/scaleTypes.ts';
+import {
+  SCALE_SETUP,
+  type ScaleOutcome,
+  type ScaleResults,
+} from '../../../bench/lib/scaleTypes.ts';
 
 const GiB = 2 ** 30;
 /** SwiftShader here: 1 GiB per binding and buffer; the CLI's 4 GiB budget; no host check. */
@@ -71,17 +75,7 @@ function results(dimensions = SCALE_DIMENSIONS): ScaleResults {
       maxStorageBufferBindingSize: GiB,
     },
     command: 'npm run bench:scale',
-    setup: {
-      pde: 'allen-cahn-two-body',
-      depth: 3,
-      width: 128,
-      activation: 'tanh',
-      points: 100,
-      estimator: 'sparse',
-      jetsPerPoint: 16,
-      collapsed: true,
-      testPoints: 100,
-    },
+    setup: { ...SCALE_SETUP },
     dimensions,
     defaultDimensions: dimensions === SCALE_DIMENSIONS,
     warmupSteps: 1,
