@@ -40,10 +40,30 @@
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear, 1 tanh, 2 sin,
 //   3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first layer with dense
 //   tangents, 2 = with one-hot tangents), WORKGROUP_SIZE (lib/grid.wgsl, default 64).
+//   BLOCK_INNER (the first layer's split below; 0 = not split).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit) t = p·outputs + o;
 // dispatch x·y workgroups, t = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE (lib/grid.wgsl).
 // Plain loops, no tiling: this pass exists for memory (DESIGN.md §6), not for the throughput of
 // jetForward.wgsl.
+//
+// Entry points: `layer` is the layer above, one dispatch. A first layer with many inputs d runs
+// N·outputs invocations (16 workgroups for 32 points of width 32) that each walk all of d, which
+// leaves a large GPU idle; src/engine/forwardGradientJet.ts then splits it over its inputs into
+// S = ⌈d / BLOCK_INNER⌉ K blocks (the rule of jetForward.wgsl's split, firstLayerSplit), two
+// dispatches:
+//   partialAffine  one invocation per (K block b, point p, multiplied row m, output o),
+//                  t = ((b·N + p)·M + m)·outputs + o, M multiplied rows per point (1 for one-hot
+//                  tangents, which multiply only the value row; V for dense): the block's
+//                  (Σ_{i in b} W[o][i]·y_i, Σ_{i in b} Ẇ[o][i]·y_i) without the bias, z at
+//                  element t and ż at element S·N·M·outputs + t of the buffer bound as outputJet
+//                  (the partial buffer; the first layer has no ẏ).
+//   layer          as above, but every multiplied row's (z, ż) is the blocks' partials added in
+//                  block order, ((P_0 + P_1) + …) + P_{S−1}, then the bias, read through the
+//                  inputTangent binding, which the first layer does not otherwise read.
+// Both reuse bindings the first layer leaves free rather than adding a ninth storage binding
+// (WebGPU's default maxStorageBuffersPerShaderStage is 8). The order of additions is fixed, so a
+// split run is the same bits on every run; a layer that is not split keeps the bits it had before
+// the split existed (the same sequence of additions).
 
 struct LayerParams {
   points: u32,
@@ -65,6 +85,9 @@ struct LayerParams {
 @group(0) @binding(7) var<storage, read_write> outputJet: array<f32>;
 @group(0) @binding(8) var<storage, read_write> outputTangent: array<f32>;
 
+// Inputs per K block of a split first layer (0: the layer is one dispatch of `layer`).
+override BLOCK_INNER: u32 = 0u;
+
 // lib/layerInput.wgsl's view of the first layer's input: the points x and the dense tangents.
 fn pointCoordinate(p: u32, i: u32) -> f32 {
   return inputJet[p * params.inputs + i];
@@ -74,13 +97,13 @@ fn tangentCoefficient(slot: u32, i: u32) -> f32 {
   return tangents[slot * params.inputs + i];
 }
 
-// (z, ż) of row v of point p for output o, by the affine map (not for one-hot direction rows).
-fn affine(p: u32, v: u32, o: u32) -> vec2<f32> {
+// (z, ż) of row v of point p for output o over the inputs begin ≤ i < end, without the bias.
+fn affineRange(p: u32, v: u32, o: u32, begin: u32, end: u32) -> vec2<f32> {
   let n = params.inputs;
   let w = params.weightOffset + o * n;
   var z = 0.0;
   var dz = 0.0;
-  for (var i = 0u; i < n; i++) {
+  for (var i = begin; i < end; i++) {
     var y = 0.0;
     var dy = 0.0;
     if (INPUT == INPUT_ROWS) {
@@ -95,11 +118,38 @@ fn affine(p: u32, v: u32, o: u32) -> vec2<f32> {
     z += parameters[w + i] * y;
     dz += tangentParameters[w + i] * y + parameters[w + i] * dy;
   }
-  if (v == 0u) {
-    z += parameters[params.biasOffset + o];
-    dz += tangentParameters[params.biasOffset + o];
-  }
   return vec2<f32>(z, dz);
+}
+
+// The split first layer's layout: M multiplied rows per point, S K blocks (BLOCK_INNER > 0).
+fn multipliedRows() -> u32 {
+  return select(params.rowsPerPoint, 1u, INPUT == INPUT_ONE_HOT);
+}
+
+fn blockCount() -> u32 {
+  return (params.inputs + BLOCK_INNER - 1u) / max(BLOCK_INNER, 1u);
+}
+
+// (z, ż) of row v of point p for output o, by the affine map (not for one-hot direction rows):
+// the whole product, or a split layer's partials in block order; then the bias on the value row.
+fn affine(p: u32, v: u32, o: u32) -> vec2<f32> {
+  var sums = vec2<f32>(0.0, 0.0);
+  if (BLOCK_INNER == 0u) {
+    sums = affineRange(p, v, o, 0u, params.inputs);
+  } else {
+    let units = params.points * multipliedRows() * params.outputs;
+    let tangentsAt = blockCount() * units;
+    let unit = (p * multipliedRows() + v) * params.outputs + o;
+    for (var b = 0u; b < blockCount(); b++) {
+      let at = b * units + unit;
+      sums += vec2<f32>(inputTangent[at], inputTangent[tangentsAt + at]);
+    }
+  }
+  if (v == 0u) {
+    sums.x += parameters[params.biasOffset + o];
+    sums.y += tangentParameters[params.biasOffset + o];
+  }
+  return sums;
 }
 
 // One-hot first layer: (a·W[o][n], a·Ẇ[o][n]) for tangent slot `slot`.
@@ -279,4 +329,23 @@ fn layer(grid: GridInvocation) {
       ),
     );
   }
+}
+
+// Split first layer, step 1 (header): one block's (z, ż) of one multiplied row and output.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn partialAffine(grid: GridInvocation) {
+  let t = invocationIndex(grid);
+  let rows = multipliedRows();
+  let units = params.points * rows * params.outputs;
+  let count = blockCount() * units;
+  if (t >= count) {
+    return;
+  }
+  let o = t % params.outputs;
+  let m = (t / params.outputs) % rows;
+  let p = (t / (params.outputs * rows)) % params.points;
+  let begin = (t / units) * BLOCK_INNER;
+  let sums = affineRange(p, m, o, begin, min(begin + BLOCK_INNER, params.inputs));
+  outputJet[t] = sums.x;
+  outputJet[count + t] = sums.y;
 }

@@ -17,7 +17,9 @@ import { validateArchitecture } from '../jet/mlp.ts';
 import {
   boundaryParts,
   type ExternalJetInputs,
+  firstLayerSplit,
   type ForwardJetConfig,
+  type InnerSplit,
   JetShapeError,
   MAX_JET_ORDER,
   planBoundary,
@@ -43,6 +45,17 @@ const tangentParts = [
   { name: 'jetForwardTangent.wgsl', code: tangentCode },
 ];
 
+/** A dispatch of jetForwardTangent.wgsl: the layer, or the first step of a split first layer. */
+export interface TangentLayerDispatch extends PlannedDispatch {
+  entryPoint: 'layer' | 'partialAffine';
+}
+
+/** The first layer split over its inputs (jetForwardTangent.wgsl's header). */
+export interface TangentLayerSplit extends InnerSplit {
+  /** partialAffine, dispatched before layer 0 with layer 0's overrides and uniform. */
+  partial: TangentLayerDispatch;
+}
+
 /** The buffers of the pass; the inputs are always external (the trainer's draws). */
 export interface ForwardGradientStorage {
   /** σ(z) jets of the hidden layers, two in alternation. */
@@ -53,6 +66,8 @@ export interface ForwardGradientStorage {
   mlpTangent: PlannedBuffer;
   /** Bound where a layer declares a binding it does not read (the first layer's input tangent). */
   placeholder: PlannedBuffer;
+  /** A split first layer's partial (z, ż): 2·partialElements floats; null unsplit. */
+  partials: PlannedBuffer | null;
   /** The boundary jet b and u = b·m, u̇ = b·ṁ; null without a boundary factor. */
   boundary: PlannedBuffer | null;
   output: PlannedBuffer | null;
@@ -60,7 +75,9 @@ export interface ForwardGradientStorage {
 }
 
 export interface ForwardGradientJetPlan {
-  layers: PlannedDispatch[];
+  layers: TangentLayerDispatch[];
+  /** The first layer's split over its inputs; null: every layer is one dispatch. */
+  split: TangentLayerSplit | null;
   /** The boundary factor, dispatched twice with the same uniform: on m (→ u), on ṁ (→ u̇). */
   boundary: PlannedDispatch | null;
   storage: ForwardGradientStorage;
@@ -80,34 +97,70 @@ function validateGradientConfig(config: ForwardJetConfig): void {
   }
 }
 
-function planGradientLayers(config: ForwardJetConfig, limits: GridLimits): PlannedDispatch[] {
+function planGradientLayers(
+  config: ForwardJetConfig,
+  limits: GridLimits,
+): { layers: TangentLayerDispatch[]; split: TangentLayerSplit | null } {
   const { architecture, shape, tangentKind } = config;
   const layout = parameterLayout(architecture.widths);
   const last = layout.layers.length - 1;
   const view = plannedView(tangentParts, 'params');
-  return layout.layers.map((slice, l) => ({
-    constants: {
+  const N = shape.points;
+  let split: TangentLayerSplit | null = null;
+  const layers = layout.layers.map((slice, l): TangentLayerDispatch => {
+    const constants = {
       ORDER: shape.order,
       COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
       ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
       INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
       WORKGROUP_SIZE,
-    },
-    params: planUniform(`forward gradient layer ${l} params`, view, {
-      points: shape.points,
+    };
+    const params = planUniform(`forward gradient layer ${l} params`, view, {
+      points: N,
       directions: shape.directions,
       rowsPerPoint: rowsPerPoint(shape),
       inputs: slice.inputs,
       outputs: slice.outputs,
       weightOffset: slice.weightOffset,
       biasOffset: slice.biasOffset,
-    }),
+    });
     // One invocation per (point, output); jetForwardTangent.wgsl folds x and y.
-    grid: dispatchGrid(Math.ceil((shape.points * slice.outputs) / WORKGROUP_SIZE), limits),
-  }));
+    const workgroups = Math.ceil((N * slice.outputs) / WORKGROUP_SIZE);
+    const layer = { entryPoint: 'layer' as const, constants, params };
+    // Only the first layer's inner dimension (d) grows with the problem. Blocks need no tile
+    // alignment here (plain loops), hence a tile of 1.
+    const multiplied = tangentKind === 'oneHot' ? 1 : rowsPerPoint(shape);
+    const inner =
+      l === 0
+        ? firstLayerSplit(
+            slice.inputs,
+            N * multiplied,
+            slice.outputs,
+            workgroups,
+            1,
+            config.firstLayerBlockInner,
+          )
+        : null;
+    if (!inner) return { ...layer, grid: dispatchGrid(workgroups, limits) };
+    const splitConstants = { ...constants, BLOCK_INNER: inner.blockInner };
+    split = {
+      ...inner,
+      partial: {
+        entryPoint: 'partialAffine',
+        constants: splitConstants,
+        params,
+        grid: dispatchGrid(Math.ceil(inner.partialElements / WORKGROUP_SIZE), limits),
+      },
+    };
+    return { ...layer, constants: splitConstants, grid: dispatchGrid(workgroups, limits) };
+  });
+  return { layers, split };
 }
 
-function planGradientStorage(config: ForwardJetConfig): ForwardGradientStorage {
+function planGradientStorage(
+  config: ForwardJetConfig,
+  split: InnerSplit | null,
+): ForwardGradientStorage {
   const { architecture, shape } = config;
   const { widths } = architecture;
   const buffer = (label: string, elements: number): PlannedBuffer =>
@@ -123,6 +176,7 @@ function planGradientStorage(config: ForwardJetConfig): ForwardGradientStorage {
     mlpOutput: buffer('mlp output', outElements),
     mlpTangent: buffer('mlp output tangent', outElements),
     placeholder: buffer('unused binding', 1),
+    partials: split ? buffer('first-layer partials (z, ż)', 2 * split.partialElements) : null,
     boundary: boundary ? buffer('boundary', layerElements(shape, 1)) : null,
     output: boundary ? buffer('output', outElements) : null,
     outputTangent: boundary ? buffer('output tangent', outElements) : null,
@@ -139,9 +193,9 @@ export function planForwardGradientJet(
   limits: GridLimits,
 ): ForwardGradientJetPlan {
   validateGradientConfig(config);
-  const layers = planGradientLayers(config, limits);
+  const { layers, split } = planGradientLayers(config, limits);
   const boundary = planBoundary(config, limits, 'forward gradient boundary params');
-  const storage = planGradientStorage(config);
+  const storage = planGradientStorage(config, split);
   const s = storage;
   const buffers = [
     ...s.jets,
@@ -149,6 +203,7 @@ export function planForwardGradientJet(
     s.mlpOutput,
     s.mlpTangent,
     s.placeholder,
+    s.partials,
     s.boundary,
     s.output,
     s.outputTangent,
@@ -157,6 +212,7 @@ export function planForwardGradientJet(
   ];
   return {
     layers,
+    split,
     boundary,
     storage,
     parameterBytes: parameterLayout(config.architecture.widths).count * 4,
@@ -178,23 +234,28 @@ interface UnboundStep {
   layer: boolean;
 }
 
-/** The layer dispatches, their jets alternating between the planned pairs of buffers. */
+/**
+ * The layer dispatches, their jets alternating between the planned pairs of buffers; a split first
+ * layer's partialAffine goes first, writing the partials through outputJet, which layer 0 then
+ * reads through inputTangent (jetForwardTangent.wgsl's header).
+ */
 function layerSteps(
   allocation: PlannedAllocation,
   plan: ForwardGradientJetPlan,
-  kernels: ComputeKernel[],
+  kernels: { layers: ComputeKernel[]; partial: ComputeKernel | null },
   inputs: ExternalJetInputs,
 ): UnboundStep[] {
   const s = plan.storage;
   const own = (buffer: PlannedBuffer): GPUBuffer => allocation.storage(buffer);
   const placeholder = own(s.placeholder);
   const last = plan.layers.length - 1;
-  return plan.layers.map((layer, l) => ({
-    kernel: kernels[l],
+  const steps = plan.layers.map((layer, l) => ({
+    kernel: kernels.layers[l],
     resources: {
-      params: allocation.uniform(layer.params, kernels[l].struct('params')),
+      params: allocation.uniform(layer.params, kernels.layers[l].struct('params')),
       inputJet: l === 0 ? inputs.x : own(s.jets[(l - 1) % 2]),
-      inputTangent: l === 0 ? placeholder : own(s.jetTangents[(l - 1) % 2]),
+      inputTangent:
+        l === 0 ? (s.partials ? own(s.partials) : placeholder) : own(s.jetTangents[(l - 1) % 2]),
       tangents: inputs.tangents,
       tangentIndex: inputs.tangentIndex ?? placeholder,
       outputJet: l === last ? own(s.mlpOutput) : own(s.jets[l % 2]),
@@ -203,6 +264,16 @@ function layerSteps(
     grid: layer.grid,
     layer: true,
   }));
+  if (plan.split && s.partials && kernels.partial) {
+    const first = steps[0];
+    steps.unshift({
+      kernel: kernels.partial,
+      resources: { ...first.resources, inputTangent: placeholder, outputJet: own(s.partials) },
+      grid: plan.split.partial.grid,
+      layer: true,
+    });
+  }
+  return steps;
 }
 
 /** u = b·m is linear in m, so the same kernel maps ṁ to u̇ (b is rewritten identically). */
@@ -302,11 +373,15 @@ export class ForwardGradientJet {
     if (config.tangentKind === 'oneHot' && !inputs.tangentIndex) {
       throw new JetShapeError('one-hot inputs need a tangentIndex buffer');
     }
-    const kernels = await Promise.all(
-      plan.layers.map((layer) =>
-        cachedKernel(device, tangentParts, { constants: layer.constants }),
-      ),
-    );
+    const compile = (dispatch: TangentLayerDispatch) =>
+      cachedKernel(device, tangentParts, {
+        constants: dispatch.constants,
+        entryPoint: dispatch.entryPoint,
+      });
+    const kernels = {
+      layers: await Promise.all(plan.layers.map(compile)),
+      partial: plan.split && (await compile(plan.split.partial)),
+    };
     const boundaryKernel =
       plan.boundary &&
       (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));

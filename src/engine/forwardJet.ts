@@ -68,7 +68,8 @@ export interface ForwardJetConfig {
   layerStorage?: 'stored' | 'reused';
   /**
    * Inputs per K block of the first layer's split product (jetForward.wgsl partialProducts and
-   * sumPartials), rounded up to a multiple of the layer's TILE_INNER; 0 never splits. By default
+   * sumPartials, rounded up to a multiple of the layer's TILE_INNER; jetForwardTangent.wgsl
+   * partialAffine, for the forward-gradient pass, as given); 0 never splits. By default
    * the plan chooses from the shape alone (firstLayerSplit), so it is as reproducible as a fixed
    * value. It sets the summation order: runs compared bit for bit must use the same value.
    */

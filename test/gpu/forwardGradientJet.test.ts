@@ -53,6 +53,8 @@ interface Case {
   kind: TangentKind;
   order: number;
   boundary: BoundaryFactor;
+  /** A first layer split over its inputs (jetForwardTangent.wgsl partialAffine) into blocks. */
+  split?: { dim: number; blockInner: number };
 }
 
 const cases: Case[] = [
@@ -62,6 +64,31 @@ const cases: Case[] = [
   { activation: 'softplus', structure: 'standard', kind: 'oneHot', order: 4, boundary: 'none' },
   { activation: 'identity', structure: 'collapsed', kind: 'oneHot', order: 2, boundary: 'ball' },
   { activation: 'tanh', structure: 'standard', kind: 'dense', order: 5, boundary: 'none' },
+  // Split first layers: 3 blocks of 4 inputs and a short last one, with every row kind.
+  {
+    activation: 'tanh',
+    structure: 'collapsed',
+    kind: 'oneHot',
+    order: 2,
+    boundary: 'ball',
+    split: { dim: 11, blockInner: 4 },
+  },
+  {
+    activation: 'sin',
+    structure: 'collapsed',
+    kind: 'dense',
+    order: 3,
+    boundary: 'ball',
+    split: { dim: 11, blockInner: 4 },
+  },
+  {
+    activation: 'softplus',
+    structure: 'standard',
+    kind: 'dense',
+    order: 2,
+    boundary: 'none',
+    split: { dim: 9, blockInner: 2 },
+  },
 ];
 
 /** θ + t·v in float64 (θ and v are the f32 values the GPU sees). */
@@ -80,9 +107,10 @@ function shifted(
 
 describe('forward jet with a parameter tangent', () => {
   for (const c of cases) {
-    const name = `${c.activation}, ${c.structure}, ${c.kind}, K = ${c.order}, boundary ${c.boundary}`;
+    const split = c.split ? `, d = ${c.split.dim} split in blocks of ${c.split.blockInner}` : '';
+    const name = `${c.activation}, ${c.structure}, ${c.kind}, K = ${c.order}, boundary ${c.boundary}${split}`;
     it(`matches float64 value and central differences: ${name}`, async () => {
-      const dim = 4;
+      const dim = c.split?.dim ?? 4;
       const shape: JetShape = { points: 5, directions: 3, order: c.order, structure: c.structure };
       const architecture: MlpArchitecture = {
         widths: [dim, 6, 5, 1],
@@ -117,7 +145,12 @@ describe('forward jet with a parameter tangent', () => {
       const indexBuffer = c.kind === 'oneHot' ? memory.createFrom('index', index) : null;
       const jet = await ForwardGradientJet.create(
         memory,
-        { architecture, shape, tangentKind: c.kind },
+        {
+          architecture,
+          shape,
+          tangentKind: c.kind,
+          ...(c.split ? { firstLayerBlockInner: c.split.blockInner } : {}),
+        },
         thetaBuffer,
         vBuffer,
         { x: xBuffer, tangents: tangentBuffer, tangentIndex: indexBuffer },

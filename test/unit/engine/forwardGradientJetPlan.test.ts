@@ -80,4 +80,48 @@ describe('planForwardGradientJet', () => {
     expect(plan.buffers.map((b) => b.label)).not.toContain('forward gradient output');
     expect(plan.buffers).toHaveLength(10);
   });
+
+  // STDE's large-d setup: 32 points, sparse B = 16 one-hot 2-jets collapsed, 3 × 32 tanh.
+  const wide = (dimension: number, blockInner?: number): ForwardJetConfig => ({
+    architecture: { widths: [dimension, 32, 32, 32, 1], activation: 'tanh', boundary: 'ball' },
+    shape: { points: 32, directions: 16, order: 2, structure: 'collapsed' },
+    tangentKind: 'oneHot',
+    ...(blockInner === undefined ? {} : { firstLayerBlockInner: blockInner }),
+  });
+  const workgroups = (grid: [number, number, number]) => grid[0] * grid[1] * grid[2];
+
+  it('splits a first layer of d = 100 000 into ≥ 512 workgroups of partials', () => {
+    const plan = planForwardGradientJet(wide(100_000), limits);
+    // Unsplit, the first layer is 32·32 invocations: 16 workgroups walking all of d each.
+    expect(workgroups(plan.layers[0].grid)).toBe(16);
+    const split = plan.split!;
+    // ⌈512 / 16⌉ = 32 blocks wanted: 3125 inputs each.
+    expect(split).toMatchObject({ blockInner: 3125, splits: 32, partialElements: 32 * 32 * 32 });
+    expect(split.partial.entryPoint).toBe('partialAffine');
+    expect(workgroups(split.partial.grid)).toBe(512);
+    expect(split.partial.constants.BLOCK_INNER).toBe(3125);
+    expect(plan.layers[0].constants.BLOCK_INNER).toBe(3125);
+    expect(split.partial.params).toBe(plan.layers[0].params);
+    // The partials hold z and ż: two floats per (block, point, output).
+    const partials = plan.buffers.find((b) => b.label.includes('partials'));
+    expect(partials?.bytes).toBe(2 * 4 * split.partialElements);
+  });
+
+  it('keeps small d unsplit (the bits runs had before the split) unless a block is forced', () => {
+    const small = planForwardGradientJet(wide(1000), limits);
+    expect(small.split).toBeNull();
+    expect(small.layers[0].constants).not.toHaveProperty('BLOCK_INNER');
+    expect(small.buffers.map((b) => b.label)).not.toContain(
+      'forward gradient first-layer partials (z, ż)',
+    );
+    const forced = planForwardGradientJet(wide(1000, 300), limits).split;
+    expect(forced).toMatchObject({ blockInner: 300, splits: 4 });
+    expect(planForwardGradientJet(wide(100_000, 0), limits).split).toBeNull();
+  });
+
+  it('multiplies every row of a dense first layer', () => {
+    const dense = { ...wide(50_000, 20_000), tangentKind: 'dense' as const };
+    // V = 1 + 16·(2 − 1) + 1 = 18 rows a point, 3 blocks.
+    expect(planForwardGradientJet(dense, limits).split?.partialElements).toBe(3 * 32 * 18 * 32);
+  });
 });
