@@ -20,7 +20,12 @@ import {
   type MemorySizing,
   memoryProblem,
 } from '../train/memoryBudget.ts';
-import { describeLargestDimension, modeMemory, modeOf } from '../train/parameterMemory.ts';
+import {
+  bytesPerParameter,
+  describeLargestDimension,
+  modeMemory,
+  modeOf,
+} from '../train/parameterMemory.ts';
 import { planViews, type ViewFailure, type ViewName, type ViewPlan } from './viewPlans.ts';
 
 export { formatBytes, type MemoryEstimate };
@@ -126,14 +131,22 @@ export function maxDimension(
 }
 
 /**
- * The run's mode with what it holds per network parameter and the largest d that fits with its
- * views, the other settings (estimator included) as given: one sentence of the memory hint.
+ * The run's mode with what it holds per network parameter (and how much of it is the rollback
+ * copy, which the page always keeps) and the largest d that fits with its views, the other
+ * settings (estimator included) as given: one sentence of the memory hint.
  */
 export function parameterMemoryText(options: TrainingOptions, limits: BufferLimits): string {
   const memory = modeMemory(options, modeOf(options), limits, {}, pageFits(limits));
   if (!memory.available) return `${memory.mode.label} cannot train this run: ${memory.reason}`;
+  const rollback =
+    memory.bytesPerParameter - bytesPerParameter(options, limits, { rollback: false });
+  const rollbackText =
+    rollback > 0
+      ? ` (${rollback.toFixed(1)} B of it the rollback copy after a divergence, which the CLI's ` +
+        `--no-rollback leaves out)`
+      : '';
   return (
-    `${memory.mode.label} holds ${memory.bytesPerParameter.toFixed(1)} B per parameter; ` +
-    `${describeLargestDimension(memory.largestDimension)} with these settings`
+    `${memory.mode.label} holds ${memory.bytesPerParameter.toFixed(1)} B per parameter` +
+    `${rollbackText}; ${describeLargestDimension(memory.largestDimension)} with these settings`
   );
 }

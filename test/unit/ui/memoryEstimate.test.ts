@@ -113,12 +113,14 @@ describe("the page's memory estimate", () => {
     const top = maxDimension(base, limits);
     // θ, g, Adam's m, v and the rollback copy of θ, m, v: 7 floats (parameterMemory.test.ts).
     expect(parameterMemoryText(base, limits)).toBe(
-      `backprop + Adam holds 28.0 B per parameter; d ≤ ${top} with these settings`,
+      `backprop + Adam holds 28.0 B per parameter (12.0 B of it the rollback copy after a ` +
+        `divergence, which the CLI's --no-rollback leaves out); d ≤ ${top} with these settings`,
     );
+    // SGD's rollback copy is θ alone.
     expect(parameterMemoryText({ ...base, optimizer: 'sgd' }, limits)).toMatch(
-      /^backprop \+ SGD holds 12\.0 B per parameter; d ≤ \d+ with these settings$/,
+      /^backprop \+ SGD holds 12\.0 B per parameter \(4\.0 B of it the rollback copy .*\); d ≤ \d+ with these settings$/,
     );
     const kdv = resolveTrainingOptions({ pde: 'kdv-2d' });
-    expect(parameterMemoryText(kdv, limits)).toMatch(/B per parameter; d fixed by the problem/);
+    expect(parameterMemoryText(kdv, limits)).toMatch(/leaves out\); d fixed by the problem/);
   });
 });
