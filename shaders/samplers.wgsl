@@ -3,16 +3,27 @@
 // CPU mirror is src/random/pointSamplers.ts.
 //
 // Entry points:
-//   ball       points in the unit ball B^d, N·d floats, point p at p·d. Direction z/‖z‖ with
+//   ball…      points in the unit ball B^d, N·d floats, point p at p·d. Direction z/‖z‖ with
 //              z_i = normalAt(seed, stream; step, p, 0, i) (the Gaussian is rotation invariant, so
 //              the direction is uniform on the sphere), radius from u = uniformAt(…; step, p, 1, 0):
 //                law 0, volume-uniform: r = (1 − u)^(1/d), so P(r ≤ s) = s^d, the volume fraction
 //                law 1, radius-uniform: r = u, |x| ~ U[0, 1) (the STDE code's sampler, which puts
 //                       more points near the centre than volume-uniform sampling does)
-//              One workgroup per point: the invocations stride over the coordinates, the squared
-//              norm is summed in a fixed tree (deterministic), then the normals are regenerated
-//              rather than stored and scaled. If every z_i is 0 (probability ≤ 2^-24) the point
-//              is (r, 0, …, 0).
+//              If every z_i is 0 (probability ≤ 2^-24) the point is (r, 0, …, 0). Three
+//              dispatches, over (point, coordinate block) so that a large d fills a large GPU (one
+//              workgroup per point left most of one idle: 32 workgroups for 32 points):
+//     ballNormals  one workgroup per (point p, block b of `block` coordinates), workgroup
+//                  w = p·S + b, S = ⌈d / block⌉: draws each z_i of the block once, writes it to
+//                  points, and sums z_i² (each invocation strides over the block, then a fixed
+//                  tree) into partials[p·S + b].
+//     ballScales   one invocation per point: ‖z‖² = ((P_0 + P_1) + …) + P_{S−1} in block order,
+//                  then (scale r/‖z‖, offset of coordinate 0: r if ‖z‖ = 0, else 0) into
+//                  partials[N·S + 2p], partials[N·S + 2p + 1].
+//     ballWrite    one invocation per coordinate: x_i = scale·z_i + offset (i = 0 only).
+//              Every order of additions is fixed: the draw is the same bits on every run. With one
+//              block (d ≤ block) it is the bits of the single-workgroup kernel this replaced (same
+//              strides, same tree, the same product and sum per coordinate), so seeded runs at such
+//              d kept their values; a larger d changed its last bits once, by the block order.
 //   parabolic  (x, t) points for the terminal-value parabolic PDEs, N·(d+1) floats, point p at
 //              p·(d+1), t last: t = horizon·uniformAt(…; step, p, 1, 0) (law 0, interior) or
 //              t = horizon (law 1, terminal); x_i = sqrt(2t)·normalAt(…; step, p, 0, i), i.e.
@@ -31,10 +42,12 @@
 //   0 params      : uniform Params below
 //   1 stepCounter : storage, read        array<u32>, word 0 = step
 //   2 points      : storage, read_write  array<f32>, N·d (ball) or N·(d+1) (parabolic)
+//   3 partials    : storage, read_write  array<f32>, ball: N·S block sums, then (scale, offset) per
+//                                        point; the other entries bind a one-float stand-in
 // Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (default 64).
-// Dispatch: ball: N workgroups; parabolic, box: ceil(N·width / WORKGROUP_SIZE). Laid out in x and y when
-//   there are more than 65 535 (lib/grid.wgsl workgroupIndex and invocationIndex; surplus ones
-//   return).
+// Dispatch: ballNormals: N·S workgroups; ballScales: ceil(N / WORKGROUP_SIZE); ballWrite,
+//   parabolic, box: ceil(N·width / WORKGROUP_SIZE). Laid out in x and y when there are more than
+//   65 535 (lib/grid.wgsl workgroupIndex and invocationIndex; surplus ones return).
 
 struct Params {
   seed: u32,
@@ -47,6 +60,9 @@ struct Params {
   interior: u32,
   faces: u32,
   timeIndex: u32,
+  // ball only: coordinates per block (a multiple of WORKGROUP_SIZE) and the block count S.
+  block: u32,
+  blocks: u32,
   boxLow: vec4f,
   boxHigh: vec4f,
 }
@@ -54,6 +70,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> stepCounter: array<u32>;
 @group(0) @binding(2) var<storage, read_write> points: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
 var<workgroup> partialSquares: array<f32, WORKGROUP_SIZE>;
 
@@ -62,21 +79,25 @@ fn key() -> vec2<u32> {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn ball(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
-  let p = workgroupIndex(grid);
+fn ballNormals(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let w = workgroupIndex(grid);
   // Workgroup-uniform: a surplus workgroup of a 2-D grid leaves before any barrier.
-  if (p >= params.points) {
+  if (w >= params.points * params.blocks) {
     return;
   }
+  let p = w / params.blocks;
   let d = params.dimension;
+  let first = (w % params.blocks) * params.block;
+  let end = min(first + params.block, d);
   let trainStep = stepCounter[0];
   // The loop bound is the same for every invocation, so the barriers below stay in uniform
   // control flow.
   var squares = 0.0;
-  for (var base = 0u; base < d; base += WORKGROUP_SIZE) {
+  for (var base = first; base < end; base += WORKGROUP_SIZE) {
     let i = base + lid;
-    if (i < d) {
+    if (i < end) {
       let z = normalAt(key(), trainStep, p, 0u, i);
+      points[p * d + i] = z;
       squares += z * z;
     }
   }
@@ -88,19 +109,40 @@ fn ball(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
     }
     workgroupBarrier();
   }
-  let normSquared = partialSquares[0];
-
-  let u = uniformAt(key(), trainStep, p, 1u, 0u);
-  let radius = select(u, pow(1.0 - u, 1.0 / f32(d)), params.law == 0u);
-  // The max keeps the unused branch of select finite (WGSL may assume no infinities).
-  let scale = select(0.0, radius / sqrt(max(normSquared, 1e-30)), normSquared > 0.0);
-  for (var base = 0u; base < d; base += WORKGROUP_SIZE) {
-    let i = base + lid;
-    if (i < d) {
-      let degenerate = select(0.0, radius, i == 0u && normSquared == 0.0);
-      points[p * d + i] = scale * normalAt(key(), trainStep, p, 0u, i) + degenerate;
-    }
+  if (lid == 0u) {
+    partials[w] = partialSquares[0];
   }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn ballScales(grid: GridInvocation) {
+  let p = invocationIndex(grid);
+  if (p >= params.points) {
+    return;
+  }
+  var normSquared = 0.0;
+  for (var b = 0u; b < params.blocks; b++) {
+    normSquared += partials[p * params.blocks + b];
+  }
+  let u = uniformAt(key(), stepCounter[0], p, 1u, 0u);
+  let radius = select(u, pow(1.0 - u, 1.0 / f32(params.dimension)), params.law == 0u);
+  // The max keeps the unused branch of select finite (WGSL may assume no infinities).
+  let at = params.points * params.blocks + 2u * p;
+  partials[at] = select(0.0, radius / sqrt(max(normSquared, 1e-30)), normSquared > 0.0);
+  partials[at + 1u] = select(0.0, radius, normSquared == 0.0);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn ballWrite(grid: GridInvocation) {
+  let t = invocationIndex(grid);
+  let d = params.dimension;
+  if (t >= params.points * d) {
+    return;
+  }
+  let p = t / d;
+  let at = params.points * params.blocks + 2u * p;
+  let degenerate = select(0.0, partials[at + 1u], t % d == 0u);
+  points[t] = partials[at] * points[t] + degenerate;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

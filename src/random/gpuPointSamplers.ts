@@ -27,7 +27,24 @@ const WORKGROUP_SIZE = 64;
 
 export type SamplerEntry = 'ball' | 'parabolic' | 'box';
 
+/** samplers.wgsl's entry points: the ball draw is three dispatches (its header). */
+type SamplerEntryPoint = 'ballNormals' | 'ballScales' | 'ballWrite' | 'parabolic' | 'box';
+const ENTRY_POINTS: Record<SamplerEntry, readonly SamplerEntryPoint[]> = {
+  ball: ['ballNormals', 'ballScales', 'ballWrite'],
+  parabolic: ['parabolic'],
+  box: ['box'],
+};
+
+/**
+ * Coordinates per block of the ball draw: 64 per invocation. At d = 100 000 and 32 points that is
+ * 25 blocks, 800 workgroups (the scale issue asks ≥ 512 of every stage growing with d there),
+ * and every d ≤ 4096, the runs the tests and the dashboard's landing run make, stays one block,
+ * hence the bits of the one-workgroup-per-point kernel (samplers.wgsl's header).
+ */
+export const BALL_BLOCK = 64 * WORKGROUP_SIZE;
+
 const NO_BOX = { interior: 0, faces: 0, timeIndex: 0, boxLow: [0, 0, 0, 0], boxHigh: [0, 0, 0, 0] };
+const NO_BLOCKS = { block: 0, blocks: 0 };
 
 let paramsView: StructView | undefined;
 /** The layout of samplers.wgsl's `params` (reflected once, without a device). */
@@ -48,9 +65,14 @@ export interface PointDrawPlan {
   readonly points: number;
   /** samplers.wgsl's Params, by field name. */
   readonly params: StructValue;
-  /** Workgroups of the dispatch (folded into the device grid when recorded). */
-  readonly workgroups: number;
-  readonly named: { readonly params: PlannedBuffer; readonly points: PlannedBuffer };
+  /** The dispatches in order, with their workgroups (folded into the device grid when recorded). */
+  readonly dispatches: readonly { entryPoint: SamplerEntryPoint; workgroups: number }[];
+  readonly named: {
+    readonly params: PlannedBuffer;
+    readonly points: PlannedBuffer;
+    /** The ball's block sums and per-point scales; a one-float stand-in for the other entries. */
+    readonly partials: PlannedBuffer;
+  };
   /** What `prepare` allocates, in order. */
   readonly buffers: readonly PlannedBuffer[];
 }
@@ -60,8 +82,16 @@ function planDraw(
   dimension: number,
   width: number,
   points: number,
-  fields: { law: number; horizon: number; seed: number; stream: number; box?: typeof NO_BOX },
-  workgroups: number,
+  fields: {
+    law: number;
+    horizon: number;
+    seed: number;
+    stream: number;
+    box?: typeof NO_BOX;
+    blocks?: typeof NO_BLOCKS;
+  },
+  dispatches: readonly { entryPoint: SamplerEntryPoint; workgroups: number }[],
+  partialElements = 1,
 ): PointDrawPlan {
   if (!Number.isInteger(dimension) || dimension < 1) {
     throw new RangeError(`dimension must be a positive integer, got ${dimension}`);
@@ -74,6 +104,7 @@ function planDraw(
   const named = {
     params: uniformBuffer(`${label} params`, samplerParamsView().size),
     points: storageBuffer(label, points * width * 4),
+    partials: storageBuffer(`${label} partials`, partialElements * 4),
   };
   return {
     entry,
@@ -87,35 +118,51 @@ function planDraw(
       law: fields.law,
       horizon: fields.horizon,
       ...(fields.box ?? NO_BOX),
+      ...(fields.blocks ?? NO_BLOCKS),
     },
-    workgroups,
+    dispatches,
     named,
-    buffers: [named.params, named.points],
+    buffers: [named.params, named.points, named.partials],
   };
 }
 
 /**
- * What one draw of `plan` computes and moves (kernelCost.ts's rules): it writes every coordinate
- * and reads only the step counter; its Philox rounds are integer work. The ball draws each normal
- * twice (the norm, then the scaled write: 2 and 2 more FLOPs) and sums the squares in a tree of
- * WORKGROUP_SIZE per point; the parabolic draw takes a normal and √(2t)·z per float (10), the
- * box a uniform scaled into the box (3).
+ * What one draw of `plan` computes and moves (kernelCost.ts's rules); Philox rounds are integer
+ * work. The parabolic draw takes a normal and √(2t)·z per float (10 FLOPs), the box a uniform
+ * scaled into the box (3); both read only the step counter and write every coordinate. The ball
+ * draws each normal once and squares and adds it (2 more), sums S blocks of squares in trees of
+ * WORKGROUP_SIZE, adds each point's S sums and forms its scale (radius, norm: about 20), and
+ * scales every coordinate (2: a multiply and the offset); it writes the coordinates twice and
+ * reads them once with their point's (scale, offset).
  */
 export function pointDrawCost(plan: PointDrawPlan): KernelCost {
   const floats = plan.points * plan.width;
-  const perFloat =
-    plan.entry === 'ball' ? 2 * BOX_MULLER_FLOPS + 4 : plan.entry === 'parabolic' ? 10 : 3;
-  const tree = plan.entry === 'ball' ? plan.points * (WORKGROUP_SIZE - 1) : 0;
-  return wordCost(floats * perFloat + tree, 1, floats);
+  if (plan.entry !== 'ball') {
+    return wordCost(floats * (plan.entry === 'parabolic' ? 10 : 3), 1, floats);
+  }
+  const sums = plan.points * Number(plan.params.blocks);
+  const flops = floats * (BOX_MULLER_FLOPS + 4) + sums * WORKGROUP_SIZE + plan.points * 20;
+  return wordCost(flops, 1 + sums + 3 * floats, 2 * floats + sums + 2 * plan.points);
 }
 
-/** N points in the unit ball B^d (default stream: points): one workgroup per point. */
+/**
+ * N points in the unit ball B^d (default stream: points): normals over (point, block of `block`
+ * coordinates, default BALL_BLOCK; a multiple of the workgroup size), the points' scales, the
+ * scaled coordinates. The block sets the summation order: draws compared bit for bit use one.
+ */
 export function planBallDraw(
   dimension: number,
   law: BallLaw,
   points: number,
   key: SamplerKey,
+  block = BALL_BLOCK,
 ): PointDrawPlan {
+  if (!Number.isInteger(block) || block < WORKGROUP_SIZE || block % WORKGROUP_SIZE !== 0) {
+    throw new RangeError(
+      `the ball draw's block must be a positive multiple of ${WORKGROUP_SIZE}, got ${block}`,
+    );
+  }
+  const blocks = Math.ceil(dimension / block);
   return planDraw(
     'ball',
     dimension,
@@ -126,8 +173,14 @@ export function planBallDraw(
       horizon: 0,
       seed: key.seed,
       stream: key.stream ?? RandomStream.points,
+      blocks: { block, blocks },
     },
-    points,
+    [
+      { entryPoint: 'ballNormals', workgroups: points * blocks },
+      { entryPoint: 'ballScales', workgroups: Math.ceil(points / WORKGROUP_SIZE) },
+      { entryPoint: 'ballWrite', workgroups: Math.ceil((points * dimension) / WORKGROUP_SIZE) },
+    ],
+    points * blocks + 2 * points,
   );
 }
 
@@ -157,7 +210,12 @@ export function planParabolicDraw(
       stream:
         key.stream ?? (law === 'interior' ? RandomStream.points : RandomStream.terminalPoints),
     },
-    Math.ceil((points * (dimension + 1)) / WORKGROUP_SIZE),
+    [
+      {
+        entryPoint: 'parabolic',
+        workgroups: Math.ceil((points * (dimension + 1)) / WORKGROUP_SIZE),
+      },
+    ],
   );
 }
 
@@ -195,36 +253,43 @@ export function planBoxDraw(box: BoxDrawSpec, points: number, key: SamplerKey): 
         boxHigh: pad(box.high),
       },
     },
-    Math.ceil((points * width) / WORKGROUP_SIZE),
+    [{ entryPoint: 'box', workgroups: Math.ceil((points * width) / WORKGROUP_SIZE) }],
   );
+}
+
+/** One dispatch of a draw, bound. */
+interface BoundDispatch {
+  kernel: ComputeKernel;
+  bindGroup: GPUBindGroup;
+  workgroups: number;
 }
 
 /** A point buffer redrawn by every `record` for the step in the step counter. */
 export class PointDraw {
   constructor(
     private readonly memory: GpuMemory,
-    private readonly kernel: ComputeKernel,
-    private readonly bindGroup: GPUBindGroup,
-    private readonly workgroups: number,
-    private readonly paramsBuffer: GPUBuffer,
+    private readonly dispatches: readonly BoundDispatch[],
+    private readonly owned: readonly GPUBuffer[],
     /** N·width f32 coordinates, row-major. */
     readonly points: GPUBuffer,
     /** Floats per point: d in the ball, d + 1 for (x, t). */
     readonly width: number,
   ) {}
 
+  /** The draw's dispatches, in order (one pass orders their storage writes). */
   record(pass: GPUComputePassEncoder): void {
-    this.kernel.dispatchFolded(pass, this.bindGroup, this.workgroups);
+    for (const d of this.dispatches) d.kernel.dispatchFolded(pass, d.bindGroup, d.workgroups);
   }
 
   destroy(): void {
-    this.memory.destroy(this.paramsBuffer);
-    this.memory.destroy(this.points);
+    for (const buffer of this.owned) this.memory.destroy(buffer);
   }
 }
 
 export class GpuPointSamplers {
-  private constructor(private readonly kernels: Partial<Record<SamplerEntry, ComputeKernel>>) {}
+  private constructor(
+    private readonly kernels: Partial<Record<SamplerEntryPoint, ComputeKernel>>,
+  ) {}
 
   /**
    * Compiles the entries asked for (by default the ball and parabolic ones): the box entry only
@@ -234,12 +299,13 @@ export class GpuPointSamplers {
     device: GPUDevice,
     entries: readonly SamplerEntry[] = ['ball', 'parabolic'],
   ): Promise<GpuPointSamplers> {
+    const entryPoints = entries.flatMap((entry) => ENTRY_POINTS[entry]);
     const kernels = await Promise.all(
-      entries.map((entryPoint) =>
+      entryPoints.map((entryPoint) =>
         cachedKernel(device, SAMPLER_PARTS, { entryPoint, constants: { WORKGROUP_SIZE } }),
       ),
     );
-    return new GpuPointSamplers(Object.fromEntries(entries.map((e, i) => [e, kernels[i]])));
+    return new GpuPointSamplers(Object.fromEntries(entryPoints.map((e, i) => [e, kernels[i]])));
   }
 
   /** N points in the unit ball B^d (default stream: points). */
@@ -273,26 +339,28 @@ export class GpuPointSamplers {
 
   /** Allocates and binds a planned draw. */
   prepare(memory: GpuMemory, stepCounter: GPUBuffer, plan: PointDrawPlan): PointDraw {
-    const kernel = this.kernels[plan.entry];
-    if (!kernel) {
-      throw new Error(`samplers.wgsl:${plan.entry} was not compiled (GpuPointSamplers.create)`);
-    }
+    const kernels = plan.dispatches.map(({ entryPoint }) => {
+      const kernel = this.kernels[entryPoint];
+      if (!kernel) {
+        throw new Error(`samplers.wgsl:${entryPoint} was not compiled (GpuPointSamplers.create)`);
+      }
+      return kernel;
+    });
     const planned = plan.named;
+    // One uniform for every dispatch: the entry points share samplers.wgsl's Params.
     const paramsBuffer = memory.createUniform(
       planned.params.label,
-      kernel.struct('params'),
+      kernels[0].struct('params'),
       plan.params,
     );
     const output = memory.create(planned.points.label, planned.points.bytes);
-    const bindGroup = kernel.bind({ params: paramsBuffer, stepCounter, points: output });
-    return new PointDraw(
-      memory,
-      kernel,
-      bindGroup,
-      plan.workgroups,
-      paramsBuffer,
-      output,
-      plan.width,
-    );
+    const partials = memory.create(planned.partials.label, planned.partials.bytes);
+    const resources = { params: paramsBuffer, stepCounter, points: output, partials };
+    const dispatches = plan.dispatches.map(({ workgroups }, i) => ({
+      kernel: kernels[i],
+      bindGroup: kernels[i].bind(resources),
+      workgroups,
+    }));
+    return new PointDraw(memory, dispatches, [paramsBuffer, output, partials], output, plan.width);
   }
 }

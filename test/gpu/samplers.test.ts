@@ -4,7 +4,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type GpuMemory, readFloat32 } from '../../src/gpu/gpuMemory.ts';
-import { GpuPointSamplers, type PointDraw } from '../../src/random/gpuPointSamplers.ts';
+import {
+  GpuPointSamplers,
+  planBallDraw,
+  type PointDraw,
+} from '../../src/random/gpuPointSamplers.ts';
 import { sampleBall, sampleParabolic } from '../../src/random/pointSamplers.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { ksStatistic, ksSurvival, moments, normalCdf } from '../unit/random/statistics.ts';
@@ -115,6 +119,33 @@ describe('ball samplers on the GPU', () => {
     expectClosePoints(first, sampleBall(d, 'volume-uniform', N, { seed: 1, step: 10 }));
     expect(await run(draw(), 10, N)).toEqual(first);
     expect(await run(draw(), 11, N)).not.toEqual(first);
+  });
+
+  it('splits d over coordinate blocks: the mirror to f32 accuracy, the same bits every run', async () => {
+    // d = 10 000: three blocks of 4096 (the default), the last short.
+    const wide = planBallDraw(10_000, 'volume-uniform', 4, { seed: 6 });
+    expect(wide.params).toMatchObject({ blocks: 3 });
+    const drawn = await run(samplers.prepare(memory, stepCounter.buffer, wide), 2, 4);
+    expectClosePoints(drawn, sampleBall(10_000, 'volume-uniform', 4, { seed: 6, step: 2 }));
+    // d = 300 in blocks of 64 (five, the last of 44) against one block: the norm's sum in
+    // another order, so the same points to f32 accuracy; each is reproducible to the bit.
+    const d = 300;
+    const N = 20;
+    const blocked = () =>
+      samplers.prepare(
+        memory,
+        stepCounter.buffer,
+        planBallDraw(d, 'radius-uniform', N, { seed: 8 }, 64),
+      );
+    const split = await run(blocked(), 4, N);
+    expect(await run(blocked(), 4, N)).toEqual(split);
+    const whole = await run(
+      samplers.ball(memory, d, 'radius-uniform', N, { seed: 8 }, stepCounter.buffer),
+      4,
+      N,
+    );
+    expectClosePoints(split, sampleBall(d, 'radius-uniform', N, { seed: 8, step: 4 }));
+    expectClosePoints(split, whole);
   });
 });
 

@@ -118,11 +118,15 @@ describe('split first layer cost', () => {
 });
 
 describe('point draw cost', () => {
-  it('writes N·d floats and grows like N·d', () => {
+  it('writes N·d floats twice, reads them once with their scales, and grows like N·d', () => {
     const cost = (d: number, N: number) =>
       pointDrawCost(planBallDraw(d, 'radius-uniform', N, { seed: 0 }));
-    expect(cost(100, 32).bytesWritten).toBe(4 * 32 * 100);
-    expect(cost(200, 64).bytesWritten).toBe(4 * cost(100, 32).bytesWritten);
-    expect(cost(100, 32).bytesRead).toBe(4);
+    // d = 100 is one block: the normals and one sum per point, then 2 floats a point's scale.
+    expect(cost(100, 32).bytesWritten).toBe(4 * (2 * 32 * 100 + 32 + 2 * 32));
+    expect(cost(100, 32).bytesRead).toBe(4 * (1 + 32 + 3 * 32 * 100));
+    // 10 000 coordinates are 3 blocks of 4096.
+    expect(cost(10_000, 32).bytesWritten).toBe(4 * (2 * 32 * 10_000 + 32 * 3 + 2 * 32));
+    const perFloat = (d: number, N: number) => cost(d, N).bytesWritten / (N * d);
+    expect(perFloat(100_000, 64)).toBeCloseTo(perFloat(50_000, 32), 2);
   });
 });

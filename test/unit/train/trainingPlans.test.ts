@@ -207,9 +207,11 @@ describe('the graph plans', () => {
     const N = options.points;
     expect(plan.shape).toEqual({ points: N, directions: 2, order: 2, structure: 'collapsed' });
     expect(plan.rows).toBe(1 + 2 * 1 + 1);
-    expect(plan.buffers.slice(0, 6).map((b) => [b.label, b.bytes])).toEqual([
+    expect(plan.buffers.slice(0, 7).map((b) => [b.label, b.bytes])).toEqual([
       ['samplers.wgsl:ball points params', samplerParamsView().size],
       ['samplers.wgsl:ball points', N * 5 * 4],
+      // One block of d = 5: a sum of squares, then (scale, offset) per point.
+      ['samplers.wgsl:ball points partials', N * 3 * 4],
       ['sparse jets params', randomJetsParamsView().size],
       ['sparse jets index', N * 2 * 2 * 4],
       ['sparse jets coefficient', N * 2 * 2 * 4],
@@ -309,19 +311,39 @@ describe('the graph plans', () => {
 describe('uniforms filled by field name hold the hand-packed bytes', () => {
   it('samplers.wgsl: ball, parabolic and box draws', () => {
     const view = samplerParamsView();
-    // 9 words, padding to 48 bytes, then the two vec4f of the box: 80 bytes.
+    // 11 words, padding to 48 bytes, then the two vec4f of the box: 80 bytes.
     expect(view.size).toBe(80);
     const ball = planBallDraw(7, 'volume-uniform', 33, { seed: 5, stream: 9 });
     expectSameBytes(
       view.pack(ball.params),
-      handPacked([{ u32: 5 }, { u32: 9 }, { u32: 33 }, { u32: 7 }, { u32: 0 }, { f32: 0 }], 80),
+      handPacked(
+        [
+          ...[5, 9, 33, 7, 0].map((u32) => ({ u32 })), // seed, stream, N, d, law
+          { f32: 0 },
+          ...[0, 0, 0, 4096, 1].map((u32) => ({ u32 })), // no box; block, blocks S = ⌈7/4096⌉
+        ],
+        80,
+      ),
     );
+    expect(ball.dispatches).toEqual([
+      { entryPoint: 'ballNormals', workgroups: 33 },
+      { entryPoint: 'ballScales', workgroups: 1 },
+      { entryPoint: 'ballWrite', workgroups: Math.ceil((33 * 7) / 64) },
+    ]);
+    // d = 100 000, 32 points: 25 blocks, 800 workgroups of normals (≥ 512, the scale issue's bar).
+    const wide = planBallDraw(100_000, 'volume-uniform', 32, { seed: 0 });
+    expect(wide.params).toMatchObject({ block: 4096, blocks: 25 });
+    expect(wide.dispatches[0].workgroups).toBe(800);
+    expect(wide.named.partials.bytes).toBe(4 * (32 * 25 + 2 * 32));
+    expect(() => planBallDraw(7, 'volume-uniform', 3, { seed: 0 }, 100)).toThrow(/multiple of 64/);
     const parabolic = planParabolicDraw(7, 0.3, 'terminal', 33, { seed: 5 });
     expectSameBytes(
       view.pack(parabolic.params),
       handPacked([{ u32: 5 }, { u32: 3 }, { u32: 33 }, { u32: 7 }, { u32: 1 }, { f32: 0.3 }], 80),
     );
-    expect(parabolic.workgroups).toBe(Math.ceil((33 * 8) / 64));
+    expect(parabolic.dispatches).toEqual([
+      { entryPoint: 'parabolic', workgroups: Math.ceil((33 * 8) / 64) },
+    ]);
     const box = planBoxDraw(
       { low: [-1, -0.5, 0], high: [1, 0.5, 2], timeIndex: 2, interior: 20 },
       33,
@@ -343,7 +365,7 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
         80,
       ),
     );
-    expect(box.workgroups).toBe(Math.ceil((33 * 3) / 64));
+    expect(box.dispatches).toEqual([{ entryPoint: 'box', workgroups: Math.ceil((33 * 3) / 64) }]);
     const bad = { low: [-1, 0], high: [1, 1], timeIndex: 1, interior: 4 };
     expect(() => planBoxDraw({ ...bad, low: [1, 0] }, 8, { seed: 0 })).toThrow(/low < high/);
     expect(() => planBoxDraw({ ...bad, timeIndex: 2 }, 8, { seed: 0 })).toThrow(/0\.\.1/);
