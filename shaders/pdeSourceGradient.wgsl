@@ -63,7 +63,7 @@ fn twoBodySourceGradient(grid: GridWorkgroup, @builtin(local_invocation_index) l
     return;
   }
   let base = point * params.stride;
-  lower[lid] = twoBodyPartialSums(base, lid);
+  lower[lid] = twoBodyPartialSums(base, 0u, params.dim, lid);
   reduceLower(lid);
   if (lid == 0u) {
     let sums = lower[0];

@@ -1,9 +1,9 @@
-// lib/ballSums.wgsl: the per-point workgroup sums of the ball solutions' product rules
-// (src/pdes/radialFactor.ts): each invocation sums a strided slice of the summands, then a
-// fixed-shape tree adds the partial sums, so the order of additions never depends on timing and
-// the results are reproducible to the bit. A library for kernels that give every point one
-// workgroup (pdeExact.wgsl, pdeSourceGradient.wgsl): it reads the including kernel's `points`
-// (storage array<f32>) and `params` (count, dim, stride as lib/pointBatch.wgsl's PointBatch).
+// lib/ballSums.wgsl: the workgroup sums of the ball solutions' product rules
+// (src/pdes/radialFactor.ts) over a range [first, end) of a point's coordinates (the whole point
+// in pdeSourceGradient.wgsl, one block of it in pdeExact.wgsl): each invocation sums a strided
+// slice of the range, then a fixed-shape tree adds the partial sums, so the order of additions
+// never depends on timing and the results are reproducible to the bit. It reads the including
+// kernel's `points` (storage array<f32>) and `params` (a struct with a `dim` member).
 
 // Partial sums (‖x‖², s, x·∇s, Δs) of the invocations, reduced into lower[0].
 var<workgroup> lower: array<vec4<f32>, WORKGROUP_SIZE>;
@@ -12,10 +12,10 @@ fn coordinate(base: u32, j: u32) -> f32 {
   return points[base + j];
 }
 
-// This invocation's share of ‖x‖².
-fn partialNorm2(base: u32, lid: u32) -> f32 {
+// This invocation's share of Σ_{first ≤ j < end} x_j² (the whole ‖x‖² over [0, dim)).
+fn partialNorm2(base: u32, first: u32, end: u32, lid: u32) -> f32 {
   var sum = 0.0;
-  for (var j = lid; j < params.dim; j += WORKGROUP_SIZE) {
+  for (var j = first + lid; j < end; j += WORKGROUP_SIZE) {
     let xj = coordinate(base, j);
     sum += xj * xj;
   }

@@ -1,6 +1,7 @@
 // lib/pointBatch.wgsl: the uniform that describes a batch of points in a storage buffer, for the
-// kernels that give every point one workgroup (pdeExact.wgsl, pdeTerminal.wgsl; the host side is
-// src/pdes/pointGrid.ts). A library: a struct type only, no bindings; composed in front of a
+// kernels that give every point one workgroup (pdeTerminal.wgsl; the host side is
+// src/pdes/pointGrid.ts; pdeExact.wgsl's Params starts with the same three fields and adds its
+// coordinate blocks). A library: a struct type only, no bindings; composed in front of a
 // kernel file with src/gpu/composeShader.ts.
 //
 // Point p's coordinate x_j is points[p·stride + j], j < dim. The stride may exceed dim: the

@@ -72,11 +72,12 @@ fn twoBodyGradient(f: TwoBodyPhi) -> TwoBodyGradient {
   );
 }
 
-// This invocation's share of (‖x‖², s, x·∇s, Δs) over the summands i = lid, lid + WORKGROUP_SIZE, …:
+// This invocation's share of (‖x‖², s, x·∇s, Δs) over the coordinates and summands i of
+// [first, end) it strides over (i = first + lid, first + lid + WORKGROUP_SIZE, …):
 //   x·∇g = c cos φ (a φ_a + q φ_q),   Δg = c (cos φ (φ_aa + φ_qq) − sin φ (φ_a² + φ_q²)).
-fn twoBodyPartialSums(base: u32, lid: u32) -> vec4<f32> {
-  var sums = vec4<f32>(partialNorm2(base, lid), 0.0, 0.0, 0.0);
-  for (var i = lid; i + 1u < params.dim; i += WORKGROUP_SIZE) {
+fn twoBodyPartialSums(base: u32, first: u32, end: u32, lid: u32) -> vec4<f32> {
+  var sums = vec4<f32>(partialNorm2(base, first, end, lid), 0.0, 0.0, 0.0);
+  for (var i = first + lid; i < end && i + 1u < params.dim; i += WORKGROUP_SIZE) {
     let a = coordinate(base, i);
     let q = coordinate(base, i + 1u);
     let c = coefficients[i];

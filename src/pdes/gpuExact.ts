@@ -8,24 +8,79 @@ import { lib } from '../gpu/shaderLibrary.ts';
 import { reflectStructView, type StructView } from '../gpu/structView.ts';
 import type { BallNonlinearityId } from './ballProblem.ts';
 import type { BallSolutionId } from './ballSolution.ts';
-import { checkBatch, createPointParams, type PointBatch } from './pointGrid.ts';
+import { checkBatch, POINT_PARAMS_LABEL, pointParams, type PointBatch } from './pointGrid.ts';
 
 /**
- * Each solution's entry point: whether it takes an N(u) (override NONLINEARITY: only the Laplacian
- * problems have one), and the order-k problems' DIAGONAL_ORDER.
+ * Each solution's dispatches in order (pdeExact.wgsl: `blocks` over (point, coordinate block),
+ * `points` one invocation per point), whether it takes an N(u) (override NONLINEARITY: only the
+ * Laplacian problems have one), and the order-k problems' DIAGONAL_ORDER.
  */
+type ExactStage = { entryPoint: string; over: 'blocks' | 'points' };
+const laplacian = (blocks: string): ExactStage[] => [
+  { entryPoint: blocks, over: 'blocks' },
+  { entryPoint: 'laplacianFinish', over: 'points' },
+];
+const sinChainStages: ExactStage[] = [
+  { entryPoint: 'sinChainNormBlocks', over: 'blocks' },
+  { entryPoint: 'sinChainScale', over: 'points' },
+  { entryPoint: 'sinChainBlocks', over: 'blocks' },
+  { entryPoint: 'sinChainFinish', over: 'points' },
+];
 const ENTRY_POINTS: Record<
   BallSolutionId,
-  { entryPoint: string; nonlinear?: true; diagonalOrder?: number }
+  { stages: ExactStage[]; nonlinear?: true; diagonalOrder?: number }
 > = {
-  'two-body': { entryPoint: 'twoBody', nonlinear: true },
-  'three-body': { entryPoint: 'threeBody', nonlinear: true },
-  'clamped-sin-cos': { entryPoint: 'clampedSinCos' },
-  'sin-chain-2': { entryPoint: 'sinChain', diagonalOrder: 2 },
-  'sin-chain-4': { entryPoint: 'sinChain', diagonalOrder: 4 },
-  'sin-chain-6': { entryPoint: 'sinChain', diagonalOrder: 6 },
-  'sin-chain-8': { entryPoint: 'sinChain', diagonalOrder: 8 },
+  'two-body': { stages: laplacian('twoBodyBlocks'), nonlinear: true },
+  'three-body': { stages: laplacian('threeBodyBlocks'), nonlinear: true },
+  'clamped-sin-cos': {
+    stages: [
+      { entryPoint: 'clampedSinCosBlocks', over: 'blocks' },
+      { entryPoint: 'clampedSinCosFinish', over: 'points' },
+    ],
+  },
+  'sin-chain-2': { stages: sinChainStages, diagonalOrder: 2 },
+  'sin-chain-4': { stages: sinChainStages, diagonalOrder: 4 },
+  'sin-chain-6': { stages: sinChainStages, diagonalOrder: 6 },
+  'sin-chain-8': { stages: sinChainStages, diagonalOrder: 8 },
 };
+
+/**
+ * Coordinates per block of the exact-source sums: 64 per invocation of the default workgroup. At
+ * d = 100 000 and 32 points that is 25 blocks, 800 workgroups (the scale issue asks ≥ 512 of every
+ * stage growing with d there), and every d ≤ 4096 (the tests' and the dashboard's runs) stays one
+ * block, whose sums are those of the one-workgroup-per-point kernel this replaced, bit for bit.
+ */
+export const EXACT_BLOCK = 4096;
+
+/** What one evaluation of u* and f at `count` points dispatches and needs besides its outputs. */
+export interface ExactDispatchPlan {
+  /** Coordinates per block and blocks per point S = ⌈d / block⌉. */
+  block: number;
+  blocks: number;
+  /** Entry points in order, with their workgroup counts. */
+  dispatches: { entryPoint: string; workgroups: number }[];
+  /** Bytes of the partials buffer: 2·N·S block sums and N point sums, vec4<f32> each. */
+  partialsBytes: number;
+}
+
+/** The dispatches of `solution` at `count` points of dimension d in blocks of `block`. Pure. */
+export function planExactDispatches(
+  solution: BallSolutionId,
+  count: number,
+  dimension: number,
+  block = EXACT_BLOCK,
+  workgroupSize = 64,
+): ExactDispatchPlan {
+  if (!Number.isInteger(block) || block < 1) {
+    throw new RangeError(`the exact source's block must be a positive integer, got ${block}`);
+  }
+  const blocks = Math.ceil(dimension / block);
+  const dispatches = ENTRY_POINTS[solution].stages.map(({ entryPoint, over }) => ({
+    entryPoint,
+    workgroups: over === 'blocks' ? count * blocks : Math.ceil(count / workgroupSize),
+  }));
+  return { block, blocks, dispatches, partialsBytes: (2 * blocks + 1) * count * 16 };
+}
 
 /** The shader's NONLINEARITY override values. */
 const NONLINEARITY_CODES: Record<BallNonlinearityId, number> = {
@@ -38,7 +93,6 @@ const EXACT_PARTS = [
   lib.accurateMath,
   lib.grid,
   lib.nonlinearity,
-  lib.pointBatch,
   lib.ballSums,
   lib.twoBodySummand,
   { name: 'pdeExact.wgsl', code: exactCode },
@@ -60,12 +114,14 @@ export function uploadCoefficients(memory: GpuMemory, c: ArrayLike<number>): GPU
   return memory.createFrom('pde coefficients', Float32Array.from(c.length > 0 ? c : [0]));
 }
 
-/** A bound dispatch of the exact-solution kernel: record it as often as the points change. */
+/** The bound dispatches of the exact-solution kernels: record them as often as the points change. */
 export interface ExactDispatch {
-  readonly bindGroup: GPUBindGroup;
+  readonly dispatches: readonly {
+    kernel: ComputeKernel;
+    bindGroup: GPUBindGroup;
+    workgroups: number;
+  }[];
   readonly params: GPUBuffer;
-  /** Points: one workgroup each, folded into the device grid. */
-  readonly workgroups: number;
 }
 
 export interface ExactOutputs {
@@ -73,14 +129,20 @@ export interface ExactOutputs {
   exact: GPUBuffer;
   /** f(x_p) = L u*(x_p), count f32. */
   source: GPUBuffer;
+  /** The block and point sums, ExactDispatchPlan.partialsBytes. */
+  partials: GPUBuffer;
 }
 
 /**
  * u*(x) and f(x) of one ball problem for a buffer of points, on the GPU (shaders/pdeExact.wgsl):
- * O(d) per point, one workgroup per point.
+ * O(d) per point, over (point, block of coordinates).
  */
 export class BallExactKernel {
-  private constructor(private readonly kernel: ComputeKernel) {}
+  private constructor(
+    private readonly solution: BallSolutionId,
+    private readonly kernels: readonly ComputeKernel[],
+    private readonly workgroupSize: number,
+  ) {}
 
   /**
    * `nonlinearity` must be 'none' for the biharmonic and diagonal solutions (only the Laplacian
@@ -92,7 +154,7 @@ export class BallExactKernel {
     nonlinearity: BallNonlinearityId,
     workgroupSize = 64,
   ): Promise<BallExactKernel> {
-    const { entryPoint, nonlinear, diagonalOrder } = ENTRY_POINTS[solution];
+    const { stages, nonlinear, diagonalOrder } = ENTRY_POINTS[solution];
     if (!nonlinear && nonlinearity !== 'none') {
       throw new RangeError(`the ${solution} problem has no nonlinearity`);
     }
@@ -102,32 +164,60 @@ export class BallExactKernel {
     const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
     if (nonlinear) constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
     if (diagonalOrder !== undefined) constants.DIAGONAL_ORDER = diagonalOrder;
-    const kernel = await cachedKernel(device, EXACT_PARTS, { entryPoint, constants });
-    return new BallExactKernel(kernel);
+    const kernels = await Promise.all(
+      stages.map(({ entryPoint }) => cachedKernel(device, EXACT_PARTS, { entryPoint, constants })),
+    );
+    return new BallExactKernel(solution, kernels, workgroupSize);
   }
 
-  /** Binds points, coefficients and outputs; free the result with `release`. */
+  /** The dispatch plan of `count` points of dimension d in blocks of `block`. */
+  plan(count: number, dimension: number, block = EXACT_BLOCK): ExactDispatchPlan {
+    return planExactDispatches(this.solution, count, dimension, block, this.workgroupSize);
+  }
+
+  /**
+   * Binds points, coefficients and outputs (partials of plan(count, dim, block).partialsBytes);
+   * free the result with `release`.
+   */
   prepare(
     memory: GpuMemory,
     batch: PointBatch,
     coefficients: GPUBuffer,
     outputs: ExactOutputs,
+    block = EXACT_BLOCK,
   ): ExactDispatch {
     const checked = checkBatch(batch);
-    const params = createPointParams(memory, this.kernel.struct('params'), checked);
+    const plan = this.plan(checked.count, checked.dim, block);
+    if (outputs.partials.size < plan.partialsBytes) {
+      throw new RangeError(
+        `exact source: the partials need ${plan.partialsBytes} bytes, the buffer has ${outputs.partials.size}`,
+      );
+    }
+    const params = memory.createUniform(POINT_PARAMS_LABEL, this.kernels[0].struct('params'), {
+      ...pointParams(checked),
+      block: plan.block,
+      blocks: plan.blocks,
+    });
     const bytes = checked.count * 4;
-    const bindGroup = this.kernel.bind({
+    const resources = {
       params,
       points: checked.points,
       coefficients,
       exact: { buffer: outputs.exact, size: bytes },
       source: { buffer: outputs.source, size: bytes },
-    });
-    return { bindGroup, params, workgroups: checked.count };
+      partials: { buffer: outputs.partials, size: plan.partialsBytes },
+    };
+    const dispatches = plan.dispatches.map(({ workgroups }, i) => ({
+      kernel: this.kernels[i],
+      bindGroup: this.kernels[i].bind(resources),
+      workgroups,
+    }));
+    return { dispatches, params };
   }
 
+  /** The dispatches in order (one pass orders their storage writes). */
   encode(pass: GPUComputePassEncoder, dispatch: ExactDispatch): void {
-    this.kernel.dispatchFolded(pass, dispatch.bindGroup, dispatch.workgroups);
+    for (const d of dispatch.dispatches) d.kernel.dispatchFolded(pass, d.bindGroup, d.workgroups);
   }
 
   release(memory: GpuMemory, dispatch: ExactDispatch): void {
@@ -143,6 +233,7 @@ export class BallExactKernel {
     points: Float32Array,
     dim: number,
     coefficients: ArrayLike<number>,
+    block = EXACT_BLOCK,
   ): Promise<{ u: Float32Array; f: Float32Array }> {
     const count = points.length / dim;
     if (!Number.isInteger(count)) {
@@ -153,10 +244,17 @@ export class BallExactKernel {
     const coefficientBuffer = uploadCoefficients(memory, coefficients);
     const exact = memory.create('pde exact u*', count * 4);
     const source = memory.create('pde source f', count * 4);
-    const dispatch = this.prepare(memory, { points: pointBuffer, count, dim }, coefficientBuffer, {
-      exact,
-      source,
-    });
+    const partials = memory.create(
+      'pde exact partials',
+      this.plan(count, dim, block).partialsBytes,
+    );
+    const dispatch = this.prepare(
+      memory,
+      { points: pointBuffer, count, dim },
+      coefficientBuffer,
+      { exact, source, partials },
+      block,
+    );
     try {
       const encoder = device.createCommandEncoder({ label: 'pde exact' });
       const pass = encoder.beginComputePass();
@@ -168,7 +266,7 @@ export class BallExactKernel {
       return { u, f };
     } finally {
       this.release(memory, dispatch);
-      for (const buffer of [pointBuffer, coefficientBuffer, exact, source]) {
+      for (const buffer of [pointBuffer, coefficientBuffer, exact, source, partials]) {
         memory.destroy(buffer);
       }
     }

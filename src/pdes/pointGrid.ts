@@ -3,8 +3,9 @@ import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { StructValue, StructView } from '../gpu/structView.ts';
 
 /**
- * Shared plumbing of the one-workgroup-per-point kernels (pdeExact.wgsl, pdeTerminal.wgsl): their
- * `PointBatch { count, dim, stride }` uniform (shaders/lib/pointBatch.wgsl). Their one workgroup
+ * Shared plumbing of the point-batch kernels (pdeExact.wgsl, pdeTerminal.wgsl): the
+ * `{ count, dim, stride }` their uniform begins with (shaders/lib/pointBatch.wgsl; pdeExact.wgsl
+ * adds its coordinate blocks). Their one workgroup
  * per point is folded into the device grid (dispatchGrid), so more than 65 535 points run in one
  * dispatch (point = wg.x + wg.y · num_workgroups.x).
  */
@@ -41,7 +42,7 @@ export function checkBatch(batch: PointBatch): Required<PointBatch> {
   return { ...batch, stride };
 }
 
-/** The `PointBatch { count, dim, stride }` uniform of pdeExact.wgsl and pdeTerminal.wgsl. */
+/** The `{ count, dim, stride }` fields of pdeExact.wgsl's and pdeTerminal.wgsl's uniform. */
 export function pointParams(batch: Required<PointBatch>): StructValue {
   return { count: batch.count, dim: batch.dim, stride: batch.stride };
 }

@@ -4,7 +4,9 @@ import {
   BallExactKernel,
   coefficientBytes,
   type ExactDispatch,
+  type ExactDispatchPlan,
   exactParamsView,
+  planExactDispatches,
   uploadCoefficients,
 } from '../pdes/gpuExact.ts';
 import { type KernelCost, wordCost } from '../engine/kernelCost.ts';
@@ -12,15 +14,20 @@ import type { BallSolutionId } from '../pdes/ballSolution.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { planPointParams } from '../pdes/pointGrid.ts';
 
-/** What a BallExactAtPoints allocates, in order: c_i, u*, f and the kernel's point params. */
+/**
+ * What a BallExactAtPoints allocates, in order: c_i, u*, f, the kernels' block and point sums and
+ * their point params; and what it dispatches.
+ */
 export interface ExactAtPointsPlan {
   readonly named: {
     readonly coefficients: PlannedBuffer;
     readonly exact: PlannedBuffer;
     readonly source: PlannedBuffer;
+    readonly partials: PlannedBuffer;
     readonly params: PlannedBuffer;
   };
   readonly buffers: readonly PlannedBuffer[];
+  readonly dispatch: ExactDispatchPlan;
 }
 
 /** u* and f of `pde` at `count` points of dimension d; buffers labelled after `label`. */
@@ -30,6 +37,7 @@ export function planExactAtPoints(
   count: number,
   label: string,
 ): ExactAtPointsPlan {
+  const dispatch = planExactDispatches(pde.solution.id, count, dimension);
   const named = {
     coefficients: storageBuffer(
       'pde coefficients',
@@ -37,9 +45,10 @@ export function planExactAtPoints(
     ),
     exact: storageBuffer(`${label} u*`, count * 4),
     source: storageBuffer(`${label} f`, count * 4),
+    partials: storageBuffer(`${label} exact partials`, dispatch.partialsBytes),
     params: planPointParams(exactParamsView()),
   };
-  return { named, buffers: Object.values(named) };
+  return { named, buffers: Object.values(named), dispatch };
 }
 
 /**
@@ -62,22 +71,25 @@ const summandWords: Record<BallSolutionId, number> = {
  * three sums: 17) and taken for the other solutions too, whose summands are of the same size.
  */
 const SUMMAND_FLOPS = 30;
-/** pdeExact.wgsl's workgroup: one per point, reducing two vec4 sums in a tree. */
+/** pdeExact.wgsl's workgroup: one per (point, block), reducing up to two vec4 sums in a tree. */
 const EXACT_WORKGROUP = 64;
 
 /**
  * What one recording of the exact values at `count` points computes and moves (kernelCost.ts's
- * rules): per point |x|² (d reads, 2 FLOPs each), d − 1 summands, the tree, two words written.
+ * rules): per point |x|² (d reads, 2 FLOPs each), d − 1 summands, a tree per block whose two vec4
+ * sums are written and read back by the point's finish (8 words each way, 8 FLOPs to add them),
+ * two words written.
  */
 export function exactAtPointsCost(
   solution: BallSolutionId,
   dimension: number,
   count: number,
 ): KernelCost {
+  const { blocks } = planExactDispatches(solution, count, dimension);
   const summands = Math.max(0, dimension - 1);
-  const read = dimension + summands * summandWords[solution];
-  const flops = 2 * dimension + summands * SUMMAND_FLOPS + 8 * (EXACT_WORKGROUP - 1);
-  return wordCost(count * flops, count * read, count * 2);
+  const read = dimension + summands * summandWords[solution] + 8 * blocks;
+  const flops = 2 * dimension + summands * SUMMAND_FLOPS + blocks * (8 * (EXACT_WORKGROUP - 1) + 8);
+  return wordCost(count * flops, count * read, count * (2 + 8 * blocks));
 }
 
 /**
@@ -96,6 +108,7 @@ export class BallExactAtPoints {
     readonly exact: GPUBuffer,
     /** f(x_p), count f32. */
     readonly source: GPUBuffer,
+    private readonly partials: GPUBuffer,
   ) {}
 
   static async create(
@@ -110,6 +123,7 @@ export class BallExactAtPoints {
     const coefficients = uploadCoefficients(memory, pde.coefficients(dimension, seed));
     const exact = memory.create(named.exact.label, named.exact.bytes);
     const source = memory.create(named.source.label, named.source.bytes);
+    const partials = memory.create(named.partials.label, named.partials.bytes);
     const kernel = await BallExactKernel.create(
       memory.device,
       pde.solution.id,
@@ -119,12 +133,9 @@ export class BallExactAtPoints {
       memory,
       { points: buffer, count, dim: dimension },
       coefficients,
-      {
-        exact,
-        source,
-      },
+      { exact, source, partials },
     );
-    return new BallExactAtPoints(memory, kernel, dispatch, coefficients, exact, source);
+    return new BallExactAtPoints(memory, kernel, dispatch, coefficients, exact, source, partials);
   }
 
   record(pass: GPUComputePassEncoder): void {
@@ -133,6 +144,8 @@ export class BallExactAtPoints {
 
   destroy(): void {
     this.kernel.release(this.memory, this.dispatch);
-    for (const buffer of [this.coefficients, this.exact, this.source]) this.memory.destroy(buffer);
+    for (const buffer of [this.coefficients, this.exact, this.source, this.partials]) {
+      this.memory.destroy(buffer);
+    }
   }
 }

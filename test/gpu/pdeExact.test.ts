@@ -8,7 +8,7 @@ import {
 import type { BallSolution } from '../../src/pdes/ballSolution.ts';
 import { clampedSinCos } from '../../src/pdes/clampedSinCos.ts';
 import { drawCoefficients } from '../../src/pdes/coefficients.ts';
-import { BallExactKernel } from '../../src/pdes/gpuExact.ts';
+import { BallExactKernel, EXACT_BLOCK } from '../../src/pdes/gpuExact.ts';
 import { TerminalKernel } from '../../src/pdes/gpuTerminal.ts';
 import {
   PARABOLIC_HORIZON,
@@ -22,9 +22,11 @@ import { twoBody } from '../../src/pdes/twoBody.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 /**
- * Tolerances. The GPU sums n terms per point in f32: each invocation adds ⌈d/64⌉ terms, then a 6-level
- * tree adds the 64 partial sums, so the accumulated rounding is at most ≈ (⌈d/64⌉ + 6)·2^-24·Σ|terms|
- * (Σ|terms| is BallSolution.magnitude, propagated through N for the source). We allow 4× that for the
+ * Tolerances. The GPU sums n terms per point in f32, in S blocks of b coordinates (b ≥ d: one
+ * block): each invocation adds ⌈b/64⌉ terms of its block, a 6-level tree adds the 64 partial sums,
+ * then the S block sums are added in order, so the accumulated rounding is at most
+ * ≈ (⌈b/64⌉ + 6 + S − 1)·2^-24·Σ|terms| (Σ|terms| is BallSolution.magnitude, propagated through N
+ * for the source). We allow 4× that for the
  * few roundings inside each term and the final combination, plus 8 ulp for exp (WGSL: 3 + 2|x| ulp)
  * and for the kernel's own sin/cos (about one ulp; the WGSL builtins are not used, see pdeExact.wgsl).
  * Reference and kernel see the same f32-rounded points and coefficients, so input rounding is not
@@ -33,8 +35,10 @@ import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 const EPSILON = 2 ** -24;
 const WORKGROUP = 64;
 
-function accumulationBound(d: number): number {
-  return (4 * (Math.ceil(d / WORKGROUP) + Math.log2(WORKGROUP)) + 8) * EPSILON;
+function accumulationBound(d: number, block = EXACT_BLOCK): number {
+  const blocks = Math.ceil(d / block);
+  const perInvocation = Math.ceil(Math.min(block, d) / WORKGROUP);
+  return (4 * (perInvocation + Math.log2(WORKGROUP) + blocks - 1) + 8) * EPSILON;
 }
 
 /** WGSL lets atan be off by 4096 ulp; SwiftShader's is within 3 ulp. We hold it to 2^-20. */
@@ -82,10 +86,11 @@ async function checkExact(
   { solution, nonlinearity }: ExactCase,
   d: number,
   count: number,
+  block?: number,
 ): Promise<void> {
   const c = Float32Array.from(drawCoefficients(d, solution.coefficientCount(d)));
   const points = ballPoints(d, count, d);
-  const { u, f } = await kernel.evaluate(memory, points, d, c);
+  const { u, f } = await kernel.evaluate(memory, points, d, c, block);
   const n = BALL_NONLINEARITIES[nonlinearity];
   let worstU = 0;
   let worstF = 0;
@@ -93,10 +98,10 @@ async function checkExact(
     const x = points.subarray(p * d, (p + 1) * d);
     const exact = ballSource(solution, n, x, c);
     const magnitude = solution.magnitude(x, c);
-    const uBound = accumulationBound(d) * magnitude.u;
+    const uBound = accumulationBound(d, block) * magnitude.u;
     const fMagnitude =
       magnitude.operator + Math.abs(n.derivative(exact.u)) * magnitude.u + Math.abs(exact.f);
-    const fBound = accumulationBound(d) * fMagnitude;
+    const fBound = accumulationBound(d, block) * fMagnitude;
     const uError = Math.abs(u[p] - exact.u);
     const fError = Math.abs(f[p] - exact.f);
     expect(uError, `u* at point ${p}: ${u[p]} vs ${exact.u}`).toBeLessThanOrEqual(uBound);
@@ -105,7 +110,7 @@ async function checkExact(
     worstF = Math.max(worstF, fError / (EPSILON * fMagnitude));
   }
   worst.push(
-    `${solution.id}/${nonlinearity} d=${d}: max |err|/(2^-24·Σ|terms|) u ${worstU.toFixed(2)}, ` +
+    `${solution.id}/${nonlinearity} d=${d}${block ? ` blocks of ${block}` : ''}: max |err|/(2^-24·Σ|terms|) u ${worstU.toFixed(2)}, ` +
       `f ${worstF.toFixed(2)}`,
   );
 }
@@ -132,6 +137,37 @@ describe('exact solutions and sources on the GPU (pdeExact.wgsl) against float64
       expect(memory.count).toBe(0);
     });
   });
+
+  it.each(EXACT_CASES.filter((c) => c.nonlinearity !== 'sine-gordon'))(
+    '$name in forced blocks (d = 300 in blocks of 64 and of 100): float64, reproducible, near one block',
+    async (testCase) => {
+      const kernel = await BallExactKernel.create(
+        gpu.device,
+        testCase.solution.id,
+        testCase.nonlinearity,
+      );
+      const d = 300;
+      expect(kernel.plan(4, d, 64).blocks).toBe(5);
+      expect(kernel.plan(4, d, 100).blocks).toBe(3);
+      const c = Float32Array.from(drawCoefficients(d, testCase.solution.coefficientCount(d)));
+      const points = ballPoints(d, 4, 11);
+      const whole = await kernel.evaluate(memory, points, d, c);
+      for (const block of [64, 100]) {
+        await checkExact(kernel, testCase, d, 4, block);
+        const first = await kernel.evaluate(memory, points, d, c, block);
+        const again = await kernel.evaluate(memory, points, d, c, block);
+        expect(again.u).toEqual(first.u);
+        expect(again.f).toEqual(first.f);
+        for (let p = 0; p < 4; p++) {
+          const magnitude = testCase.solution.magnitude(points.subarray(p * d, (p + 1) * d), c);
+          expect(Math.abs(first.u[p] - whole.u[p])).toBeLessThanOrEqual(
+            2 * accumulationBound(d) * magnitude.u,
+          );
+        }
+      }
+      expect(memory.count).toBe(0);
+    },
+  );
 
   it('covers more points than one grid dimension allows (70 000 > 65 535 workgroups)', async () => {
     // Workgroups of 2 keep this cheap on SwiftShader; the 2-D grid is what is being tested.

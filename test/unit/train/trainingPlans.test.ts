@@ -16,7 +16,7 @@ import { composeShader } from '../../../src/gpu/composeShader.ts';
 import { lib } from '../../../src/gpu/shaderLibrary.ts';
 import type { ShaderSource } from '../../../src/gpu/kernel.ts';
 import { reflectStructView, type StructValue } from '../../../src/gpu/structView.ts';
-import { exactParamsView } from '../../../src/pdes/gpuExact.ts';
+import { exactParamsView, planExactDispatches } from '../../../src/pdes/gpuExact.ts';
 import { terminalParamsView } from '../../../src/pdes/gpuTerminal.ts';
 import { findPde } from '../../../src/pdes/index.ts';
 import { pointParams } from '../../../src/pdes/pointGrid.ts';
@@ -27,6 +27,7 @@ import {
   samplerParamsView,
 } from '../../../src/random/gpuPointSamplers.ts';
 import { planRandomJets, randomJetsParamsView } from '../../../src/random/gpuRandomJets.ts';
+import { planExactAtPoints } from '../../../src/train/ballExactAtPoints.ts';
 import { planBallGraph } from '../../../src/train/ballProblemGraph.ts';
 import { planCotangentDot } from '../../../src/train/cotangentDot.ts';
 import { planExactResidual } from '../../../src/train/exactResidual.ts';
@@ -477,8 +478,44 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
     expect(plan.workgroups).toBe(2);
     const batch = { points: null as unknown as GPUBuffer, count: 12, dim: 4, stride: 5 };
     const old = handPacked([{ u32: 12 }, { u32: 4 }, { u32: 5 }], 16);
-    expectSameBytes(exactParamsView().pack(pointParams(batch)), old);
     expectSameBytes(terminalParamsView().pack(pointParams(batch)), old);
+    expectSameBytes(
+      exactParamsView().pack({ ...pointParams(batch), block: 4096, blocks: 1 }),
+      handPacked(
+        [12, 4, 5, 4096, 1].map((u32) => ({ u32 })),
+        20,
+      ),
+    );
+  });
+
+  it('pdeExact.wgsl runs over (point, block): ≥ 512 workgroups at d = 100 000, one block to d = 4096', () => {
+    // d = 100 000, 32 points: 25 blocks, 800 workgroups of sums (≥ 512, the scale issue's bar).
+    const wide = planExactDispatches('two-body', 32, 100_000);
+    expect(wide).toEqual({
+      block: 4096,
+      blocks: 25,
+      dispatches: [
+        { entryPoint: 'twoBodyBlocks', workgroups: 800 },
+        { entryPoint: 'laplacianFinish', workgroups: 1 },
+      ],
+      partialsBytes: 16 * (2 * 32 * 25 + 32),
+    });
+    // The sin chain's two rounds: the (q, s) scale between them.
+    expect(planExactDispatches('sin-chain-4', 100, 5000).dispatches).toEqual([
+      { entryPoint: 'sinChainNormBlocks', workgroups: 200 },
+      { entryPoint: 'sinChainScale', workgroups: 2 },
+      { entryPoint: 'sinChainBlocks', workgroups: 200 },
+      { entryPoint: 'sinChainFinish', workgroups: 2 },
+    ]);
+    expect(planExactDispatches('clamped-sin-cos', 3, 4096).blocks).toBe(1);
+    expect(planExactDispatches('clamped-sin-cos', 3, 4097).blocks).toBe(2);
+    expect(() => planExactDispatches('two-body', 3, 10, 0)).toThrow(/positive integer/);
+    // Every plan holding the exact values counts their partials.
+    const pde = findPde('allen-cahn-two-body');
+    if (pde.domain !== 'ball') throw new Error('not a ball problem');
+    const plan = planExactAtPoints(pde, 100_000, 32, 'x');
+    expect(plan.named.partials.bytes).toBe(wide.partialsBytes);
+    expect(plan.buffers).toContain(plan.named.partials);
   });
 
   it('zerothOrder.wgsl: the params of every bound dispatch and the layer table', () => {
