@@ -52,6 +52,13 @@ describe('metrics', () => {
     expect(evaluationBatchSize(1000, limit)).toBe(20_000);
     expect(evaluationBatchSize(1_000_000, limit)).toBe(33);
     expect(() => evaluationBatchSize(40_000_000, limit)).toThrow(/exceeds/);
+    // A larger binding does not make the batch larger than 256 MiB of points.
+    const large = 4 * 2 ** 30;
+    expect(evaluationBatchSize(100_000, large, 2000)).toBe(671);
+    expect(evaluationBatchSize(1_000_000, large)).toBe(67);
+    expect(evaluationBatchSize(3355, large)).toBe(20_000);
+    // A point larger than the cap but inside the binding is a batch of one.
+    expect(evaluationBatchSize(100_000_000, large)).toBe(1);
   });
 });
 
