@@ -78,7 +78,7 @@ function totalCell(memory: Extract<ModeMemory, { available: true }>): string {
   );
 }
 
-/** The evaluation's bytes in a run's plan: its test-set batch, sized to one binding. */
+/** The evaluation's bytes in a run's plan: its test-set batch (at most one binding and 256 MiB of points). */
 function testSetBytes(options: TrainingOptions, limits: MemoryLimits): number {
   const { parts } = planTrainingParts(options, completeLimits(limits));
   const evaluation = parts.find((p) => p.name === 'evaluation');
