@@ -93,16 +93,6 @@ fn pointBlock(grid: GridWorkgroup) -> PointBlock {
   return PointBlock(point, point * params.stride, first, min(first + params.block, params.dim), slot);
 }
 
-// The sum of point p's block sums (half 0: lower, 1: upper) in block order.
-fn blockSum(point: u32, half: u32) -> vec4<f32> {
-  let first = point * params.blocks;
-  var sum = partials[2u * first + half];
-  for (var b = 1u; b < params.blocks; b++) {
-    sum += partials[2u * (first + b) + half];
-  }
-  return sum;
-}
-
 // Where sinChainScale leaves point p's (q, s).
 fn pointSlot(point: u32) -> u32 {
   return 2u * params.count * params.blocks + point;

@@ -6,11 +6,14 @@
 //   ∂_jΔu* = −2x_j Δs + b ∂_jΔs − 4(s_j + x·∇s_j) − 2d s_j,
 //   ∂_j f  = ∂_jΔu* + N'(u*)·∂_j u*,
 // where s_j, x·∇s_j = Σ_k x_k s_jk and ∂_jΔs come from the two summands that contain x_j
-// (i = j with x_j as a, i = j − 1 with x_j as q): O(1) per point beyond the O(d) sums.
+// (i = j with x_j as a, i = j − 1 with x_j as q). The O(d) sums are the ones pdeExact.wgsl's
+// twoBodyBlocks already wrote for the same points (its partials, added in block order by
+// lib/ballSums.wgsl blockSum), so a point costs O(1) here: the sums are not computed twice, and
+// they are the bits the exact source f was formed from.
 // j is read from the jets of the step: jetIndex[p·indexStride + indexOffset] (the one-hot index
 // of the tangent that carries e_j, src/operators/laplacianGradient.ts).
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl, lib/grid.wgsl,
-// lib/nonlinearity.wgsl (N'(u), override NONLINEARITY), lib/ballSums.wgsl,
+// lib/nonlinearity.wgsl (N'(u), override NONLINEARITY), lib/ballSums.wgsl (coordinate, blockSum),
 // lib/twoBodySummand.wgsl.
 //
 // Bindings (@group(0)):
@@ -19,8 +22,10 @@
 //   2 coefficients   : storage, read        array<f32>, the c_i (d − 1 of them)
 //   3 jetIndex       : storage, read        array<i32>, the jets' one-hot indices
 //   4 sourceGradient : storage, read_write  array<f32>, ∂_j f(x_p), count elements
-// Workgroup: (WORKGROUP_SIZE, 1, 1), a power of two (lib/grid.wgsl, default 64).
-// Dispatch: one workgroup per point (lib/grid.wgsl workgroupIndex); workgroups past count return.
+//   5 partials       : storage, read        array<vec4<f32>>, twoBodyBlocks' sums of these points
+// Workgroup: (WORKGROUP_SIZE, 1, 1) (lib/grid.wgsl, default 64).
+// Dispatch: one invocation per point, ⌈count / WORKGROUP_SIZE⌉ workgroups (lib/grid.wgsl
+// invocationIndex); invocations past count return.
 
 struct Params {
   count: u32,
@@ -28,6 +33,7 @@ struct Params {
   stride: u32,
   indexStride: u32,
   indexOffset: u32,
+  blocks: u32, // blocks per point of the partials (pdeExact.wgsl)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -35,6 +41,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> coefficients: array<f32>;
 @group(0) @binding(3) var<storage, read> jetIndex: array<i32>;
 @group(0) @binding(4) var<storage, read_write> sourceGradient: array<f32>;
+@group(0) @binding(5) var<storage, read> partials: array<vec4<f32>>;
 
 // (s_j, x·∇s_j, ∂_jΔs) from the summands that hold x_j.
 fn gradientSums(base: u32, j: u32) -> vec3<f32> {
@@ -57,23 +64,19 @@ fn gradientSums(base: u32, j: u32) -> vec3<f32> {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn twoBodySourceGradient(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
-  let point = workgroupIndex(grid);
+fn twoBodySourceGradient(grid: GridInvocation) {
+  let point = invocationIndex(grid);
   if (point >= params.count) {
     return;
   }
   let base = point * params.stride;
-  lower[lid] = twoBodyPartialSums(base, 0u, params.dim, lid);
-  reduceLower(lid);
-  if (lid == 0u) {
-    let sums = lower[0];
-    let d = f32(params.dim);
-    let b = 1.0 - sums.x;
-    let j = u32(jetIndex[point * params.indexStride + params.indexOffset]);
-    let xj = coordinate(base, j);
-    let g = gradientSums(base, j);
-    let uJ = -2.0 * xj * sums.y + b * g.x;
-    let laplacianJ = -2.0 * xj * sums.w + b * g.z - 4.0 * (g.x + g.y) - 2.0 * d * g.x;
-    sourceGradient[point] = laplacianJ + nonlinearity(b * sums.y, 1.0).y * uJ;
-  }
+  let sums = blockSum(point, 0u);
+  let d = f32(params.dim);
+  let b = 1.0 - sums.x;
+  let j = u32(jetIndex[point * params.indexStride + params.indexOffset]);
+  let xj = coordinate(base, j);
+  let g = gradientSums(base, j);
+  let uJ = -2.0 * xj * sums.y + b * g.x;
+  let laplacianJ = -2.0 * xj * sums.w + b * g.z - 4.0 * (g.x + g.y) - 2.0 * d * g.x;
+  sourceGradient[point] = laplacianJ + nonlinearity(b * sums.y, 1.0).y * uJ;
 }

@@ -114,8 +114,20 @@ export function uploadCoefficients(memory: GpuMemory, c: ArrayLike<number>): GPU
   return memory.createFrom('pde coefficients', Float32Array.from(c.length > 0 ? c : [0]));
 }
 
+/**
+ * The block sums an evaluation left in its partials buffer (pdeExact.wgsl): what ∂_j f of the
+ * same points reads (pdeSourceGradient.wgsl) instead of summing over d again.
+ */
+export interface ExactSums {
+  readonly buffer: GPUBuffer;
+  readonly solution: BallSolutionId;
+  readonly count: number;
+  readonly blocks: number;
+}
+
 /** The bound dispatches of the exact-solution kernels: record them as often as the points change. */
 export interface ExactDispatch {
+  readonly sums: ExactSums;
   readonly dispatches: readonly {
     kernel: ComputeKernel;
     bindGroup: GPUBindGroup;
@@ -212,7 +224,13 @@ export class BallExactKernel {
       bindGroup: this.kernels[i].bind(resources),
       workgroups,
     }));
-    return { dispatches, params };
+    const sums = {
+      buffer: outputs.partials,
+      solution: this.solution,
+      count: checked.count,
+      blocks: plan.blocks,
+    };
+    return { sums, dispatches, params };
   }
 
   /** The dispatches in order (one pass orders their storage writes). */

@@ -1,6 +1,7 @@
 /**
  * ∂_j f of the two-body ball problems on the GPU (shaders/pdeSourceGradient.wgsl), j per point
- * read from the step's one-hot jet indices: the source of the gPINN term. The float64 version is
+ * read from the step's one-hot jet indices: the source of the gPINN term, O(1) a point from the
+ * sums the exact-source kernel left for the same points (ExactSums). The float64 version is
  * ballSourceGradient (ballProblem.ts).
  */
 import gradientCode from '../../shaders/pdeSourceGradient.wgsl?raw';
@@ -12,6 +13,7 @@ import { reflectStructView, type StructView } from '../gpu/structView.ts';
 import { composeShader } from '../gpu/composeShader.ts';
 import { type PlannedBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
 import type { BallNonlinearityId } from './ballProblem.ts';
+import type { ExactSums } from './gpuExact.ts';
 import { checkBatch, type PointBatch } from './pointGrid.ts';
 
 const NONLINEARITY_CODES: Record<BallNonlinearityId, number> = {
@@ -30,6 +32,8 @@ const PARTS = [
 ];
 
 const PARAMS_LABEL = 'source gradient params';
+/** Invocations per workgroup, one per point. */
+const WORKGROUP_SIZE = 64;
 
 let paramsView: StructView | undefined;
 /** The uniform a prepared dispatch allocates (for the plans that count it). */
@@ -59,26 +63,36 @@ export class TwoBodySourceGradientKernel {
     nonlinearity: BallNonlinearityId,
   ): Promise<TwoBodySourceGradientKernel> {
     const kernel = await cachedKernel(device, PARTS, {
-      constants: { WORKGROUP_SIZE: 64, NONLINEARITY: NONLINEARITY_CODES[nonlinearity] },
+      constants: { WORKGROUP_SIZE, NONLINEARITY: NONLINEARITY_CODES[nonlinearity] },
     });
     return new TwoBodySourceGradientKernel(kernel);
   }
 
-  /** Binds the points, the c_i, the jets' indices and the output (count f32). */
+  /**
+   * Binds the points, the c_i, the jets' indices, the two-body exact kernel's sums of the same
+   * points (recorded before this dispatch) and the output (count f32).
+   */
   prepare(
     memory: GpuMemory,
     batch: PointBatch,
     coefficients: GPUBuffer,
     slot: JetIndexSlot,
+    sums: ExactSums,
     sourceGradient: GPUBuffer,
   ): SourceGradientDispatch {
     const checked = checkBatch(batch);
+    if (sums.solution !== 'two-body' || sums.count !== checked.count) {
+      throw new RangeError(
+        `∂_j f reads the two-body sums of its ${checked.count} points, got ${sums.solution} sums of ${sums.count}`,
+      );
+    }
     const params = memory.createUniform(PARAMS_LABEL, this.kernel.struct('params'), {
       count: checked.count,
       dim: checked.dim,
       stride: checked.stride,
       indexStride: slot.stride,
       indexOffset: slot.offset,
+      blocks: sums.blocks,
     });
     const bindGroup = this.kernel.bind({
       params,
@@ -86,8 +100,9 @@ export class TwoBodySourceGradientKernel {
       coefficients,
       jetIndex: slot.index,
       sourceGradient,
+      partials: sums.buffer,
     });
-    return { bindGroup, params, workgroups: checked.count };
+    return { bindGroup, params, workgroups: Math.ceil(checked.count / WORKGROUP_SIZE) };
   }
 
   encode(pass: GPUComputePassEncoder, dispatch: SourceGradientDispatch): void {

@@ -5,6 +5,7 @@ import {
   coefficientBytes,
   type ExactDispatch,
   type ExactDispatchPlan,
+  type ExactSums,
   exactParamsView,
   planExactDispatches,
   uploadCoefficients,
@@ -136,6 +137,11 @@ export class BallExactAtPoints {
       { exact, source, partials },
     );
     return new BallExactAtPoints(memory, kernel, dispatch, coefficients, exact, source, partials);
+  }
+
+  /** The block sums each record leaves (what the gPINN's ∂_j f of the same points reads). */
+  get sums(): ExactSums {
+    return this.dispatch.sums;
   }
 
   record(pass: GPUComputePassEncoder): void {

@@ -7,6 +7,7 @@
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { gradientCoordinateSlot } from '../operators/laplacianGradient.ts';
+import type { ExactSums } from '../pdes/gpuExact.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import {
   planSourceGradientParams,
@@ -52,6 +53,8 @@ export interface BallGpinnInputs {
   points: GPUBuffer;
   dimension: number;
   coefficients: GPUBuffer;
+  /** The exact-source kernel's sums of the same points, recorded before the loss pass. */
+  sums: ExactSums;
   /** The jets' one-hot indices, where each point's j is read. */
   jetIndex: GPUBuffer;
   output: GPUBuffer;
@@ -85,6 +88,7 @@ export class BallGpinnLoss {
       { points: io.points, count: plan.loss.points, dim: io.dimension },
       io.coefficients,
       { index: io.jetIndex, ...gradientCoordinateSlot(plan.directions) },
+      io.sums,
       sourceGradient,
     );
     const loss = await GpinnLoss.build(memory, plan.loss, weights, {

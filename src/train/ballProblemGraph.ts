@@ -81,6 +81,7 @@ import {
   graphModeOf,
   type ProblemGraph,
 } from './problemGraph.ts';
+import type { ExactSums } from '../pdes/gpuExact.ts';
 import { BallGpinnLoss, type BallGpinnPlan, planBallGpinn } from './ballGpinnLoss.ts';
 import { type TangentBuffers, uploadFixedJets } from './fixedJetUpload.ts';
 import { type GpinnRowWeights, gpinnRowWeights } from './gpinnResidual.ts';
@@ -541,6 +542,7 @@ interface GpinnSources {
   pde: BallPdeEntry;
   points: GPUBuffer;
   coefficients: GPUBuffer;
+  sums: ExactSums;
   jetIndex: GPUBuffer | null;
 }
 
@@ -572,6 +574,7 @@ async function buildBallLoss(
       points: gpinn.points,
       dimension: plan.dimension,
       coefficients: gpinn.coefficients,
+      sums: gpinn.sums,
       jetIndex: gpinn.jetIndex,
       output,
       source,
@@ -668,6 +671,7 @@ export class BallProblemGraph implements ProblemGraph {
         pde,
         points: draws.pointDraw.points,
         coefficients: exact.coefficients,
+        sums: exact.sums,
         jetIndex: draws.inputs.tangentIndex,
       },
       owned,
