@@ -38,9 +38,10 @@ export function machineRecord(): MachineRecord {
     node: process.version,
     loadAtStart: loadavg()[0],
     loadAtEnd: null,
+    // The default claims only what the record shows: the load averages say how busy the cores were.
     note:
       process.env.JETPINN_BENCH_NOTE ??
-      'CPU shared with other jobs (tests of other work ran on the same cores during the run)',
+      'shared machine: other processes may have run on the same cores (see the load averages)',
   };
 }
 
