@@ -22,7 +22,7 @@
 // GPU a d = 1M step takes minutes: progress goes to stderr. Not part of `npm run bench`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
-import { integerListFlag, numberFlag, stringFlag } from './lib/args.ts';
+import { integerListFlag, invocation, numberFlag, stringFlag } from './lib/args.ts';
 import { adapterSlug } from './lib/machine.ts';
 import { RESULTS_DIR } from './lib/results.ts';
 import { runScale, SCALE_DIMENSIONS, scaleConfigs, scaleOptions } from './lib/scaleRun.ts';
@@ -87,7 +87,7 @@ const CONFIGS = CHOSEN
 // Every configuration's options are checked before any GPU work (d ≥ B = 16, d ≤ 10M).
 for (const d of DIMS) for (const config of CONFIGS) scaleOptions(config, d);
 
-const command = `npm run bench:scale${ARGV.length > 0 ? ` -- ${ARGV.join(' ')}` : ''}`;
+const command = invocation('bench:scale', ARGV);
 // The adapter's own buffer limits: WebGPU's defaults would refuse d = 1M at 128 MiB per binding.
 const gpu = await acquireNodeGpu({ largeLimits: true });
 const results = await runScale(gpu, {

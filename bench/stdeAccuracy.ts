@@ -17,7 +17,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
 import { accuracyOptions, type AccuracyPlan, runAccuracy } from './lib/accuracyRun.ts';
-import { integerListFlag, numberFlag, stringFlag } from './lib/args.ts';
+import { integerListFlag, invocation, numberFlag, stringFlag } from './lib/args.ts';
 import { adapterSlug } from './lib/machine.ts';
 import { accuracySection } from './lib/reportSections.ts';
 import { RESULTS_DIR } from './lib/results.ts';
@@ -47,7 +47,7 @@ const GAIN = numberFlag('first-layer-gain', 1);
 const OUT_DIR = stringFlag('out-dir') ?? RESULTS_DIR;
 const SHORTENED = STEPS !== STDE_ACCURACY_STEPS;
 
-const command = `npm run bench:accuracy${ARGV.length > 0 ? ` -- ${ARGV.join(' ')}` : ''}`;
+const command = invocation('bench:accuracy', ARGV);
 const plan: AccuracyPlan = {
   configs: DIMS.flatMap((dimension) => JETS.map((jetsPerPoint) => ({ dimension, jetsPerPoint }))),
   steps: STEPS,

@@ -8,13 +8,13 @@
 // GFLOP/s they imply at the measured time.
 //
 // Usage: node --import tsx --import ./scripts/register-node-loaders.mjs bench/stepBreakdown.ts
-//   [--dims 100,10000,100000,1000000]   the d to run (default 100, 10K, 100K; 1M needs a GPU:
-//                                       the first layer of W alone is 128 MB)
+//   [--dims 100,10000,100000,1000000]   the d to run (default 100, 10K, 100K; 1M adds about
+//                                       2 minutes on SwiftShader: its first-layer W is 128 MB)
 //   [--bandwidth <GB/s> --fp32 <TFLOP/s>]  add each stage's roofline time on that GPU, labelled
 //                                       predicted (the GPU kit measures the real one)
 // Writes bench/results/stepBreakdown-<adapter>.json.
 import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
-import { integerListFlag, stringFlag, numberFlag } from './lib/args.ts';
+import { integerListFlag, invocation, stringFlag, numberFlag } from './lib/args.ts';
 import { defaultBreakdownPlan, runBreakdown } from './lib/breakdownRun.ts';
 import { writeResults } from './lib/results.ts';
 
@@ -25,6 +25,7 @@ if (rated && (stringFlag('bandwidth') === undefined || stringFlag('fp32') === un
 const plan = {
   ...defaultBreakdownPlan,
   dimensions: integerListFlag('dims', defaultBreakdownPlan.dimensions),
+  command: invocation('bench:breakdown'),
   ...(rated
     ? {
         predictFor: { bandwidthGBs: numberFlag('bandwidth', 1), fp32TFlops: numberFlag('fp32', 1) },

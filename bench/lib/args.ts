@@ -38,3 +38,8 @@ export function integerListFlag(
   }
   return values;
 }
+
+/** The command a result file records: the npm script and the flags it was given, to re-run it. */
+export function invocation(script: string, argv = process.argv.slice(2)): string {
+  return `npm run ${script}${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+}
