@@ -15,6 +15,7 @@ import {
   type StepLog,
   Trainer,
   type TrainerCallbacks,
+  type TrainerSettings,
   type TrainerState,
 } from './trainer.ts';
 
@@ -45,6 +46,11 @@ export interface ResilientTrainerOptions {
    */
   context?: GpuContext;
   options: TrainingOptions;
+  /**
+   * How every trainer of the run executes (the rollback copy, the submit bound); a rebuilt one
+   * after a loss gets the same.
+   */
+  execution?: TrainerSettings;
   /** Steps between CPU snapshots: the most steps a loss costs. */
   snapshotEvery?: number;
   /** Resume from this checkpoint state instead of the seeded initial weights. */
@@ -101,7 +107,13 @@ export class ResilientTrainer {
     const gpu = settings.context ?? (await settings.acquire());
     let trainer: Trainer;
     try {
-      trainer = await Trainer.create(gpu.device, settings.options, settings.state);
+      trainer = await Trainer.create(
+        gpu.device,
+        settings.options,
+        settings.state,
+        undefined,
+        settings.execution ?? {},
+      );
     } catch (error) {
       // A device the caller handed in stays the caller's when no trainer could be built on it.
       if (!settings.context) gpu.destroy();
@@ -111,6 +123,7 @@ export class ResilientTrainer {
       {
         acquire: settings.acquire,
         options: settings.options,
+        execution: settings.execution ?? {},
         snapshotEvery,
         maxRecoveries: settings.maxRecoveries ?? 3,
         lossGraceMs: settings.lossGraceMs ?? 2000,
@@ -259,6 +272,8 @@ export class ResilientTrainer {
       this.gpu.device,
       this.options,
       snapshot.state ?? undefined,
+      undefined,
+      this.settings.execution,
     );
     trainer.logs.push(...snapshot.logs);
     trainer.evaluations.push(...snapshot.evaluations);

@@ -29,6 +29,7 @@ const ELEMENTS: Record<Hideable, readonly string[]> = {
   import: ['import-model', 'import-message'],
   // The race's lane editor: the race stays, fixed to the link's lanes.
   race: ['race-lanes'],
+  rollback: ['rollback'],
 };
 
 const HIDDEN_CLASS = 'classroom-hidden';

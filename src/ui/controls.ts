@@ -80,6 +80,7 @@ export class Controls {
   private readonly gradientEstimator = element('gradient-estimator', HTMLSelectElement);
   private readonly steps = element('steps', HTMLInputElement);
   private readonly seed = element('seed', HTMLInputElement);
+  private readonly rollbackBox = element('rollback', HTMLInputElement);
   private readonly firstLayerGain = element('first-layer-gain', HTMLInputElement);
   private readonly dimension = slider('dimension-slider', 2, 1000, true, roundCount);
   /** The diagonal family's operator order k (even, 2..8): each position is one problem. */
@@ -161,6 +162,18 @@ export class Controls {
     this.steps.value = String(options.steps);
     this.seed.value = String(options.seed);
     this.showValues();
+  }
+
+  /**
+   * Whether the run keeps the rollback copy (RunPlan.rollback): how the run executes, not one of
+   * the training options, so it is shown and read on its own.
+   */
+  get rollback(): boolean {
+    return this.rollbackBox.checked;
+  }
+
+  showRollback(rollback: boolean): void {
+    this.rollbackBox.checked = rollback;
   }
 
   /** What the form says now; numbers the user typed badly come back as NaN for validation. */

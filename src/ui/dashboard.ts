@@ -53,10 +53,10 @@ function initialPlan(limits: BufferLimits): {
   const requested = optionsFromQuery(window.location.search, dashboardDefaults);
   const { hidden, race } = requested;
   const problems = [...requested.problems];
-  const planned = planRun({ ...requested.options }, limits);
+  const planned = planRun({ ...requested.options }, limits, requested.rollback);
   if (planned.ok) return { plan: planned.plan, hidden, race, problems };
   problems.push(`${planned.problem}; using the default setup`);
-  const fallback = planRun({ ...dashboardDefaults }, limits);
+  const fallback = planRun({ ...dashboardDefaults }, limits, requested.rollback);
   if (!fallback.ok) throw new Error(`even the default setup cannot run here: ${fallback.problem}`);
   return { plan: fallback.plan, hidden, race, problems };
 }
@@ -111,6 +111,7 @@ export class Dashboard {
       commit: (values) => this.commit(values),
     });
     this.controls.show(plan.options);
+    this.controls.showRollback(plan.rollback);
     this.setOptionsMessage(
       problems.length > 0 ? `The link's settings were not all usable: ${problems.join('; ')}.` : '',
     );
@@ -128,7 +129,7 @@ export class Dashboard {
       () => this.run.plan.options,
       (lanes) => {
         this.race = lanes;
-        this.writeUrl(this.run.plan.options);
+        this.writeUrl(this.run.plan);
       },
       race,
     );
@@ -164,14 +165,15 @@ export class Dashboard {
   /** What `options` cost the device, and the top of the d slider they allow. */
   private showEstimate(options: TrainingOptions): void {
     // A box problem's d is its number of spatial variables: the slider is off, its top moot.
+    const execution = { rollback: this.controls.rollback };
     if (!isBoxProblem(options.pde)) {
-      this.controls.setDimensionMax(maxDimension(options, this.limits));
+      this.controls.setDimensionMax(maxDimension(options, this.limits, execution));
     }
-    const estimate = estimatePageMemory(options, this.limits);
+    const estimate = estimatePageMemory(options, this.limits, execution);
     const refusal = memoryRefusal(estimate, this.limits);
     const { run, views } = estimate;
     const viewText = views.map((v) => `${v.name} ${formatBytes(v.bytes)}`).join(', ');
-    const parameters = parameterMemoryText(options, this.limits);
+    const parameters = parameterMemoryText(options, this.limits, execution);
     this.setMemoryText(
       refusal !== null
         ? `${refusal} ${parameters}.`
@@ -185,16 +187,23 @@ export class Dashboard {
 
   /** Settings confirmed: rebuild the run if they are valid and changed something. */
   private commit(values: ControlValues): void {
-    const planned = planRun(formCandidate(this.run.plan.options, values), this.limits);
+    const candidate = formCandidate(this.run.plan.options, values);
+    const planned = planRun(candidate, this.limits, this.controls.rollback);
     if (!planned.ok) {
       // The form goes back to the settings that run, so it never shows a run that is not there.
       this.setOptionsMessage(`Not applied: ${planned.problem}`);
       this.controls.show(this.run.plan.options);
+      this.controls.showRollback(this.run.plan.rollback);
       this.showEstimate(this.run.plan.options);
       return;
     }
     this.setOptionsMessage('');
-    const change = changeBetween(this.run.plan.options, planned.plan.options);
+    const optionsChange = changeBetween(this.run.plan.options, planned.plan.options);
+    // The rollback copy changes how the run executes, not its values: the run goes on.
+    const change =
+      optionsChange === 'none' && planned.plan.rollback !== this.run.plan.rollback
+        ? 'continue'
+        : optionsChange;
     if (change === 'none') return;
     // A new PDE may fix or free d, the estimator and B: the form shows what the run uses.
     if (planned.plan.options.pde !== this.run.plan.options.pde) {
@@ -206,15 +215,16 @@ export class Dashboard {
 
   /** Makes `plan` the page's: URL, teaching view, memory estimate. */
   private adopt(plan: RunPlan): void {
-    this.writeUrl(plan.options);
+    this.writeUrl(plan);
     showTeaching(plan);
     this.showEstimate(plan.options);
     this.changed = true;
   }
 
   /** The link reproduces the run, the classroom mode and the race. */
-  private writeUrl(options: TrainingOptions): void {
-    window.history.replaceState(null, '', optionsToQuery(options, this.hidden, this.race));
+  private writeUrl(plan: RunPlan): void {
+    const query = optionsToQuery(plan.options, this.hidden, this.race, plan.rollback);
+    window.history.replaceState(null, '', query);
   }
 
   private wireButtons(): void {
@@ -257,7 +267,7 @@ export class Dashboard {
       this.setImportMessage(`Not imported: ${file.name} could not be read (${String(error)}).`);
       return;
     }
-    const planned = planImportFile(file.name, bytes, this.limits);
+    const planned = planImportFile(file.name, bytes, this.limits, this.controls.rollback);
     if (!planned.ok) {
       this.setImportMessage(`Not imported: ${planned.problem}.`);
       return;
@@ -369,6 +379,7 @@ export class Dashboard {
       lossSteps: history.logs.map((l) => l.step),
       evaluations: [...history.evaluations],
       options: { ...this.run.plan.options },
+      rollback: this.run.plan.rollback,
       message: this.run.message,
       optionsMessage: this.optionsMessage,
       importMessage: this.importMessage,

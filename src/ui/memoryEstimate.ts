@@ -20,6 +20,7 @@ import {
   type MemorySizing,
   memoryProblem,
 } from '../train/memoryBudget.ts';
+import type { TrainingExecution } from '../train/trainingPlan.ts';
 import {
   bytesPerParameter,
   describeLargestDimension,
@@ -44,12 +45,16 @@ export interface PageMemoryEstimate {
   readonly largestBytes: number;
 }
 
-/** The run `options` describes and its views, on a device with `limits`. */
+/**
+ * The run `options` describes and its views, on a device with `limits`; `execution` says whether
+ * the run keeps the rollback copy (the page's "rollback copy" box, default on).
+ */
 export function estimatePageMemory(
   options: MemorySizing,
   limits: BufferLimits,
+  execution: TrainingExecution = {},
 ): PageMemoryEstimate {
-  const run = estimateMemory(options, limits.maxStorageBufferBindingSize, limits);
+  const run = estimateMemory(options, limits.maxStorageBufferBindingSize, limits, execution);
   const planned = planViews(options, completeLimits(limits));
   const views: ViewPlan[] = [];
   const leftOut = [...planned.failures];
@@ -108,8 +113,12 @@ export function leftOutText(estimate: PageMemoryEstimate): string {
 }
 
 /** Whether the device holds a run and its views: what the slider's top and the hint's d bisect. */
-function pageFits(limits: BufferLimits): (candidate: MemorySizing) => boolean {
-  return (candidate) => memoryRefusal(estimatePageMemory(candidate, limits), limits) === null;
+function pageFits(
+  limits: BufferLimits,
+  execution: TrainingExecution,
+): (candidate: MemorySizing) => boolean {
+  return (candidate) =>
+    memoryRefusal(estimatePageMemory(candidate, limits, execution), limits) === null;
 }
 
 /**
@@ -121,30 +130,42 @@ function pageFits(limits: BufferLimits): (candidate: MemorySizing) => boolean {
 export function maxDimension(
   options: MemorySizing,
   limits: BufferLimits,
+  execution: TrainingExecution = {},
   ceiling = MAX_DIMENSION,
 ): number {
   const estimator = findPde(options.pde).operator === 'biharmonic' ? 'gaussian' : 'sparse';
-  return Math.max(
-    2,
-    largestFitting({ ...options, estimator }, limits, 'dimension', ceiling, pageFits(limits)),
-  );
+  const fits = pageFits(limits, execution);
+  return Math.max(2, largestFitting({ ...options, estimator }, limits, 'dimension', ceiling, fits));
 }
 
 /**
  * The run's mode with what it holds per network parameter (and how much of it is the rollback
- * copy, which the page always keeps) and the largest d that fits with its views, the other
+ * copy, or that the run goes without it) and the largest d that fits with its views, the other
  * settings (estimator included) as given: one sentence of the memory hint.
  */
-export function parameterMemoryText(options: TrainingOptions, limits: BufferLimits): string {
-  const memory = modeMemory(options, modeOf(options), limits, {}, pageFits(limits));
+export function parameterMemoryText(
+  options: TrainingOptions,
+  limits: BufferLimits,
+  execution: TrainingExecution = {},
+): string {
+  const memory = modeMemory(
+    options,
+    modeOf(options),
+    limits,
+    execution,
+    pageFits(limits, execution),
+  );
   if (!memory.available) return `${memory.mode.label} cannot train this run: ${memory.reason}`;
-  const rollback =
-    memory.bytesPerParameter - bytesPerParameter(options, limits, { rollback: false });
+  const withCopy = bytesPerParameter(options, limits, { rollback: true });
+  const rollback = withCopy - bytesPerParameter(options, limits, { rollback: false });
   const rollbackText =
-    rollback > 0
-      ? ` (${rollback.toFixed(1)} B of it the rollback copy after a divergence, which the CLI's ` +
-        `--no-rollback leaves out)`
-      : '';
+    rollback <= 0
+      ? ''
+      : (execution.rollback ?? true)
+        ? ` (${rollback.toFixed(1)} B of it the rollback copy after a divergence; unticking ` +
+          `"rollback copy" or the CLI's --no-rollback leaves it out)`
+        : ` without the rollback copy (${rollback.toFixed(1)} B more with it): a divergence ` +
+          `goes back to the last snapshot`;
   return (
     `${memory.mode.label} holds ${memory.bytesPerParameter.toFixed(1)} B per parameter` +
     `${rollbackText}; ${describeLargestDimension(memory.largestDimension)} with these settings`

@@ -29,10 +29,15 @@ function messageOf(error: unknown): string {
 /**
  * The run an imported model file asks for, in either format (the name says which). The page's
  * controls (PDE, d, network, estimator, learning rate, …) come from the file's training options;
- * logging and evaluation keep the page's own settings. The run starts at the step the file
- * records (0 if none) with fresh optimizer moments.
+ * logging, evaluation and the rollback copy keep the page's own settings. The run starts at the
+ * step the file records (0 if none) with fresh optimizer moments.
  */
-export function planImportFile(name: string, bytes: Uint8Array, limits: BufferLimits): ModelImport {
+export function planImportFile(
+  name: string,
+  bytes: Uint8Array,
+  limits: BufferLimits,
+  rollback = true,
+): ModelImport {
   let trained: TrainedModel;
   try {
     trained = trainedModelOf(parseModelBytes(name, bytes));
@@ -41,7 +46,7 @@ export function planImportFile(name: string, bytes: Uint8Array, limits: BufferLi
   }
   const candidate: Record<string, unknown> = { ...dashboardDefaults };
   for (const option of CONTROLLED_OPTIONS) candidate[option] = trained.options[option];
-  const planned = planRun(candidate, limits);
+  const planned = planRun(candidate, limits, rollback);
   if (!planned.ok) return { ok: false, problem: `the model cannot run here: ${planned.problem}` };
   const { plan } = planned;
   // The page's options imply the file's network (trainedModelOf checked it against the file's

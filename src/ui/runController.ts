@@ -344,6 +344,7 @@ export class RunController {
         acquire: this.acquire,
         context: spare ?? undefined,
         options: plan.options,
+        execution: { rollback: plan.rollback },
         state,
         snapshotEvery,
         maxRecoveries,

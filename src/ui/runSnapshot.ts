@@ -17,6 +17,8 @@ export interface RunSnapshot {
   evaluations: EvaluationLog[];
   /** The options of the run in progress (what the URL carries). */
   options: TrainingOptions;
+  /** Whether the run keeps its rollback copy on the GPU (the "rollback copy" box, the link's rollback). */
+  rollback: boolean;
   /** The run's status line: divergence, errors, the end of the run. */
   message: string;
   /** Why settings or a link were refused; empty when they were fine. */

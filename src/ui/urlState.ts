@@ -62,6 +62,12 @@ export const HIDE_KEY = 'hide';
 export const RACE_KEY = 'race';
 
 /**
+ * The key of the trainer's rollback copy (RunPlan.rollback): `rollback=false` drops it. It changes
+ * the run's memory, not its values, so a link carries it only when it is off.
+ */
+export const ROLLBACK_KEY = 'rollback';
+
+/**
  * What a classroom link may hide: every control by its URL key, and the page's optional parts.
  * The page maps each to its elements (classroomMode.ts).
  */
@@ -72,6 +78,7 @@ export const HIDEABLE = [
   'export',
   'import',
   'race',
+  ROLLBACK_KEY,
 ] as const;
 export type Hideable = (typeof HIDEABLE)[number];
 
@@ -126,9 +133,11 @@ export function optionsToQuery(
   options: TrainingOptions,
   hidden: readonly Hideable[] = [],
   race: readonly LaneOverrides[] | null = null,
+  rollback = true,
 ): string {
   const params = new URLSearchParams();
   for (const option of CONTROLLED_OPTIONS) params.set(KEYS[option], String(options[option]));
+  if (!rollback) params.set(ROLLBACK_KEY, 'false');
   if (hidden.length > 0) params.set(HIDE_KEY, hidden.join(','));
   if (race !== null) params.set(RACE_KEY, lanesToText(race));
   return `?${params.toString()}`;
@@ -203,14 +212,18 @@ function parseValue(option: ControlledOption, text: string): Parsed {
       return { value };
     }
     case 'boolean':
-      if (text === 'true' || text === '1') return { value: true };
-      if (text === 'false' || text === '0') return { value: false };
-      return { problem: `${option} must be true or false, got ${quote(text)}` };
+      return parseBoolean(option, text);
     case 'choice':
       return kind.choices.includes(text)
         ? { value: text }
         : { problem: `${option} must be one of ${kind.choices.join(', ')}, got ${quote(text)}` };
   }
+}
+
+function parseBoolean(name: string, text: string): Parsed {
+  if (text === 'true' || text === '1') return { value: true };
+  if (text === 'false' || text === '0') return { value: false };
+  return { problem: `${name} must be true or false, got ${quote(text)}` };
 }
 
 /** Form-encoded text: `+` is a space, then percent escapes; null when an escape is malformed. */
@@ -278,6 +291,8 @@ export interface QueryOptions {
   hidden: Hideable[];
   /** The link's race, its lanes checked against the link's options; null without one. */
   race: LaneOverrides[] | null;
+  /** Whether the run keeps its rollback copy (ROLLBACK_KEY; true unless the link says false). */
+  rollback: boolean;
   /** What was wrong with the link, one entry per problem; empty when it was fine. */
   problems: string[];
 }
@@ -359,7 +374,7 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
       `the link's query is ${search.length} characters long (at most ${MAX_QUERY_CHARS}); ` +
         'using the default setup',
     );
-    return { options: defaults, hidden: [], race: null, problems };
+    return { options: defaults, hidden: [], race: null, rollback: true, problems };
   }
   const pairs = splitQuery(search, problems);
   const counts = new Map<string, number>();
@@ -367,6 +382,7 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
   const parsed: LinkValues = {};
   let hidden: Hideable[] = [];
   let raceText: string | null = null;
+  let rollback = true;
   const reported = new Set<string>();
   for (const [key, text] of pairs) {
     const count = counts.get(key) ?? 0;
@@ -385,6 +401,12 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
       raceText = text;
       continue;
     }
+    if (key === ROLLBACK_KEY) {
+      const value = parseBoolean(ROLLBACK_KEY, text);
+      if ('problem' in value) problems.push(value.problem);
+      else rollback = value.value === true;
+      continue;
+    }
     const option = OPTION_OF_KEY.get(key);
     if (option === undefined) {
       problems.push(`unknown parameter ${quote(key)} ignored`);
@@ -401,6 +423,7 @@ export function optionsFromQuery(search: string, defaults: TrainingOptions): Que
     options,
     hidden,
     race: raceText === null ? null : linkRace(raceText, options, problems),
+    rollback,
     problems,
   };
 }

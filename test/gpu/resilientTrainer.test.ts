@@ -16,10 +16,13 @@ const options = smallRunOptions({ schedule: 'linear', steps: 60, logEvery: 1 });
 
 /** The losses of a plain Trainer that never loses its device, step 1 to options.steps. */
 let uninterrupted: number[];
+/** What that trainer holds on the GPU, its rollback copy included. */
+let withRollbackBytes: number;
 beforeAll(async () => {
   const plain = await Trainer.create(gpu.device, options);
   await plain.train(options.steps);
   uninterrupted = plain.logs.map((l) => l.loss);
+  withRollbackBytes = plain.memoryBytes;
   plain.dispose();
 });
 
@@ -63,10 +66,18 @@ describe('resilient trainer', () => {
     resilient.dispose();
   });
 
-  it('notices a loss between train() calls and resumes from the last snapshot', async () => {
+  it('notices a loss between train() calls and resumes from the last snapshot, settings kept', async () => {
     gpu.expectDeviceLoss(); // the one destroyed below
-    const resilient = await ResilientTrainer.create({ acquire, options, snapshotEvery: 20 });
+    const resilient = await ResilientTrainer.create({
+      acquire,
+      options,
+      snapshotEvery: 20,
+      execution: { rollback: false },
+    });
     await resilient.train(25);
+    // Without the copy of θ, m, v (12 B a parameter), before the loss and after it.
+    const withoutRollbackBytes = resilient.trainer.memoryBytes;
+    expect(withoutRollbackBytes).toBeLessThan(withRollbackBytes);
     expect(resilient.snapshotStep).toBe(20);
     resilient.context.device.destroy();
     await resilient.train(options.steps);
@@ -78,6 +89,7 @@ describe('resilient trainer', () => {
     expect(recovery.lostAtStep).toBeGreaterThanOrEqual(25);
     expect(recovery.lostAtStep - recovery.resumedFromStep).toBeLessThanOrEqual(20);
     expect(resilient.trainer.step).toBe(options.steps);
+    expect(resilient.trainer.memoryBytes).toBe(withoutRollbackBytes);
     expect(resilient.trainer.logs.map((l) => l.loss)).toEqual(uninterrupted);
     resilient.dispose();
   });

@@ -346,17 +346,20 @@ describe('URL state fuzz', () => {
     expect(elapsed).toBeLessThan(20_000);
   });
 
-  it('a valid link round-trips with no problems, the hide list included', () => {
+  it('a valid link round-trips with no problems, the hide list and rollback included', () => {
     const draws = new Draws(CASES + 1);
     for (let k = 0; k < 50; k++) {
       const options = baseOptions(draws);
       const hidden = [draws.pick(HIDEABLE), draws.pick(HIDEABLE)].filter(
         (name, i, all) => all.indexOf(name) === i,
       );
-      const result = optionsFromQuery(optionsToQuery(options, hidden), dashboardDefaults);
+      const rollback = draws.below(2) === 0;
+      const query = optionsToQuery(options, hidden, null, rollback);
+      const result = optionsFromQuery(query, dashboardDefaults);
       expect(result.problems).toEqual([]);
       expect(result.options).toEqual(options);
       expect(result.hidden).toEqual(hidden);
+      expect(result.rollback).toBe(rollback);
     }
   });
 

@@ -117,13 +117,40 @@ describe("the page's memory estimate", () => {
     // θ, g, Adam's m, v and the rollback copy of θ, m, v: 7 floats (parameterMemory.test.ts).
     expect(parameterMemoryText(base, limits)).toBe(
       `backprop + Adam holds 28.0 B per parameter (12.0 B of it the rollback copy after a ` +
-        `divergence, which the CLI's --no-rollback leaves out); d ≤ ${top} with these settings`,
+        `divergence; unticking "rollback copy" or the CLI's --no-rollback leaves it out); ` +
+        `d ≤ ${top} with these settings`,
     );
     // SGD's rollback copy is θ alone.
     expect(parameterMemoryText({ ...base, optimizer: 'sgd' }, limits)).toMatch(
       /^backprop \+ SGD holds 12\.0 B per parameter \(4\.0 B of it the rollback copy .*\); d ≤ \d+ with these settings$/,
     );
     const kdv = resolveTrainingOptions({ pde: 'kdv-2d' });
-    expect(parameterMemoryText(kdv, limits)).toMatch(/leaves out\); d fixed by the problem/);
+    expect(parameterMemoryText(kdv, limits)).toMatch(/leaves it out\); d fixed by the problem/);
+  });
+
+  it('counts a run without the rollback copy as 12 B per parameter less, and fits a larger d', () => {
+    const base = options({ dimension: 1000, points: 32, width: 32, jetsPerPoint: 16 });
+    const limits = { ...device, budgetBytes: 2 ** 30 };
+    const without = { rollback: false };
+    const withTop = maxDimension(base, limits);
+    const withoutTop = maxDimension(base, limits, without);
+    // 12 of 28 B per parameter go, but the points, jets and views that grow with d stay: 1.23×.
+    expect(withoutTop / withTop).toBeGreaterThan(1.15);
+    const fits = (d: number) =>
+      memoryRefusal(estimatePageMemory({ ...base, dimension: d }, limits, without), limits) ===
+      null;
+    expect(fits(withoutTop)).toBe(true);
+    expect(fits(withoutTop + 1)).toBe(false);
+    // 1000 → 32 → 32 → 32 → 1: the copy of θ, m, v is 12 B a parameter, and a 4-byte
+    // placeholder binds in its place.
+    const parameters = 1001 * 32 + 2 * 33 * 32 + 33;
+    expect(
+      estimatePageMemory(base, limits).run.totalBytes -
+        estimatePageMemory(base, limits, without).run.totalBytes,
+    ).toBe(12 * parameters - 4);
+    expect(parameterMemoryText(base, limits, without)).toBe(
+      `backprop + Adam holds 16.0 B per parameter without the rollback copy (12.0 B more with ` +
+        `it): a divergence goes back to the last snapshot; d ≤ ${withoutTop} with these settings`,
+    );
   });
 });

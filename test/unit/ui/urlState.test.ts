@@ -268,3 +268,36 @@ describe('a race in the URL', () => {
     ]);
   });
 });
+
+describe('the rollback copy in the URL', () => {
+  it('is left out while on, written as rollback=false when off, and read back', () => {
+    expect(optionsToQuery(dashboardDefaults)).not.toContain('rollback');
+    const query = optionsToQuery(dashboardDefaults, [], null, false);
+    expect(new URLSearchParams(query).get('rollback')).toBe('false');
+    const result = optionsFromQuery(query, dashboardDefaults);
+    expect(result.problems).toEqual([]);
+    expect(result.rollback).toBe(false);
+    expect(result.options).toEqual(dashboardDefaults);
+    expect(optionsFromQuery('?dim=10', dashboardDefaults).rollback).toBe(true);
+    expect(optionsFromQuery('?rollback=0', dashboardDefaults).rollback).toBe(false);
+    expect(optionsFromQuery('?rollback=true', dashboardDefaults).rollback).toBe(true);
+  });
+
+  it('refuses a value that is not a boolean by name, keeps the copy and the rest of the link', () => {
+    const result = optionsFromQuery('?dim=12&rollback=no&width=24', dashboardDefaults);
+    expect(result.problems).toEqual(['rollback must be true or false, got "no"']);
+    expect(result.rollback).toBe(true);
+    expect(result.options.dimension).toBe(12);
+    expect(result.options.width).toBe(24);
+  });
+
+  it('can be hidden by a classroom link', () => {
+    expect(HIDEABLE).toContain('rollback');
+    const result = optionsFromQuery('?rollback=false&hide=rollback', dashboardDefaults);
+    expect(result.problems).toEqual([]);
+    expect(result.hidden).toEqual(['rollback']);
+    expect(optionsToQuery(result.options, result.hidden, null, result.rollback)).toBe(
+      `${optionsToQuery(result.options)}&rollback=false&hide=rollback`,
+    );
+  });
+});
