@@ -10,28 +10,41 @@
 // while it is set; it stays set (later failures do not overwrite it) until the host rewrites the
 // buffer.
 //
-// Entry points (both latch the same way; they differ in where the gradient's verdict comes from):
-//   check_step    : before the optimizer, from reduce.wgsl's result (rollback on: that reduction
-//                   is the step's only extra read of the gradient).
-//   latch_verdict : after the optimizer, from the first bad index optimizers.wgsl recorded in
-//                   `verdict` as ~index (ROLLBACK = 0: no pass but the optimizer reads the
-//                   gradient); it clears `verdict` for the next step.
+// Entry points (check_step and latch_verdict latch the same way; they differ in where the
+// gradient's verdict comes from):
+//   check_step    : before the optimizer, from reduce.wgsl's result (rollback on, on a step that
+//                   logs the gradient norm: the reduction the log needs anyway).
+//   scan_gradient : before latch_verdict (rollback on, every other step): records the first
+//                   non-finite gradient element in `verdict` as ~index, as optimizers.wgsl does
+//                   with ROLLBACK = 0 (atomicMax of ~i keeps the smallest i whatever the order,
+//                   so the verdict is the same bits on every run). One read of g and no
+//                   reduction tree: at d = 1M on SwiftShader the reduction it replaces took 5.2×
+//                   Adam's time (bench:breakdown).
+//   latch_verdict : from the first bad index in `verdict` (after scan_gradient, or after the
+//                   optimizer when it checks the gradient itself, ROLLBACK = 0); it clears
+//                   `verdict` for the next step.
 //
 // Bindings (@group(0)):
-//   0 params        : uniform { step, hasLoss, lossIndex } (u32 each)
+//   0 params        : uniform { step, hasLoss, lossIndex, count } (u32 each; count = gradient
+//                     elements, scan_gradient)
 //   1 loss          : storage, read        array<u32>, the loss f32 at lossIndex (if hasLoss = 1)
 //   2 gradientStats : storage, read        array<u32>, reduce.wgsl's 8-word result for the gradient
 //   3 gradient      : storage, read        array<u32>, the gradient (to report the bad element's bits)
 //   4 status        : storage, read_write  Status below
-//   5 verdict       : storage, read_write  array<u32>, word 0: ~(first non-finite gradient index),
-//                     0 when none (latch_verdict)
-// Composes (src/gpu/composeShader.ts, in front of this file): lib/finiteBits.wgsl.
-// Workgroup: (1, 1, 1); dispatch exactly one workgroup. The work is a handful of words.
+//   5 verdict       : storage, read_write  array<atomic<u32>>, word 0: ~(first non-finite gradient
+//                     index), 0 when none (scan_gradient, latch_verdict)
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/finiteBits.wgsl.
+// Workgroup: check_step and latch_verdict (1, 1, 1), dispatch exactly one workgroup (the work is a
+//   handful of words); scan_gradient (WORKGROUP_SIZE, 1, 1) (lib/grid.wgsl; the host's default
+//   256), each invocation reading SCAN_ITEMS (default 4) elements strided by WORKGROUP_SIZE
+//   (coalesced reads): ceil(count / (WORKGROUP_SIZE·SCAN_ITEMS)) workgroups, folded into x and y
+//   past 65 535 (lib/grid.wgsl workgroupIndex; surplus ones return).
 
 struct Params {
   step: u32,
   hasLoss: u32,
   lossIndex: u32,
+  count: u32,
 }
 
 struct Status {
@@ -50,7 +63,9 @@ struct Status {
 @group(0) @binding(2) var<storage, read> gradientStats: array<u32>;
 @group(0) @binding(3) var<storage, read> gradient: array<u32>;
 @group(0) @binding(4) var<storage, read_write> status: Status;
-@group(0) @binding(5) var<storage, read_write> verdict: array<u32>;
+@group(0) @binding(5) var<storage, read_write> verdict: array<atomic<u32>>;
+
+override SCAN_ITEMS: u32 = 4u;
 
 const FIRST_NON_FINITE_WORD: u32 = 3u;
 
@@ -59,10 +74,21 @@ fn check_step() {
   latch(gradientStats[FIRST_NON_FINITE_WORD]);
 }
 
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn scan_gradient(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let base = workgroupIndex(grid) * WORKGROUP_SIZE * SCAN_ITEMS;
+  for (var k = 0u; k < SCAN_ITEMS; k++) {
+    let i = base + k * WORKGROUP_SIZE + lid;
+    if (i < params.count && !isFiniteBits(gradient[i])) {
+      atomicMax(&verdict[0], ~i);
+    }
+  }
+}
+
 @compute @workgroup_size(1)
 fn latch_verdict() {
-  let index = ~verdict[0];
-  verdict[0] = 0u;
+  let index = ~atomicLoad(&verdict[0]);
+  atomicStore(&verdict[0], 0u);
   latch(index);
 }
 

@@ -10,7 +10,7 @@ import { BackwardJet, planBackwardJet } from '../../src/engine/backwardJet.ts';
 import { backwardJetCost } from '../../src/engine/backwardJetCost.ts';
 import {
   DivergenceGuard,
-  divergenceCheckCost,
+  gradientScanCost,
   planDivergenceGuard,
 } from '../../src/engine/divergenceGuard.ts';
 import { ForwardJet, planForwardJet } from '../../src/engine/forwardJet.ts';
@@ -212,9 +212,10 @@ export async function runBreakdown(
           cost: backwardJetCost(planBackwardJet(jetConfig, limits)),
         },
         {
+          // What a step that does not log runs (trainer.ts): the scan, not the norm's reduction.
           stage: 'divergence check',
-          encode: (e) => guard.encodeCheck(e, { gradient, step: ++step }),
-          cost: divergenceCheckCost(planDivergenceGuard({ gradientCount: count }, limits)),
+          encode: (e) => guard.encodeScan(e, { gradient, step: ++step }),
+          cost: gradientScanCost(planDivergenceGuard({ gradientCount: count }, limits)),
         },
         {
           stage: 'Adam',

@@ -525,7 +525,9 @@ export function breakdownSection(results: BreakdownResults): string[] {
     `Two-body Allen–Cahn, ${setup.points} points, ${setup.depth} × ${setup.width} tanh, sparse ` +
       `B = ${setup.jets}, ${setup.structure}: the stages of a Trainer step, each submitted and ` +
       `timed on its own (median of ${results.repetitions} rounds, min–max; every round runs all ` +
-      'stages in turn). The residual/loss kernel (one thread per point) is left out. ms:',
+      'stages in turn). The residual/loss kernel (one thread per point) is left out; the ' +
+      'divergence check is the scan of a step that does not log (a logging step reduces the ' +
+      'gradient for its norm instead). ms:',
     '',
     ...table(
       ['stage', ...dims.map((d) => `d = ${dLabel(d)}`)],

@@ -62,7 +62,7 @@ export interface GuardStatus {
 }
 
 const finiteCheckSource = { name: 'finiteCheck.wgsl', code: finiteCheckCode };
-const finiteCheckParts = [lib.finiteBits, finiteCheckSource];
+const finiteCheckParts = [lib.grid, lib.finiteBits, finiteCheckSource];
 
 /** The Status struct of shaders/finiteCheck.wgsl: how the host reads the status buffer back. */
 const statusView = reflectStructView(finiteCheckSource, 'status');
@@ -130,10 +130,20 @@ export interface DivergenceGuardConfig {
   reducer?: ReducerOptions;
   /**
    * Whether the optimizer keeps the rollback copy (OptimizerConfig.rollback, default true). With
-   * it the guard reduces every step's gradient (encodeCheck); without it the optimizer checks the
-   * elements it reads and the guard only latches its verdict (encodeVerdict).
+   * it the guard reads every step's gradient before the update (encodeScan, or encodeCheck on a
+   * step that logs the norm); without it the optimizer checks the elements it reads and the guard
+   * only latches its verdict (encodeVerdict).
    */
   rollback?: boolean;
+  /** Invocations per workgroup of the scan (default 256). */
+  scanWorkgroupSize?: number;
+}
+
+/** The scan_gradient dispatch of a guard (finiteCheck.wgsl). */
+export interface GradientScanPlan {
+  constants: { WORKGROUP_SIZE: number; SCAN_ITEMS: number };
+  /** ceil(gradientCount / (WORKGROUP_SIZE·SCAN_ITEMS)), folded into the device's grid. */
+  workgroups: number;
 }
 
 export interface DivergenceGuardPlan {
@@ -147,11 +157,13 @@ export interface DivergenceGuardPlan {
   verdict: PlannedBuffer;
   /** The UniformRing of the per-check Params. */
   ring: PlannedBuffer;
+  scan: GradientScanPlan;
   /** Every buffer create allocates: status, gradient stats, no-loss stand-in, verdict, ring. */
   buffers: PlannedBuffer[];
   /**
-   * Bytes per gradient element the guard reads each step: 4 with the rollback (the reduction of
-   * encodeCheck), 0 without (a step that logs the gradient norm reduces it: 4 on those steps).
+   * Bytes per gradient element the guard reads each step: 4 with the rollback (the scan, or the
+   * reduction of a step that logs the norm), 0 without (a step that logs the gradient norm
+   * reduces it: 4 on those steps).
    */
   bytesReadPerElement: number;
   /**
@@ -182,6 +194,21 @@ export function planDivergenceGuard(
   const verdict = storageBuffer('divergence verdict', 4);
   const params = plannedView(finiteCheckParts, 'params');
   const ring = planUniformRing('divergence check params', params, uniformSlots, limits);
+  const scanSize = config.scanWorkgroupSize ?? 256;
+  const largest = Math.min(
+    limits.maxComputeInvocationsPerWorkgroup,
+    limits.maxComputeWorkgroupSizeX,
+  );
+  if (!Number.isInteger(scanSize) || scanSize < 1 || scanSize > largest) {
+    throw new RangeError(
+      `divergence guard: scanWorkgroupSize must be an integer in [1, ${largest}], ` +
+        `got ${scanSize}`,
+    );
+  }
+  const scanConstants = { WORKGROUP_SIZE: scanSize, SCAN_ITEMS: 4 };
+  const scanWorkgroups = Math.ceil(
+    gradientCount / (scanConstants.WORKGROUP_SIZE * scanConstants.SCAN_ITEMS),
+  );
   return {
     gradientCount,
     uniformSlots,
@@ -190,6 +217,7 @@ export function planDivergenceGuard(
     noLoss,
     verdict,
     ring,
+    scan: { constants: scanConstants, workgroups: scanWorkgroups },
     buffers: [status, gradientStats, noLoss, verdict, ring],
     bytesReadPerElement: (config.rollback ?? true) ? 4 : 0,
     reduction: planReducer(gradientCount, config.reducer ?? {}, limits),
@@ -205,20 +233,34 @@ export function divergenceCheckCost(plan: DivergenceGuardPlan): KernelCost {
   return sumCosts([reducerCost(plan.reduction), check]);
 }
 
+/**
+ * What one encodeScan computes and moves: scan_gradient reads every gradient element once (one
+ * exponent test each; the atomic of a non-finite element is not counted, a finite run has none),
+ * then latch_verdict reads the verdict word and writes it and the status.
+ */
+export function gradientScanCost(plan: DivergenceGuardPlan): KernelCost {
+  const scan = wordCost(plan.gradientCount, plan.gradientCount, 0);
+  const latch = wordCost(0, 1, 1 + statusBytes / WORD_BYTES);
+  return sumCosts([scan, latch]);
+}
+
 export interface DivergenceGuardOptions {
   /** A reducer to share (it keeps one scratch chain per size); by default the guard makes its own. */
   reducer?: GpuReducer;
   /** Checks that may be recorded between two queue submits (see UniformRing); default 32. */
   uniformSlots?: number;
+  /** Invocations per workgroup of encodeScan (default 256). */
+  scanWorkgroupSize?: number;
 }
 
 /**
  * Detects NaN/±Inf in a step's loss and gradient on the GPU and latches the first failure into a
  * small status buffer that the optimizers read (they skip their update while it is set) and the
  * host reads whenever it likes, never inside the step. With the optimizer's rollback copy, per
- * check (encodeCheck, before the update): one deterministic reduction of the gradient (whose norm
- * and max |g| the trainer can read from `gradientStats` at no extra cost) and one
- * single-invocation dispatch. Without it the optimizer checks the gradient as it reads it, and
+ * check before the update: either encodeCheck, one deterministic reduction of the gradient (whose
+ * norm and max |g| the trainer can read from `gradientStats`) and one single-invocation dispatch,
+ * or encodeScan, one read of the gradient that keeps only its first non-finite element, and the
+ * single-invocation latch. Without it the optimizer checks the gradient as it reads it, and
  * encodeVerdict (after the update) is the single-invocation dispatch alone; encodeGradientStats
  * reduces the gradient for a step that logs its norm. Once tripped the guard stays tripped, so no
  * later step moves the weights, until `reset()`; the host should restore a checkpoint (weights,
@@ -234,6 +276,8 @@ export class DivergenceGuard {
   private readonly ring: UniformRing;
   private readonly bindGroups: BindGroupCache;
   private readonly latchBindGroups: BindGroupCache;
+  private readonly scanBindGroups: BindGroupCache;
+  private readonly scanWorkgroups: number;
   private readonly noLoss: GPUBuffer;
 
   /** Elements of every gradient this guard checks. */
@@ -243,6 +287,7 @@ export class DivergenceGuard {
     private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
     private readonly latchKernel: ComputeKernel,
+    private readonly scanKernel: ComputeKernel,
     private readonly reducer: GpuReducer,
     private readonly ownsReducer: boolean,
     plan: DivergenceGuardPlan,
@@ -256,6 +301,8 @@ export class DivergenceGuard {
     this.ring = new UniformRing(memory, ring.label, kernel.struct('params'), plan.uniformSlots);
     this.bindGroups = new BindGroupCache(kernel);
     this.latchBindGroups = new BindGroupCache(latchKernel);
+    this.scanBindGroups = new BindGroupCache(scanKernel);
+    this.scanWorkgroups = plan.scan.workgroups;
   }
 
   /** Compiles (or reuses) the check and allocates the buffers of planDivergenceGuard. */
@@ -265,7 +312,12 @@ export class DivergenceGuard {
     options: DivergenceGuardOptions = {},
   ): Promise<DivergenceGuard> {
     const plan = planDivergenceGuard(
-      { gradientCount, uniformSlots: options.uniformSlots, reducer: options.reducer?.options },
+      {
+        gradientCount,
+        uniformSlots: options.uniformSlots,
+        reducer: options.reducer?.options,
+        scanWorkgroupSize: options.scanWorkgroupSize,
+      },
       memory.device.limits,
     );
     const kernel = await cachedKernel(memory.device, finiteCheckParts, {
@@ -274,11 +326,16 @@ export class DivergenceGuard {
     const latchKernel = await cachedKernel(memory.device, finiteCheckParts, {
       entryPoint: 'latch_verdict',
     });
+    const scanKernel = await cachedKernel(memory.device, finiteCheckParts, {
+      entryPoint: 'scan_gradient',
+      constants: plan.scan.constants,
+    });
     const reducer = options.reducer ?? (await GpuReducer.create(memory));
     return new DivergenceGuard(
       memory,
       kernel,
       latchKernel,
+      scanKernel,
       reducer,
       options.reducer === undefined,
       plan,
@@ -294,6 +351,19 @@ export class DivergenceGuard {
     inComputePass(target, `divergence check ${check.step}`, (pass) => {
       this.reducer.encode(pass, entries.gradient, this.gradientCount, this.gradientStats);
       this.kernel.dispatch(pass, this.bindGroups.get(entries), 1);
+    });
+  }
+
+  /**
+   * Records the check of one step as a scan of the gradient for its first non-finite element and
+   * the latch of that verdict: encodeCheck's verdict without its reduction (no norm), for the
+   * steps that do not log. Record it where encodeCheck would go.
+   */
+  encodeScan(target: ComputeTarget, check: DivergenceCheck): void {
+    const entries = this.checkBindings(check);
+    inComputePass(target, `divergence scan ${check.step}`, (pass) => {
+      this.scanKernel.dispatchFolded(pass, this.scanBindGroups.get(entries), this.scanWorkgroups);
+      this.latchKernel.dispatch(pass, this.latchBindGroups.get(entries), 1);
     });
   }
 
@@ -330,8 +400,9 @@ export class DivergenceGuard {
       step,
       hasLoss: loss ? 1 : 0,
       lossIndex: loss?.index ?? 0,
+      count: this.gradientCount,
     });
-    // Both entry points of finiteCheck.wgsl bind the same six buffers.
+    // Every entry point of finiteCheck.wgsl binds the same six buffers.
     return {
       params,
       loss: loss?.buffer ?? this.noLoss,

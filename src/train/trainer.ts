@@ -11,6 +11,7 @@ import {
   decodeGuardStatus,
   DivergenceGuard,
   divergenceCheckCost,
+  gradientScanCost,
   planDivergenceGuard,
   statusBytes,
 } from '../engine/divergenceGuard.ts';
@@ -102,6 +103,8 @@ type Optimizer = GpuAdam | GpuSgd;
 interface TrainerStageCosts {
   /** The check's reduction of the gradient, or encodeGradientStats': the same pass. */
   gradientReduction: KernelCost;
+  /** The guard's scan of the gradient, on a step with the rollback copy that does not log. */
+  gradientScan: KernelCost;
   update: KernelCost;
 }
 
@@ -111,8 +114,10 @@ function trainerStageCosts(
   rollback: boolean,
   limits: GPUSupportedLimits,
 ): TrainerStageCosts {
+  const guard = planDivergenceGuard({ gradientCount: count }, limits);
   return {
-    gradientReduction: divergenceCheckCost(planDivergenceGuard({ gradientCount: count }, limits)),
+    gradientReduction: divergenceCheckCost(guard),
+    gradientScan: gradientScanCost(guard),
     update: optimizerCost(
       planOptimizer({ kind: options.optimizer, parameterCount: count, rollback }, limits),
     ),
@@ -330,11 +335,18 @@ export class Trainer {
         step,
         loss: { buffer: this.estimate.lossStats, index: reductionWord.mean },
       };
-      // Without the rollback copy the update checks the gradient it reads, so the gradient is
-      // reduced only for the norm a logging step reports.
-      if (this.rollback || logs) submits.beginStage(this.costs.gradientReduction);
-      if (this.rollback) this.guard.encodeCheck(submits.encoder, check);
-      else if (logs) this.guard.encodeGradientStats(submits.encoder, this.gradient);
+      // The gradient is reduced only for the norm a logging step reports. Without the rollback
+      // copy the update checks the gradient it reads; with it the guard checks it first, in the
+      // reduction when there is one, else in a scan (one read, no reduction tree: the same
+      // verdict).
+      if (logs) {
+        submits.beginStage(this.costs.gradientReduction);
+        if (this.rollback) this.guard.encodeCheck(submits.encoder, check);
+        else this.guard.encodeGradientStats(submits.encoder, this.gradient);
+      } else if (this.rollback) {
+        submits.beginStage(this.costs.gradientScan);
+        this.guard.encodeScan(submits.encoder, check);
+      }
       const update = {
         params: this.params,
         gradient: this.gradient,

@@ -156,8 +156,16 @@ async function readRaw(reducer: GpuReducer, input: GPUBuffer, n: number): Promis
   return raw;
 }
 
-describe('DivergenceGuard with Adam', () => {
-  /** Not a multiple of the 256-wide workgroups; the reduction's second tile starts at 1024. */
+/**
+ * The two checks the trainer records before an update with the rollback copy: the reduction
+ * (encodeCheck, on a step that logs the norm) and the scan (encodeScan, every other step). Both
+ * must give the same verdict, so every test here runs with each.
+ */
+describe.each(['encodeCheck', 'encodeScan'] as const)('DivergenceGuard with Adam, %s', (check) => {
+  /**
+   * Not a multiple of the 256-wide workgroups; the reduction's second tile and the scan's second
+   * workgroup start at 1024.
+   */
   const P = 1037;
   let guard: DivergenceGuard;
   let adam: GpuAdam;
@@ -197,7 +205,7 @@ describe('DivergenceGuard with Adam', () => {
       lossBinding = lossValue;
     }
     const encoder = gpu.device.createCommandEncoder();
-    guard.encodeCheck(encoder, { gradient, step: t, loss: lossBinding });
+    guard[check](encoder, { gradient, step: t, loss: lossBinding });
     adam.encodeStep(encoder, { params, gradient, learningRate: 1e-2, step: t, guard });
     gpu.device.queue.submit([encoder.finish()]);
   }
@@ -220,7 +228,7 @@ describe('DivergenceGuard with Adam', () => {
     ['+Inf at the last element', P - 1, 0x7f800000],
     ['−Inf in the middle', 518, 0xff800000],
     ['a negative NaN with a payload at a workgroup boundary', 256, 0xffc00001],
-    ['a signalling NaN at the start of the second reduction tile', 1024, 0x7f800001],
+    ['a signalling NaN at the start of the second tile', 1024, 0x7f800001],
   ])(
     'trips on %s, reports it with the step, and leaves θ, m, v bit-identical',
     async (_, index, bits) => {
@@ -351,20 +359,26 @@ describe('DivergenceGuard with Adam', () => {
     const status = await guard.readStatus();
     expect(status).toMatchObject({ tripped: false, step: null, lastCheckedStep: 3, checks: 3 });
     expect((await snapshot())[0]).not.toEqual(before[0]); // the updates were applied
-    const stats = decodeReductionResult(await readBuffer(gpu.device, guard.gradientStats));
-    expect(stats.firstNonFinite).toBeNull();
-    expect(stats.maxAbs).toBe(fromBits(0x7f7fffff));
   });
 
-  it('exposes the checked gradient norm for the trainer', async () => {
-    fresh();
-    const g = finiteGradient(9);
-    step(1, g);
-    const stats = decodeReductionResult(await readBuffer(gpu.device, guard.gradientStats));
-    const norm = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
-    expect(Math.abs(stats.norm - norm)).toBeLessThanOrEqual(30 * u * norm);
-    expect(stats.count).toBe(P);
-  });
+  // Only the reduction computes the norm: the scan keeps the first non-finite element alone.
+  if (check === 'encodeCheck') {
+    it('exposes the checked gradient norm and max |g| for the trainer', async () => {
+      fresh();
+      const g = withBits(finiteGradient(9), 300, 0x7f7fffff);
+      step(1, g);
+      const stats = decodeReductionResult(await readBuffer(gpu.device, guard.gradientStats));
+      expect(stats.firstNonFinite).toBeNull();
+      expect(stats.maxAbs).toBe(fromBits(0x7f7fffff));
+      fresh();
+      const small = finiteGradient(9);
+      step(1, small);
+      const norm = Math.sqrt(small.reduce((s, x) => s + x * x, 0));
+      const smallStats = decodeReductionResult(await readBuffer(gpu.device, guard.gradientStats));
+      expect(Math.abs(smallStats.norm - norm)).toBeLessThanOrEqual(30 * u * norm);
+      expect(smallStats.count).toBe(P);
+    });
+  }
 
   it('stops SGD as well, and refuses malformed checks', async () => {
     fresh();
@@ -372,19 +386,49 @@ describe('DivergenceGuard with Adam', () => {
     const before = await snapshot();
     memory.write(gradient, withBits(finiteGradient(1), 5, 0x7fc00000));
     const encoder = gpu.device.createCommandEncoder();
-    guard.encodeCheck(encoder, { gradient, step: 1 });
+    guard[check](encoder, { gradient, step: 1 });
     sgd.encodeStep(encoder, { params, gradient, learningRate: 0.1, guard });
     gpu.device.queue.submit([encoder.finish()]);
     expect(await snapshot()).toEqual(before);
     expect(await guard.readStatus()).toMatchObject({ tripped: true, step: 1, gradientIndex: 5 });
 
     const bad = gpu.device.createCommandEncoder();
-    expect(() => guard.encodeCheck(bad, { gradient, step: -1 })).toThrow(/step must be a u32/);
+    expect(() => guard[check](bad, { gradient, step: -1 })).toThrow(/step must be a u32/);
     expect(() =>
-      guard.encodeCheck(bad, { gradient, step: 1, loss: { buffer: loss, index: 1 } }),
+      guard[check](bad, { gradient, step: 1, loss: { buffer: loss, index: 1 } }),
     ).toThrow(/loss index 1 is outside/);
     bad.finish();
     sgd.destroy();
+  });
+});
+
+describe('DivergenceGuard scan over a folded grid', () => {
+  it('finds the first non-finite element past 65 535 workgroups (1 invocation × 4 elements each)', async () => {
+    const n = 300_000;
+    const guard = await DivergenceGuard.create(memory, n, { scanWorkgroupSize: 1 });
+    const g = testData(n, 2);
+    const gradient = memory.createFrom('folded gradient', g);
+    const scan = async (step: number) => {
+      const encoder = gpu.device.createCommandEncoder();
+      guard.encodeScan(encoder, { gradient, step });
+      gpu.device.queue.submit([encoder.finish()]);
+      return guard.readStatus();
+    };
+    expect(await scan(1)).toMatchObject({ tripped: false, checks: 1 });
+    // Workgroup 65 535 (the first of the grid's second row) starts at element 262 140.
+    const bits = new Uint32Array(g.buffer);
+    bits[299_999] = 0x7fc00000;
+    bits[262_141] = 0xff800000;
+    memory.write(gradient, g);
+    expect(await scan(2)).toMatchObject({
+      tripped: true,
+      step: 2,
+      source: 'gradient',
+      gradientIndex: 262_141,
+      gradientBits: 0xff800000,
+    });
+    guard.destroy();
+    memory.destroy(gradient);
   });
 });
 

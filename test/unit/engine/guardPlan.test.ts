@@ -51,6 +51,21 @@ describe('planReducer', () => {
 });
 
 describe('planDivergenceGuard', () => {
+  it('scans 1024 elements per workgroup by default, and takes a smaller workgroup', () => {
+    expect(planDivergenceGuard({ gradientCount: 300_000 }, limits).scan).toEqual({
+      constants: { WORKGROUP_SIZE: 256, SCAN_ITEMS: 4 },
+      workgroups: 293,
+    });
+    // One invocation of 4 elements per workgroup: past 65 535 workgroups, the grid folds.
+    const tiny = planDivergenceGuard({ gradientCount: 300_000, scanWorkgroupSize: 1 }, limits);
+    expect(tiny.scan.workgroups).toBe(75_000);
+    for (const size of [0, 1.5, 512]) {
+      expect(() =>
+        planDivergenceGuard({ gradientCount: 10, scanWorkgroupSize: size }, limits),
+      ).toThrow(`scanWorkgroupSize must be an integer in [1, 256], got ${size}`);
+    }
+  });
+
   it('lists the status, the gradient statistics, the no-loss stand-in, the verdict and the params ring', () => {
     const plan = planDivergenceGuard({ gradientCount: 1000, uniformSlots: 4 }, limits);
     expect(plan.buffers.map((b) => [b.label, b.bytes, b.role])).toEqual([

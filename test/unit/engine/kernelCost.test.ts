@@ -10,7 +10,11 @@ import { forwardJetCost, forwardLayerCost } from '../../../src/engine/forwardJet
 import { optimizerCost, planOptimizer } from '../../../src/engine/optimizers.ts';
 import { planBallDraw, pointDrawCost } from '../../../src/random/gpuPointSamplers.ts';
 import { parameterTraffic } from '../../../src/train/enginePlans.ts';
-import { planDivergenceGuard, divergenceCheckCost } from '../../../src/engine/divergenceGuard.ts';
+import {
+  planDivergenceGuard,
+  divergenceCheckCost,
+  gradientScanCost,
+} from '../../../src/engine/divergenceGuard.ts';
 
 const limits = {
   maxComputeWorkgroupStorageSize: 16384,
@@ -89,6 +93,10 @@ describe('parameter costs', () => {
     );
     // The guard reads g once; its records and result add a few words per 1 024 elements.
     expect(guard.bytesRead / P).toBeCloseTo(traffic.guard, 1);
+    // The scan reads g once too, and the latch two words and the status: no records.
+    const scan = gradientScanCost(planDivergenceGuard({ gradientCount: P }, limits));
+    expect(scan).toEqual({ flops: P, bytesRead: 4 * P + 4, bytesWritten: 4 + 32 });
+    expect(scan.bytesRead).toBeLessThan(guard.bytesRead);
   });
 });
 
