@@ -15,13 +15,13 @@
 //   check_step    : before the optimizer, from reduce.wgsl's result (rollback on, on a step that
 //                   logs the gradient norm: the reduction the log needs anyway).
 //   scan_gradient : before latch_verdict (rollback on, every other step): records the first
-//                   non-finite gradient element in `verdict` as ~index, as optimizers.wgsl does
-//                   with ROLLBACK = 0 (atomicMax of ~i keeps the smallest i whatever the order,
-//                   so the verdict is the same bits on every run). One read of g and no
+//                   non-finite gradient element in `verdict` as ~index, as optimizersChecked.wgsl
+//                   does (atomicMax of ~i keeps the smallest i whatever the order, so the
+//                   verdict is the same bits on every run). One read of g and no
 //                   reduction tree: at d = 1M on SwiftShader the reduction it replaces took 5.2×
 //                   Adam's time (bench:breakdown).
-//   latch_verdict : from the first bad index in `verdict` (after scan_gradient, or after the
-//                   optimizer when it checks the gradient itself, ROLLBACK = 0); it clears
+//   latch_verdict : from the first bad index in `verdict` (after scan_gradient, or after
+//                   optimizersChecked.wgsl's update, which checks the gradient itself); it clears
 //                   `verdict` for the next step.
 //
 // Bindings (@group(0)):

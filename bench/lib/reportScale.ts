@@ -146,22 +146,11 @@ export function scaleSection(results: ScaleResults): string[] {
       '',
     );
   }
-  const kept = results.results.filter((r) => r.plan.withRollback !== undefined);
-  if (kept.length > 0) {
-    lines.push(
-      'With the rollback copy kept (the default without `--no-rollback`), planned:',
-      '',
-      ...kept.map((r) => {
-        const w = r.plan.withRollback as NonNullable<ScalePlan['withRollback']>;
-        return (
-          `- ${labelOf(results, r.config)}, d = ${dLabel(r.dimension)}: ${formatBytes(w.totalBytes)} ` +
-          `(${fmt(w.totalBytes / r.plan.parameterCount)} B/param in all), ` +
-          (w.problem === null ? 'fits' : `does not fit: ${w.problem}`)
-        );
-      }),
-      '',
-    );
-  }
+  lines.push(
+    'With the rollback copy kept (the default without `--no-rollback`): the plans of "Memory per ' +
+      'parameter by mode" above, by the current code.',
+    '',
+  );
   lines.push(
     'Where the planned memory goes (training parts):',
     '',

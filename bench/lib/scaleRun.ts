@@ -54,8 +54,8 @@ export const SCALE_FULL_RUN_STEPS = 10_000;
 
 /**
  * The configurations, all without the rollback copy: it is 12 bytes per parameter with Adam (4
- * with SGD) on top of θ, g, m, v, and with it STDE's setup does not fit even SwiftShader's 1 GiB
- * binding at d = 1M (its plan is still recorded, `withRollback`). SDZE's optimizer defaults to SGD:
+ * with SGD) on top of θ, g, m, v (BENCHMARKS.md's table of memory per mode plans each mode with it
+ * and without it). SDZE's optimizer defaults to SGD:
  * SDZE keeps "an O(1) optimizer memory footprint", and the issue's target of GPU memory ≤ 1.3× the
  * weights at d = 10M is out of reach with Adam's moments alone (2× the weights); `adam` gives the
  * SDZE modes STDE's optimizer instead. Zeroth-order settings are the trainer's defaults: one
@@ -177,15 +177,6 @@ export function planScale(
     overBinding,
     problem: problemOf(estimate.totalBytes, memoryProblem(estimate, limits)),
   };
-  if (!rollback) {
-    const kept = estimateMemory(options, limits.maxStorageBufferBindingSize, limits, {
-      rollback: true,
-    });
-    plan.withRollback = {
-      totalBytes: kept.totalBytes,
-      problem: problemOf(kept.totalBytes, memoryProblem(kept, limits)),
-    };
-  }
   return plan;
 }
 

@@ -65,8 +65,6 @@ export interface ScalePlan {
   overBinding: OverBinding[];
   /** Why the device refuses the run (src/train/memoryBudget.ts memoryProblem), or null. */
   problem: string | null;
-  /** The same run with the rollback copy kept, for a configuration run without it. */
-  withRollback?: { totalBytes: number; problem: string | null };
 }
 
 export interface ScaleMeasured {

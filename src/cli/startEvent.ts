@@ -37,13 +37,13 @@ function describeRun(options: TrainingOptions, parameters: number): string {
   );
 }
 
-/** Bytes of the optimizer's rollback copy of θ (and Adam's m, v): its plan's `previous`. */
+/** Bytes of the optimizer's rollback copy of θ (and Adam's m, v): its plan's rollbackBytes. */
 function rollbackBytes(options: TrainingOptions, parameters: number, limits: MemoryLimits) {
   const plan = planOptimizer(
     { kind: options.optimizer, parameterCount: parameters },
     completeLimits(limits),
   );
-  return plan.state.previous.bytes;
+  return plan.rollbackBytes;
 }
 
 /** A mode's entry in the JSON record. */

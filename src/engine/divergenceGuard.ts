@@ -153,7 +153,7 @@ export interface DivergenceGuardPlan {
   gradientStats: PlannedBuffer;
   /** Bound as the loss of a check without one. */
   noLoss: PlannedBuffer;
-  /** The optimizer's first-bad-element word (optimizers.wgsl, ROLLBACK = 0). */
+  /** The first-bad-element word of the scan and of the update without the copy (optimizersChecked.wgsl). */
   verdict: PlannedBuffer;
   /** The UniformRing of the per-check Params. */
   ring: PlannedBuffer;

@@ -1,4 +1,5 @@
 import optimizersCode from '../../shaders/optimizers.wgsl?raw';
+import optimizersCheckedCode from '../../shaders/optimizersChecked.wgsl?raw';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { readFloat32 } from '../gpu/gpuMemory.ts';
 import { LimitError } from '../gpu/errors.ts';
@@ -48,8 +49,9 @@ export interface UpdateKernelOptions {
   /**
    * Keep θ (and m, v) from before the last update on the GPU for a divergence restore
    * (encodeRestorePrevious), default true: 12 bytes per parameter of memory and of writes per step
-   * for Adam, 4 for SGD. Without it the kernel checks each gradient element it reads instead
-   * (optimizers.wgsl, ROLLBACK) and the host restores the last good state from its own copy.
+   * for Adam, 4 for SGD (optimizers.wgsl). Without it the kernel checks each gradient element it
+   * reads instead (optimizersChecked.wgsl) and the host restores the last good state from its own
+   * copy.
    */
   rollback?: boolean;
 }
@@ -65,11 +67,16 @@ export interface AdamOptions extends UpdateKernelOptions {
   weightDecay?: number;
 }
 
-const optimizersSource = [
-  lib.grid,
-  lib.finiteBits,
-  { name: 'optimizers.wgsl', code: optimizersCode },
-];
+/** The update that keeps the rollback copy, and the one that checks the gradient instead. */
+const updateSources = {
+  rollback: [lib.grid, lib.optimizerSteps, { name: 'optimizers.wgsl', code: optimizersCode }],
+  checked: [
+    lib.grid,
+    lib.finiteBits,
+    lib.optimizerSteps,
+    { name: 'optimizersChecked.wgsl', code: optimizersCheckedCode },
+  ],
+};
 
 export type OptimizerKind = 'adam' | 'sgd';
 
@@ -91,8 +98,11 @@ export interface OptimizerPlan {
   kind: OptimizerKind;
   entryPoint: 'adam_step' | 'sgd_step';
   parameterCount: number;
-  constants: { WORKGROUP_SIZE: number; ROLLBACK: number };
+  constants: { WORKGROUP_SIZE: number };
+  /** Whether the update keeps the rollback copy (optimizers.wgsl) or checks g instead. */
   rollback: boolean;
+  /** Bytes of the rollback copy (θ, and m, v for Adam, before the last update); 0 without it. */
+  rollbackBytes: number;
   /**
    * Bytes per parameter one step reads (θ, g, and m, v for Adam) and writes (θ, m, v, and the
    * rollback copy of them when kept): the traffic the update adds to the gradient's own.
@@ -108,16 +118,20 @@ export interface OptimizerPlan {
   /** The 4-byte status bound as the guard of an unguarded step (its word 0 is never set). */
   unguarded: PlannedBuffer;
   /**
-   * The 4-byte stand-ins bound as the loss and the verdict when the step has none (the file's
-   * bind group layout lists them in either mode; the loss stand-in holds 0, a finite loss).
+   * Without the rollback copy: the 4-byte stand-ins bound as the loss and the verdict when the
+   * step has none (the loss stand-in holds 0, a finite loss); null with it (nothing to check).
    */
-  unchecked: { loss: PlannedBuffer; verdict: PlannedBuffer };
+  unchecked: { loss: PlannedBuffer; verdict: PlannedBuffer } | null;
   /**
-   * adam: the moments and θ, m, v before the last update; sgd: 4-byte stand-ins for m and v (the
-   * file's bind group layout lists Adam's moments too) and θ before the last update. Without the
-   * rollback, `previous` is a 4-byte stand-in too.
+   * adam: the moments, and θ, m, v before the last update, one buffer each; sgd: 4-byte stand-ins
+   * for m and v (the file's bind group layout lists Adam's moments too) and θ before the last
+   * update, with stand-ins for the previous m and v. `previous` is null without the rollback copy.
    */
-  state: { m: PlannedBuffer; v: PlannedBuffer; previous: PlannedBuffer };
+  state: {
+    m: PlannedBuffer;
+    v: PlannedBuffer;
+    previous: { theta: PlannedBuffer; m: PlannedBuffer; v: PlannedBuffer } | null;
+  };
   /** Every buffer create allocates: ring, unguarded status, the state, the unchecked stand-ins. */
   buffers: PlannedBuffer[];
 }
@@ -178,35 +192,36 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
   validateWorkgroupSize(kind, workgroupSize, limits);
   const uniformSlots = config.uniformSlots ?? 32;
   const rollback = config.rollback ?? true;
-  const hyper = plannedView(optimizersSource, 'hyper');
+  const hyper = plannedView(updateSources.rollback, 'hyper');
   // Floats per parameter the update reads and writes besides the gradient: θ, and m, v for Adam.
   const stateFloats = kind === 'adam' ? 3 : 1;
-  const previous = rollback
-    ? storageBuffer(
-        kind === 'adam' ? 'adam previous θ, m, v' : 'sgd previous θ',
-        4 * stateFloats * count,
-      )
-    : storageBuffer(`${kind} no previous`, 4);
-  const state =
+  const moment = (name: 'm' | 'v', before = false) =>
     kind === 'adam'
-      ? {
-          m: storageBuffer('adam m', 4 * count),
-          v: storageBuffer('adam v', 4 * count),
-          previous,
-        }
-      : { m: storageBuffer('sgd unused m', 4), v: storageBuffer('sgd unused v', 4), previous };
+      ? storageBuffer(`adam ${before ? 'previous ' : ''}${name}`, 4 * count)
+      : storageBuffer(`sgd unused ${before ? 'previous ' : ''}${name}`, 4);
+  const previous = rollback
+    ? {
+        theta: storageBuffer(`${kind} previous θ`, 4 * count),
+        m: moment('m', true),
+        v: moment('v', true),
+      }
+    : null;
+  const state = { m: moment('m'), v: moment('v'), previous };
   const ring = planUniformRing(`${kind} hyperparameters`, hyper, uniformSlots, limits);
   const unguarded = storageBuffer(`${kind} unguarded`, 4);
-  const unchecked = {
-    loss: storageBuffer(`${kind} unchecked loss`, 4),
-    verdict: storageBuffer(`${kind} unchecked verdict`, 4),
-  };
+  const unchecked = rollback
+    ? null
+    : {
+        loss: storageBuffer(`${kind} unchecked loss`, 4),
+        verdict: storageBuffer(`${kind} unchecked verdict`, 4),
+      };
   return {
     kind,
     entryPoint: kind === 'adam' ? 'adam_step' : 'sgd_step',
     parameterCount: count,
-    constants: { WORKGROUP_SIZE: workgroupSize, ROLLBACK: rollback ? 1 : 0 },
+    constants: { WORKGROUP_SIZE: workgroupSize },
     rollback,
+    rollbackBytes: rollback ? 4 * stateFloats * count : 0,
     bytesPerParameter: {
       read: 4 * (stateFloats + 1),
       written: 4 * stateFloats * (rollback ? 2 : 1),
@@ -218,12 +233,19 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
     unguarded,
     unchecked,
     state,
-    buffers: [ring, unguarded, state.m, state.v, state.previous, unchecked.loss, unchecked.verdict],
+    buffers: [
+      ring,
+      unguarded,
+      state.m,
+      state.v,
+      ...(previous ? [previous.theta, previous.m, previous.v] : []),
+      ...(unchecked ? [unchecked.loss, unchecked.verdict] : []),
+    ],
   };
 }
 
 /**
- * FLOPs per parameter of an update (optimizers.wgsl): Adam's two moment updates (3 and 4), the
+ * FLOPs per parameter of an update (lib/optimizerSteps.wgsl): Adam's two moment updates (3 and 4), the
  * denominator √v̂ + ε (3) and θ − decay·θ − step·m/denominator (5); SGD's θ − step·g (2).
  */
 const updateFlops: Record<OptimizerKind, number> = { adam: 15, sgd: 2 };
@@ -238,14 +260,43 @@ export function optimizerCost(plan: OptimizerPlan): KernelCost {
   };
 }
 
-/** One entry point of optimizers.wgsl plus what every step needs: uniform ring, bind groups. */
+/** The buffers of an optimizer's state that a step binds besides θ and g. */
+interface UpdateState {
+  m: GPUBuffer;
+  v: GPUBuffer;
+  /** θ, m, v before the last update (stand-ins where a kind has none); null without the copy. */
+  previous: { theta: GPUBuffer; m: GPUBuffer; v: GPUBuffer } | null;
+}
+
+/** Allocates `plan.state`'s buffers. */
+function createState(memory: GpuMemory, plan: OptimizerPlan): UpdateState {
+  const make = (b: PlannedBuffer) => memory.create(b.label, b.bytes);
+  const { m, v, previous } = plan.state;
+  return {
+    m: make(m),
+    v: make(v),
+    previous: previous && { theta: make(previous.theta), m: make(previous.m), v: make(previous.v) },
+  };
+}
+
+function destroyState(memory: GpuMemory, state: UpdateState): void {
+  const { m, v, previous } = state;
+  for (const buffer of [m, v, ...(previous ? [previous.theta, previous.m, previous.v] : [])]) {
+    memory.destroy(buffer);
+  }
+}
+
+/**
+ * One entry point of optimizers.wgsl (with the rollback copy) or optimizersChecked.wgsl (without)
+ * plus what every step needs: uniform ring, bind groups.
+ */
 class UpdateKernel {
   private readonly ring: UniformRing;
   private readonly bindGroups: BindGroupCache;
   /** Status word 0 that is never set: the "guard" of an unguarded step. */
   private readonly neverTripped: GPUBuffer;
-  private readonly finiteLoss: GPUBuffer;
-  private readonly unusedVerdict: GPUBuffer;
+  /** Without the rollback copy: the loss and verdict of a step that has none. */
+  private readonly unchecked: { loss: GPUBuffer; verdict: GPUBuffer } | null;
   readonly count: number;
   private readonly name: string;
 
@@ -259,25 +310,23 @@ class UpdateKernel {
     this.ring = new UniformRing(memory, plan.ring.label, kernel.struct('hyper'), plan.uniformSlots);
     this.bindGroups = new BindGroupCache(kernel);
     this.neverTripped = memory.create(plan.unguarded.label, plan.unguarded.bytes);
-    const { loss, verdict } = plan.unchecked;
-    this.finiteLoss = memory.create(loss.label, loss.bytes);
-    this.unusedVerdict = memory.create(verdict.label, verdict.bytes);
+    const { unchecked } = plan;
+    this.unchecked = unchecked && {
+      loss: memory.create(unchecked.loss.label, unchecked.loss.bytes),
+      verdict: memory.create(unchecked.verdict.label, unchecked.verdict.bytes),
+    };
   }
 
   static async create(memory: GpuMemory, plan: OptimizerPlan): Promise<UpdateKernel> {
-    const kernel = await cachedKernel(memory.device, optimizersSource, {
+    const source = plan.rollback ? updateSources.rollback : updateSources.checked;
+    const kernel = await cachedKernel(memory.device, source, {
       entryPoint: plan.entryPoint,
       constants: plan.constants,
     });
     return new UpdateKernel(memory, kernel, plan);
   }
 
-  encode(
-    target: ComputeTarget,
-    step: OptimizerStep,
-    hyper: StructValue,
-    state: { m: GPUBuffer; v: GPUBuffer; previous: GPUBuffer },
-  ): void {
+  encode(target: ComputeTarget, step: OptimizerStep, hyper: StructValue, state: UpdateState): void {
     const params = resolveBinding(step.params);
     const gradient = resolveBinding(step.gradient);
     for (const [what, binding] of [
@@ -290,38 +339,58 @@ class UpdateKernel {
         );
       }
     }
-    const loss =
-      step.loss === undefined || this.plan.rollback
-        ? { buffer: this.finiteLoss, index: 0 }
-        : resolveScalar(this.name, step.loss);
-    const bindGroup = this.bindGroups.get({
-      hyper: this.ring.push({ ...hyper, lossIndex: loss.index }),
+    const common = {
       gradient,
       theta: params,
       m: state.m,
       v: state.v,
       guard: step.guard?.statusBuffer ?? this.neverTripped,
-      previous: state.previous,
-      loss: loss.buffer,
-      verdict: step.guard?.verdictBuffer ?? this.unusedVerdict,
-    });
+    };
+    let entries: Record<string, BufferBinding>;
+    if (state.previous) {
+      // The guard checked the loss and the gradient before this update.
+      entries = {
+        ...common,
+        hyper: this.ring.push({ ...hyper, lossIndex: 0 }),
+        previousTheta: state.previous.theta,
+        previousM: state.previous.m,
+        previousV: state.previous.v,
+      };
+    } else {
+      const unchecked = this.unchecked;
+      if (!unchecked) throw new Error(`${this.name}: a step without the copy has no stand-ins`);
+      const loss =
+        step.loss === undefined
+          ? { buffer: unchecked.loss, index: 0 }
+          : resolveScalar(this.name, step.loss);
+      entries = {
+        ...common,
+        hyper: this.ring.push({ ...hyper, lossIndex: loss.index }),
+        loss: loss.buffer,
+        verdict: step.guard?.verdictBuffer ?? unchecked.verdict,
+      };
+    }
+    const bindGroup = this.bindGroups.get(entries);
     inComputePass(target, this.name, (pass) => {
       this.kernel.dispatchFolded(pass, bindGroup, this.plan.workgroups);
     });
   }
 
-  /** Throws unless the kernel keeps the rollback copy that a restore copies back. */
-  assertRollback(): void {
-    if (!this.plan.rollback) {
+  /** The rollback copy that a restore copies back; throws when the kernel keeps none. */
+  previousOf(state: UpdateState): NonNullable<UpdateState['previous']> {
+    if (!state.previous) {
       throw new Error(`${this.name}: built without the rollback copy, there is nothing to restore`);
     }
+    return state.previous;
   }
 
   destroy(): void {
     this.ring.destroy();
     this.memory.destroy(this.neverTripped);
-    this.memory.destroy(this.finiteLoss);
-    this.memory.destroy(this.unusedVerdict);
+    if (this.unchecked) {
+      this.memory.destroy(this.unchecked.loss);
+      this.memory.destroy(this.unchecked.verdict);
+    }
   }
 }
 
@@ -332,18 +401,18 @@ function validateLearningRate(what: string, learningRate: number): void {
 }
 
 /**
- * Adam over the flat parameter buffer, one dispatch per step (shaders/optimizers.wgsl). The
- * moments m and v live on the GPU in the same flat layout as the parameters; the host keeps the
- * step count and writes it with the learning rate, so a step needs no readback.
+ * Adam over the flat parameter buffer, one dispatch per step (shaders/optimizers.wgsl, or
+ * optimizersChecked.wgsl without the rollback copy). The moments m and v live on the GPU in the
+ * same flat layout as the parameters; the host keeps the step count and writes it with the
+ * learning rate, so a step needs no readback.
  */
 export class GpuAdam {
   /** First moment m, parameterCount floats. */
   readonly m: GPUBuffer;
   /** Second moment v, parameterCount floats. */
   readonly v: GPUBuffer;
-  /** θ, m and v as they were before the last applied update (optimizers.wgsl); without the
-   * rollback copy, a 4-byte stand-in. */
-  private readonly previous: GPUBuffer;
+  /** m, v, and θ, m, v as they were before the last applied update (null without the copy). */
+  private readonly state: UpdateState;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -362,10 +431,9 @@ export class GpuAdam {
     this.epsilon = plan.adam.epsilon;
     this.weightDecay = plan.adam.weightDecay;
     // WebGPU zero-initialises new buffers: fresh moments are m = v = 0.
-    const { m, v, previous } = plan.state;
-    this.m = memory.create(m.label, m.bytes);
-    this.v = memory.create(v.label, v.bytes);
-    this.previous = memory.create(previous.label, previous.bytes);
+    this.state = createState(memory, plan);
+    this.m = this.state.m;
+    this.v = this.state.v;
   }
 
   /** Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer. */
@@ -401,7 +469,7 @@ export class GpuAdam {
       decay: learningRate * this.weightDecay,
       inverseBias2: 1 / bias2,
     };
-    this.update.encode(target, step, hyper, { m: this.m, v: this.v, previous: this.previous });
+    this.update.encode(target, step, hyper, this.state);
   }
 
   /**
@@ -409,11 +477,11 @@ export class GpuAdam {
    * divergence guard trip at step s, the state after step s − 2 (see optimizers.wgsl).
    */
   encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
-    this.update.assertRollback();
+    const previous = this.update.previousOf(this.state);
     const bytes = 4 * this.parameterCount;
-    encoder.copyBufferToBuffer(this.previous, 0, params, 0, bytes);
-    encoder.copyBufferToBuffer(this.previous, bytes, this.m, 0, bytes);
-    encoder.copyBufferToBuffer(this.previous, 2 * bytes, this.v, 0, bytes);
+    encoder.copyBufferToBuffer(previous.theta, 0, params, 0, bytes);
+    encoder.copyBufferToBuffer(previous.m, 0, this.m, 0, bytes);
+    encoder.copyBufferToBuffer(previous.v, 0, this.v, 0, bytes);
   }
 
   /** Copies m and v to the CPU (for a checkpoint; the step count is the host's). */
@@ -450,18 +518,17 @@ export class GpuAdam {
 
   destroy(): void {
     this.update.destroy();
-    this.memory.destroy(this.m);
-    this.memory.destroy(this.v);
-    this.memory.destroy(this.previous);
+    destroyState(this.memory, this.state);
   }
 }
 
-/** Plain gradient descent θ ← θ − lr·g (shaders/optimizers.wgsl, sgd_step). */
+/** Plain gradient descent θ ← θ − lr·g (sgd_step of shaders/optimizers.wgsl or optimizersChecked.wgsl). */
 export class GpuSgd {
-  private readonly unusedM: GPUBuffer;
-  private readonly unusedV: GPUBuffer;
-  /** θ before the last applied update (optimizers.wgsl); a stand-in without the rollback copy. */
-  private readonly previous: GPUBuffer;
+  /**
+   * Stand-ins for m and v, and θ before the last applied update with stand-ins for the previous m
+   * and v (null without the copy): the kernel files' layouts list Adam's buffers too.
+   */
+  private readonly state: UpdateState;
 
   readonly parameterCount: number;
 
@@ -471,11 +538,7 @@ export class GpuSgd {
     plan: OptimizerPlan,
   ) {
     this.parameterCount = plan.parameterCount;
-    // The file's bind group layout lists Adam's moments too (layouts come from the whole module).
-    const { m, v, previous } = plan.state;
-    this.unusedM = memory.create(m.label, m.bytes);
-    this.unusedV = memory.create(v.label, v.bytes);
-    this.previous = memory.create(previous.label, previous.bytes);
+    this.state = createState(memory, plan);
   }
 
   /** Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer. */
@@ -503,23 +566,17 @@ export class GpuSgd {
       decay: 0,
       inverseBias2: 0,
     };
-    this.update.encode(target, step, hyper, {
-      m: this.unusedM,
-      v: this.unusedV,
-      previous: this.previous,
-    });
+    this.update.encode(target, step, hyper, this.state);
   }
 
   /** Records the copy of θ back to its value before the last applied update. */
   encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
-    this.update.assertRollback();
-    encoder.copyBufferToBuffer(this.previous, 0, params, 0, 4 * this.parameterCount);
+    const previous = this.update.previousOf(this.state);
+    encoder.copyBufferToBuffer(previous.theta, 0, params, 0, 4 * this.parameterCount);
   }
 
   destroy(): void {
     this.update.destroy();
-    this.memory.destroy(this.unusedM);
-    this.memory.destroy(this.unusedV);
-    this.memory.destroy(this.previous);
+    destroyState(this.memory, this.state);
   }
 }

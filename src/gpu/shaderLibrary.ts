@@ -12,6 +12,7 @@ import gridCode from '../../shaders/lib/grid.wgsl?raw';
 import jetRowsCode from '../../shaders/lib/jetRows.wgsl?raw';
 import layerInputCode from '../../shaders/lib/layerInput.wgsl?raw';
 import nonlinearityCode from '../../shaders/lib/nonlinearity.wgsl?raw';
+import optimizerStepsCode from '../../shaders/lib/optimizerSteps.wgsl?raw';
 import pointBatchCode from '../../shaders/lib/pointBatch.wgsl?raw';
 import productTilesCode from '../../shaders/lib/productTiles.wgsl?raw';
 import randomCode from '../../shaders/lib/random.wgsl?raw';
@@ -32,6 +33,7 @@ export const lib = {
   jetRows: part('jetRows.wgsl', jetRowsCode),
   layerInput: part('layerInput.wgsl', layerInputCode),
   nonlinearity: part('nonlinearity.wgsl', nonlinearityCode),
+  optimizerSteps: part('optimizerSteps.wgsl', optimizerStepsCode),
   pointBatch: part('pointBatch.wgsl', pointBatchCode),
   productTiles: part('productTiles.wgsl', productTilesCode),
   random: part('random.wgsl', randomCode),

@@ -14,7 +14,7 @@ const limits = {
 };
 
 describe('planOptimizer', () => {
-  it('plans Adam: a 32-slot hyperparameter ring, the moments and the previous θ, m, v', () => {
+  it('plans Adam: a 32-slot hyperparameter ring, the moments and the previous θ, m, v apart', () => {
     const plan = planOptimizer({ kind: 'adam', parameterCount: 1000 }, limits);
     expect(plan.buffers.map((b) => [b.label, b.bytes, b.role])).toEqual([
       // The 36-byte Hyper struct takes one 256-byte slot per step.
@@ -22,10 +22,12 @@ describe('planOptimizer', () => {
       ['adam unguarded', 4, 'storage'],
       ['adam m', 4000, 'storage'],
       ['adam v', 4000, 'storage'],
-      ['adam previous θ, m, v', 12000, 'storage'],
-      ['adam unchecked loss', 4, 'storage'],
-      ['adam unchecked verdict', 4, 'storage'],
+      // One buffer per tensor: none is larger than θ, so the copy meets no binding limit first.
+      ['adam previous θ', 4000, 'storage'],
+      ['adam previous m', 4000, 'storage'],
+      ['adam previous v', 4000, 'storage'],
     ]);
+    expect(plan.rollbackBytes).toBe(12000);
     expect(plan.entryPoint).toBe('adam_step');
     expect(plan.workgroups).toBe(4);
     expect(plan.adam).toEqual({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
@@ -42,20 +44,25 @@ describe('planOptimizer', () => {
       ['sgd unused m', 4],
       ['sgd unused v', 4],
       ['sgd previous θ', 4000],
-      ['sgd unchecked loss', 4],
-      ['sgd unchecked verdict', 4],
+      ['sgd unused previous m', 4],
+      ['sgd unused previous v', 4],
     ]);
     expect(plannedBytes(plan.buffers)).toBe(128 + 20 + 4000);
+    expect(plan.rollbackBytes).toBe(4000);
     expect(plan.workgroups).toBe(16);
-    expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64, ROLLBACK: 1 });
+    expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64 });
   });
 
-  it('without the rollback copy keeps a 4-byte stand-in for it and writes θ, m, v once', () => {
+  it('without the rollback copy binds the stand-ins of an unchecked step and writes θ, m, v once', () => {
     const on = planOptimizer({ kind: 'adam', parameterCount: 1000 }, limits);
     const off = planOptimizer({ kind: 'adam', parameterCount: 1000, rollback: false }, limits);
-    expect(off.state.previous).toMatchObject({ label: 'adam no previous', bytes: 4 });
-    expect(plannedBytes(on.buffers) - plannedBytes(off.buffers)).toBe(12000 - 4);
-    expect(off.constants).toEqual({ WORKGROUP_SIZE: 256, ROLLBACK: 0 });
+    expect(off.state.previous).toBeNull();
+    expect(off.rollbackBytes).toBe(0);
+    expect(off.buffers.slice(4).map((b) => [b.label, b.bytes])).toEqual([
+      ['adam unchecked loss', 4],
+      ['adam unchecked verdict', 4],
+    ]);
+    expect(plannedBytes(on.buffers) - plannedBytes(off.buffers)).toBe(12000 - 8);
     // Per parameter and step: read θ, g, m, v; write θ, m, v (and their copy with the rollback).
     expect(on.bytesPerParameter).toEqual({ read: 16, written: 24 });
     expect(off.bytesPerParameter).toEqual({ read: 16, written: 12 });

@@ -94,17 +94,17 @@ describe('the largest d that fits', () => {
   it("at WebGPU's default limits, is where the largest per-parameter buffer meets the binding", () => {
     const adam = modeMemory(stde, modeOf(stde), webgpuDefaults);
     if (!adam.available) throw new Error(adam.reason);
-    // The rollback copy, 12 B per parameter in one buffer, meets 128 MiB first: count =
-    // 128·d + 33 281 (the first layer d·128 + 128, two 128 × 128 layers, the output 129).
+    // θ's own buffer (4 B per parameter) meets 128 MiB first, with or without the rollback copy
+    // (its θ, m and v are a buffer each): count = 128·d + 33 281 (the first layer d·128 + 128,
+    // two 128 × 128 layers, the output 129).
     expect(countAt(1)).toBe(128 + 33_281);
-    const byHand = Math.floor((Math.floor(2 ** 27 / 12) - 33_281) / 128);
+    const byHand = Math.floor((2 ** 25 - 33_281) / 128);
     expect(adam.largestDimension).toBe(byHand);
-    expect(12 * countAt(byHand)).toBeLessThanOrEqual(2 ** 27);
-    expect(12 * countAt(byHand + 1)).toBeGreaterThan(2 ** 27);
-    // Without the copy θ's own buffer (4 B per parameter) binds, three times further on.
+    expect(4 * countAt(byHand)).toBeLessThanOrEqual(2 ** 27);
+    expect(4 * countAt(byHand + 1)).toBeGreaterThan(2 ** 27);
     const noCopy = modeMemory(stde, modeOf(stde), webgpuDefaults, { rollback: false });
     if (!noCopy.available) throw new Error(noCopy.reason);
-    expect(noCopy.largestDimension).toBe(Math.floor((2 ** 25 - 33_281) / 128));
+    expect(noCopy.largestDimension).toBe(byHand);
   });
 
   it('is the edge of the memory check, and grows without the rollback copy and with the budget', () => {

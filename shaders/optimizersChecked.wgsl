@@ -1,0 +1,82 @@
+// optimizersChecked.wgsl: one parameter update over the flat parameter buffer (src/engine/
+// jetLayout.ts) without the rollback copy, one invocation per parameter: the update is the step's
+// finiteness check, so no other pass reads g. The arithmetic is lib/optimizerSteps.wgsl's, the
+// same as optimizers.wgsl's, so a finite run is bit-identical with or without the copy.
+//
+// Entry points:
+//   adam_step: Adam with bias correction and optional decoupled weight decay (adamUpdate).
+//   sgd_step: the plain gradient step θ ← θ − lr·g (m and v are bound but unused: 4-byte
+//     stand-ins).
+// Both leave θ, m and v untouched while guard[0] (the divergence guard's `tripped` word,
+// shaders/finiteCheck.wgsl) is nonzero. An element whose g is NaN/±Inf is left untouched and its
+// index recorded in verdict[0] as ~i (atomicMax of ~i keeps the smallest i whatever the order; the
+// 0 a clear leaves reads as ~0 = ALL_FINITE), and a non-finite loss[hyper.lossIndex] skips the whole
+// update. finiteCheck.wgsl's latch_verdict turns the verdict into the guard's status afterwards;
+// the host restores the last good state from its own copy.
+//
+// Bindings (@group(0)):
+//   0 hyper    : uniform Hyper (lib/optimizerSteps.wgsl)
+//   1 gradient : storage, read        array<f32>, count elements
+//   2 theta    : storage, read_write  array<f32>, count elements, updated in place
+//   3 m        : storage, read_write  array<f32>, first moment, count elements (adam_step)
+//   4 v        : storage, read_write  array<f32>, second moment, count elements (adam_step)
+//   5 guard    : storage, read        array<u32>, word 0 nonzero = skip the update
+//   6 loss     : storage, read        array<u32>, the step's loss f32 at hyper.lossIndex (a finite
+//                word when the step has no loss)
+//   7 verdict  : storage, read_write  array<atomic<u32>>, word 0: ~(first non-finite gradient
+//                index) or 0
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/finiteBits.wgsl,
+//   lib/optimizerSteps.wgsl.
+// Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (lib/grid.wgsl; the host's default
+//   is 256).
+// Dispatch: ceil(count / WORKGROUP_SIZE) workgroups, laid out in x and y when there are more than
+//   65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return): the parameter index
+//   is lib/grid.wgsl's invocationIndex.
+
+@group(0) @binding(0) var<uniform> hyper: Hyper;
+@group(0) @binding(1) var<storage, read> gradient: array<f32>;
+@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<storage, read> guard: array<u32>;
+@group(0) @binding(6) var<storage, read> loss: array<u32>;
+@group(0) @binding(7) var<storage, read_write> verdict: array<atomic<u32>>;
+
+// Whether element i may be updated with gradient g (both it and the step's loss finite). A bad g
+// is recorded even when the loss is bad too, so the guard reports both sources.
+fn verified(i: u32, g: f32) -> bool {
+  let gradientFinite = isFiniteBits(bitcast<u32>(g));
+  if (!gradientFinite) {
+    atomicMax(&verdict[0], ~i);
+  }
+  return gradientFinite && isFiniteBits(loss[hyper.lossIndex]);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn adam_step(grid: GridInvocation) {
+  let i = invocationIndex(grid);
+  if (i >= hyper.count || guard[0] != 0u) {
+    return;
+  }
+  let g = gradient[i];
+  if (!verified(i, g)) {
+    return;
+  }
+  let after = adamUpdate(hyper, AdamState(theta[i], m[i], v[i]), g);
+  theta[i] = after.theta;
+  m[i] = after.m;
+  v[i] = after.v;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sgd_step(grid: GridInvocation) {
+  let i = invocationIndex(grid);
+  if (i >= hyper.count || guard[0] != 0u) {
+    return;
+  }
+  let g = gradient[i];
+  if (!verified(i, g)) {
+    return;
+  }
+  theta[i] = sgdUpdate(hyper, theta[i], g);
+}
