@@ -1,7 +1,7 @@
 /**
  * A training step of an operator without a PDE residual: forward jets of the operator's tangents,
- * backward from a fixed output cotangent, the divergence check and an Adam update, one command
- * buffer per step as the Trainer records it. It times the operators the trainer does not run as
+ * backward from a fixed output cotangent, the divergence check (the scan of a step that does not
+ * log) and an Adam update, one command buffer per step as the Trainer records it. It times the operators the trainer does not run as
  * problems (the diagonal operator, the box problems' partials); the residual kernel it leaves out
  * is one thread per point and cheap next to the jets.
  */
@@ -71,7 +71,7 @@ export async function createJetStep(device: GPUDevice, config: JetStepConfig): P
         const encoder = device.createCommandEncoder({ label: `jet step ${step}` });
         forward.encode(encoder);
         backward.encode(encoder, { forward: forward.buffers, params, cotangent, gradient });
-        guard.encodeCheck(encoder, { gradient, step });
+        guard.encodeScan(encoder, { gradient, step });
         adam.encodeStep(encoder, { params, gradient, learningRate: 1e-3, guard, step });
         device.queue.submit([encoder.finish()]);
       }
