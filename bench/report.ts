@@ -8,7 +8,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { format, resolveConfig } from 'prettier';
 import { buildReport } from './lib/report.ts';
-import { parameterMemorySection } from './lib/reportMemory.ts';
+import { parameterMemorySection, trafficTargetRow } from './lib/reportMemory.ts';
 import { groupByAdapter, inputsOf, type ResultFile } from './lib/reportFiles.ts';
 import { readResults, RESULTS_DIR } from './lib/results.ts';
 import { lineChartSvg } from './lib/svgChart.ts';
@@ -17,7 +17,9 @@ const files: ResultFile[] = readdirSync(RESULTS_DIR)
   .filter((f) => f.endsWith('.json'))
   .map((f) => ({ path: `${RESULTS_DIR}/${f}`, data: readResults<unknown>(`${RESULTS_DIR}/${f}`) }));
 const { software, gpus } = groupByAdapter(files);
-const { markdown, charts } = buildReport(inputsOf(software), gpus, parameterMemorySection());
+const { markdown, charts } = buildReport(inputsOf(software), gpus, parameterMemorySection(), [
+  trafficTargetRow(),
+]);
 for (const chart of charts) {
   writeFileSync(`${RESULTS_DIR}/${chart.file}`, lineChartSvg(chart.spec));
   console.log(`wrote ${RESULTS_DIR}/${chart.file}`);

@@ -61,7 +61,11 @@ export interface ReportInputs {
 const verdict = (met: boolean | null): string =>
   met === null ? 'not measured' : met ? '**met**' : '**not met**';
 
-function targetRows(inputs: ReportInputs, gpus: AdapterGroup[]): string[][] {
+function targetRows(
+  inputs: ReportInputs,
+  gpus: AdapterGroup[],
+  planRows: readonly string[][],
+): string[][] {
   const rows: string[][] = [];
   const scaling = inputs.scaling?.data;
   const speedups = scaling ? collapsedSpeedups(scaling).filter((s) => s.jets === 16) : [];
@@ -147,6 +151,7 @@ function targetRows(inputs: ReportInputs, gpus: AdapterGroup[]): string[][] {
         }`,
   ]);
   rows.push(...scaleTargetRows(inputs.scale?.data ?? null));
+  rows.push(...planRows);
   rows.push(gpuTargetSummaryRow(gpus));
   return rows;
 }
@@ -174,12 +179,14 @@ function earlierPeerLine(run: Loaded<PeerResults>): string {
  */
 /**
  * `memorySection`: § 1's memory per parameter by mode (reportMemory.ts), computed from the plans
- * rather than read from a results file; left out when empty.
+ * rather than read from a results file; left out when empty. `planTargetRows`: rows of the
+ * targets table counted from the plans the same way (reportMemory.ts trafficTargetRow).
  */
 export function buildReport(
   inputs: ReportInputs,
   gpus: AdapterGroup[] = [],
   memorySection: readonly string[] = [],
+  planTargetRows: readonly string[][] = [],
 ): {
   markdown: string;
   charts: { file: string; spec: ChartSpec }[];
@@ -223,7 +230,7 @@ export function buildReport(
     '',
     '| target | measured | status |',
     '|---|---|---|',
-    ...targetRows(inputs, gpus).map((r) => `| ${r.join(' | ')} |`),
+    ...targetRows(inputs, gpus, planTargetRows).map((r) => `| ${r.join(' | ')} |`),
     '',
     '## Machines and runs',
     '',

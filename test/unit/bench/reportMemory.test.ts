@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../../bench/lib/report.ts';
-import { parameterMemorySection } from '../../../bench/lib/reportMemory.ts';
+import { parameterMemorySection, trafficTargetRow } from '../../../bench/lib/reportMemory.ts';
 import { inputsOf } from '../../../bench/lib/reportFiles.ts';
 
 describe('memory per parameter by mode in BENCHMARKS.md', () => {
@@ -31,5 +31,19 @@ describe('memory per parameter by mode in BENCHMARKS.md', () => {
     expect(at).toBeGreaterThan(markdown.indexOf('## 1. Scaling in d'));
     expect(at).toBeLessThan(markdown.indexOf('## 2. High-order operators'));
     expect(buildReport(inputsOf([])).markdown).not.toContain('Memory per parameter');
+  });
+});
+
+describe('the bytes-moved target', () => {
+  it('counts 32 B per parameter without the rollback copy and 48 with it', () => {
+    // Without: g written (4); θ, g, m, v read (16); θ, m, v written (12). With: the guard reads g
+    // (4) and the update also writes the copy of θ, m, v (12).
+    const [target, measured, status] = trafficTargetRow();
+    expect(target).toMatch(/rollback copy off: ≤ 32$/);
+    expect(measured).toMatch(/^32 \(g written 4, guard 0, update 16 read \+ 12 written;/);
+    expect(measured).toContain(
+      '48 with the copy (g written 4, guard 4, update 16 read + 24 written)',
+    );
+    expect(status).toBe('**met**');
   });
 });
