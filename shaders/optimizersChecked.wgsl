@@ -52,31 +52,33 @@ fn verified(i: u32, g: f32) -> bool {
   return gradientFinite && isFiniteBits(loss[hyper.lossIndex]);
 }
 
+// Whether invocation i updates its parameter: one there is, an untripped guard, and a finite
+// gradient element (read into *g) and loss.
+fn checkedGradient(i: u32, g: ptr<function, f32>) -> bool {
+  if (i >= hyper.count || guard[0] != 0u) {
+    return false;
+  }
+  *g = gradient[i];
+  return verified(i, *g);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn adam_step(grid: GridInvocation) {
   let i = invocationIndex(grid);
-  if (i >= hyper.count || guard[0] != 0u) {
-    return;
+  var g: f32;
+  if (checkedGradient(i, &g)) {
+    let after = adamUpdate(hyper, AdamState(theta[i], m[i], v[i]), g);
+    theta[i] = after.theta;
+    m[i] = after.m;
+    v[i] = after.v;
   }
-  let g = gradient[i];
-  if (!verified(i, g)) {
-    return;
-  }
-  let after = adamUpdate(hyper, AdamState(theta[i], m[i], v[i]), g);
-  theta[i] = after.theta;
-  m[i] = after.m;
-  v[i] = after.v;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn sgd_step(grid: GridInvocation) {
   let i = invocationIndex(grid);
-  if (i >= hyper.count || guard[0] != 0u) {
-    return;
+  var g: f32;
+  if (checkedGradient(i, &g)) {
+    theta[i] = sgdUpdate(hyper, theta[i], g);
   }
-  let g = gradient[i];
-  if (!verified(i, g)) {
-    return;
-  }
-  theta[i] = sgdUpdate(hyper, theta[i], g);
 }
