@@ -209,14 +209,14 @@ export function parameterMemory(
   };
 }
 
-/** "d ≤ 698790", or why there is no such number. */
+/** "d ≤ 1005462", or why there is no such number. */
 export function describeLargestDimension(largest: number | null): string {
   if (largest === null) return 'd fixed by the problem';
   if (largest === 0) return 'no d fits';
   return largest === MAX_DIMENSION ? `every d up to ${MAX_DIMENSION} fits` : `d ≤ ${largest}`;
 }
 
-/** "28.0 B/param, d ≤ 698790", or why the run cannot train in the mode. */
+/** "28.0 B/param, d ≤ 1005462", or why the run cannot train in the mode. */
 export function describeModeMemory(memory: ModeMemory): string {
   // The reason (an option check's message) is the JSON record's; a line has no room for it.
   if (!memory.available) return 'not for this run';
