@@ -167,15 +167,17 @@ export interface DivergenceGuardPlan {
    */
   bytesReadPerElement: number;
   /**
-   * The chain the first check adds to the reducer (the guard's own, or a shared one that has not
-   * reduced gradientCount elements before): allocated then, not by create.
+   * The chain create adds to the reducer (the guard's own, or a shared one that has not reduced
+   * gradientCount elements before): allocated with the guard although only encodeCheck and
+   * encodeGradientStats use it, so that a run holds from its first step what it holds at its first
+   * logging step (the plan of a training run is its allocation at every step).
    */
   reduction: ReducerPlan;
 }
 
 /**
  * The divergence guard of `config` on a device with `limits`: the buffers DivergenceGuard.create
- * allocates and the reduction chain its first check adds. Pure.
+ * allocates, its own and the reduction chain it adds to the reducer. Pure.
  */
 export function planDivergenceGuard(
   config: DivergenceGuardConfig,
@@ -331,6 +333,7 @@ export class DivergenceGuard {
       constants: plan.scan.constants,
     });
     const reducer = options.reducer ?? (await GpuReducer.create(memory));
+    reducer.prepare(gradientCount);
     return new DivergenceGuard(
       memory,
       kernel,

@@ -245,8 +245,8 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
 }
 
 /**
- * FLOPs per parameter of an update (lib/optimizerSteps.wgsl): Adam's two moment updates (3 and 4), the
- * denominator √v̂ + ε (3) and θ − decay·θ − step·m/denominator (5); SGD's θ − step·g (2).
+ * FLOPs per parameter of an update (lib/optimizerSteps.wgsl): Adam's two moment updates (3 and
+ * 4), the denominator √v̂ + ε (3) and θ − decay·θ − step·m/denominator (5); SGD's θ − step·g (2).
  */
 const updateFlops: Record<OptimizerKind, number> = { adam: 15, sgd: 2 };
 

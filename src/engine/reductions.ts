@@ -239,6 +239,11 @@ export class GpuReducer {
     return this.chain(n).length;
   }
 
+  /** Allocates the pass chain for n elements now rather than at the first reduction of n. */
+  prepare(n: number): void {
+    this.chain(n);
+  }
+
   /**
    * Records the reduction of the first n f32 elements of `input` into `result` (32 bytes: see
    * reductionWord; a storage binding offset must be a multiple of 256). No readback.

@@ -109,13 +109,13 @@ export function parameterTraffic(
 }
 
 /**
- * DivergenceGuard.create's buffers for a gradient of `count` elements (`created`), and the chain
- * its own reducer adds at the first check (`firstStep`).
+ * DivergenceGuard.create's buffers for a gradient of `count` elements: its own and the chain it
+ * adds to its reducer.
  */
 export function divergenceGuardBuffers(
   count: number,
   limits: EngineLimits,
-): { created: readonly PlannedBuffer[]; firstStep: readonly PlannedBuffer[] } {
+): readonly PlannedBuffer[] {
   const plan = planDivergenceGuard({ gradientCount: count }, limits);
-  return { created: plan.buffers, firstStep: plan.reduction.buffers };
+  return [...plan.buffers, ...plan.reduction.buffers];
 }

@@ -138,10 +138,7 @@ export function planTrainingParts(
   plan('optimizer', () =>
     part('optimizer', optimizerBuffers(options.optimizer, count, limits, execution.rollback)),
   );
-  plan('divergence guard', () => {
-    const guard = divergenceGuardBuffers(count, limits);
-    return part('divergence guard', guard.created, guard.firstStep);
-  });
+  plan('divergence guard', () => part('divergence guard', divergenceGuardBuffers(count, limits)));
   return { parts, failures, batch: sized.batch };
 }
 

@@ -106,26 +106,27 @@ describe('engine builds allocate what their plans list', () => {
     expect(await allocation(() => GpuSgd.create(gpu.memory, 1037))).toEqual(planned(sgd.buffers));
   });
 
-  it('DivergenceGuard, and the reduction chain its first check adds', async () => {
+  it('DivergenceGuard, with the reduction chain it adds at create; a check adds nothing', async () => {
     const n = 5000;
     const plan = planDivergenceGuard({ gradientCount: n }, gpu.device.limits);
     const gradient = gpu.memory.create('gradient', 4 * n);
-    let chain = { bytes: 0, count: 0 };
-    const added = await allocation(
+    let added = { bytes: -1, count: -1 };
+    const created = await allocation(
       () => DivergenceGuard.create(gpu.memory, n),
       (guard) => {
         const before = { bytes: gpu.memory.bytesInUse, count: gpu.memory.count };
         const encoder = gpu.device.createCommandEncoder();
         guard.encodeCheck(encoder, { gradient, step: 1 });
+        guard.encodeScan(encoder, { gradient, step: 2 });
         gpu.device.queue.submit([encoder.finish()]);
-        chain = {
+        added = {
           bytes: gpu.memory.bytesInUse - before.bytes,
           count: gpu.memory.count - before.count,
         };
       },
     );
-    expect(added).toEqual(planned(plan.buffers));
-    expect(chain).toEqual(planned(plan.reduction.buffers));
+    expect(created).toEqual(planned([...plan.buffers, ...plan.reduction.buffers]));
+    expect(added).toEqual({ bytes: 0, count: 0 });
     expect(plan.reduction.passes).toHaveLength(2);
     gpu.memory.destroy(gradient);
   });

@@ -40,9 +40,9 @@ const GUARD_RECORDS = 16 / 1024;
 describe('bytes per parameter', () => {
   it('backprop + Adam: θ, g, m, v, and the rollback copy of θ, m, v', () => {
     // θ and its gradient (the trainer's), Adam's m and v: 4 floats; the rollback copy of the
-    // step before ('adam previous θ, m, v'): 3 more. 7 × 4 B.
+    // step before ('adam previous θ', '… m', '… v'): 3 more. 7 × 4 B.
     expect(bytesPerParameter(stde, swiftShader)).toBeCloseTo(28 + GUARD_RECORDS, 3);
-    // --no-rollback: the copy is a 4-byte placeholder, no longer per parameter. 4 × 4 B.
+    // --no-rollback: no copy (two 4-byte stand-ins instead, not per parameter). 4 × 4 B.
     expect(bytesPerParameter(stde, swiftShader, { rollback: false })).toBeCloseTo(
       16 + GUARD_RECORDS,
       3,
