@@ -1,9 +1,9 @@
 /**
  * A training step of an operator without a PDE residual: forward jets of the operator's tangents,
  * backward from a fixed output cotangent, the divergence check (the scan of a step that does not
- * log) and an Adam update, one command buffer per step as the Trainer records it. It times the operators the trainer does not run as
- * problems (the diagonal operator, the box problems' partials); the residual kernel it leaves out
- * is one thread per point and cheap next to the jets.
+ * log) and an Adam update, one command buffer per step as the Trainer records it. It times the
+ * operators the trainer does not run as problems (the diagonal operator, the box problems'
+ * partials); the residual kernel it leaves out is one thread per point and cheap next to the jets.
  */
 import { BackwardJet } from '../../src/engine/backwardJet.ts';
 import { DivergenceGuard } from '../../src/engine/divergenceGuard.ts';

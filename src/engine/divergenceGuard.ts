@@ -16,7 +16,7 @@ import {
 } from '../gpu/dispatch.ts';
 import { reflectStructView } from '../gpu/structView.ts';
 import { type KernelCost, sumCosts, WORD_BYTES, wordCost } from './kernelCost.ts';
-import { plannedView } from './planning.ts';
+import { plannedView, validateWorkgroupSize } from './planning.ts';
 import {
   GpuReducer,
   planReducer,
@@ -153,7 +153,10 @@ export interface DivergenceGuardPlan {
   gradientStats: PlannedBuffer;
   /** Bound as the loss of a check without one. */
   noLoss: PlannedBuffer;
-  /** The first-bad-element word of the scan and of the update without the copy (optimizersChecked.wgsl). */
+  /**
+   * The first-bad-element word of the scan and of the update without the copy
+   * (optimizersChecked.wgsl).
+   */
   verdict: PlannedBuffer;
   /** The UniformRing of the per-check Params. */
   ring: PlannedBuffer;
@@ -197,16 +200,7 @@ export function planDivergenceGuard(
   const params = plannedView(finiteCheckParts, 'params');
   const ring = planUniformRing('divergence check params', params, uniformSlots, limits);
   const scanSize = config.scanWorkgroupSize ?? 256;
-  const largest = Math.min(
-    limits.maxComputeInvocationsPerWorkgroup,
-    limits.maxComputeWorkgroupSizeX,
-  );
-  if (!Number.isInteger(scanSize) || scanSize < 1 || scanSize > largest) {
-    throw new RangeError(
-      `divergence guard: scanWorkgroupSize must be an integer in [1, ${largest}], ` +
-        `got ${scanSize}`,
-    );
-  }
+  validateWorkgroupSize('divergence guard scan', scanSize, limits);
   const scanConstants = { WORKGROUP_SIZE: scanSize, SCAN_ITEMS: 4 };
   const scanWorkgroups = Math.ceil(
     gradientCount / (scanConstants.WORKGROUP_SIZE * scanConstants.SCAN_ITEMS),

@@ -2,7 +2,6 @@ import optimizersCode from '../../shaders/optimizers.wgsl?raw';
 import optimizersCheckedCode from '../../shaders/optimizersChecked.wgsl?raw';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { readFloat32 } from '../gpu/gpuMemory.ts';
-import { LimitError } from '../gpu/errors.ts';
 import type { BufferBinding, ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
@@ -18,7 +17,7 @@ import {
   planUniformRing,
 } from '../gpu/dispatch.ts';
 import type { KernelCost } from './kernelCost.ts';
-import { plannedView } from './planning.ts';
+import { plannedView, validateWorkgroupSize } from './planning.ts';
 
 export interface OptimizerStep {
   /** The flat parameter buffer (jetLayout.ts), updated in place. */
@@ -163,19 +162,6 @@ function validateAdamOptions(options: AdamOptions): OptimizerPlan['adam'] {
     throw new RangeError(`adam: weightDecay must be finite and ≥ 0, got ${adam.weightDecay}`);
   }
   return adam;
-}
-
-function validateWorkgroupSize(name: string, size: number, limits: OptimizerLimits): void {
-  if (
-    !Number.isInteger(size) ||
-    size < 1 ||
-    size > limits.maxComputeInvocationsPerWorkgroup ||
-    size > limits.maxComputeWorkgroupSizeX
-  ) {
-    throw new LimitError(
-      `${name}: workgroupSize ${size} is outside [1, ${limits.maxComputeInvocationsPerWorkgroup}]`,
-    );
-  }
 }
 
 /**

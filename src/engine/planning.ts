@@ -5,6 +5,7 @@
  * allocates exactly the planned buffers and binds them, so the bytes a plan lists are the bytes a
  * build takes (test/gpu/enginePlans.test.ts checks it).
  */
+import { LimitError } from '../gpu/errors.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { type PlannedBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
 import { composeShader } from '../gpu/composeShader.ts';
@@ -31,6 +32,27 @@ export function plannedView(
     views.set(key, view);
   }
   return view;
+}
+
+/** Throws LimitError unless `size` invocations fit one one-dimensional workgroup on the device. */
+export function validateWorkgroupSize(
+  name: string,
+  size: number,
+  limits: Pick<
+    GPUSupportedLimits,
+    'maxComputeInvocationsPerWorkgroup' | 'maxComputeWorkgroupSizeX'
+  >,
+): void {
+  if (
+    !Number.isInteger(size) ||
+    size < 1 ||
+    size > limits.maxComputeInvocationsPerWorkgroup ||
+    size > limits.maxComputeWorkgroupSizeX
+  ) {
+    throw new LimitError(
+      `${name}: workgroupSize ${size} is outside [1, ${limits.maxComputeInvocationsPerWorkgroup}]`,
+    );
+  }
 }
 
 /** A uniform buffer of one struct and the field values the build writes into it. */

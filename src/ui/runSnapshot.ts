@@ -17,7 +17,7 @@ export interface RunSnapshot {
   evaluations: EvaluationLog[];
   /** The options of the run in progress (what the URL carries). */
   options: TrainingOptions;
-  /** Whether the run keeps its rollback copy on the GPU (the "rollback copy" box, the link's rollback). */
+  /** Whether the run keeps its rollback copy on the GPU (the "rollback copy" box, `rollback=`). */
   rollback: boolean;
   /** The run's status line: divergence, errors, the end of the run. */
   message: string;

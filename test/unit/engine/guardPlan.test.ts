@@ -62,7 +62,7 @@ describe('planDivergenceGuard', () => {
     for (const size of [0, 1.5, 512]) {
       expect(() =>
         planDivergenceGuard({ gradientCount: 10, scanWorkgroupSize: size }, limits),
-      ).toThrow(`scanWorkgroupSize must be an integer in [1, 256], got ${size}`);
+      ).toThrow(`divergence guard scan: workgroupSize ${size} is outside [1, 256]`);
     }
   });
 
