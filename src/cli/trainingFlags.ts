@@ -73,6 +73,12 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
     'last learning rate as a fraction of the first (exponential schedule)',
     'number',
   ),
+  flag(
+    'warmupSteps',
+    'warmup',
+    'first steps over which the learning rate rises linearly to the schedule (0: none)',
+    'integer',
+  ),
   flag('steps', 'steps', 'training steps of the whole run (the schedule spans them)', 'integer'),
   flag('seed', 'seed', 'seed of weights, points, jets and the PDE coefficients', 'integer'),
   flag(

@@ -180,11 +180,13 @@ export class ExactResidual {
     return this.chunk;
   }
 
+  /** Bound to `parameters`, the trainer's parameter buffer unless a view passes its weights. */
   static async create(
     trainer: Trainer,
     pde: BallPdeEntry,
     points: ResidualPoints,
     rowBudget = defaultRowBudget,
+    parameters = trainer.parameterBuffer,
   ): Promise<ExactResidual> {
     const memory = trainer.memory;
     const plan = planExactResidual(
@@ -215,12 +217,7 @@ export class ExactResidual {
       allocate(named.residual);
       const x = allocate(named.chunkPoints);
       const inputs = uploadTangents(memory, operator, plan, seed, x, upload);
-      const forward = await ForwardJet.create(
-        memory,
-        plan.forward,
-        trainer.parameterBuffer,
-        inputs,
-      );
+      const forward = await ForwardJet.create(memory, plan.forward, parameters, inputs);
       destroyers.push(() => forward.destroy());
       const exact = await BallExactAtPoints.create(memory, pde, d, seed, {
         buffer: x,

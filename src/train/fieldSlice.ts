@@ -206,8 +206,9 @@ export class FieldSlice {
   ) {}
 
   /**
-   * Builds the slice's kernels on the trainer's memory, bound to its parameter buffer; evaluate
-   * only between the trainer's train() calls, which write that buffer. `batchBytes` bounds the
+   * Builds the slice's kernels on the trainer's memory, bound to its view weights (the weight
+   * average when the run keeps one, else the parameter buffer: Trainer.viewParameterBuffer);
+   * evaluate only between the trainer's train() calls, which write that buffer. `batchBytes` bounds the
    * points on the GPU at once (planFieldSlice).
    */
   static async create(
@@ -257,7 +258,8 @@ export class FieldSlice {
       const index = memory.createFrom(named.index.label, new Int32Array(batch).fill(-1));
       owned.push(index);
       const coefficient = allocate(named.coefficient);
-      const forward = await ForwardJet.create(memory, plan.forward, trainer.parameterBuffer, {
+      const weights = trainer.viewParameterBuffer;
+      const forward = await ForwardJet.create(memory, plan.forward, weights, {
         x,
         tangents: coefficient,
         tangentIndex: index,
@@ -269,11 +271,13 @@ export class FieldSlice {
         label: sliceLabel,
       });
       destroyers.push(() => exact.destroy());
-      const residual = await ExactResidual.create(trainer, pde, {
-        buffer: x,
-        count: batch,
-        label: sliceLabel,
-      });
+      const residual = await ExactResidual.create(
+        trainer,
+        pde,
+        { buffer: x, count: batch, label: sliceLabel },
+        undefined,
+        weights,
+      );
       destroyers.push(() => residual.destroy());
       const results = {
         rows: allocate(named.rows),

@@ -109,6 +109,7 @@ const PARAMETER_PARTS: readonly TrainingPartName[] = [
   'gradient estimate',
   'optimizer',
   'divergence guard',
+  'weight average',
 ];
 
 /** Bytes of the parameter-sized parts of the run and its parameter count. */

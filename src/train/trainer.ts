@@ -16,8 +16,14 @@ import {
   statusBytes,
 } from '../engine/divergenceGuard.ts';
 import { packParameters, parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
-import type { KernelCost } from '../engine/kernelCost.ts';
+import { type KernelCost, sumCosts } from '../engine/kernelCost.ts';
 import { GpuAdam, GpuSgd, optimizerCost, planOptimizer } from '../engine/optimizers.ts';
+import {
+  GpuWeightAverage,
+  planWeightAverage,
+  type WeightAveragePlan,
+  weightAverageCost,
+} from '../engine/weightAverage.ts';
 import {
   decodeReductionResult,
   reductionResultBytes,
@@ -83,6 +89,12 @@ export interface TrainerSettings {
    * so that no submit runs into a GPU watchdog. 0 submits at every stage boundary.
    */
   submitBoundMs?: number;
+  /**
+   * Keep an exponential moving average of the weights with this decay β per step (weightAverage.ts;
+   * absent: none), for the views (viewParameterBuffer): 4 bytes per parameter of memory, 12 of
+   * traffic per step. Training never reads it.
+   */
+  averageDecay?: number;
 }
 
 /** What a checkpoint holds besides the options: enough to continue the identical trajectory. */
@@ -112,16 +124,31 @@ function trainerStageCosts(
   options: TrainingOptions,
   count: number,
   rollback: boolean,
+  average: WeightAveragePlan | null,
   limits: GPUSupportedLimits,
 ): TrainerStageCosts {
   const guard = planDivergenceGuard({ gradientCount: count }, limits);
+  const update = optimizerCost(
+    planOptimizer({ kind: options.optimizer, parameterCount: count, rollback }, limits),
+  );
   return {
     gradientReduction: divergenceCheckCost(guard),
     gradientScan: gradientScanCost(guard),
-    update: optimizerCost(
-      planOptimizer({ kind: options.optimizer, parameterCount: count, rollback }, limits),
-    ),
+    // The average is recorded with the update, after the guard's verdict.
+    update: average ? sumCosts([update, weightAverageCost(average)]) : update,
   };
+}
+
+/** The weight average TrainerSettings.averageDecay asks for, bound to `params`; nulls without. */
+async function createWeightAverage(
+  memory: GpuMemory,
+  params: GPUBuffer,
+  count: number,
+  settings: TrainerSettings,
+): Promise<{ averagePlan: WeightAveragePlan | null; average: GpuWeightAverage | null }> {
+  if (settings.averageDecay === undefined) return { averagePlan: null, average: null };
+  const averagePlan = planWeightAverage(count, settings.averageDecay, memory.device.limits);
+  return { averagePlan, average: await GpuWeightAverage.create(memory, averagePlan, params) };
 }
 
 export class Trainer {
@@ -156,6 +183,7 @@ export class Trainer {
     private readonly rollback: boolean,
     private readonly submits: BoundedSubmits,
     private readonly costs: TrainerStageCosts,
+    private readonly average: GpuWeightAverage | null,
   ) {
     this.options = options;
     this.architecture = architecture;
@@ -251,6 +279,7 @@ export class Trainer {
         : await GpuSgd.create(memory, count, { rollback });
     if (state?.moments && optimizer instanceof GpuAdam) optimizer.uploadMoments(state.moments);
     const guard = await DivergenceGuard.create(memory, count);
+    const { averagePlan, average } = await createWeightAverage(memory, params, count, settings);
     const ring = new ReadbackRing(device, [
       { source: estimate.lossStats, offset: 0, bytes: reductionResultBytes },
       { source: guard.gradientStats, offset: 0, bytes: reductionResultBytes },
@@ -271,7 +300,8 @@ export class Trainer {
       ring,
       rollback,
       submits,
-      trainerStageCosts(options, count, rollback, device.limits),
+      trainerStageCosts(options, count, rollback, averagePlan, device.limits),
+      average,
     );
     trainer.step = state?.step ?? 0;
     // The first restore point is the run's start: its own arrays, not copies (at d = 10M the
@@ -297,6 +327,15 @@ export class Trainer {
    */
   get parameterBuffer(): GPUBuffer {
     return this.params;
+  }
+
+  /**
+   * What views of where the training stands evaluate: the weight average when the run keeps one
+   * (TrainerSettings.averageDecay), else the parameter buffer itself. Same layout; read it only
+   * between train() calls.
+   */
+  get viewParameterBuffer(): GPUBuffer {
+    return this.average?.buffer ?? this.params;
   }
 
   /** Bytes of every GPU buffer this run holds. */
@@ -360,6 +399,7 @@ export class Trainer {
         this.optimizer.encodeStep(submits.encoder, { ...update, step });
       else this.optimizer.encodeStep(submits.encoder, update);
       if (!this.rollback) this.guard.encodeVerdict(submits.encoder, check);
+      this.average?.encodeUpdate(submits.encoder);
       const startMapping = logs
         ? await this.ring.capture(submits.encoder, (bytes) =>
             this.record(step, learningRate, bytes, callbacks),
@@ -401,6 +441,12 @@ export class Trainer {
         this.memory.device.queue.submit([encoder.finish()]);
       }
       this.step = Math.max(0, trippedAt - 2);
+    }
+    if (this.average) {
+      // The average restarts at the kept weights: the non-finite ones after the trip entered it.
+      const encoder = this.memory.device.createCommandEncoder({ label: 'restart weight average' });
+      this.average.encodeReset(encoder, this.params);
+      this.memory.device.queue.submit([encoder.finish()]);
     }
     const kept = (entry: { step: number }) => entry.step <= this.step;
     this.logs.splice(0, this.logs.length, ...this.logs.filter(kept));
@@ -497,6 +543,7 @@ export class Trainer {
     this.evaluation.destroy();
     this.optimizer.destroy();
     this.guard.destroy();
+    this.average?.destroy();
     this.ring.destroy();
     this.counter.destroy();
     this.memory.destroyAll();

@@ -2,12 +2,13 @@
  * Every GPU buffer a training run holds, from its options and the device's limits alone: the
  * trainer's own (parameters, gradient, step counter), the problem graph's (samplers, random jets,
  * u* and f, forward and backward jets, residual, reductions), the evaluation's, the gradient
- * estimate's (the backprop-free modes' directions and losses), the optimizer's and the divergence
- * guard's. Each part is the plan its build allocates from (planBallGraph, planForwardJet, …), so
+ * estimate's (the backprop-free modes' directions and losses), the optimizer's, the divergence
+ * guard's and, when kept, the weight average's. Each part is the plan its build allocates from (planBallGraph, planForwardJet, …), so
  * the sum is what Trainer.create allocates, plus the reduction chains the first step adds.
  * memoryBudget.ts derives the memory estimate from it.
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
+import { planWeightAverage } from '../engine/weightAverage.ts';
 import { type PlannedBuffer, plannedBytes, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { EvaluationLimits } from './ballEvaluation.ts';
 import { divergenceGuardBuffers, optimizerBuffers } from './enginePlans.ts';
@@ -46,7 +47,8 @@ export type TrainingPartName =
   | 'evaluation'
   | 'gradient estimate'
   | 'optimizer'
-  | 'divergence guard';
+  | 'divergence guard'
+  | 'weight average';
 
 /** One part of the run, in the order Trainer.create builds them. */
 export interface TrainingPart {
@@ -89,10 +91,13 @@ const part = (
 
 /**
  * How a run executes, where that changes its buffers and not its values (Trainer.create's
- * TrainerSettings): `rollback` false drops the optimizer's copy of the step before (default true).
+ * TrainerSettings): `rollback` false drops the optimizer's copy of the step before (default true);
+ * `averageDecay` β keeps an exponential moving average of the weights for views (weightAverage.ts;
+ * absent: none).
  */
 export interface TrainingExecution {
   rollback?: boolean;
+  averageDecay?: number;
 }
 
 /**
@@ -139,6 +144,12 @@ export function planTrainingParts(
     part('optimizer', optimizerBuffers(options.optimizer, count, limits, execution.rollback)),
   );
   plan('divergence guard', () => part('divergence guard', divergenceGuardBuffers(count, limits)));
+  const { averageDecay } = execution;
+  if (averageDecay !== undefined) {
+    plan('weight average', () =>
+      part('weight average', planWeightAverage(count, averageDecay, limits).buffers),
+    );
+  }
   return { parts, failures, batch: sized.batch };
 }
 

@@ -7,7 +7,11 @@
 import type { BuildListener } from '../gpu/buildEvents.ts';
 import { plannedBytes } from '../gpu/bufferPlan.ts';
 import type { TrainingOptions } from '../train/options.ts';
-import { planTrainingParts, type TrainingPartName } from '../train/trainingPlan.ts';
+import {
+  planTrainingParts,
+  type TrainingExecution,
+  type TrainingPartName,
+} from '../train/trainingPlan.ts';
 import { formatBytes } from './memoryEstimate.ts';
 
 /** What each part of a run holds, as the status line names it. */
@@ -18,6 +22,7 @@ const PART_TEXT: Record<TrainingPartName, string> = {
   'gradient estimate': 'the gradient estimate',
   optimizer: 'the optimizer',
   'divergence guard': 'the divergence guard',
+  'weight average': "the field views' weight average",
 };
 
 export interface BuildProgress {
@@ -57,9 +62,10 @@ export class BuildTracker implements BuildListener {
 
   constructor(
     options: TrainingOptions,
+    execution: TrainingExecution,
     private readonly onChange: () => void,
   ) {
-    const { parts } = planTrainingParts(options);
+    const { parts } = planTrainingParts(options, undefined, execution);
     this.parts = parts.map((p) => ({ name: p.name, buffers: p.buffers.length }));
     this.bytesPlanned = parts.reduce((sum, p) => sum + plannedBytes(p.buffers), 0);
   }

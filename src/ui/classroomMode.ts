@@ -20,6 +20,7 @@ const ELEMENTS: Record<Hideable, readonly string[]> = {
   gain: ['first-layer-gain', 'first-layer-gain-hint'],
   lr: ['learning-rate'],
   sched: ['schedule'],
+  warmup: ['warmup-steps'],
   grad: ['gradient-estimator'],
   steps: ['steps'],
   seed: ['seed'],

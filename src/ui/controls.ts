@@ -79,6 +79,7 @@ export class Controls {
   private readonly schedule = element('schedule', HTMLSelectElement);
   private readonly gradientEstimator = element('gradient-estimator', HTMLSelectElement);
   private readonly steps = element('steps', HTMLInputElement);
+  private readonly warmupSteps = element('warmup-steps', HTMLInputElement);
   private readonly seed = element('seed', HTMLInputElement);
   private readonly rollbackBox = element('rollback', HTMLInputElement);
   private readonly firstLayerGain = element('first-layer-gain', HTMLInputElement);
@@ -158,6 +159,7 @@ export class Controls {
     this.points.set(options.points);
     this.learningRate.set(options.learningRate);
     this.schedule.value = options.schedule;
+    this.warmupSteps.value = String(options.warmupSteps);
     this.gradientEstimator.value = options.gradientEstimator;
     this.steps.value = String(options.steps);
     this.seed.value = String(options.seed);
@@ -191,6 +193,7 @@ export class Controls {
       firstLayerGain: this.firstLayerGain.valueAsNumber,
       learningRate: this.learningRate.value,
       schedule: this.schedule.value,
+      warmupSteps: this.warmupSteps.valueAsNumber,
       gradientEstimator: this.gradientEstimator.value,
       steps: this.steps.valueAsNumber,
       seed: this.seed.valueAsNumber,

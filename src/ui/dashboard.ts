@@ -28,6 +28,7 @@ import {
   leftOutText,
   maxDimension,
   memoryRefusal,
+  pageExecution,
   parameterMemoryText,
 } from './memoryEstimate.ts';
 import { RaceView } from './raceView.ts';
@@ -165,7 +166,7 @@ export class Dashboard {
   /** What `options` cost the device, and the top of the d slider they allow. */
   private showEstimate(options: TrainingOptions): void {
     // A box problem's d is its number of spatial variables: the slider is off, its top moot.
-    const execution = { rollback: this.controls.rollback };
+    const execution = pageExecution(this.controls.rollback);
     if (!isBoxProblem(options.pde)) {
       this.controls.setDimensionMax(maxDimension(options, this.limits, execution));
     }

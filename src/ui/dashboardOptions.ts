@@ -11,12 +11,13 @@ import { resolveTrainingOptions, type TrainingOptions } from '../train/options.t
  * steps per second on SwiftShader) and in a blink on a real GPU, and it convinces at first Play:
  * two-body Allen–Cahn at d = 6 with the exact Laplacian (six one-hot 2-jets, collapsed), 64
  * volume-uniform points, 3 × 32 tanh at the fan-in init, Adam 5·10⁻³ decayed linearly over 3000
- * steps. Measured (CLI, seed 0, docs/landing-sweep.md): relative L2 5.9e-2, 9.4e-3, 5.5e-3 at
- * steps 200, 2000, 3000 (the page: 9.42e-3 at 2000, the same digits). Its error heatmap's range
- * falls 1.7–8.6× from about step 200 to about step 2000, by the exact steps: the range swings
- * threefold within 20 steps there. At d = 5 every setting measured starts too well (2.5–3e-2 by
- * step 200) for a large fall; sparse STDE (B = 4) stalls near 1.5e-2 there with the biased loss.
- * The race view pits the exact run against sparse STDE from the same weights.
+ * steps after a 500-step linear warm-up. Measured (CLI, seed 0, docs/landing-sweep.md, fifth
+ * sweep): relative L2 1.19e-1, 2.07e-2, 1.42e-2, 7.5e-3 at steps 250, 1000, 2000, 3000. The field
+ * views show the weight average (FIELD_VIEW_AVERAGE_DECAY), whose error range falls from
+ * 8.3–10.0·10⁻² over steps 200–240 to 8.1–10.7·10⁻³ over steps 1960–2040: at least 7.7× wherever
+ * the two looks land (seed 1: 7.3×). Without the warm-up the run starts too well for a fivefold
+ * fall (3.3–5.8·10⁻² by step 200), and without the average the late range swings 2.5× within 80
+ * steps. The race view pits the exact run against sparse STDE from the same weights.
  * logEvery 5 gives the loss chart a point every few frames; 2000 test points keep an evaluation
  * from freezing the run.
  */
@@ -31,6 +32,7 @@ export const dashboardDefaults: TrainingOptions = resolveTrainingOptions({
   depth: 3,
   learningRate: 5e-3,
   schedule: 'linear',
+  warmupSteps: 500,
   steps: 3000,
   seed: 0,
   sampler: 'volume-uniform',
@@ -131,6 +133,7 @@ export const CONTROLLED_OPTIONS = [
   'firstLayerGain',
   'learningRate',
   'schedule',
+  'warmupSteps',
   'steps',
   'seed',
   'gradientEstimator',
@@ -150,6 +153,7 @@ const CONTINUABLE: ReadonlySet<keyof TrainingOptions> = new Set([
   'points',
   'learningRate',
   'schedule',
+  'warmupSteps',
   'steps',
   'gradientEstimator',
 ]);

@@ -16,9 +16,13 @@ import type { Trainer } from '../train/trainer.ts';
 import { Heatmap } from './charts/heatmap.ts';
 import { ScatterChart } from './charts/scatterChart.ts';
 import { element } from './dom.ts';
+import { FIELD_VIEW_AVERAGE_DECAY } from './memoryEstimate.ts';
 import { refreshInterval } from './refreshSchedule.ts';
 import type { RunController } from './runController.ts';
 import { FIELD_RESOLUTION as resolution, type ViewName } from './viewPlans.ts';
+
+/** The weight average's time constant 1/(1 − β) in steps, as the status line states it. */
+const averageSteps = Math.round(1 / (1 - FIELD_VIEW_AVERAGE_DECAY));
 
 /** What the page exposes as `window.jetpinn.field` (numbers, not pixels, for tests). */
 export interface FieldSnapshot {
@@ -196,7 +200,8 @@ export class FieldViews {
       this.draw(result.values, result.points, result.step, i, j);
       this.refreshMs = performance.now() - result.start;
       this.setMessage(
-        `Step ${result.step}; coordinates other than x_${i} and x_${j} are 0.${this.scheduleText()}`,
+        `Step ${result.step}; coordinates other than x_${i} and x_${j} are 0. The heatmaps show ` +
+          `the weights averaged over about the last ${averageSteps} steps.${this.scheduleText()}`,
       );
     } catch (error) {
       this.setMessage(

@@ -46,8 +46,22 @@ export interface PageMemoryEstimate {
 }
 
 /**
+ * The decay per step of the weight average the field views show (TrainerSettings.averageDecay):
+ * about the last 20 steps' weights. On the landing run the last weights' error range swings
+ * 2.5× within 80 steps near step 2000 and the average's 1.3× (docs/landing-sweep.md, fifth
+ * sweep), so the heatmaps show the error falling, not Adam's jitter.
+ */
+export const FIELD_VIEW_AVERAGE_DECAY = 0.95;
+
+/** How the page runs a trainer: the rollback box's choice, and the field views' weight average. */
+export function pageExecution(rollback: boolean): TrainingExecution {
+  return { rollback, averageDecay: FIELD_VIEW_AVERAGE_DECAY };
+}
+
+/**
  * The run `options` describes and its views, on a device with `limits`; `execution` says whether
- * the run keeps the rollback copy (the page's "rollback copy" box, default on).
+ * the run keeps the rollback copy (the page's "rollback copy" box, default on) and the weight
+ * average (pageExecution).
  */
 export function estimatePageMemory(
   options: MemorySizing,

@@ -16,6 +16,7 @@ import {
 } from '../train/resilientTrainer.ts';
 import { DivergenceError, type Trainer, type TrainerState } from '../train/trainer.ts';
 import { BuildTracker, describeBuild } from './buildProgress.ts';
+import { pageExecution } from './memoryEstimate.ts';
 import { RunHistory } from './runHistory.ts';
 import type { RunPlan } from './runPlan.ts';
 import type { Change } from './dashboardOptions.ts';
@@ -344,7 +345,7 @@ export class RunController {
         acquire: this.acquire,
         context: spare ?? undefined,
         options: plan.options,
-        execution: { rollback: plan.rollback },
+        execution: pageExecution(plan.rollback),
         state,
         snapshotEvery,
         maxRecoveries,
@@ -375,7 +376,7 @@ export class RunController {
   private watchBuild(plan: RunPlan): () => void {
     const device = this.spare?.device;
     if (!device) return () => undefined;
-    const tracker = new BuildTracker(plan.options, () =>
+    const tracker = new BuildTracker(plan.options, pageExecution(plan.rollback), () =>
       this.setState('building', describeBuild(tracker.progress())),
     );
     return listenToBuilds(device, tracker);

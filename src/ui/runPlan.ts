@@ -12,6 +12,7 @@ import {
   estimatePageMemory,
   memoryRefusal,
   type PageMemoryEstimate,
+  pageExecution,
 } from './memoryEstimate.ts';
 
 export interface RunPlan {
@@ -38,7 +39,7 @@ export function planRun(
   const problem = validationProblem(candidate);
   if (problem) return { ok: false, problem };
   const options = resolveTrainingOptions(candidate);
-  const memory = estimatePageMemory(options, limits, { rollback });
+  const memory = estimatePageMemory(options, limits, pageExecution(rollback));
   const refusal = memoryRefusal(memory, limits);
   if (refusal) return { ok: false, problem: refusal };
   const pde = dashboardPdes.find((p) => p.id === options.pde);

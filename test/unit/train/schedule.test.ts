@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { learningRateAt } from '../../../src/train/schedule.ts';
 
-const base = { learningRate: 1e-3, steps: 10, finalLearningRateFraction: 1e-2 };
+const base = { learningRate: 1e-3, steps: 10, finalLearningRateFraction: 1e-2, warmupSteps: 0 };
 
 describe('learning-rate schedules', () => {
   it('constant stays at η', () => {
@@ -32,5 +32,20 @@ describe('learning-rate schedules', () => {
     expect(lr(6)).toBeCloseTo(5e-4, 15);
     expect(lr(4) + lr(8)).toBeCloseTo(1e-3, 15);
     expect(lr(10)).toBeGreaterThan(0);
+  });
+
+  it('a warm-up of W steps scales the schedule by t/W up to step W, then leaves it alone', () => {
+    for (const schedule of ['constant', 'linear', 'exponential', 'cosine'] as const) {
+      const plain = (step: number) => learningRateAt({ ...base, schedule }, step);
+      const warm = (step: number) => learningRateAt({ ...base, schedule, warmupSteps: 4 }, step);
+      expect(warm(1)).toBeCloseTo(plain(1) / 4, 18);
+      expect(warm(3)).toBeCloseTo((plain(3) * 3) / 4, 18);
+      for (const step of [4, 5, 10]) expect(warm(step)).toBe(plain(step));
+    }
+    // Constant with a warm-up: η/W, 2η/W, … a straight line up to η.
+    const ramp = [1, 2, 3, 4].map((t) =>
+      learningRateAt({ ...base, schedule: 'constant', warmupSteps: 4 }, t),
+    );
+    expect(ramp).toEqual([2.5e-4, 5e-4, 7.5e-4, 1e-3]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planTrainingParts } from '../../../src/train/trainingPlan.ts';
 import { BuildTracker, describeBuild } from '../../../src/ui/buildProgress.ts';
 import { dashboardDefaults } from '../../../src/ui/dashboardOptions.ts';
+import { pageExecution } from '../../../src/ui/memoryEstimate.ts';
 
 /**
  * The build's status line from its events: the part is the one whose buffers come next in the
@@ -43,12 +44,14 @@ describe('describeBuild', () => {
 });
 
 describe('BuildTracker', () => {
-  const { parts } = planTrainingParts(dashboardDefaults);
+  // The page's trainers keep the field views' weight average: the last part.
+  const execution = pageExecution(true);
+  const { parts } = planTrainingParts(dashboardDefaults, undefined, execution);
   const buffers = parts.flatMap((p) => p.buffers);
 
   it('follows the plan part by part, kernels and bytes included', () => {
     let changes = 0;
-    const tracker = new BuildTracker(dashboardDefaults, () => changes++);
+    const tracker = new BuildTracker(dashboardDefaults, execution, () => changes++);
     const start = tracker.progress();
     expect(start).toMatchObject({ part: 1, partName: 'trainer', kernelsCompiled: 0 });
     expect(start.parts).toBe(parts.length);
@@ -64,6 +67,7 @@ describe('BuildTracker', () => {
       bytes += buffer.bytes;
       seen.push(tracker.progress().partName);
     }
+    expect(parts.at(-1)?.name).toBe('weight average');
     const end = tracker.progress();
     expect(end).toMatchObject({
       part: parts.length,
@@ -81,7 +85,7 @@ describe('BuildTracker', () => {
   });
 
   it("counts a part's kernels, compiled before its first buffer, as that part's", () => {
-    const tracker = new BuildTracker(dashboardDefaults, () => undefined);
+    const tracker = new BuildTracker(dashboardDefaults, execution, () => undefined);
     const trainerBuffers = parts[0].buffers;
     for (const buffer of trainerBuffers) tracker.allocated(buffer.label, buffer.bytes);
     tracker.kernelCompiling();
