@@ -1,7 +1,8 @@
 /**
  * Many independent estimates of the trainer's operator at one point, for the dashboard's
  * estimator panel: the operator of src/operators for the PDE (Δu, u_t + Δu or Δ²u) with a chosen
- * estimator and B, on the GPU forward kernels bound to the trainer's parameter buffer.
+ * estimator and B, on the GPU forward kernels bound to the model the trainer shows
+ * (viewParameterBuffer: the page's weight average, else its weights).
  *
  * Sample s is one "point" of a batch whose points are all copies of x: the operator's draw gives
  * every point of a batch its own jets (counter-based, keyed by the point index), so S copies give
@@ -166,7 +167,7 @@ export async function estimatesAtPoint(
         forward = await ForwardJet.create(
           memory,
           { architecture, shape, tangentKind: tangents.kind },
-          trainer.parameterBuffer,
+          trainer.viewParameterBuffer,
         );
       }
       const x = new Float32Array(n * d);
@@ -198,7 +199,7 @@ export async function exactAtPoint(
   const forward = await ForwardJet.create(
     memory,
     { architecture, shape, tangentKind: tangents.kind },
-    trainer.parameterBuffer,
+    trainer.viewParameterBuffer,
   );
   try {
     const rows = await outputRows(trainer, forward, x, tangents);

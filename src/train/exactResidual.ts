@@ -180,13 +180,13 @@ export class ExactResidual {
     return this.chunk;
   }
 
-  /** Bound to `parameters`, the trainer's parameter buffer unless a view passes its weights. */
+  /** Bound to `parameters`: the model the trainer shows (viewParameterBuffer) unless given. */
   static async create(
     trainer: Trainer,
     pde: BallPdeEntry,
     points: ResidualPoints,
     rowBudget = defaultRowBudget,
-    parameters = trainer.parameterBuffer,
+    parameters = trainer.viewParameterBuffer,
   ): Promise<ExactResidual> {
     const memory = trainer.memory;
     const plan = planExactResidual(

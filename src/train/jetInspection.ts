@@ -1,7 +1,7 @@
 /**
  * One point's Taylor jet through every layer of a trainer's network, for the dashboard's jet
- * inspector. The GPU pass is the trainer's own forward kernels (ForwardJet) bound to its
- * parameter buffer, run on one point with one jet; every layer's buffer is read back, not just the
+ * inspector. The GPU pass is the trainer's own forward kernels (ForwardJet) bound to the model it
+ * shows (viewParameterBuffer: the page's weight average), run on one point with one jet; every layer's buffer is read back, not just the
  * output. With one point and one standard jet, a layer buffer of width h holds rows 0..K of h
  * values (jetLayout.ts), which is already the coefficient-major layout of src/jet's VectorJet, so
  * the GPU's numbers and the float64 reference's (`referenceInspection`) come in one shape and can
@@ -119,9 +119,9 @@ export function planJetInspection(
 }
 
 /**
- * A one-point, one-jet forward pass of order K on a trainer's parameters. Build it once per
+ * A one-point, one-jet forward pass of order K on the model a trainer shows. Build it once per
  * trainer and order; `inspect` only between the trainer's train() calls, which write the
- * parameters.
+ * weights and their average.
  */
 export class JetInspection {
   private constructor(
@@ -133,7 +133,7 @@ export class JetInspection {
     const forward = await ForwardJet.create(
       trainer.memory,
       inspectionConfig(trainer.architecture, order),
-      trainer.parameterBuffer,
+      trainer.viewParameterBuffer,
     );
     return new JetInspection(trainer, forward);
   }

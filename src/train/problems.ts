@@ -69,20 +69,30 @@ export function planProblemEvaluation(
   }
 }
 
+/**
+ * The weights a problem is built on: the step graph trains `trained`, the evaluation scores
+ * `evaluated` (the trainer's weight average when it keeps one, else the same buffer).
+ */
+export interface ProblemWeights {
+  trained: GPUBuffer;
+  evaluated: GPUBuffer;
+}
+
 /** The step graph and the evaluation of the options' PDE, built on the trainer's buffers. */
 export async function createProblem(
   memory: GpuMemory,
   options: TrainingOptions,
   architecture: MlpArchitecture,
-  params: GPUBuffer,
+  weights: ProblemWeights,
   counter: GpuStepCounter,
 ): Promise<{ graph: ProblemGraph; evaluation: ProblemEvaluation }> {
   const pde = pdeOf(options);
+  const { trained: params, evaluated } = weights;
   switch (pde.domain) {
     case 'ball':
       return {
         graph: await BallProblemGraph.create(memory, pde, options, architecture, params, counter),
-        evaluation: await BallEvaluation.create(memory, pde, options, architecture, params),
+        evaluation: await BallEvaluation.create(memory, pde, options, architecture, evaluated),
       };
     case 'spacetime':
       return {
@@ -94,12 +104,12 @@ export async function createProblem(
           params,
           counter,
         ),
-        evaluation: await ParabolicEvaluation.create(memory, pde, options, architecture, params),
+        evaluation: await ParabolicEvaluation.create(memory, pde, options, architecture, evaluated),
       };
     case 'box':
       return {
         graph: await BoxProblemGraph.create(memory, pde, options, architecture, params, counter),
-        evaluation: await BoxEvaluation.create(memory, pde, options, architecture, params),
+        evaluation: await BoxEvaluation.create(memory, pde, options, architecture, evaluated),
       };
   }
 }

@@ -91,8 +91,9 @@ export interface TrainerSettings {
   submitBoundMs?: number;
   /**
    * Keep an exponential moving average of the weights with this decay β per step (weightAverage.ts;
-   * absent: none), for the views (viewParameterBuffer): 4 bytes per parameter of memory, 12 of
-   * traffic per step. Training never reads it.
+   * absent: none), the model the run shows: views (viewParameterBuffer), evaluations (evaluate)
+   * and viewParameters() score it. 4 bytes per parameter of memory, 12 of traffic per step.
+   * Training never reads it; the loss is of the trained weights.
    */
   averageDecay?: number;
 }
@@ -261,11 +262,12 @@ export class Trainer {
     const params = memory.createFrom('parameters', initial);
     const gradient = memory.create('gradient', count * 4);
     const counter = new GpuStepCounter(memory);
+    const { averagePlan, average } = await createWeightAverage(memory, params, count, settings);
     const { graph, evaluation } = await createProblem(
       memory,
       options,
       architecture,
-      params,
+      { trained: params, evaluated: average?.buffer ?? params },
       counter,
     );
     const estimate = await createGradientEstimate(memory, options, architecture.widths, graph, {
@@ -279,7 +281,6 @@ export class Trainer {
         : await GpuSgd.create(memory, count, { rollback });
     if (state?.moments && optimizer instanceof GpuAdam) optimizer.uploadMoments(state.moments);
     const guard = await DivergenceGuard.create(memory, count);
-    const { averagePlan, average } = await createWeightAverage(memory, params, count, settings);
     const ring = new ReadbackRing(device, [
       { source: estimate.lossStats, offset: 0, bytes: reductionResultBytes },
       { source: guard.gradientStats, offset: 0, bytes: reductionResultBytes },
@@ -322,17 +323,9 @@ export class Trainer {
   }
 
   /**
-   * The flat parameter buffer (jetLayout.ts), for passes that evaluate the current network
-   * without a readback of the weights (field views). Read it only between train() calls.
-   */
-  get parameterBuffer(): GPUBuffer {
-    return this.params;
-  }
-
-  /**
-   * What views of where the training stands evaluate: the weight average when the run keeps one
-   * (TrainerSettings.averageDecay), else the parameter buffer itself. Same layout; read it only
-   * between train() calls.
+   * The model the run shows, which views and evaluations score: the weight average when the run
+   * keeps one (TrainerSettings.averageDecay), else the parameter buffer itself. Same layout;
+   * read it only between train() calls.
    */
   get viewParameterBuffer(): GPUBuffer {
     return this.average?.buffer ?? this.params;
@@ -498,14 +491,24 @@ export class Trainer {
     return log;
   }
 
+  /** The trained weights (what the next step starts from). */
   async parameters(): Promise<MlpParameters<Float64Array>> {
+    return this.readParameters(this.params);
+  }
+
+  /**
+   * The model the run shows (viewParameterBuffer): the weight average when kept, else the
+   * trained weights. What the page exports, so an imported model scores as the page showed it.
+   */
+  async viewParameters(): Promise<MlpParameters<Float64Array>> {
+    return this.readParameters(this.viewParameterBuffer);
+  }
+
+  private async readParameters(buffer: GPUBuffer): Promise<MlpParameters<Float64Array>> {
+    const count = parameterLayout(this.architecture.widths).count;
     return unpackParameters(
       this.architecture.widths,
-      await readFloat32(
-        this.memory.device,
-        this.params,
-        parameterLayout(this.architecture.widths).count,
-      ),
+      await readFloat32(this.memory.device, buffer, count),
     );
   }
 

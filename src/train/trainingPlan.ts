@@ -3,9 +3,9 @@
  * trainer's own (parameters, gradient, step counter), the problem graph's (samplers, random jets,
  * u* and f, forward and backward jets, residual, reductions), the evaluation's, the gradient
  * estimate's (the backprop-free modes' directions and losses), the optimizer's, the divergence
- * guard's and, when kept, the weight average's. Each part is the plan its build allocates from (planBallGraph, planForwardJet, …), so
- * the sum is what Trainer.create allocates, plus the reduction chains the first step adds.
- * memoryBudget.ts derives the memory estimate from it.
+ * guard's, and the weight average's when kept (built second). Each part is the plan its build
+ * allocates from (planBallGraph, planForwardJet, …), so the sum is what Trainer.create
+ * allocates, plus the reduction chains the first step adds. memoryBudget.ts derives the memory estimate from it.
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
 import { planWeightAverage } from '../engine/weightAverage.ts';
@@ -129,6 +129,13 @@ export function planTrainingParts(
       storageBuffer('random step counter', 4),
     ]),
   );
+  // Built before the problem: its evaluation scores the average when the run keeps one.
+  const { averageDecay } = execution;
+  if (averageDecay !== undefined) {
+    plan('weight average', () =>
+      part('weight average', planWeightAverage(count, averageDecay, limits).buffers),
+    );
+  }
   plan('problem graph', () => {
     const graph = planProblemGraph(options, architecture, limits);
     sized.batch = graph;
@@ -144,12 +151,6 @@ export function planTrainingParts(
     part('optimizer', optimizerBuffers(options.optimizer, count, limits, execution.rollback)),
   );
   plan('divergence guard', () => part('divergence guard', divergenceGuardBuffers(count, limits)));
-  const { averageDecay } = execution;
-  if (averageDecay !== undefined) {
-    plan('weight average', () =>
-      part('weight average', planWeightAverage(count, averageDecay, limits).buffers),
-    );
-  }
   return { parts, failures, batch: sized.batch };
 }
 

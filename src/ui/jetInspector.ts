@@ -164,7 +164,7 @@ export class JetInspector {
         const gpu = await inspection.inspect(input);
         const reference = referenceInspection(
           trainer.architecture,
-          await trainer.parameters(),
+          await trainer.viewParameters(),
           input,
         );
         return { gpu, reference, input, step: trainer.step, direction, coordinate, operator };

@@ -22,14 +22,17 @@ export class RunCharts {
   constructor(parent: HTMLElement) {
     this.loss = new LineChart(parent, {
       id: 'loss-chart',
-      title: 'Training loss',
+      title: 'Training loss (the weights being trained)',
       xLabel: 'step',
       yLabel: 'loss',
       yScale: 'log',
     });
     this.error = new LineChart(parent, {
       id: 'error-chart',
-      title: 'Error against the known solution (test set, or u(0, 0) against its reference)',
+      // The page's trainers evaluate the weight average (pageExecution), the loss is of the
+      // weights being trained: the titles say which is which.
+      title:
+        'Error of the averaged weights against the known solution (test set, or u(0, 0) against its reference)',
       xLabel: 'step',
       yLabel: 'relative error',
       yScale: 'log',

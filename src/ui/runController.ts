@@ -233,7 +233,10 @@ export class RunController {
     });
   }
 
-  /** The current weights as a model file, with the options and the latest metrics. */
+  /**
+   * The model the page shows (Trainer.viewParameters: the field views' weight average) as a
+   * model file, with the options and the latest metrics, which score the same weights.
+   */
   modelFile(): Promise<string | null> {
     return this.exclusive(async () => {
       const trainer = this.trainer;
@@ -251,7 +254,7 @@ export class RunController {
         const best = this.history.best(key);
         if (best !== null) metrics[`best${key[0].toUpperCase()}${key.slice(1)}`] = best;
       }
-      return serializeModel(trainer.architecture, await trainer.parameters(), {
+      return serializeModel(trainer.architecture, await trainer.viewParameters(), {
         training: Object.fromEntries(Object.entries(trainer.options)),
         metrics,
       });

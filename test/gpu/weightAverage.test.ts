@@ -50,7 +50,8 @@ describe('weight average (shaders/weightAverage.wgsl)', () => {
     await plain.train(12);
     expect(await packedParameters(plain)).toEqual(theta);
     expect(plain.logs).toEqual(averaged.logs);
-    expect(plain.viewParameterBuffer).toBe(plain.parameterBuffer);
+    // Without an average the views show the trained weights.
+    expect(await plain.viewParameters()).toEqual(await plain.parameters());
     // The plan counts its buffers: the run's memory grows by the average's planned bytes.
     const planned = planWeightAverage(count, decay, gpu.device.limits);
     expect(averaged.memoryBytes - plain.memoryBytes).toBe(plannedBytes(planned.buffers));
@@ -61,6 +62,39 @@ describe('weight average (shaders/weightAverage.wgsl)', () => {
     ).toBe(averaged.memoryBytes - plain.memoryBytes);
     averaged.dispose();
     plain.dispose();
+  });
+
+  it('evaluations and viewParameters score the average, not the trained weights', async () => {
+    const options = smallRunOptions({ steps: 12, logEvery: 3 });
+    const averaged = await Trainer.create(gpu.device, options, undefined, undefined, {
+      averageDecay: 0.8,
+    });
+    await averaged.train(12);
+    const count = packParameters(averaged.architecture.widths, await averaged.parameters()).length;
+    const average = await readFloat32(gpu.device, averaged.viewParameterBuffer, count);
+    expect(packParameters(averaged.architecture.widths, await averaged.viewParameters())).toEqual(
+      average,
+    );
+    // A run started at ā (no average of its own) and one at θ: the averaged run's evaluation is
+    // the first's bit for bit, and not the second's (θ has moved away from ā).
+    const atAverage = await Trainer.create(gpu.device, options, {
+      step: 12,
+      parameters: average,
+      moments: null,
+    });
+    const atTrained = await Trainer.create(gpu.device, options, {
+      step: 12,
+      parameters: await packedParameters(averaged),
+      moments: null,
+    });
+    const scored = await averaged.evaluate();
+    expect(scored).toEqual(await atAverage.evaluate());
+    const trainedScore = await atTrained.evaluate();
+    expect(scored.relativeL2).toBeGreaterThan(0);
+    expect(Math.abs((scored.relativeL2 ?? 0) - (trainedScore.relativeL2 ?? 0))).toBeGreaterThan(
+      1e-4 * (trainedScore.relativeL2 ?? 0),
+    );
+    for (const trainer of [averaged, atAverage, atTrained]) trainer.dispose();
   });
 
   for (const rollback of [true, false]) {

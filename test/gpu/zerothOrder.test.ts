@@ -57,7 +57,7 @@ describe('common random numbers', () => {
       memory,
       options,
       architecture,
-      params,
+      { trained: params, evaluated: params },
       counter,
     );
     graph.setLossParameters(trial);
