@@ -16,7 +16,7 @@ test('the order slider at k = 4 trains with 4-jets and the teaching view names t
   await expect(page.locator('#operator-order-row')).toBeHidden();
 
   await page.goto(
-    '/?pde=diagonal-order-2&dim=4&est=exact&points=32&width=24&depth=2&lr=0.01&steps=400&seed=0',
+    '/?pde=diagonal-order-2&dim=4&est=exact&points=32&width=24&depth=2&lr=0.01&warmup=0&steps=400&seed=0',
   );
   const second = await waitForState(page, 'idle');
   expect(second.jets).toEqual({ order: 2, directions: 4 });

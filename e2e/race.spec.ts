@@ -11,7 +11,7 @@ test('a race of two estimators from a link runs both interleaved, shows both cur
 }) => {
   test.setTimeout(180_000);
   await page.goto(
-    '/?dim=4&B=2&points=16&width=8&depth=2&steps=150&seed=3&race=est:sparse,B:2|est:exact',
+    '/?dim=4&B=2&points=16&width=8&depth=2&warmup=0&steps=150&seed=3&race=est:sparse,B:2|est:exact',
   );
   await waitForState(page, 'idle');
   await expect(page.locator('#race-lanes')).toHaveValue('est:sparse,B:2|est:exact');

@@ -76,7 +76,7 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
   flag(
     'warmupSteps',
     'warmup',
-    'first steps over which the learning rate rises linearly to the schedule (0: none)',
+    'first steps over which the learning rate rises to the schedule (0: none; fewer than --steps)',
     'integer',
   ),
   flag('steps', 'steps', 'training steps of the whole run (the schedule spans them)', 'integer'),

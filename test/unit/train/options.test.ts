@@ -22,6 +22,17 @@ describe('training options', () => {
     expect([o.terminalWeight, o.terminalGradientWeight]).toEqual([20, 0.05]);
   });
 
+  it('a warm-up must end before the run does; 0 is none', () => {
+    expect(resolveTrainingOptions({ steps: 400, warmupSteps: 399 }).warmupSteps).toBe(399);
+    expect(resolveTrainingOptions({ steps: 1, warmupSteps: 0 }).warmupSteps).toBe(0);
+    for (const warmupSteps of [400, 500]) {
+      expect(() => resolveTrainingOptions({ steps: 400, warmupSteps })).toThrow(
+        `warmupSteps = ${warmupSteps} would outlast the run of steps = 400: warmupSteps must be ` +
+          'less than steps (0: no warm-up)',
+      );
+    }
+  });
+
   it('terminal loss weights: finite and non-negative', () => {
     expect(resolveTrainingOptions({ terminalWeight: 0 }).terminalWeight).toBe(0);
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '20', 1e7]) {

@@ -129,6 +129,21 @@ describe('a link checked against itself', () => {
     expect(result.options).toEqual({ ...stde, width: 24 });
   });
 
+  it('a link shorter than the warm-up names steps and warmup; a link setting both runs', () => {
+    expect(stde.warmupSteps).toBe(500);
+    const short = optionsFromQuery('?steps=400&warmup=450&width=24', stde);
+    expect(short.problems).toEqual([
+      'warmup and steps do not fit together: warmupSteps = 450 would outlast the run of ' +
+        'steps = 400: warmupSteps must be less than steps (0: no warm-up); both ignored',
+    ]);
+    expect(short.options).toEqual({ ...stde, width: 24 });
+    const alone = optionsFromQuery('?steps=400', stde);
+    expect(alone.problems).toEqual([expect.stringMatching(/^steps: warmupSteps = 500 would /)]);
+    const both = optionsFromQuery('?steps=400&warmup=0', stde);
+    expect(both.problems).toEqual([]);
+    expect(both.options).toEqual({ ...stde, steps: 400, warmupSteps: 0 });
+  });
+
   it('names both keys when the combination also fails with the defaults', () => {
     const result = optionsFromQuery('?dim=4&B=16', stde);
     expect(result.problems).toHaveLength(1);
