@@ -180,13 +180,12 @@ export class ExactResidual {
     return this.chunk;
   }
 
-  /** Bound to `parameters`: the model the trainer shows (viewParameterBuffer) unless given. */
+  /** Bound to the model the trainer shows (viewParameterBuffer), as the field views are. */
   static async create(
     trainer: Trainer,
     pde: BallPdeEntry,
     points: ResidualPoints,
     rowBudget = defaultRowBudget,
-    parameters = trainer.viewParameterBuffer,
   ): Promise<ExactResidual> {
     const memory = trainer.memory;
     const plan = planExactResidual(
@@ -217,7 +216,12 @@ export class ExactResidual {
       allocate(named.residual);
       const x = allocate(named.chunkPoints);
       const inputs = uploadTangents(memory, operator, plan, seed, x, upload);
-      const forward = await ForwardJet.create(memory, plan.forward, parameters, inputs);
+      const forward = await ForwardJet.create(
+        memory,
+        plan.forward,
+        trainer.viewParameterBuffer,
+        inputs,
+      );
       destroyers.push(() => forward.destroy());
       const exact = await BallExactAtPoints.create(memory, pde, d, seed, {
         buffer: x,
@@ -258,7 +262,7 @@ export class ExactResidual {
     }
   }
 
-  /** Records r at every point into `residual` (the trainer's parameters as they are then). */
+  /** Records r at every point into `residual` (the trainer's shown model as it is then). */
   encode(encoder: GPUCommandEncoder): void {
     const d = this.dimension;
     for (let start = 0; start < this.points.count; start += this.chunk) {

@@ -271,13 +271,11 @@ export class FieldSlice {
         label: sliceLabel,
       });
       destroyers.push(() => exact.destroy());
-      const residual = await ExactResidual.create(
-        trainer,
-        pde,
-        { buffer: x, count: batch, label: sliceLabel },
-        undefined,
-        weights,
-      );
+      const residual = await ExactResidual.create(trainer, pde, {
+        buffer: x,
+        count: batch,
+        label: sliceLabel,
+      });
       destroyers.push(() => residual.destroy());
       const results = {
         rows: allocate(named.rows),
