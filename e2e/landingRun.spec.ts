@@ -7,9 +7,9 @@ import { pause, refreshedField, run, waitForState, waitForStep } from './dashboa
  * views' max |u_θ − u*| on their slice) falls at least fivefold from about step 200 to about step
  * 2000. The run is dashboardDefaults (src/ui/dashboardOptions.ts: a 500-step warm-up). The page
  * scores the weight average (FIELD_VIEW_AVERAGE_DECAY), measured in Node at 9.06e-3 at step 2000,
- * whose heatmap range measured in Node stays within 8.3–10.0 × 10⁻² over steps 200–240 and 8.1–10.7 × 10⁻³
- * over steps 1960–2040 (seed 0; seed 1: 7.7–8.7 × 10⁻², 8.9–10.4 × 10⁻³; docs/landing-sweep.md,
- * fifth sweep): at least 7.3× wherever in those windows the pauses land.
+ * whose heatmap range measured in Node stays within 8.3–10.0 × 10⁻² over steps 200–240 and
+ * 8.1–10.7 × 10⁻³ over steps 1960–2040 (seed 0; seed 1: 7.7–8.7 × 10⁻², 8.9–10.4 × 10⁻³;
+ * docs/landing-sweep.md, fifth sweep): at least 7.3× wherever in those windows the pauses land.
  */
 test('the landing run reaches relative L2 ≤ 2e-2 by step 2000, still falling, its error range down fivefold from step 200', async ({
   page,

@@ -1,8 +1,8 @@
 /**
  * One point's Taylor jet through every layer of a trainer's network, for the dashboard's jet
  * inspector. The GPU pass is the trainer's own forward kernels (ForwardJet) bound to the model it
- * shows (viewParameterBuffer: the page's weight average), run on one point with one jet; every layer's buffer is read back, not just the
- * output. With one point and one standard jet, a layer buffer of width h holds rows 0..K of h
+ * shows (viewParameterBuffer: the page's weight average), run on one point with one jet; every
+ * layer's buffer is read back, not just the output. With one point and one standard jet, a layer buffer of width h holds rows 0..K of h
  * values (jetLayout.ts), which is already the coefficient-major layout of src/jet's VectorJet, so
  * the GPU's numbers and the float64 reference's (`referenceInspection`) come in one shape and can
  * be compared layer by layer.

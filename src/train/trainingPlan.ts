@@ -5,7 +5,8 @@
  * estimate's (the backprop-free modes' directions and losses), the optimizer's, the divergence
  * guard's, and the weight average's when kept (built second). Each part is the plan its build
  * allocates from (planBallGraph, planForwardJet, …), so the sum is what Trainer.create
- * allocates, plus the reduction chains the first step adds. memoryBudget.ts derives the memory estimate from it.
+ * allocates, plus the reduction chains the first step adds. memoryBudget.ts derives the memory
+ * estimate from it.
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
 import { planWeightAverage } from '../engine/weightAverage.ts';

@@ -16,9 +16,9 @@ import { resolveTrainingOptions, type TrainingOptions } from '../train/options.t
  * 1000, 2000, 3000. The page's model is the weight average (FIELD_VIEW_AVERAGE_DECAY): relative L2
  * 1.74e-2, 9.06e-3 at steps 1000, 2000; its error range falls from 8.3–10.0·10⁻² over steps
  * 200–240 to 8.1–10.7·10⁻³ over steps 1960–2040: at least 7.7× wherever the two looks land
- * (seed 1: 7.3×). Without the warm-up the run starts too well for a fivefold
- * fall (3.3–5.8·10⁻² by step 200), and without the average the late range swings 2.5× within 80
- * steps. The race view pits the exact run against sparse STDE from the same weights.
+ * (seed 1: 7.3×). Without the warm-up the run starts too well for a fivefold fall (3.3–5.8·10⁻²
+ * by step 200), and without the average the late range swings 2.5× within 80 steps. The race view
+ * pits the exact run against sparse STDE from the same weights.
  * logEvery 5 gives the loss chart a point every few frames; 2000 test points keep an evaluation
  * from freezing the run.
  */
