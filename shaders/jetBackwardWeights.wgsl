@@ -14,7 +14,8 @@
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/jetRows.wgsl (rows, overrides
 // ORDER and COLLAPSED), lib/tangentSlots.wgsl, lib/layerInput.wgsl (override INPUT and the first
 // layer's input rows), lib/productTiles.wgsl (the tile geometry, shared with
-// jetBackwardInput.wgsl).
+// jetBackwardInput.wgsl), lib/random.wgsl and lib/ballPoints.wgsl (regenerated points, override
+// POINTS: the first layer's x_i redrawn where it is read).
 //
 // Layer inputs (override INPUT, lib/layerInput.wgsl's codes):
 //   0 rows    : A = the previous layer's activation jets, same row structure as Z̄.
@@ -25,12 +26,15 @@
 //
 // Bindings (@group(0)):
 //   0 params      : uniform { reduction, inputs, outputs, rowsPerPoint, directions, chunk,
-//                   destinationOffset, splitStride }   reduction = rows summed over (m < reduction)
+//                   destinationOffset, splitStride, pointSource }   reduction = rows summed over
+//                   (m < reduction); pointSource: lib/ballPoints.wgsl (zero with stored points)
 //   1 cotangent   : storage, read        Z̄, points·V·outputs
-//   2 layerInput  : storage, read        activations (INPUT 0) or points x, points·d (INPUT 1, 2)
+//   2 layerInput  : storage, read        activations (INPUT 0) or points x, points·d (INPUT 1, 2),
+//                                        or the ball draw's partials (POINTS = 1)
 //   3 tangents    : storage, read        dense tangents (INPUT 1); any buffer otherwise, unread
 //   4 destination : storage, read_write  gradient buffer or split slices
-// Overrides: INPUT, ORDER (K), COLLAPSED, ROW_THREADS (1, 2, 4, 8 or 16; default 16).
+//   5 stepCounter : storage, read        POINTS = 1: word 0 is the draw's step; else unread
+// Overrides: INPUT, ORDER (K), COLLAPSED, POINTS, ROW_THREADS (1, 2, 4, 8 or 16; default 16).
 // Workgroup: (16, ROW_THREADS, 1), at most 256 invocations, computing a (4·ROW_THREADS) (j) × 64
 // (i) tile; invocation (x, y) owns outputs j = 4y … 4y + 3 and columns i = 4x … 4x + 3 (one vec4
 // per output). The reduction walks m in steps of 16 through two tiles in workgroup memory
@@ -47,6 +51,7 @@ struct Params {
   chunk: u32,
   destinationOffset: u32,
   splitStride: u32,
+  pointSource: vec4<u32>,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -54,6 +59,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> layerInput: array<f32>;
 @group(0) @binding(3) var<storage, read> tangents: array<f32>;
 @group(0) @binding(4) var<storage, read_write> destination: array<f32>;
+@group(0) @binding(5) var<storage, read> stepCounter: array<u32>;
 
 // Invocations along y; the tile covers 4·ROW_THREADS outputs j. Narrow layers (the scalar output
 // layer above all) use fewer, so a 1-output gradient does not pay for 64 rows of zeros.
@@ -72,6 +78,11 @@ fn cotangentRow(m: u32) -> u32 {
 
 // lib/layerInput.wgsl's view of the first layer's input: the points x and the dense tangents.
 fn pointCoordinate(p: u32, i: u32) -> f32 {
+  if (POINTS == POINTS_REGENERATED) {
+    let at = params.pointSource.z + 2u * p;
+    let scaleOffset = vec2<f32>(layerInput[at], layerInput[at + 1u]);
+    return regeneratedBallCoordinate(params.pointSource, stepCounter[0], p, i, scaleOffset);
+  }
   return layerInput[p * params.inputs + i];
 }
 
@@ -87,6 +98,9 @@ fn augmentedInput(m: u32, i: u32) -> f32 {
   if (INPUT == INPUT_DENSE) {
     let v = m % params.rowsPerPoint;
     return denseInputRow(m / params.rowsPerPoint, v, i, params.directions);
+  }
+  if (INPUT == INPUT_ONE_HOT) {
+    return pointCoordinate(m, i);
   }
   return layerInput[m * params.inputs + i];
 }

@@ -11,17 +11,22 @@
 // the sum over r of the standard top coefficients.
 //
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/series.wgsl,
-// lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl.
+// lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl, lib/random.wgsl
+// and lib/ballPoints.wgsl (regenerated points, override POINTS: x_i is redrawn where it is read,
+// and ‖x‖² comes from the draw, which summed it over coordinate blocks; with stored points this
+// kernel sums it in coordinate order).
 //
 // Bindings (@group(0)):
 //   0 params       : uniform BoundaryParams (below)
-//   1 x            : storage, read        N·d points
+//   1 x            : storage, read        N·d points, or the ball draw's partials (POINTS = 1)
 //   2 tangents     : storage, read        dense N·R·K·d or one-hot N·R·K coefficients
 //   3 tangentIndex : storage, read        one-hot N·R·K indices (−1 = zero tangent); unused if dense
 //   4 mlpOutput    : storage, read        m jets, N·V·outputs (jetLayout rows)
 //   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows)
 //   6 output       : storage, read_write  u jets, N·V·outputs
+//   7 stepCounter  : storage, read        POINTS = 1: word 0 is the draw's step; else unread
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ONE_HOT (the tangents' kind), POWER (m, 1..4),
+//   POINTS (lib/ballPoints.wgsl),
 //   WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point. Dispatch: x·y workgroups covering
 // N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE) (lib/grid.wgsl
@@ -33,6 +38,8 @@ struct BoundaryParams {
   rowsPerPoint: u32,
   dim: u32,
   outputs: u32,
+  // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
+  pointSource: vec4<u32>,
 }
 
 @group(0) @binding(0) var<uniform> params: BoundaryParams;
@@ -42,9 +49,32 @@ struct BoundaryParams {
 @group(0) @binding(4) var<storage, read> mlpOutput: array<f32>;
 @group(0) @binding(5) var<storage, read_write> boundary: array<f32>;
 @group(0) @binding(6) var<storage, read_write> output: array<f32>;
+@group(0) @binding(7) var<storage, read> stepCounter: array<u32>;
 
 override ONE_HOT: bool = false;
 override POWER: u32 = 1u;
+
+// Coordinate i of point p.
+fn coordinate(p: u32, i: u32) -> f32 {
+  if (POINTS == POINTS_REGENERATED) {
+    let at = params.pointSource.z + 2u * p;
+    let scaleOffset = vec2<f32>(x[at], x[at + 1u]);
+    return regeneratedBallCoordinate(params.pointSource, stepCounter[0], p, i, scaleOffset);
+  }
+  return x[p * params.dim + i];
+}
+
+// ‖x_p‖².
+fn normSquaredOf(p: u32) -> f32 {
+  if (POINTS == POINTS_REGENERATED) {
+    return x[params.pointSource.w + p];
+  }
+  var normSquared = 0.0;
+  for (var i = 0u; i < params.dim; i++) {
+    normSquared += x[p * params.dim + i] * x[p * params.dim + i];
+  }
+  return normSquared;
+}
 
 // q_1..q_K of ‖g(t)‖² along direction r of point p (q_0 = ‖x‖² is shared and set by the caller).
 fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
@@ -64,7 +94,7 @@ fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
     for (var k = 1u; k <= ORDER; k++) {
       var sum = 0.0;
       if (n[k] < d) {
-        sum = 2.0 * a[k] * x[p * d + n[k]];
+        sum = 2.0 * a[k] * coordinate(p, n[k]);
       }
       for (var i = 1u; i < k; i++) {
         if (n[i] == n[k - i]) {
@@ -77,7 +107,7 @@ fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
   }
   for (var i = 0u; i < d; i++) {
     var c = Series();
-    c[0] = x[p * d + i];
+    c[0] = coordinate(p, i);
     for (var k = 1u; k <= ORDER; k++) {
       c[k] = tangents[tangentSlot(p, r, k, params.directions, ORDER) * d + i];
     }
@@ -103,10 +133,7 @@ fn applyBoundary(grid: GridInvocation) {
   let top = base + topRow(params.directions);
   let orders = directionOrders();
 
-  var normSquared = 0.0;
-  for (var i = 0u; i < d; i++) {
-    normSquared += x[p * d + i] * x[p * d + i];
-  }
+  let normSquared = normSquaredOf(p);
   var b0 = 1.0;
   for (var n = 0u; n < POWER; n++) {
     b0 *= 1.0 - normSquared;

@@ -4,7 +4,8 @@
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl,
 // lib/grid.wgsl, lib/series.wgsl, lib/jetRows.wgsl (the rows below, overrides ORDER and
 // COLLAPSED), lib/tangentSlots.wgsl, lib/activations.wgsl (σ's seeds, override ACTIVATION),
-// lib/layerInput.wgsl (the first layer's input rows, override INPUT).
+// lib/layerInput.wgsl (the first layer's input rows, override INPUT), lib/random.wgsl and
+// lib/ballPoints.wgsl (regenerated collocation points, override POINTS).
 //
 // Rows (lib/jetRows.wgsl): per point V = rowsPerPoint rows; row 0 is the value, the other rows are
 // normalized coefficients c_k = v_k/k! of each direction r, orders 1..K (standard), or orders
@@ -16,19 +17,24 @@
 //   1 parameters    : storage, read        the flat parameter buffer; W is row-major [out][in] at
 //                                          weightOffset, the bias at biasOffset
 //   2 inputJet      : storage, read        INPUT_ROWS: the previous layer's σ jets (N·V·inputs);
-//                                          first layer (dense / one-hot): the points x (N·d)
+//                                          first layer (dense / one-hot): the points x (N·d),
+//                                          or with POINTS = 1 the ball draw's partials, from
+//                                          which x is redrawn (lib/ballPoints.wgsl)
 //   3 tangents      : storage, read        first layer only: dense N·R·K·d coefficients, or one-hot
 //                                          N·R·K coefficients; slot (p·R + r)·K + (k − 1)
 //   4 tangentIndex  : storage, read        one-hot only: N·R·K indices, −1 = zero tangent
 //   5 preActivation : storage, read_write  z jets, N·V·outputs (the layer output if it is linear)
 //   6 activation    : storage, read_write  σ(z) jets, N·V·outputs (untouched when ACTIVATION = 0)
 //   7 partials      : storage, read        sumPartials only: the K blocks' partial sums (below)
+//   8 stepCounter   : storage, read        POINTS = 1 only: word 0 is the step of the draw
 // Unused bindings (tangents on hidden layers, activation on the linear output layer, partials
-// outside sumPartials, which bind the parameters there) still need a buffer: the layout is
-// reflected from this file, so every dispatch of every entry point binds all eight.
+// outside sumPartials, which bind the parameters there, the step counter with stored points)
+// still need a buffer: the layout is reflected from this file, so every dispatch of every entry
+// point binds all nine.
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear: only z is written,
 //   1 tanh, 2 sin, 3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first
-//   layer with dense tangents, 2 = with one-hot tangents), BLOCK_INNER (the split below), and the
+//   layer with dense tangents, 2 = with one-hot tangents), POINTS (0 = the first layer's points
+//   stored, 1 = redrawn), BLOCK_INNER (the split below), and the
 //   tiling below (WORKGROUP_SIZE is lib/grid.wgsl's).
 //
 // Workgroup: WORKGROUP_SIZE invocations = THREADS_ROWS × THREADS_OUTS; each owns a 4 × 4 register
@@ -85,6 +91,8 @@ struct LayerParams {
   biasOffset: u32,
   pointsPerGroup: u32,
   pointGroups: u32,
+  // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
+  pointSource: vec4<u32>,
 }
 
 @group(0) @binding(0) var<uniform> params: LayerParams;
@@ -95,6 +103,7 @@ struct LayerParams {
 @group(0) @binding(5) var<storage, read_write> preActivation: array<f32>;
 @group(0) @binding(6) var<storage, read_write> activation: array<f32>;
 @group(0) @binding(7) var<storage, read> partials: array<f32>;
+@group(0) @binding(8) var<storage, read> stepCounter: array<u32>;
 
 override THREADS_OUTS: u32 = 8u;
 override TILE_INNER: u32 = 16u;
@@ -111,6 +120,11 @@ var<workgroup> tileB: array<f32, TILE_INNER * TILE_OUTS>;
 
 // lib/layerInput.wgsl's view of the first layer's input: the points x and the dense tangents.
 fn pointCoordinate(p: u32, i: u32) -> f32 {
+  if (POINTS == POINTS_REGENERATED) {
+    let at = params.pointSource.z + 2u * p;
+    let scaleOffset = vec2<f32>(inputJet[at], inputJet[at + 1u]);
+    return regeneratedBallCoordinate(params.pointSource, stepCounter[0], p, i, scaleOffset);
+  }
   return inputJet[p * params.inputs + i];
 }
 
@@ -136,7 +150,7 @@ fn loadInput(firstPoint: u32, m: u32, i: u32) -> f32 {
     return denseInputRow(row / params.rowsPerPoint, v, i, params.directions);
   }
   if (INPUT == INPUT_ONE_HOT) {
-    return inputJet[(row / params.rowsPerPoint) * params.inputs + i];
+    return pointCoordinate(row / params.rowsPerPoint, i);
   }
   return inputJet[row * params.inputs + i];
 }

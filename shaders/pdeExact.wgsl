@@ -23,19 +23,22 @@
 // strides, same tree, the same closing arithmetic), so seeded runs at such d kept their values.
 //
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/accurateMath.wgsl, lib/grid.wgsl,
-// lib/nonlinearity.wgsl (N(u), override NONLINEARITY), lib/ballSums.wgsl (the workgroup sums),
-// lib/twoBodySummand.wgsl (the two-body summand).
+// lib/nonlinearity.wgsl (N(u), override NONLINEARITY), lib/random.wgsl and lib/ballPoints.wgsl
+// (regenerated collocation points, override POINTS: each x_j is redrawn where it is read),
+// lib/ballSums.wgsl (the workgroup sums), lib/twoBodySummand.wgsl (the two-body summand).
 // sin and cos come from sinCos (lib/accurateMath.wgsl), not the builtins: WGSL only promises 2^-11
 // absolute error for those, and SwiftShader's are that coarse (1.9e-4 measured), which would put
 // an error of 1e-4 into the source f, the size of the PINN errors it measures.
 //
 // Bindings (@group(0)):
 //   0 params       : uniform Params below
-//   1 points       : storage, read        array<f32>, point p's x_j at points[p·stride + j]
+//   1 points       : storage, read        array<f32>, point p's x_j at points[p·stride + j], or
+//                                        the ball draw's partials (POINTS = 1, stride = d)
 //   2 coefficients : storage, read        array<f32>, the c_i (d − 1 or d − 2 of them), uploaded once
 //   3 exact        : storage, read_write  array<f32>, u*(x_p), count elements
 //   4 source       : storage, read_write  array<f32>, f(x_p), count elements
 //   5 partials     : storage, read_write  array<vec4<f32>>, 2·N·S block sums, then N point sums
+//   6 stepCounter  : storage, read        POINTS = 1: word 0 is the draw's step; else unread
 // Entry points: twoBodyBlocks, threeBodyBlocks + laplacianFinish (NONLINEARITY picks N);
 // clampedSinCosBlocks + clampedSinCosFinish (biharmonic, N = 0); sinChainNormBlocks, sinChainScale,
 // sinChainBlocks, sinChainFinish (Σ_i ∂_i^k u, override DIAGONAL_ORDER = k, even, 2..8; N = 0).
@@ -51,6 +54,8 @@ struct Params {
   stride: u32, // floats from one point to the next (≥ dim)
   block: u32, // coordinates per block
   blocks: u32, // blocks per point S = ⌈d / block⌉
+  // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
+  pointSource: vec4<u32>,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -59,6 +64,18 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> exact: array<f32>;
 @group(0) @binding(4) var<storage, read_write> source: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partials: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> stepCounter: array<u32>;
+
+// lib/ballSums.wgsl's view of the points: coordinate j of the point at `base` = p·stride.
+fn pointAt(base: u32, j: u32) -> f32 {
+  if (POINTS == POINTS_REGENERATED) {
+    let p = base / params.stride;
+    let at = params.pointSource.z + 2u * p;
+    let scaleOffset = vec2<f32>(points[at], points[at + 1u]);
+    return regeneratedBallCoordinate(params.pointSource, stepCounter[0], p, j, scaleOffset);
+  }
+  return points[base + j];
+}
 
 // Partial sums: lower (lib/ballSums.wgsl) holds (‖x‖², s, x·∇s, Δs), upper (xᵀ∇²s x, x·∇Δs,
 // Δ²s, unused).

@@ -43,6 +43,11 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> sourceGradient: array<f32>;
 @group(0) @binding(5) var<storage, read> partials: array<vec4<f32>>;
 
+// lib/ballSums.wgsl's view of the points: a stored batch.
+fn pointAt(base: u32, j: u32) -> f32 {
+  return points[base + j];
+}
+
 // (s_j, x·∇s_j, ∂_jΔs) from the summands that hold x_j.
 fn gradientSums(base: u32, j: u32) -> vec3<f32> {
   var sums = vec3<f32>(0.0);

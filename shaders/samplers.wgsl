@@ -1,5 +1,6 @@
 // samplers.wgsl: collocation points drawn on the GPU for one (seed, step). Composes
-// (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox), lib/grid.wgsl. The
+// (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox), lib/grid.wgsl,
+// lib/ballPoints.wgsl (the ball coordinate, override POINTS). The
 // CPU mirror is src/random/pointSamplers.ts.
 //
 // Entry points:
@@ -19,7 +20,16 @@
 //     ballScales   one invocation per point: ‖z‖² = ((P_0 + P_1) + …) + P_{S−1} in block order,
 //                  then (scale r/‖z‖, offset of coordinate 0: r if ‖z‖ = 0, else 0) into
 //                  partials[N·S + 2p], partials[N·S + 2p + 1].
-//     ballWrite    one invocation per coordinate: x_i = scale·z_i + offset (i = 0 only).
+//     ballWrite    one invocation per coordinate: x_i = scale·z_i + offset (i = 0 only)
+//                  (lib/ballPoints.wgsl ballCoordinate).
+//              With regenerated points (override POINTS = 1, lib/ballPoints.wgsl) no coordinate is
+//              stored: ballNormals only sums the squares, ballWrite is not dispatched, and the
+//              kernels that read x redraw z_i (lib/ballPoints.wgsl). Two dispatches then give
+//              them ‖x‖² (jetBoundary.wgsl's b = 1 − ‖x‖²), summed like the norm of z:
+//     ballNormBlocks  as ballNormals, over the redrawn x_i: Σ x_i² of the block into
+//                     partials[p·S + b] (z's block sums are dead once ballScales has run)
+//     ballNorms       one invocation per point: ‖x‖² = sum of its S block sums in block order,
+//                     into partials[N·S + 2N + p].
 //              Every order of additions is fixed: the draw is the same bits on every run. With one
 //              block (d ≤ block) it is the bits of the single-workgroup kernel this replaced (same
 //              strides, same tree, the same product and sum per coordinate), so seeded runs at such
@@ -41,11 +51,14 @@
 // Bindings (@group(0)):
 //   0 params      : uniform Params below
 //   1 stepCounter : storage, read        array<u32>, word 0 = step
-//   2 points      : storage, read_write  array<f32>, N·d (ball) or N·(d+1) (parabolic)
+//   2 points      : storage, read_write  array<f32>, N·d (ball) or N·(d+1) (parabolic); a
+//                                        one-float stand-in with regenerated ball points
 //   3 partials    : storage, read_write  array<f32>, ball: N·S block sums, then (scale, offset) per
-//                                        point; the other entries bind a one-float stand-in
+//                                        point, then (regenerated points) ‖x‖² per point; the
+//                                        other entries bind a one-float stand-in
 // Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (default 64).
-// Dispatch: ballNormals: N·S workgroups; ballScales: ceil(N / WORKGROUP_SIZE); ballWrite,
+// Dispatch: ballNormals, ballNormBlocks: N·S workgroups; ballScales, ballNorms:
+//   ceil(N / WORKGROUP_SIZE); ballWrite,
 //   parabolic, box: ceil(N·width / WORKGROUP_SIZE). Laid out in x and y when there are more than
 //   65 535 (lib/grid.wgsl workgroupIndex and invocationIndex; surplus ones return).
 
@@ -97,7 +110,9 @@ fn ballNormals(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
     let i = base + lid;
     if (i < end) {
       let z = normalAt(key(), trainStep, p, 0u, i);
-      points[p * d + i] = z;
+      if (POINTS == POINTS_STORED) {
+        points[p * d + i] = z;
+      }
       squares += z * z;
     }
   }
@@ -139,10 +154,56 @@ fn ballWrite(grid: GridInvocation) {
   if (t >= params.points * d) {
     return;
   }
-  let p = t / d;
+  let at = params.points * params.blocks + 2u * (t / d);
+  points[t] = ballCoordinate(points[t], t % d, vec2<f32>(partials[at], partials[at + 1u]));
+}
+
+// The redrawn x_i's squares of one (point, block), as ballNormals sums z_i's.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn ballNormBlocks(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let w = workgroupIndex(grid);
+  if (w >= params.points * params.blocks) {
+    return;
+  }
+  let p = w / params.blocks;
+  let first = (w % params.blocks) * params.block;
+  let end = min(first + params.block, params.dimension);
+  let trainStep = stepCounter[0];
   let at = params.points * params.blocks + 2u * p;
-  let degenerate = select(0.0, partials[at + 1u], t % d == 0u);
-  points[t] = partials[at] * points[t] + degenerate;
+  let scaleOffset = vec2<f32>(partials[at], partials[at + 1u]);
+  let source = vec4<u32>(params.seed, params.stream, 0u, 0u);
+  var squares = 0.0;
+  for (var base = first; base < end; base += WORKGROUP_SIZE) {
+    let i = base + lid;
+    if (i < end) {
+      let x = regeneratedBallCoordinate(source, trainStep, p, i, scaleOffset);
+      squares += x * x;
+    }
+  }
+  partialSquares[lid] = squares;
+  workgroupBarrier();
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partialSquares[lid] += partialSquares[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    partials[w] = partialSquares[0];
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn ballNorms(grid: GridInvocation) {
+  let p = invocationIndex(grid);
+  if (p >= params.points) {
+    return;
+  }
+  var normSquared = 0.0;
+  for (var b = 0u; b < params.blocks; b++) {
+    normSquared += partials[p * params.blocks + b];
+  }
+  partials[params.points * (params.blocks + 2u) + p] = normSquared;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -3,14 +3,16 @@
 // pdeExact.wgsl): each invocation sums a strided slice of the range, then a fixed-shape tree adds
 // the partial sums, so the order of additions never depends on timing and the results are
 // reproducible to the bit; and the sum of a point's block sums (blockSum, which
-// pdeSourceGradient.wgsl reads too). It reads the including kernel's `points` (storage
-// array<f32>) and `params` (a struct with `dim` and, for blockSum, `blocks` members).
+// pdeSourceGradient.wgsl reads too). It reads coordinates through the including kernel's
+// `fn pointAt(base: u32, j: u32) -> f32` (coordinate j of the point whose coordinates start at
+// `base` = p·stride in a stored batch), and `params` (a struct with `dim` and, for blockSum,
+// `blocks` members).
 
 // Partial sums (‖x‖², s, x·∇s, Δs) of the invocations, reduced into lower[0].
 var<workgroup> lower: array<vec4<f32>, WORKGROUP_SIZE>;
 
 fn coordinate(base: u32, j: u32) -> f32 {
-  return points[base + j];
+  return pointAt(base, j);
 }
 
 // This invocation's share of Σ_{first ≤ j < end} x_j² (the whole ‖x‖² over [0, dim)).

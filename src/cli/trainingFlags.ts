@@ -6,6 +6,7 @@
 import { ACTIVATIONS } from '../jet/activations.ts';
 import { PDES } from '../pdes/index.ts';
 import { BALL_SAMPLERS } from '../pdes/samplers.ts';
+import { POINT_STORAGES } from '../engine/pointSource.ts';
 import {
   defaultTrainingOptions,
   ESTIMATORS,
@@ -88,6 +89,12 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
     LOSS_FORMS,
   ),
   flag('sampler', 'sampler', 'collocation and test point sampler in the ball', BALL_SAMPLERS),
+  flag(
+    'pointStorage',
+    'point-storage',
+    'ball problems: store the N·d collocation coordinates, or redraw them where they are read (no N·d buffer; one-hot jets, backprop or spsa)',
+    POINT_STORAGES,
+  ),
   flag(
     'logEvery',
     'log-every',

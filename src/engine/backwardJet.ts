@@ -22,7 +22,15 @@ import weightsCode from '../../shaders/jetBackwardWeights.wgsl?raw';
 import type { Activation } from '../jet/activations.ts';
 import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
 import { type GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
+import {
+  pointElements,
+  type PointSource,
+  pointsOverride,
+  pointSourceWords,
+  storedPoints,
+} from './pointSource.ts';
 import { BindingError } from '../gpu/errors.ts';
+import type { StructValue } from '../gpu/structView.ts';
 import type { ComputeKernel, ShaderSource } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
@@ -48,8 +56,12 @@ export interface StoredForwardJet {
   shape: JetShape;
   dim: number;
   tangentKind: TangentKind;
-  /** N·d input points. */
+  /** N·d input points, or the ball draw's partials with regenerated points. */
   x: GPUBuffer;
+  /** Where x is (pointSource.ts); absent: stored. */
+  points?: PointSource;
+  /** Word 0: the draw's step; regenerated points only. */
+  stepCounter?: GPUBuffer | null;
   /** dense: N·R·K·d normalized coefficients; oneHot: N·R·K coefficients. */
   tangents: GPUBuffer;
   /** oneHot: N·R·K i32 indices (−1 = zero tangent); null for dense. */
@@ -80,6 +92,11 @@ export interface BackwardJetOptions {
    * compared bit for bit must use the same value.
    */
   splitRows?: number;
+  /**
+   * Where the first layer's weight gradient reads x (pointSource.ts; default stored): the forward
+   * pass's own source, whose buffers (ForwardJetBuffers x and stepCounter) it binds.
+   */
+  points?: PointSource;
 }
 
 /** Highest jet order the kernels' function-scope arrays hold (MAX_ORDER in jetBackward.wgsl). */
@@ -191,6 +208,8 @@ const stepSources: Record<BackwardStepKind, readonly ShaderSource[]> = {
     lib.tangentSlots,
     lib.layerInput,
     lib.productTiles,
+    lib.random,
+    lib.ballPoints,
     { name: 'jetBackwardWeights.wgsl', code: weightsCode },
   ],
   reduceSplits: [lib.grid, { name: 'jetBackwardReduce.wgsl', code: reduceCode }],
@@ -275,7 +294,7 @@ function planStep(
   kind: BackwardStepKind,
   layer: number,
   label: string,
-  dispatch: Pick<BackwardStepPlan, 'constants' | 'grid'> & { values: Record<string, number> },
+  dispatch: Pick<BackwardStepPlan, 'constants' | 'grid'> & { values: StructValue },
   split = false,
 ): BackwardStepPlan {
   const view = plannedView(stepSources[kind], 'params');
@@ -301,12 +320,18 @@ function planWeightSteps(
   const slice = outputs * (inputs + 1);
   const split = plan.splits > 1;
   const rowThreads = weightGradientRowThreads(outputs);
+  const points = l === 0 ? (config.points ?? storedPoints) : storedPoints;
   const weights = planStep(
     'weightGradient',
     l,
     `layer ${l} weight gradient`,
     {
-      constants: { INPUT: input, ...jetConstantsOf(shape), ROW_THREADS: rowThreads },
+      constants: {
+        INPUT: input,
+        ...jetConstantsOf(shape),
+        POINTS: pointsOverride(points),
+        ROW_THREADS: rowThreads,
+      },
       values: {
         reduction,
         inputs,
@@ -316,6 +341,7 @@ function planWeightSteps(
         chunk: plan.chunk,
         destinationOffset: split ? 0 : weightOffset,
         splitStride: slice,
+        pointSource: pointSourceWords(points),
       },
       grid: [Math.ceil((inputs + 1) / tile), Math.ceil(outputs / (4 * rowThreads)), plan.splits],
     },
@@ -479,12 +505,21 @@ function stepBinder(
     case 'weightGradient':
       return (io, s) => {
         const layerInput = l === 0 ? io.forward.x : io.forward.activations[l - 1];
+        const source = io.forward.points ?? storedPoints;
+        if (l === 0 && pointsOverride(source) !== step.constants.POINTS) {
+          throw new BindingError(
+            `backward jet: planned for ${step.constants.POINTS ? 'regenerated' : 'stored'} ` +
+              `points, the forward pass has ${source.storage} ones`,
+          );
+        }
         return kernel.bind({
           params,
           cotangent: layerCotangent(io, s, L, l),
           layerInput,
           tangents: l === 0 ? io.forward.tangents : layerInput,
           destination: step.split ? partialsOf(s) : io.gradient,
+          // Read with regenerated points only; stored ones bind a read-only stand-in.
+          stepCounter: io.forward.stepCounter ?? io.forward.tangents,
         });
       };
     case 'reduceSplits':
@@ -651,7 +686,11 @@ export class BackwardJet {
         );
       }
     };
-    need('x', forward.x, N * widths[0]);
+    const source = forward.points ?? storedPoints;
+    need('x', forward.x, pointElements(source, N, widths[0]));
+    if (source.storage === 'regenerated' && !forward.stepCounter) {
+      fail('regenerated points need the step counter of their draw');
+    }
     need('tangents', forward.tangents, this.tangentKind === 'dense' ? slots * widths[0] : slots);
     need('tangentIndex', forward.tangentIndex, this.tangentKind === 'oneHot' ? slots : 0);
     for (let l = 0; l < L - 1; l++) {

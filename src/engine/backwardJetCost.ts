@@ -5,7 +5,13 @@
  * cotangent into m̄ when there is a boundary factor. Pure.
  */
 import type { BackwardJetPlan, BackwardStepPlan } from './backwardJet.ts';
-import { ACTIVATION_SEED_FLOPS, type KernelCost, sumCosts, wordCost } from './kernelCost.ts';
+import {
+  ACTIVATION_SEED_FLOPS,
+  type KernelCost,
+  REDRAWN_COORDINATE,
+  sumCosts,
+  wordCost,
+} from './kernelCost.ts';
 
 // The override codes of lib/activations.wgsl and lib/layerInput.wgsl.
 const TANH = 1;
@@ -64,9 +70,18 @@ function weightGradientCost(step: BackwardStepPlan): KernelCost {
     step.constants.INPUT === INPUT_DENSE
       ? (1 + R * (collapsed ? K - 1 : K) + (collapsed ? R : 0)) / V
       : 1;
-  const read = reduction * outputs * columnTiles + reduction * inputs * wordsPerRow * rowTiles;
+  const inputLoads = reduction * inputs * wordsPerRow * rowTiles;
+  // Regenerated points (the one-hot first layer): each load of x is a redraw.
+  const redrawn = step.constants.POINTS === 1;
+  const read =
+    reduction * outputs * columnTiles + inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
+  const flops = 2 * reduction * outputs * (inputs + 1);
   // The bias column of [A 1] is a constant, not a load.
-  return wordCost(2 * reduction * outputs * (inputs + 1), read, splits * outputs * (inputs + 1));
+  return wordCost(
+    flops + (redrawn ? inputLoads * REDRAWN_COORDINATE.flops : 0),
+    read,
+    splits * outputs * (inputs + 1),
+  );
 }
 
 /** The slices of a split weight gradient, added in split order. */

@@ -305,6 +305,8 @@ function boundarySteps(
       mlpOutput: m,
       boundary,
       output: u,
+      // Unread: the forward-gradient pass reads stored points (jetBoundary.wgsl POINTS = 0).
+      stepCounter: inputs.tangents,
     },
     grid: dispatch.grid,
     layer: false,

@@ -17,6 +17,13 @@ import {
   type TangentInput,
 } from './jetLayout.ts';
 import {
+  type PointSource,
+  pointElements,
+  pointsOverride,
+  pointSourceWords,
+  storedPoints,
+} from './pointSource.ts';
+import {
   buildFromPlan,
   type PlannedAllocation,
   type PlannedUniform,
@@ -37,8 +44,12 @@ export interface ForwardJetBuffers {
   shape: JetShape;
   dim: number;
   tangentKind: TangentKind;
-  /** N·d input points. */
+  /** Where x is: stored in `x`, or redrawn from the ball draw's partials bound as `x`. */
+  points: PointSource;
+  /** N·d input points, or the ball draw's partials (pointSource.ts pointElements). */
   x: GPUBuffer;
+  /** Word 0: the step of the draw; regenerated points only. */
+  stepCounter: GPUBuffer | null;
   /** dense: N·R·K·d normalized coefficients; oneHot: N·R·K coefficients. */
   tangents: GPUBuffer;
   /** oneHot: N·R·K i32 indices (−1 = zero tangent). */
@@ -74,6 +85,12 @@ export interface ForwardJetConfig {
    * value. It sets the summation order: runs compared bit for bit must use the same value.
    */
   firstLayerBlockInner?: number;
+  /**
+   * Where the first layer and the boundary factor read x (pointSource.ts; default stored). With
+   * regenerated points the pass binds the ball draw's partials and the step counter as external
+   * inputs and has no x to upload.
+   */
+  points?: PointSource;
 }
 
 /**
@@ -85,6 +102,8 @@ export interface ExternalJetInputs {
   x: GPUBuffer;
   tangents: GPUBuffer;
   tangentIndex: GPUBuffer | null;
+  /** Word 0 is the step; needed with regenerated points (ForwardJetConfig.points). */
+  stepCounter?: GPUBuffer | null;
 }
 
 /** A batch, architecture or input that the forward jet kernels cannot take. */
@@ -111,6 +130,8 @@ const forwardParts = [
   lib.tangentSlots,
   lib.activations,
   lib.layerInput,
+  lib.random,
+  lib.ballPoints,
   { name: 'jetForward.wgsl', code: forwardCode },
 ];
 /** jetBoundary.wgsl and its library parts (the forward-gradient pass binds the same kernel). */
@@ -119,6 +140,8 @@ export const boundaryParts = [
   lib.series,
   lib.jetRows,
   lib.tangentSlots,
+  lib.random,
+  lib.ballPoints,
   { name: 'jetBoundary.wgsl', code: boundaryCode },
 ];
 const LAYER_WORKGROUP = 64;
@@ -220,6 +243,12 @@ function validateConfig(config: ForwardJetConfig): void {
     throw new JetShapeError(
       `the tangent kind must be 'dense' or 'oneHot', got '${String(config.tangentKind)}'`,
     );
+  }
+  const source = config.points ?? storedPoints;
+  if (source.storage === 'regenerated' && config.tangentKind !== 'oneHot') {
+    // Dense tangents make the boundary factor sum ⟨x, c_k⟩ over all d per direction and point:
+    // redrawing x there would cost a normal per coordinate per direction.
+    throw new JetShapeError('regenerated points need one-hot tangents, not dense ones');
   }
 }
 
@@ -409,6 +438,7 @@ function planLayers(
       COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
       ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
       INPUT: inputIds[input],
+      POINTS: l === 0 ? pointsOverride(config.points ?? storedPoints) : 0,
       WORKGROUP_SIZE: tiling.workgroupSize,
       THREADS_OUTS: tiling.threadsOuts,
       TILE_INNER: tiling.tileInner,
@@ -423,6 +453,7 @@ function planLayers(
       biasOffset: slice.biasOffset,
       pointsPerGroup: perGroup,
       pointGroups,
+      pointSource: pointSourceWords(l === 0 ? (config.points ?? storedPoints) : storedPoints),
     });
     // Only the first layer's inner dimension (d) grows with the problem; hidden layers are fused.
     const inner =
@@ -474,12 +505,14 @@ export function planBoundary(
   const { architecture, shape, tangentKind } = config;
   if (architecture.boundary === 'none') return null;
   const { widths } = architecture;
+  const points = config.points ?? storedPoints;
   return {
     constants: {
       ORDER: shape.order,
       COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
       ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
       POWER: boundaryPower(architecture.boundary),
+      POINTS: pointsOverride(points),
       WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
     },
     params: planUniform(label, plannedView(boundaryParts, 'params'), {
@@ -488,6 +521,7 @@ export function planBoundary(
       rowsPerPoint: rowsPerPoint(shape),
       dim: widths[0],
       outputs: widths[widths.length - 1],
+      pointSource: pointSourceWords(points),
     }),
     // jetBoundary.wgsl numbers points id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
     grid: dispatchGrid(Math.ceil(shape.points / BOUNDARY_WORKGROUP), limits),
@@ -560,8 +594,14 @@ export function planForwardJet(
   const { points, directions, order } = config.shape;
   const dim = widths[0];
   const slots = points * directions * order;
+  const source = config.points ?? storedPoints;
+  if (source.storage === 'regenerated' && !options.externalInputs) {
+    throw new JetShapeError(
+      "regenerated points are the ball draw's: bind its partials and step counter as external inputs",
+    );
+  }
   const inputElements = {
-    x: points * dim,
+    x: pointElements(source, points, dim),
     tangents: config.tangentKind === 'dense' ? slots * dim : slots,
     tangentIndex: config.tangentKind === 'oneHot' ? slots : 0,
   };
@@ -587,6 +627,7 @@ function checkExternalInputs(
   plan: ForwardJetPlan,
   tangentKind: TangentKind,
   inputs: ExternalJetInputs,
+  regenerated: boolean,
 ): void {
   const needed: [string, GPUBuffer | null, number][] = [
     ['x', inputs.x, plan.inputElements.x],
@@ -606,6 +647,9 @@ function checkExternalInputs(
   }
   if (tangentKind === 'oneHot' && !inputs.tangentIndex) {
     throw new JetShapeError('external one-hot inputs need a tangentIndex buffer');
+  }
+  if (regenerated && !inputs.stepCounter) {
+    throw new JetShapeError('regenerated points need the step counter among the external inputs');
   }
 }
 
@@ -638,7 +682,9 @@ function allocateJetBuffers(
     shape: { ...config.shape },
     dim: plan.dim,
     tangentKind: config.tangentKind,
+    points: config.points ?? storedPoints,
     x: inputs.x,
+    stepCounter: inputs.stepCounter ?? null,
     tangents: inputs.tangents,
     tangentIndex: config.tangentKind === 'oneHot' ? inputs.tangentIndex : null,
     preActivations: s.preActivations.map(own),
@@ -726,7 +772,14 @@ export class ForwardJet {
   ): Promise<ForwardJet> {
     const device = memory.device;
     const plan = planForwardJet(config, device.limits, { externalInputs: inputs !== undefined });
-    if (inputs) checkExternalInputs(plan, config.tangentKind, inputs);
+    if (inputs) {
+      checkExternalInputs(
+        plan,
+        config.tangentKind,
+        inputs,
+        config.points?.storage === 'regenerated',
+      );
+    }
     const layerKernel = (step: LayerDispatch): Promise<ComputeKernel> =>
       cachedKernel(device, forwardParts, {
         entryPoint: step.entryPoint,
@@ -805,6 +858,8 @@ export class ForwardJet {
           this.sumStep && l === 0 && writes === 'z'
             ? planned(this.partials, 'partial buffer')
             : this.parameters,
+        // Read with regenerated points only; stored ones bind a read-only stand-in.
+        stepCounter: b.stepCounter ?? b.tangents,
       });
     };
     this.layers.forEach((step, l) =>
@@ -820,6 +875,7 @@ export class ForwardJet {
         mlpOutput: b.mlpOutput,
         boundary: b.boundary,
         output: b.output,
+        stepCounter: b.stepCounter ?? b.tangents,
       });
     }
   }
@@ -830,6 +886,9 @@ export class ForwardJet {
    */
   upload(x: Float32Array, tangents: TangentInput): void {
     const { shape, dim, tangentKind } = this.buffers;
+    if (this.buffers.points.storage === 'regenerated') {
+      throw new JetShapeError('a pass with regenerated points has no x to upload');
+    }
     const slots = shape.points * shape.directions * shape.order;
     const slotsText = `N·R·K = ${shape.points}·${shape.directions}·${shape.order} = ${slots}`;
     if (x.length !== shape.points * dim) {

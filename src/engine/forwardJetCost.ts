@@ -4,7 +4,13 @@
  * and the boundary dispatch of jetBoundary.wgsl. Pure.
  */
 import type { ForwardJetPlan, LayerDispatch, PlannedDispatch } from './forwardJet.ts';
-import { ACTIVATION_SEED_FLOPS, type KernelCost, sumCosts, wordCost } from './kernelCost.ts';
+import {
+  ACTIVATION_SEED_FLOPS,
+  type KernelCost,
+  REDRAWN_COORDINATE,
+  sumCosts,
+  wordCost,
+} from './kernelCost.ts';
 
 // The override codes of lib/activations.wgsl and lib/layerInput.wgsl.
 const LINEAR = 0;
@@ -14,6 +20,8 @@ const SOFTPLUS = 3;
 const IDENTITY = 4;
 const INPUT_DENSE = 1;
 const INPUT_ONE_HOT = 2;
+/** lib/ballPoints.wgsl's POINTS: x redrawn where it is read. */
+const POINTS_REGENERATED = 1;
 /** jetForward.wgsl: each invocation's register block is 4 × 4 (row, output) pairs. */
 const MICRO_TILE = 4;
 
@@ -83,6 +91,8 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
       ? 1 + R * orders + (collapsed ? R : 0)
       : V;
   const rowsMultiplied = oneHot ? 1 : V;
+  // Regenerated points (one-hot tangents only): each load of x is a redraw.
+  const redrawn = c.POINTS === POINTS_REGENERATED;
   let read = 0;
   let written = 0;
   let flops = 0;
@@ -104,7 +114,9 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
       const chunks = Math.ceil(rows / tileRows);
       for (const block of blockSizes(inputs, fused ? 0 : c.BLOCK_INNER)) {
         const n = group.count * block.count;
-        read += n * outputTiles * group.points * inputWordsPerPoint * block.inputs;
+        const inputLoads = n * outputTiles * group.points * inputWordsPerPoint * block.inputs;
+        read += inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
+        if (redrawn) flops += inputLoads * REDRAWN_COORDINATE.flops;
         read += n * chunks * outputs * block.inputs;
         written += n * rows * outputs;
         flops += n * 2 * rows * block.inputs * outputs;
@@ -151,11 +163,14 @@ export function boundaryCost(boundary: PlannedDispatch): KernelCost {
   const orders = collapsed ? K - 1 : K;
   const series = (n: number): number => sumOver(n, (k) => 2 * (k + 1));
   // |x|², then the series of |g(t)|² per direction: one-hot reads index, coefficient and x[index]
-  // per slot; dense reads x and every order's tangent per coordinate.
-  let read = d;
-  let flops = 2 * d;
+  // per slot; dense reads x and every order's tangent per coordinate. Regenerated points (one-hot
+  // only) read the draw's |x|² and redraw x[index].
+  const redrawn = c.POINTS === POINTS_REGENERATED;
+  let read = redrawn ? 1 : d;
+  let flops = redrawn ? 0 : 2 * d;
   if (c.ONE_HOT === 1) {
-    read += R * K * 3;
+    read += R * K * (redrawn ? 2 + REDRAWN_COORDINATE.words : 3);
+    flops += R * K * (redrawn ? REDRAWN_COORDINATE.flops : 0);
     flops += R * sumOver(K, (k) => 2 + 2 * (k - 1));
   } else {
     read += R * d * (1 + K);

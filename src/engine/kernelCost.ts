@@ -53,3 +53,10 @@ export const ACTIVATION_SEED_FLOPS = 8;
 
 /** lib/random.wgsl boxMuller, a normal pair: a log, a sqrt, a sin, a cos and three products. */
 export const BOX_MULLER_FLOPS = 7;
+
+/**
+ * One coordinate of regenerated ball points redrawn where it is read (lib/ballPoints.wgsl): its
+ * normal, the scale's product and the offset's sum; the read loads the point's scale and offset,
+ * two words where a stored coordinate is one.
+ */
+export const REDRAWN_COORDINATE = { flops: BOX_MULLER_FLOPS + 2, words: 2 } as const;

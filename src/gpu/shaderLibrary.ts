@@ -6,6 +6,7 @@
  */
 import accurateMathCode from '../../shaders/lib/accurateMath.wgsl?raw';
 import activationsCode from '../../shaders/lib/activations.wgsl?raw';
+import ballPointsCode from '../../shaders/lib/ballPoints.wgsl?raw';
 import ballSumsCode from '../../shaders/lib/ballSums.wgsl?raw';
 import finiteBitsCode from '../../shaders/lib/finiteBits.wgsl?raw';
 import gridCode from '../../shaders/lib/grid.wgsl?raw';
@@ -27,6 +28,7 @@ const part = (file: string, code: string): ShaderSource => ({ name: `lib/${file}
 export const lib = {
   accurateMath: part('accurateMath.wgsl', accurateMathCode),
   activations: part('activations.wgsl', activationsCode),
+  ballPoints: part('ballPoints.wgsl', ballPointsCode),
   ballSums: part('ballSums.wgsl', ballSumsCode),
   finiteBits: part('finiteBits.wgsl', finiteBitsCode),
   grid: part('grid.wgsl', gridCode),

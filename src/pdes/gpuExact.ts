@@ -9,6 +9,13 @@ import { reflectStructView, type StructView } from '../gpu/structView.ts';
 import type { BallNonlinearityId } from './ballProblem.ts';
 import type { BallSolutionId } from './ballSolution.ts';
 import { checkBatch, POINT_PARAMS_LABEL, pointParams, type PointBatch } from './pointGrid.ts';
+import {
+  type PointSource,
+  type PointStorage,
+  pointElements,
+  pointSourceWords,
+  storedPoints,
+} from '../engine/pointSource.ts';
 
 /**
  * Each solution's dispatches in order (pdeExact.wgsl: `blocks` over (point, coordinate block),
@@ -93,6 +100,8 @@ const EXACT_PARTS = [
   lib.accurateMath,
   lib.grid,
   lib.nonlinearity,
+  lib.random,
+  lib.ballPoints,
   lib.ballSums,
   lib.twoBodySummand,
   { name: 'pdeExact.wgsl', code: exactCode },
@@ -125,6 +134,27 @@ export interface ExactSums {
   readonly blocks: number;
 }
 
+/** Regenerated ball points (pointSource.ts): the draw's source and its step counter. */
+export interface RegeneratedPoints {
+  readonly source: PointSource;
+  readonly stepCounter: GPUBuffer;
+}
+
+/** A batch whose `points` is a ball draw's partials (stride d), checked against its source. */
+function checkRegenerated(batch: PointBatch, regenerated: RegeneratedPoints): Required<PointBatch> {
+  const { count, dim } = batch;
+  const needed = pointElements(regenerated.source, count, dim) * 4;
+  if (regenerated.source.storage !== 'regenerated' || (batch.stride ?? dim) !== dim) {
+    throw new RangeError('exact source: regenerated points are a ball draw of stride d');
+  }
+  if (batch.points.size < needed) {
+    throw new RangeError(
+      `exact source: the draw's partials hold ${batch.points.size} bytes, ${needed} are read`,
+    );
+  }
+  return { ...batch, stride: dim };
+}
+
 /** The bound dispatches of the exact-solution kernels: record them as often as the points change. */
 export interface ExactDispatch {
   readonly sums: ExactSums;
@@ -154,17 +184,20 @@ export class BallExactKernel {
     private readonly solution: BallSolutionId,
     private readonly kernels: readonly ComputeKernel[],
     private readonly workgroupSize: number,
+    private readonly storage: PointStorage,
   ) {}
 
   /**
    * `nonlinearity` must be 'none' for the biharmonic and diagonal solutions (only the Laplacian
-   * ones have an N(u)). `workgroupSize` must be a power of two.
+   * ones have an N(u)). `workgroupSize` must be a power of two. With regenerated points
+   * (`storage`) every batch it prepares is a ball draw's (RegeneratedBatch).
    */
   static async create(
     device: GPUDevice,
     solution: BallSolutionId,
     nonlinearity: BallNonlinearityId,
     workgroupSize = 64,
+    storage: PointStorage = 'stored',
   ): Promise<BallExactKernel> {
     const { stages, nonlinear, diagonalOrder } = ENTRY_POINTS[solution];
     if (!nonlinear && nonlinearity !== 'none') {
@@ -173,13 +206,16 @@ export class BallExactKernel {
     if (!Number.isInteger(Math.log2(workgroupSize))) {
       throw new RangeError(`workgroup size must be a power of two, got ${workgroupSize}`);
     }
-    const constants: Record<string, number> = { WORKGROUP_SIZE: workgroupSize };
+    const constants: Record<string, number> = {
+      WORKGROUP_SIZE: workgroupSize,
+      POINTS: storage === 'regenerated' ? 1 : 0,
+    };
     if (nonlinear) constants.NONLINEARITY = NONLINEARITY_CODES[nonlinearity];
     if (diagonalOrder !== undefined) constants.DIAGONAL_ORDER = diagonalOrder;
     const kernels = await Promise.all(
       stages.map(({ entryPoint }) => cachedKernel(device, EXACT_PARTS, { entryPoint, constants })),
     );
-    return new BallExactKernel(solution, kernels, workgroupSize);
+    return new BallExactKernel(solution, kernels, workgroupSize, storage);
   }
 
   /** The dispatch plan of `count` points of dimension d in blocks of `block`. */
@@ -189,7 +225,8 @@ export class BallExactKernel {
 
   /**
    * Binds points, coefficients and outputs (partials of plan(count, dim, block).partialsBytes);
-   * free the result with `release`.
+   * free the result with `release`. A kernel for regenerated points takes the ball draw's
+   * partials as `batch.points`, with its source and step counter in `regenerated`.
    */
   prepare(
     memory: GpuMemory,
@@ -197,8 +234,15 @@ export class BallExactKernel {
     coefficients: GPUBuffer,
     outputs: ExactOutputs,
     block = EXACT_BLOCK,
+    regenerated?: RegeneratedPoints,
   ): ExactDispatch {
-    const checked = checkBatch(batch);
+    if ((regenerated !== undefined) !== (this.storage === 'regenerated')) {
+      throw new RangeError(
+        `exact source: the kernel reads ${this.storage} points, the batch has ` +
+          `${regenerated ? 'regenerated' : 'stored'} ones`,
+      );
+    }
+    const checked = regenerated ? checkRegenerated(batch, regenerated) : checkBatch(batch);
     const plan = this.plan(checked.count, checked.dim, block);
     if (outputs.partials.size < plan.partialsBytes) {
       throw new RangeError(
@@ -209,6 +253,7 @@ export class BallExactKernel {
       ...pointParams(checked),
       block: plan.block,
       blocks: plan.blocks,
+      pointSource: pointSourceWords(regenerated?.source ?? storedPoints),
     });
     const bytes = checked.count * 4;
     const resources = {
@@ -218,6 +263,8 @@ export class BallExactKernel {
       exact: { buffer: outputs.exact, size: bytes },
       source: { buffer: outputs.source, size: bytes },
       partials: { buffer: outputs.partials, size: plan.partialsBytes },
+      // Read with regenerated points only; stored ones bind a read-only stand-in.
+      stepCounter: regenerated?.stepCounter ?? coefficients,
     };
     const dispatches = plan.dispatches.map(({ workgroups }, i) => ({
       kernel: this.kernels[i],

@@ -13,6 +13,7 @@ import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
 import { BOX_MULLER_FLOPS, type KernelCost, wordCost } from '../engine/kernelCost.ts';
+import { type PointSource, type PointStorage, storedPoints } from '../engine/pointSource.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
 import {
   type BallLaw,
@@ -21,16 +22,28 @@ import {
   type ParabolicLaw,
 } from './pointSamplers.ts';
 
-const SAMPLER_PARTS = [lib.random, lib.grid, { name: 'samplers.wgsl', code: samplersCode }];
+const SAMPLER_PARTS = [
+  lib.random,
+  lib.grid,
+  lib.ballPoints,
+  { name: 'samplers.wgsl', code: samplersCode },
+];
 /** The WORKGROUP_SIZE override's default (shaders/lib/grid.wgsl), given explicitly so plans know the grid. */
 const WORKGROUP_SIZE = 64;
 
 export type SamplerEntry = 'ball' | 'parabolic' | 'box';
 
-/** samplers.wgsl's entry points: the ball draw is three dispatches (its header). */
-type SamplerEntryPoint = 'ballNormals' | 'ballScales' | 'ballWrite' | 'parabolic' | 'box';
-const ENTRY_POINTS: Record<SamplerEntry, readonly SamplerEntryPoint[]> = {
+/**
+ * samplers.wgsl's entry points: the ball draw is three dispatches with stored points, four with
+ * regenerated ones (its header), whose ballNormals is compiled with POINTS = 1.
+ */
+type SamplerEntryPoint =
+  'ballNormals' | 'ballScales' | 'ballWrite' | 'ballNormBlocks' | 'ballNorms' | 'parabolic' | 'box';
+/** A compiled entry point: its name, and POINTS = 1 (regenerated ball points) where it matters. */
+type SamplerKernel = SamplerEntryPoint | 'ballNormals/regenerated';
+const ENTRY_POINTS: Record<SamplerEntry | 'regeneratedBall', readonly SamplerKernel[]> = {
   ball: ['ballNormals', 'ballScales', 'ballWrite'],
+  regeneratedBall: ['ballNormals/regenerated', 'ballScales', 'ballNormBlocks', 'ballNorms'],
   parabolic: ['parabolic'],
   box: ['box'],
 };
@@ -66,9 +79,12 @@ export interface PointDrawPlan {
   /** samplers.wgsl's Params, by field name. */
   readonly params: StructValue;
   /** The dispatches in order, with their workgroups (folded into the device grid when recorded). */
-  readonly dispatches: readonly { entryPoint: SamplerEntryPoint; workgroups: number }[];
+  readonly dispatches: readonly { kernel: SamplerKernel; workgroups: number }[];
+  /** Where the readers of the points find them: stored, or (ball only) regenerated. */
+  readonly source: PointSource;
   readonly named: {
     readonly params: PlannedBuffer;
+    /** N·width floats; a one-float stand-in with regenerated points. */
     readonly points: PlannedBuffer;
     /** The ball's block sums and per-point scales; a one-float stand-in for the other entries. */
     readonly partials: PlannedBuffer;
@@ -90,8 +106,9 @@ function planDraw(
     box?: typeof NO_BOX;
     blocks?: typeof NO_BLOCKS;
   },
-  dispatches: readonly { entryPoint: SamplerEntryPoint; workgroups: number }[],
+  dispatches: readonly { kernel: SamplerKernel; workgroups: number }[],
   partialElements = 1,
+  source: PointSource = storedPoints,
 ): PointDrawPlan {
   if (!Number.isInteger(dimension) || dimension < 1) {
     throw new RangeError(`dimension must be a positive integer, got ${dimension}`);
@@ -103,7 +120,10 @@ function planDraw(
   const label = `samplers.wgsl:${entry} points`;
   const named = {
     params: uniformBuffer(`${label} params`, samplerParamsView().size),
-    points: storageBuffer(label, points * width * 4),
+    points: storageBuffer(
+      source.storage === 'stored' ? label : `${label} stand-in`,
+      source.storage === 'stored' ? points * width * 4 : 4,
+    ),
     partials: storageBuffer(`${label} partials`, partialElements * 4),
   };
   return {
@@ -121,6 +141,7 @@ function planDraw(
       ...(fields.blocks ?? NO_BLOCKS),
     },
     dispatches,
+    source,
     named,
     buffers: [named.params, named.points, named.partials],
   };
@@ -133,7 +154,9 @@ function planDraw(
  * draws each normal once and squares and adds it (2 more), sums S blocks of squares in trees of
  * WORKGROUP_SIZE, adds each point's S sums and forms its scale (radius, norm: about 20), and
  * scales every coordinate (2: a multiply and the offset); it writes the coordinates twice and
- * reads them once with their point's (scale, offset).
+ * reads them once with their point's (scale, offset). With regenerated points it stores no
+ * coordinate: it draws each normal a second time to scale and square it (4 more) for ‖x‖², and
+ * sums those blocks too; the readers' redraws are their own cost.
  */
 export function pointDrawCost(plan: PointDrawPlan): KernelCost {
   const floats = plan.points * plan.width;
@@ -141,6 +164,14 @@ export function pointDrawCost(plan: PointDrawPlan): KernelCost {
     return wordCost(floats * (plan.entry === 'parabolic' ? 10 : 3), 1, floats);
   }
   const sums = plan.points * Number(plan.params.blocks);
+  if (plan.source.storage === 'regenerated') {
+    const flops = floats * (2 * BOX_MULLER_FLOPS + 6) + 2 * sums * WORKGROUP_SIZE;
+    return wordCost(
+      flops + plan.points * 21,
+      1 + 2 * sums + 2 * plan.points,
+      2 * sums + 3 * plan.points,
+    );
+  }
   const flops = floats * (BOX_MULLER_FLOPS + 4) + sums * WORKGROUP_SIZE + plan.points * 20;
   return wordCost(flops, 1 + sums + 3 * floats, 2 * floats + sums + 2 * plan.points);
 }
@@ -149,6 +180,8 @@ export function pointDrawCost(plan: PointDrawPlan): KernelCost {
  * N points in the unit ball B^d (default stream: points): normals over (point, block of `block`
  * coordinates, default BALL_BLOCK; a multiple of the workgroup size), the points' scales, the
  * scaled coordinates. The block sets the summation order: draws compared bit for bit use one.
+ * With regenerated points (`storage`) no coordinate is written: the plan's source tells the
+ * readers where the scales and norms are (lib/ballPoints.wgsl).
  */
 export function planBallDraw(
   dimension: number,
@@ -156,6 +189,7 @@ export function planBallDraw(
   points: number,
   key: SamplerKey,
   block = BALL_BLOCK,
+  storage: PointStorage = 'stored',
 ): PointDrawPlan {
   if (!Number.isInteger(block) || block < WORKGROUP_SIZE || block % WORKGROUP_SIZE !== 0) {
     throw new RangeError(
@@ -163,24 +197,33 @@ export function planBallDraw(
     );
   }
   const blocks = Math.ceil(dimension / block);
+  const seed = key.seed;
+  const stream = key.stream ?? RandomStream.points;
+  const perPoint = Math.ceil(points / WORKGROUP_SIZE);
+  const scalesAt = points * blocks;
+  const regenerated = storage === 'regenerated';
   return planDraw(
     'ball',
     dimension,
     dimension,
     points,
-    {
-      law: law === 'volume-uniform' ? 0 : 1,
-      horizon: 0,
-      seed: key.seed,
-      stream: key.stream ?? RandomStream.points,
-      blocks: { block, blocks },
-    },
-    [
-      { entryPoint: 'ballNormals', workgroups: points * blocks },
-      { entryPoint: 'ballScales', workgroups: Math.ceil(points / WORKGROUP_SIZE) },
-      { entryPoint: 'ballWrite', workgroups: Math.ceil((points * dimension) / WORKGROUP_SIZE) },
-    ],
-    points * blocks + 2 * points,
+    { law: law === 'volume-uniform' ? 0 : 1, horizon: 0, seed, stream, blocks: { block, blocks } },
+    regenerated
+      ? [
+          { kernel: 'ballNormals/regenerated', workgroups: points * blocks },
+          { kernel: 'ballScales', workgroups: perPoint },
+          { kernel: 'ballNormBlocks', workgroups: points * blocks },
+          { kernel: 'ballNorms', workgroups: perPoint },
+        ]
+      : [
+          { kernel: 'ballNormals', workgroups: points * blocks },
+          { kernel: 'ballScales', workgroups: perPoint },
+          { kernel: 'ballWrite', workgroups: Math.ceil((points * dimension) / WORKGROUP_SIZE) },
+        ],
+    scalesAt + (regenerated ? 3 : 2) * points,
+    regenerated
+      ? { storage, seed, stream, scalesAt, normsAt: scalesAt + 2 * points }
+      : storedPoints,
   );
 }
 
@@ -210,12 +253,7 @@ export function planParabolicDraw(
       stream:
         key.stream ?? (law === 'interior' ? RandomStream.points : RandomStream.terminalPoints),
     },
-    [
-      {
-        entryPoint: 'parabolic',
-        workgroups: Math.ceil((points * (dimension + 1)) / WORKGROUP_SIZE),
-      },
-    ],
+    [{ kernel: 'parabolic', workgroups: Math.ceil((points * (dimension + 1)) / WORKGROUP_SIZE) }],
   );
 }
 
@@ -253,7 +291,7 @@ export function planBoxDraw(box: BoxDrawSpec, points: number, key: SamplerKey): 
         boxHigh: pad(box.high),
       },
     },
-    [{ entryPoint: 'box', workgroups: Math.ceil((points * width) / WORKGROUP_SIZE) }],
+    [{ kernel: 'box', workgroups: Math.ceil((points * width) / WORKGROUP_SIZE) }],
   );
 }
 
@@ -270,11 +308,19 @@ export class PointDraw {
     private readonly memory: GpuMemory,
     private readonly dispatches: readonly BoundDispatch[],
     private readonly owned: readonly GPUBuffer[],
-    /** N·width f32 coordinates, row-major. */
+    /** N·width f32 coordinates, row-major; a one-float stand-in with regenerated points. */
     readonly points: GPUBuffer,
     /** Floats per point: d in the ball, d + 1 for (x, t). */
     readonly width: number,
+    /** The block sums, scales and (regenerated points) norms. */
+    readonly partials: GPUBuffer,
+    readonly source: PointSource,
   ) {}
+
+  /** What a reader binds as the points: the coordinates, or the partials it redraws them from. */
+  get readerPoints(): GPUBuffer {
+    return this.source.storage === 'stored' ? this.points : this.partials;
+  }
 
   /** The draw's dispatches, in order (one pass orders their storage writes). */
   record(pass: GPUComputePassEncoder): void {
@@ -287,23 +333,27 @@ export class PointDraw {
 }
 
 export class GpuPointSamplers {
-  private constructor(
-    private readonly kernels: Partial<Record<SamplerEntryPoint, ComputeKernel>>,
-  ) {}
+  private constructor(private readonly kernels: Partial<Record<SamplerKernel, ComputeKernel>>) {}
 
   /**
-   * Compiles the entries asked for (by default the ball and parabolic ones): the box entry only
-   * where a box problem runs, so no other run compiles a pipeline it never dispatches.
+   * Compiles the entries asked for (by default the ball and parabolic ones): the box entry and
+   * the regenerated ball only where such a draw runs, so no other run compiles a pipeline it
+   * never dispatches.
    */
   static async create(
     device: GPUDevice,
-    entries: readonly SamplerEntry[] = ['ball', 'parabolic'],
+    entries: readonly (SamplerEntry | 'regeneratedBall')[] = ['ball', 'parabolic'],
   ): Promise<GpuPointSamplers> {
-    const entryPoints = entries.flatMap((entry) => ENTRY_POINTS[entry]);
+    const entryPoints = [...new Set(entries.flatMap((entry) => ENTRY_POINTS[entry]))];
     const kernels = await Promise.all(
-      entryPoints.map((entryPoint) =>
-        cachedKernel(device, SAMPLER_PARTS, { entryPoint, constants: { WORKGROUP_SIZE } }),
-      ),
+      entryPoints.map((name) => {
+        const [entryPoint, variant] = name.split('/');
+        const POINTS = variant === 'regenerated' ? 1 : 0;
+        return cachedKernel(device, SAMPLER_PARTS, {
+          entryPoint,
+          constants: { WORKGROUP_SIZE, POINTS },
+        });
+      }),
     );
     return new GpuPointSamplers(Object.fromEntries(entryPoints.map((e, i) => [e, kernels[i]])));
   }
@@ -339,10 +389,10 @@ export class GpuPointSamplers {
 
   /** Allocates and binds a planned draw. */
   prepare(memory: GpuMemory, stepCounter: GPUBuffer, plan: PointDrawPlan): PointDraw {
-    const kernels = plan.dispatches.map(({ entryPoint }) => {
-      const kernel = this.kernels[entryPoint];
+    const kernels = plan.dispatches.map(({ kernel: name }) => {
+      const kernel = this.kernels[name];
       if (!kernel) {
-        throw new Error(`samplers.wgsl:${entryPoint} was not compiled (GpuPointSamplers.create)`);
+        throw new Error(`samplers.wgsl:${name} was not compiled (GpuPointSamplers.create)`);
       }
       return kernel;
     });
@@ -361,6 +411,14 @@ export class GpuPointSamplers {
       bindGroup: kernels[i].bind(resources),
       workgroups,
     }));
-    return new PointDraw(memory, dispatches, [paramsBuffer, output, partials], output, plan.width);
+    return new PointDraw(
+      memory,
+      dispatches,
+      [paramsBuffer, output, partials],
+      output,
+      plan.width,
+      partials,
+      plan.source,
+    );
   }
 }

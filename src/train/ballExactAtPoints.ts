@@ -8,9 +8,11 @@ import {
   type ExactSums,
   exactParamsView,
   planExactDispatches,
+  type RegeneratedPoints,
   uploadCoefficients,
 } from '../pdes/gpuExact.ts';
-import { type KernelCost, wordCost } from '../engine/kernelCost.ts';
+import { type KernelCost, REDRAWN_COORDINATE, wordCost } from '../engine/kernelCost.ts';
+import type { PointStorage } from '../engine/pointSource.ts';
 import type { BallSolutionId } from '../pdes/ballSolution.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { planPointParams } from '../pdes/pointGrid.ts';
@@ -79,17 +81,26 @@ const EXACT_WORKGROUP = 64;
  * What one recording of the exact values at `count` points computes and moves (kernelCost.ts's
  * rules): per point |x|² (d reads, 2 FLOPs each), d − 1 summands, a tree per block whose two vec4
  * sums are written and read back by the point's finish (8 words each way, 8 FLOPs to add them),
- * two words written.
+ * two words written. With regenerated points every coordinate load is a redraw
+ * (REDRAWN_COORDINATE); a summand's words other than its c_i are counted as coordinates, which
+ * over-counts the sin chain's re-read c_i.
  */
 export function exactAtPointsCost(
   solution: BallSolutionId,
   dimension: number,
   count: number,
+  storage: PointStorage = 'stored',
 ): KernelCost {
   const { blocks } = planExactDispatches(solution, count, dimension);
   const summands = Math.max(0, dimension - 1);
-  const read = dimension + summands * summandWords[solution] + 8 * blocks;
-  const flops = 2 * dimension + summands * SUMMAND_FLOPS + blocks * (8 * (EXACT_WORKGROUP - 1) + 8);
+  const coordinateLoads = dimension + summands * (summandWords[solution] - 1);
+  const redrawn = storage === 'regenerated';
+  const read = coordinateLoads * (redrawn ? REDRAWN_COORDINATE.words : 1) + summands + 8 * blocks;
+  const flops =
+    2 * dimension +
+    summands * SUMMAND_FLOPS +
+    blocks * (8 * (EXACT_WORKGROUP - 1) + 8) +
+    (redrawn ? coordinateLoads * REDRAWN_COORDINATE.flops : 0);
   return wordCost(count * flops, count * read, count * (2 + 8 * blocks));
 }
 
@@ -117,9 +128,9 @@ export class BallExactAtPoints {
     pde: BallPdeEntry,
     dimension: number,
     seed: number,
-    points: { buffer: GPUBuffer; count: number; label: string },
+    points: { buffer: GPUBuffer; count: number; label: string; regenerated?: RegeneratedPoints },
   ): Promise<BallExactAtPoints> {
-    const { buffer, count, label } = points;
+    const { buffer, count, label, regenerated } = points;
     const { named } = planExactAtPoints(pde, dimension, count, label);
     const coefficients = uploadCoefficients(memory, pde.coefficients(dimension, seed));
     const exact = memory.create(named.exact.label, named.exact.bytes);
@@ -129,12 +140,16 @@ export class BallExactAtPoints {
       memory.device,
       pde.solution.id,
       pde.nonlinearity.id,
+      undefined,
+      regenerated ? 'regenerated' : 'stored',
     );
     const dispatch = kernel.prepare(
       memory,
       { points: buffer, count, dim: dimension },
       coefficients,
       { exact, source, partials },
+      undefined,
+      regenerated,
     );
     return new BallExactAtPoints(memory, kernel, dispatch, coefficients, exact, source, partials);
   }

@@ -10,6 +10,7 @@ import { BackwardJet, planBackwardJet } from '../engine/backwardJet.ts';
 import { backwardJetCost } from '../engine/backwardJetCost.ts';
 import { ForwardGradientJet } from '../engine/forwardGradientJet.ts';
 import {
+  type ExternalJetInputs,
   ForwardJet,
   type ForwardJetConfig,
   planForwardJet,
@@ -36,6 +37,7 @@ import type { JetOperator } from '../operators/operator.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import { RandomStream } from '../random/counterRandom.ts';
 import {
+  BALL_BLOCK,
   GpuPointSamplers,
   planBallDraw,
   type PointDraw,
@@ -262,6 +264,7 @@ type BallPlanOptions = Pick<
   | 'collapsed'
   | 'seed'
   | 'sampler'
+  | 'pointStorage'
   | 'gradientEstimator'
   | 'gpinnWeight'
 >;
@@ -342,7 +345,7 @@ function planBallStageCosts(
       pointDrawCost(plan.pointDraw),
       ...(plan.jets.kind === 'random' ? [randomJetsCost(plan.jets.plan)] : []),
     ]),
-    source: exactAtPointsCost(pde.solution.id, plan.dimension, N),
+    source: exactAtPointsCost(pde.solution.id, plan.dimension, N, plan.pointDraw.source.storage),
     // The tangent pass has no cost plan of its own: per layer it forms z = W·s and
     // ż = W·ṡ + Ẇ·s, three of the plain jet's products on twice its words.
     forward:
@@ -388,8 +391,15 @@ export function planBallGraph(
   const { shape, tangentKind } = jets;
   const V = rowsPerPoint(shape);
   const mode = graphModeOf(options.gradientEstimator);
-  const pointDraw = planBallDraw(d, options.sampler, N, { seed: options.seed });
-  const config: ForwardJetConfig = { architecture, shape, tangentKind };
+  const pointDraw = planBallDraw(
+    d,
+    options.sampler,
+    N,
+    { seed: options.seed },
+    BALL_BLOCK,
+    options.pointStorage,
+  );
+  const config: ForwardJetConfig = { architecture, shape, tangentKind, points: pointDraw.source };
   const forward: BallGraphPlan['forward'] =
     mode === 'forward-gradient'
       ? { kind: 'tangent', config }
@@ -500,7 +510,10 @@ async function buildBallDraws(
   owned: GPUBuffer[],
 ): Promise<{ pointDraw: PointDraw; jetDraw: RandomJetDraw | null; inputs: TangentBuffers }> {
   const device = memory.device;
-  const samplers = await GpuPointSamplers.create(device);
+  const regenerated = plan.pointDraw.source.storage === 'regenerated';
+  const samplers = await GpuPointSamplers.create(device, [
+    regenerated ? 'regeneratedBall' : 'ball',
+  ]);
   const pointDraw = samplers.prepare(memory, stepCounter.buffer, plan.pointDraw);
   const jets = plan.jets;
   if (jets.kind === 'random') {
@@ -526,7 +539,7 @@ async function buildBallForward(
   memory: GpuMemory,
   plan: BallGraphPlan,
   params: GPUBuffer,
-  inputs: { x: GPUBuffer; tangents: GPUBuffer; tangentIndex: GPUBuffer | null },
+  inputs: ExternalJetInputs,
 ): Promise<{ kind: 'jet'; jet: ForwardJet } | { kind: 'tangent'; jet: ForwardGradientJet }> {
   const { kind, config } = plan.forward;
   return kind === 'tangent'
@@ -652,14 +665,20 @@ export class BallProblemGraph implements ProblemGraph {
     const operators = ballOperators(pde, options, plan);
     const owned: GPUBuffer[] = [];
     const draws = await buildBallDraws(memory, plan, operators.draw, stepCounter, owned);
+    // With regenerated points the readers bind the draw's partials and redraw x from them.
+    const { readerPoints, source } = draws.pointDraw;
+    const regenerated =
+      source.storage === 'regenerated' ? { source, stepCounter: stepCounter.buffer } : undefined;
     const forwardJet = await buildBallForward(memory, plan, params, {
-      x: draws.pointDraw.points,
+      x: readerPoints,
+      stepCounter: regenerated?.stepCounter,
       ...draws.inputs,
     });
     const exact = await BallExactAtPoints.create(memory, pde, plan.dimension, options.seed, {
-      buffer: draws.pointDraw.points,
+      buffer: readerPoints,
       count: plan.points,
       label: 'collocation',
+      regenerated,
     });
     const { loss, lossTerms, cotangent, lossStats } = await buildBallLoss(
       memory,
@@ -683,6 +702,7 @@ export class BallProblemGraph implements ProblemGraph {
           plan.forward.config.architecture,
           plan.shape,
           plan.tangentKind,
+          { points: plan.pointDraw.source },
         )
       : null;
     const forward: BallForward =

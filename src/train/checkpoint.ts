@@ -73,11 +73,12 @@ const schema: SchemaReader = new SchemaReader(makeError);
 /**
  * Options added after version 1 was written. Left out, they take resolveTrainingOptions' default,
  * which is the value every run had before them (firstLayerGain 1; gpinnWeight 0 on the ball, 1 on
- * g-KdV, whose gradient terms had weight 1).
+ * g-KdV, whose gradient terms had weight 1; pointStorage 'stored').
  */
 const ADDED_LATER: ReadonlySet<string> = new Set<keyof TrainingOptions>([
   'firstLayerGain',
   'gpinnWeight',
+  'pointStorage',
 ]);
 
 function readOptions(value: unknown): TrainingOptions {

@@ -6,6 +6,7 @@
  */
 import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
+import { POINT_STORAGES, type PointStorage } from '../engine/pointSource.ts';
 import {
   type BallPdeEntry,
   findPde,
@@ -80,6 +81,14 @@ export interface TrainingOptions {
   seed: number;
   loss: LossForm;
   sampler: BallSampler;
+  /**
+   * Ball problems: whether the collocation points of a step are stored (N·d floats) or redrawn
+   * from their counters by each kernel that reads them (src/engine/pointSource.ts), which needs
+   * no N·d buffer (4 GB at d = 10^7 and 100 points) and costs a redraw per read. Regenerated
+   * points are the same draw; b = 1 − ‖x‖² sums ‖x‖² over coordinate blocks instead of in
+   * order, so a run's last bits differ from the stored run's.
+   */
+  pointStorage: PointStorage;
   /** Read loss, gradient norm and divergence flags back every this many steps. */
   logEvery: number;
   /** Evaluate on the test set every this many steps (0: only at the end). */
@@ -128,6 +137,7 @@ export const defaultTrainingOptions: TrainingOptions = {
   seed: 0,
   loss: 'biased',
   sampler: 'radius-uniform',
+  pointStorage: 'stored',
   logEvery: 10,
   evalEvery: 1000,
   testPoints: 20_000,
@@ -197,6 +207,7 @@ const checks: Record<keyof TrainingOptions, Check> = {
   seed: integer(0, 2 ** 32 - 1),
   loss: oneOf(['biased', 'unbiased']),
   sampler: oneOf(['radius-uniform', 'volume-uniform']),
+  pointStorage: oneOf(POINT_STORAGES),
   logEvery: integer(1, 1_000_000),
   evalEvery: integer(0, 100_000_000),
   testPoints: integer(1, 10_000_000),
@@ -278,8 +289,37 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
     );
   }
   if (pde.domain !== 'box' && options.gpinnWeight > 0) checkGpinn(pde, options);
+  if (options.pointStorage === 'regenerated') checkRegeneratedPoints(pde, options);
   if (pde.domain === 'ball' && pde.operator === 'diagonal') checkDiagonal(pde, options);
   return options;
+}
+
+/**
+ * Regenerated points are the ball draw's, read by the jet pass with one-hot tangents (a dense
+ * tangent's boundary factor sums ⟨x, c_k⟩ over all d: a redraw per coordinate and direction), its
+ * backward pass and the exact source; the forward-gradient and gPINN kernels read stored points.
+ */
+function checkRegeneratedPoints(pde: PdeEntry, options: TrainingOptions): void {
+  const refuse = (why: string) =>
+    new TrainingOptionsError(`pointStorage 'regenerated': ${why}; use pointStorage 'stored'`);
+  if (pde.domain !== 'ball') {
+    throw refuse(
+      `it redraws the ball's collocation points, and ${pde.id} is a ${pde.domain} problem`,
+    );
+  }
+  const oneHot =
+    options.estimator === 'sparse' ||
+    (options.estimator === 'exact' && pde.operator !== 'biharmonic');
+  if (!oneHot) {
+    throw refuse(
+      `it needs one-hot jets (estimator 'sparse', or 'exact' for the Laplacian and diagonal ` +
+        `problems), not ${pde.operator === 'biharmonic' ? "the biharmonic's " : ''}'${options.estimator}'`,
+    );
+  }
+  if (options.gradientEstimator === 'forward-gradient') {
+    throw refuse('the forward-gradient pass reads stored points');
+  }
+  if (options.gpinnWeight > 0) throw refuse('the gPINN source gradient reads stored points');
 }
 
 /**

@@ -42,6 +42,7 @@ describe('planBackwardJet', () => {
         chunk: 16,
         destinationOffset: 0,
         splitStride: 9,
+        pointSource: [0, 0, 0, 0],
       },
       { count: 9, splits: 2, offset: 32 },
       { rows: 25, inputs: 8, outputs: 1, weightOffset: 32 },
@@ -55,6 +56,7 @@ describe('planBackwardJet', () => {
         chunk: 16,
         destinationOffset: 0,
         splitStride: 32,
+        pointSource: [0, 0, 0, 0],
       },
       { count: 32, splits: 2, offset: 0 },
     ]);
@@ -81,14 +83,14 @@ describe('planBackwardJet', () => {
       // The larger of the two layers' 2 slices: 2·32 floats.
       ['backward split slices', 64 * 4, 'storage'],
       ['backward boundary params', 12, 'uniform'],
-      ['backward layer 1 weight gradient params', 32, 'uniform'],
+      ['backward layer 1 weight gradient params', 48, 'uniform'],
       ['backward layer 1 reduce params', 12, 'uniform'],
       ['backward layer 1 input cotangent params', 16, 'uniform'],
       ['backward layer 0 activation params', 12, 'uniform'],
-      ['backward layer 0 weight gradient params', 32, 'uniform'],
+      ['backward layer 0 weight gradient params', 48, 'uniform'],
       ['backward layer 0 reduce params', 12, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(100 + 1600 + 256 + 12 + 32 + 12 + 16 + 12 + 32 + 12);
+    expect(plannedBytes(plan.buffers)).toBe(100 + 1600 + 256 + 12 + 48 + 12 + 16 + 12 + 48 + 12);
   });
 
   it('needs no m̄, split slices or hidden cotangents where there is nothing to hold', () => {

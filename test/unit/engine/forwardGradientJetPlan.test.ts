@@ -35,9 +35,9 @@ describe('planForwardGradientJet', () => {
       ['forward gradient layer 0 params', 28, 'uniform'],
       ['forward gradient layer 1 params', 28, 'uniform'],
       ['forward gradient layer 2 params', 28, 'uniform'],
-      ['forward gradient boundary params', 20, 'uniform'],
+      ['forward gradient boundary params', 48, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(4 * widest + 5 * out + 4 + 3 * 28 + 20);
+    expect(plannedBytes(plan.buffers)).toBe(4 * widest + 5 * out + 4 + 3 * 28 + 48);
     // (3·8 + 8) + (8·6 + 6) + (6 + 1) parameters.
     expect(plan.parameterBytes).toBe(93 * 4);
   });

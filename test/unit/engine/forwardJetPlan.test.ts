@@ -38,12 +38,13 @@ describe('planForwardJet', () => {
       ['forward jet output', 25 * 4, 'storage'],
       ['forward jet unused index', 4, 'storage'],
       ['forward jet unused output', 4, 'storage'],
-      // LayerParams: 9 u32; BoundaryParams: 5 u32.
-      ['forward jet layer 0 params', 36, 'uniform'],
-      ['forward jet layer 1 params', 36, 'uniform'],
-      ['forward jet boundary params', 20, 'uniform'],
+      // LayerParams: 9 u32, then the vec4<u32> pointSource at offset 48; BoundaryParams: 5 u32,
+      // then pointSource at 32.
+      ['forward jet layer 0 params', 64, 'uniform'],
+      ['forward jet layer 1 params', 64, 'uniform'],
+      ['forward jet boundary params', 48, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(2300);
+    expect(plannedBytes(plan.buffers)).toBe(2384);
     expect(plan.inputElements).toEqual({ x: 15, tangents: 60, tangentIndex: 0 });
   });
 
@@ -60,6 +61,7 @@ describe('planForwardJet', () => {
       biasOffset: 24,
       pointsPerGroup: 5,
       pointGroups: 1,
+      pointSource: [0, 0, 0, 0],
     });
     expect(hidden.constants).toMatchObject({ ACTIVATION: 1, INPUT: 1, THREADS_OUTS: 2 });
     expect(last.params.values).toMatchObject({ inputs: 8, outputs: 1, weightOffset: 32 });

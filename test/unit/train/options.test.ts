@@ -33,6 +33,34 @@ describe('training options', () => {
     }
   });
 
+  it('regenerated points: ball problems with one-hot jets, backprop or SPSA; else refused', () => {
+    expect(resolveTrainingOptions().pointStorage).toBe('stored');
+    for (const ok of [
+      {},
+      { estimator: 'exact', dimension: 10 },
+      { pde: 'diagonal-order-4', estimator: 'exact', dimension: 5 },
+      { gradientEstimator: 'spsa' },
+      { gradientEstimator: 'spsa-subspace' },
+    ]) {
+      expect(resolveTrainingOptions({ ...ok, pointStorage: 'regenerated' }).pointStorage).toBe(
+        'regenerated',
+      );
+    }
+    const refused = (options: Record<string, unknown>) =>
+      expect(() => resolveTrainingOptions({ ...options, pointStorage: 'regenerated' }));
+    refused({ estimator: 'gaussian' }).toThrow(/one-hot jets .* not 'gaussian'.*'stored'/);
+    refused({ pde: 'biharmonic-clamped-sin-cos', estimator: 'exact', dimension: 4 }).toThrow(
+      /not the biharmonic's 'exact'/,
+    );
+    refused({ pde: 'semilinear-heat' }).toThrow(/semilinear-heat is a spacetime problem/);
+    refused({ pde: 'kdv-2d' }).toThrow(/kdv-2d is a box problem/);
+    refused({ gradientEstimator: 'forward-gradient' }).toThrow(/forward-gradient pass/);
+    refused({ gpinnWeight: 0.1 }).toThrow(/gPINN source gradient/);
+    expect(() => resolveTrainingOptions({ pointStorage: 'streamed' })).toThrow(
+      /pointStorage must be one of stored, regenerated/,
+    );
+  });
+
   it('terminal loss weights: finite and non-negative', () => {
     expect(resolveTrainingOptions({ terminalWeight: 0 }).terminalWeight).toBe(0);
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '20', 1e7]) {

@@ -171,6 +171,24 @@ describe('the memory estimate reads the training plan', () => {
     expect(problem).toMatch(/kernels cannot take it/);
   });
 
+  it('regenerated points drop the N·d point buffer: 400 MB of the STDE setup at d = 10^6', () => {
+    const stde = { dimension: 1_000_000 };
+    const stored = estimateMemory(resolveTrainingOptions(stde));
+    const regenerated = estimateMemory(
+      resolveTrainingOptions({ ...stde, pointStorage: 'regenerated' }),
+    );
+    const N = 100;
+    const d = 1_000_000;
+    const points = (e: typeof stored) =>
+      e.planned.filter((b) => b.label === 'samplers.wgsl:ball points');
+    // The test set's batches (33 points at this d) are drawn and stored apart from the step's.
+    const testBatch = 33 * d * 4;
+    expect(points(stored).map((b) => b.bytes)).toEqual([N * d * 4, testBatch]);
+    expect(points(regenerated).map((b) => b.bytes)).toEqual([testBatch]);
+    // The draw keeps a one-float stand-in and N more floats of partials (‖x‖² per point).
+    expect(stored.totalBytes - regenerated.totalBytes).toBe(N * d * 4 - 4 - N * 4);
+  });
+
   it('leaves an invalid estimator to the build: no memory problem, the rest still sized', () => {
     const options = resolveTrainingOptions({
       ...small,
@@ -327,10 +345,37 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
       ),
     );
     expect(ball.dispatches).toEqual([
-      { entryPoint: 'ballNormals', workgroups: 33 },
-      { entryPoint: 'ballScales', workgroups: 1 },
-      { entryPoint: 'ballWrite', workgroups: Math.ceil((33 * 7) / 64) },
+      { kernel: 'ballNormals', workgroups: 33 },
+      { kernel: 'ballScales', workgroups: 1 },
+      { kernel: 'ballWrite', workgroups: Math.ceil((33 * 7) / 64) },
     ]);
+    expect(ball.source).toEqual({ storage: 'stored' });
+    // Regenerated points: no coordinate stored; the squares of x summed as z's were, and a norm
+    // per point after the (scale, offset) pairs.
+    const redrawn = planBallDraw(
+      7,
+      'volume-uniform',
+      33,
+      { seed: 5, stream: 9 },
+      4096,
+      'regenerated',
+    );
+    expect(redrawn.params).toEqual(ball.params);
+    expect(redrawn.dispatches).toEqual([
+      { kernel: 'ballNormals/regenerated', workgroups: 33 },
+      { kernel: 'ballScales', workgroups: 1 },
+      { kernel: 'ballNormBlocks', workgroups: 33 },
+      { kernel: 'ballNorms', workgroups: 1 },
+    ]);
+    expect(redrawn.named.points.bytes).toBe(4);
+    expect(redrawn.named.partials.bytes).toBe(4 * (33 + 3 * 33));
+    expect(redrawn.source).toEqual({
+      storage: 'regenerated',
+      seed: 5,
+      stream: 9,
+      scalesAt: 33,
+      normsAt: 33 + 2 * 33,
+    });
     // d = 100 000, 32 points: 25 blocks, 800 workgroups of normals (≥ 512, the scale issue's bar).
     const wide = planBallDraw(100_000, 'volume-uniform', 32, { seed: 0 });
     expect(wide.params).toMatchObject({ block: 4096, blocks: 25 });
@@ -343,7 +388,7 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
       handPacked([{ u32: 5 }, { u32: 3 }, { u32: 33 }, { u32: 7 }, { u32: 1 }, { f32: 0.3 }], 80),
     );
     expect(parabolic.dispatches).toEqual([
-      { entryPoint: 'parabolic', workgroups: Math.ceil((33 * 8) / 64) },
+      { kernel: 'parabolic', workgroups: Math.ceil((33 * 8) / 64) },
     ]);
     const box = planBoxDraw(
       { low: [-1, -0.5, 0], high: [1, 0.5, 2], timeIndex: 2, interior: 20 },
@@ -366,7 +411,7 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
         80,
       ),
     );
-    expect(box.dispatches).toEqual([{ entryPoint: 'box', workgroups: Math.ceil((33 * 3) / 64) }]);
+    expect(box.dispatches).toEqual([{ kernel: 'box', workgroups: Math.ceil((33 * 3) / 64) }]);
     const bad = { low: [-1, 0], high: [1, 1], timeIndex: 1, interior: 4 };
     expect(() => planBoxDraw({ ...bad, low: [1, 0] }, 8, { seed: 0 })).toThrow(/low < high/);
     expect(() => planBoxDraw({ ...bad, timeIndex: 2 }, 8, { seed: 0 })).toThrow(/0\.\.1/);
@@ -480,10 +525,16 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
     const old = handPacked([{ u32: 12 }, { u32: 4 }, { u32: 5 }], 16);
     expectSameBytes(terminalParamsView().pack(pointParams(batch)), old);
     expectSameBytes(
-      exactParamsView().pack({ ...pointParams(batch), block: 4096, blocks: 1 }),
+      exactParamsView().pack({
+        ...pointParams(batch),
+        block: 4096,
+        blocks: 1,
+        pointSource: [7, 2, 40, 64],
+      }),
       handPacked(
-        [12, 4, 5, 4096, 1].map((u32) => ({ u32 })),
-        20,
+        // count, dim, stride, block, blocks; the vec4 pointSource at its 16-byte alignment.
+        [12, 4, 5, 4096, 1, 0, 0, 0, 7, 2, 40, 64].map((u32) => ({ u32 })),
+        48,
       ),
     );
   });
