@@ -17,6 +17,8 @@
 //                              next would overrun; its first step always runs (the probe)
 //   [--memory-budget-gib 4]    total GPU memory a run may hold (default the CLI's 4 GiB; WebGPU
 //                              cannot say what the device has)
+//   [--point-storage regenerated]  the step's collocation points: regenerated where read
+//                              (default: no N·d buffer) or stored
 //   [--out-dir bench/results]
 // Writes <out-dir>/scale-<adapter>.json (…-dims<d,…> for other d than 1M and 10M). Without a
 // GPU a d = 1M step takes minutes: progress goes to stderr. Not part of `npm run bench`.
@@ -25,7 +27,14 @@ import { acquireNodeGpu } from '../src/gpu/nodeGpu.ts';
 import { integerListFlag, invocation, numberFlag, stringFlag } from './lib/args.ts';
 import { adapterSlug } from './lib/machine.ts';
 import { RESULTS_DIR } from './lib/results.ts';
-import { runScale, SCALE_DIMENSIONS, scaleConfigs, scaleOptions } from './lib/scaleRun.ts';
+import {
+  runScale,
+  SCALE_DIMENSIONS,
+  SCALE_POINT_STORAGE,
+  scaleConfigs,
+  scaleOptions,
+} from './lib/scaleRun.ts';
+import { POINT_STORAGES } from '../src/engine/pointSource.ts';
 
 const ARGV = process.argv.slice(2);
 const FLAGS = [
@@ -36,6 +45,7 @@ const FLAGS = [
   'configs',
   'budget-s',
   'memory-budget-gib',
+  'point-storage',
   'out-dir',
 ];
 for (const arg of ARGV) {
@@ -62,6 +72,13 @@ if (SDZE_OPTIMIZER !== 'sgd' && SDZE_OPTIMIZER !== 'adam') {
   );
 }
 const BUDGET_GIB = numberFlag('memory-budget-gib', 4);
+const STORAGE_TEXT = stringFlag('point-storage') ?? SCALE_POINT_STORAGE;
+const POINT_STORAGE = POINT_STORAGES.find((storage) => storage === STORAGE_TEXT);
+if (!POINT_STORAGE) {
+  throw new RangeError(
+    `--point-storage must be ${POINT_STORAGES.join(' or ')}, got ${JSON.stringify(STORAGE_TEXT)}`,
+  );
+}
 const OUT_DIR = stringFlag('out-dir') ?? RESULTS_DIR;
 const DEFAULT_DIMS = DIMS.join(',') === SCALE_DIMENSIONS.join(',');
 
@@ -85,7 +102,7 @@ const CONFIGS = CHOSEN
     })
   : ALL_CONFIGS;
 // Every configuration's options are checked before any GPU work (d ≥ B = 16, d ≤ 10M).
-for (const d of DIMS) for (const config of CONFIGS) scaleOptions(config, d);
+for (const d of DIMS) for (const config of CONFIGS) scaleOptions(config, d, POINT_STORAGE);
 
 const command = invocation('bench:scale', ARGV);
 // The adapter's own buffer limits: WebGPU's defaults would refuse d = 1M at 128 MiB per binding.
@@ -95,6 +112,7 @@ const results = await runScale(gpu, {
   dimensions: DIMS,
   warmupSteps: WARMUP,
   timedSteps: STEPS,
+  pointStorage: POINT_STORAGE,
   budgetBytes: BUDGET_GIB * 2 ** 30,
   budgetSeconds: BUDGET_S,
   command,

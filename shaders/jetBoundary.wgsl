@@ -12,9 +12,11 @@
 //
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/series.wgsl,
 // lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl, lib/random.wgsl
-// and lib/ballPoints.wgsl (regenerated points, override POINTS: x_i is redrawn where it is read,
-// and ‖x‖² comes from the draw, which summed it over coordinate blocks; with stored points this
-// kernel sums it in coordinate order).
+// and lib/ballPoints.wgsl (regenerated points, override POINTS: x_i is redrawn where it is read).
+// ‖x‖² comes from the ball draw where the points are a training step's draw (override
+// DRAWN_NORMS: samplers.wgsl ballNorms, over coordinate blocks so that a large d fills the GPU;
+// in coordinate order at d ≤ its block, the sum this kernel makes otherwise), else this kernel
+// sums it over the d coordinates of its point.
 //
 // Bindings (@group(0)):
 //   0 params       : uniform BoundaryParams (below)
@@ -25,8 +27,9 @@
 //   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows)
 //   6 output       : storage, read_write  u jets, N·V·outputs
 //   7 stepCounter  : storage, read        POINTS = 1: word 0 is the draw's step; else unread
+//   8 pointNorms   : storage, read        DRAWN_NORMS: the draw's partials, ‖x_p‖² at normsAt + p
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ONE_HOT (the tangents' kind), POWER (m, 1..4),
-//   POINTS (lib/ballPoints.wgsl),
+//   POINTS (lib/ballPoints.wgsl), DRAWN_NORMS,
 //   WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point. Dispatch: x·y workgroups covering
 // N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE) (lib/grid.wgsl
@@ -50,9 +53,11 @@ struct BoundaryParams {
 @group(0) @binding(5) var<storage, read_write> boundary: array<f32>;
 @group(0) @binding(6) var<storage, read_write> output: array<f32>;
 @group(0) @binding(7) var<storage, read> stepCounter: array<u32>;
+@group(0) @binding(8) var<storage, read> pointNorms: array<f32>;
 
 override ONE_HOT: bool = false;
 override POWER: u32 = 1u;
+override DRAWN_NORMS: bool = false;
 
 // Coordinate i of point p.
 fn coordinate(p: u32, i: u32) -> f32 {
@@ -66,8 +71,8 @@ fn coordinate(p: u32, i: u32) -> f32 {
 
 // ‖x_p‖².
 fn normSquaredOf(p: u32) -> f32 {
-  if (POINTS == POINTS_REGENERATED) {
-    return x[params.pointSource.w + p];
+  if (DRAWN_NORMS) {
+    return pointNorms[params.pointSource.w + p];
   }
   var normSquared = 0.0;
   for (var i = 0u; i < params.dim; i++) {

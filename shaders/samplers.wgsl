@@ -24,12 +24,18 @@
 //                  (lib/ballPoints.wgsl ballCoordinate).
 //              With regenerated points (override POINTS = 1, lib/ballPoints.wgsl) no coordinate is
 //              stored: ballNormals only sums the squares, ballWrite is not dispatched, and the
-//              kernels that read x redraw z_i (lib/ballPoints.wgsl). Two dispatches then give
-//              them ‖x‖² (jetBoundary.wgsl's b = 1 − ‖x‖²), summed like the norm of z:
-//     ballNormBlocks  as ballNormals, over the redrawn x_i: Σ x_i² of the block into
-//                     partials[p·S + b] (z's block sums are dead once ballScales has run)
-//     ballNorms       one invocation per point: ‖x‖² = sum of its S block sums in block order,
-//                     into partials[N·S + 2N + p].
+//              kernels that read x redraw z_i (lib/ballPoints.wgsl). A training step's draw also
+//              gives the boundary factor b = 1 − ‖x‖² (jetBoundary.wgsl) its ‖x‖², which it would
+//              otherwise sum over all d coordinates in one invocation per point:
+//     ballNormBlocks  (d > block only) as ballNormals, over x_i (stored, or redrawn): Σ x_i² of
+//                     the block into partials[p·S + b] (z's block sums are dead once ballScales
+//                     has run)
+//     ballNorms       one invocation per point into partials[N·S + 2N + p]: with one block
+//                     ‖x‖² = Σ_i x_i² in coordinate order, the sum jetBoundary.wgsl makes (so
+//                     seeded runs at d ≤ block keep their bits); with more, its S block sums in
+//                     block order.
+//              The stored draw's sums read the stored x; the regenerated draw's redraw the same
+//              x, so both give the same ‖x‖².
 //              Every order of additions is fixed: the draw is the same bits on every run. With one
 //              block (d ≤ block) it is the bits of the single-workgroup kernel this replaced (same
 //              strides, same tree, the same product and sum per coordinate), so seeded runs at such
@@ -54,7 +60,7 @@
 //   2 points      : storage, read_write  array<f32>, N·d (ball) or N·(d+1) (parabolic); a
 //                                        one-float stand-in with regenerated ball points
 //   3 partials    : storage, read_write  array<f32>, ball: N·S block sums, then (scale, offset) per
-//                                        point, then (regenerated points) ‖x‖² per point; the
+//                                        point, then (a training step's draw) ‖x‖² per point; the
 //                                        other entries bind a one-float stand-in
 // Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (default 64).
 // Dispatch: ballNormals, ballNormBlocks: N·S workgroups; ballScales, ballNorms:
@@ -158,7 +164,18 @@ fn ballWrite(grid: GridInvocation) {
   points[t] = ballCoordinate(points[t], t % d, vec2<f32>(partials[at], partials[at + 1u]));
 }
 
-// The redrawn x_i's squares of one (point, block), as ballNormals sums z_i's.
+// Coordinate i of point p: stored by ballWrite, or redrawn.
+fn drawnCoordinate(p: u32, i: u32, trainStep: u32) -> f32 {
+  if (POINTS == POINTS_STORED) {
+    return points[p * params.dimension + i];
+  }
+  let at = params.points * params.blocks + 2u * p;
+  let source = vec4<u32>(params.seed, params.stream, 0u, 0u);
+  let scaleOffset = vec2<f32>(partials[at], partials[at + 1u]);
+  return regeneratedBallCoordinate(source, trainStep, p, i, scaleOffset);
+}
+
+// x_i's squares of one (point, block), as ballNormals sums z_i's.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn ballNormBlocks(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let w = workgroupIndex(grid);
@@ -169,14 +186,11 @@ fn ballNormBlocks(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32
   let first = (w % params.blocks) * params.block;
   let end = min(first + params.block, params.dimension);
   let trainStep = stepCounter[0];
-  let at = params.points * params.blocks + 2u * p;
-  let scaleOffset = vec2<f32>(partials[at], partials[at + 1u]);
-  let source = vec4<u32>(params.seed, params.stream, 0u, 0u);
   var squares = 0.0;
   for (var base = first; base < end; base += WORKGROUP_SIZE) {
     let i = base + lid;
     if (i < end) {
-      let x = regeneratedBallCoordinate(source, trainStep, p, i, scaleOffset);
+      let x = drawnCoordinate(p, i, trainStep);
       squares += x * x;
     }
   }
@@ -200,8 +214,16 @@ fn ballNorms(grid: GridInvocation) {
     return;
   }
   var normSquared = 0.0;
-  for (var b = 0u; b < params.blocks; b++) {
-    normSquared += partials[p * params.blocks + b];
+  if (params.blocks == 1u) {
+    let trainStep = stepCounter[0];
+    for (var i = 0u; i < params.dimension; i++) {
+      let x = drawnCoordinate(p, i, trainStep);
+      normSquared += x * x;
+    }
+  } else {
+    for (var b = 0u; b < params.blocks; b++) {
+      normSquared += partials[p * params.blocks + b];
+    }
   }
   partials[params.points * (params.blocks + 2u) + p] = normSquared;
 }

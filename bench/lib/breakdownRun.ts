@@ -25,6 +25,7 @@ import { laplacianOperator } from '../../src/operators/laplacian.ts';
 import { type BallPdeEntry, findPde } from '../../src/pdes/index.ts';
 import { RandomStream } from '../../src/random/counterRandom.ts';
 import {
+  BALL_BLOCK,
   GpuPointSamplers,
   planBallDraw,
   pointDrawCost,
@@ -133,13 +134,21 @@ export async function runBreakdown(
       const gradient = memory.create('gradient', count * 4);
       const counter = new GpuStepCounter(memory);
       counter.set(1);
-      const pointDraw = (await GpuPointSamplers.create(device)).ball(
-        memory,
+      // The trainer's draw (ballProblemGraph.ts): stored points with their ‖x‖², which the
+      // boundary factor reads.
+      const pointDrawPlan = planBallDraw(
         d,
         options.sampler,
         N,
         { seed: 0 },
+        BALL_BLOCK,
+        'stored',
+        true,
+      );
+      const pointDraw = (await GpuPointSamplers.create(device, ['ball', 'ballNorms'])).prepare(
+        memory,
         counter.buffer,
+        pointDrawPlan,
       );
       const draw = operator.draw;
       if (draw.kind !== 'random') throw new Error('the sparse Laplacian draws random jets');
@@ -158,10 +167,11 @@ export async function runBreakdown(
       });
       const forward = await ForwardJet.create(
         memory,
-        { architecture, shape, tangentKind: 'oneHot' },
+        { architecture, shape, tangentKind: 'oneHot', points: pointDraw.source },
         params,
         {
           x: pointDraw.points,
+          pointNorms: pointDraw.partials,
           tangents: jetDraw.tangents.coefficient,
           tangentIndex: jetDraw.tangents.index,
         },
@@ -183,12 +193,17 @@ export async function runBreakdown(
         };
       // Each stage's cost from the plans of the very configurations built above.
       const limits = device.limits;
-      const jetConfig = { architecture, shape, tangentKind: 'oneHot' as const };
+      const jetConfig = {
+        architecture,
+        shape,
+        tangentKind: 'oneHot' as const,
+        points: pointDraw.source,
+      };
       const stages: { stage: string; encode: Encode; cost: KernelCost }[] = [
         {
           stage: 'point draw',
           encode: inPass((pass) => pointDraw.record(pass)),
-          cost: pointDrawCost(planBallDraw(d, options.sampler, N, { seed: 0 })),
+          cost: pointDrawCost(pointDrawPlan),
         },
         {
           stage: 'jet draw',

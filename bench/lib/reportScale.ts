@@ -88,7 +88,12 @@ export function scaleSection(results: ScaleResults): string[] {
   lines.push(
     `Two-body Allen–Cahn (${s.pde}), ${s.depth} × ${s.width} ${s.activation}, ${s.points} points, ` +
       `the Laplacian from sparse STDE jets (B = ${s.jetsPerPoint}${s.collapsed ? ', collapsed' : ''}), ` +
-      `${s.testPoints} test points (no evaluation inside the timed steps). Configurations: ` +
+      `${s.testPoints} test points (no evaluation inside the timed steps), ` +
+      ((s.pointStorage ?? 'stored') === 'regenerated'
+        ? "the step's collocation points regenerated where they are read (`--point-storage " +
+          'regenerated`: no N·d buffer; each kernel that reads x redraws it from its counter)'
+        : "the step's collocation points stored (N·d floats)") +
+      '. Configurations: ' +
       `${results.configs.map(settingsOf).join('; ')}. The rollback copy is dropped ` +
       '(`--no-rollback`) because it is what makes every mode smallest; its plan is listed below. ' +
       'Each configuration is planned first (the training plan that Trainer.create checks; ' +

@@ -12,6 +12,7 @@
  */
 import { totalmem } from 'node:os';
 import { parameterLayout } from '../../src/engine/jetLayout.ts';
+import type { PointStorage } from '../../src/engine/pointSource.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
 import { allocatedBytes, largestPlanned, plannedBytes } from '../../src/gpu/bufferPlan.ts';
 import {
@@ -102,10 +103,21 @@ export function scaleConfigs(sdzeOptimizer: OptimizerName = 'sgd'): ScaleConfig[
   ];
 }
 
+/**
+ * How the scale runs hold their collocation points by default: regenerated where read, since at
+ * d = 10M and 100 points a stored batch alone is 3.73 GiB, past every binding limit.
+ */
+export const SCALE_POINT_STORAGE: PointStorage = 'regenerated';
+
 /** A configuration's training options at d. */
-export function scaleOptions(config: ScaleConfig, dimension: number): TrainingOptions {
+export function scaleOptions(
+  config: ScaleConfig,
+  dimension: number,
+  pointStorage: PointStorage = SCALE_POINT_STORAGE,
+): TrainingOptions {
   return resolveTrainingOptions({
     ...SCALE_SETUP,
+    pointStorage,
     dimension,
     gradientEstimator: config.gradientEstimator,
     optimizer: config.optimizer,
@@ -190,6 +202,8 @@ export interface ScaleRunPlan {
   dimensions: number[];
   warmupSteps: number;
   timedSteps: number;
+  /** How each step's collocation points are held (default SCALE_POINT_STORAGE). */
+  pointStorage?: PointStorage;
   /** Total bytes a run may hold (default the CLI's, DEFAULT_MEMORY_BUDGET_BYTES). */
   budgetBytes?: number;
   /**
@@ -263,7 +277,7 @@ export async function runScale(gpu: GpuContext, plan: ScaleRunPlan): Promise<Sca
   const results: ScaleResult[] = [];
   for (const d of plan.dimensions) {
     for (const config of plan.configs) {
-      const options = scaleOptions(config, d);
+      const options = scaleOptions(config, d, plan.pointStorage);
       const where = `d=${d} ${config.id}`;
       const planned = planScale(options, limits, config.rollback);
       progress(
@@ -320,7 +334,7 @@ export async function runScale(gpu: GpuContext, plan: ScaleRunPlan): Promise<Sca
     machine: finishMachineRecord(machine),
     adapter: adapterRecord(gpu.adapter),
     command: plan.command,
-    setup: { ...SCALE_SETUP },
+    setup: { ...SCALE_SETUP, pointStorage: plan.pointStorage ?? SCALE_POINT_STORAGE },
     dimensions: plan.dimensions,
     defaultDimensions: SCALE_DIMENSIONS.every((d) => plan.dimensions.includes(d)),
     warmupSteps: plan.warmupSteps,

@@ -1,4 +1,5 @@
 /** The shape of bench/results/scale-<adapter>.json (bench/scale.ts, bench/lib/scaleRun.ts). */
+import type { PointStorage } from '../../src/engine/pointSource.ts';
 import type { GradientEstimator, OptimizerName } from '../../src/train/options.ts';
 import type { ResultsHeader } from './results.ts';
 import type { Spread } from './stats.ts';
@@ -115,6 +116,8 @@ export interface ScaleResults extends ResultsHeader {
     jetsPerPoint: number;
     collapsed: boolean;
     testPoints: number;
+    /** How each step's collocation points are held; absent in files from before it existed: stored. */
+    pointStorage?: PointStorage;
   };
   dimensions: number[];
   /** True when the run covered d = 1M and 10M, the benchmark's own; false for a quick check. */

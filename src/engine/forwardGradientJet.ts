@@ -307,6 +307,7 @@ function boundarySteps(
       output: u,
       // Unread: the forward-gradient pass reads stored points (jetBoundary.wgsl POINTS = 0).
       stepCounter: inputs.tangents,
+      pointNorms: inputs.pointNorms ?? inputs.tangents,
     },
     grid: dispatch.grid,
     layer: false,

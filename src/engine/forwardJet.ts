@@ -17,6 +17,7 @@ import {
   type TangentInput,
 } from './jetLayout.ts';
 import {
+  drawnNorms,
   type PointSource,
   pointElements,
   pointsOverride,
@@ -50,6 +51,8 @@ export interface ForwardJetBuffers {
   x: GPUBuffer;
   /** Word 0: the step of the draw; regenerated points only. */
   stepCounter: GPUBuffer | null;
+  /** The ball draw's partials holding ‖x‖² (points of a draw only: PointSource.draw). */
+  pointNorms: GPUBuffer | null;
   /** dense: N·R·K·d normalized coefficients; oneHot: N·R·K coefficients. */
   tangents: GPUBuffer;
   /** oneHot: N·R·K i32 indices (−1 = zero tangent). */
@@ -104,6 +107,8 @@ export interface ExternalJetInputs {
   tangentIndex: GPUBuffer | null;
   /** Word 0 is the step; needed with regenerated points (ForwardJetConfig.points). */
   stepCounter?: GPUBuffer | null;
+  /** The ball draw's partials with ‖x‖²; needed for points of a draw (PointSource.draw). */
+  pointNorms?: GPUBuffer | null;
 }
 
 /** A batch, architecture or input that the forward jet kernels cannot take. */
@@ -513,6 +518,7 @@ export function planBoundary(
       ONE_HOT: tangentKind === 'oneHot' ? 1 : 0,
       POWER: boundaryPower(architecture.boundary),
       POINTS: pointsOverride(points),
+      DRAWN_NORMS: drawnNorms(points) ? 1 : 0,
       WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
     },
     params: planUniform(label, plannedView(boundaryParts, 'params'), {
@@ -627,7 +633,7 @@ function checkExternalInputs(
   plan: ForwardJetPlan,
   tangentKind: TangentKind,
   inputs: ExternalJetInputs,
-  regenerated: boolean,
+  source: PointSource,
 ): void {
   const needed: [string, GPUBuffer | null, number][] = [
     ['x', inputs.x, plan.inputElements.x],
@@ -648,8 +654,17 @@ function checkExternalInputs(
   if (tangentKind === 'oneHot' && !inputs.tangentIndex) {
     throw new JetShapeError('external one-hot inputs need a tangentIndex buffer');
   }
-  if (regenerated && !inputs.stepCounter) {
+  if (source.storage === 'regenerated' && !inputs.stepCounter) {
     throw new JetShapeError('regenerated points need the step counter among the external inputs');
+  }
+  if (source.draw) {
+    const needed = (source.draw.normsAt + Number(plan.layers[0].params.values.points)) * 4;
+    if (!inputs.pointNorms || inputs.pointNorms.size < needed) {
+      throw new JetShapeError(
+        `the points of a ball draw need its partials (${needed} bytes, with ‖x‖²) among the ` +
+          'external inputs',
+      );
+    }
   }
 }
 
@@ -685,6 +700,7 @@ function allocateJetBuffers(
     points: config.points ?? storedPoints,
     x: inputs.x,
     stepCounter: inputs.stepCounter ?? null,
+    pointNorms: inputs.pointNorms ?? null,
     tangents: inputs.tangents,
     tangentIndex: config.tangentKind === 'oneHot' ? inputs.tangentIndex : null,
     preActivations: s.preActivations.map(own),
@@ -772,14 +788,8 @@ export class ForwardJet {
   ): Promise<ForwardJet> {
     const device = memory.device;
     const plan = planForwardJet(config, device.limits, { externalInputs: inputs !== undefined });
-    if (inputs) {
-      checkExternalInputs(
-        plan,
-        config.tangentKind,
-        inputs,
-        config.points?.storage === 'regenerated',
-      );
-    }
+    if (inputs)
+      checkExternalInputs(plan, config.tangentKind, inputs, config.points ?? storedPoints);
     const layerKernel = (step: LayerDispatch): Promise<ComputeKernel> =>
       cachedKernel(device, forwardParts, {
         entryPoint: step.entryPoint,
@@ -876,6 +886,7 @@ export class ForwardJet {
         boundary: b.boundary,
         output: b.output,
         stepCounter: b.stepCounter ?? b.tangents,
+        pointNorms: b.pointNorms ?? b.tangents,
       });
     }
   }

@@ -162,12 +162,13 @@ export function boundaryCost(boundary: PlannedDispatch): KernelCost {
   const collapsed = c.COLLAPSED === 1;
   const orders = collapsed ? K - 1 : K;
   const series = (n: number): number => sumOver(n, (k) => 2 * (k + 1));
-  // |x|², then the series of |g(t)|² per direction: one-hot reads index, coefficient and x[index]
-  // per slot; dense reads x and every order's tangent per coordinate. Regenerated points (one-hot
-  // only) read the draw's |x|² and redraw x[index].
+  // |x|² (or the draw's, DRAWN_NORMS: one word), then the series of |g(t)|² per direction:
+  // one-hot reads index, coefficient and x[index] per slot, regenerated points redrawing
+  // x[index]; dense reads x and every order's tangent per coordinate.
   const redrawn = c.POINTS === POINTS_REGENERATED;
-  let read = redrawn ? 1 : d;
-  let flops = redrawn ? 0 : 2 * d;
+  const drawnNorms = c.DRAWN_NORMS === 1;
+  let read = drawnNorms ? 1 : d;
+  let flops = drawnNorms ? 0 : 2 * d;
   if (c.ONE_HOT === 1) {
     read += R * K * (redrawn ? 2 + REDRAWN_COORDINATE.words : 3);
     flops += R * K * (redrawn ? REDRAWN_COORDINATE.flops : 0);

@@ -12,7 +12,13 @@ import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
-import { BOX_MULLER_FLOPS, type KernelCost, wordCost } from '../engine/kernelCost.ts';
+import {
+  BOX_MULLER_FLOPS,
+  type KernelCost,
+  REDRAWN_COORDINATE,
+  sumCosts,
+  wordCost,
+} from '../engine/kernelCost.ts';
 import { type PointSource, type PointStorage, storedPoints } from '../engine/pointSource.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
 import {
@@ -34,16 +40,29 @@ const WORKGROUP_SIZE = 64;
 export type SamplerEntry = 'ball' | 'parabolic' | 'box';
 
 /**
- * samplers.wgsl's entry points: the ball draw is three dispatches with stored points, four with
- * regenerated ones (its header), whose ballNormals is compiled with POINTS = 1.
+ * samplers.wgsl's entry points (its header): the ball draw is three dispatches with stored points,
+ * plus one or two for the points' ‖x‖²; regenerated points skip ballWrite, and their entries that
+ * read x are compiled with POINTS = 1.
  */
 type SamplerEntryPoint =
   'ballNormals' | 'ballScales' | 'ballWrite' | 'ballNormBlocks' | 'ballNorms' | 'parabolic' | 'box';
 /** A compiled entry point: its name, and POINTS = 1 (regenerated ball points) where it matters. */
-type SamplerKernel = SamplerEntryPoint | 'ballNormals/regenerated';
-const ENTRY_POINTS: Record<SamplerEntry | 'regeneratedBall', readonly SamplerKernel[]> = {
+type SamplerKernel =
+  | SamplerEntryPoint
+  | 'ballNormals/regenerated'
+  | 'ballNormBlocks/regenerated'
+  | 'ballNorms/regenerated';
+/** What GpuPointSamplers.create compiles: the draws, the stored ball's norms, the regenerated ball. */
+type SamplerKernels = SamplerEntry | 'ballNorms' | 'regeneratedBall';
+const ENTRY_POINTS: Record<SamplerKernels, readonly SamplerKernel[]> = {
   ball: ['ballNormals', 'ballScales', 'ballWrite'],
-  regeneratedBall: ['ballNormals/regenerated', 'ballScales', 'ballNormBlocks', 'ballNorms'],
+  ballNorms: ['ballNormBlocks', 'ballNorms'],
+  regeneratedBall: [
+    'ballNormals/regenerated',
+    'ballScales',
+    'ballNormBlocks/regenerated',
+    'ballNorms/regenerated',
+  ],
   parabolic: ['parabolic'],
   box: ['box'],
 };
@@ -154,34 +173,45 @@ function planDraw(
  * draws each normal once and squares and adds it (2 more), sums S blocks of squares in trees of
  * WORKGROUP_SIZE, adds each point's S sums and forms its scale (radius, norm: about 20), and
  * scales every coordinate (2: a multiply and the offset); it writes the coordinates twice and
- * reads them once with their point's (scale, offset). With regenerated points it stores no
- * coordinate: it draws each normal a second time to scale and square it (4 more) for ‖x‖², and
- * sums those blocks too; the readers' redraws are their own cost.
+ * reads them once with their point's (scale, offset). Its norms (a training step's draw) read
+ * every coordinate again and square and add it (2), in blocks whose sums are written and read
+ * back when d spans several, and write a norm per point. Regenerated points store no coordinate
+ * and skip the scaling pass; their norms redraw each coordinate (REDRAWN_COORDINATE), and the
+ * readers' redraws are the readers' cost.
  */
 export function pointDrawCost(plan: PointDrawPlan): KernelCost {
   const floats = plan.points * plan.width;
   if (plan.entry !== 'ball') {
     return wordCost(floats * (plan.entry === 'parabolic' ? 10 : 3), 1, floats);
   }
-  const sums = plan.points * Number(plan.params.blocks);
-  if (plan.source.storage === 'regenerated') {
-    const flops = floats * (2 * BOX_MULLER_FLOPS + 6) + 2 * sums * WORKGROUP_SIZE;
-    return wordCost(
-      flops + plan.points * 21,
-      1 + 2 * sums + 2 * plan.points,
-      2 * sums + 3 * plan.points,
-    );
-  }
-  const flops = floats * (BOX_MULLER_FLOPS + 4) + sums * WORKGROUP_SIZE + plan.points * 20;
-  return wordCost(flops, 1 + sums + 3 * floats, 2 * floats + sums + 2 * plan.points);
+  const N = plan.points;
+  const sums = N * Number(plan.params.blocks);
+  const regenerated = plan.source.storage === 'regenerated';
+  // The normals, their squares' block sums and the points' scales.
+  const draw = wordCost(
+    floats * (BOX_MULLER_FLOPS + 2) + sums * WORKGROUP_SIZE + N * 20,
+    1 + sums,
+    (regenerated ? 0 : floats) + sums + 2 * N,
+  );
+  const scaling = regenerated ? wordCost(0, 0, 0) : wordCost(2 * floats, 3 * floats, floats);
+  if (!plan.source.draw) return sumCosts([draw, scaling]);
+  const blocked = sums > N;
+  const read = regenerated ? REDRAWN_COORDINATE : { flops: 0, words: 1 };
+  const norms = wordCost(
+    floats * (2 + read.flops) + (blocked ? sums * WORKGROUP_SIZE + sums : 0),
+    floats * read.words + (blocked ? sums : 0),
+    (blocked ? sums : 0) + N,
+  );
+  return sumCosts([draw, scaling, norms]);
 }
 
 /**
  * N points in the unit ball B^d (default stream: points): normals over (point, block of `block`
  * coordinates, default BALL_BLOCK; a multiple of the workgroup size), the points' scales, the
  * scaled coordinates. The block sets the summation order: draws compared bit for bit use one.
- * With regenerated points (`storage`) no coordinate is written: the plan's source tells the
- * readers where the scales and norms are (lib/ballPoints.wgsl).
+ * With `norms` (a training step's draw) it also sums each point's ‖x‖² for the boundary factor;
+ * with regenerated points (`storage`, which needs them) no coordinate is written. The plan's
+ * source tells the readers where the scales and norms are (lib/ballPoints.wgsl).
  */
 export function planBallDraw(
   dimension: number,
@@ -190,40 +220,51 @@ export function planBallDraw(
   key: SamplerKey,
   block = BALL_BLOCK,
   storage: PointStorage = 'stored',
+  norms = storage === 'regenerated',
 ): PointDrawPlan {
   if (!Number.isInteger(block) || block < WORKGROUP_SIZE || block % WORKGROUP_SIZE !== 0) {
     throw new RangeError(
       `the ball draw's block must be a positive multiple of ${WORKGROUP_SIZE}, got ${block}`,
     );
   }
+  const regenerated = storage === 'regenerated';
+  if (regenerated && !norms) {
+    throw new RangeError("regenerated points are read with their draw's norms (norms = true)");
+  }
   const blocks = Math.ceil(dimension / block);
   const seed = key.seed;
   const stream = key.stream ?? RandomStream.points;
   const perPoint = Math.ceil(points / WORKGROUP_SIZE);
   const scalesAt = points * blocks;
-  const regenerated = storage === 'regenerated';
+  const variant = regenerated ? '/regenerated' : '';
+  const dispatches: { kernel: SamplerKernel; workgroups: number }[] = [
+    { kernel: `ballNormals${variant}` as SamplerKernel, workgroups: points * blocks },
+    { kernel: 'ballScales', workgroups: perPoint },
+  ];
+  if (!regenerated) {
+    dispatches.push({
+      kernel: 'ballWrite',
+      workgroups: Math.ceil((points * dimension) / WORKGROUP_SIZE),
+    });
+  }
+  if (norms && blocks > 1) {
+    dispatches.push({
+      kernel: `ballNormBlocks${variant}` as SamplerKernel,
+      workgroups: points * blocks,
+    });
+  }
+  if (norms)
+    dispatches.push({ kernel: `ballNorms${variant}` as SamplerKernel, workgroups: perPoint });
+  const draw = { seed, stream, scalesAt, normsAt: scalesAt + 2 * points };
   return planDraw(
     'ball',
     dimension,
     dimension,
     points,
     { law: law === 'volume-uniform' ? 0 : 1, horizon: 0, seed, stream, blocks: { block, blocks } },
-    regenerated
-      ? [
-          { kernel: 'ballNormals/regenerated', workgroups: points * blocks },
-          { kernel: 'ballScales', workgroups: perPoint },
-          { kernel: 'ballNormBlocks', workgroups: points * blocks },
-          { kernel: 'ballNorms', workgroups: perPoint },
-        ]
-      : [
-          { kernel: 'ballNormals', workgroups: points * blocks },
-          { kernel: 'ballScales', workgroups: perPoint },
-          { kernel: 'ballWrite', workgroups: Math.ceil((points * dimension) / WORKGROUP_SIZE) },
-        ],
-    scalesAt + (regenerated ? 3 : 2) * points,
-    regenerated
-      ? { storage, seed, stream, scalesAt, normsAt: scalesAt + 2 * points }
-      : storedPoints,
+    dispatches,
+    scalesAt + (norms ? 3 : 2) * points,
+    norms ? { storage, draw } : storedPoints,
   );
 }
 
@@ -336,13 +377,13 @@ export class GpuPointSamplers {
   private constructor(private readonly kernels: Partial<Record<SamplerKernel, ComputeKernel>>) {}
 
   /**
-   * Compiles the entries asked for (by default the ball and parabolic ones): the box entry and
-   * the regenerated ball only where such a draw runs, so no other run compiles a pipeline it
-   * never dispatches.
+   * Compiles the entries asked for (by default the ball and parabolic ones): the box entry, the
+   * ball's norms (a training step's draw) and the regenerated ball only where such a draw runs,
+   * so no other run compiles a pipeline it never dispatches.
    */
   static async create(
     device: GPUDevice,
-    entries: readonly (SamplerEntry | 'regeneratedBall')[] = ['ball', 'parabolic'],
+    entries: readonly SamplerKernels[] = ['ball', 'parabolic'],
   ): Promise<GpuPointSamplers> {
     const entryPoints = [...new Set(entries.flatMap((entry) => ENTRY_POINTS[entry]))];
     const kernels = await Promise.all(

@@ -398,6 +398,8 @@ export function planBallGraph(
     { seed: options.seed },
     BALL_BLOCK,
     options.pointStorage,
+    // The boundary factor reads the draw's ‖x‖² (jetBoundary.wgsl DRAWN_NORMS).
+    true,
   );
   const config: ForwardJetConfig = { architecture, shape, tangentKind, points: pointDraw.source };
   const forward: BallGraphPlan['forward'] =
@@ -511,9 +513,10 @@ async function buildBallDraws(
 ): Promise<{ pointDraw: PointDraw; jetDraw: RandomJetDraw | null; inputs: TangentBuffers }> {
   const device = memory.device;
   const regenerated = plan.pointDraw.source.storage === 'regenerated';
-  const samplers = await GpuPointSamplers.create(device, [
-    regenerated ? 'regeneratedBall' : 'ball',
-  ]);
+  const samplers = await GpuPointSamplers.create(
+    device,
+    regenerated ? ['regeneratedBall'] : ['ball', 'ballNorms'],
+  );
   const pointDraw = samplers.prepare(memory, stepCounter.buffer, plan.pointDraw);
   const jets = plan.jets;
   if (jets.kind === 'random') {
@@ -672,6 +675,7 @@ export class BallProblemGraph implements ProblemGraph {
     const forwardJet = await buildBallForward(memory, plan, params, {
       x: readerPoints,
       stepCounter: regenerated?.stepCounter,
+      pointNorms: draws.pointDraw.partials,
       ...draws.inputs,
     });
     const exact = await BallExactAtPoints.create(memory, pde, plan.dimension, options.seed, {

@@ -13,7 +13,7 @@
 import { allocatedBytes, largestPlanned, type PlannedBuffer } from '../gpu/bufferPlan.ts';
 import { ShaderCompileError } from '../gpu/errors.ts';
 import { OperatorError } from '../operators/operator.ts';
-import { type TrainingOptions, TrainingOptionsError } from './options.ts';
+import { resolveTrainingOptions, type TrainingOptions, TrainingOptionsError } from './options.ts';
 import {
   DEFAULT_TRAINING_LIMITS,
   planTrainingParts,
@@ -298,8 +298,40 @@ export function checkMemoryBudget(
   // The settings that would fit are sized with the rollback copy: on the safe side without it.
   const fitting = fittingSettings(options, limits);
   throw new MemoryBudgetError(
-    `too large for this GPU: ${problem}. ${describeFitting(options, fitting)}.`,
+    `too large for this GPU: ${problem}. ${describeFitting(options, fitting)}.` +
+      regeneratedPointsHint(options, limits, execution),
     estimate,
     fitting,
+  );
+}
+
+/**
+ * For a stored-points run that does not fit: whether it fits with its collocation points
+ * regenerated (options.ts says which runs take them), and in how much memory; else ''.
+ */
+function regeneratedPointsHint(
+  options: MemorySizing,
+  limits: MemoryLimits,
+  execution: TrainingExecution,
+): string {
+  if (options.pointStorage !== 'stored') return '';
+  let regenerated: TrainingOptions;
+  try {
+    regenerated = resolveTrainingOptions({ ...options, pointStorage: 'regenerated' });
+  } catch (error) {
+    if (error instanceof TrainingOptionsError) return '';
+    throw error;
+  }
+  const estimate = estimateMemory(
+    regenerated,
+    limits.maxStorageBufferBindingSize,
+    limits,
+    execution,
+  );
+  if (memoryProblem(estimate, limits) !== null) return '';
+  return (
+    ` With its collocation points regenerated where they are read instead of stored (option ` +
+    `pointStorage 'regenerated', the CLI's --point-storage regenerated) it fits in ` +
+    `${formatBytes(estimate.totalBytes)}.`
   );
 }

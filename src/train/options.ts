@@ -84,9 +84,8 @@ export interface TrainingOptions {
   /**
    * Ball problems: whether the collocation points of a step are stored (N·d floats) or redrawn
    * from their counters by each kernel that reads them (src/engine/pointSource.ts), which needs
-   * no N·d buffer (4 GB at d = 10^7 and 100 points) and costs a redraw per read. Regenerated
-   * points are the same draw; b = 1 − ‖x‖² sums ‖x‖² over coordinate blocks instead of in
-   * order, so a run's last bits differ from the stored run's.
+   * no N·d buffer (4 GB at d = 10^7 and 100 points) and costs a redraw per read. The points,
+   * and so the run, are the same bits either way.
    */
   pointStorage: PointStorage;
   /** Read loss, gradient norm and divergence flags back every this many steps. */

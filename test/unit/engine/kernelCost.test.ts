@@ -9,6 +9,8 @@ import { type ForwardJetConfig, planForwardJet } from '../../../src/engine/forwa
 import { forwardJetCost, forwardLayerCost } from '../../../src/engine/forwardJetCost.ts';
 import { optimizerCost, planOptimizer } from '../../../src/engine/optimizers.ts';
 import { planBallDraw, pointDrawCost } from '../../../src/random/gpuPointSamplers.ts';
+import type { PointSource } from '../../../src/engine/pointSource.ts';
+import { REDRAWN_COORDINATE } from '../../../src/engine/kernelCost.ts';
 import { parameterTraffic } from '../../../src/train/enginePlans.ts';
 import {
   planDivergenceGuard,
@@ -64,6 +66,34 @@ describe('forward jet cost', () => {
     // group, and x again for |x|² per point: 32·(1 + 1) + 32 words.
     expect((b.bytesRead - a.bytesRead) / 1000).toBe(4 * (32 + 32 + 32));
     expect(c.flops - b.flops).toBe(b.flops - a.flops);
+  });
+
+  it('counts regenerated points as redraws: 2 words and 9 FLOPs per load of x, no |x|² sum', () => {
+    const draw = { seed: 0, stream: 2, scalesAt: 32, normsAt: 96 };
+    const at = (d: number, points: PointSource) =>
+      forwardJetCost(
+        planForwardJet(
+          {
+            architecture: { widths: [d, 32, 32, 1], activation: 'tanh', boundary: 'ball' },
+            shape: { points: 32, directions: 16, order: 2, structure: 'collapsed' },
+            tangentKind: 'oneHot',
+            points,
+          },
+          limits,
+          { externalInputs: true },
+        ),
+      );
+    const perCoordinate = (points: PointSource) => {
+      const [a, b] = [1000, 2000].map((d) => at(d, points));
+      return { words: (b.bytesRead - a.bytesRead) / 4000, flops: (b.flops - a.flops) / 1000 };
+    };
+    const stored = perCoordinate({ storage: 'stored', draw });
+    const redrawn = perCoordinate({ storage: 'regenerated', draw });
+    // Stored (with the draw's |x|²): x once per output tile and W per row chunk, 32 points each.
+    expect(stored.words).toBe(32 + 32);
+    // Regenerated: each of the 32 loads of x is a point's (scale, offset) and a redraw.
+    expect(redrawn.words).toBe(32 * REDRAWN_COORDINATE.words + 32);
+    expect(redrawn.flops - stored.flops).toBe(32 * REDRAWN_COORDINATE.flops);
   });
 });
 
@@ -136,5 +166,21 @@ describe('point draw cost', () => {
     expect(cost(10_000, 32).bytesWritten).toBe(4 * (2 * 32 * 10_000 + 32 * 3 + 2 * 32));
     const perFloat = (d: number, N: number) => cost(d, N).bytesWritten / (N * d);
     expect(perFloat(100_000, 64)).toBeCloseTo(perFloat(50_000, 32), 2);
+  });
+
+  it("adds the norms' read of every coordinate; regenerated points write none and redraw", () => {
+    const plan = (storage: 'stored' | 'regenerated', norms: boolean) =>
+      pointDrawCost(planBallDraw(100, 'radius-uniform', 32, { seed: 0 }, 4096, storage, norms));
+    const plain = plan('stored', false);
+    const stored = plan('stored', true);
+    const redrawn = plan('regenerated', true);
+    // One block: the norms read the 3200 coordinates once and write 32 norms.
+    expect(stored.bytesRead - plain.bytesRead).toBe(4 * 3200);
+    expect(stored.bytesWritten - plain.bytesWritten).toBe(4 * 32);
+    expect(stored.flops - plain.flops).toBe(2 * 3200);
+    // Regenerated: no coordinate written, none read back by a scaling pass; the norms redraw.
+    expect(redrawn.bytesWritten).toBe(4 * (32 + 2 * 32 + 32));
+    expect(redrawn.bytesRead).toBe(4 * (1 + 32 + REDRAWN_COORDINATE.words * 3200));
+    expect(redrawn.flops - stored.flops).toBe(3200 * REDRAWN_COORDINATE.flops - 2 * 3200);
   });
 });

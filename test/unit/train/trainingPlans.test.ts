@@ -31,7 +31,11 @@ import { planExactAtPoints } from '../../../src/train/ballExactAtPoints.ts';
 import { planBallGraph } from '../../../src/train/ballProblemGraph.ts';
 import { planCotangentDot } from '../../../src/train/cotangentDot.ts';
 import { planExactResidual } from '../../../src/train/exactResidual.ts';
-import { estimateMemory, memoryProblem } from '../../../src/train/memoryBudget.ts';
+import {
+  checkMemoryBudget,
+  estimateMemory,
+  memoryProblem,
+} from '../../../src/train/memoryBudget.ts';
 import {
   architectureOf,
   resolveTrainingOptions,
@@ -185,8 +189,23 @@ describe('the memory estimate reads the training plan', () => {
     const testBatch = 33 * d * 4;
     expect(points(stored).map((b) => b.bytes)).toEqual([N * d * 4, testBatch]);
     expect(points(regenerated).map((b) => b.bytes)).toEqual([testBatch]);
-    // The draw keeps a one-float stand-in and N more floats of partials (‖x‖² per point).
-    expect(stored.totalBytes - regenerated.totalBytes).toBe(N * d * 4 - 4 - N * 4);
+    // The draw keeps a one-float stand-in instead.
+    expect(stored.totalBytes - regenerated.totalBytes).toBe(N * d * 4 - 4);
+  });
+
+  it('a stored-points run that regenerated points would fit is refused with that hint', () => {
+    const limits = { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
+    const options = resolveTrainingOptions({ dimension: 1_000_000, points: 300 });
+    expect(() => checkMemoryBudget(options, limits)).toThrow(
+      /collocation points need 1\.12 GiB in one buffer.* With its collocation points regenerated .*--point-storage regenerated\) it fits in \d+\.\d+ GiB\.$/,
+    );
+    expect(() =>
+      checkMemoryBudget({ ...options, pointStorage: 'regenerated' }, limits),
+    ).not.toThrow();
+    // Where regenerated points do not help (the parameters past the binding), no hint.
+    const huge = resolveTrainingOptions({ dimension: 10_000_000 });
+    expect(() => checkMemoryBudget(huge, limits)).toThrow(/parameters need/);
+    expect(() => checkMemoryBudget(huge, limits)).not.toThrow(/regenerated/);
   });
 
   it('leaves an invalid estimator to the build: no memory problem, the rest still sized', () => {
@@ -229,8 +248,8 @@ describe('the graph plans', () => {
     expect(plan.buffers.slice(0, 7).map((b) => [b.label, b.bytes])).toEqual([
       ['samplers.wgsl:ball points params', samplerParamsView().size],
       ['samplers.wgsl:ball points', N * 5 * 4],
-      // One block of d = 5: a sum of squares, then (scale, offset) per point.
-      ['samplers.wgsl:ball points partials', N * 3 * 4],
+      // One block of d = 5: a sum of squares, then (scale, offset) and ‖x‖² per point.
+      ['samplers.wgsl:ball points partials', N * 4 * 4],
       ['sparse jets params', randomJetsParamsView().size],
       ['sparse jets index', N * 2 * 2 * 4],
       ['sparse jets coefficient', N * 2 * 2 * 4],
@@ -350,32 +369,39 @@ describe('uniforms filled by field name hold the hand-packed bytes', () => {
       { kernel: 'ballWrite', workgroups: Math.ceil((33 * 7) / 64) },
     ]);
     expect(ball.source).toEqual({ storage: 'stored' });
-    // Regenerated points: no coordinate stored; the squares of x summed as z's were, and a norm
-    // per point after the (scale, offset) pairs.
-    const redrawn = planBallDraw(
-      7,
-      'volume-uniform',
-      33,
-      { seed: 5, stream: 9 },
-      4096,
-      'regenerated',
-    );
+    // A training step's draw adds each point's ‖x‖² after the (scale, offset) pairs: in order
+    // at one block, over blocks at more; regenerated points store no coordinate.
+    const key = { seed: 5, stream: 9 };
+    const draw = { seed: 5, stream: 9, scalesAt: 33, normsAt: 33 + 2 * 33 };
+    const withNorms = planBallDraw(7, 'volume-uniform', 33, key, 4096, 'stored', true);
+    expect(withNorms.dispatches.map((d) => d.kernel)).toEqual([
+      'ballNormals',
+      'ballScales',
+      'ballWrite',
+      'ballNorms',
+    ]);
+    expect(withNorms.named.partials.bytes).toBe(4 * (33 + 3 * 33));
+    expect(withNorms.source).toEqual({ storage: 'stored', draw });
+    const redrawn = planBallDraw(7, 'volume-uniform', 33, key, 4096, 'regenerated');
     expect(redrawn.params).toEqual(ball.params);
     expect(redrawn.dispatches).toEqual([
       { kernel: 'ballNormals/regenerated', workgroups: 33 },
       { kernel: 'ballScales', workgroups: 1 },
-      { kernel: 'ballNormBlocks', workgroups: 33 },
-      { kernel: 'ballNorms', workgroups: 1 },
+      { kernel: 'ballNorms/regenerated', workgroups: 1 },
     ]);
     expect(redrawn.named.points.bytes).toBe(4);
     expect(redrawn.named.partials.bytes).toBe(4 * (33 + 3 * 33));
-    expect(redrawn.source).toEqual({
-      storage: 'regenerated',
-      seed: 5,
-      stream: 9,
-      scalesAt: 33,
-      normsAt: 33 + 2 * 33,
-    });
+    expect(redrawn.source).toEqual({ storage: 'regenerated', draw });
+    const wideRedrawn = planBallDraw(9000, 'volume-uniform', 33, key, 4096, 'regenerated');
+    expect(wideRedrawn.dispatches.map((d) => [d.kernel, d.workgroups])).toEqual([
+      ['ballNormals/regenerated', 99],
+      ['ballScales', 1],
+      ['ballNormBlocks/regenerated', 99],
+      ['ballNorms/regenerated', 1],
+    ]);
+    expect(() => planBallDraw(7, 'volume-uniform', 33, key, 4096, 'regenerated', false)).toThrow(
+      /norms = true/,
+    );
     // d = 100 000, 32 points: 25 blocks, 800 workgroups of normals (≥ 512, the scale issue's bar).
     const wide = planBallDraw(100_000, 'volume-uniform', 32, { seed: 0 });
     expect(wide.params).toMatchObject({ block: 4096, blocks: 25 });
