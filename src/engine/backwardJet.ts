@@ -45,6 +45,8 @@ import {
   type TangentInput,
 } from './jetLayout.ts';
 import { buildFromPlan, type PlannedUniform, plannedView, planUniform } from './planning.ts';
+import { backwardStepCost } from './backwardJetCost.ts';
+import { type KernelCost, type StageEncoder, sumCosts } from './kernelCost.ts';
 
 type TangentKind = TangentInput['kind'];
 
@@ -172,6 +174,8 @@ interface Step {
   kernel: ComputeKernel;
   grid: [number, number, number];
   bind: (io: BackwardJetInputs, scratch: ScratchBuffers) => GPUBindGroup;
+  /** What it computes and moves (backwardJetCost.ts), the stage cost of encodeStages. */
+  cost: KernelCost;
 }
 
 interface ScratchBuffers {
@@ -623,6 +627,7 @@ export class BackwardJet {
           kernel: kernels[i],
           grid: step.grid,
           bind: stepBinder(step, kernels[i], params, L),
+          cost: backwardStepCost(step),
         };
       });
       return new BackwardJet(memory, architecture, shape, tangentKind, {
@@ -731,6 +736,33 @@ export class BackwardJet {
 
   /** Records the backward pass; `io.gradient` receives dL/dθ once the commands run. */
   encode(encoder: GPUCommandEncoder, io: BackwardJetInputs): void {
+    const groups = this.prepare(encoder, io);
+    const pass = encoder.beginComputePass({ label: 'backward jet' });
+    this.steps.forEach((step, i) => step.kernel.dispatch(pass, groups[i], ...step.grid));
+    pass.end();
+  }
+
+  /**
+   * The same commands, each dispatch a stage of its own (a pass each, announced with its cost;
+   * the m̄ copy goes with the first), so that a bounded submit may fall between any two. The
+   * same work in the same order: the bits of `encode`.
+   */
+  encodeStages(steps: StageEncoder, io: BackwardJetInputs): void {
+    const copyBytes = this.scratch.outputBar
+      ? layerElements(this.shape, this.architecture.widths.at(-1) ?? 0) * 4
+      : 0;
+    const copy = { flops: 0, bytesRead: copyBytes, bytesWritten: copyBytes };
+    this.steps.forEach((step, i) => {
+      steps.beginStage(i === 0 ? sumCosts([copy, step.cost]) : step.cost);
+      const groups = i === 0 ? this.prepare(steps.encoder, io) : this.bindGroups(io);
+      const pass = steps.encoder.beginComputePass({ label: `backward jet: ${step.kernel.name}` });
+      step.kernel.dispatch(pass, groups[i], ...step.grid);
+      pass.end();
+    });
+  }
+
+  /** Checks the buffers, records the m̄ copy and returns the bind groups. */
+  private prepare(encoder: GPUCommandEncoder, io: BackwardJetInputs): GPUBindGroup[] {
     this.validate(io);
     const groups = this.bindGroups(io);
     const { outputBar } = this.scratch;
@@ -738,9 +770,7 @@ export class BackwardJet {
       const bytes = layerElements(this.shape, this.architecture.widths.at(-1) ?? 0) * 4;
       encoder.copyBufferToBuffer(io.cotangent, 0, outputBar, 0, bytes);
     }
-    const pass = encoder.beginComputePass({ label: 'backward jet' });
-    this.steps.forEach((step, i) => step.kernel.dispatch(pass, groups[i], ...step.grid));
-    pass.end();
+    return groups;
   }
 
   /**

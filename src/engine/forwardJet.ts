@@ -4,6 +4,8 @@ import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { readFloat32 } from '../gpu/gpuMemory.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
+import { boundaryCost, forwardLayerCost } from './forwardJetCost.ts';
+import type { KernelCost, StageEncoder } from './kernelCost.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import { dispatchGrid, type GridLimits } from '../gpu/dispatch.ts';
@@ -716,6 +718,8 @@ interface Dispatch {
   uniforms: GPUBuffer;
   bindGroup: GPUBindGroup | null;
   grid: [number, number, number];
+  /** What it computes and moves (forwardJetCost.ts), the stage cost of encodeStages. */
+  cost: KernelCost;
 }
 
 /**
@@ -802,14 +806,21 @@ export class ForwardJet {
       (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));
     return buildFromPlan(memory, plan.buffers, (allocation) => {
       const buffers = allocateJetBuffers(allocation, config, plan, inputs);
-      const dispatch = (step: PlannedDispatch, kernel: ComputeKernel): Dispatch => ({
+      const dispatch = (
+        step: PlannedDispatch,
+        kernel: ComputeKernel,
+        cost: KernelCost,
+      ): Dispatch => ({
         kernel,
         uniforms: allocation.uniform(step.params, kernel.struct('params')),
         bindGroup: null,
         grid: step.grid,
+        cost,
       });
       const { unusedIndex, unusedOutput, partials } = plan.storage;
-      const layers = plan.layers.map((layer, l) => dispatch(layer, kernels[l]));
+      const layers = plan.layers.map((layer, l) =>
+        dispatch(layer, kernels[l], forwardLayerCost(layer)),
+      );
       const built = {
         layers,
         // Both steps of the split read layer 0's uniform: one planned buffer, allocated once.
@@ -820,11 +831,14 @@ export class ForwardJet {
                 uniforms: layers[0].uniforms,
                 bindGroup: null,
                 grid: plan.split.sum.grid,
+                cost: forwardLayerCost(plan.split.sum),
               }
             : null,
         partials: partials && allocation.storage(partials),
         boundaryStep:
-          plan.boundary && boundaryKernel ? dispatch(plan.boundary, boundaryKernel) : null,
+          plan.boundary && boundaryKernel
+            ? dispatch(plan.boundary, boundaryKernel, boundaryCost(plan.boundary))
+            : null,
         indexBinding: unusedIndex
           ? allocation.storage(unusedIndex)
           : planned(buffers.tangentIndex, 'tangent index'),
@@ -939,20 +953,40 @@ export class ForwardJet {
     this.memory.write(this.buffers.x, x);
   }
 
-  /** Records the whole forward pass (every layer, then the boundary factor) into `encoder`. */
-  encode(encoder: GPUCommandEncoder): void {
-    const pass = encoder.beginComputePass({ label: 'forward jet' });
-    const steps = [
+  /** The dispatches in order: every layer (a split first layer's two steps), the boundary. */
+  private get dispatches(): Dispatch[] {
+    return [
       ...this.layers.slice(0, 1),
       ...(this.sumStep ? [this.sumStep] : []),
       ...this.layers.slice(1),
       ...(this.boundaryStep ? [this.boundaryStep] : []),
     ];
-    for (const step of steps) {
-      if (!step.bindGroup) throw new Error(`${step.kernel.name}: not bound`);
-      step.kernel.dispatch(pass, step.bindGroup, ...step.grid);
-    }
+  }
+
+  private record(pass: GPUComputePassEncoder, step: Dispatch): void {
+    if (!step.bindGroup) throw new Error(`${step.kernel.name}: not bound`);
+    step.kernel.dispatch(pass, step.bindGroup, ...step.grid);
+  }
+
+  /** Records the whole forward pass (every layer, then the boundary factor) into `encoder`. */
+  encode(encoder: GPUCommandEncoder): void {
+    const pass = encoder.beginComputePass({ label: 'forward jet' });
+    for (const step of this.dispatches) this.record(pass, step);
     pass.end();
+  }
+
+  /**
+   * The same dispatches, each a stage of its own (a pass each, announced with its cost), so that
+   * a bounded submit may fall between any two: at a large d the first layer alone is most of the
+   * pass. The same work in the same order: the bits of `encode`.
+   */
+  encodeStages(steps: StageEncoder): void {
+    for (const step of this.dispatches) {
+      steps.beginStage(step.cost);
+      const pass = steps.encoder.beginComputePass({ label: `forward jet: ${step.kernel.name}` });
+      this.record(pass, step);
+      pass.end();
+    }
   }
 
   /** Uploads, runs and reads back u = b·m (layerElements(shape, out) values). Tests and tools only. */

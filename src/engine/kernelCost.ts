@@ -24,6 +24,21 @@ export interface KernelCost {
   bytesWritten: number;
 }
 
+/**
+ * Where a pass records work stage by stage (the trainer's bounded submits,
+ * src/train/boundedSubmits.ts): the command encoder of the moment, and the boundaries between
+ * stages, each announced with its cost. Read `encoder` again after every beginStage: it is a new
+ * one after a submit.
+ */
+export interface StageEncoder {
+  readonly encoder: GPUCommandEncoder;
+  /**
+   * Starts a stage that computes and moves `cost`; call it between passes, never inside one.
+   * What is recorded so far may be submitted first, and the stage then goes into a new encoder.
+   */
+  beginStage(cost: KernelCost): void;
+}
+
 /** Bytes of one f32, u32 or i32 element. */
 export const WORD_BYTES = 4;
 

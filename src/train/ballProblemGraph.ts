@@ -743,8 +743,8 @@ export class BallProblemGraph implements ProblemGraph {
       throw new Error('this problem graph was built without a backward pass (GraphMode)');
     }
     this.encodeLoss(steps);
-    steps.beginStage(this.costs.backward);
-    this.backward.encode(steps.encoder, {
+    // A stage per backward dispatch (their costs add up to costs.backward).
+    this.backward.encodeStages(steps, {
       forward: this.forward.jet.buffers,
       params,
       cotangent: this.io.cotangent,
@@ -769,8 +769,13 @@ export class BallProblemGraph implements ProblemGraph {
     const source = steps.encoder.beginComputePass({ label: 'exact source' });
     this.exact.record(source);
     source.end();
-    steps.beginStage(costs.forward);
-    this.forward.jet.encode(steps.encoder);
+    // The jet pass is a stage per dispatch (their costs add up to costs.forward); the tangent
+    // pass is one.
+    if (this.forward.kind === 'jet') this.forward.jet.encodeStages(steps);
+    else {
+      steps.beginStage(costs.forward);
+      this.forward.jet.encode(steps.encoder);
+    }
     steps.beginStage(costs.loss);
     const loss = steps.encoder.beginComputePass({ label: 'residual and loss' });
     this.loss.loss.record(loss);

@@ -8,24 +8,17 @@
  *
  * A stage's time is predicted as the measured step time × its share of the step's work
  * (FLOPs + bytes). That treats a FLOP and a byte as equally dear, which no GPU does; the default
- * bound's margin below the watchdogs is what absorbs the error. The finest split is a stage: a
- * forward or backward pass is one whatever its layers, so a stage predicted over the bound is
- * submitted alone but not cut further.
+ * bound's margin below the watchdogs is what absorbs the error. The finest split is a stage: each
+ * dispatch of the jet passes (ForwardJet and BackwardJet encodeStages: a layer, its split first
+ * layer's two steps, the boundary factor, each backward step) is one, so at a large d the first
+ * layer's product goes alone; the other stages (the draws, the exact source, the loss, the
+ * forward-gradient pass, the update) are one each. A stage predicted over the bound is submitted
+ * alone but not cut further.
  */
-import type { KernelCost } from '../engine/kernelCost.ts';
+import type { KernelCost, StageEncoder } from '../engine/kernelCost.ts';
 
-/**
- * Where a step's work is recorded: the command encoder of the moment, and the boundaries between
- * its stages. Read `encoder` again after every beginStage: it is a new one after a submit.
- */
-export interface StepEncoder {
-  readonly encoder: GPUCommandEncoder;
-  /**
-   * Starts a stage that computes and moves `cost`; call it between passes, never inside one.
-   * What is recorded so far may be submitted first, and the stage then goes into a new encoder.
-   */
-  beginStage(cost: KernelCost): void;
-}
+/** Where a step's work is recorded, stage by stage (kernelCost.ts StageEncoder). */
+export type StepEncoder = StageEncoder;
 
 /** A step recorded whole into `encoder`, which the caller submits (tests and tools). */
 export function oneCommandBuffer(encoder: GPUCommandEncoder): StepEncoder {

@@ -32,13 +32,17 @@ async function run(options: TrainingOptions, settings: TrainerSettings) {
 }
 
 describe('bounded submits', () => {
-  // Stages of a step: the ball graph's draw, exact source, forward and loss (2q times for SPSA,
-  // after each trial point, then the gradient write; the forward gradient's v before, its scale
-  // after), its backward for backprop, then the trainer's gradient reduction and update.
+  // Stages of a step: the ball graph's draw, exact source, forward jet (one per dispatch: the 3
+  // layers and the boundary factor) and loss (2q times for SPSA, after each trial point, then the
+  // gradient write; the forward-gradient pass is one stage, with v before and its scale after),
+  // the backward jet's 9 dispatches for backprop (the boundary transpose; per layer from the last
+  // its weight gradient, and for the hidden ones their input cotangent and activation transpose;
+  // the one-hot tangents' scatter), then the trainer's gradient reduction and update.
+  const backprop = 1 + 1 + 4 + 1 + 9 + 2;
   for (const [name, overrides, rollback, stages] of [
-    ['backprop', { gradientEstimator: 'backprop' }, true, 7],
-    ['backprop without the rollback copy', { gradientEstimator: 'backprop' }, false, 7],
-    ['SPSA, q = 2', { gradientEstimator: 'spsa', perturbationDirections: 2 }, true, 4 * 5 + 3],
+    ['backprop', { gradientEstimator: 'backprop' }, true, backprop],
+    ['backprop without the rollback copy', { gradientEstimator: 'backprop' }, false, backprop],
+    ['SPSA, q = 2', { gradientEstimator: 'spsa', perturbationDirections: 2 }, true, 4 * 8 + 3],
     ['the forward gradient', { gradientEstimator: 'forward-gradient' }, true, 8],
   ] as const) {
     it(`${name}: a submit at every stage boundary, bit-identical to one submit a step`, async () => {
