@@ -97,6 +97,22 @@ fn key() -> vec2<u32> {
   return vec2<u32>(params.seed, params.stream);
 }
 
+// The fixed tree sum of the workgroup's `squares` into partials[w] (ballNormals, ballNormBlocks);
+// every invocation of the workgroup calls it.
+fn storeBlockSum(w: u32, lid: u32, squares: f32) {
+  partialSquares[lid] = squares;
+  workgroupBarrier();
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partialSquares[lid] += partialSquares[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    partials[w] = partialSquares[0];
+  }
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn ballNormals(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let w = workgroupIndex(grid);
@@ -122,17 +138,16 @@ fn ballNormals(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
       squares += z * z;
     }
   }
-  partialSquares[lid] = squares;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partialSquares[lid] += partialSquares[lid + stride];
-    }
-    workgroupBarrier();
+  storeBlockSum(w, lid, squares);
+}
+
+// ((P_0 + P_1) + …) + P_{S−1}: point p's block sums in block order (ballScales, ballNorms).
+fn blockSums(p: u32) -> f32 {
+  var sum = 0.0;
+  for (var b = 0u; b < params.blocks; b++) {
+    sum += partials[p * params.blocks + b];
   }
-  if (lid == 0u) {
-    partials[w] = partialSquares[0];
-  }
+  return sum;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -141,10 +156,7 @@ fn ballScales(grid: GridInvocation) {
   if (p >= params.points) {
     return;
   }
-  var normSquared = 0.0;
-  for (var b = 0u; b < params.blocks; b++) {
-    normSquared += partials[p * params.blocks + b];
-  }
+  let normSquared = blockSums(p);
   let u = uniformAt(key(), stepCounter[0], p, 1u, 0u);
   let radius = select(u, pow(1.0 - u, 1.0 / f32(params.dimension)), params.law == 0u);
   // The max keeps the unused branch of select finite (WGSL may assume no infinities).
@@ -194,17 +206,7 @@ fn ballNormBlocks(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32
       squares += x * x;
     }
   }
-  partialSquares[lid] = squares;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partialSquares[lid] += partialSquares[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  if (lid == 0u) {
-    partials[w] = partialSquares[0];
-  }
+  storeBlockSum(w, lid, squares);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -221,9 +223,7 @@ fn ballNorms(grid: GridInvocation) {
       normSquared += x * x;
     }
   } else {
-    for (var b = 0u; b < params.blocks; b++) {
-      normSquared += partials[p * params.blocks + b];
-    }
+    normSquared = blockSums(p);
   }
   partials[params.points * (params.blocks + 2u) + p] = normSquared;
 }
