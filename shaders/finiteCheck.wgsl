@@ -10,6 +10,16 @@
 // while it is set; it stays set (later failures do not overwrite it) until the host rewrites the
 // buffer.
 //
+// The gradient may be held in several buffers, one per parameter block (src/engine/
+// parameterBlocks.ts): a contiguous range [params.start, params.start + params.count) of the flat
+// vector each. Every index here (the verdict, the reduction's word 3, status.gradientIndex) is a
+// flat index; a kernel that reads the gradient is dispatched once per block with that block's
+// buffer and its own Params (the host pushes one per block per check). The latch reads the bad
+// element's bits only from the block it is bound to (the last); with several blocks a
+// note_*_bits dispatch per other block, recorded before the latch, copies them into
+// status.gradientBits while the guard is not tripped, so the latched status is that of one buffer.
+// One block is start 0, count = every element: no note dispatches, and the kernels of before.
+//
 // Entry points (check_step and latch_verdict latch the same way; they differ in where the
 // gradient's verdict comes from):
 //   check_step    : before the optimizer, from reduce.wgsl's result (rollback on, on a step that
@@ -23,28 +33,37 @@
 //   latch_verdict : from the first bad index in `verdict` (after scan_gradient, or after
 //                   optimizersChecked.wgsl's update, which checks the gradient itself); it clears
 //                   `verdict` for the next step.
+//   note_stats_bits, note_verdict_bits : with several blocks, before check_step and latch_verdict
+//                   respectively, once per block but the latch's: if the step's first bad index
+//                   (gradientStats word 3, or ~verdict) lies in this block and the guard has not
+//                   tripped, status.gradientBits = its bits. While untripped, gradientBits is
+//                   otherwise 0, and a bad index always trips the latch that follows.
 //
 // Bindings (@group(0)):
-//   0 params        : uniform { step, hasLoss, lossIndex, count } (u32 each; count = gradient
-//                     elements, scan_gradient)
+//   0 params        : uniform { step, hasLoss, lossIndex, count, start } (u32 each; count = the
+//                     bound block's elements, start = its first flat index)
 //   1 loss          : storage, read        array<u32>, the loss f32 at lossIndex (if hasLoss = 1)
 //   2 gradientStats : storage, read        array<u32>, reduce.wgsl's 8-word result for the gradient
-//   3 gradient      : storage, read        array<u32>, the gradient (to report the bad element's bits)
+//                     (with several blocks, combine_blocks' over them: word 3 a flat index)
+//   3 gradient      : storage, read        array<u32>, one block of the gradient, flat elements
+//                     start … start + count − 1 (to scan it and report the bad element's bits)
 //   4 status        : storage, read_write  Status below
 //   5 verdict       : storage, read_write  array<atomic<u32>>, word 0: ~(first non-finite gradient
 //                     index), 0 when none (scan_gradient, latch_verdict)
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/finiteBits.wgsl.
 // Workgroup: check_step and latch_verdict (1, 1, 1), dispatch exactly one workgroup (the work is a
-//   handful of words); scan_gradient (WORKGROUP_SIZE, 1, 1) (lib/grid.wgsl; the host's default
-//   256), each invocation reading SCAN_ITEMS (default 4) elements strided by WORKGROUP_SIZE
-//   (coalesced reads): ceil(count / (WORKGROUP_SIZE·SCAN_ITEMS)) workgroups, folded into x and y
-//   past 65 535 (lib/grid.wgsl workgroupIndex; surplus ones return).
+//   handful of words), and so do the note_*_bits; scan_gradient (WORKGROUP_SIZE, 1, 1)
+//   (lib/grid.wgsl; the host's default 256), each invocation reading SCAN_ITEMS (default 4)
+//   elements strided by WORKGROUP_SIZE (coalesced reads): per block,
+//   ceil(count / (WORKGROUP_SIZE·SCAN_ITEMS)) workgroups, folded into x and y past 65 535
+//   (lib/grid.wgsl workgroupIndex; surplus ones return).
 
 struct Params {
   step: u32,
   hasLoss: u32,
   lossIndex: u32,
   count: u32,
+  start: u32,
 }
 
 struct Status {
@@ -80,7 +99,7 @@ fn scan_gradient(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32)
   for (var k = 0u; k < SCAN_ITEMS; k++) {
     let i = base + k * WORKGROUP_SIZE + lid;
     if (i < params.count && !isFiniteBits(gradient[i])) {
-      atomicMax(&verdict[0], ~i);
+      atomicMax(&verdict[0], ~(params.start + i));
     }
   }
 }
@@ -90,6 +109,28 @@ fn latch_verdict() {
   let index = ~atomicLoad(&verdict[0]);
   atomicStore(&verdict[0], 0u);
   latch(index);
+}
+
+@compute @workgroup_size(1)
+fn note_stats_bits() {
+  noteBits(gradientStats[FIRST_NON_FINITE_WORD]);
+}
+
+@compute @workgroup_size(1)
+fn note_verdict_bits() {
+  noteBits(~atomicLoad(&verdict[0]));
+}
+
+// Whether flat index `index` (not ALL_FINITE: start + count ≤ 2^32 − 1) lies in the bound block.
+fn inBlock(index: u32) -> bool {
+  return index >= params.start && index - params.start < params.count;
+}
+
+// Keeps the bits of the step's first bad element for the latch, when the bound block holds it.
+fn noteBits(index: u32) {
+  if (status.tripped == 0u && index != ALL_FINITE && inBlock(index)) {
+    status.gradientBits = gradient[index - params.start];
+  }
 }
 
 // Latches the step's verdict: `index` is the first non-finite gradient element or ALL_FINITE.
@@ -113,8 +154,10 @@ fn latch(index: u32) {
   status.source = select(0u, 1u, lossBad) | select(0u, 2u, gradientBad);
   status.gradientIndex = index;
   status.lossBits = lossBits;
-  status.gradientBits = 0u;
-  if (gradientBad) {
-    status.gradientBits = gradient[index];
+  if (!gradientBad) {
+    status.gradientBits = 0u;
+  } else if (inBlock(index)) {
+    status.gradientBits = gradient[index - params.start];
   }
+  // Else another block holds the element: its note_*_bits dispatch has set gradientBits.
 }

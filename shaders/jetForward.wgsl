@@ -14,8 +14,10 @@
 //
 // Bindings (@group(0)):
 //   0 params        : uniform LayerParams (below)
-//   1 parameters    : storage, read        the flat parameter buffer; W is row-major [out][in] at
-//                                          weightOffset, the bias at biasOffset
+//   1 parameters    : storage, read        the parameter block holding this dispatch's rows of W
+//                                          (src/engine/parameterBlocks.ts; the whole flat parameter
+//                                          buffer unless it is split): W is row-major [out][in],
+//                                          row firstOutput at weightOffset
 //   2 inputJet      : storage, read        INPUT_ROWS: the previous layer's σ jets (N·V·inputs);
 //                                          first layer (dense / one-hot): the points x (N·d),
 //                                          or with POINTS = 1 the ball draw's partials, from
@@ -25,10 +27,12 @@
 //   4 tangentIndex  : storage, read        one-hot only: N·R·K indices, −1 = zero tangent
 //   5 preActivation : storage, read_write  z jets, N·V·outputs (the layer output if it is linear)
 //   6 activation    : storage, read_write  σ(z) jets, N·V·outputs (untouched when ACTIVATION = 0)
-//   7 partials      : storage, read        sumPartials only: the K blocks' partial sums (below)
+//   7 partials      : storage, read        the layer's bias, at biasOffset: sumPartials reads the K
+//                                          blocks' partial sums (below) followed by a copy of the
+//                                          bias; every other entry the parameter block holding b
 //   8 stepCounter   : storage, read        POINTS = 1 only: word 0 is the step of the draw
-// Unused bindings (tangents on hidden layers, activation on the linear output layer, partials
-// outside sumPartials, which bind the parameters there, the step counter with stored points)
+// Unused bindings (tangents on hidden layers, activation on the linear output layer, the step
+// counter with stored points)
 // still need a buffer: the layout is reflected from this file, so every dispatch of every entry
 // point binds all nine.
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear: only z is written,
@@ -39,8 +43,11 @@
 //
 // Workgroup: WORKGROUP_SIZE invocations = THREADS_ROWS × THREADS_OUTS; each owns a 4 × 4 register
 // block of (row, output) pairs, so a workgroup computes a TILE_ROWS × TILE_OUTS tile of z per step.
-// Dispatch: x = ceil(outputs / TILE_OUTS) output tiles; y·z ≥ pointGroups groups of pointsPerGroup
-// consecutive points (a 2-D grid because y alone stops at 65 535 workgroups).
+// Dispatch: x = ceil(blockOutputs / TILE_OUTS) output tiles; y·z ≥ pointGroups groups of
+// pointsPerGroup consecutive points (a 2-D grid because y alone stops at 65 535 workgroups). A
+// dispatch computes output units firstOutput ≤ o < firstOutput + blockOutputs (all of them unless
+// the parameters are split into blocks: then the first layer runs once per block, over the rows of
+// W that block holds); z and σ(z) keep the layer's full width `outputs` as their row stride.
 //
 // Phase 1 (tiled matmul): the workgroup walks its points' rows (all V rows; for one-hot input only
 //   the value rows) in chunks of TILE_ROWS. For each chunk it stages TILE_INNER columns of the rows
@@ -78,6 +85,9 @@
 // partialProducts writes the partial buffer through the preActivation binding rather than a
 // writable binding of its own, which every fused dispatch would need a writable stand-in for
 // (two writable bindings of one buffer may not alias); sumPartials reads it through `partials`.
+// The host copies the layer's bias behind the partial sums (biasOffset points there), so the bias
+// and the partials share one binding while `parameters` holds the rows of W the one-hot gather
+// reads: with split parameters those live in another buffer than b.
 // Each partial is written by one workgroup and summed in a fixed order: a split run is the same
 // bits on every run (not the bits of the fused layer, which sums the inputs in one sequence).
 
@@ -89,6 +99,9 @@ struct LayerParams {
   outputs: u32,
   weightOffset: u32,
   biasOffset: u32,
+  // The output units of this dispatch: firstOutput ≤ o < firstOutput + blockOutputs.
+  firstOutput: u32,
+  blockOutputs: u32,
   pointsPerGroup: u32,
   pointGroups: u32,
   // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
@@ -159,7 +172,12 @@ fn loadWeight(o: u32, i: u32) -> f32 {
   if (i >= params.inputs) {
     return 0.0;
   }
-  return parameters[params.weightOffset + o * params.inputs + i];
+  return parameters[params.weightOffset + (o - params.firstOutput) * params.inputs + i];
+}
+
+// One past the last output unit of this dispatch.
+fn outputEnd() -> u32 {
+  return params.firstOutput + params.blockOutputs;
 }
 
 // Stores one register row (outputs tc, tc + THREADS_OUTS, …) of z for matmul row m.
@@ -171,10 +189,10 @@ fn storeRow(firstPoint: u32, m: u32, rowCount: u32, firstOut: u32, tc: u32, z: v
   let isValueRow = row % params.rowsPerPoint == 0u;
   for (var j = 0u; j < 4u; j++) {
     let o = firstOut + tc + j * THREADS_OUTS;
-    if (o < params.outputs) {
+    if (o < outputEnd()) {
       var value = z[j];
       if (isValueRow) {
-        value += parameters[params.biasOffset + o];
+        value += partials[params.biasOffset + o];
       }
       preActivation[row * params.outputs + o] = value;
     }
@@ -243,7 +261,8 @@ fn gatherTangent(slot: u32, o: u32) -> f32 {
   if (!isCoordinate(index, params.inputs)) {
     return 0.0;
   }
-  return tangents[slot] * parameters[params.weightOffset + o * params.inputs + u32(index)];
+  let row = params.weightOffset + (o - params.firstOutput) * params.inputs;
+  return tangents[slot] * parameters[row + u32(index)];
 }
 
 // Phase 2 for one unit (point p, output o): gathers one-hot z rows if needed, then applies σ.
@@ -381,12 +400,12 @@ struct GroupTile {
 fn groupTile(pointGroup: u32, outTile: u32) -> GroupTile {
   let firstPoint = pointGroup * params.pointsPerGroup;
   let groupPoints = min(params.pointsPerGroup, params.points - firstPoint);
-  let firstOut = outTile * TILE_OUTS;
+  let firstOut = params.firstOutput + outTile * TILE_OUTS;
   return GroupTile(
     firstPoint,
     groupPoints,
     firstOut,
-    min(TILE_OUTS, params.outputs - firstOut),
+    min(TILE_OUTS, outputEnd() - firstOut),
     multipliedRows(groupPoints),
   );
 }
@@ -419,7 +438,7 @@ fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   storageBarrier();
   for (var t = lid; t < g.groupPoints * TILE_OUTS; t += WORKGROUP_SIZE) {
     let o = g.firstOut + t % TILE_OUTS;
-    if (o < params.outputs) {
+    if (o < outputEnd()) {
       activateUnit(g.firstPoint + t / TILE_OUTS, o);
     }
   }
@@ -446,7 +465,7 @@ fn storePartial(kBlock: u32, g: GroupTile, m: u32, tc: u32, z: vec4<f32>) {
   let row = multipliedRows(g.firstPoint) + m;
   for (var j = 0u; j < 4u; j++) {
     let o = g.firstOut + tc + j * THREADS_OUTS;
-    if (o < params.outputs) {
+    if (o < outputEnd()) {
       preActivation[partialIndex(kBlock, row, o)] = z[j];
     }
   }
@@ -489,11 +508,11 @@ fn partialProducts(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u3
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn sumPartials(grid: GridInvocation) {
   let unit = invocationIndex(grid);
-  if (unit >= params.points * params.outputs) {
+  if (unit >= params.points * params.blockOutputs) {
     return;
   }
-  let p = unit / params.outputs;
-  let o = unit % params.outputs;
+  let p = unit / params.blockOutputs;
+  let o = params.firstOutput + unit % params.blockOutputs;
   let rows = multipliedRows(1u);
   let splits = splitCount();
   for (var v = 0u; v < rows; v++) {
@@ -503,7 +522,7 @@ fn sumPartials(grid: GridInvocation) {
       sum += partials[partialIndex(kBlock, row, o)];
     }
     if (v == 0u) {
-      sum += parameters[params.biasOffset + o];
+      sum += partials[params.biasOffset + o];
     }
     preActivation[(p * params.rowsPerPoint + v) * params.outputs + o] = sum;
   }

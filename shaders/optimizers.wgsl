@@ -1,7 +1,9 @@
-// optimizers.wgsl: one parameter update over the flat parameter buffer (src/engine/jetLayout.ts)
-// that keeps the rollback copy, one invocation per parameter, so the whole MLP is updated by a
-// single dispatch. The arithmetic is lib/optimizerSteps.wgsl's; optimizersChecked.wgsl is the
-// same update without the copy.
+// optimizers.wgsl: one parameter update over the flat parameter vector (src/engine/jetLayout.ts)
+// that keeps the rollback copy, one invocation per parameter. The vector is held in one buffer per
+// parameter block (src/engine/parameterBlocks.ts), and the host dispatches once per block with
+// that block's buffers bound and hyper.count = its elements (hyper.start, its first flat index, is
+// unused here): a vector that fits one buffer is updated by a single dispatch. The arithmetic is
+// lib/optimizerSteps.wgsl's; optimizersChecked.wgsl is the same update without the copy.
 //
 // Entry points:
 //   adam_step: Adam with bias correction and optional decoupled weight decay (adamUpdate).
@@ -18,7 +20,8 @@
 // holds at most maxStorageBufferBindingSize bytes, so one buffer of 3·count floats would cap the
 // network at a third of the parameters θ itself may have.
 //
-// Bindings (@group(0)):
+// Bindings (@group(0)), every array one block's (hyper.count elements, index i = flat index −
+// hyper.start):
 //   0 hyper         : uniform Hyper (lib/optimizerSteps.wgsl)
 //   1 gradient      : storage, read        array<f32>, count elements
 //   2 theta         : storage, read_write  array<f32>, count elements, updated in place
@@ -32,9 +35,9 @@
 //   lib/optimizerSteps.wgsl.
 // Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (lib/grid.wgsl; the host's default
 //   is 256).
-// Dispatch: ceil(count / WORKGROUP_SIZE) workgroups, laid out in x and y when there are more than
-//   65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return): the parameter index
-//   is lib/grid.wgsl's invocationIndex.
+// Dispatch: per block, ceil(hyper.count / WORKGROUP_SIZE) workgroups, laid out in x and y when
+//   there are more than 65 535 (workgroup g = y·num_workgroups.x + x; surplus invocations return):
+//   the index within the block is lib/grid.wgsl's invocationIndex.
 
 @group(0) @binding(0) var<uniform> hyper: Hyper;
 @group(0) @binding(1) var<storage, read> gradient: array<f32>;

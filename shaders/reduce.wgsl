@@ -24,6 +24,15 @@
 // no NaN/Inf, so `x != x` can be folded away) and left out of the sums; the result's float words
 // are then all set to the canonical NaN bits, so a loss over a residual with a NaN is itself NaN,
 // not a finite lie.
+// combine_blocks: a vector held in several buffers (the parameter blocks of src/engine/
+// parameterBlocks.ts, contiguous ranges of it in flat order) is reduced block by block, each
+// block's result into a BLOCK_RESULT_WORDS-word slot of one buffer (a storage binding's offset is
+// a multiple of minStorageBufferOffsetAlignment, at most 256 bytes); one invocation then adds the
+// blocks' sums and squares in block order (a fixed order, so still bit-identical run to run, but
+// not the single tree's: the last bits may differ from a one-buffer reduction), takes the max, and
+// makes the first non-finite index flat (the first bad block's start + its index; a block's start
+// is the sum of the counts, word 4, before it). Its Params: count = blocks, total = n of the whole
+// vector (inputIsRecords, isFinal unused); source = the block results, destination = the result.
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/finiteBits.wgsl.
 // Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (the host's
 //   default 256); each invocation first adds ITEMS_PER_THREAD (default 4) elements strided by
@@ -31,7 +40,7 @@
 //   workgroup memory.
 // Dispatch: ceil(count / (WORKGROUP_SIZE·ITEMS_PER_THREAD)) workgroups, laid out in x and y when
 //   there are more than 65 535 (workgroup g = y·num_workgroups.x + x, lib/grid.wgsl workgroupIndex;
-//   surplus ones return).
+//   surplus ones return). combine_blocks: (1, 1, 1), one workgroup.
 
 struct Params {
   count: u32,
@@ -121,6 +130,43 @@ fn reduce(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   destination[0] = select(CANONICAL_NAN, bitcast<u32>(total), finite);
   destination[1] = select(CANONICAL_NAN, bitcast<u32>(totalSquares), finite);
   destination[2] = select(CANONICAL_NAN, bitcast<u32>(partialMax[0]), finite);
+  destination[3] = firstBad;
+  destination[4] = params.total;
+  destination[5] = select(CANONICAL_NAN, bitcast<u32>(total / n), finite);
+  destination[6] = select(CANONICAL_NAN, bitcast<u32>(totalSquares / n), finite);
+  destination[7] = select(CANONICAL_NAN, bitcast<u32>(sqrt(totalSquares)), finite);
+}
+
+// Words between two blocks' results in combine_blocks' source: 256 bytes.
+const BLOCK_RESULT_WORDS: u32 = 64u;
+
+@compute @workgroup_size(1)
+fn combine_blocks() {
+  var total = 0.0;
+  var totalSquares = 0.0;
+  var maxAbs = 0.0;
+  var firstBad = ALL_FINITE;
+  var start = 0u;
+  for (var k = 0u; k < params.count; k++) {
+    let r = k * BLOCK_RESULT_WORDS;
+    let bad = source[r + 3u];
+    if (bad != ALL_FINITE) {
+      if (firstBad == ALL_FINITE) {
+        firstBad = start + bad;
+      }
+    } else {
+      // A bad block's float words are NaN: left out, as reduce leaves out a bad element.
+      total += bitcast<f32>(source[r]);
+      totalSquares += bitcast<f32>(source[r + 1u]);
+      maxAbs = max(maxAbs, bitcast<f32>(source[r + 2u]));
+    }
+    start += source[r + 4u];
+  }
+  let n = f32(params.total);
+  let finite = firstBad == ALL_FINITE;
+  destination[0] = select(CANONICAL_NAN, bitcast<u32>(total), finite);
+  destination[1] = select(CANONICAL_NAN, bitcast<u32>(totalSquares), finite);
+  destination[2] = select(CANONICAL_NAN, bitcast<u32>(maxAbs), finite);
   destination[3] = firstBad;
   destination[4] = params.total;
   destination[5] = select(CANONICAL_NAN, bitcast<u32>(total / n), finite);

@@ -36,6 +36,12 @@
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per parameter (lib/grid.wgsl: WORKGROUP_SIZE,
 // default 64, and invocationIndex); dispatch a 2-D grid of workgroups (x·WORKGROUP_SIZE per row of
 // y) covering `count`; summarize: one workgroup.
+//
+// Parameter blocks (src/engine/parameterBlocks.ts): a parameter-sized tensor may be held in several
+// buffers, each the flat range [start, start + count). The per-parameter entries run once per block
+// with that block's buffers bound and params.start its first flat index: invocation i handles local
+// element i, flat index start + i, and z is drawn (and the subspace layer looked up) at the flat
+// index, so a split tensor holds the same bits as a whole one. One block: start = 0.
 
 struct Params {
   count: u32,
@@ -49,6 +55,8 @@ struct Params {
   direction: u32,
   epsilon: f32,
   scale: f32,
+  // Flat index of the bound block's first element (0 for a whole tensor).
+  start: u32,
 }
 
 const MAX_LAYERS: u32 = 33u;
@@ -99,6 +107,7 @@ struct SubspaceElement {
   v: array<f32, MAX_RANK>,
 }
 
+// i: the flat parameter index (the layer table's offsets are flat).
 fn subspaceElement(step: u32, i: u32) -> SubspaceElement {
   var element = SubspaceElement();
   let period = (step - 1u) / params.period;
@@ -166,13 +175,14 @@ fn perturb(grid: GridInvocation) {
   if (i >= params.count) {
     return;
   }
+  let flat = params.start + i;
   let step = stepCounter[0];
   var z = 0.0;
   if (SUBSPACE) {
-    var element = subspaceElement(step, i);
+    var element = subspaceElement(step, flat);
     z = subspaceValue(&element, step, params.direction);
   } else {
-    z = fullValue(step, params.direction, i);
+    z = fullValue(step, params.direction, flat);
   }
   destination[i] = parameters[i] + params.scale * z;
 }
@@ -183,11 +193,12 @@ fn combine(grid: GridInvocation) {
   if (i >= params.count) {
     return;
   }
+  let flat = params.start + i;
   let step = stepCounter[0];
   let q = params.directions;
   var element = SubspaceElement();
   if (SUBSPACE) {
-    element = subspaceElement(step, i);
+    element = subspaceElement(step, flat);
   }
   var sum = 0.0;
   for (var j = 0u; j < q; j++) {
@@ -196,7 +207,7 @@ fn combine(grid: GridInvocation) {
     if (SUBSPACE) {
       z = subspaceValue(&element, step, j);
     } else {
-      z = fullValue(step, j, i);
+      z = fullValue(step, j, flat);
     }
     sum += c * z;
   }
@@ -207,7 +218,7 @@ fn combine(grid: GridInvocation) {
 fn direction(grid: GridInvocation) {
   let i = invocationIndex(grid);
   if (i < params.count) {
-    destination[i] = fullValue(stepCounter[0], 0u, i);
+    destination[i] = fullValue(stepCounter[0], 0u, params.start + i);
   }
 }
 

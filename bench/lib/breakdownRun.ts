@@ -18,6 +18,7 @@ import { forwardJetCost } from '../../src/engine/forwardJetCost.ts';
 import { layerElements, packParameters, parameterLayout } from '../../src/engine/jetLayout.ts';
 import type { KernelCost } from '../../src/engine/kernelCost.ts';
 import { GpuAdam, optimizerCost, planOptimizer } from '../../src/engine/optimizers.ts';
+import { wholeTensor } from '../../src/engine/parameterBlocks.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
 import { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { initParameters } from '../../src/jet/mlp.ts';
@@ -183,6 +184,9 @@ export async function runBreakdown(
       const backward = await BackwardJet.create(memory, architecture, shape, 'oneHot');
       const guard = await DivergenceGuard.create(memory, count);
       const adam = await GpuAdam.create(memory, count);
+      // The optimizer and the guard take θ and g as blocked tensors: here one buffer each.
+      const paramsTensor = wholeTensor(params, count);
+      const gradientTensor = wholeTensor(gradient, count);
       let step = 0;
       const inPass =
         (record: (pass: GPUComputePassEncoder) => void): Encode =>
@@ -229,13 +233,19 @@ export async function runBreakdown(
         {
           // What a step that does not log runs (trainer.ts): the scan, not the norm's reduction.
           stage: 'divergence check',
-          encode: (e) => guard.encodeScan(e, { gradient, step: ++step }),
+          encode: (e) => guard.encodeScan(e, { gradient: gradientTensor, step: ++step }),
           cost: gradientScanCost(planDivergenceGuard({ gradientCount: count }, limits)),
         },
         {
           stage: 'Adam',
           encode: (e) =>
-            adam.encodeStep(e, { params, gradient, learningRate: 1e-3, guard, step: ++step }),
+            adam.encodeStep(e, {
+              params: paramsTensor,
+              gradient: gradientTensor,
+              learningRate: 1e-3,
+              guard,
+              step: ++step,
+            }),
           cost: optimizerCost(planOptimizer({ kind: 'adam', parameterCount: count }, limits)),
         },
       ];

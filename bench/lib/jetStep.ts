@@ -15,6 +15,7 @@ import {
   parameterLayout,
 } from '../../src/engine/jetLayout.ts';
 import { GpuAdam } from '../../src/engine/optimizers.ts';
+import { wholeTensor } from '../../src/engine/parameterBlocks.ts';
 import { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
@@ -63,6 +64,9 @@ export async function createJetStep(device: GPUDevice, config: JetStepConfig): P
   const backward = await BackwardJet.create(memory, architecture, shape, tangents.kind);
   const guard = await DivergenceGuard.create(memory, count);
   const adam = await GpuAdam.create(memory, count);
+  // The optimizer and the guard take θ and g as blocked tensors: here one buffer each.
+  const paramsTensor = wholeTensor(params, count);
+  const gradientTensor = wholeTensor(gradient, count);
   let step = 0;
   return {
     run: async (steps) => {
@@ -71,8 +75,14 @@ export async function createJetStep(device: GPUDevice, config: JetStepConfig): P
         const encoder = device.createCommandEncoder({ label: `jet step ${step}` });
         forward.encode(encoder);
         backward.encode(encoder, { forward: forward.buffers, params, cotangent, gradient });
-        guard.encodeScan(encoder, { gradient, step });
-        adam.encodeStep(encoder, { params, gradient, learningRate: 1e-3, guard, step });
+        guard.encodeScan(encoder, { gradient: gradientTensor, step });
+        adam.encodeStep(encoder, {
+          params: paramsTensor,
+          gradient: gradientTensor,
+          learningRate: 1e-3,
+          guard,
+          step,
+        });
         device.queue.submit([encoder.finish()]);
       }
       await device.queue.onSubmittedWorkDone();

@@ -7,8 +7,10 @@
  * the plan fits, a Trainer is built and stepped, each step timed on its own; where it does not,
  * the plan's refusal is the result, never a guessed time.
  *
- * No tensor is split across bindings yet (issue 15, item 1): a buffer past the binding limit is
- * a refusal, and the plan records how many bindings a split would need, not a split it cannot do.
+ * θ and every tensor of its layout are split into parameter blocks where they pass a binding
+ * (src/engine/parameterBlocks.ts), in the modes that take them (SPSA, subspace SPSA); the backward
+ * pass does not, so backprop past the binding is refused with the buffers past it and the fewest
+ * bindings each would need.
  */
 import { totalmem } from 'node:os';
 import { parameterLayout } from '../../src/engine/jetLayout.ts';
@@ -33,7 +35,12 @@ import {
 } from '../../src/train/options.ts';
 import { bytesPerParameter } from '../../src/train/parameterMemory.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { planTrainingParts, trainingLimitsOf } from '../../src/train/trainingPlan.ts';
+import {
+  planTrainingParts,
+  takesParameterBlocks,
+  trainingLimitsOf,
+  trainingParameterBlocks,
+} from '../../src/train/trainingPlan.ts';
 import { predictStepMs, type SeriesPoint } from './budget.ts';
 import { adapterRecord, finishMachineRecord, machineRecord } from './machine.ts';
 import { hours } from './reportSections.ts';
@@ -186,10 +193,22 @@ export function planScale(
       ? { label: largest.label, bytes: allocatedBytes(largest.bytes) }
       : { label: 'none', bytes: 0 },
     bindingLimitBytes: limit,
+    parameterBlocks: parameterBlocksOf(options, limits),
     overBinding,
     problem: problemOf(estimate.totalBytes, memoryProblem(estimate, limits)),
   };
   return plan;
+}
+
+/** How many buffers the run splits θ into: 1 where it fits, or where the mode takes no split. */
+function parameterBlocksOf(options: TrainingOptions, limits: ScaleLimits): number {
+  if (!takesParameterBlocks(options)) return 1;
+  try {
+    return trainingParameterBlocks(architectureOf(options).widths, limits).blocks.length;
+  } catch {
+    // A row of W₁ or the layers after it past a block: `problem` says so.
+    return 1;
+  }
 }
 
 /** The network's parameter count, as the trainer lays them out. */
@@ -243,13 +262,17 @@ async function scoped<T>(device: GPUDevice, work: () => Promise<T>): Promise<T> 
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** "one binding each" or "needs splitting (not implemented): …", for the progress lines. */
+/** "one binding each", the parameter blocks, or the buffers past the binding, for the progress lines. */
 export function describeSplit(plan: ScalePlan): string {
   if (plan.overBinding.length === 0) {
-    return `one binding each (largest ${plan.largest.label}, ${formatBytes(plan.largest.bytes)} ≤ ${formatBytes(plan.bindingLimitBytes)})`;
+    const blocks = plan.parameterBlocks ?? 1;
+    return (
+      (blocks > 1 ? `θ and its tensors in ${blocks} parameter blocks, ` : '') +
+      `one binding each (largest ${plan.largest.label}, ${formatBytes(plan.largest.bytes)} ≤ ${formatBytes(plan.bindingLimitBytes)})`
+    );
   }
   return (
-    `needs splitting (not implemented): ` +
+    `needs splitting, which this mode does not take: ` +
     plan.overBinding
       .map((b) => `${b.label} ${formatBytes(b.bytes)} → ≥ ${b.bindingsAtLeast} bindings`)
       .join(', ') +

@@ -40,7 +40,7 @@ export interface ScaleConfig {
 export interface OverBinding {
   label: string;
   bytes: number;
-  /** ceil(bytes / binding limit): the fewest bindings a split could use (none is implemented). */
+  /** ceil(bytes / binding limit): the fewest bindings a split would use (the mode takes none). */
   bindingsAtLeast: number;
 }
 
@@ -62,7 +62,13 @@ export interface ScalePlan {
   largest: { label: string; bytes: number };
   /** min(maxStorageBufferBindingSize, maxBufferSize) of the device. */
   bindingLimitBytes: number;
-  /** Every buffer past that limit; empty: every tensor fits one binding. */
+  /**
+   * Buffers θ and every tensor of its layout are split into (src/engine/parameterBlocks.ts): 1
+   * where θ fits one binding, or where the mode takes no split (then overBinding names them).
+   * Absent in files from before the split existed.
+   */
+  parameterBlocks?: number;
+  /** Every buffer past that limit; empty: every tensor fits one binding, split or not. */
   overBinding: OverBinding[];
   /** Why the device refuses the run (src/train/memoryBudget.ts memoryProblem), or null. */
   problem: string | null;

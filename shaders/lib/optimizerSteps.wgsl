@@ -16,6 +16,10 @@
 // recompile, the step count needs no readback, and f32 sees each constant rounded once, not built
 // from rounded parts (1 − f32(0.9) is off by 2.4e-7 relative; a factor 1 − lr·λ rounded to f32
 // would keep only two or three digits of lr·λ = 1e-5, so the decay is applied as θ − (lr·λ)·θ).
+// A kernel runs once per parameter block (src/engine/parameterBlocks.ts), each dispatch with a
+// Hyper of its own: the same step constants, the block's count and start. The update of an element
+// depends on its θ, g, m, v and these constants only, so the blocks' updates are the bits of one
+// update over the whole vector.
 
 struct Hyper {
   count: u32,
@@ -28,6 +32,8 @@ struct Hyper {
   decay: f32,            // lr·λ
   inverseBias2: f32,     // 1/(1−β2^t)
   lossIndex: u32,        // optimizersChecked.wgsl: the loss word to check
+  start: u32,            // flat index of the block's first element (optimizersChecked.wgsl's
+                         // verdict records global indices); count is the block's elements
 }
 
 // One parameter's state.

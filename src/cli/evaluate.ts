@@ -6,7 +6,7 @@
  * - Parabolic problems: u_θ(0, 0) against the reference value for d (DESIGN.md §4), and their
  *   relative difference where the table has a value for d.
  */
-import { packParameters } from '../engine/jetLayout.ts';
+import { packParameters, parameterLayout } from '../engine/jetLayout.ts';
 import { parseModelBytes } from '../engine/modelFormats.ts';
 import { GpuMemory } from '../gpu/gpuMemory.ts';
 import { BallEvaluation } from '../train/ballEvaluation.ts';
@@ -23,6 +23,7 @@ import { exitCodes } from './exitCodes.ts';
 import { withNodeGpu } from './gpuSession.ts';
 import { readBinaryFile } from './io.ts';
 import { trainedModelOf } from '../train/trainedModel.ts';
+import { wholeTensor } from '../engine/parameterBlocks.ts';
 
 const EVAL_FLAGS: readonly FlagSpec[] = [
   {
@@ -89,7 +90,13 @@ export const evalCommand: Command = {
         );
         const evaluation: ProblemEvaluation =
           pde.domain === 'ball'
-            ? await BallEvaluation.create(memory, pde, options, model.architecture, params)
+            ? await BallEvaluation.create(
+                memory,
+                pde,
+                options,
+                model.architecture,
+                wholeTensor(params, parameterLayout(model.architecture.widths).count),
+              )
             : pde.domain === 'box'
               ? await BoxEvaluation.create(memory, pde, options, model.architecture, params)
               : await ParabolicEvaluation.create(memory, pde, options, model.architecture, params);

@@ -22,6 +22,8 @@ export interface StartFacts {
   parameters: number;
   /** Trainer.memoryBytes. */
   memoryBytes: number;
+  /** Bytes of each buffer θ is split into (Trainer.parameterBlocks); one entry when unsplit. */
+  parameterBlockBytes: readonly number[];
   adapter: { description: string; isSoftware: boolean };
   /** The device's limits, with the run's budget. */
   limits: MemoryLimits;
@@ -72,6 +74,16 @@ function currentModeText(memory: ModeMemory): string {
   );
 }
 
+/** The split of θ across buffers, when there is one. */
+function blocksText(blockBytes: readonly number[]): string {
+  if (blockBytes.length < 2) return '';
+  const largest = Math.max(...blockBytes);
+  return (
+    ` (θ and each tensor of its layout in ${blockBytes.length} buffers of at most ` +
+    `${(largest / 2 ** 20).toFixed(1)} MiB, split between rows of the first layer's weight)`
+  );
+}
+
 export function startEvent(plan: TrainPlan, facts: StartFacts) {
   const { options } = plan;
   const { parameters, adapter, limits } = facts;
@@ -84,6 +96,7 @@ export function startEvent(plan: TrainPlan, facts: StartFacts) {
     steps: options.steps,
     parameters,
     memoryBytes: facts.memoryBytes,
+    parameterBlocks: facts.parameterBlockBytes.length,
     rollbackBytes: rollback,
     mode: currentRecord.mode,
     bytesPerParameter: current.available ? current.bytesPerParameter : null,
@@ -97,6 +110,7 @@ export function startEvent(plan: TrainPlan, facts: StartFacts) {
     `${describeRun(options, parameters)}\n` +
     `GPU: ${adapter.description}${adapter.isSoftware ? ' (software)' : ''}, ` +
     `${(facts.memoryBytes / 2 ** 20).toFixed(1)} MiB of buffers` +
+    blocksText(facts.parameterBlockBytes) +
     (plan.rollback
       ? ` (${(rollback / 2 ** 20).toFixed(1)} MiB of them the rollback copy, ` +
         `${rollbackBytes(options, 1, limits)} B/param/step; --no-rollback drops it)`

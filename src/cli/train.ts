@@ -71,7 +71,11 @@ async function runTraining(plan: TrainPlan, session: GpuSession, io: CliIo): Pro
     plan.options,
     plan.resume?.state,
     plan.memoryBudgetBytes,
-    { rollback: plan.rollback, submitBoundMs: plan.submitBoundMs },
+    {
+      rollback: plan.rollback,
+      submitBoundMs: plan.submitBoundMs,
+      parameterBlockBytes: plan.parameterBlockBytes,
+    },
   );
   try {
     const mode = plan.json ? 'json' : io.isTTY ? 'tty' : 'lines';
@@ -82,6 +86,7 @@ async function runTraining(plan: TrainPlan, session: GpuSession, io: CliIo): Pro
       step: trainer.step,
       parameters: parameterLayout(trainer.architecture.widths).count,
       memoryBytes: trainer.memoryBytes,
+      parameterBlockBytes: trainer.parameterBlocks.blocks.map((block) => 4 * block.count),
       adapter: session.gpu.adapter,
       limits: {
         ...trainingLimitsOf(limits),

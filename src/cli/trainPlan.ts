@@ -78,6 +78,14 @@ const RUN_FLAGS: readonly FlagSpec[] = [
       '--no-rollback moves 32 and keeps the last checkpoint (--checkpoint-every) instead',
   },
   {
+    name: 'parameter-block',
+    kind: 'integer',
+    min: 1,
+    description:
+      'MiB of the largest parameter buffer: θ and its gradient and optimizer state are split ' +
+      "into blocks of whole first-layer rows, bit-identically (default: the device's binding limit)",
+  },
+  {
     name: 'submit-bound-ms',
     kind: 'number',
     default: DEFAULT_SUBMIT_BOUND_MS,
@@ -115,6 +123,8 @@ export interface TrainPlan {
   rollback: boolean;
   /** TrainerSettings.submitBoundMs. */
   submitBoundMs: number;
+  /** TrainerSettings.parameterBlockBytes; absent: the device's limits. */
+  parameterBlockBytes?: number;
 }
 
 /**
@@ -142,6 +152,10 @@ function checkWritable(flag: string, path: string | undefined): void {
       `--${flag} ${path}: the folder ${dirname(path)} is missing or not writable`,
     );
   }
+}
+
+function mebibytes(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * 2 ** 20;
 }
 
 export function planTraining(flags: ParsedFlags): TrainPlan {
@@ -208,6 +222,7 @@ export function planTraining(flags: ParsedFlags): TrainPlan {
       (flags.number('memory-budget') ?? DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20) * 2 ** 20,
     rollback: flags.boolean('rollback'),
     submitBoundMs,
+    parameterBlockBytes: mebibytes(flags.number('parameter-block')),
   };
   const parameters = parameterLayout(architectureOf(options).widths).count;
   // A safetensors model is raw float32 bytes, beyond the reach of the JSON string limit.

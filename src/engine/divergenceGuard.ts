@@ -8,31 +8,103 @@ import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import {
   BindGroupCache,
   inComputePass,
-  resolveBinding,
   UniformRing,
   type ComputeTarget,
   planUniformRing,
+  ringSlotsFor,
   type RingLimits,
 } from '../gpu/dispatch.ts';
 import { reflectStructView } from '../gpu/structView.ts';
 import { type KernelCost, sumCosts, WORD_BYTES, wordCost } from './kernelCost.ts';
+import { type BlockedTensor, type ParameterBlocks, singleBlock } from './parameterBlocks.ts';
 import { plannedView, validateWorkgroupSize } from './planning.ts';
 import {
+  type BlockedReductionPlan,
+  blockedReductionCost,
+  GpuBlockedReduction,
   GpuReducer,
-  planReducer,
+  planBlockedReduction,
   type ReducerLimits,
   type ReducerOptions,
-  type ReducerPlan,
-  reducerCost,
   reductionResultBytes,
 } from './reductions.ts';
 
 /** A single f32 in a GPU buffer: the buffer's first element, or element `index` of it. */
 export type ScalarBinding = GPUBuffer | { buffer: GPUBuffer; index: number };
 
+/**
+ * `parameters` as blocks: a count is one block of every element. Throws RangeError unless the
+ * blocks are non-empty, contiguous from 0 in flat order and add up to the plan's count.
+ */
+export function parameterBlocksOf(
+  what: string,
+  parameters: number | ParameterBlocks,
+): ParameterBlocks {
+  if (typeof parameters === 'number') return singleBlock(parameters);
+  const { blocks, count } = parameters;
+  let start = 0;
+  for (const [k, block] of blocks.entries()) {
+    if (block.start !== start || !Number.isInteger(block.count) || block.count < 1) {
+      throw new RangeError(
+        `${what}: block ${k} holds ${block.count} elements from ${block.start}; the blocks must ` +
+          `be non-empty and contiguous from 0 (block ${k} starting at ${start})`,
+      );
+    }
+    start += block.count;
+  }
+  if (blocks.length < 1 || start !== count) {
+    throw new RangeError(
+      `${what}: ${blocks.length} blocks hold ${start} elements of a vector of ${count}`,
+    );
+  }
+  return parameters;
+}
+
+/**
+ * The blocks of a vector as planned buffers, labelled as createBlockedTensor labels them: `label`
+ * for one block, `label (block k)` for several.
+ */
+export function plannedTensor(label: string, blocks: ParameterBlocks): PlannedBuffer[] {
+  const many = blocks.blocks.length > 1;
+  return blocks.blocks.map((block, k) =>
+    storageBuffer(many ? `${label} (block ${k})` : label, 4 * block.count),
+  );
+}
+
+/**
+ * Throws RangeError unless `tensor` is split into `blocks`' blocks (the same starts and counts)
+ * and each of its buffers holds its block's elements.
+ */
+export function validateTensor(what: string, tensor: BlockedTensor, blocks: ParameterBlocks): void {
+  const expected = blocks.blocks;
+  const got = tensor.blocks.blocks;
+  const same =
+    got.length === expected.length &&
+    got.every((b, k) => b.start === expected[k].start && b.count === expected[k].count);
+  if (!same || tensor.buffers.length !== expected.length) {
+    const describe = (list: readonly { start: number; count: number }[]) =>
+      list.map((b) => `${b.start}+${b.count}`).join(', ');
+    throw new RangeError(
+      `${what} is split into blocks [${describe(got)}] in ${tensor.buffers.length} buffers, ` +
+        `expected [${describe(expected)}]`,
+    );
+  }
+  expected.forEach((block, k) => {
+    const buffer = tensor.buffers[k];
+    if (buffer.size < 4 * block.count) {
+      throw new RangeError(
+        `${what} (block ${k}) holds ${buffer.size} bytes, fewer than ${block.count} floats`,
+      );
+    }
+  });
+}
+
 export interface DivergenceCheck {
-  /** The step's gradient, `gradientCount` f32 elements (the flat layout of jetLayout.ts). */
-  gradient: BufferBinding;
+  /**
+   * The step's gradient in the guard's blocks (the flat layout of jetLayout.ts, gradientCount f32
+   * elements in all; wholeTensor(buffer, count) when it is one buffer).
+   */
+  gradient: BlockedTensor;
   /** The step number reported when this check trips. */
   step: number;
   /** The step's loss, e.g. { buffer: lossResult, index: reductionWord.meanOfSquares }. */
@@ -124,6 +196,11 @@ export type DivergenceGuardLimits = RingLimits & ReducerLimits;
 
 export interface DivergenceGuardConfig {
   gradientCount: number;
+  /**
+   * The buffers the gradient is held in (parameterBlocks.ts; their count must be gradientCount):
+   * every kernel that reads it runs once per block. Default: one block.
+   */
+  blocks?: ParameterBlocks;
   /** Checks that may be recorded between two queue submits (see UniformRing); default 32. */
   uniformSlots?: number;
   /** The workgroup shape of the reducer that reduces the gradient (the guard's own: defaults). */
@@ -139,16 +216,24 @@ export interface DivergenceGuardConfig {
   scanWorkgroupSize?: number;
 }
 
-/** The scan_gradient dispatch of a guard (finiteCheck.wgsl). */
+/** The scan_gradient dispatches of a guard (finiteCheck.wgsl), one per block. */
 export interface GradientScanPlan {
   constants: { WORKGROUP_SIZE: number; SCAN_ITEMS: number };
-  /** ceil(gradientCount / (WORKGROUP_SIZE·SCAN_ITEMS)), folded into the device's grid. */
-  workgroups: number;
+  /** Per block, ceil(count / (WORKGROUP_SIZE·SCAN_ITEMS)), folded into the device's grid. */
+  workgroups: number[];
 }
 
 export interface DivergenceGuardPlan {
   gradientCount: number;
+  /** The gradient's blocks; one for a gradient in one buffer. */
+  blocks: ParameterBlocks;
+  /** Checks that may be recorded between two submits. */
   uniformSlots: number;
+  /**
+   * Slots of the Params ring: a check pushes one per block, so uniformSlots × blocks, or fewer
+   * where that passes 64 KiB (ringSlotsFor).
+   */
+  ringSlots: number;
   status: PlannedBuffer;
   gradientStats: PlannedBuffer;
   /** Bound as the loss of a check without one. */
@@ -158,7 +243,7 @@ export interface DivergenceGuardPlan {
    * (optimizersChecked.wgsl).
    */
   verdict: PlannedBuffer;
-  /** The UniformRing of the per-check Params. */
+  /** The UniformRing of the per-check, per-block Params. */
   ring: PlannedBuffer;
   scan: GradientScanPlan;
   /** Every buffer create allocates: status, gradient stats, no-loss stand-in, verdict, ring. */
@@ -170,12 +255,13 @@ export interface DivergenceGuardPlan {
    */
   bytesReadPerElement: number;
   /**
-   * The chain create adds to the reducer (the guard's own, or a shared one that has not reduced
-   * gradientCount elements before): allocated with the guard although only encodeCheck and
+   * The reduction of the gradient: the chain of each block size that create adds to the reducer
+   * (the guard's own, or a shared one that has not reduced that many elements before) and, with
+   * several blocks, the combine's scratch. Allocated with the guard although only encodeCheck and
    * encodeGradientStats use it, so that a run holds from its first step what it holds at its first
    * logging step (the plan of a training run is its allocation at every step).
    */
-  reduction: ReducerPlan;
+  reduction: BlockedReductionPlan;
 }
 
 /**
@@ -187,9 +273,15 @@ export function planDivergenceGuard(
   limits: DivergenceGuardLimits,
 ): DivergenceGuardPlan {
   const { gradientCount } = config;
-  if (!Number.isInteger(gradientCount) || gradientCount < 1) {
+  if (!Number.isInteger(gradientCount) || gradientCount < 1 || gradientCount >= noElement) {
     throw new RangeError(
-      `divergence guard: gradientCount must be a positive integer, got ${gradientCount}`,
+      `divergence guard: gradientCount must be a positive u32 integer, got ${gradientCount}`,
+    );
+  }
+  const blocks = parameterBlocksOf('divergence guard', config.blocks ?? gradientCount);
+  if (blocks.count !== gradientCount) {
+    throw new RangeError(
+      `divergence guard: blocks of ${blocks.count} elements for a gradient of ${gradientCount}`,
     );
   }
   const uniformSlots = config.uniformSlots ?? 32;
@@ -198,16 +290,32 @@ export function planDivergenceGuard(
   const noLoss = storageBuffer('no loss', 4);
   const verdict = storageBuffer('divergence verdict', 4);
   const params = plannedView(finiteCheckParts, 'params');
-  const ring = planUniformRing('divergence check params', params, uniformSlots, limits);
+  if (!Number.isInteger(uniformSlots) || uniformSlots < 1) {
+    throw new RangeError(
+      `divergence check params: uniformSlots must be a positive integer, got ${uniformSlots}`,
+    );
+  }
+  // A uniform is written when recorded, so every block's Params of every check needs a slot
+  // (fewer checks between two submits than uniformSlots with many blocks; the trainer records one).
+  const ringSlots = ringSlotsFor(
+    'divergence check params',
+    uniformSlots,
+    blocks.blocks.length,
+    params,
+    limits,
+  );
+  const ring = planUniformRing('divergence check params', params, ringSlots, limits);
   const scanSize = config.scanWorkgroupSize ?? 256;
   validateWorkgroupSize('divergence guard scan', scanSize, limits);
   const scanConstants = { WORKGROUP_SIZE: scanSize, SCAN_ITEMS: 4 };
-  const scanWorkgroups = Math.ceil(
-    gradientCount / (scanConstants.WORKGROUP_SIZE * scanConstants.SCAN_ITEMS),
+  const scanWorkgroups = blocks.blocks.map((block) =>
+    Math.ceil(block.count / (scanConstants.WORKGROUP_SIZE * scanConstants.SCAN_ITEMS)),
   );
   return {
     gradientCount,
+    blocks,
     uniformSlots,
+    ringSlots,
     status,
     gradientStats,
     noLoss,
@@ -216,8 +324,21 @@ export function planDivergenceGuard(
     scan: { constants: scanConstants, workgroups: scanWorkgroups },
     buffers: [status, gradientStats, noLoss, verdict, ring],
     bytesReadPerElement: (config.rollback ?? true) ? 4 : 0,
-    reduction: planReducer(gradientCount, config.reducer ?? {}, limits),
+    reduction: planBlockedReduction(
+      blocks.blocks.map((block) => block.count),
+      config.reducer ?? {},
+      limits,
+    ),
   };
+}
+
+/**
+ * With several blocks, the note_*_bits dispatches before a latch (one per block but the latch's):
+ * each reads the tripped word and the step's first bad index, and writes nothing on a finite step.
+ */
+function noteCost(plan: DivergenceGuardPlan): KernelCost {
+  const notes = plan.blocks.blocks.length - 1;
+  return wordCost(0, 2 * notes, 0);
 }
 
 /**
@@ -226,7 +347,7 @@ export function planDivergenceGuard(
  */
 export function divergenceCheckCost(plan: DivergenceGuardPlan): KernelCost {
   const check = wordCost(0, reductionResultBytes / WORD_BYTES, statusBytes / WORD_BYTES);
-  return sumCosts([reducerCost(plan.reduction), check]);
+  return sumCosts([blockedReductionCost(plan.reduction), noteCost(plan), check]);
 }
 
 /**
@@ -237,7 +358,7 @@ export function divergenceCheckCost(plan: DivergenceGuardPlan): KernelCost {
 export function gradientScanCost(plan: DivergenceGuardPlan): KernelCost {
   const scan = wordCost(plan.gradientCount, plan.gradientCount, 0);
   const latch = wordCost(0, 1, 1 + statusBytes / WORD_BYTES);
-  return sumCosts([scan, latch]);
+  return sumCosts([scan, noteCost(plan), latch]);
 }
 
 export interface DivergenceGuardOptions {
@@ -261,80 +382,121 @@ export interface DivergenceGuardOptions {
  * reduces the gradient for a step that logs its norm. Once tripped the guard stays tripped, so no
  * later step moves the weights, until `reset()`; the host should restore a checkpoint (weights,
  * Adam moments) and, say, lower the learning rate first.
+ *
+ * A gradient held in several blocks (parameterBlocks.ts) is scanned and reduced block by block;
+ * every index is a flat one, so the verdict and the latched status are those of the same gradient
+ * in one buffer, bit for bit. Its statistics are the blocks' reductions added in block order
+ * (GpuBlockedReduction): deterministic, but they may differ from one buffer's in the last bits.
+ * They are only logged; nothing the update reads comes from them but the first non-finite index.
  */
 export class DivergenceGuard {
   /** The Status struct of shaders/finiteCheck.wgsl: 8 u32 words, word 0 nonzero = tripped. */
   readonly statusBuffer: GPUBuffer;
   /** reduce.wgsl's result for the most recently checked gradient (see reductionWord). */
   readonly gradientStats: GPUBuffer;
-  /** Word 0: ~(first non-finite gradient element) that the optimizer saw, 0 if none. */
+  /** Word 0: ~(first non-finite gradient element, a flat index) that the optimizer saw, 0 if none. */
   readonly verdictBuffer: GPUBuffer;
+  /** check_step, latch_verdict and scan_gradient (finiteCheck.wgsl). */
+  private readonly check: ComputeKernel;
+  private readonly latch: ComputeKernel;
+  private readonly scan: ComputeKernel;
   private readonly ring: UniformRing;
   private readonly bindGroups: BindGroupCache;
   private readonly latchBindGroups: BindGroupCache;
   private readonly scanBindGroups: BindGroupCache;
-  private readonly scanWorkgroups: number;
+  /** With several blocks, the note_*_bits kernels' bind groups; null for one block. */
+  private readonly notes: {
+    stats: { kernel: ComputeKernel; bindGroups: BindGroupCache };
+    verdict: { kernel: ComputeKernel; bindGroups: BindGroupCache };
+  } | null;
+  private readonly scanWorkgroups: readonly number[];
   private readonly noLoss: GPUBuffer;
 
   /** Elements of every gradient this guard checks. */
   readonly gradientCount: number;
+  /** The blocks every checked gradient is held in. */
+  readonly blocks: ParameterBlocks;
 
   private constructor(
     private readonly memory: GpuMemory,
-    private readonly kernel: ComputeKernel,
-    private readonly latchKernel: ComputeKernel,
-    private readonly scanKernel: ComputeKernel,
+    kernels: GuardKernels,
     private readonly reducer: GpuReducer,
     private readonly ownsReducer: boolean,
+    private readonly reduction: GpuBlockedReduction,
     plan: DivergenceGuardPlan,
   ) {
     this.gradientCount = plan.gradientCount;
+    this.blocks = plan.blocks;
     const { status, gradientStats, noLoss, verdict, ring } = plan;
     this.statusBuffer = memory.create(status.label, status.bytes);
     this.gradientStats = memory.create(gradientStats.label, gradientStats.bytes);
     this.noLoss = memory.create(noLoss.label, noLoss.bytes);
     this.verdictBuffer = memory.create(verdict.label, verdict.bytes);
-    this.ring = new UniformRing(memory, ring.label, kernel.struct('params'), plan.uniformSlots);
-    this.bindGroups = new BindGroupCache(kernel);
-    this.latchBindGroups = new BindGroupCache(latchKernel);
-    this.scanBindGroups = new BindGroupCache(scanKernel);
+    this.check = kernels.check;
+    this.latch = kernels.latch;
+    this.scan = kernels.scan;
+    this.ring = new UniformRing(memory, ring.label, kernels.check.struct('params'), plan.ringSlots);
+    // Every block's Params slot of every recorded check is a bind group of its own: room for all.
+    const capacity = 256 * plan.blocks.blocks.length;
+    this.bindGroups = new BindGroupCache(kernels.check, capacity);
+    this.latchBindGroups = new BindGroupCache(kernels.latch, capacity);
+    this.scanBindGroups = new BindGroupCache(kernels.scan, capacity);
+    this.notes = kernels.notes && {
+      stats: {
+        kernel: kernels.notes.stats,
+        bindGroups: new BindGroupCache(kernels.notes.stats, capacity),
+      },
+      verdict: {
+        kernel: kernels.notes.verdict,
+        bindGroups: new BindGroupCache(kernels.notes.verdict, capacity),
+      },
+    };
     this.scanWorkgroups = plan.scan.workgroups;
   }
 
-  /** Compiles (or reuses) the check and allocates the buffers of planDivergenceGuard. */
+  /**
+   * Compiles (or reuses) the check and allocates the buffers of planDivergenceGuard, for a
+   * gradient of `gradient` elements in one buffer or held in the blocks `gradient`.
+   */
   static async create(
     memory: GpuMemory,
-    gradientCount: number,
+    gradient: number | ParameterBlocks,
     options: DivergenceGuardOptions = {},
   ): Promise<DivergenceGuard> {
+    const blocks = parameterBlocksOf('divergence guard', gradient);
     const plan = planDivergenceGuard(
       {
-        gradientCount,
+        gradientCount: blocks.count,
+        blocks,
         uniformSlots: options.uniformSlots,
         reducer: options.reducer?.options,
         scanWorkgroupSize: options.scanWorkgroupSize,
       },
       memory.device.limits,
     );
-    const kernel = await cachedKernel(memory.device, finiteCheckParts, {
-      entryPoint: 'check_step',
-    });
-    const latchKernel = await cachedKernel(memory.device, finiteCheckParts, {
-      entryPoint: 'latch_verdict',
-    });
-    const scanKernel = await cachedKernel(memory.device, finiteCheckParts, {
-      entryPoint: 'scan_gradient',
-      constants: plan.scan.constants,
-    });
+    const device = memory.device;
+    const entry = (entryPoint: string) => cachedKernel(device, finiteCheckParts, { entryPoint });
+    const kernels: GuardKernels = {
+      check: await entry('check_step'),
+      latch: await entry('latch_verdict'),
+      scan: await cachedKernel(device, finiteCheckParts, {
+        entryPoint: 'scan_gradient',
+        constants: plan.scan.constants,
+      }),
+      // One block's latch reads every element's bits itself: no notes to compile.
+      notes:
+        plan.blocks.blocks.length > 1
+          ? { stats: await entry('note_stats_bits'), verdict: await entry('note_verdict_bits') }
+          : null,
+    };
     const reducer = options.reducer ?? (await GpuReducer.create(memory));
-    reducer.prepare(gradientCount);
+    const reduction = await GpuBlockedReduction.create(memory, reducer, plan.reduction);
     return new DivergenceGuard(
       memory,
-      kernel,
-      latchKernel,
-      scanKernel,
+      kernels,
       reducer,
       options.reducer === undefined,
+      reduction,
       plan,
     );
   }
@@ -346,8 +508,9 @@ export class DivergenceGuard {
   encodeCheck(target: ComputeTarget, check: DivergenceCheck): void {
     const entries = this.checkBindings(check);
     inComputePass(target, `divergence check ${check.step}`, (pass) => {
-      this.reducer.encode(pass, entries.gradient, this.gradientCount, this.gradientStats);
-      this.kernel.dispatch(pass, this.bindGroups.get(entries), 1);
+      this.reduction.encode(pass, check.gradient.buffers, this.gradientStats);
+      this.encodeNotes(pass, 'stats', entries);
+      this.check.dispatch(pass, this.bindGroups.get(latchEntries(entries)), 1);
     });
   }
 
@@ -359,8 +522,12 @@ export class DivergenceGuard {
   encodeScan(target: ComputeTarget, check: DivergenceCheck): void {
     const entries = this.checkBindings(check);
     inComputePass(target, `divergence scan ${check.step}`, (pass) => {
-      this.scanKernel.dispatchFolded(pass, this.scanBindGroups.get(entries), this.scanWorkgroups);
-      this.latchKernel.dispatch(pass, this.latchBindGroups.get(entries), 1);
+      entries.forEach((block, k) => {
+        const bindGroup = this.scanBindGroups.get(block);
+        this.scan.dispatchFolded(pass, bindGroup, this.scanWorkgroups[k]);
+      });
+      this.encodeNotes(pass, 'verdict', entries);
+      this.latch.dispatch(pass, this.latchBindGroups.get(latchEntries(entries)), 1);
     });
   }
 
@@ -371,7 +538,8 @@ export class DivergenceGuard {
   encodeVerdict(target: ComputeTarget, check: DivergenceCheck): void {
     const entries = this.checkBindings(check);
     inComputePass(target, `divergence verdict ${check.step}`, (pass) => {
-      this.latchKernel.dispatch(pass, this.latchBindGroups.get(entries), 1);
+      this.encodeNotes(pass, 'verdict', entries);
+      this.latch.dispatch(pass, this.latchBindGroups.get(latchEntries(entries)), 1);
     });
   }
 
@@ -379,35 +547,52 @@ export class DivergenceGuard {
    * Reduces `gradient` into `gradientStats` (norm, max |g|, …) without a check: for the steps that
    * log the gradient norm when encodeVerdict does the checking.
    */
-  encodeGradientStats(target: ComputeTarget, gradient: BufferBinding): void {
-    const binding = resolveBinding(gradient);
+  encodeGradientStats(target: ComputeTarget, gradient: BlockedTensor): void {
+    validateTensor('divergence guard: gradient', gradient, this.blocks);
     inComputePass(target, 'gradient stats', (pass) => {
-      this.reducer.encode(pass, binding, this.gradientCount, this.gradientStats);
+      this.reduction.encode(pass, gradient.buffers, this.gradientStats);
     });
   }
 
-  private checkBindings(check: DivergenceCheck) {
+  /**
+   * With several blocks, the note_*_bits dispatch of every block but the last (whose buffer the
+   * latch binds): the bits of the step's first bad element, from the block holding it.
+   */
+  private encodeNotes(
+    pass: GPUComputePassEncoder,
+    source: 'stats' | 'verdict',
+    entries: readonly CheckEntries[],
+  ): void {
+    if (!this.notes) return;
+    const note = this.notes[source];
+    for (const block of entries.slice(0, -1)) {
+      note.kernel.dispatch(pass, note.bindGroups.get(block), 1);
+    }
+  }
+
+  /** The bindings of each block's dispatches, in block order; one Params slot each. */
+  private checkBindings(check: DivergenceCheck): CheckEntries[] {
     const { step } = check;
     if (!Number.isInteger(step) || step < 0 || step >= noElement) {
       throw new RangeError(`divergence guard: step must be a u32 integer, got ${step}`);
     }
     const loss = check.loss === undefined ? null : resolveScalar('divergence guard', check.loss);
-    const gradient = resolveBinding(check.gradient);
-    const params = this.ring.push({
-      step,
-      hasLoss: loss ? 1 : 0,
-      lossIndex: loss?.index ?? 0,
-      count: this.gradientCount,
-    });
-    // Every entry point of finiteCheck.wgsl binds the same six buffers.
-    return {
-      params,
+    validateTensor('divergence guard: gradient', check.gradient, this.blocks);
+    return this.blocks.blocks.map((block, k) => ({
+      params: this.ring.push({
+        step,
+        hasLoss: loss ? 1 : 0,
+        lossIndex: loss?.index ?? 0,
+        count: block.count,
+        start: block.start,
+      }),
+      // Every entry point of finiteCheck.wgsl binds the same six buffers.
       loss: loss?.buffer ?? this.noLoss,
       gradientStats: this.gradientStats,
-      gradient,
+      gradient: check.gradient.buffers[k],
       status: this.statusBuffer,
       verdict: this.verdictBuffer,
-    };
+    }));
   }
 
   /**
@@ -435,6 +620,27 @@ export class DivergenceGuard {
     this.memory.destroy(this.gradientStats);
     this.memory.destroy(this.noLoss);
     this.memory.destroy(this.verdictBuffer);
+    this.reduction.destroy();
     if (this.ownsReducer) this.reducer.destroy();
   }
+}
+
+/** The kernels of a guard: finiteCheck.wgsl's entry points. */
+interface GuardKernels {
+  check: ComputeKernel;
+  latch: ComputeKernel;
+  scan: ComputeKernel;
+  /** note_stats_bits and note_verdict_bits, with several blocks only. */
+  notes: { stats: ComputeKernel; verdict: ComputeKernel } | null;
+}
+
+/** One block's bindings of a check, by finiteCheck.wgsl's names (a bind group's resources). */
+type CheckEntries = Record<
+  'params' | 'loss' | 'gradientStats' | 'gradient' | 'status' | 'verdict',
+  BufferBinding
+>;
+
+/** The latch's bindings: the last block's, whose elements it reads the bad bits of itself. */
+function latchEntries(entries: readonly CheckEntries[]): CheckEntries {
+  return entries[entries.length - 1];
 }

@@ -15,6 +15,7 @@ import {
   type JetShape,
   layerElements,
   parameterLayout,
+  type ParameterSlice,
   rowsPerPoint,
   type TangentInput,
 } from './jetLayout.ts';
@@ -26,6 +27,12 @@ import {
   pointSourceWords,
   storedPoints,
 } from './pointSource.ts';
+import {
+  type BlockedTensor,
+  firstLayerRows,
+  type ParameterBlocks,
+  singleBlock,
+} from './parameterBlocks.ts';
 import {
   buildFromPlan,
   type PlannedAllocation,
@@ -96,6 +103,12 @@ export interface ForwardJetConfig {
    * inputs and has no x to upload.
    */
   points?: PointSource;
+  /**
+   * How the parameters the pass binds are split into buffers (parameterBlocks.ts); one block by
+   * default. With several, the first layer runs once per block over the rows of W₁ it holds and
+   * the later layers read the last block: the same arithmetic per output unit, so the same bits.
+   */
+  parameterBlocks?: ParameterBlocks;
 }
 
 /**
@@ -374,6 +387,24 @@ export function firstLayerSplit(
 export interface FirstLayerSplitPlan extends InnerSplit {
   /** sumPartials: layer 0's overrides and its uniform (one buffer for both dispatches). */
   sum: LayerDispatch;
+  /**
+   * Where the bias b₁ is copied in the partial buffer, behind the partial sums (jetForward.wgsl
+   * reads it there): the buffer holds partialElements + outputs floats.
+   */
+  biasAt: number;
+}
+
+/**
+ * The first layer's dispatches over one parameter block after the first (layers[0] and split.sum
+ * cover block 0): its rows of W₁ only (ForwardJetConfig.parameterBlocks).
+ */
+export interface FirstLayerBlockDispatch {
+  /** Index of the parameter block it binds. */
+  block: number;
+  /** The fused layer, or partialProducts of a split one. */
+  product: LayerDispatch;
+  /** sumPartials of a split first layer; null when fused. */
+  sum: LayerDispatch | null;
 }
 
 /** The batch's own input buffers, planned when no ExternalJetInputs are bound instead. */
@@ -411,6 +442,10 @@ export interface ForwardJetPlan {
   layers: LayerDispatch[];
   /** The first layer's split over its inputs; null: every layer is one fused dispatch. */
   split: FirstLayerSplitPlan | null;
+  /** The parameter blocks the pass binds (one unless split, parameterBlocks.ts). */
+  parameterBlocks: ParameterBlocks;
+  /** The first layer over parameter blocks 1, 2, …: empty for one block. */
+  moreBlocks: FirstLayerBlockDispatch[];
   boundary: PlannedDispatch | null;
   storage: ForwardJetStorage;
   /** Every buffer the build allocates, each once: storage, then the uniforms. */
@@ -422,85 +457,177 @@ export interface ForwardJetPlanOptions {
   externalInputs?: boolean;
 }
 
-function planLayers(
+interface PlannedLayers {
+  layers: LayerDispatch[];
+  split: FirstLayerSplitPlan | null;
+  moreBlocks: FirstLayerBlockDispatch[];
+}
+
+/** The planned parameter blocks of a config: one unless it names a split. */
+function blocksOf(config: ForwardJetConfig): ParameterBlocks {
+  const count = parameterLayout(config.architecture.widths).count;
+  const blocks = config.parameterBlocks ?? singleBlock(count);
+  if (blocks.count !== count) {
+    throw new JetShapeError(
+      `the parameter blocks hold ${blocks.count} parameters; widths ` +
+        `${JSON.stringify(config.architecture.widths)} have ${count}`,
+    );
+  }
+  return blocks;
+}
+
+/** What every dispatch of one layer shares: its overrides, tiling, point groups and split. */
+interface LayerSetting {
+  l: number;
+  slice: ParameterSlice;
+  constants: Record<string, number>;
+  tiling: LayerTiling;
+  perGroup: number;
+  pointGroups: number;
+  /** The first layer's split over its inputs; null fused. */
+  inner: InnerSplit | null;
+}
+
+function layerSetting(
   config: ForwardJetConfig,
   limits: ForwardJetLimits,
-): { layers: LayerDispatch[]; split: FirstLayerSplitPlan | null } {
+  slice: ParameterSlice,
+  l: number,
+): LayerSetting {
   const { architecture, shape, tangentKind } = config;
-  const { widths } = architecture;
-  const N = shape.points;
-  const V = rowsPerPoint(shape);
-  const view = plannedView(forwardParts, 'params');
-  let split: FirstLayerSplitPlan | null = null;
-  const layers = parameterLayout(widths).layers.map((slice, l): LayerDispatch => {
-    const hidden = l < widths.length - 2;
-    const input = l > 0 ? 'rows' : tangentKind;
-    const tiling = layerTiling(slice.outputs, limits.maxComputeWorkgroupStorageSize);
-    const rowsPerUnit = input === 'oneHot' ? 1 : V;
-    const perGroup = pointsPerWorkgroup(rowsPerUnit, tiling.tileRows, N);
-    const pointGroups = Math.ceil(N / perGroup);
-    const outputTiles = Math.ceil(slice.outputs / tiling.tileOuts);
-    const constants = {
-      ORDER: shape.order,
-      COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
-      ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
-      INPUT: inputIds[input],
-      POINTS: l === 0 ? pointsOverride(config.points ?? storedPoints) : 0,
-      WORKGROUP_SIZE: tiling.workgroupSize,
-      THREADS_OUTS: tiling.threadsOuts,
-      TILE_INNER: tiling.tileInner,
-    };
-    const params = planUniform(`forward jet layer ${l} params`, view, {
-      points: N,
-      directions: shape.directions,
-      rowsPerPoint: V,
-      inputs: slice.inputs,
-      outputs: slice.outputs,
-      weightOffset: slice.weightOffset,
-      biasOffset: slice.biasOffset,
-      pointsPerGroup: perGroup,
-      pointGroups,
-      pointSource: pointSourceWords(l === 0 ? (config.points ?? storedPoints) : storedPoints),
-    });
-    // Only the first layer's inner dimension (d) grows with the problem; hidden layers are fused.
-    const inner =
-      l === 0
-        ? firstLayerSplit(
-            slice.inputs,
-            N * rowsPerUnit,
-            slice.outputs,
-            outputTiles * pointGroups,
-            tiling.tileInner,
-            config.firstLayerBlockInner,
-          )
-        : null;
-    if (inner) {
-      const splitConstants = { ...constants, BLOCK_INNER: inner.blockInner };
-      split = {
-        ...inner,
-        // sumPartials numbers units id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
-        sum: {
-          entryPoint: 'sumPartials',
-          constants: splitConstants,
-          params,
-          grid: dispatchGrid(Math.ceil((N * slice.outputs) / tiling.workgroupSize), limits),
-        },
-      };
-      // partialProducts numbers (point group, K block) like `layer` numbers point groups.
-      const [y, z] = dispatchGrid(pointGroups * inner.splits, limits);
-      return {
+  const hidden = l < architecture.widths.length - 2;
+  const input = l > 0 ? 'rows' : tangentKind;
+  const tiling = layerTiling(slice.outputs, limits.maxComputeWorkgroupStorageSize);
+  const rowsPerUnit = input === 'oneHot' ? 1 : rowsPerPoint(shape);
+  const perGroup = pointsPerWorkgroup(rowsPerUnit, tiling.tileRows, shape.points);
+  const pointGroups = Math.ceil(shape.points / perGroup);
+  const constants = {
+    ORDER: shape.order,
+    COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
+    ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
+    INPUT: inputIds[input],
+    POINTS: l === 0 ? pointsOverride(config.points ?? storedPoints) : 0,
+    WORKGROUP_SIZE: tiling.workgroupSize,
+    THREADS_OUTS: tiling.threadsOuts,
+    TILE_INNER: tiling.tileInner,
+  };
+  // Only the first layer's inner dimension (d) grows with the problem; hidden layers are fused.
+  // The split is chosen for the whole layer, so every parameter block sums in the same order.
+  const inner =
+    l === 0
+      ? firstLayerSplit(
+          slice.inputs,
+          shape.points * rowsPerUnit,
+          slice.outputs,
+          Math.ceil(slice.outputs / tiling.tileOuts) * pointGroups,
+          tiling.tileInner,
+          config.firstLayerBlockInner,
+        )
+      : null;
+  return { l, slice, constants, tiling, perGroup, pointGroups, inner };
+}
+
+/**
+ * The uniform of a dispatch over output units firstOutput … firstOutput + blockOutputs − 1 of the
+ * layer, bound to the parameter block that starts at flat index `start`; b and the later layers
+ * are in the block starting at `restStart`.
+ */
+function layerUniform(
+  config: ForwardJetConfig,
+  setting: LayerSetting,
+  label: string,
+  units: { firstOutput: number; blockOutputs: number },
+  start: number,
+  restStart: number,
+): PlannedUniform {
+  const { shape } = config;
+  const { l, slice, inner } = setting;
+  return planUniform(label, plannedView(forwardParts, 'params'), {
+    points: shape.points,
+    directions: shape.directions,
+    rowsPerPoint: rowsPerPoint(shape),
+    inputs: slice.inputs,
+    outputs: slice.outputs,
+    weightOffset: slice.weightOffset + units.firstOutput * slice.inputs - start,
+    // A split layer reads b₁ from its copy behind the partial sums.
+    biasOffset: inner ? inner.partialElements : slice.biasOffset - restStart,
+    ...units,
+    pointsPerGroup: setting.perGroup,
+    pointGroups: setting.pointGroups,
+    pointSource: pointSourceWords(l === 0 ? (config.points ?? storedPoints) : storedPoints),
+  });
+}
+
+/** A layer's dispatches over `blockOutputs` units: fused, or the two steps of a split. */
+function layerDispatches(
+  setting: LayerSetting,
+  params: PlannedUniform,
+  blockOutputs: number,
+  points: number,
+  limits: ForwardJetLimits,
+): { product: LayerDispatch; sum: LayerDispatch | null } {
+  const { constants, tiling, pointGroups, inner } = setting;
+  const outputTiles = Math.ceil(blockOutputs / tiling.tileOuts);
+  if (inner) {
+    const splitConstants = { ...constants, BLOCK_INNER: inner.blockInner };
+    // partialProducts numbers (point group, K block) like `layer` numbers point groups;
+    // sumPartials numbers units id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
+    const [y, z] = dispatchGrid(pointGroups * inner.splits, limits);
+    return {
+      product: {
         entryPoint: 'partialProducts',
         constants: splitConstants,
         params,
         grid: [outputTiles, y, z],
-      };
-    }
-    // x takes the output tiles; jetForward.wgsl numbers point groups
-    // workgroup_id.y + workgroup_id.z·num_workgroups.y, so the folded grid goes on y and z.
-    const [y, z] = dispatchGrid(pointGroups, limits);
-    return { entryPoint: 'layer', constants, params, grid: [outputTiles, y, z] };
+      },
+      sum: {
+        entryPoint: 'sumPartials',
+        constants: splitConstants,
+        params,
+        grid: dispatchGrid(Math.ceil((points * blockOutputs) / tiling.workgroupSize), limits),
+      },
+    };
+  }
+  // x takes the output tiles; jetForward.wgsl numbers point groups
+  // workgroup_id.y + workgroup_id.z·num_workgroups.y, so the folded grid goes on y and z.
+  const [y, z] = dispatchGrid(pointGroups, limits);
+  return {
+    product: { entryPoint: 'layer', constants, params, grid: [outputTiles, y, z] },
+    sum: null,
+  };
+}
+
+function planLayers(config: ForwardJetConfig, limits: ForwardJetLimits): PlannedLayers {
+  const points = config.shape.points;
+  const blocks = blocksOf(config).blocks;
+  // Everything after W₁ is in the last block (parameterBlocks.ts): b₁ and the hidden layers.
+  const restStart = blocks[blocks.length - 1].start;
+  const [first, ...hidden] = parameterLayout(config.architecture.widths).layers.map((slice, l) =>
+    layerSetting(config, limits, slice, l),
+  );
+  // The first layer runs once per parameter block holding rows of W₁, over those rows.
+  const { inputs, outputs } = first.slice;
+  const [head, ...moreBlocks] = blocks
+    .map((block, k) => ({ block, k, ...firstLayerRows(block, inputs, outputs) }))
+    .filter(({ rows }) => rows > 0)
+    .map(({ block, k, firstRow, rows }): FirstLayerBlockDispatch => {
+      const label =
+        blocks.length > 1 ? `forward jet layer 0 block ${k} params` : 'forward jet layer 0 params';
+      const units = { firstOutput: firstRow, blockOutputs: rows };
+      const params = layerUniform(config, first, label, units, block.start, restStart);
+      return { block: k, ...layerDispatches(first, params, rows, points, limits) };
+    });
+  const later = hidden.map((setting) => {
+    const units = { firstOutput: 0, blockOutputs: setting.slice.outputs };
+    const label = `forward jet layer ${setting.l} params`;
+    const params = layerUniform(config, setting, label, units, restStart, restStart);
+    return layerDispatches(setting, params, units.blockOutputs, points, limits).product;
   });
-  return { layers, split };
+  const split =
+    first.inner && head.sum
+      ? { ...first.inner, sum: head.sum, biasAt: first.inner.partialElements }
+      : null;
+  return { layers: [head.product, ...later], split, moreBlocks };
 }
 
 /** The boundary-factor dispatch of a forward pass (shared with the forward-gradient pass). */
@@ -564,7 +691,8 @@ function planStorage(
     output: boundary ? buffer('output', layerElements(shape, out)) : null,
     unusedIndex: tangentKind === 'dense' ? buffer('unused index', 1) : null,
     unusedOutput: buffer('unused output', 1),
-    partials: split ? buffer('first-layer partials', split.partialElements) : null,
+    // The partial sums, then the copy of b₁ (FirstLayerSplitPlan.biasAt).
+    partials: split ? buffer('first-layer partials', split.partialElements + widths[1]) : null,
   };
 }
 
@@ -613,7 +741,7 @@ export function planForwardJet(
     tangents: config.tangentKind === 'dense' ? slots * dim : slots,
     tangentIndex: config.tangentKind === 'oneHot' ? slots : 0,
   };
-  const { layers, split } = planLayers(config, limits);
+  const { layers, split, moreBlocks } = planLayers(config, limits);
   const boundary = planBoundary(config, limits);
   const storage = planStorage(config, inputElements, options.externalInputs ?? false, split);
   return {
@@ -621,11 +749,14 @@ export function planForwardJet(
     inputElements,
     layers,
     split,
+    parameterBlocks: blocksOf(config),
+    moreBlocks,
     boundary,
     storage,
     buffers: [
       ...storageBuffers(storage),
       ...layers.map((layer) => layer.params.buffer),
+      ...moreBlocks.map((block) => block.product.params.buffer),
       ...(boundary ? [boundary.params.buffer] : []),
     ],
   };
@@ -722,14 +853,31 @@ interface Dispatch {
   cost: KernelCost;
 }
 
+/** A first layer's dispatches over one parameter block after the first (FirstLayerBlockDispatch). */
+interface BlockDispatch {
+  block: number;
+  product: Dispatch;
+  sum: Dispatch | null;
+}
+
+/** The parameters a pass reads: one flat buffer, or a tensor of parameter blocks. */
+export type ParameterSource = GPUBuffer | BlockedTensor;
+
+function asTensor(parameters: ParameterSource, count: number): BlockedTensor {
+  // Unchecked: checkedParameters says which buffer is too small, with the layout's numbers.
+  return 'buffers' in parameters
+    ? parameters
+    : { blocks: singleBlock(count), buffers: [parameters] };
+}
+
 /**
  * The forward pass of an MLP on a batch of Taylor jets: one fused dispatch per layer (affine map
  * of every row plus the activation's Taylor rule; a first layer with many inputs and few
  * workgroups is split over its inputs into two, FirstLayerSplitPlan), then one for the boundary
- * factor. Create it for
- * an architecture, a JetShape and a tangent kind; give it the flat parameter buffer
- * (jetLayout.parameterLayout); `upload` points and tangents; `encode` records the pass without any
- * readback, `run` is the convenience that also reads the output back.
+ * factor. Create it for an architecture, a JetShape and a tangent kind; give it the flat parameter
+ * buffer (jetLayout.parameterLayout), or the parameter blocks its config names; `upload` points
+ * and tangents; `encode` records the pass without any readback, `run` is the convenience that also
+ * reads the output back.
  */
 export class ForwardJet {
   readonly config: ForwardJetConfig;
@@ -738,8 +886,11 @@ export class ForwardJet {
   private readonly layers: Dispatch[];
   /** sumPartials of a split first layer (layers[0] is then its partialProducts). */
   private readonly sumStep: Dispatch | null;
-  /** The split first layer's partial sums. */
+  /** The first layer over parameter blocks 1, 2, … (empty for one block). */
+  private readonly moreBlocks: BlockDispatch[];
+  /** The split first layer's partial sums, then a copy of b₁ at `biasAt`. */
   private readonly partials: GPUBuffer | null;
+  private readonly biasAt: number;
   private readonly boundaryStep: Dispatch | null;
   /**
    * Every binding a kernel declares must be bound (jetForward.wgsl): the index binding is a
@@ -747,7 +898,7 @@ export class ForwardJet {
    */
   private readonly indexBinding: GPUBuffer;
   private readonly unusedOutput: GPUBuffer;
-  private parameters: GPUBuffer;
+  private parameters: BlockedTensor;
   /** Every buffer this forward jet allocated: not the parameters, not external inputs. */
   private readonly owned: GPUBuffer[];
 
@@ -758,36 +909,41 @@ export class ForwardJet {
     built: {
       layers: Dispatch[];
       sumStep: Dispatch | null;
+      moreBlocks: BlockDispatch[];
       partials: GPUBuffer | null;
+      biasAt: number;
       boundaryStep: Dispatch | null;
       indexBinding: GPUBuffer;
       unusedOutput: GPUBuffer;
       owned: GPUBuffer[];
     },
-    parameters: GPUBuffer,
+    parameters: ParameterSource,
   ) {
     this.memory = memory;
     this.config = config;
     this.buffers = buffers;
     this.layers = built.layers;
     this.sumStep = built.sumStep;
+    this.moreBlocks = built.moreBlocks;
     this.partials = built.partials;
+    this.biasAt = built.biasAt;
     this.boundaryStep = built.boundaryStep;
     this.indexBinding = built.indexBinding;
     this.unusedOutput = built.unusedOutput;
     this.owned = built.owned;
-    this.parameters = parameters;
+    this.parameters = this.checkedParameters(parameters);
     this.bindAll();
   }
 
   /**
    * Compiles (or reuses) the kernels and allocates every buffer of the pass (planForwardJet)
-   * through `memory`. `parameters` is the flat parameter buffer of `config.architecture`.
+   * through `memory`. `parameters` is the flat parameter buffer of `config.architecture`, or its
+   * blocks when the config names parameter blocks.
    */
   static async create(
     memory: GpuMemory,
     config: ForwardJetConfig,
-    parameters: GPUBuffer,
+    parameters: ParameterSource,
     inputs?: ExternalJetInputs,
   ): Promise<ForwardJet> {
     const device = memory.device;
@@ -821,20 +977,27 @@ export class ForwardJet {
       const layers = plan.layers.map((layer, l) =>
         dispatch(layer, kernels[l], forwardLayerCost(layer)),
       );
+      // A split step reads the uniform of its product step (one planned buffer for both).
+      const sumOf = (product: Dispatch, sum: LayerDispatch | null): Dispatch | null =>
+        sum && sumKernel
+          ? {
+              kernel: sumKernel,
+              uniforms: product.uniforms,
+              bindGroup: null,
+              grid: sum.grid,
+              cost: forwardLayerCost(sum),
+            }
+          : null;
       const built = {
         layers,
-        // Both steps of the split read layer 0's uniform: one planned buffer, allocated once.
-        sumStep:
-          plan.split && sumKernel
-            ? {
-                kernel: sumKernel,
-                uniforms: layers[0].uniforms,
-                bindGroup: null,
-                grid: plan.split.sum.grid,
-                cost: forwardLayerCost(plan.split.sum),
-              }
-            : null,
+        sumStep: sumOf(layers[0], plan.split?.sum ?? null),
+        // Every block's product is the kernel of block 0's (same entry point and overrides).
+        moreBlocks: plan.moreBlocks.map((more): BlockDispatch => {
+          const product = dispatch(more.product, kernels[0], forwardLayerCost(more.product));
+          return { block: more.block, product, sum: sumOf(product, more.sum) };
+        }),
         partials: partials && allocation.storage(partials),
+        biasAt: plan.split?.biasAt ?? 0,
         boundaryStep:
           plan.boundary && boundaryKernel
             ? dispatch(plan.boundary, boundaryKernel, boundaryCost(plan.boundary))
@@ -849,47 +1012,80 @@ export class ForwardJet {
     });
   }
 
-  /** Points to another flat parameter buffer (same layout), e.g. an optimizer's copy. */
-  setParameters(parameters: GPUBuffer): void {
-    this.parameters = parameters;
+  /** Points to other parameters (same layout and blocks), e.g. a zeroth-order trial point. */
+  setParameters(parameters: ParameterSource): void {
+    this.parameters = this.checkedParameters(parameters);
     this.bindAll();
   }
 
-  private bindAll(): void {
-    const needed = parameterLayout(this.config.architecture.widths).count * 4;
-    if (this.parameters.size < needed) {
+  private checkedParameters(parameters: ParameterSource): BlockedTensor {
+    const planned = blocksOf(this.config);
+    const tensor = asTensor(parameters, planned.count);
+    const blocks = tensor.blocks.blocks;
+    const same =
+      blocks.length === planned.blocks.length &&
+      blocks.every(
+        (b, k) => b.start === planned.blocks[k].start && b.count === planned.blocks[k].count,
+      );
+    if (!same) {
       throw new JetShapeError(
-        `the parameter buffer holds ${this.parameters.size} bytes; widths ` +
-          `${JSON.stringify(this.config.architecture.widths)} need ${needed}`,
+        `the parameters come in ${blocks.length} blocks; this forward jet was planned for ` +
+          `${planned.blocks.length} (ForwardJetConfig.parameterBlocks)`,
       );
     }
+    tensor.buffers.forEach((buffer, k) => {
+      if (buffer.size < blocks[k].count * 4) {
+        throw new JetShapeError(
+          `the parameter buffer holds ${buffer.size} bytes; widths ` +
+            `${JSON.stringify(this.config.architecture.widths)} need ${blocks[k].count * 4}` +
+            (blocks.length > 1 ? ` in block ${k}` : ''),
+        );
+      }
+    });
+    return tensor;
+  }
+
+  private bindAll(): void {
     const b = this.buffers;
     const tangentIndex = this.indexBinding;
     const last = this.layers.length - 1;
-    const bindLayer = (step: Dispatch, l: number, writes: 'z' | 'partials'): void => {
+    const blocks = this.parameters.buffers;
+    // b₁ and every later layer live in the last block (parameterBlocks.ts).
+    const rest = blocks[blocks.length - 1];
+    const bindLayer = (
+      step: Dispatch,
+      l: number,
+      writes: 'z' | 'partials',
+      parameters: GPUBuffer,
+    ): void => {
       const z = l === last ? b.mlpOutput : b.preActivations[l];
+      // sumPartials reads the bias behind the partial sums; partialProducts, which writes them,
+      // reads no bias and binds a read-only stand-in there.
+      const sums = this.partials !== null && l === 0 && writes === 'z';
       step.bindGroup = step.kernel.bind({
         params: step.uniforms,
-        parameters: this.parameters,
+        parameters,
         inputJet: l === 0 ? b.x : b.activations[l - 1],
         tangents: b.tangents,
         tangentIndex,
         // partialProducts writes the partial sums where `layer` writes z (jetForward.wgsl).
         preActivation: writes === 'partials' ? planned(this.partials, 'partial buffer') : z,
         activation: l === last ? this.unusedOutput : b.activations[l],
-        // Read by sumPartials only; the others bind a read-only stand-in.
-        partials:
-          this.sumStep && l === 0 && writes === 'z'
-            ? planned(this.partials, 'partial buffer')
-            : this.parameters,
+        // The bias: behind the partial sums for a split layer, else in its parameter block.
+        partials: sums ? planned(this.partials, 'partial buffer') : rest,
         // Read with regenerated points only; stored ones bind a read-only stand-in.
         stepCounter: b.stepCounter ?? b.tangents,
       });
     };
+    const firstWrites = this.sumStep ? 'partials' : 'z';
     this.layers.forEach((step, l) =>
-      bindLayer(step, l, l === 0 && this.sumStep ? 'partials' : 'z'),
+      bindLayer(step, l, l === 0 ? firstWrites : 'z', l === 0 ? blocks[0] : rest),
     );
-    if (this.sumStep) bindLayer(this.sumStep, 0, 'z');
+    if (this.sumStep) bindLayer(this.sumStep, 0, 'z', blocks[0]);
+    for (const more of this.moreBlocks) {
+      bindLayer(more.product, 0, firstWrites, blocks[more.block]);
+      if (more.sum) bindLayer(more.sum, 0, 'z', blocks[more.block]);
+    }
     if (this.boundaryStep && b.boundary) {
       this.boundaryStep.bindGroup = this.boundaryStep.kernel.bind({
         params: this.boundaryStep.uniforms,
@@ -953,11 +1149,16 @@ export class ForwardJet {
     this.memory.write(this.buffers.x, x);
   }
 
-  /** The dispatches in order: every layer (a split first layer's two steps), the boundary. */
+  /**
+   * The dispatches in order: the first layer over each parameter block (a split layer's partial
+   * products of every block, then their sums), the later layers, the boundary.
+   */
   private get dispatches(): Dispatch[] {
+    const sums = this.sumStep ? [this.sumStep, ...this.moreBlocks.map((m) => m.sum)] : [];
     return [
       ...this.layers.slice(0, 1),
-      ...(this.sumStep ? [this.sumStep] : []),
+      ...this.moreBlocks.map((more) => more.product),
+      ...sums.filter((sum): sum is Dispatch => sum !== null),
       ...this.layers.slice(1),
       ...(this.boundaryStep ? [this.boundaryStep] : []),
     ];
@@ -968,8 +1169,25 @@ export class ForwardJet {
     step.kernel.dispatch(pass, step.bindGroup, ...step.grid);
   }
 
+  /** A split first layer reads b₁ behind its partial sums: copied from the parameters' block. */
+  private copyBias(encoder: GPUCommandEncoder): void {
+    if (!this.partials) return;
+    const { widths } = this.config.architecture;
+    const first = parameterLayout(widths).layers[0];
+    const blocks = this.parameters.blocks.blocks;
+    const rest = blocks.length - 1;
+    encoder.copyBufferToBuffer(
+      this.parameters.buffers[rest],
+      4 * (first.biasOffset - blocks[rest].start),
+      this.partials,
+      4 * this.biasAt,
+      4 * first.outputs,
+    );
+  }
+
   /** Records the whole forward pass (every layer, then the boundary factor) into `encoder`. */
   encode(encoder: GPUCommandEncoder): void {
+    this.copyBias(encoder);
     const pass = encoder.beginComputePass({ label: 'forward jet' });
     for (const step of this.dispatches) this.record(pass, step);
     pass.end();
@@ -981,12 +1199,13 @@ export class ForwardJet {
    * pass. The same work in the same order: the bits of `encode`.
    */
   encodeStages(steps: StageEncoder): void {
-    for (const step of this.dispatches) {
+    this.dispatches.forEach((step, k) => {
       steps.beginStage(step.cost);
+      if (k === 0) this.copyBias(steps.encoder);
       const pass = steps.encoder.beginComputePass({ label: `forward jet: ${step.kernel.name}` });
       this.record(pass, step);
       pass.end();
-    }
+    });
   }
 
   /** Uploads, runs and reads back u = b·m (layerElements(shape, out) values). Tests and tools only. */

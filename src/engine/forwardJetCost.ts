@@ -76,7 +76,8 @@ function blockSizes(inputs: number, blockInner: number): { count: number; inputs
 export function forwardLayerCost(layer: LayerDispatch): KernelCost {
   const c = layer.constants;
   const v = layer.params.values as Record<string, number>;
-  const { points: N, directions: R, rowsPerPoint: V, inputs, outputs } = v;
+  // A dispatch covers its parameter block's output units (all of them for one block).
+  const { points: N, directions: R, rowsPerPoint: V, inputs, blockOutputs: outputs } = v;
   const K = c.ORDER;
   const collapsed = c.COLLAPSED === 1;
   const orders = collapsed ? K - 1 : K;
@@ -192,6 +193,9 @@ export function forwardJetCost(plan: ForwardJetPlan): KernelCost {
   return sumCosts([
     ...plan.layers.map(forwardLayerCost),
     ...(plan.split ? [forwardLayerCost(plan.split.sum)] : []),
+    ...plan.moreBlocks
+      .flatMap((more) => [more.product, ...(more.sum ? [more.sum] : [])])
+      .map(forwardLayerCost),
     ...(plan.boundary ? [boundaryCost(plan.boundary)] : []),
   ]);
 }

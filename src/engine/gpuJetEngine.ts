@@ -24,6 +24,7 @@ import {
 } from './jetEngine.ts';
 import { packParameters, parameterLayout, unpackParameters, type JetShape } from './jetLayout.ts';
 import { GpuAdam } from './optimizers.ts';
+import { type BlockedTensor, wholeTensor } from './parameterBlocks.ts';
 
 interface BatchPasses {
   key: string;
@@ -43,6 +44,9 @@ export class GpuJetEngine implements JetEngine {
   private readonly gradientBuffer: GPUBuffer;
   private readonly adam: GpuAdam;
   private readonly parameterCount: number;
+  /** θ and g as the optimizer takes them: the engine's parameters fit one buffer. */
+  private readonly paramsTensor: BlockedTensor;
+  private readonly gradientTensor: BlockedTensor;
   /** The passes of the last batch shape; a new shape replaces them (their memory is freed). */
   private passes: BatchPasses | null = null;
   private hasGradient = false;
@@ -60,6 +64,8 @@ export class GpuJetEngine implements JetEngine {
     this.gradientBuffer = gradient;
     this.adam = adam;
     this.parameterCount = parameterLayout(architecture.widths).count;
+    this.paramsTensor = wholeTensor(params, this.parameterCount);
+    this.gradientTensor = wholeTensor(gradient, this.parameterCount);
   }
 
   static async create(
@@ -162,8 +168,8 @@ export class GpuJetEngine implements JetEngine {
     const device = this.memory.device;
     const encoder = device.createCommandEncoder({ label: 'jet engine adam' });
     this.adam.encodeStep(encoder, {
-      params: this.params,
-      gradient: this.gradientBuffer,
+      params: this.paramsTensor,
+      gradient: this.gradientTensor,
       learningRate,
       step,
     });

@@ -1,29 +1,44 @@
 import optimizersCode from '../../shaders/optimizers.wgsl?raw';
 import optimizersCheckedCode from '../../shaders/optimizersChecked.wgsl?raw';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
-import { readFloat32 } from '../gpu/gpuMemory.ts';
 import type { BufferBinding, ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { StructValue } from '../gpu/structView.ts';
-import { type DivergenceGuard, resolveScalar, type ScalarBinding } from './divergenceGuard.ts';
+import {
+  type DivergenceGuard,
+  parameterBlocksOf,
+  plannedTensor,
+  resolveScalar,
+  type ScalarBinding,
+  validateTensor,
+} from './divergenceGuard.ts';
 import {
   BindGroupCache,
   inComputePass,
-  resolveBinding,
   UniformRing,
   type ComputeTarget,
   planUniformRing,
+  ringSlotsFor,
 } from '../gpu/dispatch.ts';
 import type { KernelCost } from './kernelCost.ts';
+import {
+  type BlockedTensor,
+  type ParameterBlocks,
+  readBlockedTensor,
+  writeBlockedTensor,
+} from './parameterBlocks.ts';
 import { plannedView, validateWorkgroupSize } from './planning.ts';
 
 export interface OptimizerStep {
-  /** The flat parameter buffer (jetLayout.ts), updated in place. */
-  params: BufferBinding;
-  /** The gradient, same layout. */
-  gradient: BufferBinding;
+  /**
+   * The parameters θ in the optimizer's blocks (the flat layout of jetLayout.ts; wholeTensor for
+   * one buffer), updated in place.
+   */
+  params: BlockedTensor;
+  /** The gradient, same layout and blocks. */
+  gradient: BlockedTensor;
   /** This step's learning rate; written with the step, so a schedule needs no recompile. */
   learningRate: number;
   /** While this guard is tripped the update is skipped: θ (and m, v) stay bit-identical. */
@@ -83,6 +98,11 @@ export type OptimizerKind = 'adam' | 'sgd';
 export interface OptimizerConfig extends AdamOptions {
   kind: OptimizerKind;
   parameterCount: number;
+  /**
+   * The buffers θ, g and the optimizer's state are held in (parameterBlocks.ts; their count must
+   * be parameterCount): the update runs once per block. Default: one block.
+   */
+  blocks?: ParameterBlocks;
 }
 
 /** The device limits an optimizer's plan depends on (GPUSupportedLimits has them). */
@@ -97,6 +117,8 @@ export interface OptimizerPlan {
   kind: OptimizerKind;
   entryPoint: 'adam_step' | 'sgd_step';
   parameterCount: number;
+  /** The parameter blocks; one when θ fits one buffer. */
+  blocks: ParameterBlocks;
   constants: { WORKGROUP_SIZE: number };
   /** Whether the update keeps the rollback copy (optimizers.wgsl) or checks g instead. */
   rollback: boolean;
@@ -107,12 +129,23 @@ export interface OptimizerPlan {
    * rollback copy of them when kept): the traffic the update adds to the gradient's own.
    */
   bytesPerParameter: { read: number; written: number };
-  /** Workgroups of one step, folded into the device's grid by ComputeKernel.dispatchFolded. */
+  /** Workgroups of one step, all blocks together. */
   workgroups: number;
+  /**
+   * Workgroups of each block's dispatch, in block order, each folded into the device's grid by
+   * ComputeKernel.dispatchFolded.
+   */
+  blockWorkgroups: number[];
+  /** Steps that may be recorded between two submits. */
   uniformSlots: number;
+  /**
+   * Slots of the Hyper ring: a step writes one per block, so uniformSlots × blocks, or fewer
+   * where that passes 64 KiB (ringSlotsFor).
+   */
+  ringSlots: number;
   /** Adam's hyperparameters with their defaults applied (unused by sgd). */
   adam: { beta1: number; beta2: number; epsilon: number; weightDecay: number };
-  /** The UniformRing of the per-step Hyper struct. */
+  /** The UniformRing of the per-step, per-block Hyper struct. */
   ring: PlannedBuffer;
   /** The 4-byte status bound as the guard of an unguarded step (its word 0 is never set). */
   unguarded: PlannedBuffer;
@@ -122,14 +155,16 @@ export interface OptimizerPlan {
    */
   unchecked: { loss: PlannedBuffer; verdict: PlannedBuffer } | null;
   /**
-   * adam: the moments, and θ, m, v before the last update, one buffer each; sgd: 4-byte stand-ins
-   * for m and v (the file's bind group layout lists Adam's moments too) and θ before the last
-   * update, with stand-ins for the previous m and v. `previous` is null without the rollback copy.
+   * adam: the moments, and θ, m, v before the last update, one buffer per block of each (labelled
+   * as createBlockedTensor labels a tensor); sgd: one 4-byte stand-in each for m and v, bound with
+   * every block (the file's bind group layout lists Adam's moments too), and θ before the last
+   * update per block, with stand-ins for the previous m and v. `previous` is null without the
+   * rollback copy.
    */
   state: {
-    m: PlannedBuffer;
-    v: PlannedBuffer;
-    previous: { theta: PlannedBuffer; m: PlannedBuffer; v: PlannedBuffer } | null;
+    m: PlannedBuffer[];
+    v: PlannedBuffer[];
+    previous: { theta: PlannedBuffer[]; m: PlannedBuffer[]; v: PlannedBuffer[] } | null;
   };
   /** Every buffer create allocates: ring, unguarded status, the state, the unchecked stand-ins. */
   buffers: PlannedBuffer[];
@@ -174,26 +209,44 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
   // sgd takes no Adam options: its plan carries the defaults, unused.
   const adam = validateAdamOptions(kind === 'adam' ? config : {});
   validateCount(kind, count);
+  const blocks = parameterBlocksOf(kind, config.blocks ?? count);
+  if (blocks.count !== count) {
+    throw new RangeError(`${kind}: blocks of ${blocks.count} parameters for ${count} parameters`);
+  }
   const workgroupSize = config.workgroupSize ?? 256;
   validateWorkgroupSize(kind, workgroupSize, limits);
   const uniformSlots = config.uniformSlots ?? 32;
+  if (!Number.isInteger(uniformSlots) || uniformSlots < 1) {
+    throw new RangeError(
+      `${kind} hyperparameters: uniformSlots must be a positive integer, got ${uniformSlots}`,
+    );
+  }
   const rollback = config.rollback ?? true;
   const hyper = plannedView(updateSources.rollback, 'hyper');
+  // A uniform is written when recorded, so every block's Hyper of every step needs a slot: with
+  // many blocks, fewer steps fit between two submits than uniformSlots (the trainer records one).
+  const ringSlots = ringSlotsFor(
+    `${kind} hyperparameters`,
+    uniformSlots,
+    blocks.blocks.length,
+    hyper,
+    limits,
+  );
   // Floats per parameter the update reads and writes besides the gradient: θ, and m, v for Adam.
   const stateFloats = kind === 'adam' ? 3 : 1;
   const moment = (name: 'm' | 'v', before = false) =>
     kind === 'adam'
-      ? storageBuffer(`adam ${before ? 'previous ' : ''}${name}`, 4 * count)
-      : storageBuffer(`sgd unused ${before ? 'previous ' : ''}${name}`, 4);
+      ? plannedTensor(`adam ${before ? 'previous ' : ''}${name}`, blocks)
+      : [storageBuffer(`sgd unused ${before ? 'previous ' : ''}${name}`, 4)];
   const previous = rollback
     ? {
-        theta: storageBuffer(`${kind} previous θ`, 4 * count),
+        theta: plannedTensor(`${kind} previous θ`, blocks),
         m: moment('m', true),
         v: moment('v', true),
       }
     : null;
   const state = { m: moment('m'), v: moment('v'), previous };
-  const ring = planUniformRing(`${kind} hyperparameters`, hyper, uniformSlots, limits);
+  const ring = planUniformRing(`${kind} hyperparameters`, hyper, ringSlots, limits);
   const unguarded = storageBuffer(`${kind} unguarded`, 4);
   const unchecked = rollback
     ? null
@@ -201,10 +254,12 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
         loss: storageBuffer(`${kind} unchecked loss`, 4),
         verdict: storageBuffer(`${kind} unchecked verdict`, 4),
       };
+  const blockWorkgroups = blocks.blocks.map((block) => Math.ceil(block.count / workgroupSize));
   return {
     kind,
     entryPoint: kind === 'adam' ? 'adam_step' : 'sgd_step',
     parameterCount: count,
+    blocks,
     constants: { WORKGROUP_SIZE: workgroupSize },
     rollback,
     rollbackBytes: rollback ? 4 * stateFloats * count : 0,
@@ -212,8 +267,10 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
       read: 4 * (stateFloats + 1),
       written: 4 * stateFloats * (rollback ? 2 : 1),
     },
-    workgroups: Math.ceil(count / workgroupSize),
+    workgroups: blockWorkgroups.reduce((sum, w) => sum + w, 0),
+    blockWorkgroups,
     uniformSlots,
+    ringSlots,
     adam,
     ring,
     unguarded,
@@ -222,9 +279,9 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
     buffers: [
       ring,
       unguarded,
-      state.m,
-      state.v,
-      ...(previous ? [previous.theta, previous.m, previous.v] : []),
+      ...state.m,
+      ...state.v,
+      ...(previous ? [...previous.theta, ...previous.m, ...previous.v] : []),
       ...(unchecked ? [unchecked.loss, unchecked.verdict] : []),
     ],
   };
@@ -246,35 +303,49 @@ export function optimizerCost(plan: OptimizerPlan): KernelCost {
   };
 }
 
-/** The buffers of an optimizer's state that a step binds besides θ and g. */
+/**
+ * The buffers of an optimizer's state that a step binds besides θ and g, each as one buffer per
+ * block in block order (sgd's stand-ins: the same 4-byte buffer for every block).
+ */
 interface UpdateState {
-  m: GPUBuffer;
-  v: GPUBuffer;
+  m: GPUBuffer[];
+  v: GPUBuffer[];
   /** θ, m, v before the last update (stand-ins where a kind has none); null without the copy. */
-  previous: { theta: GPUBuffer; m: GPUBuffer; v: GPUBuffer } | null;
+  previous: { theta: GPUBuffer[]; m: GPUBuffer[]; v: GPUBuffer[] } | null;
 }
 
 /** Allocates `plan.state`'s buffers. */
 function createState(memory: GpuMemory, plan: OptimizerPlan): UpdateState {
-  const make = (b: PlannedBuffer) => memory.create(b.label, b.bytes);
+  const tensor = (buffers: readonly PlannedBuffer[]) =>
+    buffers.map((b) => memory.create(b.label, b.bytes));
+  const moment = (buffers: readonly PlannedBuffer[]) => {
+    if (plan.kind === 'adam') return tensor(buffers);
+    const standIn = memory.create(buffers[0].label, buffers[0].bytes);
+    return plan.blocks.blocks.map(() => standIn);
+  };
   const { m, v, previous } = plan.state;
   return {
-    m: make(m),
-    v: make(v),
-    previous: previous && { theta: make(previous.theta), m: make(previous.m), v: make(previous.v) },
+    m: moment(m),
+    v: moment(v),
+    previous: previous && {
+      theta: tensor(previous.theta),
+      m: moment(previous.m),
+      v: moment(previous.v),
+    },
   };
 }
 
 function destroyState(memory: GpuMemory, state: UpdateState): void {
   const { m, v, previous } = state;
-  for (const buffer of [m, v, ...(previous ? [previous.theta, previous.m, previous.v] : [])]) {
-    memory.destroy(buffer);
-  }
+  const all = [m, v, ...(previous ? [previous.theta, previous.m, previous.v] : [])].flat();
+  // A stand-in is bound with every block but is one buffer.
+  for (const buffer of new Set(all)) memory.destroy(buffer);
 }
 
 /**
  * One entry point of optimizers.wgsl (with the rollback copy) or optimizersChecked.wgsl (without)
- * plus what every step needs: uniform ring, bind groups.
+ * plus what every step needs: uniform ring, bind groups. A step is one dispatch per block, each
+ * binding that block's buffers and a Hyper of its own (the block's count and first flat index).
  */
 class UpdateKernel {
   private readonly ring: UniformRing;
@@ -283,7 +354,7 @@ class UpdateKernel {
   private readonly neverTripped: GPUBuffer;
   /** Without the rollback copy: the loss and verdict of a step that has none. */
   private readonly unchecked: { loss: GPUBuffer; verdict: GPUBuffer } | null;
-  readonly count: number;
+  readonly blocks: ParameterBlocks;
   private readonly name: string;
 
   private constructor(
@@ -291,10 +362,11 @@ class UpdateKernel {
     private readonly kernel: ComputeKernel,
     private readonly plan: OptimizerPlan,
   ) {
-    this.count = plan.parameterCount;
+    this.blocks = plan.blocks;
     this.name = plan.kind;
-    this.ring = new UniformRing(memory, plan.ring.label, kernel.struct('hyper'), plan.uniformSlots);
-    this.bindGroups = new BindGroupCache(kernel);
+    this.ring = new UniformRing(memory, plan.ring.label, kernel.struct('hyper'), plan.ringSlots);
+    // Every block's Hyper slot of every recorded step is a bind group of its own: room for all.
+    this.bindGroups = new BindGroupCache(kernel, 256 * plan.blocks.blocks.length);
     this.neverTripped = memory.create(plan.unguarded.label, plan.unguarded.bytes);
     const { unchecked } = plan;
     this.unchecked = unchecked && {
@@ -312,36 +384,27 @@ class UpdateKernel {
     return new UpdateKernel(memory, kernel, plan);
   }
 
+  /** Throws unless `tensor` is held in this optimizer's blocks. */
+  validate(what: string, tensor: BlockedTensor): void {
+    validateTensor(`${this.name}: ${what}`, tensor, this.blocks);
+  }
+
+  /** Records the update of every block; `hyper` is the step's Hyper less count, start, lossIndex. */
   encode(target: ComputeTarget, step: OptimizerStep, hyper: StructValue, state: UpdateState): void {
-    const params = resolveBinding(step.params);
-    const gradient = resolveBinding(step.gradient);
-    for (const [what, binding] of [
-      ['params', params],
-      ['gradient', gradient],
-    ] as const) {
-      if (binding.size < 4 * this.count) {
-        throw new RangeError(
-          `${this.name}: ${what} binding holds ${binding.size} bytes, fewer than ${this.count} floats`,
-        );
-      }
-    }
-    const common = {
-      gradient,
-      theta: params,
-      m: state.m,
-      v: state.v,
-      guard: step.guard?.statusBuffer ?? this.neverTripped,
-    };
-    let entries: Record<string, BufferBinding>;
-    if (state.previous) {
-      // The guard checked the loss and the gradient before this update.
-      entries = {
-        ...common,
-        hyper: this.ring.push({ ...hyper, lossIndex: 0 }),
-        previousTheta: state.previous.theta,
-        previousM: state.previous.m,
-        previousV: state.previous.v,
-      };
+    this.validate('params', step.params);
+    this.validate('gradient', step.gradient);
+    const guard = step.guard?.statusBuffer ?? this.neverTripped;
+    // The bindings besides θ, g and the moments: the rollback copy, or what the update checks.
+    let extra: (k: number) => Record<string, BufferBinding>;
+    // With the copy the guard checked the loss and the gradient before this update.
+    let lossIndex = 0;
+    const previous = state.previous;
+    if (previous) {
+      extra = (k) => ({
+        previousTheta: previous.theta[k],
+        previousM: previous.m[k],
+        previousV: previous.v[k],
+      });
     } else {
       const unchecked = this.unchecked;
       if (!unchecked) throw new Error(`${this.name}: a step without the copy has no stand-ins`);
@@ -349,16 +412,25 @@ class UpdateKernel {
         step.loss === undefined
           ? { buffer: unchecked.loss, index: 0 }
           : resolveScalar(this.name, step.loss);
-      entries = {
-        ...common,
-        hyper: this.ring.push({ ...hyper, lossIndex: loss.index }),
-        loss: loss.buffer,
-        verdict: step.guard?.verdictBuffer ?? unchecked.verdict,
-      };
+      const verdict = step.guard?.verdictBuffer ?? unchecked.verdict;
+      lossIndex = loss.index;
+      extra = () => ({ loss: loss.buffer, verdict });
     }
-    const bindGroup = this.bindGroups.get(entries);
+    const bindGroups = this.blocks.blocks.map((block, k) =>
+      this.bindGroups.get({
+        hyper: this.ring.push({ ...hyper, count: block.count, start: block.start, lossIndex }),
+        gradient: step.gradient.buffers[k],
+        theta: step.params.buffers[k],
+        m: state.m[k],
+        v: state.v[k],
+        guard,
+        ...extra(k),
+      }),
+    );
     inComputePass(target, this.name, (pass) => {
-      this.kernel.dispatchFolded(pass, bindGroup, this.plan.workgroups);
+      bindGroups.forEach((bindGroup, k) => {
+        this.kernel.dispatchFolded(pass, bindGroup, this.plan.blockWorkgroups[k]);
+      });
     });
   }
 
@@ -368,6 +440,13 @@ class UpdateKernel {
       throw new Error(`${this.name}: built without the rollback copy, there is nothing to restore`);
     }
     return state.previous;
+  }
+
+  /** Records the copy of each block of `from` into the same block of `to`. */
+  copyBlocks(encoder: GPUCommandEncoder, from: readonly GPUBuffer[], to: readonly GPUBuffer[]) {
+    this.blocks.blocks.forEach((block, k) => {
+      encoder.copyBufferToBuffer(from[k], 0, to[k], 0, 4 * block.count);
+    });
   }
 
   destroy(): void {
@@ -387,16 +466,17 @@ function validateLearningRate(what: string, learningRate: number): void {
 }
 
 /**
- * Adam over the flat parameter buffer, one dispatch per step (shaders/optimizers.wgsl, or
- * optimizersChecked.wgsl without the rollback copy). The moments m and v live on the GPU in the
- * same flat layout as the parameters; the host keeps the step count and writes it with the
- * learning rate, so a step needs no readback.
+ * Adam over the flat parameter vector, one dispatch per parameter block per step
+ * (shaders/optimizers.wgsl, or optimizersChecked.wgsl without the rollback copy). The moments m
+ * and v live on the GPU in the same flat layout and blocks as the parameters; the host keeps the
+ * step count and writes it with the learning rate, so a step needs no readback. The update of an
+ * element reads only its own θ, g, m, v, so the blocks' steps are one buffer's, bit for bit.
  */
 export class GpuAdam {
-  /** First moment m, parameterCount floats. */
-  readonly m: GPUBuffer;
-  /** Second moment v, parameterCount floats. */
-  readonly v: GPUBuffer;
+  /** First moment m, in the parameters' blocks. */
+  readonly m: BlockedTensor;
+  /** Second moment v, in the parameters' blocks. */
+  readonly v: BlockedTensor;
   /** m, v, and θ, m, v as they were before the last applied update (null without the copy). */
   private readonly state: UpdateState;
   readonly beta1: number;
@@ -405,6 +485,7 @@ export class GpuAdam {
   readonly weightDecay: number;
 
   readonly parameterCount: number;
+  readonly blocks: ParameterBlocks;
 
   private constructor(
     private readonly memory: GpuMemory,
@@ -412,23 +493,32 @@ export class GpuAdam {
     plan: OptimizerPlan,
   ) {
     this.parameterCount = plan.parameterCount;
+    this.blocks = plan.blocks;
     this.beta1 = plan.adam.beta1;
     this.beta2 = plan.adam.beta2;
     this.epsilon = plan.adam.epsilon;
     this.weightDecay = plan.adam.weightDecay;
     // WebGPU zero-initialises new buffers: fresh moments are m = v = 0.
     this.state = createState(memory, plan);
-    this.m = this.state.m;
-    this.v = this.state.v;
+    this.m = { blocks: plan.blocks, buffers: this.state.m };
+    this.v = { blocks: plan.blocks, buffers: this.state.v };
   }
 
-  /** Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer. */
+  /**
+   * Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer, for
+   * `parameters` parameters in one buffer or held in the blocks `parameters`.
+   */
   static async create(
     memory: GpuMemory,
-    parameterCount: number,
+    parameters: number | ParameterBlocks,
     options: AdamOptions = {},
   ): Promise<GpuAdam> {
-    const plan = planOptimizer({ ...options, kind: 'adam', parameterCount }, memory.device.limits);
+    const blocks = typeof parameters === 'number' ? undefined : parameters;
+    const parameterCount = typeof parameters === 'number' ? parameters : parameters.count;
+    const plan = planOptimizer(
+      { ...options, kind: 'adam', parameterCount, blocks },
+      memory.device.limits,
+    );
     return new GpuAdam(memory, await UpdateKernel.create(memory, plan), plan);
   }
 
@@ -445,7 +535,6 @@ export class GpuAdam {
     const bias1 = 1 - this.beta1 ** t;
     const bias2 = 1 - this.beta2 ** t;
     const hyper = {
-      count: this.parameterCount,
       stepSize: learningRate / bias1,
       beta1: this.beta1,
       oneMinusBeta1: 1 - this.beta1,
@@ -460,27 +549,34 @@ export class GpuAdam {
 
   /**
    * Records the copy of θ, m and v back to their values before the last applied update: after a
-   * divergence guard trip at step s, the state after step s − 2 (see optimizers.wgsl).
+   * divergence guard trip at step s, the state after step s − 2 (see optimizers.wgsl). `params`
+   * is θ in the optimizer's blocks.
    */
-  encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
+  encodeRestorePrevious(encoder: GPUCommandEncoder, params: BlockedTensor): void {
+    this.update.validate('params', params);
     const previous = this.update.previousOf(this.state);
-    const bytes = 4 * this.parameterCount;
-    encoder.copyBufferToBuffer(previous.theta, 0, params, 0, bytes);
-    encoder.copyBufferToBuffer(previous.m, 0, this.m, 0, bytes);
-    encoder.copyBufferToBuffer(previous.v, 0, this.v, 0, bytes);
+    this.update.copyBlocks(encoder, previous.theta, params.buffers);
+    this.update.copyBlocks(encoder, previous.m, this.state.m);
+    this.update.copyBlocks(encoder, previous.v, this.state.v);
   }
 
-  /** Copies m and v to the CPU (for a checkpoint; the step count is the host's). */
+  /**
+   * Copies m and v to the CPU in flat order (for a checkpoint; the step count is the host's): one
+   * round trip per block of each.
+   */
   async downloadMoments(): Promise<{ m: Float32Array; v: Float32Array }> {
     const device = this.memory.device;
     const [m, v] = await Promise.all([
-      readFloat32(device, this.m, this.parameterCount),
-      readFloat32(device, this.v, this.parameterCount),
+      readBlockedTensor(device, this.m),
+      readBlockedTensor(device, this.v),
     ]);
     return { m, v };
   }
 
-  /** Restores m and v from a checkpoint; continue with the checkpoint's step count + 1. */
+  /**
+   * Restores m and v (flat order, parameterCount each) from a checkpoint; continue with the
+   * checkpoint's step count + 1.
+   */
   uploadMoments(moments: { m: Float32Array; v: Float32Array }): void {
     for (const [name, data] of Object.entries(moments)) {
       if (data.length !== this.parameterCount) {
@@ -489,16 +585,15 @@ export class GpuAdam {
         );
       }
     }
-    this.memory.write(this.m, moments.m);
-    this.memory.write(this.v, moments.v);
+    writeBlockedTensor(this.memory, this.m, moments.m);
+    writeBlockedTensor(this.memory, this.v, moments.v);
   }
 
   /** Zeroes m and v (a fresh run restarts at step 1). */
   reset(): void {
     const device = this.memory.device;
     const encoder = device.createCommandEncoder({ label: 'adam reset' });
-    encoder.clearBuffer(this.m);
-    encoder.clearBuffer(this.v);
+    for (const buffer of [...this.state.m, ...this.state.v]) encoder.clearBuffer(buffer);
     device.queue.submit([encoder.finish()]);
   }
 
@@ -508,7 +603,10 @@ export class GpuAdam {
   }
 }
 
-/** Plain gradient descent θ ← θ − lr·g (sgd_step of shaders/optimizers.wgsl or optimizersChecked.wgsl). */
+/**
+ * Plain gradient descent θ ← θ − lr·g (sgd_step of shaders/optimizers.wgsl or
+ * optimizersChecked.wgsl), one dispatch per parameter block per step.
+ */
 export class GpuSgd {
   /**
    * Stand-ins for m and v, and θ before the last applied update with stand-ins for the previous m
@@ -517,6 +615,7 @@ export class GpuSgd {
   private readonly state: UpdateState;
 
   readonly parameterCount: number;
+  readonly blocks: ParameterBlocks;
 
   private constructor(
     private readonly memory: GpuMemory,
@@ -524,16 +623,25 @@ export class GpuSgd {
     plan: OptimizerPlan,
   ) {
     this.parameterCount = plan.parameterCount;
+    this.blocks = plan.blocks;
     this.state = createState(memory, plan);
   }
 
-  /** Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer. */
+  /**
+   * Compiles (or reuses) the update kernel and allocates the buffers of planOptimizer, for
+   * `parameters` parameters in one buffer or held in the blocks `parameters`.
+   */
   static async create(
     memory: GpuMemory,
-    parameterCount: number,
+    parameters: number | ParameterBlocks,
     options: UpdateKernelOptions = {},
   ): Promise<GpuSgd> {
-    const plan = planOptimizer({ ...options, kind: 'sgd', parameterCount }, memory.device.limits);
+    const blocks = typeof parameters === 'number' ? undefined : parameters;
+    const parameterCount = typeof parameters === 'number' ? parameters : parameters.count;
+    const plan = planOptimizer(
+      { ...options, kind: 'sgd', parameterCount, blocks },
+      memory.device.limits,
+    );
     return new GpuSgd(memory, await UpdateKernel.create(memory, plan), plan);
   }
 
@@ -542,7 +650,6 @@ export class GpuSgd {
     validateLearningRate('sgd', step.learningRate);
     // sgd_step reads count and stepSize only.
     const hyper = {
-      count: this.parameterCount,
       stepSize: step.learningRate,
       beta1: 0,
       oneMinusBeta1: 0,
@@ -555,10 +662,11 @@ export class GpuSgd {
     this.update.encode(target, step, hyper, this.state);
   }
 
-  /** Records the copy of θ back to its value before the last applied update. */
-  encodeRestorePrevious(encoder: GPUCommandEncoder, params: GPUBuffer): void {
+  /** Records the copy of θ (in the optimizer's blocks) back to its value before the last update. */
+  encodeRestorePrevious(encoder: GPUCommandEncoder, params: BlockedTensor): void {
+    this.update.validate('params', params);
     const previous = this.update.previousOf(this.state);
-    encoder.copyBufferToBuffer(previous.theta, 0, params, 0, 4 * this.parameterCount);
+    this.update.copyBlocks(encoder, previous.theta, params.buffers);
   }
 
   destroy(): void {

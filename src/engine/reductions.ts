@@ -13,7 +13,7 @@ import type { BufferBinding, ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { type KernelCost, sumCosts, WORD_BYTES, wordCost } from './kernelCost.ts';
-import { plannedView } from './planning.ts';
+import { type PlannedUniform, plannedView, planUniform } from './planning.ts';
 
 /**
  * Word offsets of the 8-word result that reduce.wgsl writes (f32 bits unless noted). The kernel
@@ -230,7 +230,7 @@ export class GpuReducer {
   static async create(memory: GpuMemory, options: ReducerOptions = {}): Promise<GpuReducer> {
     const device = memory.device;
     const { constants, tile } = reducerShape(options, device.limits);
-    const kernel = await cachedKernel(device, reduceSource, { constants });
+    const kernel = await cachedKernel(device, reduceSource, { entryPoint: 'reduce', constants });
     return new GpuReducer(memory, kernel, { ...options }, tile);
   }
 
@@ -333,4 +333,173 @@ export function reducerCost(plan: ReducerPlan): KernelCost {
       return wordCost(flops, records ? count * recordWords : count, written);
     }),
   );
+}
+
+/**
+ * Bytes between two blocks' results in a blocked reduction's scratch (reduce.wgsl
+ * BLOCK_RESULT_WORDS): a storage binding's offset is a multiple of the device's
+ * minStorageBufferOffsetAlignment, which is at most 256 on every device.
+ */
+export const blockResultStride = 256;
+
+/** The reduction of a vector held in several buffers: one chain per block, then combine_blocks. */
+export interface BlockedReductionPlan {
+  /** Elements of each block, in flat order; their sum is n. */
+  counts: readonly number[];
+  n: number;
+  /** Each block's chain, in block order (blocks of one size share the reducer's chain). */
+  reductions: ReducerPlan[];
+  /**
+   * With several blocks: the scratch of the blocks' results (a blockResultStride slot each) and
+   * the Params of combine_blocks; null for one block, which reduces into the result directly.
+   */
+  combine: { results: PlannedBuffer; params: PlannedUniform } | null;
+  /**
+   * What the first reduction allocates: the reducer's chain of each distinct block size (as
+   * ReducerPlan.buffers), then the combine's scratch and uniform.
+   */
+  buffers: PlannedBuffer[];
+}
+
+/**
+ * The reduction of a vector held in blocks of `counts` elements (in flat order) on a device with
+ * `limits`. Pure; one block is planReducer's chain alone, the reduction of before.
+ */
+export function planBlockedReduction(
+  counts: readonly number[],
+  options: ReducerOptions,
+  limits: ReducerLimits,
+): BlockedReductionPlan {
+  if (counts.length < 1) throw new RangeError('reducer: a blocked reduction needs a block');
+  const n = counts.reduce((sum, count) => sum + count, 0);
+  if (!Number.isInteger(n) || n >= noElement) {
+    throw new RangeError(`reducer: n must be an integer in [1, 2^32 − 1), got ${n}`);
+  }
+  const reductions = counts.map((count) => planReducer(count, options, limits));
+  const chains = [...new Set(counts)].map((count) => planReducer(count, options, limits));
+  const combine =
+    counts.length === 1
+      ? null
+      : {
+          results: storageBuffer(`reduce ${n} block results`, counts.length * blockResultStride),
+          params: planUniform(`reduce ${n} combine params`, plannedView(reduceSource, 'params'), {
+            count: counts.length,
+            total: n,
+            inputIsRecords: 1,
+            isFinal: 1,
+          }),
+        };
+  return {
+    counts: [...counts],
+    n,
+    reductions,
+    combine,
+    buffers: [
+      ...chains.flatMap((chain) => chain.buffers),
+      ...(combine ? [combine.results, combine.params.buffer] : []),
+    ],
+  };
+}
+
+/**
+ * What a blocked reduction computes and moves: every block's chain, then combine_blocks reading
+ * five words of each block's result (3 FLOPs each: two sums and a max) and writing the result.
+ */
+export function blockedReductionCost(plan: BlockedReductionPlan): KernelCost {
+  const chains = plan.reductions.map(reducerCost);
+  if (!plan.combine) return sumCosts(chains);
+  const blocks = plan.counts.length;
+  return sumCosts([...chains, wordCost(3 * blocks + 3, 5 * blocks, resultWords)]);
+}
+
+/**
+ * The reduction of a vector held in one buffer per block (src/engine/parameterBlocks.ts): each
+ * block reduced by the reducer into a slot of its own, then combine_blocks adds the blocks' results
+ * in block order into the 8-word result, with the first non-finite index made flat. Deterministic,
+ * but with several blocks not the summation order of one buffer: sums, norms and means may differ
+ * from a one-buffer reduction of the same values in the last bits (the first non-finite index, the
+ * count and max |x| do not). One block is the reducer's own reduction, bit for bit.
+ */
+export class GpuBlockedReduction {
+  private constructor(
+    private readonly memory: GpuMemory,
+    private readonly reducer: GpuReducer,
+    private readonly plan: BlockedReductionPlan,
+    private readonly combine: {
+      kernel: ComputeKernel;
+      results: GPUBuffer;
+      params: GPUBuffer;
+      bindGroups: BindGroupCache;
+    } | null,
+  ) {}
+
+  /** Prepares the reducer's chains and allocates the combine's buffers (plan.buffers). */
+  static async create(
+    memory: GpuMemory,
+    reducer: GpuReducer,
+    plan: BlockedReductionPlan,
+  ): Promise<GpuBlockedReduction> {
+    for (const count of new Set(plan.counts)) reducer.prepare(count);
+    let combine = null;
+    if (plan.combine) {
+      const kernel = await cachedKernel(memory.device, reduceSource, {
+        entryPoint: 'combine_blocks',
+      });
+      const { results, params } = plan.combine;
+      combine = {
+        kernel,
+        results: memory.create(results.label, results.bytes),
+        params: memory.createUniform(params.buffer.label, kernel.struct('params'), params.values),
+        bindGroups: new BindGroupCache(kernel),
+      };
+    }
+    return new GpuBlockedReduction(memory, reducer, plan, combine);
+  }
+
+  /**
+   * Records the reduction of the blocks `inputs` (one buffer per block, in block order, each
+   * holding at least its block's elements) into `result` (32 bytes: see reductionWord).
+   */
+  encode(target: ComputeTarget, inputs: readonly GPUBuffer[], result: BufferBinding): void {
+    const { counts } = this.plan;
+    if (inputs.length !== counts.length) {
+      throw new RangeError(
+        `reducer: ${inputs.length} input buffers for a vector of ${counts.length} blocks`,
+      );
+    }
+    const combine = this.combine;
+    if (!combine) {
+      this.reducer.encode(target, inputs[0], counts[0], result);
+      return;
+    }
+    const destination = resolveBinding(result);
+    if (destination.size < reductionResultBytes) {
+      throw new RangeError(
+        `reducer: result binding holds ${destination.size} bytes, needs ${reductionResultBytes}`,
+      );
+    }
+    inComputePass(target, `reduce ${this.plan.n} in ${counts.length} blocks`, (pass) => {
+      counts.forEach((count, k) => {
+        const slot = {
+          buffer: combine.results,
+          offset: k * blockResultStride,
+          size: reductionResultBytes,
+        };
+        this.reducer.encode(pass, inputs[k], count, slot);
+      });
+      const bindGroup = combine.bindGroups.get({
+        params: combine.params,
+        source: combine.results,
+        destination: { ...destination, size: reductionResultBytes },
+      });
+      combine.kernel.dispatch(pass, bindGroup, 1);
+    });
+  }
+
+  /** Frees the combine's buffers (the chains are the reducer's). */
+  destroy(): void {
+    if (!this.combine) return;
+    this.memory.destroy(this.combine.results);
+    this.memory.destroy(this.combine.params);
+  }
 }

@@ -12,6 +12,7 @@ import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import type { KernelCost } from './kernelCost.ts';
+import { type BlockedTensor, type ParameterBlocks, singleBlock } from './parameterBlocks.ts';
 import {
   buildFromPlan,
   type PlannedUniform,
@@ -22,14 +23,21 @@ import {
 
 const sources = [lib.grid, { name: 'weightAverage.wgsl', code: weightAverageCode }];
 
+/** One block's update: its uniform and its workgroups. */
+export interface WeightAverageBlockPlan {
+  /** Workgroups of the block's update, folded into the device's grid (dispatchFolded). */
+  workgroups: number;
+  average: PlannedBuffer;
+  params: PlannedUniform;
+}
+
 export interface WeightAveragePlan {
   parameterCount: number;
   decay: number;
   constants: { WORKGROUP_SIZE: number };
-  /** Workgroups of one update, folded into the device's grid by ComputeKernel.dispatchFolded. */
-  workgroups: number;
-  average: PlannedBuffer;
-  params: PlannedUniform;
+  /** The parameter blocks (parameterBlocks.ts): an average buffer and a dispatch each. */
+  parameterBlocks: ParameterBlocks;
+  blocks: WeightAverageBlockPlan[];
   /** Every buffer create allocates. */
   buffers: PlannedBuffer[];
 }
@@ -39,13 +47,19 @@ export type WeightAverageLimits = Pick<
   'maxComputeInvocationsPerWorkgroup' | 'maxComputeWorkgroupSizeX'
 >;
 
-/** The average of `count` weights with decay β ∈ [0, 1) per step. Pure; throws RangeError. */
+/**
+ * The average of `count` weights (or of parameters split into blocks: one average buffer and one
+ * dispatch per block, elementwise, so the same bits) with decay β ∈ [0, 1) per step. Pure;
+ * throws RangeError.
+ */
 export function planWeightAverage(
-  count: number,
+  parameters: number | ParameterBlocks,
   decay: number,
   limits: WeightAverageLimits,
   workgroupSize = 256,
 ): WeightAveragePlan {
+  const parameterBlocks = typeof parameters === 'number' ? singleBlock(parameters) : parameters;
+  const count = parameterBlocks.count;
   if (!Number.isInteger(count) || count < 1 || count >= 2 ** 32) {
     throw new RangeError(`weight average: count must be a positive u32 integer, got ${count}`);
   }
@@ -53,19 +67,25 @@ export function planWeightAverage(
     throw new RangeError(`weight average: decay must be in [0, 1), got ${decay}`);
   }
   validateWorkgroupSize('weight average', workgroupSize, limits);
-  const average = storageBuffer('weight average', 4 * count);
-  const params = planUniform('weight average params', plannedView(sources, 'params'), {
-    count,
-    decay,
+  const many = parameterBlocks.blocks.length > 1;
+  const blocks = parameterBlocks.blocks.map((block, k): WeightAverageBlockPlan => {
+    const name = (label: string) => (many ? `${label} (block ${k})` : label);
+    return {
+      workgroups: Math.ceil(block.count / workgroupSize),
+      average: storageBuffer(name('weight average'), 4 * block.count),
+      params: planUniform(name('weight average params'), plannedView(sources, 'params'), {
+        count: block.count,
+        decay,
+      }),
+    };
   });
   return {
     parameterCount: count,
     decay,
     constants: { WORKGROUP_SIZE: workgroupSize },
-    workgroups: Math.ceil(count / workgroupSize),
-    average,
-    params,
-    buffers: [average, params.buffer],
+    parameterBlocks,
+    blocks,
+    buffers: blocks.flatMap((block) => [block.average, block.params.buffer]),
   };
 }
 
@@ -80,36 +100,46 @@ export class GpuWeightAverage {
     private readonly memory: GpuMemory,
     private readonly kernel: ComputeKernel,
     private readonly plan: WeightAveragePlan,
-    /** The averaged weights, in the flat layout of the parameter buffer. */
-    readonly buffer: GPUBuffer,
+    /** The averaged weights, in the parameters' layout and blocks. */
+    readonly tensor: BlockedTensor,
     private readonly owned: GPUBuffer[],
-    private readonly bindGroup: GPUBindGroup,
+    private readonly bindGroups: GPUBindGroup[],
   ) {}
 
   /**
    * Compiles the update and allocates planWeightAverage's buffers, bound to `theta` (updated in
-   * place by the optimizer); the average starts as θ does now.
+   * place by the optimizer; in the plan's blocks); the average starts as θ does now.
    */
   static async create(
     memory: GpuMemory,
     plan: WeightAveragePlan,
-    theta: GPUBuffer,
+    theta: BlockedTensor,
   ): Promise<GpuWeightAverage> {
+    if (theta.buffers.length !== plan.blocks.length) {
+      throw new RangeError(
+        `weight average: θ comes in ${theta.buffers.length} blocks, the plan has ${plan.blocks.length}`,
+      );
+    }
     const kernel = await cachedKernel(memory.device, sources, {
       entryPoint: 'accumulate',
       constants: plan.constants,
     });
     return buildFromPlan(memory, plan.buffers, (allocation) => {
-      const average = allocation.storage(plan.average);
-      const params = allocation.uniform(plan.params, kernel.struct('params'));
-      const bindGroup = kernel.bind({ params, theta, average });
+      const averages = plan.blocks.map((block) => allocation.storage(block.average));
+      const bindGroups = plan.blocks.map((block, k) =>
+        kernel.bind({
+          params: allocation.uniform(block.params, kernel.struct('params')),
+          theta: theta.buffers[k],
+          average: averages[k],
+        }),
+      );
       const built = new GpuWeightAverage(
         memory,
         kernel,
         plan,
-        average,
+        { blocks: plan.parameterBlocks, buffers: averages },
         allocation.owned,
-        bindGroup,
+        bindGroups,
       );
       const encoder = memory.device.createCommandEncoder({ label: 'weight average start' });
       built.encodeReset(encoder, theta);
@@ -118,16 +148,20 @@ export class GpuWeightAverage {
     });
   }
 
-  /** Records ā ← β·ā + (1 − β)·θ. */
+  /** Records ā ← β·ā + (1 − β)·θ, block by block. */
   encodeUpdate(target: ComputeTarget): void {
     inComputePass(target, 'weight average', (pass) =>
-      this.kernel.dispatchFolded(pass, this.bindGroup, this.plan.workgroups),
+      this.plan.blocks.forEach((block, k) =>
+        this.kernel.dispatchFolded(pass, this.bindGroups[k], block.workgroups),
+      ),
     );
   }
 
   /** Records ā ← θ: the average restarts at these weights (a run's start, a restore). */
-  encodeReset(encoder: GPUCommandEncoder, theta: GPUBuffer): void {
-    encoder.copyBufferToBuffer(theta, 0, this.buffer, 0, 4 * this.plan.parameterCount);
+  encodeReset(encoder: GPUCommandEncoder, theta: BlockedTensor): void {
+    this.plan.parameterBlocks.blocks.forEach((block, k) =>
+      encoder.copyBufferToBuffer(theta.buffers[k], 0, this.tensor.buffers[k], 0, 4 * block.count),
+    );
   }
 
   destroy(): void {

@@ -116,6 +116,34 @@ function ringStride(view: StructView, limits: RingLimits): number {
   return Math.ceil(view.size / alignment) * alignment;
 }
 
+/**
+ * WebGPU's default maxUniformBufferBindingSize, which every device grants and GpuMemory holds a
+ * uniform buffer to: the most a ring may take.
+ */
+const RING_BYTES = 65_536;
+
+/**
+ * Slots of a ring that takes `pushes` uniforms per recorded step (one per parameter block): room
+ * for `steps` steps between two submits, or as many as RING_BYTES holds, at least one step's.
+ * Throws when one step's uniforms do not fit.
+ */
+export function ringSlotsFor(
+  label: string,
+  steps: number,
+  pushes: number,
+  view: StructView,
+  limits: RingLimits,
+): number {
+  const most = Math.floor(RING_BYTES / ringStride(view, limits));
+  if (pushes > most) {
+    throw new RangeError(
+      `${label}: ${pushes} uniforms per step (one per parameter block) do not fit the ` +
+        `${RING_BYTES}-byte ring, which holds ${most}; use larger parameter blocks`,
+    );
+  }
+  return Math.min(steps * pushes, most);
+}
+
 /** The buffer a UniformRing of `slots` copies of `view` allocates, for plans (no device). */
 export function planUniformRing(
   label: string,

@@ -5,6 +5,12 @@
  * u* is evaluated on the GPU; the errors accumulate in float64 on the CPU in a fixed order.
  */
 import { ForwardJet, type ForwardJetConfig } from '../engine/forwardJet.ts';
+import { parameterLayout } from '../engine/jetLayout.ts';
+import {
+  type BlockedTensor,
+  type ParameterBlocks,
+  singleBlock,
+} from '../engine/parameterBlocks.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import { type GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
@@ -56,6 +62,7 @@ export function planBallEvaluation(
   options: Pick<TrainingOptions, 'dimension' | 'testPoints' | 'sampler' | 'seed'>,
   architecture: MlpArchitecture,
   limits: EvaluationLimits,
+  parameterBlocks: ParameterBlocks = singleBlock(parameterLayout(architecture.widths).count),
 ): BallEvaluationPlan {
   const d = options.dimension;
   const batch = evaluationBatchSize(
@@ -72,7 +79,7 @@ export function planBallEvaluation(
     index: storageBuffer('test tangent index', batch * 4),
     coefficient: storageBuffer('test tangent coefficient', batch * 4),
   };
-  const forward = valueJetConfig(architecture, batch);
+  const forward = { ...valueJetConfig(architecture, batch), parameterBlocks };
   const exact = planExactAtPoints(pde, d, batch, 'test');
   return {
     batch,
@@ -108,10 +115,10 @@ export class BallEvaluation implements ProblemEvaluation {
     pde: BallPdeEntry,
     options: TrainingOptions,
     architecture: MlpArchitecture,
-    params: GPUBuffer,
+    params: BlockedTensor,
   ): Promise<BallEvaluation> {
     const device = memory.device;
-    const plan = planBallEvaluation(pde, options, architecture, device.limits);
+    const plan = planBallEvaluation(pde, options, architecture, device.limits, params.blocks);
     const { batch, named } = plan;
     const counter = new GpuStepCounter(memory, named.counter.label);
     const samplers = await GpuPointSamplers.create(device);

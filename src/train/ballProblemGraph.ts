@@ -17,7 +17,14 @@ import {
   type TangentKind,
 } from '../engine/forwardJet.ts';
 import { forwardJetCost } from '../engine/forwardJetCost.ts';
-import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
+import { type JetShape, parameterLayout, rowsPerPoint } from '../engine/jetLayout.ts';
+import {
+  type BlockedTensor,
+  ParameterBlockError,
+  type ParameterBlocks,
+  singleBlock,
+  soleBuffer,
+} from '../engine/parameterBlocks.ts';
 import { type KernelCost, sumCosts, wordCost } from '../engine/kernelCost.ts';
 import {
   GpuReducer,
@@ -378,12 +385,27 @@ function planBallStageCosts(
   };
 }
 
+/** The backward pass and the parameter-tangent pass bind θ (and g, v) as one buffer. */
+function requireLossOnlyForBlocks(
+  mode: GraphMode,
+  options: Pick<TrainingOptions, 'gradientEstimator'>,
+  blocks: ParameterBlocks,
+): void {
+  if (blocks.blocks.length === 1 || mode === 'loss') return;
+  throw new ParameterBlockError(
+    `the ${options.gradientEstimator} gradient cannot take parameters split into ` +
+      `${blocks.blocks.length} blocks (${blocks.count} parameters do not fit one buffer ` +
+      'binding); the zeroth-order estimators (spsa, spsa-subspace) can',
+  );
+}
+
 /** The step of `pde` for `options`: a pure function of the options and the device's limits. */
 export function planBallGraph(
   pde: BallPdeEntry,
   options: BallPlanOptions,
   architecture: MlpArchitecture,
   limits: EngineLimits,
+  parameterBlocks: ParameterBlocks = singleBlock(parameterLayout(architecture.widths).count),
 ): BallGraphPlan {
   const N = options.points;
   const d = options.dimension;
@@ -391,6 +413,7 @@ export function planBallGraph(
   const { shape, tangentKind } = jets;
   const V = rowsPerPoint(shape);
   const mode = graphModeOf(options.gradientEstimator);
+  requireLossOnlyForBlocks(mode, options, parameterBlocks);
   const pointDraw = planBallDraw(
     d,
     options.sampler,
@@ -401,7 +424,8 @@ export function planBallGraph(
     // The boundary factor reads the draw's ‖x‖² (jetBoundary.wgsl DRAWN_NORMS).
     true,
   );
-  const config: ForwardJetConfig = { architecture, shape, tangentKind, points: pointDraw.source };
+  const points = pointDraw.source;
+  const config: ForwardJetConfig = { architecture, shape, tangentKind, points, parameterBlocks };
   const forward: BallGraphPlan['forward'] =
     mode === 'forward-gradient'
       ? { kind: 'tangent', config }
@@ -541,13 +565,13 @@ async function buildBallDraws(
 async function buildBallForward(
   memory: GpuMemory,
   plan: BallGraphPlan,
-  params: GPUBuffer,
+  params: BlockedTensor,
   inputs: ExternalJetInputs,
 ): Promise<{ kind: 'jet'; jet: ForwardJet } | { kind: 'tangent'; jet: ForwardGradientJet }> {
   const { kind, config } = plan.forward;
-  return kind === 'tangent'
-    ? { kind, jet: await ForwardGradientJet.create(memory, config, params, params, inputs) }
-    : { kind, jet: await ForwardJet.create(memory, config, params, inputs) };
+  if (kind === 'jet') return { kind, jet: await ForwardJet.create(memory, config, params, inputs) };
+  const theta = soleBuffer(params, 'the forward gradient');
+  return { kind, jet: await ForwardGradientJet.create(memory, config, theta, theta, inputs) };
 }
 
 /** The loss kernel of a step: the residual loss, or the gPINN loss with its ∂_j f. */
@@ -630,7 +654,7 @@ export class BallProblemGraph implements ProblemGraph {
     private readonly backward: BackwardJet | null,
     private readonly costs: BallStageCosts,
     private readonly io: {
-      params: GPUBuffer;
+      params: BlockedTensor;
       lossTerms: GPUBuffer;
       cotangent: GPUBuffer;
       owned: GPUBuffer[];
@@ -649,10 +673,10 @@ export class BallProblemGraph implements ProblemGraph {
     pde: BallPdeEntry,
     options: TrainingOptions,
     architecture: MlpArchitecture,
-    params: GPUBuffer,
+    params: BlockedTensor,
     stepCounter: GpuStepCounter,
   ): Promise<BallProblemGraph> {
-    const plan = planBallGraph(pde, options, architecture, memory.device.limits);
+    const plan = planBallGraph(pde, options, architecture, memory.device.limits, params.blocks);
     return BallProblemGraph.build(memory, pde, options, plan, params, stepCounter);
   }
 
@@ -662,7 +686,7 @@ export class BallProblemGraph implements ProblemGraph {
     pde: BallPdeEntry,
     options: OperatorOptions & Pick<TrainingOptions, 'seed'>,
     plan: BallGraphPlan,
-    params: GPUBuffer,
+    params: BlockedTensor,
     stepCounter: GpuStepCounter,
   ): Promise<BallProblemGraph> {
     const operators = ballOperators(pde, options, plan);
@@ -738,7 +762,7 @@ export class BallProblemGraph implements ProblemGraph {
   }
 
   /** Records one step's loss and gradient into `steps` (the step counter is already written). */
-  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+  encodeGradient(steps: StepEncoder, params: BlockedTensor, gradient: BlockedTensor): void {
     if (!this.backward || !this.costs.backward || this.forward.kind !== 'jet') {
       throw new Error('this problem graph was built without a backward pass (GraphMode)');
     }
@@ -746,9 +770,9 @@ export class BallProblemGraph implements ProblemGraph {
     // A stage per backward dispatch (their costs add up to costs.backward).
     this.backward.encodeStages(steps, {
       forward: this.forward.jet.buffers,
-      params,
+      params: soleBuffer(params, 'the backward pass'),
       cotangent: this.io.cotangent,
-      gradient,
+      gradient: soleBuffer(gradient, 'the backward pass'),
     });
   }
 
@@ -783,7 +807,7 @@ export class BallProblemGraph implements ProblemGraph {
     loss.end();
   }
 
-  setLossParameters(parameters: GPUBuffer): void {
+  setLossParameters(parameters: BlockedTensor): void {
     if (this.forward.kind === 'jet') this.forward.jet.setParameters(parameters);
     else throw new Error('a forward-gradient graph evaluates at θ: use setTangentParameters');
   }
@@ -792,7 +816,8 @@ export class BallProblemGraph implements ProblemGraph {
     const forward = this.forward;
     if (forward.kind !== 'tangent') return null;
     return {
-      setTangentParameters: (tangent: GPUBuffer) => forward.jet.bind(this.io.params, tangent),
+      setTangentParameters: (tangent: GPUBuffer) =>
+        forward.jet.bind(soleBuffer(this.io.params, 'the forward gradient'), tangent),
       encodeDirectionalDerivative: (steps: StepEncoder, result: GPUBuffer) => {
         this.encodeLoss(steps);
         // ∇L·v reads N·V words, like the loss, and joins the loss's command buffer.

@@ -7,6 +7,7 @@
  * collocation points, although only their value is read: one batch, one forward and one backward
  * pass instead of a second pipeline, for M·R·K wasted rows (M = N/2 here: a third of the batch).
  */
+import { type BlockedTensor, soleBuffer } from '../engine/parameterBlocks.ts';
 import { BackwardJet } from '../engine/backwardJet.ts';
 import { ForwardJet, type ForwardJetConfig, type TangentKind } from '../engine/forwardJet.ts';
 import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
@@ -260,10 +261,12 @@ export class BoxProblemGraph implements ProblemGraph {
    * trainer's own stages still split around it, and the graph's unannounced work counts in the
    * measured step time, which only raises the other stages' predictions.
    */
-  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+  encodeGradient(steps: StepEncoder, tensor: BlockedTensor, gradientTensor: BlockedTensor): void {
     if (!this.backward) {
       throw new Error('this problem graph was built without a backward pass (GraphMode)');
     }
+    const params = soleBuffer(tensor, 'the box problems');
+    const gradient = soleBuffer(gradientTensor, 'the box problems');
     this.encodeLoss(steps);
     const encoder = steps.encoder;
     this.backward.encode(encoder, {
@@ -287,8 +290,8 @@ export class BoxProblemGraph implements ProblemGraph {
     pass.end();
   }
 
-  setLossParameters(parameters: GPUBuffer): void {
-    this.forward.setParameters(parameters);
+  setLossParameters(tensor: BlockedTensor): void {
+    this.forward.setParameters(soleBuffer(tensor, 'the box problems'));
   }
 
   destroy(): void {

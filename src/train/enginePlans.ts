@@ -11,6 +11,7 @@ import type { ForwardJetConfig, TangentKind } from '../engine/forwardJet.ts';
 import { planForwardJet } from '../engine/forwardJet.ts';
 import type { JetShape } from '../engine/jetLayout.ts';
 import { type OptimizerKind, planOptimizer } from '../engine/optimizers.ts';
+import type { ParameterBlocks } from '../engine/parameterBlocks.ts';
 import { planReducer } from '../engine/reductions.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
@@ -64,14 +65,28 @@ export function reducerBuffers(
   return [...new Set(lengths)].flatMap((n) => planReducer(n, {}, limits).buffers);
 }
 
-/** GpuAdam.create's or GpuSgd.create's buffers for `count` parameters. */
+/** The count and, when given, the blocks of a plan's `parameters`. */
+function countAndBlocks(parameters: number | ParameterBlocks): {
+  count: number;
+  blocks?: ParameterBlocks;
+} {
+  return typeof parameters === 'number'
+    ? { count: parameters }
+    : { count: parameters.count, blocks: parameters };
+}
+
+/**
+ * GpuAdam.create's or GpuSgd.create's buffers for `parameters` parameters in one buffer, or held
+ * in the blocks `parameters`.
+ */
 export function optimizerBuffers(
   kind: OptimizerKind,
-  count: number,
+  parameters: number | ParameterBlocks,
   limits: EngineLimits,
   rollback = true,
 ): readonly PlannedBuffer[] {
-  return planOptimizer({ kind, parameterCount: count, rollback }, limits).buffers;
+  const { count, blocks } = countAndBlocks(parameters);
+  return planOptimizer({ kind, parameterCount: count, blocks, rollback }, limits).buffers;
 }
 
 /** Bytes per parameter a backprop step moves through the gradient, the guard and the update. */
@@ -109,13 +124,15 @@ export function parameterTraffic(
 }
 
 /**
- * DivergenceGuard.create's buffers for a gradient of `count` elements: its own and the chain it
- * adds to its reducer.
+ * DivergenceGuard.create's buffers for a gradient of `gradient` elements in one buffer, or held in
+ * the blocks `gradient`: its own, the chains it adds to its reducer and, with several blocks, the
+ * combine's scratch.
  */
 export function divergenceGuardBuffers(
-  count: number,
+  gradient: number | ParameterBlocks,
   limits: EngineLimits,
 ): readonly PlannedBuffer[] {
-  const plan = planDivergenceGuard({ gradientCount: count }, limits);
+  const { count, blocks } = countAndBlocks(gradient);
+  const plan = planDivergenceGuard({ gradientCount: count, blocks }, limits);
   return [...plan.buffers, ...plan.reduction.buffers];
 }

@@ -2,7 +2,7 @@
  * Many independent estimates of the trainer's operator at one point, for the dashboard's
  * estimator panel: the operator of src/operators for the PDE (Δu, u_t + Δu or Δ²u) with a chosen
  * estimator and B, on the GPU forward kernels bound to the model the trainer shows
- * (viewParameterBuffer: the page's weight average, else its weights).
+ * (Trainer.createViewJet: the page's weight average, else its weights).
  *
  * Sample s is one "point" of a batch whose points are all copies of x: the operator's draw gives
  * every point of a batch its own jets (counter-based, keyed by the point index), so S copies give
@@ -140,7 +140,7 @@ export async function estimatesAtPoint(
   draw: DrawKey,
   passBytes = SAMPLE_BUFFER_BUDGET,
 ): Promise<Float64Array> {
-  const { architecture, memory } = trainer;
+  const { architecture } = trainer;
   const single = requirePoint(trainer, point);
   if (!Number.isInteger(count) || count < 1) {
     throw new RangeError(`the number of samples must be a positive integer, got ${count}`);
@@ -164,11 +164,7 @@ export async function estimatesAtPoint(
       if (!forward || forward.config.shape.points !== n) {
         forward?.destroy();
         forward = null;
-        forward = await ForwardJet.create(
-          memory,
-          { architecture, shape, tangentKind: tangents.kind },
-          trainer.viewParameterBuffer,
-        );
+        forward = await trainer.createViewJet({ architecture, shape, tangentKind: tangents.kind });
       }
       const x = new Float32Array(n * d);
       for (let p = 0; p < n; p++) x.set(single, p * d);
@@ -192,15 +188,11 @@ export async function exactAtPoint(
   point: ArrayLike<number>,
 ): Promise<{ value: number; perJet: Float64Array }> {
   if (operator.stochastic) throw new RangeError(`${operator.name} is not deterministic`);
-  const { architecture, memory } = trainer;
+  const { architecture } = trainer;
   const x = requirePoint(trainer, point);
   const shape = operator.shape(1, 'standard');
   const tangents = operator.tangents(1, { seed: 0, step: 0 });
-  const forward = await ForwardJet.create(
-    memory,
-    { architecture, shape, tangentKind: tangents.kind },
-    trainer.viewParameterBuffer,
-  );
+  const forward = await trainer.createViewJet({ architecture, shape, tangentKind: tangents.kind });
   try {
     const rows = await outputRows(trainer, forward, x, tangents);
     const out = architecture.widths[architecture.widths.length - 1];

@@ -180,7 +180,7 @@ export class ExactResidual {
     return this.chunk;
   }
 
-  /** Bound to the model the trainer shows (viewParameterBuffer), as the field views are. */
+  /** Bound to the model the trainer shows (Trainer.createViewJet), as the field views are. */
   static async create(
     trainer: Trainer,
     pde: BallPdeEntry,
@@ -216,12 +216,7 @@ export class ExactResidual {
       allocate(named.residual);
       const x = allocate(named.chunkPoints);
       const inputs = uploadTangents(memory, operator, plan, seed, x, upload);
-      const forward = await ForwardJet.create(
-        memory,
-        plan.forward,
-        trainer.viewParameterBuffer,
-        inputs,
-      );
+      const forward = await trainer.createViewJet(plan.forward, inputs);
       destroyers.push(() => forward.destroy());
       const exact = await BallExactAtPoints.create(memory, pde, d, seed, {
         buffer: x,

@@ -207,7 +207,7 @@ export class FieldSlice {
 
   /**
    * Builds the slice's kernels on the trainer's memory, bound to its view weights (the weight
-   * average when the run keeps one, else the parameter buffer: Trainer.viewParameterBuffer);
+   * average when the run keeps one, else the parameters: Trainer.createViewJet);
    * evaluate only between the trainer's train() calls, which write that buffer. `batchBytes` bounds the
    * points on the GPU at once (planFieldSlice).
    */
@@ -258,8 +258,7 @@ export class FieldSlice {
       const index = memory.createFrom(named.index.label, new Int32Array(batch).fill(-1));
       owned.push(index);
       const coefficient = allocate(named.coefficient);
-      const weights = trainer.viewParameterBuffer;
-      const forward = await ForwardJet.create(memory, plan.forward, weights, {
+      const forward = await trainer.createViewJet(plan.forward, {
         x,
         tangents: coefficient,
         tangentIndex: index,

@@ -2,8 +2,10 @@
  * The trainer's source of a step's gradient, by TrainingOptions.gradientEstimator: reverse mode
  * through the stored jets, the two-point zeroth-order estimate (full or subspace directions), or
  * the forward gradient. Each writes the trainer's gradient buffer, so the divergence guard and
- * Adam/SGD consume every mode unchanged.
+ * Adam/SGD consume every mode unchanged. Only the zeroth-order estimate takes parameters split
+ * into blocks (engine/parameterBlocks.ts); backprop and the forward gradient refuse them.
  */
+import { type BlockedTensor, type ParameterBlocks, soleBuffer } from '../engine/parameterBlocks.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { StepEncoder } from './boundedSubmits.ts';
@@ -24,8 +26,10 @@ export interface GradientEstimate {
 }
 
 export interface GradientEstimateIo {
-  parameters: GPUBuffer;
-  gradient: GPUBuffer;
+  /** θ; split into blocks only for 'spsa' and 'spsa-subspace'. */
+  parameters: BlockedTensor;
+  /** Split as θ is. */
+  gradient: BlockedTensor;
   stepCounter: GPUBuffer;
 }
 
@@ -42,9 +46,11 @@ type EstimatorOptions = Pick<
 function zerothOrderConfig(
   options: EstimatorOptions,
   widths: readonly number[],
+  blocks?: ParameterBlocks,
 ): ZerothOrderConfig {
   return {
     widths,
+    blocks,
     seed: options.seed,
     epsilon: options.perturbationScale,
     directions: options.perturbationDirections,
@@ -57,18 +63,21 @@ function zerothOrderConfig(
 
 /**
  * The buffers the estimate allocates besides the problem graph's: none for backprop, the
- * directions and the 2q losses for SPSA, the directions and ∇L·v for the forward gradient.
+ * directions and the 2q losses for SPSA (with a perturb uniform per trial point and parameter
+ * block and a combine uniform per block: `blocks`, one block when absent), the directions and ∇L·v
+ * for the forward gradient (which, like backprop, plans one block: `blocks` does not apply).
  */
 export function planGradientEstimate(
   options: EstimatorOptions,
   widths: readonly number[],
+  blocks?: ParameterBlocks,
 ): readonly PlannedBuffer[] {
   switch (options.gradientEstimator) {
     case 'backprop':
       return [];
     case 'spsa':
     case 'spsa-subspace':
-      return planZerothOrder(zerothOrderConfig(options, widths)).buffers;
+      return planZerothOrder(zerothOrderConfig(options, widths, blocks)).buffers;
     case 'forward-gradient':
       return planForwardGradient({ widths, seed: options.seed });
   }
@@ -84,6 +93,7 @@ export async function createGradientEstimate(
   const seed = options.seed;
   switch (options.gradientEstimator) {
     case 'backprop':
+      // The graph's plan refuses split parameters for a backward pass (planBallGraph).
       return {
         lossStats: graph.lossStats,
         encodeGradient: (steps) => graph.encodeGradient(steps, io.parameters, io.gradient),
@@ -91,11 +101,11 @@ export async function createGradientEstimate(
       };
     case 'spsa':
     case 'spsa-subspace': {
-      // The gradient buffer doubles as the trial point θ ± εz: it is dead until the last write.
+      // The gradient tensor doubles as the trial point θ ± εz: it is dead until the last write.
       graph.setLossParameters(io.gradient);
       return ZerothOrderEstimator.create(
         memory,
-        zerothOrderConfig(options, widths),
+        zerothOrderConfig(options, widths, io.parameters.blocks),
         { ...io, trial: io.gradient },
         graph,
       );
@@ -107,7 +117,11 @@ export async function createGradientEstimate(
       const estimator = await ForwardGradientEstimator.create(
         memory,
         { widths, seed },
-        io,
+        {
+          parameters: soleBuffer(io.parameters, 'the forward gradient'),
+          gradient: soleBuffer(io.gradient, 'the forward gradient'),
+          stepCounter: io.stepCounter,
+        },
         graph.directional,
       );
       return {

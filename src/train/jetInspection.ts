@@ -1,7 +1,7 @@
 /**
  * One point's Taylor jet through every layer of a trainer's network, for the dashboard's jet
  * inspector. The GPU pass is the trainer's own forward kernels (ForwardJet) bound to the model it
- * shows (viewParameterBuffer: the page's weight average), run on one point with one jet; every
+ * shows (Trainer.createViewJet: the page's weight average), run on one point with one jet; every
  * layer's buffer is read back, not just the output. With one point and one standard jet, a layer buffer of width h holds rows 0..K of h
  * values (jetLayout.ts), which is already the coefficient-major layout of src/jet's VectorJet, so
  * the GPU's numbers and the float64 reference's (`referenceInspection`) come in one shape and can
@@ -130,11 +130,7 @@ export class JetInspection {
   ) {}
 
   static async create(trainer: Trainer, order: number): Promise<JetInspection> {
-    const forward = await ForwardJet.create(
-      trainer.memory,
-      inspectionConfig(trainer.architecture, order),
-      trainer.viewParameterBuffer,
-    );
+    const forward = await trainer.createViewJet(inspectionConfig(trainer.architecture, order));
     return new JetInspection(trainer, forward);
   }
 

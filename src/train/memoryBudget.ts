@@ -75,7 +75,10 @@ const BUFFER_KINDS: readonly [RegExp, string][] = [
     'input tangents',
   ],
   [/points$|^forward jet x$/, 'collocation points'],
-  [/^(parameters|gradient|terminal gradient)$|^(adam|sgd) (m|v|previous)/, 'parameters'],
+  [
+    /^(parameters|gradient|terminal gradient)( \(block \d+\))?$|^(adam|sgd) (m|v|previous)/,
+    'parameters',
+  ],
   [/^backward split slices/, 'backward scratch'],
   [/loss terms$|derivative terms$|residual( r)?$|^reduce \d+ records/, 'loss terms and reductions'],
 ];

@@ -13,6 +13,7 @@
  * interior batch's, bound the dimension. `planParabolicGraph` lays the step out from the options
  * alone (sizes, uniforms and every buffer); `ParabolicProblemGraph.create` builds what it says.
  */
+import { type BlockedTensor, soleBuffer } from '../engine/parameterBlocks.ts';
 import elementwiseCode from '../../shaders/elementwise.wgsl?raw';
 import terminalLossCode from '../../shaders/parabolicTerminalLoss.wgsl?raw';
 import { BackwardJet } from '../engine/backwardJet.ts';
@@ -764,10 +765,12 @@ export class ParabolicProblemGraph implements ProblemGraph {
    * trainer's own stages still split around it, and the graph's unannounced work counts in the
    * measured step time, which only raises the other stages' predictions.
    */
-  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void {
+  encodeGradient(steps: StepEncoder, tensor: BlockedTensor, gradientTensor: BlockedTensor): void {
     if (!this.backward) {
       throw new Error('this problem graph was built without a backward pass (GraphMode)');
     }
+    const params = soleBuffer(tensor, 'the parabolic problems');
+    const gradient = soleBuffer(gradientTensor, 'the parabolic problems');
     this.encodeLoss(steps);
     const encoder = steps.encoder;
     this.backward.terminal.encode(encoder, {
@@ -810,7 +813,8 @@ export class ParabolicProblemGraph implements ProblemGraph {
     loss.end();
   }
 
-  setLossParameters(parameters: GPUBuffer): void {
+  setLossParameters(tensor: BlockedTensor): void {
+    const parameters = soleBuffer(tensor, 'the parabolic problems');
     this.interior.forward.setParameters(parameters);
     this.terminal.forward.setParameters(parameters);
   }

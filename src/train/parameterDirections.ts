@@ -2,11 +2,13 @@
  * Random directions in parameter space for backprop-free training (shaders/zerothOrder.wgsl): a
  * direction z_j of step s is a pure function of (seed, s, j) (and, for the subspace variant, of the
  * subspace period), so the perturbation, the restore and the gradient write each regenerate it
- * instead of storing it. This class binds the kernels of one direction family to one parameter
- * buffer and hands out bound dispatches.
+ * instead of storing it. This class binds the kernels of one direction family to parameter
+ * buffers and hands out bound dispatches, one per parameter block (engine/parameterBlocks.ts) where
+ * a tensor is split: each draws z at the flat index, so the blocks hold the whole tensor's bits.
  */
 import zerothOrderCode from '../../shaders/zerothOrder.wgsl?raw';
 import { parameterLayout } from '../engine/jetLayout.ts';
+import type { ParameterBlock } from '../engine/parameterBlocks.ts';
 import { type PlannedBuffer, uniformBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { composeShader } from '../gpu/composeShader.ts';
@@ -62,7 +64,10 @@ export interface DirectionConfig {
 
 export type DirectionEntry = 'perturb' | 'combine' | 'direction' | 'scale' | 'summarize';
 
-/** The buffers one dispatch binds (zerothOrder.wgsl bindings 2–5). */
+/**
+ * The buffers one dispatch binds (zerothOrder.wgsl bindings 2–5); `parameters` and `destination`
+ * of a per-parameter entry are the bound block's buffers.
+ */
 export interface DirectionIo {
   stepCounter: GPUBuffer;
   parameters: GPUBuffer;
@@ -97,7 +102,10 @@ export interface DirectionPlan {
   readonly constants: Record<DirectionEntry, Record<string, number>>;
   /** The layer table (zerothOrder.wgsl `layers`), by layer. */
   readonly layers: readonly (readonly number[])[];
-  /** Workgroups of every entry but summarize (one workgroup). */
+  /**
+   * Workgroups of every entry but summarize (one workgroup) over the whole vector; a dispatch
+   * bound to a block covers that block's count.
+   */
   readonly workgroups: number;
   readonly named: { readonly layerTable: PlannedBuffer };
   /** What `create` allocates; every `bind` adds one `bindBuffer(entry)`. */
@@ -151,15 +159,25 @@ export function bindBuffer(entry: DirectionEntry): PlannedBuffer {
   return uniformBuffer(`direction ${entry} params`, directionView('params').size);
 }
 
-/** zerothOrder.wgsl's Params of one bound dispatch, by field name. */
+/** The whole vector as one block: what a dispatch without a block covers. */
+function wholeBlock(plan: DirectionPlan): ParameterBlock {
+  return { start: 0, count: plan.count };
+}
+
+/**
+ * zerothOrder.wgsl's Params of one bound dispatch, by field name: over `block` of the flat vector
+ * (the whole vector when absent).
+ */
 export function directionParams(
   config: DirectionConfig,
   plan: DirectionPlan,
   values: DirectionValues,
+  block: ParameterBlock = wholeBlock(plan),
 ): StructValue {
   const family = config.family;
   return {
-    count: plan.count,
+    count: block.count,
+    start: block.start,
     seed: config.seed,
     directionStream: config.stream,
     subspaceStream: DirectionStream.subspace,
@@ -211,22 +229,38 @@ export class ParameterDirections {
 
   /**
    * A dispatch of `entry` with its own uniforms: `direction` j and `scale` (perturb), the
-   * direction count q and ε (combine, summarize). Bound once, recorded every step.
+   * direction count q and ε (combine, summarize). Over `block` of the flat vector, whose buffers
+   * `io` binds (the whole vector when absent; summarize ignores it). Bound once, recorded every
+   * step.
    */
   bind(
     entry: DirectionEntry,
     io: DirectionIo,
     values: DirectionValues = {},
+    block: ParameterBlock = wholeBlock(this.plan),
   ): BoundDirectionDispatch {
+    const { start, count } = block;
+    if (
+      !Number.isSafeInteger(start) ||
+      !Number.isSafeInteger(count) ||
+      start < 0 ||
+      count < 1 ||
+      start + count > this.plan.count
+    ) {
+      throw new RangeError(
+        `direction ${entry}: block [${start}, ${start + count}) is not a non-empty range of the ` +
+          `${this.plan.count} parameters`,
+      );
+    }
     const kernel = this.kernels[entry];
     const params = this.memory.createUniform(
       bindBuffer(entry).label,
       kernel.struct('params'),
-      directionParams(this.config, this.plan, values),
+      directionParams(this.config, this.plan, values, block),
     );
     this.owned.push(params);
     const bindGroup = kernel.bind({ params, layers: this.layerTable, ...io });
-    const workgroups = entry === 'summarize' ? 1 : this.plan.workgroups;
+    const workgroups = entry === 'summarize' ? 1 : Math.ceil(count / WORKGROUP_SIZE);
     return { record: (pass) => kernel.dispatchFolded(pass, bindGroup, workgroups) };
   }
 

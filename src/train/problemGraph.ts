@@ -4,6 +4,7 @@
  * problems implement these; the trainer does not know which it runs.
  */
 import type { JetShape } from '../engine/jetLayout.ts';
+import type { BlockedTensor } from '../engine/parameterBlocks.ts';
 import type { StepEncoder } from './boundedSubmits.ts';
 import type { GradientEstimator } from './options.ts';
 
@@ -38,17 +39,17 @@ export interface ProblemGraph {
   /**
    * Records one step's loss and its gradient into `steps` (stage by stage where the graph has
    * split them, boundedSubmits.ts); the step counter is already written. The gradient buffer is
-   * overwritten, not accumulated.
+   * overwritten, not accumulated. Both are tensors of the parameter layout (parameterBlocks.ts).
    */
-  encodeGradient(steps: StepEncoder, params: GPUBuffer, gradient: GPUBuffer): void;
+  encodeGradient(steps: StepEncoder, params: BlockedTensor, gradient: BlockedTensor): void;
   /**
    * Records the step's loss alone (into lossStats) at the parameters the forward pass reads, with
    * the same draws as encodeGradient: two calls at one step and one θ give bit-identical losses
    * (common random numbers, DESIGN.md §6).
    */
   encodeLoss(steps: StepEncoder): void;
-  /** Points the loss pass at another flat parameter buffer (a zeroth-order trial point). */
-  setLossParameters(parameters: GPUBuffer): void;
+  /** Points the loss pass at other parameters, same blocks (a zeroth-order trial point). */
+  setLossParameters(parameters: BlockedTensor): void;
   /** The tangent channel; null unless the graph was built in 'forward-gradient' mode. */
   readonly directional: DirectionalDerivativeGraph | null;
   destroy(): void;

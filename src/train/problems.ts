@@ -1,4 +1,11 @@
-import { rowsPerPoint } from '../engine/jetLayout.ts';
+import { parameterLayout, rowsPerPoint } from '../engine/jetLayout.ts';
+import {
+  type BlockedTensor,
+  ParameterBlockError,
+  type ParameterBlocks,
+  singleBlock,
+  soleBuffer,
+} from '../engine/parameterBlocks.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
@@ -22,16 +29,42 @@ export interface ProblemGraphPlan {
   readonly firstStep: readonly PlannedBuffer[];
 }
 
-/** What createProblem's graph allocates for the options' PDE. */
+/**
+ * Only the ball problems take parameters split into blocks (parameterBlocks.ts): the parabolic
+ * and box problems run at small d, where the parameters fit one binding.
+ */
+function requireOneBlock(blocks: ParameterBlocks, problems: string): void {
+  if (blocks.blocks.length > 1) {
+    throw new ParameterBlockError(
+      `${problems} cannot take parameters split into ${blocks.blocks.length} blocks ` +
+        `(${blocks.count} parameters do not fit one buffer binding)`,
+    );
+  }
+}
+
+/** The parameter blocks a plan was not given: all of the architecture's in one. */
+function allInOne(architecture: MlpArchitecture): ParameterBlocks {
+  return singleBlock(parameterLayout(architecture.widths).count);
+}
+
+/** What createProblem's graph allocates for the options' PDE, on parameters split as `blocks`. */
 export function planProblemGraph(
   options: TrainingOptions,
   architecture: MlpArchitecture,
   limits: EvaluationLimits,
+  blocks: ParameterBlocks = allInOne(architecture),
 ): ProblemGraphPlan {
   const pde = pdeOf(options);
+  if (pde.domain !== 'ball') requireOneBlock(blocks, `the ${pde.domain} problems`);
   switch (pde.domain) {
     case 'ball': {
-      const { shape, rows, buffers, firstStep } = planBallGraph(pde, options, architecture, limits);
+      const { shape, rows, buffers, firstStep } = planBallGraph(
+        pde,
+        options,
+        architecture,
+        limits,
+        blocks,
+      );
       return { jets: shape.directions, order: shape.order, rowsPerPoint: rows, buffers, firstStep };
     }
     case 'spacetime': {
@@ -57,11 +90,13 @@ export function planProblemEvaluation(
   options: TrainingOptions,
   architecture: MlpArchitecture,
   limits: EvaluationLimits,
+  blocks: ParameterBlocks = allInOne(architecture),
 ): readonly PlannedBuffer[] {
   const pde = pdeOf(options);
+  if (pde.domain !== 'ball') requireOneBlock(blocks, `the ${pde.domain} problems`);
   switch (pde.domain) {
     case 'ball':
-      return planBallEvaluation(pde, options, architecture, limits).buffers;
+      return planBallEvaluation(pde, options, architecture, limits, blocks).buffers;
     case 'spacetime':
       return planParabolicEvaluation(architecture, limits);
     case 'box':
@@ -74,8 +109,8 @@ export function planProblemEvaluation(
  * `evaluated` (the trainer's weight average when it keeps one, else the same buffer).
  */
 export interface ProblemWeights {
-  trained: GPUBuffer;
-  evaluated: GPUBuffer;
+  trained: BlockedTensor;
+  evaluated: BlockedTensor;
 }
 
 /** The step graph and the evaluation of the options' PDE, built on the trainer's buffers. */
@@ -87,13 +122,17 @@ export async function createProblem(
   counter: GpuStepCounter,
 ): Promise<{ graph: ProblemGraph; evaluation: ProblemEvaluation }> {
   const pde = pdeOf(options);
-  const { trained: params, evaluated } = weights;
+  if (pde.domain === 'ball') {
+    const { trained, evaluated } = weights;
+    return {
+      graph: await BallProblemGraph.create(memory, pde, options, architecture, trained, counter),
+      evaluation: await BallEvaluation.create(memory, pde, options, architecture, evaluated),
+    };
+  }
+  const problems = `the ${pde.domain} problems`;
+  const params = soleBuffer(weights.trained, problems);
+  const evaluated = soleBuffer(weights.evaluated, problems);
   switch (pde.domain) {
-    case 'ball':
-      return {
-        graph: await BallProblemGraph.create(memory, pde, options, architecture, params, counter),
-        evaluation: await BallEvaluation.create(memory, pde, options, architecture, evaluated),
-      };
     case 'spacetime':
       return {
         graph: await ParabolicProblemGraph.create(

@@ -16,7 +16,15 @@ import {
   statusBytes,
 } from '../engine/divergenceGuard.ts';
 import { packParameters, parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
+import { type ExternalJetInputs, ForwardJet, type ForwardJetConfig } from '../engine/forwardJet.ts';
 import { type KernelCost, sumCosts } from '../engine/kernelCost.ts';
+import {
+  type BlockedTensor,
+  createBlockedTensor,
+  type ParameterBlocks,
+  readBlockedTensor,
+  writeBlockedTensor,
+} from '../engine/parameterBlocks.ts';
 import { GpuAdam, GpuSgd, optimizerCost, planOptimizer } from '../engine/optimizers.ts';
 import {
   GpuWeightAverage,
@@ -29,7 +37,7 @@ import {
   reductionResultBytes,
   reductionWord,
 } from '../engine/reductions.ts';
-import { GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
+import { GpuMemory } from '../gpu/gpuMemory.ts';
 import { GpuRuntimeError } from '../gpu/errors.ts';
 import { initParameters, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
@@ -40,7 +48,7 @@ import { architectureOf, type TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 import { createProblem } from './problems.ts';
 import { ReadbackRing } from './readbackRing.ts';
-import { trainingLimitsOf } from './trainingPlan.ts';
+import { trainingLimitsOf, trainingParameterBlocks } from './trainingPlan.ts';
 import { learningRateAt } from './schedule.ts';
 
 export interface StepLog {
@@ -96,6 +104,12 @@ export interface TrainerSettings {
    * Training never reads it; the loss is of the trained weights.
    */
   averageDecay?: number;
+  /**
+   * Bytes of the largest parameter block (TrainingExecution.parameterBlockBytes; default the
+   * device's binding and buffer limits): θ, its gradient and every tensor of their layout are
+   * split into buffers of at most this size, bit-identically. A smaller value splits sooner.
+   */
+  parameterBlockBytes?: number;
 }
 
 /** What a checkpoint holds besides the options: enough to continue the identical trajectory. */
@@ -123,14 +137,17 @@ interface TrainerStageCosts {
 
 function trainerStageCosts(
   options: TrainingOptions,
-  count: number,
+  blocks: ParameterBlocks,
   rollback: boolean,
   average: WeightAveragePlan | null,
   limits: GPUSupportedLimits,
 ): TrainerStageCosts {
-  const guard = planDivergenceGuard({ gradientCount: count }, limits);
+  const guard = planDivergenceGuard({ gradientCount: blocks.count, blocks }, limits);
   const update = optimizerCost(
-    planOptimizer({ kind: options.optimizer, parameterCount: count, rollback }, limits),
+    planOptimizer(
+      { kind: options.optimizer, parameterCount: blocks.count, blocks, rollback },
+      limits,
+    ),
   );
   return {
     gradientReduction: divergenceCheckCost(guard),
@@ -143,12 +160,11 @@ function trainerStageCosts(
 /** The weight average TrainerSettings.averageDecay asks for, bound to `params`; nulls without. */
 async function createWeightAverage(
   memory: GpuMemory,
-  params: GPUBuffer,
-  count: number,
+  params: BlockedTensor,
   settings: TrainerSettings,
 ): Promise<{ averagePlan: WeightAveragePlan | null; average: GpuWeightAverage | null }> {
   if (settings.averageDecay === undefined) return { averagePlan: null, average: null };
-  const averagePlan = planWeightAverage(count, settings.averageDecay, memory.device.limits);
+  const averagePlan = planWeightAverage(params.blocks, settings.averageDecay, memory.device.limits);
   return { averagePlan, average: await GpuWeightAverage.create(memory, averagePlan, params) };
 }
 
@@ -172,8 +188,8 @@ export class Trainer {
     options: TrainingOptions,
     architecture: MlpArchitecture,
     memory: GpuMemory,
-    private readonly params: GPUBuffer,
-    private readonly gradient: GPUBuffer,
+    private readonly params: BlockedTensor,
+    private readonly gradient: BlockedTensor,
     private readonly counter: GpuStepCounter,
     private readonly graph: ProblemGraph,
     private readonly estimate: GradientEstimate,
@@ -259,15 +275,16 @@ export class Trainer {
         `the state holds ${initial.length} parameters, the network has ${count}`,
       );
     }
-    const params = memory.createFrom('parameters', initial);
-    const gradient = memory.create('gradient', count * 4);
+    const blocks = trainingParameterBlocks(architecture.widths, device.limits, settings);
+    const params = createBlockedTensor(memory, 'parameters', blocks, initial);
+    const gradient = createBlockedTensor(memory, 'gradient', blocks);
     const counter = new GpuStepCounter(memory);
-    const { averagePlan, average } = await createWeightAverage(memory, params, count, settings);
+    const { averagePlan, average } = await createWeightAverage(memory, params, settings);
     const { graph, evaluation } = await createProblem(
       memory,
       options,
       architecture,
-      { trained: params, evaluated: average?.buffer ?? params },
+      { trained: params, evaluated: average?.tensor ?? params },
       counter,
     );
     const estimate = await createGradientEstimate(memory, options, architecture.widths, graph, {
@@ -277,10 +294,10 @@ export class Trainer {
     });
     const optimizer =
       options.optimizer === 'adam'
-        ? await GpuAdam.create(memory, count, { rollback })
-        : await GpuSgd.create(memory, count, { rollback });
+        ? await GpuAdam.create(memory, blocks, { rollback })
+        : await GpuSgd.create(memory, blocks, { rollback });
     if (state?.moments && optimizer instanceof GpuAdam) optimizer.uploadMoments(state.moments);
-    const guard = await DivergenceGuard.create(memory, count);
+    const guard = await DivergenceGuard.create(memory, blocks);
     const ring = new ReadbackRing(device, [
       { source: estimate.lossStats, offset: 0, bytes: reductionResultBytes },
       { source: guard.gradientStats, offset: 0, bytes: reductionResultBytes },
@@ -301,7 +318,7 @@ export class Trainer {
       ring,
       rollback,
       submits,
-      trainerStageCosts(options, count, rollback, averagePlan, device.limits),
+      trainerStageCosts(options, blocks, rollback, averagePlan, device.limits),
       average,
     );
     trainer.step = state?.step ?? 0;
@@ -324,11 +341,26 @@ export class Trainer {
 
   /**
    * The model the run shows, which views and evaluations score: the weight average when the run
-   * keeps one (TrainerSettings.averageDecay), else the parameter buffer itself. Same layout;
-   * read it only between train() calls.
+   * keeps one (TrainerSettings.averageDecay), else the parameters themselves. Same layout and
+   * blocks; read it only between train() calls.
    */
-  get viewParameterBuffer(): GPUBuffer {
-    return this.average?.buffer ?? this.params;
+  get viewParameterTensor(): BlockedTensor {
+    return this.average?.tensor ?? this.params;
+  }
+
+  /**
+   * A forward jet of `config` on the model the run shows (viewParameterTensor), in its parameter
+   * blocks: what the views (field slices, residuals, jet inspection) evaluate. The caller
+   * destroys it.
+   */
+  createViewJet(config: ForwardJetConfig, inputs?: ExternalJetInputs): Promise<ForwardJet> {
+    const planned = { ...config, parameterBlocks: this.parameterBlocks };
+    return ForwardJet.create(this.memory, planned, this.viewParameterTensor, inputs);
+  }
+
+  /** How θ and every tensor of its layout are split into buffers (parameterBlocks.ts). */
+  get parameterBlocks(): ParameterBlocks {
+    return this.params.blocks;
   }
 
   /** Bytes of every GPU buffer this run holds. */
@@ -454,7 +486,7 @@ export class Trainer {
   private restoreSnapshot(trippedAt: number): void {
     const good =
       this.snapshots.findLast((snapshot) => snapshot.step <= trippedAt - 2) ?? this.snapshots[0];
-    this.memory.write(this.params, good.parameters);
+    writeBlockedTensor(this.memory, this.params, good.parameters);
     if (this.optimizer instanceof GpuAdam) {
       if (good.moments) this.optimizer.uploadMoments(good.moments);
       else this.optimizer.reset();
@@ -501,24 +533,22 @@ export class Trainer {
    * trained weights. What the page exports, so an imported model scores as the page showed it.
    */
   async viewParameters(): Promise<MlpParameters<Float64Array>> {
-    return this.readParameters(this.viewParameterBuffer);
+    return this.readParameters(this.viewParameterTensor);
   }
 
-  private async readParameters(buffer: GPUBuffer): Promise<MlpParameters<Float64Array>> {
-    const count = parameterLayout(this.architecture.widths).count;
+  private async readParameters(tensor: BlockedTensor): Promise<MlpParameters<Float64Array>> {
     return unpackParameters(
       this.architecture.widths,
-      await readFloat32(this.memory.device, buffer, count),
+      await readBlockedTensor(this.memory.device, tensor),
     );
   }
 
   /** Weights, optimizer moments and step: with the options, a checkpoint. */
   async state(): Promise<TrainerState> {
     await this.ring.drain();
-    const count = parameterLayout(this.architecture.widths).count;
     const state = {
       step: this.step,
-      parameters: await readFloat32(this.memory.device, this.params, count),
+      parameters: await readBlockedTensor(this.memory.device, this.params),
       moments: this.optimizer instanceof GpuAdam ? await this.optimizer.downloadMoments() : null,
     };
     if (!this.rollback) await this.keepSnapshot(state);

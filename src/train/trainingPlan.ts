@@ -9,16 +9,26 @@
  * estimate from it.
  */
 import { parameterLayout } from '../engine/jetLayout.ts';
+import {
+  ParameterBlockError,
+  type ParameterBlocks,
+  planParameterBlocks,
+  singleBlock,
+} from '../engine/parameterBlocks.ts';
 import { planWeightAverage } from '../engine/weightAverage.ts';
 import { type PlannedBuffer, plannedBytes, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { EvaluationLimits } from './ballEvaluation.ts';
 import { divergenceGuardBuffers, optimizerBuffers } from './enginePlans.ts';
 import { planGradientEstimate } from './gradientEstimator.ts';
-import { architectureOf, type TrainingOptions } from './options.ts';
+import { architectureOf, pdeOf, type TrainingOptions } from './options.ts';
 import { planProblemEvaluation, planProblemGraph } from './problems.ts';
 
-/** The device limits a training plan reads (GPUSupportedLimits has them all). */
-export type TrainingLimits = EvaluationLimits;
+/**
+ * The device limits a training plan reads (GPUSupportedLimits has them all). maxBufferSize, with
+ * the binding limit, bounds a parameter block (parameterBlocks.ts); absent, the binding limit
+ * alone does.
+ */
+export type TrainingLimits = EvaluationLimits & Partial<Pick<GPUSupportedLimits, 'maxBufferSize'>>;
 
 /** WebGPU's default limits: what every adapter grants (the dashboard's estimate without a device). */
 export const DEFAULT_TRAINING_LIMITS: TrainingLimits = {
@@ -28,6 +38,7 @@ export const DEFAULT_TRAINING_LIMITS: TrainingLimits = {
   maxComputeInvocationsPerWorkgroup: 256,
   maxComputeWorkgroupSizeX: 256,
   maxStorageBufferBindingSize: 2 ** 27,
+  maxBufferSize: 2 ** 28,
 };
 
 /** The limits a plan reads, copied out of a device's GPUSupportedLimits (whose fields are getters). */
@@ -39,6 +50,7 @@ export function trainingLimitsOf(limits: TrainingLimits): TrainingLimits {
     maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
     maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    maxBufferSize: limits.maxBufferSize,
   };
 }
 
@@ -99,6 +111,82 @@ const part = (
 export interface TrainingExecution {
   rollback?: boolean;
   averageDecay?: number;
+  /**
+   * Bytes of the largest parameter block (parameterBlocks.ts): the parameters and every tensor
+   * of their layout are split into buffers of at most this size. Default: the device's binding
+   * and buffer limits, so only a network too large for one binding is split; a smaller value
+   * splits sooner (tests; the CLI's --parameter-block). It may not exceed the device's limits.
+   */
+  parameterBlockBytes?: number;
+}
+
+/** The parameter blocks of a run: buffers of at most the execution's, or the device's, size. */
+export function trainingParameterBlocks(
+  widths: readonly number[],
+  limits: Pick<TrainingLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
+  execution: TrainingExecution = {},
+): ParameterBlocks {
+  const device = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize ?? Infinity);
+  const bytes = execution.parameterBlockBytes ?? device;
+  if (bytes > device) {
+    throw new ParameterBlockError(
+      `a parameter block of ${bytes} bytes is larger than the device binds in one buffer ` +
+        `(${device} bytes)`,
+    );
+  }
+  return planParameterBlocks(widths, bytes);
+}
+
+/** Whether a run can take parameters split into blocks: SPSA's forward passes on a ball. */
+export function takesParameterBlocks(options: TrainingOptions): boolean {
+  const estimator = options.gradientEstimator;
+  return (
+    pdeOf(options).domain === 'ball' && (estimator === 'spsa' || estimator === 'spsa-subspace')
+  );
+}
+
+/**
+ * The blocks every part of the run is planned with. A split the run cannot take (its backward or
+ * parameter-tangent pass binds θ whole) is recorded as the problem graph's failure, and the parts are
+ * sized unsplit, so the estimate still counts every buffer and names the one past the binding.
+ */
+function runParameterBlocks(
+  options: TrainingOptions,
+  widths: readonly number[],
+  limits: TrainingLimits,
+  execution: TrainingExecution,
+  failures: TrainingPartFailure[],
+): ParameterBlocks {
+  const unsplit = singleBlock(parameterLayout(widths).count);
+  let blocks: ParameterBlocks;
+  try {
+    blocks = trainingParameterBlocks(widths, limits, execution);
+  } catch (error) {
+    failures.push({
+      name: 'trainer',
+      error: error instanceof Error ? error : new Error(String(error)),
+    });
+    return unsplit;
+  }
+  if (blocks.blocks.length === 1 || takesParameterBlocks(options)) return blocks;
+  // The step's backward (or parameter-tangent) pass is what cannot take them.
+  failures.push({
+    name: 'problem graph',
+    error: new ParameterBlockError(
+      `${blocks.count} parameters need ${blocks.blocks.length} buffers, and only the ` +
+        'zeroth-order estimators (spsa, spsa-subspace) on the ball problems take split ' +
+        `parameters, not ${options.gradientEstimator} on ${options.pde}`,
+    ),
+  });
+  return unsplit;
+}
+
+/** One planned buffer per parameter block: `label`, or `label (block k)` when split. */
+export function blockBuffers(label: string, blocks: ParameterBlocks): PlannedBuffer[] {
+  const many = blocks.blocks.length > 1;
+  return blocks.blocks.map((block, k) =>
+    storageBuffer(many ? `${label} (block ${k})` : label, block.count * 4),
+  );
 }
 
 /**
@@ -111,7 +199,6 @@ export function planTrainingParts(
   execution: TrainingExecution = {},
 ): { parts: TrainingPart[]; failures: TrainingPartFailure[]; batch: BatchSizing | null } {
   const architecture = architectureOf(options);
-  const count = parameterLayout(architecture.widths).count;
   const parts: TrainingPart[] = [];
   const failures: TrainingPartFailure[] = [];
   // Set by the problem graph's plan (a closure: TypeScript does not follow the assignment).
@@ -123,10 +210,17 @@ export function planTrainingParts(
       failures.push({ name, error: error instanceof Error ? error : new Error(String(error)) });
     }
   };
+  const parameterBlocks = runParameterBlocks(
+    options,
+    architecture.widths,
+    limits,
+    execution,
+    failures,
+  );
   plan('trainer', () =>
     part('trainer', [
-      storageBuffer('parameters', count * 4),
-      storageBuffer('gradient', count * 4),
+      ...blockBuffers('parameters', parameterBlocks),
+      ...blockBuffers('gradient', parameterBlocks),
       storageBuffer('random step counter', 4),
     ]),
   );
@@ -134,24 +228,29 @@ export function planTrainingParts(
   const { averageDecay } = execution;
   if (averageDecay !== undefined) {
     plan('weight average', () =>
-      part('weight average', planWeightAverage(count, averageDecay, limits).buffers),
+      part('weight average', planWeightAverage(parameterBlocks, averageDecay, limits).buffers),
     );
   }
   plan('problem graph', () => {
-    const graph = planProblemGraph(options, architecture, limits);
+    const graph = planProblemGraph(options, architecture, limits, parameterBlocks);
     sized.batch = graph;
     return part('problem graph', graph.buffers, graph.firstStep);
   });
   plan('evaluation', () =>
-    part('evaluation', planProblemEvaluation(options, architecture, limits)),
+    part('evaluation', planProblemEvaluation(options, architecture, limits, parameterBlocks)),
   );
   plan('gradient estimate', () =>
-    part('gradient estimate', planGradientEstimate(options, architecture.widths)),
+    part('gradient estimate', planGradientEstimate(options, architecture.widths, parameterBlocks)),
   );
   plan('optimizer', () =>
-    part('optimizer', optimizerBuffers(options.optimizer, count, limits, execution.rollback)),
+    part(
+      'optimizer',
+      optimizerBuffers(options.optimizer, parameterBlocks, limits, execution.rollback),
+    ),
   );
-  plan('divergence guard', () => part('divergence guard', divergenceGuardBuffers(count, limits)));
+  plan('divergence guard', () =>
+    part('divergence guard', divergenceGuardBuffers(parameterBlocks, limits)),
+  );
   return { parts, failures, batch: sized.batch };
 }
 

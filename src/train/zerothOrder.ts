@@ -8,8 +8,18 @@
  * point and for the gradient write, never stored. The trial point θ ± εz_j is written into a
  * separate buffer (the trainer lends its gradient buffer, dead until the final write), so θ
  * itself is never perturbed and needs no restore: it stays bit-exact.
+ *
+ * θ, the trial point and the gradient may each be split into parameter blocks
+ * (engine/parameterBlocks.ts), all three the same way: every perturb and the combine run once per
+ * block over that block's buffers, drawing z at the flat index, so a split estimate writes the
+ * bits of the whole one.
  */
 import { type KernelCost, wordCost } from '../engine/kernelCost.ts';
+import {
+  type BlockedTensor,
+  type ParameterBlocks,
+  singleBlock,
+} from '../engine/parameterBlocks.ts';
 import { reductionResultBytes, reductionWord } from '../engine/reductions.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
@@ -18,6 +28,7 @@ import {
   type BoundDirectionDispatch,
   type DirectionFamily,
   type DirectionPlan,
+  type DirectionValues,
   DirectionStream,
   ParameterDirections,
   planParameterDirections,
@@ -42,15 +53,20 @@ export interface ZerothOrderConfig {
   /** q. */
   directions: number;
   family: DirectionFamily;
+  /**
+   * How θ, the trial point and the gradient are split (planParameterBlocks of `widths`); one
+   * block when absent.
+   */
+  blocks?: ParameterBlocks;
 }
 
 export interface ZerothOrderIo {
   /** θ (read only). */
-  parameters: GPUBuffer;
-  /** Where θ ± εz_j is written; the probe's loss pass must read this buffer. */
-  trial: GPUBuffer;
-  /** The estimate is written here (may be the trial buffer: it is written last). */
-  gradient: GPUBuffer;
+  parameters: BlockedTensor;
+  /** Where θ ± εz_j is written; the probe's loss pass must read these buffers. */
+  trial: BlockedTensor;
+  /** The estimate is written here (may be the trial tensor: it is written last). */
+  gradient: BlockedTensor;
   /** Word 0: the step (random/stepCounter.ts). */
   stepCounter: GPUBuffer;
 }
@@ -58,9 +74,45 @@ export interface ZerothOrderIo {
 /** What a ZerothOrderEstimator allocates: the directions' table, the 2q losses, their summary. */
 export interface ZerothOrderPlan {
   readonly directions: DirectionPlan;
+  /** The parameter blocks every perturb and the combine run over. */
+  readonly blocks: ParameterBlocks;
   readonly named: { readonly losses: PlannedBuffer; readonly lossStats: PlannedBuffer };
-  /** In order; the 2q trial-point dispatches, combine and summarize have a uniform each. */
+  /**
+   * In order; each of the 2q trial points has a perturb uniform per block, the combine one per
+   * block, summarize one.
+   */
   readonly buffers: readonly PlannedBuffer[];
+}
+
+function describeBlocks(plan: ParameterBlocks): string {
+  const shown = plan.blocks.slice(0, 6).map((b) => `[${b.start}, ${b.start + b.count})`);
+  const more = plan.blocks.length > shown.length ? ` and ${plan.blocks.length - 6} more` : '';
+  return `${plan.count} parameters in ${plan.blocks.length} block(s) ${shown.join(' ')}${more}`;
+}
+
+/** Blocks that tile 0..count − 1 in order, each non-empty; throws a RangeError naming them. */
+function checkBlocks(plan: ParameterBlocks, count: number): void {
+  let next = 0;
+  for (const block of plan.blocks) {
+    if (block.start !== next || !Number.isSafeInteger(block.count) || block.count < 1) break;
+    next += block.count;
+  }
+  if (plan.count !== count || next !== count || plan.blocks.length === 0) {
+    throw new RangeError(
+      `zeroth-order estimate: the parameter blocks (${describeBlocks(plan)}) do not tile the ` +
+        `network's ${count} parameters in order`,
+    );
+  }
+}
+
+function sameBlocks(a: ParameterBlocks, b: ParameterBlocks): boolean {
+  return (
+    a.count === b.count &&
+    a.blocks.length === b.blocks.length &&
+    a.blocks.every(
+      (block, k) => block.start === b.blocks[k].start && block.count === b.blocks[k].count,
+    )
+  );
 }
 
 export function planZerothOrder(config: ZerothOrderConfig): ZerothOrderPlan {
@@ -72,19 +124,23 @@ export function planZerothOrder(config: ZerothOrderConfig): ZerothOrderPlan {
     throw new RangeError(`the number of directions q must be a positive integer, got ${q}`);
   }
   const directions = planParameterDirections(directionConfig(config));
+  const blocks = config.blocks ?? singleBlock(directions.count);
+  checkBlocks(blocks, directions.count);
+  const perBlock = (entry: 'perturb' | 'combine') => blocks.blocks.map(() => bindBuffer(entry));
   const named = {
     losses: storageBuffer('two-point losses', 2 * q * 4),
     lossStats: storageBuffer('two-point loss statistics', reductionResultBytes),
   };
   return {
     directions,
+    blocks,
     named,
     buffers: [
       ...directions.buffers,
       named.losses,
       named.lossStats,
-      ...Array.from({ length: 2 * q }, () => bindBuffer('perturb')),
-      bindBuffer('combine'),
+      ...Array.from({ length: 2 * q }, () => perBlock('perturb')).flat(),
+      ...perBlock('combine'),
       bindBuffer('summarize'),
     ],
   };
@@ -99,6 +155,55 @@ function directionConfig(config: ZerothOrderConfig) {
   };
 }
 
+/**
+ * The blocks θ is split into, after checking that the trial point and the gradient are split the
+ * same way (and as the config's plan, when it has one), into buffers that hold them, and that the
+ * trial point has buffers of its own. Throws a RangeError before anything is allocated.
+ */
+function checkIo(config: ZerothOrderConfig, io: ZerothOrderIo): ParameterBlocks {
+  const blocks = io.parameters.blocks;
+  if (config.blocks && !sameBlocks(config.blocks, blocks)) {
+    throw new RangeError(
+      `zeroth-order estimate: θ is split into ${describeBlocks(blocks)}, the config's plan ` +
+        `into ${describeBlocks(config.blocks)}`,
+    );
+  }
+  const tensors: [string, BlockedTensor][] = [
+    ['θ', io.parameters],
+    ['the trial point', io.trial],
+    ['the gradient', io.gradient],
+  ];
+  for (const [name, tensor] of tensors) {
+    // One z per flat index and step: a tensor split another way would need its own dispatch
+    // grid, and the trial point's block k is written from θ's block k element by element.
+    if (!sameBlocks(tensor.blocks, blocks)) {
+      throw new RangeError(
+        `zeroth-order estimate: θ, the trial point and the gradient must be split into the ` +
+          `same parameter blocks; θ has ${describeBlocks(blocks)}, ${name} ` +
+          `${describeBlocks(tensor.blocks)}`,
+      );
+    }
+    if (tensor.buffers.length !== blocks.blocks.length) {
+      throw new RangeError(
+        `zeroth-order estimate: ${name} has ${tensor.buffers.length} buffers for ` +
+          `${blocks.blocks.length} parameter blocks`,
+      );
+    }
+    blocks.blocks.forEach((block, k) => {
+      if (tensor.buffers[k].size < 4 * block.count) {
+        throw new RangeError(
+          `zeroth-order estimate: ${name}'s block ${k} buffer holds ${tensor.buffers[k].size} ` +
+            `bytes, fewer than its ${block.count} floats`,
+        );
+      }
+    });
+  }
+  if (io.trial.buffers.some((buffer) => io.parameters.buffers.includes(buffer))) {
+    throw new RangeError('the trial point needs its own buffers: θ is never perturbed in place');
+  }
+  return blocks;
+}
+
 export class ZerothOrderEstimator {
   /**
    * Reduction result of the 2q losses (reductions.ts layout): its mean, L(θ) + O(ε²), is the
@@ -111,7 +216,8 @@ export class ZerothOrderEstimator {
     private readonly directions: ParameterDirections,
     private readonly probe: LossProbe,
     private readonly losses: GPUBuffer,
-    private readonly trials: BoundDirectionDispatch[],
+    /** Per trial point, its perturb dispatch of each block. */
+    private readonly trials: BoundDirectionDispatch[][],
     private readonly finish: BoundDirectionDispatch[],
     private readonly costs: { trial: KernelCost; finish: KernelCost },
     lossStats: GPUBuffer,
@@ -126,33 +232,52 @@ export class ZerothOrderEstimator {
     probe: LossProbe,
   ): Promise<ZerothOrderEstimator> {
     const { epsilon, directions: q } = config;
-    const plan = planZerothOrder(config);
-    if (io.parameters === io.trial) {
-      throw new RangeError('the trial point needs its own buffer: θ is never perturbed in place');
-    }
+    const blocks = checkIo(config, io);
+    const plan = planZerothOrder({ ...config, blocks });
     const directions = await ParameterDirections.create(memory, directionConfig(config));
     const { named } = plan;
     const losses = memory.create(named.losses.label, named.losses.bytes);
     const lossStats = memory.create(named.lossStats.label, named.lossStats.bytes);
-    const base = { stepCounter: io.stepCounter, parameters: io.parameters, losses };
-    const trials: BoundDirectionDispatch[] = [];
+    const perBlock = (
+      entry: 'perturb' | 'combine',
+      destination: BlockedTensor,
+      values: DirectionValues,
+    ): BoundDirectionDispatch[] =>
+      blocks.blocks.map((block, k) =>
+        directions.bind(
+          entry,
+          {
+            stepCounter: io.stepCounter,
+            parameters: io.parameters.buffers[k],
+            losses,
+            destination: destination.buffers[k],
+          },
+          values,
+          block,
+        ),
+      );
+    const trials: BoundDirectionDispatch[][] = [];
     for (let j = 0; j < q; j++) {
       for (const sign of [1, -1]) {
-        trials.push(
-          directions.bind(
-            'perturb',
-            { ...base, destination: io.trial },
-            { direction: j, scale: sign * epsilon },
-          ),
-        );
+        trials.push(perBlock('perturb', io.trial, { direction: j, scale: sign * epsilon }));
       }
     }
+    // summarize reads only the losses; θ's first block fills the binding it does not read.
     const finish = [
-      directions.bind('combine', { ...base, destination: io.gradient }, { directions: q, epsilon }),
-      directions.bind('summarize', { ...base, destination: lossStats }, { directions: q }),
+      ...perBlock('combine', io.gradient, { directions: q, epsilon }),
+      directions.bind(
+        'summarize',
+        {
+          stepCounter: io.stepCounter,
+          parameters: io.parameters.buffers[0],
+          losses,
+          destination: lossStats,
+        },
+        { directions: q },
+      ),
     ];
-    // Stage costs for bounded submits (boundedSubmits.ts): the words of θ read and θ ± εz or g
-    // written per parameter (combine reads the 2q losses per parameter too); the directions'
+    // Stage costs for bounded submits (boundedSubmits.ts), over all blocks: the words of θ read and
+    // θ ± εz or g written per parameter (combine reads the 2q losses per parameter too); the directions'
     // arithmetic is not counted (a normal's Box–Muller share, 3.5 FLOPs; a subspace direction's
     // r-term sums), so these passes' predictions are low by that.
     const count = plan.directions.count;
@@ -171,13 +296,14 @@ export class ZerothOrderEstimator {
 
   /**
    * Records the 2q loss passes and the gradient write (the step counter is already written), each
-   * trial point and the gradient write a stage of its own, and the probe's stages within.
+   * trial point (all its blocks) and the gradient write a stage of its own, and the probe's stages
+   * within.
    */
   encodeGradient(steps: StepEncoder): void {
     this.trials.forEach((trial, k) => {
       steps.beginStage(this.costs.trial);
       const pass = steps.encoder.beginComputePass({ label: `trial point ${k}` });
-      trial.record(pass);
+      for (const block of trial) block.record(pass);
       pass.end();
       this.probe.encodeLoss(steps);
       steps.encoder.copyBufferToBuffer(

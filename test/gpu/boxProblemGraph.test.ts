@@ -38,6 +38,7 @@ import { Trainer } from '../../src/train/trainer.ts';
 import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import { oneCommandBuffer } from '../../src/train/boundedSubmits.ts';
+import { wholeTensor } from '../../src/engine/parameterBlocks.ts';
 
 const gpu = useNodeGpu();
 
@@ -106,7 +107,11 @@ describe.each([
     counter.set(7);
     const graph = await BoxProblemGraph.build(memory, pde, plan, params, counter);
     const encoder = gpu.device.createCommandEncoder();
-    graph.encodeGradient(oneCommandBuffer(encoder), params, gradient);
+    graph.encodeGradient(
+      oneCommandBuffer(encoder),
+      wholeTensor(params, count),
+      wholeTensor(gradient, count),
+    );
     gpu.device.queue.submit([encoder.finish()]);
     const { shape } = plan;
     const V = rowsPerPoint(shape);

@@ -4,6 +4,7 @@ import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
 import { type GpuMemory, readBuffer, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { DivergenceGuard, type ScalarBinding } from '../../src/engine/divergenceGuard.ts';
 import { GpuAdam, GpuSgd } from '../../src/engine/optimizers.ts';
+import { type BlockedTensor, wholeTensor } from '../../src/engine/parameterBlocks.ts';
 import {
   decodeReductionResult,
   GpuReducer,
@@ -172,6 +173,9 @@ describe.each(['encodeCheck', 'encodeScan'] as const)('DivergenceGuard with Adam
   let params: GPUBuffer;
   let gradient: GPUBuffer;
   let loss: GPUBuffer;
+  /** θ and g as the optimizer and the guard take them: one block each. */
+  let thetaTensor: BlockedTensor;
+  let gradientTensor: BlockedTensor;
 
   beforeAll(async () => {
     guard = await DivergenceGuard.create(memory, P);
@@ -179,6 +183,8 @@ describe.each(['encodeCheck', 'encodeScan'] as const)('DivergenceGuard with Adam
     params = memory.create('theta', 4 * P);
     gradient = memory.create('gradient', 4 * P);
     loss = memory.create('loss', 4);
+    thetaTensor = wholeTensor(params, P);
+    gradientTensor = wholeTensor(gradient, P);
   });
   afterAll(() => {
     guard.destroy();
@@ -195,8 +201,8 @@ describe.each(['encodeCheck', 'encodeScan'] as const)('DivergenceGuard with Adam
   }
 
   /** One training step as the trainer records it: check, then the guarded update, one submit. */
-  function step(t: number, g: Float32Array, lossValue?: ScalarBinding | number): void {
-    memory.write(gradient, g);
+  function step(t: number, values: Float32Array, lossValue?: ScalarBinding | number): void {
+    memory.write(gradient, values);
     let lossBinding: ScalarBinding | undefined;
     if (typeof lossValue === 'number') {
       memory.write(loss, new Float32Array([lossValue]));
@@ -205,8 +211,14 @@ describe.each(['encodeCheck', 'encodeScan'] as const)('DivergenceGuard with Adam
       lossBinding = lossValue;
     }
     const encoder = gpu.device.createCommandEncoder();
-    guard[check](encoder, { gradient, step: t, loss: lossBinding });
-    adam.encodeStep(encoder, { params, gradient, learningRate: 1e-2, step: t, guard });
+    guard[check](encoder, { gradient: gradientTensor, step: t, loss: lossBinding });
+    adam.encodeStep(encoder, {
+      params: thetaTensor,
+      gradient: gradientTensor,
+      learningRate: 1e-2,
+      step: t,
+      guard,
+    });
     gpu.device.queue.submit([encoder.finish()]);
   }
 
@@ -262,7 +274,7 @@ describe.each(['encodeCheck', 'encodeScan'] as const)('DivergenceGuard with Adam
     step(3, withBits(finiteGradient(3), 7, 0x7fc00000), 0.3);
     step(4, finiteGradient(4), 0.2); // skipped: the guard holds
     const encoder = gpu.device.createCommandEncoder();
-    adam.encodeRestorePrevious(encoder, params);
+    adam.encodeRestorePrevious(encoder, thetaTensor);
     gpu.device.queue.submit([encoder.finish()]);
     // Update 2 was the last applied: the copy holds θ, m, v as step 1 left them, bit for bit.
     expect(await snapshot()).toEqual(afterFirst);
@@ -386,17 +398,37 @@ describe.each(['encodeCheck', 'encodeScan'] as const)('DivergenceGuard with Adam
     const before = await snapshot();
     memory.write(gradient, withBits(finiteGradient(1), 5, 0x7fc00000));
     const encoder = gpu.device.createCommandEncoder();
-    guard[check](encoder, { gradient, step: 1 });
-    sgd.encodeStep(encoder, { params, gradient, learningRate: 0.1, guard });
+    guard[check](encoder, { gradient: gradientTensor, step: 1 });
+    sgd.encodeStep(encoder, {
+      params: thetaTensor,
+      gradient: gradientTensor,
+      learningRate: 0.1,
+      guard,
+    });
     gpu.device.queue.submit([encoder.finish()]);
     expect(await snapshot()).toEqual(before);
     expect(await guard.readStatus()).toMatchObject({ tripped: true, step: 1, gradientIndex: 5 });
 
     const bad = gpu.device.createCommandEncoder();
-    expect(() => guard[check](bad, { gradient, step: -1 })).toThrow(/step must be a u32/);
+    expect(() => guard[check](bad, { gradient: gradientTensor, step: -1 })).toThrow(
+      /step must be a u32/,
+    );
     expect(() =>
-      guard[check](bad, { gradient, step: 1, loss: { buffer: loss, index: 1 } }),
+      guard[check](bad, { gradient: gradientTensor, step: 1, loss: { buffer: loss, index: 1 } }),
     ).toThrow(/loss index 1 is outside/);
+    const halves: BlockedTensor = {
+      blocks: {
+        count: P,
+        blocks: [
+          { start: 0, count: 518 },
+          { start: 518, count: P - 518 },
+        ],
+      },
+      buffers: [gradient, gradient],
+    };
+    expect(() => guard[check](bad, { gradient: halves, step: 1 })).toThrow(
+      /divergence guard: gradient is split into blocks \[0\+518, 518\+519\]/,
+    );
     bad.finish();
     sgd.destroy();
   });
@@ -410,7 +442,7 @@ describe('DivergenceGuard scan over a folded grid', () => {
     const gradient = memory.createFrom('folded gradient', g);
     const scan = async (step: number) => {
       const encoder = gpu.device.createCommandEncoder();
-      guard.encodeScan(encoder, { gradient, step });
+      guard.encodeScan(encoder, { gradient: wholeTensor(gradient, n), step });
       gpu.device.queue.submit([encoder.finish()]);
       return guard.readStatus();
     };
@@ -438,6 +470,7 @@ describe('DivergenceGuard with Adam without the rollback copy (the update checks
   let optimizers: { on: GpuAdam; off: GpuAdam };
   let params: { on: GPUBuffer; off: GPUBuffer };
   let gradient: GPUBuffer;
+  let gradientTensor: BlockedTensor;
   let loss: GPUBuffer;
   const modes = ['on', 'off'] as const;
 
@@ -453,6 +486,7 @@ describe('DivergenceGuard with Adam without the rollback copy (the update checks
     params = { on: memory.create('theta on', 4 * P), off: memory.create('theta off', 4 * P) };
     gradient = memory.create('gradient', 4 * P);
     loss = memory.create('loss', 4);
+    gradientTensor = wholeTensor(gradient, P);
   });
   afterAll(() => {
     for (const mode of modes) {
@@ -473,17 +507,17 @@ describe('DivergenceGuard with Adam without the rollback copy (the update checks
   }
 
   /** Step t in both modes: check then update (rollback), update then verdict (none). */
-  function step(t: number, g: Float32Array, lossValue: number): void {
-    memory.write(gradient, g);
+  function step(t: number, values: Float32Array, lossValue: number): void {
+    memory.write(gradient, values);
     memory.write(loss, new Float32Array([lossValue]));
     const encoder = gpu.device.createCommandEncoder();
     for (const mode of modes) {
       const guard = guards[mode];
-      const check = { gradient, step: t, loss };
+      const check = { gradient: gradientTensor, step: t, loss };
       if (mode === 'on') guard.encodeCheck(encoder, check);
       optimizers[mode].encodeStep(encoder, {
-        params: params[mode],
-        gradient,
+        params: wholeTensor(params[mode], P),
+        gradient: gradientTensor,
         learningRate: 1e-2,
         step: t,
         guard,
@@ -506,7 +540,10 @@ describe('DivergenceGuard with Adam without the rollback copy (the update checks
     expect(await state('off')).toEqual(await state('on'));
     expect(await guards.off.readStatus()).toEqual(await guards.on.readStatus());
     expect(() =>
-      optimizers.off.encodeRestorePrevious(gpu.device.createCommandEncoder(), params.off),
+      optimizers.off.encodeRestorePrevious(
+        gpu.device.createCommandEncoder(),
+        wholeTensor(params.off, P),
+      ),
     ).toThrow(/without the rollback copy/);
   });
 

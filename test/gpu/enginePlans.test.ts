@@ -10,6 +10,7 @@ import { DivergenceGuard, planDivergenceGuard } from '../../src/engine/divergenc
 import { planForwardGradientJet, ForwardGradientJet } from '../../src/engine/forwardGradientJet.ts';
 import { type ForwardJetConfig, ForwardJet, planForwardJet } from '../../src/engine/forwardJet.ts';
 import { packParameters } from '../../src/engine/jetLayout.ts';
+import { wholeTensor } from '../../src/engine/parameterBlocks.ts';
 import { GpuAdam, GpuSgd, planOptimizer } from '../../src/engine/optimizers.ts';
 import { GpuReducer, planReducer } from '../../src/engine/reductions.ts';
 import { initParameters } from '../../src/jet/mlp.ts';
@@ -116,8 +117,8 @@ describe('engine builds allocate what their plans list', () => {
       (guard) => {
         const before = { bytes: gpu.memory.bytesInUse, count: gpu.memory.count };
         const encoder = gpu.device.createCommandEncoder();
-        guard.encodeCheck(encoder, { gradient, step: 1 });
-        guard.encodeScan(encoder, { gradient, step: 2 });
+        guard.encodeCheck(encoder, { gradient: wholeTensor(gradient, n), step: 1 });
+        guard.encodeScan(encoder, { gradient: wholeTensor(gradient, n), step: 2 });
         gpu.device.queue.submit([encoder.finish()]);
         added = {
           bytes: gpu.memory.bytesInUse - before.bytes,
@@ -127,7 +128,7 @@ describe('engine builds allocate what their plans list', () => {
     );
     expect(created).toEqual(planned([...plan.buffers, ...plan.reduction.buffers]));
     expect(added).toEqual({ bytes: 0, count: 0 });
-    expect(plan.reduction.passes).toHaveLength(2);
+    expect(plan.reduction.reductions[0].passes).toHaveLength(2);
     gpu.memory.destroy(gradient);
   });
 

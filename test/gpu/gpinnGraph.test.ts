@@ -43,6 +43,7 @@ import { architectureOf, resolveTrainingOptions } from '../../src/train/options.
 import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import { oneCommandBuffer } from '../../src/train/boundedSubmits.ts';
+import { wholeTensor } from '../../src/engine/parameterBlocks.ts';
 
 const gpu = useNodeGpu();
 const STEP = 5;
@@ -84,9 +85,10 @@ describe.each(CASES)('gPINN ball graph: $id, $loss loss, collapsed $collapsed, B
     const gradient = memory.create('gradient', count * 4);
     const counter = new GpuStepCounter(memory);
     counter.set(STEP);
-    const graph = await BallProblemGraph.build(memory, pde, options, plan, params, counter);
+    const theta = wholeTensor(params, count);
+    const graph = await BallProblemGraph.build(memory, pde, options, plan, theta, counter);
     const encoder = gpu.device.createCommandEncoder();
-    graph.encodeGradient(oneCommandBuffer(encoder), params, gradient);
+    graph.encodeGradient(oneCommandBuffer(encoder), theta, wholeTensor(gradient, count));
     gpu.device.queue.submit([encoder.finish()]);
     const loss = decodeReductionResult(
       await readBuffer(gpu.device, graph.lossStats, reductionResultBytes),

@@ -3,6 +3,7 @@ import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
 import { type GpuMemory, readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { GpuAdam, GpuSgd, type AdamOptions } from '../../src/engine/optimizers.ts';
+import { type BlockedTensor, singleBlock, wholeTensor } from '../../src/engine/parameterBlocks.ts';
 
 let gpu: GpuContext;
 let memory: GpuMemory;
@@ -85,11 +86,13 @@ async function runAdam(
     memory.createFrom(`g${k + 1}`, gradientAt(k + 1, P)),
   );
   const device = gpu.device;
+  const theta = wholeTensor(params, P);
+  const g = gradients.map((buffer) => wholeTensor(buffer, P));
   for (let t = 1; t <= 5; t++) {
     const encoder = device.createCommandEncoder();
     adam.encodeStep(encoder, {
-      params,
-      gradient: gradients[t - 1],
+      params: theta,
+      gradient: g[t - 1],
       learningRate: learningRateAt(t),
       step: t,
     });
@@ -98,19 +101,19 @@ async function runAdam(
   const encoder = device.createCommandEncoder();
   for (let t = 6; t <= 10; t++) {
     adam.encodeStep(encoder, {
-      params,
-      gradient: gradients[t - 1],
+      params: theta,
+      gradient: g[t - 1],
       learningRate: learningRateAt(t),
       step: t,
     });
   }
   device.queue.submit([encoder.finish()]);
-  const theta = await readFloat32(device, params, P);
+  const thetaAfter = await readFloat32(device, params, P);
   const { m, v } = await adam.downloadMoments();
   adam.destroy();
   memory.destroy(params);
-  gradients.forEach((g) => memory.destroy(g));
-  return { theta, m, v };
+  gradients.forEach((buffer) => memory.destroy(buffer));
+  return { theta: thetaAfter, m, v };
 }
 
 function referenceAdam(options: typeof defaults): ReferenceAdam {
@@ -168,7 +171,12 @@ describe('GpuAdam', () => {
     const gradient = memory.createFrom('g', g);
     const encoder = gpu.device.createCommandEncoder();
     const lr = 1e-3;
-    adam.encodeStep(encoder, { params, gradient, learningRate: lr, step: 1 });
+    adam.encodeStep(encoder, {
+      params: wholeTensor(params, 4),
+      gradient: wholeTensor(gradient, 4),
+      learningRate: lr,
+      step: 1,
+    });
     gpu.device.queue.submit([encoder.finish()]);
     const theta1 = await readFloat32(gpu.device, params, 4);
     // Without bias correction the step would be lr·(1−β1)/sqrt(1−β2) ≈ 3.2·lr.
@@ -190,8 +198,8 @@ describe('GpuAdam', () => {
       const gradient = memory.createFrom('g', gradientAt(t, P));
       const encoder = device.createCommandEncoder();
       adam.encodeStep(encoder, {
-        params: theta,
-        gradient,
+        params: wholeTensor(theta, P),
+        gradient: wholeTensor(gradient, P),
         learningRate: learningRateAt(t),
         step: t,
       });
@@ -232,16 +240,38 @@ describe('GpuAdam', () => {
     const adam = await GpuAdam.create(memory, P);
     const params = memory.create('theta', 4 * P);
     const small = memory.create('small', 4 * (P - 1));
+    const theta = wholeTensor(params, P);
+    // wholeTensor refuses a short buffer itself: build the tensor by hand to reach the optimizer.
+    const shortGradient: BlockedTensor = { blocks: singleBlock(P), buffers: [small] };
     const encoder = gpu.device.createCommandEncoder();
     expect(() =>
-      adam.encodeStep(encoder, { params, gradient: params, learningRate: 1e-3, step: 0 }),
+      adam.encodeStep(encoder, { params: theta, gradient: theta, learningRate: 1e-3, step: 0 }),
     ).toThrow(/step must be an integer ≥ 1/);
     expect(() =>
-      adam.encodeStep(encoder, { params, gradient: params, learningRate: NaN, step: 1 }),
+      adam.encodeStep(encoder, { params: theta, gradient: theta, learningRate: NaN, step: 1 }),
     ).toThrow(/learningRate/);
     expect(() =>
-      adam.encodeStep(encoder, { params, gradient: small, learningRate: 1e-3, step: 1 }),
-    ).toThrow(/gradient binding holds 4144 bytes, fewer than 1037 floats/);
+      adam.encodeStep(encoder, {
+        params: theta,
+        gradient: shortGradient,
+        learningRate: 1e-3,
+        step: 1,
+      }),
+    ).toThrow(/adam: gradient \(block 0\) holds 4144 bytes, fewer than 1037 floats/);
+    // A tensor split otherwise than the optimizer's parameters is refused.
+    const split: BlockedTensor = {
+      blocks: {
+        count: P,
+        blocks: [
+          { start: 0, count: 500 },
+          { start: 500, count: P - 500 },
+        ],
+      },
+      buffers: [params, params],
+    };
+    expect(() =>
+      adam.encodeStep(encoder, { params: split, gradient: theta, learningRate: 1e-3, step: 1 }),
+    ).toThrow(/adam: params is split into blocks \[0\+500, 500\+537\] in 2 buffers/);
     encoder.finish();
     adam.destroy();
     memory.destroy(params);
@@ -258,7 +288,11 @@ describe('GpuSgd', () => {
     const gradient = memory.createFrom('g', g);
     const lr = 0.0123;
     const encoder = gpu.device.createCommandEncoder();
-    sgd.encodeStep(encoder, { params, gradient, learningRate: lr });
+    sgd.encodeStep(encoder, {
+      params: wholeTensor(params, P),
+      gradient: wholeTensor(gradient, P),
+      learningRate: lr,
+    });
     gpu.device.queue.submit([encoder.finish()]);
     const theta1 = await readFloat32(gpu.device, params, P);
     const lr32 = Math.fround(lr);
@@ -277,8 +311,13 @@ describe('GpuSgd', () => {
     const sgd = await GpuSgd.create(memory, P);
     const params = memory.createFrom('theta', initialParams(P));
     const gradient = memory.createFrom('g', gradientAt(1, P));
+    const theta = wholeTensor(params, P);
     const update = (encoder: GPUCommandEncoder) =>
-      sgd.encodeStep(encoder, { params, gradient, learningRate: 0.5 });
+      sgd.encodeStep(encoder, {
+        params: theta,
+        gradient: wholeTensor(gradient, P),
+        learningRate: 0.5,
+      });
     for (let t = 1; t <= 2; t++) {
       const encoder = gpu.device.createCommandEncoder();
       update(encoder);
@@ -287,7 +326,7 @@ describe('GpuSgd', () => {
     const afterSecond = await readFloat32(gpu.device, params, P);
     const encoder = gpu.device.createCommandEncoder();
     update(encoder);
-    sgd.encodeRestorePrevious(encoder, params);
+    sgd.encodeRestorePrevious(encoder, theta);
     gpu.device.queue.submit([encoder.finish()]);
     const restored = await readFloat32(gpu.device, params, P);
     expect(new Uint32Array(restored.buffer)).toEqual(new Uint32Array(afterSecond.buffer));
@@ -311,7 +350,11 @@ describe('GpuSgd', () => {
       Float32Array.from({ length: n }, (_, i) => i % 7),
     );
     const encoder = gpu.device.createCommandEncoder();
-    sgd.encodeStep(encoder, { params, gradient, learningRate: 0.5 });
+    sgd.encodeStep(encoder, {
+      params: wholeTensor(params, n),
+      gradient: wholeTensor(gradient, n),
+      learningRate: 0.5,
+    });
     gpu.device.queue.submit([encoder.finish()]);
     const theta = await readFloat32(gpu.device, params, n);
     theta.forEach((t, i) => {

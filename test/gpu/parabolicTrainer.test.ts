@@ -46,6 +46,7 @@ import { type StepLog, Trainer } from '../../src/train/trainer.ts';
 import { flatten, maxAbs, maxDifference } from '../shared/arrayComparisons.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import { oneCommandBuffer } from '../../src/train/boundedSubmits.ts';
+import { wholeTensor } from '../../src/engine/parameterBlocks.ts';
 
 const gpu = useNodeGpu();
 
@@ -184,7 +185,11 @@ describe('parabolic problem graph', () => {
         counter,
       );
       const encoder = gpu.device.createCommandEncoder();
-      graph.encodeGradient(oneCommandBuffer(encoder), params, gradient);
+      graph.encodeGradient(
+        oneCommandBuffer(encoder),
+        wholeTensor(params, count),
+        wholeTensor(gradient, count),
+      );
       gpu.device.queue.submit([encoder.finish()]);
       const interior = await readBatch(gpu.device, graph.interior);
       const terminal = await readBatch(gpu.device, graph.terminal);

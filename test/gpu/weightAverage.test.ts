@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packParameters } from '../../src/engine/jetLayout.ts';
 import { planWeightAverage } from '../../src/engine/weightAverage.ts';
 import { plannedBytes } from '../../src/gpu/bufferPlan.ts';
-import { readFloat32 } from '../../src/gpu/gpuMemory.ts';
+import { readBlockedTensor } from '../../src/engine/parameterBlocks.ts';
 import { estimateMemory } from '../../src/train/memoryBudget.ts';
 import { DivergenceError, Trainer } from '../../src/train/trainer.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
@@ -25,7 +25,7 @@ describe('weight average (shaders/weightAverage.wgsl)', () => {
     const count = packParameters(averaged.architecture.widths, await averaged.parameters()).length;
     const reference = Float64Array.from(await packedParameters(averaged));
     // Before any step the views show the initial weights themselves.
-    expect(await readFloat32(gpu.device, averaged.viewParameterBuffer, count)).toEqual(
+    expect(await readBlockedTensor(gpu.device, averaged.viewParameterTensor)).toEqual(
       await packedParameters(averaged),
     );
     for (let step = 1; step <= 12; step++) {
@@ -33,7 +33,7 @@ describe('weight average (shaders/weightAverage.wgsl)', () => {
       const theta = await packedParameters(averaged);
       for (let i = 0; i < count; i++) reference[i] = decay * reference[i] + (1 - decay) * theta[i];
     }
-    const gpuAverage = await readFloat32(gpu.device, averaged.viewParameterBuffer, count);
+    const gpuAverage = await readBlockedTensor(gpu.device, averaged.viewParameterTensor);
     const theta = await packedParameters(averaged);
     let moved = 0;
     for (let i = 0; i < count; i++) {
@@ -70,8 +70,7 @@ describe('weight average (shaders/weightAverage.wgsl)', () => {
       averageDecay: 0.8,
     });
     await averaged.train(12);
-    const count = packParameters(averaged.architecture.widths, await averaged.parameters()).length;
-    const average = await readFloat32(gpu.device, averaged.viewParameterBuffer, count);
+    const average = await readBlockedTensor(gpu.device, averaged.viewParameterTensor);
     expect(packParameters(averaged.architecture.widths, await averaged.viewParameters())).toEqual(
       average,
     );
@@ -114,7 +113,7 @@ describe('weight average (shaders/weightAverage.wgsl)', () => {
       const error = await trainer.train(200).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DivergenceError);
       const kept = await packedParameters(trainer);
-      const average = await readFloat32(gpu.device, trainer.viewParameterBuffer, kept.length);
+      const average = await readBlockedTensor(gpu.device, trainer.viewParameterTensor);
       expect(average).toEqual(kept);
       trainer.dispose();
     });

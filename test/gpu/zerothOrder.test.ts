@@ -14,6 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import elementwiseCode from '../../shaders/elementwise.wgsl?raw';
 import { packParameters, parameterLayout } from '../../src/engine/jetLayout.ts';
+import { wholeTensor } from '../../src/engine/parameterBlocks.ts';
 import {
   decodeReductionResult,
   GpuReducer,
@@ -57,10 +58,10 @@ describe('common random numbers', () => {
       memory,
       options,
       architecture,
-      { trained: params, evaluated: params },
+      { trained: wholeTensor(params, theta.length), evaluated: wholeTensor(params, theta.length) },
       counter,
     );
-    graph.setLossParameters(trial);
+    graph.setLossParameters(wholeTensor(trial, theta.length));
     const device = memory.device;
     const lossAt = async (point: Float32Array, step: number): Promise<number> => {
       memory.write(trial, point);
@@ -255,7 +256,12 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
         const estimator = await ZerothOrderEstimator.create(
           memory,
           { widths: toy.widths, seed: 3, epsilon: 1e-2, directions, family },
-          { parameters: params, trial: gradient, gradient, stepCounter: counter.buffer },
+          {
+            parameters: wholeTensor(params, P),
+            trial: wholeTensor(gradient, P),
+            gradient: wholeTensor(gradient, P),
+            stepCounter: counter.buffer,
+          },
           probe,
         );
         const estimates = await sampleEstimates(P, samples, counter, gradient, (encoder) =>

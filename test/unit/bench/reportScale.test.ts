@@ -127,14 +127,34 @@ describe('scale plans', () => {
     expect(splitCell(plan)).toBe('one binding each (largest 488.4 MiB ≤ 1.00 GiB)');
   });
 
-  it('at d = 10M name the buffers past the binding and the bindings a split would need', () => {
+  it('at d = 10M split SPSA into parameter blocks, and name what backprop would need', () => {
     const plan = planScale(scaleOptions(spsa, 10_000_000), SWIFTSHADER, false);
-    expect(plan.problem).toMatch(/^the parameters need 4\.77 GiB in one buffer/);
-    const labels = plan.overBinding.map((b) => b.label);
-    expect(labels.slice(0, 2)).toEqual(['parameters', 'gradient']);
-    expect(plan.overBinding[0].bindingsAtLeast).toBe(5);
-    expect(splitCell(plan)).toMatch(
-      /^needs splitting, not implemented: parameters 4\.77 GiB → ≥ 5;/,
+    // 26 rows of W₁ (40 MB each) per 1 GiB block: 5 blocks, none past the binding; the budget
+    // alone refuses the run here.
+    expect(plan.parameterBlocks).toBe(5);
+    expect(plan.overBinding).toEqual([]);
+    expect(plan.largest).toEqual({
+      label: 'parameters (block 0)',
+      bytes: 26 * 10_000_000 * 4,
+    });
+    expect(plan.problem).toMatch(
+      /^the run needs about 9\.86 GiB of GPU memory in all, over the budget/,
+    );
+    expect(splitCell(plan)).toBe(
+      'θ, g in 5 parameter blocks; one binding each (largest 991.8 MiB ≤ 1.00 GiB)',
+    );
+    const backprop = planScale(scaleOptions(stde, 10_000_000), SWIFTSHADER, false);
+    expect(backprop.parameterBlocks).toBe(1);
+    expect(backprop.problem).toMatch(/^the parameters need 4\.77 GiB in one buffer/);
+    expect(backprop.overBinding.map((b) => b.label)).toEqual([
+      'parameters',
+      'gradient',
+      'adam m',
+      'adam v',
+    ]);
+    expect(backprop.overBinding[0].bindingsAtLeast).toBe(5);
+    expect(splitCell(backprop)).toMatch(
+      /^needs splitting, which the backward pass does not take: parameters 4\.77 GiB → ≥ 5;/,
     );
   });
 });
@@ -152,7 +172,7 @@ describe('the scale section of BENCHMARKS.md', () => {
     for (const row of rows.slice(3)) expect(row).toContain('does not fit');
     const text = section.join('\n');
     expect(text).toContain('Why some configurations have no time:');
-    expect(text).toContain('No tensor is split across bindings yet');
+    expect(text).toContain('the backward pass takes no split yet');
     expect(text).not.toContain('A quick check');
   });
 
@@ -163,14 +183,15 @@ describe('the scale section of BENCHMARKS.md', () => {
     );
   });
 
-  it('states the d = 10M targets from the plans: not met while nothing is split', () => {
+  it('states the d = 10M targets from the plans: SPSA split, backprop not', () => {
     const [spsaRow, adamRow] = scaleTargetRows(results());
-    // Regenerated points (the scale runs' default): θ and the gradient are what a binding cannot hold.
-    expect(spsaRow[1]).toMatch(
-      /^does not fit; planned 9\.87 GiB, 2\.07× the weights; 2 buffers past/,
-    );
+    // Regenerated points (the scale runs' default), θ split: the 4 GiB budget refuses SPSA.
+    expect(spsaRow[1]).toBe('does not fit; planned 9.86 GiB, 2.07× the weights');
     expect(spsaRow[2]).toBe('**not met**');
-    expect(adamRow[1]).toMatch(/^planned 19\.41 GiB, 1\.02× θ, g, m, v; 4 buffers past/);
+    expect(adamRow[1]).toBe(
+      'planned 19.41 GiB, 1.02× θ, g, m, v; 4 buffers past the 1.00 GiB binding ' +
+        '(the backward pass takes no split yet)',
+    );
     expect(adamRow[2]).toBe('**not met**');
     expect(scaleTargetRows(null)[0][2]).toBe('not measured');
   });

@@ -23,6 +23,7 @@ const facts: StartFacts = {
   step: 0,
   parameters: 161_281,
   memoryBytes: 50 * 2 ** 20,
+  parameterBlockBytes: [4 * 161_281],
   adapter: { description: 'google swiftshader', isSoftware: true },
   limits: { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30, budgetBytes: 2 ** 32 },
 };
@@ -68,5 +69,17 @@ describe("train's start line", () => {
     expect('bytesPerParameter' in sgd && sgd.bytesPerParameter).toBeCloseTo(12, 1);
     // JSON lines carry it as is.
     expect(JSON.parse(JSON.stringify(fields))).toEqual(fields);
+    expect(fields.parameterBlocks).toBe(1);
+  });
+
+  it('states a split of θ into buffers, with the largest', () => {
+    const split = { ...facts, parameterBlockBytes: [2 ** 21, 2 ** 21, 3 * 2 ** 19] };
+    const { text, fields } = startEvent(plan(true), split);
+    expect(text.split('\n')[1]).toContain(
+      '50.0 MiB of buffers (θ and each tensor of its layout in 3 buffers of at most 2.0 MiB, ' +
+        "split between rows of the first layer's weight) (1.8 MiB",
+    );
+    expect(fields.parameterBlocks).toBe(3);
+    expect(startEvent(plan(true), facts).text).not.toContain('buffers of at most');
   });
 });

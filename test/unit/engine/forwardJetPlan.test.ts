@@ -59,6 +59,8 @@ describe('planForwardJet', () => {
       outputs: 8,
       weightOffset: 0,
       biasOffset: 24,
+      firstOutput: 0,
+      blockOutputs: 8,
       pointsPerGroup: 5,
       pointGroups: 1,
       pointSource: [0, 0, 0, 0],
@@ -186,18 +188,21 @@ describe('planForwardJet', () => {
         expect(plan.split?.sum).toMatchObject({ entryPoint: 'sumPartials', grid: [16, 1, 1] });
         expect(plan.split?.sum.params).toBe(plan.layers[0].params);
         expect(plan.layers.slice(1).map((l) => l.entryPoint)).toEqual(['layer', 'layer', 'layer']);
+        // The partial sums, then the copy of the first layer's 32 biases that sumPartials reads.
+        expect(plan.split?.biasAt).toBe(partialElements);
+        expect(plan.layers[0].params.values).toMatchObject({ biasOffset: partialElements });
         const partials = plan.buffers.filter((b) => b.label === 'forward jet first-layer partials');
         expect(partials).toEqual([
           {
             label: 'forward jet first-layer partials',
-            bytes: partialElements * 4,
+            bytes: (partialElements + 32) * 4,
             role: 'storage',
           },
         ]);
         // The uniforms are one per layer, as unsplit.
         expect(plan.buffers.filter((b) => b.role === 'uniform')).toHaveLength(4);
         expect(plannedBytes(plan.buffers)).toBe(
-          plannedBytes(planForwardJet(stde(d, 0), limits).buffers) + partialElements * 4,
+          plannedBytes(planForwardJet(stde(d, 0), limits).buffers) + (partialElements + 32) * 4,
         );
       }
     });

@@ -10,6 +10,7 @@ import {
   planDivergenceGuard,
   statusBytes,
 } from '../../../src/engine/divergenceGuard.ts';
+import { planParameterBlocks } from '../../../src/engine/parameterBlocks.ts';
 import { planReducer } from '../../../src/engine/reductions.ts';
 import { parameterTraffic } from '../../../src/train/enginePlans.ts';
 
@@ -54,11 +55,11 @@ describe('planDivergenceGuard', () => {
   it('scans 1024 elements per workgroup by default, and takes a smaller workgroup', () => {
     expect(planDivergenceGuard({ gradientCount: 300_000 }, limits).scan).toEqual({
       constants: { WORKGROUP_SIZE: 256, SCAN_ITEMS: 4 },
-      workgroups: 293,
+      workgroups: [293],
     });
     // One invocation of 4 elements per workgroup: past 65 535 workgroups, the grid folds.
     const tiny = planDivergenceGuard({ gradientCount: 300_000, scanWorkgroupSize: 1 }, limits);
-    expect(tiny.scan.workgroups).toBe(75_000);
+    expect(tiny.scan.workgroups).toEqual([75_000]);
     for (const size of [0, 1.5, 512]) {
       expect(() =>
         planDivergenceGuard({ gradientCount: 10, scanWorkgroupSize: size }, limits),
@@ -79,6 +80,42 @@ describe('planDivergenceGuard', () => {
     expect(plan.reduction.buffers.map((b) => [b.label, b.bytes])).toEqual([
       ['reduce 1000 params', 256],
     ]);
+  });
+});
+
+describe('planDivergenceGuard over parameter blocks', () => {
+  it('scans and reduces each block, combines the results and pushes a Params slot per block', () => {
+    const blocks = planParameterBlocks([300, 16, 16, 1], 6000);
+    const plan = planDivergenceGuard({ gradientCount: 5105, blocks, uniformSlots: 4 }, limits);
+    expect(plan.scan.workgroups).toEqual([2, 2, 2, 1]);
+    expect(plan.ringSlots).toBe(16);
+    expect(plan.buffers.at(-1)).toEqual({
+      label: 'divergence check params',
+      bytes: 16 * 256,
+      role: 'uniform',
+    });
+    expect(plan.reduction.reductions.map((r) => r.n)).toEqual([1500, 1500, 1500, 605]);
+    // The three full blocks share one chain; the results' slots are 256 bytes apart.
+    expect(plan.reduction.buffers.map((b) => [b.label, b.bytes, b.role])).toEqual([
+      ['reduce 1500 params', 2 * 256, 'uniform'],
+      ['reduce 1500 records 0', 2 * 16, 'storage'],
+      ['reduce 605 params', 256, 'uniform'],
+      ['reduce 5105 block results', 4 * 256, 'storage'],
+      ['reduce 5105 combine params', 16, 'uniform'],
+    ]);
+    expect(plan.reduction.combine?.params.values).toEqual({
+      count: 4,
+      total: 5105,
+      inputIsRecords: 1,
+      isFinal: 1,
+    });
+    // One block: the chain alone, no combine.
+    const one = planDivergenceGuard({ gradientCount: 5105 }, limits);
+    expect(one.reduction.combine).toBeNull();
+    expect(one.reduction.buffers).toEqual(planReducer(5105, {}, limits).buffers);
+    expect(() => planDivergenceGuard({ gradientCount: 5104, blocks }, limits)).toThrow(
+      /blocks of 5105 elements for a gradient of 5104/,
+    );
   });
 });
 

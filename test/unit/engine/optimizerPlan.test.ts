@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
 import { LimitError } from '../../../src/gpu/errors.ts';
 import { planOptimizer } from '../../../src/engine/optimizers.ts';
+import { planParameterBlocks } from '../../../src/engine/parameterBlocks.ts';
 
 const limits = {
   maxComputeInvocationsPerWorkgroup: 256,
@@ -81,5 +82,57 @@ describe('planOptimizer', () => {
     expect(() => plan({ parameterCount: 0 })).toThrow(/parameterCount must be a positive u32/);
     expect(() => plan({ workgroupSize: 512 })).toThrow(LimitError);
     expect(() => plan({ uniformSlots: 0 })).toThrow(/uniformSlots must be a positive integer/);
+  });
+
+  it('plans one buffer per block of each tensor, a dispatch per block and a Hyper slot per block', () => {
+    // [300, 16, 16, 1]: 5105 parameters; 6000-byte blocks hold 5 rows of W₁ (1500 floats) each,
+    // the last 1 row and the 305 parameters after W₁.
+    const blocks = planParameterBlocks([300, 16, 16, 1], 6000);
+    expect(blocks.blocks.map((b) => b.count)).toEqual([1500, 1500, 1500, 605]);
+    const one = planOptimizer({ kind: 'adam', parameterCount: 5105 }, limits);
+    const plan = planOptimizer({ kind: 'adam', parameterCount: 5105, blocks }, limits);
+    const labels = plan.buffers.map((b) => [b.label, b.bytes]);
+    expect(labels.slice(0, 6)).toEqual([
+      ['adam hyperparameters', 4 * 32 * 256],
+      ['adam unguarded', 4],
+      ['adam m (block 0)', 6000],
+      ['adam m (block 1)', 6000],
+      ['adam m (block 2)', 6000],
+      ['adam m (block 3)', 2420],
+    ]);
+    expect(labels.map(([label]) => label)).toContain('adam previous θ (block 3)');
+    expect(plan.buffers).toHaveLength(2 + 5 * 4);
+    // The same tensors in more buffers; only the ring grows, by a slot per block and step.
+    expect(plannedBytes(plan.buffers) - plannedBytes(one.buffers)).toBe(3 * 32 * 256);
+    expect(plan.ringSlots).toBe(4 * 32);
+    expect(plan.uniformSlots).toBe(32);
+    expect(plan.blockWorkgroups).toEqual([6, 6, 6, 3]);
+    expect(plan.workgroups).toBe(21);
+    expect(plan.rollbackBytes).toBe(one.rollbackBytes);
+    expect(one.blocks).toEqual({ count: 5105, blocks: [{ start: 0, count: 5105 }] });
+    expect(one.blockWorkgroups).toEqual([one.workgroups]);
+    // SGD's stand-ins stay one 4-byte buffer each, bound with every block.
+    const sgd = planOptimizer({ kind: 'sgd', parameterCount: 5105, blocks }, limits);
+    expect(sgd.state.m.map((b) => [b.label, b.bytes])).toEqual([['sgd unused m', 4]]);
+    expect(sgd.state.previous?.theta.map((b) => b.bytes)).toEqual([6000, 6000, 6000, 2420]);
+  });
+
+  it('refuses blocks that do not tile the parameters', () => {
+    const plan = (blocks: { start: number; count: number }[], count = 10) =>
+      planOptimizer({ kind: 'adam', parameterCount: 10, blocks: { count, blocks } }, limits);
+    expect(() => plan([{ start: 0, count: 11 }], 11)).toThrow(/blocks of 11 parameters for 10/);
+    expect(() =>
+      plan([
+        { start: 0, count: 4 },
+        { start: 5, count: 5 },
+      ]),
+    ).toThrow(/block 1 holds 5 elements from 5; the blocks must be non-empty and contiguous/);
+    expect(() =>
+      plan([
+        { start: 0, count: 4 },
+        { start: 4, count: 5 },
+      ]),
+    ).toThrow(/2 blocks hold 9 elements of a vector of 10/);
+    expect(() => plan([])).toThrow(/0 blocks hold 0 elements/);
   });
 });
