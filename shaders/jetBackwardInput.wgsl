@@ -5,12 +5,15 @@
 //   Ā[m, i] = Σ_j Z̄[m, j] · W[j, i]     m < rows (= points·V), i < inputs, j < outputs
 // with Z̄ row-major [rows][outputs] and W row-major [outputs][inputs] inside the flat parameter
 // buffer (src/engine/jetLayout.ts). Each output element is summed by one invocation in the fixed
-// order j = 0, 1, …, so the result is the same bits on every run.
+// order j = 0, 1, …, so the result is the same bits on every run. It runs for the layers above
+// the first only, whose W are in the last parameter block when the parameters are split
+// (src/engine/parameterBlocks.ts): that block is bound and weightOffset counts from its start.
 //
 // Bindings (@group(0)):
 //   0 params     : uniform { rows, inputs, outputs, weightOffset }
 //   1 cotangent  : storage, read        Z̄, rows·outputs
-//   2 parameters : storage, read        flat parameters; W starts at weightOffset
+//   2 parameters : storage, read        the parameter block holding W (the flat parameters unless
+//                                       they are split); W starts at weightOffset
 //   3 result     : storage, read_write  Ā, rows·inputs
 // Workgroup: (16, 16, 1) = 256 invocations computing a 64×64 tile of Ā; invocation (x, y) owns
 // rows y, y + 16, y + 32, y + 48 and columns 4x … 4x + 3 (one vec4 per row). The reduction walks

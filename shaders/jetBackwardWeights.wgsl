@@ -5,17 +5,26 @@
 //   dW[j, i] = Σ_m Z̄[m, j] · A[m, i]          db[j] = Σ_{m a value row} Z̄[m, j]
 // The bias is column `inputs` of an augmented A that is 1 on value rows and 0 on the others, so
 // one tiled product gives both. The reduction over m is split into fixed chunks of `chunk` rows,
-// one per workgroup layer z: split s sums its chunk in the fixed order m = m0, m0 + 1, … and
-// writes a whole parameter slice (weights [outputs][inputs], then biases, as in
-// src/engine/jetLayout.ts) at destinationOffset + s·splitStride. With one split that is the
-// gradient buffer itself; with several, jetBackwardReduce.wgsl adds the slices in split order.
-// Chunks depend only on the shape, never on timing, so the result is the same bits on every run.
+// one per split s (see Dispatch): split s sums its chunk in the fixed order m = m0, m0 + 1, … and
+// writes its share of a parameter slice (weights [outputs][inputs], then biases, as in
+// src/engine/jetLayout.ts) at destinationOffset + s·splitStride (the weights) and biasOffset +
+// s·splitStride (the biases). With one split that is the gradient buffer itself; with several,
+// jetBackwardReduce.wgsl adds the slices in split order. Chunks depend only on the shape, never
+// on timing, so the result is the same bits on every run.
 //
-// Composes (src/gpu/composeShader.ts, in front of this file): lib/jetRows.wgsl (rows, overrides
-// ORDER and COLLAPSED), lib/tangentSlots.wgsl, lib/layerInput.wgsl (override INPUT and the first
-// layer's input rows), lib/productTiles.wgsl (the tile geometry, shared with
-// jetBackwardInput.wgsl), lib/random.wgsl and lib/ballPoints.wgsl (regenerated points, override
-// POINTS: the first layer's x_i redrawn where it is read).
+// A dispatch covers output units firstOutput ≤ j < firstOutput + blockOutputs and stores the
+// columns firstColumn ≤ i < endColumn of [W | b]: the whole layer (0 … outputs, 0 … inputs + 1)
+// unless the parameters are split into blocks (src/engine/parameterBlocks.ts). Then the first
+// layer runs once per block over the rows of W that block holds (columns 0 … inputs − 1, written
+// into that block's gradient), and once more over every unit for the bias column alone (b lives
+// in the last block). Element (j, i) is summed by the same lane of the same column tile over the
+// same chunk whichever dispatch computes it, so a split gradient is the bits of one block.
+//
+// Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl (foldedIndex),
+// lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl,
+// lib/layerInput.wgsl (override INPUT and the first layer's input rows), lib/productTiles.wgsl
+// (the tile geometry, shared with jetBackwardInput.wgsl), lib/random.wgsl and lib/ballPoints.wgsl
+// (regenerated points, override POINTS: the first layer's x_i redrawn where it is read).
 //
 // Layer inputs (override INPUT, lib/layerInput.wgsl's codes):
 //   0 rows    : A = the previous layer's activation jets, same row structure as Z̄.
@@ -25,22 +34,32 @@
 //               the points x; the tangent rows are scattered by jetBackwardScatter.wgsl afterwards.
 //
 // Bindings (@group(0)):
-//   0 params      : uniform { reduction, inputs, outputs, rowsPerPoint, directions, chunk,
-//                   destinationOffset, splitStride, pointSource }   reduction = rows summed over
-//                   (m < reduction); pointSource: lib/ballPoints.wgsl (zero with stored points)
+//   0 params      : uniform Params (below); reduction = rows summed over (m < reduction)
 //   1 cotangent   : storage, read        Z̄, points·V·outputs
 //   2 layerInput  : storage, read        activations (INPUT 0) or points x, points·d (INPUT 1, 2),
 //                                        or the ball draw's partials (POINTS = 1)
 //   3 tangents    : storage, read        dense tangents (INPUT 1); any buffer otherwise, unread
-//   4 destination : storage, read_write  gradient buffer or split slices
+//   4 destination : storage, read_write  the parameter block of the gradient holding the stored
+//                                        elements (the whole gradient unless it is split), or
+//                                        the split slices
 //   5 stepCounter : storage, read        POINTS = 1: word 0 is the draw's step; else unread
 // Overrides: INPUT, ORDER (K), COLLAPSED, POINTS, ROW_THREADS (1, 2, 4, 8 or 16; default 16).
 // Workgroup: (16, ROW_THREADS, 1), at most 256 invocations, computing a (4·ROW_THREADS) (j) × 64
 // (i) tile; invocation (x, y) owns outputs j = 4y … 4y + 3 and columns i = 4x … 4x + 3 (one vec4
 // per output). The reduction walks m in steps of 16 through two tiles in workgroup memory
 // (at most 8 KiB of the 16 KiB limit). Out-of-range elements load as 0 and are not stored.
-// Dispatch: x = ceil((inputs + 1) / 64) column tiles, y = ceil(outputs / (4·ROW_THREADS)) row
-// tiles, z = splits.
+// Dispatch: x = ceil(blockOutputs / (4·ROW_THREADS)) row tiles from firstOutput (2 for a
+// 128-wide layer); y·z ≥ columnTiles·splits items, item = y + z·(workgroups along y)
+// (lib/grid.wgsl foldedIndex), column tiles fastest: column tile c = item % columnTiles (counted
+// from the one holding firstColumn), split s = item / columnTiles. Why not a dimension each: the
+// first layer has ⌈(d + 1)/64⌉ column tiles, past the 65 535 workgroups one dimension allows
+// (maxComputeWorkgroupsPerDimension's default) from d ≈ 4.19M on (156 251 at d = 10⁷). So the host
+// folds the items over y and z (src/gpu/dispatch.ts dispatchGrid: full rows along y, as many
+// rows along z as needed), and the surplus items of the last row return before touching memory:
+// a split past the last would store past the split slices, or with one split over the gradient
+// of the layer after it. The fold moves which workgroup computes a tile, never what it sums: tile
+// (row tile, c, s) loads the same operands into the same lanes and adds them in the same order on
+// every grid, so the gradient's bits do not depend on the device's limit.
 
 struct Params {
   reduction: u32,
@@ -49,8 +68,24 @@ struct Params {
   rowsPerPoint: u32,
   directions: u32,
   chunk: u32,
+  // The output units of this dispatch: firstOutput ≤ j < firstOutput + blockOutputs.
+  firstOutput: u32,
+  blockOutputs: u32,
+  // The columns of [W | b] it stores, firstColumn ≤ i < endColumn ≤ inputs + 1 (i = inputs is
+  // the bias); its column tiles start at the one holding firstColumn.
+  firstColumn: u32,
+  endColumn: u32,
+  // Where split 0 stores dW[firstOutput, 0] (row j at + (j − firstOutput)·inputs; unread by a
+  // dispatch of the bias column alone) and db[firstOutput] (unit j at + j − firstOutput).
   destinationOffset: u32,
+  biasOffset: u32,
+  // Elements between the slices of consecutive splits.
   splitStride: u32,
+  // Column tiles of this dispatch (from the one holding firstColumn) and splits: the grid's
+  // columnTiles·splits items, the rest of y·z surplus.
+  columnTiles: u32,
+  splits: u32,
+  // lib/ballPoints.wgsl's (seed, stream, scalesAt, normsAt); zero with stored points.
   pointSource: vec4<u32>,
 }
 
@@ -105,8 +140,13 @@ fn augmentedInput(m: u32, i: u32) -> f32 {
   return layerInput[m * params.inputs + i];
 }
 
+// One past the last output unit of this dispatch.
+fn outputEnd() -> u32 {
+  return params.firstOutput + params.blockOutputs;
+}
+
 fn cotangentAt(m: u32, j: u32, end: u32) -> f32 {
-  if (m < end && j < params.outputs) {
+  if (m < end && j < outputEnd()) {
     return cotangent[cotangentRow(m) * params.outputs + j];
   }
   return 0.0;
@@ -119,29 +159,42 @@ fn inputAt(m: u32, i: u32, end: u32) -> f32 {
   return 0.0;
 }
 
-// Row j of the gradient tile, columns i … i + 3: weights, and the bias at column `inputs`.
-fn store(base: u32, j: u32, i: u32, value: vec4<f32>) {
-  if (j >= params.outputs) {
+// Row j of the gradient tile, columns i … i + 3 as far as this dispatch stores them: weights,
+// and the bias at column `inputs`. `slice` is the split slice's distance from split 0.
+fn store(slice: u32, j: u32, i: u32, value: vec4<f32>) {
+  if (j >= outputEnd()) {
     return;
   }
+  let unit = j - params.firstOutput;
   for (var t = 0u; t < 4u; t++) {
-    if (i + t < params.inputs) {
-      destination[base + j * params.inputs + i + t] = value[t];
-    } else if (i + t == params.inputs) {
-      destination[base + params.outputs * params.inputs + j] = value[t];
+    let column = i + t;
+    if (column < params.firstColumn || column >= params.endColumn) {
+      continue;
+    }
+    if (column < params.inputs) {
+      destination[params.destinationOffset + slice + unit * params.inputs + column] = value[t];
+    } else {
+      destination[params.biasOffset + slice + unit] = value[t];
     }
   }
 }
 
 @compute @workgroup_size(16, ROW_THREADS, 1)
 fn weightGradient(
+  grid: GridWorkgroup,
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) flat: u32,
-  @builtin(workgroup_id) wid: vec3<u32>,
 ) {
-  let j0 = wid.y * 4u * ROW_THREADS;
-  let i0 = wid.x * TILE;
-  let start = wid.z * params.chunk;
+  // (column tile, split) fold from y into z; uniform across the workgroup, so returning before
+  // the barriers below is allowed.
+  let item = foldedIndex(grid.wid.yzx, grid.groups.yzx);
+  if (item >= params.columnTiles * params.splits) {
+    return;
+  }
+  let split = item / params.columnTiles;
+  let j0 = params.firstOutput + grid.wid.x * 4u * ROW_THREADS;
+  let i0 = (params.firstColumn / TILE + item % params.columnTiles) * TILE;
+  let start = split * params.chunk;
   let end = min(start + params.chunk, params.reduction);
   let invocations = THREADS * ROW_THREADS;
   var acc0 = vec4<f32>();
@@ -182,11 +235,11 @@ fn weightGradient(
     }
     workgroupBarrier();
   }
-  let base = params.destinationOffset + wid.z * params.splitStride;
+  let slice = split * params.splitStride;
   let j = j0 + 4u * lid.y;
   let i = i0 + 4u * lid.x;
-  store(base, j, i, acc0);
-  store(base, j + 1u, i, acc1);
-  store(base, j + 2u, i, acc2);
-  store(base, j + 3u, i, acc3);
+  store(slice, j, i, acc0);
+  store(slice, j + 1u, i, acc1);
+  store(slice, j + 2u, i, acc2);
+  store(slice, j + 3u, i, acc3);
 }

@@ -28,7 +28,7 @@ export function splitCell(plan: ScalePlan): string {
     );
   }
   return (
-    `needs splitting, which the backward pass does not take: ` +
+    `needs splitting, which this mode does not take: ` +
     plan.overBinding
       .map((b) => `${b.label} ${formatBytes(b.bytes)} → ≥ ${b.bindingsAtLeast}`)
       .join('; ') +
@@ -120,9 +120,9 @@ export function scaleSection(results: ScaleResults): string[] {
       `full run is ${grouped(results.fullRunSteps)} × the median step: a prediction from this ` +
       "adapter's steps (evaluations and log readbacks left out), not a measurement. θ and every " +
       'tensor of its layout (gradient, optimizer state, SPSA trial point) are split into ' +
-      "parameter blocks of whole first-layer rows where they pass a binding, in SPSA's modes; " +
-      'the backward pass takes no split yet, so backprop past the binding is refused, and the ' +
-      'split plan gives the fewest bindings each buffer past it would need.',
+      'parameter blocks of whole first-layer rows where they pass a binding (the split plan ' +
+      'column); a mode that takes no split (the forward gradient) would be refused there, with ' +
+      'the fewest bindings each buffer past it would need.',
     '',
     '| configuration | d | parameters | GPU memory, planned (measured) | B/param in all | B/param, parameter-sized | × weights | largest buffer | split plan | build / warm-up | time per step | 10 000 steps, predicted |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -230,7 +230,7 @@ export function scaleTargetRows(results: ScaleResults | null): string[][] {
       adamTarget,
       `planned ${formatBytes(adam.plan.totalBytes)}, ${fmt(ratio)}× θ, g, m, v` +
         (splitMissing
-          ? `; ${adam.plan.overBinding.length} buffers past the ${formatBytes(adam.plan.bindingLimitBytes)} binding (the backward pass takes no split yet)`
+          ? `; ${adam.plan.overBinding.length} buffers past the ${formatBytes(adam.plan.bindingLimitBytes)} binding, not split`
           : ''),
       verdict(ratio <= 1.1 && !splitMissing),
     ]);

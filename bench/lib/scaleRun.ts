@@ -8,9 +8,9 @@
  * the plan's refusal is the result, never a guessed time.
  *
  * θ and every tensor of its layout are split into parameter blocks where they pass a binding
- * (src/engine/parameterBlocks.ts), in the modes that take them (SPSA, subspace SPSA); the backward
- * pass does not, so backprop past the binding is refused with the buffers past it and the fewest
- * bindings each would need.
+ * (src/engine/parameterBlocks.ts), in every mode here; a mode that takes no split (the forward
+ * gradient) is refused past the binding with the buffers past it and the fewest bindings each
+ * would need.
  */
 import { totalmem } from 'node:os';
 import { parameterLayout } from '../../src/engine/jetLayout.ts';

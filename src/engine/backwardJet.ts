@@ -13,6 +13,13 @@
  *                   Z̄_{l−1} = transpose of Faà di Bruno     (jetBackward.wgsl, activationTranspose)
  * Every sum runs in an order fixed by the shape (no float atomics), so the gradient is the same
  * bits on every run on one device (DESIGN.md §2, §6).
+ *
+ * θ and g may be split into parameter blocks (src/engine/parameterBlocks.ts, BackwardJetOptions
+ * parameterBlocks): then the first layer's weight gradient, its split slices' reduction and the
+ * one-hot scatter run once per block over the rows of W₁ it holds, into that block's gradient,
+ * and one more weight-gradient dispatch gives db₁ (in the last block, with everything after W₁:
+ * the layers above the first read θ and write g there). Each element sums the same terms in the
+ * same order as in one buffer, so the gradient is the one block's bits.
  */
 import backwardCode from '../../shaders/jetBackward.wgsl?raw';
 import inputCode from '../../shaders/jetBackwardInput.wgsl?raw';
@@ -21,7 +28,7 @@ import scatterCode from '../../shaders/jetBackwardScatter.wgsl?raw';
 import weightsCode from '../../shaders/jetBackwardWeights.wgsl?raw';
 import type { Activation } from '../jet/activations.ts';
 import { type MlpArchitecture, validateArchitecture } from '../jet/mlp.ts';
-import { type GpuMemory, readFloat32 } from '../gpu/gpuMemory.ts';
+import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import {
   pointElements,
   type PointSource,
@@ -41,12 +48,24 @@ import {
   layerElements,
   parameterLayout,
   type ParameterLayout,
+  type ParameterSlice,
   rowsPerPoint,
   type TangentInput,
 } from './jetLayout.ts';
 import { buildFromPlan, type PlannedUniform, plannedView, planUniform } from './planning.ts';
 import { backwardStepCost } from './backwardJetCost.ts';
 import { type KernelCost, type StageEncoder, sumCosts } from './kernelCost.ts';
+import type { ParameterSource } from './forwardJet.ts';
+import {
+  type BlockedTensor,
+  createBlockedTensor,
+  destroyBlockedTensor,
+  firstLayerRows,
+  ParameterBlockError,
+  type ParameterBlocks,
+  readBlockedTensor,
+  singleBlock,
+} from './parameterBlocks.ts';
 
 type TangentKind = TangentInput['kind'];
 
@@ -78,12 +97,21 @@ export interface StoredForwardJet {
 
 export interface BackwardJetInputs {
   forward: StoredForwardJet;
-  /** Flat parameters in parameterLayout(widths). */
-  params: GPUBuffer;
+  /**
+   * Parameters in parameterLayout(widths): the flat buffer, or a tensor of the blocks the pass
+   * was planned for (BackwardJetOptions.parameterBlocks).
+   */
+  params: ParameterSource;
   /** dL/du in the layout of the forward output, layerElements(shape, out) values. */
   cotangent: GPUBuffer;
-  /** Receives dL/dθ in parameterLayout(widths); every element is overwritten. */
-  gradient: GPUBuffer;
+  /** Receives dL/dθ in parameterLayout(widths), in θ's blocks; every element is overwritten. */
+  gradient: ParameterSource;
+}
+
+/** BackwardJetInputs with θ and g as tensors of the planned blocks (one for a flat buffer). */
+interface BoundInputs extends Omit<BackwardJetInputs, 'params' | 'gradient'> {
+  params: BlockedTensor;
+  gradient: BlockedTensor;
 }
 
 export interface BackwardJetOptions {
@@ -99,6 +127,11 @@ export interface BackwardJetOptions {
    * pass's own source, whose buffers (ForwardJetBuffers x and stepCounter) it binds.
    */
   points?: PointSource;
+  /**
+   * How θ and g are held (src/engine/parameterBlocks.ts, planParameterBlocks): default one
+   * block, the flat buffers. The pass's params and gradient must come in these blocks.
+   */
+  parameterBlocks?: ParameterBlocks;
 }
 
 /** Highest jet order the kernels' function-scope arrays hold (MAX_ORDER in jetBackward.wgsl). */
@@ -173,7 +206,7 @@ export function weightGradientSplit(
 interface Step {
   kernel: ComputeKernel;
   grid: [number, number, number];
-  bind: (io: BackwardJetInputs, scratch: ScratchBuffers) => GPUBindGroup;
+  bind: (io: BoundInputs, scratch: ScratchBuffers) => GPUBindGroup;
   /** What it computes and moves (backwardJetCost.ts), the stage cost of encodeStages. */
   cost: KernelCost;
 }
@@ -208,6 +241,7 @@ export type BackwardStepKind =
 const stepSources: Record<BackwardStepKind, readonly ShaderSource[]> = {
   boundaryTranspose: backwardSource,
   weightGradient: [
+    lib.grid,
     lib.jetRows,
     lib.tangentSlots,
     lib.layerInput,
@@ -245,8 +279,13 @@ export interface BackwardStepPlan {
   constants: Record<string, number>;
   params: PlannedUniform;
   grid: [number, number, number];
-  /** weightGradient: writes split slices (reduced by the next step), not the gradient itself. */
+  /** weightGradient: writes split slices (reduced by the next steps), not the gradient itself. */
   split: boolean;
+  /**
+   * The parameter block of θ (inputCotangent) or g (weightGradient into the gradient,
+   * reduceSplits, scatterTangents) the step binds; the steps that bind neither name the last.
+   */
+  block: number;
 }
 
 export interface BackwardJetPlan {
@@ -257,6 +296,8 @@ export interface BackwardJetPlan {
     hidden: PlannedBuffer[];
     partials: PlannedBuffer | null;
   };
+  /** How θ and g are held: BackwardJetOptions.parameterBlocks, or one block. */
+  parameterBlocks: ParameterBlocks;
   /** Every buffer the build allocates: the scratch buffers, then one uniform per step. */
   buffers: PlannedBuffer[];
 }
@@ -294,94 +335,275 @@ function jetConstantsOf(shape: JetShape): Record<string, number> {
   return { ORDER: K, COLLAPSED: collapsed };
 }
 
+/**
+ * The parameter blocks of `config` (one unless it names a split), checked to be the cut of
+ * planParameterBlocks that the kernels rely on: ranges following each other from 0, each
+ * starting at a row of W₁, every block but the last whole rows of W₁.
+ */
+function blocksOf(config: BackwardJetConfig): ParameterBlocks {
+  const widths = config.architecture.widths;
+  const layout = parameterLayout(widths);
+  const planned = config.parameterBlocks ?? singleBlock(layout.count);
+  const { inputs, outputs } = layout.layers[0];
+  const fail = (message: string): never => {
+    throw new ParameterBlockError(`backward jet: ${message}`);
+  };
+  if (planned.count !== layout.count) {
+    fail(
+      `the parameter blocks hold ${planned.count} parameters; widths ${JSON.stringify(widths)} ` +
+        `have ${layout.count}`,
+    );
+  }
+  let next = 0;
+  planned.blocks.forEach((block, k) => {
+    const end = block.start + block.count;
+    const last = k === planned.blocks.length - 1;
+    const rows = end % inputs === 0 && end <= inputs * outputs;
+    if (block.start !== next || block.start % inputs !== 0 || block.count < 1 || !(last || rows)) {
+      fail(
+        `parameter block ${k} holds [${block.start}, ${end}): blocks follow each other from 0, ` +
+          `each but the last whole rows of W₁ (${inputs} inputs), the last from a row of W₁ on`,
+      );
+    }
+    next = end;
+  });
+  if (next !== layout.count) {
+    fail(`the parameter blocks end at ${next}, the parameters at ${layout.count}`);
+  }
+  return planned;
+}
+
 function planStep(
   kind: BackwardStepKind,
   layer: number,
   label: string,
-  dispatch: Pick<BackwardStepPlan, 'constants' | 'grid'> & { values: StructValue },
+  dispatch: Pick<BackwardStepPlan, 'constants' | 'grid' | 'block'> & { values: StructValue },
   split = false,
 ): BackwardStepPlan {
   const view = plannedView(stepSources[kind], 'params');
   const params = planUniform(`backward ${label} params`, view, dispatch.values);
-  return { kind, layer, constants: dispatch.constants, params, grid: dispatch.grid, split };
+  const { constants, grid, block } = dispatch;
+  return { kind, layer, constants, params, grid, split, block };
 }
 
-/** dW_l, db_l: the split-K product and, when split, the reduction of its slices. */
-function planWeightSteps(
-  config: BackwardJetConfig,
-  l: number,
-  limits: GridLimits,
-): { steps: BackwardStepPlan[]; partialElements: number } {
+/** Output units firstRow … firstRow + rows − 1 of a layer, whose gradient is in one block. */
+interface LayerRange {
+  block: number;
+  /** Flat index of the block's first element. */
+  start: number;
+  firstRow: number;
+  rows: number;
+}
+
+/**
+ * Where layer l's gradient goes: for the first layer, the rows of W₁ of every block holding any
+ * (firstLayerRows) and the last block, which holds b₁ even with no row; a later layer is whole
+ * in the last block, with everything after W₁. One range: the layer is written as one buffer.
+ */
+function layerRanges(blocks: ParameterBlocks, slice: ParameterSlice, l: number): LayerRange[] {
+  const list = blocks.blocks;
+  const last = list.length - 1;
+  if (l > 0) return [{ block: last, start: list[last].start, firstRow: 0, rows: slice.outputs }];
+  return list
+    .map((block, k) => ({
+      block: k,
+      start: block.start,
+      ...firstLayerRows(block, slice.inputs, slice.outputs),
+    }))
+    .filter((range) => range.rows > 0 || range.block === last);
+}
+
+/** What every weight-gradient dispatch of layer l shares. */
+interface WeightSetting {
+  l: number;
+  slice: ParameterSlice;
+  plan: SplitPlan;
+  rowThreads: number;
+  constants: Record<string, number>;
+  /** The uniform fields that do not depend on the dispatch's units and columns. */
+  values: StructValue;
+}
+
+function weightSetting(config: BackwardJetConfig, l: number): WeightSetting {
   const { shape, tangentKind } = config;
-  const { points: N, directions: R } = shape;
   const V = rowsPerPoint(shape);
-  const { inputs, outputs, weightOffset } = parameterLayout(config.architecture.widths).layers[l];
+  const slice = parameterLayout(config.architecture.widths).layers[l];
+  const { inputs, outputs } = slice;
   const input =
     l > 0 ? inputCodes.hidden : tangentKind === 'dense' ? inputCodes.dense : inputCodes.points;
   // One-hot first layer: only the value rows go through the product, the rest is scattered.
-  const reduction = input === inputCodes.points ? N : N * V;
+  const reduction = input === inputCodes.points ? shape.points : shape.points * V;
+  // Chosen for the whole layer, so every parameter block's rows sum the same chunks.
   const plan = weightGradientSplit(reduction, outputs, inputs, config.splitRows);
-  const slice = outputs * (inputs + 1);
-  const split = plan.splits > 1;
   const rowThreads = weightGradientRowThreads(outputs);
   const points = l === 0 ? (config.points ?? storedPoints) : storedPoints;
-  const weights = planStep(
+  return {
+    l,
+    slice,
+    plan,
+    rowThreads,
+    constants: {
+      INPUT: input,
+      ...jetConstantsOf(shape),
+      POINTS: pointsOverride(points),
+      ROW_THREADS: rowThreads,
+    },
+    values: {
+      reduction,
+      inputs,
+      outputs,
+      rowsPerPoint: V,
+      directions: shape.directions,
+      chunk: plan.chunk,
+      splitStride: outputs * (inputs + 1),
+      pointSource: pointSourceWords(points),
+    },
+  };
+}
+
+/**
+ * The weight-gradient dispatch over `range`'s units and columns [from, to) of [W | b]. Row tiles
+ * on x; the (column tile, split) items, column tiles fastest, folded over y and z
+ * (jetBackwardWeights.wgsl's Dispatch): the first layer's ⌈(d + 1)/64⌉ column tiles pass the
+ * 65 535 workgroups of one dimension from d ≈ 4.19M on. The fold moves no element to another
+ * lane, tile or chunk, so the bits are the same on every device limit.
+ */
+function weightStep(
+  setting: WeightSetting,
+  label: string,
+  range: LayerRange,
+  [firstColumn, endColumn]: [number, number],
+  limits: GridLimits,
+): BackwardStepPlan {
+  const { l, slice, plan, rowThreads } = setting;
+  const split = plan.splits > 1;
+  // The split slices hold the layer's [W | b] from its first weight; the gradient, the block.
+  const start = split ? slice.weightOffset : range.start;
+  const columnTiles = Math.ceil(endColumn / tile) - Math.floor(firstColumn / tile);
+  const values = {
+    ...setting.values,
+    firstOutput: range.firstRow,
+    blockOutputs: range.rows,
+    firstColumn,
+    endColumn,
+    // Zero for a column kind the dispatch does not store: its offset may lie outside the block.
+    destinationOffset:
+      firstColumn < slice.inputs ? slice.weightOffset + range.firstRow * slice.inputs - start : 0,
+    biasOffset: endColumn > slice.inputs ? slice.biasOffset + range.firstRow - start : 0,
+    columnTiles,
+    splits: plan.splits,
+  };
+  const [y, z] = dispatchGrid(columnTiles * plan.splits, limits);
+  const grid: [number, number, number] = [Math.ceil(range.rows / (4 * rowThreads)), y, z];
+  return planStep(
     'weightGradient',
     l,
-    `layer ${l} weight gradient`,
-    {
-      constants: {
-        INPUT: input,
-        ...jetConstantsOf(shape),
-        POINTS: pointsOverride(points),
-        ROW_THREADS: rowThreads,
-      },
-      values: {
-        reduction,
-        inputs,
-        outputs,
-        rowsPerPoint: V,
-        directions: R,
-        chunk: plan.chunk,
-        destinationOffset: split ? 0 : weightOffset,
-        splitStride: slice,
-        pointSource: pointSourceWords(points),
-      },
-      grid: [Math.ceil((inputs + 1) / tile), Math.ceil(outputs / (4 * rowThreads)), plan.splits],
-    },
+    label,
+    { constants: setting.constants, values, grid, block: range.block },
     split,
   );
-  if (!split) return { steps: [weights], partialElements: 0 };
-  const reduce = planStep('reduceSplits', l, `layer ${l} reduce`, {
-    constants: { WORKGROUP_SIZE: lineSize },
-    values: { count: slice, splits: plan.splits, offset: weightOffset },
-    grid: dispatchGrid(Math.ceil(slice / lineSize), limits),
-  });
-  return { steps: [weights, reduce], partialElements: plan.splits * slice };
 }
 
-/** The first layer with one-hot tangents: the gradient of the tangent rows, scattered. */
-function planScatterStep(config: BackwardJetConfig): BackwardStepPlan {
+/**
+ * dW_l, db_l: the split-K product and, when split, the reduction of its slices. In one buffer,
+ * one dispatch of each; over blocks (the first layer only), one product per block over its W₁
+ * rows without the bias column, one over every unit for the bias column alone (b₁ in the last
+ * block), then one reduction per block.
+ */
+function planWeightSteps(
+  config: BackwardJetConfig,
+  l: number,
+  blocks: ParameterBlocks,
+  limits: GridLimits,
+): { steps: BackwardStepPlan[]; partialElements: number } {
+  const setting = weightSetting(config, l);
+  const { slice, plan } = setting;
+  const { inputs, outputs } = slice;
+  const ranges = layerRanges(blocks, slice, l);
+  const whole = ranges.length === 1;
+  const lastRange = ranges[ranges.length - 1];
+  const label = (range: LayerRange, what: string): string =>
+    whole ? `layer ${l} ${what}` : `layer ${l} block ${range.block} ${what}`;
+  const weights = whole
+    ? [weightStep(setting, label(lastRange, 'weight gradient'), lastRange, [0, inputs + 1], limits)]
+    : [
+        ...ranges
+          .filter((range) => range.rows > 0)
+          .map((range) =>
+            weightStep(setting, label(range, 'weight gradient'), range, [0, inputs], limits),
+          ),
+        weightStep(
+          setting,
+          `layer ${l} bias gradient`,
+          { ...lastRange, firstRow: 0, rows: outputs },
+          [inputs, inputs + 1],
+          limits,
+        ),
+      ];
+  if (plan.splits === 1) return { steps: weights, partialElements: 0 };
+  const sliceElements = outputs * (inputs + 1);
+  const reduces = ranges.map((range) => {
+    // The last range runs on through b, which follows W in the slices as in the flat layout.
+    const from = range.firstRow * inputs;
+    const to = range === lastRange ? sliceElements : (range.firstRow + range.rows) * inputs;
+    return planStep('reduceSplits', l, label(range, 'reduce'), {
+      constants: { WORKGROUP_SIZE: lineSize },
+      values: {
+        count: to - from,
+        splits: plan.splits,
+        offset: slice.weightOffset + from - range.start,
+        sliceOffset: from,
+        sliceStride: sliceElements,
+      },
+      grid: dispatchGrid(Math.ceil((to - from) / lineSize), limits),
+      block: range.block,
+    });
+  });
+  return { steps: [...weights, ...reduces], partialElements: plan.splits * sliceElements };
+}
+
+/**
+ * The first layer with one-hot tangents: the gradient of the tangent rows, scattered, once per
+ * parameter block holding rows of W₁.
+ */
+function planScatterSteps(config: BackwardJetConfig, blocks: ParameterBlocks): BackwardStepPlan[] {
   const { shape } = config;
-  const { inputs, outputs, weightOffset } = parameterLayout(config.architecture.widths).layers[0];
-  return planStep('scatterTangents', 0, 'one-hot scatter', {
-    constants: { ...jetConstantsOf(shape), WORKGROUP_SIZE: lineSize },
-    values: {
-      points: shape.points,
-      directions: shape.directions,
-      outputs,
-      inputs,
-      rowsPerPoint: rowsPerPoint(shape),
-      weightOffset,
-    },
-    grid: [Math.ceil(outputs / lineSize), 1, 1],
-  });
+  const slice = parameterLayout(config.architecture.widths).layers[0];
+  const ranges = layerRanges(blocks, slice, 0);
+  return ranges
+    .filter((range) => range.rows > 0)
+    .map((range) =>
+      planStep(
+        'scatterTangents',
+        0,
+        ranges.length === 1 ? 'one-hot scatter' : `one-hot scatter block ${range.block}`,
+        {
+          constants: { ...jetConstantsOf(shape), WORKGROUP_SIZE: lineSize },
+          values: {
+            points: shape.points,
+            directions: shape.directions,
+            outputs: slice.outputs,
+            inputs: slice.inputs,
+            rowsPerPoint: rowsPerPoint(shape),
+            firstOutput: range.firstRow,
+            blockOutputs: range.rows,
+            weightOffset: slice.weightOffset + range.firstRow * slice.inputs - range.start,
+          },
+          grid: [Math.ceil(range.rows / lineSize), 1, 1],
+          block: range.block,
+        },
+      ),
+    );
 }
 
-/** Ā = Z̄_l·W_l, then Z̄_{l−1} through the transpose of layer l − 1's activation. */
+/**
+ * Ā = Z̄_l·W_l, then Z̄_{l−1} through the transpose of layer l − 1's activation. W_l (l ≥ 1) is
+ * in the last parameter block, `last` (its index and the flat index of its first element).
+ */
 function planInputSteps(
   config: BackwardJetConfig,
   l: number,
+  last: { block: number; start: number },
   limits: GridLimits,
 ): BackwardStepPlan[] {
   const { architecture, shape } = config;
@@ -393,8 +615,9 @@ function planInputSteps(
   return [
     planStep('inputCotangent', l, `layer ${l} input cotangent`, {
       constants: {},
-      values: { rows, inputs, outputs, weightOffset },
+      values: { rows, inputs, outputs, weightOffset: weightOffset - last.start },
       grid: [Math.ceil(inputs / tile), rowTilesY, rowTilesZ],
+      block: last.block,
     }),
     planStep('activationTranspose', l, `layer ${l - 1} activation`, {
       constants: {
@@ -404,6 +627,7 @@ function planInputSteps(
       },
       values: { points: N, width: inputs, directions: R },
       grid: dispatchGrid(Math.ceil((N * inputs) / lineSize), limits),
+      block: last.block,
     }),
   ];
 }
@@ -411,7 +635,8 @@ function planInputSteps(
 /**
  * The backward pass of `config` on a device with `limits`: every dispatch in recording order
  * (kernel specialization, uniform values, grid) and every buffer BackwardJet.create allocates.
- * Pure; throws RangeError for a config the kernels cannot take.
+ * Pure; throws RangeError for a config the kernels cannot take (ParameterBlockError for blocks
+ * that are not planParameterBlocks' cut of its widths).
  */
 export function planBackwardJet(config: BackwardJetConfig, limits: GridLimits): BackwardJetPlan {
   validateBackwardConfig(config);
@@ -419,6 +644,9 @@ export function planBackwardJet(config: BackwardJetConfig, limits: GridLimits): 
   const widths = architecture.widths;
   const L = widths.length - 1;
   const out = widths[L];
+  const parameterBlocks = blocksOf(config);
+  const lastIndex = parameterBlocks.blocks.length - 1;
+  const last = { block: lastIndex, start: parameterBlocks.blocks[lastIndex].start };
   const steps: BackwardStepPlan[] = [];
   if (architecture.boundary !== 'none') {
     steps.push(
@@ -426,16 +654,19 @@ export function planBackwardJet(config: BackwardJetConfig, limits: GridLimits): 
         constants: { ...jetConstantsOf(shape), WORKGROUP_SIZE: lineSize },
         values: { points: shape.points, width: out, directions: shape.directions },
         grid: dispatchGrid(Math.ceil((shape.points * out) / lineSize), limits),
+        block: last.block,
       }),
     );
   }
   let partialElements = 0;
   for (let l = L - 1; l >= 0; l--) {
-    const weights = planWeightSteps(config, l, limits);
+    const weights = planWeightSteps(config, l, parameterBlocks, limits);
     steps.push(...weights.steps);
     partialElements = Math.max(partialElements, weights.partialElements);
-    if (l === 0 && tangentKind === 'oneHot' && shape.order > 0) steps.push(planScatterStep(config));
-    if (l > 0) steps.push(...planInputSteps(config, l, limits));
+    if (l === 0 && tangentKind === 'oneHot' && shape.order > 0) {
+      steps.push(...planScatterSteps(config, parameterBlocks));
+    }
+    if (l > 0) steps.push(...planInputSteps(config, l, last, limits));
   }
   const hiddenBytes = layerElements(shape, Math.max(0, ...widths.slice(1, L))) * 4;
   const scratch = {
@@ -457,6 +688,7 @@ export function planBackwardJet(config: BackwardJetConfig, limits: GridLimits): 
   return {
     steps,
     scratch,
+    parameterBlocks,
     buffers: [
       ...scratchList.filter((b): b is PlannedBuffer => b !== null),
       ...steps.map((step) => step.params.buffer),
@@ -483,16 +715,11 @@ function hiddenCotangent(scratch: ScratchBuffers, L: number, l: number): GPUBuff
  * Z̄ of layer l (its output cotangent): for the last layer m̄ (the boundary scratch, or the
  * caller's cotangent when there is no factor), below it the hidden cotangents.
  */
-function layerCotangent(
-  io: BackwardJetInputs,
-  scratch: ScratchBuffers,
-  L: number,
-  l: number,
-): GPUBuffer {
+function layerCotangent(io: BoundInputs, scratch: ScratchBuffers, L: number, l: number): GPUBuffer {
   return l === L - 1 ? (scratch.outputBar ?? io.cotangent) : hiddenCotangent(scratch, L, l);
 }
 
-/** How a planned step binds the buffers of one call (see BackwardJetInputs). */
+/** How a planned step binds the buffers of one call (see BackwardJetInputs): θ and g in blocks. */
 function stepBinder(
   step: BackwardStepPlan,
   kernel: ComputeKernel,
@@ -521,13 +748,14 @@ function stepBinder(
           cotangent: layerCotangent(io, s, L, l),
           layerInput,
           tangents: l === 0 ? io.forward.tangents : layerInput,
-          destination: step.split ? partialsOf(s) : io.gradient,
+          destination: step.split ? partialsOf(s) : io.gradient.buffers[step.block],
           // Read with regenerated points only; stored ones bind a read-only stand-in.
           stepCounter: io.forward.stepCounter ?? io.forward.tangents,
         });
       };
     case 'reduceSplits':
-      return (io, s) => kernel.bind({ params, partials: partialsOf(s), gradient: io.gradient });
+      return (io, s) =>
+        kernel.bind({ params, partials: partialsOf(s), gradient: io.gradient.buffers[step.block] });
     case 'scatterTangents':
       return (io, s) => {
         if (!io.forward.tangentIndex) {
@@ -538,7 +766,7 @@ function stepBinder(
           cotangent: layerCotangent(io, s, L, 0),
           tangentIndex: io.forward.tangentIndex,
           tangents: io.forward.tangents,
-          gradient: io.gradient,
+          gradient: io.gradient.buffers[step.block],
         });
       };
     case 'inputCotangent':
@@ -546,7 +774,7 @@ function stepBinder(
         kernel.bind({
           params,
           cotangent: layerCotangent(io, s, L, l),
-          parameters: io.params,
+          parameters: io.params.buffers[step.block],
           result: hiddenCotangent(s, L, l - 1),
         });
     case 'activationTranspose':
@@ -564,6 +792,42 @@ function describeShape(shape: JetShape): string {
 }
 
 /**
+ * θ or g (`name`) as a tensor of the `planned` blocks, a flat buffer being one block; throws a
+ * BindingError when it comes in other blocks or a buffer is too small for its block.
+ */
+function plannedTensor(
+  name: 'params' | 'gradient',
+  source: ParameterSource,
+  planned: ParameterBlocks,
+): BlockedTensor {
+  const tensor: BlockedTensor =
+    'buffers' in source ? source : { blocks: singleBlock(planned.count), buffers: [source] };
+  const { blocks } = tensor.blocks;
+  const same =
+    tensor.buffers.length === planned.blocks.length &&
+    blocks.length === planned.blocks.length &&
+    blocks.every(
+      (b, k) => b.start === planned.blocks[k].start && b.count === planned.blocks[k].count,
+    );
+  if (!same) {
+    throw new BindingError(
+      `backward jet: ${name} come in ${blocks.length} blocks; this pass was planned for ` +
+        `${planned.blocks.length} (BackwardJetOptions.parameterBlocks)`,
+    );
+  }
+  tensor.buffers.forEach((buffer, k) => {
+    const elements = blocks[k].count;
+    if (buffer.size < elements * 4) {
+      throw new BindingError(
+        `backward jet: ${name}${blocks.length > 1 ? ` block ${k}` : ''} needs ${elements} f32 ` +
+          `values (${elements * 4} bytes), its buffer has ${buffer.size} bytes`,
+      );
+    }
+  });
+  return tensor;
+}
+
+/**
  * The backward kernels of one architecture, batch shape and tangent kind, with their scratch
  * buffers and uniforms. `encode` records the whole backward pass into a command encoder.
  */
@@ -572,6 +836,8 @@ export class BackwardJet {
   readonly shape: JetShape;
   readonly tangentKind: TangentKind;
   readonly layout: ParameterLayout;
+  /** The blocks θ and g come in (BackwardJetOptions.parameterBlocks; one by default). */
+  readonly parameterBlocks: ParameterBlocks;
   private readonly memory: GpuMemory;
   private readonly owned: GPUBuffer[];
   private readonly scratch: ScratchBuffers;
@@ -584,28 +850,40 @@ export class BackwardJet {
     architecture: MlpArchitecture,
     shape: JetShape,
     tangentKind: TangentKind,
-    built: { owned: GPUBuffer[]; scratch: ScratchBuffers; steps: Step[] },
+    built: {
+      owned: GPUBuffer[];
+      scratch: ScratchBuffers;
+      steps: Step[];
+      parameterBlocks: ParameterBlocks;
+    },
   ) {
     this.memory = memory;
     this.architecture = architecture;
     this.shape = shape;
     this.tangentKind = tangentKind;
     this.layout = parameterLayout(architecture.widths);
+    this.parameterBlocks = built.parameterBlocks;
     this.owned = built.owned;
     this.scratch = built.scratch;
     this.steps = built.steps;
   }
 
-  /** Compiles (or reuses) the kernels and allocates every buffer of planBackwardJet. */
+  /**
+   * Compiles (or reuses) the kernels and allocates every buffer of planBackwardJet. `limits`
+   * plans the grids (default the device's); a smaller maxComputeWorkgroupsPerDimension than the
+   * device's folds them sooner, which lets a test compare a folded pass with an unfolded one at
+   * a small size. It may not exceed the device's: the dispatches check against that.
+   */
   static async create(
     memory: GpuMemory,
     architecture: MlpArchitecture,
     shape: JetShape,
     tangentKind: TangentKind,
     options: BackwardJetOptions = {},
+    limits: GridLimits = memory.device.limits,
   ): Promise<BackwardJet> {
     const device = memory.device;
-    const plan = planBackwardJet({ architecture, shape, tangentKind, ...options }, device.limits);
+    const plan = planBackwardJet({ architecture, shape, tangentKind, ...options }, limits);
     const kernels = await Promise.all(
       plan.steps.map((step) =>
         cachedKernel(device, stepSources[step.kind], {
@@ -634,14 +912,18 @@ export class BackwardJet {
         owned: allocation.owned,
         scratch,
         steps,
+        parameterBlocks: plan.parameterBlocks,
       });
     });
   }
 
-  /** Checks every buffer against the shape before anything is recorded. */
-  private validate(io: BackwardJetInputs): void {
+  /**
+   * Checks every buffer against the shape and θ and g against the planned blocks before anything
+   * is recorded; returns the inputs with θ and g as tensors.
+   */
+  private validate(io: BackwardJetInputs): BoundInputs {
     const { forward } = io;
-    const { shape, architecture, layout } = this;
+    const { shape, architecture } = this;
     const widths = architecture.widths;
     const L = widths.length - 1;
     const fail = (message: string): never => {
@@ -703,21 +985,22 @@ export class BackwardJet {
       need(`activations[${l}]`, forward.activations[l], layerElements(shape, widths[l + 1]));
     }
     need('boundary', forward.boundary, layerElements(shape, 1));
-    need('params', io.params, layout.count);
     need('cotangent', io.cotangent, layerElements(shape, widths[L]));
-    need('gradient', io.gradient, layout.count);
-    if (io.gradient === io.params || io.gradient === io.cotangent) {
+    const params = plannedTensor('params', io.params, this.parameterBlocks);
+    const gradient = plannedTensor('gradient', io.gradient, this.parameterBlocks);
+    if (gradient.buffers.some((b) => b === io.cotangent || params.buffers.includes(b))) {
       fail('the gradient buffer must not be the parameter or cotangent buffer');
     }
+    return { ...io, params, gradient };
   }
 
   /** Bind groups for these buffers; reused while a training loop passes the same ones. */
-  private bindGroups(io: BackwardJetInputs): GPUBindGroup[] {
+  private bindGroups(io: BoundInputs): GPUBindGroup[] {
     const f = io.forward;
     const key = [
-      io.params,
+      ...io.params.buffers,
       io.cotangent,
-      io.gradient,
+      ...io.gradient.buffers,
       f.x,
       f.tangents,
       ...(f.tangentIndex ? [f.tangentIndex] : []),
@@ -752,9 +1035,10 @@ export class BackwardJet {
       ? layerElements(this.shape, this.architecture.widths.at(-1) ?? 0) * 4
       : 0;
     const copy = { flops: 0, bytesRead: copyBytes, bytesWritten: copyBytes };
+    let groups: GPUBindGroup[] = [];
     this.steps.forEach((step, i) => {
       steps.beginStage(i === 0 ? sumCosts([copy, step.cost]) : step.cost);
-      const groups = i === 0 ? this.prepare(steps.encoder, io) : this.bindGroups(io);
+      if (i === 0) groups = this.prepare(steps.encoder, io);
       const pass = steps.encoder.beginComputePass({ label: `backward jet: ${step.kernel.name}` });
       step.kernel.dispatch(pass, groups[i], ...step.grid);
       pass.end();
@@ -763,8 +1047,7 @@ export class BackwardJet {
 
   /** Checks the buffers, records the m̄ copy and returns the bind groups. */
   private prepare(encoder: GPUCommandEncoder, io: BackwardJetInputs): GPUBindGroup[] {
-    this.validate(io);
-    const groups = this.bindGroups(io);
+    const groups = this.bindGroups(this.validate(io));
     const { outputBar } = this.scratch;
     if (outputBar) {
       const bytes = layerElements(this.shape, this.architecture.widths.at(-1) ?? 0) * 4;
@@ -774,20 +1057,22 @@ export class BackwardJet {
   }
 
   /**
-   * Runs the backward pass into a temporary gradient buffer and reads it back. One awaited round
-   * trip: for tests, checkpoints and tools, not for the training step (DESIGN.md §7).
+   * Runs the backward pass into a temporary gradient (in the planned blocks) and reads it back in
+   * flat order. Awaited round trips: for tests, checkpoints and tools, not for the training step
+   * (DESIGN.md §7).
    */
   async readGradient(io: Omit<BackwardJetInputs, 'gradient'>): Promise<Float32Array> {
     const device = this.memory.device;
-    const gradient = this.memory.create('backward gradient readback', this.layout.count * 4);
+    const label = 'backward gradient readback';
+    const gradient = createBlockedTensor(this.memory, label, this.parameterBlocks);
     try {
       const encoder = device.createCommandEncoder({ label: 'backward jet' });
       this.encode(encoder, { ...io, gradient });
       device.queue.submit([encoder.finish()]);
-      return await readFloat32(device, gradient, this.layout.count);
+      return await readBlockedTensor(device, gradient);
     } finally {
       this.cached = null;
-      this.memory.destroy(gradient);
+      destroyBlockedTensor(this.memory, gradient);
     }
   }
 

@@ -58,11 +58,21 @@ function transposeCost(step: BackwardStepPlan): KernelCost {
   return wordCost(units * flops, units * 2 * V, units * V);
 }
 
-/** dW, db = Z̄ᵀ·[A 1]: every column tile re-reads Z̄, every row tile re-reads A. */
+/**
+ * dW, db = Z̄ᵀ·[A 1] over the dispatch's units and the columns it stores (all of the layer's
+ * unless θ is split into blocks): every column tile re-reads Z̄, every row tile re-reads the
+ * columns of A in its tiles.
+ */
 function weightGradientCost(step: BackwardStepPlan): KernelCost {
   const v = step.params.values as Record<string, number>;
-  const { reduction, inputs, outputs, rowsPerPoint: V, directions: R } = v;
-  const [columnTiles, rowTiles, splits] = step.grid;
+  const { reduction, inputs, blockOutputs, firstColumn, endColumn, columnTiles, splits } = v;
+  const { rowsPerPoint: V, directions: R } = v;
+  // Row tiles on x; the (column tile, split) items folded over y and z, surplus included.
+  const rowTiles = step.grid[0];
+  const firstTile = Math.floor(firstColumn / TILE);
+  // A's columns in the dispatch's tiles; the bias column of [A 1] is a constant, not a load.
+  const loaded = Math.min(inputs, (firstTile + columnTiles) * TILE) - firstTile * TILE;
+  const stored = endColumn - firstColumn;
   const K = step.constants.ORDER;
   const collapsed = step.constants.COLLAPSED === 1;
   // Dense first layer: A's rows are assembled from x and the tangents, R of them in the top row.
@@ -70,35 +80,35 @@ function weightGradientCost(step: BackwardStepPlan): KernelCost {
     step.constants.INPUT === INPUT_DENSE
       ? (1 + R * (collapsed ? K - 1 : K) + (collapsed ? R : 0)) / V
       : 1;
-  const inputLoads = reduction * inputs * wordsPerRow * rowTiles;
+  const inputLoads = reduction * loaded * wordsPerRow * rowTiles;
   // Regenerated points (the one-hot first layer): each load of x is a redraw.
   const redrawn = step.constants.POINTS === 1;
   const read =
-    reduction * outputs * columnTiles + inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
-  const flops = 2 * reduction * outputs * (inputs + 1);
-  // The bias column of [A 1] is a constant, not a load.
+    reduction * blockOutputs * columnTiles + inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
+  const flops = 2 * reduction * blockOutputs * stored;
   return wordCost(
     flops + (redrawn ? inputLoads * REDRAWN_COORDINATE.flops : 0),
     read,
-    splits * outputs * (inputs + 1),
+    splits * blockOutputs * stored,
   );
 }
 
-/** The slices of a split weight gradient, added in split order. */
+/** A range of the slices of a split weight gradient, added in split order. */
 function reduceSplitsCost(step: BackwardStepPlan): KernelCost {
   const { count, splits } = step.params.values as Record<string, number>;
   return wordCost(count * (splits - 1), count * splits, count);
 }
 
 /**
- * The one-hot first layer's tangent rows, scattered into W's columns: per output and slot the
- * index, then (for an index that names a coordinate, here every one: an upper bound, a zero
- * tangent skips the rest) the cotangent, the coefficient and the gradient's `+=`.
+ * The one-hot first layer's tangent rows, scattered into W's columns: per output of the
+ * dispatch and slot the index, then (for an index that names a coordinate, here every one: an
+ * upper bound, a zero tangent skips the rest) the cotangent, the coefficient and the gradient's
+ * `+=`.
  */
 function scatterCost(step: BackwardStepPlan): KernelCost {
-  const { points, directions, outputs } = step.params.values as Record<string, number>;
+  const { points, directions, blockOutputs } = step.params.values as Record<string, number>;
   const slots = points * directions * step.constants.ORDER;
-  return wordCost(2 * outputs * slots, 4 * outputs * slots, outputs * slots);
+  return wordCost(2 * blockOutputs * slots, 4 * blockOutputs * slots, blockOutputs * slots);
 }
 
 /** Ā = Z̄·W: every column tile re-reads Z̄, every 64-row tile re-reads W. */

@@ -152,6 +152,44 @@ export function initParameters(
   return params;
 }
 
+/**
+ * initParameters' values rounded to float32, in their flat order (each layer's weights, row-major,
+ * then its biases: the draw order, and jetLayout.packParameters' layout), handed out piece by
+ * piece: `fill(target)` writes the next target.length values. The same arithmetic in the same
+ * order (a float64 draw, times the gain on the first layer's weights, then rounded), so the
+ * pieces are packParameters(initParameters(…)) bit for bit, without holding the network: at
+ * d = 10⁷ initParameters' float64 arrays alone are 10 GB.
+ */
+export function initialParameterStream(
+  arch: MlpArchitecture,
+  seed: number,
+  firstLayerGain = 1,
+): { fill(target: Float32Array): void } {
+  const random = new SeededRandom(seed);
+  // Runs of values with one bound: each layer's weights, then its biases.
+  const runs = arch.widths.slice(0, -1).flatMap((inputs, l) => {
+    const outputs = arch.widths[l + 1];
+    const bound = 1 / Math.sqrt(inputs);
+    return [
+      { left: inputs * outputs, bound, gain: l === 0 ? firstLayerGain : 1 },
+      { left: outputs, bound, gain: 1 },
+    ];
+  });
+  let run = 0;
+  return {
+    fill(target: Float32Array): void {
+      for (let i = 0; i < target.length; i++) {
+        while (run < runs.length && runs[run].left === 0) run++;
+        if (run === runs.length) throw new RangeError('the network has no more parameters');
+        const current = runs[run];
+        // As initParameters: the draw in float64, times the gain (exact for 1), then rounded.
+        target[i] = random.uniformIn(-current.bound, current.bound) * current.gain;
+        current.left--;
+      }
+    },
+  };
+}
+
 /** The same parameters rounded to float32, e.g. for upload to the GPU. */
 export function toFloat32Parameters(params: AnyMlpParameters): MlpParameters<Float32Array> {
   return {

@@ -377,6 +377,7 @@ function planBallStageCosts(
               architecture: forward.config.architecture,
               shape: plan.shape,
               tangentKind: plan.tangentKind,
+              parameterBlocks: forward.config.parameterBlocks,
             },
             limits,
           ),
@@ -385,17 +386,13 @@ function planBallStageCosts(
   };
 }
 
-/** The backward pass and the parameter-tangent pass bind θ (and g, v) as one buffer. */
-function requireLossOnlyForBlocks(
-  mode: GraphMode,
-  options: Pick<TrainingOptions, 'gradientEstimator'>,
-  blocks: ParameterBlocks,
-): void {
-  if (blocks.blocks.length === 1 || mode === 'loss') return;
+/** The parameter-tangent pass (the forward gradient) binds θ and v as one buffer each. */
+function requireNoTangentForBlocks(mode: GraphMode, blocks: ParameterBlocks): void {
+  if (blocks.blocks.length === 1 || mode !== 'forward-gradient') return;
   throw new ParameterBlockError(
-    `the ${options.gradientEstimator} gradient cannot take parameters split into ` +
-      `${blocks.blocks.length} blocks (${blocks.count} parameters do not fit one buffer ` +
-      'binding); the zeroth-order estimators (spsa, spsa-subspace) can',
+    `the forward gradient cannot take parameters split into ${blocks.blocks.length} blocks ` +
+      `(${blocks.count} parameters do not fit one buffer binding); backprop, spsa and ` +
+      'spsa-subspace can',
   );
 }
 
@@ -413,7 +410,7 @@ export function planBallGraph(
   const { shape, tangentKind } = jets;
   const V = rowsPerPoint(shape);
   const mode = graphModeOf(options.gradientEstimator);
-  requireLossOnlyForBlocks(mode, options, parameterBlocks);
+  requireNoTangentForBlocks(mode, parameterBlocks);
   const pointDraw = planBallDraw(
     d,
     options.sampler,
@@ -457,7 +454,7 @@ export function planBallGraph(
     ...exact.buffers,
     ...Object.values(named),
     ...loss.buffers,
-    ...(mode === 'backprop' ? backwardJetBuffers(architecture, shape, tangentKind, limits) : []),
+    ...(mode === 'backprop' ? backwardJetBuffers(forward.config, limits) : []),
     ...(dot?.buffers ?? []),
   ];
   return {
@@ -730,7 +727,7 @@ export class BallProblemGraph implements ProblemGraph {
           plan.forward.config.architecture,
           plan.shape,
           plan.tangentKind,
-          { points: plan.pointDraw.source },
+          { points: plan.pointDraw.source, parameterBlocks: plan.forward.config.parameterBlocks },
         )
       : null;
     const forward: BallForward =
@@ -770,9 +767,9 @@ export class BallProblemGraph implements ProblemGraph {
     // A stage per backward dispatch (their costs add up to costs.backward).
     this.backward.encodeStages(steps, {
       forward: this.forward.jet.buffers,
-      params: soleBuffer(params, 'the backward pass'),
+      params,
       cotangent: this.io.cotangent,
-      gradient: soleBuffer(gradient, 'the backward pass'),
+      gradient,
     });
   }
 

@@ -156,7 +156,9 @@ export function planBoxGraph(
       ...forwardJetBuffers(forward, true, limits),
       ...Object.values(named),
       ...loss.buffers,
-      ...(mode === 'backprop' ? backwardJetBuffers(architecture, shape, tangentKind, limits) : []),
+      ...(mode === 'backprop'
+        ? backwardJetBuffers({ architecture, shape, tangentKind }, limits)
+        : []),
     ],
     firstStep: reducerBuffers([total], limits),
   };

@@ -7,14 +7,12 @@
 import { planBackwardJet } from '../engine/backwardJet.ts';
 import { planDivergenceGuard } from '../engine/divergenceGuard.ts';
 import { planForwardGradientJet } from '../engine/forwardGradientJet.ts';
-import type { ForwardJetConfig, TangentKind } from '../engine/forwardJet.ts';
+import type { ForwardJetConfig } from '../engine/forwardJet.ts';
 import { planForwardJet } from '../engine/forwardJet.ts';
-import type { JetShape } from '../engine/jetLayout.ts';
 import { type OptimizerKind, planOptimizer } from '../engine/optimizers.ts';
 import type { ParameterBlocks } from '../engine/parameterBlocks.ts';
 import { planReducer } from '../engine/reductions.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
-import type { MlpArchitecture } from '../jet/mlp.ts';
 
 /** The device limits the plans read (GPUSupportedLimits has them all). */
 export type EngineLimits = Pick<
@@ -45,12 +43,11 @@ export function forwardGradientJetBuffers(
 
 /** BackwardJet.create's buffers. */
 export function backwardJetBuffers(
-  architecture: MlpArchitecture,
-  shape: JetShape,
-  tangentKind: TangentKind,
+  forward: Pick<ForwardJetConfig, 'architecture' | 'shape' | 'tangentKind' | 'parameterBlocks'>,
   limits: EngineLimits,
 ): readonly PlannedBuffer[] {
-  return planBackwardJet({ architecture, shape, tangentKind }, limits).buffers;
+  const { architecture, shape, tangentKind, parameterBlocks } = forward;
+  return planBackwardJet({ architecture, shape, tangentKind, parameterBlocks }, limits).buffers;
 }
 
 /**

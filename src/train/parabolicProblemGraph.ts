@@ -372,8 +372,8 @@ export function planParabolicGraph(
       ? [
           gradientSum.scratch,
           gradientSum.buffer,
-          ...backwardJetBuffers(architecture, interior.shape, interior.tangentKind, limits),
-          ...backwardJetBuffers(architecture, terminal.shape, 'oneHot', limits),
+          ...backwardJetBuffers(interior.forward, limits),
+          ...backwardJetBuffers(terminal.forward, limits),
         ]
       : []),
   ];

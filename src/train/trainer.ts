@@ -15,7 +15,7 @@ import {
   planDivergenceGuard,
   statusBytes,
 } from '../engine/divergenceGuard.ts';
-import { packParameters, parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
+import { parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
 import { type ExternalJetInputs, ForwardJet, type ForwardJetConfig } from '../engine/forwardJet.ts';
 import { type KernelCost, sumCosts } from '../engine/kernelCost.ts';
 import {
@@ -39,7 +39,7 @@ import {
 } from '../engine/reductions.ts';
 import { GpuMemory } from '../gpu/gpuMemory.ts';
 import { GpuRuntimeError } from '../gpu/errors.ts';
-import { initParameters, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
+import { initialParameterStream, type MlpArchitecture, type MlpParameters } from '../jet/mlp.ts';
 import { GpuStepCounter } from '../random/stepCounter.ts';
 import { BoundedSubmits, DEFAULT_SUBMIT_BOUND_MS } from './boundedSubmits.ts';
 import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES } from './memoryBudget.ts';
@@ -126,6 +126,30 @@ export interface TrainerCallbacks {
 
 type Optimizer = GpuAdam | GpuSgd;
 
+/** A restore point without the rollback copy; parameters null: the run's seeded start. */
+type Snapshot = Omit<TrainerState, 'parameters'> & { parameters: Float32Array | null };
+
+/**
+ * Writes the seeded start of `options` (initParameters, rounded to float32) into `params`, one
+ * block at a time: the host holds one block's floats, not the network's (5 GB at d = 10⁷).
+ */
+function writeInitialParameters(
+  memory: GpuMemory,
+  params: BlockedTensor,
+  options: TrainingOptions,
+): void {
+  const stream = initialParameterStream(
+    architectureOf(options),
+    options.seed,
+    options.firstLayerGain,
+  );
+  params.blocks.blocks.forEach((block, k) => {
+    const values = new Float32Array(block.count);
+    stream.fill(values);
+    memory.write(params.buffers[k], values);
+  });
+}
+
 /** The costs of the trainer's own stages of a step (boundedSubmits.ts), from their plans. */
 interface TrainerStageCosts {
   /** The check's reduction of the gradient, or encodeGradientStats': the same pass. */
@@ -182,7 +206,7 @@ export class Trainer {
    * oldest first. The newer may be the weights that diverged (a trip the step after it), never
    * both.
    */
-  private readonly snapshots: TrainerState[] = [];
+  private readonly snapshots: Snapshot[] = [];
 
   private constructor(
     options: TrainingOptions,
@@ -264,19 +288,14 @@ export class Trainer {
     const submits = new BoundedSubmits(device, settings.submitBoundMs ?? DEFAULT_SUBMIT_BOUND_MS);
     const architecture = architectureOf(options);
     const count = parameterLayout(architecture.widths).count;
-    const initial =
-      state?.parameters ??
-      packParameters(
-        architecture.widths,
-        initParameters(architecture, options.seed, options.firstLayerGain),
-      );
-    if (initial.length !== count) {
+    if (state && state.parameters.length !== count) {
       throw new RangeError(
-        `the state holds ${initial.length} parameters, the network has ${count}`,
+        `the state holds ${state.parameters.length} parameters, the network has ${count}`,
       );
     }
     const blocks = trainingParameterBlocks(architecture.widths, device.limits, settings);
-    const params = createBlockedTensor(memory, 'parameters', blocks, initial);
+    const params = createBlockedTensor(memory, 'parameters', blocks, state?.parameters);
+    if (!state) writeInitialParameters(memory, params, options);
     const gradient = createBlockedTensor(memory, 'gradient', blocks);
     const counter = new GpuStepCounter(memory);
     const { averagePlan, average } = await createWeightAverage(memory, params, settings);
@@ -322,12 +341,13 @@ export class Trainer {
       average,
     );
     trainer.step = state?.step ?? 0;
-    // The first restore point is the run's start: its own arrays, not copies (at d = 10M the
-    // parameters alone are gigabytes), and moments null for fresh ones (restored by zeroing).
+    // The first restore point is the run's start: the state's own arrays, not copies (at d = 10M
+    // the parameters alone are gigabytes), or null for the seeded start, drawn again to restore;
+    // moments null for fresh ones (restored by zeroing).
     if (!rollback) {
       trainer.snapshots.push({
         step: trainer.step,
-        parameters: initial,
+        parameters: state?.parameters ?? null,
         moments: state?.moments ?? null,
       });
     }
@@ -486,7 +506,8 @@ export class Trainer {
   private restoreSnapshot(trippedAt: number): void {
     const good =
       this.snapshots.findLast((snapshot) => snapshot.step <= trippedAt - 2) ?? this.snapshots[0];
-    writeBlockedTensor(this.memory, this.params, good.parameters);
+    if (good.parameters) writeBlockedTensor(this.memory, this.params, good.parameters);
+    else writeInitialParameters(this.memory, this.params, this.options);
     if (this.optimizer instanceof GpuAdam) {
       if (good.moments) this.optimizer.uploadMoments(good.moments);
       else this.optimizer.reset();

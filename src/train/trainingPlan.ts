@@ -137,17 +137,18 @@ export function trainingParameterBlocks(
   return planParameterBlocks(widths, bytes);
 }
 
-/** Whether a run can take parameters split into blocks: SPSA's forward passes on a ball. */
+/**
+ * Whether a run can take parameters split into blocks: the ball problems, whose forward and
+ * backward jet passes and SPSA directions run per block; not the forward gradient's
+ * parameter-tangent pass.
+ */
 export function takesParameterBlocks(options: TrainingOptions): boolean {
-  const estimator = options.gradientEstimator;
-  return (
-    pdeOf(options).domain === 'ball' && (estimator === 'spsa' || estimator === 'spsa-subspace')
-  );
+  return pdeOf(options).domain === 'ball' && options.gradientEstimator !== 'forward-gradient';
 }
 
 /**
- * The blocks every part of the run is planned with. A split the run cannot take (its backward or
- * parameter-tangent pass binds θ whole) is recorded as the problem graph's failure, and the parts are
+ * The blocks every part of the run is planned with. A split the run cannot take (a pass that
+ * binds θ whole) is recorded as the problem graph's failure, and the parts are
  * sized unsplit, so the estimate still counts every buffer and names the one past the binding.
  */
 function runParameterBlocks(
@@ -169,12 +170,12 @@ function runParameterBlocks(
     return unsplit;
   }
   if (blocks.blocks.length === 1 || takesParameterBlocks(options)) return blocks;
-  // The step's backward (or parameter-tangent) pass is what cannot take them.
+  // The forward gradient's parameter-tangent pass, or a box or parabolic problem's, cannot.
   failures.push({
     name: 'problem graph',
     error: new ParameterBlockError(
-      `${blocks.count} parameters need ${blocks.blocks.length} buffers, and only the ` +
-        'zeroth-order estimators (spsa, spsa-subspace) on the ball problems take split ' +
+      `${blocks.count} parameters need ${blocks.blocks.length} buffers, and only backprop, ` +
+        'spsa and spsa-subspace on the ball problems take split ' +
         `parameters, not ${options.gradientEstimator} on ${options.pde}`,
     ),
   });

@@ -1,10 +1,11 @@
 /**
  * Training with the parameters split into blocks (TrainerSettings.parameterBlockBytes,
  * src/engine/parameterBlocks.ts) is the unsplit run bit for bit: the same losses, weights, Adam
- * moments and evaluations, in every zeroth-order mode, with and without the rollback copy and the
- * weight average; a divergence keeps the same weights. Here the blocks are a few KiB at d = 300,
- * so the 9 blocks cut the first layer's weight between rows, as 1 GiB bindings do at d = 10⁷.
- * Runs that cannot take split parameters (a backward pass) are refused before allocating.
+ * moments and evaluations, with backprop and in both zeroth-order modes, with and without the
+ * rollback copy and the weight average; a divergence keeps the same weights. Here the blocks are
+ * a few KiB at d = 300, so the 6 blocks cut the first layer's weight between rows, as 1 GiB
+ * bindings do at d = 10⁷. A run that cannot take split parameters (the forward gradient's
+ * parameter-tangent pass) is refused before allocating.
  */
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
@@ -51,6 +52,8 @@ interface RunRecord {
   view: Uint32Array;
   moments: Uint32Array | null;
   memory: number;
+  /** Buffers θ was split into. */
+  blocks: number;
 }
 
 const bits = (values: Float32Array) => new Uint32Array(values.buffer.slice(0));
@@ -73,6 +76,7 @@ async function record(options: TrainingOptions, settings: TrainerSettings): Prom
         ? bits(Float32Array.from([...state.moments.m, ...state.moments.v]))
         : null,
       memory: trainer.memoryBytes,
+      blocks: trainer.parameterBlocks.blocks.length,
     };
   } finally {
     trainer.dispose();
@@ -88,6 +92,14 @@ describe('training over parameter blocks', () => {
   });
 
   const cases: [string, Partial<TrainingOptions>, TrainerSettings][] = [
+    ['backprop + Adam, rollback copy', { gradientEstimator: 'backprop' }, {}],
+    [
+      // d = 5000: the first layer's product is split over its inputs too (d ≥ 4096); 60 000-byte
+      // blocks of 3 rows, the last with 1 row and the rest.
+      'backprop + Adam at d = 5000, no rollback copy, weight average',
+      { gradientEstimator: 'backprop', dimension: 5000 },
+      { rollback: false, averageDecay: 0.9, parameterBlockBytes: 60_000 },
+    ],
     ['SPSA + SGD, rollback copy', { optimizer: 'sgd', learningRate: 1e-9 }, {}],
     ['SPSA + Adam, no rollback copy, weight average', {}, { rollback: false, averageDecay: 0.8 }],
     ['subspace SPSA + Adam, rollback copy', { gradientEstimator: 'spsa-subspace' }, {}],
@@ -95,8 +107,11 @@ describe('training over parameter blocks', () => {
   for (const [name, overrides, settings] of cases) {
     it(`${name}: the unsplit run's bits`, async () => {
       const options = spsaRun(overrides);
-      const whole = await record(options, settings);
-      const split = await record(options, { ...settings, parameterBlockBytes: BLOCK_BYTES });
+      const { parameterBlockBytes = BLOCK_BYTES, ...execution } = settings;
+      const whole = await record(options, execution);
+      const blocked = { ...execution, parameterBlockBytes };
+      const split = await record(options, blocked);
+      expect([whole.blocks, split.blocks]).toEqual([1, 6]);
       expect(whole.moved).toBe(true);
       expect(split.losses).toEqual(whole.losses);
       expect(split.weights).toEqual(whole.weights);
@@ -109,7 +124,6 @@ describe('training over parameter blocks', () => {
         expect(Math.abs(norm - whole.norms[k])).toBeLessThanOrEqual(1e-5 * whole.norms[k]),
       );
       // The estimate counts the blocks' buffers as the build allocates them.
-      const blocked = { ...settings, parameterBlockBytes: BLOCK_BYTES };
       expect(
         estimateMemory(
           options,
@@ -144,13 +158,13 @@ describe('training over parameter blocks', () => {
     }, 120_000);
   }
 
-  it('refuses split parameters for backprop before allocating, saying which modes take them', async () => {
-    const options = spsaRun({ gradientEstimator: 'backprop' });
+  it('refuses split parameters for the forward gradient before allocating, saying which modes take them', async () => {
+    const options = spsaRun({ gradientEstimator: 'forward-gradient', perturbationDirections: 1 });
     const error = await Trainer.create(gpu.device, options, undefined, undefined, {
       parameterBlockBytes: BLOCK_BYTES,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MemoryBudgetError);
-    expect(String(error)).toMatch(/need 6 buffers.*spsa, spsa-subspace/);
+    expect(String(error)).toMatch(/need 6 buffers, and only backprop, spsa and spsa-subspace/);
   });
 
   it('refuses a block larger than the device binds, and one smaller than a row', async () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../../bench/lib/report.ts';
+import { resolveTrainingOptions } from '../../../src/train/options.ts';
 import { inputsOf } from '../../../bench/lib/reportFiles.ts';
 import { scaleSection, scaleTargetRows, splitCell } from '../../../bench/lib/reportScale.ts';
 import {
@@ -127,7 +128,7 @@ describe('scale plans', () => {
     expect(splitCell(plan)).toBe('one binding each (largest 488.4 MiB ≤ 1.00 GiB)');
   });
 
-  it('at d = 10M split SPSA into parameter blocks, and name what backprop would need', () => {
+  it('at d = 10M split SPSA and backprop into parameter blocks, and name what a mode without needs', () => {
     const plan = planScale(scaleOptions(spsa, 10_000_000), SWIFTSHADER, false);
     // 26 rows of W₁ (40 MB each) per 1 GiB block: 5 blocks, none past the binding; the budget
     // alone refuses the run here.
@@ -143,18 +144,26 @@ describe('scale plans', () => {
     expect(splitCell(plan)).toBe(
       'θ, g in 5 parameter blocks; one binding each (largest 991.8 MiB ≤ 1.00 GiB)',
     );
+    // Backprop + Adam in the same blocks: θ, g, m, v, 5 buffers each, refused by the budget.
     const backprop = planScale(scaleOptions(stde, 10_000_000), SWIFTSHADER, false);
-    expect(backprop.parameterBlocks).toBe(1);
-    expect(backprop.problem).toMatch(/^the parameters need 4\.77 GiB in one buffer/);
-    expect(backprop.overBinding.map((b) => b.label)).toEqual([
-      'parameters',
-      'gradient',
-      'adam m',
-      'adam v',
-    ]);
-    expect(backprop.overBinding[0].bindingsAtLeast).toBe(5);
-    expect(splitCell(backprop)).toMatch(
-      /^needs splitting, which the backward pass does not take: parameters 4\.77 GiB → ≥ 5;/,
+    expect(backprop.parameterBlocks).toBe(5);
+    expect(backprop.overBinding).toEqual([]);
+    expect(backprop.problem).toMatch(/^the run needs about 19\.40 GiB of GPU memory in all/);
+    // The forward gradient takes no split: past the binding, the buffers a split would need.
+    const tangent = planScale(
+      resolveTrainingOptions({
+        ...scaleOptions(stde, 10_000_000, 'stored'),
+        gradientEstimator: 'forward-gradient',
+        perturbationDirections: 1,
+      }),
+      SWIFTSHADER,
+      false,
+    );
+    expect(tangent.parameterBlocks).toBe(1);
+    expect(tangent.overBinding.map((b) => b.label).slice(0, 2)).toEqual(['parameters', 'gradient']);
+    expect(tangent.overBinding[0].bindingsAtLeast).toBe(5);
+    expect(splitCell(tangent)).toMatch(
+      /^needs splitting, which this mode does not take: parameters 4\.77 GiB → ≥ 5;/,
     );
   });
 });
@@ -172,7 +181,7 @@ describe('the scale section of BENCHMARKS.md', () => {
     for (const row of rows.slice(3)) expect(row).toContain('does not fit');
     const text = section.join('\n');
     expect(text).toContain('Why some configurations have no time:');
-    expect(text).toContain('the backward pass takes no split yet');
+    expect(text).toContain('a mode that takes no split (the forward gradient)');
     expect(text).not.toContain('A quick check');
   });
 
@@ -183,16 +192,13 @@ describe('the scale section of BENCHMARKS.md', () => {
     );
   });
 
-  it('states the d = 10M targets from the plans: SPSA split, backprop not', () => {
+  it('states the d = 10M targets from the plans, θ split into blocks', () => {
     const [spsaRow, adamRow] = scaleTargetRows(results());
     // Regenerated points (the scale runs' default), θ split: the 4 GiB budget refuses SPSA.
     expect(spsaRow[1]).toBe('does not fit; planned 9.86 GiB, 2.07× the weights');
     expect(spsaRow[2]).toBe('**not met**');
-    expect(adamRow[1]).toBe(
-      'planned 19.41 GiB, 1.02× θ, g, m, v; 4 buffers past the 1.00 GiB binding ' +
-        '(the backward pass takes no split yet)',
-    );
-    expect(adamRow[2]).toBe('**not met**');
+    expect(adamRow[1]).toBe('planned 19.40 GiB, 1.02× θ, g, m, v');
+    expect(adamRow[2]).toBe('**met**');
     expect(scaleTargetRows(null)[0][2]).toBe('not measured');
   });
 

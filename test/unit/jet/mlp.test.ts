@@ -3,6 +3,7 @@ import type { Activation } from '../../../src/jet/activations.ts';
 import {
   ArchitectureError,
   type BoundaryFactor,
+  initialParameterStream,
   initParameters,
   type MlpArchitecture,
   parameterCount,
@@ -61,6 +62,20 @@ describe('MLP architecture', () => {
 
 describe('parameter initialization', () => {
   const a = arch([16, 64, 32, 32]);
+
+  it('streams the float32 flat layout bit for bit, in pieces of any size', () => {
+    for (const gain of [1, 0.3]) {
+      const layers = initParameters(a, 5, gain).layers;
+      const whole = Float32Array.from(layers.flatMap((l) => [...l.weight, ...l.bias]));
+      const stream = initialParameterStream(a, 5, gain);
+      // Pieces that end inside a weight matrix, at a bias, and across layers.
+      const pieces = [100, 1, 1000, 7, whole.length - 1108].map((n) => new Float32Array(n));
+      for (const piece of pieces) stream.fill(piece);
+      const streamed = Float32Array.from(pieces.flatMap((piece) => [...piece]));
+      expect(new Uint32Array(streamed.buffer)).toEqual(new Uint32Array(whole.buffer));
+      expect(() => stream.fill(new Float32Array(1))).toThrow(/no more parameters/);
+    }
+  });
 
   it('is deterministic in the seed', () => {
     const p = initParameters(a, 7);

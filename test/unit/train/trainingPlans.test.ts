@@ -202,9 +202,9 @@ describe('the memory estimate reads the training plan', () => {
     expect(() =>
       checkMemoryBudget({ ...options, pointStorage: 'regenerated' }, limits),
     ).not.toThrow();
-    // Where regenerated points do not help (the parameters past the binding), no hint.
+    // Where regenerated points do not help (θ, split, is past the budget with them), no hint.
     const huge = resolveTrainingOptions({ dimension: 10_000_000 });
-    expect(() => checkMemoryBudget(huge, limits)).toThrow(/parameters need/);
+    expect(() => checkMemoryBudget(huge, limits)).toThrow(/collocation points need 3\.73 GiB/);
     expect(() => checkMemoryBudget(huge, limits)).not.toThrow(/regenerated/);
   });
 
