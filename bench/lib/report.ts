@@ -56,6 +56,11 @@ export interface ReportInputs {
   accuracy: Loaded<StdeAccuracyResults> | null;
   /** The newest scale run at d = 1M and 10M (a quick check at other d only when none is). */
   scale?: Loaded<ScaleResults> | null;
+  /**
+   * Scale runs at d = 10M alone (`--dims 10000000`) newer than `scale`: listed after it, and
+   * their d = 10M rows stand for its in the targets.
+   */
+  laterScale?: Loaded<ScaleResults>[];
 }
 
 const verdict = (met: boolean | null): string =>
@@ -150,7 +155,12 @@ function targetRows(
             : ''
         }`,
   ]);
-  rows.push(...scaleTargetRows(inputs.scale?.data ?? null));
+  rows.push(
+    ...scaleTargetRows(
+      inputs.scale?.data ?? null,
+      (inputs.laterScale ?? []).map((r) => r.data),
+    ),
+  );
   rows.push(...planRows);
   rows.push(gpuTargetSummaryRow(gpus));
   return rows;
@@ -199,6 +209,8 @@ export function buildReport(
   if (inputs.peer) runs.push(runHeaderRow('peer (Chromium)', inputs.peer.data));
   if (inputs.accuracy) runs.push(runHeaderRow('STDE accuracy', inputs.accuracy.data));
   if (inputs.scale) runs.push(runHeaderRow('scale', inputs.scale.data));
+  for (const later of inputs.laterScale ?? [])
+    runs.push(runHeaderRow('scale, d = 10M', later.data));
   const software = [inputs.scaling, inputs.highOrder, inputs.peer, inputs.accuracy].some(
     (r) => r?.data.adapter.isSoftware,
   );
@@ -297,6 +309,14 @@ export function buildReport(
       '',
       ...scaleSection(inputs.scale.data),
     );
+    for (const later of inputs.laterScale ?? []) {
+      lines.push(
+        `A later run at d = 10M alone, from \`${later.path}\` (\`${later.data.command}\`, ` +
+          `${later.data.date.slice(0, 16).replace('T', ' ')}):`,
+        '',
+        ...scaleSection(later.data),
+      );
+    }
   } else lines.push('Not run (no scale results file; `npm run bench:scale`).', '');
   lines.push('## 2. High-order operators', '');
   if (inputs.highOrder) {

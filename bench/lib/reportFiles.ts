@@ -78,6 +78,7 @@ export function inputsOf(files: ResultFile[]): ReportInputs {
   const peerRuns = runsOf<PeerResults>(files, 'peer');
   const accuracyRuns = runsOf<StdeAccuracyResults>(files, 'stdeAccuracy');
   const scaleRuns = runsOf<ScaleResults>(files, 'scale');
+  const fullScale = scaleRuns.find((r) => r.data.defaultDimensions) ?? scaleRuns[0] ?? null;
   return {
     kernels: newest<KernelResults>('jetKernels'),
     scaling: newest<ScalingResults>('scaling'),
@@ -93,7 +94,14 @@ export function inputsOf(files: ResultFile[]): ReportInputs {
       accuracyRuns[0] ??
       null,
     // The benchmark's own d = 1M and 10M; a quick check at small d only when none is on file.
-    scale: scaleRuns.find((r) => r.data.defaultDimensions) ?? scaleRuns[0] ?? null,
+    scale: fullScale,
+    laterScale: scaleRuns.filter(
+      (r) =>
+        fullScale !== null &&
+        r !== fullScale &&
+        r.data.dimensions.every((d) => d === 10_000_000) &&
+        r.data.date > fullScale.data.date,
+    ),
   };
 }
 

@@ -183,19 +183,27 @@ export function scaleSection(results: ScaleResults): string[] {
 }
 
 /**
- * The issue's two scale targets, from the file's d = 10M rows: SPSA builds and steps in at most
+ * The issue's two scale targets, from the file's d = 10M rows (a later run's at d = 10M alone,
+ * newest first in `later`, where it has the configuration): SPSA builds and steps in at most
  * 1.3× the weights' bytes; backprop + Adam needs at most 1.1× its θ, g, m, v (so it fits
  * wherever that much memory exists, split across bindings where one is too small).
  */
-export function scaleTargetRows(results: ScaleResults | null): string[][] {
+export function scaleTargetRows(
+  results: ScaleResults | null,
+  later: readonly ScaleResults[] = [],
+): string[][] {
   const spsaTarget = "d = 10M with SPSA: builds and steps, GPU memory ≤ 1.3× the weights' bytes";
   const adamTarget = 'Backprop + Adam at d = 10M: fits wherever (θ, g, m, v) × 1.1 exists';
   const at = (estimator: string) =>
-    results?.results.find(
-      (r) =>
-        r.dimension === 10_000_000 &&
-        results.configs.find((c) => c.id === r.config)?.gradientEstimator === estimator,
-    );
+    [...later, ...(results ? [results] : [])]
+      .map((run) =>
+        run.results.find(
+          (r) =>
+            r.dimension === 10_000_000 &&
+            run.configs.find((c) => c.id === r.config)?.gradientEstimator === estimator,
+        ),
+      )
+      .find((r) => r !== undefined);
   const none = results
     ? 'not measured (no d = 10M in the scale run on file)'
     : 'not measured (no scale results file)';

@@ -202,6 +202,31 @@ describe('the scale section of BENCHMARKS.md', () => {
     expect(scaleTargetRows(null)[0][2]).toBe('not measured');
   });
 
+  it('lists a later run at d = 10M alone after the full one, and takes its rows for the targets', () => {
+    const full = { path: 'bench/results/scale-a.json', data: results() };
+    const tenMillion = results([10_000_000]);
+    const spsaAt10M = tenMillion.results.find((r) => r.config === spsa.id);
+    if (!spsaAt10M) throw new Error('no SPSA row');
+    spsaAt10M.outcome = measured(2_800_000, 10.6 * GiB);
+    const later = {
+      path: 'bench/results/scale-a-dims10000000.json',
+      data: { ...tenMillion, date: '2026-12-07T00:00:00.000Z' },
+    };
+    const inputs = inputsOf([later, full]);
+    expect(inputs.scale?.path).toBe(full.path);
+    expect(inputs.laterScale?.map((r) => r.path)).toEqual([later.path]);
+    const { markdown } = buildReport(inputs, [], []);
+    expect(markdown).toContain(
+      'A later run at d = 10M alone, from `bench/results/scale-a-dims10000000.json`',
+    );
+    const [spsaRow] = scaleTargetRows(full.data, [later.data]);
+    expect(spsaRow[1]).toBe('2.22× (10.60 GiB measured), 3500 s per step');
+    expect(spsaRow[2]).toBe('**not met**');
+    // An older 10M-only run stays out.
+    const older = { ...later, data: { ...later.data, date: '2026-12-01T00:00:00.000Z' } };
+    expect(inputsOf([older, full]).laterScale).toEqual([]);
+  });
+
   it('goes into § 1 after the memory per parameter, and the runs table, from the newest full run', () => {
     const full = { path: 'bench/results/scale-a.json', data: results() };
     const quick = {
