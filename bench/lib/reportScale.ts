@@ -5,6 +5,7 @@
  * and a configuration without a time says why.
  */
 import { formatBytes } from '../../src/train/memoryBudget.ts';
+import { planScale, scaleOptions } from './scaleRun.ts';
 import { dLabel, fmt, grouped, hours } from './reportSections.ts';
 import type { ScaleConfig, ScalePlan, ScaleResult, ScaleResults } from './scaleTypes.ts';
 
@@ -28,7 +29,10 @@ export function splitCell(plan: ScalePlan): string {
     );
   }
   return (
-    `needs splitting, which this mode does not take: ` +
+    // A plan without parameterBlocks was recorded before any tensor could be split.
+    (plan.parameterBlocks === undefined
+      ? 'needs splitting (recorded before parameter blocks existed): '
+      : 'needs splitting, which this mode does not take: ') +
     plan.overBinding
       .map((b) => `${b.label} ${formatBytes(b.bytes)} → ≥ ${b.bindingsAtLeast}`)
       .join('; ') +
@@ -230,16 +234,26 @@ export function scaleTargetRows(
     ]);
   }
   const adam = at('backprop');
-  if (!adam) rows.push([adamTarget, none, 'not measured']);
+  const adamConfig = results?.configs.find((c) => c.gradientEstimator === 'backprop');
+  if (!adam || !results || !adamConfig) rows.push([adamTarget, none, 'not measured']);
   else {
-    const ratio = adam.plan.totalBytes / (16 * adam.plan.parameterCount);
-    const splitMissing = adam.plan.overBinding.length > 0;
+    // A plan, not a measurement: planned again by the current code on the run's limits, so a
+    // file recorded before parameter blocks existed does not state an old plan as today's.
+    const plan = planScale(
+      scaleOptions(adamConfig, 10_000_000),
+      results.limits,
+      adamConfig.rollback,
+    );
+    const ratio = plan.totalBytes / (16 * plan.parameterCount);
+    const splitMissing = plan.overBinding.length > 0;
     rows.push([
       adamTarget,
-      `planned ${formatBytes(adam.plan.totalBytes)}, ${fmt(ratio)}× θ, g, m, v` +
+      `planned ${formatBytes(plan.totalBytes)}, ${fmt(ratio)}× θ, g, m, v` +
+        ((plan.parameterBlocks ?? 1) > 1 ? `, in ${plan.parameterBlocks} parameter blocks` : '') +
         (splitMissing
-          ? `; ${adam.plan.overBinding.length} buffers past the ${formatBytes(adam.plan.bindingLimitBytes)} binding, not split`
-          : ''),
+          ? `; ${plan.overBinding.length} buffers past the ${formatBytes(plan.bindingLimitBytes)} binding, not split`
+          : '') +
+        " (the plan of the current code on the run's limits)",
       verdict(ratio <= 1.1 && !splitMissing),
     ]);
   }

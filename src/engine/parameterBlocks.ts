@@ -111,23 +111,6 @@ export function firstLayerRows(
   return { firstRow, rows: Math.max(0, end - firstRow) };
 }
 
-/** The largest block a device takes: one buffer and one binding. */
-export function deviceBlockBytes(
-  limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
-): number {
-  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-}
-
-/** The block holding flat index `index`. */
-export function blockIndexOf(plan: ParameterBlocks, index: number): number {
-  if (!Number.isSafeInteger(index) || index < 0 || index >= plan.count) {
-    throw new RangeError(`parameter index ${index} is outside 0..${plan.count - 1}`);
-  }
-  let k = plan.blocks.length - 1;
-  while (plan.blocks[k].start > index) k--;
-  return k;
-}
-
 /** A tensor of the parameter layout in GPU memory: one buffer per block, in block order. */
 export interface BlockedTensor {
   readonly blocks: ParameterBlocks;

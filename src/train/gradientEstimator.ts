@@ -43,7 +43,8 @@ type EstimatorOptions = Pick<
   | 'subspacePeriod'
 >;
 
-function zerothOrderConfig(
+/** The zeroth-order estimate's configuration for the run's options, on parameters in `blocks`. */
+export function zerothOrderConfig(
   options: EstimatorOptions,
   widths: readonly number[],
   blocks?: ParameterBlocks,

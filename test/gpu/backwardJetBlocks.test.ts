@@ -10,24 +10,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../src/gpu/bufferPlan.ts';
-import { readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { BackwardJet, planBackwardJet } from '../../src/engine/backwardJet.ts';
 import { ForwardJet, type TangentKind } from '../../src/engine/forwardJet.ts';
-import {
-  layerElements,
-  packParameters,
-  parameterLayout,
-  type TangentInput,
-} from '../../src/engine/jetLayout.ts';
+import { layerElements, packParameters, parameterLayout } from '../../src/engine/jetLayout.ts';
 import {
   type BlockedTensor,
   createBlockedTensor,
   planParameterBlocks,
   type ParameterBlocks,
-  readBlockedTensor,
 } from '../../src/engine/parameterBlocks.ts';
-import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
-import { SeededRandom } from '../../src/jet/seededRandom.ts';
+import { initParameters } from '../../src/jet/mlp.ts';
+import { backwardGradientBits, ballNetwork } from '../shared/blockedJetRuns.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const gpu = useNodeGpu();
@@ -42,65 +35,9 @@ interface Case {
   splitRows?: number;
 }
 
-function architectureOf(widths: number[]): MlpArchitecture {
-  return { widths, activation: 'tanh', boundary: 'ball' };
-}
-
-function batch(dim: number, kind: TangentKind): { x: Float32Array; tangents: TangentInput } {
-  const random = new SeededRandom(7);
-  const x = Float32Array.from({ length: shape.points * dim }, () => 0.05 * random.normal());
-  const slots = shape.points * shape.directions * shape.order;
-  if (kind === 'dense') {
-    const values = Float32Array.from({ length: slots * dim }, () => 0.05 * random.normal());
-    return { x, tangents: { kind, values } };
-  }
-  // Indices repeat within and across points; some slots are zero tangents.
-  const index = Int32Array.from({ length: slots }, (_, s) => (s % 7 === 3 ? -1 : (s * 37) % dim));
-  const coefficient = Float32Array.from({ length: slots }, () => random.normal());
-  return { x, tangents: { kind, index, coefficient } };
-}
-
-/** A gradient filled with NaN, so an element the pass does not write shows. */
-function staleGradient(count: number, blocks?: ParameterBlocks): BlockedTensor | GPUBuffer {
-  const stale = new Float32Array(count).fill(Number.NaN);
-  return blocks
-    ? createBlockedTensor(gpu.memory, 'blocked gradient', blocks, stale)
-    : gpu.memory.createFrom('gradient', stale);
-}
-
 /** Forward and backward over `blocks` (one flat buffer when absent): the gradient's bits. */
-async function gradientBits(c: Case, blocks?: ParameterBlocks): Promise<Uint32Array> {
-  const { memory, device } = gpu;
-  const architecture = architectureOf(c.widths);
-  const dim = c.widths[0];
-  const count = parameterLayout(c.widths).count;
-  const flat = packParameters(c.widths, initParameters(architecture, 3));
-  const params = blocks
-    ? createBlockedTensor(memory, 'blocked parameters', blocks, flat)
-    : memory.createFrom('parameters', flat);
-  const config = { architecture, shape, tangentKind: c.kind, parameterBlocks: blocks };
-  const forward = await ForwardJet.create(memory, config, params);
-  const { x, tangents } = batch(dim, c.kind);
-  await forward.run(x, tangents);
-  const random = new SeededRandom(11);
-  const bar = Float32Array.from({ length: layerElements(shape, 1) }, () => random.normal());
-  const cotangent = memory.createFrom('cotangent', bar);
-  const backward = await BackwardJet.create(memory, architecture, shape, c.kind, {
-    splitRows: c.splitRows,
-    parameterBlocks: blocks,
-  });
-  const gradient = staleGradient(count, blocks);
-  const encoder = device.createCommandEncoder();
-  backward.encode(encoder, { forward: forward.buffers, params, cotangent, gradient });
-  device.queue.submit([encoder.finish()]);
-  const values =
-    'buffers' in gradient
-      ? await readBlockedTensor(device, gradient)
-      : await readFloat32(device, gradient, count);
-  backward.destroy();
-  forward.destroy();
-  memory.destroyAll();
-  return new Uint32Array(values.buffer);
+function gradientBits(c: Case, blocks?: ParameterBlocks): Promise<Uint32Array> {
+  return backwardGradientBits(gpu, { ...c, shape }, blocks);
 }
 
 function expectSameBits(split: Uint32Array, whole: Uint32Array): void {
@@ -146,13 +83,13 @@ describe('backward jet over parameter blocks', () => {
     const { memory, device } = gpu;
     const options = { splitRows: 16, parameterBlocks: blocks };
     const plan = planBackwardJet(
-      { architecture: architectureOf(widths), shape, tangentKind: 'oneHot', ...options },
+      { architecture: ballNetwork(widths), shape, tangentKind: 'oneHot', ...options },
       device.limits,
     );
     const before = { bytes: memory.bytesInUse, count: memory.count };
     const backward = await BackwardJet.create(
       memory,
-      architectureOf(widths),
+      ballNetwork(widths),
       shape,
       'oneHot',
       options,
@@ -165,7 +102,7 @@ describe('backward jet over parameter blocks', () => {
 
   it('refuses parameters or a gradient in other blocks than planned', async () => {
     const { memory, device } = gpu;
-    const architecture = architectureOf(widths);
+    const architecture = ballNetwork(widths);
     const count = parameterLayout(widths).count;
     const flat = packParameters(widths, initParameters(architecture, 3));
     const forward = await ForwardJet.create(

@@ -11,25 +11,12 @@
  * and over parameter blocks (src/engine/parameterBlocks.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { BackwardJet, planBackwardJet } from '../../src/engine/backwardJet.ts';
-import { ForwardJet, type TangentKind } from '../../src/engine/forwardJet.ts';
+import { planBackwardJet } from '../../src/engine/backwardJet.ts';
+import type { TangentKind } from '../../src/engine/forwardJet.ts';
+import type { JetShape } from '../../src/engine/jetLayout.ts';
+import { planParameterBlocks } from '../../src/engine/parameterBlocks.ts';
 import type { GridLimits } from '../../src/gpu/dispatch.ts';
-import {
-  type JetShape,
-  layerElements,
-  packParameters,
-  parameterLayout,
-  type TangentInput,
-} from '../../src/engine/jetLayout.ts';
-import {
-  createBlockedTensor,
-  type ParameterBlocks,
-  planParameterBlocks,
-  readBlockedTensor,
-} from '../../src/engine/parameterBlocks.ts';
-import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
-import { SeededRandom } from '../../src/jet/seededRandom.ts';
-import { readFloat32 } from '../../src/gpu/gpuMemory.ts';
+import { backwardGradientBits, ballNetwork } from '../shared/blockedJetRuns.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 const gpu = useNodeGpu();
@@ -88,69 +75,18 @@ const cases: Case[] = [
   ]),
 ];
 
-function architectureOf(widths: number[]): MlpArchitecture {
-  return { widths, activation: 'tanh', boundary: 'ball' };
-}
-
-function batch(c: Case): { x: Float32Array; tangents: TangentInput } {
-  const dim = c.widths[0];
-  const { points, directions, order } = c.shape;
-  const random = new SeededRandom(7);
-  const x = Float32Array.from({ length: points * dim }, () => 0.05 * random.normal());
-  const slots = points * directions * order;
-  if (c.kind === 'dense') {
-    const values = Float32Array.from({ length: slots * dim }, () => 0.05 * random.normal());
-    return { x, tangents: { kind: 'dense', values } };
-  }
-  const index = Int32Array.from({ length: slots }, (_, s) => (s % 7 === 3 ? -1 : (s * 37) % dim));
-  const coefficient = Float32Array.from({ length: slots }, () => random.normal());
-  return { x, tangents: { kind: 'oneHot', index, coefficient } };
-}
-
 /** Forward, then backward planned on `limits` (the device's when absent): the gradient's bits. */
-async function gradientBits(c: Case, limits?: GridLimits): Promise<Uint32Array> {
-  const { memory, device } = gpu;
-  const architecture = architectureOf(c.widths);
-  const count = parameterLayout(c.widths).count;
-  const blocks: ParameterBlocks | undefined =
+function gradientBits(c: Case, limits?: GridLimits): Promise<Uint32Array> {
+  const blocks =
     c.blockBytes === undefined ? undefined : planParameterBlocks(c.widths, c.blockBytes);
-  const flat = packParameters(c.widths, initParameters(architecture, 3));
-  const params = blocks
-    ? createBlockedTensor(memory, 'blocked parameters', blocks, flat)
-    : memory.createFrom('parameters', flat);
-  const config = { architecture, shape: c.shape, tangentKind: c.kind, parameterBlocks: blocks };
-  const forward = await ForwardJet.create(memory, config, params);
-  const { x, tangents } = batch(c);
-  await forward.run(x, tangents);
-  const random = new SeededRandom(11);
-  const bar = Float32Array.from({ length: layerElements(c.shape, 1) }, () => random.normal());
-  const cotangent = memory.createFrom('cotangent', bar);
-  const options = { splitRows: c.splitRows, parameterBlocks: blocks };
-  const backward = await BackwardJet.create(memory, architecture, c.shape, c.kind, options, limits);
-  // NaN everywhere, so an element the pass does not write (or a surplus workgroup overwrites
-  // with its zeros) shows.
-  const stale = new Float32Array(count).fill(Number.NaN);
-  const gradient = blocks
-    ? createBlockedTensor(memory, 'blocked gradient', blocks, stale)
-    : memory.createFrom('gradient', stale);
-  const encoder = device.createCommandEncoder();
-  backward.encode(encoder, { forward: forward.buffers, params, cotangent, gradient });
-  device.queue.submit([encoder.finish()]);
-  const values =
-    'buffers' in gradient
-      ? await readBlockedTensor(device, gradient)
-      : await readFloat32(device, gradient, count);
-  backward.destroy();
-  forward.destroy();
-  memory.destroyAll();
-  return new Uint32Array(values.buffer);
+  return backwardGradientBits(gpu, c, blocks, limits);
 }
 
 describe('backward jet on folded grids', () => {
   for (const c of cases) {
     it(`${c.name}: the unfolded pass's bits`, async () => {
       const config = {
-        architecture: architectureOf(c.widths),
+        architecture: ballNetwork(c.widths),
         shape: c.shape,
         tangentKind: c.kind,
         splitRows: c.splitRows,

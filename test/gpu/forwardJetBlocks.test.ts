@@ -7,15 +7,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ForwardJet, type TangentKind } from '../../src/engine/forwardJet.ts';
-import { packParameters, type TangentInput } from '../../src/engine/jetLayout.ts';
+import { packParameters } from '../../src/engine/jetLayout.ts';
 import {
   createBlockedTensor,
   planParameterBlocks,
   type ParameterBlocks,
 } from '../../src/engine/parameterBlocks.ts';
 import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
-import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
+import { seededBatch } from '../shared/blockedJetRuns.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 let memory: GpuMemory;
@@ -28,19 +28,6 @@ const architecture: MlpArchitecture = {
   boundary: 'ball',
 };
 const shape = { points: 5, directions: 3, order: 2, structure: 'collapsed' as const };
-
-function batch(kind: TangentKind): { x: Float32Array; tangents: TangentInput } {
-  const random = new SeededRandom(7);
-  const x = Float32Array.from({ length: shape.points * dim }, () => 0.05 * random.normal());
-  const slots = shape.points * shape.directions * shape.order;
-  if (kind === 'dense') {
-    const values = Float32Array.from({ length: slots * dim }, () => 0.05 * random.normal());
-    return { x, tangents: { kind, values } };
-  }
-  const index = Int32Array.from({ length: slots }, (_, s) => (s % 7 === 3 ? -1 : (s * 37) % dim));
-  const coefficient = Float32Array.from({ length: slots }, () => random.normal());
-  return { x, tangents: { kind, index, coefficient } };
-}
 
 async function outputBits(
   kind: TangentKind,
@@ -59,7 +46,7 @@ async function outputBits(
     ? createBlockedTensor(memory, 'blocked parameters', blocks, flat)
     : memory.createFrom('parameters', flat);
   const jet = await ForwardJet.create(memory, config, parameters);
-  const { x, tangents } = batch(kind);
+  const { x, tangents } = seededBatch(shape, dim, kind);
   const output = await jet.run(x, tangents);
   jet.destroy();
   return new Uint32Array(output.buffer);

@@ -165,6 +165,10 @@ describe('scale plans', () => {
     expect(splitCell(tangent)).toMatch(
       /^needs splitting, which this mode does not take: parameters 4\.77 GiB → ≥ 5;/,
     );
+    // A file recorded before parameter blocks has no count: its refusal says when it was made.
+    expect(splitCell({ ...tangent, parameterBlocks: undefined })).toMatch(
+      /^needs splitting \(recorded before parameter blocks existed\): parameters 4\.77 GiB/,
+    );
   });
 });
 
@@ -197,7 +201,9 @@ describe('the scale section of BENCHMARKS.md', () => {
     // Regenerated points (the scale runs' default), θ split: the 4 GiB budget refuses SPSA.
     expect(spsaRow[1]).toBe('does not fit; planned 9.86 GiB, 2.07× the weights');
     expect(spsaRow[2]).toBe('**not met**');
-    expect(adamRow[1]).toBe('planned 19.40 GiB, 1.02× θ, g, m, v');
+    expect(adamRow[1]).toBe(
+      "planned 19.40 GiB, 1.02× θ, g, m, v, in 5 parameter blocks (the plan of the current code on the run's limits)",
+    );
     expect(adamRow[2]).toBe('**met**');
     expect(scaleTargetRows(null)[0][2]).toBe('not measured');
   });

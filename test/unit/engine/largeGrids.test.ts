@@ -28,6 +28,7 @@ import { planBallEvaluation } from '../../../src/train/ballEvaluation.ts';
 import { planBallGraph } from '../../../src/train/ballProblemGraph.ts';
 import { architectureOf, pdeOf, type TrainingOptions } from '../../../src/train/options.ts';
 import { planZerothOrder } from '../../../src/train/zerothOrder.ts';
+import { zerothOrderConfig } from '../../../src/train/gradientEstimator.ts';
 import {
   DEFAULT_TRAINING_LIMITS,
   trainingParameterBlocks,
@@ -122,17 +123,7 @@ function zerothOrderDispatches(
   widths: readonly number[],
   blocks: ParameterBlocks,
 ): Dispatch[] {
-  const plan = planZerothOrder({
-    widths,
-    blocks,
-    seed: options.seed,
-    epsilon: options.perturbationScale,
-    directions: options.perturbationDirections,
-    family:
-      options.gradientEstimator === 'spsa'
-        ? { kind: 'full' }
-        : { kind: 'subspace', rank: options.subspaceRank, period: options.subspacePeriod },
-  });
+  const plan = planZerothOrder(zerothOrderConfig(options, widths, blocks));
   const size = plan.directions.constants.perturb.WORKGROUP_SIZE;
   return [
     ...plan.blocks.blocks.flatMap((block, k) => [

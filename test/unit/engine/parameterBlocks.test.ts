@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { planForwardJet } from '../../../src/engine/forwardJet.ts';
 import { parameterLayout } from '../../../src/engine/jetLayout.ts';
 import {
-  blockIndexOf,
   firstLayerRows,
   ParameterBlockError,
   planParameterBlocks,
@@ -42,10 +41,6 @@ describe('planParameterBlocks', () => {
       next += block.count;
     }
     expect(next).toBe(count);
-    expect(blockIndexOf(plan, 0)).toBe(0);
-    expect(blockIndexOf(plan, 26 * 10_000_000)).toBe(1);
-    expect(blockIndexOf(plan, count - 1)).toBe(4);
-    expect(() => blockIndexOf(plan, count)).toThrow(RangeError);
   });
 
   it('ends with a block of no W₁ rows when the rows divide evenly', () => {
