@@ -64,6 +64,7 @@ import {
   ParameterBlockError,
   type ParameterBlocks,
   readBlockedTensor,
+  sameBlocks,
   singleBlock,
 } from './parameterBlocks.ts';
 
@@ -803,13 +804,7 @@ function plannedTensor(
   const tensor: BlockedTensor =
     'buffers' in source ? source : { blocks: singleBlock(planned.count), buffers: [source] };
   const { blocks } = tensor.blocks;
-  const same =
-    tensor.buffers.length === planned.blocks.length &&
-    blocks.length === planned.blocks.length &&
-    blocks.every(
-      (b, k) => b.start === planned.blocks[k].start && b.count === planned.blocks[k].count,
-    );
-  if (!same) {
+  if (tensor.buffers.length !== planned.blocks.length || !sameBlocks(tensor.blocks, planned)) {
     throw new BindingError(
       `backward jet: ${name} come in ${blocks.length} blocks; this pass was planned for ` +
         `${planned.blocks.length} (BackwardJetOptions.parameterBlocks)`,

@@ -16,7 +16,12 @@ import {
 } from '../gpu/dispatch.ts';
 import { reflectStructView } from '../gpu/structView.ts';
 import { type KernelCost, sumCosts, WORD_BYTES, wordCost } from './kernelCost.ts';
-import { type BlockedTensor, type ParameterBlocks, singleBlock } from './parameterBlocks.ts';
+import {
+  type BlockedTensor,
+  parameterBlocksOf,
+  type ParameterBlocks,
+  validateTensor,
+} from './parameterBlocks.ts';
 import { plannedView, validateWorkgroupSize } from './planning.ts';
 import {
   type BlockedReductionPlan,
@@ -31,73 +36,6 @@ import {
 
 /** A single f32 in a GPU buffer: the buffer's first element, or element `index` of it. */
 export type ScalarBinding = GPUBuffer | { buffer: GPUBuffer; index: number };
-
-/**
- * `parameters` as blocks: a count is one block of every element. Throws RangeError unless the
- * blocks are non-empty, contiguous from 0 in flat order and add up to the plan's count.
- */
-export function parameterBlocksOf(
-  what: string,
-  parameters: number | ParameterBlocks,
-): ParameterBlocks {
-  if (typeof parameters === 'number') return singleBlock(parameters);
-  const { blocks, count } = parameters;
-  let start = 0;
-  for (const [k, block] of blocks.entries()) {
-    if (block.start !== start || !Number.isInteger(block.count) || block.count < 1) {
-      throw new RangeError(
-        `${what}: block ${k} holds ${block.count} elements from ${block.start}; the blocks must ` +
-          `be non-empty and contiguous from 0 (block ${k} starting at ${start})`,
-      );
-    }
-    start += block.count;
-  }
-  if (blocks.length < 1 || start !== count) {
-    throw new RangeError(
-      `${what}: ${blocks.length} blocks hold ${start} elements of a vector of ${count}`,
-    );
-  }
-  return parameters;
-}
-
-/**
- * The blocks of a vector as planned buffers, labelled as createBlockedTensor labels them: `label`
- * for one block, `label (block k)` for several.
- */
-export function plannedTensor(label: string, blocks: ParameterBlocks): PlannedBuffer[] {
-  const many = blocks.blocks.length > 1;
-  return blocks.blocks.map((block, k) =>
-    storageBuffer(many ? `${label} (block ${k})` : label, 4 * block.count),
-  );
-}
-
-/**
- * Throws RangeError unless `tensor` is split into `blocks`' blocks (the same starts and counts)
- * and each of its buffers holds its block's elements.
- */
-export function validateTensor(what: string, tensor: BlockedTensor, blocks: ParameterBlocks): void {
-  const expected = blocks.blocks;
-  const got = tensor.blocks.blocks;
-  const same =
-    got.length === expected.length &&
-    got.every((b, k) => b.start === expected[k].start && b.count === expected[k].count);
-  if (!same || tensor.buffers.length !== expected.length) {
-    const describe = (list: readonly { start: number; count: number }[]) =>
-      list.map((b) => `${b.start}+${b.count}`).join(', ');
-    throw new RangeError(
-      `${what} is split into blocks [${describe(got)}] in ${tensor.buffers.length} buffers, ` +
-        `expected [${describe(expected)}]`,
-    );
-  }
-  expected.forEach((block, k) => {
-    const buffer = tensor.buffers[k];
-    if (buffer.size < 4 * block.count) {
-      throw new RangeError(
-        `${what} (block ${k}) holds ${buffer.size} bytes, fewer than ${block.count} floats`,
-      );
-    }
-  });
-}
 
 export interface DivergenceCheck {
   /**

@@ -31,6 +31,7 @@ import {
   type BlockedTensor,
   firstLayerRows,
   type ParameterBlocks,
+  sameBlocks,
   singleBlock,
 } from './parameterBlocks.ts';
 import {
@@ -1022,12 +1023,7 @@ export class ForwardJet {
     const planned = blocksOf(this.config);
     const tensor = asTensor(parameters, planned.count);
     const blocks = tensor.blocks.blocks;
-    const same =
-      blocks.length === planned.blocks.length &&
-      blocks.every(
-        (b, k) => b.start === planned.blocks[k].start && b.count === planned.blocks[k].count,
-      );
-    if (!same) {
+    if (!sameBlocks(tensor.blocks, planned)) {
       throw new JetShapeError(
         `the parameters come in ${blocks.length} blocks; this forward jet was planned for ` +
           `${planned.blocks.length} (ForwardJetConfig.parameterBlocks)`,

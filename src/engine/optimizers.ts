@@ -6,14 +6,7 @@ import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { StructValue } from '../gpu/structView.ts';
-import {
-  type DivergenceGuard,
-  parameterBlocksOf,
-  plannedTensor,
-  resolveScalar,
-  type ScalarBinding,
-  validateTensor,
-} from './divergenceGuard.ts';
+import { type DivergenceGuard, resolveScalar, type ScalarBinding } from './divergenceGuard.ts';
 import {
   BindGroupCache,
   inComputePass,
@@ -26,7 +19,10 @@ import type { KernelCost } from './kernelCost.ts';
 import {
   type BlockedTensor,
   type ParameterBlocks,
+  parameterBlocksOf,
+  plannedBlockBuffers,
   readBlockedTensor,
+  validateTensor,
   writeBlockedTensor,
 } from './parameterBlocks.ts';
 import { plannedView, validateWorkgroupSize } from './planning.ts';
@@ -236,11 +232,11 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
   const stateFloats = kind === 'adam' ? 3 : 1;
   const moment = (name: 'm' | 'v', before = false) =>
     kind === 'adam'
-      ? plannedTensor(`adam ${before ? 'previous ' : ''}${name}`, blocks)
+      ? plannedBlockBuffers(`adam ${before ? 'previous ' : ''}${name}`, blocks)
       : [storageBuffer(`sgd unused ${before ? 'previous ' : ''}${name}`, 4)];
   const previous = rollback
     ? {
-        theta: plannedTensor(`${kind} previous θ`, blocks),
+        theta: plannedBlockBuffers(`${kind} previous θ`, blocks),
         m: moment('m', true),
         v: moment('v', true),
       }

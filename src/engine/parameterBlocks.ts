@@ -11,6 +11,7 @@
  * output units. A vector that fits is one block: the layout and the dispatches of every run that
  * fit before.
  */
+import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { readFloat32 } from '../gpu/gpuMemory.ts';
 import { parameterLayout } from './jetLayout.ts';
@@ -111,6 +112,80 @@ export function firstLayerRows(
   return { firstRow, rows: Math.max(0, end - firstRow) };
 }
 
+/** Whether two plans cut the vector at the same places. */
+export function sameBlocks(a: ParameterBlocks, b: ParameterBlocks): boolean {
+  return (
+    a.count === b.count &&
+    a.blocks.length === b.blocks.length &&
+    a.blocks.every(
+      (block, k) => block.start === b.blocks[k].start && block.count === b.blocks[k].count,
+    )
+  );
+}
+
+/**
+ * `parameters` as blocks: a count is one block of every element. Throws RangeError unless the
+ * blocks are non-empty, contiguous from 0 in flat order and add up to the plan's count.
+ */
+export function parameterBlocksOf(
+  what: string,
+  parameters: number | ParameterBlocks,
+): ParameterBlocks {
+  if (typeof parameters === 'number') return singleBlock(parameters);
+  const { blocks, count } = parameters;
+  let start = 0;
+  for (const [k, block] of blocks.entries()) {
+    if (block.start !== start || !Number.isInteger(block.count) || block.count < 1) {
+      throw new RangeError(
+        `${what}: block ${k} holds ${block.count} elements from ${block.start}; the blocks must ` +
+          `be non-empty and contiguous from 0 (block ${k} starting at ${start})`,
+      );
+    }
+    start += block.count;
+  }
+  if (blocks.length < 1 || start !== count) {
+    throw new RangeError(
+      `${what}: ${blocks.length} blocks hold ${start} elements of a vector of ${count}`,
+    );
+  }
+  return parameters;
+}
+
+/**
+ * Throws RangeError unless `tensor` is split into `blocks`' blocks (the same starts and counts)
+ * and each of its buffers holds its block's elements.
+ */
+export function validateTensor(what: string, tensor: BlockedTensor, blocks: ParameterBlocks): void {
+  const expected = blocks.blocks;
+  const got = tensor.blocks.blocks;
+  if (!sameBlocks(tensor.blocks, blocks) || tensor.buffers.length !== expected.length) {
+    const describe = (list: readonly { start: number; count: number }[]) =>
+      list.map((b) => `${b.start}+${b.count}`).join(', ');
+    throw new RangeError(
+      `${what} is split into blocks [${describe(got)}] in ${tensor.buffers.length} buffers, ` +
+        `expected [${describe(expected)}]`,
+    );
+  }
+  expected.forEach((block, k) => {
+    const buffer = tensor.buffers[k];
+    if (buffer.size < 4 * block.count) {
+      throw new RangeError(
+        `${what} (block ${k}) holds ${buffer.size} bytes, fewer than ${block.count} floats`,
+      );
+    }
+  });
+}
+
+/** The label of block k of a tensor: `label` alone when it is one block. */
+function blockLabel(label: string, k: number, plan: ParameterBlocks): string {
+  return plan.blocks.length > 1 ? `${label} (block ${k})` : label;
+}
+
+/** The buffers createBlockedTensor allocates for `plan`, as plans list them. */
+export function plannedBlockBuffers(label: string, plan: ParameterBlocks): PlannedBuffer[] {
+  return plan.blocks.map((block, k) => storageBuffer(blockLabel(label, k, plan), 4 * block.count));
+}
+
 /** A tensor of the parameter layout in GPU memory: one buffer per block, in block order. */
 export interface BlockedTensor {
   readonly blocks: ParameterBlocks;
@@ -127,10 +202,8 @@ export function createBlockedTensor(
   if (values && values.length !== plan.count) {
     throw new RangeError(`${label}: ${values.length} values for ${plan.count} parameters`);
   }
-  const many = plan.blocks.length > 1;
   const buffers = plan.blocks.map((block, k) => {
-    const name = many ? `${label} (block ${k})` : label;
-    const buffer = memory.create(name, block.count * 4);
+    const buffer = memory.create(blockLabel(label, k, plan), block.count * 4);
     if (values) memory.write(buffer, values.subarray(block.start, block.start + block.count));
     return buffer;
   });

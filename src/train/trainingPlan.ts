@@ -12,6 +12,7 @@ import { parameterLayout } from '../engine/jetLayout.ts';
 import {
   ParameterBlockError,
   type ParameterBlocks,
+  plannedBlockBuffers,
   planParameterBlocks,
   singleBlock,
 } from '../engine/parameterBlocks.ts';
@@ -182,14 +183,6 @@ function runParameterBlocks(
   return unsplit;
 }
 
-/** One planned buffer per parameter block: `label`, or `label (block k)` when split. */
-export function blockBuffers(label: string, blocks: ParameterBlocks): PlannedBuffer[] {
-  const many = blocks.blocks.length > 1;
-  return blocks.blocks.map((block, k) =>
-    storageBuffer(many ? `${label} (block ${k})` : label, block.count * 4),
-  );
-}
-
 /**
  * Each part's plan, the ones that refuse the options apart: the memory check still sizes the
  * rest of a run one of whose kernels cannot take it (and refuses it with those numbers).
@@ -220,8 +213,8 @@ export function planTrainingParts(
   );
   plan('trainer', () =>
     part('trainer', [
-      ...blockBuffers('parameters', parameterBlocks),
-      ...blockBuffers('gradient', parameterBlocks),
+      ...plannedBlockBuffers('parameters', parameterBlocks),
+      ...plannedBlockBuffers('gradient', parameterBlocks),
       storageBuffer('random step counter', 4),
     ]),
   );

@@ -18,6 +18,7 @@ import { type KernelCost, wordCost } from '../engine/kernelCost.ts';
 import {
   type BlockedTensor,
   type ParameterBlocks,
+  sameBlocks,
   singleBlock,
 } from '../engine/parameterBlocks.ts';
 import { reductionResultBytes, reductionWord } from '../engine/reductions.ts';
@@ -103,16 +104,6 @@ function checkBlocks(plan: ParameterBlocks, count: number): void {
         `network's ${count} parameters in order`,
     );
   }
-}
-
-function sameBlocks(a: ParameterBlocks, b: ParameterBlocks): boolean {
-  return (
-    a.count === b.count &&
-    a.blocks.length === b.blocks.length &&
-    a.blocks.every(
-      (block, k) => block.start === b.blocks[k].start && block.count === b.blocks[k].count,
-    )
-  );
 }
 
 export function planZerothOrder(config: ZerothOrderConfig): ZerothOrderPlan {
