@@ -1,8 +1,9 @@
 // Scale: d = 1M and 10M, two-body Allen–Cahn, 3 × 128 tanh, 100 points, in STDE's setup (sparse
 // B = 16, backprop + Adam) and SDZE's (SPSA and subspace SPSA), all without the rollback copy.
-// Each configuration is planned (GPU memory in all and per parameter, its largest buffer against
-// the device's binding limit: no tensor is split across bindings yet), then built and stepped
-// where the plan fits: time per step and the predicted time of a 10 000-step run. Where it does
+// Each configuration is planned (GPU memory in all and per parameter, the parameter blocks θ and
+// its layout's tensors are split into past the device's binding limit; full-direction SPSA
+// stores no trial point or gradient, zerothOrder.ts inline), then built and stepped where the
+// plan fits: time per step and the predicted time of a 10 000-step run. Where it does
 // not fit, the plan's numbers are the result. bench/lib/scaleRun.ts has the settings and why.
 //
 // Usage: node --import tsx --import ./scripts/register-node-loaders.mjs bench/scale.ts

@@ -5,7 +5,8 @@
 // lib/grid.wgsl, lib/series.wgsl, lib/jetRows.wgsl (the rows below, overrides ORDER and
 // COLLAPSED), lib/tangentSlots.wgsl, lib/activations.wgsl (σ's seeds, override ACTIVATION),
 // lib/layerInput.wgsl (the first layer's input rows, override INPUT), lib/random.wgsl and
-// lib/ballPoints.wgsl (regenerated collocation points, override POINTS).
+// lib/ballPoints.wgsl (regenerated collocation points, override POINTS), lib/twoPoint.wgsl (the
+// trial weights of PERTURBED).
 //
 // Rows (lib/jetRows.wgsl): per point V = rowsPerPoint rows; row 0 is the value, the other rows are
 // normalized coefficients c_k = v_k/k! of each direction r, orders 1..K (standard), or orders
@@ -31,15 +32,23 @@
 //                                          blocks' partial sums (below) followed by a copy of the
 //                                          bias; every other entry the parameter block holding b
 //   8 stepCounter   : storage, read        POINTS = 1 only: word 0 is the step of the draw
+//   9 perturbation  : uniform Perturbation PERTURBED only (below): the trial point's direction
 // Unused bindings (tangents on hidden layers, activation on the linear output layer, the step
-// counter with stored points)
-// still need a buffer: the layout is reflected from this file, so every dispatch of every entry
-// point binds all nine.
+// counter with stored points, the perturbation of an unperturbed pass) still need a buffer: the
+// layout is reflected from this file, so every dispatch of every entry point binds all ten.
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear: only z is written,
 //   1 tanh, 2 sin, 3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first
 //   layer with dense tangents, 2 = with one-hot tangents), POINTS (0 = the first layer's points
-//   stored, 1 = redrawn), BLOCK_INNER (the split below), and the
-//   tiling below (WORKGROUP_SIZE is lib/grid.wgsl's).
+//   stored, 1 = redrawn), PERTURBED (below), BLOCK_INNER (the split below), and the tiling below
+//   (WORKGROUP_SIZE is lib/grid.wgsl's).
+//
+// PERTURBED (zeroth-order training without a trial buffer): every weight and bias the pass reads
+// is the trial value θ_i + scale·z_j[i] (lib/twoPoint.wgsl), z_j the full family's direction
+// `perturbation.direction` of step `perturbation.trainStep`, drawn at the element's flat index i
+// (from weightFlat): the bits zerothOrder.wgsl's perturb would have written to a trial buffer, so
+// the pass is that buffer's pass, while at d = 10⁷ no second copy of W₁ (5 GB) exists. z is
+// redrawn at every read of a weight: once per point group's tile load (a tile is reused across
+// the workgroup's points), once per gathered one-hot tangent.
 //
 // Workgroup: WORKGROUP_SIZE invocations = THREADS_ROWS × THREADS_OUTS; each owns a 4 × 4 register
 // block of (row, output) pairs, so a workgroup computes a TILE_ROWS × TILE_OUTS tile of z per step.
@@ -99,6 +108,8 @@ struct LayerParams {
   outputs: u32,
   weightOffset: u32,
   biasOffset: u32,
+  // Flat index (jetLayout.ts) of W[firstOutput][0], where PERTURBED draws z; b follows W there.
+  weightFlat: u32,
   // The output units of this dispatch: firstOutput ≤ o < firstOutput + blockOutputs.
   firstOutput: u32,
   blockOutputs: u32,
@@ -117,6 +128,19 @@ struct LayerParams {
 @group(0) @binding(6) var<storage, read_write> activation: array<f32>;
 @group(0) @binding(7) var<storage, read> partials: array<f32>;
 @group(0) @binding(8) var<storage, read> stepCounter: array<u32>;
+@group(0) @binding(9) var<uniform> perturbation: Perturbation;
+
+// The trial point θ + scale·z_j of a PERTURBED pass, z_j at key (seed, directionStream) and
+// counter (trainStep, direction, 0, flat index) as zerothOrder.wgsl draws it.
+struct Perturbation {
+  seed: u32,
+  directionStream: u32,
+  direction: u32,
+  scale: f32,
+  trainStep: u32,
+}
+
+override PERTURBED: bool = false;
 
 override THREADS_OUTS: u32 = 8u;
 override TILE_INNER: u32 = 16u;
@@ -168,11 +192,34 @@ fn loadInput(firstPoint: u32, m: u32, i: u32) -> f32 {
   return inputJet[row * params.inputs + i];
 }
 
+// A parameter as the pass reads it: θ_i itself, or with PERTURBED the trial value at flat index i.
+fn readParameter(value: f32, flat: u32) -> f32 {
+  if (!PERTURBED) {
+    return value;
+  }
+  let key = vec2<u32>(perturbation.seed, perturbation.directionStream);
+  let z = fullDirection(key, perturbation.trainStep, perturbation.direction, flat);
+  return trialValue(value, perturbation.scale, z);
+}
+
+// W[o][i] of this dispatch's rows (o ≥ firstOutput, i < inputs).
+fn weightAt(o: u32, i: u32) -> f32 {
+  let local = (o - params.firstOutput) * params.inputs + i;
+  return readParameter(parameters[params.weightOffset + local], params.weightFlat + local);
+}
+
+// b[o], read through `partials` (binding 7: its parameter block, or a split layer's copy of it);
+// its flat index is W's end (outputs × inputs from W[0][0]) + o.
+fn biasAt(o: u32) -> f32 {
+  let flat = params.weightFlat + (params.outputs - params.firstOutput) * params.inputs + o;
+  return readParameter(partials[params.biasOffset + o], flat);
+}
+
 fn loadWeight(o: u32, i: u32) -> f32 {
   if (i >= params.inputs) {
     return 0.0;
   }
-  return parameters[params.weightOffset + (o - params.firstOutput) * params.inputs + i];
+  return weightAt(o, i);
 }
 
 // One past the last output unit of this dispatch.
@@ -192,7 +239,7 @@ fn storeRow(firstPoint: u32, m: u32, rowCount: u32, firstOut: u32, tc: u32, z: v
     if (o < outputEnd()) {
       var value = z[j];
       if (isValueRow) {
-        value += partials[params.biasOffset + o];
+        value += biasAt(o);
       }
       preActivation[row * params.outputs + o] = value;
     }
@@ -261,8 +308,7 @@ fn gatherTangent(slot: u32, o: u32) -> f32 {
   if (!isCoordinate(index, params.inputs)) {
     return 0.0;
   }
-  let row = params.weightOffset + (o - params.firstOutput) * params.inputs;
-  return tangents[slot] * parameters[row + u32(index)];
+  return tangents[slot] * weightAt(o, u32(index));
 }
 
 // Phase 2 for one unit (point p, output o): gathers one-hot z rows if needed, then applies σ.
@@ -522,7 +568,7 @@ fn sumPartials(grid: GridInvocation) {
       sum += partials[partialIndex(kBlock, row, o)];
     }
     if (v == 0u) {
-      sum += partials[params.biasOffset + o];
+      sum += biasAt(o);
     }
     preActivation[(p * params.rowsPerPoint + v) * params.outputs + o] = sum;
   }

@@ -9,6 +9,14 @@
 //   adam_step: Adam with bias correction and optional decoupled weight decay (adamUpdate).
 //   sgd_step: the plain gradient step θ ← θ − lr·g (m and v are bound but unused: 4-byte
 //     stand-ins).
+//   adam_two_point, sgd_two_point: the same updates of SPSA's inline estimate, whose gradient is
+//     never stored: `gradient` holds the step's 2q losses L(θ ± εz_j) and each invocation sums
+//     g_i = Σ_j c_j·z_j[i] itself (lib/twoPoint.wgsl: the order and f32 operations of
+//     zerothOrder.wgsl's combine, so g and the update are the stored estimate's bits). Each
+//     workgroup also writes sqrt(Σ g_i²) over its elements to normPartials[hyper.partialStart +
+//     its folded index], a fixed tree in workgroup memory: the partials' norm is ‖g‖, the logged
+//     gradient norm (the host reduces them on a logging step). The other entries bind a 4-byte
+//     stand-in there.
 // Both leave θ, m and v untouched while guard[0] (the divergence guard's `tripped` word,
 // shaders/finiteCheck.wgsl) is nonzero. An element whose g is NaN/±Inf is left untouched and its
 // flat index i = hyper.start + (index within the block) recorded in verdict[0] as ~i (atomicMax of
@@ -20,17 +28,20 @@
 //
 // Bindings (@group(0)), every parameter-sized array one block's (hyper.count elements):
 //   0 hyper    : uniform Hyper (lib/optimizerSteps.wgsl)
-//   1 gradient : storage, read        array<f32>, count elements
+//   1 gradient : storage, read        array<f32>, count elements (the two-point entries: the 2q
+//                losses, L(θ + εz_j) at 2j and L(θ − εz_j) at 2j + 1)
 //   2 theta    : storage, read_write  array<f32>, count elements, updated in place
-//   3 m        : storage, read_write  array<f32>, first moment, count elements (adam_step)
-//   4 v        : storage, read_write  array<f32>, second moment, count elements (adam_step)
+//   3 m        : storage, read_write  array<f32>, first moment, count elements (adam entries)
+//   4 v        : storage, read_write  array<f32>, second moment, count elements (adam entries)
 //   5 guard    : storage, read        array<u32>, word 0 nonzero = skip the update
 //   6 loss     : storage, read        array<u32>, the step's loss f32 at hyper.lossIndex (a finite
 //                word when the step has no loss)
 //   7 verdict  : storage, read_write  array<atomic<u32>>, word 0: ~(flat index of the first
 //                non-finite gradient element) or 0, shared by every block's dispatch
+//   8 normPartials : storage, read_write  array<f32>, one per workgroup of every block's dispatch
+//                (two-point entries; a stand-in for the others)
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/finiteBits.wgsl,
-//   lib/optimizerSteps.wgsl.
+//   lib/optimizerSteps.wgsl, lib/random.wgsl, lib/twoPoint.wgsl.
 // Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (lib/grid.wgsl; the host's default
 //   is 256).
 // Dispatch: per block, ceil(hyper.count / WORKGROUP_SIZE) workgroups, laid out in x and y when
@@ -45,6 +56,9 @@
 @group(0) @binding(5) var<storage, read> guard: array<u32>;
 @group(0) @binding(6) var<storage, read> loss: array<u32>;
 @group(0) @binding(7) var<storage, read_write> verdict: array<atomic<u32>>;
+@group(0) @binding(8) var<storage, read_write> normPartials: array<f32>;
+
+var<workgroup> squares: array<f32, WORKGROUP_SIZE>;
 
 // Whether element i of the block may be updated with gradient g (both it and the step's loss
 // finite). A bad g is recorded, by its flat index, even when the loss is bad too, so the guard
@@ -86,4 +100,69 @@ fn sgd_step(grid: GridInvocation) {
   if (checkedGradient(i, &g)) {
     theta[i] = sgdUpdate(hyper, theta[i], g);
   }
+}
+
+// g of element i of the block from the 2q losses bound as `gradient` (two-point entries).
+fn twoPointElement(i: u32) -> f32 {
+  let key = vec2<u32>(hyper.seed, hyper.directionStream);
+  let q = hyper.directions;
+  var sum = 0.0;
+  for (var j = 0u; j < q; j++) {
+    let c = twoPointCoefficient(gradient[2u * j], gradient[2u * j + 1u], hyper.perturbation, q);
+    sum += c * fullDirection(key, hyper.trainStep, j, hyper.start + i);
+  }
+  return sum;
+}
+
+// Whether invocation i (in range, g its two-point gradient) updates its parameter: an untripped
+// guard and a finite g and loss, as checkedGradient decides for a stored g.
+fn checkedTwoPoint(i: u32, g: f32) -> bool {
+  return guard[0] == 0u && verified(i, g);
+}
+
+// Writes sqrt(Σ g² over this workgroup's elements) to its norm partial: a tree over
+// WORKGROUP_SIZE (a power of two) in workgroup memory, in uniform control flow. The surplus
+// workgroups of a folded grid write nothing (their slots are the next block's).
+fn storeNormPartial(grid: GridInvocation, lid: u32, g: f32) {
+  squares[lid] = g * g;
+  workgroupBarrier();
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride >>= 1u) {
+    if (lid < stride) {
+      squares[lid] += squares[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let first = invocationIndex(grid) - lid;
+  if (lid == 0u && first < hyper.count) {
+    normPartials[hyper.partialStart + first / WORKGROUP_SIZE] = sqrt(squares[0]);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn adam_two_point(grid: GridInvocation, @builtin(local_invocation_index) lid: u32) {
+  let i = invocationIndex(grid);
+  var g = 0.0;
+  if (i < hyper.count) {
+    g = twoPointElement(i);
+    if (checkedTwoPoint(i, g)) {
+      let after = adamUpdate(hyper, AdamState(theta[i], m[i], v[i]), g);
+      theta[i] = after.theta;
+      m[i] = after.m;
+      v[i] = after.v;
+    }
+  }
+  storeNormPartial(grid, lid, g);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn sgd_two_point(grid: GridInvocation, @builtin(local_invocation_index) lid: u32) {
+  let i = invocationIndex(grid);
+  var g = 0.0;
+  if (i < hyper.count) {
+    g = twoPointElement(i);
+    if (checkedTwoPoint(i, g)) {
+      theta[i] = sgdUpdate(hyper, theta[i], g);
+    }
+  }
+  storeNormPartial(grid, lid, g);
 }

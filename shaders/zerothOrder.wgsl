@@ -1,7 +1,9 @@
 // zerothOrder.wgsl: the parameter-space random directions of backprop-free training (DESIGN.md §6),
 // regenerated from Philox counters instead of stored (the MeZO trick). Composes
-// (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox), lib/grid.wgsl,
-// lib/finiteBits.wgsl (summarize's first non-finite loss).
+// (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox), lib/twoPoint.wgsl
+// (the full direction, trial value and two-point coefficient, shared with the inline variants of
+// jetForward.wgsl and optimizersChecked.wgsl), lib/grid.wgsl, lib/finiteBits.wgsl (summarize's
+// first non-finite loss).
 //
 // Direction j of step s over the flat parameter vector (jetLayout.parameterLayout):
 //   full (SUBSPACE = 0): z[i] = N(0, 1) at key (seed, directionStream), counter (s, j, 0, i).
@@ -166,7 +168,7 @@ fn subspaceValue(element: ptr<function, SubspaceElement>, step: u32, j: u32) -> 
 }
 
 fn fullValue(step: u32, j: u32, i: u32) -> f32 {
-  return normalAt(vec2<u32>(params.seed, params.directionStream), step, j, 0u, i);
+  return fullDirection(vec2<u32>(params.seed, params.directionStream), step, j, i);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -184,7 +186,7 @@ fn perturb(grid: GridInvocation) {
   } else {
     z = fullValue(step, params.direction, flat);
   }
-  destination[i] = parameters[i] + params.scale * z;
+  destination[i] = trialValue(parameters[i], params.scale, z);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -202,7 +204,7 @@ fn combine(grid: GridInvocation) {
   }
   var sum = 0.0;
   for (var j = 0u; j < q; j++) {
-    let c = (losses[2u * j] - losses[2u * j + 1u]) / (2.0 * params.epsilon * f32(q));
+    let c = twoPointCoefficient(losses[2u * j], losses[2u * j + 1u], params.epsilon, q);
     var z = 0.0;
     if (SUBSPACE) {
       z = subspaceValue(&element, step, j);

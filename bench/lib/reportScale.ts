@@ -24,7 +24,8 @@ export function splitCell(plan: ScalePlan): string {
   if (plan.overBinding.length === 0) {
     const blocks = plan.parameterBlocks ?? 1;
     return (
-      (blocks > 1 ? `θ, g in ${blocks} parameter blocks; ` : '') +
+      // θ and each tensor of its layout the mode holds (a gradient, moments) split alike.
+      (blocks > 1 ? `${blocks} parameter blocks; ` : '') +
       `one binding each (largest ${formatBytes(plan.largest.bytes)} ≤ ${limit})`
     );
   }
@@ -123,7 +124,8 @@ export function scaleSection(results: ScaleResults): string[] {
       '. The predicted ' +
       `full run is ${grouped(results.fullRunSteps)} × the median step: a prediction from this ` +
       "adapter's steps (evaluations and log readbacks left out), not a measurement. θ and every " +
-      'tensor of its layout (gradient, optimizer state, SPSA trial point) are split into ' +
+      'tensor of its layout (gradient, optimizer state, subspace SPSA trial point; SPSA ' +
+      'without the rollback copy stores neither trial point nor gradient) are split into ' +
       'parameter blocks of whole first-layer rows where they pass a binding (the split plan ' +
       'column); a mode that takes no split (the forward gradient) would be refused there, with ' +
       'the fewest bindings each buffer past it would need.',

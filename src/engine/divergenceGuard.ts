@@ -444,7 +444,7 @@ export class DivergenceGuard {
    * the optimizer step that passes this guard, in the same or an earlier command buffer.
    */
   encodeCheck(target: ComputeTarget, check: DivergenceCheck): void {
-    const entries = this.checkBindings(check);
+    const entries = this.checkBindings(check, check.gradient);
     inComputePass(target, `divergence check ${check.step}`, (pass) => {
       this.reduction.encode(pass, check.gradient.buffers, this.gradientStats);
       this.encodeNotes(pass, 'stats', entries);
@@ -458,7 +458,7 @@ export class DivergenceGuard {
    * steps that do not log. Record it where encodeCheck would go.
    */
   encodeScan(target: ComputeTarget, check: DivergenceCheck): void {
-    const entries = this.checkBindings(check);
+    const entries = this.checkBindings(check, check.gradient);
     inComputePass(target, `divergence scan ${check.step}`, (pass) => {
       entries.forEach((block, k) => {
         const bindGroup = this.scanBindGroups.get(block);
@@ -474,10 +474,23 @@ export class DivergenceGuard {
    * step (OptimizerStep.guard): record it after that update and before the next one.
    */
   encodeVerdict(target: ComputeTarget, check: DivergenceCheck): void {
-    const entries = this.checkBindings(check);
+    const entries = this.checkBindings(check, check.gradient);
     inComputePass(target, `divergence verdict ${check.step}`, (pass) => {
       this.encodeNotes(pass, 'verdict', entries);
       this.latch.dispatch(pass, this.latchBindGroups.get(latchEntries(entries)), 1);
+    });
+  }
+
+  /**
+   * encodeVerdict for an update that summed its gradient inline and stored none (the two-point
+   * update, optimizers.ts TwoPointGradient): the same latch of the step, the loss and the first bad
+   * flat index, with no gradient to read the bad element's bits from (gradientBits stay 0).
+   * `check.gradient` is not read.
+   */
+  encodeInlineVerdict(target: ComputeTarget, check: Omit<DivergenceCheck, 'gradient'>): void {
+    const [entry] = this.checkBindings(check, null);
+    inComputePass(target, `divergence verdict ${check.step}`, (pass) => {
+      this.latch.dispatch(pass, this.latchBindGroups.get(entry), 1);
     });
   }
 
@@ -509,14 +522,22 @@ export class DivergenceGuard {
   }
 
   /** The bindings of each block's dispatches, in block order; one Params slot each. */
-  private checkBindings(check: DivergenceCheck): CheckEntries[] {
+  /**
+   * The bindings of each block's dispatch; without a gradient (encodeInlineVerdict) one entry
+   * whose empty block holds no index, bound to a stand-in the latch never reads.
+   */
+  private checkBindings(
+    check: Omit<DivergenceCheck, 'gradient'>,
+    gradient: BlockedTensor | null,
+  ): CheckEntries[] {
     const { step } = check;
     if (!Number.isInteger(step) || step < 0 || step >= noElement) {
       throw new RangeError(`divergence guard: step must be a u32 integer, got ${step}`);
     }
     const loss = check.loss === undefined ? null : resolveScalar('divergence guard', check.loss);
-    validateTensor('divergence guard: gradient', check.gradient, this.blocks);
-    return this.blocks.blocks.map((block, k) => ({
+    if (gradient) validateTensor('divergence guard: gradient', gradient, this.blocks);
+    const blocks = gradient ? this.blocks.blocks : [{ start: 0, count: 0 }];
+    return blocks.map((block, k) => ({
       params: this.ring.push({
         step,
         hasLoss: loss ? 1 : 0,
@@ -527,7 +548,7 @@ export class DivergenceGuard {
       // Every entry point of finiteCheck.wgsl binds the same six buffers.
       loss: loss?.buffer ?? this.noLoss,
       gradientStats: this.gradientStats,
-      gradient: check.gradient.buffers[k],
+      gradient: gradient?.buffers[k] ?? this.noLoss,
       status: this.statusBuffer,
       verdict: this.verdictBuffer,
     }));

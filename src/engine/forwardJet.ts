@@ -110,6 +110,13 @@ export interface ForwardJetConfig {
    * the later layers read the last block: the same arithmetic per output unit, so the same bits.
    */
   parameterBlocks?: ParameterBlocks;
+  /**
+   * Read every weight and bias as the zeroth-order trial value θ + scale·z_j of the full direction
+   * family (jetForward.wgsl PERTURBED), with the direction, scale and step the `perturbation`
+   * uniform holds (ForwardJet.perturbation, perturbationView; its writer sets it before each
+   * pass): a trial point's loss without a trial buffer. Default false.
+   */
+  perturbed?: boolean;
 }
 
 /**
@@ -152,9 +159,16 @@ const forwardParts = [
   lib.activations,
   lib.layerInput,
   lib.random,
+  lib.twoPoint,
   lib.ballPoints,
   { name: 'jetForward.wgsl', code: forwardCode },
 ];
+
+/**
+ * The Perturbation uniform of a perturbed pass (jetForward.wgsl): seed, directionStream,
+ * direction, scale and trainStep of the trial point θ + scale·z_j it reads.
+ */
+export const perturbationView = plannedView(forwardParts, 'perturbation');
 /** jetBoundary.wgsl and its library parts (the forward-gradient pass binds the same kernel). */
 export const boundaryParts = [
   lib.grid,
@@ -449,6 +463,8 @@ export interface ForwardJetPlan {
   moreBlocks: FirstLayerBlockDispatch[];
   boundary: PlannedDispatch | null;
   storage: ForwardJetStorage;
+  /** The trial point's uniform of a perturbed pass (ForwardJetConfig.perturbed); else null. */
+  perturbation: PlannedUniform | null;
   /** Every buffer the build allocates, each once: storage, then the uniforms. */
   buffers: PlannedBuffer[];
 }
@@ -511,6 +527,8 @@ function layerSetting(
     WORKGROUP_SIZE: tiling.workgroupSize,
     THREADS_OUTS: tiling.threadsOuts,
     TILE_INNER: tiling.tileInner,
+    // Only a perturbed pass names it: every other pipeline keeps its key and code.
+    ...(config.perturbed ? { PERTURBED: 1 } : {}),
   };
   // Only the first layer's inner dimension (d) grows with the problem; hidden layers are fused.
   // The split is chosen for the whole layer, so every parameter block sums in the same order.
@@ -552,6 +570,7 @@ function layerUniform(
     weightOffset: slice.weightOffset + units.firstOutput * slice.inputs - start,
     // A split layer reads b₁ from its copy behind the partial sums.
     biasOffset: inner ? inner.partialElements : slice.biasOffset - restStart,
+    weightFlat: slice.weightOffset + units.firstOutput * slice.inputs,
     ...units,
     pointsPerGroup: setting.perGroup,
     pointGroups: setting.pointGroups,
@@ -745,6 +764,16 @@ export function planForwardJet(
   const { layers, split, moreBlocks } = planLayers(config, limits);
   const boundary = planBoundary(config, limits);
   const storage = planStorage(config, inputElements, options.externalInputs ?? false, split);
+  // Zero until its writer sets the step's trial point: a scale of 0 reads θ itself.
+  const perturbation = config.perturbed
+    ? planUniform('forward jet perturbation', perturbationView, {
+        seed: 0,
+        directionStream: 0,
+        direction: 0,
+        scale: 0,
+        trainStep: 0,
+      })
+    : null;
   return {
     dim,
     inputElements,
@@ -754,11 +783,13 @@ export function planForwardJet(
     moreBlocks,
     boundary,
     storage,
+    perturbation,
     buffers: [
       ...storageBuffers(storage),
       ...layers.map((layer) => layer.params.buffer),
       ...moreBlocks.map((block) => block.product.params.buffer),
       ...(boundary ? [boundary.params.buffer] : []),
+      ...(perturbation ? [perturbation.buffer] : []),
     ],
   };
 }
@@ -899,6 +930,11 @@ export class ForwardJet {
    */
   private readonly indexBinding: GPUBuffer;
   private readonly unusedOutput: GPUBuffer;
+  /**
+   * The Perturbation uniform (perturbationView) of a perturbed pass, which its writer fills before
+   * each pass; null for a pass that reads θ (it binds each dispatch's own uniform there instead).
+   */
+  readonly perturbation: GPUBuffer | null;
   private parameters: BlockedTensor;
   /** Every buffer this forward jet allocated: not the parameters, not external inputs. */
   private readonly owned: GPUBuffer[];
@@ -916,6 +952,7 @@ export class ForwardJet {
       boundaryStep: Dispatch | null;
       indexBinding: GPUBuffer;
       unusedOutput: GPUBuffer;
+      perturbation: GPUBuffer | null;
       owned: GPUBuffer[];
     },
     parameters: ParameterSource,
@@ -931,6 +968,7 @@ export class ForwardJet {
     this.boundaryStep = built.boundaryStep;
     this.indexBinding = built.indexBinding;
     this.unusedOutput = built.unusedOutput;
+    this.perturbation = built.perturbation;
     this.owned = built.owned;
     this.parameters = this.checkedParameters(parameters);
     this.bindAll();
@@ -1007,6 +1045,7 @@ export class ForwardJet {
           ? allocation.storage(unusedIndex)
           : planned(buffers.tangentIndex, 'tangent index'),
         unusedOutput: allocation.storage(unusedOutput),
+        perturbation: plan.perturbation && allocation.uniform(plan.perturbation, perturbationView),
         owned: allocation.owned,
       };
       return new ForwardJet(memory, config, buffers, built, parameters);
@@ -1071,6 +1110,8 @@ export class ForwardJet {
         partials: sums ? planned(this.partials, 'partial buffer') : rest,
         // Read with regenerated points only; stored ones bind a read-only stand-in.
         stepCounter: b.stepCounter ?? b.tangents,
+        // Read by a perturbed pass only; another binds the dispatch's own uniform in its place.
+        perturbation: this.perturbation ?? step.uniforms,
       });
     };
     const firstWrites = this.sumStep ? 'partials' : 'z';

@@ -15,7 +15,7 @@ import {
   planUniformRing,
   ringSlotsFor,
 } from '../gpu/dispatch.ts';
-import type { KernelCost } from './kernelCost.ts';
+import { BOX_MULLER_FLOPS, type KernelCost, sumCosts, wordCost } from './kernelCost.ts';
 import {
   type BlockedTensor,
   type ParameterBlocks,
@@ -27,14 +27,34 @@ import {
 } from './parameterBlocks.ts';
 import { plannedView, validateWorkgroupSize } from './planning.ts';
 
+/**
+ * The gradient of SPSA's inline two-point estimate, which no buffer holds (src/train/
+ * zerothOrder.ts): g = Σ_j c_j·z_j with c_j = (L₊ − L₋)/(2ε·q) from the step's 2q losses and z_j
+ * the full family's directions, summed by a two-point update (UpdateKernelOptions.gradient) as it
+ * applies it (lib/twoPoint.wgsl).
+ */
+export interface TwoPointGradient {
+  kind: 'two-point';
+  /** 2q f32: L(θ + εz_j), L(θ − εz_j) for j = 0 … q − 1. */
+  losses: GPUBuffer;
+  /** The directions' Philox key (seed, directionStream) and the step they were drawn at. */
+  seed: number;
+  directionStream: number;
+  trainStep: number;
+  /** q. */
+  directions: number;
+  /** ε. */
+  epsilon: number;
+}
+
 export interface OptimizerStep {
   /**
    * The parameters θ in the optimizer's blocks (the flat layout of jetLayout.ts; wholeTensor for
    * one buffer), updated in place.
    */
   params: BlockedTensor;
-  /** The gradient, same layout and blocks. */
-  gradient: BlockedTensor;
+  /** The gradient, same layout and blocks; a two-point update's TwoPointGradient. */
+  gradient: BlockedTensor | TwoPointGradient;
   /** This step's learning rate; written with the step, so a schedule needs no recompile. */
   learningRate: number;
   /** While this guard is tripped the update is skipped: θ (and m, v) stay bit-identical. */
@@ -64,6 +84,13 @@ export interface UpdateKernelOptions {
    * copy.
    */
   rollback?: boolean;
+  /**
+   * 'stored' (default): the gradient is a tensor. 'two-point': it is SPSA's inline estimate
+   * (TwoPointGradient), summed by optimizersChecked.wgsl's two-point entries, which also write
+   * one norm partial per workgroup (normPartials: their norm is ‖g‖). Needs rollback false: with
+   * the copy the guard checks a stored gradient before the update.
+   */
+  gradient?: 'stored' | 'two-point';
 }
 
 export interface AdamOptions extends UpdateKernelOptions {
@@ -84,6 +111,8 @@ const updateSources = {
     lib.grid,
     lib.finiteBits,
     lib.optimizerSteps,
+    lib.random,
+    lib.twoPoint,
     { name: 'optimizersChecked.wgsl', code: optimizersCheckedCode },
   ],
 };
@@ -111,7 +140,9 @@ export type OptimizerLimits = Pick<
 
 export interface OptimizerPlan {
   kind: OptimizerKind;
-  entryPoint: 'adam_step' | 'sgd_step';
+  entryPoint: 'adam_step' | 'sgd_step' | 'adam_two_point' | 'sgd_two_point';
+  /** What the update reads as its gradient (UpdateKernelOptions.gradient). */
+  gradient: 'stored' | 'two-point';
   parameterCount: number;
   /** The parameter blocks; one when θ fits one buffer. */
   blocks: ParameterBlocks;
@@ -122,7 +153,8 @@ export interface OptimizerPlan {
   rollbackBytes: number;
   /**
    * Bytes per parameter one step reads (θ, g, and m, v for Adam) and writes (θ, m, v, and the
-   * rollback copy of them when kept): the traffic the update adds to the gradient's own.
+   * rollback copy of them when kept): the traffic the update adds to the gradient's own. A
+   * two-point update reads no g; its 2q loss words per parameter are optimizerCost's, given q.
    */
   bytesPerParameter: { read: number; written: number };
   /** Workgroups of one step, all blocks together. */
@@ -150,6 +182,12 @@ export interface OptimizerPlan {
    * step has none (the loss stand-in holds 0, a finite loss); null with it (nothing to check).
    */
   unchecked: { loss: PlannedBuffer; verdict: PlannedBuffer } | null;
+  /**
+   * The norm partials of a two-point update (one f32 per workgroup of every block, block k's from
+   * partialStarts[k]), or a 4-byte stand-in for a stored-gradient update without the copy (the
+   * checked kernel file binds it; count 0, every partialStart 0); null with the copy.
+   */
+  normPartials: { buffer: PlannedBuffer; count: number; partialStarts: number[] } | null;
   /**
    * adam: the moments, and θ, m, v before the last update, one buffer per block of each (labelled
    * as createBlockedTensor labels a tensor); sgd: one 4-byte stand-in each for m and v, bound with
@@ -195,6 +233,62 @@ function validateAdamOptions(options: AdamOptions): OptimizerPlan['adam'] {
   return adam;
 }
 
+function validateUniformSlots(kind: OptimizerKind, uniformSlots: number): number {
+  if (!Number.isInteger(uniformSlots) || uniformSlots < 1) {
+    throw new RangeError(
+      `${kind} hyperparameters: uniformSlots must be a positive integer, got ${uniformSlots}`,
+    );
+  }
+  return uniformSlots;
+}
+
+/**
+ * The update's rollback copy and gradient source, refused where they do not go together or where
+ * the two-point norm tree cannot take the workgroup size.
+ */
+function updateKind(
+  config: OptimizerConfig,
+  workgroupSize: number,
+): Pick<OptimizerPlan, 'rollback' | 'gradient'> {
+  const rollback = config.rollback ?? true;
+  const gradient = config.gradient ?? 'stored';
+  if (gradient === 'two-point' && rollback) {
+    throw new RangeError(
+      `${config.kind}: the two-point update sums a gradient no buffer holds, so it has no ` +
+        'rollback copy (the guard checks a stored gradient before an update that keeps one)',
+    );
+  }
+  // The norm partial halves the workgroup at each level of its tree.
+  if (gradient === 'two-point' && (workgroupSize & (workgroupSize - 1)) !== 0) {
+    throw new RangeError(
+      `${config.kind}: a two-point update's workgroupSize must be a power of two, got ` +
+        `${workgroupSize}`,
+    );
+  }
+  return { rollback, gradient };
+}
+
+/** OptimizerPlan.normPartials: per-workgroup partials of a two-point update, else a stand-in. */
+function planNormPartials(
+  kind: OptimizerKind,
+  rollback: boolean,
+  gradient: 'stored' | 'two-point',
+  blockWorkgroups: readonly number[],
+): OptimizerPlan['normPartials'] {
+  // optimizers.wgsl (the copy) declares no partials; optimizersChecked.wgsl does.
+  if (rollback) return null;
+  if (gradient === 'stored') {
+    const buffer = storageBuffer(`${kind} unused norm partials`, 4);
+    return { buffer, count: 0, partialStarts: blockWorkgroups.map(() => 0) };
+  }
+  const partialStarts = blockWorkgroups.map((_, k) =>
+    blockWorkgroups.slice(0, k).reduce((sum, w) => sum + w, 0),
+  );
+  const count = blockWorkgroups.reduce((sum, w) => sum + w, 0);
+  const buffer = storageBuffer(`${kind} two-point gradient norm partials`, 4 * count);
+  return { buffer, count, partialStarts };
+}
+
 /**
  * The optimizer `config` on a device with `limits`: its kernel specialization, the workgroups of
  * a step and every buffer GpuAdam.create or GpuSgd.create allocates. Pure; throws RangeError or
@@ -211,13 +305,8 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
   }
   const workgroupSize = config.workgroupSize ?? 256;
   validateWorkgroupSize(kind, workgroupSize, limits);
-  const uniformSlots = config.uniformSlots ?? 32;
-  if (!Number.isInteger(uniformSlots) || uniformSlots < 1) {
-    throw new RangeError(
-      `${kind} hyperparameters: uniformSlots must be a positive integer, got ${uniformSlots}`,
-    );
-  }
-  const rollback = config.rollback ?? true;
+  const uniformSlots = validateUniformSlots(kind, config.uniformSlots ?? 32);
+  const { rollback, gradient } = updateKind(config, workgroupSize);
   const hyper = plannedView(updateSources.rollback, 'hyper');
   // A uniform is written when recorded, so every block's Hyper of every step needs a slot: with
   // many blocks, fewer steps fit between two submits than uniformSlots (the trainer records one).
@@ -251,19 +340,24 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
         verdict: storageBuffer(`${kind} unchecked verdict`, 4),
       };
   const blockWorkgroups = blocks.blocks.map((block) => Math.ceil(block.count / workgroupSize));
+  const workgroups = blockWorkgroups.reduce((sum, w) => sum + w, 0);
+  const normPartials = planNormPartials(kind, rollback, gradient, blockWorkgroups);
+  // The two-point update reads no gradient (2q loss words, the same for every invocation).
+  const gradientFloats = gradient === 'two-point' ? 0 : 1;
   return {
     kind,
-    entryPoint: kind === 'adam' ? 'adam_step' : 'sgd_step',
+    entryPoint: gradient === 'two-point' ? `${kind}_two_point` : `${kind}_step`,
+    gradient,
     parameterCount: count,
     blocks,
     constants: { WORKGROUP_SIZE: workgroupSize },
     rollback,
     rollbackBytes: rollback ? 4 * stateFloats * count : 0,
     bytesPerParameter: {
-      read: 4 * (stateFloats + 1),
+      read: 4 * (stateFloats + gradientFloats),
       written: 4 * stateFloats * (rollback ? 2 : 1),
     },
-    workgroups: blockWorkgroups.reduce((sum, w) => sum + w, 0),
+    workgroups,
     blockWorkgroups,
     uniformSlots,
     ringSlots,
@@ -271,6 +365,7 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
     ring,
     unguarded,
     unchecked,
+    normPartials,
     state,
     buffers: [
       ring,
@@ -279,6 +374,7 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
       ...state.v,
       ...(previous ? [...previous.theta, ...previous.m, ...previous.v] : []),
       ...(unchecked ? [unchecked.loss, unchecked.verdict] : []),
+      ...(normPartials ? [normPartials.buffer] : []),
     ],
   };
 }
@@ -289,14 +385,40 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
  */
 const updateFlops: Record<OptimizerKind, number> = { adam: 15, sgd: 2 };
 
-/** What one step of `plan` computes and moves (kernelCost.ts's rules): bytesPerParameter each. */
-export function optimizerCost(plan: OptimizerPlan): KernelCost {
+/**
+ * FLOPs per parameter of one term c_j·z_j[i] of a two-point update's inline sum (lib/twoPoint.wgsl):
+ * the coefficient (L₊ − L₋)/(2ε·q) (4, every invocation computes it), the normal's Box–Muller pair
+ * (normalAt draws both of the pair) and the product and sum (2).
+ */
+const TWO_POINT_TERM_FLOPS = 4 + BOX_MULLER_FLOPS + 2;
+
+/**
+ * What one step of `plan` computes and moves (kernelCost.ts's rules): bytesPerParameter each, and
+ * for a two-point update (whose plan holds no q: pass the q of its steps' TwoPointGradient as
+ * `directions`) the inline gradient: 2q loss words read per parameter (counted as zerothOrder.ts
+ * counts combine's reads), q terms and the square and tree sum of the norm per parameter, and one
+ * sqrt and one word written per norm partial.
+ */
+export function optimizerCost(plan: OptimizerPlan, directions?: number): KernelCost {
   const { parameterCount: count, bytesPerParameter } = plan;
-  return {
+  const update = {
     flops: count * updateFlops[plan.kind],
     bytesRead: count * bytesPerParameter.read,
     bytesWritten: count * bytesPerParameter.written,
   };
+  if (plan.gradient === 'stored') return update;
+  if (directions === undefined || !Number.isInteger(directions) || directions < 1) {
+    throw new RangeError(
+      `${plan.kind}: the cost of a two-point update needs its q ≥ 1 directions, got ${directions}`,
+    );
+  }
+  const partials = plan.normPartials?.count ?? 0;
+  const inline = wordCost(
+    count * (directions * TWO_POINT_TERM_FLOPS + 2) + partials,
+    count * 2 * directions,
+    partials,
+  );
+  return sumCosts([update, inline]);
 }
 
 /**
@@ -350,6 +472,8 @@ class UpdateKernel {
   private readonly neverTripped: GPUBuffer;
   /** Without the rollback copy: the loss and verdict of a step that has none. */
   private readonly unchecked: { loss: GPUBuffer; verdict: GPUBuffer } | null;
+  /** Without the copy: the norm partials (two-point) or their stand-in; null with it. */
+  private readonly partials: GPUBuffer | null;
   readonly blocks: ParameterBlocks;
   private readonly name: string;
 
@@ -369,6 +493,55 @@ class UpdateKernel {
       loss: memory.create(unchecked.loss.label, unchecked.loss.bytes),
       verdict: memory.create(unchecked.verdict.label, unchecked.verdict.bytes),
     };
+    const partials = plan.normPartials?.buffer;
+    this.partials = partials ? memory.create(partials.label, partials.bytes) : null;
+  }
+
+  /** A two-point update's norm partials (OptimizerPlan.normPartials); null for the others. */
+  get normPartials(): { buffer: GPUBuffer; count: number } | null {
+    const count = this.plan.normPartials?.count ?? 0;
+    return this.partials && count > 0 ? { buffer: this.partials, count } : null;
+  }
+
+  /**
+   * The gradient each block binds and the Hyper fields of its two-point estimate (zeros for a
+   * stored one); throws unless the kind matches the kernel's.
+   */
+  private gradientOf(gradient: BlockedTensor | TwoPointGradient): {
+    buffer: (k: number) => GPUBuffer;
+    fields: StructValue;
+  } {
+    const twoPoint = this.plan.gradient === 'two-point';
+    if (!('kind' in gradient)) {
+      if (twoPoint) {
+        throw new RangeError(`${this.name}: this update reads a two-point gradient, not a tensor`);
+      }
+      this.validate('gradient', gradient);
+      const fields = { seed: 0, directionStream: 0, directions: 0, perturbation: 0, trainStep: 0 };
+      return { buffer: (k) => gradient.buffers[k], fields };
+    }
+    if (!twoPoint) {
+      throw new RangeError(`${this.name}: this update reads a stored gradient tensor`);
+    }
+    const { losses, seed, directionStream, directions, epsilon, trainStep } = gradient;
+    if (!Number.isInteger(directions) || directions < 1 || losses.size < 8 * directions) {
+      throw new RangeError(
+        `${this.name}: a two-point gradient needs q ≥ 1 directions and 2q losses, got q = ` +
+          `${directions} and ${losses.size} bytes of losses`,
+      );
+    }
+    if (!(Number.isFinite(epsilon) && epsilon > 0)) {
+      throw new RangeError(
+        `${this.name}: the perturbation ε must be finite and > 0, got ${epsilon}`,
+      );
+    }
+    for (const [name, value] of Object.entries({ seed, directionStream, trainStep })) {
+      if (!Number.isInteger(value) || value < 0 || value >= 2 ** 32) {
+        throw new RangeError(`${this.name}: two-point ${name} must be a u32, got ${value}`);
+      }
+    }
+    const fields = { seed, directionStream, directions, perturbation: epsilon, trainStep };
+    return { buffer: () => losses, fields };
   }
 
   static async create(memory: GpuMemory, plan: OptimizerPlan): Promise<UpdateKernel> {
@@ -385,10 +558,13 @@ class UpdateKernel {
     validateTensor(`${this.name}: ${what}`, tensor, this.blocks);
   }
 
-  /** Records the update of every block; `hyper` is the step's Hyper less count, start, lossIndex. */
+  /**
+   * Records the update of every block; `hyper` is the step's Hyper less the fields set here: count,
+   * start, lossIndex, partialStart and the gradient's two-point fields.
+   */
   encode(target: ComputeTarget, step: OptimizerStep, hyper: StructValue, state: UpdateState): void {
     this.validate('params', step.params);
-    this.validate('gradient', step.gradient);
+    const gradient = this.gradientOf(step.gradient);
     const guard = step.guard?.statusBuffer ?? this.neverTripped;
     // The bindings besides θ, g and the moments: the rollback copy, or what the update checks.
     let extra: (k: number) => Record<string, BufferBinding>;
@@ -410,12 +586,22 @@ class UpdateKernel {
           : resolveScalar(this.name, step.loss);
       const verdict = step.guard?.verdictBuffer ?? unchecked.verdict;
       lossIndex = loss.index;
-      extra = () => ({ loss: loss.buffer, verdict });
+      const partials = this.partials;
+      if (!partials) throw new Error(`${this.name}: a step without the copy has no partials`);
+      extra = () => ({ loss: loss.buffer, verdict, normPartials: partials });
     }
+    const partialStarts = this.plan.normPartials?.partialStarts;
     const bindGroups = this.blocks.blocks.map((block, k) =>
       this.bindGroups.get({
-        hyper: this.ring.push({ ...hyper, count: block.count, start: block.start, lossIndex }),
-        gradient: step.gradient.buffers[k],
+        hyper: this.ring.push({
+          ...hyper,
+          ...gradient.fields,
+          count: block.count,
+          start: block.start,
+          lossIndex,
+          partialStart: partialStarts?.[k] ?? 0,
+        }),
+        gradient: gradient.buffer(k),
         theta: step.params.buffers[k],
         m: state.m[k],
         v: state.v[k],
@@ -452,6 +638,7 @@ class UpdateKernel {
       this.memory.destroy(this.unchecked.loss);
       this.memory.destroy(this.unchecked.verdict);
     }
+    if (this.partials) this.memory.destroy(this.partials);
   }
 }
 
@@ -482,6 +669,11 @@ export class GpuAdam {
 
   readonly parameterCount: number;
   readonly blocks: ParameterBlocks;
+
+  /** A two-point update's norm partials (their norm is ‖g‖); null for a stored gradient. */
+  get normPartials(): { buffer: GPUBuffer; count: number } | null {
+    return this.update.normPartials;
+  }
 
   private constructor(
     private readonly memory: GpuMemory,
@@ -613,6 +805,11 @@ export class GpuSgd {
   readonly parameterCount: number;
   readonly blocks: ParameterBlocks;
 
+  /** A two-point update's norm partials (their norm is ‖g‖); null for a stored gradient. */
+  get normPartials(): { buffer: GPUBuffer; count: number } | null {
+    return this.update.normPartials;
+  }
+
   private constructor(
     private readonly memory: GpuMemory,
     private readonly update: UpdateKernel,
@@ -644,7 +841,7 @@ export class GpuSgd {
   /** Records one step; like Adam's, its learning rate is written to the queue now. */
   encodeStep(target: ComputeTarget, step: OptimizerStep): void {
     validateLearningRate('sgd', step.learningRate);
-    // sgd_step reads count and stepSize only.
+    // sgd_step and sgd_two_point read count and stepSize of these only.
     const hyper = {
       stepSize: step.learningRate,
       beta1: 0,

@@ -20,6 +20,7 @@ import randomCode from '../../shaders/lib/random.wgsl?raw';
 import seriesCode from '../../shaders/lib/series.wgsl?raw';
 import tangentSlotsCode from '../../shaders/lib/tangentSlots.wgsl?raw';
 import twoBodySummandCode from '../../shaders/lib/twoBodySummand.wgsl?raw';
+import twoPointCode from '../../shaders/lib/twoPoint.wgsl?raw';
 import type { ShaderSource } from './kernel.ts';
 
 const part = (file: string, code: string): ShaderSource => ({ name: `lib/${file}`, code });
@@ -42,4 +43,5 @@ export const lib = {
   series: part('series.wgsl', seriesCode),
   tangentSlots: part('tangentSlots.wgsl', tangentSlotsCode),
   twoBodySummand: part('twoBodySummand.wgsl', twoBodySummandCode),
+  twoPoint: part('twoPoint.wgsl', twoPointCode),
 } as const;

@@ -396,6 +396,27 @@ function requireNoTangentForBlocks(mode: GraphMode, blocks: ParameterBlocks): vo
   );
 }
 
+/**
+ * The forward pass of a graph of `mode`: jets whose layers the backward pass reads, a loss pass
+ * (on a trial point read inline when `perturbedLoss`: ForwardJetConfig.perturbed), or jets with a
+ * parameter-tangent channel.
+ */
+function ballForward(
+  mode: GraphMode,
+  config: ForwardJetConfig,
+  perturbedLoss: boolean,
+): BallGraphPlan['forward'] {
+  if (perturbedLoss && mode !== 'loss') {
+    throw new RangeError(`a ${mode} graph evaluates at θ: only a loss graph reads a trial point`);
+  }
+  if (mode === 'forward-gradient') return { kind: 'tangent', config };
+  const layerStorage = mode === 'backprop' ? 'stored' : 'reused';
+  return {
+    kind: 'jet',
+    config: { ...config, layerStorage, ...(perturbedLoss ? { perturbed: true } : {}) },
+  };
+}
+
 /** The step of `pde` for `options`: a pure function of the options and the device's limits. */
 export function planBallGraph(
   pde: BallPdeEntry,
@@ -403,6 +424,7 @@ export function planBallGraph(
   architecture: MlpArchitecture,
   limits: EngineLimits,
   parameterBlocks: ParameterBlocks = singleBlock(parameterLayout(architecture.widths).count),
+  perturbedLoss = false,
 ): BallGraphPlan {
   const N = options.points;
   const d = options.dimension;
@@ -423,13 +445,7 @@ export function planBallGraph(
   );
   const points = pointDraw.source;
   const config: ForwardJetConfig = { architecture, shape, tangentKind, points, parameterBlocks };
-  const forward: BallGraphPlan['forward'] =
-    mode === 'forward-gradient'
-      ? { kind: 'tangent', config }
-      : {
-          kind: 'jet',
-          config: { ...config, layerStorage: mode === 'backprop' ? 'stored' : 'reused' },
-        };
+  const forward = ballForward(mode, config, perturbedLoss);
   const exact = planExactAtPoints(pde, d, N, 'collocation');
   const named = {
     lossTerms: storageBuffer('loss terms', N * 4),
@@ -672,8 +688,10 @@ export class BallProblemGraph implements ProblemGraph {
     architecture: MlpArchitecture,
     params: BlockedTensor,
     stepCounter: GpuStepCounter,
+    perturbedLoss = false,
   ): Promise<BallProblemGraph> {
-    const plan = planBallGraph(pde, options, architecture, memory.device.limits, params.blocks);
+    const limits = memory.device.limits;
+    const plan = planBallGraph(pde, options, architecture, limits, params.blocks, perturbedLoss);
     return BallProblemGraph.build(memory, pde, options, plan, params, stepCounter);
   }
 
@@ -807,6 +825,10 @@ export class BallProblemGraph implements ProblemGraph {
   setLossParameters(parameters: BlockedTensor): void {
     if (this.forward.kind === 'jet') this.forward.jet.setParameters(parameters);
     else throw new Error('a forward-gradient graph evaluates at θ: use setTangentParameters');
+  }
+
+  get lossPerturbation(): GPUBuffer | null {
+    return this.forward.kind === 'jet' ? this.forward.jet.perturbation : null;
   }
 
   get directional(): DirectionalDerivativeGraph | null {

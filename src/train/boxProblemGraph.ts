@@ -168,6 +168,7 @@ export class BoxProblemGraph implements ProblemGraph {
   readonly shape: JetShape;
   readonly lossStats: GPUBuffer;
   readonly directional = null;
+  readonly lossPerturbation = null;
 
   private constructor(
     private readonly memory: GpuMemory,

@@ -9,7 +9,7 @@ import { planDivergenceGuard } from '../engine/divergenceGuard.ts';
 import { planForwardGradientJet } from '../engine/forwardGradientJet.ts';
 import type { ForwardJetConfig } from '../engine/forwardJet.ts';
 import { planForwardJet } from '../engine/forwardJet.ts';
-import { type OptimizerKind, planOptimizer } from '../engine/optimizers.ts';
+import { type OptimizerConfig, type OptimizerKind, planOptimizer } from '../engine/optimizers.ts';
 import type { ParameterBlocks } from '../engine/parameterBlocks.ts';
 import { planReducer } from '../engine/reductions.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
@@ -80,10 +80,33 @@ export function optimizerBuffers(
   kind: OptimizerKind,
   parameters: number | ParameterBlocks,
   limits: EngineLimits,
-  rollback = true,
+  update: Pick<OptimizerConfig, 'rollback' | 'gradient'> = {},
 ): readonly PlannedBuffer[] {
   const { count, blocks } = countAndBlocks(parameters);
-  return planOptimizer({ kind, parameterCount: count, blocks, rollback }, limits).buffers;
+  return planOptimizer({ kind, parameterCount: count, blocks, ...update }, limits).buffers;
+}
+
+/**
+ * How many norm partials the two-point update of `kind` writes over `parameters` (one per
+ * workgroup, OptimizerPlan.normPartials): the vector whose norm is the logged gradient norm of an
+ * inline two-point run, which its divergence guard reduces.
+ */
+export function guardedPartials(
+  kind: OptimizerKind,
+  parameters: number | ParameterBlocks,
+  limits: EngineLimits,
+): number {
+  const { count, blocks } = countAndBlocks(parameters);
+  const config: OptimizerConfig = {
+    kind,
+    parameterCount: count,
+    blocks,
+    rollback: false,
+    gradient: 'two-point',
+  };
+  const partials = planOptimizer(config, limits).normPartials;
+  if (!partials) throw new Error('a two-point update plans its norm partials');
+  return partials.count;
 }
 
 /** Bytes per parameter a backprop step moves through the gradient, the guard and the update. */

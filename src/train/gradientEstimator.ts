@@ -2,10 +2,13 @@
  * The trainer's source of a step's gradient, by TrainingOptions.gradientEstimator: reverse mode
  * through the stored jets, the two-point zeroth-order estimate (full or subspace directions), or
  * the forward gradient. Each writes the trainer's gradient buffer, so the divergence guard and
- * Adam/SGD consume every mode unchanged. Only the zeroth-order estimate takes parameters split
- * into blocks (engine/parameterBlocks.ts); backprop and the forward gradient refuse them.
+ * Adam/SGD consume every mode unchanged — but for the inline two-point estimate (zerothOrder.ts),
+ * which writes no gradient: the optimizer sums it from the estimate's losses (twoPoint). Only the
+ * zeroth-order estimate takes parameters split into blocks (engine/parameterBlocks.ts); backprop
+ * and the forward gradient refuse them.
  */
 import { type BlockedTensor, type ParameterBlocks, soleBuffer } from '../engine/parameterBlocks.ts';
+import type { TwoPointGradient } from '../engine/optimizers.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { StepEncoder } from './boundedSubmits.ts';
@@ -22,14 +25,19 @@ export interface GradientEstimate {
    * stage (boundedSubmits.ts).
    */
   encodeGradient(steps: StepEncoder): void;
+  /**
+   * The inline two-point estimate's gradient of step `trainStep`, which the optimizer's two-point
+   * update sums (optimizersChecked.wgsl); null for an estimate written to the gradient buffer.
+   */
+  readonly twoPoint: ((trainStep: number) => TwoPointGradient) | null;
   destroy(): void;
 }
 
 export interface GradientEstimateIo {
   /** θ; split into blocks only for 'spsa' and 'spsa-subspace'. */
   parameters: BlockedTensor;
-  /** Split as θ is. */
-  gradient: BlockedTensor;
+  /** Split as θ is; null for the inline two-point estimate, which stores none. */
+  gradient: BlockedTensor | null;
   stepCounter: GPUBuffer;
 }
 
@@ -48,10 +56,12 @@ export function zerothOrderConfig(
   options: EstimatorOptions,
   widths: readonly number[],
   blocks?: ParameterBlocks,
+  inline = false,
 ): ZerothOrderConfig {
   return {
     widths,
     blocks,
+    inline,
     seed: options.seed,
     epsilon: options.perturbationScale,
     directions: options.perturbationDirections,
@@ -67,18 +77,20 @@ export function zerothOrderConfig(
  * directions and the 2q losses for SPSA (with a perturb uniform per trial point and parameter
  * block and a combine uniform per block: `blocks`, one block when absent), the directions and ∇L·v
  * for the forward gradient (which, like backprop, plans one block: `blocks` does not apply).
+ * `inline`: SPSA's inline two-point estimate (no perturb or combine uniforms, a trial table).
  */
 export function planGradientEstimate(
   options: EstimatorOptions,
   widths: readonly number[],
   blocks?: ParameterBlocks,
+  inline = false,
 ): readonly PlannedBuffer[] {
   switch (options.gradientEstimator) {
     case 'backprop':
       return [];
     case 'spsa':
     case 'spsa-subspace':
-      return planZerothOrder(zerothOrderConfig(options, widths, blocks)).buffers;
+      return planZerothOrder(zerothOrderConfig(options, widths, blocks, inline)).buffers;
     case 'forward-gradient':
       return planForwardGradient({ widths, seed: options.seed });
   }
@@ -92,24 +104,33 @@ export async function createGradientEstimate(
   io: GradientEstimateIo,
 ): Promise<GradientEstimate> {
   const seed = options.seed;
+  if (io.gradient === null) return createInlineTwoPoint(memory, options, widths, graph, io);
+  const gradient = io.gradient;
   switch (options.gradientEstimator) {
     case 'backprop':
       // The graph's plan refuses split parameters for a backward pass (planBallGraph).
       return {
         lossStats: graph.lossStats,
-        encodeGradient: (steps) => graph.encodeGradient(steps, io.parameters, io.gradient),
+        encodeGradient: (steps) => graph.encodeGradient(steps, io.parameters, gradient),
+        twoPoint: null,
         destroy: () => undefined,
       };
     case 'spsa':
     case 'spsa-subspace': {
       // The gradient tensor doubles as the trial point θ ± εz: it is dead until the last write.
-      graph.setLossParameters(io.gradient);
-      return ZerothOrderEstimator.create(
+      graph.setLossParameters(gradient);
+      const estimator = await ZerothOrderEstimator.create(
         memory,
         zerothOrderConfig(options, widths, io.parameters.blocks),
-        { ...io, trial: io.gradient },
+        { ...io, trial: gradient, gradient },
         graph,
       );
+      return {
+        lossStats: estimator.lossStats,
+        encodeGradient: (steps) => estimator.encodeGradient(steps),
+        twoPoint: null,
+        destroy: () => estimator.destroy(),
+      };
     }
     case 'forward-gradient': {
       if (!graph.directional) {
@@ -120,7 +141,7 @@ export async function createGradientEstimate(
         { widths, seed },
         {
           parameters: soleBuffer(io.parameters, 'the forward gradient'),
-          gradient: soleBuffer(io.gradient, 'the forward gradient'),
+          gradient: soleBuffer(gradient, 'the forward gradient'),
           stepCounter: io.stepCounter,
         },
         graph.directional,
@@ -128,8 +149,41 @@ export async function createGradientEstimate(
       return {
         lossStats: graph.lossStats,
         encodeGradient: (steps) => estimator.encodeGradient(steps),
+        twoPoint: null,
         destroy: () => estimator.destroy(),
       };
     }
   }
+}
+
+/**
+ * SPSA's inline two-point estimate (zerothOrder.ts): the graph's loss pass reads θ ± εz_j through
+ * its perturbation uniform, and the optimizer sums the gradient from the 2q losses.
+ */
+async function createInlineTwoPoint(
+  memory: GpuMemory,
+  options: TrainingOptions,
+  widths: readonly number[],
+  graph: ProblemGraph,
+  io: GradientEstimateIo,
+): Promise<GradientEstimate> {
+  const perturbation = graph.lossPerturbation;
+  if (options.gradientEstimator !== 'spsa' || !perturbation) {
+    throw new Error(
+      'only spsa on a graph with a perturbed loss pass estimates its gradient without storing it',
+    );
+  }
+  graph.setLossParameters(io.parameters);
+  const estimator = await ZerothOrderEstimator.create(
+    memory,
+    zerothOrderConfig(options, widths, io.parameters.blocks, true),
+    { ...io, trial: { perturbation }, gradient: null },
+    graph,
+  );
+  return {
+    lossStats: estimator.lossStats,
+    encodeGradient: (steps) => estimator.encodeGradient(steps),
+    twoPoint: (trainStep) => estimator.twoPointGradient(trainStep),
+    destroy: () => estimator.destroy(),
+  };
 }

@@ -820,6 +820,7 @@ export class ParabolicProblemGraph implements ProblemGraph {
   }
 
   readonly directional = null;
+  readonly lossPerturbation = null;
 
   destroy(): void {
     this.interior.forward.destroy();

@@ -37,6 +37,7 @@ const WORKGROUP_SIZE = 64;
 
 const DIRECTION_PARTS = [
   lib.random,
+  lib.twoPoint,
   lib.grid,
   lib.finiteBits,
   { name: 'zerothOrder.wgsl', code: zerothOrderCode },

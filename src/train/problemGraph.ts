@@ -50,6 +50,11 @@ export interface ProblemGraph {
   encodeLoss(steps: StepEncoder): void;
   /** Points the loss pass at other parameters, same blocks (a zeroth-order trial point). */
   setLossParameters(parameters: BlockedTensor): void;
+  /**
+   * The perturbation uniform of a loss pass that reads the zeroth-order trial point inline
+   * (ForwardJetConfig.perturbed: a ball graph planned with a perturbed loss); else null.
+   */
+  readonly lossPerturbation: GPUBuffer | null;
   /** The tangent channel; null unless the graph was built in 'forward-gradient' mode. */
   readonly directional: DirectionalDerivativeGraph | null;
   destroy(): void;

@@ -42,6 +42,13 @@ function requireOneBlock(blocks: ParameterBlocks, problems: string): void {
   }
 }
 
+/** Only the ball graphs' loss pass reads a zeroth-order trial point inline (perturbedLoss). */
+function requireUnperturbed(perturbedLoss: boolean, domain: string): void {
+  if (perturbedLoss) {
+    throw new RangeError(`the ${domain} problems read the zeroth-order trial point from a buffer`);
+  }
+}
+
 /** The parameter blocks a plan was not given: all of the architecture's in one. */
 function allInOne(architecture: MlpArchitecture): ParameterBlocks {
   return singleBlock(parameterLayout(architecture.widths).count);
@@ -53,9 +60,11 @@ export function planProblemGraph(
   architecture: MlpArchitecture,
   limits: EvaluationLimits,
   blocks: ParameterBlocks = allInOne(architecture),
+  perturbedLoss = false,
 ): ProblemGraphPlan {
   const pde = pdeOf(options);
   if (pde.domain !== 'ball') requireOneBlock(blocks, `the ${pde.domain} problems`);
+  if (pde.domain !== 'ball') requireUnperturbed(perturbedLoss, pde.domain);
   switch (pde.domain) {
     case 'ball': {
       const { shape, rows, buffers, firstStep } = planBallGraph(
@@ -64,6 +73,7 @@ export function planProblemGraph(
         architecture,
         limits,
         blocks,
+        perturbedLoss,
       );
       return { jets: shape.directions, order: shape.order, rowsPerPoint: rows, buffers, firstStep };
     }
@@ -120,15 +130,25 @@ export async function createProblem(
   architecture: MlpArchitecture,
   weights: ProblemWeights,
   counter: GpuStepCounter,
+  perturbedLoss = false,
 ): Promise<{ graph: ProblemGraph; evaluation: ProblemEvaluation }> {
   const pde = pdeOf(options);
   if (pde.domain === 'ball') {
     const { trained, evaluated } = weights;
     return {
-      graph: await BallProblemGraph.create(memory, pde, options, architecture, trained, counter),
+      graph: await BallProblemGraph.create(
+        memory,
+        pde,
+        options,
+        architecture,
+        trained,
+        counter,
+        perturbedLoss,
+      ),
       evaluation: await BallEvaluation.create(memory, pde, options, architecture, evaluated),
     };
   }
+  requireUnperturbed(perturbedLoss, pde.domain);
   const problems = `the ${pde.domain} problems`;
   const params = soleBuffer(weights.trained, problems);
   const evaluated = soleBuffer(weights.evaluated, problems);

@@ -9,10 +9,12 @@
 import {
   type GuardStatus,
   decodeGuardStatus,
+  type DivergenceCheck,
   DivergenceGuard,
   divergenceCheckCost,
   gradientScanCost,
   planDivergenceGuard,
+  type ScalarBinding,
   statusBytes,
 } from '../engine/divergenceGuard.ts';
 import { parameterLayout, unpackParameters } from '../engine/jetLayout.ts';
@@ -23,9 +25,16 @@ import {
   createBlockedTensor,
   type ParameterBlocks,
   readBlockedTensor,
+  wholeTensor,
   writeBlockedTensor,
 } from '../engine/parameterBlocks.ts';
-import { GpuAdam, GpuSgd, optimizerCost, planOptimizer } from '../engine/optimizers.ts';
+import {
+  GpuAdam,
+  GpuSgd,
+  optimizerCost,
+  planOptimizer,
+  type TwoPointGradient,
+} from '../engine/optimizers.ts';
 import {
   GpuWeightAverage,
   planWeightAverage,
@@ -48,7 +57,7 @@ import { architectureOf, type TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 import { createProblem } from './problems.ts';
 import { ReadbackRing } from './readbackRing.ts';
-import { trainingLimitsOf, trainingParameterBlocks } from './trainingPlan.ts';
+import { trainingLimitsOf, trainingParameterBlocks, twoPointInline } from './trainingPlan.ts';
 import { learningRateAt } from './schedule.ts';
 
 export interface StepLog {
@@ -162,22 +171,36 @@ interface TrainerStageCosts {
 function trainerStageCosts(
   options: TrainingOptions,
   blocks: ParameterBlocks,
-  rollback: boolean,
+  update: { rollback: boolean; inline: boolean },
   average: WeightAveragePlan | null,
   limits: GPUSupportedLimits,
 ): TrainerStageCosts {
-  const guard = planDivergenceGuard({ gradientCount: blocks.count, blocks }, limits);
-  const update = optimizerCost(
-    planOptimizer(
-      { kind: options.optimizer, parameterCount: blocks.count, blocks, rollback },
-      limits,
-    ),
+  const { rollback, inline } = update;
+  const optimizerPlan = planOptimizer(
+    {
+      kind: options.optimizer,
+      parameterCount: blocks.count,
+      blocks,
+      rollback,
+      gradient: inline ? 'two-point' : 'stored',
+    },
+    limits,
+  );
+  // Inline, the guard's reduction is over the update's norm partials (the logged norm).
+  const partials = optimizerPlan.normPartials?.count ?? 0;
+  const guard = planDivergenceGuard(
+    partials > 0 ? { gradientCount: partials } : { gradientCount: blocks.count, blocks },
+    limits,
+  );
+  const updateCost = optimizerCost(
+    optimizerPlan,
+    inline ? options.perturbationDirections : undefined,
   );
   return {
     gradientReduction: divergenceCheckCost(guard),
     gradientScan: gradientScanCost(guard),
     // The average is recorded with the update, after the guard's verdict.
-    update: average ? sumCosts([update, weightAverageCost(average)]) : update,
+    update: average ? sumCosts([updateCost, weightAverageCost(average)]) : updateCost,
   };
 }
 
@@ -213,7 +236,8 @@ export class Trainer {
     architecture: MlpArchitecture,
     memory: GpuMemory,
     private readonly params: BlockedTensor,
-    private readonly gradient: BlockedTensor,
+    /** null for the inline two-point estimate (trainingPlan.ts twoPointInline), which stores none. */
+    private readonly gradient: BlockedTensor | null,
     private readonly counter: GpuStepCounter,
     private readonly graph: ProblemGraph,
     private readonly estimate: GradientEstimate,
@@ -296,7 +320,8 @@ export class Trainer {
     const blocks = trainingParameterBlocks(architecture.widths, device.limits, settings);
     const params = createBlockedTensor(memory, 'parameters', blocks, state?.parameters);
     if (!state) writeInitialParameters(memory, params, options);
-    const gradient = createBlockedTensor(memory, 'gradient', blocks);
+    const inline = twoPointInline(options, { rollback });
+    const gradient = inline ? null : createBlockedTensor(memory, 'gradient', blocks);
     const counter = new GpuStepCounter(memory);
     const { averagePlan, average } = await createWeightAverage(memory, params, settings);
     const { graph, evaluation } = await createProblem(
@@ -305,18 +330,21 @@ export class Trainer {
       architecture,
       { trained: params, evaluated: average?.tensor ?? params },
       counter,
+      inline,
     );
     const estimate = await createGradientEstimate(memory, options, architecture.widths, graph, {
       parameters: params,
       gradient,
       stepCounter: counter.buffer,
     });
+    const update = { rollback, gradient: inline ? 'two-point' : 'stored' } as const;
     const optimizer =
       options.optimizer === 'adam'
-        ? await GpuAdam.create(memory, blocks, { rollback })
-        : await GpuSgd.create(memory, blocks, { rollback });
+        ? await GpuAdam.create(memory, blocks, update)
+        : await GpuSgd.create(memory, blocks, update);
     if (state?.moments && optimizer instanceof GpuAdam) optimizer.uploadMoments(state.moments);
-    const guard = await DivergenceGuard.create(memory, blocks);
+    // Inline, the guard reduces the update's norm partials for the logged gradient norm.
+    const guard = await DivergenceGuard.create(memory, optimizer.normPartials?.count ?? blocks);
     const ring = new ReadbackRing(device, [
       { source: estimate.lossStats, offset: 0, bytes: reductionResultBytes },
       { source: guard.gradientStats, offset: 0, bytes: reductionResultBytes },
@@ -337,7 +365,7 @@ export class Trainer {
       ring,
       rollback,
       submits,
-      trainerStageCosts(options, blocks, rollback, averagePlan, device.limits),
+      trainerStageCosts(options, blocks, { rollback, inline }, averagePlan, device.limits),
       average,
     );
     trainer.step = state?.step ?? 0;
@@ -399,6 +427,73 @@ export class Trainer {
   }
 
   /**
+   * The guard and update of a step whose gradient is stored. The gradient is reduced only for the
+   * norm a logging step reports. Without the rollback copy the update checks the gradient it reads;
+   * with it the guard checks it first, in the reduction when there is one, else in a scan (one
+   * read, no reduction tree: the same verdict).
+   */
+  private encodeStoredUpdate(
+    submits: BoundedSubmits,
+    check: DivergenceCheck & { loss: ScalarBinding },
+    learningRate: number,
+    logs: boolean,
+  ): void {
+    if (logs) {
+      submits.beginStage(this.costs.gradientReduction);
+      if (this.rollback) this.guard.encodeCheck(submits.encoder, check);
+      else this.guard.encodeGradientStats(submits.encoder, check.gradient);
+    } else if (this.rollback) {
+      submits.beginStage(this.costs.gradientScan);
+      this.guard.encodeScan(submits.encoder, check);
+    }
+    submits.beginStage(this.costs.update);
+    // The verdict (one invocation) and the log copies go with the update.
+    this.encodeOptimizerStep(submits.encoder, check.gradient, check.step, learningRate, check.loss);
+    if (!this.rollback) this.guard.encodeVerdict(submits.encoder, check);
+  }
+
+  /**
+   * The update of an inline two-point step (no rollback copy): it sums the gradient from the
+   * estimate's losses and checks it, the guard latches its verdict, and a logging step reduces the
+   * norm partials the update wrote (their norm is the gradient's).
+   */
+  private encodeTwoPointUpdate(
+    submits: BoundedSubmits,
+    check: { step: number; loss: ScalarBinding },
+    learningRate: number,
+    logs: boolean,
+  ): void {
+    const twoPoint = this.estimate.twoPoint;
+    const partials = this.optimizer.normPartials;
+    if (!twoPoint || !partials) throw new Error('an inline two-point step without its estimate');
+    submits.beginStage(this.costs.update);
+    this.encodeOptimizerStep(
+      submits.encoder,
+      twoPoint(check.step),
+      check.step,
+      learningRate,
+      check.loss,
+    );
+    this.guard.encodeInlineVerdict(submits.encoder, check);
+    if (logs) {
+      submits.beginStage(this.costs.gradientReduction);
+      this.guard.encodeGradientStats(submits.encoder, wholeTensor(partials.buffer, partials.count));
+    }
+  }
+
+  private encodeOptimizerStep(
+    encoder: GPUCommandEncoder,
+    gradient: BlockedTensor | TwoPointGradient,
+    step: number,
+    learningRate: number,
+    loss: ScalarBinding,
+  ): void {
+    const update = { params: this.params, gradient, learningRate, guard: this.guard, loss };
+    if (this.optimizer instanceof GpuAdam) this.optimizer.encodeStep(encoder, { ...update, step });
+    else this.optimizer.encodeStep(encoder, update);
+  }
+
+  /**
    * Runs `count` steps (fewer if the run ends or diverges). Resolves once every logged value has
    * arrived; throws DivergenceError at the first non-finite loss or gradient.
    */
@@ -414,36 +509,15 @@ export class Trainer {
       submits.begin(`training step ${step}`);
       this.estimate.encodeGradient(submits);
       const logs = step % this.options.logEvery === 0 || step === this.options.steps;
-      const check = {
-        gradient: this.gradient,
-        step,
-        loss: { buffer: this.estimate.lossStats, index: reductionWord.mean },
-      };
-      // The gradient is reduced only for the norm a logging step reports. Without the rollback
-      // copy the update checks the gradient it reads; with it the guard checks it first, in the
-      // reduction when there is one, else in a scan (one read, no reduction tree: the same
-      // verdict).
-      if (logs) {
-        submits.beginStage(this.costs.gradientReduction);
-        if (this.rollback) this.guard.encodeCheck(submits.encoder, check);
-        else this.guard.encodeGradientStats(submits.encoder, this.gradient);
-      } else if (this.rollback) {
-        submits.beginStage(this.costs.gradientScan);
-        this.guard.encodeScan(submits.encoder, check);
-      }
-      const update = {
-        params: this.params,
-        gradient: this.gradient,
-        learningRate,
-        guard: this.guard,
-        loss: check.loss,
-      };
-      submits.beginStage(this.costs.update);
-      // The verdict (one invocation) and the log copies go with the update.
-      if (this.optimizer instanceof GpuAdam)
-        this.optimizer.encodeStep(submits.encoder, { ...update, step });
-      else this.optimizer.encodeStep(submits.encoder, update);
-      if (!this.rollback) this.guard.encodeVerdict(submits.encoder, check);
+      const loss = { buffer: this.estimate.lossStats, index: reductionWord.mean };
+      if (this.gradient)
+        this.encodeStoredUpdate(
+          submits,
+          { gradient: this.gradient, step, loss },
+          learningRate,
+          logs,
+        );
+      else this.encodeTwoPointUpdate(submits, { step, loss }, learningRate, logs);
       this.average?.encodeUpdate(submits.encoder);
       const startMapping = logs
         ? await this.ring.capture(submits.encoder, (bytes) =>

@@ -19,7 +19,7 @@ import {
 import { planWeightAverage } from '../engine/weightAverage.ts';
 import { type PlannedBuffer, plannedBytes, storageBuffer } from '../gpu/bufferPlan.ts';
 import type { EvaluationLimits } from './ballEvaluation.ts';
-import { divergenceGuardBuffers, optimizerBuffers } from './enginePlans.ts';
+import { divergenceGuardBuffers, guardedPartials, optimizerBuffers } from './enginePlans.ts';
 import { planGradientEstimate } from './gradientEstimator.ts';
 import { architectureOf, pdeOf, type TrainingOptions } from './options.ts';
 import { planProblemEvaluation, planProblemGraph } from './problems.ts';
@@ -139,6 +139,21 @@ export function trainingParameterBlocks(
 }
 
 /**
+ * Whether the run's gradient is SPSA's inline two-point estimate (zerothOrder.ts): full-direction
+ * SPSA on a ball problem without the rollback copy. Neither the trial point nor the gradient is
+ * stored (the loss pass reads θ ± εz_j, the update sums g from the 2q losses), so with SGD θ is the
+ * run's only parameter-sized tensor. With the copy, the guard checks a stored gradient before the
+ * update; the subspace family and the other problems read a stored trial point.
+ */
+export function twoPointInline(options: TrainingOptions, execution: TrainingExecution): boolean {
+  return (
+    options.gradientEstimator === 'spsa' &&
+    execution.rollback === false &&
+    pdeOf(options).domain === 'ball'
+  );
+}
+
+/**
  * Whether a run can take parameters split into blocks: the ball problems, whose forward and
  * backward jet passes and SPSA directions run per block; not the forward gradient's
  * parameter-tangent pass.
@@ -211,10 +226,11 @@ export function planTrainingParts(
     execution,
     failures,
   );
+  const inline = twoPointInline(options, execution);
   plan('trainer', () =>
     part('trainer', [
       ...plannedBlockBuffers('parameters', parameterBlocks),
-      ...plannedBlockBuffers('gradient', parameterBlocks),
+      ...(inline ? [] : plannedBlockBuffers('gradient', parameterBlocks)),
       storageBuffer('random step counter', 4),
     ]),
   );
@@ -226,7 +242,7 @@ export function planTrainingParts(
     );
   }
   plan('problem graph', () => {
-    const graph = planProblemGraph(options, architecture, limits, parameterBlocks);
+    const graph = planProblemGraph(options, architecture, limits, parameterBlocks, inline);
     sized.batch = graph;
     return part('problem graph', graph.buffers, graph.firstStep);
   });
@@ -234,16 +250,27 @@ export function planTrainingParts(
     part('evaluation', planProblemEvaluation(options, architecture, limits, parameterBlocks)),
   );
   plan('gradient estimate', () =>
-    part('gradient estimate', planGradientEstimate(options, architecture.widths, parameterBlocks)),
-  );
-  plan('optimizer', () =>
     part(
-      'optimizer',
-      optimizerBuffers(options.optimizer, parameterBlocks, limits, execution.rollback),
+      'gradient estimate',
+      planGradientEstimate(options, architecture.widths, parameterBlocks, inline),
     ),
   );
+  const update = {
+    rollback: execution.rollback,
+    gradient: inline ? 'two-point' : 'stored',
+  } as const;
+  plan('optimizer', () =>
+    part('optimizer', optimizerBuffers(options.optimizer, parameterBlocks, limits, update)),
+  );
+  // Inline, the guard reduces the update's norm partials for the logged norm, not a gradient.
   plan('divergence guard', () =>
-    part('divergence guard', divergenceGuardBuffers(parameterBlocks, limits)),
+    part(
+      'divergence guard',
+      divergenceGuardBuffers(
+        inline ? guardedPartials(options.optimizer, parameterBlocks, limits) : parameterBlocks,
+        limits,
+      ),
+    ),
   );
   return { parts, failures, batch: sized.batch };
 }

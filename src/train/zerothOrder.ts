@@ -9,6 +9,14 @@
  * separate buffer (the trainer lends its gradient buffer, dead until the final write), so θ
  * itself is never perturbed and needs no restore: it stays bit-exact.
  *
+ * Inline (ZerothOrderConfig.inline, the full family): neither the trial point nor the gradient is
+ * stored. The loss pass reads θ + εz_j itself (a perturbed forward jet, jetForward.wgsl PERTURBED),
+ * told the direction and scale of each trial point through its perturbation uniform, which this
+ * estimator fills from a table before each pass; the optimizer sums g from the 2q losses as it
+ * updates θ (optimizersChecked.wgsl's two-point entries, TwoPointGradient). The same draws and the
+ * same f32 arithmetic (lib/twoPoint.wgsl), so the same bits as the stored estimate and update,
+ * with the parameters held once: at d = 10⁷ that is 5 GB of trial point or gradient less.
+ *
  * θ, the trial point and the gradient may each be split into parameter blocks
  * (engine/parameterBlocks.ts), all three the same way: every perturb and the combine run once per
  * block over that block's buffers, drawing z at the flat index, so a split estimate writes the
@@ -35,6 +43,8 @@ import {
   planParameterDirections,
 } from './parameterDirections.ts';
 import type { StepEncoder } from './boundedSubmits.ts';
+import { perturbationView } from '../engine/forwardJet.ts';
+import type { TwoPointGradient } from '../engine/optimizers.ts';
 
 /** A loss the estimator can evaluate at its trial point (ProblemGraph.encodeLoss, or a test's). */
 export interface LossProbe {
@@ -59,28 +69,50 @@ export interface ZerothOrderConfig {
    * block when absent.
    */
   blocks?: ParameterBlocks;
+  /**
+   * Trial point read inline by the loss pass and gradient summed inline by the update, neither
+   * stored (the header; the full family only). Default false.
+   */
+  inline?: boolean;
+}
+
+/** The perturbation uniform of a loss pass that reads the trial point inline (ForwardJet's). */
+export interface InlineTrial {
+  perturbation: GPUBuffer;
 }
 
 export interface ZerothOrderIo {
   /** θ (read only). */
   parameters: BlockedTensor;
-  /** Where θ ± εz_j is written; the probe's loss pass must read these buffers. */
-  trial: BlockedTensor;
-  /** The estimate is written here (may be the trial tensor: it is written last). */
-  gradient: BlockedTensor;
+  /**
+   * Where θ ± εz_j is written, which the probe's loss pass must read; inline, the perturbation
+   * uniform of the probe's pass, which reads θ.
+   */
+  trial: BlockedTensor | InlineTrial;
+  /** The estimate is written here (may be the trial tensor: it is written last); null inline. */
+  gradient: BlockedTensor | null;
   /** Word 0: the step (random/stepCounter.ts). */
   stepCounter: GPUBuffer;
 }
 
-/** What a ZerothOrderEstimator allocates: the directions' table, the 2q losses, their summary. */
+/**
+ * What a ZerothOrderEstimator allocates: the directions' table, the 2q losses, their summary, and
+ * inline the table of the 2q trial points' perturbation uniforms.
+ */
 export interface ZerothOrderPlan {
   readonly directions: DirectionPlan;
   /** The parameter blocks every perturb and the combine run over. */
   readonly blocks: ParameterBlocks;
-  readonly named: { readonly losses: PlannedBuffer; readonly lossStats: PlannedBuffer };
+  readonly inline: boolean;
+  readonly named: {
+    readonly losses: PlannedBuffer;
+    readonly lossStats: PlannedBuffer;
+    /** Inline only: 2q packed Perturbation structs (perturbationView), trial point k at k·size. */
+    readonly trialTable: PlannedBuffer | null;
+  };
   /**
-   * In order; each of the 2q trial points has a perturb uniform per block, the combine one per
-   * block, summarize one.
+   * In order; stored, each of the 2q trial points has a perturb uniform per block and the combine
+   * one per block; summarize one.
    */
   readonly buffers: readonly PlannedBuffer[];
 }
@@ -114,27 +146,61 @@ export function planZerothOrder(config: ZerothOrderConfig): ZerothOrderPlan {
   if (!Number.isInteger(q) || q < 1) {
     throw new RangeError(`the number of directions q must be a positive integer, got ${q}`);
   }
+  const inline = config.inline ?? false;
+  if (inline && config.family.kind !== 'full') {
+    throw new RangeError(
+      'the inline two-point estimate draws the full direction family only, not the subspace one',
+    );
+  }
   const directions = planParameterDirections(directionConfig(config));
   const blocks = config.blocks ?? singleBlock(directions.count);
   checkBlocks(blocks, directions.count);
-  const perBlock = (entry: 'perturb' | 'combine') => blocks.blocks.map(() => bindBuffer(entry));
+  const perBlock = (entry: 'perturb' | 'combine') =>
+    inline ? [] : blocks.blocks.map(() => bindBuffer(entry));
   const named = {
     losses: storageBuffer('two-point losses', 2 * q * 4),
     lossStats: storageBuffer('two-point loss statistics', reductionResultBytes),
+    trialTable: inline
+      ? storageBuffer('two-point trial points', 2 * q * perturbationView.size)
+      : null,
   };
   return {
     directions,
     blocks,
+    inline,
     named,
     buffers: [
       ...directions.buffers,
       named.losses,
       named.lossStats,
+      ...(named.trialTable ? [named.trialTable] : []),
       ...Array.from({ length: 2 * q }, () => perBlock('perturb')).flat(),
       ...perBlock('combine'),
       bindBuffer('summarize'),
     ],
   };
+}
+
+/**
+ * The perturbation uniforms of the 2q trial points, packed one after another: trial point 2j is
+ * θ + εz_j, 2j + 1 is θ − εz_j; trainStep is 0, overwritten from the step counter before a pass.
+ */
+export function packTrialTable(config: ZerothOrderConfig): Uint8Array {
+  const view = perturbationView;
+  const table = new Uint8Array(2 * config.directions * view.size);
+  for (let j = 0; j < config.directions; j++) {
+    [1, -1].forEach((sign, k) => {
+      const entry = view.pack({
+        seed: config.seed,
+        directionStream: DirectionStream.perturbation,
+        direction: j,
+        scale: sign * config.epsilon,
+        trainStep: 0,
+      });
+      table.set(entry, (2 * j + k) * view.size);
+    });
+  }
+  return table;
 }
 
 function directionConfig(config: ZerothOrderConfig) {
@@ -146,10 +212,27 @@ function directionConfig(config: ZerothOrderConfig) {
   };
 }
 
+/** The trial tensor and gradient of stored io; throws unless `inline` matches the io's kind. */
+function storedIo(
+  inline: boolean,
+  io: ZerothOrderIo,
+): { trial: BlockedTensor; gradient: BlockedTensor } | null {
+  const trial = 'perturbation' in io.trial ? null : io.trial;
+  if (inline !== (trial === null) || inline !== (io.gradient === null)) {
+    throw new RangeError(
+      inline
+        ? 'the inline zeroth-order estimate takes a perturbation uniform and no gradient tensor'
+        : 'the stored zeroth-order estimate takes a trial tensor and a gradient tensor',
+    );
+  }
+  return trial && io.gradient && { trial, gradient: io.gradient };
+}
+
 /**
- * The blocks θ is split into, after checking that the trial point and the gradient are split the
- * same way (and as the config's plan, when it has one), into buffers that hold them, and that the
- * trial point has buffers of its own. Throws a RangeError before anything is allocated.
+ * The blocks θ is split into, after checking that the trial point and the gradient (when stored)
+ * are split the same way (and as the config's plan, when it has one), into buffers that hold
+ * them, and that the trial point has buffers of its own. Throws a RangeError before anything is
+ * allocated.
  */
 function checkIo(config: ZerothOrderConfig, io: ZerothOrderIo): ParameterBlocks {
   const blocks = io.parameters.blocks;
@@ -159,10 +242,15 @@ function checkIo(config: ZerothOrderConfig, io: ZerothOrderIo): ParameterBlocks 
         `into ${describeBlocks(config.blocks)}`,
     );
   }
+  const stored = storedIo(config.inline ?? false, io);
   const tensors: [string, BlockedTensor][] = [
     ['θ', io.parameters],
-    ['the trial point', io.trial],
-    ['the gradient', io.gradient],
+    ...(stored
+      ? ([
+          ['the trial point', stored.trial],
+          ['the gradient', stored.gradient],
+        ] as [string, BlockedTensor][])
+      : []),
   ];
   for (const [name, tensor] of tensors) {
     // One z per flat index and step: a tensor split another way would need its own dispatch
@@ -189,11 +277,15 @@ function checkIo(config: ZerothOrderConfig, io: ZerothOrderIo): ParameterBlocks 
       }
     });
   }
-  if (io.trial.buffers.some((buffer) => io.parameters.buffers.includes(buffer))) {
+  if (stored?.trial.buffers.some((buffer) => io.parameters.buffers.includes(buffer))) {
     throw new RangeError('the trial point needs its own buffers: θ is never perturbed in place');
   }
   return blocks;
 }
+
+/** How one trial point reaches the loss pass: written to the trial tensor, or told inline. */
+type TrialWrite =
+  { kind: 'stored'; blocks: BoundDirectionDispatch[] } | { kind: 'inline'; entry: number };
 
 export class ZerothOrderEstimator {
   /**
@@ -201,19 +293,24 @@ export class ZerothOrderEstimator {
    * step's loss for logs and for the divergence guard.
    */
   readonly lossStats: GPUBuffer;
+  /** The 2q losses L(θ + εz_j), L(θ − εz_j), j = 0 … q − 1, after encodeGradient. */
+  readonly losses: GPUBuffer;
 
   private constructor(
     private readonly memory: GpuMemory,
+    private readonly config: ZerothOrderConfig,
     private readonly directions: ParameterDirections,
     private readonly probe: LossProbe,
-    private readonly losses: GPUBuffer,
-    /** Per trial point, its perturb dispatch of each block. */
-    private readonly trials: BoundDirectionDispatch[][],
+    private readonly io: ZerothOrderIo,
+    private readonly trials: TrialWrite[],
+    /** Inline: the trial points' perturbation uniforms; null stored. */
+    private readonly trialTable: GPUBuffer | null,
     private readonly finish: BoundDirectionDispatch[],
     private readonly costs: { trial: KernelCost; finish: KernelCost },
-    lossStats: GPUBuffer,
+    buffers: { losses: GPUBuffer; lossStats: GPUBuffer },
   ) {
-    this.lossStats = lossStats;
+    this.losses = buffers.losses;
+    this.lossStats = buffers.lossStats;
   }
 
   static async create(
@@ -225,10 +322,14 @@ export class ZerothOrderEstimator {
     const { epsilon, directions: q } = config;
     const blocks = checkIo(config, io);
     const plan = planZerothOrder({ ...config, blocks });
+    const stored = storedIo(plan.inline, io);
     const directions = await ParameterDirections.create(memory, directionConfig(config));
     const { named } = plan;
     const losses = memory.create(named.losses.label, named.losses.bytes);
     const lossStats = memory.create(named.lossStats.label, named.lossStats.bytes);
+    const trialTable =
+      named.trialTable && memory.create(named.trialTable.label, named.trialTable.bytes);
+    if (trialTable) memory.write(trialTable, packTrialTable(config));
     const perBlock = (
       entry: 'perturb' | 'combine',
       destination: BlockedTensor,
@@ -247,15 +348,22 @@ export class ZerothOrderEstimator {
           block,
         ),
       );
-    const trials: BoundDirectionDispatch[][] = [];
+    const trials: TrialWrite[] = [];
     for (let j = 0; j < q; j++) {
       for (const sign of [1, -1]) {
-        trials.push(perBlock('perturb', io.trial, { direction: j, scale: sign * epsilon }));
+        trials.push(
+          stored
+            ? {
+                kind: 'stored',
+                blocks: perBlock('perturb', stored.trial, { direction: j, scale: sign * epsilon }),
+              }
+            : { kind: 'inline', entry: trials.length },
+        );
       }
     }
     // summarize reads only the losses; θ's first block fills the binding it does not read.
     const finish = [
-      ...perBlock('combine', io.gradient, { directions: q, epsilon }),
+      ...(stored ? perBlock('combine', stored.gradient, { directions: q, epsilon }) : []),
       directions.bind(
         'summarize',
         {
@@ -270,32 +378,75 @@ export class ZerothOrderEstimator {
     // Stage costs for bounded submits (boundedSubmits.ts), over all blocks: the words of θ read and
     // θ ± εz or g written per parameter (combine reads the 2q losses per parameter too); the directions'
     // arithmetic is not counted (a normal's Box–Muller share, 3.5 FLOPs; a subspace direction's
-    // r-term sums), so these passes' predictions are low by that.
+    // r-term sums), so these passes' predictions are low by that. Inline, both are the update's
+    // and the loss pass's.
     const count = plan.directions.count;
-    const costs = { trial: wordCost(0, count, count), finish: wordCost(0, 2 * q * count, count) };
+    const costs = stored
+      ? { trial: wordCost(0, count, count), finish: wordCost(0, 2 * q * count, count) }
+      : { trial: wordCost(0, 0, 0), finish: wordCost(0, 2 * q, 8) };
     return new ZerothOrderEstimator(
       memory,
+      config,
       directions,
       probe,
-      losses,
+      io,
       trials,
+      trialTable,
       finish,
       costs,
-      lossStats,
+      { losses, lossStats },
+    );
+  }
+
+  /**
+   * The gradient of the step `trainStep` as the two-point optimizer update sums it (inline
+   * estimates; its losses are this estimator's after encodeGradient).
+   */
+  twoPointGradient(trainStep: number): TwoPointGradient {
+    return {
+      kind: 'two-point',
+      losses: this.losses,
+      seed: this.config.seed,
+      directionStream: DirectionStream.perturbation,
+      directions: this.config.directions,
+      epsilon: this.config.epsilon,
+      trainStep,
+    };
+  }
+
+  /** Tells the loss pass trial point k: its table entry, then the step from the step counter. */
+  private encodeInlineTrial(encoder: GPUCommandEncoder, k: number): void {
+    const table = this.trialTable;
+    if (!table || !('perturbation' in this.io.trial)) {
+      throw new Error('zeroth-order estimate: an inline trial point without its table');
+    }
+    const size = perturbationView.size;
+    const uniform = this.io.trial.perturbation;
+    encoder.copyBufferToBuffer(table, k * size, uniform, 0, size);
+    encoder.copyBufferToBuffer(
+      this.io.stepCounter,
+      0,
+      uniform,
+      perturbationView.offsetOf('trainStep'),
+      4,
     );
   }
 
   /**
    * Records the 2q loss passes and the gradient write (the step counter is already written), each
    * trial point (all its blocks) and the gradient write a stage of its own, and the probe's stages
-   * within.
+   * within. Inline there is no gradient write: the last stage summarizes the losses.
    */
   encodeGradient(steps: StepEncoder): void {
     this.trials.forEach((trial, k) => {
       steps.beginStage(this.costs.trial);
-      const pass = steps.encoder.beginComputePass({ label: `trial point ${k}` });
-      for (const block of trial) block.record(pass);
-      pass.end();
+      if (trial.kind === 'stored') {
+        const pass = steps.encoder.beginComputePass({ label: `trial point ${k}` });
+        for (const block of trial.blocks) block.record(pass);
+        pass.end();
+      } else {
+        this.encodeInlineTrial(steps.encoder, trial.entry);
+      }
       this.probe.encodeLoss(steps);
       steps.encoder.copyBufferToBuffer(
         this.probe.lossStats,
@@ -315,5 +466,6 @@ export class ZerothOrderEstimator {
     this.directions.destroy();
     this.memory.destroy(this.losses);
     this.memory.destroy(this.lossStats);
+    if (this.trialTable) this.memory.destroy(this.trialTable);
   }
 }

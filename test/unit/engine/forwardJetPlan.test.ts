@@ -38,7 +38,7 @@ describe('planForwardJet', () => {
       ['forward jet output', 25 * 4, 'storage'],
       ['forward jet unused index', 4, 'storage'],
       ['forward jet unused output', 4, 'storage'],
-      // LayerParams: 9 u32, then the vec4<u32> pointSource at offset 48; BoundaryParams: 5 u32,
+      // LayerParams: 12 u32, then the vec4<u32> pointSource at offset 48; BoundaryParams: 5 u32,
       // then pointSource at 32.
       ['forward jet layer 0 params', 64, 'uniform'],
       ['forward jet layer 1 params', 64, 'uniform'],
@@ -59,6 +59,7 @@ describe('planForwardJet', () => {
       outputs: 8,
       weightOffset: 0,
       biasOffset: 24,
+      weightFlat: 0,
       firstOutput: 0,
       blockOutputs: 8,
       pointsPerGroup: 5,
@@ -66,7 +67,12 @@ describe('planForwardJet', () => {
       pointSource: [0, 0, 0, 0],
     });
     expect(hidden.constants).toMatchObject({ ACTIVATION: 1, INPUT: 1, THREADS_OUTS: 2 });
-    expect(last.params.values).toMatchObject({ inputs: 8, outputs: 1, weightOffset: 32 });
+    expect(last.params.values).toMatchObject({
+      inputs: 8,
+      outputs: 1,
+      weightOffset: 32,
+      weightFlat: 32,
+    });
     expect(last.params.values).toMatchObject({ biasOffset: 40 });
     expect(last.constants).toMatchObject({ ACTIVATION: 0, INPUT: 0, THREADS_OUTS: 1 });
     expect(hidden.grid).toEqual([1, 1, 1]);

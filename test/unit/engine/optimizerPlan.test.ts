@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
 import { LimitError } from '../../../src/gpu/errors.ts';
-import { planOptimizer } from '../../../src/engine/optimizers.ts';
+import { optimizerCost, planOptimizer } from '../../../src/engine/optimizers.ts';
 import { planParameterBlocks } from '../../../src/engine/parameterBlocks.ts';
 
 const limits = {
@@ -39,8 +39,9 @@ describe('planOptimizer', () => {
       { kind: 'sgd', parameterCount: 1000, uniformSlots: 2, workgroupSize: 64 },
       { ...limits, minUniformBufferOffsetAlignment: 64 },
     );
+    // Hyper is 17 words (68 bytes): each slot takes two 64-byte alignment steps.
     expect(plan.buffers.map((b) => [b.label, b.bytes])).toEqual([
-      ['sgd hyperparameters', 2 * 64],
+      ['sgd hyperparameters', 2 * 128],
       ['sgd unguarded', 4],
       ['sgd unused m', 4],
       ['sgd unused v', 4],
@@ -48,7 +49,7 @@ describe('planOptimizer', () => {
       ['sgd unused previous m', 4],
       ['sgd unused previous v', 4],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(128 + 20 + 4000);
+    expect(plannedBytes(plan.buffers)).toBe(256 + 20 + 4000);
     expect(plan.rollbackBytes).toBe(4000);
     expect(plan.workgroups).toBe(16);
     expect(plan.constants).toEqual({ WORKGROUP_SIZE: 64 });
@@ -62,8 +63,10 @@ describe('planOptimizer', () => {
     expect(off.buffers.slice(4).map((b) => [b.label, b.bytes])).toEqual([
       ['adam unchecked loss', 4],
       ['adam unchecked verdict', 4],
+      // optimizersChecked.wgsl binds the two-point entries' norm partials.
+      ['adam unused norm partials', 4],
     ]);
-    expect(plannedBytes(on.buffers) - plannedBytes(off.buffers)).toBe(12000 - 8);
+    expect(plannedBytes(on.buffers) - plannedBytes(off.buffers)).toBe(12000 - 12);
     // Per parameter and step: read θ, g, m, v; write θ, m, v (and their copy with the rollback).
     expect(on.bytesPerParameter).toEqual({ read: 16, written: 24 });
     expect(off.bytesPerParameter).toEqual({ read: 16, written: 12 });
@@ -71,6 +74,55 @@ describe('planOptimizer', () => {
       planOptimizer({ kind: 'sgd', parameterCount: 1000, rollback }, limits).bytesPerParameter;
     expect(sgd(true)).toEqual({ read: 8, written: 8 });
     expect(sgd(false)).toEqual({ read: 8, written: 4 });
+  });
+
+  it('plans a two-point update: no gradient read, a norm partial per workgroup of each block', () => {
+    const blocks = planParameterBlocks([10, 30, 1], 7 * 40);
+    const plan = planOptimizer(
+      {
+        kind: 'sgd',
+        parameterCount: blocks.count,
+        blocks,
+        rollback: false,
+        gradient: 'two-point',
+        workgroupSize: 64,
+      },
+      limits,
+    );
+    expect(plan.entryPoint).toBe('sgd_two_point');
+    expect(plan.bytesPerParameter).toEqual({ read: 4, written: 4 });
+    const workgroups = blocks.blocks.map((b) => Math.ceil(b.count / 64));
+    expect(plan.blockWorkgroups).toEqual(workgroups);
+    expect(plan.normPartials?.count).toBe(workgroups.reduce((a, b) => a + b, 0));
+    expect(plan.normPartials?.partialStarts).toEqual(
+      workgroups.map((_, k) => workgroups.slice(0, k).reduce((a, b) => a + b, 0)),
+    );
+    expect(plan.buffers.map((b) => b.label)).toContain('sgd two-point gradient norm partials');
+    // θ read and written, the 2q = 6 loss words read per parameter and a word per partial; per
+    // parameter the update (2), three terms (4 + 7 + 2 each) and the norm's square and sum (2).
+    const P = blocks.count;
+    const partials = plan.normPartials?.count ?? 0;
+    expect(optimizerCost(plan, 3)).toEqual({
+      flops: P * (2 + 3 * 13 + 2) + partials,
+      bytesRead: 4 * P * (1 + 6),
+      bytesWritten: 4 * (P + partials),
+    });
+    expect(() => optimizerCost(plan)).toThrow(/needs its q ≥ 1 directions/);
+    expect(() =>
+      planOptimizer({ kind: 'adam', parameterCount: 100, gradient: 'two-point' }, limits),
+    ).toThrow(/no rollback copy/);
+    expect(() =>
+      planOptimizer(
+        {
+          kind: 'sgd',
+          parameterCount: 100,
+          rollback: false,
+          gradient: 'two-point',
+          workgroupSize: 48,
+        },
+        limits,
+      ),
+    ).toThrow(/power of two, got 48/);
   });
 
   it('refuses bad hyperparameters, counts, workgroup sizes and slot counts', () => {

@@ -69,11 +69,22 @@ describe('bytes per parameter', () => {
         28 + GUARD_RECORDS,
         3,
       );
+      if (gradientEstimator === 'spsa') continue;
       expect(bytesPerParameter(options, swiftShader, { rollback: false })).toBeCloseTo(
         16 + GUARD_RECORDS,
         3,
       );
     }
+  });
+
+  it('SPSA without the rollback copy stores no trial point and no gradient: θ, m, v', () => {
+    // The loss pass reads θ ± εz inline and the update sums g from the losses; it writes one norm
+    // partial per 256-parameter workgroup, which the guard reduces (no per-parameter records).
+    const spsa = { ...stde, gradientEstimator: 'spsa' as const };
+    const partials = 4 / 256;
+    expect(bytesPerParameter(spsa, swiftShader, { rollback: false })).toBeCloseTo(12 + partials, 3);
+    const sgd = { ...spsa, optimizer: 'sgd' as const };
+    expect(bytesPerParameter(sgd, swiftShader, { rollback: false })).toBeCloseTo(4 + partials, 3);
   });
 
   it('is the cost of each further parameter: the same at d = 100 and d = 1M, small nets aside', () => {

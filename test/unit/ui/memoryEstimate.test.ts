@@ -142,12 +142,13 @@ describe("the page's memory estimate", () => {
     expect(fits(withoutTop)).toBe(true);
     expect(fits(withoutTop + 1)).toBe(false);
     // 1000 → 32 → 32 → 32 → 1: the copy of θ, m, v is 12 B a parameter; without it the update
-    // binds two 4-byte stand-ins (the loss and verdict of a step that has none).
+    // binds three 4-byte stand-ins (the loss and verdict of a step that has none, the two-point
+    // entries' norm partials).
     const parameters = 1001 * 32 + 2 * 33 * 32 + 33;
     expect(
       estimatePageMemory(base, limits).run.totalBytes -
         estimatePageMemory(base, limits, without).run.totalBytes,
-    ).toBe(12 * parameters - 8);
+    ).toBe(12 * parameters - 12);
     expect(parameterMemoryText(base, limits, without)).toBe(
       `backprop + Adam holds 16.0 B per parameter without the rollback copy (12.0 B more with ` +
         `it): a divergence goes back to the last snapshot; d ≤ ${withoutTop} with these settings`,
