@@ -98,6 +98,8 @@ export interface TrainerSettings {
    * divergence at step s keeps the weights of step s − 2, for 12 bytes per parameter of memory
    * and of writes per step (Adam; SGD 4). Without it the update checks the gradient itself and a
    * divergence keeps the last CPU snapshot (state(), the initial state) from before step s − 1.
+   * Without it, SPSA on a ball problem also stores no trial point and no gradient
+   * (trainingPlan.ts twoPointInline): 4 bytes per parameter less, the same bits.
    */
   rollback?: boolean;
   /**

@@ -9,13 +9,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
-import { packParameters, parameterLayout } from '../../src/engine/jetLayout.ts';
+import { parameterLayout } from '../../src/engine/jetLayout.ts';
 import { planParameterBlocks } from '../../src/engine/parameterBlocks.ts';
 import { architectureOf, type TrainingOptions } from '../../src/train/options.ts';
 import { MemoryBudgetError } from '../../src/train/memoryBudget.ts';
 import { DivergenceError, Trainer, type TrainerSettings } from '../../src/train/trainer.ts';
 import { estimateMemory } from '../../src/train/memoryBudget.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { bits, recordTraining } from '../shared/trainingRecords.ts';
 import { smallRunOptions } from '../shared/smallRuns.ts';
 
 let gpu: GpuContext;
@@ -42,47 +43,6 @@ function spsaRun(overrides: Partial<TrainingOptions> = {}): TrainingOptions {
 /** 3600-byte blocks: 3 rows of W₁ each (3600 bytes), the last its 16th row and the rest. */
 const BLOCK_BYTES = 3600;
 
-interface RunRecord {
-  losses: number[];
-  norms: number[];
-  evaluations: unknown[];
-  weights: Uint32Array;
-  /** Whether the weights moved from the start (a run that did nothing would match itself). */
-  moved: boolean;
-  view: Uint32Array;
-  moments: Uint32Array | null;
-  memory: number;
-  /** Buffers θ was split into. */
-  blocks: number;
-}
-
-const bits = (values: Float32Array) => new Uint32Array(values.buffer.slice(0));
-
-async function record(options: TrainingOptions, settings: TrainerSettings): Promise<RunRecord> {
-  const trainer = await Trainer.create(gpu.device, options, undefined, undefined, settings);
-  try {
-    const start = bits((await trainer.state()).parameters);
-    await trainer.train(options.steps);
-    const widths = trainer.architecture.widths;
-    const state = await trainer.state();
-    return {
-      losses: trainer.logs.map((l) => l.loss),
-      norms: trainer.logs.map((l) => l.gradientNorm),
-      evaluations: trainer.evaluations,
-      weights: bits(state.parameters),
-      moved: bits(state.parameters).some((word, i) => word !== start[i]),
-      view: bits(packParameters(widths, await trainer.viewParameters())),
-      moments: state.moments
-        ? bits(Float32Array.from([...state.moments.m, ...state.moments.v]))
-        : null,
-      memory: trainer.memoryBytes,
-      blocks: trainer.parameterBlocks.blocks.length,
-    };
-  } finally {
-    trainer.dispose();
-  }
-}
-
 describe('training over parameter blocks', () => {
   it('cuts this network into 6 blocks', () => {
     const widths = architectureOf(spsaRun()).widths;
@@ -108,9 +68,9 @@ describe('training over parameter blocks', () => {
     it(`${name}: the unsplit run's bits`, async () => {
       const options = spsaRun(overrides);
       const { parameterBlockBytes = BLOCK_BYTES, ...execution } = settings;
-      const whole = await record(options, execution);
+      const whole = await recordTraining(gpu.device, options, execution);
       const blocked = { ...execution, parameterBlockBytes };
-      const split = await record(options, blocked);
+      const split = await recordTraining(gpu.device, options, blocked);
       expect([whole.blocks, split.blocks]).toEqual([1, 6]);
       expect(whole.moved).toBe(true);
       expect(split.losses).toEqual(whole.losses);

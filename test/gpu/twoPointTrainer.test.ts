@@ -14,8 +14,9 @@ import { parameterLayout } from '../../src/engine/jetLayout.ts';
 import { estimateMemory } from '../../src/train/memoryBudget.ts';
 import { architectureOf, type TrainingOptions } from '../../src/train/options.ts';
 import { planTraining, twoPointInline } from '../../src/train/trainingPlan.ts';
-import { Trainer, type TrainerSettings } from '../../src/train/trainer.ts';
+import type { TrainerSettings } from '../../src/train/trainer.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
+import { recordTraining } from '../shared/trainingRecords.ts';
 import { smallRunOptions } from '../shared/smallRuns.ts';
 
 let gpu: GpuContext;
@@ -37,30 +38,6 @@ function spsaRun(overrides: Partial<TrainingOptions> = {}): TrainingOptions {
   });
 }
 
-const bits = (values: Float32Array) => new Uint32Array(values.buffer.slice(0));
-
-async function record(options: TrainingOptions, settings: TrainerSettings) {
-  const trainer = await Trainer.create(gpu.device, options, undefined, undefined, settings);
-  try {
-    const start = bits((await trainer.state()).parameters);
-    await trainer.train(options.steps);
-    const state = await trainer.state();
-    return {
-      losses: trainer.logs.map((l) => l.loss),
-      norms: trainer.logs.map((l) => l.gradientNorm),
-      evaluations: trainer.evaluations,
-      weights: bits(state.parameters),
-      moved: bits(state.parameters).some((word, i) => word !== start[i]),
-      moments: state.moments
-        ? bits(Float32Array.from([...state.moments.m, ...state.moments.v]))
-        : null,
-      memory: trainer.memoryBytes,
-    };
-  } finally {
-    trainer.dispose();
-  }
-}
-
 describe('the inline two-point estimate', () => {
   const cases: [string, Partial<TrainingOptions>, TrainerSettings][] = [
     ['SPSA + SGD', { optimizer: 'sgd', learningRate: 1e-9 }, {}],
@@ -72,8 +49,8 @@ describe('the inline two-point estimate', () => {
       const options = spsaRun(overrides);
       expect(twoPointInline(options, { rollback: false })).toBe(true);
       expect(twoPointInline(options, { rollback: true })).toBe(false);
-      const stored = await record(options, { ...settings, rollback: true });
-      const inline = await record(options, { ...settings, rollback: false });
+      const stored = await recordTraining(gpu.device, options, { ...settings, rollback: true });
+      const inline = await recordTraining(gpu.device, options, { ...settings, rollback: false });
       expect(stored.moved).toBe(true);
       expect(inline.losses).toEqual(stored.losses);
       expect(inline.weights).toEqual(stored.weights);
