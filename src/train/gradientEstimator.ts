@@ -119,18 +119,12 @@ export async function createGradientEstimate(
     case 'spsa-subspace': {
       // The gradient tensor doubles as the trial point θ ± εz: it is dead until the last write.
       graph.setLossParameters(gradient);
-      const estimator = await ZerothOrderEstimator.create(
+      return ZerothOrderEstimator.create(
         memory,
         zerothOrderConfig(options, widths, io.parameters.blocks),
         { ...io, trial: gradient, gradient },
         graph,
       );
-      return {
-        lossStats: estimator.lossStats,
-        encodeGradient: (steps) => estimator.encodeGradient(steps),
-        twoPoint: null,
-        destroy: () => estimator.destroy(),
-      };
     }
     case 'forward-gradient': {
       if (!graph.directional) {
@@ -174,16 +168,10 @@ async function createInlineTwoPoint(
     );
   }
   graph.setLossParameters(io.parameters);
-  const estimator = await ZerothOrderEstimator.create(
+  return ZerothOrderEstimator.create(
     memory,
     zerothOrderConfig(options, widths, io.parameters.blocks, true),
     { ...io, trial: { perturbation }, gradient: null },
     graph,
   );
-  return {
-    lossStats: estimator.lossStats,
-    encodeGradient: (steps) => estimator.encodeGradient(steps),
-    twoPoint: (trainStep) => estimator.twoPointGradient(trainStep),
-    destroy: () => estimator.destroy(),
-  };
 }

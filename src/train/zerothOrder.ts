@@ -212,20 +212,23 @@ function directionConfig(config: ZerothOrderConfig) {
   };
 }
 
-/** The trial tensor and gradient of stored io; throws unless `inline` matches the io's kind. */
-function storedIo(
+/** The io's trial point and gradient by kind; throws unless `inline` matches the io's kind. */
+function ioOfKind(
   inline: boolean,
   io: ZerothOrderIo,
-): { trial: BlockedTensor; gradient: BlockedTensor } | null {
-  const trial = 'perturbation' in io.trial ? null : io.trial;
-  if (inline !== (trial === null) || inline !== (io.gradient === null)) {
-    throw new RangeError(
-      inline
-        ? 'the inline zeroth-order estimate takes a perturbation uniform and no gradient tensor'
-        : 'the stored zeroth-order estimate takes a trial tensor and a gradient tensor',
-    );
+):
+  | { kind: 'stored'; trial: BlockedTensor; gradient: BlockedTensor }
+  | { kind: 'inline'; trial: InlineTrial } {
+  const { trial, gradient } = io;
+  if (inline && 'perturbation' in trial && gradient === null) return { kind: 'inline', trial };
+  if (!inline && !('perturbation' in trial) && gradient !== null) {
+    return { kind: 'stored', trial, gradient };
   }
-  return trial && io.gradient && { trial, gradient: io.gradient };
+  throw new RangeError(
+    inline
+      ? 'the inline zeroth-order estimate takes a perturbation uniform and no gradient tensor'
+      : 'the stored zeroth-order estimate takes a trial tensor and a gradient tensor',
+  );
 }
 
 /**
@@ -242,7 +245,8 @@ function checkIo(config: ZerothOrderConfig, io: ZerothOrderIo): ParameterBlocks 
         `into ${describeBlocks(config.blocks)}`,
     );
   }
-  const stored = storedIo(config.inline ?? false, io);
+  const kinds = ioOfKind(config.inline ?? false, io);
+  const stored = kinds.kind === 'stored' ? kinds : null;
   const tensors: [string, BlockedTensor][] = [
     ['θ', io.parameters],
     ...(stored
@@ -283,9 +287,28 @@ function checkIo(config: ZerothOrderConfig, io: ZerothOrderIo): ParameterBlocks 
   return blocks;
 }
 
-/** How one trial point reaches the loss pass: written to the trial tensor, or told inline. */
-type TrialWrite =
-  { kind: 'stored'; blocks: BoundDirectionDispatch[] } | { kind: 'inline'; entry: number };
+/**
+ * How trial point k reaches the loss pass: its perturb dispatches write the trial tensor, or
+ * (inline) its table entry and the step are copied into the pass's perturbation uniform.
+ */
+type TrialWrite = (encoder: GPUCommandEncoder, k: number) => void;
+
+function storedTrials(trials: BoundDirectionDispatch[][]): TrialWrite {
+  return (encoder, k) => {
+    const pass = encoder.beginComputePass({ label: `trial point ${k}` });
+    for (const block of trials[k]) block.record(pass);
+    pass.end();
+  };
+}
+
+function inlineTrials(table: GPUBuffer, trial: InlineTrial, stepCounter: GPUBuffer): TrialWrite {
+  const size = perturbationView.size;
+  return (encoder, k) => {
+    encoder.copyBufferToBuffer(table, k * size, trial.perturbation, 0, size);
+    const at = perturbationView.offsetOf('trainStep');
+    encoder.copyBufferToBuffer(stepCounter, 0, trial.perturbation, at, 4);
+  };
+}
 
 export class ZerothOrderEstimator {
   /**
@@ -295,14 +318,18 @@ export class ZerothOrderEstimator {
   readonly lossStats: GPUBuffer;
   /** The 2q losses L(θ + εz_j), L(θ − εz_j), j = 0 … q − 1, after encodeGradient. */
   readonly losses: GPUBuffer;
+  /**
+   * Inline: the gradient of step `trainStep` as the two-point update sums it from `losses`
+   * (optimizers.ts TwoPointGradient); null for an estimate written to the gradient tensor.
+   */
+  readonly twoPoint: ((trainStep: number) => TwoPointGradient) | null;
 
   private constructor(
     private readonly memory: GpuMemory,
     private readonly config: ZerothOrderConfig,
     private readonly directions: ParameterDirections,
     private readonly probe: LossProbe,
-    private readonly io: ZerothOrderIo,
-    private readonly trials: TrialWrite[],
+    private readonly writeTrial: TrialWrite,
     /** Inline: the trial points' perturbation uniforms; null stored. */
     private readonly trialTable: GPUBuffer | null,
     private readonly finish: BoundDirectionDispatch[],
@@ -311,6 +338,18 @@ export class ZerothOrderEstimator {
   ) {
     this.losses = buffers.losses;
     this.lossStats = buffers.lossStats;
+    const { seed, directions: q, epsilon } = config;
+    this.twoPoint = trialTable
+      ? (trainStep) => ({
+          kind: 'two-point',
+          losses: this.losses,
+          seed,
+          directionStream: DirectionStream.perturbation,
+          directions: q,
+          epsilon,
+          trainStep,
+        })
+      : null;
   }
 
   static async create(
@@ -322,14 +361,11 @@ export class ZerothOrderEstimator {
     const { epsilon, directions: q } = config;
     const blocks = checkIo(config, io);
     const plan = planZerothOrder({ ...config, blocks });
-    const stored = storedIo(plan.inline, io);
+    const kinds = ioOfKind(plan.inline, io);
     const directions = await ParameterDirections.create(memory, directionConfig(config));
     const { named } = plan;
     const losses = memory.create(named.losses.label, named.losses.bytes);
     const lossStats = memory.create(named.lossStats.label, named.lossStats.bytes);
-    const trialTable =
-      named.trialTable && memory.create(named.trialTable.label, named.trialTable.bytes);
-    if (trialTable) memory.write(trialTable, packTrialTable(config));
     const perBlock = (
       entry: 'perturb' | 'combine',
       destination: BlockedTensor,
@@ -348,22 +384,26 @@ export class ZerothOrderEstimator {
           block,
         ),
       );
-    const trials: TrialWrite[] = [];
-    for (let j = 0; j < q; j++) {
-      for (const sign of [1, -1]) {
-        trials.push(
-          stored
-            ? {
-                kind: 'stored',
-                blocks: perBlock('perturb', stored.trial, { direction: j, scale: sign * epsilon }),
-              }
-            : { kind: 'inline', entry: trials.length },
-        );
-      }
+    // Trial point 2j is θ + εz_j, 2j + 1 is θ − εz_j (packTrialTable's order).
+    let trialTable: GPUBuffer | null = null;
+    let writeTrial: TrialWrite;
+    if (kinds.kind === 'stored') {
+      const perturb = (k: number) =>
+        perBlock('perturb', kinds.trial, {
+          direction: k >> 1,
+          scale: (k % 2 === 0 ? 1 : -1) * epsilon,
+        });
+      writeTrial = storedTrials(Array.from({ length: 2 * q }, (_, k) => perturb(k)));
+    } else {
+      if (!named.trialTable) throw new Error('zeroth-order estimate: an inline plan has a table');
+      trialTable = memory.createFrom(named.trialTable.label, packTrialTable(config));
+      writeTrial = inlineTrials(trialTable, kinds.trial, io.stepCounter);
     }
     // summarize reads only the losses; θ's first block fills the binding it does not read.
     const finish = [
-      ...(stored ? perBlock('combine', stored.gradient, { directions: q, epsilon }) : []),
+      ...(kinds.kind === 'stored'
+        ? perBlock('combine', kinds.gradient, { directions: q, epsilon })
+        : []),
       directions.bind(
         'summarize',
         {
@@ -381,54 +421,20 @@ export class ZerothOrderEstimator {
     // r-term sums), so these passes' predictions are low by that. Inline, both are the update's
     // and the loss pass's.
     const count = plan.directions.count;
-    const costs = stored
-      ? { trial: wordCost(0, count, count), finish: wordCost(0, 2 * q * count, count) }
-      : { trial: wordCost(0, 0, 0), finish: wordCost(0, 2 * q, 8) };
+    const costs =
+      kinds.kind === 'stored'
+        ? { trial: wordCost(0, count, count), finish: wordCost(0, 2 * q * count, count) }
+        : { trial: wordCost(0, 0, 0), finish: wordCost(0, 2 * q, 8) };
     return new ZerothOrderEstimator(
       memory,
       config,
       directions,
       probe,
-      io,
-      trials,
+      writeTrial,
       trialTable,
       finish,
       costs,
       { losses, lossStats },
-    );
-  }
-
-  /**
-   * The gradient of the step `trainStep` as the two-point optimizer update sums it (inline
-   * estimates; its losses are this estimator's after encodeGradient).
-   */
-  twoPointGradient(trainStep: number): TwoPointGradient {
-    return {
-      kind: 'two-point',
-      losses: this.losses,
-      seed: this.config.seed,
-      directionStream: DirectionStream.perturbation,
-      directions: this.config.directions,
-      epsilon: this.config.epsilon,
-      trainStep,
-    };
-  }
-
-  /** Tells the loss pass trial point k: its table entry, then the step from the step counter. */
-  private encodeInlineTrial(encoder: GPUCommandEncoder, k: number): void {
-    const table = this.trialTable;
-    if (!table || !('perturbation' in this.io.trial)) {
-      throw new Error('zeroth-order estimate: an inline trial point without its table');
-    }
-    const size = perturbationView.size;
-    const uniform = this.io.trial.perturbation;
-    encoder.copyBufferToBuffer(table, k * size, uniform, 0, size);
-    encoder.copyBufferToBuffer(
-      this.io.stepCounter,
-      0,
-      uniform,
-      perturbationView.offsetOf('trainStep'),
-      4,
     );
   }
 
@@ -438,15 +444,9 @@ export class ZerothOrderEstimator {
    * within. Inline there is no gradient write: the last stage summarizes the losses.
    */
   encodeGradient(steps: StepEncoder): void {
-    this.trials.forEach((trial, k) => {
+    for (let k = 0; k < 2 * this.config.directions; k++) {
       steps.beginStage(this.costs.trial);
-      if (trial.kind === 'stored') {
-        const pass = steps.encoder.beginComputePass({ label: `trial point ${k}` });
-        for (const block of trial.blocks) block.record(pass);
-        pass.end();
-      } else {
-        this.encodeInlineTrial(steps.encoder, trial.entry);
-      }
+      this.writeTrial(steps.encoder, k);
       this.probe.encodeLoss(steps);
       steps.encoder.copyBufferToBuffer(
         this.probe.lossStats,
@@ -455,7 +455,7 @@ export class ZerothOrderEstimator {
         4 * k,
         4,
       );
-    });
+    }
     steps.beginStage(this.costs.finish);
     const pass = steps.encoder.beginComputePass({ label: 'zeroth-order gradient' });
     for (const step of this.finish) step.record(pass);
