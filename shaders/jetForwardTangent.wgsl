@@ -6,7 +6,8 @@
 // lib/grid.wgsl, lib/series.wgsl, lib/jetRows.wgsl (the rows below, overrides ORDER and
 // COLLAPSED), lib/tangentSlots.wgsl, lib/activations.wgsl (σ's seeds, override ACTIVATION),
 // lib/layerInput.wgsl (the first layer's input rows, override INPUT) — the parts jetForward.wgsl
-// composes.
+// composes — and lib/random.wgsl, lib/twoPoint.wgsl (the direction v of DRAWN_TANGENT),
+// lib/ballPoints.wgsl (regenerated collocation points, override POINTS).
 //
 // Rows as jetForward.wgsl (lib/jetRows.wgsl): V rows per point, row 0 the value, then the
 // normalized coefficients of each direction (orders 1..K, or 1..K−1 plus one summed top row when
@@ -31,32 +32,66 @@
 //   0 params            : uniform LayerParams (below)
 //   1 parameters        : storage, read        flat θ (W row-major [out][in] at weightOffset, b)
 //   2 tangentParameters : storage, read        flat v = (Ẇ, ḃ), same layout
-//   3 inputJet          : storage, read        previous σ jets N·V·inputs; first layer: x (N·d)
-//   4 inputTangent      : storage, read        their tangents (unused by the first layer)
+//                                              (both: the parameter block holding this dispatch's
+//                                              rows of W, src/engine/parameterBlocks.ts; the
+//                                              whole flat buffer unless it is split)
+//   3 inputJet          : storage, read        previous σ jets N·V·inputs; first layer: x (N·d),
+//                                              or with POINTS = 1 the ball draw's partials, from
+//                                              which x is redrawn (lib/ballPoints.wgsl)
+//   4 inputTangent      : storage, read        their tangents; the first layer reads its split
+//                                              partials and its COPIED_BIAS here (below)
 //   5 tangents          : storage, read        first layer: dense N·R·K·d or one-hot N·R·K coefficients
 //   6 tangentIndex      : storage, read        one-hot N·R·K indices (−1 = zero tangent)
 //   7 outputJet         : storage, read_write  σ(z) jets (z for the linear layer), N·V·outputs
 //   8 outputTangent     : storage, read_write  their tangents, N·V·outputs
+//   9 draws             : uniform PassDraws    DRAWN_TANGENT or POINTS = 1 only (below): the step
+//                                              the pass draws at; every other pass binds its
+//                                              dispatch's own params uniform there
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear, 1 tanh, 2 sin,
 //   3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first layer with dense
 //   tangents, 2 = with one-hot tangents), WORKGROUP_SIZE (lib/grid.wgsl, default 64).
-//   BLOCK_INNER (the first layer's split below; 0 = not split).
+//   BLOCK_INNER (the first layer's split below; 0 = not split), COPIED_BIAS, POINTS and
+//   DRAWN_TANGENT (below).
+//
+// POINTS (0 = the first layer's points stored, 1 = redrawn where read at step draws.trainStep,
+// from pointSource = (seed, stream, scalesAt, normsAt), as jetForward.wgsl does). Each
+// invocation redraws the coordinates it multiplies: every x_i once per output unit.
+//
+// DRAWN_TANGENT (the forward gradient without a stored v): v is the full family's direction 0 of
+// step draws.trainStep at key (seed, directionStream), drawn at the element's flat
+// index (lib/twoPoint.wgsl fullDirection: the value zerothOrder.wgsl's `direction` writes to a
+// buffer), where Ẇ or ḃ is read; tangentParameters is then a stand-in. weightFlat is the flat
+// index of W[firstOutput][0]; b follows W in the layout, so ḃ_o is at weightFlat +
+// (outputs − firstOutput)·inputs + o. At d = 10⁷ no second parameter-sized buffer exists; v is
+// redrawn at every read (N times per weight).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit) t = p·outputs + o;
 // dispatch x·y workgroups, t = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE (lib/grid.wgsl).
 // Plain loops, no tiling: this pass exists for memory (DESIGN.md §6), not for the throughput of
 // jetForward.wgsl.
+//
+// Parameter blocks: θ and v may each be held in several buffers of whole rows of the first
+// layer's W (src/engine/parameterBlocks.ts). The first layer then runs once per block, over the
+// output units firstOutput ≤ o < firstOutput + blockOutputs whose rows that block holds
+// (weightOffset: W[firstOutput][0] in the block); the jets keep the layer's full width as their
+// row stride, so each (point, unit) gets the same additions in the same order as unsplit. b₁ and
+// every later layer live in the last block, which the later layers bind; with COPIED_BIAS the
+// first layer reads b₁ at inputTangent[biasOffset + o] and ḃ₁ at inputTangent[biasOffset +
+// outputs + o], copied there by the host from the last blocks of θ and v before the pass (ḃ₁ is
+// drawn instead with DRAWN_TANGENT). One block: firstOutput = 0, blockOutputs = outputs, the bias
+// read from the parameters.
 //
 // Entry points: `layer` is the layer above, one dispatch. A first layer with many inputs d runs
 // N·outputs invocations (16 workgroups for 32 points of width 32) that each walk all of d, which
 // leaves a large GPU idle; src/engine/forwardGradientJet.ts then splits it over its inputs into
 // S = ⌈d / BLOCK_INNER⌉ K blocks (the rule of jetForward.wgsl's split, firstLayerSplit), two
 // dispatches:
-//   partialAffine  one invocation per (K block b, point p, multiplied row m, output o),
-//                  t = ((b·N + p)·M + m)·outputs + o, M multiplied rows per point (1 for one-hot
-//                  tangents, which multiply only the value row; V for dense): the block's
-//                  (Σ_{i in b} W[o][i]·y_i, Σ_{i in b} Ẇ[o][i]·y_i) without the bias, z at
-//                  element t and ż at element S·N·M·outputs + t of the buffer bound as outputJet
-//                  (the partial buffer; the first layer has no ẏ).
+//   partialAffine  one invocation per (K block b, point p, multiplied row m, output o of the
+//                  dispatch's units), t = ((b·N + p)·M + m)·blockOutputs + (o − firstOutput),
+//                  M multiplied rows per point (1 for one-hot tangents, which multiply only the
+//                  value row; V for dense): the block's (Σ_{i in b} W[o][i]·y_i,
+//                  Σ_{i in b} Ẇ[o][i]·y_i) without the bias, z at element
+//                  e = ((b·N + p)·M + m)·outputs + o and ż at element S·N·M·outputs + e of the
+//                  buffer bound as outputJet (the partial buffer; the first layer has no ẏ).
 //   layer          as above, but every multiplied row's (z, ż) is the blocks' partials added in
 //                  block order, ((P_0 + P_1) + …) + P_{S−1}, then the bias, read through the
 //                  inputTangent binding, which the first layer does not otherwise read.
@@ -73,6 +108,22 @@ struct LayerParams {
   outputs: u32,
   weightOffset: u32,
   biasOffset: u32,
+  // The output units of this dispatch: firstOutput ≤ o < firstOutput + blockOutputs.
+  firstOutput: u32,
+  blockOutputs: u32,
+  // Flat index (jetLayout.ts) of W[firstOutput][0], where DRAWN_TANGENT draws v.
+  weightFlat: u32,
+  // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
+  pointSource: vec4<u32>,
+}
+
+// What a pass draws itself (header): the forward gradient's v (DRAWN_TANGENT, key (seed,
+// directionStream)) and regenerated points, both at trainStep, which the host copies from the
+// step counter before the pass.
+struct PassDraws {
+  seed: u32,
+  directionStream: u32,
+  trainStep: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: LayerParams;
@@ -84,12 +135,55 @@ struct LayerParams {
 @group(0) @binding(6) var<storage, read> tangentIndex: array<i32>;
 @group(0) @binding(7) var<storage, read_write> outputJet: array<f32>;
 @group(0) @binding(8) var<storage, read_write> outputTangent: array<f32>;
+@group(0) @binding(9) var<uniform> draws: PassDraws;
 
 // Inputs per K block of a split first layer (0: the layer is one dispatch of `layer`).
 override BLOCK_INNER: u32 = 0u;
+// The first layer reads b₁ and ḃ₁ from inputTangent (the parameters are split into blocks).
+override COPIED_BIAS: bool = false;
+// v is drawn where it is read, not bound (header).
+override DRAWN_TANGENT: bool = false;
+
+// v at flat index `flat` of a DRAWN_TANGENT pass.
+fn drawnTangent(flat: u32) -> f32 {
+  let key = vec2<u32>(draws.seed, draws.directionStream);
+  return fullDirection(key, draws.trainStep, 0u, flat);
+}
+
+// (W[o][i], Ẇ[o][i]) of this dispatch's rows.
+fn weightPair(o: u32, i: u32) -> vec2<f32> {
+  let row = (o - params.firstOutput) * params.inputs + i;
+  let theta = parameters[params.weightOffset + row];
+  if (DRAWN_TANGENT) {
+    return vec2<f32>(theta, drawnTangent(params.weightFlat + row));
+  }
+  return vec2<f32>(theta, tangentParameters[params.weightOffset + row]);
+}
+
+// (b_o, ḃ_o): copied behind the first layer's partials with split parameters, else read; ḃ_o
+// drawn with DRAWN_TANGENT.
+fn biasPair(o: u32) -> vec2<f32> {
+  let at = params.biasOffset + o;
+  var pair: vec2<f32>;
+  if (COPIED_BIAS) {
+    pair = vec2<f32>(inputTangent[at], inputTangent[at + params.outputs]);
+  } else {
+    pair = vec2<f32>(parameters[at], tangentParameters[at]);
+  }
+  if (DRAWN_TANGENT) {
+    let flat = params.weightFlat + (params.outputs - params.firstOutput) * params.inputs + o;
+    pair.y = drawnTangent(flat);
+  }
+  return pair;
+}
 
 // lib/layerInput.wgsl's view of the first layer's input: the points x and the dense tangents.
 fn pointCoordinate(p: u32, i: u32) -> f32 {
+  if (POINTS == POINTS_REGENERATED) {
+    let at = params.pointSource.z + 2u * p;
+    let scaleOffset = vec2<f32>(inputJet[at], inputJet[at + 1u]);
+    return regeneratedBallCoordinate(params.pointSource, draws.trainStep, p, i, scaleOffset);
+  }
   return inputJet[p * params.inputs + i];
 }
 
@@ -100,7 +194,6 @@ fn tangentCoefficient(slot: u32, i: u32) -> f32 {
 // (z, ż) of row v of point p for output o over the inputs begin ≤ i < end, without the bias.
 fn affineRange(p: u32, v: u32, o: u32, begin: u32, end: u32) -> vec2<f32> {
   let n = params.inputs;
-  let w = params.weightOffset + o * n;
   var z = 0.0;
   var dz = 0.0;
   for (var i = begin; i < end; i++) {
@@ -113,10 +206,11 @@ fn affineRange(p: u32, v: u32, o: u32, begin: u32, end: u32) -> vec2<f32> {
     } else if (INPUT == INPUT_DENSE) {
       y = denseInputRow(p, v, i, params.directions);
     } else {
-      y = inputJet[p * n + i];
+      y = pointCoordinate(p, i);
     }
-    z += parameters[w + i] * y;
-    dz += tangentParameters[w + i] * y + parameters[w + i] * dy;
+    let w = weightPair(o, i);
+    z += w.x * y;
+    dz += w.y * y + w.x * dy;
   }
   return vec2<f32>(z, dz);
 }
@@ -146,8 +240,7 @@ fn affine(p: u32, v: u32, o: u32) -> vec2<f32> {
     }
   }
   if (v == 0u) {
-    sums.x += parameters[params.biasOffset + o];
-    sums.y += tangentParameters[params.biasOffset + o];
+    sums += biasPair(o);
   }
   return sums;
 }
@@ -158,8 +251,7 @@ fn gather(slot: u32, o: u32) -> vec2<f32> {
   if (!isCoordinate(index, params.inputs)) {
     return vec2<f32>(0.0, 0.0);
   }
-  let at = params.weightOffset + o * params.inputs + u32(index);
-  return tangents[slot] * vec2<f32>(parameters[at], tangentParameters[at]);
+  return tangents[slot] * weightPair(o, u32(index));
 }
 
 // (z, ż) of order k of direction r (k ≤ directionOrders()).
@@ -277,11 +369,11 @@ fn store(p: u32, v: u32, o: u32, value: vec2<f32>) {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn layer(grid: GridInvocation) {
   let t = invocationIndex(grid);
-  if (t >= params.points * params.outputs) {
+  if (t >= params.points * params.blockOutputs) {
     return;
   }
-  let p = t / params.outputs;
-  let o = t % params.outputs;
+  let p = t / params.blockOutputs;
+  let o = params.firstOutput + t % params.blockOutputs;
   let orders = directionOrders();
   let value = affine(p, 0u, o);
   if (ACTIVATION == LINEAR) {
@@ -336,16 +428,18 @@ fn layer(grid: GridInvocation) {
 fn partialAffine(grid: GridInvocation) {
   let t = invocationIndex(grid);
   let rows = multipliedRows();
-  let units = params.points * rows * params.outputs;
-  let count = blockCount() * units;
-  if (t >= count) {
+  let blockUnits = params.points * rows * params.blockOutputs;
+  if (t >= blockCount() * blockUnits) {
     return;
   }
-  let o = t % params.outputs;
-  let m = (t / params.outputs) % rows;
-  let p = (t / (params.outputs * rows)) % params.points;
-  let begin = (t / units) * BLOCK_INNER;
+  let o = params.firstOutput + t % params.blockOutputs;
+  let m = (t / params.blockOutputs) % rows;
+  let p = (t / (params.blockOutputs * rows)) % params.points;
+  let b = t / blockUnits;
+  let begin = b * BLOCK_INNER;
   let sums = affineRange(p, m, o, begin, min(begin + BLOCK_INNER, params.inputs));
-  outputJet[t] = sums.x;
-  outputJet[count + t] = sums.y;
+  let units = params.points * rows * params.outputs;
+  let at = b * units + (p * rows + m) * params.outputs + o;
+  outputJet[at] = sums.x;
+  outputJet[blockCount() * units + at] = sums.y;
 }

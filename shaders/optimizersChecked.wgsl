@@ -9,10 +9,14 @@
 //   adam_step: Adam with bias correction and optional decoupled weight decay (adamUpdate).
 //   sgd_step: the plain gradient step θ ← θ − lr·g (m and v are bound but unused: 4-byte
 //     stand-ins).
-//   adam_two_point, sgd_two_point: the same updates of SPSA's inline estimate, whose gradient is
-//     never stored: `gradient` holds the step's 2q losses L(θ ± εz_j) and each invocation sums
-//     g_i = Σ_j c_j·z_j[i] itself (lib/twoPoint.wgsl: the order and f32 operations of
-//     zerothOrder.wgsl's combine, so g and the update are the stored estimate's bits). Each
+//   adam_inline, sgd_inline: the same updates of an estimate whose gradient is never stored,
+//     g_i = Σ_j c_j·z_j[i] over the full family's directions, which each invocation sums itself.
+//     SPSA's two-point estimate (hyper.directional = 0): `gradient` holds the step's 2q losses
+//     L(θ ± εz_j), c_j = (L₊ − L₋)/(2ε·q) (lib/twoPoint.wgsl: the order and f32 operations of
+//     zerothOrder.wgsl's combine). The forward gradient (hyper.directional = 1): `gradient` is
+//     the reduction result whose word 0 is ∇L·v, g_i = (∇L·v)·v_i with v = z_0 (zerothOrder.wgsl
+//     direction then scale: the same product). Either way g and the update are the stored
+//     estimate's bits. Each
 //     workgroup also writes sqrt(Σ g_i²) over its elements to normPartials[hyper.partialStart +
 //     its folded index], a fixed tree in workgroup memory: the partials' norm is ‖g‖, the logged
 //     gradient norm (the host reduces them on a logging step). The other entries bind a 4-byte
@@ -28,8 +32,8 @@
 //
 // Bindings (@group(0)), every parameter-sized array one block's (hyper.count elements):
 //   0 hyper    : uniform Hyper (lib/optimizerSteps.wgsl)
-//   1 gradient : storage, read        array<f32>, count elements (the two-point entries: the 2q
-//                losses, L(θ + εz_j) at 2j and L(θ − εz_j) at 2j + 1)
+//   1 gradient : storage, read        array<f32>, count elements (the inline entries: the 2q
+//                losses, L(θ + εz_j) at 2j and L(θ − εz_j) at 2j + 1, or ∇L·v at 0)
 //   2 theta    : storage, read_write  array<f32>, count elements, updated in place
 //   3 m        : storage, read_write  array<f32>, first moment, count elements (adam entries)
 //   4 v        : storage, read_write  array<f32>, second moment, count elements (adam entries)
@@ -39,7 +43,7 @@
 //   7 verdict  : storage, read_write  array<atomic<u32>>, word 0: ~(flat index of the first
 //                non-finite gradient element) or 0, shared by every block's dispatch
 //   8 normPartials : storage, read_write  array<f32>, one per workgroup of every block's dispatch
-//                (two-point entries; a stand-in for the others)
+//                (inline entries; a stand-in for the others)
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/finiteBits.wgsl,
 //   lib/optimizerSteps.wgsl, lib/random.wgsl, lib/twoPoint.wgsl.
 // Workgroup: (WORKGROUP_SIZE, 1, 1), override WORKGROUP_SIZE (lib/grid.wgsl; the host's default
@@ -102,9 +106,12 @@ fn sgd_step(grid: GridInvocation) {
   }
 }
 
-// g of element i of the block from the 2q losses bound as `gradient` (two-point entries).
-fn twoPointElement(i: u32) -> f32 {
+// g of element i of the block from the coefficients bound as `gradient` (inline entries).
+fn inlineElement(i: u32) -> f32 {
   let key = vec2<u32>(hyper.seed, hyper.directionStream);
+  if (hyper.directional != 0u) {
+    return gradient[0] * fullDirection(key, hyper.trainStep, 0u, hyper.start + i);
+  }
   let q = hyper.directions;
   var sum = 0.0;
   for (var j = 0u; j < q; j++) {
@@ -114,9 +121,9 @@ fn twoPointElement(i: u32) -> f32 {
   return sum;
 }
 
-// Whether invocation i (in range, g its two-point gradient) updates its parameter: an untripped
+// Whether invocation i (in range, g its inline gradient) updates its parameter: an untripped
 // guard and a finite g and loss, as checkedGradient decides for a stored g.
-fn checkedTwoPoint(i: u32, g: f32) -> bool {
+fn checkedInline(i: u32, g: f32) -> bool {
   return guard[0] == 0u && verified(i, g);
 }
 
@@ -139,12 +146,12 @@ fn storeNormPartial(grid: GridInvocation, lid: u32, g: f32) {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn adam_two_point(grid: GridInvocation, @builtin(local_invocation_index) lid: u32) {
+fn adam_inline(grid: GridInvocation, @builtin(local_invocation_index) lid: u32) {
   let i = invocationIndex(grid);
   var g = 0.0;
   if (i < hyper.count) {
-    g = twoPointElement(i);
-    if (checkedTwoPoint(i, g)) {
+    g = inlineElement(i);
+    if (checkedInline(i, g)) {
       let after = adamUpdate(hyper, AdamState(theta[i], m[i], v[i]), g);
       theta[i] = after.theta;
       m[i] = after.m;
@@ -155,12 +162,12 @@ fn adam_two_point(grid: GridInvocation, @builtin(local_invocation_index) lid: u3
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn sgd_two_point(grid: GridInvocation, @builtin(local_invocation_index) lid: u32) {
+fn sgd_inline(grid: GridInvocation, @builtin(local_invocation_index) lid: u32) {
   let i = invocationIndex(grid);
   var g = 0.0;
   if (i < hyper.count) {
-    g = twoPointElement(i);
-    if (checkedTwoPoint(i, g)) {
+    g = inlineElement(i);
+    if (checkedInline(i, g)) {
       theta[i] = sgdUpdate(hyper, theta[i], g);
     }
   }

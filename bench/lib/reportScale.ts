@@ -124,11 +124,11 @@ export function scaleSection(results: ScaleResults): string[] {
       '. The predicted ' +
       `full run is ${grouped(results.fullRunSteps)} × the median step: a prediction from this ` +
       "adapter's steps (evaluations and log readbacks left out), not a measurement. θ and every " +
-      'tensor of its layout (gradient, optimizer state, subspace SPSA trial point; SPSA ' +
-      'without the rollback copy stores neither trial point nor gradient) are split into ' +
-      'parameter blocks of whole first-layer rows where they pass a binding (the split plan ' +
-      'column); a mode that takes no split (the forward gradient) would be refused there, with ' +
-      'the fewest bindings each buffer past it would need.',
+      'tensor of its layout (gradient, optimizer state, v of the forward gradient, subspace ' +
+      'SPSA trial point; SPSA without the rollback copy stores neither trial point nor ' +
+      'gradient) are split into parameter blocks of whole first-layer rows where they pass a ' +
+      'binding, in every mode (the split plan column); a buffer past a binding that no split ' +
+      'covers is named there with the fewest bindings it would need.',
     '',
     '| configuration | d | parameters | GPU memory, planned (measured) | B/param in all | B/param, parameter-sized | × weights | largest buffer | split plan | build / warm-up | time per step | 10 000 steps, predicted |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',

@@ -8,9 +8,8 @@
  * the plan's refusal is the result, never a guessed time.
  *
  * θ and every tensor of its layout are split into parameter blocks where they pass a binding
- * (src/engine/parameterBlocks.ts), in every mode here; a mode that takes no split (the forward
- * gradient) is refused past the binding with the buffers past it and the fewest bindings each
- * would need.
+ * (src/engine/parameterBlocks.ts), in every mode here (all are ball problems); any other buffer
+ * past the binding refuses the run, named with the fewest bindings it would need.
  */
 import { totalmem } from 'node:os';
 import { parameterLayout } from '../../src/engine/jetLayout.ts';
@@ -200,7 +199,7 @@ export function planScale(
   return plan;
 }
 
-/** How many buffers the run splits θ into: 1 where it fits, or where the mode takes no split. */
+/** How many buffers the run splits θ into: 1 where it fits, or where the problem takes no split. */
 function parameterBlocksOf(options: TrainingOptions, limits: ScaleLimits): number {
   if (!takesParameterBlocks(options)) return 1;
   try {

@@ -40,7 +40,7 @@ export interface ScaleConfig {
 export interface OverBinding {
   label: string;
   bytes: number;
-  /** ceil(bytes / binding limit): the fewest bindings a split would use (the mode takes none). */
+  /** ceil(bytes / binding limit): the fewest bindings a split would use (none covers it). */
   bindingsAtLeast: number;
 }
 
@@ -64,7 +64,7 @@ export interface ScalePlan {
   bindingLimitBytes: number;
   /**
    * Buffers θ and every tensor of its layout are split into (src/engine/parameterBlocks.ts): 1
-   * where θ fits one binding, or where the mode takes no split (then overBinding names them).
+   * where θ fits one binding, or where the problem takes no split (then overBinding names them).
    * Absent in files from before the split existed.
    */
   parameterBlocks?: number;

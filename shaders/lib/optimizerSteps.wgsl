@@ -34,15 +34,17 @@ struct Hyper {
   lossIndex: u32,        // optimizersChecked.wgsl: the loss word to check
   start: u32,            // flat index of the block's first element (optimizersChecked.wgsl's
                          // verdict records global indices); count is the block's elements
-  // optimizersChecked.wgsl's two-point entries only (0 for the others): the directions z_j of the
-  // step's two-point estimate, key (seed, directionStream) at step trainStep, q = directions and
-  // ε = perturbation (lib/twoPoint.wgsl), and where the block's norm partials start.
+  // optimizersChecked.wgsl's inline entries only (0 for the others): the directions z_j of the
+  // step's inline estimate, key (seed, directionStream) at step trainStep, q = directions and
+  // ε = perturbation (lib/twoPoint.wgsl), where the block's norm partials start, and directional
+  // = 1 for the forward gradient's coefficient (∇L·v read as it is; q = 1), 0 for two-point ones.
   seed: u32,
   directionStream: u32,
   directions: u32,
   perturbation: f32,
   trainStep: u32,
   partialStart: u32,
+  directional: u32,
 }
 
 // One parameter's state.

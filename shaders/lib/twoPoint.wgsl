@@ -2,8 +2,10 @@
 // that its kernels share, so that a trial weight or a gradient element computed in one kernel has
 // the bits of the same value computed in another: zerothOrder.wgsl (trial point and gradient
 // written to buffers), jetForward.wgsl with PERTURBED (the trial weights read inline, no trial
-// buffer) and optimizersChecked.wgsl's two-point updates (the gradient summed inline, no gradient
-// buffer). A function library: no bindings, no entry points. Composes after lib/random.wgsl.
+// buffer) and optimizersChecked.wgsl's inline updates (the gradient summed inline, no gradient
+// buffer); jetForwardTangent.wgsl with DRAWN_TANGENT draws the forward gradient's v = z_0 of its own
+// stream as fullDirection. A function library: no bindings, no entry points. Composes after
+// lib/random.wgsl.
 //
 // Direction j of step s of the full family over the flat parameter vector (jetLayout.ts):
 //   z_j[i] = N(0, 1) at key (seed, directionStream), counter (s, j, 0, i).

@@ -13,7 +13,7 @@ import {
   type ModeMemory,
   parameterMemory,
 } from '../train/parameterMemory.ts';
-import { twoPointInline } from '../train/trainingPlan.ts';
+import { inlineGradient } from '../train/trainingPlan.ts';
 import type { TrainPlan } from './trainPlan.ts';
 
 /** What the start line says of the trainer and the device it was built on. */
@@ -116,8 +116,10 @@ export function startEvent(plan: TrainPlan, facts: StartFacts) {
       ? ` (${(rollback / 2 ** 20).toFixed(1)} MiB of them the rollback copy, ` +
         `${rollbackBytes(options, 1, limits)} B/param/step; --no-rollback drops it)`
       : ', no rollback copy (a divergence keeps the last checkpoint)') +
-    (twoPointInline(options, { rollback: plan.rollback })
-      ? ", SPSA's trial point and gradient read and summed inline, not stored"
+    (inlineGradient(options, { rollback: plan.rollback })
+      ? options.gradientEstimator === 'spsa'
+        ? ", SPSA's trial point and gradient read and summed inline, not stored"
+        : ", the forward gradient's v drawn where read and its gradient summed inline, not stored"
       : '') +
     `; ${currentModeText(current)}\n` +
     `other modes here: ${others.map((m) => `${m.mode.label} ${describeModeMemory(m)}`).join('; ')}`;

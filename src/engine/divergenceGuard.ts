@@ -482,8 +482,8 @@ export class DivergenceGuard {
   }
 
   /**
-   * encodeVerdict for an update that summed its gradient inline and stored none (the two-point
-   * update, optimizers.ts TwoPointGradient): the same latch of the step, the loss and the first bad
+   * encodeVerdict for an update that summed its gradient inline and stored none (an inline
+   * update, optimizers.ts InlineGradient): the same latch of the step, the loss and the first bad
    * flat index, with no gradient to read the bad element's bits from (gradientBits stay 0).
    * `check.gradient` is not read.
    */

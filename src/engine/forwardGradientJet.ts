@@ -15,6 +15,8 @@ import { lib } from '../gpu/shaderLibrary.ts';
 import type { Activation } from '../jet/activations.ts';
 import { validateArchitecture } from '../jet/mlp.ts';
 import {
+  asTensor,
+  blocksOf,
   boundaryParts,
   type ExternalJetInputs,
   firstLayerSplit,
@@ -23,10 +25,24 @@ import {
   JetShapeError,
   MAX_JET_ORDER,
   planBoundary,
+  type ParameterSource,
   type PlannedDispatch,
 } from './forwardJet.ts';
-import { layerElements, parameterLayout, rowsPerPoint } from './jetLayout.ts';
-import { buildFromPlan, type PlannedAllocation, plannedView, planUniform } from './planning.ts';
+import {
+  type BlockedTensor,
+  firstLayerRows,
+  type ParameterBlocks,
+  sameBlocks,
+} from './parameterBlocks.ts';
+import { type PointSource, pointSourceWords, pointsOverride, storedPoints } from './pointSource.ts';
+import { layerElements, type ParameterSlice, parameterLayout, rowsPerPoint } from './jetLayout.ts';
+import {
+  buildFromPlan,
+  type PlannedAllocation,
+  type PlannedUniform,
+  plannedView,
+  planUniform,
+} from './planning.ts';
 
 /** ACTIVATION and INPUT overrides of jetForwardTangent.wgsl (the same ids as jetForward.wgsl). */
 const activationIds: Record<Activation, number> = { tanh: 1, sin: 2, softplus: 3, identity: 4 };
@@ -42,8 +58,22 @@ const tangentParts = [
   lib.tangentSlots,
   lib.activations,
   lib.layerInput,
+  lib.random,
+  lib.twoPoint,
+  lib.ballPoints,
   { name: 'jetForwardTangent.wgsl', code: tangentCode },
 ];
+
+/**
+ * The PassDraws uniform of a pass that draws v or its points itself (jetForwardTangent.wgsl
+ * DRAWN_TANGENT, POINTS).
+ */
+const drawsView = plannedView(tangentParts, 'draws');
+
+/** Whether the first layer redraws its points (jetForwardTangent.wgsl POINTS = 1). */
+function regenerated(config: ForwardJetConfig): boolean {
+  return pointsOverride(config.points ?? storedPoints) === 1;
+}
 
 /** A dispatch of jetForwardTangent.wgsl: the layer, or the first step of a split first layer. */
 export interface TangentLayerDispatch extends PlannedDispatch {
@@ -56,6 +86,18 @@ export interface TangentLayerSplit extends InnerSplit {
   partial: TangentLayerDispatch;
 }
 
+/**
+ * The first layer's dispatches over one parameter block after the first (layers[0] and
+ * split.partial cover block 0): its rows of W₁ only (ForwardJetConfig.parameterBlocks).
+ */
+export interface TangentBlockDispatch {
+  /** Index of the parameter block it binds. */
+  block: number;
+  layer: TangentLayerDispatch;
+  /** partialAffine of a split first layer; null unsplit. */
+  partial: TangentLayerDispatch | null;
+}
+
 /** The buffers of the pass; the inputs are always external (the trainer's draws). */
 export interface ForwardGradientStorage {
   /** σ(z) jets of the hidden layers, two in alternation. */
@@ -66,8 +108,13 @@ export interface ForwardGradientStorage {
   mlpTangent: PlannedBuffer;
   /** Bound where a layer declares a binding it does not read (the first layer's input tangent). */
   placeholder: PlannedBuffer;
-  /** A split first layer's partial (z, ż): 2·partialElements floats; null unsplit. */
+  /**
+   * A split first layer's partial (z, ż): 2·partialElements floats, then the copied (b₁, ḃ₁) of
+   * split parameters (biasCopy); null unsplit.
+   */
   partials: PlannedBuffer | null;
+  /** The copied (b₁, ḃ₁) of split parameters when the first layer is not split over its inputs. */
+  bias: PlannedBuffer | null;
   /** The boundary jet b and u = b·m, u̇ = b·ṁ; null without a boundary factor. */
   boundary: PlannedBuffer | null;
   output: PlannedBuffer | null;
@@ -75,13 +122,30 @@ export interface ForwardGradientStorage {
 }
 
 export interface ForwardGradientJetPlan {
+  /** One dispatch per layer; the first is over parameter block 0's rows of W₁. */
   layers: TangentLayerDispatch[];
   /** The first layer's split over its inputs; null: every layer is one dispatch. */
   split: TangentLayerSplit | null;
+  /** The parameter blocks θ and v come in (one unless split, parameterBlocks.ts). */
+  parameterBlocks: ParameterBlocks;
+  /** The first layer over parameter blocks 1, 2, …: empty for one block. */
+  moreBlocks: TangentBlockDispatch[];
+  /**
+   * With split parameters the first layer's blocks cannot all bind the last block, which holds
+   * b₁: the pass copies b₁ to element `at` and ḃ₁ behind it into the buffer the first layer
+   * binds as inputTangent (storage.partials or storage.bias). null: one block, no copy.
+   */
+  biasCopy: { at: number } | null;
+  /**
+   * The PassDraws uniform of a pass that draws v (ForwardJetConfig.drawnTangent) or redraws its
+   * points (ForwardJetConfig.points regenerated), its trainStep copied from the step counter
+   * before each pass; null when v and the points are bound.
+   */
+  draws: PlannedUniform | null;
   /** The boundary factor, dispatched twice with the same uniform: on m (→ u), on ṁ (→ u̇). */
   boundary: PlannedDispatch | null;
   storage: ForwardGradientStorage;
-  /** Bytes θ and v must each hold. */
+  /** Bytes θ and v must each hold, over all their blocks. */
   parameterBytes: number;
   /** Every buffer the build allocates. */
   buffers: PlannedBuffer[];
@@ -97,69 +161,154 @@ function validateGradientConfig(config: ForwardJetConfig): void {
   }
 }
 
-function planGradientLayers(
+interface PlannedTangentLayers {
+  layers: TangentLayerDispatch[];
+  split: TangentLayerSplit | null;
+  moreBlocks: TangentBlockDispatch[];
+  biasCopy: { at: number } | null;
+}
+
+/** A layer's overrides, its split over the inputs (first layer only) and the uniform's fields. */
+interface TangentLayerSetting {
+  slice: ParameterSlice;
+  /** Where the layer reads x: the config's points for the first layer; none later. */
+  points: PointSource;
+  constants: Record<string, number>;
+  inner: InnerSplit | null;
+}
+
+function tangentLayerSetting(
   config: ForwardJetConfig,
-  limits: GridLimits,
-): { layers: TangentLayerDispatch[]; split: TangentLayerSplit | null } {
+  slice: ParameterSlice,
+  l: number,
+  copiedBias: boolean,
+): TangentLayerSetting {
   const { architecture, shape, tangentKind } = config;
-  const layout = parameterLayout(architecture.widths);
-  const last = layout.layers.length - 1;
-  const view = plannedView(tangentParts, 'params');
+  const last = architecture.widths.length - 2;
   const N = shape.points;
-  let split: TangentLayerSplit | null = null;
-  const layers = layout.layers.map((slice, l): TangentLayerDispatch => {
-    const constants = {
-      ORDER: shape.order,
-      COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
-      ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
-      INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
-      WORKGROUP_SIZE,
-    };
-    const params = planUniform(`forward gradient layer ${l} params`, view, {
-      points: N,
-      directions: shape.directions,
-      rowsPerPoint: rowsPerPoint(shape),
-      inputs: slice.inputs,
-      outputs: slice.outputs,
-      weightOffset: slice.weightOffset,
-      biasOffset: slice.biasOffset,
-    });
-    // One invocation per (point, output); jetForwardTangent.wgsl folds x and y.
-    const workgroups = Math.ceil((N * slice.outputs) / WORKGROUP_SIZE);
-    const layer = { entryPoint: 'layer' as const, constants, params };
-    // Only the first layer's inner dimension (d) grows with the problem. Blocks need no tile
-    // alignment here (plain loops), hence a tile of 1.
-    const multiplied = tangentKind === 'oneHot' ? 1 : rowsPerPoint(shape);
-    const inner =
-      l === 0
-        ? firstLayerSplit(
-            slice.inputs,
-            N * multiplied,
-            slice.outputs,
-            workgroups,
-            1,
-            config.firstLayerBlockInner,
-          )
-        : null;
-    if (!inner) return { ...layer, grid: dispatchGrid(workgroups, limits) };
-    const splitConstants = { ...constants, BLOCK_INNER: inner.blockInner };
-    split = {
-      ...inner,
-      partial: {
-        entryPoint: 'partialAffine',
-        constants: splitConstants,
-        params,
-        grid: dispatchGrid(Math.ceil(inner.partialElements / WORKGROUP_SIZE), limits),
-      },
-    };
-    return { ...layer, constants: splitConstants, grid: dispatchGrid(workgroups, limits) };
+  const constants = {
+    ORDER: shape.order,
+    COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
+    ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
+    INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
+    WORKGROUP_SIZE,
+    // Only split parameters, regenerated points and a drawn v name theirs: every other pipeline
+    // keeps its key.
+    ...(l === 0 && copiedBias ? { COPIED_BIAS: 1 } : {}),
+    ...(l === 0 && regenerated(config) ? { POINTS: 1 } : {}),
+    ...(config.drawnTangent ? { DRAWN_TANGENT: 1 } : {}),
+  };
+  // Only the first layer's inner dimension (d) grows with the problem. Blocks need no tile
+  // alignment here (plain loops), hence a tile of 1. The split is chosen for the whole layer, so
+  // every parameter block sums in the same order.
+  const multiplied = tangentKind === 'oneHot' ? 1 : rowsPerPoint(shape);
+  const inner =
+    l === 0
+      ? firstLayerSplit(
+          slice.inputs,
+          N * multiplied,
+          slice.outputs,
+          Math.ceil((N * slice.outputs) / WORKGROUP_SIZE),
+          1,
+          config.firstLayerBlockInner,
+        )
+      : null;
+  return {
+    slice,
+    points: l === 0 ? (config.points ?? storedPoints) : storedPoints,
+    constants: inner ? { ...constants, BLOCK_INNER: inner.blockInner } : constants,
+    inner,
+  };
+}
+
+/**
+ * A layer's dispatches over output units firstOutput … firstOutput + blockOutputs − 1, bound to
+ * the parameter block starting at flat index `start` (b in the block at `restStart`, or copied).
+ */
+function tangentDispatches(
+  config: ForwardJetConfig,
+  setting: TangentLayerSetting,
+  label: string,
+  units: { firstOutput: number; blockOutputs: number; start: number; restStart: number },
+  biasCopy: { at: number } | null,
+  limits: GridLimits,
+): { layer: TangentLayerDispatch; partial: TangentLayerDispatch | null } {
+  const { shape } = config;
+  const { slice, constants, inner } = setting;
+  const N = shape.points;
+  const params = planUniform(label, plannedView(tangentParts, 'params'), {
+    points: N,
+    directions: shape.directions,
+    rowsPerPoint: rowsPerPoint(shape),
+    inputs: slice.inputs,
+    outputs: slice.outputs,
+    weightOffset: slice.weightOffset + units.firstOutput * slice.inputs - units.start,
+    biasOffset: biasCopy ? biasCopy.at : slice.biasOffset - units.restStart,
+    firstOutput: units.firstOutput,
+    blockOutputs: units.blockOutputs,
+    weightFlat: slice.weightOffset + units.firstOutput * slice.inputs,
+    pointSource: pointSourceWords(setting.points),
   });
-  return { layers, split };
+  // One invocation per (point, output); jetForwardTangent.wgsl folds x and y.
+  const workgroups = Math.ceil((N * units.blockOutputs) / WORKGROUP_SIZE);
+  const layer = {
+    entryPoint: 'layer' as const,
+    constants,
+    params,
+    grid: dispatchGrid(workgroups, limits),
+  };
+  if (!inner) return { layer, partial: null };
+  const partialUnits = (inner.partialElements / slice.outputs) * units.blockOutputs;
+  return {
+    layer,
+    partial: {
+      entryPoint: 'partialAffine',
+      constants,
+      params,
+      grid: dispatchGrid(Math.ceil(partialUnits / WORKGROUP_SIZE), limits),
+    },
+  };
+}
+
+function planGradientLayers(config: ForwardJetConfig, limits: GridLimits): PlannedTangentLayers {
+  const blocks = blocksOf(config).blocks;
+  // Everything after W₁ is in the last block (parameterBlocks.ts): b₁ and the hidden layers.
+  const restStart = blocks[blocks.length - 1].start;
+  const copied = blocks.length > 1;
+  const [first, ...hidden] = parameterLayout(config.architecture.widths).layers.map((slice, l) =>
+    tangentLayerSetting(config, slice, l, copied),
+  );
+  const { inputs, outputs } = first.slice;
+  // Behind a split layer's partial (z, ż), or alone in a buffer of its own.
+  const biasCopy = copied ? { at: first.inner ? 2 * first.inner.partialElements : 0 } : null;
+  const [head, ...moreBlocks] = blocks
+    .map((block, k) => ({ block, k, ...firstLayerRows(block, inputs, outputs) }))
+    .filter(({ rows }) => rows > 0)
+    .map(({ block, k, firstRow, rows }): TangentBlockDispatch => {
+      const label = copied
+        ? `forward gradient layer 0 block ${k} params`
+        : 'forward gradient layer 0 params';
+      const units = { firstOutput: firstRow, blockOutputs: rows, start: block.start, restStart };
+      return { block: k, ...tangentDispatches(config, first, label, units, biasCopy, limits) };
+    });
+  const later = hidden.map((setting, h) => {
+    const units = {
+      firstOutput: 0,
+      blockOutputs: setting.slice.outputs,
+      start: restStart,
+      restStart,
+    };
+    const label = `forward gradient layer ${h + 1} params`;
+    return tangentDispatches(config, setting, label, units, null, limits).layer;
+  });
+  const split = first.inner && head.partial ? { ...first.inner, partial: head.partial } : null;
+  return { layers: [head.layer, ...later], split, moreBlocks, biasCopy };
 }
 
 function planGradientStorage(
   config: ForwardJetConfig,
   split: InnerSplit | null,
+  biasCopy: { at: number } | null,
 ): ForwardGradientStorage {
   const { architecture, shape } = config;
   const { widths } = architecture;
@@ -169,6 +318,7 @@ function planGradientStorage(
   const widest = hidden.length > 0 ? layerElements(shape, Math.max(...hidden)) : 1;
   const outElements = layerElements(shape, widths[widths.length - 1]);
   const boundary = architecture.boundary !== 'none';
+  const copiedBias = biasCopy ? 2 * widths[1] : 0;
   return {
     // Layer l reads the jets of layer l − 1 while writing its own: two buffers alternate.
     jets: [buffer('s (even layers)', widest), buffer('s (odd layers)', widest)],
@@ -176,7 +326,10 @@ function planGradientStorage(
     mlpOutput: buffer('mlp output', outElements),
     mlpTangent: buffer('mlp output tangent', outElements),
     placeholder: buffer('unused binding', 1),
-    partials: split ? buffer('first-layer partials (z, ż)', 2 * split.partialElements) : null,
+    partials: split
+      ? buffer('first-layer partials (z, ż)', 2 * split.partialElements + copiedBias)
+      : null,
+    bias: biasCopy && !split ? buffer('first-layer bias copy (b, ḃ)', copiedBias) : null,
     boundary: boundary ? buffer('boundary', layerElements(shape, 1)) : null,
     output: boundary ? buffer('output', outElements) : null,
     outputTangent: boundary ? buffer('output tangent', outElements) : null,
@@ -193,9 +346,14 @@ export function planForwardGradientJet(
   limits: GridLimits,
 ): ForwardGradientJetPlan {
   validateGradientConfig(config);
-  const { layers, split } = planGradientLayers(config, limits);
+  const { layers, split, moreBlocks, biasCopy } = planGradientLayers(config, limits);
   const boundary = planBoundary(config, limits, 'forward gradient boundary params');
-  const storage = planGradientStorage(config, split);
+  const storage = planGradientStorage(config, split, biasCopy);
+  const drawn = config.drawnTangent ?? { seed: 0, directionStream: 0 };
+  const draws =
+    config.drawnTangent || regenerated(config)
+      ? planUniform('forward gradient draws', drawsView, { ...drawn, trainStep: 0 })
+      : null;
   const s = storage;
   const buffers = [
     ...s.jets,
@@ -204,15 +362,22 @@ export function planForwardGradientJet(
     s.mlpTangent,
     s.placeholder,
     s.partials,
+    s.bias,
     s.boundary,
     s.output,
     s.outputTangent,
     ...layers.map((layer) => layer.params.buffer),
+    ...moreBlocks.map((more) => more.layer.params.buffer),
     ...(boundary ? [boundary.params.buffer] : []),
+    ...(draws ? [draws.buffer] : []),
   ];
   return {
     layers,
     split,
+    parameterBlocks: blocksOf(config),
+    moreBlocks,
+    biasCopy,
+    draws,
     boundary,
     storage,
     parameterBytes: parameterLayout(config.architecture.widths).count * 4,
@@ -226,54 +391,85 @@ interface BoundStep {
   grid: [number, number, number];
 }
 
-/** A dispatch and its buffers; layer steps get θ and v added by `bind`. */
+/**
+ * A dispatch and its buffers; a layer step gets block `block` of θ and of v added by `bind`
+ * (null: the boundary factor, which reads neither).
+ */
 interface UnboundStep {
   kernel: ComputeKernel;
   resources: Record<string, GPUBuffer>;
   grid: [number, number, number];
-  layer: boolean;
+  block: number | null;
 }
 
 /**
- * The layer dispatches, their jets alternating between the planned pairs of buffers; a split first
- * layer's partialAffine goes first, writing the partials through outputJet, which layer 0 then
- * reads through inputTangent (jetForwardTangent.wgsl's header).
+ * The layer dispatches in order, their jets alternating between the planned pairs of buffers: a
+ * split first layer's partialAffine over every parameter block goes first, writing the partials
+ * through outputJet, which the first layer's `layer` dispatches then read through inputTangent
+ * (jetForwardTangent.wgsl's header); then the first layer over every block, the later layers.
  */
 function layerSteps(
   allocation: PlannedAllocation,
   plan: ForwardGradientJetPlan,
   kernels: { layers: ComputeKernel[]; partial: ComputeKernel | null },
   inputs: ExternalJetInputs,
+  draws: GPUBuffer | null,
 ): UnboundStep[] {
   const s = plan.storage;
   const own = (buffer: PlannedBuffer): GPUBuffer => allocation.storage(buffer);
   const placeholder = own(s.placeholder);
   const last = plan.layers.length - 1;
-  const steps = plan.layers.map((layer, l) => ({
-    kernel: kernels.layers[l],
-    resources: {
-      params: allocation.uniform(layer.params, kernels.layers[l].struct('params')),
-      inputJet: l === 0 ? inputs.x : own(s.jets[(l - 1) % 2]),
-      inputTangent:
-        l === 0 ? (s.partials ? own(s.partials) : placeholder) : own(s.jetTangents[(l - 1) % 2]),
-      tangents: inputs.tangents,
-      tangentIndex: inputs.tangentIndex ?? placeholder,
-      outputJet: l === last ? own(s.mlpOutput) : own(s.jets[l % 2]),
-      outputTangent: l === last ? own(s.mlpTangent) : own(s.jetTangents[l % 2]),
-    },
-    grid: layer.grid,
-    layer: true,
-  }));
-  if (plan.split && s.partials && kernels.partial) {
-    const first = steps[0];
-    steps.unshift({
-      kernel: kernels.partial,
-      resources: { ...first.resources, inputTangent: placeholder, outputJet: own(s.partials) },
-      grid: plan.split.partial.grid,
-      layer: true,
-    });
-  }
-  return steps;
+  const restBlock = plan.parameterBlocks.blocks.length - 1;
+  const firstInputTangent = s.partials ? own(s.partials) : s.bias ? own(s.bias) : placeholder;
+  const layerBuffers = (l: number): Record<string, GPUBuffer> => ({
+    inputJet: l === 0 ? inputs.x : own(s.jets[(l - 1) % 2]),
+    inputTangent: l === 0 ? firstInputTangent : own(s.jetTangents[(l - 1) % 2]),
+    tangents: inputs.tangents,
+    tangentIndex: inputs.tangentIndex ?? placeholder,
+    outputJet: l === last ? own(s.mlpOutput) : own(s.jets[l % 2]),
+    outputTangent: l === last ? own(s.mlpTangent) : own(s.jetTangents[l % 2]),
+  });
+  const resourcesOf = (l: number, dispatch: TangentLayerDispatch): Record<string, GPUBuffer> => {
+    const params = allocation.uniform(dispatch.params, kernels.layers[l].struct('params'));
+    return {
+      params,
+      // Read by a pass that draws v or points only; another binds its own uniform in its place.
+      draws: draws ?? params,
+      ...layerBuffers(l),
+    };
+  };
+  const [head, ...later] = plan.layers;
+  const firstLayer = [
+    { block: 0, layer: head, partial: plan.split?.partial ?? null },
+    ...plan.moreBlocks,
+  ].map((more) => ({ ...more, resources: resourcesOf(0, more.layer) }));
+  const partials = firstLayer.flatMap(({ block, partial, resources }): UnboundStep[] =>
+    partial && s.partials && kernels.partial
+      ? [
+          {
+            kernel: kernels.partial,
+            resources: { ...resources, inputTangent: placeholder, outputJet: own(s.partials) },
+            grid: partial.grid,
+            block,
+          },
+        ]
+      : [],
+  );
+  return [
+    ...partials,
+    ...firstLayer.map(({ block, layer, resources }) => ({
+      kernel: kernels.layers[0],
+      resources,
+      grid: layer.grid,
+      block,
+    })),
+    ...later.map((layer, h) => ({
+      kernel: kernels.layers[h + 1],
+      resources: resourcesOf(h + 1, layer),
+      grid: layer.grid,
+      block: restBlock,
+    })),
+  ];
 }
 
 /** u = b·m is linear in m, so the same kernel maps ṁ to u̇ (b is rewritten identically). */
@@ -305,12 +501,12 @@ function boundarySteps(
       mlpOutput: m,
       boundary,
       output: u,
-      // Unread: the forward-gradient pass reads stored points (jetBoundary.wgsl POINTS = 0).
-      stepCounter: inputs.tangents,
+      // Read with regenerated points only; stored ones bind a read-only stand-in.
+      stepCounter: inputs.stepCounter ?? inputs.tangents,
       pointNorms: inputs.pointNorms ?? inputs.tangents,
     },
     grid: dispatch.grid,
-    layer: false,
+    block: null,
   }));
   return { steps, output, outputTangent };
 }
@@ -322,59 +518,94 @@ export class ForwardGradientJet {
   readonly outputTangent: GPUBuffer;
 
   private steps: BoundStep[] = [];
+  private parameters: BlockedTensor | null = null;
+  private tangentParameters: BlockedTensor | null = null;
 
   private constructor(
     private readonly memory: GpuMemory,
+    private readonly plan: ForwardGradientJetPlan,
+    private readonly widths: readonly number[],
     private readonly unbound: UnboundStep[],
     private readonly owned: GPUBuffer[],
     outputs: { output: GPUBuffer; outputTangent: GPUBuffer },
-    private readonly parameterBytes: number,
+    /** The buffer the first layer reads the copied (b₁, ḃ₁) from; null without a copy. */
+    private readonly biasTarget: GPUBuffer | null,
+    /** A pass that draws v: its TangentDirection uniform and the step counter it copies from. */
+    private readonly draws: { buffer: GPUBuffer; stepCounter: GPUBuffer } | null,
   ) {
     this.output = outputs.output;
     this.outputTangent = outputs.outputTangent;
   }
 
-  /**
-   * (Re)binds every dispatch to `parameters` (θ) and `tangentParameters` (v, the same flat
-   * layout), e.g. once the trainer's gradient buffer is known to carry v.
-   */
-  bind(parameters: GPUBuffer, tangentParameters: GPUBuffer): void {
-    const needed = this.parameterBytes;
-    for (const [name, buffer] of [
-      ['parameters', parameters],
-      ['tangentParameters', tangentParameters],
-    ] as const) {
+  private checked(name: string, source: ParameterSource): BlockedTensor {
+    const planned = this.plan.parameterBlocks;
+    const tensor = asTensor(source, planned.count);
+    if (!sameBlocks(tensor.blocks, planned)) {
+      throw new JetShapeError(
+        `the ${name} come in ${tensor.blocks.blocks.length} blocks; this pass was planned for ` +
+          `${planned.blocks.length} (ForwardJetConfig.parameterBlocks)`,
+      );
+    }
+    tensor.buffers.forEach((buffer, k) => {
+      const needed = planned.blocks[k].count * 4;
       if (buffer.size < needed) {
         throw new JetShapeError(
-          `the ${name} buffer holds ${buffer.size} bytes, the network needs ${needed}`,
+          `the ${name} buffer holds ${buffer.size} bytes, the network needs ${needed}` +
+            (planned.blocks.length > 1 ? ` in block ${k}` : ''),
         );
       }
-    }
+    });
+    return tensor;
+  }
+
+  /**
+   * (Re)binds every dispatch to `parameters` (θ) and `tangentParameters` (v, the same flat
+   * layout and blocks), e.g. once the trainer's gradient buffer is known to carry v. A pass that
+   * draws v reads no tangentParameters: bind θ there.
+   */
+  bind(parameters: ParameterSource, tangentParameters: ParameterSource): void {
+    const theta = this.checked('parameters', parameters);
+    const tangent = this.checked('tangentParameters', tangentParameters);
     this.steps = this.unbound.map((step) => ({
       kernel: step.kernel,
       grid: step.grid,
       bindGroup: step.kernel.bind(
-        step.layer ? { ...step.resources, parameters, tangentParameters } : step.resources,
+        step.block === null
+          ? step.resources
+          : {
+              ...step.resources,
+              parameters: theta.buffers[step.block],
+              tangentParameters: tangent.buffers[step.block],
+            },
       ),
     }));
+    this.parameters = theta;
+    this.tangentParameters = tangent;
   }
 
   /**
-   * Binds the pass to `parameters` (θ) and `tangentParameters` (v, the same flat layout) and to
-   * inputs written by other kernels (points and input tangents, as ForwardJet's ExternalJetInputs).
-   * Allocates the buffers of planForwardGradientJet.
+   * Binds the pass to `parameters` (θ) and `tangentParameters` (v, the same flat layout: one
+   * buffer, or the blocks the config names) and to inputs written by other kernels (points and
+   * input tangents, as ForwardJet's ExternalJetInputs). Allocates the buffers of
+   * planForwardGradientJet.
    */
   static async create(
     memory: GpuMemory,
     config: ForwardJetConfig,
-    parameters: GPUBuffer,
-    tangentParameters: GPUBuffer,
+    parameters: ParameterSource,
+    tangentParameters: ParameterSource,
     inputs: ExternalJetInputs,
   ): Promise<ForwardGradientJet> {
     const device = memory.device;
     const plan = planForwardGradientJet(config, device.limits);
     if (config.tangentKind === 'oneHot' && !inputs.tangentIndex) {
       throw new JetShapeError('one-hot inputs need a tangentIndex buffer');
+    }
+    const stepCounter = inputs.stepCounter;
+    if (plan.draws && !stepCounter) {
+      throw new JetShapeError(
+        'a pass that draws v or its points needs the step counter as an input',
+      );
     }
     const compile = (dispatch: TangentLayerDispatch) =>
       cachedKernel(device, tangentParts, {
@@ -389,7 +620,8 @@ export class ForwardGradientJet {
       plan.boundary &&
       (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));
     return buildFromPlan(memory, plan.buffers, (allocation) => {
-      const steps = layerSteps(allocation, plan, kernels, inputs);
+      const draws = plan.draws && allocation.uniform(plan.draws, drawsView);
+      const steps = layerSteps(allocation, plan, kernels, inputs, draws);
       let outputs = {
         output: allocation.storage(plan.storage.mlpOutput),
         outputTangent: allocation.storage(plan.storage.mlpTangent),
@@ -405,20 +637,59 @@ export class ForwardGradientJet {
         steps.push(...factor.steps);
         outputs = factor;
       }
+      const copyTarget = plan.storage.partials ?? plan.storage.bias;
       const jet = new ForwardGradientJet(
         memory,
+        plan,
+        config.architecture.widths,
         steps,
         allocation.owned,
         outputs,
-        plan.parameterBytes,
+        plan.biasCopy && copyTarget ? allocation.storage(copyTarget) : null,
+        draws && stepCounter ? { buffer: draws, stepCounter } : null,
       );
       jet.bind(parameters, tangentParameters);
       return jet;
     });
   }
 
-  /** Records the pass (every layer, then the boundary factor on u and on u̇). */
+  /**
+   * Split parameters: b₁ and ḃ₁ from the last blocks of θ and v to where the first layer reads
+   * them (b₁ alone when v is drawn).
+   */
+  private copyBias(encoder: GPUCommandEncoder): void {
+    const at = this.plan.biasCopy?.at;
+    if (at === undefined || !this.biasTarget || !this.parameters || !this.tangentParameters) {
+      return;
+    }
+    const first = parameterLayout(this.widths).layers[0];
+    const blocks = this.plan.parameterBlocks.blocks;
+    const rest = blocks.length - 1;
+    const from = 4 * (first.biasOffset - blocks[rest].start);
+    const drawn = this.plan.layers[0].constants.DRAWN_TANGENT === 1;
+    const copied = drawn ? [this.parameters] : [this.parameters, this.tangentParameters];
+    copied.forEach((tensor, k) =>
+      encoder.copyBufferToBuffer(
+        tensor.buffers[rest],
+        from,
+        this.biasTarget as GPUBuffer,
+        4 * (at + k * first.outputs),
+        4 * first.outputs,
+      ),
+    );
+  }
+
+  /**
+   * Records the pass (every layer, then the boundary factor on u and on u̇), after the copies it
+   * reads: the split first layer's bias and, when v or the points are drawn, the step they are
+   * drawn at.
+   */
   encode(encoder: GPUCommandEncoder): void {
+    this.copyBias(encoder);
+    if (this.draws) {
+      const at = drawsView.offsetOf('trainStep');
+      encoder.copyBufferToBuffer(this.draws.stepCounter, 0, this.draws.buffer, at, 4);
+    }
     const pass = encoder.beginComputePass({ label: 'forward jet with parameter tangent' });
     for (const step of this.steps) step.kernel.dispatch(pass, step.bindGroup, ...step.grid);
     pass.end();

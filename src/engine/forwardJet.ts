@@ -117,6 +117,13 @@ export interface ForwardJetConfig {
    * pass): a trial point's loss without a trial buffer. Default false.
    */
   perturbed?: boolean;
+  /**
+   * The forward-gradient pass only (forwardGradientJet.ts): draw its direction v where it is
+   * read, the full family's direction 0 at key (seed, directionStream) (jetForwardTangent.wgsl
+   * DRAWN_TANGENT), instead of binding a v tensor; the step is copied from the step counter
+   * (ExternalJetInputs.stepCounter) before each pass. Absent: v is bound.
+   */
+  drawnTangent?: { seed: number; directionStream: number };
 }
 
 /**
@@ -481,7 +488,7 @@ interface PlannedLayers {
 }
 
 /** The planned parameter blocks of a config: one unless it names a split. */
-function blocksOf(config: ForwardJetConfig): ParameterBlocks {
+export function blocksOf(config: ForwardJetConfig): ParameterBlocks {
   const count = parameterLayout(config.architecture.widths).count;
   const blocks = config.parameterBlocks ?? singleBlock(count);
   if (blocks.count !== count) {
@@ -895,7 +902,8 @@ interface BlockDispatch {
 /** The parameters a pass reads: one flat buffer, or a tensor of parameter blocks. */
 export type ParameterSource = GPUBuffer | BlockedTensor;
 
-function asTensor(parameters: ParameterSource, count: number): BlockedTensor {
+/** `parameters` as a tensor: a flat buffer is one block of `count` elements. */
+export function asTensor(parameters: ParameterSource, count: number): BlockedTensor {
   // Unchecked: checkedParameters says which buffer is too small, with the layout's numbers.
   return 'buffers' in parameters
     ? parameters

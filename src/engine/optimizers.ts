@@ -28,22 +28,32 @@ import {
 import { plannedView, validateWorkgroupSize } from './planning.ts';
 
 /**
- * The gradient of SPSA's inline two-point estimate, which no buffer holds (src/train/
- * zerothOrder.ts): g = Σ_j c_j·z_j with c_j = (L₊ − L₋)/(2ε·q) from the step's 2q losses and z_j
- * the full family's directions, summed by a two-point update (UpdateKernelOptions.gradient) as it
- * applies it (lib/twoPoint.wgsl).
+ * Where an inline gradient's coefficients come from: 'two-point', SPSA's c_j = (L₊ − L₋)/(2ε·q)
+ * from the step's 2q losses (src/train/zerothOrder.ts); 'directional', the forward gradient's
+ * c_0 = ∇L·v itself (src/train/forwardGradient.ts, q = 1).
  */
-export interface TwoPointGradient {
-  kind: 'two-point';
-  /** 2q f32: L(θ + εz_j), L(θ − εz_j) for j = 0 … q − 1. */
+export type InlineEstimate = 'two-point' | 'directional';
+
+/**
+ * A gradient no buffer holds, g = Σ_j c_j·z_j over the full family's directions z_j, summed by an
+ * inline update (UpdateKernelOptions.gradient) as it applies it (lib/twoPoint.wgsl): SPSA's
+ * two-point estimate or the forward gradient (InlineEstimate).
+ */
+export interface InlineGradient {
+  kind: 'inline';
+  estimate: InlineEstimate;
+  /**
+   * 'two-point': 2q f32, L(θ + εz_j), L(θ − εz_j) for j = 0 … q − 1. 'directional': a reduction
+   * result whose word 0 (its sum) is ∇L·v.
+   */
   losses: GPUBuffer;
   /** The directions' Philox key (seed, directionStream) and the step they were drawn at. */
   seed: number;
   directionStream: number;
   trainStep: number;
-  /** q. */
+  /** q (1 for 'directional'). */
   directions: number;
-  /** ε. */
+  /** ε ('two-point' only; 0 for 'directional'). */
   epsilon: number;
 }
 
@@ -53,8 +63,8 @@ export interface OptimizerStep {
    * one buffer), updated in place.
    */
   params: BlockedTensor;
-  /** The gradient, same layout and blocks; a two-point update's TwoPointGradient. */
-  gradient: BlockedTensor | TwoPointGradient;
+  /** The gradient, same layout and blocks; an inline update's InlineGradient. */
+  gradient: BlockedTensor | InlineGradient;
   /** This step's learning rate; written with the step, so a schedule needs no recompile. */
   learningRate: number;
   /** While this guard is tripped the update is skipped: θ (and m, v) stay bit-identical. */
@@ -85,12 +95,12 @@ export interface UpdateKernelOptions {
    */
   rollback?: boolean;
   /**
-   * 'stored' (default): the gradient is a tensor. 'two-point': it is SPSA's inline estimate
-   * (TwoPointGradient), summed by optimizersChecked.wgsl's two-point entries, which also write
+   * 'stored' (default): the gradient is a tensor. 'inline': it is an estimate no buffer holds
+   * (InlineGradient), summed by optimizersChecked.wgsl's inline entries, which also write
    * one norm partial per workgroup (normPartials: their norm is ‖g‖). Needs rollback false: with
    * the copy the guard checks a stored gradient before the update.
    */
-  gradient?: 'stored' | 'two-point';
+  gradient?: 'stored' | 'inline';
 }
 
 export interface AdamOptions extends UpdateKernelOptions {
@@ -140,9 +150,9 @@ export type OptimizerLimits = Pick<
 
 export interface OptimizerPlan {
   kind: OptimizerKind;
-  entryPoint: 'adam_step' | 'sgd_step' | 'adam_two_point' | 'sgd_two_point';
+  entryPoint: 'adam_step' | 'sgd_step' | 'adam_inline' | 'sgd_inline';
   /** What the update reads as its gradient (UpdateKernelOptions.gradient). */
-  gradient: 'stored' | 'two-point';
+  gradient: 'stored' | 'inline';
   parameterCount: number;
   /** The parameter blocks; one when θ fits one buffer. */
   blocks: ParameterBlocks;
@@ -154,7 +164,7 @@ export interface OptimizerPlan {
   /**
    * Bytes per parameter one step reads (θ, g, and m, v for Adam) and writes (θ, m, v, and the
    * rollback copy of them when kept): the traffic the update adds to the gradient's own. A
-   * two-point update reads no g; its 2q loss words per parameter are optimizerCost's, given q.
+   * inline update reads no g; its 2q loss words per parameter are optimizerCost's, given q.
    */
   bytesPerParameter: { read: number; written: number };
   /** Workgroups of one step, all blocks together. */
@@ -183,7 +193,7 @@ export interface OptimizerPlan {
    */
   unchecked: { loss: PlannedBuffer; verdict: PlannedBuffer } | null;
   /**
-   * The norm partials of a two-point update (one f32 per workgroup of every block, block k's from
+   * The norm partials of an inline update (one f32 per workgroup of every block, block k's from
    * partialStarts[k]), or a 4-byte stand-in for a stored-gradient update without the copy (the
    * checked kernel file binds it; count 0, every partialStart 0); null with the copy.
    */
@@ -244,7 +254,7 @@ function validateUniformSlots(kind: OptimizerKind, uniformSlots: number): number
 
 /**
  * The update's rollback copy and gradient source, refused where they do not go together or where
- * the two-point norm tree cannot take the workgroup size.
+ * the inline norm tree cannot take the workgroup size.
  */
 function updateKind(
   config: OptimizerConfig,
@@ -252,27 +262,27 @@ function updateKind(
 ): Pick<OptimizerPlan, 'rollback' | 'gradient'> {
   const rollback = config.rollback ?? true;
   const gradient = config.gradient ?? 'stored';
-  if (gradient === 'two-point' && rollback) {
+  if (gradient === 'inline' && rollback) {
     throw new RangeError(
-      `${config.kind}: the two-point update sums a gradient no buffer holds, so it has no ` +
+      `${config.kind}: the inline update sums a gradient no buffer holds, so it has no ` +
         'rollback copy (the guard checks a stored gradient before an update that keeps one)',
     );
   }
   // The norm partial halves the workgroup at each level of its tree.
-  if (gradient === 'two-point' && (workgroupSize & (workgroupSize - 1)) !== 0) {
+  if (gradient === 'inline' && (workgroupSize & (workgroupSize - 1)) !== 0) {
     throw new RangeError(
-      `${config.kind}: a two-point update's workgroupSize must be a power of two, got ` +
+      `${config.kind}: an inline update's workgroupSize must be a power of two, got ` +
         `${workgroupSize}`,
     );
   }
   return { rollback, gradient };
 }
 
-/** OptimizerPlan.normPartials: per-workgroup partials of a two-point update, else a stand-in. */
+/** OptimizerPlan.normPartials: per-workgroup partials of an inline update, else a stand-in. */
 function planNormPartials(
   kind: OptimizerKind,
   rollback: boolean,
-  gradient: 'stored' | 'two-point',
+  gradient: 'stored' | 'inline',
   blockWorkgroups: readonly number[],
 ): OptimizerPlan['normPartials'] {
   // optimizers.wgsl (the copy) declares no partials; optimizersChecked.wgsl does.
@@ -285,7 +295,7 @@ function planNormPartials(
     blockWorkgroups.slice(0, k).reduce((sum, w) => sum + w, 0),
   );
   const count = blockWorkgroups.reduce((sum, w) => sum + w, 0);
-  const buffer = storageBuffer(`${kind} two-point gradient norm partials`, 4 * count);
+  const buffer = storageBuffer(`${kind} inline gradient norm partials`, 4 * count);
   return { buffer, count, partialStarts };
 }
 
@@ -342,11 +352,11 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
   const blockWorkgroups = blocks.blocks.map((block) => Math.ceil(block.count / workgroupSize));
   const workgroups = blockWorkgroups.reduce((sum, w) => sum + w, 0);
   const normPartials = planNormPartials(kind, rollback, gradient, blockWorkgroups);
-  // The two-point update reads no gradient (2q loss words, the same for every invocation).
-  const gradientFloats = gradient === 'two-point' ? 0 : 1;
+  // The inline update reads no gradient (2q loss words or ∇L·v, the same for every invocation).
+  const gradientFloats = gradient === 'inline' ? 0 : 1;
   return {
     kind,
-    entryPoint: gradient === 'two-point' ? `${kind}_two_point` : `${kind}_step`,
+    entryPoint: gradient === 'inline' ? `${kind}_inline` : `${kind}_step`,
     gradient,
     parameterCount: count,
     blocks,
@@ -386,20 +396,29 @@ export function planOptimizer(config: OptimizerConfig, limits: OptimizerLimits):
 const updateFlops: Record<OptimizerKind, number> = { adam: 15, sgd: 2 };
 
 /**
- * FLOPs per parameter of one term c_j·z_j[i] of a two-point update's inline sum (lib/twoPoint.wgsl):
- * the coefficient (L₊ − L₋)/(2ε·q) (4, every invocation computes it), the normal's Box–Muller pair
- * (normalAt draws both of the pair) and the product and sum (2).
+ * FLOPs per parameter of one term c_j·z_j[i] of an inline update's sum (lib/twoPoint.wgsl): the
+ * two-point coefficient (L₊ − L₋)/(2ε·q) (4, every invocation computes it; none for the forward
+ * gradient's ∇L·v, read as it is), the normal's Box–Muller pair (normalAt draws both of the pair)
+ * and the product and sum (2).
  */
-const TWO_POINT_TERM_FLOPS = 4 + BOX_MULLER_FLOPS + 2;
+const termFlops: Record<InlineEstimate, number> = {
+  'two-point': 4 + BOX_MULLER_FLOPS + 2,
+  directional: BOX_MULLER_FLOPS + 2,
+};
 
 /**
  * What one step of `plan` computes and moves (kernelCost.ts's rules): bytesPerParameter each, and
- * for a two-point update (whose plan holds no q: pass the q of its steps' TwoPointGradient as
- * `directions`) the inline gradient: 2q loss words read per parameter (counted as zerothOrder.ts
- * counts combine's reads), q terms and the square and tree sum of the norm per parameter, and one
- * sqrt and one word written per norm partial.
+ * for an inline update (whose plan holds no q: pass the q of its steps' InlineGradient as
+ * `directions`, and its estimate) the inline gradient: 2q loss words (two-point) or the one
+ * derivative word (directional) read per parameter (counted as zerothOrder.ts counts combine's
+ * reads), q terms and the square and tree sum of the norm per parameter, and one sqrt and one
+ * word written per norm partial.
  */
-export function optimizerCost(plan: OptimizerPlan, directions?: number): KernelCost {
+export function optimizerCost(
+  plan: OptimizerPlan,
+  directions?: number,
+  estimate: InlineEstimate = 'two-point',
+): KernelCost {
   const { parameterCount: count, bytesPerParameter } = plan;
   const update = {
     flops: count * updateFlops[plan.kind],
@@ -409,13 +428,13 @@ export function optimizerCost(plan: OptimizerPlan, directions?: number): KernelC
   if (plan.gradient === 'stored') return update;
   if (directions === undefined || !Number.isInteger(directions) || directions < 1) {
     throw new RangeError(
-      `${plan.kind}: the cost of a two-point update needs its q ≥ 1 directions, got ${directions}`,
+      `${plan.kind}: the cost of an inline update needs its q ≥ 1 directions, got ${directions}`,
     );
   }
   const partials = plan.normPartials?.count ?? 0;
   const inline = wordCost(
-    count * (directions * TWO_POINT_TERM_FLOPS + 2) + partials,
-    count * 2 * directions,
+    count * (directions * termFlops[estimate] + 2) + partials,
+    count * (estimate === 'two-point' ? 2 * directions : 1),
     partials,
   );
   return sumCosts([update, inline]);
@@ -472,7 +491,7 @@ class UpdateKernel {
   private readonly neverTripped: GPUBuffer;
   /** Without the rollback copy: the loss and verdict of a step that has none. */
   private readonly unchecked: { loss: GPUBuffer; verdict: GPUBuffer } | null;
-  /** Without the copy: the norm partials (two-point) or their stand-in; null with it. */
+  /** Without the copy: the norm partials (inline) or their stand-in; null with it. */
   private readonly partials: GPUBuffer | null;
   readonly blocks: ParameterBlocks;
   private readonly name: string;
@@ -497,33 +516,61 @@ class UpdateKernel {
     this.partials = partials ? memory.create(partials.label, partials.bytes) : null;
   }
 
-  /** A two-point update's norm partials (OptimizerPlan.normPartials); null for the others. */
+  /** An inline update's norm partials (OptimizerPlan.normPartials); null for the others. */
   get normPartials(): { buffer: GPUBuffer; count: number } | null {
     const count = this.plan.normPartials?.count ?? 0;
     return this.partials && count > 0 ? { buffer: this.partials, count } : null;
   }
 
   /**
-   * The gradient each block binds and the Hyper fields of its two-point estimate (zeros for a
-   * stored one); throws unless the kind matches the kernel's.
+   * The gradient each block binds and the Hyper fields of its inline estimate (zeros for a stored
+   * one); throws unless the kind matches the kernel's.
    */
-  private gradientOf(gradient: BlockedTensor | TwoPointGradient): {
+  private gradientOf(gradient: BlockedTensor | InlineGradient): {
     buffer: (k: number) => GPUBuffer;
     fields: StructValue;
   } {
-    const twoPoint = this.plan.gradient === 'two-point';
+    const inline = this.plan.gradient === 'inline';
     if (!('kind' in gradient)) {
-      if (twoPoint) {
-        throw new RangeError(`${this.name}: this update reads a two-point gradient, not a tensor`);
+      if (inline) {
+        throw new RangeError(`${this.name}: this update reads an inline gradient, not a tensor`);
       }
       this.validate('gradient', gradient);
-      const fields = { seed: 0, directionStream: 0, directions: 0, perturbation: 0, trainStep: 0 };
+      const fields = {
+        seed: 0,
+        directionStream: 0,
+        directions: 0,
+        perturbation: 0,
+        trainStep: 0,
+        directional: 0,
+      };
       return { buffer: (k) => gradient.buffers[k], fields };
     }
-    if (!twoPoint) {
+    if (!inline) {
       throw new RangeError(`${this.name}: this update reads a stored gradient tensor`);
     }
-    const { losses, seed, directionStream, directions, epsilon, trainStep } = gradient;
+    const { losses, seed, directionStream, trainStep } = gradient;
+    for (const [name, value] of Object.entries({ seed, directionStream, trainStep })) {
+      if (!Number.isInteger(value) || value < 0 || value >= 2 ** 32) {
+        throw new RangeError(`${this.name}: inline ${name} must be a u32, got ${value}`);
+      }
+    }
+    const coefficients = this.inlineCoefficients(gradient);
+    return { buffer: () => losses, fields: { seed, directionStream, trainStep, ...coefficients } };
+  }
+
+  /** The Hyper fields of an inline gradient's coefficients, checked against its buffer. */
+  private inlineCoefficients(gradient: InlineGradient): StructValue {
+    const { losses, directions, epsilon } = gradient;
+    if (gradient.estimate === 'directional') {
+      if (directions !== 1 || losses.size < 4) {
+        throw new RangeError(
+          `${this.name}: a directional gradient has one direction and ∇L·v in word 0, got q = ` +
+            `${directions} and ${losses.size} bytes`,
+        );
+      }
+      return { directions: 1, perturbation: 0, directional: 1 };
+    }
     if (!Number.isInteger(directions) || directions < 1 || losses.size < 8 * directions) {
       throw new RangeError(
         `${this.name}: a two-point gradient needs q ≥ 1 directions and 2q losses, got q = ` +
@@ -535,13 +582,7 @@ class UpdateKernel {
         `${this.name}: the perturbation ε must be finite and > 0, got ${epsilon}`,
       );
     }
-    for (const [name, value] of Object.entries({ seed, directionStream, trainStep })) {
-      if (!Number.isInteger(value) || value < 0 || value >= 2 ** 32) {
-        throw new RangeError(`${this.name}: two-point ${name} must be a u32, got ${value}`);
-      }
-    }
-    const fields = { seed, directionStream, directions, perturbation: epsilon, trainStep };
-    return { buffer: () => losses, fields };
+    return { directions, perturbation: epsilon, directional: 0 };
   }
 
   static async create(memory: GpuMemory, plan: OptimizerPlan): Promise<UpdateKernel> {
@@ -560,7 +601,7 @@ class UpdateKernel {
 
   /**
    * Records the update of every block; `hyper` is the step's Hyper less the fields set here: count,
-   * start, lossIndex, partialStart and the gradient's two-point fields.
+   * start, lossIndex, partialStart and the gradient's inline fields.
    */
   encode(target: ComputeTarget, step: OptimizerStep, hyper: StructValue, state: UpdateState): void {
     this.validate('params', step.params);
@@ -670,7 +711,7 @@ export class GpuAdam {
   readonly parameterCount: number;
   readonly blocks: ParameterBlocks;
 
-  /** A two-point update's norm partials (their norm is ‖g‖); null for a stored gradient. */
+  /** An inline update's norm partials (their norm is ‖g‖); null for a stored gradient. */
   get normPartials(): { buffer: GPUBuffer; count: number } | null {
     return this.update.normPartials;
   }
@@ -805,7 +846,7 @@ export class GpuSgd {
   readonly parameterCount: number;
   readonly blocks: ParameterBlocks;
 
-  /** A two-point update's norm partials (their norm is ‖g‖); null for a stored gradient. */
+  /** An inline update's norm partials (their norm is ‖g‖); null for a stored gradient. */
   get normPartials(): { buffer: GPUBuffer; count: number } | null {
     return this.update.normPartials;
   }
@@ -841,7 +882,7 @@ export class GpuSgd {
   /** Records one step; like Adam's, its learning rate is written to the queue now. */
   encodeStep(target: ComputeTarget, step: OptimizerStep): void {
     validateLearningRate('sgd', step.learningRate);
-    // sgd_step and sgd_two_point read count and stepSize of these only.
+    // sgd_step and sgd_inline read count and stepSize of these only.
     const hyper = {
       stepSize: step.learningRate,
       beta1: 0,

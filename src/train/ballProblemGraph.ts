@@ -20,10 +20,8 @@ import { forwardJetCost } from '../engine/forwardJetCost.ts';
 import { type JetShape, parameterLayout, rowsPerPoint } from '../engine/jetLayout.ts';
 import {
   type BlockedTensor,
-  ParameterBlockError,
   type ParameterBlocks,
   singleBlock,
-  soleBuffer,
 } from '../engine/parameterBlocks.ts';
 import { type KernelCost, sumCosts, wordCost } from '../engine/kernelCost.ts';
 import {
@@ -38,6 +36,7 @@ import type { MlpArchitecture } from '../jet/mlp.ts';
 import { biharmonicOperator } from '../operators/biharmonic.ts';
 import { diagonalOperator } from '../operators/diagonal.ts';
 import { directionRangeWeights, quantityRowWeights } from '../operators/combine.ts';
+import { DirectionStream } from './parameterDirections.ts';
 import { laplacianOperator } from '../operators/laplacian.ts';
 import { laplacianGradientOperator } from '../operators/laplacianGradient.ts';
 import type { JetOperator } from '../operators/operator.ts';
@@ -386,34 +385,29 @@ function planBallStageCosts(
   };
 }
 
-/** The parameter-tangent pass (the forward gradient) binds θ and v as one buffer each. */
-function requireNoTangentForBlocks(mode: GraphMode, blocks: ParameterBlocks): void {
-  if (blocks.blocks.length === 1 || mode !== 'forward-gradient') return;
-  throw new ParameterBlockError(
-    `the forward gradient cannot take parameters split into ${blocks.blocks.length} blocks ` +
-      `(${blocks.count} parameters do not fit one buffer binding); backprop, spsa and ` +
-      'spsa-subspace can',
-  );
-}
-
 /**
  * The forward pass of a graph of `mode`: jets whose layers the backward pass reads, a loss pass
- * (on a trial point read inline when `perturbedLoss`: ForwardJetConfig.perturbed), or jets with a
- * parameter-tangent channel.
+ * (on a trial point read inline when `inlineEstimate`: ForwardJetConfig.perturbed), or jets with
+ * a parameter-tangent channel (its v drawn where read when `inlineEstimate`:
+ * ForwardJetConfig.drawnTangent, the forward gradient's stream of `seed`).
  */
 function ballForward(
   mode: GraphMode,
   config: ForwardJetConfig,
-  perturbedLoss: boolean,
+  inlineEstimate: boolean,
+  seed: number,
 ): BallGraphPlan['forward'] {
-  if (perturbedLoss && mode !== 'loss') {
-    throw new RangeError(`a ${mode} graph evaluates at θ: only a loss graph reads a trial point`);
+  if (inlineEstimate && mode === 'backprop') {
+    throw new RangeError('a backprop graph has no inline estimate: its gradient is stored');
   }
-  if (mode === 'forward-gradient') return { kind: 'tangent', config };
+  if (mode === 'forward-gradient') {
+    const drawnTangent = { seed, directionStream: DirectionStream.tangent };
+    return { kind: 'tangent', config: inlineEstimate ? { ...config, drawnTangent } : config };
+  }
   const layerStorage = mode === 'backprop' ? 'stored' : 'reused';
   return {
     kind: 'jet',
-    config: { ...config, layerStorage, ...(perturbedLoss ? { perturbed: true } : {}) },
+    config: { ...config, layerStorage, ...(inlineEstimate ? { perturbed: true } : {}) },
   };
 }
 
@@ -424,7 +418,7 @@ export function planBallGraph(
   architecture: MlpArchitecture,
   limits: EngineLimits,
   parameterBlocks: ParameterBlocks = singleBlock(parameterLayout(architecture.widths).count),
-  perturbedLoss = false,
+  inlineEstimate = false,
 ): BallGraphPlan {
   const N = options.points;
   const d = options.dimension;
@@ -432,7 +426,6 @@ export function planBallGraph(
   const { shape, tangentKind } = jets;
   const V = rowsPerPoint(shape);
   const mode = graphModeOf(options.gradientEstimator);
-  requireNoTangentForBlocks(mode, parameterBlocks);
   const pointDraw = planBallDraw(
     d,
     options.sampler,
@@ -445,7 +438,7 @@ export function planBallGraph(
   );
   const points = pointDraw.source;
   const config: ForwardJetConfig = { architecture, shape, tangentKind, points, parameterBlocks };
-  const forward = ballForward(mode, config, perturbedLoss);
+  const forward = ballForward(mode, config, inlineEstimate, options.seed);
   const exact = planExactAtPoints(pde, d, N, 'collocation');
   const named = {
     lossTerms: storageBuffer('loss terms', N * 4),
@@ -583,8 +576,7 @@ async function buildBallForward(
 ): Promise<{ kind: 'jet'; jet: ForwardJet } | { kind: 'tangent'; jet: ForwardGradientJet }> {
   const { kind, config } = plan.forward;
   if (kind === 'jet') return { kind, jet: await ForwardJet.create(memory, config, params, inputs) };
-  const theta = soleBuffer(params, 'the forward gradient');
-  return { kind, jet: await ForwardGradientJet.create(memory, config, theta, theta, inputs) };
+  return { kind, jet: await ForwardGradientJet.create(memory, config, params, params, inputs) };
 }
 
 /** The loss kernel of a step: the residual loss, or the gPINN loss with its ∂_j f. */
@@ -688,10 +680,10 @@ export class BallProblemGraph implements ProblemGraph {
     architecture: MlpArchitecture,
     params: BlockedTensor,
     stepCounter: GpuStepCounter,
-    perturbedLoss = false,
+    inlineEstimate = false,
   ): Promise<BallProblemGraph> {
     const limits = memory.device.limits;
-    const plan = planBallGraph(pde, options, architecture, limits, params.blocks, perturbedLoss);
+    const plan = planBallGraph(pde, options, architecture, limits, params.blocks, inlineEstimate);
     return BallProblemGraph.build(memory, pde, options, plan, params, stepCounter);
   }
 
@@ -711,9 +703,12 @@ export class BallProblemGraph implements ProblemGraph {
     const { readerPoints, source } = draws.pointDraw;
     const regenerated =
       source.storage === 'regenerated' ? { source, stepCounter: stepCounter.buffer } : undefined;
+    // A pass that draws v copies its step from the counter; otherwise only regenerated points
+    // read it.
+    const drawn = plan.forward.kind === 'tangent' && !!plan.forward.config.drawnTangent;
     const forwardJet = await buildBallForward(memory, plan, params, {
       x: readerPoints,
-      stepCounter: regenerated?.stepCounter,
+      stepCounter: drawn ? stepCounter.buffer : regenerated?.stepCounter,
       pointNorms: draws.pointDraw.partials,
       ...draws.inputs,
     });
@@ -835,8 +830,7 @@ export class BallProblemGraph implements ProblemGraph {
     const forward = this.forward;
     if (forward.kind !== 'tangent') return null;
     return {
-      setTangentParameters: (tangent: GPUBuffer) =>
-        forward.jet.bind(soleBuffer(this.io.params, 'the forward gradient'), tangent),
+      setTangentParameters: (tangent: BlockedTensor) => forward.jet.bind(this.io.params, tangent),
       encodeDirectionalDerivative: (steps: StepEncoder, result: GPUBuffer) => {
         this.encodeLoss(steps);
         // ∇L·v reads N·V words, like the loss, and joins the loss's command buffer.

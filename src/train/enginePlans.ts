@@ -87,9 +87,9 @@ export function optimizerBuffers(
 }
 
 /**
- * How many norm partials the two-point update of `kind` writes over `parameters` (one per
+ * How many norm partials the inline update of `kind` writes over `parameters` (one per
  * workgroup, OptimizerPlan.normPartials): the vector whose norm is the logged gradient norm of an
- * inline two-point run, which its divergence guard reduces.
+ * inline-gradient run, which its divergence guard reduces.
  */
 export function guardedPartials(
   kind: OptimizerKind,
@@ -102,10 +102,10 @@ export function guardedPartials(
     parameterCount: count,
     blocks,
     rollback: false,
-    gradient: 'two-point',
+    gradient: 'inline',
   };
   const partials = planOptimizer(config, limits).normPartials;
-  if (!partials) throw new Error('a two-point update plans its norm partials');
+  if (!partials) throw new Error('an inline update plans its norm partials');
   return partials.count;
 }
 

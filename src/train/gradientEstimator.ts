@@ -2,13 +2,13 @@
  * The trainer's source of a step's gradient, by TrainingOptions.gradientEstimator: reverse mode
  * through the stored jets, the two-point zeroth-order estimate (full or subspace directions), or
  * the forward gradient. Each writes the trainer's gradient buffer, so the divergence guard and
- * Adam/SGD consume every mode unchanged — but for the inline two-point estimate (zerothOrder.ts),
- * which writes no gradient: the optimizer sums it from the estimate's losses (twoPoint). Only the
- * zeroth-order estimate takes parameters split into blocks (engine/parameterBlocks.ts); backprop
- * and the forward gradient refuse them.
+ * Adam/SGD consume every mode unchanged — but for an inline estimate (SPSA's two-point one, the
+ * forward gradient without the rollback copy), which writes no gradient: the optimizer sums it
+ * from the estimate's losses or ∇L·v (inlineGradient). Every mode takes parameters split into
+ * blocks (engine/parameterBlocks.ts) on the ball problems.
  */
-import { type BlockedTensor, type ParameterBlocks, soleBuffer } from '../engine/parameterBlocks.ts';
-import type { TwoPointGradient } from '../engine/optimizers.ts';
+import type { BlockedTensor, ParameterBlocks } from '../engine/parameterBlocks.ts';
+import type { InlineGradient } from '../engine/optimizers.ts';
 import type { PlannedBuffer } from '../gpu/bufferPlan.ts';
 import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import type { StepEncoder } from './boundedSubmits.ts';
@@ -26,17 +26,18 @@ export interface GradientEstimate {
    */
   encodeGradient(steps: StepEncoder): void;
   /**
-   * The inline two-point estimate's gradient of step `trainStep`, which the optimizer's two-point
-   * update sums (optimizersChecked.wgsl); null for an estimate written to the gradient buffer.
+   * An inline estimate's gradient of step `trainStep` (SPSA's two-point one, the forward
+   * gradient's), which the optimizer's inline update sums (optimizersChecked.wgsl); null for an
+   * estimate written to the gradient buffer.
    */
-  readonly twoPoint: ((trainStep: number) => TwoPointGradient) | null;
+  readonly inlineGradient: ((trainStep: number) => InlineGradient) | null;
   destroy(): void;
 }
 
 export interface GradientEstimateIo {
   /** θ; split into blocks only for 'spsa' and 'spsa-subspace'. */
   parameters: BlockedTensor;
-  /** Split as θ is; null for the inline two-point estimate, which stores none. */
+  /** Split as θ is; null for an inline estimate (trainingPlan.ts inlineGradient), which stores none. */
   gradient: BlockedTensor | null;
   stepCounter: GPUBuffer;
 }
@@ -76,8 +77,9 @@ export function zerothOrderConfig(
  * The buffers the estimate allocates besides the problem graph's: none for backprop, the
  * directions and the 2q losses for SPSA (with a perturb uniform per trial point and parameter
  * block and a combine uniform per block: `blocks`, one block when absent), the directions and ∇L·v
- * for the forward gradient (which, like backprop, plans one block: `blocks` does not apply).
- * `inline`: SPSA's inline two-point estimate (no perturb or combine uniforms, a trial table).
+ * for the forward gradient (with a direction and a scale uniform per block).
+ * `inline` (trainingPlan.ts inlineGradient): SPSA's inline two-point estimate (no perturb or
+ * combine uniforms, a trial table), the forward gradient's ∇L·v alone.
  */
 export function planGradientEstimate(
   options: EstimatorOptions,
@@ -92,7 +94,7 @@ export function planGradientEstimate(
     case 'spsa-subspace':
       return planZerothOrder(zerothOrderConfig(options, widths, blocks, inline)).buffers;
     case 'forward-gradient':
-      return planForwardGradient({ widths, seed: options.seed });
+      return planForwardGradient({ widths, seed: options.seed }, blocks, inline);
   }
 }
 
@@ -104,7 +106,7 @@ export async function createGradientEstimate(
   io: GradientEstimateIo,
 ): Promise<GradientEstimate> {
   const seed = options.seed;
-  if (io.gradient === null) return createInlineTwoPoint(memory, options, widths, graph, io);
+  if (io.gradient === null) return createInlineEstimate(memory, options, widths, graph, io);
   const gradient = io.gradient;
   switch (options.gradientEstimator) {
     case 'backprop':
@@ -112,7 +114,7 @@ export async function createGradientEstimate(
       return {
         lossStats: graph.lossStats,
         encodeGradient: (steps) => graph.encodeGradient(steps, io.parameters, gradient),
-        twoPoint: null,
+        inlineGradient: null,
         destroy: () => undefined,
       };
     case 'spsa':
@@ -134,8 +136,8 @@ export async function createGradientEstimate(
         memory,
         { widths, seed },
         {
-          parameters: soleBuffer(io.parameters, 'the forward gradient'),
-          gradient: soleBuffer(gradient, 'the forward gradient'),
+          parameters: io.parameters,
+          gradient,
           stepCounter: io.stepCounter,
         },
         graph.directional,
@@ -143,7 +145,7 @@ export async function createGradientEstimate(
       return {
         lossStats: graph.lossStats,
         encodeGradient: (steps) => estimator.encodeGradient(steps),
-        twoPoint: null,
+        inlineGradient: null,
         destroy: () => estimator.destroy(),
       };
     }
@@ -151,20 +153,32 @@ export async function createGradientEstimate(
 }
 
 /**
- * SPSA's inline two-point estimate (zerothOrder.ts): the graph's loss pass reads θ ± εz_j through
- * its perturbation uniform, and the optimizer sums the gradient from the 2q losses.
+ * An inline estimate (trainingPlan.ts inlineGradient). SPSA's two-point one (zerothOrder.ts): the
+ * graph's loss pass reads θ ± εz_j through its perturbation uniform, and the optimizer sums the
+ * gradient from the 2q losses. The forward gradient (forwardGradient.ts): the graph's tangent pass
+ * draws v itself, and the optimizer sums (∇L·v)·v.
  */
-async function createInlineTwoPoint(
+async function createInlineEstimate(
   memory: GpuMemory,
   options: TrainingOptions,
   widths: readonly number[],
   graph: ProblemGraph,
   io: GradientEstimateIo,
 ): Promise<GradientEstimate> {
+  if (options.gradientEstimator === 'forward-gradient' && graph.directional) {
+    const estimator = ForwardGradientEstimator.createInline(memory, options, graph.directional);
+    return {
+      lossStats: graph.lossStats,
+      encodeGradient: (steps) => estimator.encodeGradient(steps),
+      inlineGradient: estimator.inlineGradient,
+      destroy: () => estimator.destroy(),
+    };
+  }
   const perturbation = graph.lossPerturbation;
   if (options.gradientEstimator !== 'spsa' || !perturbation) {
     throw new Error(
-      'only spsa on a graph with a perturbed loss pass estimates its gradient without storing it',
+      'only spsa on a graph with a perturbed loss pass and the forward gradient estimate their ' +
+        'gradient without storing it',
     );
   }
   graph.setLossParameters(io.parameters);

@@ -294,9 +294,10 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
 }
 
 /**
- * Regenerated points are the ball draw's, read by the jet pass with one-hot tangents (a dense
- * tangent's boundary factor sums ⟨x, c_k⟩ over all d: a redraw per coordinate and direction), its
- * backward pass and the exact source; the forward-gradient and gPINN kernels read stored points.
+ * Regenerated points are the ball draw's, read by the jet pass (and the forward gradient's tangent
+ * pass) with one-hot tangents (a dense tangent's boundary factor sums ⟨x, c_k⟩ over all d: a
+ * redraw per coordinate and direction), its backward pass and the exact source; the gPINN kernels
+ * read stored points.
  */
 function checkRegeneratedPoints(pde: PdeEntry, options: TrainingOptions): void {
   const refuse = (why: string) =>
@@ -314,9 +315,6 @@ function checkRegeneratedPoints(pde: PdeEntry, options: TrainingOptions): void {
       `it needs one-hot jets (estimator 'sparse', or 'exact' for the Laplacian and diagonal ` +
         `problems), not ${pde.operator === 'biharmonic' ? "the biharmonic's " : ''}'${options.estimator}'`,
     );
-  }
-  if (options.gradientEstimator === 'forward-gradient') {
-    throw refuse('the forward-gradient pass reads stored points');
   }
   if (options.gpinnWeight > 0) throw refuse('the gPINN source gradient reads stored points');
 }

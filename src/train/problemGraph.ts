@@ -22,8 +22,8 @@ export function graphModeOf(estimator: GradientEstimator): GraphMode {
 
 /** The forward-gradient channel of a graph built in 'forward-gradient' mode. */
 export interface DirectionalDerivativeGraph {
-  /** Points the tangent channel at v (a buffer in the flat parameter layout). */
-  setTangentParameters(tangent: GPUBuffer): void;
+  /** Points the tangent channel at v (a tensor of the parameter layout, in θ's blocks). */
+  setTangentParameters(tangent: BlockedTensor): void;
   /**
    * Records the step's loss (into lossStats) and ∇_θL·v into `result` (a 32-byte reduction
    * result: reductionWord.sum), with the step's draws.

@@ -42,10 +42,13 @@ function requireOneBlock(blocks: ParameterBlocks, problems: string): void {
   }
 }
 
-/** Only the ball graphs' loss pass reads a zeroth-order trial point inline (perturbedLoss). */
-function requireUnperturbed(perturbedLoss: boolean, domain: string): void {
-  if (perturbedLoss) {
-    throw new RangeError(`the ${domain} problems read the zeroth-order trial point from a buffer`);
+/**
+ * Only the ball graphs take an inline estimate (inlineEstimate: SPSA's trial point read inline, the
+ * forward gradient's v drawn where read).
+ */
+function requireStoredEstimate(inlineEstimate: boolean, domain: string): void {
+  if (inlineEstimate) {
+    throw new RangeError(`the ${domain} problems store their estimate's trial point or v`);
   }
 }
 
@@ -60,11 +63,11 @@ export function planProblemGraph(
   architecture: MlpArchitecture,
   limits: EvaluationLimits,
   blocks: ParameterBlocks = allInOne(architecture),
-  perturbedLoss = false,
+  inlineEstimate = false,
 ): ProblemGraphPlan {
   const pde = pdeOf(options);
   if (pde.domain !== 'ball') requireOneBlock(blocks, `the ${pde.domain} problems`);
-  if (pde.domain !== 'ball') requireUnperturbed(perturbedLoss, pde.domain);
+  if (pde.domain !== 'ball') requireStoredEstimate(inlineEstimate, pde.domain);
   switch (pde.domain) {
     case 'ball': {
       const { shape, rows, buffers, firstStep } = planBallGraph(
@@ -73,7 +76,7 @@ export function planProblemGraph(
         architecture,
         limits,
         blocks,
-        perturbedLoss,
+        inlineEstimate,
       );
       return { jets: shape.directions, order: shape.order, rowsPerPoint: rows, buffers, firstStep };
     }
@@ -130,7 +133,7 @@ export async function createProblem(
   architecture: MlpArchitecture,
   weights: ProblemWeights,
   counter: GpuStepCounter,
-  perturbedLoss = false,
+  inlineEstimate = false,
 ): Promise<{ graph: ProblemGraph; evaluation: ProblemEvaluation }> {
   const pde = pdeOf(options);
   if (pde.domain === 'ball') {
@@ -143,12 +146,12 @@ export async function createProblem(
         architecture,
         trained,
         counter,
-        perturbedLoss,
+        inlineEstimate,
       ),
       evaluation: await BallEvaluation.create(memory, pde, options, architecture, evaluated),
     };
   }
-  requireUnperturbed(perturbedLoss, pde.domain);
+  requireStoredEstimate(inlineEstimate, pde.domain);
   const problems = `the ${pde.domain} problems`;
   const params = soleBuffer(weights.trained, problems);
   const evaluated = soleBuffer(weights.evaluated, problems);

@@ -33,7 +33,7 @@ import {
   GpuSgd,
   optimizerCost,
   planOptimizer,
-  type TwoPointGradient,
+  type InlineGradient,
 } from '../engine/optimizers.ts';
 import {
   GpuWeightAverage,
@@ -57,7 +57,7 @@ import { architectureOf, type TrainingOptions } from './options.ts';
 import type { EvaluationMetrics, ProblemEvaluation, ProblemGraph } from './problemGraph.ts';
 import { createProblem } from './problems.ts';
 import { ReadbackRing } from './readbackRing.ts';
-import { trainingLimitsOf, trainingParameterBlocks, twoPointInline } from './trainingPlan.ts';
+import { inlineGradient, trainingLimitsOf, trainingParameterBlocks } from './trainingPlan.ts';
 import { learningRateAt } from './schedule.ts';
 
 export interface StepLog {
@@ -98,8 +98,8 @@ export interface TrainerSettings {
    * divergence at step s keeps the weights of step s − 2, for 12 bytes per parameter of memory
    * and of writes per step (Adam; SGD 4). Without it the update checks the gradient itself and a
    * divergence keeps the last CPU snapshot (state(), the initial state) from before step s − 1.
-   * Without it, SPSA on a ball problem also stores no trial point and no gradient
-   * (trainingPlan.ts twoPointInline): 4 bytes per parameter less, the same bits.
+   * Without it, SPSA and the forward gradient on a ball problem also store no trial point, v or
+   * gradient (trainingPlan.ts inlineGradient): 4 bytes per parameter less, the same bits.
    */
   rollback?: boolean;
   /**
@@ -184,7 +184,7 @@ function trainerStageCosts(
       parameterCount: blocks.count,
       blocks,
       rollback,
-      gradient: inline ? 'two-point' : 'stored',
+      gradient: inline ? 'inline' : 'stored',
     },
     limits,
   );
@@ -194,10 +194,11 @@ function trainerStageCosts(
     partials > 0 ? { gradientCount: partials } : { gradientCount: blocks.count, blocks },
     limits,
   );
-  const updateCost = optimizerCost(
-    optimizerPlan,
-    inline ? options.perturbationDirections : undefined,
-  );
+  const updateCost = inline
+    ? options.gradientEstimator === 'forward-gradient'
+      ? optimizerCost(optimizerPlan, 1, 'directional')
+      : optimizerCost(optimizerPlan, options.perturbationDirections)
+    : optimizerCost(optimizerPlan);
   return {
     gradientReduction: divergenceCheckCost(guard),
     gradientScan: gradientScanCost(guard),
@@ -238,7 +239,7 @@ export class Trainer {
     architecture: MlpArchitecture,
     memory: GpuMemory,
     private readonly params: BlockedTensor,
-    /** null for the inline two-point estimate (trainingPlan.ts twoPointInline), which stores none. */
+    /** null for an inline estimate (trainingPlan.ts inlineGradient), which stores none. */
     private readonly gradient: BlockedTensor | null,
     private readonly counter: GpuStepCounter,
     private readonly graph: ProblemGraph,
@@ -322,7 +323,7 @@ export class Trainer {
     const blocks = trainingParameterBlocks(architecture.widths, device.limits, settings);
     const params = createBlockedTensor(memory, 'parameters', blocks, state?.parameters);
     if (!state) writeInitialParameters(memory, params, options);
-    const inline = twoPointInline(options, { rollback });
+    const inline = inlineGradient(options, { rollback });
     const gradient = inline ? null : createBlockedTensor(memory, 'gradient', blocks);
     const counter = new GpuStepCounter(memory);
     const { averagePlan, average } = await createWeightAverage(memory, params, settings);
@@ -339,7 +340,7 @@ export class Trainer {
       gradient,
       stepCounter: counter.buffer,
     });
-    const update = { rollback, gradient: inline ? 'two-point' : 'stored' } as const;
+    const update = { rollback, gradient: inline ? 'inline' : 'stored' } as const;
     const optimizer =
       options.optimizer === 'adam'
         ? await GpuAdam.create(memory, blocks, update)
@@ -455,23 +456,23 @@ export class Trainer {
   }
 
   /**
-   * The update of an inline two-point step (no rollback copy): it sums the gradient from the
-   * estimate's losses and checks it, the guard latches its verdict, and a logging step reduces the
+   * The update of an inline step (no rollback copy): it sums the gradient from the estimate's
+   * losses or ∇L·v and checks it, the guard latches its verdict, and a logging step reduces the
    * norm partials the update wrote (their norm is the gradient's).
    */
-  private encodeTwoPointUpdate(
+  private encodeInlineUpdate(
     submits: BoundedSubmits,
     check: { step: number; loss: ScalarBinding },
     learningRate: number,
     logs: boolean,
   ): void {
-    const twoPoint = this.estimate.twoPoint;
+    const inline = this.estimate.inlineGradient;
     const partials = this.optimizer.normPartials;
-    if (!twoPoint || !partials) throw new Error('an inline two-point step without its estimate');
+    if (!inline || !partials) throw new Error('an inline step without its estimate');
     submits.beginStage(this.costs.update);
     this.encodeOptimizerStep(
       submits.encoder,
-      twoPoint(check.step),
+      inline(check.step),
       check.step,
       learningRate,
       check.loss,
@@ -485,7 +486,7 @@ export class Trainer {
 
   private encodeOptimizerStep(
     encoder: GPUCommandEncoder,
-    gradient: BlockedTensor | TwoPointGradient,
+    gradient: BlockedTensor | InlineGradient,
     step: number,
     learningRate: number,
     loss: ScalarBinding,
@@ -519,7 +520,7 @@ export class Trainer {
           learningRate,
           logs,
         );
-      else this.encodeTwoPointUpdate(submits, { step, loss }, learningRate, logs);
+      else this.encodeInlineUpdate(submits, { step, loss }, learningRate, logs);
       this.average?.encodeUpdate(submits.encoder);
       const startMapping = logs
         ? await this.ring.capture(submits.encoder, (bytes) =>

@@ -139,27 +139,28 @@ export function trainingParameterBlocks(
 }
 
 /**
- * Whether the run's gradient is SPSA's inline two-point estimate (zerothOrder.ts): full-direction
- * SPSA on a ball problem without the rollback copy. Neither the trial point nor the gradient is
- * stored (the loss pass reads θ ± εz_j, the update sums g from the 2q losses), so with SGD θ is the
- * run's only parameter-sized tensor. With the copy, the guard checks a stored gradient before the
- * update; the subspace family and the other problems read a stored trial point.
+ * Whether the run's gradient is estimated inline, stored nowhere: full-direction SPSA or the
+ * forward gradient on a ball problem without the rollback copy. SPSA's loss pass reads its trial
+ * point θ ± εz_j inline (zerothOrder.ts), the forward gradient's tangent pass draws v where it
+ * reads it (forwardGradient.ts), and the update sums g from the 2q losses or from ∇L·v; so with
+ * SGD θ is the run's only parameter-sized tensor. With the copy, the guard checks a stored
+ * gradient before the update; the subspace family and the other problems store a trial point.
  */
-export function twoPointInline(options: TrainingOptions, execution: TrainingExecution): boolean {
+export function inlineGradient(options: TrainingOptions, execution: TrainingExecution): boolean {
   return (
-    options.gradientEstimator === 'spsa' &&
+    (options.gradientEstimator === 'spsa' || options.gradientEstimator === 'forward-gradient') &&
     execution.rollback === false &&
     pdeOf(options).domain === 'ball'
   );
 }
 
 /**
- * Whether a run can take parameters split into blocks: the ball problems, whose forward and
- * backward jet passes and SPSA directions run per block; not the forward gradient's
- * parameter-tangent pass.
+ * Whether a run can take parameters split into blocks: the ball problems, whose forward,
+ * parameter-tangent and backward jet passes and parameter directions run per block; not the box
+ * and parabolic problems' passes.
  */
 export function takesParameterBlocks(options: TrainingOptions): boolean {
-  return pdeOf(options).domain === 'ball' && options.gradientEstimator !== 'forward-gradient';
+  return pdeOf(options).domain === 'ball';
 }
 
 /**
@@ -186,13 +187,12 @@ function runParameterBlocks(
     return unsplit;
   }
   if (blocks.blocks.length === 1 || takesParameterBlocks(options)) return blocks;
-  // The forward gradient's parameter-tangent pass, or a box or parabolic problem's, cannot.
+  // A box or parabolic problem's passes bind θ whole.
   failures.push({
     name: 'problem graph',
     error: new ParameterBlockError(
-      `${blocks.count} parameters need ${blocks.blocks.length} buffers, and only backprop, ` +
-        'spsa and spsa-subspace on the ball problems take split ' +
-        `parameters, not ${options.gradientEstimator} on ${options.pde}`,
+      `${blocks.count} parameters need ${blocks.blocks.length} buffers, and only the ball ` +
+        `problems take split parameters, not ${options.pde}`,
     ),
   });
   return unsplit;
@@ -226,7 +226,7 @@ export function planTrainingParts(
     execution,
     failures,
   );
-  const inline = twoPointInline(options, execution);
+  const inline = inlineGradient(options, execution);
   plan('trainer', () =>
     part('trainer', [
       ...plannedBlockBuffers('parameters', parameterBlocks),
@@ -257,7 +257,7 @@ export function planTrainingParts(
   );
   const update = {
     rollback: execution.rollback,
-    gradient: inline ? 'two-point' : 'stored',
+    gradient: inline ? 'inline' : 'stored',
   } as const;
   plan('optimizer', () =>
     part('optimizer', optimizerBuffers(options.optimizer, parameterBlocks, limits, update)),

@@ -13,7 +13,7 @@
  * stored. The loss pass reads θ + εz_j itself (a perturbed forward jet, jetForward.wgsl PERTURBED),
  * told the direction and scale of each trial point through its perturbation uniform, which this
  * estimator fills from a table before each pass; the optimizer sums g from the 2q losses as it
- * updates θ (optimizersChecked.wgsl's two-point entries, TwoPointGradient). The same draws and the
+ * updates θ (optimizersChecked.wgsl's inline entries, InlineGradient). The same draws and the
  * same f32 arithmetic (lib/twoPoint.wgsl), so the same bits as the stored estimate and update,
  * with the parameters held once: at d = 10⁷ that is 5 GB of trial point or gradient less.
  *
@@ -44,7 +44,7 @@ import {
 } from './parameterDirections.ts';
 import type { StepEncoder } from './boundedSubmits.ts';
 import { perturbationView } from '../engine/forwardJet.ts';
-import type { TwoPointGradient } from '../engine/optimizers.ts';
+import type { InlineGradient } from '../engine/optimizers.ts';
 
 /** A loss the estimator can evaluate at its trial point (ProblemGraph.encodeLoss, or a test's). */
 export interface LossProbe {
@@ -320,9 +320,9 @@ export class ZerothOrderEstimator {
   readonly losses: GPUBuffer;
   /**
    * Inline: the gradient of step `trainStep` as the two-point update sums it from `losses`
-   * (optimizers.ts TwoPointGradient); null for an estimate written to the gradient tensor.
+   * (optimizers.ts InlineGradient); null for an estimate written to the gradient tensor.
    */
-  readonly twoPoint: ((trainStep: number) => TwoPointGradient) | null;
+  readonly inlineGradient: ((trainStep: number) => InlineGradient) | null;
 
   private constructor(
     private readonly memory: GpuMemory,
@@ -339,9 +339,10 @@ export class ZerothOrderEstimator {
     this.losses = buffers.losses;
     this.lossStats = buffers.lossStats;
     const { seed, directions: q, epsilon } = config;
-    this.twoPoint = trialTable
+    this.inlineGradient = trialTable
       ? (trainStep) => ({
-          kind: 'two-point',
+          kind: 'inline',
+          estimate: 'two-point',
           losses: this.losses,
           seed,
           directionStream: DirectionStream.perturbation,

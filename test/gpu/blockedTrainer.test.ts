@@ -1,11 +1,11 @@
 /**
  * Training with the parameters split into blocks (TrainerSettings.parameterBlockBytes,
  * src/engine/parameterBlocks.ts) is the unsplit run bit for bit: the same losses, weights, Adam
- * moments and evaluations, with backprop and in both zeroth-order modes, with and without the
- * rollback copy and the weight average; a divergence keeps the same weights. Here the blocks are
- * a few KiB at d = 300, so the 6 blocks cut the first layer's weight between rows, as 1 GiB
- * bindings do at d = 10⁷. A run that cannot take split parameters (the forward gradient's
- * parameter-tangent pass) is refused before allocating.
+ * moments and evaluations, with backprop, in both zeroth-order modes and with the forward
+ * gradient, with and without the rollback copy and the weight average; a divergence keeps the
+ * same weights. Here the blocks are a few KiB at d = 300, so the 6 blocks cut the first layer's
+ * weight between rows, as 1 GiB bindings do at d = 10⁷. A run that cannot take split parameters
+ * (a box problem's passes) is refused before allocating.
  */
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/acquireDevice.ts';
@@ -63,6 +63,17 @@ describe('training over parameter blocks', () => {
     ['SPSA + SGD, rollback copy', { optimizer: 'sgd', learningRate: 1e-9 }, {}],
     ['SPSA + Adam, no rollback copy, weight average', {}, { rollback: false, averageDecay: 0.8 }],
     ['subspace SPSA + Adam, rollback copy', { gradientEstimator: 'spsa-subspace' }, {}],
+    [
+      'forward gradient + Adam, rollback copy',
+      { gradientEstimator: 'forward-gradient', perturbationDirections: 1 },
+      {},
+    ],
+    [
+      // The tangent pass's first layer is split over its inputs at d = 5000 too.
+      'forward gradient + Adam at d = 5000, no rollback copy, weight average',
+      { gradientEstimator: 'forward-gradient', perturbationDirections: 1, dimension: 5000 },
+      { rollback: false, averageDecay: 0.9, parameterBlockBytes: 60_000 },
+    ],
   ];
   for (const [name, overrides, settings] of cases) {
     it(`${name}: the unsplit run's bits`, async () => {
@@ -118,13 +129,20 @@ describe('training over parameter blocks', () => {
     }, 120_000);
   }
 
-  it('refuses split parameters for the forward gradient before allocating, saying which modes take them', async () => {
-    const options = spsaRun({ gradientEstimator: 'forward-gradient', perturbationDirections: 1 });
+  it('refuses split parameters for a box problem before allocating, saying which problems take them', async () => {
+    // 2·16 + 16 weights and biases of the first layer, 305 after it: 1300-byte blocks cut W₁.
+    const options = smallRunOptions({
+      pde: 'kdv-2d',
+      estimator: 'exact',
+      dimension: 2,
+      width: 16,
+      depth: 2,
+    });
     const error = await Trainer.create(gpu.device, options, undefined, undefined, {
-      parameterBlockBytes: BLOCK_BYTES,
+      parameterBlockBytes: 1300,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MemoryBudgetError);
-    expect(String(error)).toMatch(/need 6 buffers, and only backprop, spsa and spsa-subspace/);
+    expect(String(error)).toMatch(/need 2 buffers, and only the ball problems .* not kdv-2d/);
   });
 
   it('refuses a block larger than the device binds, and one smaller than a row', async () => {

@@ -83,6 +83,11 @@ describe('regenerated collocation points', () => {
     ['backprop + Adam, d = 9000', { gradientEstimator: 'backprop', dimension: 9000 }],
     ['SPSA + Adam, d = 9000', { gradientEstimator: 'spsa', dimension: 9000 }],
     [
+      // The tangent pass redraws x too, and draws v (no rollback copy: the inline estimate).
+      'forward gradient + Adam, d = 9000',
+      { gradientEstimator: 'forward-gradient', perturbationDirections: 1, dimension: 9000 },
+    ],
+    [
       'order-4 diagonal, exact jets, d = 5',
       { pde: 'diagonal-order-4', estimator: 'exact', dimension: 5 },
     ],

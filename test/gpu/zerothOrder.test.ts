@@ -290,7 +290,11 @@ describe('unbiased on a quadratic toy loss (mean of S estimates vs the closed-fo
     const estimator = await ForwardGradientEstimator.create(
       memory,
       { widths: toy.widths, seed: 3 },
-      { parameters: params, gradient, stepCounter: counter.buffer },
+      {
+        parameters: wholeTensor(params, P),
+        gradient: wholeTensor(gradient, P),
+        stepCounter: counter.buffer,
+      },
       {
         setTangentParameters: () => undefined,
         encodeDirectionalDerivative: (steps, result) => {

@@ -129,7 +129,7 @@ describe('scale plans', () => {
     expect(splitCell(plan)).toBe('one binding each (largest 488.4 MiB ≤ 1.00 GiB)');
   });
 
-  it('at d = 10M split SPSA and backprop into parameter blocks, and name what a mode without needs', () => {
+  it('at d = 10M split SPSA, backprop and the forward gradient into parameter blocks', () => {
     const plan = planScale(scaleOptions(spsa, 10_000_000), SWIFTSHADER, false);
     // 26 rows of W₁ (40 MB each) per 1 GiB block: 5 blocks, none past the binding; the budget
     // alone refuses the run here.
@@ -151,7 +151,8 @@ describe('scale plans', () => {
     expect(backprop.parameterBlocks).toBe(5);
     expect(backprop.overBinding).toEqual([]);
     expect(backprop.problem).toMatch(/^the run needs about 19\.40 GiB of GPU memory in all/);
-    // The forward gradient takes no split: past the binding, the buffers a split would need.
+    // The forward gradient's tangent pass takes the same blocks; it reads stored points, 100·d
+    // floats in one buffer, which no split covers: named with the bindings it would need.
     const tangent = planScale(
       resolveTrainingOptions({
         ...scaleOptions(stde, 10_000_000, 'stored'),
@@ -161,15 +162,17 @@ describe('scale plans', () => {
       SWIFTSHADER,
       false,
     );
-    expect(tangent.parameterBlocks).toBe(1);
-    expect(tangent.overBinding.map((b) => b.label).slice(0, 2)).toEqual(['parameters', 'gradient']);
-    expect(tangent.overBinding[0].bindingsAtLeast).toBe(5);
-    expect(splitCell(tangent)).toMatch(
-      /^needs splitting, which this mode does not take: parameters 4\.77 GiB → ≥ 5;/,
+    expect(tangent.parameterBlocks).toBe(5);
+    expect(tangent.overBinding).toEqual([
+      { label: 'samplers.wgsl:ball points', bytes: 4_000_000_000, bindingsAtLeast: 4 },
+    ]);
+    expect(splitCell(tangent)).toBe(
+      'needs splitting, which this mode does not take: samplers.wgsl:ball points 3.73 GiB → ≥ 4 ' +
+        'bindings of 1.00 GiB',
     );
     // A file recorded before parameter blocks has no count: its refusal says when it was made.
     expect(splitCell({ ...tangent, parameterBlocks: undefined })).toMatch(
-      /^needs splitting \(recorded before parameter blocks existed\): parameters 4\.77 GiB/,
+      /^needs splitting \(recorded before parameter blocks existed\): samplers.wgsl:ball points/,
     );
   });
 });
@@ -187,7 +190,9 @@ describe('the scale section of BENCHMARKS.md', () => {
     for (const row of rows.slice(3)) expect(row).toContain('does not fit');
     const text = section.join('\n');
     expect(text).toContain('Why some configurations have no time:');
-    expect(text).toContain('a mode that takes no split (the forward gradient)');
+    expect(text).toContain(
+      'θ and every tensor of its layout (gradient, optimizer state, v of the forward gradient',
+    );
     expect(text).not.toContain('A quick check');
   });
 

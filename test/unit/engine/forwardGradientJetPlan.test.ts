@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
 import type { ForwardJetConfig } from '../../../src/engine/forwardJet.ts';
 import { planForwardGradientJet } from '../../../src/engine/forwardGradientJet.ts';
+import { planParameterBlocks } from '../../../src/engine/parameterBlocks.ts';
 
 const limits = { maxComputeWorkgroupsPerDimension: 65535 };
 
@@ -32,12 +33,12 @@ describe('planForwardGradientJet', () => {
       ['forward gradient boundary', out, 'storage'],
       ['forward gradient output', out, 'storage'],
       ['forward gradient output tangent', out, 'storage'],
-      ['forward gradient layer 0 params', 28, 'uniform'],
-      ['forward gradient layer 1 params', 28, 'uniform'],
-      ['forward gradient layer 2 params', 28, 'uniform'],
+      ['forward gradient layer 0 params', 64, 'uniform'],
+      ['forward gradient layer 1 params', 64, 'uniform'],
+      ['forward gradient layer 2 params', 64, 'uniform'],
       ['forward gradient boundary params', 48, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(4 * widest + 5 * out + 4 + 3 * 28 + 48);
+    expect(plannedBytes(plan.buffers)).toBe(4 * widest + 5 * out + 4 + 3 * 64 + 48);
     // (3·8 + 8) + (8·6 + 6) + (6 + 1) parameters.
     expect(plan.parameterBytes).toBe(93 * 4);
   });
@@ -52,9 +53,19 @@ describe('planForwardGradientJet', () => {
       outputs: 8,
       weightOffset: 0,
       biasOffset: 24,
+      firstOutput: 0,
+      blockOutputs: 8,
+      weightFlat: 0,
+      pointSource: [0, 0, 0, 0],
     });
     expect(first.constants).toMatchObject({ INPUT: 2, ACTIVATION: 3, COLLAPSED: 1 });
-    expect(last.params.values).toMatchObject({ inputs: 6, outputs: 1, weightOffset: 86 });
+    expect(last.params.values).toMatchObject({
+      inputs: 6,
+      outputs: 1,
+      weightOffset: 86,
+      firstOutput: 0,
+      blockOutputs: 1,
+    });
     expect(last.constants).toMatchObject({ INPUT: 0, ACTIVATION: 0 });
   });
 
@@ -117,6 +128,64 @@ describe('planForwardGradientJet', () => {
     const forced = planForwardGradientJet(wide(1000, 300), limits).split;
     expect(forced).toMatchObject({ blockInner: 300, splits: 4 });
     expect(planForwardGradientJet(wide(100_000, 0), limits).split).toBeNull();
+  });
+
+  it('runs the first layer once per parameter block and copies b₁, ḃ₁ where it reads them', () => {
+    // d = 1000, 32 rows of W₁: blocks of 10 rows, the last with 2 rows and the 2177 after W₁.
+    const widths = [1000, 32, 32, 32, 1];
+    const parameterBlocks = planParameterBlocks(widths, 10 * 1000 * 4);
+    expect(parameterBlocks.blocks.map((b) => b.count)).toEqual([10_000, 10_000, 10_000, 4177]);
+    const plan = planForwardGradientJet({ ...wide(1000, 300), parameterBlocks }, limits);
+    const split = plan.split!;
+    const [head, ...later] = plan.layers;
+    expect(plan.moreBlocks.map((more) => more.block)).toEqual([1, 2, 3]);
+    const firstLayer = [head, ...plan.moreBlocks.map((more) => more.layer)];
+    // Behind the partial (z, ż); every block reads b₁ there, W₁ from its own start.
+    expect(plan.biasCopy).toEqual({ at: 2 * split.partialElements });
+    expect(firstLayer.map((layer) => layer.params.values)).toEqual(
+      [0, 10, 20, 30].map((firstOutput) =>
+        expect.objectContaining({
+          firstOutput,
+          blockOutputs: firstOutput === 30 ? 2 : 10,
+          weightOffset: 0,
+          biasOffset: 2 * split.partialElements,
+        }),
+      ),
+    );
+    expect(firstLayer.every((layer) => layer.constants.COPIED_BIAS === 1)).toBe(true);
+    // 32 points × 10 units, in workgroups of 64; the partials over 4 K blocks of those units.
+    expect(firstLayer.map((layer) => workgroups(layer.grid))).toEqual([5, 5, 5, 1]);
+    expect(plan.moreBlocks.map((more) => workgroups(more.partial!.grid))).toEqual([20, 20, 4]);
+    // The later layers bind the last block, at its start 30 000.
+    expect(later[0].params.values).toMatchObject({ weightOffset: 32_000 + 32 - 30_000 });
+    expect(later[0].constants).not.toHaveProperty('COPIED_BIAS');
+    const partials = plan.buffers.find((b) => b.label.includes('partials'));
+    expect(partials?.bytes).toBe(4 * (2 * split.partialElements + 2 * 32));
+    // Not split over its inputs: the copy has a buffer of its own, read from element 0.
+    const whole = planForwardGradientJet({ ...wide(1000), parameterBlocks }, limits);
+    expect(whole.biasCopy).toEqual({ at: 0 });
+    expect(whole.storage.bias?.bytes).toBe(2 * 32 * 4);
+    expect(whole.layers[0].params.values.biasOffset).toBe(0);
+  });
+
+  it("redraws the first layer's points and draws v at the step it copies into its draws uniform", () => {
+    const draw = { seed: 3, stream: 7, scalesAt: 64, normsAt: 128 };
+    const points = { storage: 'regenerated' as const, draw };
+    const drawnTangent = { seed: 9, directionStream: 0x7a03 };
+    const plan = planForwardGradientJet({ ...wide(1000), points, drawnTangent }, limits);
+    const [first, ...later] = plan.layers;
+    expect(first.constants).toMatchObject({ POINTS: 1, DRAWN_TANGENT: 1 });
+    expect(first.params.values.pointSource).toEqual([3, 7, 64, 128]);
+    // Only the first layer reads x; every layer draws v.
+    for (const layer of later) {
+      expect(layer.constants).not.toHaveProperty('POINTS');
+      expect(layer.constants.DRAWN_TANGENT).toBe(1);
+      expect(layer.params.values.pointSource).toEqual([0, 0, 0, 0]);
+    }
+    expect(plan.draws?.values).toEqual({ seed: 9, directionStream: 0x7a03, trainStep: 0 });
+    expect(plan.buffers.map((b) => b.label)).toContain('forward gradient draws');
+    // Stored points and a bound v: no draws uniform.
+    expect(planForwardGradientJet(wide(1000), limits).draws).toBeNull();
   });
 
   it('multiplies every row of a dense first layer', () => {

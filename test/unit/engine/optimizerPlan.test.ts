@@ -76,7 +76,7 @@ describe('planOptimizer', () => {
     expect(sgd(false)).toEqual({ read: 8, written: 4 });
   });
 
-  it('plans a two-point update: no gradient read, a norm partial per workgroup of each block', () => {
+  it('plans an inline update: no gradient read, a norm partial per workgroup of each block', () => {
     const blocks = planParameterBlocks([10, 30, 1], 7 * 40);
     const plan = planOptimizer(
       {
@@ -84,12 +84,12 @@ describe('planOptimizer', () => {
         parameterCount: blocks.count,
         blocks,
         rollback: false,
-        gradient: 'two-point',
+        gradient: 'inline',
         workgroupSize: 64,
       },
       limits,
     );
-    expect(plan.entryPoint).toBe('sgd_two_point');
+    expect(plan.entryPoint).toBe('sgd_inline');
     expect(plan.bytesPerParameter).toEqual({ read: 4, written: 4 });
     const workgroups = blocks.blocks.map((b) => Math.ceil(b.count / 64));
     expect(plan.blockWorkgroups).toEqual(workgroups);
@@ -97,7 +97,7 @@ describe('planOptimizer', () => {
     expect(plan.normPartials?.partialStarts).toEqual(
       workgroups.map((_, k) => workgroups.slice(0, k).reduce((a, b) => a + b, 0)),
     );
-    expect(plan.buffers.map((b) => b.label)).toContain('sgd two-point gradient norm partials');
+    expect(plan.buffers.map((b) => b.label)).toContain('sgd inline gradient norm partials');
     // θ read and written, the 2q = 6 loss words read per parameter and a word per partial; per
     // parameter the update (2), three terms (4 + 7 + 2 each) and the norm's square and sum (2).
     const P = blocks.count;
@@ -107,9 +107,15 @@ describe('planOptimizer', () => {
       bytesRead: 4 * P * (1 + 6),
       bytesWritten: 4 * (P + partials),
     });
+    // The forward gradient's: one ∇L·v word read per parameter, one term without a coefficient.
+    expect(optimizerCost(plan, 1, 'directional')).toEqual({
+      flops: P * (2 + 9 + 2) + partials,
+      bytesRead: 4 * P * (1 + 1),
+      bytesWritten: 4 * (P + partials),
+    });
     expect(() => optimizerCost(plan)).toThrow(/needs its q ≥ 1 directions/);
     expect(() =>
-      planOptimizer({ kind: 'adam', parameterCount: 100, gradient: 'two-point' }, limits),
+      planOptimizer({ kind: 'adam', parameterCount: 100, gradient: 'inline' }, limits),
     ).toThrow(/no rollback copy/);
     expect(() =>
       planOptimizer(
@@ -117,7 +123,7 @@ describe('planOptimizer', () => {
           kind: 'sgd',
           parameterCount: 100,
           rollback: false,
-          gradient: 'two-point',
+          gradient: 'inline',
           workgroupSize: 48,
         },
         limits,

@@ -62,14 +62,15 @@ describe('bytes per parameter', () => {
   it('the backprop-free modes hold what backprop does per parameter: directions are not stored', () => {
     // SPSA writes θ ± εz into the gradient buffer (dead until the final write) and regenerates
     // z from (seed, step, j); subspace SPSA its U, V the same way; the forward gradient its
-    // tangent v. So θ, g, m, v and the rollback copy again: 28 B, and 16 without the copy.
+    // tangent v. So θ, g, m, v and the rollback copy again: 28 B, and 16 without the copy for
+    // subspace SPSA (SPSA and the forward gradient are then inline, below).
     for (const gradientEstimator of ['spsa', 'spsa-subspace', 'forward-gradient'] as const) {
       const options = { ...stde, gradientEstimator };
       expect(bytesPerParameter(options, swiftShader), gradientEstimator).toBeCloseTo(
         28 + GUARD_RECORDS,
         3,
       );
-      if (gradientEstimator === 'spsa') continue;
+      if (gradientEstimator !== 'spsa-subspace') continue;
       expect(bytesPerParameter(options, swiftShader, { rollback: false })).toBeCloseTo(
         16 + GUARD_RECORDS,
         3,
@@ -77,12 +78,19 @@ describe('bytes per parameter', () => {
     }
   });
 
-  it('SPSA without the rollback copy stores no trial point and no gradient: θ, m, v', () => {
-    // The loss pass reads θ ± εz inline and the update sums g from the losses; it writes one norm
-    // partial per 256-parameter workgroup, which the guard reduces (no per-parameter records).
-    const spsa = { ...stde, gradientEstimator: 'spsa' as const };
+  it('SPSA and the forward gradient without the rollback copy store no trial point, v or gradient: θ, m, v', () => {
+    // The loss pass reads θ ± εz inline (the tangent pass draws v) and the update sums g from the
+    // losses (from ∇L·v); it writes one norm partial per 256-parameter workgroup, which the guard
+    // reduces (no per-parameter records).
     const partials = 4 / 256;
-    expect(bytesPerParameter(spsa, swiftShader, { rollback: false })).toBeCloseTo(12 + partials, 3);
+    for (const gradientEstimator of ['spsa', 'forward-gradient'] as const) {
+      const options = { ...stde, gradientEstimator };
+      expect(bytesPerParameter(options, swiftShader, { rollback: false })).toBeCloseTo(
+        12 + partials,
+        3,
+      );
+    }
+    const spsa = { ...stde, gradientEstimator: 'spsa' as const };
     const sgd = { ...spsa, optimizer: 'sgd' as const };
     expect(bytesPerParameter(sgd, swiftShader, { rollback: false })).toBeCloseTo(4 + partials, 3);
   });

@@ -1,9 +1,9 @@
 /**
- * The two-point updates (optimizersChecked.wgsl adam_two_point, sgd_two_point; optimizers.ts
- * gradient 'two-point') sum SPSA's gradient g_i = Σ_j c_j·z_j[i] from the 2q losses as they apply
- * it. Checked against the stored path — zerothOrder.wgsl's combine writing g to a buffer, then
- * the checked update reading it — byte for byte (θ, m, v), in one buffer and in 3 parameter
- * blocks; the norm partials against ‖g‖ of the stored gradient in float64; a g that overflows in
+ * The inline updates (optimizersChecked.wgsl adam_inline, sgd_inline; optimizers.ts gradient
+ * 'inline') sum SPSA's gradient g_i = Σ_j c_j·z_j[i] from the 2q losses, or the forward
+ * gradient's (∇L·v)·v_i from ∇L·v, as they apply it. Checked against the stored path —
+ * zerothOrder.wgsl's combine (or direction then scale) writing g to a buffer, then the checked
+ * update reading it — byte for byte (θ, m, v), in one buffer and in 3 parameter blocks; the norm partials against ‖g‖ of the stored gradient in float64; a g that overflows in
  * some elements against the stored path's update and verdict; a NaN step loss skips the update.
  */
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
   GpuAdam,
   GpuSgd,
   planOptimizer,
-  type TwoPointGradient,
+  type InlineGradient,
 } from '../../src/engine/optimizers.ts';
 import {
   type BlockedTensor,
@@ -61,9 +61,40 @@ const finiteLosses = Float32Array.of(1.25, 1.5, 0.75, 0.5, 2, 2.125);
  */
 const overflowingLosses = Float32Array.of(2e37, 0, 1, 1, 1, 1);
 
-function twoPoint(losses: GPUBuffer): TwoPointGradient {
+/** ∇L·v in word 0 of a reduction result (the other words are not read). */
+const derivativeWords = Float32Array.of(-0.375, 9, 9, 9, 9, 9, 9, 9);
+
+type Estimate = InlineGradient['estimate'];
+
+function inlineOf(losses: GPUBuffer, estimate: Estimate): InlineGradient {
+  if (estimate === 'directional') {
+    const directionStream = DirectionStream.tangent;
+    return {
+      kind: 'inline',
+      estimate,
+      losses,
+      seed,
+      directionStream,
+      trainStep,
+      directions: 1,
+      epsilon: 0,
+    };
+  }
+  return twoPoint(losses);
+}
+
+function twoPoint(losses: GPUBuffer): InlineGradient {
   const directionStream = DirectionStream.perturbation;
-  return { kind: 'two-point', losses, seed, directionStream, trainStep, directions: q, epsilon };
+  return {
+    kind: 'inline',
+    estimate: 'two-point',
+    losses,
+    seed,
+    directionStream,
+    trainStep,
+    directions: q,
+    epsilon,
+  };
 }
 
 const bits = (values: Float32Array) => Array.from(new Uint32Array(values.buffer));
@@ -74,23 +105,34 @@ function submit(record: (encoder: GPUCommandEncoder) => void): void {
   memory.device.queue.submit([encoder.finish()]);
 }
 
-/** g = Σ_j c_j·z_j as the stored estimate writes it (zerothOrder.wgsl combine), per block. */
-async function storedGradient(blocks: ParameterBlocks, losses: GPUBuffer): Promise<BlockedTensor> {
+/**
+ * g as the stored estimate writes it, per block: Σ_j c_j·z_j (zerothOrder.wgsl combine), or
+ * (∇L·v)·v (direction, then scale).
+ */
+async function storedGradient(
+  blocks: ParameterBlocks,
+  losses: GPUBuffer,
+  estimate: Estimate,
+): Promise<BlockedTensor> {
+  const directional = estimate === 'directional';
   const directions = await ParameterDirections.create(memory, {
     widths,
     seed,
-    stream: DirectionStream.perturbation,
+    stream: directional ? DirectionStream.tangent : DirectionStream.perturbation,
     family: { kind: 'full' },
   });
   const stepCounter = memory.createFrom('step', Uint32Array.of(trainStep));
   const params = createBlockedTensor(memory, 'θ for combine', blocks, theta);
   const gradient = createBlockedTensor(memory, 'gradient', blocks);
-  const combine = blocks.blocks.map((block, k) =>
-    directions.bind(
-      'combine',
-      { stepCounter, parameters: params.buffers[k], losses, destination: gradient.buffers[k] },
-      { directions: q, epsilon },
-      block,
+  const entries = directional ? (['direction', 'scale'] as const) : (['combine'] as const);
+  const combine = entries.flatMap((entry) =>
+    blocks.blocks.map((block, k) =>
+      directions.bind(
+        entry,
+        { stepCounter, parameters: params.buffers[k], losses, destination: gradient.buffers[k] },
+        { directions: q, epsilon },
+        block,
+      ),
     ),
   );
   submit((encoder) => {
@@ -106,7 +148,7 @@ async function storedGradient(blocks: ParameterBlocks, losses: GPUBuffer): Promi
 }
 
 type Kind = 'adam' | 'sgd';
-type Gradient = 'stored' | 'two-point';
+type Gradient = 'stored' | 'inline';
 
 /** What the guard of a guarded update is given: the step's loss and the guard itself. */
 interface Guarding {
@@ -125,6 +167,7 @@ async function update(
   gradient: Gradient,
   lossValues: Float32Array,
   guarding?: Guarding,
+  estimate: Estimate = 'two-point',
 ) {
   const options = { rollback: false, gradient, workgroupSize };
   const optimizer =
@@ -134,7 +177,10 @@ async function update(
   if (optimizer instanceof GpuAdam) optimizer.uploadMoments(moments);
   const losses = memory.createFrom('losses', lossValues);
   const params = createBlockedTensor(memory, 'θ', blocks, theta);
-  const g = gradient === 'stored' ? await storedGradient(blocks, losses) : twoPoint(losses);
+  const g =
+    gradient === 'stored'
+      ? await storedGradient(blocks, losses, estimate)
+      : inlineOf(losses, estimate);
   submit((encoder) => {
     const step = { params, gradient: g, learningRate, ...guarding };
     if (optimizer instanceof GpuAdam) optimizer.encodeStep(encoder, { ...step, step: 3 });
@@ -180,7 +226,7 @@ async function guarding(value: number): Promise<Guarding & { destroy(): void }> 
   };
 }
 
-describe('the two-point update', () => {
+describe('the inline update', () => {
   it('cuts the network into 3 blocks', () => {
     expect(split.blocks).toEqual([
       { start: 0, count: 240 },
@@ -192,8 +238,8 @@ describe('the two-point update', () => {
   for (const kind of ['sgd', 'adam'] as const) {
     it(`${kind}: the stored gradient's update, bit for bit, split or not; partials of ‖g‖`, async () => {
       const stored = await update(kind, whole, 'stored', finiteLosses);
-      const inline = await update(kind, whole, 'two-point', finiteLosses);
-      const blocked = await update(kind, split, 'two-point', finiteLosses);
+      const inline = await update(kind, whole, 'inline', finiteLosses);
+      const blocked = await update(kind, split, 'inline', finiteLosses);
       expect(stored.partials).toBeNull();
       expect(inline.state).toEqual(stored.state);
       expect(blocked.state).toEqual(stored.state);
@@ -209,9 +255,34 @@ describe('the two-point update', () => {
     }, 60_000);
   }
 
+  for (const kind of ['sgd', 'adam'] as const) {
+    it(`${kind}: the stored forward gradient's update, bit for bit, split or not`, async () => {
+      const args = [derivativeWords, undefined, 'directional'] as const;
+      const stored = await update(kind, whole, 'stored', ...args);
+      const inline = await update(kind, whole, 'inline', ...args);
+      const blocked = await update(kind, split, 'inline', ...args);
+      expect(inline.state).toEqual(stored.state);
+      expect(blocked.state).toEqual(stored.state);
+      expect(inline.state.slice(0, count)).not.toEqual(bits(theta));
+      // Another ∇L·v moves θ elsewhere: the update reads word 0.
+      const other = await update(
+        kind,
+        split,
+        'inline',
+        Float32Array.of(0.5),
+        undefined,
+        'directional',
+      );
+      expect(other.state).not.toEqual(stored.state);
+      if (!stored.gradient || !blocked.partials) throw new Error('no outputs');
+      const expected = norm(stored.gradient);
+      expect(Math.abs(norm(blocked.partials) - expected)).toBeLessThanOrEqual(1e-5 * expected);
+    }, 60_000);
+  }
+
   it('allocates what its plan lists, partials included', async () => {
     for (const kind of ['sgd', 'adam'] as const) {
-      const options = { rollback: false, gradient: 'two-point', workgroupSize } as const;
+      const options = { rollback: false, gradient: 'inline', workgroupSize } as const;
       const config = { ...options, kind, parameterCount: count, blocks: split };
       const plan = planOptimizer(config, memory.device.limits);
       const before = memory.bytesInUse;
@@ -230,7 +301,7 @@ describe('the two-point update', () => {
     const storedGuard = await guarding(0.5);
     const inlineGuard = await guarding(0.5);
     const stored = await update('sgd', whole, 'stored', overflowingLosses, storedGuard);
-    const inline = await update('sgd', split, 'two-point', overflowingLosses, inlineGuard);
+    const inline = await update('sgd', split, 'inline', overflowingLosses, inlineGuard);
     expect(inline.state).toEqual(stored.state);
     const g = stored.gradient;
     if (!g) throw new Error('no stored gradient');
@@ -257,7 +328,7 @@ describe('the two-point update', () => {
 
   it('skips the whole update for a NaN step loss', async () => {
     const nanLoss = await guarding(NaN);
-    const { state } = await update('adam', split, 'two-point', finiteLosses, nanLoss);
+    const { state } = await update('adam', split, 'inline', finiteLosses, nanLoss);
     expect(state).toEqual([...bits(theta), ...bits(moments.m), ...bits(moments.v)]);
     const status = await nanLoss.guard.readStatus();
     expect(status).toMatchObject({ tripped: true, source: 'loss', gradientIndex: null });
@@ -266,14 +337,14 @@ describe('the two-point update', () => {
 
   it('refuses the wrong gradient, too few losses, the rollback copy and an odd workgroup', async () => {
     const options = { rollback: false, workgroupSize } as const;
-    const inline = await GpuSgd.create(memory, count, { ...options, gradient: 'two-point' });
+    const inline = await GpuSgd.create(memory, count, { ...options, gradient: 'inline' });
     const stored = await GpuSgd.create(memory, count, options);
     const params = createBlockedTensor(memory, 'θ', whole, theta);
     const gradient = createBlockedTensor(memory, 'g', whole);
     const losses = memory.createFrom('losses', finiteLosses.subarray(0, 2 * q - 1));
     const encoder = memory.device.createCommandEncoder();
     expect(() => inline.encodeStep(encoder, { params, gradient, learningRate })).toThrow(
-      /reads a two-point gradient/,
+      /reads an inline gradient/,
     );
     expect(() =>
       stored.encodeStep(encoder, { params, gradient: twoPoint(losses), learningRate }),
@@ -281,12 +352,16 @@ describe('the two-point update', () => {
     expect(() =>
       inline.encodeStep(encoder, { params, gradient: twoPoint(losses), learningRate }),
     ).toThrow(/2q losses, got q = 3 and 20 bytes/);
+    const directional = { ...inlineOf(losses, 'directional'), directions: 2 };
+    expect(() =>
+      inline.encodeStep(encoder, { params, gradient: directional, learningRate }),
+    ).toThrow(/one direction and ∇L·v in word 0, got q = 2/);
     encoder.finish();
-    await expect(GpuSgd.create(memory, count, { gradient: 'two-point' })).rejects.toThrow(
+    await expect(GpuSgd.create(memory, count, { gradient: 'inline' })).rejects.toThrow(
       /no rollback copy/,
     );
     await expect(
-      GpuAdam.create(memory, count, { rollback: false, gradient: 'two-point', workgroupSize: 96 }),
+      GpuAdam.create(memory, count, { rollback: false, gradient: 'inline', workgroupSize: 96 }),
     ).rejects.toThrow(/power of two, got 96/);
     for (const optimizer of [inline, stored]) optimizer.destroy();
     for (const tensor of [params, gradient]) destroyBlockedTensor(memory, tensor);
