@@ -64,7 +64,9 @@
 // index of W[firstOutput][0]; b follows W in the layout, so ḃ_o is at weightFlat +
 // (outputs − firstOutput)·inputs + o. At d = 10⁷ no second parameter-sized buffer exists; v is
 // redrawn at every read (N times per weight).
-// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit) t = p·outputs + o;
+//
+// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit of the dispatch)
+// t = p·blockOutputs + (o − firstOutput);
 // dispatch x·y workgroups, t = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE (lib/grid.wgsl).
 // Plain loops, no tiling: this pass exists for memory (DESIGN.md §6), not for the throughput of
 // jetForward.wgsl.
