@@ -41,7 +41,7 @@ test('without the rollback copy the run holds 12 B per parameter less, as estima
   const dropped = await setRollback(page, false);
   expect(new URL(page.url()).searchParams.get('rollback')).toBe('false');
   // d → 32 → 32 → 32 → 1 with Adam; without the copy the update binds three 4-byte stand-ins
-  // (the loss and verdict of a step that has none, the two-point entries' norm partials).
+  // (the loss and verdict of a step that has none, the inline entries' norm partials).
   const parameters = (d + 1) * width + 2 * (width + 1) * width + (width + 1);
   expect(kept.memoryBytes - dropped.memoryBytes).toBe(12 * parameters - 12);
   expect(kept.estimatedMemoryBytes - dropped.estimatedMemoryBytes).toBe(12 * parameters - 12);

@@ -63,7 +63,7 @@ describe('planOptimizer', () => {
     expect(off.buffers.slice(4).map((b) => [b.label, b.bytes])).toEqual([
       ['adam unchecked loss', 4],
       ['adam unchecked verdict', 4],
-      // optimizersChecked.wgsl binds the two-point entries' norm partials.
+      // optimizersChecked.wgsl binds the inline entries' norm partials.
       ['adam unused norm partials', 4],
     ]);
     expect(plannedBytes(on.buffers) - plannedBytes(off.buffers)).toBe(12000 - 12);
