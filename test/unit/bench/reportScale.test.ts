@@ -151,8 +151,9 @@ describe('scale plans', () => {
     expect(backprop.parameterBlocks).toBe(5);
     expect(backprop.overBinding).toEqual([]);
     expect(backprop.problem).toMatch(/^the run needs about 19\.40 GiB of GPU memory in all/);
-    // The forward gradient's tangent pass takes the same blocks; it reads stored points, 100·d
-    // floats in one buffer, which no split covers: named with the bindings it would need.
+    // The forward gradient's tangent pass takes the same blocks; with stored points (here on
+    // purpose: regenerated ones store none) the 100·d floats are one buffer, which no split
+    // covers: named with the bindings it would need.
     const tangent = planScale(
       resolveTrainingOptions({
         ...scaleOptions(stde, 10_000_000, 'stored'),
