@@ -32,7 +32,7 @@ import {
   type BlockedTensor,
   firstLayerRows,
   type ParameterBlocks,
-  sameBlocks,
+  validateTensor,
 } from './parameterBlocks.ts';
 import { type PointSource, pointSourceWords, pointsOverride, storedPoints } from './pointSource.ts';
 import { layerElements, type ParameterSlice, parameterLayout, rowsPerPoint } from './jetLayout.ts';
@@ -537,24 +537,11 @@ export class ForwardGradientJet {
     this.outputTangent = outputs.outputTangent;
   }
 
+  /** `source` as a tensor of the planned blocks; RangeError unless it is held in them. */
   private checked(name: string, source: ParameterSource): BlockedTensor {
     const planned = this.plan.parameterBlocks;
     const tensor = asTensor(source, planned.count);
-    if (!sameBlocks(tensor.blocks, planned)) {
-      throw new JetShapeError(
-        `the ${name} come in ${tensor.blocks.blocks.length} blocks; this pass was planned for ` +
-          `${planned.blocks.length} (ForwardJetConfig.parameterBlocks)`,
-      );
-    }
-    tensor.buffers.forEach((buffer, k) => {
-      const needed = planned.blocks[k].count * 4;
-      if (buffer.size < needed) {
-        throw new JetShapeError(
-          `the ${name} buffer holds ${buffer.size} bytes, the network needs ${needed}` +
-            (planned.blocks.length > 1 ? ` in block ${k}` : ''),
-        );
-      }
-    });
+    validateTensor(`forward gradient ${name}`, tensor, planned);
     return tensor;
   }
 

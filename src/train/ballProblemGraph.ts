@@ -703,12 +703,11 @@ export class BallProblemGraph implements ProblemGraph {
     const { readerPoints, source } = draws.pointDraw;
     const regenerated =
       source.storage === 'regenerated' ? { source, stepCounter: stepCounter.buffer } : undefined;
-    // A pass that draws v copies its step from the counter; otherwise only regenerated points
-    // read it.
-    const drawn = plan.forward.kind === 'tangent' && !!plan.forward.config.drawnTangent;
+    // Read by the passes that draw at the step (regenerated points, the tangent pass's drawn v);
+    // the others leave it unread.
     const forwardJet = await buildBallForward(memory, plan, params, {
       x: readerPoints,
-      stepCounter: drawn ? stepCounter.buffer : regenerated?.stepCounter,
+      stepCounter: stepCounter.buffer,
       pointNorms: draws.pointDraw.partials,
       ...draws.inputs,
     });

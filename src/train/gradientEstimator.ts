@@ -35,7 +35,7 @@ export interface GradientEstimate {
 }
 
 export interface GradientEstimateIo {
-  /** θ; split into blocks only for 'spsa' and 'spsa-subspace'. */
+  /** θ; split into blocks on the ball problems (trainingPlan.ts takesParameterBlocks). */
   parameters: BlockedTensor;
   /** Split as θ is; null for an inline estimate (trainingPlan.ts inlineGradient), which stores none. */
   gradient: BlockedTensor | null;
