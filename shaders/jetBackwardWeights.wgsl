@@ -23,8 +23,9 @@
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl (foldedIndex),
 // lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl,
 // lib/layerInput.wgsl (override INPUT and the first layer's input rows), lib/productTiles.wgsl
-// (the tile geometry, shared with jetBackwardInput.wgsl), lib/random.wgsl and lib/ballPoints.wgsl
-// (regenerated points, override POINTS: the first layer's x_i redrawn where it is read).
+// (the tile geometry, shared with jetBackwardInput.wgsl), lib/random.wgsl, lib/ballPoints.wgsl
+// (regenerated points, override POINTS: the first layer's x_i redrawn where it is read) and
+// lib/denseTangents.wgsl (regenerated dense tangents, override TANGENTS: likewise).
 //
 // Layer inputs (override INPUT, lib/layerInput.wgsl's codes):
 //   0 rows    : A = the previous layer's activation jets, same row structure as Z̄.
@@ -38,12 +39,14 @@
 //   1 cotangent   : storage, read        Z̄, points·V·outputs
 //   2 layerInput  : storage, read        activations (INPUT 0) or points x, points·d (INPUT 1, 2),
 //                                        or the ball draw's partials (POINTS = 1)
-//   3 tangents    : storage, read        dense tangents (INPUT 1); any buffer otherwise, unread
+//   3 tangents    : storage, read        dense tangents (INPUT 1, TANGENTS = 0); any buffer
+//                                        otherwise, unread
 //   4 destination : storage, read_write  the parameter block of the gradient holding the stored
 //                                        elements (the whole gradient unless it is split), or
 //                                        the split slices
-//   5 stepCounter : storage, read        POINTS = 1: word 0 is the draw's step; else unread
-// Overrides: INPUT, ORDER (K), COLLAPSED, POINTS, ROW_THREADS (1, 2, 4, 8 or 16; default 16).
+//   5 stepCounter : storage, read        POINTS = 1 or TANGENTS = 1: word 0 is the draw's step;
+//                                        else unread
+// Overrides: INPUT, ORDER (K), COLLAPSED, POINTS, TANGENTS, ROW_THREADS (1, 2, 4, 8 or 16; default 16).
 // Workgroup: (16, ROW_THREADS, 1), at most 256 invocations, computing a (4·ROW_THREADS) (j) × 64
 // (i) tile; invocation (x, y) owns outputs j = 4y … 4y + 3 and columns i = 4x … 4x + 3 (one vec4
 // per output). The reduction walks m in steps of 16 through two tiles in workgroup memory
@@ -87,6 +90,8 @@ struct Params {
   splits: u32,
   // lib/ballPoints.wgsl's (seed, stream, scalesAt, normsAt); zero with stored points.
   pointSource: vec4<u32>,
+  // The dense tangents' draw, read with TANGENTS = 1 (lib/denseTangents.wgsl); else zero.
+  tangentDraw: DenseTangentDraw,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -122,6 +127,10 @@ fn pointCoordinate(p: u32, i: u32) -> f32 {
 }
 
 fn tangentCoefficient(slot: u32, i: u32) -> f32 {
+  if (TANGENTS == TANGENTS_REGENERATED) {
+    let step = stepCounter[0];
+    return denseTangentOfSlot(params.tangentDraw, step, slot, i, params.directions, ORDER);
+  }
   return tangents[slot * params.inputs + i];
 }
 

@@ -11,8 +11,9 @@
 // the sum over r of the standard top coefficients.
 //
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl, lib/series.wgsl,
-// lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl, lib/random.wgsl
-// and lib/ballPoints.wgsl (regenerated points, override POINTS: x_i is redrawn where it is read).
+// lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl, lib/random.wgsl,
+// lib/ballPoints.wgsl (regenerated points, override POINTS: x_i is redrawn where it is read) and
+// lib/denseTangents.wgsl (regenerated dense tangents, override TANGENTS: likewise).
 // ‖x‖² comes from the ball draw where the points are a training step's draw (override
 // DRAWN_NORMS: samplers.wgsl ballNorms, over coordinate blocks so that a large d fills the GPU;
 // in coordinate order at d ≤ its block, the sum this kernel makes otherwise), else this kernel
@@ -21,15 +22,17 @@
 // Bindings (@group(0)):
 //   0 params       : uniform BoundaryParams (below)
 //   1 x            : storage, read        N·d points, or the ball draw's partials (POINTS = 1)
-//   2 tangents     : storage, read        dense N·R·K·d or one-hot N·R·K coefficients
+//   2 tangents     : storage, read        dense N·R·K·d (unread with TANGENTS = 1) or one-hot N·R·K
+//                                         coefficients
 //   3 tangentIndex : storage, read        one-hot N·R·K indices (−1 = zero tangent); unused if dense
 //   4 mlpOutput    : storage, read        m jets, N·V·outputs (jetLayout rows)
 //   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows)
 //   6 output       : storage, read_write  u jets, N·V·outputs
-//   7 stepCounter  : storage, read        POINTS = 1: word 0 is the draw's step; else unread
+//   7 stepCounter  : storage, read        POINTS = 1 or TANGENTS = 1: word 0 is the draw's step;
+//                                         else unread
 //   8 pointNorms   : storage, read        DRAWN_NORMS: the draw's partials, ‖x_p‖² at normsAt + p
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ONE_HOT (the tangents' kind), POWER (m, 1..4),
-//   POINTS (lib/ballPoints.wgsl), DRAWN_NORMS,
+//   POINTS (lib/ballPoints.wgsl), TANGENTS (lib/denseTangents.wgsl), DRAWN_NORMS,
 //   WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point. Dispatch: x·y workgroups covering
 // N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE) (lib/grid.wgsl
@@ -43,6 +46,8 @@ struct BoundaryParams {
   outputs: u32,
   // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
   pointSource: vec4<u32>,
+  // The dense tangents' draw, read with TANGENTS = 1 (lib/denseTangents.wgsl); else zero.
+  tangentDraw: DenseTangentDraw,
 }
 
 @group(0) @binding(0) var<uniform> params: BoundaryParams;
@@ -67,6 +72,15 @@ fn coordinate(p: u32, i: u32) -> f32 {
     return regeneratedBallCoordinate(params.pointSource, stepCounter[0], p, i, scaleOffset);
   }
   return x[p * params.dim + i];
+}
+
+// Coefficient i of the dense tangent in `slot`.
+fn denseCoefficient(slot: u32, i: u32) -> f32 {
+  if (TANGENTS == TANGENTS_REGENERATED) {
+    let step = stepCounter[0];
+    return denseTangentOfSlot(params.tangentDraw, step, slot, i, params.directions, ORDER);
+  }
+  return tangents[slot * params.dim + i];
 }
 
 // ‖x_p‖².
@@ -114,7 +128,7 @@ fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
     var c = Series();
     c[0] = coordinate(p, i);
     for (var k = 1u; k <= ORDER; k++) {
-      c[k] = tangents[tangentSlot(p, r, k, params.directions, ORDER) * d + i];
+      c[k] = denseCoefficient(tangentSlot(p, r, k, params.directions, ORDER), i);
     }
     for (var k = 1u; k <= ORDER; k++) {
       var sum = 0.0;

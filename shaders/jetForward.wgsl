@@ -5,8 +5,9 @@
 // lib/grid.wgsl, lib/series.wgsl, lib/jetRows.wgsl (the rows below, overrides ORDER and
 // COLLAPSED), lib/tangentSlots.wgsl, lib/activations.wgsl (σ's seeds, override ACTIVATION),
 // lib/layerInput.wgsl (the first layer's input rows, override INPUT), lib/random.wgsl and
-// lib/ballPoints.wgsl (regenerated collocation points, override POINTS), lib/twoPoint.wgsl (the
-// trial weights of PERTURBED).
+// lib/ballPoints.wgsl (regenerated collocation points, override POINTS), lib/denseTangents.wgsl
+// (regenerated dense tangents, override TANGENTS), lib/twoPoint.wgsl (the trial weights of
+// PERTURBED).
 //
 // Rows (lib/jetRows.wgsl): per point V = rowsPerPoint rows; row 0 is the value, the other rows are
 // normalized coefficients c_k = v_k/k! of each direction r, orders 1..K (standard), or orders
@@ -23,24 +24,26 @@
 //                                          first layer (dense / one-hot): the points x (N·d),
 //                                          or with POINTS = 1 the ball draw's partials, from
 //                                          which x is redrawn (lib/ballPoints.wgsl)
-//   3 tangents      : storage, read        first layer only: dense N·R·K·d coefficients, or one-hot
-//                                          N·R·K coefficients; slot (p·R + r)·K + (k − 1)
+//   3 tangents      : storage, read        first layer only: dense N·R·K·d coefficients (unread
+//                                          with TANGENTS = 1: redrawn), or one-hot N·R·K
+//                                          coefficients; slot (p·R + r)·K + (k − 1)
 //   4 tangentIndex  : storage, read        one-hot only: N·R·K indices, −1 = zero tangent
 //   5 preActivation : storage, read_write  z jets, N·V·outputs (the layer output if it is linear)
 //   6 activation    : storage, read_write  σ(z) jets, N·V·outputs (untouched when ACTIVATION = 0)
 //   7 partials      : storage, read        the layer's bias, at biasOffset: sumPartials reads the K
 //                                          blocks' partial sums (below) followed by a copy of the
 //                                          bias; every other entry the parameter block holding b
-//   8 stepCounter   : storage, read        POINTS = 1 only: word 0 is the step of the draw
+//   8 stepCounter   : storage, read        POINTS = 1 or TANGENTS = 1 only: word 0 is the step of
+//                                          the draw
 //   9 perturbation  : uniform Perturbation PERTURBED only (below): the trial point's direction
 // Unused bindings (tangents on hidden layers, activation on the linear output layer, the step
-// counter with stored points, the perturbation of an unperturbed pass) still need a buffer: the
+// counter with stored points and tangents, the perturbation of an unperturbed pass) still need a buffer: the
 // layout is reflected from this file, so every dispatch of every entry point binds all ten.
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear: only z is written,
 //   1 tanh, 2 sin, 3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first
 //   layer with dense tangents, 2 = with one-hot tangents), POINTS (0 = the first layer's points
-//   stored, 1 = redrawn), PERTURBED (below), BLOCK_INNER (the split below), and the tiling below
-//   (WORKGROUP_SIZE is lib/grid.wgsl's).
+//   stored, 1 = redrawn), TANGENTS (0 = dense tangents stored, 1 = redrawn), PERTURBED (below),
+//   BLOCK_INNER (the split below), and the tiling below (WORKGROUP_SIZE is lib/grid.wgsl's).
 //
 // PERTURBED (zeroth-order training without a trial buffer): every weight and bias the pass reads
 // is the trial value θ_i + scale·z_j[i] (lib/twoPoint.wgsl), z_j the full family's direction
@@ -49,6 +52,8 @@
 // the pass is that buffer's pass, while at d = 10⁷ no second copy of W₁ (5 GB) exists. z is
 // redrawn at every read of a weight: once per point group's tile load (a tile is reused across
 // the workgroup's points), once per gathered one-hot tangent.
+// A regenerated dense tangent is likewise redrawn at every tile load of the first layer's rows:
+// once per output tile of its point group.
 //
 // Workgroup: WORKGROUP_SIZE invocations = THREADS_ROWS × THREADS_OUTS; each owns a 4 × 4 register
 // block of (row, output) pairs, so a workgroup computes a TILE_ROWS × TILE_OUTS tile of z per step.
@@ -117,6 +122,8 @@ struct LayerParams {
   pointGroups: u32,
   // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
   pointSource: vec4<u32>,
+  // The dense tangents' draw, read with TANGENTS = 1 (lib/denseTangents.wgsl); else zero.
+  tangentDraw: DenseTangentDraw,
 }
 
 @group(0) @binding(0) var<uniform> params: LayerParams;
@@ -166,6 +173,10 @@ fn pointCoordinate(p: u32, i: u32) -> f32 {
 }
 
 fn tangentCoefficient(slot: u32, i: u32) -> f32 {
+  if (TANGENTS == TANGENTS_REGENERATED) {
+    let step = stepCounter[0];
+    return denseTangentOfSlot(params.tangentDraw, step, slot, i, params.directions, ORDER);
+  }
   return tangents[slot * params.inputs + i];
 }
 

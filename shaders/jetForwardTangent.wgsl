@@ -7,7 +7,8 @@
 // COLLAPSED), lib/tangentSlots.wgsl, lib/activations.wgsl (σ's seeds, override ACTIVATION),
 // lib/layerInput.wgsl (the first layer's input rows, override INPUT) — the parts jetForward.wgsl
 // composes — and lib/random.wgsl, lib/twoPoint.wgsl (the direction v of DRAWN_TANGENT),
-// lib/ballPoints.wgsl (regenerated collocation points, override POINTS).
+// lib/ballPoints.wgsl (regenerated collocation points, override POINTS), lib/denseTangents.wgsl
+// (regenerated dense tangents, override TANGENTS).
 //
 // Rows as jetForward.wgsl (lib/jetRows.wgsl): V rows per point, row 0 the value, then the
 // normalized coefficients of each direction (orders 1..K, or 1..K−1 plus one summed top row when
@@ -40,22 +41,25 @@
 //                                              which x is redrawn (lib/ballPoints.wgsl)
 //   4 inputTangent      : storage, read        their tangents; the first layer reads its split
 //                                              partials and its COPIED_BIAS here (below)
-//   5 tangents          : storage, read        first layer: dense N·R·K·d or one-hot N·R·K coefficients
+//   5 tangents          : storage, read        first layer: dense N·R·K·d (unread with TANGENTS =
+//                                              1) or one-hot N·R·K coefficients
 //   6 tangentIndex      : storage, read        one-hot N·R·K indices (−1 = zero tangent)
 //   7 outputJet         : storage, read_write  σ(z) jets (z for the linear layer), N·V·outputs
 //   8 outputTangent     : storage, read_write  their tangents, N·V·outputs
-//   9 draws             : uniform PassDraws    DRAWN_TANGENT or POINTS = 1 only (below): the step
-//                                              the pass draws at; every other pass binds its
-//                                              dispatch's own params uniform there
+//   9 draws             : uniform PassDraws    DRAWN_TANGENT, POINTS = 1 or TANGENTS = 1 only
+//                                              (below): the step the pass draws at; every other
+//                                              pass binds its dispatch's own params uniform there
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear, 1 tanh, 2 sin,
 //   3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first layer with dense
 //   tangents, 2 = with one-hot tangents), WORKGROUP_SIZE (lib/grid.wgsl, default 64).
-//   BLOCK_INNER (the first layer's split below; 0 = not split), COPIED_BIAS, POINTS and
+//   BLOCK_INNER (the first layer's split below; 0 = not split), COPIED_BIAS, POINTS, TANGENTS and
 //   DRAWN_TANGENT (below).
 //
 // POINTS (0 = the first layer's points stored, 1 = redrawn where read at step draws.trainStep,
 // from pointSource = (seed, stream, scalesAt, normsAt), as jetForward.wgsl does). Each
 // invocation redraws the coordinates it multiplies: every x_i once per output unit.
+// TANGENTS (0 = dense tangents stored, 1 = redrawn where read at step draws.trainStep from
+// tangentDraw, lib/denseTangents.wgsl): likewise once per output unit.
 //
 // DRAWN_TANGENT (the forward gradient without a stored v): v is the full family's direction 0 of
 // step draws.trainStep at key (seed, directionStream), drawn at the element's flat
@@ -117,10 +121,12 @@ struct LayerParams {
   weightFlat: u32,
   // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
   pointSource: vec4<u32>,
+  // The dense tangents' draw, read with TANGENTS = 1 (lib/denseTangents.wgsl); else zero.
+  tangentDraw: DenseTangentDraw,
 }
 
 // What a pass draws itself (header): the forward gradient's v (DRAWN_TANGENT, key (seed,
-// directionStream)) and regenerated points, both at trainStep, which the host copies from the
+// directionStream)), regenerated points and dense tangents, all at trainStep, which the host copies from the
 // step counter before the pass.
 struct PassDraws {
   seed: u32,
@@ -190,6 +196,10 @@ fn pointCoordinate(p: u32, i: u32) -> f32 {
 }
 
 fn tangentCoefficient(slot: u32, i: u32) -> f32 {
+  if (TANGENTS == TANGENTS_REGENERATED) {
+    let step = draws.trainStep;
+    return denseTangentOfSlot(params.tangentDraw, step, slot, i, params.directions, ORDER);
+  }
   return tangents[slot * params.inputs + i];
 }
 

@@ -1,7 +1,7 @@
 // randomJets.wgsl: the input tangents of a jet batch, drawn on the GPU for one (seed, step).
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/random.wgsl (Philox),
-// lib/grid.wgsl, lib/tangentSlots.wgsl (the layout below). The CPU mirror is
-// src/random/jetDraws.ts.
+// lib/grid.wgsl, lib/tangentSlots.wgsl (the layout below), lib/denseTangents.wgsl (the dense
+// values, which the reading kernels can redraw). The CPU mirror is src/random/jetDraws.ts.
 //
 // Layout (lib/tangentSlots.wgsl): N points, R jets ("directions") per point, order K, input
 // width d. Coefficients are normalized, c_k = v_k/k!. Every entry point writes all K orders of
@@ -142,28 +142,26 @@ fn exactOneHot(grid: GridInvocation) {
   writeOneHotJet(jet / params.directions, r, i32(r), -1);
 }
 
-// Value `element` of the dense buffer: the drawn coordinate for order 1, else the extra tangent.
+// Value `element` of the dense buffer (lib/denseTangents.wgsl, which the reading kernels share).
 fn writeDense(element: u32, rademacher: bool) {
   let d = params.dimension;
-  let i = element % d;
-  let jetSlot = element / d;
-  let k = jetSlot % params.order + 1u;
-  let jet = jetSlot / params.order;
-  let p = jet / params.directions;
-  let r = jet % params.directions;
-  var value = 0.0;
-  if (k == 1u) {
-    if (i < params.range) {
-      if (rademacher) {
-        value = rademacherAt(key(), stepCounter[0], p, r, i);
-      } else {
-        value = normalAt(key(), stepCounter[0], p, r, i);
-      }
-    }
-  } else if (k == params.extraOrder && i == params.extraIndex) {
-    value = params.extraCoefficient;
-  }
-  values[element] = value;
+  let draw = DenseTangentDraw(
+    params.seed,
+    params.stream,
+    params.range,
+    select(1u, 0u, rademacher),
+    params.extraOrder,
+    params.extraIndex,
+    params.extraCoefficient,
+  );
+  values[element] = denseTangentOfSlot(
+    draw,
+    stepCounter[0],
+    element / d,
+    element % d,
+    params.directions,
+    params.order,
+  );
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -7,6 +7,7 @@ import { ACTIVATIONS } from '../jet/activations.ts';
 import { PDES } from '../pdes/index.ts';
 import { BALL_SAMPLERS } from '../pdes/samplers.ts';
 import { POINT_STORAGES } from '../engine/pointSource.ts';
+import { TANGENT_STORAGES } from '../engine/tangentSource.ts';
 import {
   defaultTrainingOptions,
   ESTIMATORS,
@@ -94,6 +95,12 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
     'point-storage',
     'ball problems: store the N·d collocation coordinates, or redraw them where they are read (no N·d buffer; one-hot jets, backprop or spsa)',
     POINT_STORAGES,
+  ),
+  flag(
+    'tangentStorage',
+    'tangent-storage',
+    'ball problems with dense jets (rademacher, gaussian): store the N·R·K·d input tangents, or redraw them where they are read (no such buffer)',
+    TANGENT_STORAGES,
   ),
   flag(
     'logEvery',

@@ -36,6 +36,13 @@ import {
   pointSourceWords,
   storedPoints,
 } from './pointSource.ts';
+import {
+  denseTangentElements,
+  storedTangents,
+  tangentDrawValue,
+  type TangentSource,
+  tangentsOverride,
+} from './tangentSource.ts';
 import { BindingError } from '../gpu/errors.ts';
 import type { StructValue } from '../gpu/structView.ts';
 import type { ComputeKernel, ShaderSource } from '../gpu/kernel.ts';
@@ -82,9 +89,14 @@ export interface StoredForwardJet {
   x: GPUBuffer;
   /** Where x is (pointSource.ts); absent: stored. */
   points?: PointSource;
-  /** Word 0: the draw's step; regenerated points only. */
+  /** Word 0: the draw's step; regenerated points or tangents only. */
   stepCounter?: GPUBuffer | null;
-  /** dense: N·R·K·d normalized coefficients; oneHot: N·R·K coefficients. */
+  /** Where dense tangents are (tangentSource.ts); absent: stored. */
+  tangentSource?: TangentSource;
+  /**
+   * dense: N·R·K·d normalized coefficients (a stand-in when regenerated); oneHot: N·R·K
+   * coefficients.
+   */
   tangents: GPUBuffer;
   /** oneHot: N·R·K i32 indices (−1 = zero tangent); null for dense. */
   tangentIndex: GPUBuffer | null;
@@ -128,6 +140,11 @@ export interface BackwardJetOptions {
    * pass's own source, whose buffers (ForwardJetBuffers x and stepCounter) it binds.
    */
   points?: PointSource;
+  /**
+   * Where the first layer's weight gradient reads dense tangents (tangentSource.ts; default
+   * stored): the forward pass's own source; regenerated ones are redrawn at its step counter.
+   */
+  tangentSource?: TangentSource;
   /**
    * How θ and g are held (src/engine/parameterBlocks.ts, planParameterBlocks): default one
    * block, the flat buffers. The pass's params and gradient must come in these blocks.
@@ -249,6 +266,7 @@ const stepSources: Record<BackwardStepKind, readonly ShaderSource[]> = {
     lib.productTiles,
     lib.random,
     lib.ballPoints,
+    lib.denseTangents,
     { name: 'jetBackwardWeights.wgsl', code: weightsCode },
   ],
   reduceSplits: [lib.grid, { name: 'jetBackwardReduce.wgsl', code: reduceCode }],
@@ -438,6 +456,7 @@ function weightSetting(config: BackwardJetConfig, l: number): WeightSetting {
   const plan = weightGradientSplit(reduction, outputs, inputs, config.splitRows);
   const rowThreads = weightGradientRowThreads(outputs);
   const points = l === 0 ? (config.points ?? storedPoints) : storedPoints;
+  const tangents = l === 0 ? (config.tangentSource ?? storedTangents) : storedTangents;
   return {
     l,
     slice,
@@ -447,6 +466,8 @@ function weightSetting(config: BackwardJetConfig, l: number): WeightSetting {
       INPUT: input,
       ...jetConstantsOf(shape),
       POINTS: pointsOverride(points),
+      // Only a first layer that redraws its tangents names it: every other keeps its key.
+      ...(tangentsOverride(tangents) ? { TANGENTS: 1 } : {}),
       ROW_THREADS: rowThreads,
     },
     values: {
@@ -458,6 +479,7 @@ function weightSetting(config: BackwardJetConfig, l: number): WeightSetting {
       chunk: plan.chunk,
       splitStride: outputs * (inputs + 1),
       pointSource: pointSourceWords(points),
+      tangentDraw: tangentDrawValue(tangents),
     },
   };
 }
@@ -744,13 +766,20 @@ function stepBinder(
               `points, the forward pass has ${source.storage} ones`,
           );
         }
+        const tangents = io.forward.tangentSource ?? storedTangents;
+        if (l === 0 && tangentsOverride(tangents) !== (step.constants.TANGENTS ?? 0)) {
+          throw new BindingError(
+            `backward jet: planned for ${step.constants.TANGENTS ? 'regenerated' : 'stored'} ` +
+              `tangents, the forward pass has ${tangents.storage} ones`,
+          );
+        }
         return kernel.bind({
           params,
           cotangent: layerCotangent(io, s, L, l),
           layerInput,
           tangents: l === 0 ? io.forward.tangents : layerInput,
           destination: step.split ? partialsOf(s) : io.gradient.buffers[step.block],
-          // Read with regenerated points only; stored ones bind a read-only stand-in.
+          // Read with regenerated points or tangents only; else a read-only stand-in.
           stepCounter: io.forward.stepCounter ?? io.forward.tangents,
         });
       };
@@ -973,7 +1002,15 @@ export class BackwardJet {
     if (source.storage === 'regenerated' && !forward.stepCounter) {
       fail('regenerated points need the step counter of their draw');
     }
-    need('tangents', forward.tangents, this.tangentKind === 'dense' ? slots * widths[0] : slots);
+    const tangents = forward.tangentSource ?? storedTangents;
+    if (tangents.storage === 'regenerated' && !forward.stepCounter) {
+      fail('regenerated tangents need the step counter of their draw');
+    }
+    need(
+      'tangents',
+      forward.tangents,
+      this.tangentKind === 'dense' ? denseTangentElements(tangents, slots, widths[0]) : slots,
+    );
     need('tangentIndex', forward.tangentIndex, this.tangentKind === 'oneHot' ? slots : 0);
     for (let l = 0; l < L - 1; l++) {
       need(`preActivations[${l}]`, forward.preActivations[l], layerElements(shape, widths[l + 1]));

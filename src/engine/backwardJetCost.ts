@@ -5,6 +5,7 @@
  * cotangent into m̄ when there is a boundary factor. Pure.
  */
 import type { BackwardJetPlan, BackwardStepPlan } from './backwardJet.ts';
+import { redrawnTangentCost } from './forwardJetCost.ts';
 import {
   ACTIVATION_SEED_FLOPS,
   type KernelCost,
@@ -83,14 +84,19 @@ function weightGradientCost(step: BackwardStepPlan): KernelCost {
   const inputLoads = reduction * loaded * wordsPerRow * rowTiles;
   // Regenerated points (the one-hot first layer): each load of x is a redraw.
   const redrawn = step.constants.POINTS === 1;
+  // Regenerated dense tangents: every load but x's (one word of the row's wordsPerRow·V per
+  // point) is a redraw and loads nothing.
+  const tangentRedraw = redrawnTangentCost(step);
+  const tangentLoads = tangentRedraw === null ? 0 : inputLoads * (1 - 1 / (wordsPerRow * V));
   const read =
-    reduction * blockOutputs * columnTiles + inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
-  const flops = 2 * reduction * blockOutputs * stored;
-  return wordCost(
-    flops + (redrawn ? inputLoads * REDRAWN_COORDINATE.flops : 0),
-    read,
-    splits * blockOutputs * stored,
-  );
+    reduction * blockOutputs * columnTiles +
+    inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1) -
+    tangentLoads;
+  const flops =
+    2 * reduction * blockOutputs * stored +
+    (redrawn ? inputLoads * REDRAWN_COORDINATE.flops : 0) +
+    tangentLoads * (tangentRedraw ?? 0);
+  return wordCost(flops, read, splits * blockOutputs * stored);
 }
 
 /** A range of the slices of a split weight gradient, added in split order. */

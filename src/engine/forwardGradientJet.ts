@@ -27,6 +27,7 @@ import {
   planBoundary,
   type ParameterSource,
   type PlannedDispatch,
+  tangentSourceOf,
 } from './forwardJet.ts';
 import {
   type BlockedTensor,
@@ -35,6 +36,12 @@ import {
   validateTensor,
 } from './parameterBlocks.ts';
 import { type PointSource, pointSourceWords, pointsOverride, storedPoints } from './pointSource.ts';
+import {
+  storedTangents,
+  tangentDrawValue,
+  type TangentSource,
+  tangentsOverride,
+} from './tangentSource.ts';
 import { layerElements, type ParameterSlice, parameterLayout, rowsPerPoint } from './jetLayout.ts';
 import {
   buildFromPlan,
@@ -61,18 +68,24 @@ const tangentParts = [
   lib.random,
   lib.twoPoint,
   lib.ballPoints,
+  lib.denseTangents,
   { name: 'jetForwardTangent.wgsl', code: tangentCode },
 ];
 
 /**
- * The PassDraws uniform of a pass that draws v or its points itself (jetForwardTangent.wgsl
- * DRAWN_TANGENT, POINTS).
+ * The PassDraws uniform of a pass that draws v, its points or its dense tangents itself
+ * (jetForwardTangent.wgsl DRAWN_TANGENT, POINTS, TANGENTS).
  */
 const drawsView = plannedView(tangentParts, 'draws');
 
 /** Whether the first layer redraws its points (jetForwardTangent.wgsl POINTS = 1). */
 function regenerated(config: ForwardJetConfig): boolean {
   return pointsOverride(config.points ?? storedPoints) === 1;
+}
+
+/** Whether the first layer redraws its dense tangents (jetForwardTangent.wgsl TANGENTS = 1). */
+function redrawsTangents(config: ForwardJetConfig): boolean {
+  return tangentsOverride(tangentSourceOf(config)) === 1;
 }
 
 /** A dispatch of jetForwardTangent.wgsl: the layer, or the first step of a split first layer. */
@@ -159,6 +172,9 @@ function validateGradientConfig(config: ForwardJetConfig): void {
       `the jet order K must be an integer in 1..${MAX_JET_ORDER}, got ${order}`,
     );
   }
+  if (redrawsTangents(config) && config.tangentKind !== 'dense') {
+    throw new JetShapeError('only dense tangents are regenerated: one-hot ones hold N·R·K words');
+  }
 }
 
 interface PlannedTangentLayers {
@@ -173,6 +189,8 @@ interface TangentLayerSetting {
   slice: ParameterSlice;
   /** Where the layer reads x: the config's points for the first layer; none later. */
   points: PointSource;
+  /** Where it reads dense tangents: the config's for the first layer; none later. */
+  tangents: TangentSource;
   constants: Record<string, number>;
   inner: InnerSplit | null;
 }
@@ -192,10 +210,11 @@ function tangentLayerSetting(
     ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
     INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
     WORKGROUP_SIZE,
-    // Only split parameters, regenerated points and a drawn v name theirs: every other pipeline
-    // keeps its key.
+    // Only split parameters, regenerated points or tangents and a drawn v name theirs: every
+    // other pipeline keeps its key.
     ...(l === 0 && copiedBias ? { COPIED_BIAS: 1 } : {}),
     ...(l === 0 && regenerated(config) ? { POINTS: 1 } : {}),
+    ...(l === 0 && redrawsTangents(config) ? { TANGENTS: 1 } : {}),
     ...(config.drawnTangent ? { DRAWN_TANGENT: 1 } : {}),
   };
   // Only the first layer's inner dimension (d) grows with the problem. Blocks need no tile
@@ -216,6 +235,7 @@ function tangentLayerSetting(
   return {
     slice,
     points: l === 0 ? (config.points ?? storedPoints) : storedPoints,
+    tangents: l === 0 ? tangentSourceOf(config) : storedTangents,
     constants: inner ? { ...constants, BLOCK_INNER: inner.blockInner } : constants,
     inner,
   };
@@ -248,6 +268,7 @@ function tangentDispatches(
     blockOutputs: units.blockOutputs,
     weightFlat: slice.weightOffset + units.firstOutput * slice.inputs,
     pointSource: pointSourceWords(setting.points),
+    tangentDraw: tangentDrawValue(setting.tangents),
   });
   // One invocation per (point, output); jetForwardTangent.wgsl folds x and y.
   const workgroups = Math.ceil((N * units.blockOutputs) / WORKGROUP_SIZE);
@@ -351,7 +372,7 @@ export function planForwardGradientJet(
   const storage = planGradientStorage(config, split, biasCopy);
   const drawn = config.drawnTangent ?? { seed: 0, directionStream: 0 };
   const draws =
-    config.drawnTangent || regenerated(config)
+    config.drawnTangent || regenerated(config) || redrawsTangents(config)
       ? planUniform('forward gradient draws', drawsView, { ...drawn, trainStep: 0 })
       : null;
   const s = storage;
@@ -424,7 +445,7 @@ function layerSteps(
   const layerBuffers = (l: number): Record<string, GPUBuffer> => ({
     inputJet: l === 0 ? inputs.x : own(s.jets[(l - 1) % 2]),
     inputTangent: l === 0 ? firstInputTangent : own(s.jetTangents[(l - 1) % 2]),
-    tangents: inputs.tangents,
+    tangents: inputs.tangents ?? placeholder,
     tangentIndex: inputs.tangentIndex ?? placeholder,
     outputJet: l === last ? own(s.mlpOutput) : own(s.jets[l % 2]),
     outputTangent: l === last ? own(s.mlpTangent) : own(s.jetTangents[l % 2]),
@@ -488,6 +509,7 @@ function boundarySteps(
   const boundary = own(storage.boundary, 'boundary jet');
   const output = own(storage.output, 'output');
   const outputTangent = own(storage.outputTangent, 'output tangent');
+  const placeholder = own(storage.placeholder, 'placeholder');
   const steps = [
     [own(storage.mlpOutput, 'mlp output'), output],
     [own(storage.mlpTangent, 'mlp output tangent'), outputTangent],
@@ -496,14 +518,14 @@ function boundarySteps(
     resources: {
       params,
       x: inputs.x,
-      tangents: inputs.tangents,
-      tangentIndex: inputs.tangentIndex ?? own(storage.placeholder, 'placeholder'),
+      tangents: inputs.tangents ?? placeholder,
+      tangentIndex: inputs.tangentIndex ?? placeholder,
       mlpOutput: m,
       boundary,
       output: u,
-      // Read with regenerated points only; stored ones bind a read-only stand-in.
-      stepCounter: inputs.stepCounter ?? inputs.tangents,
-      pointNorms: inputs.pointNorms ?? inputs.tangents,
+      // Read with regenerated points or tangents only; stored ones bind a read-only stand-in.
+      stepCounter: inputs.stepCounter ?? placeholder,
+      pointNorms: inputs.pointNorms ?? placeholder,
     },
     grid: dispatch.grid,
     block: null,
@@ -588,10 +610,13 @@ export class ForwardGradientJet {
     if (config.tangentKind === 'oneHot' && !inputs.tangentIndex) {
       throw new JetShapeError('one-hot inputs need a tangentIndex buffer');
     }
+    if (!inputs.tangents && !redrawsTangents(config)) {
+      throw new JetShapeError('the inputs need a tangents buffer unless they are regenerated');
+    }
     const stepCounter = inputs.stepCounter;
     if (plan.draws && !stepCounter) {
       throw new JetShapeError(
-        'a pass that draws v or its points needs the step counter as an input',
+        'a pass that draws v, its points or its tangents needs the step counter as an input',
       );
     }
     const compile = (dispatch: TangentLayerDispatch) =>

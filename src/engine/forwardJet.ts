@@ -28,6 +28,13 @@ import {
   storedPoints,
 } from './pointSource.ts';
 import {
+  denseTangentElements,
+  storedTangents,
+  tangentDrawValue,
+  type TangentSource,
+  tangentsOverride,
+} from './tangentSource.ts';
+import {
   type BlockedTensor,
   firstLayerRows,
   type ParameterBlocks,
@@ -59,11 +66,16 @@ export interface ForwardJetBuffers {
   points: PointSource;
   /** N·d input points, or the ball draw's partials (pointSource.ts pointElements). */
   x: GPUBuffer;
-  /** Word 0: the step of the draw; regenerated points only. */
+  /** Where dense tangents are: stored in `tangents`, or redrawn from their draw's counters. */
+  tangentSource: TangentSource;
+  /** Word 0: the step of the draw; regenerated points or tangents only. */
   stepCounter: GPUBuffer | null;
   /** The ball draw's partials holding ‖x‖² (points of a draw only: PointSource.draw). */
   pointNorms: GPUBuffer | null;
-  /** dense: N·R·K·d normalized coefficients; oneHot: N·R·K coefficients. */
+  /**
+   * dense: N·R·K·d normalized coefficients (a 4-byte stand-in when they are regenerated); oneHot:
+   * N·R·K coefficients.
+   */
   tangents: GPUBuffer;
   /** oneHot: N·R·K i32 indices (−1 = zero tangent). */
   tangentIndex: GPUBuffer | null;
@@ -105,6 +117,12 @@ export interface ForwardJetConfig {
    */
   points?: PointSource;
   /**
+   * Where the first layer and the boundary factor read dense tangents (tangentSource.ts; default
+   * stored). Regenerated ones are redrawn from their draw where they are read: the pass binds the
+   * step counter as an external input and no tangent buffer.
+   */
+  tangentSource?: TangentSource;
+  /**
    * How the parameters the pass binds are split into buffers (parameterBlocks.ts); one block by
    * default. With several, the first layer runs once per block over the rows of W₁ it holds and
    * the later layers read the last block: the same arithmetic per output unit, so the same bits.
@@ -133,9 +151,10 @@ export interface ForwardJetConfig {
  */
 export interface ExternalJetInputs {
   x: GPUBuffer;
-  tangents: GPUBuffer;
+  /** null with regenerated dense tangents (ForwardJetConfig.tangentSource), which have none. */
+  tangents: GPUBuffer | null;
   tangentIndex: GPUBuffer | null;
-  /** Word 0 is the step; needed with regenerated points (ForwardJetConfig.points). */
+  /** Word 0 is the step; needed with regenerated points or tangents (ForwardJetConfig). */
   stepCounter?: GPUBuffer | null;
   /** The ball draw's partials with ‖x‖²; needed for points of a draw (PointSource.draw). */
   pointNorms?: GPUBuffer | null;
@@ -163,6 +182,7 @@ const forwardParts = [
   lib.series,
   lib.jetRows,
   lib.tangentSlots,
+  lib.denseTangents,
   lib.activations,
   lib.layerInput,
   lib.random,
@@ -182,6 +202,7 @@ export const boundaryParts = [
   lib.series,
   lib.jetRows,
   lib.tangentSlots,
+  lib.denseTangents,
   lib.random,
   lib.ballPoints,
   { name: 'jetBoundary.wgsl', code: boundaryCode },
@@ -292,6 +313,14 @@ function validateConfig(config: ForwardJetConfig): void {
     // redrawing x there would cost a normal per coordinate per direction.
     throw new JetShapeError('regenerated points need one-hot tangents, not dense ones');
   }
+  if (tangentSourceOf(config).storage === 'regenerated' && config.tangentKind !== 'dense') {
+    throw new JetShapeError('only dense tangents are regenerated: one-hot ones hold N·R·K words');
+  }
+}
+
+/** Where a config's dense tangents are; stored unless it says otherwise. */
+export function tangentSourceOf(config: ForwardJetConfig): TangentSource {
+  return config.tangentSource ?? storedTangents;
 }
 
 /**
@@ -450,6 +479,8 @@ export interface ForwardJetStorage {
   output: PlannedBuffer | null;
   /** Bound as the tangent index for dense tangents (every declared binding must be bound). */
   unusedIndex: PlannedBuffer | null;
+  /** Bound as the tangents when they are regenerated (nothing stores them). */
+  unusedTangents: PlannedBuffer | null;
   /** Bound as the output layer's σ(z), which it does not write. */
   unusedOutput: PlannedBuffer;
   /** The split first layer's partial sums (FirstLayerSplitPlan.partialElements); null unsplit. */
@@ -531,6 +562,8 @@ function layerSetting(
     ACTIVATION: hidden ? activationIds[architecture.activation] : LINEAR,
     INPUT: inputIds[input],
     POINTS: l === 0 ? pointsOverride(config.points ?? storedPoints) : 0,
+    // Only a first layer that redraws its tangents names it: every other keeps its key.
+    ...(l === 0 && tangentsOverride(tangentSourceOf(config)) ? { TANGENTS: 1 } : {}),
     WORKGROUP_SIZE: tiling.workgroupSize,
     THREADS_OUTS: tiling.threadsOuts,
     TILE_INNER: tiling.tileInner,
@@ -582,6 +615,7 @@ function layerUniform(
     pointsPerGroup: setting.perGroup,
     pointGroups: setting.pointGroups,
     pointSource: pointSourceWords(l === 0 ? (config.points ?? storedPoints) : storedPoints),
+    tangentDraw: tangentDrawValue(l === 0 ? tangentSourceOf(config) : storedTangents),
   });
 }
 
@@ -667,6 +701,7 @@ export function planBoundary(
   if (architecture.boundary === 'none') return null;
   const { widths } = architecture;
   const points = config.points ?? storedPoints;
+  const tangents = tangentSourceOf(config);
   return {
     constants: {
       ORDER: shape.order,
@@ -675,6 +710,7 @@ export function planBoundary(
       POWER: boundaryPower(architecture.boundary),
       POINTS: pointsOverride(points),
       DRAWN_NORMS: drawnNorms(points) ? 1 : 0,
+      ...(tangentsOverride(tangents) ? { TANGENTS: 1 } : {}),
       WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
     },
     params: planUniform(label, plannedView(boundaryParts, 'params'), {
@@ -684,6 +720,7 @@ export function planBoundary(
       dim: widths[0],
       outputs: widths[widths.length - 1],
       pointSource: pointSourceWords(points),
+      tangentDraw: tangentDrawValue(tangents),
     }),
     // jetBoundary.wgsl numbers points id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
     grid: dispatchGrid(Math.ceil(shape.points / BOUNDARY_WORKGROUP), limits),
@@ -717,6 +754,8 @@ function planStorage(
     boundary,
     output: boundary ? buffer('output', layerElements(shape, out)) : null,
     unusedIndex: tangentKind === 'dense' ? buffer('unused index', 1) : null,
+    unusedTangents:
+      tangentSourceOf(config).storage === 'regenerated' ? buffer('unused tangents', 1) : null,
     unusedOutput: buffer('unused output', 1),
     // The partial sums, then the copy of b₁ (FirstLayerSplitPlan.biasAt).
     partials: split ? buffer('first-layer partials', split.partialElements + widths[1]) : null,
@@ -736,6 +775,7 @@ function storageBuffers(storage: ForwardJetStorage): PlannedBuffer[] {
     storage.boundary,
     storage.output,
     storage.unusedIndex,
+    storage.unusedTangents,
     storage.unusedOutput,
     storage.partials,
   ];
@@ -763,9 +803,16 @@ export function planForwardJet(
       "regenerated points are the ball draw's: bind its partials and step counter as external inputs",
     );
   }
+  const tangentSource = tangentSourceOf(config);
+  if (tangentSource.storage === 'regenerated' && !options.externalInputs) {
+    throw new JetShapeError(
+      'regenerated tangents are drawn at the step counter: bind it as an external input',
+    );
+  }
   const inputElements = {
     x: pointElements(source, points, dim),
-    tangents: config.tangentKind === 'dense' ? slots * dim : slots,
+    tangents:
+      config.tangentKind === 'dense' ? denseTangentElements(tangentSource, slots, dim) : slots,
     tangentIndex: config.tangentKind === 'oneHot' ? slots : 0,
   };
   const { layers, split, moreBlocks } = planLayers(config, limits);
@@ -803,10 +850,12 @@ export function planForwardJet(
 
 function checkExternalInputs(
   plan: ForwardJetPlan,
-  tangentKind: TangentKind,
+  config: ForwardJetConfig,
   inputs: ExternalJetInputs,
-  source: PointSource,
 ): void {
+  const { tangentKind } = config;
+  const source = config.points ?? storedPoints;
+  const regeneratedTangents = tangentSourceOf(config).storage === 'regenerated';
   const needed: [string, GPUBuffer | null, number][] = [
     ['x', inputs.x, plan.inputElements.x],
     ['tangents', inputs.tangents, plan.inputElements.tangents],
@@ -828,6 +877,12 @@ function checkExternalInputs(
   }
   if (source.storage === 'regenerated' && !inputs.stepCounter) {
     throw new JetShapeError('regenerated points need the step counter among the external inputs');
+  }
+  if (regeneratedTangents && !inputs.stepCounter) {
+    throw new JetShapeError('regenerated tangents need the step counter among the external inputs');
+  }
+  if (!regeneratedTangents && !inputs.tangents) {
+    throw new JetShapeError('external inputs need a tangents buffer unless they are regenerated');
   }
   if (source.draw) {
     const needed = (source.draw.normsAt + Number(plan.layers[0].params.values.points)) * 4;
@@ -871,9 +926,10 @@ function allocateJetBuffers(
     tangentKind: config.tangentKind,
     points: config.points ?? storedPoints,
     x: inputs.x,
+    tangentSource: tangentSourceOf(config),
     stepCounter: inputs.stepCounter ?? null,
     pointNorms: inputs.pointNorms ?? null,
-    tangents: inputs.tangents,
+    tangents: inputs.tangents ?? own(planned(s.unusedTangents, 'tangent stand-in')),
     tangentIndex: config.tangentKind === 'oneHot' ? inputs.tangentIndex : null,
     preActivations: s.preActivations.map(own),
     activations: s.activations.map(own),
@@ -995,8 +1051,7 @@ export class ForwardJet {
   ): Promise<ForwardJet> {
     const device = memory.device;
     const plan = planForwardJet(config, device.limits, { externalInputs: inputs !== undefined });
-    if (inputs)
-      checkExternalInputs(plan, config.tangentKind, inputs, config.points ?? storedPoints);
+    if (inputs) checkExternalInputs(plan, config, inputs);
     const layerKernel = (step: LayerDispatch): Promise<ComputeKernel> =>
       cachedKernel(device, forwardParts, {
         entryPoint: step.entryPoint,
@@ -1154,6 +1209,9 @@ export class ForwardJet {
     const { shape, dim, tangentKind } = this.buffers;
     if (this.buffers.points.storage === 'regenerated') {
       throw new JetShapeError('a pass with regenerated points has no x to upload');
+    }
+    if (this.buffers.tangentSource.storage === 'regenerated') {
+      throw new JetShapeError('a pass with regenerated tangents has no tangents to upload');
     }
     const slots = shape.points * shape.directions * shape.order;
     const slotsText = `N·R·K = ${shape.points}·${shape.directions}·${shape.order} = ${slots}`;

@@ -8,6 +8,7 @@ import {
   ACTIVATION_SEED_FLOPS,
   type KernelCost,
   REDRAWN_COORDINATE,
+  redrawnTangentFlops,
   sumCosts,
   wordCost,
 } from './kernelCost.ts';
@@ -92,8 +93,11 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
       ? 1 + R * orders + (collapsed ? R : 0)
       : V;
   const rowsMultiplied = oneHot ? 1 : V;
-  // Regenerated points (one-hot tangents only): each load of x is a redraw.
+  // Regenerated points (one-hot tangents only): each load of x is a redraw. Regenerated dense
+  // tangents: each load of a tangent word is a redraw, and loads nothing.
   const redrawn = c.POINTS === POINTS_REGENERATED;
+  const tangentRedraw = redrawnTangentCost(layer);
+  const tangentWordsPerPoint = c.INPUT === INPUT_DENSE ? inputWordsPerPoint - 1 : 0;
   let read = 0;
   let written = 0;
   let flops = 0;
@@ -118,6 +122,11 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
         const inputLoads = n * outputTiles * group.points * inputWordsPerPoint * block.inputs;
         read += inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
         if (redrawn) flops += inputLoads * REDRAWN_COORDINATE.flops;
+        if (tangentRedraw !== null) {
+          const tangentLoads = n * outputTiles * group.points * tangentWordsPerPoint * block.inputs;
+          read -= tangentLoads;
+          flops += tangentLoads * tangentRedraw;
+        }
         read += n * chunks * outputs * block.inputs;
         written += n * rows * outputs;
         flops += n * 2 * rows * block.inputs * outputs;
@@ -154,6 +163,13 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
   return wordCost(flops, read, written);
 }
 
+/** FLOPs per dense tangent coefficient of a dispatch that redraws them (TANGENTS = 1); else null. */
+export function redrawnTangentCost(dispatch: PlannedDispatch): number | null {
+  if (dispatch.constants.TANGENTS !== 1) return null;
+  const draw = (dispatch.params.values as { tangentDraw: Record<string, number> }).tangentDraw;
+  return redrawnTangentFlops(draw.gaussian === 1);
+}
+
 /** jetBoundary.wgsl: b(g(t)) = 1 − |g(t)|² per point and direction, then u = b·m per output. */
 export function boundaryCost(boundary: PlannedDispatch): KernelCost {
   const c = boundary.constants;
@@ -175,8 +191,10 @@ export function boundaryCost(boundary: PlannedDispatch): KernelCost {
     flops += R * K * (redrawn ? REDRAWN_COORDINATE.flops : 0);
     flops += R * sumOver(K, (k) => 2 + 2 * (k - 1));
   } else {
-    read += R * d * (1 + K);
-    flops += R * d * series(K);
+    // Redrawn tangents load only x per coordinate and draw the K coefficients.
+    const tangentRedraw = redrawnTangentCost(boundary);
+    read += R * d * (tangentRedraw === null ? 1 + K : 1);
+    flops += R * d * (series(K) + (tangentRedraw === null ? 0 : K * tangentRedraw));
   }
   // Each power of b past the first: one product series per direction (and b₀'s product).
   flops += (c.POWER - 1) * R * (series(K) + 2);

@@ -75,3 +75,12 @@ export const BOX_MULLER_FLOPS = 7;
  * two words where a stored coordinate is one.
  */
 export const REDRAWN_COORDINATE = { flops: BOX_MULLER_FLOPS + 2, words: 2 } as const;
+
+/**
+ * The FLOPs of one dense tangent coefficient redrawn where it is read (lib/denseTangents.wgsl):
+ * a Rademacher sign 1 − 2·bit, or a normal; Philox's integer rounds are not FLOPs, and the draw
+ * loads no word (its key is in the uniform).
+ */
+export function redrawnTangentFlops(gaussian: boolean): number {
+  return gaussian ? BOX_MULLER_FLOPS : 2;
+}

@@ -8,6 +8,7 @@ import accurateMathCode from '../../shaders/lib/accurateMath.wgsl?raw';
 import activationsCode from '../../shaders/lib/activations.wgsl?raw';
 import ballPointsCode from '../../shaders/lib/ballPoints.wgsl?raw';
 import ballSumsCode from '../../shaders/lib/ballSums.wgsl?raw';
+import denseTangentsCode from '../../shaders/lib/denseTangents.wgsl?raw';
 import finiteBitsCode from '../../shaders/lib/finiteBits.wgsl?raw';
 import gridCode from '../../shaders/lib/grid.wgsl?raw';
 import jetRowsCode from '../../shaders/lib/jetRows.wgsl?raw';
@@ -31,6 +32,7 @@ export const lib = {
   activations: part('activations.wgsl', activationsCode),
   ballPoints: part('ballPoints.wgsl', ballPointsCode),
   ballSums: part('ballSums.wgsl', ballSumsCode),
+  denseTangents: part('denseTangents.wgsl', denseTangentsCode),
   finiteBits: part('finiteBits.wgsl', finiteBitsCode),
   grid: part('grid.wgsl', gridCode),
   jetRows: part('jetRows.wgsl', jetRowsCode),

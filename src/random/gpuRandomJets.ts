@@ -12,6 +12,7 @@ import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { reflectStructView, type StructValue, type StructView } from '../gpu/structView.ts';
+import type { DenseTangentDraw } from '../engine/tangentSource.ts';
 import { BOX_MULLER_FLOPS, type KernelCost, wordCost } from '../engine/kernelCost.ts';
 import { RandomStream, requireU32 } from './counterRandom.ts';
 import {
@@ -37,6 +38,7 @@ const RANDOM_JETS_PARTS = [
   lib.random,
   lib.grid,
   lib.tangentSlots,
+  lib.denseTangents,
   { name: 'randomJets.wgsl', code: randomJetsCode },
 ];
 /** The WORKGROUP_SIZE override's default (shaders/lib/grid.wgsl), given explicitly so plans know the grid. */
@@ -122,6 +124,26 @@ export function planRandomJets(
     workgroups: Math.ceil(invocations / WORKGROUP_SIZE),
     named,
     buffers: [named.params, named.index, named.coefficient, named.values],
+  };
+}
+
+/**
+ * The draw of a dense plan as the kernels that redraw its tangents where they read them take it
+ * (tangentSource.ts): the same key, range and fixed tangent, so they read the bits `build` writes.
+ */
+export function denseTangentDraw(plan: RandomJetsPlan): DenseTangentDraw {
+  if (plan.kind !== 'rademacher' && plan.kind !== 'gaussian') {
+    throw new RangeError(`${plan.kind} jets are one-hot: only dense tangents are redrawn`);
+  }
+  const p = plan.params as Record<string, number>;
+  return {
+    seed: p.seed,
+    stream: p.stream,
+    range: p.range,
+    distribution: plan.kind,
+    extraOrder: p.extraOrder,
+    extraIndex: p.extraIndex,
+    extraCoefficient: p.extraCoefficient,
   };
 }
 

@@ -51,6 +51,7 @@ import {
   type PointDrawPlan,
 } from '../random/gpuPointSamplers.ts';
 import {
+  denseTangentDraw,
   GpuRandomJets,
   planRandomJets,
   type RandomJetDraw,
@@ -58,6 +59,11 @@ import {
   type RandomJetsPlan,
 } from '../random/gpuRandomJets.ts';
 import type { GpuStepCounter } from '../random/stepCounter.ts';
+import {
+  type DenseTangentDraw,
+  storedTangents,
+  type TangentSource,
+} from '../engine/tangentSource.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
 import {
   BallExactAtPoints,
@@ -91,7 +97,7 @@ import {
 } from './problemGraph.ts';
 import type { ExactSums } from '../pdes/gpuExact.ts';
 import { BallGpinnLoss, type BallGpinnPlan, planBallGpinn } from './ballGpinnLoss.ts';
-import { type TangentBuffers, uploadFixedJets } from './fixedJetUpload.ts';
+import { uploadFixedJets } from './fixedJetUpload.ts';
 import { type GpinnRowWeights, gpinnRowWeights } from './gpinnResidual.ts';
 import { planResidualLoss, ResidualLoss, type ResidualLossPlan } from './residualLoss.ts';
 
@@ -180,9 +186,14 @@ export function ballOperatorSizing(
   return sizingOf(ballOperator(pde, options, samples, draws));
 }
 
-/** The tangent inputs of a ball step: drawn on the GPU every step, or fixed and uploaded once. */
+/**
+ * The tangent inputs of a ball step: drawn on the GPU every step, redrawn where they are read
+ * (dense draws with tangentStorage 'regenerated': no buffer, no draw dispatch), or fixed and
+ * uploaded once.
+ */
 export type BallJetsPlan =
   | { readonly kind: 'random'; readonly plan: RandomJetsPlan }
+  | { readonly kind: 'regenerated'; readonly draw: DenseTangentDraw }
   | {
       readonly kind: 'fixed';
       readonly named:
@@ -271,6 +282,7 @@ type BallPlanOptions = Pick<
   | 'seed'
   | 'sampler'
   | 'pointStorage'
+  | 'tangentStorage'
   | 'gradientEstimator'
   | 'gpinnWeight'
 >;
@@ -288,25 +300,27 @@ function planBallJets(pde: BallPdeEntry, options: BallPlanOptions) {
   const drawSizing = split ? ballOperatorSizing(pde, options, B, 2) : estimateSizing;
   const shape = shapeOf(drawSizing, N, structureOf(drawSizing, options.collapsed));
   const tangentKind = tangentKindOf(drawSizing);
-  const jets: BallJetsPlan =
+  const random =
     drawSizing.draw.kind === 'random'
-      ? {
-          kind: 'random',
-          plan: planRandomJets(drawSizing.draw.spec, N, {
-            seed: options.seed,
-            stream: RandomStream.jets,
-          }),
-        }
-      : {
-          // A fixed construction (the exact biharmonic): the same jets at every point and step.
-          kind: 'fixed',
-          named: fixedJetBuffers(shape, options.dimension, tangentKind, {
-            values: 'fixed jets',
-            coefficient: 'fixed jet coefficients',
-            index: 'fixed jet indices',
-          }),
-        };
-  return { split, estimateSizing, drawSizing, shape, tangentKind, jets };
+      ? planRandomJets(drawSizing.draw.spec, N, { seed: options.seed, stream: RandomStream.jets })
+      : null;
+  const jets: BallJetsPlan = random
+    ? options.tangentStorage === 'regenerated'
+      ? { kind: 'regenerated', draw: denseTangentDraw(random) }
+      : { kind: 'random', plan: random }
+    : {
+        // A fixed construction (the exact biharmonic): the same jets at every point and step.
+        kind: 'fixed',
+        named: fixedJetBuffers(shape, options.dimension, tangentKind, {
+          values: 'fixed jets',
+          coefficient: 'fixed jet coefficients',
+          index: 'fixed jet indices',
+        }),
+      };
+  // Regenerated tangents are redrawn from the draw's counters by every pass that reads them.
+  const tangentSource: TangentSource =
+    jets.kind === 'regenerated' ? { storage: 'regenerated', draw: jets.draw } : storedTangents;
+  return { split, estimateSizing, drawSizing, shape, tangentKind, jets, tangentSource };
 }
 
 /** The loss stage of N points of V rows: the gPINN loss when its weight is on, else the residual. */
@@ -332,6 +346,12 @@ function planBallLoss(
   const plan = planResidualLoss({ nonlinearity: pde.nonlinearity.id }, N, V, unbiased);
   const residual = storageBuffer('residual r', N * 4);
   return { kind: 'residual', plan, residual, buffers: [residual, ...plan.buffers] };
+}
+
+/** What the step's jets allocate: the draw's buffers, the fixed jets', or nothing (regenerated). */
+function ballJetBuffers(jets: BallJetsPlan): readonly PlannedBuffer[] {
+  if (jets.kind === 'random') return jets.plan.buffers;
+  return jets.kind === 'fixed' ? Object.values(jets.named) : [];
 }
 
 /** The stages' costs of a planned step (BallStageCosts), from the plans of its kernels. */
@@ -377,6 +397,8 @@ function planBallStageCosts(
               shape: plan.shape,
               tangentKind: plan.tangentKind,
               parameterBlocks: forward.config.parameterBlocks,
+              points: forward.config.points,
+              tangentSource: forward.config.tangentSource,
             },
             limits,
           ),
@@ -411,6 +433,15 @@ function ballForward(
   };
 }
 
+/** The loss terms, dL/du and the loss statistics of N points of V rows. */
+function planBallNamed(N: number, V: number): BallGraphPlan['named'] {
+  return {
+    lossTerms: storageBuffer('loss terms', N * 4),
+    cotangent: storageBuffer('cotangent dL/du', N * V * 4),
+    lossStats: storageBuffer('loss statistics', reductionResultBytes),
+  };
+}
+
 /** The step of `pde` for `options`: a pure function of the options and the device's limits. */
 export function planBallGraph(
   pde: BallPdeEntry,
@@ -437,14 +468,17 @@ export function planBallGraph(
     true,
   );
   const points = pointDraw.source;
-  const config: ForwardJetConfig = { architecture, shape, tangentKind, points, parameterBlocks };
+  const config: ForwardJetConfig = {
+    architecture,
+    shape,
+    tangentKind,
+    points,
+    tangentSource: jets.tangentSource,
+    parameterBlocks,
+  };
   const forward = ballForward(mode, config, inlineEstimate, options.seed);
   const exact = planExactAtPoints(pde, d, N, 'collocation');
-  const named = {
-    lossTerms: storageBuffer('loss terms', N * 4),
-    cotangent: storageBuffer('cotangent dL/du', N * V * 4),
-    lossStats: storageBuffer('loss statistics', reductionResultBytes),
-  };
+  const named = planBallNamed(N, V);
   const unbiased = options.loss === 'unbiased';
   const loss = planBallLoss(pde, options, jets, N, V);
   const dot = mode === 'forward-gradient' ? planCotangentDot(N, V) : null;
@@ -456,7 +490,7 @@ export function planBallGraph(
   );
   const buffers = [
     ...pointDraw.buffers,
-    ...(jets.jets.kind === 'random' ? jets.jets.plan.buffers : Object.values(jets.jets.named)),
+    ...ballJetBuffers(jets.jets),
     ...(forward.kind === 'tangent'
       ? forwardGradientJetBuffers(forward.config, limits)
       : forwardJetBuffers(forward.config, true, limits)),
@@ -540,7 +574,11 @@ async function buildBallDraws(
   drawOperator: JetOperator,
   stepCounter: GpuStepCounter,
   owned: GPUBuffer[],
-): Promise<{ pointDraw: PointDraw; jetDraw: RandomJetDraw | null; inputs: TangentBuffers }> {
+): Promise<{
+  pointDraw: PointDraw;
+  jetDraw: RandomJetDraw | null;
+  inputs: Pick<ExternalJetInputs, 'tangents' | 'tangentIndex'>;
+}> {
   const device = memory.device;
   const regenerated = plan.pointDraw.source.storage === 'regenerated';
   const samplers = await GpuPointSamplers.create(
@@ -561,6 +599,10 @@ async function buildBallDraws(
         ? { tangents: t.values, tangentIndex: null }
         : { tangents: t.coefficient, tangentIndex: t.index };
     return { pointDraw, jetDraw, inputs };
+  }
+  // Redrawn by every kernel that reads them (ForwardJetConfig.tangentSource): nothing to bind.
+  if (jets.kind === 'regenerated') {
+    return { pointDraw, jetDraw: null, inputs: { tangents: null, tangentIndex: null } };
   }
   // A fixed construction (the exact biharmonic): the same jets at every point and step.
   const inputs = uploadFixedJets(memory, jets.named, drawOperator, plan.points, owned);
@@ -739,7 +781,8 @@ export class BallProblemGraph implements ProblemGraph {
           plan.forward.config.architecture,
           plan.shape,
           plan.tangentKind,
-          { points: plan.pointDraw.source, parameterBlocks: plan.forward.config.parameterBlocks },
+          // x and the tangents where the forward pass reads them, over the same blocks.
+          plan.forward.config,
         )
       : null;
     const forward: BallForward =

@@ -73,12 +73,13 @@ const schema: SchemaReader = new SchemaReader(makeError);
 /**
  * Options added after version 1 was written. Left out, they take resolveTrainingOptions' default,
  * which is the value every run had before them (firstLayerGain 1; gpinnWeight 0 on the ball, 1 on
- * g-KdV, whose gradient terms had weight 1; pointStorage 'stored').
+ * g-KdV, whose gradient terms had weight 1; pointStorage and tangentStorage 'stored').
  */
 const ADDED_LATER: ReadonlySet<string> = new Set<keyof TrainingOptions>([
   'firstLayerGain',
   'gpinnWeight',
   'pointStorage',
+  'tangentStorage',
 ]);
 
 function readOptions(value: unknown): TrainingOptions {

@@ -302,39 +302,57 @@ export function checkMemoryBudget(
   const fitting = fittingSettings(options, limits);
   throw new MemoryBudgetError(
     `too large for this GPU: ${problem}. ${describeFitting(options, fitting)}.` +
-      regeneratedPointsHint(options, limits, execution),
+      regeneratedHint(options, limits, execution),
     estimate,
     fitting,
   );
 }
 
+/** What a run stores that its kernels can redraw where they read it instead (options.ts). */
+const REGENERATED: readonly {
+  readonly field: 'pointStorage' | 'tangentStorage';
+  readonly says: string;
+}[] = [
+  {
+    field: 'pointStorage',
+    says:
+      'its collocation points regenerated where they are read instead of stored (option ' +
+      "pointStorage 'regenerated', the CLI's --point-storage regenerated)",
+  },
+  {
+    field: 'tangentStorage',
+    says:
+      'its dense input tangents regenerated where they are read instead of stored (option ' +
+      "tangentStorage 'regenerated', the CLI's --tangent-storage regenerated)",
+  },
+];
+
 /**
- * For a stored-points run that does not fit: whether it fits with its collocation points
- * regenerated (options.ts says which runs take them), and in how much memory; else ''.
+ * For a run that does not fit: whether it fits with what it stores regenerated instead
+ * (options.ts says which runs take which), and in how much memory; else ''.
  */
-function regeneratedPointsHint(
+function regeneratedHint(
   options: MemorySizing,
   limits: MemoryLimits,
   execution: TrainingExecution,
 ): string {
-  if (options.pointStorage !== 'stored') return '';
-  let regenerated: TrainingOptions;
-  try {
-    regenerated = resolveTrainingOptions({ ...options, pointStorage: 'regenerated' });
-  } catch (error) {
-    if (error instanceof TrainingOptionsError) return '';
-    throw error;
+  for (const { field, says } of REGENERATED) {
+    if (options[field] === 'regenerated') continue;
+    let regenerated: TrainingOptions;
+    try {
+      regenerated = resolveTrainingOptions({ ...options, [field]: 'regenerated' });
+    } catch (error) {
+      if (error instanceof TrainingOptionsError) continue;
+      throw error;
+    }
+    const estimate = estimateMemory(
+      regenerated,
+      limits.maxStorageBufferBindingSize,
+      limits,
+      execution,
+    );
+    if (memoryProblem(estimate, limits) !== null) continue;
+    return ` With ${says} it fits in ${formatBytes(estimate.totalBytes)}.`;
   }
-  const estimate = estimateMemory(
-    regenerated,
-    limits.maxStorageBufferBindingSize,
-    limits,
-    execution,
-  );
-  if (memoryProblem(estimate, limits) !== null) return '';
-  return (
-    ` With its collocation points regenerated where they are read instead of stored (option ` +
-    `pointStorage 'regenerated', the CLI's --point-storage regenerated) it fits in ` +
-    `${formatBytes(estimate.totalBytes)}.`
-  );
+  return '';
 }

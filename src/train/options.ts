@@ -7,6 +7,7 @@
 import { ACTIVATIONS, type Activation } from '../jet/activations.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import { POINT_STORAGES, type PointStorage } from '../engine/pointSource.ts';
+import { TANGENT_STORAGES, type TangentStorage } from '../engine/tangentSource.ts';
 import {
   type BallPdeEntry,
   findPde,
@@ -88,6 +89,14 @@ export interface TrainingOptions {
    * and so the run, are the same bits either way.
    */
   pointStorage: PointStorage;
+  /**
+   * Ball problems with dense jets (estimator 'rademacher' or 'gaussian'): whether the input
+   * tangents of a step are stored (N·R·K·d floats: 1.19 GiB for dense Hutchinson at d = 10^5,
+   * 100 points, 16 jets) or redrawn from their counters by each kernel that reads them
+   * (src/engine/tangentSource.ts), at a redraw per read. The tangents, and so the run, are the
+   * same bits either way.
+   */
+  tangentStorage: TangentStorage;
   /** Read loss, gradient norm and divergence flags back every this many steps. */
   logEvery: number;
   /** Evaluate on the test set every this many steps (0: only at the end). */
@@ -137,6 +146,7 @@ export const defaultTrainingOptions: TrainingOptions = {
   loss: 'biased',
   sampler: 'radius-uniform',
   pointStorage: 'stored',
+  tangentStorage: 'stored',
   logEvery: 10,
   evalEvery: 1000,
   testPoints: 20_000,
@@ -207,6 +217,7 @@ const checks: Record<keyof TrainingOptions, Check> = {
   loss: oneOf(['biased', 'unbiased']),
   sampler: oneOf(['radius-uniform', 'volume-uniform']),
   pointStorage: oneOf(POINT_STORAGES),
+  tangentStorage: oneOf(TANGENT_STORAGES),
   logEvery: integer(1, 1_000_000),
   evalEvery: integer(0, 100_000_000),
   testPoints: integer(1, 10_000_000),
@@ -289,6 +300,7 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
   }
   if (pde.domain !== 'box' && options.gpinnWeight > 0) checkGpinn(pde, options);
   if (options.pointStorage === 'regenerated') checkRegeneratedPoints(pde, options);
+  if (options.tangentStorage === 'regenerated') checkRegeneratedTangents(pde, options);
   if (pde.domain === 'ball' && pde.operator === 'diagonal') checkDiagonal(pde, options);
   return options;
 }
@@ -317,6 +329,25 @@ function checkRegeneratedPoints(pde: PdeEntry, options: TrainingOptions): void {
     );
   }
   if (options.gpinnWeight > 0) throw refuse('the gPINN source gradient reads stored points');
+}
+
+/**
+ * Regenerated tangents are the dense random draw's (estimator 'rademacher' or 'gaussian'),
+ * redrawn by the ball step's forward, tangent and backward passes and its boundary factor; one-hot
+ * jets store N·R·K words, not N·R·K·d, and the parabolic problems' draw is stored.
+ */
+function checkRegeneratedTangents(pde: PdeEntry, options: TrainingOptions): void {
+  const refuse = (why: string) =>
+    new TrainingOptionsError(`tangentStorage 'regenerated': ${why}; use tangentStorage 'stored'`);
+  if (pde.domain !== 'ball') {
+    throw refuse(`it redraws the ball step's dense jets, and ${pde.id} is a ${pde.domain} problem`);
+  }
+  if (options.estimator !== 'rademacher' && options.estimator !== 'gaussian') {
+    throw refuse(
+      `it redraws dense random jets (estimator 'rademacher' or 'gaussian'), not ` +
+        `'${options.estimator}' ones`,
+    );
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
+import { noTangentDraw } from '../../shared/tangentDraws.ts';
 import { type BackwardJetConfig, planBackwardJet } from '../../../src/engine/backwardJet.ts';
 import { backwardJetCost } from '../../../src/engine/backwardJetCost.ts';
 import { planParameterBlocks } from '../../../src/engine/parameterBlocks.ts';
@@ -54,6 +55,7 @@ describe('planBackwardJet', () => {
         columnTiles: 1,
         splits: 2,
         pointSource: [0, 0, 0, 0],
+        tangentDraw: noTangentDraw,
       },
       { count: 9, splits: 2, offset: 32, sliceOffset: 0, sliceStride: 9 },
       { rows: 25, inputs: 8, outputs: 1, weightOffset: 32 },
@@ -75,6 +77,7 @@ describe('planBackwardJet', () => {
         columnTiles: 1,
         splits: 2,
         pointSource: [0, 0, 0, 0],
+        tangentDraw: noTangentDraw,
       },
       { count: 32, splits: 2, offset: 0, sliceOffset: 0, sliceStride: 32 },
     ]);
@@ -102,15 +105,15 @@ describe('planBackwardJet', () => {
       // The larger of the two layers' 2 slices: 2·32 floats.
       ['backward split slices', 64 * 4, 'storage'],
       ['backward boundary params', 12, 'uniform'],
-      // 15 words, then the vec4 pointSource at byte 64.
-      ['backward layer 1 weight gradient params', 80, 'uniform'],
+      // 15 words, then the vec4 pointSource at byte 64 and the 7-word tangentDraw at 80 (sized 32).
+      ['backward layer 1 weight gradient params', 112, 'uniform'],
       ['backward layer 1 reduce params', 20, 'uniform'],
       ['backward layer 1 input cotangent params', 16, 'uniform'],
       ['backward layer 0 activation params', 12, 'uniform'],
-      ['backward layer 0 weight gradient params', 80, 'uniform'],
+      ['backward layer 0 weight gradient params', 112, 'uniform'],
       ['backward layer 0 reduce params', 20, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(100 + 1600 + 256 + 12 + 80 + 20 + 16 + 12 + 80 + 20);
+    expect(plannedBytes(plan.buffers)).toBe(100 + 1600 + 256 + 12 + 112 + 20 + 16 + 12 + 112 + 20);
   });
 
   it('needs no m̄, split slices or hidden cotangents where there is nothing to hold', () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
+import { noTangentDraw } from '../../shared/tangentDraws.ts';
 import type { ForwardJetConfig } from '../../../src/engine/forwardJet.ts';
 import { planForwardGradientJet } from '../../../src/engine/forwardGradientJet.ts';
 import { planParameterBlocks } from '../../../src/engine/parameterBlocks.ts';
@@ -33,12 +34,12 @@ describe('planForwardGradientJet', () => {
       ['forward gradient boundary', out, 'storage'],
       ['forward gradient output', out, 'storage'],
       ['forward gradient output tangent', out, 'storage'],
-      ['forward gradient layer 0 params', 64, 'uniform'],
-      ['forward gradient layer 1 params', 64, 'uniform'],
-      ['forward gradient layer 2 params', 64, 'uniform'],
-      ['forward gradient boundary params', 48, 'uniform'],
+      ['forward gradient layer 0 params', 96, 'uniform'],
+      ['forward gradient layer 1 params', 96, 'uniform'],
+      ['forward gradient layer 2 params', 96, 'uniform'],
+      ['forward gradient boundary params', 80, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(4 * widest + 5 * out + 4 + 3 * 64 + 48);
+    expect(plannedBytes(plan.buffers)).toBe(4 * widest + 5 * out + 4 + 3 * 96 + 80);
     // (3·8 + 8) + (8·6 + 6) + (6 + 1) parameters.
     expect(plan.parameterBytes).toBe(93 * 4);
   });
@@ -57,6 +58,7 @@ describe('planForwardGradientJet', () => {
       blockOutputs: 8,
       weightFlat: 0,
       pointSource: [0, 0, 0, 0],
+      tangentDraw: noTangentDraw,
     });
     expect(first.constants).toMatchObject({ INPUT: 2, ACTIVATION: 3, COLLAPSED: 1 });
     expect(last.params.values).toMatchObject({

@@ -11,6 +11,7 @@ import {
   planForwardJet,
   SPLIT_MIN_INPUTS,
 } from '../../../src/engine/forwardJet.ts';
+import { noTangentDraw } from '../../shared/tangentDraws.ts';
 
 const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeWorkgroupsPerDimension: 65535 };
 
@@ -38,13 +39,14 @@ describe('planForwardJet', () => {
       ['forward jet output', 25 * 4, 'storage'],
       ['forward jet unused index', 4, 'storage'],
       ['forward jet unused output', 4, 'storage'],
-      // LayerParams: 12 u32, then the vec4<u32> pointSource at offset 48; BoundaryParams: 5 u32,
-      // then pointSource at 32.
-      ['forward jet layer 0 params', 64, 'uniform'],
-      ['forward jet layer 1 params', 64, 'uniform'],
-      ['forward jet boundary params', 48, 'uniform'],
+      // LayerParams: 12 u32, then the vec4<u32> pointSource at offset 48 and the 7-word
+      // DenseTangentDraw at 64 (a struct member is 16-byte aligned and sized in a uniform);
+      // BoundaryParams: 5 u32, then pointSource at 32 and tangentDraw at 48.
+      ['forward jet layer 0 params', 96, 'uniform'],
+      ['forward jet layer 1 params', 96, 'uniform'],
+      ['forward jet boundary params', 80, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(2384);
+    expect(plannedBytes(plan.buffers)).toBe(2480);
     expect(plan.inputElements).toEqual({ x: 15, tangents: 60, tangentIndex: 0 });
   });
 
@@ -65,8 +67,10 @@ describe('planForwardJet', () => {
       pointsPerGroup: 5,
       pointGroups: 1,
       pointSource: [0, 0, 0, 0],
+      tangentDraw: noTangentDraw,
     });
     expect(hidden.constants).toMatchObject({ ACTIVATION: 1, INPUT: 1, THREADS_OUTS: 2 });
+    expect(hidden.constants).not.toHaveProperty('TANGENTS');
     expect(last.params.values).toMatchObject({
       inputs: 8,
       outputs: 1,
@@ -76,6 +80,35 @@ describe('planForwardJet', () => {
     expect(last.params.values).toMatchObject({ biasOffset: 40 });
     expect(last.constants).toMatchObject({ ACTIVATION: 0, INPUT: 0, THREADS_OUTS: 1 });
     expect(hidden.grid).toEqual([1, 1, 1]);
+  });
+
+  it('plans regenerated dense tangents: no tangent buffer, the draw in the first layer only', () => {
+    const draw = {
+      seed: 9,
+      stream: 2,
+      range: 3,
+      distribution: 'gaussian',
+      extraOrder: 2,
+      extraIndex: 1,
+      extraCoefficient: 0.25,
+    } as const;
+    const config = { ...small, tangentSource: { storage: 'regenerated', draw } } as const;
+    expect(() => planForwardJet(config, limits)).toThrow(/bind it as an external input/);
+    const plan = planForwardJet(config, limits, { externalInputs: true });
+    expect(plan.inputElements).toEqual({ x: 15, tangents: 0, tangentIndex: 0 });
+    expect(rows(plan)).toContainEqual(['forward jet unused tangents', 4, 'storage']);
+    const [first, last] = plan.layers;
+    // The uniform's words: the draw's, its distribution as gaussian = 1.
+    const words = { seed: 9, stream: 2, range: 3, gaussian: 1, extraOrder: 2, extraIndex: 1 };
+    expect(first.params.values.tangentDraw).toEqual({ ...words, extraCoefficient: 0.25 });
+    expect(first.constants).toMatchObject({ TANGENTS: 1 });
+    expect(last.params.values.tangentDraw).toEqual(noTangentDraw);
+    expect(last.constants).not.toHaveProperty('TANGENTS');
+    expect(plan.boundary?.params.values.tangentDraw).toEqual({ ...words, extraCoefficient: 0.25 });
+    expect(plan.boundary?.constants).toMatchObject({ TANGENTS: 1 });
+    expect(() =>
+      planForwardJet({ ...config, tangentKind: 'oneHot' }, limits, { externalInputs: true }),
+    ).toThrow(/only dense tangents are regenerated/);
   });
 
   it('plans one-hot indices, and no inputs at all when external ones are bound', () => {

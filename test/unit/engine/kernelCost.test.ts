@@ -10,7 +10,8 @@ import { forwardJetCost, forwardLayerCost } from '../../../src/engine/forwardJet
 import { optimizerCost, planOptimizer } from '../../../src/engine/optimizers.ts';
 import { planBallDraw, pointDrawCost } from '../../../src/random/gpuPointSamplers.ts';
 import type { PointSource } from '../../../src/engine/pointSource.ts';
-import { REDRAWN_COORDINATE } from '../../../src/engine/kernelCost.ts';
+import { BOX_MULLER_FLOPS, REDRAWN_COORDINATE, sumCosts } from '../../../src/engine/kernelCost.ts';
+import type { TangentSource } from '../../../src/engine/tangentSource.ts';
 import { parameterTraffic } from '../../../src/train/enginePlans.ts';
 import {
   planDivergenceGuard,
@@ -94,6 +95,66 @@ describe('forward jet cost', () => {
     // Regenerated: each of the 32 loads of x is a point's (scale, offset) and a redraw.
     expect(redrawn.words).toBe(32 * REDRAWN_COORDINATE.words + 32);
     expect(redrawn.flops - stored.flops).toBe(32 * REDRAWN_COORDINATE.flops);
+  });
+});
+
+describe('regenerated dense tangents', () => {
+  const draw = (distribution: 'rademacher' | 'gaussian') => ({
+    seed: 0,
+    stream: 1,
+    range: 1000,
+    distribution,
+    extraOrder: 0,
+    extraIndex: 0,
+    extraCoefficient: 0,
+  });
+  const config = (d: number, tangentSource: TangentSource): ForwardJetConfig => ({
+    architecture: { widths: [d, 32, 32, 1], activation: 'tanh', boundary: 'ball' },
+    shape: { points: 32, directions: 16, order: 2, structure: 'collapsed' },
+    tangentKind: 'dense',
+    tangentSource,
+  });
+  const perCoordinate = (source: TangentSource) => {
+    const [a, b] = [1000, 2000].map((d) =>
+      forwardJetCost(planForwardJet(config(d, source), limits, { externalInputs: true })),
+    );
+    return { words: (b.bytesRead - a.bytesRead) / 4000, flops: (b.flops - a.flops) / 1000 };
+  };
+
+  it('counts each tangent word the forward pass loads as a redraw that loads nothing', () => {
+    const stored = perCoordinate({ storage: 'stored' });
+    const tiles = planForwardJet(config(1000, { storage: 'stored' }), limits, {
+      externalInputs: true,
+    }).layers[0].grid[0];
+    // Per coordinate and point: the first layer loads R·(K − 1) + R (the collapsed top row's
+    // sum) = 32 tangent words per output tile, the boundary factor R·K = 32.
+    const loads = 32 * (tiles * 32 + 32);
+    for (const [distribution, flops] of [
+      ['rademacher', 2],
+      ['gaussian', BOX_MULLER_FLOPS],
+    ] as const) {
+      const redrawn = perCoordinate({ storage: 'regenerated', draw: draw(distribution) });
+      expect(stored.words - redrawn.words).toBe(loads);
+      expect(redrawn.flops - stored.flops).toBe(loads * flops);
+    }
+  });
+
+  it('counts the weight gradient likewise: only x is loaded of the first layer rows', () => {
+    const weights = (source: TangentSource) => {
+      const plan = planBackwardJet({ ...config(1000, source), tangentSource: source }, limits);
+      return sumCosts(
+        plan.steps
+          .filter((s) => s.kind === 'weightGradient' && s.layer === 0)
+          .map(backwardStepCost),
+      );
+    };
+    const stored = weights({ storage: 'stored' });
+    const redrawn = weights({ storage: 'regenerated', draw: draw('rademacher') });
+    const saved = (stored.bytesRead - redrawn.bytesRead) / 4;
+    // 33 words per point and coordinate: x and 32 tangent words; the redraw keeps x's.
+    expect(saved).toBeGreaterThan(0);
+    expect(redrawn.flops - stored.flops).toBe(2 * saved);
+    expect(stored.bytesWritten).toBe(redrawn.bytesWritten);
   });
 });
 

@@ -208,6 +208,40 @@ describe('the memory estimate reads the training plan', () => {
     expect(() => checkMemoryBudget(huge, limits)).not.toThrow(/regenerated/);
   });
 
+  it("refuses STDE's dense Hutchinson at d = 10^5 with stored tangents, fits it regenerated", () => {
+    // STDE's setup (100 points, 3 × 128 tanh) with 16 Rademacher jets of order 2, collapsed.
+    const limits = { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
+    const options = resolveTrainingOptions({
+      dimension: 100_000,
+      estimator: 'rademacher',
+      jetsPerPoint: 16,
+    });
+    // N·R·K·d = 100·16·2·10^5 floats = 1.19 GiB.
+    expect(() => checkMemoryBudget(options, limits)).toThrow(
+      /input tangents need 1\.19 GiB in one buffer.* With its dense input tangents regenerated .*--tangent-storage regenerated\) it fits in 659\.4 MiB\.$/,
+    );
+    const regenerated = checkMemoryBudget({ ...options, tangentStorage: 'regenerated' }, limits);
+    const stored = estimateMemory(options, limits.maxStorageBufferBindingSize, limits);
+    // The draw's values, its 52-byte params and two 4-byte placeholders, less the passes' 4-byte
+    // stand-in for the tangents.
+    expect(stored.totalBytes - regenerated.totalBytes).toBe(100 * 16 * 2 * 100_000 * 4 + 56);
+  });
+
+  it('refuses regenerated tangents where nothing dense is drawn, before planning', () => {
+    expect(() =>
+      resolveTrainingOptions({ estimator: 'sparse', tangentStorage: 'regenerated' }),
+    ).toThrow(
+      /tangentStorage 'regenerated': it redraws dense random jets .* not 'sparse' ones; use tangentStorage 'stored'/,
+    );
+    expect(() =>
+      resolveTrainingOptions({
+        pde: 'semilinear-heat',
+        estimator: 'rademacher',
+        tangentStorage: 'regenerated',
+      }),
+    ).toThrow(/semilinear-heat is a spacetime problem/);
+  });
+
   it('leaves an invalid estimator to the build: no memory problem, the rest still sized', () => {
     const options = resolveTrainingOptions({
       ...small,
