@@ -6,6 +6,18 @@
 // c_k = a_k·e_{n_k} make this O(K²) per direction: ⟨c_0, c_k⟩ = a_k·x[n_k] and
 // ⟨c_i, c_j⟩ = a_i·a_j·[n_i = n_j]; dense tangents cost O(d·K²).
 // Then u = b·m per direction, u_k = Σ_{i=0..k} b_i·m_{k−i} (b_0 and m_0 shared by all directions).
+// Dense tangents over many coordinates (blocks = S > 0) sum the q_k in two dispatches, so that a
+// large d fills the GPU instead of N invocations walking d·R coordinates each:
+//   denseNormBlocks  one workgroup per (point p, direction r, block b of `block` coordinates),
+//                    w = (p·R + r)·S + b: each invocation sums a strided slice of the block's
+//                    Σ_{i+j=k} c_i·c_j, a fixed tree adds them, and q_k's share is stored at
+//                    w·K + k − 1 of the buffer bound as `boundary` (the partial buffer);
+//   applyBoundary    then reads each (p, r)'s q_k as the sum of its S shares in block order, from
+//                    the same buffer bound as `tangentIndex` (unused by dense tangents; the bits
+//                    of an f32 in an i32 binding, as no ninth storage binding is free: WebGPU's
+//                    default maxStorageBuffersPerShaderStage is 8).
+// Every order of additions is fixed, so the result is the same bits on every run; blocks = 0
+// (d ≤ one block, src/engine/forwardJet.ts) keeps the single sum in coordinate order.
 // Collapsed: the top row of b holds Σ_r b_K^(r) and the top row of u is
 //   b_0·(Σ_r m_K^(r)) + (Σ_r b_K^(r))·m_0 + Σ_r Σ_{0<i<K} b_i^(r)·m_{K−i}^(r),
 // the sum over r of the standard top coefficients.
@@ -33,10 +45,10 @@
 //   8 pointNorms   : storage, read        DRAWN_NORMS: the draw's partials, ‖x_p‖² at normsAt + p
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ONE_HOT (the tangents' kind), POWER (m, 1..4),
 //   POINTS (lib/ballPoints.wgsl), TANGENTS (lib/denseTangents.wgsl), DRAWN_NORMS,
-//   WORKGROUP_SIZE (lib/grid.wgsl, default 64).
-// Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per point. Dispatch: x·y workgroups covering
-// N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE) (lib/grid.wgsl
-// invocationIndex).
+//   WORKGROUP_SIZE (lib/grid.wgsl, default 64; a power of two for denseNormBlocks' tree).
+// Workgroup: (WORKGROUP_SIZE, 1, 1). applyBoundary: one invocation per point, x·y workgroups
+// covering N invocations, point = id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE) (lib/grid.wgsl
+// invocationIndex). denseNormBlocks: N·R·S workgroups folded over x and y (workgroupIndex).
 
 struct BoundaryParams {
   points: u32,
@@ -44,6 +56,10 @@ struct BoundaryParams {
   rowsPerPoint: u32,
   dim: u32,
   outputs: u32,
+  // Dense tangents: the S blocks of `block` coordinates denseNormBlocks sums q_k over (header);
+  // 0: applyBoundary sums all d itself.
+  blocks: u32,
+  block: u32,
   // (seed, stream, scalesAt, normsAt) of regenerated points (lib/ballPoints.wgsl); else zero.
   pointSource: vec4<u32>,
   // The dense tangents' draw, read with TANGENTS = 1 (lib/denseTangents.wgsl); else zero.
@@ -63,6 +79,9 @@ struct BoundaryParams {
 override ONE_HOT: bool = false;
 override POWER: u32 = 1u;
 override DRAWN_NORMS: bool = false;
+
+// denseNormBlocks' shares of one order, reduced into shares[0].
+var<workgroup> shares: array<f32, WORKGROUP_SIZE>;
 
 // Coordinate i of point p.
 fn coordinate(p: u32, i: u32) -> f32 {
@@ -124,19 +143,67 @@ fn normSquaredJet(p: u32, r: u32, q: ptr<function, Series>) {
     }
     return;
   }
-  for (var i = 0u; i < d; i++) {
-    var c = Series();
-    c[0] = coordinate(p, i);
-    for (var k = 1u; k <= ORDER; k++) {
-      c[k] = denseCoefficient(tangentSlot(p, r, k, params.directions, ORDER), i);
-    }
+  if (params.blocks > 0u) {
+    // The S shares of denseNormBlocks in block order, read through the tangentIndex binding.
+    let first = (p * params.directions + r) * params.blocks;
     for (var k = 1u; k <= ORDER; k++) {
       var sum = 0.0;
-      for (var j = 0u; j <= k; j++) {
-        sum += c[j] * c[k - j];
+      for (var b = 0u; b < params.blocks; b++) {
+        sum += bitcast<f32>(tangentIndex[(first + b) * ORDER + k - 1u]);
       }
-      (*q)[k] += sum;
+      (*q)[k] = sum;
     }
+    return;
+  }
+  for (var i = 0u; i < d; i++) {
+    addCoordinateTerms(p, r, i, q);
+  }
+}
+
+// Coordinate i's terms of q_1..q_K along direction r of point p: Σ_{j=0..k} c_j[i]·c_{k−j}[i].
+fn addCoordinateTerms(p: u32, r: u32, i: u32, q: ptr<function, Series>) {
+  var c = Series();
+  c[0] = coordinate(p, i);
+  for (var k = 1u; k <= ORDER; k++) {
+    c[k] = denseCoefficient(tangentSlot(p, r, k, params.directions, ORDER), i);
+  }
+  for (var k = 1u; k <= ORDER; k++) {
+    var sum = 0.0;
+    for (var j = 0u; j <= k; j++) {
+      sum += c[j] * c[k - j];
+    }
+    (*q)[k] += sum;
+  }
+}
+
+// One (point, direction, block)'s shares of q_1..q_K (header), into the partial buffer bound as
+// `boundary`.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn denseNormBlocks(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let w = workgroupIndex(grid);
+  if (w >= params.points * params.directions * params.blocks) {
+    return;
+  }
+  let jet = w / params.blocks;
+  let first = (w % params.blocks) * params.block;
+  let end = min(first + params.block, params.dim);
+  var q = Series();
+  for (var i = first + lid; i < end; i += WORKGROUP_SIZE) {
+    addCoordinateTerms(jet / params.directions, jet % params.directions, i, &q);
+  }
+  for (var k = 1u; k <= ORDER; k++) {
+    shares[lid] = q[k];
+    for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+      workgroupBarrier();
+      if (lid < stride) {
+        shares[lid] += shares[lid + stride];
+      }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+      boundary[w * ORDER + k - 1u] = shares[0];
+    }
+    workgroupBarrier();
   }
 }
 

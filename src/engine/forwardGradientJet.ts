@@ -17,7 +17,8 @@ import { validateArchitecture } from '../jet/mlp.ts';
 import {
   asTensor,
   blocksOf,
-  boundaryParts,
+  type BoundaryDispatch,
+  compileBoundary,
   type ExternalJetInputs,
   firstLayerSplit,
   type ForwardJetConfig,
@@ -156,7 +157,7 @@ export interface ForwardGradientJetPlan {
    */
   draws: PlannedUniform | null;
   /** The boundary factor, dispatched twice with the same uniform: on m (→ u), on ṁ (→ u̇). */
-  boundary: PlannedDispatch | null;
+  boundary: BoundaryDispatch | null;
   storage: ForwardGradientStorage;
   /** Bytes θ and v must each hold, over all their blocks. */
   parameterBytes: number;
@@ -390,6 +391,7 @@ export function planForwardGradientJet(
     ...layers.map((layer) => layer.params.buffer),
     ...moreBlocks.map((more) => more.layer.params.buffer),
     ...(boundary ? [boundary.params.buffer] : []),
+    ...(boundary?.normBlocks ? [boundary.normBlocks.shares] : []),
     ...(draws ? [draws.buffer] : []),
   ];
   return {
@@ -493,11 +495,14 @@ function layerSteps(
   ];
 }
 
-/** u = b·m is linear in m, so the same kernel maps ṁ to u̇ (b is rewritten identically). */
+/**
+ * u = b·m is linear in m, so the same kernel maps ṁ to u̇ (b is rewritten identically); a split
+ * dense sum's shares (denseNormBlocks) are computed once, before both.
+ */
 function boundarySteps(
   allocation: PlannedAllocation,
-  dispatch: PlannedDispatch,
-  kernel: ComputeKernel,
+  dispatch: BoundaryDispatch,
+  kernels: { apply: ComputeKernel; norms: ComputeKernel | null },
   storage: ForwardGradientStorage,
   inputs: ExternalJetInputs,
 ): { steps: UnboundStep[]; output: GPUBuffer; outputTangent: GPUBuffer } {
@@ -505,32 +510,48 @@ function boundarySteps(
     if (!buffer) throw new Error(`forward gradient: the plan has no ${what}`);
     return allocation.storage(buffer);
   };
-  const params = allocation.uniform(dispatch.params, kernel.struct('params'));
+  const params = allocation.uniform(dispatch.params, kernels.apply.struct('params'));
   const boundary = own(storage.boundary, 'boundary jet');
   const output = own(storage.output, 'output');
   const outputTangent = own(storage.outputTangent, 'output tangent');
   const placeholder = own(storage.placeholder, 'placeholder');
-  const steps = [
-    [own(storage.mlpOutput, 'mlp output'), output],
+  const shares = dispatch.normBlocks && allocation.storage(dispatch.normBlocks.shares);
+  const resources = (m: GPUBuffer, u: GPUBuffer) => ({
+    params,
+    x: inputs.x,
+    tangents: inputs.tangents ?? placeholder,
+    tangentIndex: inputs.tangentIndex ?? placeholder,
+    mlpOutput: m,
+    boundary,
+    output: u,
+    // Read with regenerated points or tangents only; stored ones bind a read-only stand-in.
+    stepCounter: inputs.stepCounter ?? placeholder,
+    pointNorms: inputs.pointNorms ?? placeholder,
+  });
+  const mlpOutput = own(storage.mlpOutput, 'mlp output');
+  const norms: UnboundStep[] =
+    shares && dispatch.normBlocks && kernels.norms
+      ? [
+          {
+            kernel: kernels.norms,
+            // denseNormBlocks writes its shares through `boundary` (jetBoundary.wgsl).
+            resources: { ...resources(mlpOutput, output), boundary: shares },
+            grid: dispatch.normBlocks.grid,
+            block: null,
+          },
+        ]
+      : [];
+  const applies = [
+    [mlpOutput, output],
     [own(storage.mlpTangent, 'mlp output tangent'), outputTangent],
   ].map(([m, u]) => ({
-    kernel,
-    resources: {
-      params,
-      x: inputs.x,
-      tangents: inputs.tangents ?? placeholder,
-      tangentIndex: inputs.tangentIndex ?? placeholder,
-      mlpOutput: m,
-      boundary,
-      output: u,
-      // Read with regenerated points or tangents only; stored ones bind a read-only stand-in.
-      stepCounter: inputs.stepCounter ?? placeholder,
-      pointNorms: inputs.pointNorms ?? placeholder,
-    },
+    kernel: kernels.apply,
+    // applyBoundary reads the shares through tangentIndex, which dense tangents leave free.
+    resources: { ...resources(m, u), ...(shares ? { tangentIndex: shares } : {}) },
     grid: dispatch.grid,
     block: null,
   }));
-  return { steps, output, outputTangent };
+  return { steps: [...norms, ...applies], output, outputTangent };
 }
 
 export class ForwardGradientJet {
@@ -628,9 +649,7 @@ export class ForwardGradientJet {
       layers: await Promise.all(plan.layers.map(compile)),
       partial: plan.split && (await compile(plan.split.partial)),
     };
-    const boundaryKernel =
-      plan.boundary &&
-      (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));
+    const boundaryKernels = plan.boundary && (await compileBoundary(device, plan.boundary));
     return buildFromPlan(memory, plan.buffers, (allocation) => {
       const draws = plan.draws && allocation.uniform(plan.draws, drawsView);
       const steps = layerSteps(allocation, plan, kernels, inputs, draws);
@@ -638,11 +657,11 @@ export class ForwardGradientJet {
         output: allocation.storage(plan.storage.mlpOutput),
         outputTangent: allocation.storage(plan.storage.mlpTangent),
       };
-      if (plan.boundary && boundaryKernel) {
+      if (plan.boundary && boundaryKernels) {
         const factor = boundarySteps(
           allocation,
           plan.boundary,
-          boundaryKernel,
+          boundaryKernels,
           plan.storage,
           inputs,
         );

@@ -4,7 +4,7 @@ import type { GpuMemory } from '../gpu/gpuMemory.ts';
 import { readFloat32 } from '../gpu/gpuMemory.ts';
 import type { ComputeKernel } from '../gpu/kernel.ts';
 import { cachedKernel } from '../gpu/kernelCache.ts';
-import { boundaryCost, forwardLayerCost } from './forwardJetCost.ts';
+import { boundaryCost, boundaryNormsCost, forwardLayerCost } from './forwardJetCost.ts';
 import type { KernelCost, StageEncoder } from './kernelCost.ts';
 import { lib } from '../gpu/shaderLibrary.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
@@ -111,6 +111,13 @@ export interface ForwardJetConfig {
    */
   firstLayerBlockInner?: number;
   /**
+   * Coordinates per block of the boundary factor's sums over d with dense tangents
+   * (jetBoundary.wgsl denseNormBlocks); 0 never splits. By default BOUNDARY_BLOCK where d passes
+   * it (boundaryBlocks). It sets the summation order: runs compared bit for bit must use the
+   * same value.
+   */
+  boundaryBlock?: number;
+  /**
    * Where the first layer and the boundary factor read x (pointSource.ts; default stored). With
    * regenerated points the pass binds the ball draw's partials and the step counter as external
    * inputs and has no x to upload.
@@ -196,8 +203,8 @@ const forwardParts = [
  * direction, scale and trainStep of the trial point θ + scale·z_j it reads.
  */
 export const perturbationView = plannedView(forwardParts, 'perturbation');
-/** jetBoundary.wgsl and its library parts (the forward-gradient pass binds the same kernel). */
-export const boundaryParts = [
+/** jetBoundary.wgsl and its library parts (compileBoundary: the forward-gradient pass's too). */
+const boundaryParts = [
   lib.grid,
   lib.series,
   lib.jetRows,
@@ -499,7 +506,7 @@ export interface ForwardJetPlan {
   parameterBlocks: ParameterBlocks;
   /** The first layer over parameter blocks 1, 2, …: empty for one block. */
   moreBlocks: FirstLayerBlockDispatch[];
-  boundary: PlannedDispatch | null;
+  boundary: BoundaryDispatch | null;
   storage: ForwardJetStorage;
   /** The trial point's uniform of a perturbed pass (ForwardJetConfig.perturbed); else null. */
   perturbation: PlannedUniform | null;
@@ -691,17 +698,60 @@ function planLayers(config: ForwardJetConfig, limits: ForwardJetLimits): Planned
   return { layers: [head.product, ...later], split, moreBlocks };
 }
 
-/** The boundary-factor dispatch of a forward pass (shared with the forward-gradient pass). */
+/**
+ * Coordinates per block of a dense boundary factor's sums over d (jetBoundary.wgsl
+ * denseNormBlocks): at d = 10⁵, 100 points and 16 jets, 25 blocks give 40 000 workgroups where
+ * one invocation per point walked 1.6M coordinate terms each. A multiple of the workgroup size.
+ */
+export const BOUNDARY_BLOCK = 4096;
+
+/**
+ * The blocks S a dense boundary factor sums over, and their size: S = 0 (one sum in coordinate
+ * order, the kernel's sum before the split existed, so runs at such d keep their bits) for
+ * one-hot tangents, at d ≤ one block, or with config.boundaryBlock 0.
+ */
+export function boundaryBlocks(config: ForwardJetConfig): { blocks: number; block: number } {
+  const d = config.architecture.widths[0];
+  const block = config.boundaryBlock ?? BOUNDARY_BLOCK;
+  if (config.tangentKind !== 'dense' || block === 0 || d <= block) return { blocks: 0, block: 0 };
+  return { blocks: Math.ceil(d / block), block };
+}
+
+/**
+ * The boundary factor's dispatch, applyBoundary; where the dense sums over d are split
+ * (boundaryBlocks), denseNormBlocks first, with the same overrides and uniform, into its share
+ * buffer (N·R·S·K floats).
+ */
+export interface BoundaryDispatch extends PlannedDispatch {
+  normBlocks: { grid: [number, number, number]; shares: PlannedBuffer } | null;
+}
+
+/** The boundary factor's kernels: applyBoundary, and denseNormBlocks where its sums are split. */
+export async function compileBoundary(
+  device: GPUDevice,
+  boundary: BoundaryDispatch,
+): Promise<{ apply: ComputeKernel; norms: ComputeKernel | null }> {
+  const compile = (entryPoint: string) =>
+    cachedKernel(device, boundaryParts, { entryPoint, constants: boundary.constants });
+  return {
+    apply: await compile('applyBoundary'),
+    norms: boundary.normBlocks ? await compile('denseNormBlocks') : null,
+  };
+}
+
+/** The boundary-factor dispatches of a forward pass (shared with the forward-gradient pass). */
 export function planBoundary(
   config: ForwardJetConfig,
   limits: GridLimits,
   label = 'forward jet boundary params',
-): PlannedDispatch | null {
+): BoundaryDispatch | null {
   const { architecture, shape, tangentKind } = config;
   if (architecture.boundary === 'none') return null;
   const { widths } = architecture;
   const points = config.points ?? storedPoints;
   const tangents = tangentSourceOf(config);
+  const { blocks, block } = boundaryBlocks(config);
+  const shares = shape.points * shape.directions * blocks * shape.order;
   return {
     constants: {
       ORDER: shape.order,
@@ -719,11 +769,20 @@ export function planBoundary(
       rowsPerPoint: rowsPerPoint(shape),
       dim: widths[0],
       outputs: widths[widths.length - 1],
+      blocks,
+      block,
       pointSource: pointSourceWords(points),
       tangentDraw: tangentDrawValue(tangents),
     }),
-    // jetBoundary.wgsl numbers points id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE).
+    // jetBoundary.wgsl numbers points id.x + id.y·(num_workgroups.x·WORKGROUP_SIZE), and
+    // denseNormBlocks' workgroups x + y·(num_workgroups.x).
     grid: dispatchGrid(Math.ceil(shape.points / BOUNDARY_WORKGROUP), limits),
+    normBlocks: blocks
+      ? {
+          grid: dispatchGrid(shape.points * shape.directions * blocks, limits),
+          shares: storageBuffer(label.replace(/ params$/, ' shares'), shares * 4),
+        }
+      : null,
   };
 }
 
@@ -843,6 +902,7 @@ export function planForwardJet(
       ...layers.map((layer) => layer.params.buffer),
       ...moreBlocks.map((block) => block.product.params.buffer),
       ...(boundary ? [boundary.params.buffer] : []),
+      ...(boundary?.normBlocks ? [boundary.normBlocks.shares] : []),
       ...(perturbation ? [perturbation.buffer] : []),
     ],
   };
@@ -893,6 +953,27 @@ function checkExternalInputs(
       );
     }
   }
+}
+
+/** denseNormBlocks of a split dense boundary sum, on the uniform of its applyBoundary step. */
+function boundaryNormsStep(
+  allocation: PlannedAllocation,
+  boundary: BoundaryDispatch | null,
+  kernel: ComputeKernel | null,
+  apply: Dispatch | null,
+): { step: Dispatch; shares: GPUBuffer } | null {
+  if (!boundary?.normBlocks || !kernel || !apply) return null;
+  return {
+    // One uniform for both steps, as a split layer's.
+    step: {
+      kernel,
+      uniforms: apply.uniforms,
+      bindGroup: null,
+      grid: boundary.normBlocks.grid,
+      cost: boundaryNormsCost(boundary),
+    },
+    shares: allocation.storage(boundary.normBlocks.shares),
+  };
 }
 
 /** A buffer the plan promises for this build; its absence is a plan/build mismatch. */
@@ -988,6 +1069,8 @@ export class ForwardJet {
   private readonly partials: GPUBuffer | null;
   private readonly biasAt: number;
   private readonly boundaryStep: Dispatch | null;
+  /** denseNormBlocks, which applyBoundary reads its q_k shares from (null: not split). */
+  private readonly boundaryNorms: { step: Dispatch; shares: GPUBuffer } | null;
   /**
    * Every binding a kernel declares must be bound (jetForward.wgsl): the index binding is a
    * 4-byte stand-in for dense tangents, and the output layer's unused σ binding gets its own.
@@ -1014,6 +1097,7 @@ export class ForwardJet {
       partials: GPUBuffer | null;
       biasAt: number;
       boundaryStep: Dispatch | null;
+      boundaryNorms: { step: Dispatch; shares: GPUBuffer } | null;
       indexBinding: GPUBuffer;
       unusedOutput: GPUBuffer;
       perturbation: GPUBuffer | null;
@@ -1030,6 +1114,7 @@ export class ForwardJet {
     this.partials = built.partials;
     this.biasAt = built.biasAt;
     this.boundaryStep = built.boundaryStep;
+    this.boundaryNorms = built.boundaryNorms;
     this.indexBinding = built.indexBinding;
     this.unusedOutput = built.unusedOutput;
     this.perturbation = built.perturbation;
@@ -1059,9 +1144,7 @@ export class ForwardJet {
       });
     const kernels = await Promise.all(plan.layers.map(layerKernel));
     const sumKernel = plan.split && (await layerKernel(plan.split.sum));
-    const boundaryKernel =
-      plan.boundary &&
-      (await cachedKernel(device, boundaryParts, { constants: plan.boundary.constants }));
+    const boundaryKernels = plan.boundary && (await compileBoundary(device, plan.boundary));
     return buildFromPlan(memory, plan.buffers, (allocation) => {
       const buffers = allocateJetBuffers(allocation, config, plan, inputs);
       const dispatch = (
@@ -1090,6 +1173,10 @@ export class ForwardJet {
               cost: forwardLayerCost(sum),
             }
           : null;
+      const boundaryStep =
+        plan.boundary && boundaryKernels
+          ? dispatch(plan.boundary, boundaryKernels.apply, boundaryCost(plan.boundary))
+          : null;
       const built = {
         layers,
         sumStep: sumOf(layers[0], plan.split?.sum ?? null),
@@ -1100,10 +1187,13 @@ export class ForwardJet {
         }),
         partials: partials && allocation.storage(partials),
         biasAt: plan.split?.biasAt ?? 0,
-        boundaryStep:
-          plan.boundary && boundaryKernel
-            ? dispatch(plan.boundary, boundaryKernel, boundaryCost(plan.boundary))
-            : null,
+        boundaryStep,
+        boundaryNorms: boundaryNormsStep(
+          allocation,
+          plan.boundary,
+          boundaryKernels?.norms ?? null,
+          boundaryStep,
+        ),
         indexBinding: unusedIndex
           ? allocation.storage(unusedIndex)
           : planned(buffers.tangentIndex, 'tangent index'),
@@ -1186,19 +1276,35 @@ export class ForwardJet {
       bindLayer(more.product, 0, firstWrites, blocks[more.block]);
       if (more.sum) bindLayer(more.sum, 0, 'z', blocks[more.block]);
     }
-    if (this.boundaryStep && b.boundary) {
-      this.boundaryStep.bindGroup = this.boundaryStep.kernel.bind({
-        params: this.boundaryStep.uniforms,
-        x: b.x,
-        tangents: b.tangents,
-        tangentIndex,
-        mlpOutput: b.mlpOutput,
-        boundary: b.boundary,
-        output: b.output,
-        stepCounter: b.stepCounter ?? b.tangents,
-        pointNorms: b.pointNorms ?? b.tangents,
-      });
+    this.bindBoundary();
+  }
+
+  /**
+   * The boundary factor: applyBoundary writes b and u, reading q_k's shares through the
+   * tangentIndex binding where denseNormBlocks wrote them (through `boundary`) first.
+   */
+  private bindBoundary(): void {
+    const b = this.buffers;
+    if (!this.boundaryStep || !b.boundary) return;
+    const resources = {
+      params: this.boundaryStep.uniforms,
+      x: b.x,
+      tangents: b.tangents,
+      tangentIndex: this.indexBinding,
+      mlpOutput: b.mlpOutput,
+      boundary: b.boundary,
+      output: b.output,
+      stepCounter: b.stepCounter ?? b.tangents,
+      pointNorms: b.pointNorms ?? b.tangents,
+    };
+    const norms = this.boundaryNorms;
+    if (norms) {
+      norms.step.bindGroup = norms.step.kernel.bind({ ...resources, boundary: norms.shares });
     }
+    this.boundaryStep.bindGroup = this.boundaryStep.kernel.bind({
+      ...resources,
+      tangentIndex: norms?.shares ?? this.indexBinding,
+    });
   }
 
   /**
@@ -1263,6 +1369,7 @@ export class ForwardJet {
       ...this.moreBlocks.map((more) => more.product),
       ...sums.filter((sum): sum is Dispatch => sum !== null),
       ...this.layers.slice(1),
+      ...(this.boundaryNorms ? [this.boundaryNorms.step] : []),
       ...(this.boundaryStep ? [this.boundaryStep] : []),
     ];
   }

@@ -170,6 +170,34 @@ export function redrawnTangentCost(dispatch: PlannedDispatch): number | null {
   return redrawnTangentFlops(draw.gaussian === 1);
 }
 
+/**
+ * The terms Σ_{i+j=k} c_i·c_j of q_1..q_K over one direction's d coordinates: x and the K
+ * coefficients per coordinate (redrawn tangents load only x and draw the K coefficients).
+ */
+function denseTermsCost(boundary: PlannedDispatch): { words: number; flops: number } {
+  const K = boundary.constants.ORDER;
+  const d = (boundary.params.values as Record<string, number>).dim;
+  const tangentRedraw = redrawnTangentCost(boundary);
+  const series = sumOver(K, (k) => 2 * (k + 1));
+  return {
+    words: d * (tangentRedraw === null ? 1 + K : 1),
+    flops: d * (series + (tangentRedraw === null ? 0 : K * tangentRedraw)),
+  };
+}
+
+/**
+ * jetBoundary.wgsl denseNormBlocks: every (point, direction)'s terms over d in S blocks, each
+ * block's K shares added in a tree of WORKGROUP_SIZE and stored.
+ */
+export function boundaryNormsCost(boundary: PlannedDispatch): KernelCost {
+  const v = boundary.params.values as Record<string, number>;
+  const K = boundary.constants.ORDER;
+  const jets = v.points * v.directions;
+  const terms = denseTermsCost(boundary);
+  const tree = v.blocks * K * (boundary.constants.WORKGROUP_SIZE - 1);
+  return wordCost(jets * (terms.flops + tree), jets * terms.words, jets * v.blocks * K);
+}
+
 /** jetBoundary.wgsl: b(g(t)) = 1 − |g(t)|² per point and direction, then u = b·m per output. */
 export function boundaryCost(boundary: PlannedDispatch): KernelCost {
   const c = boundary.constants;
@@ -190,11 +218,14 @@ export function boundaryCost(boundary: PlannedDispatch): KernelCost {
     read += R * K * (redrawn ? 2 + REDRAWN_COORDINATE.words : 3);
     flops += R * K * (redrawn ? REDRAWN_COORDINATE.flops : 0);
     flops += R * sumOver(K, (k) => 2 + 2 * (k - 1));
+  } else if (v.blocks > 0) {
+    // denseNormBlocks summed the coordinates (boundaryNormsCost): S shares per order to add.
+    read += R * K * v.blocks;
+    flops += R * K * (v.blocks - 1);
   } else {
-    // Redrawn tangents load only x per coordinate and draw the K coefficients.
-    const tangentRedraw = redrawnTangentCost(boundary);
-    read += R * d * (tangentRedraw === null ? 1 + K : 1);
-    flops += R * d * (series(K) + (tangentRedraw === null ? 0 : K * tangentRedraw));
+    const terms = denseTermsCost(boundary);
+    read += R * terms.words;
+    flops += R * terms.flops;
   }
   // Each power of b past the first: one product series per direction (and b₀'s product).
   flops += (c.POWER - 1) * R * (series(K) + 2);

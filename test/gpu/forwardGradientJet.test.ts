@@ -53,8 +53,11 @@ interface Case {
   kind: TangentKind;
   order: number;
   boundary: BoundaryFactor;
-  /** A first layer split over its inputs (jetForwardTangent.wgsl partialAffine) into blocks. */
-  split?: { dim: number; blockInner: number };
+  /**
+   * A first layer split over its inputs (jetForwardTangent.wgsl partialAffine) into blocks, and
+   * with dense tangents the boundary factor's sums over d (jetBoundary.wgsl denseNormBlocks).
+   */
+  split?: { dim: number; blockInner: number; boundaryBlock?: number };
 }
 
 const cases: Case[] = [
@@ -79,7 +82,7 @@ const cases: Case[] = [
     kind: 'dense',
     order: 3,
     boundary: 'ball',
-    split: { dim: 11, blockInner: 4 },
+    split: { dim: 11, blockInner: 4, boundaryBlock: 4 },
   },
   {
     activation: 'softplus',
@@ -107,7 +110,10 @@ function shifted(
 
 describe('forward jet with a parameter tangent', () => {
   for (const c of cases) {
-    const split = c.split ? `, d = ${c.split.dim} split in blocks of ${c.split.blockInner}` : '';
+    const split = c.split
+      ? `, d = ${c.split.dim} split in blocks of ${c.split.blockInner}` +
+        (c.split.boundaryBlock ? `, boundary sums in blocks of ${c.split.boundaryBlock}` : '')
+      : '';
     const name = `${c.activation}, ${c.structure}, ${c.kind}, K = ${c.order}, boundary ${c.boundary}${split}`;
     it(`matches float64 value and central differences: ${name}`, async () => {
       const dim = c.split?.dim ?? 4;
@@ -150,6 +156,7 @@ describe('forward jet with a parameter tangent', () => {
           shape,
           tangentKind: c.kind,
           ...(c.split ? { firstLayerBlockInner: c.split.blockInner } : {}),
+          ...(c.split?.boundaryBlock ? { boundaryBlock: c.split.boundaryBlock } : {}),
         },
         thetaBuffer,
         vBuffer,

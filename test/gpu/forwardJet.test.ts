@@ -307,6 +307,8 @@ interface Case {
   kind: TangentKind;
   /** Forces the first layer's split over its inputs (ForwardJetConfig.firstLayerBlockInner). */
   blockInner?: number;
+  /** Forces the dense boundary factor's split over d (ForwardJetConfig.boundaryBlock). */
+  boundaryBlock?: number;
 }
 
 /**
@@ -527,6 +529,8 @@ const cases: Case[] = [
     points: 9,
     kind: 'dense',
     blockInner: 64,
+    // ‖g(t)‖²'s jet over d in ⌈300/64⌉ = 5 blocks (jetBoundary.wgsl denseNormBlocks).
+    boundaryBlock: 64,
   },
 ];
 
@@ -534,7 +538,8 @@ function caseName(c: Case): string {
   return (
     `K=${c.order} R=${c.directions} widths=[${c.widths.join(',')}] ${c.activation} ` +
     `${c.boundary} N=${c.points} ${c.kind}` +
-    (c.blockInner ? ` first layer split in blocks of ${c.blockInner}` : '')
+    (c.blockInner ? ` first layer split in blocks of ${c.blockInner}` : '') +
+    (c.boundaryBlock ? `, boundary sums in blocks of ${c.boundaryBlock}` : '')
   );
 }
 
@@ -552,6 +557,7 @@ async function runGpu(
   batch: Batch,
   structure: ChannelStructure,
   blockInner?: number,
+  boundaryBlock?: number,
 ): Promise<Map<string, Float32Array>> {
   const shape = { ...batch.shape, structure };
   const config = {
@@ -559,11 +565,16 @@ async function runGpu(
     shape,
     tangentKind: batch.tangents.kind,
     firstLayerBlockInner: blockInner,
+    boundaryBlock,
   };
   if (blockInner) {
     // The forced split is what runs: ⌈d / blockInner⌉ blocks.
     const split = planForwardJet(config, memory.device.limits).split;
     expect(split?.splits).toBe(Math.ceil(arch.widths[0] / blockInner));
+  }
+  if (boundaryBlock) {
+    const { boundary } = planForwardJet(config, memory.device.limits);
+    expect(boundary?.params.values.blocks).toBe(Math.ceil(arch.widths[0] / boundaryBlock));
   }
   const jet = await ForwardJet.create(memory, config, parameters);
   try {
@@ -611,7 +622,14 @@ describe('forward jet kernels against the float64 reference', () => {
       const failures: string[] = [];
       for (const structure of ['standard', 'collapsed'] as const) {
         const shape = { ...baseShape, structure };
-        const stored = await runGpu(arch, parameters, batch, structure, c.blockInner);
+        const stored = await runGpu(
+          arch,
+          parameters,
+          batch,
+          structure,
+          c.blockInner,
+          c.boundaryBlock,
+        );
         results.set(structure, stored);
         const expected = expectedBuffers(shape, reference);
         const scale = expectedBuffers(shape, scales);

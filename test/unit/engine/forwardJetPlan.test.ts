@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
 import {
+  BOUNDARY_BLOCK,
   type ForwardJetConfig,
   JetShapeError,
   planForwardJet,
@@ -109,6 +110,33 @@ describe('planForwardJet', () => {
     expect(() =>
       planForwardJet({ ...config, tangentKind: 'oneHot' }, limits, { externalInputs: true }),
     ).toThrow(/only dense tangents are regenerated/);
+  });
+
+  it('splits a dense boundary sum over d past one block, into N·R·S·K shares', () => {
+    const at = (d: number, change: Partial<ForwardJetConfig> = {}) =>
+      planForwardJet(
+        { ...small, architecture: { ...small.architecture, widths: [d, 8, 1] }, ...change },
+        limits,
+      ).boundary;
+    // d = 5000 > BOUNDARY_BLOCK: ⌈5000/4096⌉ = 2 blocks, one workgroup per (point, jet, block).
+    const split = at(5000);
+    expect(BOUNDARY_BLOCK).toBe(4096);
+    expect(split?.params.values).toMatchObject({ dim: 5000, blocks: 2, block: 4096 });
+    expect(split?.normBlocks?.grid).toEqual([5 * 2 * 2, 1, 1]);
+    expect(split?.normBlocks?.shares).toMatchObject({
+      label: 'forward jet boundary shares',
+      bytes: 5 * 2 * 2 * 2 * 4,
+    });
+    // One block, one-hot tangents, or a block of 0: applyBoundary sums d itself.
+    for (const unsplit of [
+      at(4096),
+      at(5000, { tangentKind: 'oneHot' }),
+      at(5000, { boundaryBlock: 0 }),
+    ]) {
+      expect(unsplit?.params.values).toMatchObject({ blocks: 0, block: 0 });
+      expect(unsplit?.normBlocks).toBeNull();
+    }
+    expect(at(300, { boundaryBlock: 64 })?.params.values).toMatchObject({ blocks: 5, block: 64 });
   });
 
   it('plans one-hot indices, and no inputs at all when external ones are bound', () => {
