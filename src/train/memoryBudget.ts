@@ -13,7 +13,8 @@
 import { allocatedBytes, largestPlanned, type PlannedBuffer } from '../gpu/bufferPlan.ts';
 import { ShaderCompileError } from '../gpu/errors.ts';
 import { OperatorError } from '../operators/operator.ts';
-import { resolveTrainingOptions, type TrainingOptions, TrainingOptionsError } from './options.ts';
+import { type TrainingOptions, TrainingOptionsError } from './options.ts';
+import { type StorageField, storageToFit } from './storageChoice.ts';
 import {
   DEFAULT_TRAINING_LIMITS,
   planTrainingParts,
@@ -308,51 +309,29 @@ export function checkMemoryBudget(
   );
 }
 
-/** What a run stores that its kernels can redraw where they read it instead (options.ts). */
-const REGENERATED: readonly {
-  readonly field: 'pointStorage' | 'tangentStorage';
-  readonly says: string;
-}[] = [
-  {
-    field: 'pointStorage',
-    says:
-      'its collocation points regenerated where they are read instead of stored (option ' +
-      "pointStorage 'regenerated', the CLI's --point-storage regenerated)",
-  },
-  {
-    field: 'tangentStorage',
-    says:
-      'its dense input tangents regenerated where they are read instead of stored (option ' +
-      "tangentStorage 'regenerated', the CLI's --tangent-storage regenerated)",
-  },
-];
+/** How a refusal names each storage that regenerated would make the run fit (storageChoice.ts). */
+const REGENERATED_SAYS: Record<StorageField, string> = {
+  pointStorage:
+    'its collocation points regenerated where they are read instead of stored (option ' +
+    "pointStorage 'regenerated', the CLI's --point-storage regenerated)",
+  tangentStorage:
+    'its dense input tangents regenerated where they are read instead of stored (option ' +
+    "tangentStorage 'regenerated', the CLI's --tangent-storage regenerated)",
+};
 
 /**
  * For a run that does not fit: whether it fits with what it stores regenerated instead
- * (options.ts says which runs take which), and in how much memory; else ''.
+ * (storageToFit), and in how much memory; else ''.
  */
 function regeneratedHint(
   options: MemorySizing,
   limits: MemoryLimits,
   execution: TrainingExecution,
 ): string {
-  for (const { field, says } of REGENERATED) {
-    if (options[field] === 'regenerated') continue;
-    let regenerated: TrainingOptions;
-    try {
-      regenerated = resolveTrainingOptions({ ...options, [field]: 'regenerated' });
-    } catch (error) {
-      if (error instanceof TrainingOptionsError) continue;
-      throw error;
-    }
-    const estimate = estimateMemory(
-      regenerated,
-      limits.maxStorageBufferBindingSize,
-      limits,
-      execution,
-    );
-    if (memoryProblem(estimate, limits) !== null) continue;
-    return ` With ${says} it fits in ${formatBytes(estimate.totalBytes)}.`;
-  }
-  return '';
+  const estimateOf = (candidate: TrainingOptions) =>
+    estimateMemory(candidate, limits.maxStorageBufferBindingSize, limits, execution);
+  const choice = storageToFit(options, (c) => memoryProblem(estimateOf(c), limits) === null);
+  if (choice.regenerated === null) return '';
+  const bytes = estimateOf(choice.options).totalBytes;
+  return ` With ${REGENERATED_SAYS[choice.regenerated]} it fits in ${formatBytes(bytes)}.`;
 }

@@ -28,6 +28,8 @@ import {
   leftOutText,
   maxDimension,
   memoryRefusal,
+  pageStorage,
+  storageText,
   pageExecution,
   parameterMemoryText,
 } from './memoryEstimate.ts';
@@ -170,18 +172,20 @@ export class Dashboard {
     if (!isBoxProblem(options.pde)) {
       this.controls.setDimensionMax(maxDimension(options, this.limits, execution));
     }
-    const estimate = estimatePageMemory(options, this.limits, execution);
+    // The run the page would build: with its points or tangents redrawn if only that fits.
+    const storage = pageStorage(options, this.limits, execution);
+    const estimate = estimatePageMemory(storage.options, this.limits, execution);
     const refusal = memoryRefusal(estimate, this.limits);
     const { run, views } = estimate;
     const viewText = views.map((v) => `${v.name} ${formatBytes(v.bytes)}`).join(', ');
-    const parameters = parameterMemoryText(options, this.limits, execution);
+    const parameters = parameterMemoryText(storage.options, this.limits, execution);
     this.setMemoryText(
       refusal !== null
         ? `${refusal} ${parameters}.`
         : `About ${formatBytes(estimate.totalBytes)} of GPU memory: the run ` +
             `${formatBytes(run.totalBytes)} (${run.jets} jets of order ${run.order} per point, ` +
             `${run.rowsPerPoint} rows each)${viewText ? ` and its views once drawn (${viewText})` : ''}. ` +
-            `${parameters}. ${leftOutText(estimate)}.`,
+            `${storageText(storage)}${parameters}. ${leftOutText(estimate)}.`,
       refusal !== null,
     );
   }

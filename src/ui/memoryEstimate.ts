@@ -20,6 +20,7 @@ import {
   type MemorySizing,
   memoryProblem,
 } from '../train/memoryBudget.ts';
+import { type StorageChoice, storageToFit } from '../train/storageChoice.ts';
 import type { TrainingExecution } from '../train/trainingPlan.ts';
 import {
   bytesPerParameter,
@@ -126,13 +127,51 @@ export function leftOutText(estimate: PageMemoryEstimate): string {
   return `Not counted: ${[...views, transient].join('; ')}`;
 }
 
-/** Whether the device holds a run and its views: what the slider's top and the hint's d bisect. */
-function pageFits(
+/** Whether the device holds a run and its views as they are given. */
+function holds(
   limits: BufferLimits,
   execution: TrainingExecution,
 ): (candidate: MemorySizing) => boolean {
   return (candidate) =>
     memoryRefusal(estimatePageMemory(candidate, limits, execution), limits) === null;
+}
+
+/**
+ * The run the page builds for `options`: stored where the device holds it and its views, else
+ * with its collocation points or dense tangents redrawn where they are read if that makes it fit
+ * (storageToFit: the same numbers, less memory). The page has no control for it and decides it
+ * afresh for every run (a smaller d goes back to stored), so a link reproduces the run anywhere.
+ */
+export function pageStorage(
+  options: TrainingOptions,
+  limits: BufferLimits,
+  execution: TrainingExecution = {},
+): StorageChoice {
+  const stored = { ...options, pointStorage: 'stored', tangentStorage: 'stored' } as const;
+  return storageToFit(stored, holds(limits, execution));
+}
+
+/**
+ * Whether the device holds a run and its views, with what it stores redrawn where that is what
+ * makes it fit (pageStorage): what the slider's top and the hint's d bisect.
+ */
+function pageFits(
+  limits: BufferLimits,
+  execution: TrainingExecution,
+): (candidate: MemorySizing) => boolean {
+  const fits = holds(limits, execution);
+  return (candidate) => fits(storageToFit(candidate, fits).options);
+}
+
+/** The page's sentence on a storage pageStorage regenerated; '' where none was. */
+export function storageText(choice: StorageChoice): string {
+  if (choice.regenerated === null) return '';
+  const what =
+    choice.regenerated === 'pointStorage' ? 'collocation points' : 'dense input tangents';
+  return (
+    `Its ${what} are redrawn where they are read, as stored they would not fit ` +
+    `(the same numbers; the CLI's --${choice.regenerated === 'pointStorage' ? 'point' : 'tangent'}-storage regenerated). `
+  );
 }
 
 /**

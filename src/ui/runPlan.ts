@@ -1,7 +1,9 @@
 /**
  * Everything checked before a trainer is built: the options validate, the PDE runs here, the
- * device can hold the run and the views the page draws of it, and the PDE has the chosen estimator. A refused plan carries a message
- * for the page; nothing has been allocated yet, so the current run is untouched.
+ * device can hold the run and the views the page draws of it (with its collocation points or
+ * dense tangents redrawn where they are read if only that fits, pageStorage), and the PDE has the
+ * chosen estimator. A refused plan carries a message for the page; nothing has been allocated
+ * yet, so the current run is untouched.
  */
 import type { JetOperator } from '../operators/operator.ts';
 import { operatorFor } from '../train/operatorFor.ts';
@@ -13,7 +15,9 @@ import {
   memoryRefusal,
   type PageMemoryEstimate,
   pageExecution,
+  pageStorage,
 } from './memoryEstimate.ts';
+import type { StorageField } from '../train/storageChoice.ts';
 
 export interface RunPlan {
   options: TrainingOptions;
@@ -22,6 +26,8 @@ export interface RunPlan {
   operator: JetOperator;
   /** The run and the views the page draws of it, on this device. */
   memory: PageMemoryEstimate;
+  /** What `options` store redrawn to fit this device (pageStorage; null: as given). */
+  regenerated: StorageField | null;
   /**
    * Whether the trainer keeps the optimizer's rollback copy on the GPU (TrainerSettings.rollback):
    * without it a divergence goes back to the last CPU snapshot, for 4–12 bytes per parameter less.
@@ -38,8 +44,13 @@ export function planRun(
 ): PlanResult {
   const problem = validationProblem(candidate);
   if (problem) return { ok: false, problem };
-  const options = resolveTrainingOptions(candidate);
-  const memory = estimatePageMemory(options, limits, pageExecution(rollback));
+  const execution = pageExecution(rollback);
+  const { options, regenerated } = pageStorage(
+    resolveTrainingOptions(candidate),
+    limits,
+    execution,
+  );
+  const memory = estimatePageMemory(options, limits, execution);
   const refusal = memoryRefusal(memory, limits);
   if (refusal) return { ok: false, problem: refusal };
   const pde = dashboardPdes.find((p) => p.id === options.pde);
@@ -47,7 +58,7 @@ export function planRun(
   try {
     // Built only after the memory check: the exact biharmonic has d² jets per point.
     const operator = operatorFor(pde, options, options.jetsPerPoint);
-    return { ok: true, plan: { options, pde, operator, memory, rollback } };
+    return { ok: true, plan: { options, pde, operator, memory, regenerated, rollback } };
   } catch (error) {
     return { ok: false, problem: error instanceof Error ? error.message : String(error) };
   }

@@ -14,7 +14,10 @@ import {
   leftOutText,
   maxDimension,
   memoryRefusal,
+  pageExecution,
+  pageStorage,
   parameterMemoryText,
+  storageText,
 } from '../../../src/ui/memoryEstimate.ts';
 
 /** What SwiftShader's adapter grants in Chromium and Dawn. */
@@ -100,12 +103,42 @@ describe("the page's memory estimate", () => {
     const base = options({ points: 32, width: 32 });
     const limits = { ...device, budgetBytes: 2 ** 30 };
     const top = maxDimension(base, limits);
-    const fits = (d: number) =>
-      memoryRefusal(estimatePageMemory({ ...base, dimension: d }, limits), limits) === null;
+    const fits = (d: number) => {
+      const run = pageStorage({ ...base, dimension: d }, limits).options;
+      return memoryRefusal(estimatePageMemory(run, limits), limits) === null;
+    };
     expect(fits(top)).toBe(true);
     expect(fits(top + 1)).toBe(false);
     const runAlone = largestFitting(base, limits, 'dimension', 10_000_000);
     expect(top).toBeLessThan(runAlone);
+  });
+
+  it('redraws the collocation points where only that fits: SPSA at d = 10⁶ with 300 points', () => {
+    // The page's own controls: SPSA (with Adam, the page's optimizer), "rollback copy" unticked.
+    const spsa = options({
+      dimension: 1_000_000,
+      jetsPerPoint: 16,
+      points: 300,
+      width: 128,
+      depth: 3,
+      gradientEstimator: 'spsa',
+    });
+    // As the page runs it: no rollback copy, the field views' weight average.
+    const without = pageExecution(false);
+    // Stored, one step's 300 points are 1.12 GiB in one buffer.
+    expect(memoryRefusal(estimatePageMemory(spsa, device, without), device)).toMatch(
+      /the collocation points need 1\.12 GiB in one buffer/,
+    );
+    const choice = pageStorage(spsa, device, without);
+    expect(choice.regenerated).toBe('pointStorage');
+    expect(choice.options).toEqual({ ...spsa, pointStorage: 'regenerated' });
+    const estimate = estimatePageMemory(choice.options, device, without);
+    expect(memoryRefusal(estimate, device)).toBeNull();
+    expect(storageText(choice)).toMatch(/^Its collocation points are redrawn where they are read/);
+    // A run that fits stored stays stored, even from options that said otherwise.
+    const small = pageStorage({ ...spsa, dimension: 1000, pointStorage: 'regenerated' }, device);
+    expect(small).toEqual({ options: { ...spsa, dimension: 1000 }, regenerated: null });
+    expect(storageText(small)).toBe('');
   });
 
   it("names the mode's bytes per parameter and the largest d that fits with the views", () => {
@@ -136,9 +169,10 @@ describe("the page's memory estimate", () => {
     const withoutTop = maxDimension(base, limits, without);
     // 12 of 28 B per parameter go, but the points, jets and views that grow with d stay: 1.23×.
     expect(withoutTop / withTop).toBeGreaterThan(1.15);
-    const fits = (d: number) =>
-      memoryRefusal(estimatePageMemory({ ...base, dimension: d }, limits, without), limits) ===
-      null;
+    const fits = (d: number) => {
+      const run = pageStorage({ ...base, dimension: d }, limits, without).options;
+      return memoryRefusal(estimatePageMemory(run, limits, without), limits) === null;
+    };
     expect(fits(withoutTop)).toBe(true);
     expect(fits(withoutTop + 1)).toBe(false);
     // 1000 → 32 → 32 → 32 → 1: the copy of θ, m, v is 12 B a parameter; without it the update
