@@ -36,9 +36,11 @@
 //   1 x            : storage, read        N·d points, or the ball draw's partials (POINTS = 1)
 //   2 tangents     : storage, read        dense N·R·K·d (unread with TANGENTS = 1) or one-hot N·R·K
 //                                         coefficients
-//   3 tangentIndex : storage, read        one-hot N·R·K indices (−1 = zero tangent); unused if dense
+//   3 tangentIndex : storage, read        one-hot N·R·K indices (−1 = zero tangent); dense: unused,
+//                                         or applyBoundary's shares when blocks > 0 (header)
 //   4 mlpOutput    : storage, read        m jets, N·V·outputs (jetLayout rows)
-//   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows)
+//   5 boundary     : storage, read_write  b jets, N·V (one unit per point, same rows);
+//                                         denseNormBlocks: the N·R·S·K shares it writes
 //   6 output       : storage, read_write  u jets, N·V·outputs
 //   7 stepCounter  : storage, read        POINTS = 1 or TANGENTS = 1: word 0 is the draw's step;
 //                                         else unread

@@ -317,10 +317,7 @@ function planBallJets(pde: BallPdeEntry, options: BallPlanOptions) {
           index: 'fixed jet indices',
         }),
       };
-  // Regenerated tangents are redrawn from the draw's counters by every pass that reads them.
-  const tangentSource: TangentSource =
-    jets.kind === 'regenerated' ? { storage: 'regenerated', draw: jets.draw } : storedTangents;
-  return { split, estimateSizing, drawSizing, shape, tangentKind, jets, tangentSource };
+  return { split, estimateSizing, drawSizing, shape, tangentKind, jets };
 }
 
 /** The loss stage of N points of V rows: the gPINN loss when its weight is on, else the residual. */
@@ -346,6 +343,11 @@ function planBallLoss(
   const plan = planResidualLoss({ nonlinearity: pde.nonlinearity.id }, N, V, unbiased);
   const residual = storageBuffer('residual r', N * 4);
   return { kind: 'residual', plan, residual, buffers: [residual, ...plan.buffers] };
+}
+
+/** Where the passes read the step's dense tangents: regenerated ones from the draw's counters. */
+function tangentSourceOf(jets: BallJetsPlan): TangentSource {
+  return jets.kind === 'regenerated' ? { storage: 'regenerated', draw: jets.draw } : storedTangents;
 }
 
 /** What the step's jets allocate: the draw's buffers, the fixed jets', or nothing (regenerated). */
@@ -473,7 +475,7 @@ export function planBallGraph(
     shape,
     tangentKind,
     points,
-    tangentSource: jets.tangentSource,
+    tangentSource: tangentSourceOf(jets.jets),
     parameterBlocks,
   };
   const forward = ballForward(mode, config, inlineEstimate, options.seed);
