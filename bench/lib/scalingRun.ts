@@ -55,6 +55,15 @@ export const SCALING_ESTIMATORS: ScalingEstimator[] = [
     collapsed: true,
   },
   {
+    // The same jets redrawn where they are read: no N·R·K·d buffer (1.19 GiB at d = 10⁵).
+    id: 'rademacher-16-collapsed-regenerated',
+    label: 'dense Hutchinson (Rademacher) B = 16, collapsed, tangents regenerated',
+    estimator: 'rademacher',
+    jetsPerPoint: 16,
+    collapsed: true,
+    tangentStorage: 'regenerated',
+  },
+  {
     id: 'exact-standard',
     label: 'exact, standard',
     estimator: 'exact',
@@ -99,7 +108,7 @@ export const SCALING_GROUPS: string[][] = [
   ['sparse-16-collapsed', 'sparse-16-standard'],
   ['exact-collapsed', 'exact-standard'],
   ['sparse-100-collapsed', 'sparse-100-standard'],
-  ['rademacher-16-collapsed'],
+  ['rademacher-16-collapsed', 'rademacher-16-collapsed-regenerated'],
 ];
 
 export interface ScalingPlan {
@@ -154,6 +163,7 @@ export async function runScaling(gpu: GpuContext, plan: ScalingPlan): Promise<Sc
       estimator: estimator.estimator,
       jetsPerPoint: estimator.jetsPerPoint,
       collapsed: estimator.collapsed,
+      tangentStorage: estimator.tangentStorage ?? 'stored',
       points: setup.points,
       width: setup.width,
       depth: setup.depth,

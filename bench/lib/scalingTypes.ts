@@ -1,5 +1,6 @@
 /** The shape of bench/results/scaling-<adapter>.json, shared by bench/scaling.ts and the report. */
 import type { Estimator } from '../../src/train/options.ts';
+import type { TangentStorage } from '../../src/engine/tangentSource.ts';
 import type { Outcome } from './outcome.ts';
 import type { ResultsHeader } from './results.ts';
 import type { TimingPlan } from './timeConfig.ts';
@@ -11,6 +12,8 @@ export interface ScalingEstimator {
   /** B (ignored by the exact estimator, which uses all d one-hot jets). */
   jetsPerPoint: number;
   collapsed: boolean;
+  /** Dense jets: whether the step stores its input tangents (default) or redraws them where read. */
+  tangentStorage?: TangentStorage;
 }
 
 export interface ScalingSetup {
