@@ -80,7 +80,7 @@ const tangentParts = [
 const drawsView = plannedView(tangentParts, 'draws');
 
 /** Whether the first layer redraws its points (jetForwardTangent.wgsl POINTS = 1). */
-function regenerated(config: ForwardJetConfig): boolean {
+function redrawsPoints(config: ForwardJetConfig): boolean {
   return pointsOverride(config.points ?? storedPoints) === 1;
 }
 
@@ -152,8 +152,8 @@ export interface ForwardGradientJetPlan {
   biasCopy: { at: number } | null;
   /**
    * The PassDraws uniform of a pass that draws v (ForwardJetConfig.drawnTangent) or redraws its
-   * points (ForwardJetConfig.points regenerated), its trainStep copied from the step counter
-   * before each pass; null when v and the points are bound.
+   * points or dense tangents (ForwardJetConfig.points, tangentSource regenerated), its trainStep
+   * copied from the step counter before each pass; null when v, the points and tangents are bound.
    */
   draws: PlannedUniform | null;
   /** The boundary factor, dispatched twice with the same uniform: on m (→ u), on ṁ (→ u̇). */
@@ -214,7 +214,7 @@ function tangentLayerSetting(
     // Only split parameters, regenerated points or tangents and a drawn v name theirs: every
     // other pipeline keeps its key.
     ...(l === 0 && copiedBias ? { COPIED_BIAS: 1 } : {}),
-    ...(l === 0 && regenerated(config) ? { POINTS: 1 } : {}),
+    ...(l === 0 && redrawsPoints(config) ? { POINTS: 1 } : {}),
     ...(l === 0 && redrawsTangents(config) ? { TANGENTS: 1 } : {}),
     ...(config.drawnTangent ? { DRAWN_TANGENT: 1 } : {}),
   };
@@ -373,7 +373,7 @@ export function planForwardGradientJet(
   const storage = planGradientStorage(config, split, biasCopy);
   const drawn = config.drawnTangent ?? { seed: 0, directionStream: 0 };
   const draws =
-    config.drawnTangent || regenerated(config) || redrawsTangents(config)
+    config.drawnTangent || redrawsPoints(config) || redrawsTangents(config)
       ? planUniform('forward gradient draws', drawsView, { ...drawn, trainStep: 0 })
       : null;
   const s = storage;
@@ -456,7 +456,7 @@ function layerSteps(
     const params = allocation.uniform(dispatch.params, kernels.layers[l].struct('params'));
     return {
       params,
-      // Read by a pass that draws v or points only; another binds its own uniform in its place.
+      // Read by a pass that draws v, points or tangents only; another binds its own uniform there.
       draws: draws ?? params,
       ...layerBuffers(l),
     };
@@ -712,8 +712,8 @@ export class ForwardGradientJet {
 
   /**
    * Records the pass (every layer, then the boundary factor on u and on u̇), after the copies it
-   * reads: the split first layer's bias and, when v or the points are drawn, the step they are
-   * drawn at.
+   * reads: the split first layer's bias and, when v, the points or the tangents are drawn, the
+   * step they are drawn at.
    */
   encode(encoder: GPUCommandEncoder): void {
     this.copyBias(encoder);
