@@ -21,23 +21,17 @@ import {
   singleBlock,
 } from '../../src/engine/parameterBlocks.ts';
 import { readFloat32, type GpuMemory } from '../../src/gpu/gpuMemory.ts';
-import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
+import { initParameters } from '../../src/jet/mlp.ts';
 import { SeededRandom } from '../../src/jet/seededRandom.ts';
 import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { DirectionStream, ParameterDirections } from '../../src/train/parameterDirections.ts';
-import { seededBatch } from '../shared/blockedJetRuns.ts';
+import { blockedPass, seededBatch } from '../shared/blockedJetRuns.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 let memory: GpuMemory;
 useNodeGpu((_context, created) => (memory = created));
 
-const dim = 300;
-const architecture: MlpArchitecture = {
-  widths: [dim, 40, 24, 1],
-  activation: 'tanh',
-  boundary: 'ball',
-};
-const shape = { points: 5, directions: 3, order: 2, structure: 'collapsed' as const };
+const { dim, architecture, shape } = blockedPass;
 const count = parameterLayout(architecture.widths).count;
 const theta = packParameters(architecture.widths, initParameters(architecture, 3));
 const random = new SeededRandom(5);
@@ -66,9 +60,9 @@ async function outputBits(
   const tangents = tangent.kind === 'bound' ? tensor(tangent.values) : parameters;
   const counter = new GpuStepCounter(memory);
   counter.set(STEP);
-  const batch = seededBatch(shape, dim, kind).tangents;
+  const { x, tangents: batch } = seededBatch(shape, dim, kind);
   const inputs = {
-    x: memory.createFrom('x', seededBatch(shape, dim, kind).x),
+    x: memory.createFrom('x', x),
     tangents: memory.createFrom(
       'tangents',
       batch.kind === 'dense' ? batch.values : batch.coefficient,

@@ -13,21 +13,15 @@ import {
   planParameterBlocks,
   type ParameterBlocks,
 } from '../../src/engine/parameterBlocks.ts';
-import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
+import { initParameters } from '../../src/jet/mlp.ts';
 import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
-import { seededBatch } from '../shared/blockedJetRuns.ts';
+import { blockedPass, seededBatch } from '../shared/blockedJetRuns.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 let memory: GpuMemory;
 useNodeGpu((_context, created) => (memory = created));
 
-const dim = 300;
-const architecture: MlpArchitecture = {
-  widths: [dim, 40, 24, 1],
-  activation: 'tanh',
-  boundary: 'ball',
-};
-const shape = { points: 5, directions: 3, order: 2, structure: 'collapsed' as const };
+const { dim, architecture, shape } = blockedPass;
 
 async function outputBits(
   kind: TangentKind,

@@ -28,15 +28,13 @@ import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
 import { initParameters } from '../../src/jet/mlp.ts';
 import { normalAt, randomKey } from '../../src/random/counterRandom.ts';
 import { DirectionStream, ParameterDirections } from '../../src/train/parameterDirections.ts';
-import { ballNetwork, seededBatch } from '../shared/blockedJetRuns.ts';
+import { blockedPass, seededBatch } from '../shared/blockedJetRuns.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 let memory: GpuMemory;
 useNodeGpu((_context, created) => (memory = created));
 
-const dim = 300;
-const architecture = ballNetwork([dim, 40, 24, 1]);
-const shape = { points: 5, directions: 3, order: 2, structure: 'collapsed' as const };
+const { dim, architecture, shape } = blockedPass;
 const trial = { seed: 11, direction: 1, scale: -0.02, trainStep: 3 };
 const theta = packParameters(architecture.widths, initParameters(architecture, 3));
 const count = theta.length;

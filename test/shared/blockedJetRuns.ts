@@ -29,6 +29,18 @@ export function ballNetwork(widths: number[]): MlpArchitecture {
 }
 
 /**
+ * The pass the forward tests over parameter blocks run (forwardJetBlocks, perturbedForwardJet,
+ * forwardGradientJetBlocks): d = 300 into 40, 24 and 1 tanh units with the ball's factor, 5
+ * points of 3 collapsed order-2 jets; d is below the first layer's split threshold, so a test
+ * that splits it says so (firstLayerBlockInner).
+ */
+export const blockedPass = {
+  dim: 300,
+  architecture: ballNetwork([300, 40, 24, 1]),
+  shape: { points: 5, directions: 3, order: 2, structure: 'collapsed' as const },
+};
+
+/**
  * Points near the origin and tangents of `kind` for `shape` at d = `dim`, from seed 7; one-hot
  * indices repeat within and across points, and every seventh slot from the fourth is a zero
  * tangent.
