@@ -18,6 +18,26 @@ export interface StorageChoice {
   readonly regenerated: StorageField | null;
 }
 
+/** `options` with `field` regenerated, or null where the run does not take that (options.ts). */
+function regenerated(options: TrainingOptions, field: StorageField): TrainingOptions | null {
+  try {
+    return resolveTrainingOptions({ ...options, [field]: 'regenerated' });
+  } catch (error) {
+    if (error instanceof TrainingOptionsError) return null;
+    throw error;
+  }
+}
+
+/**
+ * `options` with every storage the run takes regenerated: the least memory the run can take.
+ * A redraw only drops a buffer (its N·d or N·R·K·d floats) and no run takes both, so whatever
+ * storageToFit can make fit, these options fit: a search for the largest d that fits checks
+ * them alone instead of every variant.
+ */
+export function leastStorage(options: TrainingOptions): TrainingOptions {
+  return STORAGE_FIELDS.reduce((o, field) => regenerated(o, field) ?? o, options);
+}
+
 /**
  * `options` where `fits` holds for them (or nothing makes it hold); else `options` with the first
  * storage of STORAGE_FIELDS regenerated that the run takes (a point redraw needs one-hot jets, a
@@ -30,14 +50,8 @@ export function storageToFit(
   if (fits(options)) return { options, regenerated: null };
   for (const field of STORAGE_FIELDS) {
     if (options[field] === 'regenerated') continue;
-    let candidate: TrainingOptions;
-    try {
-      candidate = resolveTrainingOptions({ ...options, [field]: 'regenerated' });
-    } catch (error) {
-      if (error instanceof TrainingOptionsError) continue;
-      throw error;
-    }
-    if (fits(candidate)) return { options: candidate, regenerated: field };
+    const candidate = regenerated(options, field);
+    if (candidate && fits(candidate)) return { options: candidate, regenerated: field };
   }
   return { options, regenerated: null };
 }

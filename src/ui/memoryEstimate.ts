@@ -20,7 +20,7 @@ import {
   type MemorySizing,
   memoryProblem,
 } from '../train/memoryBudget.ts';
-import { type StorageChoice, storageToFit } from '../train/storageChoice.ts';
+import { leastStorage, type StorageChoice, storageToFit } from '../train/storageChoice.ts';
 import type { TrainingExecution } from '../train/trainingPlan.ts';
 import {
   bytesPerParameter,
@@ -153,14 +153,15 @@ export function pageStorage(
 
 /**
  * Whether the device holds a run and its views, with what it stores redrawn where that is what
- * makes it fit (pageStorage): what the slider's top and the hint's d bisect.
+ * makes it fit (pageStorage): what the slider's top and the hint's d bisect. One estimate per
+ * candidate, of its least storage (leastStorage: it fits wherever some choice does).
  */
 function pageFits(
   limits: BufferLimits,
   execution: TrainingExecution,
 ): (candidate: MemorySizing) => boolean {
   const fits = holds(limits, execution);
-  return (candidate) => fits(storageToFit(candidate, fits).options);
+  return (candidate) => fits(leastStorage(candidate));
 }
 
 /** The page's sentence on a storage pageStorage regenerated; '' where none was. */
