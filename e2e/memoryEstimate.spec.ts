@@ -51,3 +51,33 @@ test('with the field views and the jet inspector drawn, the estimate counts them
   // Every view the page has for a ball problem is drawn now.
   expect(drawn.estimatedMemoryBytes).toBe(drawn.estimatedMemoryWithViewsBytes);
 });
+
+test('a view the device cannot hold is not built, says why, and the others are drawn', async ({
+  page,
+}) => {
+  // The exact biharmonic's slice and residual view take d² jets of d floats each: 1.10 GiB in
+  // one buffer at d = 420, past SwiftShader's 1 GiB binding. The run itself is 8 MiB.
+  await page.goto('/?pde=biharmonic-clamped-sin-cos&dim=420&est=gaussian&B=4&points=16');
+  const idle = await waitForState(page, 'idle');
+  expect(idle.options).toMatchObject({ dimension: 420, estimator: 'gaussian' });
+  await expect(page.locator('#memory-estimate')).toContainText(
+    'the field slice (not built: its slice chunk tangents needs 1.10 GiB in one buffer',
+  );
+  const field = await refreshedField(page);
+  expect(field).toMatchObject({ cellsDrawn: 0, residualCells: 0, collocationPoints: 0 });
+  const message = page.locator('#field-message');
+  await expect(message).toContainText(/^Step 0; /);
+  await expect(message).toContainText(
+    'The field slice is not drawn for this run: its slice chunk tangents needs 1.10 GiB',
+  );
+  await expect(message).toContainText('The residual view is not drawn for this run: its');
+  // The jet inspector fits and inspects the fourth-order jet.
+  await page.locator('#jet-inspector summary').click();
+  await page.waitForFunction(() => (window.jetpinn.jet?.refreshes ?? 0) >= 1, null, {
+    timeout: 60_000,
+  });
+  expect(await page.evaluate(() => window.jetpinn.jet?.order)).toBe(4);
+  const drawn = await run(page);
+  within10Percent(drawn.estimatedMemoryBytes, drawn.memoryBytes);
+  expect(drawn.estimatedMemoryBytes).toBe(drawn.estimatedMemoryWithViewsBytes);
+});

@@ -206,9 +206,10 @@ export function fitsMemory(
 }
 
 /**
- * The largest value of one integer setting in [1, ceiling] with which the run fits (`fits`: the
- * run alone by default; the dashboard adds its views), everything else unchanged; 0 when even 1
- * does not fit. Every estimate grows with each of these settings, so a bisection finds it.
+ * The largest value of one integer setting in [1, ceiling] with which the run fits (`fits`: as
+ * given by default; the dashboard redraws its storage where that fits), everything else
+ * unchanged; 0 when even 1 does not fit. Every estimate grows with each of these settings, so
+ * a bisection finds it.
  */
 export function largestFitting(
   options: MemorySizing,

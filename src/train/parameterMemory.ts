@@ -100,7 +100,7 @@ export type ModeMemory =
     }
   | { readonly mode: MemoryMode; readonly available: false; readonly reason: string };
 
-/** Whether a run fits: the run alone by default, the dashboard adds its views. */
+/** Whether a run fits: as given by default; the dashboard's with its storage redrawn if that fits. */
 export type FitsCheck = (options: MemorySizing) => boolean;
 
 /** The parts of a run that the parameter vector sizes (the rest are sized by the batch). */
@@ -159,7 +159,7 @@ function optionsIn(options: TrainingOptions, mode: MemoryMode): TrainingOptions 
 /**
  * `mode`'s memory for the run `options` describes on a device with `limits` (its budget
  * included), with or without the rollback copy (`execution`). `fits` decides what fits: the run
- * alone by default.
+ * as given by default.
  */
 export function modeMemory(
   options: TrainingOptions,

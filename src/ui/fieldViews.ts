@@ -16,13 +16,21 @@ import type { Trainer } from '../train/trainer.ts';
 import { Heatmap } from './charts/heatmap.ts';
 import { ScatterChart } from './charts/scatterChart.ts';
 import { element } from './dom.ts';
-import { FIELD_VIEW_AVERAGE_DECAY } from './memoryEstimate.ts';
+import { FIELD_VIEW_AVERAGE_DECAY, viewLeftOut } from './memoryEstimate.ts';
 import { refreshInterval } from './refreshSchedule.ts';
 import type { RunController } from './runController.ts';
 import { FIELD_RESOLUTION as resolution, type ViewName } from './viewPlans.ts';
 
 /** The weight average's time constant 1/(1 − β) in steps, as the status line states it. */
 const averageSteps = Math.round(1 / (1 - FIELD_VIEW_AVERAGE_DECAY));
+
+/** " The field slice is not drawn: …" for each view the run's memory estimate left out. */
+function leftOutSentences(reasons: Record<'field slice' | 'residual view', string | null>): string {
+  return Object.entries(reasons)
+    .filter((entry): entry is [string, string] => entry[1] !== null)
+    .map(([name, reason]) => ` The ${name} is not drawn for this run: ${reason}.`)
+    .join('');
+}
 
 /** What the page exposes as `window.jetpinn.field` (numbers, not pixels, for tests). */
 export interface FieldSnapshot {
@@ -175,33 +183,56 @@ export class FieldViews {
     return views;
   }
 
-  /** Evaluates the slice between chunks and redraws the three views. */
+  /**
+   * Evaluates the slice and the collocation residual between chunks and redraws the views: those
+   * the run's memory estimate holds (a view left out there is not built, and said so).
+   */
   async refresh(): Promise<void> {
     if (this.refreshing || this.run.plan.pde.domain !== 'ball') return;
     this.refreshing = true;
     const { i, j } = this.wanted;
     try {
       const result = await this.run.withTrainer(async (trainer) => {
-        const slice = await this.sliceFor(trainer, i, j);
-        const collocation = await this.collocationFor(trainer);
+        // Read inside the run's queue: a rebuild queued before this changes plan and trainer.
+        const memory = this.run.plan.memory;
+        const sliceLeftOut = viewLeftOut(memory, 'field slice');
+        const residualLeftOut = viewLeftOut(memory, 'residual view');
+        const slice = sliceLeftOut === null ? await this.sliceFor(trainer, i, j) : this.dropSlice();
+        const collocation =
+          residualLeftOut === null ? await this.collocationFor(trainer) : this.dropCollocation();
         const start = performance.now();
         return {
-          values: await slice.evaluate(),
+          values: slice && (await slice.evaluate()),
           // Before the first step, the points the first step will draw.
-          points: await collocation.evaluate(Math.max(trainer.step, 1)),
+          points: collocation && (await collocation.evaluate(Math.max(trainer.step, 1))),
           step: trainer.step,
           start,
+          leftOut: leftOutSentences({
+            'field slice': sliceLeftOut,
+            'residual view': residualLeftOut,
+          }),
         };
       });
       if (result === null) {
         this.setMessage('No trained network to show yet.');
         return;
       }
-      this.draw(result.values, result.points, result.step, i, j);
+      this.drawSlice(result.values, i, j);
+      this.drawCollocation(result.points);
+      this.snapshot = {
+        ...this.snapshot,
+        step: result.step,
+        refreshes: this.snapshot.refreshes + 1,
+      };
+      this.onChange();
       this.refreshMs = performance.now() - result.start;
+      const heatmaps =
+        result.values === null
+          ? ''
+          : ` The heatmaps show the weights averaged over about the last ${averageSteps} steps.`;
       this.setMessage(
-        `Step ${result.step}; coordinates other than x_${i} and x_${j} are 0. The heatmaps show ` +
-          `the weights averaged over about the last ${averageSteps} steps.${this.scheduleText()}`,
+        `Step ${result.step}; coordinates other than x_${i} and x_${j} are 0.${heatmaps}` +
+          `${result.leftOut}${this.scheduleText()}`,
       );
     } catch (error) {
       this.setMessage(
@@ -212,6 +243,19 @@ export class FieldViews {
     }
     // The pickers moved while this slice was evaluated: show the one they ask for now.
     if (this.wanted.i !== i || this.wanted.j !== j) await this.refresh();
+  }
+
+  /** Frees a slice the run no longer holds ("rollback copy" ticked grows the same run). */
+  private dropSlice(): null {
+    this.slice?.destroy();
+    this.slice = null;
+    return null;
+  }
+
+  private dropCollocation(): null {
+    this.collocation?.destroy();
+    this.collocation = null;
+    return null;
   }
 
   /** The slice for (i, j) on `trainer`, built on first use and kept until either changes. */
@@ -242,13 +286,24 @@ export class FieldViews {
     return this.collocation;
   }
 
-  private draw(
-    values: FieldValues,
-    points: CollocationValues,
-    step: number,
-    i: number,
-    j: number,
-  ): void {
+  /** The four heatmaps of the slice, or cleared ones where the run has no slice. */
+  private drawSlice(values: FieldValues | null, i: number, j: number): void {
+    const heatmaps = [this.network, this.exact, this.error, this.residual];
+    for (const view of heatmaps) view.setAxisLabels(`x_${i}`, `x_${j}`);
+    if (values === null) {
+      const blank = new Float32Array(resolution * resolution).fill(NaN);
+      for (const view of heatmaps) view.draw(blank, resolution, [0, 1]);
+      this.snapshot = {
+        ...this.snapshot,
+        i,
+        j,
+        maxAbsError: NaN,
+        cellsDrawn: 0,
+        maxAbsResidual: NaN,
+        residualCells: 0,
+      };
+      return;
+    }
     const difference = values.u.map((u, cell) => u - values.exact[cell]);
     const inside = (array: Float32Array) => array.filter((_, cell) => values.inside[cell] === 1);
     const shown = [...inside(values.u), ...inside(values.exact)];
@@ -256,8 +311,6 @@ export class FieldViews {
     const errors = inside(difference);
     const maxAbsError = errors.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
     const maxAbsResidual = inside(values.residual).reduce((m, r) => Math.max(m, Math.abs(r)), 0);
-    for (const view of [this.network, this.exact, this.error, this.residual])
-      view.setAxisLabels(`x_${i}`, `x_${j}`);
     const cellsDrawn = this.network.draw(values.u, resolution, domain);
     this.exact.draw(values.exact, resolution, domain);
     this.error.draw(difference, resolution, [-maxAbsError, maxAbsError]);
@@ -265,6 +318,30 @@ export class FieldViews {
       -maxAbsResidual,
       maxAbsResidual,
     ]);
+    this.snapshot = {
+      ...this.snapshot,
+      i,
+      j,
+      maxAbsError,
+      cellsDrawn,
+      maxAbsResidual,
+      residualCells,
+    };
+  }
+
+  /** The residual-against-radius scatter, or an empty one where the run has no residual view. */
+  private drawCollocation(points: CollocationValues | null): void {
+    if (points === null) {
+      this.scatter.draw([], []);
+      this.scatter.setTitle('Residual at the collocation points against |x|: not drawn');
+      this.snapshot = {
+        ...this.snapshot,
+        collocationStep: null,
+        collocationPoints: 0,
+        collocationRmsResidual: NaN,
+      };
+      return;
+    }
     const collocationPoints = this.scatter.draw(points.radius, points.residual);
     const squares = points.residual.reduce((sum, r) => sum + r * r, 0);
     const rms = Math.sqrt(squares / points.residual.length);
@@ -279,19 +356,10 @@ export class FieldViews {
     );
     this.snapshot = {
       ...this.snapshot,
-      i,
-      j,
-      step,
-      maxAbsError,
-      cellsDrawn,
-      maxAbsResidual,
-      residualCells,
       collocationStep: points.step,
       collocationPoints,
       collocationRmsResidual: rms,
-      refreshes: this.snapshot.refreshes + 1,
     };
-    this.onChange();
   }
 
   /** Reads the pickers; two equal coordinates move j off i, so the slice stays a plane. */

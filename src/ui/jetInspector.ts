@@ -18,6 +18,7 @@ import {
 } from '../train/jetInspection.ts';
 import type { Trainer } from '../train/trainer.ts';
 import { renderSentence, texNumber, typesetLabel } from './math.ts';
+import { viewLeftOut } from './memoryEstimate.ts';
 import type { RunController } from './runController.ts';
 import {
   append,
@@ -149,6 +150,13 @@ export class JetInspector {
     try {
       const result = await this.run.withTrainer(async (trainer) => {
         // Read inside the run's queue: a rebuild queued before this changes plan and trainer.
+        const leftOut = viewLeftOut(this.run.plan.memory, 'jet inspector');
+        if (leftOut !== null) {
+          // Ticking "rollback copy" grows the same trainer's run: free what it no longer holds.
+          this.inspection?.destroy();
+          this.inspection = null;
+          return { leftOut };
+        }
         const operator = this.run.plan.operator;
         const d = trainer.options.dimension;
         this.coordinate.max = String(d - 1);
@@ -171,6 +179,11 @@ export class JetInspector {
       });
       if (result === null) {
         this.message.textContent = 'No network to inspect yet.';
+        return;
+      }
+      if ('leftOut' in result) {
+        const reason = result.leftOut;
+        this.message.textContent = `The jet inspector is not built for this run: ${reason}.`;
         return;
       }
       const { gpu, reference, input, step, direction, coordinate, operator } = result;

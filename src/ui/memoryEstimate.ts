@@ -2,8 +2,10 @@
  * The dashboard's view of the memory check (src/train/memoryBudget.ts): what a setting costs as
  * the sliders move, the refusal the page shows, and the top of the dimension slider. The page
  * holds more than the run: the views it draws (viewPlans.ts) allocate on the run's memory, so
- * its estimate is the run's training plan plus the views' plans, both with the device's limits
- * (the test set's batch, for one, grows with maxStorageBufferBindingSize).
+ * its estimate is the run's training plan plus the plans of the views that fit beside it, both
+ * with the device's limits (the test set's batch, for one, grows with
+ * maxStorageBufferBindingSize). The run alone decides what fits; a view that does not fit is
+ * left out, said so, and not built.
  */
 import { allocatedBytes, largestPlanned } from '../gpu/bufferPlan.ts';
 import { findPde } from '../pdes/index.ts';
@@ -13,6 +15,7 @@ import {
   completeLimits,
   DEFAULT_MEMORY_BUDGET_BYTES,
   estimateMemory,
+  fitsMemory,
   formatBytes,
   largestFitting,
   type MemoryEstimate,
@@ -38,7 +41,7 @@ export interface PageMemoryEstimate {
   readonly run: MemoryEstimate;
   /** The views the page can draw for the run, each allocated when first drawn. */
   readonly views: readonly ViewPlan[];
-  /** Views that cannot be built for this run, and why: neither counted nor drawn. */
+  /** Views the page does not build for this run, and why: neither counted nor drawn. */
   readonly leftOut: readonly ViewFailure[];
   /** The run and every view drawn: what the memory check and the slider count. */
   readonly totalBytes: number;
@@ -60,9 +63,14 @@ export function pageExecution(rollback: boolean): TrainingExecution {
 }
 
 /**
- * The run `options` describes and its views, on a device with `limits`; `execution` says whether
- * the run keeps the rollback copy (the page's "rollback copy" box, default on) and the weight
- * average (pageExecution).
+ * The run `options` describes and the views the page builds for it, on a device with `limits`;
+ * `execution` says whether the run keeps the rollback copy (the page's "rollback copy" box,
+ * default on) and the weight average (pageExecution). The run comes first: the views are taken
+ * in planViews' order while they fit what the run leaves of the budget, and one that does not
+ * (or whose largest buffer the device cannot bind) is left out and not built. Counting every
+ * view against the run instead made what fits non-monotone in d (SPSA, 300 points, 3 × 128, a
+ * 1 GiB binding: the residual view's points leave it past d = 9·10⁵, so 10⁶ fitted where
+ * 8·10⁵ did not and the d slider's bisection stopped at 622 456).
  */
 export function estimatePageMemory(
   options: MemorySizing,
@@ -70,9 +78,11 @@ export function estimatePageMemory(
   execution: TrainingExecution = {},
 ): PageMemoryEstimate {
   const run = estimateMemory(options, limits.maxStorageBufferBindingSize, limits, execution);
+  const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const planned = planViews(options, completeLimits(limits));
   const views: ViewPlan[] = [];
   const leftOut = [...planned.failures];
+  let held = run.totalBytes;
   for (const view of planned.views) {
     const largest = largestPlanned(view.buffers);
     if (largest && largest.bytes > bufferLimit(limits)) {
@@ -82,16 +92,29 @@ export function estimatePageMemory(
           `its ${largest.label} needs ${formatBytes(largest.bytes)} in one buffer, more than ` +
           `the device's ${formatBytes(bufferLimit(limits))}`,
       });
+    } else if (held + view.bytes > budget) {
+      leftOut.push({
+        name: view.name,
+        reason:
+          `its ${formatBytes(view.bytes)} would take the page to ` +
+          `${formatBytes(held + view.bytes)}, over the budget of ${formatBytes(budget)}`,
+      });
     } else {
       views.push(view);
+      held += view.bytes;
     }
   }
-  const viewBytes = views.reduce((sum, view) => sum + view.bytes, 0);
   const largestBytes = Math.max(
     run.largest.bytes,
     ...views.flatMap((view) => view.buffers.map((b) => allocatedBytes(b.bytes))),
   );
-  return { run, views, leftOut, totalBytes: run.totalBytes + viewBytes, largestBytes };
+  return { run, views, leftOut, totalBytes: held, largestBytes };
+}
+
+/** Why the page does not build view `name` for the run, or null where it does. */
+export function viewLeftOut(estimate: PageMemoryEstimate, name: ViewName): string | null {
+  if (estimate.views.some((view) => view.name === name)) return null;
+  return estimate.leftOut.find((view) => view.name === name)?.reason ?? 'the run has no such view';
 }
 
 /**
@@ -103,42 +126,35 @@ export function heldBytes(estimate: PageMemoryEstimate, drawn: readonly ViewName
   return views.reduce((sum, view) => sum + view.bytes, estimate.run.totalBytes);
 }
 
-/** Why the device cannot hold this run and its views, or null when it fits. */
+/**
+ * Why the device cannot hold this run, or null when it fits. Its views never refuse it: those
+ * that do not fit are left out (estimatePageMemory).
+ */
 export function memoryRefusal(estimate: PageMemoryEstimate, limits: BufferLimits): string | null {
-  const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-  const problem =
-    memoryProblem(estimate.run, limits) ??
-    (estimate.totalBytes > budget
-      ? `the run and its views need about ${formatBytes(estimate.totalBytes)} of GPU memory ` +
-        `in all (the run ${formatBytes(estimate.run.totalBytes)}), over the budget of ` +
-        formatBytes(budget)
-      : null);
+  const problem = memoryProblem(estimate.run, limits);
   return problem === null
     ? null
     : `too large for this GPU: ${problem}. Lower d, the points, the width or the jets per point.`;
 }
 
-/** What the estimate leaves out, said plainly: the views that cannot be built, the transient. */
+/** What the estimate leaves out, said plainly: the views not built, the transient. */
 export function leftOutText(estimate: PageMemoryEstimate): string {
-  const views = estimate.leftOut.map(
-    (view) => `the ${view.name} (cannot be built: ${view.reason})`,
-  );
+  const views = estimate.leftOut.map((view) => `the ${view.name} (not built: ${view.reason})`);
   const transient = 'the estimator panel’s sampling passes, freed once it has drawn';
   return `Not counted: ${[...views, transient].join('; ')}`;
 }
 
-/** Whether the device holds a run and its views as they are given. */
+/** Whether the device holds a run as it is given (its views are left out where they do not fit). */
 function holds(
   limits: BufferLimits,
   execution: TrainingExecution,
 ): (candidate: MemorySizing) => boolean {
-  return (candidate) =>
-    memoryRefusal(estimatePageMemory(candidate, limits, execution), limits) === null;
+  return (candidate) => fitsMemory(candidate, limits, execution);
 }
 
 /**
- * The run the page builds for `options`: stored where the device holds it and its views, else
- * with its collocation points or dense tangents redrawn where they are read if that makes it fit
+ * The run the page builds for `options`: stored where the device holds it, else with its
+ * collocation points or dense tangents redrawn where they are read if that makes it fit
  * (storageToFit: the same numbers, less memory). The page has no control for it and decides it
  * afresh for every run (a smaller d goes back to stored), so a link reproduces the run anywhere.
  */
@@ -152,9 +168,9 @@ export function pageStorage(
 }
 
 /**
- * Whether the device holds a run and its views, with what it stores redrawn where that is what
- * makes it fit (pageStorage): what the slider's top and the hint's d bisect. One estimate per
- * candidate, of its least storage (leastStorage: it fits wherever some choice does).
+ * Whether the device holds a run, with what it stores redrawn where that is what makes it fit
+ * (pageStorage): what the slider's top and the hint's d bisect. One estimate per candidate, of
+ * its least storage (leastStorage: it fits wherever some choice does).
  */
 function pageFits(
   limits: BufferLimits,
@@ -176,10 +192,10 @@ export function storageText(choice: StorageChoice): string {
 }
 
 /**
- * The largest d the device holds with the rest of the setup, its views and the cheapest
- * estimator the PDE has (sparse jets; Gaussian for the biharmonic): the top of the dimension
- * slider. A view that cannot be built past some d drops out of the sum there; the bisection
- * still lands on a d that fits.
+ * The largest d the device holds with the rest of the setup and the cheapest estimator the PDE
+ * has (sparse jets; Gaussian for the biharmonic): the top of the dimension slider. The views
+ * that do not fit beside such a run are left out of it (estimatePageMemory), so what fits is
+ * monotone in d and the bisection finds its edge.
  */
 export function maxDimension(
   options: MemorySizing,
@@ -194,7 +210,7 @@ export function maxDimension(
 
 /**
  * The run's mode with what it holds per network parameter (and how much of it is the rollback
- * copy, or that the run goes without it) and the largest d that fits with its views, the other
+ * copy, or that the run goes without it) and the largest d that fits, the other
  * settings (estimator included) as given: one sentence of the memory hint.
  */
 export function parameterMemoryText(
