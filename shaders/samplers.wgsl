@@ -36,6 +36,12 @@
 //                     block order.
 //              The stored draw's sums read the stored x; the regenerated draw's redraw the same
 //              x, so both give the same ‖x‖².
+//     ballWriteRange  (regenerated points) one invocation per coordinate of the points
+//                     [first, first + count), first = stepCounter[1], count = stepCounter[2]
+//                     (set by copies between dispatches): x_i redrawn as the readers redraw it,
+//                     written to points[(p − first)·d + i]. For a reader that takes a few points
+//                     at a time (the dashboard's residual view: src/train/fieldSlice.ts), so no
+//                     N·d buffer exists; the same bits as ballWrite's.
 //              Every order of additions is fixed: the draw is the same bits on every run. With one
 //              block (d ≤ block) it is the bits of the single-workgroup kernel this replaced (same
 //              strides, same tree, the same product and sum per coordinate), so seeded runs at such
@@ -56,15 +62,17 @@
 //
 // Bindings (@group(0)):
 //   0 params      : uniform Params below
-//   1 stepCounter : storage, read        array<u32>, word 0 = step
+//   1 stepCounter : storage, read        array<u32>, word 0 = step (ballWriteRange: words 1, 2
+//                                        its range)
 //   2 points      : storage, read_write  array<f32>, N·d (ball) or N·(d+1) (parabolic); a
-//                                        one-float stand-in with regenerated ball points
+//                                        one-float stand-in with regenerated ball points;
+//                                        ballWriteRange: its range's count·d floats
 //   3 partials    : storage, read_write  array<f32>, ball: N·S block sums, then (scale, offset) per
 //                                        point, then (a training step's draw) ‖x‖² per point; the
 //                                        other entries bind a one-float stand-in
 // Workgroup: (WORKGROUP_SIZE, 1, 1), WORKGROUP_SIZE (lib/grid.wgsl) a power of two (default 64).
 // Dispatch: ballNormals, ballNormBlocks: N·S workgroups; ballScales, ballNorms:
-//   ceil(N / WORKGROUP_SIZE); ballWrite,
+//   ceil(N / WORKGROUP_SIZE); ballWriteRange: ceil(count·d / WORKGROUP_SIZE); ballWrite,
 //   parabolic, box: ceil(N·width / WORKGROUP_SIZE). Laid out in x and y when there are more than
 //   65 535 (lib/grid.wgsl workgroupIndex and invocationIndex; surplus ones return).
 
@@ -185,6 +193,17 @@ fn drawnCoordinate(p: u32, i: u32, trainStep: u32) -> f32 {
   let source = vec4<u32>(params.seed, params.stream, 0u, 0u);
   let scaleOffset = vec2<f32>(partials[at], partials[at + 1u]);
   return regeneratedBallCoordinate(source, trainStep, p, i, scaleOffset);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn ballWriteRange(grid: GridInvocation) {
+  let t = invocationIndex(grid);
+  let d = params.dimension;
+  let first = stepCounter[1];
+  if (t >= stepCounter[2] * d) {
+    return;
+  }
+  points[t] = drawnCoordinate(first + t / d, t % d, stepCounter[0]);
 }
 
 // x_i's squares of one (point, block), as ballNormals sums z_i's.

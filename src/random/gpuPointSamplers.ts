@@ -45,15 +45,26 @@ export type SamplerEntry = 'ball' | 'parabolic' | 'box';
  * read x are compiled with POINTS = 1.
  */
 type SamplerEntryPoint =
-  'ballNormals' | 'ballScales' | 'ballWrite' | 'ballNormBlocks' | 'ballNorms' | 'parabolic' | 'box';
+  | 'ballNormals'
+  | 'ballScales'
+  | 'ballWrite'
+  | 'ballNormBlocks'
+  | 'ballNorms'
+  | 'ballWriteRange'
+  | 'parabolic'
+  | 'box';
 /** A compiled entry point: its name, and POINTS = 1 (regenerated ball points) where it matters. */
 type SamplerKernel =
   | SamplerEntryPoint
   | 'ballNormals/regenerated'
   | 'ballNormBlocks/regenerated'
-  | 'ballNorms/regenerated';
-/** What GpuPointSamplers.create compiles: the draws, the stored ball's norms, the regenerated ball. */
-type SamplerKernels = SamplerEntry | 'ballNorms' | 'regeneratedBall';
+  | 'ballNorms/regenerated'
+  | 'ballWriteRange/regenerated';
+/**
+ * What GpuPointSamplers.create compiles: the draws, the stored ball's norms, the regenerated
+ * ball, and the writer of a range of its points (rangeWriter).
+ */
+type SamplerKernels = SamplerEntry | 'ballNorms' | 'regeneratedBall' | 'ballRange';
 const ENTRY_POINTS: Record<SamplerKernels, readonly SamplerKernel[]> = {
   ball: ['ballNormals', 'ballScales', 'ballWrite'],
   ballNorms: ['ballNormBlocks', 'ballNorms'],
@@ -63,6 +74,7 @@ const ENTRY_POINTS: Record<SamplerKernels, readonly SamplerKernel[]> = {
     'ballNormBlocks/regenerated',
     'ballNorms/regenerated',
   ],
+  ballRange: ['ballWriteRange/regenerated'],
   parabolic: ['parabolic'],
   box: ['box'],
 };
@@ -343,20 +355,36 @@ interface BoundDispatch {
   workgroups: number;
 }
 
+/** The buffers every dispatch of a draw binds (samplers.wgsl's bindings). */
+interface DrawResources {
+  readonly params: GPUBuffer;
+  readonly stepCounter: GPUBuffer;
+  /** N·width f32 coordinates, row-major; a one-float stand-in with regenerated points. */
+  readonly points: GPUBuffer;
+  /** The block sums, scales and (regenerated points) norms. */
+  readonly partials: GPUBuffer;
+}
+
 /** A point buffer redrawn by every `record` for the step in the step counter. */
 export class PointDraw {
   constructor(
     private readonly memory: GpuMemory,
     private readonly dispatches: readonly BoundDispatch[],
-    private readonly owned: readonly GPUBuffer[],
-    /** N·width f32 coordinates, row-major; a one-float stand-in with regenerated points. */
-    readonly points: GPUBuffer,
+    readonly resources: DrawResources,
     /** Floats per point: d in the ball, d + 1 for (x, t). */
     readonly width: number,
-    /** The block sums, scales and (regenerated points) norms. */
-    readonly partials: GPUBuffer,
     readonly source: PointSource,
   ) {}
+
+  /** N·width f32 coordinates, row-major; a one-float stand-in with regenerated points. */
+  get points(): GPUBuffer {
+    return this.resources.points;
+  }
+
+  /** The block sums, scales and (regenerated points) norms. */
+  get partials(): GPUBuffer {
+    return this.resources.partials;
+  }
 
   /** What a reader binds as the points: the coordinates, or the partials it redraws them from. */
   get readerPoints(): GPUBuffer {
@@ -369,7 +397,22 @@ export class PointDraw {
   }
 
   destroy(): void {
-    for (const buffer of this.owned) this.memory.destroy(buffer);
+    const { params, points, partials } = this.resources;
+    for (const buffer of [params, points, partials]) this.memory.destroy(buffer);
+  }
+}
+
+/**
+ * Writes points [first, first + count) of a regenerated ball draw, count·d floats, into a buffer
+ * of its reader's (samplers.wgsl ballWriteRange): the range is words 1 and 2 of the draw's step
+ * counter, which the reader sets by a copy before each `record`.
+ */
+export class PointRangeWriter {
+  constructor(private readonly dispatch: BoundDispatch) {}
+
+  record(pass: GPUComputePassEncoder): void {
+    const { kernel, bindGroup, workgroups } = this.dispatch;
+    kernel.dispatchFolded(pass, bindGroup, workgroups);
   }
 }
 
@@ -452,14 +495,21 @@ export class GpuPointSamplers {
       bindGroup: kernels[i].bind(resources),
       workgroups,
     }));
-    return new PointDraw(
-      memory,
-      dispatches,
-      [paramsBuffer, output, partials],
-      output,
-      plan.width,
-      partials,
-      plan.source,
-    );
+    return new PointDraw(memory, dispatches, resources, plan.width, plan.source);
+  }
+
+  /**
+   * The writer of up to `range` points of the regenerated ball draw `draw` into `target`
+   * (range·d floats), compiled by create(…, ['ballRange']); the same bits as the stored draw's.
+   */
+  rangeWriter(draw: PointDraw, target: GPUBuffer, range: number): PointRangeWriter {
+    const kernel = this.kernels['ballWriteRange/regenerated'];
+    if (!kernel) throw new Error('samplers.wgsl:ballWriteRange was not compiled (ballRange)');
+    if (draw.source.storage !== 'regenerated') {
+      throw new Error('a range of points is written from a regenerated ball draw');
+    }
+    const bindGroup = kernel.bind({ ...draw.resources, points: target });
+    const workgroups = Math.ceil((range * draw.width) / WORKGROUP_SIZE);
+    return new PointRangeWriter({ kernel, bindGroup, workgroups });
   }
 }

@@ -9,11 +9,16 @@ import { requireU32 } from './counterRandom.ts';
 export class GpuStepCounter {
   readonly buffer: GPUBuffer;
 
+  /**
+   * `words` counts the step and what follows it for some reader (samplers.wgsl ballWriteRange
+   * reads a range of points from words 1 and 2, which its caller copies in).
+   */
   constructor(
     private readonly memory: GpuMemory,
     label = 'random step counter',
+    words = 1,
   ) {
-    this.buffer = memory.create(label, 4);
+    this.buffer = memory.create(label, 4 * words);
   }
 
   set(step: number): void {

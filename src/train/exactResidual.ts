@@ -7,8 +7,8 @@
  *
  * The exact operator carries d jets per point (d² for the biharmonic), so at large d one batch
  * of all points would not fit: the points go through in chunks of at most `rowBudget` jet rows,
- * each chunk copied into the forward pass's input and its residuals copied out, all in one
- * command encoder.
+ * each chunk copied (or written: ResidualPoints) into the forward pass's input and its residuals
+ * copied out, all in one command encoder.
  */
 import { ForwardJet, type ForwardJetConfig, type TangentKind } from '../engine/forwardJet.ts';
 import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
@@ -42,11 +42,23 @@ import type { Trainer } from './trainer.ts';
  */
 const defaultRowBudget = 16_384;
 
-export interface ResidualPoints {
-  /** count × d row-major f32 points. */
-  buffer: GPUBuffer;
-  count: number;
-  label: string;
+/** Records the coordinates of points [start, start + n) into the chunk buffer, n·d floats. */
+export type ChunkPointsRecorder = (encoder: GPUCommandEncoder, start: number, n: number) => void;
+
+/**
+ * The points the residual is evaluated at: count × d row-major f32 points in a buffer, copied
+ * chunk by chunk; or, where no such buffer exists (the residual view's redrawn points at large
+ * d), `write`, which given the chunk buffer and the points per chunk records each chunk's points.
+ */
+export type ResidualPoints = { readonly count: number; readonly label: string } & (
+  | { readonly buffer: GPUBuffer }
+  | { readonly write: (chunkPoints: GPUBuffer, chunk: number) => ChunkPointsRecorder }
+);
+
+/** The chunks' copies out of a count × d points buffer. */
+function copiedChunks(points: GPUBuffer, d: number, chunkPoints: GPUBuffer): ChunkPointsRecorder {
+  return (encoder, start, n) =>
+    encoder.copyBufferToBuffer(points, start * d * 4, chunkPoints, 0, n * d * 4);
 }
 
 /** The residual view of `count` points, from the problem, the network and the row budget alone. */
@@ -162,10 +174,9 @@ export class ExactResidual {
 
   private constructor(
     private readonly memory: GpuMemory,
-    private readonly points: ResidualPoints,
-    private readonly dimension: number,
+    private readonly count: number,
     private readonly chunk: number,
-    private readonly chunkPoints: GPUBuffer,
+    private readonly writeChunk: ChunkPointsRecorder,
     private readonly chunkResidual: GPUBuffer,
     private readonly forward: ForwardJet,
     private readonly exact: BallExactAtPoints,
@@ -238,12 +249,13 @@ export class ExactResidual {
           cotangent: allocate(named.cotangent),
         },
       );
+      const writeChunk =
+        'buffer' in points ? copiedChunks(points.buffer, d, x) : points.write(x, plan.chunk);
       return new ExactResidual(
         memory,
-        points,
-        d,
+        points.count,
         plan.chunk,
-        x,
+        writeChunk,
         chunkResidual,
         forward,
         exact,
@@ -259,12 +271,11 @@ export class ExactResidual {
 
   /** Records r at every point into `residual` (the trainer's shown model as it is then). */
   encode(encoder: GPUCommandEncoder): void {
-    const d = this.dimension;
-    for (let start = 0; start < this.points.count; start += this.chunk) {
-      const n = Math.min(this.chunk, this.points.count - start);
+    for (let start = 0; start < this.count; start += this.chunk) {
+      const n = Math.min(this.chunk, this.count - start);
       // A short last chunk leaves the previous chunk's points in the tail: their residuals are
       // computed and not copied out.
-      encoder.copyBufferToBuffer(this.points.buffer, start * d * 4, this.chunkPoints, 0, n * d * 4);
+      this.writeChunk(encoder, start, n);
       const source = encoder.beginComputePass({ label: 'residual view: source f' });
       this.exact.record(source);
       source.end();

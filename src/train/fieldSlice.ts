@@ -11,10 +11,11 @@
  */
 import { ForwardJet, type ForwardJetConfig } from '../engine/forwardJet.ts';
 import { type PlannedBuffer, storageBuffer } from '../gpu/bufferPlan.ts';
-import { readFloat32 } from '../gpu/gpuMemory.ts';
+import { readBuffer, readFloat32 } from '../gpu/gpuMemory.ts';
 import type { MlpArchitecture } from '../jet/mlp.ts';
 import type { BallPdeEntry } from '../pdes/index.ts';
 import {
+  BALL_BLOCK,
   GpuPointSamplers,
   planBallDraw,
   type PointDraw,
@@ -368,38 +369,70 @@ function ballPdeOf(trainer: Trainer): BallPdeEntry {
 export interface CollocationValues {
   /** The step whose points these are (the counter value the trainer drew them with). */
   step: number;
-  /** count × d row-major. */
-  points: Float32Array;
+  /** |x| of each point: the square root of the f32 ‖x‖² the draw sums in block order. */
   radius: Float64Array;
   residual: Float32Array;
 }
 
-/** The residual-against-radius view, from the options and the network alone. */
+/**
+ * The residual-against-radius view, from the options and the network alone. The view never
+ * holds the step's N·d coordinates (at d = 10⁶ and 300 points one 1.12 GiB buffer, past common
+ * bindings, and read back whole for the radii): it draws the points regenerated (scales and
+ * ‖x‖² alone) and writes each chunk's coordinates into the residual's chunk buffer
+ * (samplers.wgsl ballWriteRange), the same bits as the trainer's stored points.
+ */
 export interface CollocationResidualPlan {
+  /** The step, then the range of points the chunk being written covers. */
   readonly counter: PlannedBuffer;
+  /** (first point, points) of every chunk, copied into the counter before its chunk. */
+  readonly ranges: PlannedBuffer;
   readonly draw: PointDrawPlan;
   readonly residual: ExactResidualPlan;
   /** Every buffer `CollocationResidual.create` allocates. */
   readonly buffers: readonly PlannedBuffer[];
 }
 
+/** Words of the view's counter: the step, the chunk's first point and its count. */
+const COUNTER_WORDS = 3;
+
 export function planCollocationResidual(
   pde: BallPdeEntry,
   options: Pick<TrainingOptions, 'dimension' | 'sampler' | 'points' | 'seed'>,
   architecture: MlpArchitecture,
   limits: EngineLimits,
+  rowBudget?: number,
 ): CollocationResidualPlan {
   const { dimension, sampler, points, seed } = options;
-  const counter = storageBuffer('residual view step counter', 4);
+  const counter = storageBuffer('residual view draw counters', COUNTER_WORDS * 4);
   // The trainer's law, count and seed on the trainer's stream: step s gives step s's points.
-  const draw = planBallDraw(dimension, sampler, points, { seed });
+  const draw = planBallDraw(dimension, sampler, points, { seed }, BALL_BLOCK, 'regenerated');
   const residual = planExactResidual(
     pde,
     architecture,
     { count: points, label: collocationLabel },
     limits,
+    rowBudget,
   );
-  return { counter, draw, residual, buffers: [counter, ...draw.buffers, ...residual.buffers] };
+  const ranges = storageBuffer(
+    'residual view chunk ranges',
+    Math.ceil(points / residual.chunk) * 2 * 4,
+  );
+  return {
+    counter,
+    ranges,
+    draw,
+    residual,
+    buffers: [counter, ranges, ...draw.buffers, ...residual.buffers],
+  };
+}
+
+/** (first point, points) of each chunk of `chunk` points of `count`. */
+export function chunkRanges(count: number, chunk: number): Uint32Array {
+  const chunks = Math.ceil(count / chunk);
+  return Uint32Array.from({ length: 2 * chunks }, (_, k) => {
+    const first = Math.floor(k / 2) * chunk;
+    return k % 2 === 0 ? first : Math.min(chunk, count - first);
+  });
 }
 
 /**
@@ -411,11 +444,15 @@ export class CollocationResidual {
   private constructor(
     private readonly trainer: Trainer,
     private readonly counter: GpuStepCounter,
+    private readonly ranges: GPUBuffer,
     private readonly draw: PointDraw,
+    /** Where the draw's partials hold each point's ‖x‖². */
+    private readonly normsAt: number,
     private readonly residual: ExactResidual,
   ) {}
 
-  static async create(trainer: Trainer): Promise<CollocationResidual> {
+  /** `rowBudget` bounds the jet rows per chunk (ExactResidual; tests set a small one). */
+  static async create(trainer: Trainer, rowBudget?: number): Promise<CollocationResidual> {
     const pde = ballPdeOf(trainer);
     const memory = trainer.memory;
     const plan = planCollocationResidual(
@@ -423,20 +460,40 @@ export class CollocationResidual {
       trainer.options,
       trainer.architecture,
       memory.device.limits,
+      rowBudget,
     );
-    const counter = new GpuStepCounter(memory, plan.counter.label);
+    const norms = plan.draw.source.draw;
+    if (!norms) throw new Error("the residual view's draw sums its points' norms");
+    const counter = new GpuStepCounter(memory, plan.counter.label, COUNTER_WORDS);
+    const count = plan.draw.points;
+    const ranges = memory.createFrom(plan.ranges.label, chunkRanges(count, plan.residual.chunk));
     let draw: PointDraw | null = null;
     try {
-      const samplers = await GpuPointSamplers.create(memory.device);
-      draw = samplers.prepare(memory, counter.buffer, plan.draw);
-      const residual = await ExactResidual.create(trainer, pde, {
-        buffer: draw.points,
-        count: plan.draw.points,
-        label: collocationLabel,
-      });
-      return new CollocationResidual(trainer, counter, draw, residual);
+      const samplers = await GpuPointSamplers.create(memory.device, [
+        'regeneratedBall',
+        'ballRange',
+      ]);
+      const drawn = samplers.prepare(memory, counter.buffer, plan.draw);
+      draw = drawn;
+      const write = (chunkPoints: GPUBuffer, chunk: number) => {
+        if (chunk !== plan.residual.chunk) {
+          throw new Error(`the residual's chunks of ${chunk} points are not the planned ranges'`);
+        }
+        const writer = samplers.rangeWriter(drawn, chunkPoints, chunk);
+        return (encoder: GPUCommandEncoder, start: number) => {
+          // Words 1 and 2 of the counter: this chunk's (first point, points).
+          encoder.copyBufferToBuffer(ranges, (start / chunk) * 8, counter.buffer, 4, 8);
+          const pass = encoder.beginComputePass({ label: 'residual view: chunk points' });
+          writer.record(pass);
+          pass.end();
+        };
+      };
+      const points = { write, count, label: collocationLabel };
+      const residual = await ExactResidual.create(trainer, pde, points, rowBudget);
+      return new CollocationResidual(trainer, counter, ranges, drawn, norms.normsAt, residual);
     } catch (error) {
       draw?.destroy();
+      memory.destroy(ranges);
       counter.destroy();
       throw error;
     }
@@ -448,7 +505,6 @@ export class CollocationResidual {
    */
   async evaluate(step: number): Promise<CollocationValues> {
     const device = this.trainer.memory.device;
-    const d = this.trainer.options.dimension;
     const count = this.trainer.options.points;
     this.counter.set(step);
     const encoder = device.createCommandEncoder({ label: 'collocation residual' });
@@ -457,22 +513,18 @@ export class CollocationResidual {
     pass.end();
     this.residual.encode(encoder);
     device.queue.submit([encoder.finish()]);
-    const [points, residual] = await Promise.all([
-      readFloat32(device, this.draw.points, count * d),
+    const [norms, residual] = await Promise.all([
+      readBuffer(device, this.draw.partials, count * 4, this.normsAt * 4),
       readFloat32(device, this.residual.residual, count),
     ]);
-    const radius = new Float64Array(count);
-    for (let p = 0; p < count; p++) {
-      let sum = 0;
-      for (let k = 0; k < d; k++) sum += points[p * d + k] ** 2;
-      radius[p] = Math.sqrt(sum);
-    }
-    return { step, points, radius, residual };
+    const radius = Float64Array.from(new Float32Array(norms), (squared) => Math.sqrt(squared));
+    return { step, radius, residual };
   }
 
   destroy(): void {
     this.residual.destroy();
     this.draw.destroy();
+    this.trainer.memory.destroy(this.ranges);
     this.counter.destroy();
   }
 }

@@ -4,7 +4,9 @@ import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
 import { readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { ballSource } from '../../src/pdes/ballProblem.ts';
 import type { BallPdeEntry } from '../../src/pdes/index.ts';
+import { GpuPointSamplers } from '../../src/random/gpuPointSamplers.ts';
 import { sampleBall } from '../../src/random/pointSamplers.ts';
+import { GpuStepCounter } from '../../src/random/stepCounter.ts';
 import { ExactResidual } from '../../src/train/exactResidual.ts';
 import {
   CollocationResidual,
@@ -18,6 +20,30 @@ import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 import { smallRunOptions, tinyProblemOptions } from '../shared/smallRuns.ts';
 
 const gpu = useNodeGpu();
+
+/** The ball draw of `trainer`'s points at `step`, stored (N·d floats) as a training step's are. */
+async function storedBallPoints(
+  trainer: Trainer,
+  step: number,
+): Promise<{ points: GPUBuffer; destroy: () => void }> {
+  const { dimension, sampler, points, seed } = trainer.options;
+  const counter = new GpuStepCounter(trainer.memory, 'test step counter');
+  counter.set(step);
+  const samplers = await GpuPointSamplers.create(gpu.device, ['ball']);
+  const draw = samplers.ball(trainer.memory, dimension, sampler, points, { seed }, counter.buffer);
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  draw.record(pass);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+  return {
+    points: draw.points,
+    destroy: () => {
+      draw.destroy();
+      counter.destroy();
+    },
+  };
+}
 
 /**
  * r = Δu_θ + N(u_θ) − f in float64 at `points`: Δu_θ from the CPU reference engine's order-2
@@ -199,25 +225,51 @@ describe('field slice', () => {
     const values = await view.evaluate(trainer.step);
     expect(values.step).toBe(7);
 
-    // The CPU mirror of the sampler at step 7: the GPU's normals differ by a few f32 ulp.
+    // The trainer's step-7 points, stored by a draw of its own (the view holds none of them).
     const d = options.dimension;
-    const expected = sampleBall(d, options.sampler, options.points, { seed: 11, step: 7 });
-    const pointErrors = Array.from(values.points, (v, k) => Math.abs(v - expected[k]));
+    const count = options.points;
+    const stored = await storedBallPoints(trainer, 7);
+    const points = await readFloat32(gpu.device, stored.points, count * d);
+    // The CPU mirror of the sampler at step 7: the GPU's normals differ by a few f32 ulp.
+    const expected = sampleBall(d, options.sampler, count, { seed: 11, step: 7 });
+    const pointErrors = Array.from(points, (v, k) => Math.abs(v - expected[k]));
     expect(Math.max(...pointErrors)).toBeLessThan(1e-5);
-    for (let q = 0; q < options.points; q++) {
-      const row = Array.from(expected.subarray(q * d, (q + 1) * d));
-      expect(values.radius[q]).toBeCloseTo(Math.hypot(...row), 5);
+    for (let q = 0; q < count; q++) {
+      const row = Array.from(points.subarray(q * d, (q + 1) * d));
+      expect(values.radius[q]).toBeCloseTo(Math.hypot(...row), 6);
       expect(values.radius[q]).toBeLessThanOrEqual(1 + 1e-6);
     }
-    const reference = await referenceResidual(trainer, pde, values.points);
+    const reference = await referenceResidual(trainer, pde, points);
     const errors = Array.from(
       values.residual,
       (r, q) => Math.abs(r - reference.residual[q]) / reference.scale[q],
     );
     expect(Math.max(...errors)).toBeLessThan(5e-6);
+    // The exact residual over the stored points gives the same bits: the view's chunk points
+    // are the stored ones.
+    const copied = await ExactResidual.create(trainer, pde, {
+      buffer: stored.points,
+      count,
+      label: 'stored',
+    });
+    const encoder = gpu.device.createCommandEncoder();
+    copied.encode(encoder);
+    gpu.device.queue.submit([encoder.finish()]);
+    const fromStored = await readFloat32(gpu.device, copied.residual, count);
+    expect(Array.from(values.residual)).toEqual(Array.from(fromStored));
+    copied.destroy();
+    stored.destroy();
+
+    // In chunks of 5 points (7 collapsed jet rows each; a short last chunk of 4): the same bits.
+    const chunked = await CollocationResidual.create(trainer, 35);
+    const inChunks = await chunked.evaluate(7);
+    expect(Array.from(inChunks.residual)).toEqual(Array.from(values.residual));
+    expect(Array.from(inChunks.radius)).toEqual(Array.from(values.radius));
+    chunked.destroy();
+
     // Another step, other points.
     const other = await view.evaluate(3);
-    expect(other.points).not.toEqual(values.points);
+    expect(other.radius).not.toEqual(values.radius);
 
     view.destroy();
     expect(trainer.memory.bytesInUse).toBe(bytesBefore);

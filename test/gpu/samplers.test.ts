@@ -147,6 +147,41 @@ describe('ball samplers on the GPU', () => {
     expectClosePoints(split, sampleBall(d, 'radius-uniform', N, { seed: 8, step: 4 }));
     expectClosePoints(split, whole);
   });
+
+  it("writes ranges of a regenerated draw's points: the stored draw's bits, range by range", async () => {
+    // d = 300 in blocks of 64, 20 points in ranges of 7 (the last of 6).
+    const [d, N, range] = [300, 20, 7];
+    const counter = new GpuStepCounter(memory, 'test range counter', 3);
+    counter.set(5);
+    const withRanges = await GpuPointSamplers.create(gpu.device, ['regeneratedBall', 'ballRange']);
+    const key = { seed: 3 };
+    const regenerated = planBallDraw(d, 'volume-uniform', N, key, 64, 'regenerated');
+    const draw = withRanges.prepare(memory, counter.buffer, regenerated);
+    const target = memory.create('test range points', range * d * 4);
+    const writer = withRanges.rangeWriter(draw, target, range);
+    const written = new Float32Array(N * d);
+    for (let first = 0; first < N; first += range) {
+      const count = Math.min(range, N - first);
+      memory.write(counter.buffer, Uint32Array.of(first, count), 4);
+      const encoder = gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      draw.record(pass);
+      writer.record(pass);
+      pass.end();
+      gpu.device.queue.submit([encoder.finish()]);
+      written.set(await readFloat32(gpu.device, target, count * d), first * d);
+    }
+    const storedPlan = planBallDraw(d, 'volume-uniform', N, key, 64);
+    const stored = await run(samplers.prepare(memory, stepCounter.buffer, storedPlan), 5, N);
+    expect(Array.from(written)).toEqual(Array.from(stored));
+    // A stored draw has no range to write.
+    const storedDraw = samplers.prepare(memory, stepCounter.buffer, storedPlan);
+    expect(() => withRanges.rangeWriter(storedDraw, target, range)).toThrow(/regenerated/);
+    storedDraw.destroy();
+    draw.destroy();
+    memory.destroy(target);
+    counter.destroy();
+  });
 });
 
 describe('parabolic samplers on the GPU', () => {

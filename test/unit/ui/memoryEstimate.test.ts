@@ -150,8 +150,8 @@ describe("the page's memory estimate", () => {
     });
     const without = pageExecution(false);
     const top = maxDimension(spsa, device, without);
-    // Counted against the run, the views stopped the bisection at 622 456 while 10⁶ fitted:
-    // the residual view's points leave it past 9·10⁵ (one buffer), not at 8·10⁵ (the budget).
+    // Counted against the run, the views stopped the bisection at 622 456 while 10⁶ fitted (the
+    // residual view's N·d points, which it held then, left it out past 9·10⁵, not at 8·10⁵).
     expect(top).toBeGreaterThan(1_000_000);
     for (let d = 100_000; d <= top; d += 100_000) {
       const run = pageStorage({ ...spsa, dimension: d }, device, without).options;

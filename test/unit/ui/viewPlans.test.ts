@@ -5,10 +5,11 @@
  * the same lists against what the views allocate.
  */
 import { describe, expect, it } from 'vitest';
-import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
+import { largestPlanned, plannedBytes } from '../../../src/gpu/bufferPlan.ts';
 import { findPde } from '../../../src/pdes/index.ts';
 import {
   insideCount,
+  chunkRanges,
   planCollocationResidual,
   planFieldSlice,
   SLICE_BATCH_BYTES,
@@ -87,10 +88,40 @@ describe('the residual view and the inspector plans', () => {
   it("the residual view draws the run's own points and takes them through the exact residual", () => {
     const run = options({ dimension: 20, points: 24 });
     const plan = planCollocationResidual(allenCahn, run, architectureOf(run), limits);
-    expect(plan.counter.bytes).toBe(4);
-    expect(plan.draw.named.points.bytes).toBe(24 * 20 * 4);
+    // The step, then the range of points of the chunk being written.
+    expect(plan.counter.bytes).toBe(3 * 4);
+    // Regenerated: no N·d buffer, the scales and ‖x‖² alone (one block of sums a point).
+    expect(plan.draw.source.storage).toBe('regenerated');
+    expect(plan.draw.named.points.bytes).toBe(4);
+    expect(plan.draw.named.partials.bytes).toBe(24 * (1 + 2 + 1) * 4);
+    // 24 points of 1 + 20 + 1 collapsed rows fit one chunk of 16 384 rows: one range.
+    expect(plan.residual.chunk).toBe(24);
+    expect(plan.ranges.bytes).toBe(2 * 4);
+    expect(plan.residual.named.chunkPoints.bytes).toBe(24 * 20 * 4);
     expect(plan.residual.named.residual.bytes).toBe(24 * 4);
-    expect(plan.buffers).toEqual([plan.counter, ...plan.draw.buffers, ...plan.residual.buffers]);
+    expect(plan.buffers).toEqual([
+      plan.counter,
+      plan.ranges,
+      ...plan.draw.buffers,
+      ...plan.residual.buffers,
+    ]);
+    // At d = 10⁶ with 300 points the view holds one point's coordinates, not 1.12 GiB of them.
+    const large = options({ dimension: 1_000_000, points: 300, jetsPerPoint: 16 });
+    const atScale = planCollocationResidual(allenCahn, large, architectureOf(large), limits);
+    expect(atScale.residual.chunk).toBe(1);
+    expect(atScale.residual.named.chunkPoints.bytes).toBe(1_000_000 * 4);
+    expect(atScale.ranges.bytes).toBe(300 * 2 * 4);
+    // Its largest buffer is one chunk's jets (d rows of the exact Laplacian): 128 MB at width 32,
+    // a ninth of the 1.2 GB the points would take.
+    const largest = largestPlanned(atScale.buffers);
+    expect(largest?.label).toMatch(/^forward jet /);
+    expect(largest?.bytes).toBeLessThan(0.15 * 300 * 1_000_000 * 4);
+  });
+
+  it('covers every point once with the residual chunks, the last one short', () => {
+    expect(Array.from(chunkRanges(24, 5))).toEqual([0, 5, 5, 5, 10, 5, 15, 5, 20, 4]);
+    expect(Array.from(chunkRanges(24, 24))).toEqual([0, 24]);
+    expect(Array.from(chunkRanges(3, 1))).toEqual([0, 1, 1, 1, 2, 1]);
   });
 
   it("the inspector holds one point's jet of the operator's order", () => {
