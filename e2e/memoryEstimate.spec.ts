@@ -52,23 +52,31 @@ test('with the field views and the jet inspector drawn, the estimate counts them
   expect(drawn.estimatedMemoryBytes).toBe(drawn.estimatedMemoryWithViewsBytes);
 });
 
-test('a view the device cannot hold is not built, says why, and the others are drawn', async ({
+test('a view the device cannot hold is not built, says why, and the rest is drawn', async ({
   page,
 }) => {
-  // The exact biharmonic's slice and residual view take d² jets of d floats each: 1.10 GiB in
-  // one buffer at d = 420, past SwiftShader's 1 GiB binding. The run itself is 8 MiB.
+  // The exact biharmonic's residual takes d² jets of d floats a point: 1.10 GiB in one buffer
+  // at d = 420, past SwiftShader's 1 GiB binding. The run itself is 8 MiB; the slice's u_θ, u*
+  // and error take one value a point.
   await page.goto('/?pde=biharmonic-clamped-sin-cos&dim=420&est=gaussian&B=4&points=16');
   const idle = await waitForState(page, 'idle');
   expect(idle.options).toMatchObject({ dimension: 420, estimator: 'gaussian' });
   await expect(page.locator('#memory-estimate')).toContainText(
-    'the field slice (not built: its slice chunk tangents needs 1.10 GiB in one buffer',
+    "the field slice's residual heatmap (not built: its slice chunk tangents needs 1.10 GiB in " +
+      'one buffer',
+  );
+  await expect(page.locator('#memory-estimate')).toContainText(
+    'the residual view (not built: its collocation view chunk tangents needs 1.10 GiB',
   );
   const field = await refreshedField(page);
-  expect(field).toMatchObject({ cellsDrawn: 0, residualCells: 0, collocationPoints: 0 });
+  // The 48 × 48 grid's 1 804 cells inside the disc, against an untrained network.
+  expect(field).toMatchObject({ cellsDrawn: 1804, residualCells: 0, collocationPoints: 0 });
+  expect(field.maxAbsError).toBeGreaterThan(0);
   const message = page.locator('#field-message');
   await expect(message).toContainText(/^Step 0; /);
   await expect(message).toContainText(
-    'The field slice is not drawn for this run: its slice chunk tangents needs 1.10 GiB',
+    "The field slice's residual heatmap is not drawn for this run: its slice chunk tangents " +
+      'needs 1.10 GiB',
   );
   await expect(message).toContainText('The residual view is not drawn for this run: its');
   // The jet inspector fits and inspects the fourth-order jet.

@@ -53,6 +53,12 @@ export interface FieldSliceOptions {
   j: number;
   /** Cells per side of the square grid over [−1, 1]². */
   resolution: number;
+  /**
+   * Whether the slice evaluates the exact residual too (default true). Its jets carry d
+   * directions a point (d² for the biharmonic) where u_θ and u* take one value each: at large d
+   * the page keeps the values and drops the residual heatmap where only that fits.
+   */
+  residual?: boolean;
 }
 
 /**
@@ -62,7 +68,7 @@ export interface FieldSliceOptions {
 export interface FieldValues {
   u: Float32Array;
   exact: Float32Array;
-  /** r = L₀u_θ + N(u_θ) − f with the exact operator. */
+  /** r = L₀u_θ + N(u_θ) − f with the exact operator; NaN everywhere without the residual. */
   residual: Float32Array;
   inside: Uint8Array;
 }
@@ -123,7 +129,8 @@ export interface FieldSlicePlan {
   readonly batch: number;
   readonly forward: ForwardJetConfig;
   readonly exact: ExactAtPointsPlan;
-  readonly residual: ExactResidualPlan;
+  /** The exact residual's plan; null for a slice of the values alone. */
+  readonly residual: ExactResidualPlan | null;
   readonly named: {
     readonly points: PlannedBuffer;
     readonly index: PlannedBuffer;
@@ -131,7 +138,7 @@ export interface FieldSlicePlan {
     /** The whole grid's results: the forward pass's rows (value, zero coefficient), u*, r. */
     readonly rows: PlannedBuffer;
     readonly exact: PlannedBuffer;
-    readonly residual: PlannedBuffer;
+    readonly residual: PlannedBuffer | null;
   };
   /** Every buffer `FieldSlice.create` allocates, its forward pass's and residual's included. */
   readonly buffers: readonly PlannedBuffer[];
@@ -143,6 +150,7 @@ export function planFieldSlice(
   resolution: number,
   limits: EngineLimits,
   batchBytes = SLICE_BATCH_BYTES,
+  withResidual = true,
 ): FieldSlicePlan {
   const d = architecture.widths[0];
   const count = insideCount(resolution);
@@ -154,16 +162,13 @@ export function planFieldSlice(
     coefficient: storageBuffer('slice tangent coefficient', batch * 4),
     rows: storageBuffer('slice grid rows', count * 2 * 4),
     exact: storageBuffer('slice grid u*', count * 4),
-    residual: storageBuffer('slice grid residual', count * 4),
+    residual: withResidual ? storageBuffer('slice grid residual', count * 4) : null,
   };
   const forward = valueJetConfig(architecture, batch);
   const exact = planExactAtPoints(pde, d, batch, sliceLabel);
-  const residual = planExactResidual(
-    pde,
-    architecture,
-    { count: batch, label: sliceLabel },
-    limits,
-  );
+  const residual = withResidual
+    ? planExactResidual(pde, architecture, { count: batch, label: sliceLabel }, limits)
+    : null;
   return {
     count,
     batch,
@@ -177,19 +182,19 @@ export function planFieldSlice(
       named.coefficient,
       ...forwardJetBuffers(forward, true, limits),
       ...exact.buffers,
-      ...residual.buffers,
+      ...(residual?.buffers ?? []),
       named.rows,
       named.exact,
-      named.residual,
+      ...(named.residual ? [named.residual] : []),
     ],
   };
 }
 
-/** The whole grid's result buffers, filled batch by batch. */
+/** The whole grid's result buffers, filled batch by batch; r only with the residual. */
 interface SliceResults {
   rows: GPUBuffer;
   exact: GPUBuffer;
-  residual: GPUBuffer;
+  residual: { readonly grid: GPUBuffer; readonly batch: ExactResidual } | null;
 }
 
 export class FieldSlice {
@@ -201,7 +206,6 @@ export class FieldSlice {
     private readonly points: GPUBuffer,
     private readonly forward: ForwardJet,
     private readonly exact: BallExactAtPoints,
-    private readonly residual: ExactResidual,
     private readonly results: SliceResults,
     private readonly owned: GPUBuffer[],
   ) {}
@@ -234,7 +238,14 @@ export class FieldSlice {
       trainer,
       pde,
       options,
-      planFieldSlice(pde, trainer.architecture, resolution, limits, batchBytes),
+      planFieldSlice(
+        pde,
+        trainer.architecture,
+        resolution,
+        limits,
+        batchBytes,
+        options.residual ?? true,
+      ),
     );
   }
 
@@ -271,30 +282,16 @@ export class FieldSlice {
         label: sliceLabel,
       });
       destroyers.push(() => exact.destroy());
-      const residual = await ExactResidual.create(trainer, pde, {
-        buffer: x,
-        count: batch,
-        label: sliceLabel,
-      });
-      destroyers.push(() => residual.destroy());
-      const results = {
-        rows: allocate(named.rows),
-        exact: allocate(named.exact),
-        residual: allocate(named.residual),
-      };
+      let residual: SliceResults['residual'] = null;
+      if (named.residual) {
+        const points = { buffer: x, count: batch, label: sliceLabel };
+        const batchResidual = await ExactResidual.create(trainer, pde, points);
+        destroyers.push(() => batchResidual.destroy());
+        residual = { grid: allocate(named.residual), batch: batchResidual };
+      }
+      const results = { rows: allocate(named.rows), exact: allocate(named.exact), residual };
       const inside = insideCells(options.resolution);
-      return new FieldSlice(
-        trainer,
-        options,
-        inside,
-        plan,
-        x,
-        forward,
-        exact,
-        residual,
-        results,
-        owned,
-      );
+      return new FieldSlice(trainer, options, inside, plan, x, forward, exact, results, owned);
     } catch (error) {
       for (const destroy of destroyers) destroy();
       for (const buffer of owned) memory.destroy(buffer);
@@ -318,17 +315,20 @@ export class FieldSlice {
       this.exact.record(pass);
       pass.end();
       this.forward.encode(encoder);
-      this.residual.encode(encoder);
       const { rows, exact, residual } = this.results;
+      residual?.batch.encode(encoder);
       encoder.copyBufferToBuffer(this.forward.buffers.output, 0, rows, first * 8, n * 8);
       encoder.copyBufferToBuffer(this.exact.exact, 0, exact, first * 4, n * 4);
-      encoder.copyBufferToBuffer(this.residual.residual, 0, residual, first * 4, n * 4);
+      if (residual) {
+        encoder.copyBufferToBuffer(residual.batch.residual, 0, residual.grid, first * 4, n * 4);
+      }
       device.queue.submit([encoder.finish()]);
     }
+    const grid = this.results.residual?.grid;
     const [rows, exact, residual] = await Promise.all([
       readFloat32(device, this.results.rows, count * 2),
       readFloat32(device, this.results.exact, count),
-      readFloat32(device, this.results.residual, count),
+      grid ? readFloat32(device, grid, count) : new Float32Array(count).fill(NaN),
     ]);
     const cells = this.inside.length;
     const values: FieldValues = {
@@ -352,7 +352,7 @@ export class FieldSlice {
   destroy(): void {
     this.forward.destroy();
     this.exact.destroy();
-    this.residual.destroy();
+    this.results.residual?.batch.destroy();
     for (const buffer of this.owned) this.trainer.memory.destroy(buffer);
   }
 }

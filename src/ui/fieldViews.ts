@@ -10,13 +10,14 @@ import {
   CollocationResidual,
   type CollocationValues,
   FieldSlice,
+  type FieldSliceOptions,
   type FieldValues,
 } from '../train/fieldSlice.ts';
 import type { Trainer } from '../train/trainer.ts';
 import { Heatmap } from './charts/heatmap.ts';
 import { ScatterChart } from './charts/scatterChart.ts';
 import { element } from './dom.ts';
-import { FIELD_VIEW_AVERAGE_DECAY, viewLeftOut } from './memoryEstimate.ts';
+import { FIELD_VIEW_AVERAGE_DECAY, viewDropped, viewLeftOut } from './memoryEstimate.ts';
 import { refreshInterval } from './refreshSchedule.ts';
 import type { RunController } from './runController.ts';
 import { FIELD_RESOLUTION as resolution, type ViewName } from './viewPlans.ts';
@@ -25,7 +26,7 @@ import { FIELD_RESOLUTION as resolution, type ViewName } from './viewPlans.ts';
 const averageSteps = Math.round(1 / (1 - FIELD_VIEW_AVERAGE_DECAY));
 
 /** " The field slice is not drawn: …" for each view the run's memory estimate left out. */
-function leftOutSentences(reasons: Record<'field slice' | 'residual view', string | null>): string {
+function leftOutSentences(reasons: Record<string, string | null>): string {
   return Object.entries(reasons)
     .filter((entry): entry is [string, string] => entry[1] !== null)
     .map(([name, reason]) => ` The ${name} is not drawn for this run: ${reason}.`)
@@ -197,7 +198,11 @@ export class FieldViews {
         const memory = this.run.plan.memory;
         const sliceLeftOut = viewLeftOut(memory, 'field slice');
         const residualLeftOut = viewLeftOut(memory, 'residual view');
-        const slice = sliceLeftOut === null ? await this.sliceFor(trainer, i, j) : this.dropSlice();
+        const sliceDropped = viewDropped(memory, 'field slice');
+        const slice =
+          sliceLeftOut === null
+            ? await this.sliceFor(trainer, { i, j, resolution, residual: sliceDropped === null })
+            : this.dropSlice();
         const collocation =
           residualLeftOut === null ? await this.collocationFor(trainer) : this.dropCollocation();
         const start = performance.now();
@@ -209,6 +214,7 @@ export class FieldViews {
           start,
           leftOut: leftOutSentences({
             'field slice': sliceLeftOut,
+            "field slice's residual heatmap": sliceDropped?.reason ?? null,
             'residual view': residualLeftOut,
           }),
         };
@@ -258,20 +264,21 @@ export class FieldViews {
     return null;
   }
 
-  /** The slice for (i, j) on `trainer`, built on first use and kept until either changes. */
-  private async sliceFor(trainer: Trainer, i: number, j: number): Promise<FieldSlice> {
+  /** The slice `wanted` on `trainer`, built on first use, kept until i, j or its residual change. */
+  private async sliceFor(
+    trainer: Trainer,
+    wanted: Required<FieldSliceOptions>,
+  ): Promise<FieldSlice> {
     const current = this.slice;
-    if (
-      current &&
-      this.sliceTrainer === trainer &&
-      current.options.i === i &&
-      current.options.j === j
-    )
-      return current;
+    const same = (options: FieldSliceOptions) =>
+      options.i === wanted.i &&
+      options.j === wanted.j &&
+      (options.residual ?? true) === wanted.residual;
+    if (current && this.sliceTrainer === trainer && same(current.options)) return current;
     // A disposed trainer already freed the slice's buffers; destroy() is then a no-op.
     current?.destroy();
     this.slice = null;
-    this.slice = await FieldSlice.create(trainer, { i, j, resolution });
+    this.slice = await FieldSlice.create(trainer, wanted);
     this.sliceTrainer = trainer;
     return this.slice;
   }
@@ -310,14 +317,18 @@ export class FieldViews {
     const domain: [number, number] = [Math.min(...shown), Math.max(...shown)];
     const errors = inside(difference);
     const maxAbsError = errors.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
-    const maxAbsResidual = inside(values.residual).reduce((m, r) => Math.max(m, Math.abs(r)), 0);
+    // A slice without its residual (viewPlans.ts reduced) has NaN there: the heatmap is empty.
+    const residuals = inside(values.residual).filter(Number.isFinite);
+    const maxAbsResidual =
+      residuals.length > 0 ? residuals.reduce((m, r) => Math.max(m, Math.abs(r)), 0) : NaN;
     const cellsDrawn = this.network.draw(values.u, resolution, domain);
     this.exact.draw(values.exact, resolution, domain);
     this.error.draw(difference, resolution, [-maxAbsError, maxAbsError]);
-    const residualCells = this.residual.draw(values.residual, resolution, [
-      -maxAbsResidual,
-      maxAbsResidual,
-    ]);
+    const residualCells = this.residual.draw(
+      values.residual,
+      resolution,
+      residuals.length > 0 ? [-maxAbsResidual, maxAbsResidual] : [0, 1],
+    );
     this.snapshot = {
       ...this.snapshot,
       i,

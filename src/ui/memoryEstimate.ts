@@ -83,25 +83,36 @@ export function estimatePageMemory(
   const views: ViewPlan[] = [];
   const leftOut = [...planned.failures];
   let held = run.totalBytes;
-  for (const view of planned.views) {
+  /** Why `view` does not fit beside what is held, or null where it does. */
+  const unfit = (view: ViewPlan): string | null => {
     const largest = largestPlanned(view.buffers);
     if (largest && largest.bytes > bufferLimit(limits)) {
-      leftOut.push({
-        name: view.name,
-        reason:
-          `its ${largest.label} needs ${formatBytes(largest.bytes)} in one buffer, more than ` +
-          `the device's ${formatBytes(bufferLimit(limits))}`,
-      });
-    } else if (held + view.bytes > budget) {
-      leftOut.push({
-        name: view.name,
-        reason:
-          `its ${formatBytes(view.bytes)} would take the page to ` +
-          `${formatBytes(held + view.bytes)}, over the budget of ${formatBytes(budget)}`,
-      });
+      return (
+        `its ${largest.label} needs ${formatBytes(largest.bytes)} in one buffer, more than ` +
+        `the device's ${formatBytes(bufferLimit(limits))}`
+      );
+    }
+    return held + view.bytes > budget
+      ? `its ${formatBytes(view.bytes)} would take the page to ` +
+          `${formatBytes(held + view.bytes)}, over the budget of ${formatBytes(budget)}`
+      : null;
+  };
+  const take = (view: ViewPlan) => {
+    views.push(view);
+    held += view.bytes;
+  };
+  for (const view of planned.views) {
+    const reason = unfit(view);
+    if (reason === null) {
+      take(view);
+      continue;
+    }
+    // A view too large whole may fit without its costliest part (the slice's residual).
+    const reduced = view.reduced;
+    if (reduced && unfit(reduced.plan) === null) {
+      take({ ...reduced.plan, dropped: { what: reduced.omits, reason } });
     } else {
-      views.push(view);
-      held += view.bytes;
+      leftOut.push({ name: view.name, reason });
     }
   }
   const largestBytes = Math.max(
@@ -109,6 +120,14 @@ export function estimatePageMemory(
     ...views.flatMap((view) => view.buffers.map((b) => allocatedBytes(b.bytes))),
   );
   return { run, views, leftOut, totalBytes: held, largestBytes };
+}
+
+/** The part of view `name` the page leaves out, and why; null where it builds it whole or not. */
+export function viewDropped(
+  estimate: PageMemoryEstimate,
+  name: ViewName,
+): { readonly what: string; readonly reason: string } | null {
+  return estimate.views.find((view) => view.name === name)?.dropped ?? null;
 }
 
 /** Why the page does not build view `name` for the run, or null where it does. */
@@ -139,7 +158,13 @@ export function memoryRefusal(estimate: PageMemoryEstimate, limits: BufferLimits
 
 /** What the estimate leaves out, said plainly: the views not built, the transient. */
 export function leftOutText(estimate: PageMemoryEstimate): string {
-  const views = estimate.leftOut.map((view) => `the ${view.name} (not built: ${view.reason})`);
+  const dropped = estimate.views.flatMap(({ name, dropped }) =>
+    dropped ? [`the ${name}'s ${dropped.what} (not built: ${dropped.reason})`] : [],
+  );
+  const views = [
+    ...dropped,
+    ...estimate.leftOut.map((view) => `the ${view.name} (not built: ${view.reason})`),
+  ];
   const transient = 'the estimator panel’s sampling passes, freed once it has drawn';
   return `Not counted: ${[...views, transient].join('; ')}`;
 }

@@ -26,6 +26,14 @@ export interface ViewPlan {
   /** What the view allocates when it is first drawn. */
   readonly buffers: readonly PlannedBuffer[];
   readonly bytes: number;
+  /**
+   * The view without its costliest part, which the page builds where the whole does not fit:
+   * the field slice without its residual heatmap (the exact operator's d jets a point), whose
+   * u_θ, u* and error heatmaps take one value a point.
+   */
+  readonly reduced?: { readonly plan: ViewPlan; readonly omits: string };
+  /** In a page's estimate, the part of the view left out, and why (a reduced view). */
+  readonly dropped?: { readonly what: string; readonly reason: string };
 }
 
 /** A view whose plan refused the run's sizes: it cannot be drawn for this run. */
@@ -53,16 +61,30 @@ export function planViews(options: TrainingOptions, limits: EngineLimits): ViewP
   const architecture = architectureOf(options);
   const views: ViewPlan[] = [];
   const failures: ViewFailure[] = [];
-  const plan = (name: ViewName, buffers: () => readonly PlannedBuffer[]): void => {
+  const plan = (
+    name: ViewName,
+    buffers: () => readonly PlannedBuffer[],
+    reduced?: () => ViewPlan['reduced'],
+  ): void => {
     try {
       const planned = buffers();
-      views.push({ name, buffers: planned, bytes: plannedBytes(planned) });
+      views.push({ name, buffers: planned, bytes: plannedBytes(planned), reduced: reduced?.() });
     } catch (error) {
       failures.push({ name, reason: error instanceof Error ? error.message : String(error) });
     }
   };
   if (pde.domain === 'ball') {
-    plan('field slice', () => planFieldSlice(pde, architecture, FIELD_RESOLUTION, limits).buffers);
+    const slice = (residual: boolean) =>
+      planFieldSlice(pde, architecture, FIELD_RESOLUTION, limits, undefined, residual).buffers;
+    plan(
+      'field slice',
+      () => slice(true),
+      () => {
+        const values = slice(false);
+        const plan = { name: 'field slice', buffers: values, bytes: plannedBytes(values) } as const;
+        return { plan, omits: 'residual heatmap' };
+      },
+    );
     plan(
       'residual view',
       () => planCollocationResidual(pde, options, architecture, limits).buffers,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rowOf } from '../../src/engine/jetLayout.ts';
 import { ReferenceJetEngine } from '../../src/engine/referenceEngine.ts';
+import { plannedBytes } from '../../src/gpu/bufferPlan.ts';
 import { readFloat32 } from '../../src/gpu/gpuMemory.ts';
 import { ballSource } from '../../src/pdes/ballProblem.ts';
 import type { BallPdeEntry } from '../../src/pdes/index.ts';
@@ -12,6 +13,7 @@ import {
   CollocationResidual,
   FieldSlice,
   insideCells,
+  planFieldSlice,
   slicePoints,
 } from '../../src/train/fieldSlice.ts';
 import { pdeOf, resolveTrainingOptions } from '../../src/train/options.ts';
@@ -190,6 +192,25 @@ describe('field slice', () => {
     expect(Array.from(inBatches.exact)).toEqual(Array.from(field.exact));
     expect(Array.from(inBatches.residual)).toEqual(Array.from(field.residual));
     batched.destroy();
+
+    // Without its residual (the page's slice where the exact operator's jets do not fit): the
+    // same u_θ and u*, bit for bit, r NaN, and the planned buffers alone.
+    const held = trainer.memory.bytesInUse;
+    const valuesOnly = await FieldSlice.create(trainer, { ...sliceOptions, residual: false });
+    const valuesPlan = planFieldSlice(
+      pde,
+      trainer.architecture,
+      sliceOptions.resolution,
+      gpu.device.limits,
+      undefined,
+      false,
+    );
+    expect(trainer.memory.bytesInUse - held).toBe(plannedBytes(valuesPlan.buffers));
+    const values = await valuesOnly.evaluate();
+    expect(Array.from(values.u)).toEqual(Array.from(field.u));
+    expect(Array.from(values.exact)).toEqual(Array.from(field.exact));
+    expect(values.residual.every(Number.isNaN)).toBe(true);
+    valuesOnly.destroy();
 
     // The slice reads the parameters as they are: after more training it follows them.
     await trainer.train(5);

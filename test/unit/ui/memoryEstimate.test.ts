@@ -18,6 +18,7 @@ import {
   pageStorage,
   parameterMemoryText,
   storageText,
+  viewDropped,
   viewLeftOut,
 } from '../../../src/ui/memoryEstimate.ts';
 
@@ -83,10 +84,18 @@ describe("the page's memory estimate", () => {
     });
     const limits = { maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28 };
     const estimate = estimatePageMemory(biharmonic, limits);
-    expect(estimate.leftOut.map((v) => v.name)).toEqual(['field slice', 'residual view']);
-    expect(estimate.views.map((v) => v.name)).toEqual(['jet inspector']);
+    expect(estimate.leftOut.map((v) => v.name)).toEqual(['residual view']);
+    // The slice without its residual heatmap: u_θ, u* and the error take one value a point.
+    expect(estimate.views.map((v) => v.name)).toEqual(['field slice', 'jet inspector']);
+    const [slice] = estimate.views;
+    expect(viewDropped(estimate, 'field slice')).toEqual({
+      what: 'residual heatmap',
+      reason: expect.stringMatching(/^its slice chunk tangents needs 238\.4 MiB in one buffer/),
+    });
+    expect(slice.buffers.some((b) => b.label.includes('chunk'))).toBe(false);
+    expect(viewLeftOut(estimate, 'field slice')).toBeNull();
     expect(leftOutText(estimate)).toMatch(
-      /^Not counted: the field slice \(not built: its slice chunk/,
+      /^Not counted: the field slice's residual heatmap \(not built: its slice chunk .*; the residual view \(not built: its collocation view chunk/,
     );
     // The run itself trains: the views that cannot be drawn do not refuse it.
     expect(memoryRefusal(estimate, limits)).toBeNull();

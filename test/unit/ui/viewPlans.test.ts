@@ -53,10 +53,24 @@ describe('the field slice plan', () => {
     expect(large.named.points.bytes).toBeLessThanOrEqual(SLICE_BATCH_BYTES);
     // The grid's results stay whole: two rows, u* and r per cell inside.
     expect(large.named.rows.bytes).toBe(cells * 2 * 4);
-    expect(large.named.residual.bytes).toBe(cells * 4);
+    expect(large.named.residual?.bytes).toBe(cells * 4);
     // The batches, not the 722 MB the grid's points would take at full d.
     expect(plannedBytes(large.buffers)).toBeLessThan(cells * d * 4);
-    expect(large.residual.named.residual.bytes).toBe(large.batch * 4);
+    expect(large.residual?.named.residual.bytes).toBe(large.batch * 4);
+    // Without its residual: the values' buffers alone, none of the exact operator's d jets.
+    const values = planFieldSlice(
+      allenCahn,
+      architectureOf(options({ dimension: d, jetsPerPoint: 16, points: 32 })),
+      FIELD_RESOLUTION,
+      limits,
+      SLICE_BATCH_BYTES,
+      false,
+    );
+    expect(values.residual).toBeNull();
+    expect(values.named.residual).toBeNull();
+    const residualBuffers = [...(large.residual?.buffers ?? []), large.named.residual];
+    expect(values.buffers).toEqual(large.buffers.filter((b) => !residualBuffers.includes(b)));
+    expect(plannedBytes(values.buffers)).toBeLessThan(0.15 * plannedBytes(large.buffers));
   });
 
   it('puts at least one point in a batch, however large d', () => {
