@@ -93,7 +93,7 @@ export const TRAINING_FLAGS: readonly TrainingFlag[] = [
   flag(
     'pointStorage',
     'point-storage',
-    'ball problems: store the N·d collocation coordinates, or redraw them where they are read (no N·d buffer; one-hot jets, backprop or spsa)',
+    'ball problems: store the N·d collocation coordinates, or redraw them where they are read (no N·d buffer; not with the gPINN)',
     POINT_STORAGES,
   ),
   flag(

@@ -82,19 +82,22 @@ function weightGradientCost(step: BackwardStepPlan): KernelCost {
       ? (1 + R * (collapsed ? K - 1 : K) + (collapsed ? R : 0)) / V
       : 1;
   const inputLoads = reduction * loaded * wordsPerRow * rowTiles;
-  // Regenerated points (the one-hot first layer): each load of x is a redraw.
+  // x's loads: every one of a one-hot first layer's; one word of a dense row's wordsPerRow·V a
+  // point, the rest the tangents'.
+  const xLoads = step.constants.INPUT === INPUT_DENSE ? inputLoads / (wordsPerRow * V) : inputLoads;
+  // Regenerated points: each load of x is a redraw.
   const redrawn = step.constants.POINTS === 1;
-  // Regenerated dense tangents: every load but x's (one word of the row's wordsPerRow·V per
-  // point) is a redraw and loads nothing.
+  // Regenerated dense tangents: every tangent load is a redraw and loads nothing.
   const tangentRedraw = redrawnTangentCost(step);
-  const tangentLoads = tangentRedraw === null ? 0 : inputLoads * (1 - 1 / (wordsPerRow * V));
+  const tangentLoads = tangentRedraw === null ? 0 : inputLoads - xLoads;
   const read =
     reduction * blockOutputs * columnTiles +
-    inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1) -
+    inputLoads +
+    (redrawn ? xLoads * (REDRAWN_COORDINATE.words - 1) : 0) -
     tangentLoads;
   const flops =
     2 * reduction * blockOutputs * stored +
-    (redrawn ? inputLoads * REDRAWN_COORDINATE.flops : 0) +
+    (redrawn ? xLoads * REDRAWN_COORDINATE.flops : 0) +
     tangentLoads * (tangentRedraw ?? 0);
   return wordCost(flops, read, splits * blockOutputs * stored);
 }

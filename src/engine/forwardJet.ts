@@ -314,12 +314,6 @@ function validateConfig(config: ForwardJetConfig): void {
       `the tangent kind must be 'dense' or 'oneHot', got '${String(config.tangentKind)}'`,
     );
   }
-  const source = config.points ?? storedPoints;
-  if (source.storage === 'regenerated' && config.tangentKind !== 'oneHot') {
-    // Dense tangents make the boundary factor sum ⟨x, c_k⟩ over all d per direction and point:
-    // redrawing x there would cost a normal per coordinate per direction.
-    throw new JetShapeError('regenerated points need one-hot tangents, not dense ones');
-  }
   if (tangentSourceOf(config).storage === 'regenerated' && config.tangentKind !== 'dense') {
     throw new JetShapeError('only dense tangents are regenerated: one-hot ones hold N·R·K words');
   }

@@ -93,8 +93,8 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
       ? 1 + R * orders + (collapsed ? R : 0)
       : V;
   const rowsMultiplied = oneHot ? 1 : V;
-  // Regenerated points (one-hot tangents only): each load of x is a redraw. Regenerated dense
-  // tangents: each load of a tangent word is a redraw, and loads nothing.
+  // Regenerated points: each load of x is a redraw. Regenerated dense tangents: each load of a
+  // tangent word is a redraw, and loads nothing.
   const redrawn = c.POINTS === POINTS_REGENERATED;
   const tangentRedraw = redrawnTangentCost(layer);
   const tangentWordsPerPoint = c.INPUT === INPUT_DENSE ? inputWordsPerPoint - 1 : 0;
@@ -119,14 +119,15 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
       const chunks = Math.ceil(rows / tileRows);
       for (const block of blockSizes(inputs, fused ? 0 : c.BLOCK_INNER)) {
         const n = group.count * block.count;
-        const inputLoads = n * outputTiles * group.points * inputWordsPerPoint * block.inputs;
-        read += inputLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
-        if (redrawn) flops += inputLoads * REDRAWN_COORDINATE.flops;
-        if (tangentRedraw !== null) {
-          const tangentLoads = n * outputTiles * group.points * tangentWordsPerPoint * block.inputs;
-          read -= tangentLoads;
-          flops += tangentLoads * tangentRedraw;
-        }
+        // The input rows' loads; a dense first layer's are x's (one word a point) and the
+        // tangents' (the rest).
+        const loads = n * outputTiles * group.points * block.inputs;
+        const tangentLoads = loads * tangentWordsPerPoint;
+        const xLoads = loads * inputWordsPerPoint - tangentLoads;
+        read += xLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
+        if (redrawn) flops += xLoads * REDRAWN_COORDINATE.flops;
+        if (tangentRedraw === null) read += tangentLoads;
+        else flops += tangentLoads * tangentRedraw;
         read += n * chunks * outputs * block.inputs;
         written += n * rows * outputs;
         flops += n * 2 * rows * block.inputs * outputs;
@@ -178,10 +179,16 @@ function denseTermsCost(boundary: PlannedDispatch): { words: number; flops: numb
   const K = boundary.constants.ORDER;
   const d = (boundary.params.values as Record<string, number>).dim;
   const tangentRedraw = redrawnTangentCost(boundary);
+  // Regenerated points redraw x_i for every direction: a normal per coordinate and direction.
+  const redrawn = boundary.constants.POINTS === POINTS_REGENERATED;
   const series = sumOver(K, (k) => 2 * (k + 1));
   return {
-    words: d * (tangentRedraw === null ? 1 + K : 1),
-    flops: d * (series + (tangentRedraw === null ? 0 : K * tangentRedraw)),
+    words: d * ((redrawn ? REDRAWN_COORDINATE.words : 1) + (tangentRedraw === null ? K : 0)),
+    flops:
+      d *
+      (series +
+        (redrawn ? REDRAWN_COORDINATE.flops : 0) +
+        (tangentRedraw === null ? 0 : K * tangentRedraw)),
   };
 }
 

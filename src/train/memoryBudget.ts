@@ -332,7 +332,8 @@ function regeneratedHint(
   const estimateOf = (candidate: TrainingOptions) =>
     estimateMemory(candidate, limits.maxStorageBufferBindingSize, limits, execution);
   const choice = storageToFit(options, (c) => memoryProblem(estimateOf(c), limits) === null);
-  if (choice.regenerated === null) return '';
+  if (choice.regenerated.length === 0) return '';
   const bytes = estimateOf(choice.options).totalBytes;
-  return ` With ${REGENERATED_SAYS[choice.regenerated]} it fits in ${formatBytes(bytes)}.`;
+  const says = choice.regenerated.map((field) => REGENERATED_SAYS[field]).join(' and ');
+  return ` With ${says} it fits in ${formatBytes(bytes)}.`;
 }

@@ -307,9 +307,10 @@ export function resolveTrainingOptions(partial: Record<string, unknown> = {}): T
 
 /**
  * Regenerated points are the ball draw's, read by the jet pass (and the forward gradient's tangent
- * pass) with one-hot tangents (a dense tangent's boundary factor sums ⟨x, c_k⟩ over all d: a
- * redraw per coordinate and direction), its backward pass and the exact source; the gPINN kernels
- * read stored points.
+ * pass), its backward pass, the boundary factor and the exact source, with one-hot or dense jets
+ * (a dense jet's boundary factor sums ⟨x, c_k⟩ over all d: a redraw per coordinate and
+ * direction, the memory of N·d floats bought with arithmetic); the gPINN kernels read stored
+ * points.
  */
 function checkRegeneratedPoints(pde: PdeEntry, options: TrainingOptions): void {
   const refuse = (why: string) =>
@@ -317,15 +318,6 @@ function checkRegeneratedPoints(pde: PdeEntry, options: TrainingOptions): void {
   if (pde.domain !== 'ball') {
     throw refuse(
       `it redraws the ball's collocation points, and ${pde.id} is a ${pde.domain} problem`,
-    );
-  }
-  const oneHot =
-    options.estimator === 'sparse' ||
-    (options.estimator === 'exact' && pde.operator !== 'biharmonic');
-  if (!oneHot) {
-    throw refuse(
-      `it needs one-hot jets (estimator 'sparse', or 'exact' for the Laplacian and diagonal ` +
-        `problems), not ${pde.operator === 'biharmonic' ? "the biharmonic's " : ''}'${options.estimator}'`,
     );
   }
   if (options.gpinnWeight > 0) throw refuse('the gPINN source gradient reads stored points');

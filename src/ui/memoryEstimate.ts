@@ -23,7 +23,12 @@ import {
   type MemorySizing,
   memoryProblem,
 } from '../train/memoryBudget.ts';
-import { leastStorage, type StorageChoice, storageToFit } from '../train/storageChoice.ts';
+import {
+  leastStorage,
+  type StorageChoice,
+  type StorageField,
+  storageToFit,
+} from '../train/storageChoice.ts';
 import type { TrainingExecution } from '../train/trainingPlan.ts';
 import {
   bytesPerParameter,
@@ -205,14 +210,20 @@ function pageFits(
   return (candidate) => fits(leastStorage(candidate));
 }
 
-/** The page's sentence on a storage pageStorage regenerated; '' where none was. */
+/** What the page says of each storage it redraws, and the CLI's flag for it. */
+const STORAGE_SAYS: Record<StorageField, { what: string; flag: string }> = {
+  pointStorage: { what: 'collocation points', flag: '--point-storage' },
+  tangentStorage: { what: 'dense input tangents', flag: '--tangent-storage' },
+};
+
+/** The page's sentence on what pageStorage regenerated; '' where nothing was. */
 export function storageText(choice: StorageChoice): string {
-  if (choice.regenerated === null) return '';
-  const what =
-    choice.regenerated === 'pointStorage' ? 'collocation points' : 'dense input tangents';
+  if (choice.regenerated.length === 0) return '';
+  const says = choice.regenerated.map((field) => STORAGE_SAYS[field]);
+  const flags = says.map((s) => `${s.flag} regenerated`).join(' ');
   return (
-    `Its ${what} are redrawn where they are read, as stored they would not fit ` +
-    `(the same numbers; the CLI's --${choice.regenerated === 'pointStorage' ? 'point' : 'tangent'}-storage regenerated). `
+    `Its ${says.map((s) => s.what).join(' and ')} are redrawn where they are read, as stored ` +
+    `they would not fit (the same numbers; the CLI's ${flags}). `
   );
 }
 

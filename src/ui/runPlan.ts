@@ -26,8 +26,8 @@ export interface RunPlan {
   operator: JetOperator;
   /** The run and the views the page draws of it, on this device. */
   memory: PageMemoryEstimate;
-  /** What `options` store redrawn to fit this device (pageStorage; null: as given). */
-  regenerated: StorageField | null;
+  /** What `options` store redrawn to fit this device (pageStorage; empty: as given). */
+  regenerated: readonly StorageField[];
   /**
    * Whether the trainer keeps the optimizer's rollback copy on the GPU (TrainerSettings.rollback):
    * without it a divergence goes back to the last CPU snapshot, for 4–12 bytes per parameter less.

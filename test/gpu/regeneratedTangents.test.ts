@@ -5,7 +5,8 @@
  * coefficient where they read it (shaders/lib/denseTangents.wgsl). Checked against the stored
  * draw: training runs byte for byte for both dense estimators, backprop, SPSA and the forward
  * gradient, at a d whose first layer is one product and one that splits it over its inputs, and
- * over parameter blocks; a run with another seed differs, so the redraw reads its own draw.
+ * over parameter blocks, with the collocation points stored or regenerated too (pointStorage);
+ * a run with another seed differs, so the redraw reads its own draw.
  */
 import { describe, expect, it } from 'vitest';
 import type { TrainerSettings } from '../../src/train/trainer.ts';
@@ -56,21 +57,25 @@ describe('regenerated dense tangents', () => {
     it(`${name}: the stored run's losses and weights, bit for bit`, async () => {
       const options = { ...base, ...overrides };
       const stored = await run(smallRunOptions(options), settings);
-      const regenerated = await run(
-        smallRunOptions({ ...options, tangentStorage: 'regenerated' }),
-        settings,
-      );
-      expect(regenerated.losses).toHaveLength(6);
-      expect(regenerated.losses.every(Number.isFinite)).toBe(true);
-      expect(regenerated.moved).toBe(true);
-      expect(regenerated.losses).toEqual(stored.losses);
-      expect(regenerated.norms).toEqual(stored.norms);
-      expect(regenerated.weights).toEqual(stored.weights);
-      expect(regenerated.moments).toEqual(stored.moments);
-      expect(regenerated.blocks).toBe(stored.blocks);
-      if (settings.parameterBlockBytes) expect(regenerated.blocks).toBeGreaterThan(1);
-      // The stored run holds the N·R·K·d tangents (and the draw's params and placeholders).
-      expect(regenerated.memory).toBeLessThan(stored.memory);
+      // The tangents redrawn, the points (a dense boundary factor redraws x per direction), both.
+      for (const storage of [
+        { tangentStorage: 'regenerated' },
+        { pointStorage: 'regenerated' },
+        { pointStorage: 'regenerated', tangentStorage: 'regenerated' },
+      ] as const) {
+        const regenerated = await run(smallRunOptions({ ...options, ...storage }), settings);
+        expect(regenerated.losses).toHaveLength(6);
+        expect(regenerated.losses.every(Number.isFinite)).toBe(true);
+        expect(regenerated.moved).toBe(true);
+        expect(regenerated.losses, JSON.stringify(storage)).toEqual(stored.losses);
+        expect(regenerated.norms).toEqual(stored.norms);
+        expect(regenerated.weights).toEqual(stored.weights);
+        expect(regenerated.moments).toEqual(stored.moments);
+        expect(regenerated.blocks).toBe(stored.blocks);
+        if (settings.parameterBlockBytes) expect(regenerated.blocks).toBeGreaterThan(1);
+        // The stored run holds the N·R·K·d tangents and N·d points (and the draws' stand-ins).
+        expect(regenerated.memory).toBeLessThan(stored.memory);
+      }
     });
   }
 

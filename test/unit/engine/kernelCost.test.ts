@@ -156,6 +156,41 @@ describe('regenerated dense tangents', () => {
     expect(redrawn.flops - stored.flops).toBe(2 * saved);
     expect(stored.bytesWritten).toBe(redrawn.bytesWritten);
   });
+
+  it('counts regenerated points under dense jets: x redrawn per output tile and per direction', () => {
+    const points = (storage: PointSource['storage']): PointSource => ({
+      storage,
+      draw: { seed: 0, stream: 2, scalesAt: 32, normsAt: 96 },
+    });
+    const at = (d: number, source: PointSource) =>
+      forwardJetCost(
+        planForwardJet({ ...config(d, { storage: 'stored' }), points: source }, limits, {
+          externalInputs: true,
+        }),
+      );
+    const per = (source: PointSource) => {
+      const [a, b] = [1000, 2000].map((d) => at(d, source));
+      return { words: (b.bytesRead - a.bytesRead) / 4000, flops: (b.flops - a.flops) / 1000 };
+    };
+    const tiles = planForwardJet(config(1000, { storage: 'stored' }), limits, {
+      externalInputs: true,
+    }).layers[0].grid[0];
+    // Per coordinate and point: x once per output tile of the first layer and once per direction
+    // (R = 16) in the boundary factor's ⟨x, c_k⟩, each a redraw of 2 words for 1.
+    const loads = 32 * (tiles + 16);
+    const stored = per(points('stored'));
+    const redrawn = per(points('regenerated'));
+    expect(redrawn.words - stored.words).toBe(loads * (REDRAWN_COORDINATE.words - 1));
+    expect(redrawn.flops - stored.flops).toBe(loads * REDRAWN_COORDINATE.flops);
+    // The weight gradient's x loads are redraws too.
+    const weights = (source: PointSource) =>
+      sumCosts(
+        planBackwardJet({ ...config(1000, { storage: 'stored' }), points: source }, limits)
+          .steps.filter((s) => s.kind === 'weightGradient' && s.layer === 0)
+          .map(backwardStepCost),
+      );
+    expect(weights(points('regenerated')).flops).toBeGreaterThan(weights(points('stored')).flops);
+  });
 });
 
 describe('backward jet cost', () => {

@@ -227,6 +227,27 @@ describe('the memory estimate reads the training plan', () => {
     expect(stored.totalBytes - regenerated.totalBytes).toBe(100 * 16 * 2 * 100_000 * 4 + 56);
   });
 
+  it('hints at both redraws where only both fit: dense jets of 300 points at d = 10^6', () => {
+    const limits = { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
+    const options = resolveTrainingOptions({
+      dimension: 1_000_000,
+      estimator: 'rademacher',
+      jetsPerPoint: 4,
+      points: 300,
+      width: 32,
+    });
+    // Tangents 8.94 GiB, points 1.12 GiB: each one past the binding without the other redrawn.
+    expect(() => checkMemoryBudget(options, limits)).toThrow(
+      /With its collocation points regenerated .*--point-storage regenerated\) and its dense input tangents regenerated .*--tangent-storage regenerated\) it fits in [\d.]+ (MiB|GiB)\.$/,
+    );
+    const both = {
+      ...options,
+      pointStorage: 'regenerated',
+      tangentStorage: 'regenerated',
+    } as const;
+    expect(() => checkMemoryBudget(both, limits)).not.toThrow();
+  });
+
   it('refuses regenerated tangents where nothing dense is drawn, before planning', () => {
     expect(() =>
       resolveTrainingOptions({ estimator: 'sparse', tangentStorage: 'regenerated' }),
