@@ -1,8 +1,8 @@
 /**
  * Everything checked before a trainer is built: the options validate, the PDE runs here, the
- * device can hold the run and the views the page draws of it (with its collocation points or
- * dense tangents redrawn where they are read if only that fits, pageStorage), and the PDE has the
- * chosen estimator. A refused plan carries a message for the page; nothing has been allocated
+ * device can hold the run (with its collocation points or dense tangents redrawn where they are
+ * read if only that fits, pageStorage; the views that fit beside it are drawn, the others said
+ * so), and the PDE has the chosen estimator. A refused plan carries a message for the page; nothing has been allocated
  * yet, so the current run is untouched.
  */
 import type { JetOperator } from '../operators/operator.ts';
