@@ -72,7 +72,8 @@ export function pageExecution(rollback: boolean): TrainingExecution {
  * `execution` says whether the run keeps the rollback copy (the page's "rollback copy" box,
  * default on) and the weight average (pageExecution). The run comes first: the views are taken
  * in planViews' order while they fit what the run leaves of the budget, and one that does not
- * (or whose largest buffer the device cannot bind) is left out and not built. Counting every
+ * (or whose largest buffer the device cannot bind) is left out and not built, or taken reduced
+ * where its reduced plan fits (the field slice without its residual heatmap). Counting every
  * view against the run instead made what fits non-monotone in d (SPSA, 300 points, 3 × 128, a
  * 1 GiB binding: the residual view's N·d points, which it held then, left it out past
  * d = 9·10⁵, so 10⁶ fitted where 8·10⁵ did not and the d slider's bisection stopped at 622 456).
