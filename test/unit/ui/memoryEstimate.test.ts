@@ -6,9 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { estimateMemory, formatBytes, largestFitting } from '../../../src/train/memoryBudget.ts';
-import { resolveTrainingOptions } from '../../../src/train/options.ts';
+import { resolveTrainingOptions, type TrainingOptions } from '../../../src/train/options.ts';
+import type { TrainingExecution } from '../../../src/train/trainingPlan.ts';
 import { dashboardDefaults } from '../../../src/ui/dashboardOptions.ts';
 import {
+  type BufferLimits,
   estimatePageMemory,
   heldBytes,
   leftOutText,
@@ -35,6 +37,27 @@ const options = (overrides: Record<string, unknown>) =>
     ...overrides,
   });
 const issueLink = options({ dimension: 100_000, jetsPerPoint: 16, points: 32, width: 32 });
+/** The page's own controls: SPSA (with Adam, the page's optimizer), 3 × 128, 300 points. */
+const pageSpsa = (dimension: number) =>
+  options({
+    dimension,
+    jetsPerPoint: 16,
+    points: 300,
+    width: 128,
+    depth: 3,
+    gradientEstimator: 'spsa',
+  });
+
+/** Whether the page builds `base` at d with the storage it chooses (pageStorage) and its views. */
+function pageFitsAt(
+  base: TrainingOptions,
+  d: number,
+  limits: BufferLimits,
+  execution?: TrainingExecution,
+): boolean {
+  const run = pageStorage({ ...base, dimension: d }, limits, execution).options;
+  return memoryRefusal(estimatePageMemory(run, limits, execution), limits) === null;
+}
 
 describe("the page's memory estimate", () => {
   it("sizes the run with the device's limits: the issue's test set of 2 000 points", () => {
@@ -129,12 +152,8 @@ describe("the page's memory estimate", () => {
     const base = options({ points: 32, width: 32 });
     const limits = { ...device, budgetBytes: 2 ** 30 };
     const top = maxDimension(base, limits);
-    const fits = (d: number) => {
-      const run = pageStorage({ ...base, dimension: d }, limits).options;
-      return memoryRefusal(estimatePageMemory(run, limits), limits) === null;
-    };
-    expect(fits(top)).toBe(true);
-    expect(fits(top + 1)).toBe(false);
+    expect(pageFitsAt(base, top, limits)).toBe(true);
+    expect(pageFitsAt(base, top + 1, limits)).toBe(false);
     // The run's own top with its points redrawn (the least it can store): the views add nothing.
     const redrawn = { ...base, pointStorage: 'regenerated' } as const;
     expect(top).toBe(largestFitting(redrawn, limits, 'dimension', 10_000_000));
@@ -149,38 +168,20 @@ describe("the page's memory estimate", () => {
   });
 
   it("fits every d below the slider's top: SPSA with 300 points, whose residual view drops out", () => {
-    const spsa = options({
-      dimension: 1000,
-      jetsPerPoint: 16,
-      points: 300,
-      width: 128,
-      depth: 3,
-      gradientEstimator: 'spsa',
-    });
+    const spsa = pageSpsa(1000);
     const without = pageExecution(false);
     const top = maxDimension(spsa, device, without);
     // Counted against the run, the views stopped the bisection at 622 456 while 10⁶ fitted (the
     // residual view's N·d points, which it held then, left it out past 9·10⁵, not at 8·10⁵).
     expect(top).toBeGreaterThan(1_000_000);
     for (let d = 100_000; d <= top; d += 100_000) {
-      const run = pageStorage({ ...spsa, dimension: d }, device, without).options;
-      expect(
-        memoryRefusal(estimatePageMemory(run, device, without), device),
-        `d = ${d}`,
-      ).toBeNull();
+      expect(pageFitsAt(spsa, d, device, without), `d = ${d}`).toBe(true);
     }
   });
 
   it('redraws the collocation points where only that fits: SPSA at d = 10⁶ with 300 points', () => {
-    // The page's own controls: SPSA (with Adam, the page's optimizer), "rollback copy" unticked.
-    const spsa = options({
-      dimension: 1_000_000,
-      jetsPerPoint: 16,
-      points: 300,
-      width: 128,
-      depth: 3,
-      gradientEstimator: 'spsa',
-    });
+    // The page's own controls, "rollback copy" unticked.
+    const spsa = pageSpsa(1_000_000);
     // As the page runs it: no rollback copy, the field views' weight average.
     const without = pageExecution(false);
     // Stored, one step's 300 points are 1.12 GiB in one buffer.
@@ -228,12 +229,8 @@ describe("the page's memory estimate", () => {
     // 12 of 28 B per parameter go, but the jets and test points that grow with d stay: 1.74×
     // (1.23× while the views were counted against the run, which fixed their share).
     expect(withoutTop / withTop).toBeGreaterThan(1.6);
-    const fits = (d: number) => {
-      const run = pageStorage({ ...base, dimension: d }, limits, without).options;
-      return memoryRefusal(estimatePageMemory(run, limits, without), limits) === null;
-    };
-    expect(fits(withoutTop)).toBe(true);
-    expect(fits(withoutTop + 1)).toBe(false);
+    expect(pageFitsAt(base, withoutTop, limits, without)).toBe(true);
+    expect(pageFitsAt(base, withoutTop + 1, limits, without)).toBe(false);
     // 1000 → 32 → 32 → 32 → 1: the copy of θ, m, v is 12 B a parameter; without it the update
     // binds three 4-byte stand-ins (the loss and verdict of a step that has none, the two-point
     // entries' norm partials).
