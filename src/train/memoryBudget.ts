@@ -14,7 +14,7 @@ import { allocatedBytes, largestPlanned, type PlannedBuffer } from '../gpu/buffe
 import { ShaderCompileError } from '../gpu/errors.ts';
 import { OperatorError } from '../operators/operator.ts';
 import { type TrainingOptions, TrainingOptionsError } from './options.ts';
-import { type StorageField, storageToFit } from './storageChoice.ts';
+import { STORAGE_NAMES, type StorageField, storageToFit } from './storageChoice.ts';
 import {
   DEFAULT_TRAINING_LIMITS,
   planTrainingParts,
@@ -310,15 +310,14 @@ export function checkMemoryBudget(
   );
 }
 
-/** How a refusal names each storage that regenerated would make the run fit (storageChoice.ts). */
-const REGENERATED_SAYS: Record<StorageField, string> = {
-  pointStorage:
-    'its collocation points regenerated where they are read instead of stored (option ' +
-    "pointStorage 'regenerated', the CLI's --point-storage regenerated)",
-  tangentStorage:
-    'its dense input tangents regenerated where they are read instead of stored (option ' +
-    "tangentStorage 'regenerated', the CLI's --tangent-storage regenerated)",
-};
+/** How a refusal names a storage that regenerated would make the run fit (storageChoice.ts). */
+function regeneratedSays(field: StorageField): string {
+  const { what, flag } = STORAGE_NAMES[field];
+  return (
+    `its ${what} regenerated where they are read instead of stored (option ${field} ` +
+    `'regenerated', the CLI's ${flag} regenerated)`
+  );
+}
 
 /**
  * For a run that does not fit: whether it fits with what it stores regenerated instead
@@ -334,6 +333,6 @@ function regeneratedHint(
   const choice = storageToFit(options, (c) => memoryProblem(estimateOf(c), limits) === null);
   if (choice.regenerated.length === 0) return '';
   const bytes = estimateOf(choice.options).totalBytes;
-  const says = choice.regenerated.map((field) => REGENERATED_SAYS[field]).join(' and ');
+  const says = choice.regenerated.map(regeneratedSays).join(' and ');
   return ` With ${says} it fits in ${formatBytes(bytes)}.`;
 }

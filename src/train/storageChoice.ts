@@ -2,15 +2,27 @@
  * What a run stores that its kernels can redraw where they read it instead (options.ts
  * pointStorage: the collocation points; tangentStorage: dense input tangents), chosen so that the
  * run fits: as given where that fits, else the first of those regenerated (one, then both) that
- * does. Regenerated
- * values are the stored ones' bits, so the choice changes a run's memory and speed, never its
- * numbers: a page can make it from the device it has and a link still reproduces the run. Pure.
+ * does. Regenerated values are the stored ones' bits, so the choice changes a run's memory and
+ * speed, never its numbers: a page can make it from the device it has and a link still
+ * reproduces the run. Pure.
  */
 import { resolveTrainingOptions, type TrainingOptions, TrainingOptionsError } from './options.ts';
 
 /** The options that say where a run's redrawable buffers live, in the order they are tried. */
 export const STORAGE_FIELDS = ['pointStorage', 'tangentStorage'] as const;
 export type StorageField = (typeof STORAGE_FIELDS)[number];
+
+/** What a storage holds and the CLI's flag for it. */
+export interface StorageName {
+  readonly what: string;
+  readonly flag: string;
+}
+
+/** How refusals and the page name each storage. */
+export const STORAGE_NAMES: Record<StorageField, StorageName> = {
+  pointStorage: { what: 'collocation points', flag: '--point-storage' },
+  tangentStorage: { what: 'dense input tangents', flag: '--tangent-storage' },
+};
 
 export interface StorageChoice {
   /** The options as given, or with some storage regenerated. */

@@ -25,8 +25,8 @@ import {
 } from '../train/memoryBudget.ts';
 import {
   leastStorage,
+  STORAGE_NAMES,
   type StorageChoice,
-  type StorageField,
   storageToFit,
 } from '../train/storageChoice.ts';
 import type { TrainingExecution } from '../train/trainingPlan.ts';
@@ -211,16 +211,10 @@ function pageFits(
   return (candidate) => fits(leastStorage(candidate));
 }
 
-/** What the page says of each storage it redraws, and the CLI's flag for it. */
-const STORAGE_SAYS: Record<StorageField, { what: string; flag: string }> = {
-  pointStorage: { what: 'collocation points', flag: '--point-storage' },
-  tangentStorage: { what: 'dense input tangents', flag: '--tangent-storage' },
-};
-
 /** The page's sentence on what pageStorage regenerated; '' where nothing was. */
 export function storageText(choice: StorageChoice): string {
   if (choice.regenerated.length === 0) return '';
-  const says = choice.regenerated.map((field) => STORAGE_SAYS[field]);
+  const says = choice.regenerated.map((field) => STORAGE_NAMES[field]);
   const flags = says.map((s) => `${s.flag} regenerated`).join(' ');
   return (
     `Its ${says.map((s) => s.what).join(' and ')} are redrawn where they are read, as stored ` +
