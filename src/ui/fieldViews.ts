@@ -25,7 +25,7 @@ import { FIELD_RESOLUTION as resolution, type ViewName } from './viewPlans.ts';
 /** The weight average's time constant 1/(1 − β) in steps, as the status line states it. */
 const averageSteps = Math.round(1 / (1 - FIELD_VIEW_AVERAGE_DECAY));
 
-/** " The field slice is not drawn: …" for each view the run's memory estimate left out. */
+/** " The field slice is not drawn for this run: …" for each part the memory estimate left out. */
 function leftOutSentences(reasons: Record<string, string | null>): string {
   return Object.entries(reasons)
     .filter((entry): entry is [string, string] => entry[1] !== null)
