@@ -69,43 +69,27 @@ export interface RandomJetsPlan {
   readonly buffers: readonly PlannedBuffer[];
 }
 
-/**
- * The tangent buffers for `points` points drawn as `spec` says, keyed by (seed, stream) and the
- * step in word 0 of the step counter (see GpuStepCounter).
- */
-export function planRandomJets(
+/** randomJets.wgsl's Params of a draw of `points` points, validated, with the draw's sizes. */
+function randomJetsParams(
   spec: JetDrawSpec,
   points: number,
   key: { seed: number; stream?: number },
-): RandomJetsPlan {
+): { params: StructValue; dense: boolean; slots: number } {
   validateDrawSpec(spec);
   requireU32(points, 'points');
   const seed = requireU32(key.seed, 'seed');
   const stream = requireU32(key.stream ?? RandomStream.jets, 'stream');
   const { kind, directions: R, order: K, dimension: d, range, extra } = spec;
   const slots = points * R * K;
-  const dense = kind === 'rademacher' || kind === 'gaussian';
-  const written = dense ? slots * d : slots;
-  if (written >= 2 ** 32) {
+  // Every kernel names a tangent by its u32 slot (lib/tangentSlots.wgsl), stored or redrawn.
+  if (slots >= 2 ** 32) {
     throw new LimitError(
-      `${kind} jets: ${written} tangent values exceed the kernel's 32-bit indexing`,
+      `${kind} jets: ${slots} tangent slots exceed the kernels' 32-bit indexing`,
     );
   }
-  // One invocation per dense value, per point (sparse: Floyd is sequential), or per jet (exact).
-  const invocations = dense ? written : kind === 'sparse' ? points : points * R;
-  const label = `${kind} jets`;
-  const placeholder = (name: string) => storageBuffer(`${label} ${name} (unused)`, 4);
-  const named = {
-    params: uniformBuffer(`${label} params`, randomJetsParamsView().size),
-    index: dense ? placeholder('index') : storageBuffer(`${label} index`, slots * 4),
-    coefficient: dense
-      ? placeholder('coefficient')
-      : storageBuffer(`${label} coefficient`, slots * 4),
-    values: dense ? storageBuffer(`${label} values`, slots * d * 4) : placeholder('values'),
-  };
   return {
-    kind,
-    dense,
+    dense: kind === 'rademacher' || kind === 'gaussian',
+    slots,
     params: {
       seed,
       stream,
@@ -121,6 +105,43 @@ export function planRandomJets(
       sampledOrder: spec.sampledOrder ?? 1,
       pointOrder: spec.pointTangent?.order ?? 0,
     },
+  };
+}
+
+/**
+ * The tangent buffers for `points` points drawn as `spec` says, keyed by (seed, stream) and the
+ * step in word 0 of the step counter (see GpuStepCounter).
+ */
+export function planRandomJets(
+  spec: JetDrawSpec,
+  points: number,
+  key: { seed: number; stream?: number },
+): RandomJetsPlan {
+  const { params, dense, slots } = randomJetsParams(spec, points, key);
+  const { kind, dimension: d } = spec;
+  // A stored dense draw indexes its N·R·K·d values flat (slot·d + i).
+  const written = dense ? slots * d : slots;
+  if (written >= 2 ** 32) {
+    throw new LimitError(
+      `${kind} jets: ${written} tangent values exceed the kernel's 32-bit indexing`,
+    );
+  }
+  // One invocation per dense value, per point (sparse: Floyd is sequential), or per jet (exact).
+  const invocations = dense ? written : kind === 'sparse' ? points : points * spec.directions;
+  const label = `${kind} jets`;
+  const placeholder = (name: string) => storageBuffer(`${label} ${name} (unused)`, 4);
+  const named = {
+    params: uniformBuffer(`${label} params`, randomJetsParamsView().size),
+    index: dense ? placeholder('index') : storageBuffer(`${label} index`, slots * 4),
+    coefficient: dense
+      ? placeholder('coefficient')
+      : storageBuffer(`${label} coefficient`, slots * 4),
+    values: dense ? storageBuffer(`${label} values`, slots * d * 4) : placeholder('values'),
+  };
+  return {
+    kind,
+    dense,
+    params,
     workgroups: Math.ceil(invocations / WORKGROUP_SIZE),
     named,
     buffers: [named.params, named.index, named.coefficient, named.values],
@@ -128,19 +149,25 @@ export function planRandomJets(
 }
 
 /**
- * The draw of a dense plan as the kernels that redraw its tangents where they read them take it
- * (tangentSource.ts): the same key, range and fixed tangent, so they read the bits `build` writes.
+ * The dense draw of `points` points as the kernels that redraw its tangents where they read them
+ * take it (tangentSource.ts): the key, range and fixed tangent of planRandomJets' draw, so they
+ * read the bits its `build` writes. Nothing is stored, so only the slots bound it: Rademacher,
+ * 100 points × 16 jets × 2 orders at d = 1.4·10⁶ (past 2³² stored values) is drawn.
  */
-export function denseTangentDraw(plan: RandomJetsPlan): DenseTangentDraw {
-  if (plan.kind !== 'rademacher' && plan.kind !== 'gaussian') {
-    throw new RangeError(`${plan.kind} jets are one-hot: only dense tangents are redrawn`);
+export function regeneratedTangentDraw(
+  spec: JetDrawSpec,
+  points: number,
+  key: { seed: number; stream?: number },
+): DenseTangentDraw {
+  if (spec.kind !== 'rademacher' && spec.kind !== 'gaussian') {
+    throw new RangeError(`${spec.kind} jets are one-hot: only dense tangents are redrawn`);
   }
-  const p = plan.params as Record<string, number>;
+  const p = randomJetsParams(spec, points, key).params as Record<string, number>;
   return {
     seed: p.seed,
     stream: p.stream,
     range: p.range,
-    distribution: plan.kind,
+    distribution: spec.kind,
     extraOrder: p.extraOrder,
     extraIndex: p.extraIndex,
     extraCoefficient: p.extraCoefficient,

@@ -51,9 +51,9 @@ import {
   type PointDrawPlan,
 } from '../random/gpuPointSamplers.ts';
 import {
-  denseTangentDraw,
   GpuRandomJets,
   planRandomJets,
+  regeneratedTangentDraw,
   type RandomJetDraw,
   randomJetsCost,
   type RandomJetsPlan,
@@ -300,23 +300,22 @@ function planBallJets(pde: BallPdeEntry, options: BallPlanOptions) {
   const drawSizing = split ? ballOperatorSizing(pde, options, B, 2) : estimateSizing;
   const shape = shapeOf(drawSizing, N, structureOf(drawSizing, options.collapsed));
   const tangentKind = tangentKindOf(drawSizing);
-  const random =
-    drawSizing.draw.kind === 'random'
-      ? planRandomJets(drawSizing.draw.spec, N, { seed: options.seed, stream: RandomStream.jets })
-      : null;
-  const jets: BallJetsPlan = random
-    ? options.tangentStorage === 'regenerated'
-      ? { kind: 'regenerated', draw: denseTangentDraw(random) }
-      : { kind: 'random', plan: random }
-    : {
-        // A fixed construction (the exact biharmonic): the same jets at every point and step.
-        kind: 'fixed',
-        named: fixedJetBuffers(shape, options.dimension, tangentKind, {
-          values: 'fixed jets',
-          coefficient: 'fixed jet coefficients',
-          index: 'fixed jet indices',
-        }),
-      };
+  const key = { seed: options.seed, stream: RandomStream.jets };
+  const draw = drawSizing.draw;
+  const jets: BallJetsPlan =
+    draw.kind === 'random'
+      ? options.tangentStorage === 'regenerated'
+        ? { kind: 'regenerated', draw: regeneratedTangentDraw(draw.spec, N, key) }
+        : { kind: 'random', plan: planRandomJets(draw.spec, N, key) }
+      : {
+          // A fixed construction (the exact biharmonic): the same jets at every point and step.
+          kind: 'fixed',
+          named: fixedJetBuffers(shape, options.dimension, tangentKind, {
+            values: 'fixed jets',
+            coefficient: 'fixed jet coefficients',
+            index: 'fixed jet indices',
+          }),
+        };
   return { split, estimateSizing, drawSizing, shape, tangentKind, jets };
 }
 

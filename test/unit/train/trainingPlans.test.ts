@@ -248,6 +248,25 @@ describe('the memory estimate reads the training plan', () => {
     expect(() => checkMemoryBudget(both, limits)).not.toThrow();
   });
 
+  it("bounds regenerated dense tangents by their slots, not the stored draw's N·R·K·d values", () => {
+    // 100 points × 16 jets × 2 orders at d = 1.4·10⁶: 4.48·10⁹ values, past a stored draw's
+    // 32-bit flat index; redrawn, only the 3 200 slots are indexed.
+    const limits = { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 };
+    const options = resolveTrainingOptions({
+      dimension: 1_400_000,
+      estimator: 'rademacher',
+      jetsPerPoint: 16,
+      width: 32,
+      pointStorage: 'regenerated',
+    });
+    expect(estimateMemory(options, undefined, limits).unplannable.join(' ')).toMatch(
+      /4480000000 tangent values exceed the kernel's 32-bit indexing/,
+    );
+    const regenerated = { ...options, tangentStorage: 'regenerated' } as const;
+    expect(estimateMemory(regenerated, undefined, limits).unplannable).toEqual([]);
+    expect(() => checkMemoryBudget(regenerated, limits)).not.toThrow();
+  });
+
   it('refuses regenerated tangents where nothing dense is drawn, before planning', () => {
     expect(() =>
       resolveTrainingOptions({ estimator: 'sparse', tangentStorage: 'regenerated' }),
