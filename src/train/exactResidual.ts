@@ -8,7 +8,9 @@
  * The exact operator carries d jets per point (d² for the biharmonic), so at large d one batch
  * of all points would not fit: the points go through in chunks of at most `rowBudget` jet rows,
  * each chunk copied (or written: ResidualPoints) into the forward pass's input and its residuals
- * copied out, all in one command encoder.
+ * copied out, all in one command encoder. Where one point's jets alone pass the budget (the exact
+ * Laplacian at d = 10⁶: 10⁶ + 2 rows, 1.5 GiB of layer buffers at width 128), the point's
+ * directions go through in groups instead (DirectionGroups), and their estimates are summed.
  */
 import { ForwardJet, type ForwardJetConfig, type TangentKind } from '../engine/forwardJet.ts';
 import { type JetShape, rowsPerPoint } from '../engine/jetLayout.ts';
@@ -33,7 +35,12 @@ import {
   structureOf,
   tangentKindOf,
 } from './operatorSizing.ts';
-import { planResidualLoss, ResidualLoss, type ResidualLossPlan } from './residualLoss.ts';
+import {
+  planResidualLoss,
+  type ResidualBuffers,
+  ResidualLoss,
+  type ResidualLossPlan,
+} from './residualLoss.ts';
 import type { Trainer } from './trainer.ts';
 
 /**
@@ -61,16 +68,49 @@ function copiedChunks(points: GPUBuffer, d: number, chunkPoints: GPUBuffer): Chu
     encoder.copyBufferToBuffer(points, start * d * 4, chunkPoints, 0, n * d * 4);
 }
 
+/**
+ * One point's directions in `count` groups of `size` (the last padded with zero tangents, which
+ * add 0 to every row), one forward pass each. The operator's linear part is Σ_v w_v·u_v with the
+ * same weight on every direction's rows (its terms read 'all' directions or the value), so it is
+ * the sum of the groups' estimates Σ_v w_v·u_v over their rows, the value's term left out; the
+ * point's residual is then pinnResidual.wgsl over the rows (u₀, e_0, …, e_{count−1}) with
+ * weights (w_0, 1, …, 1): r = w_0·u₀ + Σ_g e_g + N(u₀) − f. Only one-hot jets are grouped: a
+ * group's tangents are a slice of one table, copied into the pass's input before it runs.
+ */
+export interface DirectionGroups {
+  readonly size: number;
+  readonly count: number;
+  /** A group's estimate: the residual kernel with no N(u), a zero source and no value term. */
+  readonly estimate: ResidualLossPlan;
+  /** The point's residual over the rows (u₀, e_0, …, e_{count−1}). */
+  readonly sum: ResidualLossPlan;
+  readonly named: {
+    /** Every group's one-hot tangents, count·size·K slots. */
+    readonly table: { coefficient: PlannedBuffer; index: PlannedBuffer };
+    readonly zeroSource: PlannedBuffer;
+    /** A group's estimate e_g, copied into row 1 + g of `rows`. */
+    readonly estimate: PlannedBuffer;
+    readonly rows: PlannedBuffer;
+    readonly sumCotangent: PlannedBuffer;
+  };
+  /** What the groups allocate beyond the chunk's buffers. */
+  readonly buffers: readonly PlannedBuffer[];
+}
+
 /** The residual view of `count` points, from the problem, the network and the row budget alone. */
 export interface ExactResidualPlan {
   readonly sizing: OperatorSizing;
-  /** Points per chunk (every chunk but the last is full). */
+  /** Points per chunk (every chunk but the last is full); 1 where directions are grouped. */
   readonly chunk: number;
+  /** Where one point's rows pass the budget and its jets are one-hot; else null. */
+  readonly groups: DirectionGroups | null;
+  /** One chunk's batch: `chunk` points of every direction, or one point of one group's. */
   readonly shape: JetShape;
   readonly tangentKind: TangentKind;
   readonly forward: ForwardJetConfig;
   readonly exact: ExactAtPointsPlan;
-  readonly residual: ResidualLossPlan;
+  /** The chunk's residual kernel; null where directions are grouped (DirectionGroups'). */
+  readonly residual: ResidualLossPlan | null;
   readonly named: {
     readonly residual: PlannedBuffer;
     readonly chunkPoints: PlannedBuffer;
@@ -95,10 +135,15 @@ export function planExactResidual(
   const sizing = ballOperatorSizing(pde, { dimension: d, estimator: 'exact' }, d);
   const structure = structureOf(sizing, true);
   const rows = rowsPerPoint(shapeOf(sizing, 1, structure));
-  const chunk = Math.max(1, Math.min(points.count, Math.floor(rowBudget / rows)));
-  const shape = shapeOf(sizing, chunk, structure);
   const tangentKind = tangentKindOf(sizing);
+  const groupSize = rows > rowBudget ? directionGroupSize(pde, d, sizing, structure, rowBudget) : 0;
+  const chunk = Math.max(1, Math.min(points.count, Math.floor(rowBudget / rows)));
+  const shape =
+    groupSize > 0
+      ? { ...shapeOf(sizing, 1, structure), directions: groupSize }
+      : shapeOf(sizing, chunk, structure);
   const label = (name: string) => `${points.label} ${name}`;
+  const groups = groupSize > 0 ? planDirectionGroups(pde, sizing, shape, label) : null;
   const named = {
     residual: storageBuffer(label('residual'), points.count * 4),
     chunkPoints: storageBuffer(label('chunk points'), chunk * d * 4),
@@ -115,15 +160,13 @@ export function planExactResidual(
   };
   const forward: ForwardJetConfig = { architecture, shape, tangentKind, layerStorage: 'reused' };
   const exact = planExactAtPoints(pde, d, chunk, `${points.label} chunk`);
-  const residual = planResidualLoss(
-    { nonlinearity: pde.nonlinearity.id },
-    chunk,
-    rowsPerPoint(shape),
-    false,
-  );
+  const residual = groups
+    ? null
+    : planResidualLoss({ nonlinearity: pde.nonlinearity.id }, chunk, rowsPerPoint(shape), false);
   return {
     sizing,
     chunk,
+    groups,
     shape,
     tangentKind,
     forward,
@@ -139,9 +182,88 @@ export function planExactResidual(
       named.chunkResidual,
       named.lossTerms,
       named.cotangent,
-      ...residual.buffers,
+      ...(residual ? residual.buffers : []),
+      ...(groups ? groups.buffers : []),
     ],
   };
+}
+
+/** The groups of one point's directions, `shape` one group's batch (one point, `size` jets). */
+function planDirectionGroups(
+  pde: BallPdeEntry,
+  sizing: OperatorSizing,
+  shape: JetShape,
+  label: (name: string) => string,
+): DirectionGroups {
+  const size = shape.directions;
+  const count = Math.ceil(sizing.directions / size);
+  const slots = count * size * shape.order;
+  const sum = planResidualLoss({ nonlinearity: pde.nonlinearity.id }, 1, 1 + count, false);
+  const estimate = planResidualLoss({ nonlinearity: 'none' }, 1, rowsPerPoint(shape), false);
+  const named = {
+    table: {
+      coefficient: storageBuffer(label('group tangent coefficients'), slots * 4),
+      index: storageBuffer(label('group tangent indices'), slots * 4),
+    },
+    zeroSource: storageBuffer(label('group zero source'), 4),
+    estimate: storageBuffer(label('group estimate'), 4),
+    rows: storageBuffer(label('group sum rows'), sum.rows * 4),
+    sumCotangent: storageBuffer(label('group sum cotangent'), sum.rows * 4),
+  };
+  return {
+    size,
+    count,
+    estimate,
+    sum,
+    named,
+    buffers: [
+      ...estimate.buffers,
+      ...sum.buffers,
+      named.table.coefficient,
+      named.table.index,
+      named.zeroSource,
+      named.estimate,
+      named.rows,
+      named.sumCotangent,
+    ],
+  };
+}
+
+/**
+ * Directions per group where a point's rows pass `rowBudget`: as many as the budget holds, or 0
+ * (no groups) where the jets are dense or a term reads one direction rather than all of them.
+ */
+function directionGroupSize(
+  pde: BallPdeEntry,
+  d: number,
+  sizing: OperatorSizing,
+  structure: JetShape['structure'],
+  rowBudget: number,
+): number {
+  if (tangentKindOf(sizing) !== 'oneHot') return 0;
+  const terms = ballOperator(pde, { dimension: d, estimator: 'exact' }, d).quantities[0].terms;
+  if (!terms.every((t) => t.order === 0 || t.direction === 'all')) return 0;
+  const rowsOf = (directions: number) =>
+    rowsPerPoint({ directions, order: sizing.order, structure });
+  const perDirection = rowsOf(2) - rowsOf(1);
+  return Math.max(1, Math.floor((rowBudget - (rowsOf(1) - perDirection)) / perDirection));
+}
+
+/**
+ * The groups' tangent table: group g's jets are the point's jets [g·size, (g + 1)·size), each of
+ * K slots, and past the last direction the zero tangent (index −1, coefficient 0).
+ */
+function directionGroupTable(
+  tangents: { index: Int32Array; coefficient: Float32Array },
+  groups: Pick<DirectionGroups, 'size' | 'count'>,
+  order: number,
+): { index: Int32Array; coefficient: Float32Array } {
+  const slots = groups.count * groups.size * order;
+  const index = new Int32Array(slots).fill(-1);
+  const coefficient = new Float32Array(slots);
+  index.set(tangents.index);
+  coefficient.set(tangents.coefficient);
+  return { index, coefficient };
 }
 
 /** The fixed jets of the exact operator for one chunk, uploaded as the plan names them. */
@@ -168,6 +290,142 @@ function uploadTangents(
   throw new Error(`${operator.name}: its jets are not the planned ${plan.tangentKind} ones`);
 }
 
+/** Records the chunk's r into the chunk residual, its points and source f already in place. */
+type ChunkResidualRecorder = (encoder: GPUCommandEncoder) => void;
+
+/** How `ExactResidual.create` allocates: everything is freed with the view, or on a failure. */
+interface ResidualBuilder {
+  allocate(planned: PlannedBuffer): GPUBuffer;
+  upload(planned: PlannedBuffer, data: Float32Array | Int32Array): GPUBuffer;
+  /** A residual kernel over `io`, the chunk's scratch loss terms and cotangent unless given. */
+  residualLoss(
+    plan: ResidualLossPlan,
+    weights: Float64Array,
+    io: Omit<ResidualBuffers, 'lossTerms' | 'cotangent'> & Partial<ResidualBuffers>,
+  ): Promise<ResidualLoss>;
+}
+
+/** A ResidualBuilder whose buffers go to `owned` and kernels to `destroyers`. */
+function residualBuilder(
+  memory: GpuMemory,
+  named: Pick<ExactResidualPlan['named'], 'lossTerms' | 'cotangent'>,
+  owned: GPUBuffer[],
+  destroyers: (() => void)[],
+): ResidualBuilder {
+  const keep = (buffer: GPUBuffer) => {
+    owned.push(buffer);
+    return buffer;
+  };
+  let scratch: Pick<ResidualBuffers, 'lossTerms' | 'cotangent'> | undefined;
+  const builder: ResidualBuilder = {
+    allocate: (planned) => keep(memory.create(planned.label, planned.bytes)),
+    upload: (planned, data) => keep(memory.createFrom(planned.label, data)),
+    residualLoss: async (plan, weights, io) => {
+      scratch ??= {
+        lossTerms: builder.allocate(named.lossTerms),
+        cotangent: builder.allocate(named.cotangent),
+      };
+      const loss = await ResidualLoss.build(memory, plan, weights, null, { ...scratch, ...io });
+      destroyers.push(() => loss.destroy(memory));
+      return loss;
+    },
+  };
+  return builder;
+}
+
+/** What every chunk's r is computed from: its forward pass, its source f and where r goes. */
+interface ChunkPasses {
+  readonly forward: ForwardJet;
+  readonly source: GPUBuffer;
+  readonly chunkResidual: GPUBuffer;
+}
+
+/** The ungrouped chunk: one forward pass of its points, then the residual kernel. */
+async function chunkResidualOf(
+  builder: ResidualBuilder,
+  plan: ResidualLossPlan,
+  weights: Float64Array,
+  chunk: ChunkPasses,
+): Promise<ChunkResidualRecorder> {
+  const residualLoss = await builder.residualLoss(plan, weights, {
+    output: chunk.forward.buffers.output,
+    source: chunk.source,
+    residual: chunk.chunkResidual,
+  });
+  return (encoder) => {
+    chunk.forward.encode(encoder);
+    const pass = encoder.beginComputePass({ label: 'residual view: r' });
+    residualLoss.record(pass);
+    pass.end();
+  };
+}
+
+/**
+ * The grouped point (DirectionGroups): per group its slice of the tangent table into the pass's
+ * tangents, a forward pass and its estimate into row 1 + g; then r over the rows.
+ */
+async function groupedResidualOf(
+  builder: ResidualBuilder,
+  groups: DirectionGroups,
+  operator: JetOperator,
+  seed: number,
+  shape: JetShape,
+  chunk: ChunkPasses & { readonly tangents: { coefficient: GPUBuffer; index: GPUBuffer } },
+): Promise<ChunkResidualRecorder> {
+  const tangents = operator.tangents(1, { seed, step: 0 });
+  if (tangents.kind !== 'oneHot')
+    throw new Error(`${operator.name}: only one-hot jets are grouped`);
+  const { named } = groups;
+  const table = directionGroupTable(tangents, groups, shape.order);
+  const tableBuffers = {
+    coefficient: builder.upload(named.table.coefficient, table.coefficient),
+    index: builder.upload(named.table.index, table.index),
+  };
+  const terms = operator.quantities[0].terms;
+  const directionTerms = terms.filter((t) => t.order > 0);
+  const estimateValue = builder.allocate(named.estimate);
+  const estimate = await builder.residualLoss(
+    groups.estimate,
+    quantityRowWeights(directionTerms, shape),
+    {
+      output: chunk.forward.buffers.output,
+      source: builder.allocate(named.zeroSource),
+      residual: estimateValue,
+    },
+  );
+  const rows = builder.allocate(named.rows);
+  const sumWeights = new Float64Array(groups.sum.rows).fill(1);
+  sumWeights[0] = quantityRowWeights(
+    terms.filter((t) => t.order === 0),
+    shape,
+  )[0];
+  const sum = await builder.residualLoss(groups.sum, sumWeights, {
+    output: rows,
+    source: chunk.source,
+    residual: chunk.chunkResidual,
+    cotangent: builder.allocate(named.sumCotangent),
+  });
+  const groupBytes = groups.size * shape.order * 4;
+  return (encoder) => {
+    for (let g = 0; g < groups.count; g++) {
+      for (const part of ['coefficient', 'index'] as const) {
+        const to = chunk.tangents[part];
+        encoder.copyBufferToBuffer(tableBuffers[part], g * groupBytes, to, 0, groupBytes);
+      }
+      chunk.forward.encode(encoder);
+      const pass = encoder.beginComputePass({ label: 'residual view: group estimate' });
+      estimate.record(pass);
+      pass.end();
+      // Row 0 of the sum is u₀, the same in every group's pass.
+      if (g === 0) encoder.copyBufferToBuffer(chunk.forward.buffers.output, 0, rows, 0, 4);
+      encoder.copyBufferToBuffer(estimateValue, 0, rows, (1 + g) * 4, 4);
+    }
+    const pass = encoder.beginComputePass({ label: 'residual view: r' });
+    sum.record(pass);
+    pass.end();
+  };
+}
+
 export class ExactResidual {
   /** r at every point, count f32, written by encode(). */
   readonly residual: GPUBuffer;
@@ -177,10 +435,10 @@ export class ExactResidual {
     private readonly count: number,
     private readonly chunk: number,
     private readonly writeChunk: ChunkPointsRecorder,
+    private readonly recordResidual: ChunkResidualRecorder,
     private readonly chunkResidual: GPUBuffer,
-    private readonly forward: ForwardJet,
     private readonly exact: BallExactAtPoints,
-    private readonly residualLoss: ResidualLoss,
+    private readonly destroyers: readonly (() => void)[],
     private readonly owned: GPUBuffer[],
   ) {
     this.residual = owned[0];
@@ -212,21 +470,20 @@ export class ExactResidual {
     requireSizing(operator, plan.sizing);
     const owned: GPUBuffer[] = [];
     const destroyers: (() => void)[] = [];
-    const allocate = (planned: PlannedBuffer) => {
-      const buffer = memory.create(planned.label, planned.bytes);
-      owned.push(buffer);
-      return buffer;
-    };
-    const upload = (planned: PlannedBuffer, data: Float32Array | Int32Array) => {
-      const buffer = memory.createFrom(planned.label, data);
-      owned.push(buffer);
-      return buffer;
-    };
-    const { named } = plan;
+    const { named, groups } = plan;
+    const builder = residualBuilder(memory, named, owned, destroyers);
     try {
-      allocate(named.residual);
-      const x = allocate(named.chunkPoints);
-      const inputs = uploadTangents(memory, operator, plan, seed, x, upload);
+      builder.allocate(named.residual);
+      const x = builder.allocate(named.chunkPoints);
+      // Grouped, the pass's tangents are written from the table before each group.
+      const inputs =
+        groups && 'index' in named.tangents
+          ? {
+              x,
+              tangents: builder.allocate(named.tangents.coefficient),
+              tangentIndex: builder.allocate(named.tangents.index),
+            }
+          : uploadTangents(memory, operator, plan, seed, x, builder.upload);
       const forward = await trainer.createViewJet(plan.forward, inputs);
       destroyers.push(() => forward.destroy());
       const exact = await BallExactAtPoints.create(memory, pde, d, seed, {
@@ -235,20 +492,24 @@ export class ExactResidual {
         label: `${points.label} chunk`,
       });
       destroyers.push(() => exact.destroy());
-      const chunkResidual = allocate(named.chunkResidual);
-      const residualLoss = await ResidualLoss.build(
-        memory,
-        plan.residual,
-        quantityRowWeights(operator.quantities[0].terms, plan.shape),
-        null,
-        {
-          output: forward.buffers.output,
-          source: exact.source,
-          residual: chunkResidual,
-          lossTerms: allocate(named.lossTerms),
-          cotangent: allocate(named.cotangent),
-        },
-      );
+      const chunk = {
+        forward,
+        source: exact.source,
+        chunkResidual: builder.allocate(named.chunkResidual),
+      };
+      let recordResidual: ChunkResidualRecorder;
+      if (groups && inputs.tangentIndex) {
+        const tangents = { coefficient: inputs.tangents, index: inputs.tangentIndex };
+        recordResidual = await groupedResidualOf(builder, groups, operator, seed, plan.shape, {
+          ...chunk,
+          tangents,
+        });
+      } else if (plan.residual) {
+        const weights = quantityRowWeights(operator.quantities[0].terms, plan.shape);
+        recordResidual = await chunkResidualOf(builder, plan.residual, weights, chunk);
+      } else {
+        throw new Error('the residual view was planned with neither groups nor a chunk residual');
+      }
       const writeChunk =
         'buffer' in points ? copiedChunks(points.buffer, d, x) : points.write(x, plan.chunk);
       return new ExactResidual(
@@ -256,10 +517,10 @@ export class ExactResidual {
         points.count,
         plan.chunk,
         writeChunk,
-        chunkResidual,
-        forward,
+        recordResidual,
+        chunk.chunkResidual,
         exact,
-        residualLoss,
+        destroyers,
         owned,
       );
     } catch (error) {
@@ -279,18 +540,13 @@ export class ExactResidual {
       const source = encoder.beginComputePass({ label: 'residual view: source f' });
       this.exact.record(source);
       source.end();
-      this.forward.encode(encoder);
-      const pass = encoder.beginComputePass({ label: 'residual view: r' });
-      this.residualLoss.record(pass);
-      pass.end();
+      this.recordResidual(encoder);
       encoder.copyBufferToBuffer(this.chunkResidual, 0, this.residual, start * 4, n * 4);
     }
   }
 
   destroy(): void {
-    this.forward.destroy();
-    this.exact.destroy();
-    this.residualLoss.destroy(this.memory);
+    for (const destroy of this.destroyers) destroy();
     for (const buffer of this.owned) this.memory.destroy(buffer);
   }
 }

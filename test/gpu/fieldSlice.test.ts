@@ -13,6 +13,7 @@ import {
   CollocationResidual,
   FieldSlice,
   insideCells,
+  planCollocationResidual,
   planFieldSlice,
   slicePoints,
 } from '../../src/train/fieldSlice.ts';
@@ -183,6 +184,21 @@ describe('field slice', () => {
       Array.from(field.residual).filter((_, cell) => inside[cell] === 1),
     );
     chunked.destroy();
+
+    // A point's 6 directions in groups of 4 (rows 1 + 4 + 1 within a budget of 6; the second group
+    // padded with two zero tangents): the summed estimates against the float64 jets, as above.
+    const grouped = await ExactResidual.create(trainer, pde, { buffer: x, count, label: 't' }, 6);
+    const groupEncoder = gpu.device.createCommandEncoder();
+    grouped.encode(groupEncoder);
+    gpu.device.queue.submit([groupEncoder.finish()]);
+    const groupedResidual = await readFloat32(gpu.device, grouped.residual, count);
+    expect(grouped.chunkSize).toBe(1);
+    const groupedErrors = Array.from(
+      groupedResidual,
+      (r, q) => Math.abs(r - expectedResidual.residual[q]) / expectedResidual.scale[q],
+    );
+    expect(Math.max(...groupedErrors)).toBeLessThan(5e-6);
+    grouped.destroy();
     trainer.memory.destroy(x);
 
     // In batches of 50 points (a short last one): the same grid, bit for bit.
@@ -287,6 +303,28 @@ describe('field slice', () => {
     expect(Array.from(inChunks.residual)).toEqual(Array.from(values.residual));
     expect(Array.from(inChunks.radius)).toEqual(Array.from(values.radius));
     chunked.destroy();
+
+    // One point at a time, its 5 directions in groups of 2 (2 + 2 rows within a budget of 4; the
+    // last group padded): the drawn points written one by one, the summed estimates as exact.
+    const beforeGroups = trainer.memory.bytesInUse;
+    const grouped = await CollocationResidual.create(trainer, 4);
+    const groupedPlan = planCollocationResidual(
+      pde,
+      options,
+      trainer.architecture,
+      gpu.device.limits,
+      4,
+    );
+    expect(groupedPlan.residual.groups).toMatchObject({ size: 2, count: 3 });
+    expect(trainer.memory.bytesInUse - beforeGroups).toBe(plannedBytes(groupedPlan.buffers));
+    const inGroups = await grouped.evaluate(7);
+    expect(Array.from(inGroups.radius)).toEqual(Array.from(values.radius));
+    const groupErrors = Array.from(
+      inGroups.residual,
+      (r, q) => Math.abs(r - reference.residual[q]) / reference.scale[q],
+    );
+    expect(Math.max(...groupErrors)).toBeLessThan(5e-6);
+    grouped.destroy();
 
     // Another step, other points.
     const other = await view.evaluate(3);

@@ -418,6 +418,39 @@ describe('the graph plans', () => {
     expect(plan.named.residual).toEqual({ label: 'view residual', bytes: 4000, role: 'storage' });
     expect(plan.buffers.map((b) => b.label)).toContain('view chunk u*');
   });
+
+  it("groups one point's directions where its rows pass the budget: the Laplacian at d = 10⁶", () => {
+    const options = resolveTrainingOptions({ dimension: 1_000_000, width: 128 });
+    const pde = findPde(options.pde);
+    if (pde.domain !== 'ball') throw new Error('not a ball problem');
+    const plan = planExactResidual(
+      pde,
+      architectureOf(options),
+      { count: 300, label: 'v' },
+      limits,
+    );
+    // 10⁶ + 2 rows a point; 16 382 directions and 2 more rows make the 16 384 rows of a group.
+    expect(plan.chunk).toBe(1);
+    expect(plan.groups).toMatchObject({ size: 16_382, count: Math.ceil(1e6 / 16_382) });
+    expect(plan.shape).toMatchObject({ points: 1, directions: 16_382 });
+    // The largest buffer is a layer's for one group (16 384 rows × 128 floats), not a point's
+    // 1.5 GiB; the groups' tangent table holds 2 slots of 4 + 4 bytes per (padded) direction.
+    expect(Math.max(...plan.buffers.map((b) => b.bytes))).toBe(16_384 * 128 * 4);
+    expect(plan.groups?.named.table.index.bytes).toBe(plan.groups!.count * 16_382 * 2 * 4);
+    expect(plannedBytes(plan.buffers)).toBeLessThan(64 * 2 ** 20);
+    // Dense jets (the exact biharmonic) are not grouped: a point's d² jets go through at once.
+    const biharmonic = findPde('biharmonic-clamped-sin-cos');
+    if (biharmonic.domain !== 'ball') throw new Error('not a ball problem');
+    const dense = planExactResidual(
+      biharmonic,
+      architectureOf({ ...options, dimension: 20 }),
+      { count: 10, label: 'v' },
+      limits,
+      100,
+    );
+    expect(dense.groups).toBeNull();
+    expect(dense.shape).toMatchObject({ points: 1, directions: 400 });
+  });
 });
 
 describe('uniforms filled by field name hold the hand-packed bytes', () => {
