@@ -12,6 +12,7 @@ import { runBreakdown } from '../lib/breakdownRun.ts';
 import { runHighOrder } from '../lib/highOrderRun.ts';
 import { runKernels } from '../lib/kernelsRun.ts';
 import { adapterRecord, adapterSlug, finishMachineRecord, machineRecord } from '../lib/machine.ts';
+import { runScale } from '../lib/scaleRun.ts';
 import { runScaling } from '../lib/scalingRun.ts';
 import type { KernelRow } from '../lib/kernelTypes.ts';
 import { acquireKitGpu } from './kitGpu.ts';
@@ -21,6 +22,7 @@ import {
   breakdownSummary,
   highOrderSummary,
   kernelSummary,
+  scaleSummary,
   scalingSummary,
 } from './summaries.ts';
 
@@ -186,6 +188,18 @@ export async function runKitBenchmark(
           onProgress: progress,
         });
         [file, summary] = [r, accuracySummary(r)];
+        break;
+      }
+      case 'scale': {
+        const r = await runScale(gpu, {
+          ...plan.scale,
+          budgetSeconds,
+          command,
+          // The per-configuration lines go to stderr with the progress; the runner reads stdout.
+          log: (line) => process.stderr.write(`${line}\n`),
+          onResults: progress,
+        });
+        [file, summary] = [r, scaleSummary(r)];
         break;
       }
     }

@@ -5,8 +5,7 @@
  * kit stops by itself within KIT_LIMITS.totalSeconds. The quick plan runs the same code on tiny
  * sizes, for the test that proves the kit is self-contained (SwiftShader, two busy cores).
  *
- * Benchmarks that later issues add (high-order training steps, the d = 1M / 10M scale runs of
- * `bench:scale`) join KIT_BENCHMARKS as they land; the kit writes at most
+ * Benchmarks that later issues add join the plan as they land; the kit writes at most
  * KIT_LIMITS.maxResultFiles files, one per benchmark plus the kit's own summary.
  */
 import type { AccuracyPlan } from '../lib/accuracyRun.ts';
@@ -14,6 +13,7 @@ import type { BreakdownPlan } from '../lib/breakdownRun.ts';
 import type { HighOrderPlan } from '../lib/highOrderRun.ts';
 import { defaultHighOrderPlan } from '../lib/highOrderRun.ts';
 import type { KernelPlan } from '../lib/kernelsRun.ts';
+import { SCALE_DIMENSIONS, scaleConfigs, type ScaleRunPlan } from '../lib/scaleRun.ts';
 import { SCALING_ESTIMATORS, SCALING_GROUPS, type ScalingPlan } from '../lib/scalingRun.ts';
 import { STDE_ACCURACY_STEPS } from '../lib/stdeReference.ts';
 import type { TimingPlan } from '../lib/timeConfig.ts';
@@ -35,7 +35,7 @@ export const KIT_LIMITS = {
 } as const;
 
 export type KitBenchmarkName =
-  'scaling' | 'jetKernels' | 'stepBreakdown' | 'stdeAccuracy' | 'highOrder';
+  'scaling' | 'jetKernels' | 'stepBreakdown' | 'stdeAccuracy' | 'highOrder' | 'scale';
 
 export interface KitBenchmark {
   name: KitBenchmarkName;
@@ -55,6 +55,7 @@ export interface KitPlan {
   stepBreakdown: Omit<BreakdownPlan, 'budgetSeconds' | 'command' | 'log' | 'gpuTimestamps'>;
   highOrder: Omit<HighOrderPlan, 'budgetSeconds' | 'command' | 'log'>;
   stdeAccuracy: Omit<AccuracyPlan, 'budgetSeconds' | 'command' | 'log'>;
+  scale: Omit<ScaleRunPlan, 'budgetSeconds' | 'command' | 'log' | 'progress' | 'onResults'>;
 }
 
 /** Windows that suit a GPU: steps of a millisecond or less, so many steps per window. */
@@ -71,6 +72,23 @@ const stdeSetup = {
   perConfigS: 25,
 };
 
+/**
+ * GPU memory the kit's scale runs may hold: the lent machines have 78 GiB or more, and STDE's
+ * backprop + Adam at d = 10M plans 19.4 GiB (WebGPU cannot say what a device has).
+ */
+const KIT_SCALE_BUDGET_BYTES = 48 * 2 ** 30;
+
+/**
+ * bench:scale's configurations, SDZE's headline first at each d (SPSA), then STDE's, the forward
+ * gradient and subspace SPSA: a process stopped at its time limit keeps what ran first.
+ */
+function kitScaleConfigs() {
+  const order = ['spsa', 'backprop', 'forward-gradient', 'spsa-subspace'];
+  return scaleConfigs('sgd').sort(
+    (a, b) => order.indexOf(a.gradientEstimator) - order.indexOf(b.gradientEstimator),
+  );
+}
+
 /** The headline estimators of the sweep: sparse STDE B = 16 and 100 and the exact Laplacian. */
 const kitEstimators = SCALING_ESTIMATORS.filter((e) => e.estimator !== 'rademacher');
 
@@ -81,7 +99,7 @@ export const FULL_KIT_PLAN: KitPlan = {
     {
       name: 'scaling',
       label: 'it/s and memory vs d, STDE setup, d = 100 … 1M',
-      budgetSeconds: 105,
+      budgetSeconds: 95,
     },
     { name: 'jetKernels', label: 'jet kernels vs plain matmul, h = 128 … 1024', budgetSeconds: 40 },
     {
@@ -92,9 +110,14 @@ export const FULL_KIT_PLAN: KitPlan = {
     {
       name: 'stdeAccuracy',
       label: "STDE's accuracy runs: d = 1000 B = 16, d = 100 B = 100, 10 000 steps",
-      budgetSeconds: 115,
+      budgetSeconds: 85,
     },
     { name: 'highOrder', label: "high-order operators and STDE's Table 11", budgetSeconds: 35 },
+    {
+      name: 'scale',
+      label: "d = 1M and 10M: SDZE's modes and STDE's, built and stepped where they fit",
+      budgetSeconds: 60,
+    },
   ],
   scaling: {
     setups: [stdeSetup],
@@ -129,17 +152,25 @@ export const FULL_KIT_PLAN: KitPlan = {
     steps: STDE_ACCURACY_STEPS,
     policy: 'partial',
   },
+  scale: {
+    configs: kitScaleConfigs(),
+    dimensions: SCALE_DIMENSIONS,
+    warmupSteps: 1,
+    timedSteps: 3,
+    budgetBytes: KIT_SCALE_BUDGET_BYTES,
+  },
 };
 
 export const QUICK_KIT_PLAN: KitPlan = {
   quick: true,
-  totalSeconds: 105,
+  totalSeconds: 110,
   benchmarks: [
     { name: 'scaling', label: 'it/s and memory vs d (tiny)', budgetSeconds: 20 },
     { name: 'jetKernels', label: 'jet kernels vs plain matmul (tiny)', budgetSeconds: 10 },
     { name: 'stepBreakdown', label: 'stages of a step (tiny)', budgetSeconds: 10 },
     { name: 'stdeAccuracy', label: 'accuracy run (tiny, 20 steps)', budgetSeconds: 15 },
     { name: 'highOrder', label: 'high-order operators (tiny)', budgetSeconds: 25 },
+    { name: 'scale', label: 'scale modes (tiny d)', budgetSeconds: 15 },
   ],
   scaling: {
     setups: [
@@ -187,6 +218,8 @@ export const QUICK_KIT_PLAN: KitPlan = {
     policy: 'partial',
     overrides: { points: 8, width: 16, depth: 2, testPoints: 128, evalEvery: 10 },
   },
+  // The scale setup (100 points, 3 × 128) at d = 100: the same code, seconds on two cores.
+  scale: { configs: kitScaleConfigs(), dimensions: [100], warmupSteps: 0, timedSteps: 1 },
 };
 
 export const kitPlan = (quick: boolean): KitPlan => (quick ? QUICK_KIT_PLAN : FULL_KIT_PLAN);

@@ -2,10 +2,12 @@
  * One line per benchmark for the kit's stdout (the part of a lent machine's output that always
  * comes back) and its summary file: the headline numbers, or why there are none.
  */
+import { formatBytes } from '../../src/train/memoryBudget.ts';
 import type { BreakdownResults } from '../lib/breakdownTypes.ts';
 import type { HighOrderResults } from '../lib/highOrderTypes.ts';
 import type { KernelRow } from '../lib/kernelTypes.ts';
 import { dLabel, fmt, hours, kernelEfficiency } from '../lib/reportSections.ts';
+import type { ScaleResults } from '../lib/scaleTypes.ts';
 import type { ScalingResults } from '../lib/scalingTypes.ts';
 import type { StdeAccuracyResults } from '../lib/stdeAccuracyTypes.ts';
 
@@ -81,6 +83,23 @@ export function accuracySummary(results: StdeAccuracyResults): string {
           ? ` at step ${r.stepsReached} of ${results.steps} (rel. L2 ${sci(last?.relativeL2)} there)`
           : '';
       return `${head}: ${r.status}${reached}${predicted} (${stde})`;
+    })
+    .join('; ');
+}
+
+/** Per d, each configuration's time per step and GPU memory, or its status. */
+export function scaleSummary(results: ScaleResults): string {
+  return results.dimensions
+    .map((d) => {
+      const cells = results.configs.map((c) => {
+        const r = results.results.find((x) => x.config === c.id && x.dimension === d);
+        if (!r) return `${c.id} –`;
+        const { outcome } = r;
+        if (outcome.status !== 'measured') return `${c.id} ${outcome.status}`;
+        const ms = outcome.msPerStep.median;
+        return `${c.id} ${fmt(ms)} ms/step ${formatBytes(outcome.memoryBytes)}`;
+      });
+      return `d = ${dLabel(d)}: ${cells.join(', ')}`;
     })
     .join('; ');
 }

@@ -106,6 +106,15 @@ export function scaleConfigs(sdzeOptimizer: OptimizerName = 'sgd'): ScaleConfig[
         period: defaults.subspacePeriod,
       },
     },
+    {
+      // Forward passes only, as SDZE's modes: ∇L·v along one direction v a step, θ held once.
+      id: `forward-gradient-${sdzeOptimizer}`,
+      label: `Forward gradient + ${sdze}`,
+      seed: 'SDZE',
+      gradientEstimator: 'forward-gradient',
+      optimizer: sdzeOptimizer,
+      rollback: false,
+    },
   ];
 }
 
@@ -236,6 +245,8 @@ export interface ScaleRunPlan {
   log?: (line: string) => void;
   /** Progress within a configuration: the build, every step (stderr: a d = 1M step is long). */
   progress?: (line: string) => void;
+  /** The results so far, after every configuration (the GPU kit writes them as it goes). */
+  onResults?: (partial: ScaleResults) => void;
 }
 
 /** Runs `work` inside out-of-memory and validation scopes, throwing what they caught. */
@@ -297,6 +308,7 @@ export async function runScale(gpu: GpuContext, plan: ScaleRunPlan): Promise<Sca
   /** Each configuration's measured (or probed) step time per d, for the next d's prediction. */
   const series = new Map<string, SeriesPoint[]>(plan.configs.map((c) => [c.id, []]));
   const results: ScaleResult[] = [];
+  const resultsSoFar = () => scaleResults(gpu, plan, { machine, started, limits }, [...results]);
   for (const d of plan.dimensions) {
     for (const config of plan.configs) {
       const options = scaleOptions(config, d, plan.pointStorage);
@@ -340,6 +352,7 @@ export async function runScale(gpu: GpuContext, plan: ScaleRunPlan): Promise<Sca
       if (outcome.status === 'measured') measured.push({ x: d, ms: outcome.msPerStep.median });
       else if (outcome.probeMs !== undefined) measured.push({ x: d, ms: outcome.probeMs });
       results.push({ config: config.id, dimension: d, plan: planned, outcome });
+      plan.onResults?.(resultsSoFar());
       log(
         `${where}: ` +
           (outcome.status === 'measured'
@@ -349,6 +362,17 @@ export async function runScale(gpu: GpuContext, plan: ScaleRunPlan): Promise<Sca
       );
     }
   }
+  return resultsSoFar();
+}
+
+/** What runScale records: the run, the device's limits and every configuration's result. */
+function scaleResults(
+  gpu: GpuContext,
+  plan: ScaleRunPlan,
+  record: { machine: ReturnType<typeof machineRecord>; started: number; limits: ScaleLimits },
+  results: ScaleResult[],
+): ScaleResults {
+  const { machine, started, limits } = record;
   return {
     benchmark: 'scale',
     date: new Date().toISOString(),

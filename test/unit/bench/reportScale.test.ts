@@ -4,6 +4,8 @@
  * is not implemented, a configuration without a time says why, a quick check is labelled.
  */
 import { describe, expect, it } from 'vitest';
+import { FULL_KIT_PLAN, KIT_LIMITS, QUICK_KIT_PLAN } from '../../../bench/kit/plan.ts';
+import { scaleSummary } from '../../../bench/kit/summaries.ts';
 import { buildReport } from '../../../bench/lib/report.ts';
 import { resolveTrainingOptions } from '../../../src/train/options.ts';
 import { inputsOf } from '../../../bench/lib/reportFiles.ts';
@@ -29,7 +31,7 @@ const SWIFTSHADER: ScaleLimits = {
   budgetBytes: 4 * GiB,
   hostBytes: null,
 };
-const [stde, spsa, subspace] = scaleConfigs();
+const [stde, spsa, subspace, forwardGradient] = scaleConfigs();
 
 const measured = (ms: number, memoryBytes: number): ScaleOutcome => ({
   status: 'measured',
@@ -109,6 +111,10 @@ describe('scale plans', () => {
       ['backprop', 'adam', false],
       ['spsa', 'sgd', false],
       ['spsa-subspace', 'sgd', false],
+    ]);
+    expect([forwardGradient.gradientEstimator, forwardGradient.rollback]).toEqual([
+      'forward-gradient',
+      false,
     ]);
     expect(scaleConfigs('adam')[1].optimizer).toBe('adam');
   });
@@ -255,5 +261,34 @@ describe('the scale section of BENCHMARKS.md', () => {
     expect(at).toBeLessThan(markdown.indexOf('## 2. High-order operators'));
     expect(markdown).toMatch(/\| scale \| 2026-12-05 00:00 \|/);
     expect(buildReport(inputsOf([])).markdown).toContain('Not run (no scale results file');
+  });
+});
+
+describe("the GPU kit's scale run", () => {
+  it('runs all four modes at d = 1M and 10M, SPSA first at each, within the kit', () => {
+    const { scale } = FULL_KIT_PLAN;
+    expect(scale.dimensions).toEqual([1_000_000, 10_000_000]);
+    expect(scale.configs.map((c) => c.id)).toEqual([
+      spsa.id,
+      stde.id,
+      forwardGradient.id,
+      subspace.id,
+    ]);
+    // STDE's backprop + Adam at d = 10M plans 19.4 GiB: past the CLI's 4 GiB, within the kit's.
+    expect(scale.budgetBytes).toBe(48 * GiB);
+    for (const plan of [FULL_KIT_PLAN, QUICK_KIT_PLAN]) {
+      const seconds = plan.benchmarks.reduce((sum, b) => sum + b.budgetSeconds, 0);
+      expect(seconds).toBeLessThanOrEqual(plan.totalSeconds);
+      // One file per benchmark and the kit's summary.
+      expect(plan.benchmarks.length + 1).toBeLessThanOrEqual(KIT_LIMITS.maxResultFiles);
+    }
+  });
+
+  it("summarises each d's configurations in one line", () => {
+    const summary = scaleSummary(results([1_000_000]));
+    expect(summary).toBe(
+      `d = 1M: ${stde.id} 250000 ms/step 2.70 GiB, ${spsa.id} 625000 ms/step 1.70 GiB, ` +
+        `${subspace.id} not-run`,
+    );
   });
 });
