@@ -52,8 +52,8 @@
 // Overrides: ORDER (K, 1..MAX_ORDER), COLLAPSED, ACTIVATION (0 = linear, 1 tanh, 2 sin,
 //   3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first layer with dense
 //   tangents, 2 = with one-hot tangents), WORKGROUP_SIZE (lib/grid.wgsl, default 64).
-//   BLOCK_INNER (the first layer's split below; 0 = not split), COPIED_BIAS, POINTS, TANGENTS and
-//   DRAWN_TANGENT (below).
+//   BLOCK_INNER (the first layer's split below; 0 = not split), COPIED_BIAS, POINTS, TANGENTS,
+//   DRAWN_TANGENT, TANGENT_ROW and CACHED_INPUTS (below).
 //
 // POINTS (0 = the first layer's points stored, 1 = redrawn where read at step draws.trainStep,
 // from pointSource = (seed, stream, scalesAt, normsAt), as jetForward.wgsl does). Each
@@ -66,12 +66,17 @@
 // index (lib/twoPoint.wgsl fullDirection: the value zerothOrder.wgsl's `direction` writes to a
 // buffer), where Ẇ or ḃ is read; tangentParameters is then a stand-in. weightFlat is the flat
 // index of W[firstOutput][0]; b follows W in the layout, so ḃ_o is at weightFlat +
-// (outputs − firstOutput)·inputs + o. At d = 10⁷ no second parameter-sized buffer exists; v is
-// redrawn at every read (N times per weight).
+// (outputs − firstOutput)·inputs + o. At d = 10⁷ no second parameter-sized buffer exists. A
+// workgroup draws a row of v once for its points where it can hold it (TANGENT_ROW, below), and
+// partialAffine a block's row CACHED_INPUTS at a time; elsewhere (an unsplit first layer of more
+// than CACHED_INPUTS inputs) v is redrawn at every read.
 //
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit of the dispatch)
-// t = p·blockOutputs + (o − firstOutput);
-// dispatch x·y workgroups, t = id.x + id.y·num_workgroups.x·WORKGROUP_SIZE (lib/grid.wgsl).
+// t = p·blockOutputs + (o − firstOutput); dispatch x·y workgroups, t = g·WORKGROUP_SIZE + local
+// index, g = x + y·(workgroups along x) (lib/grid.wgsl). With TANGENT_ROW (a drawn v, at most
+// CACHED_INPUTS inputs) `layer` runs one output unit per workgroup instead,
+// blockOutputs·⌈N / WORKGROUP_SIZE⌉ workgroups of up to WORKGROUP_SIZE points each, which draw
+// that unit's row of v once into workgroup memory (cacheTangentRow).
 // Plain loops, no tiling: this pass exists for memory (DESIGN.md §6), not for the throughput of
 // jetForward.wgsl.
 //
@@ -158,11 +163,36 @@ fn drawnTangent(flat: u32) -> f32 {
   return fullDirection(key, draws.trainStep, 0u, flat);
 }
 
+// A drawn v's row Ẇ[o][·], drawn once by the workgroup where the host sets TANGENT_ROW (a layer
+// of at most CACHED_INPUTS inputs: the hidden layers, the first at small d) and read by its
+// points' V rows each, which would otherwise draw it N·V times a pass: the same values, so the
+// same bits. A `layer` workgroup is then one output unit and up to WORKGROUP_SIZE points
+// (header); partialAffine with DRAWN_TANGENT draws its blocks' rows CACHED_INPUTS at a time.
+// Both are overrides so that a layer compiles only the path it takes: SwiftShader ran a
+// branch's draws where every lane skipped it (0.50 it/s with a runtime flag, 1.2 with these).
+// Forward gradient, d = 100, 3 × 128, 100 points, sparse B = 16 collapsed, SwiftShader: 0.24 →
+// 1.2 it/s (stored v: 1.36).
+override CACHED_INPUTS: u32 = 256u;
+override TANGENT_ROW: bool = false;
+var<workgroup> tangentRow: array<f32, CACHED_INPUTS>;
+
+// Called in uniform control flow by the whole workgroup (it ends in a barrier).
+fn cacheTangentRow(o: u32, lid: u32) {
+  let start = params.weightFlat + (o - params.firstOutput) * params.inputs;
+  for (var i = lid; i < params.inputs; i += WORKGROUP_SIZE) {
+    tangentRow[i] = drawnTangent(start + i);
+  }
+  workgroupBarrier();
+}
+
 // (W[o][i], Ẇ[o][i]) of this dispatch's rows.
 fn weightPair(o: u32, i: u32) -> vec2<f32> {
   let row = (o - params.firstOutput) * params.inputs + i;
   let theta = parameters[params.weightOffset + row];
   if (DRAWN_TANGENT) {
+    if (TANGENT_ROW) {
+      return vec2<f32>(theta, tangentRow[i]);
+    }
     return vec2<f32>(theta, drawnTangent(params.weightFlat + row));
   }
   return vec2<f32>(theta, tangentParameters[params.weightOffset + row]);
@@ -203,28 +233,30 @@ fn tangentCoefficient(slot: u32, i: u32) -> f32 {
   return tangents[slot * params.inputs + i];
 }
 
+// Adds input i of row v of point p times w = (W[o][i], Ẇ[o][i]) to (z, ż).
+fn affineStep(sums: ptr<function, vec2<f32>>, p: u32, v: u32, i: u32, w: vec2<f32>) {
+  var y = 0.0;
+  var dy = 0.0;
+  if (INPUT == INPUT_ROWS) {
+    let at = (p * params.rowsPerPoint + v) * params.inputs + i;
+    y = inputJet[at];
+    dy = inputTangent[at];
+  } else if (INPUT == INPUT_DENSE) {
+    y = denseInputRow(p, v, i, params.directions);
+  } else {
+    y = pointCoordinate(p, i);
+  }
+  (*sums).x += w.x * y;
+  (*sums).y += w.y * y + w.x * dy;
+}
+
 // (z, ż) of row v of point p for output o over the inputs begin ≤ i < end, without the bias.
 fn affineRange(p: u32, v: u32, o: u32, begin: u32, end: u32) -> vec2<f32> {
-  let n = params.inputs;
-  var z = 0.0;
-  var dz = 0.0;
+  var sums = vec2<f32>(0.0, 0.0);
   for (var i = begin; i < end; i++) {
-    var y = 0.0;
-    var dy = 0.0;
-    if (INPUT == INPUT_ROWS) {
-      let at = (p * params.rowsPerPoint + v) * n + i;
-      y = inputJet[at];
-      dy = inputTangent[at];
-    } else if (INPUT == INPUT_DENSE) {
-      y = denseInputRow(p, v, i, params.directions);
-    } else {
-      y = pointCoordinate(p, i);
-    }
-    let w = weightPair(o, i);
-    z += w.x * y;
-    dz += w.y * y + w.x * dy;
+    affineStep(&sums, p, v, i, weightPair(o, i));
   }
-  return vec2<f32>(z, dz);
+  return sums;
 }
 
 // The split first layer's layout: M multiplied rows per point, S K blocks (BLOCK_INNER > 0).
@@ -378,14 +410,48 @@ fn store(p: u32, v: u32, o: u32, value: vec2<f32>) {
   outputTangent[at] = value.y;
 }
 
+// TANGENT_ROW (and partialAffine with DRAWN_TANGENT): workgroup g is output unit g / C and points
+// (g % C)·WORKGROUP_SIZE + lid, C = ⌈N / WORKGROUP_SIZE⌉, so that the workgroup shares one row
+// of v (cacheTangentRow).
+fn pointChunks() -> u32 {
+  return (params.points + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;
+}
+
+// The output unit of workgroup g with TANGENT_ROW: the same for the whole workgroup.
+fn drawnLayerOutput(g: u32) -> u32 {
+  return params.firstOutput + g / pointChunks();
+}
+
+// This invocation's (point, output unit, 1 if it has one); else t = g·WORKGROUP_SIZE + lid =
+// p·blockOutputs + (o − firstOutput).
+fn layerUnit(g: u32, lid: u32) -> vec3<u32> {
+  if (TANGENT_ROW) {
+    let p = (g % pointChunks()) * WORKGROUP_SIZE + lid;
+    let o = drawnLayerOutput(g);
+    let inside = o < params.firstOutput + params.blockOutputs && p < params.points;
+    return vec3<u32>(p, o, u32(inside));
+  }
+  let t = g * WORKGROUP_SIZE + lid;
+  let o = params.firstOutput + t % params.blockOutputs;
+  return vec3<u32>(t / params.blockOutputs, o, u32(t < params.points * params.blockOutputs));
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn layer(grid: GridInvocation) {
-  let t = invocationIndex(grid);
-  if (t >= params.points * params.blockOutputs) {
+fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let g = workgroupIndex(grid);
+  if (TANGENT_ROW) {
+    // Uniform across the workgroup (its spare lanes help draw); the barrier needs that.
+    let o = drawnLayerOutput(g);
+    if (o < params.firstOutput + params.blockOutputs) {
+      cacheTangentRow(o, lid);
+    }
+  }
+  let unit = layerUnit(g, lid);
+  if (unit.z == 0u) {
     return;
   }
-  let p = t / params.blockOutputs;
-  let o = params.firstOutput + t % params.blockOutputs;
+  let p = unit.x;
+  let o = unit.y;
   let orders = directionOrders();
   let value = affine(p, 0u, o);
   if (ACTIVATION == LINEAR) {
@@ -437,19 +503,61 @@ fn layer(grid: GridInvocation) {
 
 // Split first layer, step 1 (header): one block's (z, ż) of one multiplied row and output.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn partialAffine(grid: GridInvocation) {
-  let t = invocationIndex(grid);
+fn partialAffine(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
+  let g = workgroupIndex(grid);
   let rows = multipliedRows();
   let blockUnits = params.points * rows * params.blockOutputs;
-  if (t >= blockCount() * blockUnits) {
-    return;
+  var p: u32;
+  var m: u32;
+  var o: u32;
+  var b: u32;
+  var sums = vec2<f32>(0.0, 0.0);
+  if (DRAWN_TANGENT) {
+    // Workgroup g = ((b·M + m)·blockOutputs + unit)·C + chunk of points (C = pointChunks()):
+    // its points share the unit's row of v over block b, drawn CACHED_INPUTS at a time into
+    // workgroup memory (uniform control flow around the barriers: g and params only).
+    let chunks = pointChunks();
+    let unit = (g / chunks) % params.blockOutputs;
+    m = (g / (chunks * params.blockOutputs)) % rows;
+    b = g / (chunks * params.blockOutputs * rows);
+    o = params.firstOutput + unit;
+    p = (g % chunks) * WORKGROUP_SIZE + lid;
+    if (b >= blockCount()) {
+      return;
+    }
+    let begin = b * BLOCK_INNER;
+    let end = min(begin + BLOCK_INNER, params.inputs);
+    let start = params.weightFlat + unit * params.inputs;
+    for (var first = begin; first < end; first += CACHED_INPUTS) {
+      let count = min(CACHED_INPUTS, end - first);
+      for (var j = lid; j < count; j += WORKGROUP_SIZE) {
+        tangentRow[j] = drawnTangent(start + first + j);
+      }
+      workgroupBarrier();
+      if (p < params.points) {
+        for (var j = 0u; j < count; j++) {
+          let i = first + j;
+          let theta = parameters[params.weightOffset + unit * params.inputs + i];
+          affineStep(&sums, p, m, i, vec2<f32>(theta, tangentRow[j]));
+        }
+      }
+      workgroupBarrier();
+    }
+    if (p >= params.points) {
+      return;
+    }
+  } else {
+    let t = g * WORKGROUP_SIZE + lid;
+    if (t >= blockCount() * blockUnits) {
+      return;
+    }
+    o = params.firstOutput + t % params.blockOutputs;
+    m = (t / params.blockOutputs) % rows;
+    p = (t / (params.blockOutputs * rows)) % params.points;
+    b = t / blockUnits;
+    let begin = b * BLOCK_INNER;
+    sums = affineRange(p, m, o, begin, min(begin + BLOCK_INNER, params.inputs));
   }
-  let o = params.firstOutput + t % params.blockOutputs;
-  let m = (t / params.blockOutputs) % rows;
-  let p = (t / (params.blockOutputs * rows)) % params.points;
-  let b = t / blockUnits;
-  let begin = b * BLOCK_INNER;
-  let sums = affineRange(p, m, o, begin, min(begin + BLOCK_INNER, params.inputs));
   let units = params.points * rows * params.outputs;
   let at = b * units + (p * rows + m) * params.outputs + o;
   outputJet[at] = sums.x;

@@ -196,6 +196,12 @@ interface TangentLayerSetting {
   inner: InnerSplit | null;
 }
 
+/**
+ * The most inputs whose row of a drawn v a workgroup keeps (jetForwardTangent.wgsl's
+ * CACHED_INPUTS): 1 KiB of workgroup memory; the hidden layers of the widths the page offers.
+ */
+const DRAWN_ROW_INPUTS = 256;
+
 function tangentLayerSetting(
   config: ForwardJetConfig,
   slice: ParameterSlice,
@@ -216,7 +222,9 @@ function tangentLayerSetting(
     ...(l === 0 && copiedBias ? { COPIED_BIAS: 1 } : {}),
     ...(l === 0 && redrawsPoints(config) ? { POINTS: 1 } : {}),
     ...(l === 0 && redrawsTangents(config) ? { TANGENTS: 1 } : {}),
-    ...(config.drawnTangent ? { DRAWN_TANGENT: 1 } : {}),
+    ...(config.drawnTangent ? { DRAWN_TANGENT: 1, CACHED_INPUTS: DRAWN_ROW_INPUTS } : {}),
+    // A drawn v's row of a narrow layer is drawn once a workgroup (jetForwardTangent.wgsl).
+    ...(config.drawnTangent && slice.inputs <= DRAWN_ROW_INPUTS ? { TANGENT_ROW: 1 } : {}),
   };
   // Only the first layer's inner dimension (d) grows with the problem. Blocks need no tile
   // alignment here (plain loops), hence a tile of 1. The split is chosen for the whole layer, so
@@ -271,8 +279,11 @@ function tangentDispatches(
     pointSource: pointSourceWords(setting.points),
     tangentDraw: tangentDrawValue(setting.tangents),
   });
-  // One invocation per (point, output); jetForwardTangent.wgsl folds x and y.
-  const workgroups = Math.ceil((N * units.blockOutputs) / WORKGROUP_SIZE);
+  // One invocation per (point, output); jetForwardTangent.wgsl folds x and y. A drawn v's row
+  // kept: one output a workgroup, whose points share that row (the shader's header).
+  const workgroups = constants.TANGENT_ROW
+    ? units.blockOutputs * Math.ceil(N / WORKGROUP_SIZE)
+    : Math.ceil((N * units.blockOutputs) / WORKGROUP_SIZE);
   const layer = {
     entryPoint: 'layer' as const,
     constants,
@@ -280,14 +291,18 @@ function tangentDispatches(
     grid: dispatchGrid(workgroups, limits),
   };
   if (!inner) return { layer, partial: null };
-  const partialUnits = (inner.partialElements / slice.outputs) * units.blockOutputs;
+  // S·N·M partial rows of each output unit (S K blocks, M multiplied rows a point).
+  const partialRows = inner.partialElements / slice.outputs;
+  const partialWorkgroups = constants.DRAWN_TANGENT
+    ? (partialRows / N) * units.blockOutputs * Math.ceil(N / WORKGROUP_SIZE)
+    : Math.ceil((partialRows * units.blockOutputs) / WORKGROUP_SIZE);
   return {
     layer,
     partial: {
       entryPoint: 'partialAffine',
       constants,
       params,
-      grid: dispatchGrid(Math.ceil(partialUnits / WORKGROUP_SIZE), limits),
+      grid: dispatchGrid(partialWorkgroups, limits),
     },
   };
 }

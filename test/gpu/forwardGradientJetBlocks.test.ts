@@ -48,7 +48,9 @@ async function outputBits(
   firstLayerBlockInner: number,
   blocks?: ParameterBlocks,
   tangent: Tangent = { kind: 'bound', values: v },
+  points = shape.points,
 ): Promise<Uint32Array> {
+  const shape = { ...blockedPass.shape, points };
   const drawnTangent =
     tangent.kind === 'drawn'
       ? { seed: tangent.seed, directionStream: DirectionStream.tangent }
@@ -150,6 +152,34 @@ describe('forward jet with a parameter tangent over parameter blocks', () => {
       });
     }
   }
+
+  it('draws v where it reads it, once a workgroup where it can: the bits of the written v', async () => {
+    // The hidden layers keep a row of v a workgroup (jetForwardTangent.wgsl TANGENT_ROW): with
+    // 70 points, two workgroups a unit, the second with 6. The first layer (300 inputs) draws v
+    // where it reads it unsplit, and a split one's blocks of 290 and 10 inputs CACHED_INPUTS
+    // (256) at a time.
+    const written = await writtenDirection(4);
+    const bound = { kind: 'bound' as const, values: written };
+    for (const kind of ['oneHot', 'dense'] as const) {
+      for (const [blockInner, points] of [
+        [0, 70],
+        [290, 70],
+        [290, 5],
+      ]) {
+        const stored = await outputBits(kind, blockInner, undefined, bound, points);
+        const drawn = await outputBits(
+          kind,
+          blockInner,
+          undefined,
+          { kind: 'drawn', seed: 4 },
+          points,
+        );
+        expect(Array.from(drawn), `${kind}, block ${blockInner}, ${points} points`).toEqual(
+          Array.from(stored),
+        );
+      }
+    }
+  });
 
   for (const [name, parameterBlocks] of [
     ['one buffer', undefined],
