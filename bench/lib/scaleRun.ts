@@ -1,11 +1,12 @@
 /**
- * The scale benchmark as a function (bench/scale.ts is its command line): STDE's setup (sparse
- * B = 16, backprop + Adam) and SDZE's (SPSA and subspace SPSA) on two-body Allen–Cahn with
- * 3 × 128 tanh and 100 points, at d = 1M and 10M. Each configuration is planned first (the
- * training plan, src/train/trainingPlan.ts, the one Trainer.create refuses runs with): its GPU
- * memory in all and per parameter, its largest buffer against the device's binding limit. Where
- * the plan fits, a Trainer is built and stepped, each step timed on its own; where it does not,
- * the plan's refusal is the result, never a guessed time.
+ * The scale benchmark as a function (bench/scale.ts is its command line; the GPU kit calls it
+ * too): STDE's setup (sparse B = 16, backprop + Adam), SDZE's (SPSA and subspace SPSA) and the
+ * forward gradient (bench:scale runs it only when named) on two-body Allen–Cahn with 3 × 128 tanh
+ * and 100 points, at d = 1M and 10M. Each configuration is planned first (the training plan,
+ * src/train/trainingPlan.ts, the one Trainer.create refuses runs with): its GPU memory in all and
+ * per parameter, its largest buffer against the device's binding limit. Where the plan fits, a
+ * Trainer is built and stepped, each step timed on its own; where it does not, the plan's refusal
+ * is the result, never a guessed time.
  *
  * θ and every tensor of its layout are split into parameter blocks where they pass a binding
  * (src/engine/parameterBlocks.ts), in every mode here (all are ball problems); any other buffer

@@ -198,7 +198,8 @@ interface TangentLayerSetting {
 
 /**
  * The most inputs whose row of a drawn v a workgroup keeps (jetForwardTangent.wgsl's
- * CACHED_INPUTS): 1 KiB of workgroup memory; the hidden layers of the widths the page offers.
+ * CACHED_INPUTS): 1 KiB of workgroup memory; every hidden layer the page's width slider offers
+ * (4–256, src/ui/controls.ts). A wider layer stays exact, drawing v at every read.
  */
 const DRAWN_ROW_INPUTS = 256;
 
