@@ -1,24 +1,22 @@
-// jetBackwardWeights.wgsl: weight and bias gradients of a dense layer of a jet batch, split-K.
+// jetBackwardWeights.wgsl: the weight gradient of a dense layer of a jet batch, split-K.
 //
 // y_0 = W x_0 + b and y_k = W x_k act on every row alike, so with the layer's output cotangent
 // Z̄ (row-major [rows][outputs]) and its input jets A ([rows][inputs]):
-//   dW[j, i] = Σ_m Z̄[m, j] · A[m, i]          db[j] = Σ_{m a value row} Z̄[m, j]
-// The bias is column `inputs` of an augmented A that is 1 on value rows and 0 on the others, so
-// one tiled product gives both. The reduction over m is split into fixed chunks of `chunk` rows,
-// one per split s (see Dispatch): split s sums its chunk in the fixed order m = m0, m0 + 1, … and
-// writes its share of a parameter slice (weights [outputs][inputs], then biases, as in
-// src/engine/jetLayout.ts) at destinationOffset + s·splitStride (the weights) and biasOffset +
-// s·splitStride (the biases). With one split that is the gradient buffer itself; with several,
+//   dW[j, i] = Σ_m Z̄[m, j] · A[m, i]
+// (db, the sums of Z̄'s value rows: jetBackwardBias.wgsl, over the same chunks). The reduction
+// over m is split into fixed chunks of `chunk` rows, one per split s (see Dispatch): split s sums
+// its chunk in the fixed order m = m0, m0 + 1, … and writes its share of a parameter slice
+// (weights [outputs][inputs], then biases, as in src/engine/jetLayout.ts) at destinationOffset +
+// s·splitStride. With one split that is the gradient buffer itself; with several,
 // jetBackwardReduce.wgsl adds the slices in split order. Chunks depend only on the shape, never
 // on timing, so the result is the same bits on every run.
 //
 // A dispatch covers output units firstOutput ≤ j < firstOutput + blockOutputs and stores the
-// columns firstColumn ≤ i < endColumn of [W | b]: the whole layer (0 … outputs, 0 … inputs + 1)
-// unless the parameters are split into blocks (src/engine/parameterBlocks.ts). Then the first
-// layer runs once per block over the rows of W that block holds (columns 0 … inputs − 1, written
-// into that block's gradient), and once more over every unit for the bias column alone (b lives
-// in the last block). Element (j, i) is summed by the same lane of the same column tile over the
-// same chunk whichever dispatch computes it, so a split gradient is the bits of one block.
+// columns firstColumn ≤ i < endColumn of W: the whole layer (0 … outputs, 0 … inputs) unless the
+// parameters are split into blocks (src/engine/parameterBlocks.ts). Then the first layer runs
+// once per block over the rows of W that block holds, written into that block's gradient.
+// Element (j, i) is summed by the same lane of the same column tile over the same chunk whichever
+// dispatch computes it, so a split gradient is the bits of one block.
 //
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl (foldedIndex),
 // lib/jetRows.wgsl (rows, overrides ORDER and COLLAPSED), lib/tangentSlots.wgsl,
@@ -55,8 +53,8 @@
 // 128-wide layer); y·z ≥ columnTiles·splits items, item = y + z·(workgroups along y)
 // (lib/grid.wgsl foldedIndex), column tiles fastest: column tile c = item % columnTiles (counted
 // from the one holding firstColumn), split s = item / columnTiles. Why not a dimension each: the
-// first layer has ⌈(d + 1)/64⌉ column tiles, past the 65 535 workgroups one dimension allows
-// (maxComputeWorkgroupsPerDimension's default) from d ≈ 4.19M on (156 251 at d = 10⁷). So the host
+// first layer has ⌈d/64⌉ column tiles, past the 65 535 workgroups one dimension allows
+// (maxComputeWorkgroupsPerDimension's default) from d ≈ 4.19M on (156 250 at d = 10⁷). So the host
 // folds the items over y and z (src/gpu/dispatch.ts dispatchGrid: full rows along y, as many
 // rows along z as needed), and the surplus items of the last row return before touching memory:
 // a split past the last would store past the split slices, or with one split over the gradient
@@ -74,14 +72,12 @@ struct Params {
   // The output units of this dispatch: firstOutput ≤ j < firstOutput + blockOutputs.
   firstOutput: u32,
   blockOutputs: u32,
-  // The columns of [W | b] it stores, firstColumn ≤ i < endColumn ≤ inputs + 1 (i = inputs is
-  // the bias); its column tiles start at the one holding firstColumn.
+  // The columns of W it stores, firstColumn ≤ i < endColumn ≤ inputs; its column tiles start at
+  // the one holding firstColumn.
   firstColumn: u32,
   endColumn: u32,
-  // Where split 0 stores dW[firstOutput, 0] (row j at + (j − firstOutput)·inputs; unread by a
-  // dispatch of the bias column alone) and db[firstOutput] (unit j at + j − firstOutput).
+  // Where split 0 stores dW[firstOutput, 0] (row j at + (j − firstOutput)·inputs).
   destinationOffset: u32,
-  biasOffset: u32,
   // Elements between the slices of consecutive splits.
   splitStride: u32,
   // Column tiles of this dispatch (from the one holding firstColumn) and splits: the grid's
@@ -106,7 +102,7 @@ struct Params {
 override ROW_THREADS: u32 = 16u;
 
 // zTile[s·ROW_THREADS + q] = Z̄[row of m0 + s, outputs j0 + 4q … + 3];
-// aTile[s·16 + c] = augmented A[m0 + s, columns i0 + 4c … + 3] (the tiling:
+// aTile[s·16 + c] = A[m0 + s, columns i0 + 4c … + 3] (the tiling:
 // lib/productTiles.wgsl).
 var<workgroup> zTile: array<vec4<f32>, STEP * THREADS>;
 var<workgroup> aTile: array<vec4<f32>, STEP * THREADS>;
@@ -134,11 +130,8 @@ fn tangentCoefficient(slot: u32, i: u32) -> f32 {
   return tangents[slot * params.inputs + i];
 }
 
-// Element (m, i) of the augmented layer input; column `inputs` is the bias indicator.
-fn augmentedInput(m: u32, i: u32) -> f32 {
-  if (i == params.inputs) {
-    return select(select(0.0, 1.0, m % params.rowsPerPoint == 0u), 1.0, INPUT == INPUT_ONE_HOT);
-  }
+// Element (m, i) of the layer input.
+fn layerInputAt(m: u32, i: u32) -> f32 {
   if (INPUT == INPUT_DENSE) {
     let v = m % params.rowsPerPoint;
     return denseInputRow(m / params.rowsPerPoint, v, i, params.directions);
@@ -162,14 +155,14 @@ fn cotangentAt(m: u32, j: u32, end: u32) -> f32 {
 }
 
 fn inputAt(m: u32, i: u32, end: u32) -> f32 {
-  if (m < end && i <= params.inputs) {
-    return augmentedInput(m, i);
+  if (m < end && i < params.inputs) {
+    return layerInputAt(m, i);
   }
   return 0.0;
 }
 
-// Row j of the gradient tile, columns i … i + 3 as far as this dispatch stores them: weights,
-// and the bias at column `inputs`. `slice` is the split slice's distance from split 0.
+// Row j of the gradient tile, columns i … i + 3 as far as this dispatch stores them. `slice` is
+// the split slice's distance from split 0.
 fn store(slice: u32, j: u32, i: u32, value: vec4<f32>) {
   if (j >= outputEnd()) {
     return;
@@ -177,13 +170,8 @@ fn store(slice: u32, j: u32, i: u32, value: vec4<f32>) {
   let unit = j - params.firstOutput;
   for (var t = 0u; t < 4u; t++) {
     let column = i + t;
-    if (column < params.firstColumn || column >= params.endColumn) {
-      continue;
-    }
-    if (column < params.inputs) {
+    if (column >= params.firstColumn && column < params.endColumn) {
       destination[params.destinationOffset + slice + unit * params.inputs + column] = value[t];
-    } else {
-      destination[params.biasOffset + slice + unit] = value[t];
     }
   }
 }

@@ -6,8 +6,9 @@
  * Per batch, all in one compute pass and without a CPU round trip:
  *   m̄ = transpose of the boundary product u = b·m           (jetBackward.wgsl, boundaryTranspose)
  *   for each layer l from the last:
- *     dW_l, db_l = Σ_rows Z̄_lᵀ·[A_l | 1_value]            (jetBackwardWeights.wgsl, split-K,
- *                                                            jetBackwardReduce.wgsl)
+ *     dW_l = Σ_rows Z̄_lᵀ·A_l                             (jetBackwardWeights.wgsl, split-K)
+ *     db_l = Σ_value rows Z̄_l, in the same chunks        (jetBackwardBias.wgsl)
+ *     the chunks' slices added in order                  (jetBackwardReduce.wgsl)
  *     first layer with one-hot tangents: scatter of the tangent rows (jetBackwardScatter.wgsl)
  *     hidden input: Ā = Z̄_l·W_l                             (jetBackwardInput.wgsl)
  *                   Z̄_{l−1} = transpose of Faà di Bruno     (jetBackward.wgsl, activationTranspose)
@@ -17,11 +18,12 @@
  * θ and g may be split into parameter blocks (src/engine/parameterBlocks.ts, BackwardJetOptions
  * parameterBlocks): then the first layer's weight gradient, its split slices' reduction and the
  * one-hot scatter run once per block over the rows of W₁ it holds, into that block's gradient,
- * and one more weight-gradient dispatch gives db₁ (in the last block, with everything after W₁:
+ * and the bias sums give db₁ (in the last block, with everything after W₁:
  * the layers above the first read θ and write g there). Each element sums the same terms in the
  * same order as in one buffer, so the gradient is the one block's bits.
  */
 import backwardCode from '../../shaders/jetBackward.wgsl?raw';
+import biasCode from '../../shaders/jetBackwardBias.wgsl?raw';
 import inputCode from '../../shaders/jetBackwardInput.wgsl?raw';
 import reduceCode from '../../shaders/jetBackwardReduce.wgsl?raw';
 import scatterCode from '../../shaders/jetBackwardScatter.wgsl?raw';
@@ -208,6 +210,8 @@ export function weightGradientSplit(
     chunk = rounded(splitRows);
   } else {
     const rowTile = 4 * weightGradientRowThreads(outputs);
+    // The tiles of [W | b], as when the product also summed the bias: kept, so that the chunks,
+    // and with them seeded runs, keep their bits.
     const tiles = Math.ceil(outputs / rowTile) * Math.ceil((inputs + 1) / tile);
     const slice = outputs * (inputs + 1);
     const wanted = Math.min(
@@ -250,6 +254,7 @@ const backwardSource = [
 export type BackwardStepKind =
   | 'boundaryTranspose'
   | 'weightGradient'
+  | 'biasGradient'
   | 'reduceSplits'
   | 'scatterTangents'
   | 'inputCotangent'
@@ -269,6 +274,7 @@ const stepSources: Record<BackwardStepKind, readonly ShaderSource[]> = {
     lib.denseTangents,
     { name: 'jetBackwardWeights.wgsl', code: weightsCode },
   ],
+  biasGradient: [lib.grid, { name: 'jetBackwardBias.wgsl', code: biasCode }],
   reduceSplits: [lib.grid, { name: 'jetBackwardReduce.wgsl', code: reduceCode }],
   scatterTangents: [
     lib.grid,
@@ -298,7 +304,10 @@ export interface BackwardStepPlan {
   constants: Record<string, number>;
   params: PlannedUniform;
   grid: [number, number, number];
-  /** weightGradient: writes split slices (reduced by the next steps), not the gradient itself. */
+  /**
+   * weightGradient, biasGradient: writes split slices (reduced by the next steps), not the
+   * gradient itself.
+   */
   split: boolean;
   /**
    * The parameter block of θ (inputCotangent) or g (weightGradient into the gradient,
@@ -485,9 +494,9 @@ function weightSetting(config: BackwardJetConfig, l: number): WeightSetting {
 }
 
 /**
- * The weight-gradient dispatch over `range`'s units and columns [from, to) of [W | b]. Row tiles
+ * The weight-gradient dispatch over `range`'s units and columns [from, to) of W. Row tiles
  * on x; the (column tile, split) items, column tiles fastest, folded over y and z
- * (jetBackwardWeights.wgsl's Dispatch): the first layer's ⌈(d + 1)/64⌉ column tiles pass the
+ * (jetBackwardWeights.wgsl's Dispatch): the first layer's ⌈d/64⌉ column tiles pass the
  * 65 535 workgroups of one dimension from d ≈ 4.19M on. The fold moves no element to another
  * lane, tile or chunk, so the bits are the same on every device limit.
  */
@@ -509,10 +518,7 @@ function weightStep(
     blockOutputs: range.rows,
     firstColumn,
     endColumn,
-    // Zero for a column kind the dispatch does not store: its offset may lie outside the block.
-    destinationOffset:
-      firstColumn < slice.inputs ? slice.weightOffset + range.firstRow * slice.inputs - start : 0,
-    biasOffset: endColumn > slice.inputs ? slice.biasOffset + range.firstRow - start : 0,
+    destinationOffset: slice.weightOffset + range.firstRow * slice.inputs - start,
     columnTiles,
     splits: plan.splits,
   };
@@ -528,10 +534,45 @@ function weightStep(
 }
 
 /**
- * dW_l, db_l: the split-K product and, when split, the reduction of its slices. In one buffer,
- * one dispatch of each; over blocks (the first layer only), one product per block over its W₁
- * rows without the bias column, one over every unit for the bias column alone (b₁ in the last
- * block), then one reduction per block.
+ * db_l over the layer's units, in the weight product's chunks (jetBackwardBias.wgsl), into the
+ * last block, which holds b (or the split slices).
+ */
+function biasStep(setting: WeightSetting, range: LayerRange, limits: GridLimits): BackwardStepPlan {
+  const { l, slice, plan } = setting;
+  const split = plan.splits > 1;
+  const start = split ? slice.weightOffset : range.start;
+  const V = setting.values.rowsPerPoint as number;
+  // One-hot first layer: the reduction runs over points, point p's value row being row p·V.
+  const oneHot = setting.constants.INPUT === inputCodes.points;
+  const values = {
+    reduction: setting.values.reduction,
+    outputs: slice.outputs,
+    chunk: plan.chunk,
+    splits: plan.splits,
+    valueStride: oneHot ? 1 : V,
+    rowScale: oneHot ? V : 1,
+    biasOffset: slice.biasOffset - start,
+    splitStride: setting.values.splitStride,
+  };
+  return planStep(
+    'biasGradient',
+    l,
+    `layer ${l} bias gradient`,
+    {
+      constants: { WORKGROUP_SIZE: lineSize },
+      values,
+      grid: dispatchGrid(Math.ceil((slice.outputs * plan.splits) / lineSize), limits),
+      block: range.block,
+    },
+    split,
+  );
+}
+
+/**
+ * dW_l, db_l: the split-K product, the bias sums over its chunks and, when split, the reduction
+ * of the slices. In one buffer, one dispatch of each; over blocks (the first layer only), one
+ * product per block over its W₁ rows, the bias sums into the last block (which holds b₁), then
+ * one reduction per block.
  */
 function planWeightSteps(
   config: BackwardJetConfig,
@@ -547,22 +588,14 @@ function planWeightSteps(
   const lastRange = ranges[ranges.length - 1];
   const label = (range: LayerRange, what: string): string =>
     whole ? `layer ${l} ${what}` : `layer ${l} block ${range.block} ${what}`;
-  const weights = whole
-    ? [weightStep(setting, label(lastRange, 'weight gradient'), lastRange, [0, inputs + 1], limits)]
-    : [
-        ...ranges
-          .filter((range) => range.rows > 0)
-          .map((range) =>
-            weightStep(setting, label(range, 'weight gradient'), range, [0, inputs], limits),
-          ),
-        weightStep(
-          setting,
-          `layer ${l} bias gradient`,
-          { ...lastRange, firstRow: 0, rows: outputs },
-          [inputs, inputs + 1],
-          limits,
-        ),
-      ];
+  const weights = [
+    ...ranges
+      .filter((range) => range.rows > 0)
+      .map((range) =>
+        weightStep(setting, label(range, 'weight gradient'), range, [0, inputs], limits),
+      ),
+    biasStep(setting, lastRange, limits),
+  ];
   if (plan.splits === 1) return { steps: weights, partialElements: 0 };
   const sliceElements = outputs * (inputs + 1);
   const reduces = ranges.map((range) => {
@@ -783,6 +816,13 @@ function stepBinder(
           stepCounter: io.forward.stepCounter ?? io.forward.tangents,
         });
       };
+    case 'biasGradient':
+      return (io, s) =>
+        kernel.bind({
+          params,
+          cotangent: layerCotangent(io, s, L, l),
+          destination: step.split ? partialsOf(s) : io.gradient.buffers[step.block],
+        });
     case 'reduceSplits':
       return (io, s) =>
         kernel.bind({ params, partials: partialsOf(s), gradient: io.gradient.buffers[step.block] });

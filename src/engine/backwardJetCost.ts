@@ -1,8 +1,8 @@
 /**
  * What a backward jet pass computes and moves (kernelCost.ts's rules), read off its plan
  * (planBackwardJet): each step's dispatch (jetBackward.wgsl's transposes, jetBackwardWeights.wgsl,
- * jetBackwardReduce.wgsl, jetBackwardScatter.wgsl, jetBackwardInput.wgsl) and the copy of the
- * cotangent into m̄ when there is a boundary factor. Pure.
+ * jetBackwardBias.wgsl, jetBackwardReduce.wgsl, jetBackwardScatter.wgsl, jetBackwardInput.wgsl)
+ * and the copy of the cotangent into m̄ when there is a boundary factor. Pure.
  */
 import type { BackwardJetPlan, BackwardStepPlan } from './backwardJet.ts';
 import { redrawnTangentCost } from './forwardJetCost.ts';
@@ -60,9 +60,9 @@ function transposeCost(step: BackwardStepPlan): KernelCost {
 }
 
 /**
- * dW, db = Z̄ᵀ·[A 1] over the dispatch's units and the columns it stores (all of the layer's
- * unless θ is split into blocks): every column tile re-reads Z̄, every row tile re-reads the
- * columns of A in its tiles.
+ * dW = Z̄ᵀ·A over the dispatch's units and the columns it stores (all of the layer's unless θ is
+ * split into blocks): every column tile re-reads Z̄, every row tile re-reads the columns of A in
+ * its tiles.
  */
 function weightGradientCost(step: BackwardStepPlan): KernelCost {
   const v = step.params.values as Record<string, number>;
@@ -71,7 +71,7 @@ function weightGradientCost(step: BackwardStepPlan): KernelCost {
   // Row tiles on x; the (column tile, split) items folded over y and z, surplus included.
   const rowTiles = step.grid[0];
   const firstTile = Math.floor(firstColumn / TILE);
-  // A's columns in the dispatch's tiles; the bias column of [A 1] is a constant, not a load.
+  // A's columns in the dispatch's tiles.
   const loaded = Math.min(inputs, (firstTile + columnTiles) * TILE) - firstTile * TILE;
   const stored = endColumn - firstColumn;
   const K = step.constants.ORDER;
@@ -100,6 +100,13 @@ function weightGradientCost(step: BackwardStepPlan): KernelCost {
     (redrawn ? xLoads * REDRAWN_COORDINATE.flops : 0) +
     tangentLoads * (tangentRedraw ?? 0);
   return wordCost(flops, read, splits * blockOutputs * stored);
+}
+
+/** db: every value row of Z̄ read and added once, one sum per split and unit stored. */
+function biasGradientCost(step: BackwardStepPlan): KernelCost {
+  const { reduction, outputs, splits, valueStride } = step.params.values as Record<string, number>;
+  const valueRows = Math.ceil(reduction / valueStride);
+  return wordCost(valueRows * outputs, valueRows * outputs, splits * outputs);
 }
 
 /** A range of the slices of a split weight gradient, added in split order. */
@@ -137,6 +144,8 @@ export function backwardStepCost(step: BackwardStepPlan): KernelCost {
       return transposeCost(step);
     case 'weightGradient':
       return weightGradientCost(step);
+    case 'biasGradient':
+      return biasGradientCost(step);
     case 'reduceSplits':
       return reduceSplitsCost(step);
     case 'scatterTangents':

@@ -35,10 +35,11 @@ describe('bounded submits', () => {
   // Stages of a step: the ball graph's draw, exact source, forward jet (one per dispatch: the 3
   // layers and the boundary factor) and loss (2q times for SPSA, after each trial point, then the
   // gradient write; the forward-gradient pass is one stage, with v before and its scale after),
-  // the backward jet's 9 dispatches for backprop (the boundary transpose; per layer from the last
-  // its weight gradient, and for the hidden ones their input cotangent and activation transpose;
-  // the one-hot tangents' scatter), then the trainer's gradient reduction and update.
-  const backprop = 1 + 1 + 4 + 1 + 9 + 2;
+  // the backward jet's 12 dispatches for backprop (the boundary transpose; per layer from the
+  // last its weight gradient and bias gradient, and for the hidden ones their input cotangent and
+  // activation transpose; the one-hot tangents' scatter), then the trainer's gradient reduction
+  // and update.
+  const backprop = 1 + 1 + 4 + 1 + 12 + 2;
   for (const [name, overrides, rollback, stages] of [
     ['backprop', { gradientEstimator: 'backprop' }, true, backprop],
     ['backprop without the rollback copy', { gradientEstimator: 'backprop' }, false, backprop],

@@ -27,10 +27,12 @@ describe('planBackwardJet', () => {
     expect(plan.steps.map((s) => [s.kind, s.layer])).toEqual([
       ['boundaryTranspose', 1],
       ['weightGradient', 1],
+      ['biasGradient', 1],
       ['reduceSplits', 1],
       ['inputCotangent', 1],
       ['activationTranspose', 1],
       ['weightGradient', 0],
+      ['biasGradient', 0],
       ['reduceSplits', 0],
     ]);
     expect(plan.steps.map((s) => s.params.values)).toEqual([
@@ -43,19 +45,29 @@ describe('planBackwardJet', () => {
         rowsPerPoint: 5,
         directions: 2,
         chunk: 16,
-        // One dispatch over every unit and column of [W | b]: one parameter block.
+        // One dispatch over every unit and column of W: one parameter block.
         firstOutput: 0,
         blockOutputs: 1,
         firstColumn: 0,
-        endColumn: 9,
+        endColumn: 8,
         destinationOffset: 0,
-        biasOffset: 8,
         splitStride: 9,
         // 1 column tile × 2 splits: the items folded over y and z.
         columnTiles: 1,
         splits: 2,
         pointSource: [0, 0, 0, 0],
         tangentDraw: noTangentDraw,
+      },
+      // db in the same chunks, value rows every 5, after W (8) in each 9-element slice.
+      {
+        reduction: 25,
+        outputs: 1,
+        chunk: 16,
+        splits: 2,
+        valueStride: 5,
+        rowScale: 1,
+        biasOffset: 8,
+        splitStride: 9,
       },
       { count: 9, splits: 2, offset: 32, sliceOffset: 0, sliceStride: 9 },
       { rows: 25, inputs: 8, outputs: 1, weightOffset: 32 },
@@ -70,29 +82,51 @@ describe('planBackwardJet', () => {
         firstOutput: 0,
         blockOutputs: 8,
         firstColumn: 0,
-        endColumn: 4,
+        endColumn: 3,
         destinationOffset: 0,
-        biasOffset: 24,
         splitStride: 32,
         columnTiles: 1,
         splits: 2,
         pointSource: [0, 0, 0, 0],
         tangentDraw: noTangentDraw,
       },
+      {
+        reduction: 25,
+        outputs: 8,
+        chunk: 16,
+        splits: 2,
+        valueStride: 5,
+        rowScale: 1,
+        biasOffset: 24,
+        splitStride: 32,
+      },
       { count: 32, splits: 2, offset: 0, sliceOffset: 0, sliceStride: 32 },
     ]);
     expect(plan.steps.map((s) => s.grid)).toEqual([
       [1, 1, 1],
-      // ⌈1/4⌉ row tiles on x; ⌈(8 + 1)/64⌉ column tiles × 2 splits on y.
+      // ⌈1/4⌉ row tiles on x; ⌈8/64⌉ column tiles × 2 splits on y.
       [1, 2, 1],
+      // 1 unit × 2 splits: one workgroup.
+      [1, 1, 1],
       [1, 1, 1],
       [1, 1, 1],
       [1, 1, 1],
       // 8 outputs: 2 row threads of 4 outputs each, one row tile.
       [1, 2, 1],
       [1, 1, 1],
+      [1, 1, 1],
     ]);
-    expect(plan.steps.map((s) => s.split)).toEqual([false, true, false, false, false, true, false]);
+    expect(plan.steps.map((s) => s.split)).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+      true,
+      false,
+    ]);
     expect(plan.steps.every((s) => s.block === 0)).toBe(true);
   });
 
@@ -105,15 +139,19 @@ describe('planBackwardJet', () => {
       // The larger of the two layers' 2 slices: 2·32 floats.
       ['backward split slices', 64 * 4, 'storage'],
       ['backward boundary params', 12, 'uniform'],
-      // 15 words, then the vec4 pointSource at byte 64 and the 7-word tangentDraw at 80 (sized 32).
+      // 14 words, then the vec4 pointSource at byte 64 and the 7-word tangentDraw at 80 (sized 32).
       ['backward layer 1 weight gradient params', 112, 'uniform'],
+      ['backward layer 1 bias gradient params', 32, 'uniform'],
       ['backward layer 1 reduce params', 20, 'uniform'],
       ['backward layer 1 input cotangent params', 16, 'uniform'],
       ['backward layer 0 activation params', 12, 'uniform'],
       ['backward layer 0 weight gradient params', 112, 'uniform'],
+      ['backward layer 0 bias gradient params', 32, 'uniform'],
       ['backward layer 0 reduce params', 20, 'uniform'],
     ]);
-    expect(plannedBytes(plan.buffers)).toBe(100 + 1600 + 256 + 12 + 112 + 20 + 16 + 12 + 112 + 20);
+    expect(plannedBytes(plan.buffers)).toBe(
+      100 + 1600 + 256 + 12 + 112 + 32 + 20 + 16 + 12 + 112 + 32 + 20,
+    );
   });
 
   it('needs no m̄, split slices or hidden cotangents where there is nothing to hold', () => {
@@ -125,15 +163,28 @@ describe('planBackwardJet', () => {
       },
       limits,
     );
-    expect(plan.steps.map((s) => s.kind)).toEqual(['weightGradient']);
-    expect(plan.buffers.map((b) => b.label)).toEqual(['backward layer 0 weight gradient params']);
+    expect(plan.steps.map((s) => s.kind)).toEqual(['weightGradient', 'biasGradient']);
+    expect(plan.buffers.map((b) => b.label)).toEqual([
+      'backward layer 0 weight gradient params',
+      'backward layer 0 bias gradient params',
+    ]);
   });
 
   it('scatters one-hot tangent rows for K > 0, reducing only the value rows', () => {
     const oneHot = { ...small, tangentKind: 'oneHot' as const, splitRows: undefined };
     const steps = planBackwardJet(oneHot, limits).steps;
-    expect(steps.map((s) => s.kind).slice(-2)).toEqual(['weightGradient', 'scatterTangents']);
-    expect(steps.at(-2)?.params.values).toMatchObject({ reduction: 5 });
+    expect(steps.map((s) => s.kind).slice(-3)).toEqual([
+      'weightGradient',
+      'biasGradient',
+      'scatterTangents',
+    ]);
+    expect(steps.at(-3)?.params.values).toMatchObject({ reduction: 5 });
+    // The reduction runs over the 5 points, point p's value row being row 5p.
+    expect(steps.at(-2)?.params.values).toMatchObject({
+      reduction: 5,
+      valueStride: 1,
+      rowScale: 5,
+    });
     expect(steps.at(-1)?.params.values).toEqual({
       points: 5,
       directions: 2,
@@ -171,7 +222,7 @@ describe('planBackwardJet', () => {
   });
 
   it("folds the weight gradient's column tiles and splits over y and z, row tiles on x", () => {
-    // d = 300: ⌈301/64⌉ = 5 column tiles of the first layer, 80 outputs: 2 row tiles of 64.
+    // d = 300: ⌈300/64⌉ = 5 column tiles of the first layer, 80 outputs: 2 row tiles of 64.
     const config: BackwardJetConfig = {
       architecture: { widths: [300, 80, 24, 1], activation: 'tanh', boundary: 'ball' },
       shape: { points: 12, directions: 3, order: 2, structure: 'collapsed' },
@@ -185,7 +236,7 @@ describe('planBackwardJet', () => {
     // 4 per dimension: the 5 items in 2 rows of 4 along y, the last row's 3 surplus.
     expect(firstLayer(4)?.grid).toEqual([2, 4, 2]);
     expect(firstLayer(4)?.params.values).toMatchObject({ columnTiles: 5, splits: 1 });
-    // d = 150, one-hot: ⌈151/64⌉ = 3 column tiles × 2 splits of the 20 value rows in 16-row
+    // d = 150, one-hot: ⌈150/64⌉ = 3 column tiles × 2 splits of the 20 value rows in 16-row
     // chunks, 6 items in 2 rows of 4 along y (the last row's 2 surplus), one row tile of 4 units.
     const split = planBackwardJet(
       {
@@ -206,7 +257,7 @@ describe('planBackwardJet', () => {
   });
 
   it('keeps every grid dimension of the first layer at d = 10⁷ within 65 535', () => {
-    // 156 251 column tiles of [W₁ | b₁] (156 250 of W₁ in a block of rows): three rows of y.
+    // 156 250 column tiles of W₁: three rows of y.
     const widths = [10_000_000, 128, 128, 128, 1];
     const config: BackwardJetConfig = {
       architecture: { widths, activation: 'tanh', boundary: 'ball' },
@@ -217,16 +268,17 @@ describe('planBackwardJet', () => {
       (s) => s.kind === 'weightGradient' && s.layer === 0,
     );
     expect(whole?.grid).toEqual([2, 65535, 3]);
-    expect(whole?.params.values).toMatchObject({ columnTiles: 156_251, splits: 1 });
+    expect(whole?.params.values).toMatchObject({ columnTiles: 156_250, splits: 1 });
     const blocked = planBackwardJet(
       { ...config, parameterBlocks: planParameterBlocks(widths, 2 ** 30) },
       limits,
-    ).steps.filter((s) => s.kind === 'weightGradient' && s.layer === 0);
-    // Blocks of 26 rows of W₁ (24 in the last): one row tile each.
-    expect(blocked.map((s) => s.grid)).toEqual([
-      ...[0, 1, 2, 3, 4].map(() => [1, 65535, 3]),
-      // The bias column alone: one column tile for all 128 units.
-      [2, 1, 1],
+    ).steps.filter((s) => s.layer === 0);
+    // Blocks of 26 rows of W₁ (24 in the last): one row tile each; db₁'s 128 units in 2
+    // workgroups.
+    expect(blocked.map((s) => [s.kind, s.grid])).toEqual([
+      ...[0, 1, 2, 3, 4].map(() => ['weightGradient', [1, 65535, 3]]),
+      ['biasGradient', [2, 1, 1]],
+      ...[0, 1, 2, 3, 4].map(() => ['scatterTangents', [1, 1, 1]]),
     ]);
   });
 
@@ -262,7 +314,7 @@ describe('planBackwardJet over parameter blocks', () => {
         k,
         `backward layer 0 block ${k} weight gradient params`,
       ]),
-      ['weightGradient', 3, 'backward layer 0 bias gradient params'],
+      ['biasGradient', 3, 'backward layer 0 bias gradient params'],
       ...[0, 1, 2, 3].map((k) => ['reduceSplits', k, `backward layer 0 block ${k} reduce params`]),
       ...[0, 1, 2, 3].map((k) => [
         'scatterTangents',
@@ -278,21 +330,23 @@ describe('planBackwardJet over parameter blocks', () => {
       firstColumn: 0,
       endColumn: 300,
       destinationOffset: 3900,
-      biasOffset: 0,
     });
     // One row tile; 5 column tiles × 2 splits.
     expect(second.grid).toEqual([1, 10, 1]);
     expect(last.params.values).toMatchObject({ firstOutput: 39, blockOutputs: 1 });
-    // The bias column (300) alone, in the column tile 256…319, for all 40 units.
-    expect(bias.params.values).toMatchObject({
-      firstOutput: 0,
-      blockOutputs: 40,
-      firstColumn: 300,
-      endColumn: 301,
-      destinationOffset: 0,
+    // db₁ for all 40 units over the 20 points (value rows 5p), after W₁ in the slices.
+    expect(bias.params.values).toEqual({
+      reduction: 20,
+      outputs: 40,
+      chunk: 16,
+      splits: 2,
+      valueStride: 1,
+      rowScale: 5,
       biasOffset: 12_000,
+      splitStride: 12_040,
     });
-    expect(bias.grid).toEqual([1, 2, 1]);
+    // 40 units × 2 splits.
+    expect(bias.grid).toEqual([2, 1, 1]);
     // Block 1's rows into its own buffer; the last block's row 39 runs on through b₁.
     expect(firstLayer[6].params.values).toEqual({
       count: 3900,
@@ -325,13 +379,13 @@ describe('planBackwardJet over parameter blocks', () => {
     const split = planBackwardJet(blocked, limits);
     const whole = planBackwardJet(one, limits);
     expect(split.scratch).toEqual(whole.scratch);
-    // Four blocks add 3 + 1 weight-gradient, 3 reduce and 3 scatter dispatches, each a uniform.
-    expect(split.buffers.length - whole.buffers.length).toBe(10);
+    // Four blocks add 3 weight-gradient, 3 reduce and 3 scatter dispatches, each a uniform.
+    expect(split.buffers.length - whole.buffers.length).toBe(9);
     const a = backwardJetCost(split);
     const b = backwardJetCost(whole);
     expect(a.flops).toBe(b.flops);
     expect(a.bytesWritten).toBe(b.bytesWritten);
-    // Row tiles cut at block edges and the bias column's own tile read more.
+    // Row tiles cut at block edges read more.
     expect(a.bytesRead).toBeGreaterThan(b.bytesRead);
   });
 
@@ -348,13 +402,13 @@ describe('planBackwardJet over parameter blocks', () => {
       ['weightGradient', 0],
       ['weightGradient', 1],
       ['weightGradient', 2],
-      ['weightGradient', 3],
+      ['biasGradient', 3],
     ]);
     expect(steps.map((s) => s.params.values)).toMatchObject([
       { firstOutput: 0, blockOutputs: 4, endColumn: 100, destinationOffset: 0 },
       { firstOutput: 4, blockOutputs: 4, endColumn: 100, destinationOffset: 0 },
       { firstOutput: 8, blockOutputs: 2, endColumn: 100, destinationOffset: 0 },
-      { firstOutput: 0, blockOutputs: 10, firstColumn: 100, endColumn: 101, biasOffset: 0 },
+      { outputs: 10, splits: 1, biasOffset: 0 },
     ]);
     expect(steps.map((s) => s.grid)).toEqual([
       [1, 2, 1],

@@ -198,13 +198,17 @@ describe('backward jet cost', () => {
     const plan = planBackwardJet(twoRowJet, limits);
     const step = plan.steps.find((s) => s.kind === 'weightGradient' && s.layer === 1);
     if (!step) throw new Error('no weight gradient of layer 1');
-    // dW (4 × 3) and db (4) over the 2 rows: Z̄ (2 × 4) and A (2 × 3) read once (one tile each
-    // way), 4 × (3 + 1) written, 2·2·4·(3 + 1) FLOPs.
+    // dW (4 × 3) over the 2 rows: Z̄ (2 × 4) and A (2 × 3) read once (one tile each way),
+    // 4 × 3 written, 2·2·4·3 FLOPs.
     expect(backwardStepCost(step)).toEqual({
-      flops: 2 * 2 * 4 * 4,
+      flops: 2 * 2 * 4 * 3,
       bytesRead: 4 * (8 + 6),
-      bytesWritten: 4 * 16,
+      bytesWritten: 4 * 12,
     });
+    // db (4): the value row's 4 cotangents read and added, 4 written.
+    const bias = plan.steps.find((s) => s.kind === 'biasGradient' && s.layer === 1);
+    if (!bias) throw new Error('no bias gradient of layer 1');
+    expect(backwardStepCost(bias)).toEqual({ flops: 4, bytesRead: 4 * 4, bytesWritten: 4 * 4 });
   });
 });
 
