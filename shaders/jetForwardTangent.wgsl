@@ -53,7 +53,7 @@
 //   3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first layer with dense
 //   tangents, 2 = with one-hot tangents), WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 //   BLOCK_INNER (the first layer's split below; 0 = not split), COPIED_BIAS, POINTS, TANGENTS,
-//   DRAWN_TANGENT, TANGENT_ROW and CACHED_INPUTS (below).
+//   DRAWN_TANGENT, TANGENT_ROW, ROW_TILES and CACHED_INPUTS (below).
 //
 // POINTS (0 = the first layer's points stored, 1 = redrawn where read at step draws.trainStep,
 // from pointSource = (seed, stream, scalesAt, normsAt), as jetForward.wgsl does). Each
@@ -67,16 +67,18 @@
 // buffer), where Ẇ or ḃ is read; tangentParameters is then a stand-in. weightFlat is the flat
 // index of W[firstOutput][0]; b follows W in the layout, so ḃ_o is at weightFlat +
 // (outputs − firstOutput)·inputs + o. At d = 10⁷ no second parameter-sized buffer exists. A
-// workgroup draws a row of v once for its points where it can hold it (TANGENT_ROW, below), and
-// partialAffine a block's row CACHED_INPUTS at a time; elsewhere (an unsplit first layer of more
-// than CACHED_INPUTS inputs) v is redrawn at every read.
+// workgroup draws a row of v once for its points where it can hold it (TANGENT_ROW, below);
+// partialAffine and an unsplit one-hot first layer (ROW_TILES) draw it CACHED_INPUTS at a time;
+// elsewhere (an unsplit dense or hidden layer of more than CACHED_INPUTS inputs) v is redrawn at
+// every read.
 //
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit of the dispatch)
 // t = p·blockOutputs + (o − firstOutput); dispatch x·y workgroups, t = g·WORKGROUP_SIZE + local
 // index, g = x + y·(workgroups along x) (lib/grid.wgsl). With TANGENT_ROW (a drawn v, at most
-// CACHED_INPUTS inputs) `layer` runs one output unit per workgroup instead,
+// CACHED_INPUTS inputs, or ROW_TILES) `layer` runs one output unit per workgroup instead,
 // blockOutputs·⌈N / WORKGROUP_SIZE⌉ workgroups of up to WORKGROUP_SIZE points each, which draw
-// that unit's row of v once into workgroup memory (cacheTangentRow).
+// that unit's row of v once into workgroup memory (cacheTangentRow), or with ROW_TILES a tile of
+// it at a time for the value row, the one row a one-hot first layer multiplies (cachedRowSums).
 // Plain loops, no tiling: this pass exists for memory (DESIGN.md §6), not for the throughput of
 // jetForward.wgsl.
 //
@@ -171,9 +173,12 @@ fn drawnTangent(flat: u32) -> f32 {
 // Both are overrides so that a layer compiles only the path it takes: SwiftShader ran a
 // branch's draws where every lane skipped it (0.50 it/s with a runtime flag, 1.2 with these).
 // Forward gradient, d = 100, 3 × 128, 100 points, sparse B = 16 collapsed, SwiftShader: 0.24 →
-// 1.2 it/s (stored v: 1.36).
+// 1.2 it/s (stored v: 1.36). ROW_TILES (with TANGENT_ROW; an unsplit one-hot first layer of more
+// than CACHED_INPUTS inputs): its value row's sums draw the row a tile at a time, and the gathers
+// of its direction rows draw the v they read.
 override CACHED_INPUTS: u32 = 256u;
 override TANGENT_ROW: bool = false;
+override ROW_TILES: bool = false;
 var<workgroup> tangentRow: array<f32, CACHED_INPUTS>;
 
 // Called in uniform control flow by the whole workgroup (it ends in a barrier).
@@ -190,7 +195,7 @@ fn weightPair(o: u32, i: u32) -> vec2<f32> {
   let row = (o - params.firstOutput) * params.inputs + i;
   let theta = parameters[params.weightOffset + row];
   if (DRAWN_TANGENT) {
-    if (TANGENT_ROW) {
+    if (TANGENT_ROW && !ROW_TILES) {
       return vec2<f32>(theta, tangentRow[i]);
     }
     return vec2<f32>(theta, drawnTangent(params.weightFlat + row));
@@ -255,6 +260,39 @@ fn affineRange(p: u32, v: u32, o: u32, begin: u32, end: u32) -> vec2<f32> {
   var sums = vec2<f32>(0.0, 0.0);
   for (var i = begin; i < end; i++) {
     affineStep(&sums, p, v, i, weightPair(o, i));
+  }
+  return sums;
+}
+
+// (z, ż) of row m of point p for unit o over the inputs begin ≤ i < end, without the bias, with a
+// drawn v's row drawn CACHED_INPUTS at a time into workgroup memory and shared by the workgroup's
+// points: the sums of affineRange, in the same order. Called in uniform control flow by the whole
+// workgroup (barriers); lanes without a point (inside false) draw but do not add.
+fn cachedRowSums(
+  o: u32,
+  p: u32,
+  m: u32,
+  begin: u32,
+  end: u32,
+  inside: bool,
+  lid: u32,
+) -> vec2<f32> {
+  var sums = vec2<f32>(0.0, 0.0);
+  let row = (o - params.firstOutput) * params.inputs;
+  for (var first = begin; first < end; first += CACHED_INPUTS) {
+    let count = min(CACHED_INPUTS, end - first);
+    for (var j = lid; j < count; j += WORKGROUP_SIZE) {
+      tangentRow[j] = drawnTangent(params.weightFlat + row + first + j);
+    }
+    workgroupBarrier();
+    if (inside) {
+      for (var j = 0u; j < count; j++) {
+        let i = first + j;
+        let theta = parameters[params.weightOffset + row + i];
+        affineStep(&sums, p, m, i, vec2<f32>(theta, tangentRow[j]));
+      }
+    }
+    workgroupBarrier();
   }
   return sums;
 }
@@ -439,21 +477,31 @@ fn layerUnit(g: u32, lid: u32) -> vec3<u32> {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let g = workgroupIndex(grid);
+  let unit = layerUnit(g, lid);
+  var valueSums = vec2<f32>(0.0, 0.0);
   if (TANGENT_ROW) {
-    // Uniform across the workgroup (its spare lanes help draw); the barrier needs that.
+    // Uniform across the workgroup (its spare lanes help draw); the barriers need that.
     let o = drawnLayerOutput(g);
     if (o < params.firstOutput + params.blockOutputs) {
-      cacheTangentRow(o, lid);
+      if (ROW_TILES) {
+        valueSums = cachedRowSums(o, unit.x, 0u, 0u, params.inputs, unit.z == 1u, lid);
+      } else {
+        cacheTangentRow(o, lid);
+      }
     }
   }
-  let unit = layerUnit(g, lid);
   if (unit.z == 0u) {
     return;
   }
   let p = unit.x;
   let o = unit.y;
   let orders = directionOrders();
-  let value = affine(p, 0u, o);
+  var value: vec2<f32>;
+  if (ROW_TILES) {
+    value = valueSums + biasPair(o);
+  } else {
+    value = affine(p, 0u, o);
+  }
   if (ACTIVATION == LINEAR) {
     store(p, 0u, o, value);
     for (var r = 0u; r < params.directions; r++) {
@@ -527,22 +575,7 @@ fn partialAffine(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32)
     }
     let begin = b * BLOCK_INNER;
     let end = min(begin + BLOCK_INNER, params.inputs);
-    let start = params.weightFlat + unit * params.inputs;
-    for (var first = begin; first < end; first += CACHED_INPUTS) {
-      let count = min(CACHED_INPUTS, end - first);
-      for (var j = lid; j < count; j += WORKGROUP_SIZE) {
-        tangentRow[j] = drawnTangent(start + first + j);
-      }
-      workgroupBarrier();
-      if (p < params.points) {
-        for (var j = 0u; j < count; j++) {
-          let i = first + j;
-          let theta = parameters[params.weightOffset + unit * params.inputs + i];
-          affineStep(&sums, p, m, i, vec2<f32>(theta, tangentRow[j]));
-        }
-      }
-      workgroupBarrier();
-    }
+    sums = cachedRowSums(o, p, m, begin, end, p < params.points, lid);
     if (p >= params.points) {
       return;
     }

@@ -199,7 +199,8 @@ interface TangentLayerSetting {
 /**
  * The most inputs whose row of a drawn v a workgroup keeps (jetForwardTangent.wgsl's
  * CACHED_INPUTS): 1 KiB of workgroup memory; every hidden layer the page's width slider offers
- * (4–256, src/ui/controls.ts). A wider layer stays exact, drawing v at every read.
+ * (4–256, src/ui/controls.ts). A wider unsplit one-hot first layer draws its row this many at a
+ * time (ROW_TILES); a wider dense or hidden layer stays exact, drawing v at every read.
  */
 const DRAWN_ROW_INPUTS = 256;
 
@@ -212,21 +213,6 @@ function tangentLayerSetting(
   const { architecture, shape, tangentKind } = config;
   const last = architecture.widths.length - 2;
   const N = shape.points;
-  const constants = {
-    ORDER: shape.order,
-    COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
-    ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
-    INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
-    WORKGROUP_SIZE,
-    // Only split parameters, regenerated points or tangents and a drawn v name theirs: every
-    // other pipeline keeps its key.
-    ...(l === 0 && copiedBias ? { COPIED_BIAS: 1 } : {}),
-    ...(l === 0 && redrawsPoints(config) ? { POINTS: 1 } : {}),
-    ...(l === 0 && redrawsTangents(config) ? { TANGENTS: 1 } : {}),
-    ...(config.drawnTangent ? { DRAWN_TANGENT: 1, CACHED_INPUTS: DRAWN_ROW_INPUTS } : {}),
-    // A drawn v's row of a narrow layer is drawn once a workgroup (jetForwardTangent.wgsl).
-    ...(config.drawnTangent && slice.inputs <= DRAWN_ROW_INPUTS ? { TANGENT_ROW: 1 } : {}),
-  };
   // Only the first layer's inner dimension (d) grows with the problem. Blocks need no tile
   // alignment here (plain loops), hence a tile of 1. The split is chosen for the whole layer, so
   // every parameter block sums in the same order.
@@ -242,6 +228,26 @@ function tangentLayerSetting(
           config.firstLayerBlockInner,
         )
       : null;
+  // A drawn v's row is drawn once a workgroup (jetForwardTangent.wgsl): whole for a narrow layer,
+  // a tile at a time for an unsplit one-hot first layer, whose value row is the one it multiplies.
+  const drawn = config.drawnTangent !== undefined;
+  const rowTiles =
+    drawn && l === 0 && tangentKind === 'oneHot' && !inner && slice.inputs > DRAWN_ROW_INPUTS;
+  const constants = {
+    ORDER: shape.order,
+    COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
+    ACTIVATION: l < last ? activationIds[architecture.activation] : LINEAR,
+    INPUT: inputIds[l === 0 ? tangentKind : 'rows'],
+    WORKGROUP_SIZE,
+    // Only split parameters, regenerated points or tangents and a drawn v name theirs: every
+    // other pipeline keeps its key.
+    ...(l === 0 && copiedBias ? { COPIED_BIAS: 1 } : {}),
+    ...(l === 0 && redrawsPoints(config) ? { POINTS: 1 } : {}),
+    ...(l === 0 && redrawsTangents(config) ? { TANGENTS: 1 } : {}),
+    ...(drawn ? { DRAWN_TANGENT: 1, CACHED_INPUTS: DRAWN_ROW_INPUTS } : {}),
+    ...(drawn && (slice.inputs <= DRAWN_ROW_INPUTS || rowTiles) ? { TANGENT_ROW: 1 } : {}),
+    ...(rowTiles ? { ROW_TILES: 1 } : {}),
+  };
   return {
     slice,
     points: l === 0 ? (config.points ?? storedPoints) : storedPoints,

@@ -155,26 +155,29 @@ describe('forward jet with a parameter tangent over parameter blocks', () => {
 
   it('draws v where it reads it, once a workgroup where it can: the bits of the written v', async () => {
     // The hidden layers keep a row of v a workgroup (jetForwardTangent.wgsl TANGENT_ROW): with
-    // 70 points, two workgroups a unit, the second with 6. The first layer (300 inputs) draws v
-    // where it reads it unsplit, and a split one's blocks of 290 and 10 inputs CACHED_INPUTS
-    // (256) at a time.
+    // 70 points, two workgroups a unit, the second with 6. An unsplit first layer (300 inputs)
+    // draws its row 256 and 44 at a time for the value row with one-hot tangents (ROW_TILES; over
+    // parameter blocks too), v where it reads it with dense ones; a split one's blocks of 290 and
+    // 10 inputs are drawn CACHED_INPUTS (256) at a time.
     const written = await writtenDirection(4);
-    const bound = { kind: 'bound' as const, values: written };
     for (const kind of ['oneHot', 'dense'] as const) {
-      for (const [blockInner, points] of [
-        [0, 70],
-        [290, 70],
-        [290, 5],
-      ]) {
-        const stored = await outputBits(kind, blockInner, undefined, bound, points);
+      for (const [blockInner, points, parameterBlocks] of [
+        [0, 70, undefined],
+        [0, 70, blocks],
+        [290, 70, undefined],
+        [290, 5, undefined],
+      ] as const) {
+        const bound = { kind: 'bound' as const, values: written };
+        const stored = await outputBits(kind, blockInner, parameterBlocks, bound, points);
         const drawn = await outputBits(
           kind,
           blockInner,
-          undefined,
+          parameterBlocks,
           { kind: 'drawn', seed: 4 },
           points,
         );
-        expect(Array.from(drawn), `${kind}, block ${blockInner}, ${points} points`).toEqual(
+        const label = `${kind}, block ${blockInner}, ${points} points`;
+        expect(Array.from(drawn), `${label}${parameterBlocks ? ', blocks' : ''}`).toEqual(
           Array.from(stored),
         );
       }

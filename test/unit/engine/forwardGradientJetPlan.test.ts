@@ -190,6 +190,33 @@ describe('planForwardGradientJet', () => {
     expect(planForwardGradientJet(wide(1000), limits).draws).toBeNull();
   });
 
+  it("keeps a drawn v's row a workgroup: whole in narrow layers, in tiles in a wide one-hot one", () => {
+    const drawnTangent = { seed: 9, directionStream: 0x7a03 };
+    const plan = (d: number, extra: Partial<ForwardJetConfig> = {}) =>
+      planForwardGradientJet({ ...wide(d), drawnTangent, ...extra }, limits).layers;
+    // d = 1000 unsplit (forced): the first layer draws its row 256 at a time, one unit a
+    // workgroup (32 units × ⌈32 points / 64⌉); the 32-wide hidden layers keep theirs whole.
+    const [first, ...later] = plan(1000, { firstLayerBlockInner: 0 });
+    expect(first.constants).toMatchObject({ TANGENT_ROW: 1, ROW_TILES: 1, CACHED_INPUTS: 256 });
+    expect(workgroups(first.grid)).toBe(32);
+    for (const layer of later) {
+      expect(layer.constants.TANGENT_ROW).toBe(1);
+      expect(layer.constants).not.toHaveProperty('ROW_TILES');
+    }
+    // d = 256 fits whole; a dense first layer walks all its rows, so it draws v where it reads
+    // it; a split one draws its blocks' rows in partialAffine.
+    expect(plan(256)[0].constants).not.toHaveProperty('ROW_TILES');
+    const dense = plan(1000, { tangentKind: 'dense', firstLayerBlockInner: 0 })[0];
+    expect(dense.constants).not.toHaveProperty('TANGENT_ROW');
+    const split = plan(1000, { firstLayerBlockInner: 250 })[0];
+    expect(split.constants).not.toHaveProperty('TANGENT_ROW');
+    expect(split.constants.BLOCK_INNER).toBe(250);
+    // v stored: none of it.
+    expect(planForwardGradientJet(wide(1000, 0), limits).layers[0].constants).not.toHaveProperty(
+      'TANGENT_ROW',
+    );
+  });
+
   it('multiplies every row of a dense first layer', () => {
     const dense = { ...wide(50_000, 20_000), tangentKind: 'dense' as const };
     // V = 1 + 16·(2 − 1) + 1 = 18 rows a point, 3 blocks.
