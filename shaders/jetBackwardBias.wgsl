@@ -26,6 +26,7 @@
 // Composes (src/gpu/composeShader.ts, in front of this file): lib/grid.wgsl.
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (split s, unit j), j fastest
 // (lib/grid.wgsl: WORKGROUP_SIZE, default 64, and invocationIndex, folded into y).
+// Dispatch: ⌈outputs·splits / WORKGROUP_SIZE⌉ workgroups (src/gpu/dispatch.ts dispatchGrid).
 
 struct Params {
   reduction: u32,

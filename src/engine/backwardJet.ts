@@ -18,9 +18,9 @@
  * θ and g may be split into parameter blocks (src/engine/parameterBlocks.ts, BackwardJetOptions
  * parameterBlocks): then the first layer's weight gradient, its split slices' reduction and the
  * one-hot scatter run once per block over the rows of W₁ it holds, into that block's gradient,
- * and the bias sums give db₁ (in the last block, with everything after W₁:
- * the layers above the first read θ and write g there). Each element sums the same terms in the
- * same order as in one buffer, so the gradient is the one block's bits.
+ * and the bias sums give db₁ (in the last block, with everything after W₁: the layers above the
+ * first read θ and write g there). Each element sums the same terms in the same order as in one
+ * buffer, so the gradient is the one block's bits.
  */
 import backwardCode from '../../shaders/jetBackward.wgsl?raw';
 import biasCode from '../../shaders/jetBackwardBias.wgsl?raw';
@@ -310,8 +310,9 @@ export interface BackwardStepPlan {
    */
   split: boolean;
   /**
-   * The parameter block of θ (inputCotangent) or g (weightGradient into the gradient,
-   * reduceSplits, scatterTangents) the step binds; the steps that bind neither name the last.
+   * The parameter block of θ (inputCotangent) or g (weightGradient and biasGradient into the
+   * gradient, reduceSplits, scatterTangents) the step binds; the steps that bind neither name the
+   * last.
    */
   block: number;
 }
