@@ -34,9 +34,9 @@
 //                 (range) of the WordStream (seed, stream; step, p, S), words no subset reads, so
 //                 j is independent of the subsets (the ∂_jΔu jets: i at order 2, j at order 3).
 //   exactOneHot   one invocation per (point, jet): jet r is e_r (R = range); no randomness.
-//   denseRademacher, denseGaussian
-//                 one invocation per value of the dense buffer: v_1[i] = rademacherAt or
-//                 normalAt(seed, stream; step, p, r, element i).
+//   denseValues   one invocation per value of the dense buffer: v_1[i] = rademacherAt or, with
+//                 the override GAUSSIAN_TANGENTS (lib/denseTangents.wgsl), normalAt(seed, stream;
+//                 step, p, r, element i).
 // The step is read from stepCounter[0], so a trainer can keep it on the GPU; the other parameters
 // are fixed for a batch shape. Each entry point binds all five buffers (the layout is reflected
 // from the whole module); the kind of output it does not write may be a 4-byte placeholder.
@@ -143,13 +143,12 @@ fn exactOneHot(grid: GridInvocation) {
 }
 
 // Value `element` of the dense buffer (lib/denseTangents.wgsl, which the reading kernels share).
-fn writeDense(element: u32, rademacher: bool) {
+fn writeDense(element: u32) {
   let d = params.dimension;
   let draw = DenseTangentDraw(
     params.seed,
     params.stream,
     params.range,
-    select(1u, 0u, rademacher),
     params.extraOrder,
     params.extraIndex,
     params.extraCoefficient,
@@ -165,17 +164,9 @@ fn writeDense(element: u32, rademacher: bool) {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn denseRademacher(grid: GridInvocation) {
+fn denseValues(grid: GridInvocation) {
   let element = invocationIndex(grid);
   if (element < params.points * params.directions * params.order * params.dimension) {
-    writeDense(element, true);
-  }
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn denseGaussian(grid: GridInvocation) {
-  let element = invocationIndex(grid);
-  if (element < params.points * params.directions * params.order * params.dimension) {
-    writeDense(element, false);
+    writeDense(element);
   }
 }

@@ -43,6 +43,7 @@ import {
   storedTangents,
   tangentDrawValue,
   type TangentSource,
+  tangentConstants,
   tangentsOverride,
 } from './tangentSource.ts';
 import { BindingError } from '../gpu/errors.ts';
@@ -477,7 +478,7 @@ function weightSetting(config: BackwardJetConfig, l: number): WeightSetting {
       ...jetConstantsOf(shape),
       POINTS: pointsOverride(points),
       // Only a first layer that redraws its tangents names it: every other keeps its key.
-      ...(tangentsOverride(tangents) ? { TANGENTS: 1 } : {}),
+      ...tangentConstants(tangents),
       ROW_THREADS: rowThreads,
     },
     values: {

@@ -41,6 +41,7 @@ import {
   storedTangents,
   tangentDrawValue,
   type TangentSource,
+  tangentConstants,
   tangentsOverride,
 } from './tangentSource.ts';
 import { layerElements, type ParameterSlice, parameterLayout, rowsPerPoint } from './jetLayout.ts';
@@ -243,7 +244,7 @@ function tangentLayerSetting(
     // other pipeline keeps its key.
     ...(l === 0 && copiedBias ? { COPIED_BIAS: 1 } : {}),
     ...(l === 0 && redrawsPoints(config) ? { POINTS: 1 } : {}),
-    ...(l === 0 && redrawsTangents(config) ? { TANGENTS: 1 } : {}),
+    ...(l === 0 ? tangentConstants(tangentSourceOf(config)) : {}),
     ...(drawn ? { DRAWN_TANGENT: 1, CACHED_INPUTS: DRAWN_ROW_INPUTS } : {}),
     ...(drawn && (slice.inputs <= DRAWN_ROW_INPUTS || rowTiles) ? { TANGENT_ROW: 1 } : {}),
     ...(rowTiles ? { ROW_TILES: 1 } : {}),

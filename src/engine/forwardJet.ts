@@ -32,7 +32,7 @@ import {
   storedTangents,
   tangentDrawValue,
   type TangentSource,
-  tangentsOverride,
+  tangentConstants,
 } from './tangentSource.ts';
 import {
   type BlockedTensor,
@@ -564,7 +564,7 @@ function layerSetting(
     INPUT: inputIds[input],
     POINTS: l === 0 ? pointsOverride(config.points ?? storedPoints) : 0,
     // Only a first layer that redraws its tangents names it: every other keeps its key.
-    ...(l === 0 && tangentsOverride(tangentSourceOf(config)) ? { TANGENTS: 1 } : {}),
+    ...(l === 0 ? tangentConstants(tangentSourceOf(config)) : {}),
     WORKGROUP_SIZE: tiling.workgroupSize,
     THREADS_OUTS: tiling.threadsOuts,
     TILE_INNER: tiling.tileInner,
@@ -754,7 +754,7 @@ export function planBoundary(
       POWER: boundaryPower(architecture.boundary),
       POINTS: pointsOverride(points),
       DRAWN_NORMS: drawnNorms(points) ? 1 : 0,
-      ...(tangentsOverride(tangents) ? { TANGENTS: 1 } : {}),
+      ...tangentConstants(tangents),
       WORKGROUP_SIZE: BOUNDARY_WORKGROUP,
     },
     params: planUniform(label, plannedView(boundaryParts, 'params'), {

@@ -167,8 +167,7 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
 /** FLOPs per dense tangent coefficient of a dispatch that redraws them (TANGENTS = 1); else null. */
 export function redrawnTangentCost(dispatch: PlannedDispatch): number | null {
   if (dispatch.constants.TANGENTS !== 1) return null;
-  const draw = (dispatch.params.values as { tangentDraw: Record<string, number> }).tangentDraw;
-  return redrawnTangentFlops(draw.gaussian === 1);
+  return redrawnTangentFlops(dispatch.constants.GAUSSIAN_TANGENTS === 1);
 }
 
 /**

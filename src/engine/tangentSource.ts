@@ -11,7 +11,10 @@ import type { StructValue } from '../gpu/structView.ts';
 export const TANGENT_STORAGES = ['stored', 'regenerated'] as const;
 export type TangentStorage = (typeof TANGENT_STORAGES)[number];
 
-/** A dense draw of randomJets.wgsl, as lib/denseTangents.wgsl's DenseTangentDraw holds it. */
+/**
+ * A dense draw of randomJets.wgsl: lib/denseTangents.wgsl's DenseTangentDraw, and its
+ * distribution, the override GAUSSIAN_TANGENTS (tangentConstants).
+ */
 export interface DenseTangentDraw {
   readonly seed: number;
   readonly stream: number;
@@ -36,6 +39,19 @@ export function tangentsOverride(source: TangentSource): number {
   return source.storage === 'regenerated' ? 1 : 0;
 }
 
+/**
+ * The overrides of a kernel reading `source` (lib/denseTangents.wgsl): none for stored tangents
+ * (every such pipeline keeps its key), TANGENTS = 1 for regenerated ones, and GAUSSIAN_TANGENTS
+ * for regenerated normals.
+ */
+export function tangentConstants(source: TangentSource): Record<string, number> {
+  if (source.storage === 'stored') return {};
+  return {
+    TANGENTS: 1,
+    ...(source.draw.distribution === 'gaussian' ? { GAUSSIAN_TANGENTS: 1 } : {}),
+  };
+}
+
 /** The uniforms' `tangentDraw: DenseTangentDraw`; zero with stored tangents. */
 export function tangentDrawValue(source: TangentSource): StructValue {
   if (source.storage === 'stored') {
@@ -43,14 +59,13 @@ export function tangentDrawValue(source: TangentSource): StructValue {
       seed: 0,
       stream: 0,
       range: 0,
-      gaussian: 0,
       extraOrder: 0,
       extraIndex: 0,
       extraCoefficient: 0,
     };
   }
-  const { distribution, ...draw } = source.draw;
-  return { ...draw, gaussian: distribution === 'gaussian' ? 1 : 0 };
+  const { seed, stream, range, extraOrder, extraIndex, extraCoefficient } = source.draw;
+  return { seed, stream, range, extraOrder, extraIndex, extraCoefficient };
 }
 
 /** Floats the buffer bound as dense tangents must hold for `slots` slots of d coefficients. */

@@ -30,8 +30,8 @@ export type GpuTangentInput =
 const ENTRY_POINTS: Record<JetDrawKind, string> = {
   sparse: 'sparseOneHot',
   exact: 'exactOneHot',
-  rademacher: 'denseRademacher',
-  gaussian: 'denseGaussian',
+  rademacher: 'denseValues',
+  gaussian: 'denseValues',
 };
 
 const RANDOM_JETS_PARTS = [
@@ -221,7 +221,8 @@ export class GpuRandomJets {
       kinds.map((kind) =>
         cachedKernel(device, RANDOM_JETS_PARTS, {
           entryPoint: ENTRY_POINTS[kind],
-          constants: { WORKGROUP_SIZE },
+          // The normals' pipeline draws nothing else (lib/denseTangents.wgsl).
+          constants: { WORKGROUP_SIZE, ...(kind === 'gaussian' ? { GAUSSIAN_TANGENTS: 1 } : {}) },
         }),
       ),
     );

@@ -6,7 +6,6 @@ export const noTangentDraw = {
   seed: 0,
   stream: 0,
   range: 0,
-  gaussian: 0,
   extraOrder: 0,
   extraIndex: 0,
   extraCoefficient: 0,

@@ -99,14 +99,23 @@ describe('planForwardJet', () => {
     expect(plan.inputElements).toEqual({ x: 15, tangents: 0, tangentIndex: 0 });
     expect(rows(plan)).toContainEqual(['forward jet unused tangents', 4, 'storage']);
     const [first, last] = plan.layers;
-    // The uniform's words: the draw's, its distribution as gaussian = 1.
-    const words = { seed: 9, stream: 2, range: 3, gaussian: 1, extraOrder: 2, extraIndex: 1 };
+    // The uniform's words: the draw's; its distribution is the override GAUSSIAN_TANGENTS.
+    const words = { seed: 9, stream: 2, range: 3, extraOrder: 2, extraIndex: 1 };
     expect(first.params.values.tangentDraw).toEqual({ ...words, extraCoefficient: 0.25 });
-    expect(first.constants).toMatchObject({ TANGENTS: 1 });
+    expect(first.constants).toMatchObject({ TANGENTS: 1, GAUSSIAN_TANGENTS: 1 });
     expect(last.params.values.tangentDraw).toEqual(noTangentDraw);
     expect(last.constants).not.toHaveProperty('TANGENTS');
+    expect(last.constants).not.toHaveProperty('GAUSSIAN_TANGENTS');
     expect(plan.boundary?.params.values.tangentDraw).toEqual({ ...words, extraCoefficient: 0.25 });
-    expect(plan.boundary?.constants).toMatchObject({ TANGENTS: 1 });
+    expect(plan.boundary?.constants).toMatchObject({ TANGENTS: 1, GAUSSIAN_TANGENTS: 1 });
+    // Rademacher signs: TANGENTS alone, the key such a pipeline had.
+    const signs = {
+      ...config,
+      tangentSource: { storage: 'regenerated', draw: { ...draw, distribution: 'rademacher' } },
+    } as const;
+    const signed = planForwardJet(signs, limits, { externalInputs: true });
+    expect(signed.layers[0].constants).toMatchObject({ TANGENTS: 1 });
+    expect(signed.layers[0].constants).not.toHaveProperty('GAUSSIAN_TANGENTS');
     expect(() =>
       planForwardJet({ ...config, tangentKind: 'oneHot' }, limits, { externalInputs: true }),
     ).toThrow(/only dense tangents are regenerated/);
