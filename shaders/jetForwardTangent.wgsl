@@ -53,13 +53,16 @@
 //   3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first layer with dense
 //   tangents, 2 = with one-hot tangents), WORKGROUP_SIZE (lib/grid.wgsl, default 64).
 //   BLOCK_INNER (the first layer's split below; 0 = not split), COPIED_BIAS, POINTS, TANGENTS,
-//   DRAWN_TANGENT, TANGENT_ROW, ROW_TILES and CACHED_INPUTS (below).
+//   DRAWN_TANGENT, TANGENT_ROW, CACHED_INPUTS, INPUT_TILES, SHARED_INPUTS, TILE_UNITS and
+//   TILE_INPUTS (below).
 //
 // POINTS (0 = the first layer's points stored, 1 = redrawn where read at step draws.trainStep,
-// from pointSource = (seed, stream, scalesAt, normsAt), as jetForward.wgsl does). Each
-// invocation redraws the coordinates it multiplies: every x_i once per output unit.
+// from pointSource = (seed, stream, scalesAt, normsAt), as jetForward.wgsl does). The first
+// layer's tiles (INPUT_TILES, partialAffine, below) draw each x_i once for TILE_UNITS output units,
+// four a Philox block; an unsplit layer without them (at most CACHED_INPUTS inputs, or dense)
+// redraws the coordinates it multiplies once per output unit.
 // TANGENTS (0 = dense tangents stored, 1 = redrawn where read at step draws.trainStep from
-// tangentDraw, lib/denseTangents.wgsl): likewise once per output unit.
+// tangentDraw, lib/denseTangents.wgsl): likewise, once a tile or once per output unit.
 //
 // DRAWN_TANGENT (the forward gradient without a stored v): v is the full family's direction 0 of
 // step draws.trainStep at key (seed, directionStream), drawn at the element's flat
@@ -67,20 +70,24 @@
 // buffer), where Ẇ or ḃ is read; tangentParameters is then a stand-in. weightFlat is the flat
 // index of W[firstOutput][0]; b follows W in the layout, so ḃ_o is at weightFlat +
 // (outputs − firstOutput)·inputs + o. At d = 10⁷ no second parameter-sized buffer exists. A
-// workgroup draws a row of v once for its points where it can hold it (TANGENT_ROW, below);
-// partialAffine and an unsplit one-hot first layer (ROW_TILES) draw it CACHED_INPUTS at a time;
-// elsewhere (an unsplit dense or hidden layer of more than CACHED_INPUTS inputs) v is redrawn at
-// every read.
+// workgroup draws a row of v once for its points where it can hold it (TANGENT_ROW, below); the
+// first layer's tiles draw their units' rows TILE_INPUTS at a time, four a Philox block; elsewhere
+// (an unsplit dense or hidden layer of more than CACHED_INPUTS inputs) v is redrawn at every read.
 //
 // Workgroup: (WORKGROUP_SIZE, 1, 1), one invocation per (point, output unit of the dispatch)
 // t = p·blockOutputs + (o − firstOutput); dispatch x·y workgroups, t = g·WORKGROUP_SIZE + local
 // index, g = x + y·(workgroups along x) (lib/grid.wgsl). With TANGENT_ROW (a drawn v, at most
-// CACHED_INPUTS inputs, or ROW_TILES) `layer` runs one output unit per workgroup instead,
+// CACHED_INPUTS inputs) `layer` runs one output unit per workgroup instead,
 // blockOutputs·⌈N / WORKGROUP_SIZE⌉ workgroups of up to WORKGROUP_SIZE points each, which draw
-// that unit's row of v once into workgroup memory (cacheTangentRow), or with ROW_TILES a tile of
-// it at a time for the value row, the one row a one-hot first layer multiplies (cachedRowSums).
-// Plain loops, no tiling: this pass exists for memory (DESIGN.md §6), not for the throughput of
-// jetForward.wgsl.
+// that unit's row of v once into workgroup memory (cacheTangentRow). With INPUT_TILES (an
+// unsplit one-hot first layer of more than CACHED_INPUTS inputs, whose value row is the one row
+// it multiplies) a workgroup is a tile of TILE_ROWS points by TILE_UNITS units (tileOf),
+// ⌈N / TILE_ROWS⌉·⌈blockOutputs / TILE_UNITS⌉ workgroups, summing the value row in tiledSums.
+// The tiles are for the draws, not for arithmetic throughput: this pass exists for memory
+// (DESIGN.md §6); jetForward.wgsl is the fast product. Forward gradient, d = 20 000, 3 × 128, 100
+// points, sparse B = 16 collapsed, SwiftShader, old and new code in turn: points regenerated and
+// v drawn 0.034 → 0.085 it/s, points regenerated and v stored 0.037 → 0.119, both stored 0.12
+// either way.
 //
 // Parameter blocks: θ and v may each be held in several buffers of whole rows of the first
 // layer's W (src/engine/parameterBlocks.ts). The first layer then runs once per block, over the
@@ -98,10 +105,11 @@
 // leaves a large GPU idle; src/engine/forwardGradientJet.ts then splits it over its inputs into
 // S = ⌈d / BLOCK_INNER⌉ K blocks (the rule of jetForward.wgsl's split, firstLayerSplit), two
 // dispatches:
-//   partialAffine  one invocation per (K block b, point p, multiplied row m, output o of the
-//                  dispatch's units), t = ((b·N + p)·M + m)·blockOutputs + (o − firstOutput),
-//                  M multiplied rows per point (1 for one-hot tangents, which multiply only the
-//                  value row; V for dense): the block's (Σ_{i in b} W[o][i]·y_i,
+//   partialAffine  one invocation per (K block b, multiplied row s = p·M + m of point p, output o
+//                  of the dispatch's units), a tile of TILE_ROWS rows by TILE_UNITS units a
+//                  workgroup (tileOf), M multiplied rows per point (1 for one-hot tangents,
+//                  which multiply only the value row; V for dense): the block's
+//                  (Σ_{i in b} W[o][i]·y_i,
 //                  Σ_{i in b} Ẇ[o][i]·y_i) without the bias, z at element
 //                  e = ((b·N + p)·M + m)·outputs + o and ż at element S·N·M·outputs + e of the
 //                  buffer bound as outputJet (the partial buffer; the first layer has no ẏ).
@@ -169,17 +177,28 @@ fn drawnTangent(flat: u32) -> f32 {
 // of at most CACHED_INPUTS inputs: the hidden layers, the first at small d) and read by its
 // points' V rows each, which would otherwise draw it N·V times a pass: the same values, so the
 // same bits. A `layer` workgroup is then one output unit and up to WORKGROUP_SIZE points
-// (header); partialAffine with DRAWN_TANGENT draws its blocks' rows CACHED_INPUTS at a time.
-// Both are overrides so that a layer compiles only the path it takes: SwiftShader ran a
+// (header). An override so that a layer compiles only the path it takes: SwiftShader ran a
 // branch's draws where every lane skipped it (0.50 it/s with a runtime flag, 1.2 with these).
 // Forward gradient, d = 100, 3 × 128, 100 points, sparse B = 16 collapsed, SwiftShader: 0.24 →
-// 1.2 it/s (stored v: 1.36). ROW_TILES (with TANGENT_ROW; an unsplit one-hot first layer of more
-// than CACHED_INPUTS inputs): its value row's sums draw the row a tile at a time, and the gathers
-// of its direction rows draw the v they read.
+// 1.2 it/s (stored v: 1.36).
 override CACHED_INPUTS: u32 = 256u;
 override TANGENT_ROW: bool = false;
-override ROW_TILES: bool = false;
 var<workgroup> tangentRow: array<f32, CACHED_INPUTS>;
+
+// INPUT_TILES (an unsplit one-hot first layer of more than CACHED_INPUTS inputs) and every
+// partialAffine: the first layer's products are summed a tile of TILE_ROWS multiplied rows by
+// TILE_UNITS output units a workgroup (tiledSums), TILE_INPUTS inputs at a time. What is drawn is
+// drawn once a tile into workgroup memory: with SHARED_INPUTS (regenerated points or dense
+// tangents) the rows' inputs, in inputTile (TILE_ROWS·TILE_INPUTS floats), shared by the units;
+// with DRAWN_TANGENT the units' rows of v, in tangentRow (TILE_UNITS·TILE_INPUTS), shared by the
+// rows. The host shapes the tile by what is drawn (src/engine/forwardGradientJet.ts
+// inputTileShape). With INPUT_TILES the gathers of the direction rows draw the v they read.
+override INPUT_TILES: bool = false;
+override SHARED_INPUTS: bool = false;
+override TILE_UNITS: u32 = 1u;
+override TILE_ROWS: u32 = WORKGROUP_SIZE / TILE_UNITS;
+override TILE_INPUTS: u32 = CACHED_INPUTS;
+var<workgroup> inputTile: array<f32, CACHED_INPUTS>;
 
 // Called in uniform control flow by the whole workgroup (it ends in a barrier).
 fn cacheTangentRow(o: u32, lid: u32) {
@@ -195,7 +214,7 @@ fn weightPair(o: u32, i: u32) -> vec2<f32> {
   let row = (o - params.firstOutput) * params.inputs + i;
   let theta = parameters[params.weightOffset + row];
   if (DRAWN_TANGENT) {
-    if (TANGENT_ROW && !ROW_TILES) {
+    if (TANGENT_ROW) {
       return vec2<f32>(theta, tangentRow[i]);
     }
     return vec2<f32>(theta, drawnTangent(params.weightFlat + row));
@@ -238,21 +257,28 @@ fn tangentCoefficient(slot: u32, i: u32) -> f32 {
   return tangents[slot * params.inputs + i];
 }
 
-// Adds input i of row v of point p times w = (W[o][i], Ẇ[o][i]) to (z, ż).
-fn affineStep(sums: ptr<function, vec2<f32>>, p: u32, v: u32, i: u32, w: vec2<f32>) {
-  var y = 0.0;
-  var dy = 0.0;
-  if (INPUT == INPUT_ROWS) {
-    let at = (p * params.rowsPerPoint + v) * params.inputs + i;
-    y = inputJet[at];
-    dy = inputTangent[at];
-  } else if (INPUT == INPUT_DENSE) {
-    y = denseInputRow(p, v, i, params.directions);
-  } else {
-    y = pointCoordinate(p, i);
+// Input i of the first layer's multiplied row m of point p: x (the value row) or a dense row.
+fn inputValue(p: u32, m: u32, i: u32) -> f32 {
+  if (INPUT == INPUT_DENSE) {
+    return denseInputRow(p, m, i, params.directions);
   }
+  return pointCoordinate(p, i);
+}
+
+// (z, ż) += (w.x·y, w.y·y + w.x·ẏ) for w = (W[o][i], Ẇ[o][i]).
+fn addProduct(sums: ptr<function, vec2<f32>>, w: vec2<f32>, y: f32, dy: f32) {
   (*sums).x += w.x * y;
   (*sums).y += w.y * y + w.x * dy;
+}
+
+// Adds input i of row v of point p times w = (W[o][i], Ẇ[o][i]) to (z, ż).
+fn affineStep(sums: ptr<function, vec2<f32>>, p: u32, v: u32, i: u32, w: vec2<f32>) {
+  if (INPUT == INPUT_ROWS) {
+    let at = (p * params.rowsPerPoint + v) * params.inputs + i;
+    addProduct(sums, w, inputJet[at], inputTangent[at]);
+  } else {
+    addProduct(sums, w, inputValue(p, v, i), 0.0);
+  }
 }
 
 // (z, ż) of row v of point p for output o over the inputs begin ≤ i < end, without the bias.
@@ -264,32 +290,88 @@ fn affineRange(p: u32, v: u32, o: u32, begin: u32, end: u32) -> vec2<f32> {
   return sums;
 }
 
-// (z, ż) of row m of point p for unit o over the inputs begin ≤ i < end, without the bias, with a
-// drawn v's row drawn CACHED_INPUTS at a time into workgroup memory and shared by the workgroup's
-// points: the sums of affineRange, in the same order. Called in uniform control flow by the whole
-// workgroup (barriers); lanes without a point (inside false) draw but do not add.
-fn cachedRowSums(
-  o: u32,
-  p: u32,
-  m: u32,
-  begin: u32,
-  end: u32,
-  inside: bool,
-  lid: u32,
-) -> vec2<f32> {
+// (z, ż) without the bias of this invocation's multiplied row and output unit in the workgroup's
+// tile (INPUT_TILES and partialAffine: rows firstSlot … firstSlot + TILE_ROWS − 1, slot s = p·M
+// + m, by units firstUnit … firstUnit + TILE_UNITS − 1 of the dispatch, lane (lid / TILE_UNITS,
+// lid % TILE_UNITS)) over the inputs begin ≤ i < end, TILE_INPUTS at a time: each drawn x_i (or
+// dense tangent) once for TILE_UNITS units instead of once a unit, each drawn v once for TILE_ROWS
+// rows. The sums of affineRange, in the same order. Called in uniform control flow by the whole
+// workgroup (barriers); lanes outside the layer draw but do not add.
+fn tiledSums(firstSlot: u32, firstUnit: u32, begin: u32, end: u32, lid: u32) -> vec2<f32> {
+  let rows = multipliedRows();
+  let slots = params.points * rows;
+  let r = lid / TILE_UNITS;
+  let u = lid % TILE_UNITS;
+  let slot = firstSlot + r;
+  let weightRow = (firstUnit + u) * params.inputs;
+  let inside = slot < slots && firstUnit + u < params.blockOutputs;
   var sums = vec2<f32>(0.0, 0.0);
-  let row = (o - params.firstOutput) * params.inputs;
-  for (var first = begin; first < end; first += CACHED_INPUTS) {
-    let count = min(CACHED_INPUTS, end - first);
-    for (var j = lid; j < count; j += WORKGROUP_SIZE) {
-      tangentRow[j] = drawnTangent(params.weightFlat + row + first + j);
+  for (var first = begin; first < end; first += TILE_INPUTS) {
+    let count = min(TILE_INPUTS, end - first);
+    // Redrawn x and a drawn v come a Philox block of four normals a lane (normalBlock): a row's
+    // range of TILE_INPUTS values meets at most TILE_INPUTS / 4 + 1 blocks.
+    let blocksPerRow = TILE_INPUTS / 4u + 1u;
+    if (SHARED_INPUTS && POINTS == POINTS_REGENERATED && INPUT == INPUT_ONE_HOT) {
+      for (var e = lid; e < TILE_ROWS * blocksPerRow; e += WORKGROUP_SIZE) {
+        let k = e / blocksPerRow;
+        let p = firstSlot + k;
+        let b = first / 4u + e % blocksPerRow;
+        if (p < slots && 4u * b < first + count) {
+          let at = params.pointSource.z + 2u * p;
+          let scaleOffset = vec2<f32>(inputJet[at], inputJet[at + 1u]);
+          let x = regeneratedBallBlock(params.pointSource, draws.trainStep, p, b, scaleOffset);
+          for (var c = 0u; c < 4u; c++) {
+            let i = 4u * b + c;
+            if (i >= first && i < first + count) {
+              inputTile[k * TILE_INPUTS + i - first] = x[c];
+            }
+          }
+        }
+      }
+    } else if (SHARED_INPUTS) {
+      for (var e = lid; e < TILE_ROWS * TILE_INPUTS; e += WORKGROUP_SIZE) {
+        let j = e % TILE_INPUTS;
+        let s = firstSlot + e / TILE_INPUTS;
+        if (s < slots && j < count) {
+          inputTile[e] = inputValue(s / rows, s % rows, first + j);
+        }
+      }
+    }
+    if (DRAWN_TANGENT) {
+      let key = vec2<u32>(draws.seed, draws.directionStream);
+      for (var e = lid; e < TILE_UNITS * blocksPerRow; e += WORKGROUP_SIZE) {
+        let k = e / blocksPerRow;
+        let w = firstUnit + k;
+        let start = params.weightFlat + w * params.inputs + first;
+        let b = start / 4u + e % blocksPerRow;
+        if (w < params.blockOutputs && 4u * b < start + count) {
+          let v = fullDirectionBlock(key, draws.trainStep, 0u, b);
+          for (var c = 0u; c < 4u; c++) {
+            let n = 4u * b + c;
+            if (n >= start && n < start + count) {
+              tangentRow[k * TILE_INPUTS + n - start] = v[c];
+            }
+          }
+        }
+      }
     }
     workgroupBarrier();
     if (inside) {
       for (var j = 0u; j < count; j++) {
-        let i = first + j;
-        let theta = parameters[params.weightOffset + row + i];
-        affineStep(&sums, p, m, i, vec2<f32>(theta, tangentRow[j]));
+        let at = params.weightOffset + weightRow + first + j;
+        var w = vec2<f32>(parameters[at], 0.0);
+        if (DRAWN_TANGENT) {
+          w.y = tangentRow[u * TILE_INPUTS + j];
+        } else {
+          w.y = tangentParameters[at];
+        }
+        var y: f32;
+        if (SHARED_INPUTS) {
+          y = inputTile[r * TILE_INPUTS + j];
+        } else {
+          y = inputValue(slot / rows, slot % rows, first + j);
+        }
+        addProduct(&sums, w, y, 0.0);
       }
     }
     workgroupBarrier();
@@ -448,9 +530,8 @@ fn store(p: u32, v: u32, o: u32, value: vec2<f32>) {
   outputTangent[at] = value.y;
 }
 
-// TANGENT_ROW (and partialAffine with DRAWN_TANGENT): workgroup g is output unit g / C and points
-// (g % C)·WORKGROUP_SIZE + lid, C = ⌈N / WORKGROUP_SIZE⌉, so that the workgroup shares one row
-// of v (cacheTangentRow).
+// TANGENT_ROW: workgroup g is output unit g / C and points (g % C)·WORKGROUP_SIZE + lid,
+// C = ⌈N / WORKGROUP_SIZE⌉, so that the workgroup shares one row of v (cacheTangentRow).
 fn pointChunks() -> u32 {
   return (params.points + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;
 }
@@ -460,9 +541,33 @@ fn drawnLayerOutput(g: u32) -> u32 {
   return params.firstOutput + g / pointChunks();
 }
 
+// A tiled workgroup's place (INPUT_TILES, partialAffine; tiledSums): workgroup g holds rows
+// firstSlot = (g % C)·TILE_ROWS … of `slots` multiplied rows, units firstUnit = ((g / C) %
+// U)·TILE_UNITS … of the dispatch's, and K block g / (C·U), C = ⌈slots / TILE_ROWS⌉, U =
+// ⌈blockOutputs / TILE_UNITS⌉. The same for the whole workgroup.
+struct Tile {
+  firstSlot: u32,
+  firstUnit: u32,
+  block: u32,
+}
+
+fn tileOf(g: u32, slots: u32) -> Tile {
+  let chunks = (slots + TILE_ROWS - 1u) / TILE_ROWS;
+  let unitChunks = (params.blockOutputs + TILE_UNITS - 1u) / TILE_UNITS;
+  let firstUnit = ((g / chunks) % unitChunks) * TILE_UNITS;
+  return Tile((g % chunks) * TILE_ROWS, firstUnit, g / (chunks * unitChunks));
+}
+
 // This invocation's (point, output unit, 1 if it has one); else t = g·WORKGROUP_SIZE + lid =
 // p·blockOutputs + (o − firstOutput).
 fn layerUnit(g: u32, lid: u32) -> vec3<u32> {
+  if (INPUT_TILES) {
+    let tile = tileOf(g, params.points);
+    let p = tile.firstSlot + lid / TILE_UNITS;
+    let unit = tile.firstUnit + lid % TILE_UNITS;
+    let inside = tile.block == 0u && p < params.points && unit < params.blockOutputs;
+    return vec3<u32>(p, params.firstOutput + unit, u32(inside));
+  }
   if (TANGENT_ROW) {
     let p = (g % pointChunks()) * WORKGROUP_SIZE + lid;
     let o = drawnLayerOutput(g);
@@ -479,15 +584,16 @@ fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let g = workgroupIndex(grid);
   let unit = layerUnit(g, lid);
   var valueSums = vec2<f32>(0.0, 0.0);
-  if (TANGENT_ROW) {
-    // Uniform across the workgroup (its spare lanes help draw); the barriers need that.
+  // Uniform across the workgroup (its spare lanes help draw); the barriers need that.
+  if (INPUT_TILES) {
+    let tile = tileOf(g, params.points);
+    if (tile.block == 0u) {
+      valueSums = tiledSums(tile.firstSlot, tile.firstUnit, 0u, params.inputs, lid);
+    }
+  } else if (TANGENT_ROW) {
     let o = drawnLayerOutput(g);
     if (o < params.firstOutput + params.blockOutputs) {
-      if (ROW_TILES) {
-        valueSums = cachedRowSums(o, unit.x, 0u, 0u, params.inputs, unit.z == 1u, lid);
-      } else {
-        cacheTangentRow(o, lid);
-      }
+      cacheTangentRow(o, lid);
     }
   }
   if (unit.z == 0u) {
@@ -497,7 +603,7 @@ fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let o = unit.y;
   let orders = directionOrders();
   var value: vec2<f32>;
-  if (ROW_TILES) {
+  if (INPUT_TILES) {
     value = valueSums + biasPair(o);
   } else {
     value = affine(p, 0u, o);
@@ -549,50 +655,26 @@ fn layer(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   }
 }
 
-// Split first layer, step 1 (header): one block's (z, ż) of one multiplied row and output.
+// Split first layer, step 1 (header): one block's (z, ż) of one multiplied row and output, a tile
+// of rows and units a workgroup (tileOf, tiledSums).
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn partialAffine(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
-  let g = workgroupIndex(grid);
   let rows = multipliedRows();
-  let blockUnits = params.points * rows * params.blockOutputs;
-  var p: u32;
-  var m: u32;
-  var o: u32;
-  var b: u32;
-  var sums = vec2<f32>(0.0, 0.0);
-  if (DRAWN_TANGENT) {
-    // Workgroup g = ((b·M + m)·blockOutputs + unit)·C + chunk of points (C = pointChunks()):
-    // its points share the unit's row of v over block b, drawn CACHED_INPUTS at a time into
-    // workgroup memory (uniform control flow around the barriers: g and params only).
-    let chunks = pointChunks();
-    let unit = (g / chunks) % params.blockOutputs;
-    m = (g / (chunks * params.blockOutputs)) % rows;
-    b = g / (chunks * params.blockOutputs * rows);
-    o = params.firstOutput + unit;
-    p = (g % chunks) * WORKGROUP_SIZE + lid;
-    if (b >= blockCount()) {
-      return;
-    }
-    let begin = b * BLOCK_INNER;
-    let end = min(begin + BLOCK_INNER, params.inputs);
-    sums = cachedRowSums(o, p, m, begin, end, p < params.points, lid);
-    if (p >= params.points) {
-      return;
-    }
-  } else {
-    let t = g * WORKGROUP_SIZE + lid;
-    if (t >= blockCount() * blockUnits) {
-      return;
-    }
-    o = params.firstOutput + t % params.blockOutputs;
-    m = (t / params.blockOutputs) % rows;
-    p = (t / (params.blockOutputs * rows)) % params.points;
-    b = t / blockUnits;
-    let begin = b * BLOCK_INNER;
-    sums = affineRange(p, m, o, begin, min(begin + BLOCK_INNER, params.inputs));
+  let tile = tileOf(workgroupIndex(grid), params.points * rows);
+  // Uniform: the workgroup's tile only.
+  if (tile.block >= blockCount()) {
+    return;
+  }
+  let begin = tile.block * BLOCK_INNER;
+  let end = min(begin + BLOCK_INNER, params.inputs);
+  let sums = tiledSums(tile.firstSlot, tile.firstUnit, begin, end, lid);
+  let slot = tile.firstSlot + lid / TILE_UNITS;
+  let unit = tile.firstUnit + lid % TILE_UNITS;
+  if (slot >= params.points * rows || unit >= params.blockOutputs) {
+    return;
   }
   let units = params.points * rows * params.outputs;
-  let at = b * units + (p * rows + m) * params.outputs + o;
+  let at = tile.block * units + slot * params.outputs + params.firstOutput + unit;
   outputJet[at] = sums.x;
   outputJet[blockCount() * units + at] = sums.y;
 }

@@ -39,3 +39,22 @@ fn regeneratedBallCoordinate(
 ) -> f32 {
   return ballCoordinate(normalAt(source.xy, trainStep, p, 0u, i), i, scaleOffset);
 }
+
+// (x_4b, …, x_4b+3) of point p, redrawn from one Philox block (normalBlock): the values of the
+// four regeneratedBallCoordinate calls, for a tile that needs them all.
+fn regeneratedBallBlock(
+  source: vec4<u32>,
+  trainStep: u32,
+  p: u32,
+  b: u32,
+  scaleOffset: vec2<f32>,
+) -> vec4<f32> {
+  let z = normalBlock(source.xy, trainStep, p, 0u, b);
+  let i = 4u * b;
+  return vec4<f32>(
+    ballCoordinate(z.x, i, scaleOffset),
+    ballCoordinate(z.y, i + 1u, scaleOffset),
+    ballCoordinate(z.z, i + 2u, scaleOffset),
+    ballCoordinate(z.w, i + 3u, scaleOffset),
+  );
+}

@@ -19,7 +19,9 @@
 // Elements of a sequence (step, point, jet) and the Philox block that holds them:
 //   uniformAt(n), normalAt(n): block n/4, word n%4 (Box–Muller turns words 0,1 and 2,3 of a
 //                              block into the normals n = 4b..4b+3, cos before sin);
-//   rademacherAt(n):           block n/128, word (n/32)%4, bit n%32.
+//   rademacherAt(n):           block n/128, word (n/32)%4, bit n%32;
+//   normalBlock(b):            the normals n = 4b..4b+3 of normalAt at once, for a quarter of the
+//                              Philox rounds and half the Box–Muller transforms of four calls.
 // WordStream reads words 0, 1, 2, ... of a sequence in order, for algorithms whose number of
 // draws depends on what they drew (rejection sampling).
 
@@ -130,6 +132,12 @@ fn normalAt(key: vec2<u32>, trainStep: u32, point: u32, jet: u32, n: u32) -> f32
   let pair = select(words.xy, words.zw, ((n >> 1u) & 1u) == 1u);
   let z = boxMuller(pair);
   return select(z.x, z.y, (n & 1u) == 1u);
+}
+
+// (normalAt(4b), …, normalAt(4b + 3)): the same words through the same transforms.
+fn normalBlock(key: vec2<u32>, trainStep: u32, point: u32, jet: u32, b: u32) -> vec4<f32> {
+  let words = randomBlock(key, trainStep, point, jet, b);
+  return vec4<f32>(boxMuller(words.xy), boxMuller(words.zw));
 }
 
 // ±1 with equal probability; one Philox block gives 128 signs.

@@ -17,6 +17,11 @@ fn fullDirection(key: vec2<u32>, trainStep: u32, j: u32, i: u32) -> f32 {
   return normalAt(key, trainStep, j, 0u, i);
 }
 
+// (fullDirection(j, 4b), …, fullDirection(j, 4b + 3)) from one Philox block.
+fn fullDirectionBlock(key: vec2<u32>, trainStep: u32, j: u32, b: u32) -> vec4<f32> {
+  return normalBlock(key, trainStep, j, 0u, b);
+}
+
 fn trialValue(theta: f32, scale: f32, z: f32) -> f32 {
   return theta + scale * z;
 }

@@ -195,15 +195,41 @@ interface TangentLayerSetting {
   tangents: TangentSource;
   constants: Record<string, number>;
   inner: InnerSplit | null;
+  /** The first layer's tile (INPUT_TILES or split); null otherwise. */
+  tile: InputTileShape | null;
 }
 
 /**
  * The most inputs whose row of a drawn v a workgroup keeps (jetForwardTangent.wgsl's
  * CACHED_INPUTS): 1 KiB of workgroup memory; every hidden layer the page's width slider offers
- * (4–256, src/ui/controls.ts). A wider unsplit one-hot first layer draws its row this many at a
- * time (ROW_TILES); a wider dense or hidden layer stays exact, drawing v at every read.
+ * (4–256, src/ui/controls.ts). A wider dense or hidden layer stays exact, drawing v at every read.
  */
 const DRAWN_ROW_INPUTS = 256;
+
+/** A tile of the first layer's products (jetForwardTangent.wgsl INPUT_TILES, partialAffine). */
+export interface InputTileShape {
+  /** Output units a workgroup (TILE_UNITS); WORKGROUP_SIZE / units multiplied rows. */
+  units: number;
+  rows: number;
+  /** Inputs a step (TILE_INPUTS): each drawn tile holds at most DRAWN_ROW_INPUTS floats. */
+  inputs: number;
+  /** The rows' inputs are drawn (regenerated points or dense tangents): a tile shares them. */
+  sharedInputs: boolean;
+}
+
+/**
+ * The tile of a first layer whose inputs are drawn where read (`drawnInputs`) and whose v is
+ * (`drawnTangent`): a draw is shared by the tile's other side. v alone: one unit by 64 rows, so
+ * each v is drawn ⌈N·M / 64⌉ times a pass (x read where stored). Otherwise 8 × 8: a drawn x_i
+ * width/8 times and a drawn v N·M/8 times (the fewest draws in all for 64 invocations when
+ * both are drawn); nothing drawn, the square wastes fewest lanes on a short last tile.
+ */
+export function inputTileShape(drawnInputs: boolean, drawnTangent: boolean): InputTileShape {
+  const units = drawnTangent && !drawnInputs ? 1 : 8;
+  const rows = WORKGROUP_SIZE / units;
+  const widest = Math.max(drawnInputs ? rows : 1, drawnTangent ? units : 1);
+  return { units, rows, inputs: DRAWN_ROW_INPUTS / widest, sharedInputs: drawnInputs };
+}
 
 function tangentLayerSetting(
   config: ForwardJetConfig,
@@ -229,11 +255,20 @@ function tangentLayerSetting(
           config.firstLayerBlockInner,
         )
       : null;
-  // A drawn v's row is drawn once a workgroup (jetForwardTangent.wgsl): whole for a narrow layer,
-  // a tile at a time for an unsplit one-hot first layer, whose value row is the one it multiplies.
+  // The first layer's products over x (and dense tangents) go in tiles of rows by units
+  // (jetForwardTangent.wgsl): split, and unsplit with one-hot tangents past CACHED_INPUTS
+  // inputs, whose value row is the one it multiplies. Else a drawn v's row is drawn once a
+  // workgroup for a narrow layer.
   const drawn = config.drawnTangent !== undefined;
-  const rowTiles =
-    drawn && l === 0 && tangentKind === 'oneHot' && !inner && slice.inputs > DRAWN_ROW_INPUTS;
+  const inputTiles =
+    l === 0 && tangentKind === 'oneHot' && !inner && slice.inputs > DRAWN_ROW_INPUTS;
+  const tile =
+    l === 0 && (inputTiles || inner !== null)
+      ? inputTileShape(
+          redrawsPoints(config) || (tangentKind === 'dense' && redrawsTangents(config)),
+          drawn,
+        )
+      : null;
   const constants = {
     ORDER: shape.order,
     COLLAPSED: shape.structure === 'collapsed' ? 1 : 0,
@@ -246,8 +281,10 @@ function tangentLayerSetting(
     ...(l === 0 && redrawsPoints(config) ? { POINTS: 1 } : {}),
     ...(l === 0 ? tangentConstants(tangentSourceOf(config)) : {}),
     ...(drawn ? { DRAWN_TANGENT: 1, CACHED_INPUTS: DRAWN_ROW_INPUTS } : {}),
-    ...(drawn && (slice.inputs <= DRAWN_ROW_INPUTS || rowTiles) ? { TANGENT_ROW: 1 } : {}),
-    ...(rowTiles ? { ROW_TILES: 1 } : {}),
+    ...(drawn && slice.inputs <= DRAWN_ROW_INPUTS ? { TANGENT_ROW: 1 } : {}),
+    ...(inputTiles ? { INPUT_TILES: 1 } : {}),
+    ...(tile ? { TILE_UNITS: tile.units, TILE_INPUTS: tile.inputs } : {}),
+    ...(tile?.sharedInputs ? { SHARED_INPUTS: 1 } : {}),
   };
   return {
     slice,
@@ -255,6 +292,7 @@ function tangentLayerSetting(
     tangents: l === 0 ? tangentSourceOf(config) : storedTangents,
     constants: inner ? { ...constants, BLOCK_INNER: inner.blockInner } : constants,
     inner,
+    tile,
   };
 }
 
@@ -271,7 +309,7 @@ function tangentDispatches(
   limits: GridLimits,
 ): { layer: TangentLayerDispatch; partial: TangentLayerDispatch | null } {
   const { shape } = config;
-  const { slice, constants, inner } = setting;
+  const { slice, constants, inner, tile } = setting;
   const N = shape.points;
   const params = planUniform(label, plannedView(tangentParts, 'params'), {
     points: N,
@@ -287,23 +325,26 @@ function tangentDispatches(
     pointSource: pointSourceWords(setting.points),
     tangentDraw: tangentDrawValue(setting.tangents),
   });
-  // One invocation per (point, output); jetForwardTangent.wgsl folds x and y. A drawn v's row
-  // kept: one output a workgroup, whose points share that row (the shader's header).
-  const workgroups = constants.TANGENT_ROW
-    ? units.blockOutputs * Math.ceil(N / WORKGROUP_SIZE)
-    : Math.ceil((N * units.blockOutputs) / WORKGROUP_SIZE);
+  // One invocation per (point, output); jetForwardTangent.wgsl folds x and y. Tiles of points by
+  // units, or a drawn v's row kept: one output a workgroup, whose points share that row (the
+  // shader's header).
+  const unitTiles = tile ? Math.ceil(units.blockOutputs / tile.units) : 0;
+  const workgroups =
+    tile && constants.INPUT_TILES
+      ? Math.ceil(N / tile.rows) * unitTiles
+      : constants.TANGENT_ROW
+        ? units.blockOutputs * Math.ceil(N / WORKGROUP_SIZE)
+        : Math.ceil((N * units.blockOutputs) / WORKGROUP_SIZE);
   const layer = {
     entryPoint: 'layer' as const,
     constants,
     params,
     grid: dispatchGrid(workgroups, limits),
   };
-  if (!inner) return { layer, partial: null };
-  // S·N·M partial rows of each output unit (S K blocks, M multiplied rows a point).
-  const partialRows = inner.partialElements / slice.outputs;
-  const partialWorkgroups = constants.DRAWN_TANGENT
-    ? (partialRows / N) * units.blockOutputs * Math.ceil(N / WORKGROUP_SIZE)
-    : Math.ceil((partialRows * units.blockOutputs) / WORKGROUP_SIZE);
+  if (!inner || !tile) return { layer, partial: null };
+  // S K blocks of N·M multiplied rows (M a point) by the dispatch's units, in tiles.
+  const blockRows = inner.partialElements / slice.outputs / inner.splits;
+  const partialWorkgroups = inner.splits * Math.ceil(blockRows / tile.rows) * unitTiles;
   return {
     layer,
     partial: {

@@ -40,10 +40,8 @@ async function drawPartials(storage: 'stored' | 'regenerated', d: number, N: num
   return { plan, partials, points };
 }
 
-async function run(options: TrainingOptions) {
-  const trainer = await Trainer.create(gpu.device, options, undefined, undefined, {
-    rollback: false,
-  });
+async function run(options: TrainingOptions, rollback = false) {
+  const trainer = await Trainer.create(gpu.device, options, undefined, undefined, { rollback });
   try {
     await trainer.train(options.steps);
     const state = await trainer.state();
@@ -52,6 +50,9 @@ async function run(options: TrainingOptions) {
     trainer.dispose();
   }
 }
+
+/** 32 points of width 32 at d = 4170: a first layer split into blocks of 130 inputs. */
+const splitInBlocksOf130 = { dimension: 4170, points: 32, width: 32 } as const;
 
 describe('regenerated collocation points', () => {
   for (const d of [7, 9000]) {
@@ -82,10 +83,27 @@ describe('regenerated collocation points', () => {
     ['backprop + Adam, d = 6', { gradientEstimator: 'backprop' }],
     ['backprop + Adam, d = 9000', { gradientEstimator: 'backprop', dimension: 9000 }],
     ['SPSA + Adam, d = 9000', { gradientEstimator: 'spsa', dimension: 9000 }],
+    // The tangent pass redraws x too, and draws v (no rollback copy: the inline estimate). Its
+    // first layer sums in tiles that draw x once for 8 units (jetForwardTangent.wgsl tiledSums):
+    // unsplit at d = 1001 (a last tile of 9 inputs); at d = 4170, 32 points of width 32, split
+    // into blocks of 130 inputs, which start inside a Philox block of x and of v.
     [
-      // The tangent pass redraws x too, and draws v (no rollback copy: the inline estimate).
-      'forward gradient + Adam, d = 9000',
-      { gradientEstimator: 'forward-gradient', perturbationDirections: 1, dimension: 9000 },
+      'forward gradient + Adam, d = 1001',
+      { gradientEstimator: 'forward-gradient', perturbationDirections: 1, dimension: 1001 },
+    ],
+    [
+      'forward gradient + Adam, d = 4170',
+      { ...splitInBlocksOf130, gradientEstimator: 'forward-gradient', perturbationDirections: 1 },
+    ],
+    [
+      // With the rollback copy v is stored: the tiles share only x.
+      'forward gradient + Adam with the rollback copy, d = 4170',
+      {
+        ...splitInBlocksOf130,
+        gradientEstimator: 'forward-gradient',
+        perturbationDirections: 1,
+        rollback: true,
+      },
     ],
     [
       'order-4 diagonal, exact jets, d = 5',
@@ -93,9 +111,13 @@ describe('regenerated collocation points', () => {
     ],
   ] as const) {
     it(`${name}: the stored run's losses and weights, bit for bit`, async () => {
-      const base = { width: 8, points: 8, steps: 8, logEvery: 1, ...overrides };
-      const stored = await run(smallRunOptions(base));
-      const regenerated = await run(smallRunOptions({ ...base, pointStorage: 'regenerated' }));
+      const { rollback, ...options } = { rollback: false, ...overrides };
+      const base = { width: 8, points: 8, steps: 8, logEvery: 1, ...options };
+      const stored = await run(smallRunOptions(base), rollback);
+      const regenerated = await run(
+        smallRunOptions({ ...base, pointStorage: 'regenerated' }),
+        rollback,
+      );
       expect(regenerated.losses).toHaveLength(8);
       expect(regenerated.losses.every(Number.isFinite)).toBe(true);
       expect(regenerated.losses).toEqual(stored.losses);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { plannedBytes } from '../../../src/gpu/bufferPlan.ts';
 import { noTangentDraw } from '../../shared/tangentDraws.ts';
 import type { ForwardJetConfig } from '../../../src/engine/forwardJet.ts';
-import { planForwardGradientJet } from '../../../src/engine/forwardGradientJet.ts';
+import { inputTileShape, planForwardGradientJet } from '../../../src/engine/forwardGradientJet.ts';
 import { planParameterBlocks } from '../../../src/engine/parameterBlocks.ts';
 
 const limits = { maxComputeWorkgroupsPerDimension: 65535 };
@@ -155,9 +155,10 @@ describe('planForwardGradientJet', () => {
       ),
     );
     expect(firstLayer.every((layer) => layer.constants.COPIED_BIAS === 1)).toBe(true);
-    // 32 points × 10 units, in workgroups of 64; the partials over 4 K blocks of those units.
+    // 32 points × 10 units, in workgroups of 64; the partials over 4 K blocks of those units, in
+    // tiles of 8 points by 8 units (4 × 2 a block; the last dispatch's 2 units take one).
     expect(firstLayer.map((layer) => workgroups(layer.grid))).toEqual([5, 5, 5, 1]);
-    expect(plan.moreBlocks.map((more) => workgroups(more.partial!.grid))).toEqual([20, 20, 4]);
+    expect(plan.moreBlocks.map((more) => workgroups(more.partial!.grid))).toEqual([32, 32, 16]);
     // The later layers bind the last block, at its start 30 000.
     expect(later[0].params.values).toMatchObject({ weightOffset: 32_000 + 32 - 30_000 });
     expect(later[0].constants).not.toHaveProperty('COPIED_BIAS');
@@ -190,31 +191,67 @@ describe('planForwardGradientJet', () => {
     expect(planForwardGradientJet(wide(1000), limits).draws).toBeNull();
   });
 
+  it("shapes the first layer's tiles by what it draws", () => {
+    // v alone: one unit by 64 rows, a row of v 256 at a time.
+    expect(inputTileShape(false, true)).toEqual({
+      units: 1,
+      rows: 64,
+      inputs: 256,
+      sharedInputs: false,
+    });
+    // x drawn: 8 × 8, each tile of x (and of v) 8 rows of 32 inputs.
+    const square = { units: 8, rows: 8, inputs: 32, sharedInputs: true };
+    expect(inputTileShape(true, true)).toEqual(square);
+    expect(inputTileShape(true, false)).toEqual(square);
+    expect(inputTileShape(false, false)).toEqual({ ...square, inputs: 256, sharedInputs: false });
+  });
+
   it("keeps a drawn v's row a workgroup: whole in narrow layers, in tiles in a wide one-hot one", () => {
     const drawnTangent = { seed: 9, directionStream: 0x7a03 };
     const plan = (d: number, extra: Partial<ForwardJetConfig> = {}) =>
       planForwardGradientJet({ ...wide(d), drawnTangent, ...extra }, limits).layers;
-    // d = 1000 unsplit (forced): the first layer draws its row 256 at a time, one unit a
-    // workgroup (32 units × ⌈32 points / 64⌉); the 32-wide hidden layers keep theirs whole.
+    // d = 1000 unsplit (forced): the first layer sums in tiles of one unit by 64 points, drawing
+    // its row 256 at a time (32 units × ⌈32 points / 64⌉); the 32-wide hidden layers keep theirs
+    // whole.
     const [first, ...later] = plan(1000, { firstLayerBlockInner: 0 });
-    expect(first.constants).toMatchObject({ TANGENT_ROW: 1, ROW_TILES: 1, CACHED_INPUTS: 256 });
+    expect(first.constants).toMatchObject({
+      INPUT_TILES: 1,
+      TILE_UNITS: 1,
+      TILE_INPUTS: 256,
+      CACHED_INPUTS: 256,
+    });
+    expect(first.constants).not.toHaveProperty('TANGENT_ROW');
+    expect(first.constants).not.toHaveProperty('SHARED_INPUTS');
     expect(workgroups(first.grid)).toBe(32);
     for (const layer of later) {
       expect(layer.constants.TANGENT_ROW).toBe(1);
-      expect(layer.constants).not.toHaveProperty('ROW_TILES');
+      expect(layer.constants).not.toHaveProperty('INPUT_TILES');
+      expect(layer.constants).not.toHaveProperty('TILE_UNITS');
     }
+    // Redrawn points too: tiles of 8 points by 8 units that share x (4 × 4).
+    const points = {
+      storage: 'regenerated' as const,
+      draw: { seed: 3, stream: 7, scalesAt: 64, normsAt: 128 },
+    };
+    const redrawn = plan(1000, { firstLayerBlockInner: 0, points })[0];
+    expect(redrawn.constants).toMatchObject({ INPUT_TILES: 1, TILE_UNITS: 8, SHARED_INPUTS: 1 });
+    expect(redrawn.constants.TILE_INPUTS).toBe(32);
+    expect(workgroups(redrawn.grid)).toBe(16);
     // d = 256 fits whole; a dense first layer walks all its rows, so it draws v where it reads
-    // it; a split one draws its blocks' rows in partialAffine.
-    expect(plan(256)[0].constants).not.toHaveProperty('ROW_TILES');
+    // it; a split one sums its blocks in tiles in partialAffine.
+    expect(plan(256)[0].constants).toMatchObject({ TANGENT_ROW: 1 });
+    expect(plan(256)[0].constants).not.toHaveProperty('INPUT_TILES');
     const dense = plan(1000, { tangentKind: 'dense', firstLayerBlockInner: 0 })[0];
     expect(dense.constants).not.toHaveProperty('TANGENT_ROW');
+    expect(dense.constants).not.toHaveProperty('INPUT_TILES');
     const split = plan(1000, { firstLayerBlockInner: 250 })[0];
     expect(split.constants).not.toHaveProperty('TANGENT_ROW');
-    expect(split.constants.BLOCK_INNER).toBe(250);
-    // v stored: none of it.
-    expect(planForwardGradientJet(wide(1000, 0), limits).layers[0].constants).not.toHaveProperty(
-      'TANGENT_ROW',
-    );
+    expect(split.constants).not.toHaveProperty('INPUT_TILES');
+    expect(split.constants).toMatchObject({ BLOCK_INNER: 250, TILE_UNITS: 1, TILE_INPUTS: 256 });
+    // v stored: no row of it kept; the wide one-hot first layer still sums in tiles.
+    const stored = planForwardGradientJet(wide(1000, 0), limits).layers[0].constants;
+    expect(stored).not.toHaveProperty('TANGENT_ROW');
+    expect(stored).toMatchObject({ INPUT_TILES: 1, TILE_UNITS: 8 });
   });
 
   it('multiplies every row of a dense first layer', () => {
