@@ -14,9 +14,9 @@
 //              dispatches, over (point, coordinate block) so that a large d fills a large GPU (one
 //              workgroup per point left most of one idle: 32 workgroups for 32 points):
 //     ballNormals  one workgroup per (point p, block b of `block` coordinates), workgroup
-//                  w = p·S + b, S = ⌈d / block⌉: draws each z_i of the block once, writes it to
-//                  points, and sums z_i² (each invocation strides over the block, then a fixed
-//                  tree) into partials[p·S + b].
+//                  w = p·S + b, S = ⌈d / block⌉: draws each z_i of the block once (four a lane,
+//                  drawNormalChunk), writes it to points, and sums z_i² (each invocation strides
+//                  over the block, then a fixed tree) into partials[p·S + b].
 //     ballScales   one invocation per point: ‖z‖² = ((P_0 + P_1) + …) + P_{S−1} in block order,
 //                  then (scale r/‖z‖, offset of coordinate 0: r if ‖z‖ = 0, else 0) into
 //                  partials[N·S + 2p], partials[N·S + 2p + 1].
@@ -100,6 +100,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
 var<workgroup> partialSquares: array<f32, WORKGROUP_SIZE>;
+// The normals a workgroup draws at once: four a lane, one Philox block (lib/random.wgsl
+// normalBlock), a quarter of the rounds and half the Box–Muller transforms of one normal a lane.
+override NORMAL_CHUNK: u32 = 4u * WORKGROUP_SIZE;
+var<workgroup> normalChunk: array<f32, NORMAL_CHUNK>;
 
 fn key() -> vec2<u32> {
   return vec2<u32>(params.seed, params.stream);
@@ -121,6 +125,22 @@ fn storeBlockSum(w: u32, lid: u32, squares: f32) {
   }
 }
 
+// z_i of point p for base ≤ i < min(base + NORMAL_CHUNK, end) into normalChunk[i − base]; base
+// a multiple of 4 (blocks of coordinates are multiples of WORKGROUP_SIZE). The sums read them back
+// one a lane at i = base + k·WORKGROUP_SIZE + lid, k = 0 … 3: each invocation adds the z_i it drew
+// itself before, in the same order. Called in uniform control flow by the whole workgroup (it ends
+// in a barrier).
+fn drawNormalChunk(p: u32, base: u32, end: u32, lid: u32, trainStep: u32) {
+  let b = base / 4u + lid;
+  if (4u * b < end) {
+    let z = normalBlock(key(), trainStep, p, 0u, b);
+    for (var c = 0u; c < 4u; c++) {
+      normalChunk[4u * lid + c] = z[c];
+    }
+  }
+  workgroupBarrier();
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn ballNormals(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   let w = workgroupIndex(grid);
@@ -136,15 +156,16 @@ fn ballNormals(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32) {
   // The loop bound is the same for every invocation, so the barriers below stay in uniform
   // control flow.
   var squares = 0.0;
-  for (var base = first; base < end; base += WORKGROUP_SIZE) {
-    let i = base + lid;
-    if (i < end) {
-      let z = normalAt(key(), trainStep, p, 0u, i);
+  for (var base = first; base < end; base += NORMAL_CHUNK) {
+    drawNormalChunk(p, base, end, lid, trainStep);
+    for (var i = base + lid; i < min(base + NORMAL_CHUNK, end); i += WORKGROUP_SIZE) {
+      let z = normalChunk[i - base];
       if (POINTS == POINTS_STORED) {
         points[p * d + i] = z;
       }
       squares += z * z;
     }
+    workgroupBarrier();
   }
   storeBlockSum(w, lid, squares);
 }
@@ -218,11 +239,25 @@ fn ballNormBlocks(grid: GridWorkgroup, @builtin(local_invocation_index) lid: u32
   let end = min(first + params.block, params.dimension);
   let trainStep = stepCounter[0];
   var squares = 0.0;
-  for (var base = first; base < end; base += WORKGROUP_SIZE) {
-    let i = base + lid;
-    if (i < end) {
-      let x = drawnCoordinate(p, i, trainStep);
-      squares += x * x;
+  if (POINTS == POINTS_REGENERATED) {
+    // drawnCoordinate's x_i, its normal drawn a chunk at a time as ballNormals draws it.
+    let at = params.points * params.blocks + 2u * p;
+    let scaleOffset = vec2<f32>(partials[at], partials[at + 1u]);
+    for (var base = first; base < end; base += NORMAL_CHUNK) {
+      drawNormalChunk(p, base, end, lid, trainStep);
+      for (var i = base + lid; i < min(base + NORMAL_CHUNK, end); i += WORKGROUP_SIZE) {
+        let x = ballCoordinate(normalChunk[i - base], i, scaleOffset);
+        squares += x * x;
+      }
+      workgroupBarrier();
+    }
+  } else {
+    for (var base = first; base < end; base += WORKGROUP_SIZE) {
+      let i = base + lid;
+      if (i < end) {
+        let x = drawnCoordinate(p, i, trainStep);
+        squares += x * x;
+      }
     }
   }
   storeBlockSum(w, lid, squares);

@@ -93,8 +93,7 @@ fn normalOf(run: ptr<function, NormalRun>, n: u32) -> f32 {
   let cached = (*run).block;
   if (wanted != cached) {
     let c = (*run).counter;
-    let words = randomBlock((*run).key, c.x, c.y, c.z, wanted);
-    (*run).normals = vec4<f32>(boxMuller(words.xy), boxMuller(words.zw));
+    (*run).normals = normalBlock((*run).key, c.x, c.y, c.z, wanted);
     (*run).block = wanted;
   }
   return (*run).normals[n & 3u];
