@@ -57,8 +57,8 @@ export interface ReportInputs {
   /** The newest scale run at d = 1M and 10M (a quick check at other d only when none is). */
   scale?: Loaded<ScaleResults> | null;
   /**
-   * Scale runs at d = 10M alone (`--dims 10000000`) newer than `scale`: listed after it, and
-   * their d = 10M rows stand for its in the targets.
+   * Scale runs at d = 1M or 10M alone (`--dims 1000000`, `--dims 10000000`) newer than
+   * `scale`: listed after it, and their d = 10M rows stand for its in the targets.
    */
   laterScale?: Loaded<ScaleResults>[];
 }
@@ -210,7 +210,7 @@ export function buildReport(
   if (inputs.accuracy) runs.push(runHeaderRow('STDE accuracy', inputs.accuracy.data));
   if (inputs.scale) runs.push(runHeaderRow('scale', inputs.scale.data));
   for (const later of inputs.laterScale ?? [])
-    runs.push(runHeaderRow('scale, d = 10M', later.data));
+    runs.push(runHeaderRow(`scale, d = ${dLabel(later.data.dimensions[0])}`, later.data));
   const software = [inputs.scaling, inputs.highOrder, inputs.peer, inputs.accuracy].some(
     (r) => r?.data.adapter.isSoftware,
   );
@@ -311,7 +311,8 @@ export function buildReport(
     );
     for (const later of inputs.laterScale ?? []) {
       lines.push(
-        `A later run at d = 10M alone, from \`${later.path}\` (\`${later.data.command}\`, ` +
+        `A later run at d = ${dLabel(later.data.dimensions[0])} alone, from \`${later.path}\` ` +
+          `(\`${later.data.command}\`, ` +
           `${later.data.date.slice(0, 16).replace('T', ' ')}):`,
         '',
         ...scaleSection(later.data),

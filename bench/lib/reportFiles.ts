@@ -13,7 +13,7 @@ import type { KernelResults } from './kernelTypes.ts';
 import type { PeerResults } from './peerResultTypes.ts';
 import type { ReportInputs } from './report.ts';
 import { isStdeSetup } from './reportSections.ts';
-import type { ScaleResults } from './scaleTypes.ts';
+import { SCALE_DIMENSIONS, type ScaleResults } from './scaleTypes.ts';
 import type { ScalingResults } from './scalingTypes.ts';
 import type { StdeAccuracyResults } from './stdeAccuracyTypes.ts';
 
@@ -99,7 +99,8 @@ export function inputsOf(files: ResultFile[]): ReportInputs {
       (r) =>
         fullScale !== null &&
         r !== fullScale &&
-        r.data.dimensions.every((d) => d === 10_000_000) &&
+        r.data.dimensions.length === 1 &&
+        SCALE_DIMENSIONS.includes(r.data.dimensions[0]) &&
         r.data.date > fullScale.data.date,
     ),
   };

@@ -46,6 +46,7 @@ import { adapterRecord, finishMachineRecord, machineRecord } from './machine.ts'
 import { hours } from './reportSections.ts';
 import {
   type OverBinding,
+  SCALE_DIMENSIONS,
   SCALE_SETUP,
   type ScaleConfig,
   type ScaleOutcome,
@@ -55,8 +56,6 @@ import {
 } from './scaleTypes.ts';
 import { spreadOf } from './stats.ts';
 
-/** The sizes: SDZE's 10M, STDE's 1M. */
-export const SCALE_DIMENSIONS = [1_000_000, 10_000_000];
 /** STDE's run length, which the predicted time of a full run is for. */
 export const SCALE_FULL_RUN_STEPS = 10_000;
 

@@ -4,6 +4,9 @@ import type { GradientEstimator, OptimizerName } from '../../src/train/options.t
 import type { ResultsHeader } from './results.ts';
 import type { Spread } from './stats.ts';
 
+/** The issue's sizes: SDZE's 10M, STDE's 1M. */
+export const SCALE_DIMENSIONS = [1_000_000, 10_000_000];
+
 /**
  * The setup both seeds share here: two-body Allen–Cahn on the unit ball, 3 × 128 tanh, 100
  * collocation points, the Laplacian from sparse STDE jets (B = 16, collapsed). The test set is as

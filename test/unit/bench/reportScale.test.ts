@@ -12,12 +12,12 @@ import { inputsOf } from '../../../bench/lib/reportFiles.ts';
 import { scaleSection, scaleTargetRows, splitCell } from '../../../bench/lib/reportScale.ts';
 import {
   planScale,
-  SCALE_DIMENSIONS,
   type ScaleLimits,
   scaleConfigs,
   scaleOptions,
 } from '../../../bench/lib/scaleRun.ts';
 import {
+  SCALE_DIMENSIONS,
   SCALE_SETUP,
   type ScaleOutcome,
   type ScaleResults,
@@ -245,6 +245,30 @@ describe('the scale section of BENCHMARKS.md', () => {
     // An older 10M-only run stays out.
     const older = { ...later, data: { ...later.data, date: '2026-12-01T00:00:00.000Z' } };
     expect(inputsOf([older, full]).laterScale).toEqual([]);
+  });
+
+  it('lists a later run at d = 1M alone, and keeps runs at other d out', () => {
+    const full = { path: 'bench/results/scale-a.json', data: results() };
+    const date = '2026-12-08T00:00:00.000Z';
+    const oneMillion = {
+      path: 'bench/results/scale-a-dims1000000.json',
+      data: { ...results([1_000_000]), date },
+    };
+    const quick = {
+      path: 'bench/results/scale-a-dims1000.json',
+      data: { ...results([1000]), date },
+    };
+    const inputs = inputsOf([oneMillion, quick, full]);
+    expect(inputs.laterScale?.map((r) => r.path)).toEqual([oneMillion.path]);
+    const { markdown } = buildReport(inputs, [], []);
+    expect(markdown).toContain(
+      'A later run at d = 1M alone, from `bench/results/scale-a-dims1000000.json`',
+    );
+    expect(markdown).toMatch(/\| scale, d = 1M +\|/);
+    // A run at one of the benchmark's own d is no quick check.
+    expect(markdown).not.toContain('this file ran at d = 1M,');
+    // Its d = 1M rows are no target's: the targets keep the full run's d = 10M rows.
+    expect(scaleTargetRows(full.data, [oneMillion.data])).toEqual(scaleTargetRows(full.data));
   });
 
   it('goes into § 1 after the memory per parameter, and the runs table, from the newest full run', () => {
