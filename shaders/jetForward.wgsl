@@ -43,7 +43,8 @@
 //   1 tanh, 2 sin, 3 softplus, 4 identity), INPUT (0 = jet rows of the previous layer, 1 = first
 //   layer with dense tangents, 2 = with one-hot tangents), POINTS (0 = the first layer's points
 //   stored, 1 = redrawn), TANGENTS (0 = dense tangents stored, 1 = redrawn), PERTURBED (below),
-//   BLOCK_INNER (the split below), and the tiling below (WORKGROUP_SIZE is lib/grid.wgsl's).
+//   BLOCK_INNER (the split below), and the tiling below (WORKGROUP_SIZE is lib/grid.wgsl's);
+//   POINT_QUADS follows from POINTS, INPUT and TILE_INNER (the host never sets it).
 //
 // PERTURBED (zeroth-order training without a trial buffer): every weight and bias the pass reads
 // is the trial value θ_i + scale·z_j[i] (lib/twoPoint.wgsl), z_j the full family's direction
@@ -51,7 +52,11 @@
 // (from weightFlat): the bits zerothOrder.wgsl's perturb would have written to a trial buffer, so
 // the pass is that buffer's pass, while at d = 10⁷ no second copy of W₁ (5 GB) exists. z is
 // redrawn at every read of a weight: once per point group's tile load (a tile is reused across
-// the workgroup's points), once per gathered one-hot tangent.
+// the workgroup's points; four a lane from one Philox block, loadTrialWeights), once per gathered
+// one-hot tangent. Redrawn points likewise, four a lane (POINT_QUADS, loadPointQuads). d = 20 000,
+// 3 × 128, 100 points, sparse B = 16, SwiftShader, old and new code in turn (with the ball draw's
+// normals four a lane too, samplers.wgsl): inline SPSA with regenerated points 0.10 → 0.14 it/s,
+// with stored points 0.14 → 0.17; backprop with regenerated points 0.20 → 0.23.
 // A regenerated dense tangent is likewise redrawn at every tile load of the first layer's rows:
 // once per output tile of its point group.
 //
@@ -379,6 +384,60 @@ struct RowBlock {
   z3: vec4<f32>,
 }
 
+// Redrawn x (POINTS = 1) and trial weights (PERTURBED) come four a lane from one Philox block
+// (lib/random.wgsl normalBlock): the values loadInput and loadWeight give, for a quarter of their
+// Philox rounds and half their Box–Muller transforms. x a quad of inputs at a time, where every
+// matmul row is a point's value row (one-hot tangents) and a quad never straddles a tile.
+override POINT_QUADS: bool = POINTS == POINTS_REGENERATED && INPUT == INPUT_ONE_HOT &&
+  TILE_INNER % 4u == 0u;
+
+// tileA's rows rowStart … rowStart + chunkRows − 1 over inputs innerStart … + TILE_INNER − 1.
+fn loadPointQuads(firstPoint: u32, rowStart: u32, chunkRows: u32, innerStart: u32, lid: u32) {
+  let quads = TILE_INNER / 4u;
+  for (var e = lid; e < chunkRows * quads; e += WORKGROUP_SIZE) {
+    let m = e / quads;
+    let first = innerStart + 4u * (e % quads);
+    let p = firstPoint + rowStart + m;
+    let at = params.pointSource.z + 2u * p;
+    let scaleOffset = vec2<f32>(inputJet[at], inputJet[at + 1u]);
+    let step = stepCounter[0];
+    let x = regeneratedBallBlock(params.pointSource, step, p, first / 4u, scaleOffset);
+    for (var c = 0u; c < 4u; c++) {
+      let i = first + c;
+      tileA[(i - innerStart) * TILE_ROWS + m] = select(0.0, x[c], i < params.inputs);
+    }
+  }
+}
+
+// tileB's units firstOut … firstOut + chunkOuts − 1 over inputs innerStart … + TILE_INNER − 1:
+// unit o's weights are the flat run [start, start + TILE_INNER), which meets at most
+// ⌈(TILE_INNER + 3) / 4⌉ Philox blocks of z (a run of 2 can straddle two).
+fn loadTrialWeights(firstOut: u32, chunkOuts: u32, innerStart: u32, lid: u32) {
+  let key = vec2<u32>(perturbation.seed, perturbation.directionStream);
+  let perRow = (TILE_INNER + 6u) / 4u;
+  for (var e = lid; e < chunkOuts * perRow; e += WORKGROUP_SIZE) {
+    let o = e / perRow;
+    let local = (firstOut + o - params.firstOutput) * params.inputs + innerStart;
+    let start = params.weightFlat + local;
+    let b = start / 4u + e % perRow;
+    if (4u * b < start + TILE_INNER) {
+      let z = fullDirectionBlock(key, perturbation.trainStep, perturbation.direction, b);
+      for (var c = 0u; c < 4u; c++) {
+        let n = 4u * b + c;
+        let i = n - start;
+        if (n >= start && i < TILE_INNER) {
+          var w = 0.0;
+          if (innerStart + i < params.inputs) {
+            let theta = parameters[params.weightOffset + local + i];
+            w = trialValue(theta, perturbation.scale, z[c]);
+          }
+          tileB[i * TILE_OUTS + o] = w;
+        }
+      }
+    }
+  }
+}
+
 // Phase 1 of one chunk of up to TILE_ROWS matmul rows (from rowStart) of this workgroup's points
 // and output tile: Σ_i row_i·W[o][i] over inputs innerBegin ≤ i < innerEnd, in the order of i.
 // The fused layer takes every input; a split layer one block, whose bounds are multiples of
@@ -404,15 +463,23 @@ fn productChunk(
     // Inputs past the end load as 0, so the fixed-length inner loop below adds nothing for
     // them. Rows and outputs past the end are not loaded at all: their stale tile entries only
     // reach accumulators that are never stored.
-    for (var e = lid; e < chunkRows * TILE_INNER; e += WORKGROUP_SIZE) {
-      let i = e % TILE_INNER;
-      let m = e / TILE_INNER;
-      tileA[i * TILE_ROWS + m] = loadInput(firstPoint, rowStart + m, innerStart + i);
+    if (POINT_QUADS) {
+      loadPointQuads(firstPoint, rowStart, chunkRows, innerStart, lid);
+    } else {
+      for (var e = lid; e < chunkRows * TILE_INNER; e += WORKGROUP_SIZE) {
+        let i = e % TILE_INNER;
+        let m = e / TILE_INNER;
+        tileA[i * TILE_ROWS + m] = loadInput(firstPoint, rowStart + m, innerStart + i);
+      }
     }
-    for (var e = lid; e < chunkOuts * TILE_INNER; e += WORKGROUP_SIZE) {
-      let i = e % TILE_INNER;
-      let o = e / TILE_INNER;
-      tileB[i * TILE_OUTS + o] = loadWeight(firstOut + o, innerStart + i);
+    if (PERTURBED) {
+      loadTrialWeights(firstOut, chunkOuts, innerStart, lid);
+    } else {
+      for (var e = lid; e < chunkOuts * TILE_INNER; e += WORKGROUP_SIZE) {
+        let i = e % TILE_INNER;
+        let o = e / TILE_INNER;
+        tileB[i * TILE_OUTS + o] = loadWeight(firstOut + o, innerStart + i);
+      }
     }
     workgroupBarrier();
     for (var i = 0u; i < TILE_INNER; i++) {

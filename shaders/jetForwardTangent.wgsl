@@ -309,8 +309,8 @@ fn tiledSums(firstSlot: u32, firstUnit: u32, begin: u32, end: u32, lid: u32) -> 
   for (var first = begin; first < end; first += TILE_INPUTS) {
     let count = min(TILE_INPUTS, end - first);
     // Redrawn x and a drawn v come a Philox block of four normals a lane (normalBlock): a row's
-    // range of TILE_INPUTS values meets at most TILE_INPUTS / 4 + 1 blocks.
-    let blocksPerRow = TILE_INPUTS / 4u + 1u;
+    // range of TILE_INPUTS values meets at most ⌈(TILE_INPUTS + 3) / 4⌉ blocks.
+    let blocksPerRow = (TILE_INPUTS + 6u) / 4u;
     if (SHARED_INPUTS && POINTS == POINTS_REGENERATED && INPUT == INPUT_ONE_HOT) {
       for (var e = lid; e < TILE_ROWS * blocksPerRow; e += WORKGROUP_SIZE) {
         let k = e / blocksPerRow;

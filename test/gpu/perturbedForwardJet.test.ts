@@ -25,19 +25,36 @@ import {
   singleBlock,
 } from '../../src/engine/parameterBlocks.ts';
 import type { GpuMemory } from '../../src/gpu/gpuMemory.ts';
-import { initParameters } from '../../src/jet/mlp.ts';
+import { initParameters, type MlpArchitecture } from '../../src/jet/mlp.ts';
 import { normalAt, randomKey } from '../../src/random/counterRandom.ts';
 import { DirectionStream, ParameterDirections } from '../../src/train/parameterDirections.ts';
-import { blockedPass, seededBatch } from '../shared/blockedJetRuns.ts';
+import { ballNetwork, blockedPass, seededBatch } from '../shared/blockedJetRuns.ts';
 import { useNodeGpu } from '../shared/nodeGpuFixture.ts';
 
 let memory: GpuMemory;
 useNodeGpu((_context, created) => (memory = created));
 
-const { dim, architecture, shape } = blockedPass;
+const { shape } = blockedPass;
 const trial = { seed: 11, direction: 1, scale: -0.02, trainStep: 3 };
-const theta = packParameters(architecture.widths, initParameters(architecture, 3));
-const count = theta.length;
+
+/** A network, its inputs d and its packed θ. */
+interface Net {
+  dim: number;
+  architecture: MlpArchitecture;
+  theta: Float32Array;
+}
+
+function netOf(architecture: MlpArchitecture): Net {
+  const theta = packParameters(architecture.widths, initParameters(architecture, 3));
+  return { dim: architecture.widths[0], architecture, theta };
+}
+
+const wide = netOf(blockedPass.architecture);
+/**
+ * Layers narrower than 8 units load 2 inputs a tile (forwardJet.ts layerTiling), and rows of 7
+ * inputs start at every offset within a Philox block of four: runs that straddle two blocks.
+ */
+const narrow = netOf(ballNetwork([301, 7, 5, 1]));
 
 interface Case {
   kind: TangentKind;
@@ -45,9 +62,14 @@ interface Case {
   blocks: ParameterBlocks;
 }
 
-async function run(c: Case, perturbed: boolean, parameters: Float32Array): Promise<Float32Array> {
+async function run(
+  c: Case,
+  perturbed: boolean,
+  parameters: Float32Array,
+  net: Net = wide,
+): Promise<Float32Array> {
   const config: ForwardJetConfig = {
-    architecture,
+    architecture: net.architecture,
     shape,
     tangentKind: c.kind,
     firstLayerBlockInner: c.firstLayerBlockInner,
@@ -64,7 +86,7 @@ async function run(c: Case, perturbed: boolean, parameters: Float32Array): Promi
         directionStream: DirectionStream.perturbation,
       });
     }
-    const { x, tangents } = seededBatch(shape, dim, c.kind);
+    const { x, tangents } = seededBatch(shape, net.dim, c.kind);
     return await jet.run(x, tangents);
   } finally {
     jet.destroy();
@@ -73,15 +95,15 @@ async function run(c: Case, perturbed: boolean, parameters: Float32Array): Promi
 }
 
 /** The trial point as training without the inline estimate writes it (zerothOrder.wgsl perturb). */
-async function gpuTrialPoint(): Promise<Float32Array> {
+async function gpuTrialPoint(net: Net = wide): Promise<Float32Array> {
   const directions = await ParameterDirections.create(memory, {
-    widths: architecture.widths,
+    widths: net.architecture.widths,
     seed: trial.seed,
     stream: DirectionStream.perturbation,
     family: { kind: 'full' },
   });
-  const blocks = singleBlock(count);
-  const source = createBlockedTensor(memory, 'θ', blocks, theta);
+  const blocks = singleBlock(net.theta.length);
+  const source = createBlockedTensor(memory, 'θ', blocks, net.theta);
   const destination = createBlockedTensor(memory, 'trial', blocks);
   const stepCounter = memory.createFrom('step', Uint32Array.of(trial.trainStep));
   const losses = memory.create('losses', 8);
@@ -104,33 +126,39 @@ async function gpuTrialPoint(): Promise<Float32Array> {
 }
 
 /** θ + scale·z_j in float64 from the CPU mirror of the Philox draw, then rounded to f32. */
-function cpuTrialPoint(): Float32Array {
+function cpuTrialPoint(net: Net = wide): Float32Array {
   const key = randomKey(trial.seed, DirectionStream.perturbation);
   return Float32Array.from(
-    theta,
+    net.theta,
     (t, i) => t + trial.scale * normalAt(key, trial.trainStep, trial.direction, 0, i),
   );
 }
 
 describe('the perturbed forward jet', () => {
   // 40 rows of 300 weights: blocks of 13 rows, the last with 1 row and the rest.
-  const blocks = planParameterBlocks(architecture.widths, 13 * dim * 4);
-  const cases: [string, Case][] = [
-    ['one-hot, fused', { kind: 'oneHot', firstLayerBlockInner: 0, blocks: singleBlock(count) }],
-    ['dense, fused', { kind: 'dense', firstLayerBlockInner: 0, blocks: singleBlock(count) }],
-    ['one-hot, split over inputs', { kind: 'oneHot', firstLayerBlockInner: 64, blocks }],
-    ['dense, in 4 parameter blocks', { kind: 'dense', firstLayerBlockInner: 0, blocks }],
+  const blocks = planParameterBlocks(wide.architecture.widths, 13 * wide.dim * 4);
+  const one = (net: Net) => singleBlock(net.theta.length);
+  const cases: [string, Case, Net][] = [
+    ['one-hot, fused', { kind: 'oneHot', firstLayerBlockInner: 0, blocks: one(wide) }, wide],
+    ['dense, fused', { kind: 'dense', firstLayerBlockInner: 0, blocks: one(wide) }, wide],
+    ['one-hot, split over inputs', { kind: 'oneHot', firstLayerBlockInner: 64, blocks }, wide],
+    ['dense, in 4 parameter blocks', { kind: 'dense', firstLayerBlockInner: 0, blocks }, wide],
+    [
+      'one-hot, layers of 7 and 5 units',
+      { kind: 'oneHot', firstLayerBlockInner: 0, blocks: one(narrow) },
+      narrow,
+    ],
   ];
-  for (const [name, c] of cases) {
+  for (const [name, c, net] of cases) {
     it(`${name}: the pass over the stored trial point, bit for bit`, async () => {
-      const stored = await gpuTrialPoint();
-      const inline = await run(c, true, theta);
-      const reference = await run(c, false, stored);
-      const unperturbed = await run(c, false, theta);
+      const stored = await gpuTrialPoint(net);
+      const inline = await run(c, true, net.theta, net);
+      const reference = await run(c, false, stored, net);
+      const unperturbed = await run(c, false, net.theta, net);
       expect(new Uint32Array(inline.buffer)).toEqual(new Uint32Array(reference.buffer));
       // The perturbation moved the output (a pass that ignored it would match θ's).
       expect(inline.some((v, i) => v !== unperturbed[i])).toBe(true);
-      const cpu = await run(c, false, cpuTrialPoint());
+      const cpu = await run(c, false, cpuTrialPoint(net), net);
       const scale = Math.max(...cpu.map(Math.abs));
       inline.forEach((v, i) => expect(Math.abs(v - cpu[i])).toBeLessThanOrEqual(2e-5 * scale));
     }, 60_000);
