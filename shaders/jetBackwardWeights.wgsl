@@ -161,6 +161,27 @@ fn inputAt(m: u32, i: u32, end: u32) -> f32 {
   return 0.0;
 }
 
+// inputAt at (m, i … i + 3), i a multiple of 4. Redrawn points (one-hot tangents: m is a point)
+// come four at once from one Philox block (lib/ballPoints.wgsl regeneratedBallBlock): the same
+// values for a quarter of the Philox rounds and half the Box–Muller transforms.
+fn inputQuad(m: u32, i: u32, end: u32) -> vec4<f32> {
+  if (POINTS == POINTS_REGENERATED && INPUT == INPUT_ONE_HOT) {
+    if (m >= end) {
+      return vec4<f32>();
+    }
+    let at = params.pointSource.z + 2u * m;
+    let scaleOffset = vec2<f32>(layerInput[at], layerInput[at + 1u]);
+    let x = regeneratedBallBlock(params.pointSource, stepCounter[0], m, i / 4u, scaleOffset);
+    return select(vec4<f32>(), x, i + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.inputs));
+  }
+  return vec4<f32>(
+    inputAt(m, i, end),
+    inputAt(m, i + 1u, end),
+    inputAt(m, i + 2u, end),
+    inputAt(m, i + 3u, end),
+  );
+}
+
 // Row j of the gradient tile, columns i … i + 3 as far as this dispatch stores them. `slice` is
 // the split slice's distance from split 0.
 fn store(slice: u32, j: u32, i: u32, value: vec4<f32>) {
@@ -213,12 +234,7 @@ fn weightGradient(
     for (var e = flat; e < STEP * THREADS; e += invocations) {
       let m = m0 + e / THREADS;
       let i = i0 + 4u * (e % THREADS);
-      aTile[e] = vec4<f32>(
-        inputAt(m, i, end),
-        inputAt(m, i + 1u, end),
-        inputAt(m, i + 2u, end),
-        inputAt(m, i + 3u, end),
-      );
+      aTile[e] = inputQuad(m, i, end);
     }
     workgroupBarrier();
     let steps = min(STEP, end - m0);
