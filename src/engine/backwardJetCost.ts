@@ -10,6 +10,7 @@ import {
   ACTIVATION_SEED_FLOPS,
   type KernelCost,
   REDRAWN_COORDINATE,
+  REDRAWN_QUAD_COORDINATE,
   sumCosts,
   wordCost,
 } from './kernelCost.ts';
@@ -85,19 +86,22 @@ function weightGradientCost(step: BackwardStepPlan): KernelCost {
   // x's loads: every one of a one-hot first layer's; one word of a dense row's wordsPerRow·V a
   // point, the rest the tangents'.
   const xLoads = step.constants.INPUT === INPUT_DENSE ? inputLoads / (wordsPerRow * V) : inputLoads;
-  // Regenerated points: each load of x is a redraw.
+  // Regenerated points: each load of x is a redraw, four a Philox block with one-hot tangents
+  // (jetBackwardWeights.wgsl inputQuad).
   const redrawn = step.constants.POINTS === 1;
+  const coordinate =
+    step.constants.INPUT === INPUT_DENSE ? REDRAWN_COORDINATE : REDRAWN_QUAD_COORDINATE;
   // Regenerated dense tangents: every tangent load is a redraw and loads nothing.
   const tangentRedraw = redrawnTangentCost(step);
   const tangentLoads = tangentRedraw === null ? 0 : inputLoads - xLoads;
   const read =
     reduction * blockOutputs * columnTiles +
     inputLoads +
-    (redrawn ? xLoads * (REDRAWN_COORDINATE.words - 1) : 0) -
+    (redrawn ? xLoads * (coordinate.words - 1) : 0) -
     tangentLoads;
   const flops =
     2 * reduction * blockOutputs * stored +
-    (redrawn ? xLoads * REDRAWN_COORDINATE.flops : 0) +
+    (redrawn ? xLoads * coordinate.flops : 0) +
     tangentLoads * (tangentRedraw ?? 0);
   return wordCost(flops, read, splits * blockOutputs * stored);
 }

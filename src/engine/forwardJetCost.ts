@@ -8,6 +8,7 @@ import {
   ACTIVATION_SEED_FLOPS,
   type KernelCost,
   REDRAWN_COORDINATE,
+  REDRAWN_QUAD_COORDINATE,
   redrawnTangentFlops,
   sumCosts,
   wordCost,
@@ -96,6 +97,9 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
   // Regenerated points: each load of x is a redraw. Regenerated dense tangents: each load of a
   // tangent word is a redraw, and loads nothing.
   const redrawn = c.POINTS === POINTS_REGENERATED;
+  // jetForward.wgsl POINT_QUADS: a one-hot layer's tiles redraw x four inputs at a time.
+  const coordinate =
+    oneHot && c.TILE_INNER % 4 === 0 ? REDRAWN_QUAD_COORDINATE : REDRAWN_COORDINATE;
   const tangentRedraw = redrawnTangentCost(layer);
   const tangentWordsPerPoint = c.INPUT === INPUT_DENSE ? inputWordsPerPoint - 1 : 0;
   let read = 0;
@@ -124,8 +128,8 @@ export function forwardLayerCost(layer: LayerDispatch): KernelCost {
         const loads = n * outputTiles * group.points * block.inputs;
         const tangentLoads = loads * tangentWordsPerPoint;
         const xLoads = loads * inputWordsPerPoint - tangentLoads;
-        read += xLoads * (redrawn ? REDRAWN_COORDINATE.words : 1);
-        if (redrawn) flops += xLoads * REDRAWN_COORDINATE.flops;
+        read += xLoads * (redrawn ? coordinate.words : 1);
+        if (redrawn) flops += xLoads * coordinate.flops;
         if (tangentRedraw === null) read += tangentLoads;
         else flops += tangentLoads * tangentRedraw;
         read += n * chunks * outputs * block.inputs;

@@ -77,6 +77,14 @@ export const BOX_MULLER_FLOPS = 7;
 export const REDRAWN_COORDINATE = { flops: BOX_MULLER_FLOPS + 2, words: 2 } as const;
 
 /**
+ * A coordinate redrawn with the three others of its Philox block (lib/ballPoints.wgsl
+ * regeneratedBallBlock, where a tile load takes four consecutive inputs of a point): half a
+ * Box–Muller pair, the scale's product and the offset's sum; the point's scale and offset load
+ * once for the four.
+ */
+export const REDRAWN_QUAD_COORDINATE = { flops: BOX_MULLER_FLOPS / 2 + 2, words: 0.5 } as const;
+
+/**
  * The FLOPs of one dense tangent coefficient redrawn where it is read (lib/denseTangents.wgsl):
  * a Rademacher sign 1 − 2·bit, or a normal; Philox's integer rounds are not FLOPs, and the draw
  * loads no word (its key is in the uniform).

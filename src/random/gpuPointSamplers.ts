@@ -16,6 +16,7 @@ import {
   BOX_MULLER_FLOPS,
   type KernelCost,
   REDRAWN_COORDINATE,
+  REDRAWN_QUAD_COORDINATE,
   sumCosts,
   wordCost,
 } from '../engine/kernelCost.ts';
@@ -182,14 +183,15 @@ function planDraw(
  * What one draw of `plan` computes and moves (kernelCost.ts's rules); Philox rounds are integer
  * work. The parabolic draw takes a normal and √(2t)·z per float (10 FLOPs), the box a uniform
  * scaled into the box (3); both read only the step counter and write every coordinate. The ball
- * draws each normal once and squares and adds it (2 more), sums S blocks of squares in trees of
+ * draws each normal once (four from one Philox block: half a Box–Muller pair each) and squares and
+ * adds it (2 more), sums S blocks of squares in trees of
  * WORKGROUP_SIZE, adds each point's S sums and forms its scale (radius, norm: about 20), and
  * scales every coordinate (2: a multiply and the offset); it writes the coordinates twice and
  * reads them once with their point's (scale, offset). Its norms (a training step's draw) read
  * every coordinate again and square and add it (2), in blocks whose sums are written and read
  * back when d spans several, and write a norm per point. Regenerated points store no coordinate
- * and skip the scaling pass; their norms redraw each coordinate (REDRAWN_COORDINATE), and the
- * readers' redraws are the readers' cost.
+ * and skip the scaling pass; their norms redraw each coordinate (four a block over several
+ * blocks, REDRAWN_COORDINATE over one), and the readers' redraws are the readers' cost.
  */
 export function pointDrawCost(plan: PointDrawPlan): KernelCost {
   const floats = plan.points * plan.width;
@@ -199,16 +201,23 @@ export function pointDrawCost(plan: PointDrawPlan): KernelCost {
   const N = plan.points;
   const sums = N * Number(plan.params.blocks);
   const regenerated = plan.source.storage === 'regenerated';
-  // The normals, their squares' block sums and the points' scales.
+  // The normals (four from a block's two Box–Muller pairs), their squares' block sums and the
+  // points' scales.
   const draw = wordCost(
-    floats * (BOX_MULLER_FLOPS + 2) + sums * WORKGROUP_SIZE + N * 20,
+    floats * (BOX_MULLER_FLOPS / 2 + 2) + sums * WORKGROUP_SIZE + N * 20,
     1 + sums,
     (regenerated ? 0 : floats) + sums + 2 * N,
   );
   const scaling = regenerated ? wordCost(0, 0, 0) : wordCost(2 * floats, 3 * floats, floats);
   if (!plan.source.draw) return sumCosts([draw, scaling]);
   const blocked = sums > N;
-  const read = regenerated ? REDRAWN_COORDINATE : { flops: 0, words: 1 };
+  // Blocked norms redraw four a block, each (point, block) loading its scale and offset once;
+  // one block's are ballNorms', a coordinate at a time.
+  const read = !regenerated
+    ? { flops: 0, words: 1 }
+    : blocked
+      ? { flops: REDRAWN_QUAD_COORDINATE.flops, words: (2 * sums) / floats }
+      : REDRAWN_COORDINATE;
   const norms = wordCost(
     floats * (2 + read.flops) + (blocked ? sums * WORKGROUP_SIZE + sums : 0),
     floats * read.words + (blocked ? sums : 0),

@@ -10,7 +10,12 @@ import { forwardJetCost, forwardLayerCost } from '../../../src/engine/forwardJet
 import { optimizerCost, planOptimizer } from '../../../src/engine/optimizers.ts';
 import { planBallDraw, pointDrawCost } from '../../../src/random/gpuPointSamplers.ts';
 import type { PointSource } from '../../../src/engine/pointSource.ts';
-import { BOX_MULLER_FLOPS, REDRAWN_COORDINATE, sumCosts } from '../../../src/engine/kernelCost.ts';
+import {
+  BOX_MULLER_FLOPS,
+  REDRAWN_COORDINATE,
+  REDRAWN_QUAD_COORDINATE,
+  sumCosts,
+} from '../../../src/engine/kernelCost.ts';
 import type { TangentSource } from '../../../src/engine/tangentSource.ts';
 import { parameterTraffic } from '../../../src/train/enginePlans.ts';
 import {
@@ -69,7 +74,7 @@ describe('forward jet cost', () => {
     expect(c.flops - b.flops).toBe(b.flops - a.flops);
   });
 
-  it('counts regenerated points as redraws: 2 words and 9 FLOPs per load of x, no |x|² sum', () => {
+  it('counts regenerated points as redraws: four a Philox block per load of x, no |x|² sum', () => {
     const draw = { seed: 0, stream: 2, scalesAt: 32, normsAt: 96 };
     const at = (d: number, points: PointSource) =>
       forwardJetCost(
@@ -92,9 +97,11 @@ describe('forward jet cost', () => {
     const redrawn = perCoordinate({ storage: 'regenerated', draw });
     // Stored (with the draw's |x|²): x once per output tile and W per row chunk, 32 points each.
     expect(stored.words).toBe(32 + 32);
-    // Regenerated: each of the 32 loads of x is a point's (scale, offset) and a redraw.
-    expect(redrawn.words).toBe(32 * REDRAWN_COORDINATE.words + 32);
-    expect(redrawn.flops - stored.flops).toBe(32 * REDRAWN_COORDINATE.flops);
+    // Regenerated: each of the 32 loads of x is a redraw, four inputs from a block and a point's
+    // (scale, offset) (jetForward.wgsl POINT_QUADS): half a word and 5.5 FLOPs a coordinate.
+    expect(REDRAWN_QUAD_COORDINATE).toEqual({ words: 0.5, flops: BOX_MULLER_FLOPS / 2 + 2 });
+    expect(redrawn.words).toBe(32 * REDRAWN_QUAD_COORDINATE.words + 32);
+    expect(redrawn.flops - stored.flops).toBe(32 * REDRAWN_QUAD_COORDINATE.flops);
   });
 });
 
