@@ -191,8 +191,9 @@ var<workgroup> tangentRow: array<f32, CACHED_INPUTS>;
 // drawn once a tile into workgroup memory: with SHARED_INPUTS (regenerated points or dense
 // tangents) the rows' inputs, in inputTile (TILE_ROWS·TILE_INPUTS floats), shared by the units;
 // with DRAWN_TANGENT the units' rows of v, in tangentRow (TILE_UNITS·TILE_INPUTS), shared by the
-// rows. The host shapes the tile by what is drawn (src/engine/forwardGradientJet.ts
-// inputTileShape). With INPUT_TILES the gathers of the direction rows draw the v they read.
+// rows. The host shapes the tile by what is drawn, each drawn tile at most CACHED_INPUTS floats
+// (src/engine/forwardGradientJet.ts inputTileShape). With INPUT_TILES the gathers of the direction
+// rows draw the v they read.
 override INPUT_TILES: bool = false;
 override SHARED_INPUTS: bool = false;
 override TILE_UNITS: u32 = 1u;
