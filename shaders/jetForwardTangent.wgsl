@@ -304,6 +304,9 @@ fn tiledSums(firstSlot: u32, firstUnit: u32, begin: u32, end: u32, lid: u32) -> 
   let r = lid / TILE_UNITS;
   let u = lid % TILE_UNITS;
   let slot = firstSlot + r;
+  // Its point and multiplied row, for the inputs it reads itself (no SHARED_INPUTS).
+  let point = slot / rows;
+  let row = slot % rows;
   let weightRow = (firstUnit + u) * params.inputs;
   let inside = slot < slots && firstUnit + u < params.blockOutputs;
   var sums = vec2<f32>(0.0, 0.0);
@@ -370,7 +373,7 @@ fn tiledSums(firstSlot: u32, firstUnit: u32, begin: u32, end: u32, lid: u32) -> 
         if (SHARED_INPUTS) {
           y = inputTile[r * TILE_INPUTS + j];
         } else {
-          y = inputValue(slot / rows, slot % rows, first + j);
+          y = inputValue(point, row, first + j);
         }
         addProduct(&sums, w, y, 0.0);
       }
